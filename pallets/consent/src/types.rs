@@ -1,0 +1,170 @@
+//! SCALE types stored by the consent pallet.
+
+use crate::Config;
+use carechain_primitives::{
+	AccessBasis, AuditAction, FhirResourceType, Moment, OrgId, Purpose, RecordId,
+};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{
+	pallet_prelude::ConstU32, BoundedVec, CloneNoBound, EqNoBound, PartialEqNoBound,
+	DebugNoBound,
+};
+use scale_info::TypeInfo;
+use sp_core::H256;
+
+/// Who a consent is given to.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum Grantee<AccountId> {
+	/// Every active member of an organization.
+	Organization(OrgId),
+	/// One member of an organization.
+	Practitioner(AccountId),
+}
+
+/// Which records a consent covers, generic over the list containers so that calls take plain
+/// vectors (checked against the bounds with named errors) and storage keeps bounded ones.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum ConsentScope<ResourceTypes, Records> {
+	/// All of the patient's records, present and future.
+	AllRecords,
+	/// The patient's records of these FHIR resource types.
+	ResourceTypes(ResourceTypes),
+	/// These records only.
+	Records(Records),
+}
+
+/// A scope as a call gives it.
+pub type ScopeOf = ConsentScope<alloc::vec::Vec<FhirResourceType>, alloc::vec::Vec<RecordId>>;
+
+/// A scope as storage keeps it.
+pub type BoundedScope<T> = ConsentScope<
+	BoundedVec<FhirResourceType, <T as Config>::MaxScopeItems>,
+	BoundedVec<RecordId, <T as Config>::MaxScopeItems>,
+>;
+
+/// At most one of each purpose of use.
+pub type PurposeList = BoundedVec<Purpose, ConstU32<5>>;
+
+/// A data key wrapped for the grantee (opaque: an HPKE encapsulation).
+pub type WrappedKey<T> = BoundedVec<u8, <T as Config>::MaxWrappedKeyLen>;
+
+/// A patient's consent: the FHIR Consent resource, reduced to what is enforced.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound())]
+pub struct Consent<T: Config> {
+	/// The patient whose records it covers.
+	pub patient: T::AccountId,
+	/// The patient or the guardian who granted it.
+	pub granted_by: T::AccountId,
+	/// Who may access.
+	pub grantee: Grantee<T::AccountId>,
+	/// What may be accessed.
+	pub scope: BoundedScope<T>,
+	/// Why it may be accessed.
+	pub purposes: PurposeList,
+	/// When it was granted, in milliseconds since the Unix epoch.
+	pub granted_at: Moment,
+	/// When it stops allowing access, in milliseconds since the Unix epoch.
+	pub expires_at: Moment,
+}
+
+/// Why a practitioner broke the glass.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum EmergencyReason {
+	/// The patient is unconscious and cannot consent.
+	PatientUnconscious,
+	/// A life-threatening condition needs the history now.
+	LifeThreatening,
+	/// An acute mental-health crisis.
+	MentalHealthCrisis,
+	/// Any other emergency; the justification says which.
+	Other,
+}
+
+/// A break-glass emergency access session.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound())]
+pub struct Emergency<T: Config> {
+	/// The patient.
+	pub patient: T::AccountId,
+	/// The practitioner who opened it.
+	pub accessor: T::AccountId,
+	/// The practitioner's organization.
+	pub org: OrgId,
+	/// The reason code.
+	pub reason: EmergencyReason,
+	/// blake2b-256 of the written justification, kept off chain.
+	pub justification_hash: H256,
+	/// When it was opened.
+	pub opened_at: Moment,
+	/// When it closes.
+	pub expires_at: Moment,
+	/// Whether the patient disputed it.
+	pub disputed: bool,
+}
+
+/// One entry of a patient's audit log.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound())]
+pub struct AuditEntry<T: Config> {
+	/// Who acted.
+	pub accessor: T::AccountId,
+	/// The accessor's organization at the time, if any.
+	pub org: Option<OrgId>,
+	/// The patient whose data it concerns.
+	pub patient: T::AccountId,
+	/// The record, when one was involved.
+	pub record: Option<RecordId>,
+	/// The declared purpose, for reads.
+	pub purpose: Option<Purpose>,
+	/// What happened.
+	pub action: AuditAction,
+	/// What allowed it.
+	pub basis: Option<AccessBasis>,
+	/// Whether it was emergency access, which the patient's wallet shows prominently.
+	pub break_glass: bool,
+	/// The block it happened in.
+	pub block: frame_system::pallet_prelude::BlockNumberFor<T>,
+	/// When it happened, in milliseconds since the Unix epoch.
+	pub timestamp: Moment,
+}

@@ -1,0 +1,571 @@
+//! # Records Pallet
+//!
+//! The patient-owned index of medical records. No personal health information goes on chain.
+//!
+//! ## Overview
+//!
+//! A record version holds the blake2b-256 hash, size and content-addressed locator of an
+//! encrypted FHIR R4 payload kept off chain, the payload's data key wrapped to the patient's
+//! X25519 key, its FHIR resource type, its author, and its place in the version chain. Record
+//! ids are deterministic: blake2b-256 of the patient, the patient's record counter and the
+//! content hash.
+//!
+//! Practitioners of active care providers author records for registered patients; patients
+//! (and their guardians) may add self-reported data. Amendments are new versions linked to the
+//! old; erasure is crypto-shredding: the locator and every wrapped key are removed, a tombstone
+//! with the hash stays, and `RecordErased` tells off-chain stores to delete the blob.
+//!
+//! Reading a record's content is logged on chain with [`Pallet::log_access`], which fails
+//! unless the consent pallet's access policy allows it, and appends to the patient's audit log.
+//!
+//! ## Dispatchable Functions
+//!
+//! - [`Pallet::create_record`]: a care provider's practitioner, or the patient.
+//! - [`Pallet::amend_record`], [`Pallet::mark_entered_in_error`]: the author's organization or
+//!   the patient.
+//! - [`Pallet::erase_record`]: the patient or a guardian.
+//! - [`Pallet::log_access`]: anyone the access policy allows.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+pub use types::*;
+pub use weights::WeightInfo;
+
+use alloc::vec::Vec;
+use carechain_primitives::{
+	AccessBasis, AccessPolicy, AuditAction, AuditLog, Decision, DenialReason, FhirResourceType,
+	MembershipProvider, Purpose, RecordId, RecordLookup, RecordSubject, Role,
+};
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use codec::Encode;
+	use frame_support::{pallet_prelude::*, traits::Time};
+	use frame_system::pallet_prelude::*;
+	use sp_runtime::Saturating;
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	/// Configuration of the records pallet.
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// The consortium registry.
+		type Registry: MembershipProvider<Self::AccountId>;
+		/// The access policy and audit log (the consent pallet).
+		type Access: AccessPolicy<Self::AccountId> + AuditLog<Self::AccountId>;
+		/// The chain's clock, in milliseconds since the Unix epoch.
+		type Time: Time<Moment = carechain_primitives::Moment>;
+		/// The longest locator, in bytes.
+		#[pallet::constant]
+		type MaxLocatorLen: Get<u32>;
+		/// The longest wrapped data key, in bytes.
+		#[pallet::constant]
+		type MaxWrappedKeyLen: Get<u32>;
+		/// The most record versions one patient may have.
+		#[pallet::constant]
+		type MaxRecordsPerPatient: Get<u32>;
+		/// The most versions one record may have.
+		#[pallet::constant]
+		type MaxVersions: Get<u32>;
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Record versions by id. Ids are blake2b-256 hashes, so `Identity` is safe.
+	#[pallet::storage]
+	pub type Records<T: Config> = StorageMap<_, Identity, RecordId, Record<T>>;
+
+	/// Each patient's record versions, in creation order, for paged queries.
+	#[pallet::storage]
+	pub type PatientRecords<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Twox64Concat,
+		u32,
+		RecordId,
+		OptionQuery,
+	>;
+
+	/// How many record versions each patient has.
+	#[pallet::storage]
+	pub type PatientRecordCount<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
+	// Event fields are named for what they hold; the variant docs say what happened.
+	#[allow(missing_docs)]
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A record was anchored.
+		RecordCreated {
+			record_id: RecordId,
+			patient: T::AccountId,
+			author: T::AccountId,
+			resource_type: FhirResourceType,
+		},
+		/// A new version of a record was anchored.
+		RecordAmended { record_id: RecordId, new_record_id: RecordId, version: u32 },
+		/// A record was marked as entered in error.
+		RecordMarkedEnteredInError { record_id: RecordId },
+		/// A record version was crypto-shredded: off-chain stores must delete the blob.
+		RecordErased { record_id: RecordId, patient: T::AccountId, content_hash: sp_core::H256, locator: Locator<T> },
+		/// An accessor read a record's content.
+		AccessLogged {
+			record_id: RecordId,
+			accessor: T::AccountId,
+			purpose: Purpose,
+			basis: AccessBasis,
+		},
+	}
+
+	/// Errors of the records pallet.
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The patient is not registered.
+		PatientNotRegistered,
+		/// The signer is neither a practitioner of an active care provider nor the patient or a
+		/// guardian.
+		NotAuthorized,
+		/// Only the author's organization, the patient or a guardian may change a record.
+		NotAuthorOrPatient,
+		/// Only the patient or a guardian may erase a record.
+		NotPatientOrGuardian,
+		/// The locator is empty or longer than `MaxLocatorLen`.
+		BadLocator,
+		/// The wrapped data key is empty or longer than `MaxWrappedKeyLen`.
+		BadWrappedKey,
+		/// The payload size is zero.
+		EmptyPayload,
+		/// No record has that id.
+		UnknownRecord,
+		/// A record with that id exists already.
+		RecordExists,
+		/// The patient has as many records as `MaxRecordsPerPatient` allows.
+		TooManyRecords,
+		/// The record has as many versions as `MaxVersions` allows.
+		TooManyVersions,
+		/// Only the current (active) version can be amended or marked.
+		RecordNotCurrent,
+		/// The record was erased.
+		RecordErased,
+		/// The accessor is not a member of an active organization.
+		AccessorNotActive,
+		/// No consent allows this accessor to read the record.
+		NoConsent,
+		/// The consent that names this accessor has expired.
+		ConsentExpired,
+		/// The consent that names this accessor does not allow this purpose.
+		PurposeNotPermitted,
+		/// The consent that names this accessor does not cover this record.
+		OutOfScope,
+	}
+
+	impl<T> From<DenialReason> for Error<T> {
+		fn from(reason: DenialReason) -> Self {
+			match reason {
+				DenialReason::UnknownRecord | DenialReason::RecordNotOfPatient =>
+					Error::UnknownRecord,
+				DenialReason::RecordErased => Error::RecordErased,
+				DenialReason::AccessorNotActive => Error::AccessorNotActive,
+				DenialReason::NoConsent => Error::NoConsent,
+				DenialReason::ConsentExpired => Error::ConsentExpired,
+				DenialReason::PurposeNotPermitted => Error::PurposeNotPermitted,
+				DenialReason::OutOfScope => Error::OutOfScope,
+			}
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Anchors a new record of a patient.
+		///
+		/// The signer must be a practitioner of an active care provider, or the patient or a
+		/// guardian (self-reported data).
+		///
+		/// - `patient`: a registered patient.
+		/// - `resource_type`: the FHIR resource type of the payload.
+		/// - `content`: hash, size, locator and patient-wrapped key of the encrypted payload.
+		///
+		/// Emits `RecordCreated`. O(1).
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::create_record())]
+		pub fn create_record(
+			origin: OriginFor<T>,
+			patient: T::AccountId,
+			resource_type: FhirResourceType,
+			content: RecordContent,
+		) -> DispatchResult {
+			let author = ensure_signed(origin)?;
+			ensure!(T::Registry::is_patient(&patient), Error::<T>::PatientNotRegistered);
+			let (author_org, basis) = if T::Registry::is_patient_or_guardian(&patient, &author) {
+				(None, Some(Self::owner_basis(&patient, &author)))
+			} else {
+				let membership = T::Registry::active_membership(&author)
+					.filter(|m| m.kind.is_care_provider() && m.role == Role::Practitioner)
+					.ok_or(Error::<T>::NotAuthorized)?;
+				(Some(membership.org), None)
+			};
+			let (locator, patient_key) = Self::checked_content(&content)?;
+			let index = PatientRecordCount::<T>::get(&patient);
+			ensure!(index < T::MaxRecordsPerPatient::get(), Error::<T>::TooManyRecords);
+			let record_id = Self::record_id(&patient, index, &content.content_hash);
+			ensure!(!Records::<T>::contains_key(record_id), Error::<T>::RecordExists);
+
+			Self::insert(
+				record_id,
+				index,
+				Record {
+					patient: patient.clone(),
+					author: author.clone(),
+					author_org,
+					resource_type,
+					content_hash: content.content_hash,
+					size: content.size,
+					locator,
+					patient_key,
+					created_at: frame_system::Pallet::<T>::block_number(),
+					created_at_ms: T::Time::now(),
+					version: 1,
+					previous: None,
+					status: RecordStatus::Active,
+				},
+			);
+			T::Access::append(&patient, &author, Some(record_id), None, AuditAction::Create, basis);
+			Self::deposit_event(Event::RecordCreated { record_id, patient, author, resource_type });
+			Ok(())
+		}
+
+		/// Anchors a new version of a record; the old one becomes `Amended`.
+		///
+		/// The signer must be a practitioner of the author's organization, or the patient or a
+		/// guardian.
+		///
+		/// - `record_id`: the current version.
+		/// - `content`: the new version's encrypted payload.
+		///
+		/// Emits `RecordAmended`. O(1).
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::amend_record())]
+		pub fn amend_record(
+			origin: OriginFor<T>,
+			record_id: RecordId,
+			content: RecordContent,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut old = Self::current_record(&record_id)?;
+			Self::ensure_author_side_or_patient(&who, &old)?;
+			let (locator, patient_key) = Self::checked_content(&content)?;
+			ensure!(old.version < T::MaxVersions::get(), Error::<T>::TooManyVersions);
+			let index = PatientRecordCount::<T>::get(&old.patient);
+			ensure!(index < T::MaxRecordsPerPatient::get(), Error::<T>::TooManyRecords);
+			let new_record_id = Self::record_id(&old.patient, index, &content.content_hash);
+			ensure!(!Records::<T>::contains_key(new_record_id), Error::<T>::RecordExists);
+
+			let version = old.version.saturating_add(1);
+			let author_org =
+				if T::Registry::is_patient_or_guardian(&old.patient, &who) { None } else { old.author_org };
+			let new = Record {
+				patient: old.patient.clone(),
+				author: who.clone(),
+				author_org,
+				resource_type: old.resource_type,
+				content_hash: content.content_hash,
+				size: content.size,
+				locator,
+				patient_key,
+				created_at: frame_system::Pallet::<T>::block_number(),
+				created_at_ms: T::Time::now(),
+				version,
+				previous: Some(record_id),
+				status: RecordStatus::Active,
+			};
+			old.status = RecordStatus::Amended;
+			let patient = old.patient.clone();
+			Records::<T>::insert(record_id, old);
+			Self::insert(new_record_id, index, new);
+			T::Access::append(
+				&patient,
+				&who,
+				Some(new_record_id),
+				None,
+				AuditAction::Amend,
+				Self::actor_basis(&patient, &who),
+			);
+			Self::deposit_event(Event::RecordAmended { record_id, new_record_id, version });
+			Ok(())
+		}
+
+		/// Marks the current version of a record as entered in error (FHIR
+		/// `entered-in-error`): it stays for the record but no longer counts as current.
+		///
+		/// The signer must be a practitioner of the author's organization, or the patient or a
+		/// guardian.
+		///
+		/// - `record_id`: the current version.
+		///
+		/// Emits `RecordMarkedEnteredInError`. O(1).
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::mark_entered_in_error())]
+		pub fn mark_entered_in_error(origin: OriginFor<T>, record_id: RecordId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut record = Self::current_record(&record_id)?;
+			Self::ensure_author_side_or_patient(&who, &record)?;
+
+			record.status = RecordStatus::EnteredInError;
+			let patient = record.patient.clone();
+			Records::<T>::insert(record_id, record);
+			T::Access::append(
+				&patient,
+				&who,
+				Some(record_id),
+				None,
+				AuditAction::Amend,
+				Self::actor_basis(&patient, &who),
+			);
+			Self::deposit_event(Event::RecordMarkedEnteredInError { record_id });
+			Ok(())
+		}
+
+		/// Crypto-shreds a record and all its earlier versions: their locators, the keys wrapped
+		/// to the patient and every key wrapped for a grantee are removed; tombstones with the
+		/// hashes stay.
+		///
+		/// The signer must be the patient or a guardian.
+		///
+		/// - `record_id`: any version of the record.
+		///
+		/// Emits `RecordErased` for each version. O(v + h): versions, key holders.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::erase_record(T::MaxVersions::get(), T::MaxVersions::get()))]
+		pub fn erase_record(origin: OriginFor<T>, record_id: RecordId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let record = Records::<T>::get(record_id).ok_or(Error::<T>::UnknownRecord)?;
+			ensure!(
+				T::Registry::is_patient_or_guardian(&record.patient, &who),
+				Error::<T>::NotPatientOrGuardian
+			);
+			ensure!(record.status != RecordStatus::Erased, Error::<T>::RecordErased);
+
+			let patient = record.patient.clone();
+			let mut next = Some((record_id, record));
+			while let Some((id, mut version)) = next.take() {
+				let previous = version.previous;
+				if version.status != RecordStatus::Erased {
+					let locator = core::mem::take(&mut version.locator);
+					version.patient_key = Default::default();
+					version.status = RecordStatus::Erased;
+					let content_hash = version.content_hash;
+					Records::<T>::insert(id, version);
+					T::Access::forget_record_keys(&id);
+					Self::deposit_event(Event::RecordErased {
+						record_id: id,
+						patient: patient.clone(),
+						content_hash,
+						locator,
+					});
+				}
+				next = previous.and_then(|p| Records::<T>::get(p).map(|r| (p, r)));
+			}
+			T::Access::append(
+				&patient,
+				&who,
+				Some(record_id),
+				None,
+				AuditAction::Erase,
+				Self::actor_basis(&patient, &who),
+			);
+			Ok(())
+		}
+
+		/// Logs that the signer read a record's content, for a purpose. Fails, with the reason,
+		/// unless a consent, a break-glass session, authorship or ownership allows it.
+		///
+		/// Any signed origin the access policy allows.
+		///
+		/// - `record_id`: the record version read.
+		/// - `purpose`: why it was read.
+		///
+		/// Emits `AccessLogged`. O(g), g the patient's consents.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::log_access(T::MaxVersions::get()))]
+		pub fn log_access(
+			origin: OriginFor<T>,
+			record_id: RecordId,
+			purpose: Purpose,
+		) -> DispatchResult {
+			let accessor = ensure_signed(origin)?;
+			let record = Records::<T>::get(record_id).ok_or(Error::<T>::UnknownRecord)?;
+			let decision = T::Access::check_access(
+				&record.patient,
+				&accessor,
+				&record_id,
+				purpose,
+				T::Time::now(),
+			);
+			let basis = match decision {
+				Decision::Allowed(basis) => basis,
+				Decision::Denied(reason) => return Err(Error::<T>::from(reason).into()),
+			};
+
+			T::Access::append(
+				&record.patient,
+				&accessor,
+				Some(record_id),
+				Some(purpose),
+				AuditAction::Read,
+				Some(basis),
+			);
+			Self::deposit_event(Event::AccessLogged { record_id, accessor, purpose, basis });
+			Ok(())
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// The deterministic id of a patient's `index`-th record version.
+		pub fn record_id(patient: &T::AccountId, index: u32, content_hash: &sp_core::H256) -> RecordId {
+			let preimage = (b"carechain/record/v1", patient, index, content_hash).encode();
+			RecordId::from(sp_core::hashing::blake2_256(&preimage))
+		}
+
+		fn checked_content(
+			content: &RecordContent,
+		) -> Result<(Locator<T>, WrappedKey<T>), DispatchError> {
+			ensure!(content.size > 0, Error::<T>::EmptyPayload);
+			ensure!(!content.locator.is_empty(), Error::<T>::BadLocator);
+			ensure!(!content.patient_key.is_empty(), Error::<T>::BadWrappedKey);
+			let locator =
+				content.locator.clone().try_into().map_err(|_| Error::<T>::BadLocator)?;
+			let key =
+				content.patient_key.clone().try_into().map_err(|_| Error::<T>::BadWrappedKey)?;
+			Ok((locator, key))
+		}
+
+		fn current_record(record_id: &RecordId) -> Result<Record<T>, DispatchError> {
+			let record = Records::<T>::get(record_id).ok_or(Error::<T>::UnknownRecord)?;
+			ensure!(record.status != RecordStatus::Erased, Error::<T>::RecordErased);
+			ensure!(record.status == RecordStatus::Active, Error::<T>::RecordNotCurrent);
+			Ok(record)
+		}
+
+		fn ensure_author_side_or_patient(who: &T::AccountId, record: &Record<T>) -> DispatchResult {
+			if T::Registry::is_patient_or_guardian(&record.patient, who) {
+				return Ok(());
+			}
+			let same_org = T::Registry::active_membership(who).is_some_and(|m| {
+				Some(m.org) == record.author_org && m.role == Role::Practitioner
+			});
+			ensure!(same_org, Error::<T>::NotAuthorOrPatient);
+			Ok(())
+		}
+
+		fn owner_basis(patient: &T::AccountId, who: &T::AccountId) -> AccessBasis {
+			if patient == who {
+				AccessBasis::Patient
+			} else {
+				AccessBasis::Guardian
+			}
+		}
+
+		fn actor_basis(patient: &T::AccountId, who: &T::AccountId) -> Option<AccessBasis> {
+			if T::Registry::is_patient_or_guardian(patient, who) {
+				Some(Self::owner_basis(patient, who))
+			} else {
+				Some(AccessBasis::AuthorOrganization)
+			}
+		}
+
+		fn insert(record_id: RecordId, index: u32, record: Record<T>) {
+			PatientRecords::<T>::insert(&record.patient, index, record_id);
+			PatientRecordCount::<T>::insert(&record.patient, index.saturating_add(1));
+			Records::<T>::insert(record_id, record);
+		}
+
+		/// Up to `limit` (at most 100) of the patient's record versions, from position `start`.
+		pub fn records_of(patient: &T::AccountId, start: u32, limit: u32) -> Vec<(RecordId, Record<T>)> {
+			let end = PatientRecordCount::<T>::get(patient).min(start.saturating_add(limit.min(100)));
+			(start..end)
+				.filter_map(|i| PatientRecords::<T>::get(patient, i))
+				.filter_map(|id| Records::<T>::get(id).map(|r| (id, r)))
+				.collect()
+		}
+
+		/// The record version and every earlier version, newest first; empty if unknown.
+		pub fn history(record_id: RecordId) -> Vec<(RecordId, Record<T>)> {
+			let mut versions = Vec::new();
+			let mut next = Some(record_id);
+			while let Some(id) = next {
+				let Some(record) = Records::<T>::get(id) else { break };
+				next = record.previous;
+				versions.push((id, record));
+				if versions.len() >= T::MaxVersions::get() as usize {
+					break;
+				}
+			}
+			versions
+		}
+	}
+}
+
+impl<T: Config> RecordLookup<T::AccountId> for Pallet<T> {
+	fn record_subject(record: &RecordId) -> Option<RecordSubject<T::AccountId>> {
+		Records::<T>::get(record).map(|r| RecordSubject {
+			patient: r.patient,
+			resource_type: r.resource_type,
+			author_org: r.author_org,
+			erased: r.status == RecordStatus::Erased,
+		})
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn create_for_benchmark(patient: &T::AccountId, seed: u32) -> RecordId {
+		let content = RecordContent {
+			content_hash: sp_core::H256::from_low_u64_be(seed.into()),
+			size: 1024,
+			locator: alloc::vec![b'l'; T::MaxLocatorLen::get() as usize],
+			patient_key: alloc::vec![b'k'; T::MaxWrappedKeyLen::get() as usize],
+		};
+		let index = PatientRecordCount::<T>::get(patient);
+		let record_id = Self::record_id(patient, index, &content.content_hash);
+		Pallet::<T>::create_record(
+			frame_system::RawOrigin::Signed(patient.clone()).into(),
+			patient.clone(),
+			FhirResourceType::Observation,
+			content,
+		)
+		.expect("benchmark patient is registered");
+		record_id
+	}
+}
+
+sp_api::decl_runtime_apis! {
+	/// Queries of the record index, for the node and wallets.
+	pub trait RecordsApi<AccountId, Record> where
+		AccountId: codec::Codec,
+		Record: codec::Codec,
+	{
+		/// Up to `limit` (at most 100) of the patient's record versions, from position `start`.
+		fn records_by_patient(patient: AccountId, start: u32, limit: u32) -> Vec<(RecordId, Record)>;
+		/// The record version and all earlier versions, newest first; empty if unknown.
+		fn record_with_history(record: RecordId) -> Vec<(RecordId, Record)>;
+	}
+}

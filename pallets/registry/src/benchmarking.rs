@@ -1,0 +1,144 @@
+//! Benchmarks of the registry's calls (frame-benchmarking v2).
+
+use super::*;
+use alloc::vec::Vec;
+use frame_benchmarking::v2::*;
+use frame_support::traits::{EnsureOrigin, Get};
+use frame_system::RawOrigin;
+use sp_core::H256;
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	fn admitted<T: Config>(admin: &T::AccountId) -> OrgId {
+		let origin = T::GovernanceOrigin::try_successful_origin().expect("governance origin");
+		let org = NextOrgId::<T>::get();
+		Pallet::<T>::admit_organization(origin, OrgKind::Hospital, H256::zero(), admin.clone())
+			.expect("fresh admin");
+		org
+	}
+
+	#[benchmark]
+	fn admit_organization() -> Result<(), BenchmarkError> {
+		let origin = T::GovernanceOrigin::try_successful_origin()
+			.map_err(|_| BenchmarkError::Weightless)?;
+		let admin: T::AccountId = account("admin", 0, 0);
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, OrgKind::Hospital, H256::zero(), admin.clone());
+		assert!(Members::<T>::contains_key(&admin));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn suspend_organization() -> Result<(), BenchmarkError> {
+		let org = admitted::<T>(&account("admin", 0, 0));
+		let origin = T::GovernanceOrigin::try_successful_origin()
+			.map_err(|_| BenchmarkError::Weightless)?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, org);
+		Ok(())
+	}
+
+	#[benchmark]
+	fn reinstate_organization() -> Result<(), BenchmarkError> {
+		let org = admitted::<T>(&account("admin", 0, 0));
+		let origin = T::GovernanceOrigin::try_successful_origin()
+			.map_err(|_| BenchmarkError::Weightless)?;
+		Pallet::<T>::suspend_organization(origin.clone(), org)?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, org);
+		Ok(())
+	}
+
+	#[benchmark]
+	fn remove_organization(m: Linear<1, { T::MaxMembersPerOrg::get() }>) -> Result<(), BenchmarkError> {
+		let admin: T::AccountId = account("admin", 0, 0);
+		let org = admitted::<T>(&admin);
+		for i in 1..m {
+			Pallet::<T>::add_member(
+				RawOrigin::Signed(admin.clone()).into(),
+				account("member", i, 0),
+				Role::Staff,
+			)?;
+		}
+		let origin = T::GovernanceOrigin::try_successful_origin()
+			.map_err(|_| BenchmarkError::Weightless)?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, org);
+		assert!(!Members::<T>::contains_key(&admin));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn add_member() {
+		let admin: T::AccountId = account("admin", 0, 0);
+		admitted::<T>(&admin);
+		let who: T::AccountId = account("member", 1, 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(admin), who.clone(), Role::Practitioner);
+		assert!(Members::<T>::contains_key(&who));
+	}
+
+	#[benchmark]
+	fn remove_member() -> Result<(), BenchmarkError> {
+		let admin: T::AccountId = account("admin", 0, 0);
+		admitted::<T>(&admin);
+		let who: T::AccountId = account("member", 1, 0);
+		Pallet::<T>::add_member(RawOrigin::Signed(admin.clone()).into(), who.clone(), Role::Staff)?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(admin), who.clone());
+		assert!(!Members::<T>::contains_key(&who));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn register_patient(g: Linear<0, { T::MaxGuardians::get() }>) {
+		let guardians: Vec<T::AccountId> = (0..g)
+			.map(|i| {
+				let guardian = account("guardian", i, 0);
+				Pallet::<T>::insert_patient(&guardian, [1u8; 32], Default::default());
+				guardian
+			})
+			.collect();
+		let patient: T::AccountId = account("patient", 0, 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(patient.clone()), [1u8; 32], guardians);
+		assert!(Patients::<T>::contains_key(&patient));
+	}
+
+	#[benchmark]
+	fn add_guardian() {
+		let patient: T::AccountId = account("patient", 0, 0);
+		let guardian: T::AccountId = account("guardian", 0, 0);
+		Pallet::<T>::insert_patient(&patient, [1u8; 32], Default::default());
+		Pallet::<T>::insert_patient(&guardian, [1u8; 32], Default::default());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(patient.clone()), guardian.clone());
+		assert!(Pallet::<T>::is_guardian(&patient, &guardian));
+	}
+
+	#[benchmark]
+	fn remove_guardian() -> Result<(), BenchmarkError> {
+		let patient: T::AccountId = account("patient", 0, 0);
+		let guardian: T::AccountId = account("guardian", 0, 0);
+		Pallet::<T>::insert_patient(&patient, [1u8; 32], Default::default());
+		Pallet::<T>::insert_patient(&guardian, [1u8; 32], Default::default());
+		Pallet::<T>::add_guardian(RawOrigin::Signed(patient.clone()).into(), guardian.clone())?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(patient.clone()), guardian.clone());
+		assert!(!Pallet::<T>::is_guardian(&patient, &guardian));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn rotate_encryption_key() {
+		let patient: T::AccountId = account("patient", 0, 0);
+		Pallet::<T>::insert_patient(&patient, [1u8; 32], Default::default());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(patient.clone()), [2u8; 32]);
+		assert_eq!(Pallet::<T>::encryption_key(&patient), Some([2u8; 32]));
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

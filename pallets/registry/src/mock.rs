@@ -1,0 +1,72 @@
+//! A runtime with only the registry, for its unit tests.
+
+use crate as pallet_registry;
+use carechain_primitives::{OrgKind, Role};
+use frame_support::{derive_impl, parameter_types};
+use frame_system::EnsureRoot;
+use sp_core::H256;
+use sp_runtime::BuildStorage;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Registry: pallet_registry,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+}
+
+parameter_types! {
+	pub const MaxMembersPerOrg: u32 = 4;
+	pub const MaxGuardians: u32 = 2;
+	pub const MaxPatientRegistrationsPerBlock: u32 = 3;
+}
+
+impl pallet_registry::Config for Test {
+	type GovernanceOrigin = EnsureRoot<u64>;
+	type MaxMembersPerOrg = MaxMembersPerOrg;
+	type MaxGuardians = MaxGuardians;
+	type MaxPatientRegistrationsPerBlock = MaxPatientRegistrationsPerBlock;
+	type WeightInfo = ();
+}
+
+/// The founding hospital's admin (org 0).
+pub const HOSPITAL_ADMIN: u64 = 1;
+/// A practitioner of the founding hospital.
+pub const DOCTOR: u64 = 2;
+/// The founding payer's admin (org 1).
+pub const PAYER_ADMIN: u64 = 10;
+/// A registered patient.
+pub const PATIENT: u64 = 100;
+/// An account the chain has never seen.
+pub const STRANGER: u64 = 999;
+
+/// A non-zero X25519 public key for tests.
+pub const KEY: [u8; 32] = [9u8; 32];
+
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let storage = RuntimeGenesisConfig {
+		system: Default::default(),
+		registry: pallet_registry::GenesisConfig {
+			organizations: vec![
+				(
+					OrgKind::Hospital,
+					H256::repeat_byte(1),
+					vec![(HOSPITAL_ADMIN, Role::Admin), (DOCTOR, Role::Practitioner)],
+				),
+				(OrgKind::Payer, H256::repeat_byte(2), vec![(PAYER_ADMIN, Role::Admin)]),
+			],
+			patients: vec![(PATIENT, KEY)],
+		},
+	}
+	.build_storage()
+	.expect("the test genesis is valid");
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}

@@ -1,0 +1,379 @@
+//! # Carechain primitives
+//!
+//! The vocabulary that Carechain's pallets, runtime and node share: who a consortium member
+//! is ([`OrgKind`], [`Role`], [`Membership`]), what a record is about ([`FhirResourceType`]),
+//! why somebody reads it ([`Purpose`]), and how an access decision is reported ([`Decision`]).
+//!
+//! Pallets never read each other's storage. They talk through the traits here:
+//! [`MembershipProvider`] (answered by the registry), [`RecordLookup`] (answered by the
+//! records pallet) and [`AccessPolicy`] with [`AuditLog`] (answered by the consent pallet).
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+use serde::{Deserialize, Serialize};
+use sp_core::H256;
+
+/// Identifier of a consortium organization, assigned in admission order.
+pub type OrgId = u32;
+
+/// Identifier of a medical record version: a blake2b-256 hash, deterministic from its inputs.
+pub type RecordId = H256;
+
+/// Identifier of a consent grant, assigned in grant order.
+pub type ConsentId = u64;
+
+/// Identifier of a break-glass emergency access session, assigned in opening order.
+pub type EmergencyId = u64;
+
+/// Milliseconds since the Unix epoch, as `pallet-timestamp` keeps time.
+pub type Moment = u64;
+
+/// What kind of organization a consortium member is.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Serialize,
+	Deserialize,
+)]
+pub enum OrgKind {
+	/// An acute-care hospital.
+	Hospital,
+	/// An outpatient clinic or practice.
+	Clinic,
+	/// A diagnostic laboratory.
+	Lab,
+	/// An insurer or other payer of claims.
+	Payer,
+	/// A drug or device manufacturer.
+	Manufacturer,
+	/// A wholesale distributor.
+	Distributor,
+	/// A dispensing pharmacy.
+	Pharmacy,
+	/// A regulator or public-health authority.
+	Regulator,
+	/// A sponsor of clinical research.
+	ResearchSponsor,
+}
+
+impl OrgKind {
+	/// Whether practitioners of this kind of organization provide care and so may author
+	/// records and open break-glass access.
+	pub fn is_care_provider(self) -> bool {
+		matches!(self, OrgKind::Hospital | OrgKind::Clinic | OrgKind::Lab)
+	}
+}
+
+/// The role an account holds inside its organization.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Serialize,
+	Deserialize,
+)]
+pub enum Role {
+	/// Manages the organization's own members.
+	Admin,
+	/// A licensed clinician: may author records and request access.
+	Practitioner,
+	/// Administrative staff: may transact for the organization but not author records.
+	Staff,
+}
+
+/// An account's place in an active organization, as the registry reports it.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct Membership {
+	/// The organization.
+	pub org: OrgId,
+	/// The organization's kind.
+	pub kind: OrgKind,
+	/// The account's role in it.
+	pub role: Role,
+}
+
+/// The FHIR R4 resource type a record holds.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Serialize,
+	Deserialize,
+)]
+pub enum FhirResourceType {
+	/// Demographics of the patient.
+	Patient,
+	/// A measurement or assertion: vital sign, lab result.
+	Observation,
+	/// A diagnosis or problem.
+	Condition,
+	/// An action performed on the patient.
+	Procedure,
+	/// A prescription.
+	MedicationRequest,
+	/// A statement of medication taken.
+	MedicationStatement,
+	/// An allergy or intolerance.
+	AllergyIntolerance,
+	/// A vaccination.
+	Immunization,
+	/// A report of diagnostic findings.
+	DiagnosticReport,
+	/// A reference to a document (PDF, scan, note).
+	DocumentReference,
+	/// An interaction between patient and provider.
+	Encounter,
+	/// A plan of care.
+	CarePlan,
+	/// A DICOM imaging study.
+	ImagingStudy,
+	/// A collection of resources.
+	Bundle,
+	/// Any other FHIR resource type.
+	Other,
+}
+
+/// Why an accessor reads a record: the HL7 purpose-of-use subset that consents name.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Serialize,
+	Deserialize,
+)]
+pub enum Purpose {
+	/// Treatment of the patient (HL7 TREAT).
+	Treatment,
+	/// Payment for care (HL7 HPAYMT).
+	Payment,
+	/// Healthcare operations (HL7 HOPERAT).
+	Operations,
+	/// Research (HL7 HRESCH).
+	Research,
+	/// Public health reporting (HL7 PUBHLTH).
+	PublicHealth,
+}
+
+/// What allowed an access.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Serialize,
+	Deserialize,
+)]
+pub enum AccessBasis {
+	/// The accessor is the patient.
+	Patient,
+	/// The accessor is one of the patient's guardians.
+	Guardian,
+	/// The accessor belongs to the organization that authored the record, and reads it for
+	/// treatment, payment or operations (HIPAA's TPO exception).
+	AuthorOrganization,
+	/// A consent of the patient allows it.
+	Consent(ConsentId),
+	/// An open break-glass emergency session allows it.
+	BreakGlass(EmergencyId),
+}
+
+/// Why an access was refused.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Serialize,
+	Deserialize,
+)]
+pub enum DenialReason {
+	/// No record has that id.
+	UnknownRecord,
+	/// The record belongs to another patient.
+	RecordNotOfPatient,
+	/// The record was erased (crypto-shredded); only its tombstone remains.
+	RecordErased,
+	/// The accessor is not a member of an active organization.
+	AccessorNotActive,
+	/// No consent names this accessor.
+	NoConsent,
+	/// A consent names this accessor but has expired.
+	ConsentExpired,
+	/// A consent names this accessor but not for this purpose.
+	PurposeNotPermitted,
+	/// A consent names this accessor but does not cover this record.
+	OutOfScope,
+}
+
+/// The answer to "may this accessor read this record for this purpose now?".
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Serialize,
+	Deserialize,
+)]
+pub enum Decision {
+	/// Access is allowed, and this is why.
+	Allowed(AccessBasis),
+	/// Access is denied, and this is why.
+	Denied(DenialReason),
+}
+
+impl Decision {
+	/// Whether access is allowed.
+	pub fn is_allowed(&self) -> bool {
+		matches!(self, Decision::Allowed(_))
+	}
+}
+
+/// What an audit entry records.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Serialize,
+	Deserialize,
+)]
+pub enum AuditAction {
+	/// A record was created.
+	Create,
+	/// A record's content was read.
+	Read,
+	/// A record was amended or marked entered-in-error.
+	Amend,
+	/// A record was erased.
+	Erase,
+	/// A consent was granted.
+	Grant,
+	/// A consent was revoked.
+	Revoke,
+	/// A break-glass emergency session was opened.
+	BreakGlass,
+}
+
+/// What the records pallet tells others about a record, without its locator or keys.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct RecordSubject<AccountId> {
+	/// The patient the record is about.
+	pub patient: AccountId,
+	/// The FHIR resource type it holds.
+	pub resource_type: FhirResourceType,
+	/// The organization that authored it; `None` for self-reported data.
+	pub author_org: Option<OrgId>,
+	/// Whether it was erased.
+	pub erased: bool,
+}
+
+/// The consortium registry, as other pallets see it.
+pub trait MembershipProvider<AccountId> {
+	/// The account's membership, if it belongs to an organization that is active.
+	fn active_membership(who: &AccountId) -> Option<Membership>;
+	/// Whether the organization exists and is active.
+	fn is_active_organization(org: OrgId) -> bool;
+	/// Whether the account registered itself as a patient.
+	fn is_patient(who: &AccountId) -> bool;
+	/// Whether `who` is the patient or one of the patient's guardians.
+	fn is_patient_or_guardian(patient: &AccountId, who: &AccountId) -> bool;
+	/// Whether `who` is one of the patient's guardians.
+	fn is_guardian(patient: &AccountId, who: &AccountId) -> bool;
+
+	/// Registers `who` as a patient and, when `org` is given, also as a practitioner of a
+	/// fresh organization of that kind: only for benchmarks, which need actors to exist.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn register_for_benchmark(who: &AccountId, org: Option<OrgKind>);
+}
+
+/// The record index, as other pallets see it.
+pub trait RecordLookup<AccountId> {
+	/// What the record is about, or `None` if no record has that id.
+	fn record_subject(record: &RecordId) -> Option<RecordSubject<AccountId>>;
+
+	/// Creates a record for benchmarks, authored by the patient.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn create_for_benchmark(patient: &AccountId, seed: u32) -> RecordId;
+}
+
+/// The access policy: the patient's consents and open emergencies.
+pub trait AccessPolicy<AccountId> {
+	/// Decides whether `accessor` may read `record` of `patient` for `purpose` at `now`.
+	fn check_access(
+		patient: &AccountId,
+		accessor: &AccountId,
+		record: &RecordId,
+		purpose: Purpose,
+		now: Moment,
+	) -> Decision;
+	/// Destroys every data key of `record` wrapped for grantees: the record is being erased.
+	fn forget_record_keys(record: &RecordId);
+}
+
+/// The append-only audit log of accesses (the HIPAA accounting of disclosures).
+pub trait AuditLog<AccountId> {
+	/// Appends an entry to the patient's log.
+	fn append(
+		patient: &AccountId,
+		accessor: &AccountId,
+		record: Option<RecordId>,
+		purpose: Option<Purpose>,
+		action: AuditAction,
+		basis: Option<AccessBasis>,
+	);
+}
