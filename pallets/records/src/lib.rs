@@ -56,7 +56,6 @@ pub mod pallet {
 	use codec::Encode;
 	use frame_support::{pallet_prelude::*, traits::Time};
 	use frame_system::pallet_prelude::*;
-	use sp_runtime::Saturating;
 
 	/// The in-code storage version.
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
@@ -444,7 +443,7 @@ pub mod pallet {
 		/// The deterministic id of a patient's `index`-th record version.
 		pub fn record_id(patient: &T::AccountId, index: u32, content_hash: &sp_core::H256) -> RecordId {
 			let preimage = (b"carechain/record/v1", patient, index, content_hash).encode();
-			RecordId::from(sp_core::hashing::blake2_256(&preimage))
+			<sp_runtime::traits::BlakeTwo256 as sp_runtime::traits::Hash>::hash(&preimage)
 		}
 
 		fn checked_content(

@@ -1,0 +1,395 @@
+//! Unit tests of the records pallet, the consent scenario of the whole access model, and the
+//! check that no plaintext reaches chain state.
+
+use crate::{mock::*, Error, Event, PatientRecordCount, RecordContent, RecordStatus, Records as RecordStore};
+use carechain_primitives::{
+	AccessBasis, AuditAction, FhirResourceType, Purpose, RecordId,
+};
+use frame_support::{assert_noop, assert_ok};
+use pallet_consent::{ConsentScope, EmergencyReason, Grantee};
+use sp_core::H256;
+use sp_io::hashing::blake2_256;
+
+use FhirResourceType::*;
+use Purpose::*;
+
+fn content(seed: u8) -> RecordContent {
+	RecordContent {
+		content_hash: H256::repeat_byte(seed),
+		size: 1234,
+		locator: format!("cas:{seed:02x}").into_bytes(),
+		patient_key: vec![seed; 48],
+	}
+}
+
+fn create(author: u64, seed: u8) -> RecordId {
+	let index = PatientRecordCount::<Test>::get(PATIENT);
+	let id = Records::record_id(&PATIENT, index, &H256::repeat_byte(seed));
+	assert_ok!(Records::create_record(RuntimeOrigin::signed(author), PATIENT, Observation, content(seed)));
+	id
+}
+
+fn amend(who: u64, record: RecordId, seed: u8) -> RecordId {
+	let index = PatientRecordCount::<Test>::get(PATIENT);
+	let id = Records::record_id(&PATIENT, index, &H256::repeat_byte(seed));
+	assert_ok!(Records::amend_record(RuntimeOrigin::signed(who), record, content(seed)));
+	id
+}
+
+fn last_audit() -> pallet_consent::AuditEntry<Test> {
+	Consent::accounting_of_disclosures(&PATIENT, 0).pop().expect("an audit entry")
+}
+
+#[test]
+fn practitioner_creates_a_record() {
+	new_test_ext().execute_with(|| {
+		let id = create(MARYS_DOCTOR, 1);
+		System::assert_last_event(
+			Event::RecordCreated {
+				record_id: id,
+				patient: PATIENT,
+				author: MARYS_DOCTOR,
+				resource_type: Observation,
+			}
+			.into(),
+		);
+		let record = RecordStore::<Test>::get(id).expect("stored");
+		assert_eq!(record.author_org, Some(0));
+		assert_eq!(record.version, 1);
+		assert_eq!(record.status, RecordStatus::Active);
+		assert_eq!(record.created_at_ms, START);
+		assert_eq!(record.locator.into_inner(), b"cas:01".to_vec());
+		let audit = last_audit();
+		assert_eq!((audit.action, audit.record, audit.accessor), (AuditAction::Create, Some(id), MARYS_DOCTOR));
+	});
+}
+
+#[test]
+fn patients_and_guardians_self_report() {
+	new_test_ext().execute_with(|| {
+		let own = create(PATIENT, 1);
+		assert_eq!(RecordStore::<Test>::get(own).and_then(|r| r.author_org), None);
+		let guarded = create(GUARDIAN, 2);
+		assert_eq!(RecordStore::<Test>::get(guarded).map(|r| r.author), Some(GUARDIAN));
+		assert_eq!(last_audit().basis, Some(AccessBasis::Guardian));
+	});
+}
+
+#[test]
+fn create_rejects_bad_input() {
+	new_test_ext().execute_with(|| {
+		let create = |who, patient, content| {
+			Records::create_record(RuntimeOrigin::signed(who), patient, Observation, content)
+		};
+		assert_noop!(create(MARYS_DOCTOR, STRANGER, content(1)), Error::<Test>::PatientNotRegistered);
+		assert_noop!(create(MARYS_CLERK, PATIENT, content(1)), Error::<Test>::NotAuthorized);
+		assert_noop!(create(PAYER_CLERK, PATIENT, content(1)), Error::<Test>::NotAuthorized);
+		assert_noop!(create(STRANGER, PATIENT, content(1)), Error::<Test>::NotAuthorized);
+		assert_noop!(create(OTHER_PATIENT, PATIENT, content(1)), Error::<Test>::NotAuthorized);
+		let oversized = RecordContent { locator: vec![b'x'; 81], ..content(1) };
+		assert_noop!(create(MARYS_DOCTOR, PATIENT, oversized), Error::<Test>::BadLocator);
+		let empty = RecordContent { locator: vec![], ..content(1) };
+		assert_noop!(create(MARYS_DOCTOR, PATIENT, empty), Error::<Test>::BadLocator);
+		let long_key = RecordContent { patient_key: vec![1; 81], ..content(1) };
+		assert_noop!(create(MARYS_DOCTOR, PATIENT, long_key), Error::<Test>::BadWrappedKey);
+		let no_key = RecordContent { patient_key: vec![], ..content(1) };
+		assert_noop!(create(MARYS_DOCTOR, PATIENT, no_key), Error::<Test>::BadWrappedKey);
+		let no_payload = RecordContent { size: 0, ..content(1) };
+		assert_noop!(create(MARYS_DOCTOR, PATIENT, no_payload), Error::<Test>::EmptyPayload);
+	});
+}
+
+#[test]
+fn records_per_patient_are_bounded() {
+	new_test_ext().execute_with(|| {
+		for seed in 0..5 {
+			create(MARYS_DOCTOR, seed);
+		}
+		assert_noop!(
+			Records::create_record(RuntimeOrigin::signed(MARYS_DOCTOR), PATIENT, Observation, content(9)),
+			Error::<Test>::TooManyRecords
+		);
+	});
+}
+
+#[test]
+fn amend_links_versions_and_checks_who() {
+	new_test_ext().execute_with(|| {
+		let v1 = create(MARYS_DOCTOR, 1);
+		assert_noop!(
+			Records::amend_record(RuntimeOrigin::signed(CITY_DOCTOR), v1, content(2)),
+			Error::<Test>::NotAuthorOrPatient
+		);
+		assert_noop!(
+			Records::amend_record(RuntimeOrigin::signed(MARYS_DOCTOR), H256::zero(), content(2)),
+			Error::<Test>::UnknownRecord
+		);
+		let v2 = amend(MARYS_DOCTOR, v1, 2);
+		System::assert_last_event(Event::RecordAmended { record_id: v1, new_record_id: v2, version: 2 }.into());
+		assert_eq!(RecordStore::<Test>::get(v1).map(|r| r.status), Some(RecordStatus::Amended));
+		assert_noop!(
+			Records::amend_record(RuntimeOrigin::signed(MARYS_DOCTOR), v1, content(3)),
+			Error::<Test>::RecordNotCurrent
+		);
+		let v3 = amend(PATIENT, v2, 3);
+		assert_eq!(RecordStore::<Test>::get(v3).and_then(|r| r.author_org), None);
+		assert_noop!(
+			Records::amend_record(RuntimeOrigin::signed(PATIENT), v3, content(4)),
+			Error::<Test>::TooManyVersions
+		);
+		let history: Vec<_> = Records::history(v3).into_iter().map(|(id, r)| (id, r.version)).collect();
+		assert_eq!(history, vec![(v3, 3), (v2, 2), (v1, 1)]);
+	});
+}
+
+#[test]
+fn mark_entered_in_error() {
+	new_test_ext().execute_with(|| {
+		let id = create(MARYS_DOCTOR, 1);
+		assert_noop!(
+			Records::mark_entered_in_error(RuntimeOrigin::signed(CITY_DOCTOR), id),
+			Error::<Test>::NotAuthorOrPatient
+		);
+		assert_ok!(Records::mark_entered_in_error(RuntimeOrigin::signed(MARYS_DOCTOR), id));
+		System::assert_last_event(Event::RecordMarkedEnteredInError { record_id: id }.into());
+		assert_eq!(RecordStore::<Test>::get(id).map(|r| r.status), Some(RecordStatus::EnteredInError));
+		assert_noop!(
+			Records::mark_entered_in_error(RuntimeOrigin::signed(MARYS_DOCTOR), id),
+			Error::<Test>::RecordNotCurrent
+		);
+	});
+}
+
+#[test]
+fn erasure_shreds_every_version_and_grantee_key() {
+	new_test_ext().execute_with(|| {
+		let v1 = create(MARYS_DOCTOR, 1);
+		let v2 = amend(MARYS_DOCTOR, v1, 2);
+		assert_ok!(Consent::grant(
+			RuntimeOrigin::signed(PATIENT),
+			PATIENT,
+			Grantee::Organization(1),
+			ConsentScope::AllRecords,
+			vec![Treatment],
+			START + DAY,
+			vec![(v2, vec![7; 32])],
+		));
+		assert_noop!(
+			Records::erase_record(RuntimeOrigin::signed(MARYS_DOCTOR), v2),
+			Error::<Test>::NotPatientOrGuardian
+		);
+		assert_ok!(Records::erase_record(RuntimeOrigin::signed(GUARDIAN), v2));
+		System::assert_has_event(
+			Event::RecordErased {
+				record_id: v1,
+				patient: PATIENT,
+				content_hash: H256::repeat_byte(1),
+				locator: b"cas:01".to_vec().try_into().expect("short"),
+			}
+			.into(),
+		);
+		for id in [v1, v2] {
+			let tombstone = RecordStore::<Test>::get(id).expect("tombstone stays");
+			assert_eq!(tombstone.status, RecordStatus::Erased);
+			assert!(tombstone.locator.is_empty() && tombstone.patient_key.is_empty());
+		}
+		assert!(!pallet_consent::GrantedKeys::<Test>::contains_key(0, v2));
+		assert_noop!(
+			Records::erase_record(RuntimeOrigin::signed(PATIENT), v2),
+			Error::<Test>::RecordErased
+		);
+		assert_noop!(
+			Records::amend_record(RuntimeOrigin::signed(PATIENT), v2, content(3)),
+			Error::<Test>::RecordErased
+		);
+	});
+}
+
+#[test]
+fn log_access_needs_an_allowing_decision() {
+	new_test_ext().execute_with(|| {
+		let id = create(MARYS_DOCTOR, 1);
+		assert_noop!(
+			Records::log_access(RuntimeOrigin::signed(STRANGER), id, Treatment),
+			Error::<Test>::AccessorNotActive
+		);
+		assert_noop!(
+			Records::log_access(RuntimeOrigin::signed(MARYS_DOCTOR), H256::zero(), Treatment),
+			Error::<Test>::UnknownRecord
+		);
+		assert_ok!(Records::log_access(RuntimeOrigin::signed(MARYS_DOCTOR), id, Treatment));
+		System::assert_last_event(
+			Event::AccessLogged {
+				record_id: id,
+				accessor: MARYS_DOCTOR,
+				purpose: Treatment,
+				basis: AccessBasis::AuthorOrganization,
+			}
+			.into(),
+		);
+	});
+}
+
+#[test]
+fn records_of_a_patient_are_paged() {
+	new_test_ext().execute_with(|| {
+		let ids: Vec<_> = (0..5).map(|seed| create(MARYS_DOCTOR, seed)).collect();
+		let page = |start, limit| -> Vec<RecordId> {
+			Records::records_of(&PATIENT, start, limit).into_iter().map(|(id, _)| id).collect()
+		};
+		assert_eq!(page(0, 2), ids[..2].to_vec());
+		assert_eq!(page(2, 10), ids[2..].to_vec());
+		assert!(page(5, 10).is_empty());
+		assert!(Records::records_of(&OTHER_PATIENT, 0, 10).is_empty());
+	});
+}
+
+/// The acceptance scenario: creation, refusal, consent, revocation, break-glass, expiry,
+/// accounting of disclosures and erasure, in order.
+#[test]
+fn consent_scenario() {
+	new_test_ext().execute_with(|| {
+		let record = create(MARYS_DOCTOR, 1);
+		let read = |who| Records::log_access(RuntimeOrigin::signed(who), record, Treatment);
+
+		assert_noop!(read(CITY_DOCTOR), Error::<Test>::NoConsent);
+
+		Timestamp::set_timestamp(START + 1_000);
+		assert_ok!(Consent::grant(
+			RuntimeOrigin::signed(PATIENT),
+			PATIENT,
+			Grantee::Organization(1),
+			ConsentScope::AllRecords,
+			vec![Treatment],
+			START + 1_000 + 30 * DAY,
+			vec![],
+		));
+		assert_ok!(read(CITY_DOCTOR));
+		System::assert_last_event(
+			Event::AccessLogged {
+				record_id: record,
+				accessor: CITY_DOCTOR,
+				purpose: Treatment,
+				basis: AccessBasis::Consent(0),
+			}
+			.into(),
+		);
+
+		Timestamp::set_timestamp(START + 2_000);
+		assert_ok!(Consent::revoke(RuntimeOrigin::signed(PATIENT), 0));
+		assert_noop!(read(CITY_DOCTOR), Error::<Test>::NoConsent);
+
+		Timestamp::set_timestamp(START + 3_000);
+		assert_ok!(Consent::break_glass(
+			RuntimeOrigin::signed(CITY_DOCTOR),
+			PATIENT,
+			EmergencyReason::PatientUnconscious,
+			H256::repeat_byte(9)
+		));
+		assert_ok!(read(CITY_DOCTOR));
+		let flagged = last_audit();
+		assert_eq!(flagged.basis, Some(AccessBasis::BreakGlass(0)));
+		assert!(flagged.break_glass, "break-glass reads are flagged");
+
+		// A second consent that then expires.
+		Timestamp::set_timestamp(START + 4_000);
+		assert_ok!(Consent::grant(
+			RuntimeOrigin::signed(PATIENT),
+			PATIENT,
+			Grantee::Organization(1),
+			ConsentScope::AllRecords,
+			vec![Treatment],
+			START + 5_000 + DAY,
+			vec![],
+		));
+		Timestamp::set_timestamp(START + 10_000 + DAY);
+		assert_noop!(read(CITY_DOCTOR), Error::<Test>::ConsentExpired);
+
+		let disclosures: Vec<_> = Consent::accounting_of_disclosures(&PATIENT, START + 1)
+			.into_iter()
+			.map(|e| (e.accessor, e.action, e.basis, e.timestamp))
+			.collect();
+		assert_eq!(
+			disclosures,
+			vec![
+				(PATIENT, AuditAction::Grant, Some(AccessBasis::Patient), START + 1_000),
+				(CITY_DOCTOR, AuditAction::Read, Some(AccessBasis::Consent(0)), START + 1_000),
+				(PATIENT, AuditAction::Revoke, Some(AccessBasis::Patient), START + 2_000),
+				(CITY_DOCTOR, AuditAction::BreakGlass, Some(AccessBasis::BreakGlass(0)), START + 3_000),
+				(CITY_DOCTOR, AuditAction::Read, Some(AccessBasis::BreakGlass(0)), START + 3_000),
+				(PATIENT, AuditAction::Grant, Some(AccessBasis::Patient), START + 4_000),
+			]
+		);
+
+		assert_ok!(Records::erase_record(RuntimeOrigin::signed(PATIENT), record));
+		for who in [CITY_DOCTOR, MARYS_DOCTOR, PATIENT, GUARDIAN] {
+			assert_noop!(read(who), Error::<Test>::RecordErased);
+		}
+		let tombstone = RecordStore::<Test>::get(record).expect("tombstone");
+		assert_eq!(tombstone.content_hash, H256::repeat_byte(1));
+		assert!(tombstone.locator.is_empty() && tombstone.patient_key.is_empty());
+	});
+}
+
+/// Seals `plaintext` the way a wallet would before anchoring: the chain only ever sees the
+/// ciphertext's hash and locator. (A keystream from blake2b stands in for XChaCha20 here; what
+/// matters is that the plaintext never leaves the wallet.)
+fn seal(plaintext: &[u8], key: &[u8; 32]) -> Vec<u8> {
+	plaintext
+		.chunks(32)
+		.enumerate()
+		.flat_map(|(i, chunk)| {
+			let pad = blake2_256(&[&key[..], &(i as u64).to_le_bytes()].concat());
+			chunk.iter().zip(pad).map(|(b, p)| b ^ p).collect::<Vec<_>>()
+		})
+		.collect()
+}
+
+#[test]
+fn no_plaintext_reaches_chain_state() {
+	const MARKER: &[u8] = b"PHI-MARKER-Jane-Doe-1984-03-07";
+	new_test_ext().execute_with(|| {
+		for (seed, resource_type) in [(1u8, Observation), (2, Condition), (3, MedicationRequest)] {
+			let fhir = [
+				&br#"{"resourceType":"Patient","name":""#[..],
+				MARKER,
+				&br#"","note":"diagnosis follows"}"#[..],
+			]
+			.concat();
+			let ciphertext = seal(&fhir, &[seed; 32]);
+			let hash = H256(blake2_256(&ciphertext));
+			let locator = format!("cas:{}", hex(&hash.0)).into_bytes();
+			assert_ok!(Records::create_record(
+				RuntimeOrigin::signed(MARYS_DOCTOR),
+				PATIENT,
+				resource_type,
+				RecordContent {
+					content_hash: hash,
+					size: ciphertext.len() as u64,
+					locator,
+					patient_key: seal(&[seed; 32], &[0xee; 32]),
+				},
+			));
+		}
+		let record = Records::records_of(&PATIENT, 0, 1)[0].0;
+		assert_ok!(Records::log_access(RuntimeOrigin::signed(MARYS_DOCTOR), record, Treatment));
+
+		let mut key = Vec::new();
+		let mut entries = 0;
+		while let Some(next) = sp_io::storage::next_key(&key) {
+			let value = sp_io::storage::get(&next).expect("a key has a value");
+			assert!(!contains(&next, MARKER) && !contains(&value, MARKER), "plaintext in state");
+			entries += 1;
+			key = next;
+		}
+		assert!(entries > 20, "the whole state was scanned ({entries} entries)");
+	});
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+	haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn hex(bytes: &[u8]) -> String {
+	bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
