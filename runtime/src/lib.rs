@@ -1,1 +1,226 @@
-//! placeholder
+//! # Carechain runtime
+//!
+//! The FRAME runtime of Carechain, composed for native execution: System, Timestamp, the
+//! consortium council (Collective with Membership), Registry, Records and Consent.
+//!
+//! The chain is permissioned and feeless: [`extensions::CheckPermissioned`] admits only
+//! organization members, registered patients and council members as signers, plus the patient
+//! self-registration call from anyone, rationed per block. The usual checks (spec and
+//! transaction version, genesis, mortality, nonce, weight) stay.
+//!
+//! The node calls the runtime natively through [`api::dispatch`], which `impl_runtime_apis!`
+//! generates.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+#![recursion_limit = "256"]
+// `construct_runtime!` and `impl_runtime_apis!` generate public items without docs.
+#![allow(missing_docs)]
+
+extern crate alloc;
+
+mod apis;
+pub mod extensions;
+pub mod genesis;
+
+pub use apis::{api, RUNTIME_API_VERSIONS};
+
+use alloc::borrow::Cow;
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ConstU32, ConstU64, EitherOfDiverse},
+	weights::{
+		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
+		Weight,
+	},
+};
+use frame_system::{limits, EnsureRoot};
+use sp_runtime::{
+	generic,
+	traits::{BlakeTwo256, IdentifyAccount, Verify},
+	MultiAddress, MultiSignature, Perbill,
+};
+use sp_version::RuntimeVersion;
+
+/// The signature scheme of transactions: ed25519, sr25519 or ecdsa.
+pub type Signature = MultiSignature;
+/// An account: the public key (or its hash, for ecdsa) of a signer.
+pub type AccountId = <<Signature as Verify>::Signer as IdentifyAccount>::AccountId;
+/// A transaction counter of an account.
+pub type Nonce = u32;
+/// A block number.
+pub type BlockNumber = u32;
+/// A block hash.
+pub type Hash = sp_core::H256;
+/// The address format of transactions.
+pub type Address = MultiAddress<AccountId, ()>;
+/// A block header.
+pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+/// A block.
+pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+/// The transaction extensions, in the order they are checked.
+pub type TxExtension = (
+	frame_system::CheckNonZeroSender<Runtime>,
+	extensions::CheckPermissioned,
+	frame_system::CheckSpecVersion<Runtime>,
+	frame_system::CheckTxVersion<Runtime>,
+	frame_system::CheckGenesis<Runtime>,
+	frame_system::CheckEra<Runtime>,
+	extensions::CheckNonce,
+	frame_system::CheckWeight<Runtime>,
+);
+/// A transaction as it travels and is stored in blocks.
+pub type UncheckedExtrinsic =
+	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
+/// The payload a signer signs.
+pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
+/// Block execution.
+pub type Executive = frame_executive::Executive<
+	Runtime,
+	Block,
+	frame_system::ChainContext<Runtime>,
+	Runtime,
+	AllPalletsWithSystem,
+>;
+
+/// The runtime's version.
+#[sp_version::runtime_version]
+pub const VERSION: RuntimeVersion = RuntimeVersion {
+	spec_name: Cow::Borrowed("carechain"),
+	impl_name: Cow::Borrowed("carechain-native"),
+	authoring_version: 1,
+	spec_version: 1,
+	impl_version: 1,
+	apis: RUNTIME_API_VERSIONS,
+	transaction_version: 1,
+	system_version: 1,
+};
+
+/// Milliseconds between blocks the node aims for.
+pub const MILLISECS_PER_BLOCK: u64 = 1000;
+/// One day of milliseconds.
+pub const DAY_MS: u64 = 24 * 60 * 60 * 1000;
+
+frame_support::construct_runtime!(
+	pub enum Runtime {
+		System: frame_system = 0,
+		Timestamp: pallet_timestamp = 1,
+		Council: pallet_collective::<Instance1> = 2,
+		CouncilMembership: pallet_membership::<Instance1> = 3,
+		Registry: pallet_registry = 10,
+		Records: pallet_records = 11,
+		Consent: pallet_consent = 12,
+	}
+);
+
+const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
+
+parameter_types! {
+	pub const Version: RuntimeVersion = VERSION;
+	/// Two seconds of compute per block, three quarters of it for ordinary transactions.
+	pub RuntimeBlockWeights: limits::BlockWeights = limits::BlockWeights::with_sensible_defaults(
+		Weight::from_parts(2u64 * WEIGHT_REF_TIME_PER_SECOND, u64::MAX),
+		NORMAL_DISPATCH_RATIO,
+	);
+	pub RuntimeBlockLength: limits::BlockLength =
+		limits::BlockLength::builder().max_length(5 * 1024 * 1024).build();
+	pub const SS58Prefix: u16 = 42;
+}
+
+#[derive_impl(frame_system::config_preludes::SolochainDefaultConfig)]
+impl frame_system::Config for Runtime {
+	type Block = Block;
+	type AccountId = AccountId;
+	type Nonce = Nonce;
+	type Hash = Hash;
+	type BlockHashCount = ConstU32<2400>;
+	type BlockWeights = RuntimeBlockWeights;
+	type BlockLength = RuntimeBlockLength;
+	type DbWeight = ParityDbWeight;
+	type Version = Version;
+	type AccountData = ();
+	type SS58Prefix = SS58Prefix;
+	type MaxConsumers = ConstU32<16>;
+}
+
+impl pallet_timestamp::Config for Runtime {
+	type Moment = u64;
+	type OnTimestampSet = ();
+	/// Consensus (Malachite) orders blocks, not slots; timestamps need only increase.
+	type MinimumPeriod = ConstU64<1>;
+	type WeightInfo = ();
+}
+
+/// The council's collective instance.
+pub type CouncilCollective = pallet_collective::Instance1;
+
+/// Consortium governance: Root, or two thirds of the council.
+pub type GovernanceOrigin = EitherOfDiverse<
+	EnsureRoot<AccountId>,
+	pallet_collective::EnsureProportionAtLeast<AccountId, CouncilCollective, 2, 3>,
+>;
+
+parameter_types! {
+	pub const CouncilMotionDuration: BlockNumber = 7 * 24 * 60 * 60;
+	pub MaxProposalWeight: Weight = Perbill::from_percent(50) * RuntimeBlockWeights::get().max_block;
+}
+
+impl pallet_collective::Config<CouncilCollective> for Runtime {
+	type RuntimeOrigin = RuntimeOrigin;
+	type Proposal = RuntimeCall;
+	type RuntimeEvent = RuntimeEvent;
+	type MotionDuration = CouncilMotionDuration;
+	type MaxProposals = ConstU32<100>;
+	type MaxMembers = ConstU32<32>;
+	type DefaultVote = pallet_collective::PrimeDefaultVote;
+	type WeightInfo = pallet_collective::weights::SubstrateWeight<Runtime>;
+	type SetMembersOrigin = EnsureRoot<AccountId>;
+	type MaxProposalWeight = MaxProposalWeight;
+	type DisapproveOrigin = GovernanceOrigin;
+	type KillOrigin = GovernanceOrigin;
+	type Consideration = ();
+}
+
+impl pallet_membership::Config<pallet_membership::Instance1> for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type AddOrigin = GovernanceOrigin;
+	type RemoveOrigin = GovernanceOrigin;
+	type SwapOrigin = GovernanceOrigin;
+	type ResetOrigin = GovernanceOrigin;
+	type PrimeOrigin = GovernanceOrigin;
+	type MembershipInitialized = Council;
+	type MembershipChanged = Council;
+	type MaxMembers = ConstU32<32>;
+	type WeightInfo = pallet_membership::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_registry::Config for Runtime {
+	type GovernanceOrigin = GovernanceOrigin;
+	type MaxMembersPerOrg = ConstU32<1024>;
+	type MaxGuardians = ConstU32<4>;
+	type MaxPatientRegistrationsPerBlock = ConstU32<256>;
+	type WeightInfo = pallet_registry::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_records::Config for Runtime {
+	type Registry = Registry;
+	type Access = Consent;
+	type Time = Timestamp;
+	type MaxLocatorLen = ConstU32<256>;
+	type MaxWrappedKeyLen = ConstU32<256>;
+	type MaxRecordsPerPatient = ConstU32<100_000>;
+	type MaxVersions = ConstU32<64>;
+	type WeightInfo = pallet_records::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_consent::Config for Runtime {
+	type Registry = Registry;
+	type Records = Records;
+	type Time = Timestamp;
+	type BreakGlassPeriod = ConstU64<DAY_MS>;
+	type MaxGrantsPerPatient = ConstU32<64>;
+	type MaxScopeItems = ConstU32<64>;
+	type MaxWrappedKeys = ConstU32<64>;
+	type MaxWrappedKeyLen = ConstU32<256>;
+	type WeightInfo = pallet_consent::weights::SubstrateWeight<Runtime>;
+}
+

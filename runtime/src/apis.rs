@@ -1,0 +1,134 @@
+//! The runtime APIs the node calls natively through [`api::dispatch`].
+
+use crate::{
+	AccountId, Block, Consent, Executive, InherentDataExt, Nonce, Records, Runtime, System,
+	Timestamp, VERSION,
+};
+use alloc::vec::Vec;
+use carechain_primitives::{Decision, Moment, Purpose, RecordId};
+use frame_support::{
+	genesis_builder_helper::{build_state, get_preset},
+	traits::Time,
+};
+use sp_api::impl_runtime_apis;
+use sp_core::OpaqueMetadata;
+use sp_runtime::{
+	traits::Block as BlockT,
+	transaction_validity::{TransactionSource, TransactionValidity},
+	ApplyExtrinsicResult, ExtrinsicInclusionMode,
+};
+use sp_version::RuntimeVersion;
+
+impl_runtime_apis! {
+	impl sp_api::Core<Block> for Runtime {
+		fn version() -> RuntimeVersion {
+			VERSION
+		}
+
+		fn execute_block(block: <Block as BlockT>::LazyBlock) {
+			Executive::execute_block(block);
+		}
+
+		fn initialize_block(header: &<Block as BlockT>::Header) -> ExtrinsicInclusionMode {
+			Executive::initialize_block(header)
+		}
+	}
+
+	impl sp_api::Metadata<Block> for Runtime {
+		fn metadata() -> OpaqueMetadata {
+			OpaqueMetadata::new(Runtime::metadata().into())
+		}
+
+		fn metadata_at_version(version: u32) -> Option<OpaqueMetadata> {
+			Runtime::metadata_at_version(version)
+		}
+
+		fn metadata_versions() -> Vec<u32> {
+			Runtime::metadata_versions()
+		}
+	}
+
+	impl sp_block_builder::BlockBuilder<Block> for Runtime {
+		fn apply_extrinsic(extrinsic: <Block as BlockT>::Extrinsic) -> ApplyExtrinsicResult {
+			Executive::apply_extrinsic(extrinsic)
+		}
+
+		fn finalize_block() -> <Block as BlockT>::Header {
+			Executive::finalize_block()
+		}
+
+		fn inherent_extrinsics(data: sp_inherents::InherentData) -> Vec<<Block as BlockT>::Extrinsic> {
+			data.create_extrinsics()
+		}
+
+		fn check_inherents(
+			block: <Block as BlockT>::LazyBlock,
+			data: sp_inherents::InherentData,
+		) -> sp_inherents::CheckInherentsResult {
+			data.check_extrinsics(&block)
+		}
+	}
+
+	impl sp_transaction_pool::runtime_api::TaggedTransactionQueue<Block> for Runtime {
+		fn validate_transaction(
+			source: TransactionSource,
+			tx: <Block as BlockT>::Extrinsic,
+			block_hash: <Block as BlockT>::Hash,
+		) -> TransactionValidity {
+			Executive::validate_transaction(source, tx, block_hash)
+		}
+	}
+
+	impl frame_system_rpc_runtime_api::AccountNonceApi<Block, AccountId, Nonce> for Runtime {
+		fn account_nonce(account: AccountId) -> Nonce {
+			System::account_nonce(account)
+		}
+	}
+
+	impl sp_genesis_builder::GenesisBuilder<Block> for Runtime {
+		fn build_state(config: Vec<u8>) -> sp_genesis_builder::Result {
+			build_state::<crate::RuntimeGenesisConfig>(config)
+		}
+
+		fn get_preset(id: &Option<sp_genesis_builder::PresetId>) -> Option<Vec<u8>> {
+			get_preset::<crate::RuntimeGenesisConfig>(id, crate::genesis::get_preset)
+		}
+
+		fn preset_names() -> Vec<sp_genesis_builder::PresetId> {
+			crate::genesis::preset_names()
+		}
+	}
+
+	impl pallet_records::RecordsApi<Block, AccountId, pallet_records::Record<Runtime>> for Runtime {
+		fn records_by_patient(
+			patient: AccountId,
+			start: u32,
+			limit: u32,
+		) -> Vec<(RecordId, pallet_records::Record<Runtime>)> {
+			Records::records_of(&patient, start, limit)
+		}
+
+		fn record_with_history(record: RecordId) -> Vec<(RecordId, pallet_records::Record<Runtime>)> {
+			Records::history(record)
+		}
+	}
+
+	impl pallet_consent::ConsentApi<Block, AccountId, pallet_consent::AuditEntry<Runtime>> for Runtime {
+		fn check_access(
+			patient: AccountId,
+			accessor: AccountId,
+			record: RecordId,
+			purpose: Purpose,
+			now: Option<Moment>,
+		) -> Decision {
+			Consent::decide(&patient, &accessor, &record, purpose, now.unwrap_or_else(Timestamp::now))
+		}
+
+		fn accounting_of_disclosures(
+			patient: AccountId,
+			since: Moment,
+		) -> Vec<pallet_consent::AuditEntry<Runtime>> {
+			Consent::accounting_of_disclosures(&patient, since)
+		}
+	}
+}

@@ -1,0 +1,81 @@
+//! Genesis presets: the founding consortium of a development chain.
+
+use crate::{AccountId, RuntimeGenesisConfig};
+use alloc::{vec, vec::Vec};
+use carechain_primitives::{OrgKind, Role};
+use sp_core::H256;
+use sp_genesis_builder::PresetId;
+use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+
+/// The development preset's name.
+pub const DEVELOPMENT: &str = sp_genesis_builder::DEV_RUNTIME_PRESET;
+
+/// The X25519 encryption key the development preset registers for a dev patient. Wallets
+/// derive the real one from the patient's seed; this one is only a well-known placeholder.
+pub fn dev_encryption_key(name: &str) -> [u8; 32] {
+	sp_io::hashing::blake2_256(&[b"carechain/dev-x25519/", name.as_bytes()].concat())
+}
+
+fn both(sr: Sr25519Keyring, ed: Ed25519Keyring) -> [AccountId; 2] {
+	[sr.to_account_id(), ed.to_account_id()]
+}
+
+/// The development consortium, with each well-known dev name as both an sr25519 and an
+/// ed25519 account:
+/// - St. Alice General Hospital (org 0): Alice is admin, Bob a practitioner.
+/// - Charlie Health Insurance (org 1, payer): Charlie is admin.
+/// - Dave's Pharmacy (org 2): Dave is admin.
+/// - Eve and Ferdie are registered patients.
+/// - The council is Alice alone, so one signature passes governance motions.
+pub fn development() -> RuntimeGenesisConfig {
+	use Ed25519Keyring as Ed;
+	use Sr25519Keyring as Sr;
+	let org = |kind, label: &str, members: Vec<(AccountId, Role)>| {
+		(kind, H256(sp_io::hashing::blake2_256(label.as_bytes())), members)
+	};
+	let with_role = |accounts: [AccountId; 2], role| accounts.map(|a| (a, role)).to_vec();
+	let hospital = [with_role(both(Sr::Alice, Ed::Alice), Role::Admin), with_role(both(Sr::Bob, Ed::Bob), Role::Practitioner)].concat();
+
+	let patients = [("Eve", both(Sr::Eve, Ed::Eve)), ("Ferdie", both(Sr::Ferdie, Ed::Ferdie))]
+		.into_iter()
+		.flat_map(|(name, accounts)| accounts.map(|a| (a, dev_encryption_key(name))))
+		.collect();
+
+	RuntimeGenesisConfig {
+		registry: pallet_registry::GenesisConfig {
+			organizations: vec![
+				org(OrgKind::Hospital, "St. Alice General Hospital; licence H-0001", hospital),
+				org(
+					OrgKind::Payer,
+					"Charlie Health Insurance; licence P-0001",
+					with_role(both(Sr::Charlie, Ed::Charlie), Role::Admin),
+				),
+				org(
+					OrgKind::Pharmacy,
+					"Dave's Pharmacy; licence R-0001",
+					with_role(both(Sr::Dave, Ed::Dave), Role::Admin),
+				),
+			],
+			patients,
+		},
+		council_membership: pallet_membership::GenesisConfig {
+			members: vec![Sr::Alice.to_account_id()].try_into().expect("within MaxMembers"),
+			..Default::default()
+		},
+		..Default::default()
+	}
+}
+
+/// The preset of that name, as JSON.
+pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
+	let config = match id.as_ref() {
+		DEVELOPMENT => development(),
+		_ => return None,
+	};
+	Some(serde_json::to_vec(&config).expect("the genesis config serializes"))
+}
+
+/// The names of the presets.
+pub fn preset_names() -> Vec<PresetId> {
+	vec![PresetId::from(DEVELOPMENT)]
+}
