@@ -1,0 +1,240 @@
+//! The runtime executed natively through `api::dispatch` inside `sp-state-machine` over an
+//! in-memory trie backend: a block is authored with several ed25519-signed extrinsics, then
+//! imported on a fresh copy of genesis, and both state roots must equal the header's.
+
+use carechain_primitives::{FhirResourceType, Purpose};
+use carechain_runtime::{
+	genesis, Block, Header, RuntimeCall, SignedPayload, TxExtension, UncheckedExtrinsic,
+	VERSION,
+};
+use codec::{Decode, Encode};
+use sp_core::{
+	crypto::Pair as _,
+	ed25519,
+	traits::{CallContext, CodeExecutor, ReadRuntimeVersion, RuntimeCode, WrappedRuntimeCode},
+	H256,
+};
+use sp_externalities::{Extensions, Externalities};
+use sp_keyring::Ed25519Keyring;
+use sp_runtime::{
+	generic::Era,
+	traits::{BlakeTwo256, Block as BlockT, Hash as _, Header as _},
+	transaction_validity::{InvalidTransaction, TransactionValidityError},
+	ApplyExtrinsicResult, BuildStorage, StateVersion,
+};
+use sp_state_machine::{InMemoryBackend, OverlayedChanges, StateMachine};
+
+/// Calls the runtime natively: the executor the node uses, reduced to what the test needs.
+#[derive(Clone)]
+struct NativeExecutor;
+
+impl ReadRuntimeVersion for NativeExecutor {
+	fn read_runtime_version(
+		&self,
+		_code: &[u8],
+		_ext: &mut dyn Externalities,
+	) -> Result<Vec<u8>, String> {
+		Ok(VERSION.encode())
+	}
+}
+
+impl CodeExecutor for NativeExecutor {
+	type Error = String;
+
+	fn call(
+		&self,
+		ext: &mut dyn Externalities,
+		_runtime_code: &RuntimeCode,
+		method: &str,
+		data: &[u8],
+		_context: CallContext,
+	) -> (Result<Vec<u8>, String>, bool) {
+		let result = sp_externalities::set_and_run_with_externalities(ext, || {
+			carechain_runtime::api::dispatch(method, data)
+		});
+		(result.ok_or_else(|| format!("the runtime has no API method {method}")), true)
+	}
+}
+
+struct Chain {
+	backend: InMemoryBackend<BlakeTwo256>,
+	overlay: OverlayedChanges<BlakeTwo256>,
+}
+
+impl Chain {
+	fn genesis() -> Self {
+		let storage = genesis::development().build_storage().expect("the dev genesis builds");
+		Self { backend: (storage, StateVersion::V1).into(), overlay: Default::default() }
+	}
+
+	fn call(&mut self, method: &str, data: &[u8]) -> Vec<u8> {
+		let import = method == "Core_execute_block";
+		let code = WrappedRuntimeCode(Vec::new().into());
+		let runtime_code = RuntimeCode { code_fetcher: &code, heap_pages: None, hash: Vec::new() };
+		let mut extensions = Extensions::default();
+		let result = StateMachine::new(
+			&self.backend,
+			&mut self.overlay,
+			&NativeExecutor,
+			method,
+			data,
+			&mut extensions,
+			&runtime_code,
+			CallContext::Onchain { import },
+		)
+		.execute();
+		result.unwrap_or_else(|e| panic!("{method} failed: {e:?}"))
+	}
+
+	fn state_root(&mut self) -> H256 {
+		self.overlay.storage_root(&self.backend, StateVersion::V1).0
+	}
+
+	fn genesis_header(&mut self) -> Header {
+		Header::new(
+			0,
+			sp_trie::empty_trie_root::<sp_trie::LayoutV1<BlakeTwo256>>(),
+			self.state_root(),
+			H256::zero(),
+			Default::default(),
+		)
+	}
+}
+
+fn sign(signer: &ed25519::Pair, nonce: u32, call: RuntimeCall, genesis: H256) -> UncheckedExtrinsic {
+	let extension: TxExtension = (
+		frame_system::CheckNonZeroSender::new(),
+		carechain_runtime::extensions::CheckPermissioned,
+		frame_system::CheckSpecVersion::new(),
+		frame_system::CheckTxVersion::new(),
+		frame_system::CheckGenesis::new(),
+		frame_system::CheckEra::from(Era::Immortal),
+		carechain_runtime::extensions::CheckNonce(nonce),
+		frame_system::CheckWeight::new(),
+	);
+	let implicit = ((), (), VERSION.spec_version, VERSION.transaction_version, genesis, genesis, (), ());
+	let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
+	let signature = payload.using_encoded(|bytes| signer.sign(bytes));
+	UncheckedExtrinsic::new_signed(
+		call,
+		sp_runtime::MultiAddress::Id(signer.public().into()),
+		sp_runtime::MultiSignature::Ed25519(signature),
+		extension,
+	)
+}
+
+fn timestamp(now: u64) -> UncheckedExtrinsic {
+	UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(pallet_timestamp::Call::set { now }))
+}
+
+/// Applies an extrinsic as a block builder does: inside a storage transaction that is rolled
+/// back when the extrinsic is invalid, so that it leaves no trace in the block.
+fn apply(chain: &mut Chain, extrinsic: &UncheckedExtrinsic) -> ApplyExtrinsicResult {
+	chain.overlay.start_transaction();
+	let out = chain.call("BlockBuilder_apply_extrinsic", &extrinsic.encode());
+	let result = ApplyExtrinsicResult::decode(&mut &out[..])
+		.expect("the runtime returns an ApplyExtrinsicResult");
+	if result.is_ok() {
+		chain.overlay.commit_transaction().expect("a transaction was started");
+	} else {
+		chain.overlay.rollback_transaction().expect("a transaction was started");
+	}
+	result
+}
+
+#[test]
+fn authored_block_imports_with_the_same_state_root() {
+	let mut author = Chain::genesis();
+	let genesis_header = author.genesis_header();
+	let genesis_hash = genesis_header.hash();
+
+	let doctor = Ed25519Keyring::Bob.pair();
+	let patient = Ed25519Keyring::Eve.pair();
+	let admin = Ed25519Keyring::Alice.pair();
+	let newcomer = ed25519::Pair::from_seed(&[42u8; 32]);
+	let stranger = ed25519::Pair::from_seed(&[43u8; 32]);
+
+	let content = pallet_records::RecordContent {
+		content_hash: BlakeTwo256::hash(b"ciphertext"),
+		size: 10,
+		locator: b"cas:0123".to_vec(),
+		patient_key: vec![7u8; 48],
+	};
+	let signed = vec![
+		sign(
+			&doctor,
+			0,
+			RuntimeCall::Records(pallet_records::Call::create_record {
+				patient: patient.public().into(),
+				resource_type: FhirResourceType::Observation,
+				content,
+			}),
+			genesis_hash,
+		),
+		sign(
+			&patient,
+			0,
+			RuntimeCall::Consent(pallet_consent::Call::grant {
+				patient: patient.public().into(),
+				grantee: pallet_consent::Grantee::Organization(1),
+				scope: pallet_consent::ConsentScope::AllRecords,
+				purposes: vec![Purpose::Payment],
+				expires_at: 2_000_000_000_000,
+				wrapped_keys: vec![],
+			}),
+			genesis_hash,
+		),
+		sign(
+			&newcomer,
+			0,
+			RuntimeCall::Registry(pallet_registry::Call::register_patient {
+				encryption_key: [5u8; 32],
+				guardians: vec![],
+			}),
+			genesis_hash,
+		),
+		sign(
+			&admin,
+			0,
+			RuntimeCall::Registry(pallet_registry::Call::add_member {
+				who: stranger.public().into(),
+				role: carechain_primitives::Role::Staff,
+			}),
+			genesis_hash,
+		),
+	];
+	let refused = sign(
+		&ed25519::Pair::from_seed(&[44u8; 32]),
+		0,
+		RuntimeCall::Registry(pallet_registry::Call::rotate_encryption_key {
+			encryption_key: [1u8; 32],
+		}),
+		genesis_hash,
+	);
+
+	let header = Header::new(1, H256::zero(), H256::zero(), genesis_hash, Default::default());
+	author.call("Core_initialize_block", &header.encode());
+	let mut extrinsics = vec![timestamp(1_700_000_000_000)];
+	for extrinsic in extrinsics.iter().chain(&signed) {
+		assert_eq!(apply(&mut author, extrinsic), Ok(Ok(())), "{extrinsic:?}");
+	}
+	// Neither member nor patient: the permission check refuses it, and it stays out.
+	assert_eq!(
+		apply(&mut author, &refused),
+		Err(TransactionValidityError::Invalid(InvalidTransaction::Custom(
+			carechain_runtime::extensions::SIGNER_NOT_PERMITTED
+		)))
+	);
+	extrinsics.extend(signed);
+	let out = author.call("BlockBuilder_finalize_block", &[]);
+	let header = Header::decode(&mut &out[..]).expect("finalize_block returns a header");
+	let block = Block::new(header.clone(), extrinsics);
+	assert_eq!(author.state_root(), header.state_root, "the header carries the author's root");
+
+	let mut importer = Chain::genesis();
+	assert_eq!(importer.genesis_header().hash(), genesis_hash);
+	importer.call("Core_execute_block", &block.encode());
+	assert_eq!(importer.state_root(), header.state_root, "import reaches the same state root");
+	assert_ne!(header.state_root, genesis_header.state_root, "the block changed the state");
+	assert_eq!(block.extrinsics().len(), 5);
+}
