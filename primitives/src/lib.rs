@@ -363,6 +363,11 @@ pub trait AccessPolicy<AccountId> {
 	) -> Decision;
 	/// Destroys every data key of `record` wrapped for grantees: the record is being erased.
 	fn forget_record_keys(record: &RecordId);
+
+	/// Grants `grantee` treatment access to all of the patient's records, with a wrapped key of
+	/// `record`: only for benchmarks, which need consents to exist.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn grant_for_benchmark(patient: &AccountId, grantee: &AccountId, record: &RecordId);
 }
 
 /// The append-only audit log of accesses (the HIPAA accounting of disclosures).

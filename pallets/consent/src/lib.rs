@@ -742,6 +742,33 @@ impl<T: Config> AccessPolicy<T::AccountId> for Pallet<T> {
 			GrantedKeys::<T>::remove(consent_id, record);
 		}
 	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn grant_for_benchmark(patient: &T::AccountId, grantee: &T::AccountId, record: &RecordId) {
+		use frame_support::traits::Get;
+		let consent_id = NextConsentId::<T>::get();
+		NextConsentId::<T>::put(consent_id.saturating_add(1));
+		PatientConsents::<T>::mutate(patient, |ids| {
+			ids.try_push(consent_id).expect("benchmarks stay within MaxGrantsPerPatient")
+		});
+		let key: WrappedKey<T> = alloc::vec![1u8; T::MaxWrappedKeyLen::get() as usize]
+			.try_into()
+			.expect("exactly the bound");
+		GrantedKeys::<T>::insert(consent_id, record, key);
+		RecordKeyHolders::<T>::insert(record, consent_id, ());
+		Consents::<T>::insert(
+			consent_id,
+			Consent {
+				patient: patient.clone(),
+				granted_by: patient.clone(),
+				grantee: Grantee::Practitioner(grantee.clone()),
+				scope: ConsentScope::AllRecords,
+				purposes: alloc::vec![Purpose::Treatment].try_into().expect("one purpose"),
+				granted_at: 0,
+				expires_at: Moment::MAX,
+			},
+		);
+	}
 }
 
 impl<T: Config> AuditLog<T::AccountId> for Pallet<T> {

@@ -537,6 +537,7 @@ impl<T: Config> RecordLookup<T::AccountId> for Pallet<T> {
 
 	#[cfg(feature = "runtime-benchmarks")]
 	fn create_for_benchmark(patient: &T::AccountId, seed: u32) -> RecordId {
+		use frame_support::traits::Get;
 		let content = RecordContent {
 			content_hash: sp_core::H256::from_low_u64_be(seed.into()),
 			size: 1024,

@@ -1,0 +1,105 @@
+//! Benchmarks of the records pallet's calls (frame-benchmarking v2).
+
+use super::*;
+use carechain_primitives::OrgKind;
+use frame_benchmarking::v2::*;
+use frame_support::traits::Get;
+use frame_system::RawOrigin;
+use sp_core::H256;
+
+fn patient<T: Config>() -> T::AccountId {
+	let patient: T::AccountId = account("patient", 0, 0);
+	T::Registry::register_for_benchmark(&patient, None);
+	patient
+}
+
+fn practitioner<T: Config>(i: u32) -> T::AccountId {
+	let who: T::AccountId = account("practitioner", i, 0);
+	T::Registry::register_for_benchmark(&who, Some(OrgKind::Hospital));
+	who
+}
+
+/// The largest content the bounds allow.
+fn content<T: Config>(seed: u64) -> RecordContent {
+	RecordContent {
+		content_hash: H256::from_low_u64_be(seed),
+		size: 1 << 20,
+		locator: alloc::vec![b'l'; T::MaxLocatorLen::get() as usize],
+		patient_key: alloc::vec![b'k'; T::MaxWrappedKeyLen::get() as usize],
+	}
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn create_record() {
+		let patient = patient::<T>();
+		let doctor = practitioner::<T>(0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(doctor), patient.clone(), FhirResourceType::Observation, content::<T>(1));
+		assert_eq!(PatientRecordCount::<T>::get(&patient), 1);
+	}
+
+	#[benchmark]
+	fn amend_record() {
+		let patient = patient::<T>();
+		let record = <Pallet<T> as RecordLookup<T::AccountId>>::create_for_benchmark(&patient, 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(patient.clone()), record, content::<T>(2));
+		assert_eq!(Records::<T>::get(record).map(|r| r.status), Some(RecordStatus::Amended));
+	}
+
+	#[benchmark]
+	fn mark_entered_in_error() {
+		let patient = patient::<T>();
+		let record = <Pallet<T> as RecordLookup<T::AccountId>>::create_for_benchmark(&patient, 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(patient), record);
+		assert_eq!(Records::<T>::get(record).map(|r| r.status), Some(RecordStatus::EnteredInError));
+	}
+
+	/// `v` versions are shredded; `h` consents hold a key of each.
+	#[benchmark]
+	fn erase_record(
+		v: Linear<1, { T::MaxVersions::get() }>,
+		h: Linear<0, { T::MaxVersions::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let patient = patient::<T>();
+		let mut record = <Pallet<T> as RecordLookup<T::AccountId>>::create_for_benchmark(&patient, 0);
+		for i in 1..v {
+			let index = PatientRecordCount::<T>::get(&patient);
+			let next = Pallet::<T>::record_id(&patient, index, &H256::from_low_u64_be(i.into()));
+			Pallet::<T>::amend_record(
+				RawOrigin::Signed(patient.clone()).into(),
+				record,
+				content::<T>(i.into()),
+			)?;
+			record = next;
+		}
+		for i in 0..h {
+			T::Access::grant_for_benchmark(&patient, &practitioner::<T>(i), &record);
+		}
+		#[extrinsic_call]
+		_(RawOrigin::Signed(patient), record);
+		assert_eq!(Records::<T>::get(record).map(|r| r.status), Some(RecordStatus::Erased));
+		Ok(())
+	}
+
+	/// The accessor's consent is the last of the patient's `g` consents.
+	#[benchmark]
+	fn log_access(g: Linear<1, { T::MaxVersions::get() }>) {
+		let patient = patient::<T>();
+		let record = <Pallet<T> as RecordLookup<T::AccountId>>::create_for_benchmark(&patient, 0);
+		for i in 1..g {
+			T::Access::grant_for_benchmark(&patient, &practitioner::<T>(i), &record);
+		}
+		let reader = practitioner::<T>(0);
+		T::Access::grant_for_benchmark(&patient, &reader, &record);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(reader), record, Purpose::Treatment);
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}
