@@ -53,8 +53,8 @@ impl TransactionExtension<RuntimeCall> for CheckPermissioned {
 		let Some(who) = origin.as_system_origin_signer() else {
 			return Ok((ValidTransaction::default(), (), origin));
 		};
-		if Registry::is_known_signer(who) ||
-			pallet_collective::Pallet::<Runtime, crate::CouncilCollective>::is_member(who)
+		if Registry::is_known_signer(who)
+			|| pallet_collective::Pallet::<Runtime, crate::CouncilCollective>::is_member(who)
 		{
 			return Ok((ValidTransaction::default(), (), origin));
 		}
@@ -185,7 +185,7 @@ impl TransactionExtension<RuntimeCall> for CheckNonce {
 					a.nonce = a.nonce.saturating_add(1)
 				});
 				Ok(NoncePre::Registration)
-			},
+			}
 		}
 	}
 
@@ -197,8 +197,9 @@ impl TransactionExtension<RuntimeCall> for CheckNonce {
 		result: &DispatchResult,
 	) -> Result<Weight, TransactionValidityError> {
 		match pre {
-			NoncePre::System(pre) =>
-				SystemCheckNonce::post_dispatch_details(pre, info, post_info, len, result),
+			NoncePre::System(pre) => {
+				SystemCheckNonce::post_dispatch_details(pre, info, post_info, len, result)
+			}
 			NoncePre::Registration => Ok(Weight::zero()),
 		}
 	}

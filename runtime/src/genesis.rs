@@ -34,7 +34,11 @@ pub fn development() -> RuntimeGenesisConfig {
 		(kind, H256(sp_io::hashing::blake2_256(label.as_bytes())), members)
 	};
 	let with_role = |accounts: [AccountId; 2], role| accounts.map(|a| (a, role)).to_vec();
-	let hospital = [with_role(both(Sr::Alice, Ed::Alice), Role::Admin), with_role(both(Sr::Bob, Ed::Bob), Role::Practitioner)].concat();
+	let hospital = [
+		with_role(both(Sr::Alice, Ed::Alice), Role::Admin),
+		with_role(both(Sr::Bob, Ed::Bob), Role::Practitioner),
+	]
+	.concat();
 
 	let patients = [("Eve", both(Sr::Eve, Ed::Eve)), ("Ferdie", both(Sr::Ferdie, Ed::Ferdie))]
 		.into_iter()

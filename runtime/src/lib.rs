@@ -161,7 +161,8 @@ pub type GovernanceOrigin = EitherOfDiverse<
 
 parameter_types! {
 	pub const CouncilMotionDuration: BlockNumber = 7 * 24 * 60 * 60;
-	pub MaxProposalWeight: Weight = Perbill::from_percent(50) * RuntimeBlockWeights::get().max_block;
+	/// Half of a block.
+	pub MaxProposalWeight: Weight = Weight::from_parts(WEIGHT_REF_TIME_PER_SECOND, u64::MAX);
 }
 
 impl pallet_collective::Config<CouncilCollective> for Runtime {
@@ -223,4 +224,3 @@ impl pallet_consent::Config for Runtime {
 	type MaxWrappedKeyLen = ConstU32<256>;
 	type WeightInfo = pallet_consent::weights::SubstrateWeight<Runtime>;
 }
-

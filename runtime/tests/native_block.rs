@@ -2,10 +2,12 @@
 //! in-memory trie backend: a block is authored with several ed25519-signed extrinsics, then
 //! imported on a fresh copy of genesis, and both state roots must equal the header's.
 
+// Test and benchmark set-up arithmetic works on small known values.
+#![allow(clippy::arithmetic_side_effects)]
+
 use carechain_primitives::{FhirResourceType, Purpose};
 use carechain_runtime::{
-	genesis, Block, Header, RuntimeCall, SignedPayload, TxExtension, UncheckedExtrinsic,
-	VERSION,
+	genesis, Block, Header, RuntimeCall, SignedPayload, TxExtension, UncheckedExtrinsic, VERSION,
 };
 use codec::{Decode, Encode};
 use sp_core::{
@@ -101,7 +103,12 @@ impl Chain {
 	}
 }
 
-fn sign(signer: &ed25519::Pair, nonce: u32, call: RuntimeCall, genesis: H256) -> UncheckedExtrinsic {
+fn sign(
+	signer: &ed25519::Pair,
+	nonce: u32,
+	call: RuntimeCall,
+	genesis: H256,
+) -> UncheckedExtrinsic {
 	let extension: TxExtension = (
 		frame_system::CheckNonZeroSender::new(),
 		carechain_runtime::extensions::CheckPermissioned,
@@ -112,7 +119,8 @@ fn sign(signer: &ed25519::Pair, nonce: u32, call: RuntimeCall, genesis: H256) ->
 		carechain_runtime::extensions::CheckNonce(nonce),
 		frame_system::CheckWeight::new(),
 	);
-	let implicit = ((), (), VERSION.spec_version, VERSION.transaction_version, genesis, genesis, (), ());
+	let implicit =
+		((), (), VERSION.spec_version, VERSION.transaction_version, genesis, genesis, (), ());
 	let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
 	let signature = payload.using_encoded(|bytes| signer.sign(bytes));
 	UncheckedExtrinsic::new_signed(

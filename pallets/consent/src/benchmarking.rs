@@ -1,5 +1,8 @@
 //! Benchmarks of the consent pallet's calls (frame-benchmarking v2).
 
+// Test and benchmark set-up arithmetic works on small known values.
+#![allow(clippy::arithmetic_side_effects)]
+
 use super::*;
 use carechain_primitives::OrgKind;
 use frame_benchmarking::v2::*;
@@ -40,7 +43,11 @@ mod benchmarks {
 			(0..n).map(|i| T::Records::create_for_benchmark(&patient, i)).collect();
 		for i in 0..g {
 			let other = practitioner::<T>(i.saturating_add(1));
-			<Pallet<T> as AccessPolicy<T::AccountId>>::grant_for_benchmark(&patient, &other, &records[0]);
+			<Pallet<T> as AccessPolicy<T::AccountId>>::grant_for_benchmark(
+				&patient,
+				&other,
+				&records[0],
+			);
 		}
 		let grantee = practitioner::<T>(0);
 		let keys = records

@@ -169,7 +169,8 @@ pub mod pallet {
 
 	/// How many entries each patient's audit log has.
 	#[pallet::storage]
-	pub type AuditLength<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u64, ValueQuery>;
+	pub type AuditLength<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u64, ValueQuery>;
 
 	/// Events of the consent pallet.
 	// Event fields are named for what they hold; the variant docs say what happened.
@@ -314,15 +315,16 @@ pub mod pallet {
 					expired.push(*id);
 				} else {
 					ensure!(
-						!(consent.grantee == grantee &&
-							consent.scope == scope && consent.purposes == purposes),
+						!(consent.grantee == grantee
+							&& consent.scope == scope
+							&& consent.purposes == purposes),
 						Error::<T>::DuplicateGrant
 					);
 				}
 			}
 			ensure!(
-				existing.len().saturating_sub(expired.len()) <
-					T::MaxGrantsPerPatient::get() as usize,
+				existing.len().saturating_sub(expired.len())
+					< T::MaxGrantsPerPatient::get() as usize,
 				Error::<T>::TooManyGrants
 			);
 			let consent_id = NextConsentId::<T>::get();
@@ -375,7 +377,14 @@ pub mod pallet {
 
 			Self::remove_consent(consent_id, false);
 			let basis = Self::owner_basis(&consent.patient, &who);
-			Self::append_entry(&consent.patient, &who, None, None, AuditAction::Revoke, Some(basis));
+			Self::append_entry(
+				&consent.patient,
+				&who,
+				None,
+				None,
+				AuditAction::Revoke,
+				Some(basis),
+			);
 			Self::deposit_event(Event::ConsentRevoked { consent_id, patient: consent.patient });
 			Ok(())
 		}
@@ -400,14 +409,13 @@ pub mod pallet {
 			let accessor = ensure_signed(origin)?;
 			let membership = T::Registry::active_membership(&accessor)
 				.filter(|m| {
-					m.kind.is_care_provider() &&
-						m.role == carechain_primitives::Role::Practitioner
+					m.kind.is_care_provider() && m.role == carechain_primitives::Role::Practitioner
 				})
 				.ok_or(Error::<T>::NotCareProvider)?;
 			ensure!(T::Registry::is_patient(&patient), Error::<T>::PatientNotRegistered);
 			let now = T::Time::now();
-			if let Some(open) = EmergencyAccess::<T>::get(&patient, &accessor)
-				.and_then(Emergencies::<T>::get)
+			if let Some(open) =
+				EmergencyAccess::<T>::get(&patient, &accessor).and_then(Emergencies::<T>::get)
 			{
 				ensure!(open.expires_at <= now, Error::<T>::BreakGlassAlreadyOpen);
 			}
@@ -499,7 +507,7 @@ pub mod pallet {
 					ConsentScope::ResourceTypes(
 						types.try_into().map_err(|_| Error::<T>::TooManyScopeItems)?,
 					)
-				},
+				}
 				ConsentScope::Records(records) => {
 					ensure!(!records.is_empty(), Error::<T>::EmptyScope);
 					let records: BoundedVec<_, T::MaxScopeItems> =
@@ -508,7 +516,7 @@ pub mod pallet {
 						Self::ensure_record_of(patient, record)?;
 					}
 					ConsentScope::Records(records)
-				},
+				}
 			})
 		}
 
@@ -524,7 +532,10 @@ pub mod pallet {
 			scope: &BoundedScope<T>,
 			keys: Vec<(RecordId, Vec<u8>)>,
 		) -> Result<Vec<(RecordId, WrappedKey<T>)>, DispatchError> {
-			ensure!(keys.len() <= T::MaxWrappedKeys::get() as usize, Error::<T>::TooManyWrappedKeys);
+			ensure!(
+				keys.len() <= T::MaxWrappedKeys::get() as usize,
+				Error::<T>::TooManyWrappedKeys
+			);
 			let mut checked: Vec<(RecordId, WrappedKey<T>)> = Vec::with_capacity(keys.len());
 			for (record, key) in keys {
 				ensure!(checked.iter().all(|(r, _)| *r != record), Error::<T>::DuplicateWrappedKey);
@@ -557,7 +568,9 @@ pub mod pallet {
 		/// Removes a consent with its keys and its place in the patient's list.
 		fn remove_consent(consent_id: ConsentId, expired: bool) {
 			let Some(consent) = Consents::<T>::take(consent_id) else { return };
-			PatientConsents::<T>::mutate(&consent.patient, |ids| ids.retain(|id| *id != consent_id));
+			PatientConsents::<T>::mutate(&consent.patient, |ids| {
+				ids.retain(|id| *id != consent_id)
+			});
 			for (record, _) in GrantedKeys::<T>::drain_prefix(consent_id) {
 				RecordKeyHolders::<T>::remove(record, consent_id);
 			}
@@ -620,8 +633,8 @@ pub mod pallet {
 			let Some(membership) = T::Registry::active_membership(accessor) else {
 				return Decision::Denied(DenialReason::AccessorNotActive);
 			};
-			if subject.author_org == Some(membership.org) &&
-				matches!(purpose, Purpose::Treatment | Purpose::Payment | Purpose::Operations)
+			if subject.author_org == Some(membership.org)
+				&& matches!(purpose, Purpose::Treatment | Purpose::Payment | Purpose::Operations)
 			{
 				return Decision::Allowed(AccessBasis::AuthorOrganization);
 			}
@@ -675,7 +688,10 @@ pub mod pallet {
 
 		/// The patient's audit entries at or after `since` (milliseconds since the Unix epoch),
 		/// oldest first: the HIPAA accounting of disclosures.
-		pub fn accounting_of_disclosures(patient: &T::AccountId, since: Moment) -> Vec<AuditEntry<T>> {
+		pub fn accounting_of_disclosures(
+			patient: &T::AccountId,
+			since: Moment,
+		) -> Vec<AuditEntry<T>> {
 			let length = AuditLength::<T>::get(patient);
 			// Entries are appended in time order, so the first one at or after `since` is found
 			// by bisection.
@@ -691,7 +707,9 @@ pub mod pallet {
 		}
 
 		/// The consent with its wrapped keys, for the grantee's wallet.
-		pub fn consent_with_keys(consent_id: ConsentId) -> Option<(Consent<T>, Vec<(RecordId, WrappedKey<T>)>)> {
+		pub fn consent_with_keys(
+			consent_id: ConsentId,
+		) -> Option<(Consent<T>, Vec<(RecordId, WrappedKey<T>)>)> {
 			let consent = Consents::<T>::get(consent_id)?;
 			Some((consent, GrantedKeys::<T>::iter_prefix(consent_id).collect()))
 		}

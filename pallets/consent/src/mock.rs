@@ -1,9 +1,12 @@
 //! A runtime with the registry, the clock and a scripted record index, for the consent
 //! pallet's unit tests.
 
+// Test and benchmark set-up arithmetic works on small known values.
+#![allow(clippy::arithmetic_side_effects)]
+
 use crate as pallet_consent;
 use carechain_primitives::{
-	FhirResourceType, OrgKind, OrgId, RecordId, RecordLookup, RecordSubject, Role,
+	FhirResourceType, OrgId, OrgKind, RecordId, RecordLookup, RecordSubject, Role,
 };
 use core::cell::RefCell;
 use frame_support::{derive_impl, parameter_types};
@@ -63,7 +66,7 @@ impl pallet_consent::Config for Test {
 }
 
 thread_local! {
-	static RECORDS: RefCell<BTreeMap<RecordId, RecordSubject<u64>>> = RefCell::new(BTreeMap::new());
+	static RECORDS: RefCell<BTreeMap<RecordId, RecordSubject<u64>>> = const { RefCell::new(BTreeMap::new()) };
 }
 
 /// A record index the tests fill by hand.
@@ -71,7 +74,12 @@ pub struct ScriptedRecords;
 
 impl ScriptedRecords {
 	/// Adds a record of `patient`, authored by `author_org`.
-	pub fn add(id: RecordId, patient: u64, resource_type: FhirResourceType, author_org: Option<OrgId>) {
+	pub fn add(
+		id: RecordId,
+		patient: u64,
+		resource_type: FhirResourceType,
+		author_org: Option<OrgId>,
+	) {
 		RECORDS.with(|r| {
 			r.borrow_mut()
 				.insert(id, RecordSubject { patient, resource_type, author_org, erased: false })

@@ -1,6 +1,9 @@
 //! Unit tests of the consent pallet: one success and at least one failure per call, and the
 //! access decisions.
 
+// Test and benchmark set-up arithmetic works on small known values.
+#![allow(clippy::arithmetic_side_effects)]
+
 use crate::{
 	mock::*, AuditLength, ConsentScope, Consents, Error, Event, GrantedKeys, Grantee,
 	PatientConsents, RecordKeyHolders,
@@ -161,7 +164,13 @@ fn grant_rejects_bad_input() {
 			Error::<Test>::UnknownRecord
 		);
 		assert_noop!(
-			grant(org.clone(), ConsentScope::Records(vec![OTHERS]), vec![Treatment], START + DAY, vec![]),
+			grant(
+				org.clone(),
+				ConsentScope::Records(vec![OTHERS]),
+				vec![Treatment],
+				START + DAY,
+				vec![]
+			),
 			Error::<Test>::RecordNotOfPatient
 		);
 		assert_noop!(
@@ -305,7 +314,10 @@ fn revoke_is_immediate_and_destroys_keys() {
 		assert_eq!(decide(DOCTOR, LAB, Treatment), Decision::Denied(DenialReason::NoConsent));
 		assert!(!GrantedKeys::<Test>::contains_key(0, LAB));
 		assert!(!RecordKeyHolders::<Test>::contains_key(LAB, 0));
-		assert_noop!(Consent::revoke(RuntimeOrigin::signed(PATIENT), 0), Error::<Test>::UnknownConsent);
+		assert_noop!(
+			Consent::revoke(RuntimeOrigin::signed(PATIENT), 0),
+			Error::<Test>::UnknownConsent
+		);
 	});
 }
 
@@ -323,12 +335,18 @@ fn decisions_name_their_reason() {
 			Decision::Denied(DenialReason::NoConsent),
 			"authorship covers treatment, payment and operations only"
 		);
-		assert_eq!(decide(STRANGER, LAB, Treatment), Decision::Denied(DenialReason::AccessorNotActive));
+		assert_eq!(
+			decide(STRANGER, LAB, Treatment),
+			Decision::Denied(DenialReason::AccessorNotActive)
+		);
 		assert_eq!(
 			decide(DOCTOR, H256::repeat_byte(7), Treatment),
 			Decision::Denied(DenialReason::UnknownRecord)
 		);
-		assert_eq!(decide(DOCTOR, OTHERS, Treatment), Decision::Denied(DenialReason::RecordNotOfPatient));
+		assert_eq!(
+			decide(DOCTOR, OTHERS, Treatment),
+			Decision::Denied(DenialReason::RecordNotOfPatient)
+		);
 
 		grant_org(
 			0,
@@ -342,10 +360,16 @@ fn decisions_name_their_reason() {
 			Decision::Denied(DenialReason::PurposeNotPermitted)
 		);
 		Timestamp::set_timestamp(START + 30 * DAY);
-		assert_eq!(decide(DOCTOR, ALLERGY, Treatment), Decision::Denied(DenialReason::ConsentExpired));
+		assert_eq!(
+			decide(DOCTOR, ALLERGY, Treatment),
+			Decision::Denied(DenialReason::ConsentExpired)
+		);
 
 		ScriptedRecords::erase(ALLERGY);
-		assert_eq!(decide(PATIENT, ALLERGY, Treatment), Decision::Denied(DenialReason::RecordErased));
+		assert_eq!(
+			decide(PATIENT, ALLERGY, Treatment),
+			Decision::Denied(DenialReason::RecordErased)
+		);
 	});
 }
 
@@ -362,7 +386,10 @@ fn a_practitioner_grant_covers_only_that_practitioner() {
 			vec![],
 		));
 		assert_eq!(decide(DOCTOR, LAB, Treatment), Decision::Allowed(AccessBasis::Consent(0)));
-		assert_eq!(decide(HOSPITAL_ADMIN, LAB, Treatment), Decision::Denied(DenialReason::NoConsent));
+		assert_eq!(
+			decide(HOSPITAL_ADMIN, LAB, Treatment),
+			Decision::Denied(DenialReason::NoConsent)
+		);
 		assert_eq!(decide(DOCTOR, ALLERGY, Treatment), Decision::Denied(DenialReason::OutOfScope));
 	});
 }
@@ -389,12 +416,20 @@ fn break_glass_is_time_limited_flagged_and_disputable() {
 			.into(),
 		);
 		assert_eq!(decide(DOCTOR, LAB, Treatment), Decision::Allowed(AccessBasis::BreakGlass(0)));
-		assert_eq!(decide(DOCTOR, LAB, Research), Decision::Denied(DenialReason::PurposeNotPermitted));
+		assert_eq!(
+			decide(DOCTOR, LAB, Research),
+			Decision::Denied(DenialReason::PurposeNotPermitted)
+		);
 		let entry = Consent::accounting_of_disclosures(&PATIENT, 0).pop().expect("audited");
 		assert_eq!(entry.action, AuditAction::BreakGlass);
 		assert!(entry.break_glass);
 		assert_noop!(
-			Consent::break_glass(RuntimeOrigin::signed(DOCTOR), PATIENT, PatientUnconscious, justification),
+			Consent::break_glass(
+				RuntimeOrigin::signed(DOCTOR),
+				PATIENT,
+				PatientUnconscious,
+				justification
+			),
 			Error::<Test>::BreakGlassAlreadyOpen
 		);
 
@@ -403,10 +438,18 @@ fn break_glass_is_time_limited_flagged_and_disputable() {
 			Error::<Test>::NotPatientOrGuardian
 		);
 		assert_ok!(Consent::dispute(RuntimeOrigin::signed(PATIENT), 0));
-		System::assert_last_event(Event::BreakGlassDisputed { emergency_id: 0, patient: PATIENT }.into());
+		System::assert_last_event(
+			Event::BreakGlassDisputed { emergency_id: 0, patient: PATIENT }.into(),
+		);
 		assert_eq!(decide(DOCTOR, LAB, Treatment), Decision::Denied(DenialReason::NoConsent));
-		assert_noop!(Consent::dispute(RuntimeOrigin::signed(PATIENT), 0), Error::<Test>::AlreadyDisputed);
-		assert_noop!(Consent::dispute(RuntimeOrigin::signed(PATIENT), 9), Error::<Test>::UnknownEmergency);
+		assert_noop!(
+			Consent::dispute(RuntimeOrigin::signed(PATIENT), 0),
+			Error::<Test>::AlreadyDisputed
+		);
+		assert_noop!(
+			Consent::dispute(RuntimeOrigin::signed(PATIENT), 9),
+			Error::<Test>::UnknownEmergency
+		);
 	});
 }
 
@@ -435,15 +478,30 @@ fn break_glass_expires() {
 fn only_care_providers_break_the_glass() {
 	new_test_ext().execute_with(|| {
 		assert_noop!(
-			Consent::break_glass(RuntimeOrigin::signed(PAYER_CLERK), PATIENT, PatientUnconscious, H256::zero()),
+			Consent::break_glass(
+				RuntimeOrigin::signed(PAYER_CLERK),
+				PATIENT,
+				PatientUnconscious,
+				H256::zero()
+			),
 			Error::<Test>::NotCareProvider
 		);
 		assert_noop!(
-			Consent::break_glass(RuntimeOrigin::signed(HOSPITAL_ADMIN), PATIENT, PatientUnconscious, H256::zero()),
+			Consent::break_glass(
+				RuntimeOrigin::signed(HOSPITAL_ADMIN),
+				PATIENT,
+				PatientUnconscious,
+				H256::zero()
+			),
 			Error::<Test>::NotCareProvider
 		);
 		assert_noop!(
-			Consent::break_glass(RuntimeOrigin::signed(DOCTOR), STRANGER, PatientUnconscious, H256::zero()),
+			Consent::break_glass(
+				RuntimeOrigin::signed(DOCTOR),
+				STRANGER,
+				PatientUnconscious,
+				H256::zero()
+			),
 			Error::<Test>::PatientNotRegistered
 		);
 	});

@@ -1,5 +1,8 @@
 //! Benchmarks of the records pallet's calls (frame-benchmarking v2).
 
+// Test and benchmark set-up arithmetic works on small known values.
+#![allow(clippy::arithmetic_side_effects)]
+
 use super::*;
 use carechain_primitives::OrgKind;
 use frame_benchmarking::v2::*;
@@ -38,7 +41,12 @@ mod benchmarks {
 		let patient = patient::<T>();
 		let doctor = practitioner::<T>(0);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(doctor), patient.clone(), FhirResourceType::Observation, content::<T>(1));
+		_(
+			RawOrigin::Signed(doctor),
+			patient.clone(),
+			FhirResourceType::Observation,
+			content::<T>(1),
+		);
 		assert_eq!(PatientRecordCount::<T>::get(&patient), 1);
 	}
 
@@ -67,7 +75,8 @@ mod benchmarks {
 		h: Linear<0, { T::MaxVersions::get() }>,
 	) -> Result<(), BenchmarkError> {
 		let patient = patient::<T>();
-		let mut record = <Pallet<T> as RecordLookup<T::AccountId>>::create_for_benchmark(&patient, 0);
+		let mut record =
+			<Pallet<T> as RecordLookup<T::AccountId>>::create_for_benchmark(&patient, 0);
 		for i in 1..v {
 			let index = PatientRecordCount::<T>::get(&patient);
 			let next = Pallet::<T>::record_id(&patient, index, &H256::from_low_u64_be(i.into()));

@@ -127,7 +127,12 @@ pub mod pallet {
 		/// A record was marked as entered in error.
 		RecordMarkedEnteredInError { record_id: RecordId },
 		/// A record version was crypto-shredded: off-chain stores must delete the blob.
-		RecordErased { record_id: RecordId, patient: T::AccountId, content_hash: sp_core::H256, locator: Locator<T> },
+		RecordErased {
+			record_id: RecordId,
+			patient: T::AccountId,
+			content_hash: sp_core::H256,
+			locator: Locator<T>,
+		},
 		/// An accessor read a record's content.
 		AccessLogged {
 			record_id: RecordId,
@@ -182,8 +187,9 @@ pub mod pallet {
 	impl<T> From<DenialReason> for Error<T> {
 		fn from(reason: DenialReason) -> Self {
 			match reason {
-				DenialReason::UnknownRecord | DenialReason::RecordNotOfPatient =>
-					Error::UnknownRecord,
+				DenialReason::UnknownRecord | DenialReason::RecordNotOfPatient => {
+					Error::UnknownRecord
+				}
 				DenialReason::RecordErased => Error::RecordErased,
 				DenialReason::AccessorNotActive => Error::AccessorNotActive,
 				DenialReason::NoConsent => Error::NoConsent,
@@ -281,8 +287,11 @@ pub mod pallet {
 			ensure!(!Records::<T>::contains_key(new_record_id), Error::<T>::RecordExists);
 
 			let version = old.version.saturating_add(1);
-			let author_org =
-				if T::Registry::is_patient_or_guardian(&old.patient, &who) { None } else { old.author_org };
+			let author_org = if T::Registry::is_patient_or_guardian(&old.patient, &who) {
+				None
+			} else {
+				old.author_org
+			};
 			let new = Record {
 				patient: old.patient.clone(),
 				author: who.clone(),
@@ -355,7 +364,10 @@ pub mod pallet {
 		///
 		/// Emits `RecordErased` for each version. O(v + h): versions, key holders.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::erase_record(T::MaxVersions::get(), T::MaxVersions::get()))]
+		#[pallet::weight(T::WeightInfo::erase_record(
+			T::MaxVersions::get(),
+			T::MaxVersions::get()
+		))]
 		pub fn erase_record(origin: OriginFor<T>, record_id: RecordId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let record = Records::<T>::get(record_id).ok_or(Error::<T>::UnknownRecord)?;
@@ -441,7 +453,11 @@ pub mod pallet {
 
 	impl<T: Config> Pallet<T> {
 		/// The deterministic id of a patient's `index`-th record version.
-		pub fn record_id(patient: &T::AccountId, index: u32, content_hash: &sp_core::H256) -> RecordId {
+		pub fn record_id(
+			patient: &T::AccountId,
+			index: u32,
+			content_hash: &sp_core::H256,
+		) -> RecordId {
 			let preimage = (b"carechain/record/v1", patient, index, content_hash).encode();
 			<sp_runtime::traits::BlakeTwo256 as sp_runtime::traits::Hash>::hash(&preimage)
 		}
@@ -452,8 +468,7 @@ pub mod pallet {
 			ensure!(content.size > 0, Error::<T>::EmptyPayload);
 			ensure!(!content.locator.is_empty(), Error::<T>::BadLocator);
 			ensure!(!content.patient_key.is_empty(), Error::<T>::BadWrappedKey);
-			let locator =
-				content.locator.clone().try_into().map_err(|_| Error::<T>::BadLocator)?;
+			let locator = content.locator.clone().try_into().map_err(|_| Error::<T>::BadLocator)?;
 			let key =
 				content.patient_key.clone().try_into().map_err(|_| Error::<T>::BadWrappedKey)?;
 			Ok((locator, key))
@@ -470,9 +485,8 @@ pub mod pallet {
 			if T::Registry::is_patient_or_guardian(&record.patient, who) {
 				return Ok(());
 			}
-			let same_org = T::Registry::active_membership(who).is_some_and(|m| {
-				Some(m.org) == record.author_org && m.role == Role::Practitioner
-			});
+			let same_org = T::Registry::active_membership(who)
+				.is_some_and(|m| Some(m.org) == record.author_org && m.role == Role::Practitioner);
 			ensure!(same_org, Error::<T>::NotAuthorOrPatient);
 			Ok(())
 		}
@@ -500,8 +514,13 @@ pub mod pallet {
 		}
 
 		/// Up to `limit` (at most 100) of the patient's record versions, from position `start`.
-		pub fn records_of(patient: &T::AccountId, start: u32, limit: u32) -> Vec<(RecordId, Record<T>)> {
-			let end = PatientRecordCount::<T>::get(patient).min(start.saturating_add(limit.min(100)));
+		pub fn records_of(
+			patient: &T::AccountId,
+			start: u32,
+			limit: u32,
+		) -> Vec<(RecordId, Record<T>)> {
+			let end =
+				PatientRecordCount::<T>::get(patient).min(start.saturating_add(limit.min(100)));
 			(start..end)
 				.filter_map(|i| PatientRecords::<T>::get(patient, i))
 				.filter_map(|id| Records::<T>::get(id).map(|r| (id, r)))

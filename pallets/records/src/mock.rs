@@ -1,6 +1,9 @@
 //! A runtime with the registry, the consent pallet and the records pallet, for the records
 //! pallet's unit tests and the consent scenario.
 
+// Test and benchmark set-up arithmetic works on small known values.
+#![allow(clippy::arithmetic_side_effects)]
+
 use crate as pallet_records;
 use carechain_primitives::{OrgKind, Role};
 use frame_support::{derive_impl, parameter_types};

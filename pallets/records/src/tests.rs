@@ -1,10 +1,13 @@
 //! Unit tests of the records pallet, the consent scenario of the whole access model, and the
 //! check that no plaintext reaches chain state.
 
-use crate::{mock::*, Error, Event, PatientRecordCount, RecordContent, RecordStatus, Records as RecordStore};
-use carechain_primitives::{
-	AccessBasis, AuditAction, FhirResourceType, Purpose, RecordId,
+// Test and benchmark set-up arithmetic works on small known values.
+#![allow(clippy::arithmetic_side_effects)]
+
+use crate::{
+	mock::*, Error, Event, PatientRecordCount, RecordContent, RecordStatus, Records as RecordStore,
 };
+use carechain_primitives::{AccessBasis, AuditAction, FhirResourceType, Purpose, RecordId};
 use frame_support::{assert_noop, assert_ok};
 use pallet_consent::{ConsentScope, EmergencyReason, Grantee};
 use sp_core::H256;
@@ -25,7 +28,12 @@ fn content(seed: u8) -> RecordContent {
 fn create(author: u64, seed: u8) -> RecordId {
 	let index = PatientRecordCount::<Test>::get(PATIENT);
 	let id = Records::record_id(&PATIENT, index, &H256::repeat_byte(seed));
-	assert_ok!(Records::create_record(RuntimeOrigin::signed(author), PATIENT, Observation, content(seed)));
+	assert_ok!(Records::create_record(
+		RuntimeOrigin::signed(author),
+		PATIENT,
+		Observation,
+		content(seed)
+	));
 	id
 }
 
@@ -60,7 +68,10 @@ fn practitioner_creates_a_record() {
 		assert_eq!(record.created_at_ms, START);
 		assert_eq!(record.locator.into_inner(), b"cas:01".to_vec());
 		let audit = last_audit();
-		assert_eq!((audit.action, audit.record, audit.accessor), (AuditAction::Create, Some(id), MARYS_DOCTOR));
+		assert_eq!(
+			(audit.action, audit.record, audit.accessor),
+			(AuditAction::Create, Some(id), MARYS_DOCTOR)
+		);
 	});
 }
 
@@ -81,7 +92,10 @@ fn create_rejects_bad_input() {
 		let create = |who, patient, content| {
 			Records::create_record(RuntimeOrigin::signed(who), patient, Observation, content)
 		};
-		assert_noop!(create(MARYS_DOCTOR, STRANGER, content(1)), Error::<Test>::PatientNotRegistered);
+		assert_noop!(
+			create(MARYS_DOCTOR, STRANGER, content(1)),
+			Error::<Test>::PatientNotRegistered
+		);
 		assert_noop!(create(MARYS_CLERK, PATIENT, content(1)), Error::<Test>::NotAuthorized);
 		assert_noop!(create(PAYER_CLERK, PATIENT, content(1)), Error::<Test>::NotAuthorized);
 		assert_noop!(create(STRANGER, PATIENT, content(1)), Error::<Test>::NotAuthorized);
@@ -106,7 +120,12 @@ fn records_per_patient_are_bounded() {
 			create(MARYS_DOCTOR, seed);
 		}
 		assert_noop!(
-			Records::create_record(RuntimeOrigin::signed(MARYS_DOCTOR), PATIENT, Observation, content(9)),
+			Records::create_record(
+				RuntimeOrigin::signed(MARYS_DOCTOR),
+				PATIENT,
+				Observation,
+				content(9)
+			),
 			Error::<Test>::TooManyRecords
 		);
 	});
@@ -125,7 +144,9 @@ fn amend_links_versions_and_checks_who() {
 			Error::<Test>::UnknownRecord
 		);
 		let v2 = amend(MARYS_DOCTOR, v1, 2);
-		System::assert_last_event(Event::RecordAmended { record_id: v1, new_record_id: v2, version: 2 }.into());
+		System::assert_last_event(
+			Event::RecordAmended { record_id: v1, new_record_id: v2, version: 2 }.into(),
+		);
 		assert_eq!(RecordStore::<Test>::get(v1).map(|r| r.status), Some(RecordStatus::Amended));
 		assert_noop!(
 			Records::amend_record(RuntimeOrigin::signed(MARYS_DOCTOR), v1, content(3)),
@@ -137,7 +158,8 @@ fn amend_links_versions_and_checks_who() {
 			Records::amend_record(RuntimeOrigin::signed(PATIENT), v3, content(4)),
 			Error::<Test>::TooManyVersions
 		);
-		let history: Vec<_> = Records::history(v3).into_iter().map(|(id, r)| (id, r.version)).collect();
+		let history: Vec<_> =
+			Records::history(v3).into_iter().map(|(id, r)| (id, r.version)).collect();
 		assert_eq!(history, vec![(v3, 3), (v2, 2), (v1, 1)]);
 	});
 }
@@ -152,7 +174,10 @@ fn mark_entered_in_error() {
 		);
 		assert_ok!(Records::mark_entered_in_error(RuntimeOrigin::signed(MARYS_DOCTOR), id));
 		System::assert_last_event(Event::RecordMarkedEnteredInError { record_id: id }.into());
-		assert_eq!(RecordStore::<Test>::get(id).map(|r| r.status), Some(RecordStatus::EnteredInError));
+		assert_eq!(
+			RecordStore::<Test>::get(id).map(|r| r.status),
+			Some(RecordStatus::EnteredInError)
+		);
 		assert_noop!(
 			Records::mark_entered_in_error(RuntimeOrigin::signed(MARYS_DOCTOR), id),
 			Error::<Test>::RecordNotCurrent
@@ -315,7 +340,12 @@ fn consent_scenario() {
 				(PATIENT, AuditAction::Grant, Some(AccessBasis::Patient), START + 1_000),
 				(CITY_DOCTOR, AuditAction::Read, Some(AccessBasis::Consent(0)), START + 1_000),
 				(PATIENT, AuditAction::Revoke, Some(AccessBasis::Patient), START + 2_000),
-				(CITY_DOCTOR, AuditAction::BreakGlass, Some(AccessBasis::BreakGlass(0)), START + 3_000),
+				(
+					CITY_DOCTOR,
+					AuditAction::BreakGlass,
+					Some(AccessBasis::BreakGlass(0)),
+					START + 3_000
+				),
 				(CITY_DOCTOR, AuditAction::Read, Some(AccessBasis::BreakGlass(0)), START + 3_000),
 				(PATIENT, AuditAction::Grant, Some(AccessBasis::Patient), START + 4_000),
 			]

@@ -1,5 +1,8 @@
 //! Benchmarks of the registry's calls (frame-benchmarking v2).
 
+// Test and benchmark set-up arithmetic works on small known values.
+#![allow(clippy::arithmetic_side_effects)]
+
 use super::*;
 use alloc::vec::Vec;
 use frame_benchmarking::v2::*;
@@ -21,8 +24,8 @@ mod benchmarks {
 
 	#[benchmark]
 	fn admit_organization() -> Result<(), BenchmarkError> {
-		let origin = T::GovernanceOrigin::try_successful_origin()
-			.map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let admin: T::AccountId = account("admin", 0, 0);
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, OrgKind::Hospital, H256::zero(), admin.clone());
@@ -33,8 +36,8 @@ mod benchmarks {
 	#[benchmark]
 	fn suspend_organization() -> Result<(), BenchmarkError> {
 		let org = admitted::<T>(&account("admin", 0, 0));
-		let origin = T::GovernanceOrigin::try_successful_origin()
-			.map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, org);
 		Ok(())
@@ -43,8 +46,8 @@ mod benchmarks {
 	#[benchmark]
 	fn reinstate_organization() -> Result<(), BenchmarkError> {
 		let org = admitted::<T>(&account("admin", 0, 0));
-		let origin = T::GovernanceOrigin::try_successful_origin()
-			.map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		Pallet::<T>::suspend_organization(origin.clone(), org)?;
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, org);
@@ -52,7 +55,9 @@ mod benchmarks {
 	}
 
 	#[benchmark]
-	fn remove_organization(m: Linear<1, { T::MaxMembersPerOrg::get() }>) -> Result<(), BenchmarkError> {
+	fn remove_organization(
+		m: Linear<1, { T::MaxMembersPerOrg::get() }>,
+	) -> Result<(), BenchmarkError> {
 		let admin: T::AccountId = account("admin", 0, 0);
 		let org = admitted::<T>(&admin);
 		for i in 1..m {
@@ -62,8 +67,8 @@ mod benchmarks {
 				Role::Staff,
 			)?;
 		}
-		let origin = T::GovernanceOrigin::try_successful_origin()
-			.map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, org);
 		assert!(!Members::<T>::contains_key(&admin));

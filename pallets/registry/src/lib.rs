@@ -437,7 +437,10 @@ pub mod pallet {
 			let mut record = Patients::<T>::get(&patient).ok_or(Error::<T>::NotPatient)?;
 			Self::ensure_can_guard(&patient, &guardian)?;
 			ensure!(!record.guardians.contains(&guardian), Error::<T>::AlreadyGuardian);
-			record.guardians.try_push(guardian.clone()).map_err(|_| Error::<T>::TooManyGuardians)?;
+			record
+				.guardians
+				.try_push(guardian.clone())
+				.map_err(|_| Error::<T>::TooManyGuardians)?;
 
 			Patients::<T>::insert(&patient, record);
 			Self::deposit_event(Event::GuardianAdded { patient, guardian });

@@ -1,5 +1,8 @@
 //! A runtime with only the registry, for its unit tests.
 
+// Test and benchmark set-up arithmetic works on small known values.
+#![allow(clippy::arithmetic_side_effects)]
+
 use crate as pallet_registry;
 use carechain_primitives::{OrgKind, Role};
 use frame_support::{derive_impl, parameter_types};

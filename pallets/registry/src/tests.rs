@@ -1,5 +1,8 @@
 //! Unit tests of the registry: one success and at least one failure per call.
 
+// Test and benchmark set-up arithmetic works on small known values.
+#![allow(clippy::arithmetic_side_effects)]
+
 use crate::{mock::*, Error, Event, Members, OrgStatus, Organizations, Patients};
 use carechain_primitives::{Membership, MembershipProvider, OrgKind, Role};
 use frame_support::{assert_noop, assert_ok, traits::Hooks};
@@ -247,7 +250,9 @@ fn registrations_are_rationed_per_block() {
 fn guardians_are_added_and_removed() {
 	new_test_ext().execute_with(|| {
 		assert_ok!(Registry::add_guardian(RuntimeOrigin::signed(PATIENT), DOCTOR));
-		System::assert_last_event(Event::GuardianAdded { patient: PATIENT, guardian: DOCTOR }.into());
+		System::assert_last_event(
+			Event::GuardianAdded { patient: PATIENT, guardian: DOCTOR }.into(),
+		);
 		assert!(Registry::is_guardian(&PATIENT, &DOCTOR));
 
 		assert_ok!(Registry::remove_guardian(RuntimeOrigin::signed(PATIENT), DOCTOR));

@@ -1,9 +1,9 @@
 //! SCALE types stored by the registry pallet.
 
+use crate::Config;
 use carechain_primitives::{OrgKind, Role};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use crate::Config;
-use frame_support::{BoundedVec, CloneNoBound, EqNoBound, PartialEqNoBound, DebugNoBound};
+use frame_support::{BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
 use frame_system::pallet_prelude::BlockNumberFor;
 use scale_info::TypeInfo;
 use sp_core::H256;
