@@ -5,9 +5,10 @@
 // Test and benchmark set-up arithmetic works on small known values.
 #![allow(clippy::arithmetic_side_effects)]
 
-use carechain_primitives::{FhirResourceType, Purpose};
+use carechain_primitives::{AccessBasis, AuditAction, Decision, FhirResourceType, Purpose};
 use carechain_runtime::{
-	genesis, Block, Header, RuntimeCall, SignedPayload, TxExtension, UncheckedExtrinsic, VERSION,
+	genesis, AccountId, Block, Header, Runtime, RuntimeCall, SignedPayload, TxExtension,
+	UncheckedExtrinsic, VERSION,
 };
 use codec::{Decode, Encode};
 use sp_core::{
@@ -21,7 +22,9 @@ use sp_keyring::Ed25519Keyring;
 use sp_runtime::{
 	generic::Era,
 	traits::{BlakeTwo256, Block as BlockT, Hash as _, Header as _},
-	transaction_validity::{InvalidTransaction, TransactionValidityError},
+	transaction_validity::{
+		InvalidTransaction, TransactionSource, TransactionValidity, TransactionValidityError,
+	},
 	ApplyExtrinsicResult, BuildStorage, StateVersion,
 };
 use sp_state_machine::{InMemoryBackend, OverlayedChanges, StateMachine};
@@ -245,4 +248,113 @@ fn authored_block_imports_with_the_same_state_root() {
 	assert_eq!(importer.state_root(), header.state_root, "import reaches the same state root");
 	assert_ne!(header.state_root, genesis_header.state_root, "the block changed the state");
 	assert_eq!(block.extrinsics().len(), 5);
+
+	// The domain runtime APIs answer from the imported state.
+	let eve: AccountId = patient.public().into();
+	let out = importer.call("RecordsApi_records_by_patient", &(eve.clone(), 0u32, 10u32).encode());
+	let records = Vec::<(H256, pallet_records::Record<Runtime>)>::decode(&mut &out[..])
+		.expect("records_by_patient returns records");
+	assert_eq!(records.len(), 1);
+	let (record, stored) = &records[0];
+	assert_eq!(stored.author, AccountId::from(doctor.public()));
+
+	let payer: AccountId = Ed25519Keyring::Charlie.to_account_id();
+	let query = (eve.clone(), payer, *record, Purpose::Payment, None::<u64>);
+	let out = importer.call("ConsentApi_check_access", &query.encode());
+	assert_eq!(
+		Decision::decode(&mut &out[..]).expect("a decision"),
+		Decision::Allowed(AccessBasis::Consent(0))
+	);
+
+	let out = importer.call("ConsentApi_accounting_of_disclosures", &(eve, 0u64).encode());
+	let entries =
+		Vec::<pallet_consent::AuditEntry<Runtime>>::decode(&mut &out[..]).expect("audit entries");
+	let actions: Vec<_> = entries.iter().map(|e| e.action).collect();
+	assert_eq!(actions, vec![AuditAction::Create, AuditAction::Grant]);
+}
+
+fn validate(chain: &mut Chain, extrinsic: &UncheckedExtrinsic, at: H256) -> TransactionValidity {
+	let out = chain.call(
+		"TaggedTransactionQueue_validate_transaction",
+		&(TransactionSource::External, extrinsic, at).encode(),
+	);
+	TransactionValidity::decode(&mut &out[..]).expect("a validity")
+}
+
+#[test]
+fn the_pool_check_admits_participants_and_registrants_only() {
+	let mut chain = Chain::genesis();
+	let genesis_hash = chain.genesis_header().hash();
+	// The pool validates on top of a block: give the chain block 0's hash as block 1 would.
+	let header = Header::new(1, H256::zero(), H256::zero(), genesis_hash, Default::default());
+	chain.call("Core_initialize_block", &header.encode());
+
+	let register = |nonce| {
+		sign(
+			&ed25519::Pair::from_seed(&[50u8; 32]),
+			nonce,
+			RuntimeCall::Registry(pallet_registry::Call::register_patient {
+				encryption_key: [5u8; 32],
+				guardians: vec![],
+			}),
+			genesis_hash,
+		)
+	};
+	let valid = validate(&mut chain, &register(0), genesis_hash).expect("a registrant may send");
+	assert!(valid.requires.is_empty() && valid.provides.len() == 1);
+	assert_eq!(
+		validate(&mut chain, &register(1), genesis_hash),
+		Err(InvalidTransaction::Future.into()),
+		"an unknown account's first transaction must be its registration"
+	);
+
+	let stranger_call = sign(
+		&ed25519::Pair::from_seed(&[51u8; 32]),
+		0,
+		RuntimeCall::Registry(pallet_registry::Call::rotate_encryption_key {
+			encryption_key: [1u8; 32],
+		}),
+		genesis_hash,
+	);
+	assert_eq!(
+		validate(&mut chain, &stranger_call, genesis_hash),
+		Err(InvalidTransaction::Custom(carechain_runtime::extensions::SIGNER_NOT_PERMITTED).into())
+	);
+
+	let bob_stale_then_ok = |nonce| {
+		sign(
+			&Ed25519Keyring::Bob.pair(),
+			nonce,
+			RuntimeCall::Consent(pallet_consent::Call::dispute { emergency_id: 0 }),
+			genesis_hash,
+		)
+	};
+	assert!(validate(&mut chain, &bob_stale_then_ok(0), genesis_hash).is_ok());
+	let wrong_genesis = sign(
+		&Ed25519Keyring::Bob.pair(),
+		0,
+		RuntimeCall::Consent(pallet_consent::Call::dispute { emergency_id: 0 }),
+		H256::repeat_byte(1),
+	);
+	assert_eq!(
+		validate(&mut chain, &wrong_genesis, genesis_hash),
+		Err(InvalidTransaction::BadProof.into()),
+		"a signature over another chain's genesis does not verify"
+	);
+}
+
+#[test]
+fn metadata_and_presets_are_served() {
+	let mut chain = Chain::genesis();
+	for version in [14u32, 15] {
+		let out = chain.call("Metadata_metadata_at_version", &version.encode());
+		let metadata = Option::<sp_core::OpaqueMetadata>::decode(&mut &out[..]).expect("decodes");
+		assert!(metadata.is_some_and(|m| m.len() > 1000), "metadata V{version} is served");
+	}
+	let out = chain.call("GenesisBuilder_get_preset", &Some(genesis::DEVELOPMENT).encode());
+	let preset = Option::<Vec<u8>>::decode(&mut &out[..]).expect("decodes").expect("dev preset");
+	let json: serde_json::Value = serde_json::from_slice(&preset).expect("the preset is JSON");
+	assert_eq!(json["registry"]["organizations"].as_array().map(Vec::len), Some(3));
+	let out = chain.call("GenesisBuilder_get_preset", &Some("no-such-preset").encode());
+	assert_eq!(Option::<Vec<u8>>::decode(&mut &out[..]).expect("decodes"), None);
 }
