@@ -1,0 +1,53 @@
+//! Consortium governance: organizations are admitted only through the council.
+
+use carechain_primitives::{MembershipProvider, OrgKind};
+use carechain_runtime::{
+	genesis, AccountId, Council, Registry, RuntimeCall, RuntimeOrigin, System,
+};
+use codec::Encode;
+use frame_support::{assert_noop, assert_ok};
+use sp_core::{crypto::Pair as _, ed25519, H256};
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::{BuildStorage, DispatchError};
+
+fn admit(admin: &AccountId) -> RuntimeCall {
+	RuntimeCall::Registry(pallet_registry::Call::admit_organization {
+		kind: OrgKind::Lab,
+		credentials_hash: H256::repeat_byte(4),
+		admin: admin.clone(),
+	})
+}
+
+#[test]
+fn the_council_admits_an_organization_and_nobody_else_can() {
+	let storage = genesis::development().build_storage().expect("the dev genesis builds");
+	sp_io::TestExternalities::new(storage).execute_with(|| {
+		System::set_block_number(1);
+		let lab_admin: AccountId = ed25519::Pair::from_seed(&[60u8; 32]).public().into();
+		let proposal = admit(&lab_admin);
+		let length = proposal.encoded_size() as u32;
+
+		// A hospital admin is no council member: it can neither call nor propose.
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		assert_noop!(
+			Registry::admit_organization(
+				RuntimeOrigin::signed(bob.clone()),
+				OrgKind::Lab,
+				H256::zero(),
+				lab_admin.clone()
+			),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Council::propose(RuntimeOrigin::signed(bob), 1, Box::new(proposal.clone()), length),
+			pallet_collective::Error::<carechain_runtime::Runtime, pallet_collective::Instance1>::NotMember
+		);
+
+		// The dev council is Alice alone: her motion is two thirds of the council and executes.
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		assert_ok!(Council::propose(RuntimeOrigin::signed(alice), 1, Box::new(proposal), length));
+		let membership = Registry::active_membership(&lab_admin).expect("admitted by the council");
+		assert_eq!(membership.kind, OrgKind::Lab);
+		assert_eq!(System::providers(&lab_admin), 1);
+	});
+}
