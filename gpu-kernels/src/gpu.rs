@@ -1,0 +1,373 @@
+//! The wgpu context and the two kernels' host code.
+
+use crate::{Ed25519Item, Error};
+use std::borrow::Cow;
+use wgpu::util::DeviceExt;
+
+/// Invocations per workgroup in every kernel (`@workgroup_size(64)`).
+const WORKGROUP_SIZE: u32 = 64;
+/// The most workgroups in one dimension of a dispatch.
+const MAX_GROUPS_PER_DIMENSION: u32 = 65_535;
+/// BLAKE2b's block: messages are laid out at block boundaries, zero-padded to whole blocks.
+const BLAKE2B_BLOCK: usize = 128;
+
+const BLAKE2B_SOURCE: &str = concat!(
+	include_str!("shaders/u64.wgsl"),
+	include_str!("shaders/blake2b_rounds.wgsl"),
+	include_str!("shaders/blake2b256.wgsl"),
+);
+
+const ED25519_SOURCE: &str = concat!(
+	include_str!("shaders/u64.wgsl"),
+	include_str!("shaders/field25519.wgsl"),
+	include_str!("shaders/edwards.wgsl"),
+	include_str!("shaders/ed25519_consts.wgsl"),
+	include_str!("shaders/sha512.wgsl"),
+	include_str!("shaders/scalar25519.wgsl"),
+	include_str!("shaders/ed25519_verify.wgsl"),
+);
+
+/// One compiled kernel.
+struct Kernel {
+	pipeline: wgpu::ComputePipeline,
+	layout: wgpu::BindGroupLayout,
+}
+
+impl Kernel {
+	fn new(device: &wgpu::Device, label: &str, source: &str) -> Self {
+		let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+			label: Some(label),
+			source: wgpu::ShaderSource::Wgsl(Cow::Borrowed(source)),
+		});
+		let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+			label: Some(label),
+			layout: None,
+			module: &module,
+			entry_point: Some("main"),
+			compilation_options: Default::default(),
+			cache: None,
+		});
+		let layout = pipeline.get_bind_group_layout(0);
+		Self { pipeline, layout }
+	}
+}
+
+/// Which adapters a context may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdapterPolicy {
+	/// Only hardware adapters (discrete, integrated or virtual GPUs).
+	HardwareOnly,
+	/// A hardware adapter if there is one, else a software one such as Mesa's lavapipe.
+	AllowSoftware,
+}
+
+/// The wgpu device, its queue and the compiled kernels: built once, used for every batch.
+pub struct GpuContext {
+	device: wgpu::Device,
+	queue: wgpu::Queue,
+	info: wgpu::AdapterInfo,
+	max_binding: u64,
+	blake2b: Kernel,
+	ed25519: Kernel,
+}
+
+impl GpuContext {
+	/// Picks an adapter under `policy`, preferring discrete over integrated over virtual GPUs
+	/// and hardware over software, and compiles the kernels.
+	pub fn new(policy: AdapterPolicy) -> Result<Self, Error> {
+		let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
+			backends: wgpu::Backends::PRIMARY,
+			..wgpu::InstanceDescriptor::new_without_display_handle()
+		});
+		let adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::PRIMARY));
+		let rank = |t: wgpu::DeviceType| match t {
+			wgpu::DeviceType::DiscreteGpu => 0,
+			wgpu::DeviceType::IntegratedGpu => 1,
+			wgpu::DeviceType::VirtualGpu => 2,
+			wgpu::DeviceType::Other => 3,
+			wgpu::DeviceType::Cpu => 4,
+		};
+		let adapter = adapters
+			.into_iter()
+			.filter(|a| {
+				policy == AdapterPolicy::AllowSoftware ||
+					a.get_info().device_type != wgpu::DeviceType::Cpu
+			})
+			.min_by_key(|a| rank(a.get_info().device_type))
+			.ok_or(Error::NoAdapter { software_allowed: policy == AdapterPolicy::AllowSoftware })?;
+		let limits = adapter.limits();
+		let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+			label: Some("carechain-gpu"),
+			required_features: wgpu::Features::empty(),
+			required_limits: limits.clone(),
+			experimental_features: Default::default(),
+			memory_hints: wgpu::MemoryHints::Performance,
+			trace: Default::default(),
+		}))
+		.map_err(|e| Error::Device(e.to_string()))?;
+		Ok(Self::from_device(device, queue, adapter.get_info(), &limits))
+	}
+
+	/// Builds the context on a device the caller already has.
+	pub fn from_device(
+		device: wgpu::Device,
+		queue: wgpu::Queue,
+		info: wgpu::AdapterInfo,
+		limits: &wgpu::Limits,
+	) -> Self {
+		let blake2b = Kernel::new(&device, "blake2b256", BLAKE2B_SOURCE);
+		let ed25519 = Kernel::new(&device, "ed25519_verify", ED25519_SOURCE);
+		let max_binding = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
+		Self { device, queue, info, max_binding, blake2b, ed25519 }
+	}
+
+	/// The adapter's name and backend, for logs and benchmark tables.
+	pub fn adapter_name(&self) -> String {
+		format!("{} ({:?}, {:?})", self.info.name, self.info.backend, self.info.device_type)
+	}
+
+	/// Whether the adapter is a software rasterizer such as lavapipe.
+	pub fn is_software(&self) -> bool {
+		self.info.device_type == wgpu::DeviceType::Cpu
+	}
+
+	fn storage(&self, label: &str, words: &[u32]) -> wgpu::Buffer {
+		// A binding may not be empty; one padding word keeps empty batches valid.
+		let contents: &[u32] = if words.is_empty() { &[0] } else { words };
+		self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+			label: Some(label),
+			contents: bytemuck::cast_slice(contents),
+			usage: wgpu::BufferUsages::STORAGE,
+		})
+	}
+
+	/// Runs `kernel` over `count` invocations with `inputs` bound in order, then `out_words`
+	/// of output, then a uniform with `params`; returns the output.
+	fn run(
+		&self,
+		kernel: &Kernel,
+		label: &str,
+		inputs: &[&wgpu::Buffer],
+		out_words: usize,
+		params: &[u32],
+		count: u32,
+	) -> Result<Vec<u32>, Error> {
+		let out_size = (out_words.max(1) * 4) as u64;
+		let out = self.device.create_buffer(&wgpu::BufferDescriptor {
+			label: Some("out"),
+			size: out_size,
+			usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+			mapped_at_creation: false,
+		});
+		let readback = self.device.create_buffer(&wgpu::BufferDescriptor {
+			label: Some("readback"),
+			size: out_size,
+			usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+			mapped_at_creation: false,
+		});
+		let mut uniform_words = params.to_vec();
+		uniform_words.resize(4, 0);
+		let uniform = self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+			label: Some("params"),
+			contents: bytemuck::cast_slice(&uniform_words),
+			usage: wgpu::BufferUsages::UNIFORM,
+		});
+		let mut entries: Vec<wgpu::BindGroupEntry> = inputs
+			.iter()
+			.enumerate()
+			.map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() })
+			.collect();
+		entries.push(wgpu::BindGroupEntry {
+			binding: inputs.len() as u32,
+			resource: out.as_entire_binding(),
+		});
+		entries.push(wgpu::BindGroupEntry {
+			binding: inputs.len() as u32 + 1,
+			resource: uniform.as_entire_binding(),
+		});
+		let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+			label: Some(label),
+			layout: &kernel.layout,
+			entries: &entries,
+		});
+
+		let groups = count.div_ceil(WORKGROUP_SIZE).max(1);
+		let x = groups.min(MAX_GROUPS_PER_DIMENSION);
+		let y = groups.div_ceil(x);
+		let mut encoder =
+			self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) });
+		{
+			let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+				label: Some(label),
+				timestamp_writes: None,
+			});
+			pass.set_pipeline(&kernel.pipeline);
+			pass.set_bind_group(0, &bind_group, &[]);
+			pass.dispatch_workgroups(x, y, 1);
+		}
+		encoder.copy_buffer_to_buffer(&out, 0, &readback, 0, out_size);
+		self.queue.submit([encoder.finish()]);
+
+		let slice = readback.slice(..);
+		let (sender, receiver) = std::sync::mpsc::channel();
+		slice.map_async(wgpu::MapMode::Read, move |result| {
+			let _ = sender.send(result);
+		});
+		self.device
+			.poll(wgpu::PollType::wait_indefinitely())
+			.map_err(|e| Error::Device(e.to_string()))?;
+		receiver
+			.recv()
+			.map_err(|e| Error::Device(e.to_string()))?
+			.map_err(|e| Error::Device(e.to_string()))?;
+		let view = slice.get_mapped_range().map_err(|e| Error::Device(e.to_string()))?;
+		let words: Vec<u32> = bytemuck::cast_slice(&view)[..out_words].to_vec();
+		drop(view);
+		readback.unmap();
+		Ok(words)
+	}
+
+	/// Splits a batch into chunks whose laid-out data fits one storage binding.
+	fn chunks(&self, sizes: impl Iterator<Item = usize>, overhead: usize) -> Vec<(usize, usize)> {
+		let limit = usize::try_from(self.max_binding).unwrap_or(usize::MAX);
+		let mut chunks = Vec::new();
+		let (mut start, mut used, mut end) = (0, 0usize, 0);
+		for size in sizes {
+			let size = size.saturating_add(overhead);
+			if end > start && used.saturating_add(size) > limit {
+				chunks.push((start, end));
+				start = end;
+				used = 0;
+			}
+			used = used.saturating_add(size);
+			end += 1;
+		}
+		if end > start {
+			chunks.push((start, end));
+		}
+		chunks
+	}
+
+	/// blake2b-256 of each message; with `expected`, instead the indices whose digest differs.
+	pub(crate) fn blake2b(
+		&self,
+		messages: &[&[u8]],
+		expected: Option<&[[u8; 32]]>,
+	) -> Result<Blake2bOutput, Error> {
+		let block_len = |m: &[u8]| m.len().div_ceil(BLAKE2B_BLOCK).max(1) * BLAKE2B_BLOCK;
+		for (index, m) in messages.iter().enumerate() {
+			if block_len(m) as u64 > self.max_binding || u32::try_from(m.len()).is_err() {
+				return Err(Error::MessageTooLarge {
+					index,
+					len: m.len(),
+					max: self.max_binding.min(u32::MAX as u64) as usize,
+				});
+			}
+		}
+		let mut digests = Vec::new();
+		let mut differing = Vec::new();
+		for (start, end) in self.chunks(messages.iter().map(|m| block_len(m)), 0) {
+			let chunk = &messages[start..end];
+			let total: usize = chunk.iter().map(|m| block_len(m)).sum();
+			let mut bytes = vec![0u8; total];
+			let mut descriptors = Vec::with_capacity(chunk.len() * 2);
+			let mut offset = 0;
+			for m in chunk {
+				bytes[offset..offset + m.len()].copy_from_slice(m);
+				descriptors.extend([(offset / 4) as u32, m.len() as u32]);
+				offset += block_len(m);
+			}
+			let data = self.storage("blake2b data", bytemuck::cast_slice(&bytes));
+			let descriptors = self.storage("blake2b messages", &descriptors);
+			let count = chunk.len() as u32;
+			match expected {
+				None => {
+					let expected = self.storage("blake2b expected", &[]);
+					let words = self.run(
+						&self.blake2b,
+						"blake2b256",
+						&[&data, &descriptors, &expected],
+						chunk.len() * 8,
+						&[count, 0],
+						count,
+					)?;
+					digests.extend(words.chunks_exact(8).map(|w| {
+						let mut digest = [0u8; 32];
+						digest.copy_from_slice(bytemuck::cast_slice(w));
+						digest
+					}));
+				},
+				Some(expected) => {
+					let wanted: Vec<u32> = expected[start..end]
+						.iter()
+						.flat_map(|d| d.chunks_exact(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+						.collect();
+					let wanted = self.storage("blake2b expected", &wanted);
+					let flags = self.run(
+						&self.blake2b,
+						"blake2b256 verify",
+						&[&data, &descriptors, &wanted],
+						chunk.len(),
+						&[count, 1],
+						count,
+					)?;
+					differing.extend(
+						flags.iter().enumerate().filter(|(_, f)| **f != 0).map(|(i, _)| start + i),
+					);
+				},
+			}
+		}
+		Ok(match expected {
+			None => Blake2bOutput::Digests(digests),
+			Some(_) => Blake2bOutput::Differing(differing),
+		})
+	}
+
+	/// One verdict per triple.
+	pub(crate) fn ed25519(&self, items: &[Ed25519Item<'_>]) -> Result<Vec<bool>, Error> {
+		let mut verdicts = Vec::with_capacity(items.len());
+		let padded = |m: &[u8]| m.len().div_ceil(4) * 4;
+		for (start, end) in self.chunks(items.iter().map(|i| padded(i.message)), 96) {
+			let chunk = &items[start..end];
+			let mut keys = Vec::with_capacity(chunk.len() * 8);
+			let mut signatures = Vec::with_capacity(chunk.len() * 16);
+			let mut descriptors = Vec::with_capacity(chunk.len() * 2);
+			let mut data = Vec::new();
+			for item in chunk {
+				keys.extend(item.public.chunks_exact(4).map(le_word));
+				signatures.extend(item.signature.chunks_exact(4).map(le_word));
+				descriptors.extend([data.len() as u32, item.message.len() as u32]);
+				for piece in item.message.chunks(4) {
+					let mut word = [0u8; 4];
+					word[..piece.len()].copy_from_slice(piece);
+					data.push(u32::from_le_bytes(word));
+				}
+			}
+			let keys = self.storage("ed25519 keys", &keys);
+			let signatures = self.storage("ed25519 signatures", &signatures);
+			let descriptors = self.storage("ed25519 messages", &descriptors);
+			let data = self.storage("ed25519 data", &data);
+			let count = chunk.len() as u32;
+			let words = self.run(
+				&self.ed25519,
+				"ed25519_verify",
+				&[&keys, &signatures, &descriptors, &data],
+				chunk.len(),
+				&[count],
+				count,
+			)?;
+			verdicts.extend(words.iter().map(|w| *w == 1));
+		}
+		Ok(verdicts)
+	}
+}
+
+fn le_word(b: &[u8]) -> u32 {
+	u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+}
+
+/// What a blake2b batch returns.
+pub(crate) enum Blake2bOutput {
+	Digests(Vec<[u8; 32]>),
+	Differing(Vec<usize>),
+}

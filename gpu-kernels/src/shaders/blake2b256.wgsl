@@ -1,0 +1,60 @@
+// Batch blake2b-256: one invocation hashes one message.
+//
+// Messages lie in `data` at word offsets that the host aligned to 128-byte blocks, each
+// zero-padded to a whole block, so every block is read whole and bytes past the end are zero.
+
+struct Message {
+    // Offset of the first block, in 32-bit words.
+    offset: u32,
+    // Length in bytes.
+    len: u32,
+}
+
+struct Params {
+    count: u32,
+    // 1 when `expected` holds digests to compare with; then `out` gets one flag per message.
+    verify: u32,
+}
+
+@group(0) @binding(0) var<storage, read> data: array<u32>;
+@group(0) @binding(1) var<storage, read> messages: array<Message>;
+@group(0) @binding(2) var<storage, read> expected: array<u32>;
+@group(0) @binding(3) var<storage, read_write> out: array<u32>;
+@group(0) @binding(4) var<uniform> params: Params;
+
+fn load_block(word: u32) {
+    for (var i = 0u; i < 16u; i++) {
+        blake2b_m[i] = vec2<u32>(data[word + 2u * i], data[word + 2u * i + 1u]);
+    }
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    let i = gid.x + gid.y * groups.x * 64u;
+    if (i >= params.count) {
+        return;
+    }
+    let message = messages[i];
+    blake2b_init(32u);
+    let blocks = max(1u, (message.len + 127u) / 128u);
+    for (var b = 0u; b + 1u < blocks; b++) {
+        load_block(message.offset + b * 32u);
+        blake2b_compress((b + 1u) * 128u, false);
+    }
+    load_block(message.offset + (blocks - 1u) * 32u);
+    blake2b_compress(message.len, true);
+
+    if (params.verify == 1u) {
+        var same = true;
+        for (var w = 0u; w < 4u; w++) {
+            same = same && blake2b_h[w].x == expected[i * 8u + 2u * w]
+                && blake2b_h[w].y == expected[i * 8u + 2u * w + 1u];
+        }
+        out[i] = select(1u, 0u, same);
+    } else {
+        for (var w = 0u; w < 4u; w++) {
+            out[i * 8u + 2u * w] = blake2b_h[w].x;
+            out[i * 8u + 2u * w + 1u] = blake2b_h[w].y;
+        }
+    }
+}

@@ -1,0 +1,50 @@
+// Scalars modulo the group order l = 2^252 + 27742317777372353535851937790883648493, as eight
+// little-endian 32-bit words.
+
+alias Scalar = array<u32, 8>;
+
+// a < b
+fn scalar_lt(a: Scalar, b: Scalar) -> bool {
+    for (var i = 7i; i >= 0i; i--) {
+        if (a[i] != b[i]) {
+            return a[i] < b[i];
+        }
+    }
+    return false;
+}
+
+// a - b, for a >= b.
+fn scalar_sub(a: Scalar, b: Scalar) -> Scalar {
+    var r: Scalar;
+    var borrow = 0u;
+    for (var i = 0u; i < 8u; i++) {
+        let d = a[i] - b[i];
+        let d2 = d - borrow;
+        borrow = select(0u, 1u, a[i] < b[i] || d < borrow);
+        r[i] = d2;
+    }
+    return r;
+}
+
+// The SHA-512 digest in `sha512_h`, read as a 512-bit little-endian integer (as
+// curve25519-dalek's Scalar::from_hash does), reduced modulo l by binary long division.
+fn scalar_from_digest() -> Scalar {
+    var r: Scalar;
+    for (var bit = 511i; bit >= 0i; bit--) {
+        // r = 2r + bit; r < l < 2^253 before, so 2r + 1 < 2^254 fits.
+        for (var i = 7u; i > 0u; i--) {
+            r[i] = (r[i] << 1u) | (r[i - 1u] >> 31u);
+        }
+        let b = u32(bit);
+        r[0] = (r[0] << 1u) | ((sha512_digest_byte(b / 8u) >> (b % 8u)) & 1u);
+        if (!scalar_lt(r, ELL)) {
+            r = scalar_sub(r, ELL);
+        }
+    }
+    return r;
+}
+
+// The 4-bit window `w` (0..63) of a scalar.
+fn scalar_nibble(s: Scalar, w: u32) -> u32 {
+    return (s[w / 8u] >> (4u * (w % 8u))) & 0xfu;
+}
