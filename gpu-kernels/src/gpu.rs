@@ -1,7 +1,7 @@
 //! The wgpu context and the two kernels' host code.
 
 use crate::{Ed25519Item, Error};
-use std::borrow::Cow;
+use std::{borrow::Cow, sync::OnceLock};
 use wgpu::util::DeviceExt;
 
 /// Invocations per workgroup in every kernel (`@workgroup_size(64)`).
@@ -20,11 +20,21 @@ const BLAKE2B_SOURCE: &str = concat!(
 const ED25519_SOURCE: &str = concat!(
 	include_str!("shaders/u64.wgsl"),
 	include_str!("shaders/field25519.wgsl"),
+	include_str!("shaders/field25519_ops.wgsl"),
 	include_str!("shaders/edwards.wgsl"),
 	include_str!("shaders/ed25519_consts.wgsl"),
 	include_str!("shaders/sha512.wgsl"),
 	include_str!("shaders/scalar25519.wgsl"),
 	include_str!("shaders/ed25519_verify.wgsl"),
+);
+
+const PROBE_SOURCE: &str = concat!(
+	include_str!("shaders/u64.wgsl"),
+	include_str!("shaders/field25519.wgsl"),
+	include_str!("shaders/field25519_ops.wgsl"),
+	include_str!("shaders/edwards.wgsl"),
+	include_str!("shaders/ed25519_consts.wgsl"),
+	include_str!("shaders/probe.wgsl"),
 );
 
 /// One compiled kernel.
@@ -35,6 +45,10 @@ struct Kernel {
 
 impl Kernel {
 	fn new(device: &wgpu::Device, label: &str, source: &str) -> Self {
+		Self::with_entry(device, label, source, "main")
+	}
+
+	fn with_entry(device: &wgpu::Device, label: &str, source: &str, entry: &str) -> Self {
 		let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
 			label: Some(label),
 			source: wgpu::ShaderSource::Wgsl(Cow::Borrowed(source)),
@@ -43,7 +57,7 @@ impl Kernel {
 			label: Some(label),
 			layout: None,
 			module: &module,
-			entry_point: Some("main"),
+			entry_point: Some(entry),
 			compilation_options: Default::default(),
 			cache: None,
 		});
@@ -67,8 +81,9 @@ pub struct GpuContext {
 	queue: wgpu::Queue,
 	info: wgpu::AdapterInfo,
 	max_binding: u64,
-	blake2b: Kernel,
-	ed25519: Kernel,
+	// Compiled on first use: a software adapter takes a while to compile the ed25519 kernel.
+	blake2b: OnceLock<Kernel>,
+	ed25519: OnceLock<Kernel>,
 }
 
 impl GpuContext {
@@ -115,10 +130,44 @@ impl GpuContext {
 		info: wgpu::AdapterInfo,
 		limits: &wgpu::Limits,
 	) -> Self {
-		let blake2b = Kernel::new(&device, "blake2b256", BLAKE2B_SOURCE);
-		let ed25519 = Kernel::new(&device, "ed25519_verify", ED25519_SOURCE);
 		let max_binding = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
-		Self { device, queue, info, max_binding, blake2b, ed25519 }
+		Self {
+			device,
+			queue,
+			info,
+			max_binding,
+			blake2b: OnceLock::new(),
+			ed25519: OnceLock::new(),
+		}
+	}
+
+	fn blake2b_kernel(&self) -> &Kernel {
+		self.blake2b.get_or_init(|| Kernel::new(&self.device, "blake2b256", BLAKE2B_SOURCE))
+	}
+
+	fn ed25519_kernel(&self) -> &Kernel {
+		self.ed25519.get_or_init(|| Kernel::new(&self.device, "ed25519_verify", ED25519_SOURCE))
+	}
+
+	/// Compiles both kernels now rather than on first use.
+	pub fn warm_up(&self) {
+		self.blake2b_kernel();
+		self.ed25519_kernel();
+	}
+
+	/// Runs one of the probe entry points (`probe_field`, `probe_decompress`) of
+	/// `shaders/probe.wgsl`, which exercise one building block of the ed25519 kernel each, so
+	/// that tests can check the blocks one by one against the CPU.
+	pub fn probe(
+		&self,
+		entry: &str,
+		input: &[u32],
+		output_words: usize,
+		count: u32,
+	) -> Result<Vec<u32>, Error> {
+		let kernel = Kernel::with_entry(&self.device, entry, PROBE_SOURCE, entry);
+		let input = self.storage("probe input", input);
+		self.run(&kernel, entry, &[&input], 0, output_words, &[[count, 0, 0, 0]], count)
 	}
 
 	/// The adapter's name and backend, for logs and benchmark tables.
@@ -141,15 +190,18 @@ impl GpuContext {
 		})
 	}
 
-	/// Runs `kernel` over `count` invocations with `inputs` bound in order, then `out_words`
-	/// of output, then a uniform with `params`; returns the output.
+	/// Runs `kernel` over `count` invocations, once per entry of `passes` (each pass's uniform
+	/// parameters), in one submission. Bindings, in order: `inputs`, then a read-write state
+	/// buffer of `state_words` when it is not zero, then `out_words` of output, then the
+	/// uniform. Returns the output.
 	fn run(
 		&self,
 		kernel: &Kernel,
 		label: &str,
 		inputs: &[&wgpu::Buffer],
+		state_words: usize,
 		out_words: usize,
-		params: &[u32],
+		passes: &[[u32; 4]],
 		count: u32,
 	) -> Result<Vec<u32>, Error> {
 		let out_size = (out_words.max(1) * 4) as u64;
@@ -165,31 +217,44 @@ impl GpuContext {
 			usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
 			mapped_at_creation: false,
 		});
-		let mut uniform_words = params.to_vec();
-		uniform_words.resize(4, 0);
-		let uniform = self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-			label: Some("params"),
-			contents: bytemuck::cast_slice(&uniform_words),
-			usage: wgpu::BufferUsages::UNIFORM,
+		let state = (state_words > 0).then(|| {
+			self.device.create_buffer(&wgpu::BufferDescriptor {
+				label: Some("state"),
+				size: (state_words * 4) as u64,
+				usage: wgpu::BufferUsages::STORAGE,
+				mapped_at_creation: false,
+			})
 		});
-		let mut entries: Vec<wgpu::BindGroupEntry> = inputs
+		let mut bound: Vec<&wgpu::Buffer> = inputs.to_vec();
+		bound.extend(state.as_ref());
+		bound.push(&out);
+		let bind_groups: Vec<wgpu::BindGroup> = passes
 			.iter()
-			.enumerate()
-			.map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() })
+			.map(|params| {
+				let uniform = self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+					label: Some("params"),
+					contents: bytemuck::cast_slice(params),
+					usage: wgpu::BufferUsages::UNIFORM,
+				});
+				let mut entries: Vec<wgpu::BindGroupEntry> = bound
+					.iter()
+					.enumerate()
+					.map(|(i, b)| wgpu::BindGroupEntry {
+						binding: i as u32,
+						resource: b.as_entire_binding(),
+					})
+					.collect();
+				entries.push(wgpu::BindGroupEntry {
+					binding: bound.len() as u32,
+					resource: uniform.as_entire_binding(),
+				});
+				self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+					label: Some(label),
+					layout: &kernel.layout,
+					entries: &entries,
+				})
+			})
 			.collect();
-		entries.push(wgpu::BindGroupEntry {
-			binding: inputs.len() as u32,
-			resource: out.as_entire_binding(),
-		});
-		entries.push(wgpu::BindGroupEntry {
-			binding: inputs.len() as u32 + 1,
-			resource: uniform.as_entire_binding(),
-		});
-		let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
-			label: Some(label),
-			layout: &kernel.layout,
-			entries: &entries,
-		});
 
 		let groups = count.div_ceil(WORKGROUP_SIZE).max(1);
 		let x = groups.min(MAX_GROUPS_PER_DIMENSION);
@@ -202,8 +267,10 @@ impl GpuContext {
 				timestamp_writes: None,
 			});
 			pass.set_pipeline(&kernel.pipeline);
-			pass.set_bind_group(0, &bind_group, &[]);
-			pass.dispatch_workgroups(x, y, 1);
+			for bind_group in &bind_groups {
+				pass.set_bind_group(0, bind_group, &[]);
+				pass.dispatch_workgroups(x, y, 1);
+			}
 		}
 		encoder.copy_buffer_to_buffer(&out, 0, &readback, 0, out_size);
 		self.queue.submit([encoder.finish()]);
@@ -284,11 +351,12 @@ impl GpuContext {
 				None => {
 					let expected = self.storage("blake2b expected", &[]);
 					let words = self.run(
-						&self.blake2b,
+						self.blake2b_kernel(),
 						"blake2b256",
 						&[&data, &descriptors, &expected],
+						chunk.len() * 16,
 						chunk.len() * 8,
-						&[count, 0],
+						&blake2b_passes(chunk, count, 0),
 						count,
 					)?;
 					digests.extend(words.chunks_exact(8).map(|w| {
@@ -304,11 +372,12 @@ impl GpuContext {
 						.collect();
 					let wanted = self.storage("blake2b expected", &wanted);
 					let flags = self.run(
-						&self.blake2b,
+						self.blake2b_kernel(),
 						"blake2b256 verify",
 						&[&data, &descriptors, &wanted],
+						chunk.len() * 16,
 						chunk.len(),
-						&[count, 1],
+						&blake2b_passes(chunk, count, 1),
 						count,
 					)?;
 					differing.extend(
@@ -349,17 +418,31 @@ impl GpuContext {
 			let data = self.storage("ed25519 data", &data);
 			let count = chunk.len() as u32;
 			let words = self.run(
-				&self.ed25519,
+				self.ed25519_kernel(),
 				"ed25519_verify",
 				&[&keys, &signatures, &descriptors, &data],
+				0,
 				chunk.len(),
-				&[count],
+				&[[count, 0, 0, 0]],
 				count,
 			)?;
 			verdicts.extend(words.iter().map(|w| *w == 1));
 		}
 		Ok(verdicts)
 	}
+}
+
+/// Blocks each blake2b dispatch compresses per message: with at most 16 iterations of any loop
+/// per block, no loop of the kernel runs more than 65535 times in a dispatch (llvmpipe's limit).
+const BLAKE2B_BLOCKS_PER_PASS: u32 = 2048;
+
+/// One uniform per dispatch: enough dispatches for the longest message of the chunk.
+fn blake2b_passes(chunk: &[&[u8]], count: u32, verify: u32) -> Vec<[u32; 4]> {
+	let longest = chunk.iter().map(|m| m.len().div_ceil(BLAKE2B_BLOCK).max(1)).max().unwrap_or(1);
+	let passes = (longest as u32).div_ceil(BLAKE2B_BLOCKS_PER_PASS);
+	(0..passes)
+		.map(|p| [count, verify, p * BLAKE2B_BLOCKS_PER_PASS, BLAKE2B_BLOCKS_PER_PASS])
+		.collect()
 }
 
 fn le_word(b: &[u8]) -> u32 {

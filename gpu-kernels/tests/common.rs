@@ -1,11 +1,13 @@
 //! Shared set-up: the GPU tests run on any adapter, lavapipe included, and fail loudly when
-//! there is none.
+//! there is none. One verifier per test binary, so kernels compile once.
 
 use carechain_gpu::{Mode, Verifier};
+use std::sync::OnceLock;
 
 /// A verifier that uses the GPU for every batch.
-pub fn gpu_verifier() -> Verifier {
-	match Verifier::new(Mode::Gpu) {
+pub fn gpu_verifier() -> &'static Verifier {
+	static VERIFIER: OnceLock<Verifier> = OnceLock::new();
+	VERIFIER.get_or_init(|| match Verifier::new(Mode::Gpu) {
 		Ok(verifier) => {
 			let gpu = verifier.gpu().expect("Mode::Gpu has a context");
 			eprintln!("adapter: {}", gpu.adapter_name());
@@ -15,5 +17,5 @@ pub fn gpu_verifier() -> Verifier {
 			"no GPU adapter, not even a software one: {e}. The GPU tests need Mesa's lavapipe \
 			 (apt-get install mesa-vulkan-drivers libvulkan1); they never pass without running."
 		),
-	}
+	})
 }

@@ -1,7 +1,10 @@
-// Batch blake2b-256: one invocation hashes one message.
+// Batch blake2b-256: one invocation hashes one message, `blocks_per_pass` blocks per dispatch.
 //
-// Messages lie in `data` at word offsets that the host aligned to 128-byte blocks, each
-// zero-padded to a whole block, so every block is read whole and bytes past the end are zero.
+// Long blobs take several dispatches, the chaining state kept in `state` between them: a
+// dispatch stays short, and no loop runs more than 65535 times, which Mesa's llvmpipe
+// (lavapipe) enforces as a hang guard. Messages lie in `data` at word offsets that the host
+// aligned to 128-byte blocks, each zero-padded to a whole block, so every block is read whole
+// and bytes past the end are zero.
 
 struct Message {
     // Offset of the first block, in 32-bit words.
@@ -14,13 +17,17 @@ struct Params {
     count: u32,
     // 1 when `expected` holds digests to compare with; then `out` gets one flag per message.
     verify: u32,
+    // The first block this dispatch compresses.
+    first_block: u32,
+    blocks_per_pass: u32,
 }
 
 @group(0) @binding(0) var<storage, read> data: array<u32>;
 @group(0) @binding(1) var<storage, read> messages: array<Message>;
 @group(0) @binding(2) var<storage, read> expected: array<u32>;
-@group(0) @binding(3) var<storage, read_write> out: array<u32>;
-@group(0) @binding(4) var<uniform> params: Params;
+@group(0) @binding(3) var<storage, read_write> state: array<u32>;
+@group(0) @binding(4) var<storage, read_write> out: array<u32>;
+@group(0) @binding(5) var<uniform> params: Params;
 
 fn load_block(word: u32) {
     for (var i = 0u; i < 16u; i++) {
@@ -35,15 +42,30 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         return;
     }
     let message = messages[i];
-    blake2b_init(32u);
     let blocks = max(1u, (message.len + 127u) / 128u);
-    for (var b = 0u; b + 1u < blocks; b++) {
-        load_block(message.offset + b * 32u);
-        blake2b_compress((b + 1u) * 128u, false);
+    if (params.first_block >= blocks) {
+        return;
     }
-    load_block(message.offset + (blocks - 1u) * 32u);
-    blake2b_compress(message.len, true);
-
+    if (params.first_block == 0u) {
+        blake2b_init(32u);
+    } else {
+        for (var w = 0u; w < 8u; w++) {
+            blake2b_h[w] = vec2<u32>(state[i * 16u + 2u * w], state[i * 16u + 2u * w + 1u]);
+        }
+    }
+    let end = min(blocks, params.first_block + params.blocks_per_pass);
+    for (var b = params.first_block; b < end; b++) {
+        load_block(message.offset + b * 32u);
+        let last = b + 1u == blocks;
+        blake2b_compress(select((b + 1u) * 128u, message.len, last), last);
+    }
+    if (end < blocks) {
+        for (var w = 0u; w < 8u; w++) {
+            state[i * 16u + 2u * w] = blake2b_h[w].x;
+            state[i * 16u + 2u * w + 1u] = blake2b_h[w].y;
+        }
+        return;
+    }
     if (params.verify == 1u) {
         var same = true;
         for (var w = 0u; w < 4u; w++) {

@@ -74,56 +74,91 @@ fn challenge(i: u32) -> Scalar {
     return scalar_from_digest();
 }
 
-// [s]B + [k]P by Straus's method with 4-bit windows: a table of [0..15]P built here, the
-// base point's table precomputed on the host (BASE_TABLE).
-fn double_scalar_mul_base(k: Scalar, p: Ext, s: Scalar) -> Ext {
-    var table: array<Cached, 16>;
-    table[0] = Cached(FE_ONE, FE_ONE, fe_add(FE_ONE, FE_ONE), FE_ZERO);
-    table[1] = to_cached(p);
-    var multiple = p;
-    for (var j = 2u; j < 16u; j++) {
-        multiple = ext_add(multiple, table[1]);
-        table[j] = to_cached(multiple);
-    }
-    var q = ext_identity();
-    for (var w = 64u; w > 0u; w--) {
-        q = ext_double(ext_double(ext_double(ext_double(q))));
-        let kd = scalar_nibble(k, w - 1u);
-        if (kd != 0u) {
-            q = ext_add(q, table[kd]);
-        }
-        let sd = scalar_nibble(s, w - 1u);
-        if (sd != 0u) {
-            q = ext_add(q, BASE_TABLE[sd]);
-        }
-    }
-    return q;
-}
+// Steps of the verification's one group-operation loop: software compilers such as lavapipe
+// inline every call, so the shader keeps a single point addition, reached from one loop.
+const BUILD_STEPS: u32 = 14u;
+const WINDOW_STEPS: u32 = 6u;
+const MAIN_STEPS: u32 = 384u;
+const FINAL_STEPS: u32 = 4u;
 
 fn verify(i: u32) -> bool {
     var s: Scalar;
-    var r_words: array<u32, 8>;
-    var a_words: array<u32, 8>;
     for (var j = 0u; j < 8u; j++) {
-        r_words[j] = signatures[i * 16u + j];
         s[j] = signatures[i * 16u + 8u + j];
-        a_words[j] = keys[i * 8u + j];
     }
     if (!scalar_lt(s, ELL)) {
         return false;
     }
-    let a = ext_decompress(a_words);
-    if (!a.ok) {
-        return false;
-    }
-    let r = ext_decompress(r_words);
-    if (!r.ok) {
-        return false;
+    // Decompress A (p = 0) and R (p = 1).
+    var points: array<Ext, 2>;
+    for (var p = 0u; p < 2u; p++) {
+        var w: array<u32, 8>;
+        for (var j = 0u; j < 8u; j++) {
+            w[j] = select(keys[i * 8u + j], signatures[i * 16u + j], p == 1u);
+        }
+        let decompressed = ext_decompress(w);
+        if (!decompressed.ok) {
+            return false;
+        }
+        points[p] = decompressed.point;
     }
     let k = challenge(i);
-    let r_prime = double_scalar_mul_base(k, ext_neg(a.point), s);
-    let difference = ext_add(r.point, to_cached(ext_neg(r_prime)));
-    return ext_is_identity(ext_double(ext_double(ext_double(difference))));
+
+    // R' = [k](-A) + [s]B by Straus's method with 4-bit windows: the table [0..15](-A) is
+    // built in the first 14 steps, the base point's table is precomputed on the host. Each
+    // window takes four doublings (additions of a point to itself: the formulas are complete)
+    // and up to two table additions. The last steps form R - R' and multiply it by 8.
+    var table: array<Cached, 16>;
+    let neg_a = ext_neg(points[0]);
+    table[0] = Cached(FE_ONE, FE_ONE, fe_add(FE_ONE, FE_ONE), FE_ZERO);
+    table[1] = to_cached(neg_a);
+    var multiple = neg_a;
+    var q = ext_identity();
+    for (var step = 0u; step < BUILD_STEPS + MAIN_STEPS + FINAL_STEPS; step++) {
+        var acc = q;
+        var operand: Cached;
+        var cache_from = q;
+        var needs_cache = false;
+        var skip = false;
+        if (step < BUILD_STEPS) {
+            acc = multiple;
+            operand = table[1];
+        } else if (step < BUILD_STEPS + MAIN_STEPS) {
+            let m = step - BUILD_STEPS;
+            let window = 63u - m / WINDOW_STEPS;
+            let phase = m % WINDOW_STEPS;
+            if (phase < 4u) {
+                needs_cache = true;
+            } else if (phase == 4u) {
+                let digit = scalar_nibble(k, window);
+                skip = digit == 0u;
+                operand = table[digit];
+            } else {
+                let digit = scalar_nibble(s, window);
+                skip = digit == 0u;
+                operand = BASE_TABLE[digit];
+            }
+        } else {
+            needs_cache = true;
+            if (step == BUILD_STEPS + MAIN_STEPS) {
+                acc = points[1];
+                cache_from = ext_neg(q);
+            }
+        }
+        if (needs_cache) {
+            operand = to_cached(cache_from);
+        }
+        if (!skip) {
+            acc = ext_add(acc, operand);
+        }
+        if (step < BUILD_STEPS) {
+            multiple = acc;
+            table[step + 2u] = to_cached(acc);
+        } else {
+            q = acc;
+        }
+    }
+    return ext_is_identity(q);
 }
 
 @compute @workgroup_size(64)

@@ -1,6 +1,7 @@
 // edwards25519 in extended coordinates (X:Y:Z:T), x = X/Z, y = Y/Z, xy = T/Z, with the
-// complete formulas of Hisil, Wong, Carter and Dawson (2008) for a = -1: every input,
-// small-order points included, is handled without special cases.
+// complete addition of Hisil, Wong, Carter and Dawson (2008) for a = -1: every input, small-order
+// points and a point added to itself included, is handled without special cases, so doubling
+// is addition too and the shader needs one addition site.
 
 struct Ext {
     x: Fe,
@@ -39,19 +40,6 @@ fn ext_add(p: Ext, q: Cached) -> Ext {
     let f = fe_sub(d, c);
     let g = fe_add(d, c);
     let h = fe_add(b, a);
-    return Ext(fe_mul(e, f), fe_mul(g, h), fe_mul(f, g), fe_mul(e, h));
-}
-
-// dbl-2008-hwcd with a = -1
-fn ext_double(p: Ext) -> Ext {
-    let a = fe_sq(p.x);
-    let b = fe_sq(p.y);
-    let zz = fe_sq(p.z);
-    let c = fe_add(zz, zz);
-    let e = fe_sub(fe_sub(fe_sq(fe_add(p.x, p.y)), a), b);
-    let g = fe_sub(b, a);
-    let f = fe_sub(g, c);
-    let h = fe_neg(fe_add(a, b));
     return Ext(fe_mul(e, f), fe_mul(g, h), fe_mul(f, g), fe_mul(e, h));
 }
 

@@ -13,77 +13,10 @@ const MASK13: u32 = 0x1fffu;
 // 2^260 = 608 (mod p): the weight of a carry out of limb 19.
 const FOLD: u32 = 608u;
 
-fn fe_carry(a: Fe) -> Fe {
-    var r = a;
-    var c = 0u;
-    for (var i = 0u; i < 20u; i++) {
-        let v = r[i] + c;
-        r[i] = v & MASK13;
-        c = v >> 13u;
-    }
-    r[0] = r[0] + c * FOLD;
-    c = 0u;
-    for (var i = 0u; i < 20u; i++) {
-        let v = r[i] + c;
-        r[i] = v & MASK13;
-        c = v >> 13u;
-    }
-    r[0] = r[0] + c * FOLD;
-    return r;
-}
-
-fn fe_add(a: Fe, b: Fe) -> Fe {
-    var r: Fe;
-    for (var i = 0u; i < 20u; i++) {
-        r[i] = a[i] + b[i];
-    }
-    return fe_carry(r);
-}
-
-fn fe_sub(a: Fe, b: Fe) -> Fe {
-    var r: Fe;
-    for (var i = 0u; i < 20u; i++) {
-        r[i] = a[i] + FE_64P[i] - b[i];
-    }
-    return fe_carry(r);
-}
+// fe_carry, fe_add, fe_sub, fe_mul and fe_sq: see field25519_ops.wgsl (generated).
 
 fn fe_neg(a: Fe) -> Fe {
     return fe_sub(FE_ZERO, a);
-}
-
-fn fe_mul(a: Fe, b: Fe) -> Fe {
-    var t: array<u32, 40>;
-    for (var i = 0u; i < 20u; i++) {
-        for (var j = 0u; j < 20u; j++) {
-            t[i + j] = t[i + j] + a[i] * b[j];
-        }
-    }
-    var c = 0u;
-    for (var k = 0u; k < 39u; k++) {
-        let v = t[k] + c;
-        t[k] = v & MASK13;
-        c = v >> 13u;
-    }
-    t[39] = c;
-    var r: Fe;
-    for (var k = 0u; k < 20u; k++) {
-        r[k] = t[k] + FOLD * t[k + 20u];
-    }
-    return fe_carry(r);
-}
-
-fn fe_sq(a: Fe) -> Fe {
-    return fe_mul(a, a);
-}
-
-// a^(2^n)
-fn fe_sqn(a: Fe, n: u32) -> Fe {
-    var r = a;
-    for (var i = 0u; i < n; i++) {
-        r = fe_sq(r);
-    }
-    return r;
 }
 
 // The unique representative below p, limbs below 2^13.
@@ -154,30 +87,43 @@ fn fe_from_words(w: array<u32, 8>) -> Fe {
     return r;
 }
 
-// z^((p-5)/8) = z^(2^252 - 3), the addition chain of ref10.
+// The addition chain of ref10 for z^((p-5)/8) = z^(2^252 - 3), as steps
+// regs[dst] = regs[src]^(2^squarings) * regs[factor], over registers z, t0, t1. A table and one
+// loop keep a single squaring and a single multiplication in the shader: software compilers
+// such as lavapipe's inline every call, so each call site costs compile time.
+const POW_Z: u32 = 0u;
+const POW_T0: u32 = 1u;
+const POW_T1: u32 = 2u;
+const POW_NONE: u32 = 3u;
+const POW22523_STEPS = array<vec4<u32>, 12>(
+    // (dst, src, squarings, factor)
+    vec4<u32>(POW_T0, POW_Z, 1u, POW_NONE),
+    vec4<u32>(POW_T1, POW_T0, 2u, POW_Z),
+    vec4<u32>(POW_T0, POW_T0, 0u, POW_T1),
+    vec4<u32>(POW_T0, POW_T0, 1u, POW_T1),
+    vec4<u32>(POW_T0, POW_T0, 5u, POW_T0),
+    vec4<u32>(POW_T1, POW_T0, 10u, POW_T0),
+    vec4<u32>(POW_T1, POW_T1, 20u, POW_T1),
+    vec4<u32>(POW_T0, POW_T1, 10u, POW_T0),
+    vec4<u32>(POW_T1, POW_T0, 50u, POW_T0),
+    vec4<u32>(POW_T1, POW_T1, 100u, POW_T1),
+    vec4<u32>(POW_T0, POW_T1, 50u, POW_T0),
+    vec4<u32>(POW_T0, POW_T0, 2u, POW_Z),
+);
+
 fn fe_pow22523(z: Fe) -> Fe {
-    var t0 = fe_sq(z);
-    var t1 = fe_sqn(t0, 2u);
-    t1 = fe_mul(z, t1);
-    t0 = fe_mul(t0, t1);
-    t0 = fe_sq(t0);
-    t0 = fe_mul(t1, t0);
-    t1 = fe_sqn(t0, 5u);
-    t0 = fe_mul(t1, t0);
-    t1 = fe_sqn(t0, 10u);
-    t1 = fe_mul(t1, t0);
-    var t2 = fe_sqn(t1, 20u);
-    t1 = fe_mul(t2, t1);
-    t1 = fe_sqn(t1, 10u);
-    t0 = fe_mul(t1, t0);
-    t1 = fe_sqn(t0, 50u);
-    t1 = fe_mul(t1, t0);
-    t2 = fe_sqn(t1, 100u);
-    t1 = fe_mul(t2, t1);
-    t1 = fe_sqn(t1, 50u);
-    t0 = fe_mul(t1, t0);
-    t0 = fe_sqn(t0, 2u);
-    return fe_mul(t0, z);
+    var regs: array<Fe, 4>;
+    regs[POW_Z] = z;
+    regs[POW_NONE] = FE_ONE;
+    for (var step = 0u; step < 12u; step++) {
+        let s = POW22523_STEPS[step];
+        var acc = regs[s.y];
+        for (var k = 0u; k < s.z; k++) {
+            acc = fe_sq(acc);
+        }
+        regs[s.x] = fe_mul(acc, regs[s.w]);
+    }
+    return regs[POW_T0];
 }
 
 struct SqrtRatio {
@@ -203,4 +149,20 @@ fn fe_sqrt_ratio_i(u: Fe, v: Fe) -> SqrtRatio {
         r = fe_neg(r);
     }
     return SqrtRatio(correct_sign || flipped_sign, r);
+}
+
+// The canonical 32-byte little-endian encoding of `a`, as eight words.
+fn fe_to_words(a: Fe) -> array<u32, 8> {
+    let c = fe_canonical(a);
+    var w: array<u32, 8>;
+    for (var i = 0u; i < 20u; i++) {
+        let bit = 13u * i;
+        let word = bit / 32u;
+        let shift = bit % 32u;
+        w[word] = w[word] | (c[i] << shift);
+        if (shift > 19u && word < 7u) {
+            w[word + 1u] = w[word + 1u] | (c[i] >> (32u - shift));
+        }
+    }
+    return w;
 }
