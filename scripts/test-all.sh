@@ -1,10 +1,26 @@
 #!/usr/bin/env bash
 # Runs every check and test of the tree, as CI does, on a fresh machine.
-# Each binary is built once: clippy checks, then one test build with the benchmark feature on,
-# so the frame-benchmarking v2 benchmarks run as tests beside the unit tests.
+#
+# GPU kernels are tested on Mesa's lavapipe, a software Vulkan device, so every kernel runs on
+# every machine; the benchmark's PNG plot needs fontconfig and freetype headers. Each binary
+# is built once: clippy checks, then one test build with the benchmark feature on, so the
+# frame-benchmarking v2 benchmarks run as tests beside the unit tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+packages=(mesa-vulkan-drivers libvulkan1 pkg-config libfontconfig1-dev libfreetype-dev)
+missing=()
+for package in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+		missing+=("$package")
+done
+if ((${#missing[@]})); then
+	sudo=""
+	if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
 cargo fmt --all --check
-cargo clippy --workspace --all-targets --features runtime-benchmarks -- -D warnings
+cargo clippy --workspace --all-targets --features runtime-benchmarks,carechain-gpu/bench -- -D warnings
 cargo test --workspace --features runtime-benchmarks

@@ -13,7 +13,7 @@ const BLAKE2B_BLOCK: usize = 128;
 
 const BLAKE2B_SOURCE: &str = concat!(
 	include_str!("shaders/u64.wgsl"),
-	include_str!("shaders/blake2b_rounds.wgsl"),
+	include_str!("shaders/blake2b_compress.wgsl"),
 	include_str!("shaders/blake2b256.wgsl"),
 );
 
@@ -105,8 +105,8 @@ impl GpuContext {
 		let adapter = adapters
 			.into_iter()
 			.filter(|a| {
-				policy == AdapterPolicy::AllowSoftware ||
-					a.get_info().device_type != wgpu::DeviceType::Cpu
+				policy == AdapterPolicy::AllowSoftware
+					|| a.get_info().device_type != wgpu::DeviceType::Cpu
 			})
 			.min_by_key(|a| rank(a.get_info().device_type))
 			.ok_or(Error::NoAdapter { software_allowed: policy == AdapterPolicy::AllowSoftware })?;
@@ -259,8 +259,9 @@ impl GpuContext {
 		let groups = count.div_ceil(WORKGROUP_SIZE).max(1);
 		let x = groups.min(MAX_GROUPS_PER_DIMENSION);
 		let y = groups.div_ceil(x);
-		let mut encoder =
-			self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) });
+		let mut encoder = self
+			.device
+			.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) });
 		{
 			let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
 				label: Some(label),
@@ -364,11 +365,13 @@ impl GpuContext {
 						digest.copy_from_slice(bytemuck::cast_slice(w));
 						digest
 					}));
-				},
+				}
 				Some(expected) => {
 					let wanted: Vec<u32> = expected[start..end]
 						.iter()
-						.flat_map(|d| d.chunks_exact(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+						.flat_map(|d| {
+							d.chunks_exact(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+						})
 						.collect();
 					let wanted = self.storage("blake2b expected", &wanted);
 					let flags = self.run(
@@ -383,7 +386,7 @@ impl GpuContext {
 					differing.extend(
 						flags.iter().enumerate().filter(|(_, f)| **f != 0).map(|(i, _)| start + i),
 					);
-				},
+				}
 			}
 		}
 		Ok(match expected {

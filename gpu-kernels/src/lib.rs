@@ -140,7 +140,7 @@ impl Verifier {
 				Err(e) => {
 					log::warn!("{e}; verifying and hashing on the CPU");
 					None
-				},
+				}
 			},
 		};
 		if let Some(context) = &gpu {
@@ -241,7 +241,7 @@ impl Verifier {
 					.map(|(i, _)| i)
 					.collect();
 				Ok((differing, Backend::Cpu))
-			},
+			}
 		}
 	}
 }

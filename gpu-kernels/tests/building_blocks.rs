@@ -57,8 +57,7 @@ fn field_inputs() -> Vec<[u8; 32]> {
 fn field_arithmetic_matches_big_integers() {
 	let gpu = common::gpu_verifier().gpu().expect("a GPU context");
 	let inputs = field_inputs();
-	let pairs: Vec<(&[u8; 32], &[u8; 32])> =
-		inputs.iter().zip(inputs.iter().rev()).collect();
+	let pairs: Vec<(&[u8; 32], &[u8; 32])> = inputs.iter().zip(inputs.iter().rev()).collect();
 	let words: Vec<u32> =
 		pairs.iter().flat_map(|(a, b)| to_words(a).into_iter().chain(to_words(b))).collect();
 	let out = gpu.probe("probe_field", &words, pairs.len() * 40, pairs.len() as u32).expect("runs");
@@ -89,8 +88,8 @@ fn decompression_matches_curve25519_dalek() {
 	// Valid points, small-order points, and non-canonical encodings (y >= p, x = 0 with the
 	// sign bit set).
 	for k in 1u8..=8 {
-		let point = curve25519_dalek::constants::ED25519_BASEPOINT_POINT *
-			curve25519_dalek::Scalar::from(k);
+		let point = curve25519_dalek::constants::ED25519_BASEPOINT_POINT
+			* curve25519_dalek::Scalar::from(k);
 		encodings.push(point.compress().to_bytes());
 	}
 	for torsion in curve25519_dalek::constants::EIGHT_TORSION {

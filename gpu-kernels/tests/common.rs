@@ -12,7 +12,7 @@ pub fn gpu_verifier() -> &'static Verifier {
 			let gpu = verifier.gpu().expect("Mode::Gpu has a context");
 			eprintln!("adapter: {}", gpu.adapter_name());
 			verifier
-		},
+		}
 		Err(e) => panic!(
 			"no GPU adapter, not even a software one: {e}. The GPU tests need Mesa's lavapipe \
 			 (apt-get install mesa-vulkan-drivers libvulkan1); they never pass without running."

@@ -66,7 +66,7 @@ fn bit_flip_cases(rng: &mut StdRng) -> Vec<Case> {
 				_ => {
 					let at = rng.gen_range(0..case.message.len() * 8);
 					case.message[at / 8] ^= 1 << (at % 8);
-				},
+				}
 			}
 			case.what = format!("bit flip in {part} #{i} (bit {bit})");
 			cases.push(case);
@@ -241,7 +241,7 @@ fn oversized_messages_are_refused_with_the_limit() {
 	match verifier.verify_ed25519(&[item]) {
 		Err(Error::MessageTooLong { index: 0, len, max }) => {
 			assert_eq!((len, max), (MAX_MESSAGE_LEN + 1, MAX_MESSAGE_LEN));
-		},
+		}
 		other => panic!("expected MessageTooLong, got {other:?}"),
 	}
 }

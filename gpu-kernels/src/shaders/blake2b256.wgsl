@@ -29,10 +29,12 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> out: array<u32>;
 @group(0) @binding(5) var<uniform> params: Params;
 
-fn load_block(word: u32) {
+fn load_block(word: u32) -> Blake2bBlock {
+    var m: Blake2bBlock;
     for (var i = 0u; i < 16u; i++) {
-        blake2b_m[i] = vec2<u32>(data[word + 2u * i], data[word + 2u * i + 1u]);
+        m[i] = vec2<u32>(data[word + 2u * i], data[word + 2u * i + 1u]);
     }
+    return m;
 }
 
 @compute @workgroup_size(64)
@@ -46,37 +48,40 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     if (params.first_block >= blocks) {
         return;
     }
-    if (params.first_block == 0u) {
-        blake2b_init(32u);
-    } else {
+    var h = blake2b_init(32u);
+    if (params.first_block != 0u) {
         for (var w = 0u; w < 8u; w++) {
-            blake2b_h[w] = vec2<u32>(state[i * 16u + 2u * w], state[i * 16u + 2u * w + 1u]);
+            h[w] = vec2<u32>(state[i * 16u + 2u * w], state[i * 16u + 2u * w + 1u]);
         }
     }
     let end = min(blocks, params.first_block + params.blocks_per_pass);
     for (var b = params.first_block; b < end; b++) {
-        load_block(message.offset + b * 32u);
         let last = b + 1u == blocks;
-        blake2b_compress(select((b + 1u) * 128u, message.len, last), last);
+        h = blake2b_compress(
+            h,
+            load_block(message.offset + b * 32u),
+            select((b + 1u) * 128u, message.len, last),
+            last,
+        );
     }
     if (end < blocks) {
         for (var w = 0u; w < 8u; w++) {
-            state[i * 16u + 2u * w] = blake2b_h[w].x;
-            state[i * 16u + 2u * w + 1u] = blake2b_h[w].y;
+            state[i * 16u + 2u * w] = h[w].x;
+            state[i * 16u + 2u * w + 1u] = h[w].y;
         }
         return;
     }
     if (params.verify == 1u) {
         var same = true;
         for (var w = 0u; w < 4u; w++) {
-            same = same && blake2b_h[w].x == expected[i * 8u + 2u * w]
-                && blake2b_h[w].y == expected[i * 8u + 2u * w + 1u];
+            same = same && h[w].x == expected[i * 8u + 2u * w]
+                && h[w].y == expected[i * 8u + 2u * w + 1u];
         }
         out[i] = select(1u, 0u, same);
     } else {
         for (var w = 0u; w < 4u; w++) {
-            out[i * 8u + 2u * w] = blake2b_h[w].x;
-            out[i * 8u + 2u * w + 1u] = blake2b_h[w].y;
+            out[i * 8u + 2u * w] = h[w].x;
+            out[i * 8u + 2u * w + 1u] = h[w].y;
         }
     }
 }

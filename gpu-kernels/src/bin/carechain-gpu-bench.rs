@@ -1,0 +1,266 @@
+//! Throughput of batch ed25519 verification and blake2b-256 hashing, GPU against CPU (all
+//! cores), for batch sizes from 1 to 1,048,576: a table on stdout, `bench.json` and
+//! `throughput.png` in the output folder, and the crossover batch sizes.
+//!
+//! ```text
+//! cargo run --release -p carechain-gpu --features bench --bin carechain-gpu-bench -- \
+//!     [--max-batch N] [--budget-secs S] [--out DIR]
+//! ```
+//!
+//! A measurement whose predecessor took more than a quarter of the budget is skipped (4x the
+//! batch, about 4x the time), so a slow adapter such as lavapipe stops early.
+
+// A measuring tool: counts and rates are small and checked by eye.
+#![allow(clippy::arithmetic_side_effects)]
+
+use carechain_gpu::{Backend, Ed25519Item, Mode, Verifier};
+use plotters::prelude::*;
+use sp_core::{ed25519, Pair};
+use std::{
+	path::PathBuf,
+	time::{Duration, Instant},
+};
+
+struct Options {
+	max_batch: usize,
+	budget: Duration,
+	out: PathBuf,
+}
+
+fn options() -> Result<Options, String> {
+	let mut options = Options {
+		max_batch: 1 << 20,
+		budget: Duration::from_secs(20),
+		out: PathBuf::from("target/carechain-gpu-bench"),
+	};
+	let mut args = std::env::args().skip(1);
+	while let Some(flag) = args.next() {
+		let mut value = || args.next().ok_or(format!("{flag} needs a value"));
+		match flag.as_str() {
+			"--max-batch" => {
+				options.max_batch = value()?.parse().map_err(|e| format!("--max-batch: {e}"))?
+			}
+			"--budget-secs" => {
+				let secs: f64 = value()?.parse().map_err(|e| format!("--budget-secs: {e}"))?;
+				options.budget = Duration::from_secs_f64(secs);
+			}
+			"--out" => options.out = PathBuf::from(value()?),
+			other => return Err(format!("unknown flag {other}; see the doc comment at the top")),
+		}
+	}
+	Ok(options)
+}
+
+/// One measured point.
+#[derive(Clone)]
+struct Point {
+	kernel: &'static str,
+	backend: &'static str,
+	batch: usize,
+	seconds: f64,
+	per_second: f64,
+	bytes_per_second: f64,
+}
+
+/// Measures `run` at every batch size, stopping once the next size would exceed the budget.
+fn sweep(
+	kernel: &'static str,
+	backend: &'static str,
+	sizes: &[usize],
+	budget: Duration,
+	bytes_per_item: usize,
+	mut run: impl FnMut(usize) -> Backend,
+) -> Vec<Point> {
+	let mut points = Vec::new();
+	for &batch in sizes {
+		if points.last().is_some_and(|p: &Point| p.seconds * 4.0 > budget.as_secs_f64()) {
+			eprintln!("{kernel} {backend}: skipping batches from {batch} (over the time budget)");
+			break;
+		}
+		let started = Instant::now();
+		let ran_on = run(batch);
+		let seconds = started.elapsed().as_secs_f64();
+		let expected = if backend == "gpu" { Backend::Gpu } else { Backend::Cpu };
+		assert_eq!(ran_on, expected, "{kernel} {backend} ran on {ran_on:?}");
+		let per_second = batch as f64 / seconds;
+		points.push(Point {
+			kernel,
+			backend,
+			batch,
+			seconds,
+			per_second,
+			bytes_per_second: per_second * bytes_per_item as f64,
+		});
+	}
+	points
+}
+
+fn crossover(points: &[Point], kernel: &str) -> Option<usize> {
+	let rate = |backend: &str, batch: usize| {
+		points
+			.iter()
+			.find(|p| p.kernel == kernel && p.backend == backend && p.batch == batch)
+			.map(|p| p.per_second)
+	};
+	points
+		.iter()
+		.filter(|p| p.kernel == kernel && p.backend == "gpu")
+		.find(|p| rate("cpu", p.batch).is_some_and(|cpu| p.per_second >= cpu))
+		.map(|p| p.batch)
+}
+
+fn plot(points: &[Point], adapter: &str, path: &std::path::Path) -> Result<(), String> {
+	let root = BitMapBackend::new(path, (1100, 700)).into_drawing_area();
+	root.fill(&WHITE).map_err(|e| e.to_string())?;
+	let max_batch = points.iter().map(|p| p.batch).max().unwrap_or(1) as f64;
+	let max_rate = points.iter().map(|p| p.per_second).fold(1.0, f64::max) * 2.0;
+	let min_rate = points.iter().map(|p| p.per_second).fold(f64::MAX, f64::min).max(1e-3) / 2.0;
+	let mut chart = ChartBuilder::on(&root)
+		.caption(format!("carechain-gpu throughput on {adapter}"), ("sans-serif", 22))
+		.margin(20)
+		.x_label_area_size(50)
+		.y_label_area_size(80)
+		.build_cartesian_2d(
+			(1f64..max_batch.max(2.0)).log_scale(),
+			(min_rate..max_rate).log_scale(),
+		)
+		.map_err(|e| e.to_string())?;
+	chart
+		.configure_mesh()
+		.x_desc("batch size")
+		.y_desc("operations per second")
+		.draw()
+		.map_err(|e| e.to_string())?;
+	let series = [
+		("ed25519", "gpu", RED),
+		("ed25519", "cpu", BLUE),
+		("blake2b-256 1 KiB", "gpu", MAGENTA),
+		("blake2b-256 1 KiB", "cpu", CYAN),
+	];
+	for (kernel, backend, color) in series {
+		let data: Vec<(f64, f64)> = points
+			.iter()
+			.filter(|p| p.kernel == kernel && p.backend == backend)
+			.map(|p| (p.batch as f64, p.per_second))
+			.collect();
+		chart
+			.draw_series(LineSeries::new(data.clone(), color.stroke_width(2)))
+			.map_err(|e| e.to_string())?
+			.label(format!("{kernel} {backend}"))
+			.legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
+		chart
+			.draw_series(data.into_iter().map(|p| Circle::new(p, 3, color.filled())))
+			.map_err(|e| e.to_string())?;
+	}
+	chart
+		.configure_series_labels()
+		.background_style(WHITE.mix(0.8))
+		.border_style(BLACK)
+		.draw()
+		.map_err(|e| e.to_string())?;
+	root.present().map_err(|e| e.to_string())
+}
+
+fn main() -> Result<(), String> {
+	let options = options()?;
+	let sizes: Vec<usize> = std::iter::successors(Some(1usize), |s| Some(s * 4))
+		.take_while(|s| *s <= options.max_batch)
+		.collect();
+
+	let gpu = Verifier::new(Mode::Gpu).map_err(|e| e.to_string())?;
+	let cpu = Verifier::new(Mode::Cpu).map_err(|e| e.to_string())?;
+	let context = gpu.gpu().ok_or("Mode::Gpu has a context")?;
+	let adapter = context.adapter_name();
+	let started = Instant::now();
+	context.warm_up();
+	eprintln!("adapter: {adapter}; kernels compiled in {:.1?}", started.elapsed());
+	let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+
+	// 4096 distinct signed messages of 128 bytes, repeated to fill larger batches: every
+	// verification does the same work whether or not its triple repeats.
+	let pool: Vec<(Vec<u8>, [u8; 32], [u8; 64])> = (0..4096u32)
+		.map(|i| {
+			let pair = ed25519::Pair::from_seed(&carechain_gpu::cpu::blake2b_256(&i.to_le_bytes()));
+			let message: Vec<u8> =
+				(0..128).map(|j| (i as u8).wrapping_mul(31).wrapping_add(j)).collect();
+			let signature = pair.sign(&message).0;
+			(message, pair.public().0, signature)
+		})
+		.collect();
+	let items: Vec<Ed25519Item> = (0..options.max_batch)
+		.map(|i| {
+			let (message, public, signature) = &pool[i % pool.len()];
+			Ed25519Item { message, public, signature }
+		})
+		.collect();
+	let blobs: Vec<Vec<u8>> = (0..4096u32).map(|i| vec![i as u8; 1024]).collect();
+	let blob_refs: Vec<&[u8]> =
+		(0..options.max_batch).map(|i| blobs[i % blobs.len()].as_slice()).collect();
+
+	let verify = |verifier: &Verifier, n: usize| {
+		let (verdicts, backend) = verifier.verify_ed25519(&items[..n]).expect("verifies");
+		assert!(verdicts.iter().all(|v| *v), "every benchmark signature is valid");
+		backend
+	};
+	let hash =
+		|verifier: &Verifier, n: usize| verifier.blake2b_256(&blob_refs[..n]).expect("hashes").1;
+	// Drivers may compile a pipeline at its first dispatch (lavapipe does): run each kernel
+	// once before measuring.
+	let started = Instant::now();
+	verify(&gpu, 1);
+	hash(&gpu, 1);
+	eprintln!("first dispatches took {:.1?}", started.elapsed());
+
+	let mut points = Vec::new();
+	points.extend(sweep("ed25519", "cpu", &sizes, options.budget, 128, |n| verify(&cpu, n)));
+	points.extend(sweep("ed25519", "gpu", &sizes, options.budget, 128, |n| verify(&gpu, n)));
+	points
+		.extend(sweep("blake2b-256 1 KiB", "cpu", &sizes, options.budget, 1024, |n| hash(&cpu, n)));
+	points
+		.extend(sweep("blake2b-256 1 KiB", "gpu", &sizes, options.budget, 1024, |n| hash(&gpu, n)));
+
+	println!("adapter: {adapter}");
+	println!("cpu: {cores} cores");
+	println!(
+		"{:<18} {:<4} {:>9} {:>12} {:>14} {:>10}",
+		"kernel", "on", "batch", "seconds", "per second", "GB/s"
+	);
+	for p in &points {
+		println!(
+			"{:<18} {:<4} {:>9} {:>12.6} {:>14.0} {:>10.4}",
+			p.kernel,
+			p.backend,
+			p.batch,
+			p.seconds,
+			p.per_second,
+			p.bytes_per_second / 1e9
+		);
+	}
+	let ed_crossover = crossover(&points, "ed25519");
+	let blake_crossover = crossover(&points, "blake2b-256 1 KiB");
+	println!("ed25519 crossover batch: {ed_crossover:?}");
+	println!("blake2b-256 crossover batch: {blake_crossover:?}");
+
+	std::fs::create_dir_all(&options.out).map_err(|e| e.to_string())?;
+	let json = serde_json::json!({
+		"adapter": adapter,
+		"cpu_cores": cores,
+		"ed25519_crossover": ed_crossover,
+		"blake2b_crossover": blake_crossover,
+		"points": points.iter().map(|p| serde_json::json!({
+			"kernel": p.kernel,
+			"backend": p.backend,
+			"batch": p.batch,
+			"seconds": p.seconds,
+			"per_second": p.per_second,
+			"bytes_per_second": p.bytes_per_second,
+		})).collect::<Vec<_>>(),
+	});
+	let json_path = options.out.join("bench.json");
+	std::fs::write(&json_path, serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?)
+		.map_err(|e| e.to_string())?;
+	let png_path = options.out.join("throughput.png");
+	plot(&points, &adapter, &png_path)?;
+	eprintln!("wrote {} and {}", json_path.display(), png_path.display());
+	Ok(())
+}

@@ -1,0 +1,56 @@
+//! Device selection: modes, the CPU path, and refusals that name what was wrong.
+
+use carechain_gpu::{cpu, Backend, Ed25519Item, Error, Mode, Verifier};
+use sp_core::{ed25519, Pair};
+
+#[test]
+fn modes_parse_from_their_cli_names() {
+	assert_eq!("auto".parse::<Mode>(), Ok(Mode::Auto));
+	assert_eq!("gpu".parse::<Mode>(), Ok(Mode::Gpu));
+	assert_eq!("cpu".parse::<Mode>(), Ok(Mode::Cpu));
+	let error = "cuda".parse::<Mode>().expect_err("not a mode");
+	assert!(error.contains("cuda") && error.contains("auto, gpu or cpu"), "{error}");
+}
+
+#[test]
+fn cpu_mode_never_touches_the_gpu_and_matches_sp_core() {
+	let verifier = Verifier::new(Mode::Cpu).expect("the CPU is always there");
+	assert!(verifier.gpu().is_none());
+	let pair = ed25519::Pair::from_seed(&[3u8; 32]);
+	let good = pair.sign(b"hello").0;
+	let mut bad = good;
+	bad[0] ^= 1;
+	let public = pair.public().0;
+	let items = [
+		Ed25519Item { message: b"hello", public: &public, signature: &good },
+		Ed25519Item { message: b"hello", public: &public, signature: &bad },
+	];
+	assert_eq!(verifier.verify_ed25519(&items).expect("runs"), (vec![true, false], Backend::Cpu));
+	let (digests, backend) = verifier.blake2b_256(&[b"abc"]).expect("runs");
+	assert_eq!((digests[0], backend), (cpu::blake2b_256(b"abc"), Backend::Cpu));
+}
+
+#[test]
+fn auto_mode_uses_the_cpu_below_the_crossover_or_without_hardware() {
+	let verifier = Verifier::new(Mode::Auto).expect("auto always has the CPU");
+	let small: Vec<&[u8]> = vec![b"x"; 3];
+	let (_, backend) = verifier.blake2b_256(&small).expect("runs");
+	assert_eq!(backend, Backend::Cpu, "a batch of 3 is below any crossover");
+	if verifier.gpu().is_none() {
+		let many: Vec<&[u8]> = vec![b"x"; 10_000];
+		assert_eq!(verifier.blake2b_256(&many).expect("runs").1, Backend::Cpu);
+	}
+}
+
+#[test]
+fn verify_needs_one_expected_digest_per_message() {
+	let verifier = Verifier::new(Mode::Cpu).expect("the CPU is always there");
+	match verifier.blake2b_256_verify(&[b"a", b"b"], &[[0u8; 32]]) {
+		Err(Error::LengthMismatch { messages: 2, expected: 1 }) => {}
+		other => panic!("expected LengthMismatch, got {other:?}"),
+	}
+	let (differing, _) = verifier
+		.blake2b_256_verify(&[b"a", b"b"], &[cpu::blake2b_256(b"a"), [0u8; 32]])
+		.expect("runs");
+	assert_eq!(differing, vec![1]);
+}
