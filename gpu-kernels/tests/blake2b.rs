@@ -1,5 +1,8 @@
 //! blake2b-256 on the GPU against blake2b_simd.
 
+// Test set-up arithmetic on small known values.
+#![allow(clippy::arithmetic_side_effects)]
+
 mod common;
 
 use carechain_gpu::{cpu, Backend};

@@ -1,5 +1,8 @@
 //! Device selection: modes, the CPU path, and refusals that name what was wrong.
 
+// Test set-up arithmetic on small known values.
+#![allow(clippy::arithmetic_side_effects)]
+
 use carechain_gpu::{cpu, Backend, Ed25519Item, Error, Mode, Verifier};
 use sp_core::{ed25519, Pair};
 

@@ -1,6 +1,9 @@
 //! Shared set-up: the GPU tests run on any adapter, lavapipe included, and fail loudly when
 //! there is none. One verifier per test binary, so kernels compile once.
 
+// Test set-up arithmetic on small known values.
+#![allow(clippy::arithmetic_side_effects)]
+
 use carechain_gpu::{Mode, Verifier};
 use std::sync::OnceLock;
 
