@@ -23,6 +23,7 @@ const ED25519_SOURCE: &str = concat!(
 	include_str!("shaders/field25519_ops.wgsl"),
 	include_str!("shaders/edwards.wgsl"),
 	include_str!("shaders/ed25519_consts.wgsl"),
+	include_str!("shaders/sha512_compress.wgsl"),
 	include_str!("shaders/sha512.wgsl"),
 	include_str!("shaders/scalar25519.wgsl"),
 	include_str!("shaders/ed25519_verify.wgsl"),

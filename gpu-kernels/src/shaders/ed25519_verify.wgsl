@@ -56,8 +56,9 @@ fn challenge(i: u32) -> Scalar {
     let total = 64u + message.len;
     let blocks = (total + 17u + 127u) / 128u;
     let padded = blocks * 128u;
-    sha512_init();
+    var state = SHA512_IV;
     for (var b = 0u; b < blocks; b++) {
+        var block: Sha512Block;
         for (var w = 0u; w < 16u; w++) {
             var word = vec2<u32>(0u, 0u);
             let base = b * 128u + w * 8u;
@@ -67,11 +68,11 @@ fn challenge(i: u32) -> Scalar {
             for (var k = 4u; k < 8u; k++) {
                 word.x = (word.x << 8u) | hash_input_byte(i, message, base + k, total, padded);
             }
-            sha512_w[w] = word;
+            block[w] = word;
         }
-        sha512_compress();
+        state = sha512_compress(state, block);
     }
-    return scalar_from_digest();
+    return scalar_from_digest(state);
 }
 
 // Steps of the verification's one group-operation loop: software compilers such as lavapipe

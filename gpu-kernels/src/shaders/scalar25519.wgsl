@@ -26,9 +26,9 @@ fn scalar_sub(a: Scalar, b: Scalar) -> Scalar {
     return r;
 }
 
-// The SHA-512 digest in `sha512_h`, read as a 512-bit little-endian integer (as
-// curve25519-dalek's Scalar::from_hash does), reduced modulo l by binary long division.
-fn scalar_from_digest() -> Scalar {
+// A SHA-512 digest read as a 512-bit little-endian integer (as curve25519-dalek's
+// Scalar::from_hash does), reduced modulo l by binary long division.
+fn scalar_from_digest(digest: Sha512State) -> Scalar {
     var r: Scalar;
     for (var bit = 511i; bit >= 0i; bit--) {
         // r = 2r + bit; r < l < 2^253 before, so 2r + 1 < 2^254 fits.
@@ -36,7 +36,7 @@ fn scalar_from_digest() -> Scalar {
             r[i] = (r[i] << 1u) | (r[i - 1u] >> 31u);
         }
         let b = u32(bit);
-        r[0] = (r[0] << 1u) | ((sha512_digest_byte(b / 8u) >> (b % 8u)) & 1u);
+        r[0] = (r[0] << 1u) | ((sha512_digest_byte(digest, b / 8u) >> (b % 8u)) & 1u);
         if (!scalar_lt(r, ELL)) {
             r = scalar_sub(r, ELL);
         }
