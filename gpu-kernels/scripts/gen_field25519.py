@@ -36,6 +36,23 @@ def fe_carry():
     return out
 
 
+def fe_propagate():
+    out = [
+        "// Carries from limb 0 up to limb 19, for values whose carry out of limb 19 is zero.",
+        "fn fe_propagate(a: Fe) -> Fe {",
+        "    var v: u32;",
+        "    var c: u32;",
+    ]
+    out += [f"    var r{i} = a[{i}];" for i in range(N)]
+    for i in range(N):
+        out.append(f"    v = r{i}" + (" + c;" if i > 0 else ";"))
+        out.append(f"    r{i} = v & {MASK};")
+        out.append("    c = v >> 13u;")
+    out.append("    return Fe(" + ", ".join(f"r{i}" for i in range(N)) + ");")
+    out.append("}")
+    return out
+
+
 def elementwise(name, op):
     out = [f"fn {name}(a: Fe, b: Fe) -> Fe {{"]
     exprs = [op(i) for i in range(N)]
@@ -84,6 +101,7 @@ lines = [
     "",
 ]
 lines += fe_carry() + [""]
+lines += fe_propagate() + [""]
 lines += elementwise("fe_add", lambda i: f"a[{i}] + b[{i}]") + [""]
 lines += elementwise("fe_sub", lambda i: f"a[{i}] + FE_64P[{i}] - b[{i}]") + [""]
 lines += product("fe_mul", False) + [""]

@@ -317,13 +317,15 @@ impl GpuContext {
 		chunks
 	}
 
-	/// blake2b-256 of each message; with `expected`, instead the indices whose digest differs.
-	pub(crate) fn blake2b(
+	/// Runs the blake2b kernel over `messages`, chunk by chunk; `expected` switches it to its
+	/// verify form. Calls `each` with every chunk's first index and output words.
+	fn blake2b_run(
 		&self,
 		messages: &[&[u8]],
 		expected: Option<&[[u8; 32]]>,
-	) -> Result<Blake2bOutput, Error> {
-		let block_len = |m: &[u8]| m.len().div_ceil(BLAKE2B_BLOCK).max(1) * BLAKE2B_BLOCK;
+		mut each: impl FnMut(usize, Vec<u32>),
+	) -> Result<(), Error> {
+		let block_len = |m: &[u8]| blake2b_blocks(m) * BLAKE2B_BLOCK;
 		for (index, m) in messages.iter().enumerate() {
 			if block_len(m) as u64 > self.max_binding || u32::try_from(m.len()).is_err() {
 				return Err(Error::MessageTooLarge {
@@ -333,67 +335,68 @@ impl GpuContext {
 				});
 			}
 		}
-		let mut digests = Vec::new();
-		let mut differing = Vec::new();
 		for (start, end) in self.chunks(messages.iter().map(|m| block_len(m)), 0) {
 			let chunk = &messages[start..end];
-			let total: usize = chunk.iter().map(|m| block_len(m)).sum();
-			let mut bytes = vec![0u8; total];
+			let mut words = Vec::with_capacity(chunk.iter().map(|m| block_len(m) / 4).sum());
 			let mut descriptors = Vec::with_capacity(chunk.len() * 2);
-			let mut offset = 0;
 			for m in chunk {
-				bytes[offset..offset + m.len()].copy_from_slice(m);
-				descriptors.extend([(offset / 4) as u32, m.len() as u32]);
-				offset += block_len(m);
+				let offset = words.len();
+				descriptors.extend([offset as u32, m.len() as u32]);
+				push_le_words(&mut words, m);
+				words.resize(offset + block_len(m) / 4, 0);
 			}
-			let data = self.storage("blake2b data", bytemuck::cast_slice(&bytes));
+			let data = self.storage("blake2b data", &words);
 			let descriptors = self.storage("blake2b messages", &descriptors);
+			let wanted: Vec<u32> = expected
+				.map(|e| {
+					e[start..end].iter().flat_map(|d| d.chunks_exact(4).map(le_word)).collect()
+				})
+				.unwrap_or_default();
+			let wanted = self.storage("blake2b expected", &wanted);
 			let count = chunk.len() as u32;
-			match expected {
-				None => {
-					let expected = self.storage("blake2b expected", &[]);
-					let words = self.run(
-						self.blake2b_kernel(),
-						"blake2b256",
-						&[&data, &descriptors, &expected],
-						chunk.len() * 16,
-						chunk.len() * 8,
-						&blake2b_passes(chunk, count, 0),
-						count,
-					)?;
-					digests.extend(words.chunks_exact(8).map(|w| {
-						let mut digest = [0u8; 32];
-						digest.copy_from_slice(bytemuck::cast_slice(w));
-						digest
-					}));
-				}
-				Some(expected) => {
-					let wanted: Vec<u32> = expected[start..end]
-						.iter()
-						.flat_map(|d| {
-							d.chunks_exact(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-						})
-						.collect();
-					let wanted = self.storage("blake2b expected", &wanted);
-					let flags = self.run(
-						self.blake2b_kernel(),
-						"blake2b256 verify",
-						&[&data, &descriptors, &wanted],
-						chunk.len() * 16,
-						chunk.len(),
-						&blake2b_passes(chunk, count, 1),
-						count,
-					)?;
-					differing.extend(
-						flags.iter().enumerate().filter(|(_, f)| **f != 0).map(|(i, _)| start + i),
-					);
-				}
-			}
+			let verify = u32::from(expected.is_some());
+			let out_words = if expected.is_some() { chunk.len() } else { chunk.len() * 8 };
+			each(
+				start,
+				self.run(
+					self.blake2b_kernel(),
+					"blake2b256",
+					&[&data, &descriptors, &wanted],
+					chunk.len() * 16,
+					out_words,
+					&blake2b_passes(chunk, count, verify),
+					count,
+				)?,
+			);
 		}
-		Ok(match expected {
-			None => Blake2bOutput::Digests(digests),
-			Some(_) => Blake2bOutput::Differing(differing),
-		})
+		Ok(())
+	}
+
+	/// blake2b-256 of each message.
+	pub(crate) fn blake2b_digests(&self, messages: &[&[u8]]) -> Result<Vec<[u8; 32]>, Error> {
+		let mut digests = Vec::with_capacity(messages.len());
+		self.blake2b_run(messages, None, |_, words| {
+			digests.extend(words.chunks_exact(8).map(|w| {
+				let mut digest = [0u8; 32];
+				digest.copy_from_slice(bytemuck::cast_slice(w));
+				digest
+			}))
+		})?;
+		Ok(digests)
+	}
+
+	/// The indices of the messages whose blake2b-256 differs from `expected`, ascending.
+	pub(crate) fn blake2b_differing(
+		&self,
+		messages: &[&[u8]],
+		expected: &[[u8; 32]],
+	) -> Result<Vec<usize>, Error> {
+		let mut differing = Vec::new();
+		self.blake2b_run(messages, Some(expected), |start, flags| {
+			differing
+				.extend(flags.iter().enumerate().filter(|(_, f)| **f != 0).map(|(i, _)| start + i))
+		})?;
+		Ok(differing)
 	}
 
 	/// One verdict per triple.
@@ -410,11 +413,7 @@ impl GpuContext {
 				keys.extend(item.public.chunks_exact(4).map(le_word));
 				signatures.extend(item.signature.chunks_exact(4).map(le_word));
 				descriptors.extend([data.len() as u32, item.message.len() as u32]);
-				for piece in item.message.chunks(4) {
-					let mut word = [0u8; 4];
-					word[..piece.len()].copy_from_slice(piece);
-					data.push(u32::from_le_bytes(word));
-				}
+				push_le_words(&mut data, item.message);
 			}
 			let keys = self.storage("ed25519 keys", &keys);
 			let signatures = self.storage("ed25519 signatures", &signatures);
@@ -440,21 +439,29 @@ impl GpuContext {
 /// per block, no loop of the kernel runs more than 65535 times in a dispatch (llvmpipe's limit).
 const BLAKE2B_BLOCKS_PER_PASS: u32 = 2048;
 
+/// The blocks BLAKE2b compresses for `message`: an empty message still takes one.
+fn blake2b_blocks(message: &[u8]) -> usize {
+	message.len().div_ceil(BLAKE2B_BLOCK).max(1)
+}
+
 /// One uniform per dispatch: enough dispatches for the longest message of the chunk.
 fn blake2b_passes(chunk: &[&[u8]], count: u32, verify: u32) -> Vec<[u32; 4]> {
-	let longest = chunk.iter().map(|m| m.len().div_ceil(BLAKE2B_BLOCK).max(1)).max().unwrap_or(1);
+	let longest = chunk.iter().map(|m| blake2b_blocks(m)).max().unwrap_or(1);
 	let passes = (longest as u32).div_ceil(BLAKE2B_BLOCKS_PER_PASS);
 	(0..passes)
 		.map(|p| [count, verify, p * BLAKE2B_BLOCKS_PER_PASS, BLAKE2B_BLOCKS_PER_PASS])
 		.collect()
 }
 
-fn le_word(b: &[u8]) -> u32 {
-	u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+/// Appends `bytes` as little-endian words, the last one zero-padded.
+fn push_le_words(words: &mut Vec<u32>, bytes: &[u8]) {
+	words.extend(bytes.chunks(4).map(|piece| {
+		let mut word = [0u8; 4];
+		word[..piece.len()].copy_from_slice(piece);
+		u32::from_le_bytes(word)
+	}));
 }
 
-/// What a blake2b batch returns.
-pub(crate) enum Blake2bOutput {
-	Digests(Vec<[u8; 32]>),
-	Differing(Vec<usize>),
+fn le_word(b: &[u8]) -> u32 {
+	u32::from_le_bytes([b[0], b[1], b[2], b[3]])
 }

@@ -210,10 +210,7 @@ impl Verifier {
 	/// blake2b-256 of each message, and where the batch ran.
 	pub fn blake2b_256(&self, messages: &[&[u8]]) -> Result<(Vec<[u8; 32]>, Backend), Error> {
 		match (self.backend_for(messages.len(), self.blake2b_crossover), &self.gpu) {
-			(Backend::Gpu, Some(gpu)) => match gpu.blake2b(messages, None)? {
-				gpu::Blake2bOutput::Digests(d) => Ok((d, Backend::Gpu)),
-				gpu::Blake2bOutput::Differing(_) => unreachable!("no expected digests given"),
-			},
+			(Backend::Gpu, Some(gpu)) => Ok((gpu.blake2b_digests(messages)?, Backend::Gpu)),
 			_ => Ok((cpu::blake2b_256_batch(messages), Backend::Cpu)),
 		}
 	}
@@ -231,10 +228,9 @@ impl Verifier {
 			});
 		}
 		match (self.backend_for(messages.len(), self.blake2b_crossover), &self.gpu) {
-			(Backend::Gpu, Some(gpu)) => match gpu.blake2b(messages, Some(expected))? {
-				gpu::Blake2bOutput::Differing(d) => Ok((d, Backend::Gpu)),
-				gpu::Blake2bOutput::Digests(_) => unreachable!("expected digests given"),
-			},
+			(Backend::Gpu, Some(gpu)) => {
+				Ok((gpu.blake2b_differing(messages, expected)?, Backend::Gpu))
+			}
 			_ => {
 				let digests = cpu::blake2b_256_batch(messages);
 				let differing = digests

@@ -214,6 +214,18 @@ pub enum AccessBasis {
 	BreakGlass(EmergencyId),
 }
 
+impl AccessBasis {
+	/// The basis of an act by the patient or, when `who` is someone else, by a guardian:
+	/// callers check first that `who` is one of the two.
+	pub fn of_owner<AccountId: PartialEq>(patient: &AccountId, who: &AccountId) -> Self {
+		if patient == who {
+			AccessBasis::Patient
+		} else {
+			AccessBasis::Guardian
+		}
+	}
+}
+
 /// Why an access was refused.
 #[derive(
 	Clone,

@@ -107,14 +107,18 @@ pub enum NoncePre {
 }
 
 impl CheckNonce {
-	fn unprovided_registrant<'a>(
-		origin: &'a RuntimeOrigin,
+	/// The signer and its stored nonce, when this is a registration by an account with no
+	/// provider. The call is looked at first, so other transactions read no extra storage.
+	fn unprovided_registrant(
+		origin: &RuntimeOrigin,
 		call: &RuntimeCall,
-	) -> Option<&'a AccountId> {
+	) -> Option<(AccountId, Nonce)> {
+		if !is_self_registration(call) {
+			return None;
+		}
 		let who = origin.as_system_origin_signer()?;
 		let account = frame_system::Account::<Runtime>::get(who);
-		(account.providers == 0 && account.sufficients == 0 && is_self_registration(call))
-			.then_some(who)
+		(account.providers == 0 && account.sufficients == 0).then(|| (who.clone(), account.nonce))
 	}
 }
 
@@ -138,7 +142,7 @@ impl TransactionExtension<RuntimeCall> for CheckNonce {
 		inherited_implication: &impl sp_runtime::traits::Implication,
 		source: TransactionSource,
 	) -> ValidateResult<NonceVal, RuntimeCall> {
-		let Some(who) = Self::unprovided_registrant(&origin, call).cloned() else {
+		let Some((who, account_nonce)) = Self::unprovided_registrant(&origin, call) else {
 			let (validity, val, origin) = SystemCheckNonce::from(self.0).validate(
 				origin,
 				call,
@@ -150,7 +154,6 @@ impl TransactionExtension<RuntimeCall> for CheckNonce {
 			)?;
 			return Ok((validity, NonceVal::System(val), origin));
 		};
-		let account_nonce = frame_system::Account::<Runtime>::get(&who).nonce;
 		if self.0 < account_nonce {
 			return Err(InvalidTransaction::Stale.into());
 		}

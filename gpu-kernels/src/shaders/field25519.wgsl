@@ -13,7 +13,8 @@ const MASK13: u32 = 0x1fffu;
 // 2^260 = 608 (mod p): the weight of a carry out of limb 19.
 const FOLD: u32 = 608u;
 
-// fe_carry, fe_add, fe_sub, fe_mul and fe_sq: see field25519_ops.wgsl (generated).
+// fe_carry, fe_propagate, fe_add, fe_sub, fe_mul and fe_sq: see field25519_ops.wgsl
+// (generated).
 
 fn fe_neg(a: Fe) -> Fe {
     return fe_sub(FE_ZERO, a);
@@ -27,22 +28,12 @@ fn fe_canonical(a: Fe) -> Fe {
         let top = r[19] >> 8u;
         r[19] = r[19] & 0xffu;
         r[0] = r[0] + 19u * top;
-        var c = 0u;
-        for (var i = 0u; i < 20u; i++) {
-            let v = r[i] + c;
-            r[i] = v & MASK13;
-            c = v >> 13u;
-        }
+        r = fe_propagate(r);
     }
     // Now r < 2^255 + 19 < 2p: subtract p when r + 19 reaches 2^255.
     var t = r;
     t[0] = t[0] + 19u;
-    var c = 0u;
-    for (var i = 0u; i < 20u; i++) {
-        let v = t[i] + c;
-        t[i] = v & MASK13;
-        c = v >> 13u;
-    }
+    t = fe_propagate(t);
     if ((t[19] >> 8u) != 0u) {
         t[19] = t[19] & 0xffu;
         return t;

@@ -152,6 +152,93 @@ fn fe_carry(a: Fe) -> Fe {
     return Fe(r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16, r17, r18, r19);
 }
 
+// Carries from limb 0 up to limb 19, for values whose carry out of limb 19 is zero.
+fn fe_propagate(a: Fe) -> Fe {
+    var v: u32;
+    var c: u32;
+    var r0 = a[0];
+    var r1 = a[1];
+    var r2 = a[2];
+    var r3 = a[3];
+    var r4 = a[4];
+    var r5 = a[5];
+    var r6 = a[6];
+    var r7 = a[7];
+    var r8 = a[8];
+    var r9 = a[9];
+    var r10 = a[10];
+    var r11 = a[11];
+    var r12 = a[12];
+    var r13 = a[13];
+    var r14 = a[14];
+    var r15 = a[15];
+    var r16 = a[16];
+    var r17 = a[17];
+    var r18 = a[18];
+    var r19 = a[19];
+    v = r0;
+    r0 = v & MASK13;
+    c = v >> 13u;
+    v = r1 + c;
+    r1 = v & MASK13;
+    c = v >> 13u;
+    v = r2 + c;
+    r2 = v & MASK13;
+    c = v >> 13u;
+    v = r3 + c;
+    r3 = v & MASK13;
+    c = v >> 13u;
+    v = r4 + c;
+    r4 = v & MASK13;
+    c = v >> 13u;
+    v = r5 + c;
+    r5 = v & MASK13;
+    c = v >> 13u;
+    v = r6 + c;
+    r6 = v & MASK13;
+    c = v >> 13u;
+    v = r7 + c;
+    r7 = v & MASK13;
+    c = v >> 13u;
+    v = r8 + c;
+    r8 = v & MASK13;
+    c = v >> 13u;
+    v = r9 + c;
+    r9 = v & MASK13;
+    c = v >> 13u;
+    v = r10 + c;
+    r10 = v & MASK13;
+    c = v >> 13u;
+    v = r11 + c;
+    r11 = v & MASK13;
+    c = v >> 13u;
+    v = r12 + c;
+    r12 = v & MASK13;
+    c = v >> 13u;
+    v = r13 + c;
+    r13 = v & MASK13;
+    c = v >> 13u;
+    v = r14 + c;
+    r14 = v & MASK13;
+    c = v >> 13u;
+    v = r15 + c;
+    r15 = v & MASK13;
+    c = v >> 13u;
+    v = r16 + c;
+    r16 = v & MASK13;
+    c = v >> 13u;
+    v = r17 + c;
+    r17 = v & MASK13;
+    c = v >> 13u;
+    v = r18 + c;
+    r18 = v & MASK13;
+    c = v >> 13u;
+    v = r19 + c;
+    r19 = v & MASK13;
+    c = v >> 13u;
+    return Fe(r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16, r17, r18, r19);
+}
+
 fn fe_add(a: Fe, b: Fe) -> Fe {
     return fe_carry(Fe(a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3], a[4] + b[4], a[5] + b[5], a[6] + b[6], a[7] + b[7], a[8] + b[8], a[9] + b[9], a[10] + b[10], a[11] + b[11], a[12] + b[12], a[13] + b[13], a[14] + b[14], a[15] + b[15], a[16] + b[16], a[17] + b[17], a[18] + b[18], a[19] + b[19]));
 }

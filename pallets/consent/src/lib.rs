@@ -352,7 +352,7 @@ pub mod pallet {
 					expires_at,
 				},
 			);
-			let basis = Self::owner_basis(&patient, &who);
+			let basis = AccessBasis::of_owner(&patient, &who);
 			Self::append_entry(&patient, &who, None, None, AuditAction::Grant, Some(basis));
 			Self::deposit_event(Event::ConsentGranted { consent_id, patient, grantee, expires_at });
 			Ok(())
@@ -376,7 +376,7 @@ pub mod pallet {
 			);
 
 			Self::remove_consent(consent_id, false);
-			let basis = Self::owner_basis(&consent.patient, &who);
+			let basis = AccessBasis::of_owner(&consent.patient, &who);
 			Self::append_entry(
 				&consent.patient,
 				&who,
@@ -520,11 +520,15 @@ pub mod pallet {
 			})
 		}
 
-		fn ensure_record_of(patient: &T::AccountId, record: &RecordId) -> DispatchResult {
+		/// What the record is about, if it is an unerased record of `patient`.
+		fn ensure_record_of(
+			patient: &T::AccountId,
+			record: &RecordId,
+		) -> Result<carechain_primitives::RecordSubject<T::AccountId>, DispatchError> {
 			let subject = T::Records::record_subject(record).ok_or(Error::<T>::UnknownRecord)?;
 			ensure!(subject.patient == *patient, Error::<T>::RecordNotOfPatient);
 			ensure!(!subject.erased, Error::<T>::RecordErased);
-			Ok(())
+			Ok(subject)
 		}
 
 		fn checked_keys(
@@ -539,30 +543,16 @@ pub mod pallet {
 			let mut checked: Vec<(RecordId, WrappedKey<T>)> = Vec::with_capacity(keys.len());
 			for (record, key) in keys {
 				ensure!(checked.iter().all(|(r, _)| *r != record), Error::<T>::DuplicateWrappedKey);
-				Self::ensure_record_of(patient, &record)?;
-				ensure!(Self::in_scope(scope, &record), Error::<T>::KeyOutsideScope);
+				let subject = Self::ensure_record_of(patient, &record)?;
+				ensure!(
+					Self::scope_covers(scope, &record, &subject.resource_type),
+					Error::<T>::KeyOutsideScope
+				);
 				ensure!(!key.is_empty(), Error::<T>::BadWrappedKey);
 				let key: WrappedKey<T> = key.try_into().map_err(|_| Error::<T>::BadWrappedKey)?;
 				checked.push((record, key));
 			}
 			Ok(checked)
-		}
-
-		fn in_scope(scope: &BoundedScope<T>, record: &RecordId) -> bool {
-			match scope {
-				ConsentScope::AllRecords => true,
-				ConsentScope::ResourceTypes(types) => T::Records::record_subject(record)
-					.is_some_and(|s| types.contains(&s.resource_type)),
-				ConsentScope::Records(records) => records.contains(record),
-			}
-		}
-
-		fn owner_basis(patient: &T::AccountId, who: &T::AccountId) -> AccessBasis {
-			if patient == who {
-				AccessBasis::Patient
-			} else {
-				AccessBasis::Guardian
-			}
 		}
 
 		/// Removes a consent with its keys and its place in the patient's list.

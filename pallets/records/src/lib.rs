@@ -223,38 +223,17 @@ pub mod pallet {
 			let author = ensure_signed(origin)?;
 			ensure!(T::Registry::is_patient(&patient), Error::<T>::PatientNotRegistered);
 			let (author_org, basis) = if T::Registry::is_patient_or_guardian(&patient, &author) {
-				(None, Some(Self::owner_basis(&patient, &author)))
+				(None, Some(AccessBasis::of_owner(&patient, &author)))
 			} else {
 				let membership = T::Registry::active_membership(&author)
 					.filter(|m| m.kind.is_care_provider() && m.role == Role::Practitioner)
 					.ok_or(Error::<T>::NotAuthorized)?;
 				(Some(membership.org), None)
 			};
-			let (locator, patient_key) = Self::checked_content(&content)?;
-			let index = PatientRecordCount::<T>::get(&patient);
-			ensure!(index < T::MaxRecordsPerPatient::get(), Error::<T>::TooManyRecords);
-			let record_id = Self::record_id(&patient, index, &content.content_hash);
-			ensure!(!Records::<T>::contains_key(record_id), Error::<T>::RecordExists);
+			let (index, record_id, record) =
+				Self::new_version(&patient, &author, author_org, resource_type, &content, 1, None)?;
 
-			Self::insert(
-				record_id,
-				index,
-				Record {
-					patient: patient.clone(),
-					author: author.clone(),
-					author_org,
-					resource_type,
-					content_hash: content.content_hash,
-					size: content.size,
-					locator,
-					patient_key,
-					created_at: frame_system::Pallet::<T>::block_number(),
-					created_at_ms: T::Time::now(),
-					version: 1,
-					previous: None,
-					status: RecordStatus::Active,
-				},
-			);
+			Self::insert(record_id, index, record);
 			T::Access::append(&patient, &author, Some(record_id), None, AuditAction::Create, basis);
 			Self::deposit_event(Event::RecordCreated { record_id, patient, author, resource_type });
 			Ok(())
@@ -279,34 +258,22 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let mut old = Self::current_record(&record_id)?;
 			Self::ensure_author_side_or_patient(&who, &old)?;
-			let (locator, patient_key) = Self::checked_content(&content)?;
-			ensure!(old.version < T::MaxVersions::get(), Error::<T>::TooManyVersions);
-			let index = PatientRecordCount::<T>::get(&old.patient);
-			ensure!(index < T::MaxRecordsPerPatient::get(), Error::<T>::TooManyRecords);
-			let new_record_id = Self::record_id(&old.patient, index, &content.content_hash);
-			ensure!(!Records::<T>::contains_key(new_record_id), Error::<T>::RecordExists);
-
-			let version = old.version.saturating_add(1);
 			let author_org = if T::Registry::is_patient_or_guardian(&old.patient, &who) {
 				None
 			} else {
 				old.author_org
 			};
-			let new = Record {
-				patient: old.patient.clone(),
-				author: who.clone(),
+			let version = old.version.saturating_add(1);
+			let (index, new_record_id, new) = Self::new_version(
+				&old.patient,
+				&who,
 				author_org,
-				resource_type: old.resource_type,
-				content_hash: content.content_hash,
-				size: content.size,
-				locator,
-				patient_key,
-				created_at: frame_system::Pallet::<T>::block_number(),
-				created_at_ms: T::Time::now(),
+				old.resource_type,
+				&content,
 				version,
-				previous: Some(record_id),
-				status: RecordStatus::Active,
-			};
+				Some(record_id),
+			)?;
+
 			old.status = RecordStatus::Amended;
 			let patient = old.patient.clone();
 			Records::<T>::insert(record_id, old);
@@ -462,16 +429,44 @@ pub mod pallet {
 			<sp_runtime::traits::BlakeTwo256 as sp_runtime::traits::Hash>::hash(&preimage)
 		}
 
-		fn checked_content(
+		/// Checks `content` as the patient's next record version and builds it, writing
+		/// nothing: returns its position among the patient's records, its id and the record.
+		fn new_version(
+			patient: &T::AccountId,
+			author: &T::AccountId,
+			author_org: Option<carechain_primitives::OrgId>,
+			resource_type: FhirResourceType,
 			content: &RecordContent,
-		) -> Result<(Locator<T>, WrappedKey<T>), DispatchError> {
+			version: u32,
+			previous: Option<RecordId>,
+		) -> Result<(u32, RecordId, Record<T>), DispatchError> {
 			ensure!(content.size > 0, Error::<T>::EmptyPayload);
 			ensure!(!content.locator.is_empty(), Error::<T>::BadLocator);
 			ensure!(!content.patient_key.is_empty(), Error::<T>::BadWrappedKey);
 			let locator = content.locator.clone().try_into().map_err(|_| Error::<T>::BadLocator)?;
-			let key =
+			let patient_key =
 				content.patient_key.clone().try_into().map_err(|_| Error::<T>::BadWrappedKey)?;
-			Ok((locator, key))
+			ensure!(version <= T::MaxVersions::get(), Error::<T>::TooManyVersions);
+			let index = PatientRecordCount::<T>::get(patient);
+			ensure!(index < T::MaxRecordsPerPatient::get(), Error::<T>::TooManyRecords);
+			let record_id = Self::record_id(patient, index, &content.content_hash);
+			ensure!(!Records::<T>::contains_key(record_id), Error::<T>::RecordExists);
+			let record = Record {
+				patient: patient.clone(),
+				author: author.clone(),
+				author_org,
+				resource_type,
+				content_hash: content.content_hash,
+				size: content.size,
+				locator,
+				patient_key,
+				created_at: frame_system::Pallet::<T>::block_number(),
+				created_at_ms: T::Time::now(),
+				version,
+				previous,
+				status: RecordStatus::Active,
+			};
+			Ok((index, record_id, record))
 		}
 
 		fn current_record(record_id: &RecordId) -> Result<Record<T>, DispatchError> {
@@ -491,17 +486,9 @@ pub mod pallet {
 			Ok(())
 		}
 
-		fn owner_basis(patient: &T::AccountId, who: &T::AccountId) -> AccessBasis {
-			if patient == who {
-				AccessBasis::Patient
-			} else {
-				AccessBasis::Guardian
-			}
-		}
-
 		fn actor_basis(patient: &T::AccountId, who: &T::AccountId) -> Option<AccessBasis> {
 			if T::Registry::is_patient_or_guardian(patient, who) {
-				Some(Self::owner_basis(patient, who))
+				Some(AccessBasis::of_owner(patient, who))
 			} else {
 				Some(AccessBasis::AuthorOrganization)
 			}

@@ -122,18 +122,8 @@ pub mod pallet {
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
 			for (kind, credentials_hash, members) in &self.organizations {
-				let org = NextOrgId::<T>::get();
-				NextOrgId::<T>::put(org.checked_add(1).expect("fewer than 2^32 founders"));
-				Organizations::<T>::insert(
-					org,
-					Organization {
-						kind: *kind,
-						status: OrgStatus::Active,
-						credentials_hash: *credentials_hash,
-						member_count: 0,
-						admitted_at: Zero::zero(),
-					},
-				);
+				let org = Pallet::<T>::insert_organization(*kind, *credentials_hash)
+					.expect("fewer than 2^32 founders");
 				for (account, role) in members {
 					Pallet::<T>::insert_member(org, account, *role)
 						.expect("genesis members are unique and within bounds");
@@ -246,20 +236,8 @@ pub mod pallet {
 		) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			ensure!(!Members::<T>::contains_key(&admin), Error::<T>::AlreadyMember);
-			let org = NextOrgId::<T>::get();
-			let next = org.checked_add(1).ok_or(Error::<T>::OrgIdOverflow)?;
 
-			NextOrgId::<T>::put(next);
-			Organizations::<T>::insert(
-				org,
-				Organization {
-					kind,
-					status: OrgStatus::Active,
-					credentials_hash,
-					member_count: 0,
-					admitted_at: frame_system::Pallet::<T>::block_number(),
-				},
-			);
+			let org = Self::insert_organization(kind, credentials_hash)?;
 			Self::insert_member(org, &admin, Role::Admin)?;
 			Self::deposit_event(Event::OrganizationAdmitted { org, kind, admin });
 			Ok(())
@@ -516,6 +494,27 @@ pub mod pallet {
 			Ok(())
 		}
 
+		/// Admits an active organization without members: checks the id, then writes.
+		pub(crate) fn insert_organization(
+			kind: OrgKind,
+			credentials_hash: H256,
+		) -> Result<OrgId, DispatchError> {
+			let org = NextOrgId::<T>::get();
+			let next = org.checked_add(1).ok_or(Error::<T>::OrgIdOverflow)?;
+			NextOrgId::<T>::put(next);
+			Organizations::<T>::insert(
+				org,
+				Organization {
+					kind,
+					status: OrgStatus::Active,
+					credentials_hash,
+					member_count: 0,
+					admitted_at: frame_system::Pallet::<T>::block_number(),
+				},
+			);
+			Ok(org)
+		}
+
 		/// Adds a member: checks the bound, then writes. Callers check `AlreadyMember`.
 		pub(crate) fn insert_member(org: OrgId, who: &T::AccountId, role: Role) -> DispatchResult {
 			let mut organization =
@@ -607,18 +606,7 @@ impl<T: Config> MembershipProvider<T::AccountId> for Pallet<T> {
 			Self::insert_patient(who, [7u8; 32], Default::default());
 		}
 		if let Some(kind) = org {
-			let id = NextOrgId::<T>::get();
-			NextOrgId::<T>::put(id.saturating_add(1));
-			Organizations::<T>::insert(
-				id,
-				Organization {
-					kind,
-					status: OrgStatus::Active,
-					credentials_hash: Default::default(),
-					member_count: 0,
-					admitted_at: Default::default(),
-				},
-			);
+			let id = Self::insert_organization(kind, Default::default()).expect("ids remain");
 			Self::insert_member(id, who, Role::Practitioner).expect("fresh organization");
 		}
 	}
