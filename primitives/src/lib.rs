@@ -15,6 +15,9 @@ use scale_info::TypeInfo;
 use serde::{Deserialize, Serialize};
 use sp_core::H256;
 
+#[cfg(feature = "std")]
+pub mod signatures;
+
 /// Identifier of a consortium organization, assigned in admission order.
 pub type OrgId = u32;
 

@@ -21,6 +21,7 @@ extern crate alloc;
 mod apis;
 pub mod extensions;
 pub mod genesis;
+mod signature;
 
 pub use apis::{api, RUNTIME_API_VERSIONS};
 
@@ -37,12 +38,13 @@ use frame_system::{limits, EnsureRoot};
 use sp_runtime::{
 	generic,
 	traits::{BlakeTwo256, IdentifyAccount, Verify},
-	MultiAddress, MultiSignature, Perbill,
+	MultiAddress, Perbill,
 };
 use sp_version::RuntimeVersion;
 
-/// The signature scheme of transactions: ed25519, sr25519 or ecdsa.
-pub type Signature = MultiSignature;
+/// The signature scheme of transactions: ed25519, sr25519 or ecdsa, encoded as
+/// `MultiSignature`; ed25519 checks use the node's batch verdicts when it supplies them.
+pub use signature::Signature;
 /// An account: the public key (or its hash, for ecdsa) of a signer.
 pub type AccountId = <<Signature as Verify>::Signer as IdentifyAccount>::AccountId;
 /// A transaction counter of an account.

@@ -129,7 +129,7 @@ fn sign(
 	UncheckedExtrinsic::new_signed(
 		call,
 		sp_runtime::MultiAddress::Id(signer.public().into()),
-		sp_runtime::MultiSignature::Ed25519(signature),
+		sp_runtime::MultiSignature::Ed25519(signature).into(),
 		extension,
 	)
 }

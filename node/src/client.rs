@@ -1,0 +1,443 @@
+//! The chain: the finalized head, blocks and state in the database, and the runtime executed
+//! over that state to author, import and answer calls.
+
+use crate::{
+	db::{self, columns, meta, ChainDb, DbError, StateStore},
+	executor::NativeExecutor,
+};
+use carechain_primitives::signatures::{PreVerifiedExt, PreVerifiedSignatures};
+use carechain_runtime::{Block, Header, UncheckedExtrinsic};
+use codec::{Decode, Encode};
+use parking_lot::RwLock;
+use sp_core::{
+	storage::Storage,
+	traits::{CallContext, RuntimeCode, WrappedRuntimeCode},
+	H256,
+};
+use sp_database::Transaction;
+use sp_externalities::Extensions;
+use sp_runtime::{
+	traits::{BlakeTwo256, Hash as _, Header as _},
+	transaction_validity::{InvalidTransaction, TransactionValidityError},
+	ApplyExtrinsicResult, StateVersion,
+};
+use sp_state_machine::{
+	Backend as _, OverlayedChanges, StateMachine, StorageChanges, TrieBackend, TrieBackendBuilder,
+};
+use std::{sync::Arc, time::Instant};
+
+/// The state of one block, read from the database.
+pub type State = TrieBackend<StateStore, BlakeTwo256>;
+
+/// The newest finalized block.
+#[derive(Clone, Debug)]
+pub struct Head {
+	/// Its number.
+	pub number: u32,
+	/// Its hash.
+	pub hash: H256,
+	/// Its header.
+	pub header: Header,
+}
+
+/// What went wrong in the chain.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+	/// The database failed.
+	#[error(transparent)]
+	Db(#[from] DbError),
+	/// A runtime call failed (for a block: the runtime rejected it).
+	#[error("runtime call {method} failed: {message}")]
+	Runtime {
+		/// The runtime API method.
+		method: String,
+		/// What the runtime said.
+		message: String,
+	},
+	/// The runtime answered something that does not decode.
+	#[error("runtime call {method} returned undecodable output: {error}")]
+	Output {
+		/// The runtime API method.
+		method: String,
+		/// The decoding error.
+		error: codec::Error,
+	},
+	/// A block is not known here.
+	#[error("block {0:?} is not known to this node")]
+	UnknownBlock(H256),
+	/// A block does not extend the finalized head.
+	#[error(
+		"block #{number} ({hash:?}) does not extend the finalized head #{head} ({head_hash:?})"
+	)]
+	NotNext {
+		/// Its number.
+		number: u32,
+		/// Its hash.
+		hash: H256,
+		/// The head's number.
+		head: u32,
+		/// The head's hash.
+		head_hash: H256,
+	},
+	/// The database holds another chain than the one asked for.
+	#[error(
+		"the base path holds chain {found:?}, not {expected:?}: use another --base-path or purge-chain"
+	)]
+	GenesisMismatch {
+		/// The genesis of the chain spec.
+		expected: H256,
+		/// The genesis in the database.
+		found: H256,
+	},
+	/// The inherent timestamp extrinsic was refused, so no block can be built.
+	#[error("the runtime refused the block's timestamp: {0:?}")]
+	Inherent(ApplyExtrinsicResult),
+}
+
+/// A block built on the head, with the changes it makes.
+pub struct BuiltBlock {
+	/// The block.
+	pub block: Block,
+	/// Its state changes, ready to commit.
+	pub changes: StorageChanges<BlakeTwo256>,
+	/// Hashes of the candidate extrinsics that are invalid now and never will be valid.
+	pub invalid: Vec<H256>,
+}
+
+/// The chain, shared by consensus, the pool and RPC.
+pub struct Client {
+	db: Arc<ChainDb>,
+	genesis_hash: H256,
+	head: RwLock<Head>,
+}
+
+fn runtime_code() -> WrappedRuntimeCode<'static> {
+	WrappedRuntimeCode(Vec::new().into())
+}
+
+/// The genesis header of a genesis state root.
+pub fn genesis_header(state_root: H256) -> Header {
+	Header::new(
+		0,
+		sp_trie::empty_trie_root::<sp_trie::LayoutV1<BlakeTwo256>>(),
+		state_root,
+		H256::zero(),
+		Default::default(),
+	)
+}
+
+impl Client {
+	/// Opens the chain in `db`, writing `genesis` first when the database is new.
+	pub fn open(db: Arc<ChainDb>, genesis: &Storage) -> Result<Self, ClientError> {
+		let empty = sp_trie::empty_trie_root::<sp_trie::LayoutV1<BlakeTwo256>>();
+		let (root, nodes) =
+			TrieBackendBuilder::new(StateStore(db.clone()), empty).build().storage_root(
+				genesis.top.iter().map(|(k, v)| (&k[..], Some(&v[..]))),
+				StateVersion::V1,
+			);
+		let header = genesis_header(root);
+		let genesis_hash = header.hash();
+		match db.read::<H256>(columns::META, meta::GENESIS)? {
+			Some(found) if found != genesis_hash => {
+				return Err(ClientError::GenesisMismatch { expected: genesis_hash, found })
+			}
+			Some(_) => {}
+			None => {
+				let mut transaction = Transaction::new();
+				db::add_state_changes(&mut transaction, nodes);
+				write_block(&mut transaction, &header, &[], &[]);
+				transaction.set_from_vec(columns::META, meta::GENESIS, genesis_hash.encode());
+				db.write(transaction)?;
+			}
+		}
+		let (number, hash) = db.finalized()?.unwrap_or((0, genesis_hash));
+		let header = db
+			.read::<Header>(columns::HEADER, hash.as_bytes())?
+			.ok_or(ClientError::UnknownBlock(hash))?;
+		Ok(Self { db, genesis_hash, head: RwLock::new(Head { number, hash, header }) })
+	}
+
+	/// The genesis block hash.
+	pub fn genesis_hash(&self) -> H256 {
+		self.genesis_hash
+	}
+
+	/// The finalized head.
+	pub fn head(&self) -> Head {
+		self.head.read().clone()
+	}
+
+	/// The header of a stored block.
+	pub fn header(&self, hash: H256) -> Result<Option<Header>, ClientError> {
+		Ok(self.db.read(columns::HEADER, hash.as_bytes())?)
+	}
+
+	/// The extrinsics of a stored block.
+	pub fn body(&self, hash: H256) -> Result<Option<Vec<UncheckedExtrinsic>>, ClientError> {
+		Ok(self.db.read(columns::BODY, hash.as_bytes())?)
+	}
+
+	/// The whole stored block.
+	pub fn block(&self, hash: H256) -> Result<Option<Block>, ClientError> {
+		let Some(header) = self.header(hash)? else { return Ok(None) };
+		let extrinsics = self.body(hash)?.unwrap_or_default();
+		Ok(Some(Block { header, extrinsics }))
+	}
+
+	/// The hash of the finalized block `number`.
+	pub fn hash(&self, number: u32) -> Result<Option<H256>, ClientError> {
+		if number == 0 {
+			return Ok(Some(self.genesis_hash));
+		}
+		Ok(self.db.read(columns::CANON, &ChainDb::number_key(number))?)
+	}
+
+	/// The consensus commit certificate of block `number`, as consensus encoded it.
+	pub fn certificate(&self, number: u32) -> Result<Option<Vec<u8>>, ClientError> {
+		Ok(sp_database::Database::get(
+			&*self.db,
+			columns::CERTIFICATE,
+			&ChainDb::number_key(number),
+		))
+	}
+
+	/// The state of a stored block.
+	pub fn state_at(&self, hash: H256) -> Result<State, ClientError> {
+		let header = self.header(hash)?.ok_or(ClientError::UnknownBlock(hash))?;
+		Ok(self.state(header.state_root))
+	}
+
+	fn state(&self, root: H256) -> State {
+		TrieBackendBuilder::new(StateStore(self.db.clone()), root).build()
+	}
+
+	/// Calls a runtime API at a stored block; nothing it writes is kept.
+	pub fn call(&self, at: H256, method: &str, data: &[u8]) -> Result<Vec<u8>, ClientError> {
+		self.call_with(at, method, data, Extensions::default())
+	}
+
+	/// Calls a runtime API at a stored block with these extensions registered.
+	pub fn call_with(
+		&self,
+		at: H256,
+		method: &str,
+		data: &[u8],
+		mut extensions: Extensions,
+	) -> Result<Vec<u8>, ClientError> {
+		let state = self.state_at(at)?;
+		let mut overlay = OverlayedChanges::default();
+		execute(&state, &mut overlay, &mut extensions, method, data, false)
+	}
+
+	/// Builds a block on the head: the timestamp, then the candidates in order while they fit
+	/// and time is left. A candidate that fails is left out of the block.
+	pub fn build_block<'a>(
+		&self,
+		now_ms: u64,
+		candidates: impl IntoIterator<Item = (H256, &'a UncheckedExtrinsic)>,
+		verdicts: PreVerifiedSignatures,
+		deadline: Instant,
+	) -> Result<BuiltBlock, ClientError> {
+		let parent = self.head();
+		let state = self.state(parent.header.state_root);
+		let mut overlay = OverlayedChanges::default();
+		let mut extensions = Extensions::default();
+		extensions.register(PreVerifiedExt(verdicts));
+		let mut call = |overlay: &mut OverlayedChanges<BlakeTwo256>, method: &str, data: &[u8]| {
+			execute(&state, overlay, &mut extensions, method, data, false)
+		};
+
+		let header = Header::new(
+			parent.number.saturating_add(1),
+			Default::default(),
+			Default::default(),
+			parent.hash,
+			Default::default(),
+		);
+		call(&mut overlay, "Core_initialize_block", &header.encode())?;
+
+		let mut extrinsics = Vec::new();
+		let timestamp = UncheckedExtrinsic::new_bare(carechain_runtime::RuntimeCall::Timestamp(
+			pallet_timestamp::Call::set { now: now_ms },
+		));
+		match apply(&mut call, &mut overlay, &timestamp)? {
+			Ok(Ok(())) => extrinsics.push(timestamp),
+			refused => return Err(ClientError::Inherent(refused)),
+		}
+
+		let mut invalid = Vec::new();
+		for (hash, extrinsic) in candidates {
+			if Instant::now() >= deadline {
+				break;
+			}
+			match apply(&mut call, &mut overlay, extrinsic)? {
+				// A call that fails still goes in: its nonce is used and its failure recorded.
+				Ok(_) => extrinsics.push(extrinsic.clone()),
+				Err(TransactionValidityError::Invalid(InvalidTransaction::ExhaustsResources)) => {
+					break
+				}
+				Err(TransactionValidityError::Invalid(InvalidTransaction::Future)) => {}
+				Err(_) => invalid.push(hash),
+			}
+		}
+
+		let output = call(&mut overlay, "BlockBuilder_finalize_block", &[])?;
+		let header = decode::<Header>("BlockBuilder_finalize_block", &output)?;
+		let changes = drain(&state, &mut overlay, "BlockBuilder_finalize_block")?;
+		Ok(BuiltBlock { block: Block { header, extrinsics }, changes, invalid })
+	}
+
+	/// Executes a block that extends the head, as import does: the runtime checks every
+	/// extrinsic, the extrinsics root and the state root.
+	pub fn execute_block(
+		&self,
+		block: &Block,
+		verdicts: PreVerifiedSignatures,
+	) -> Result<StorageChanges<BlakeTwo256>, ClientError> {
+		let parent = self.head();
+		let hash = block.header.hash();
+		if block.header.parent_hash != parent.hash
+			|| block.header.number != parent.number.saturating_add(1)
+		{
+			return Err(ClientError::NotNext {
+				number: block.header.number,
+				hash,
+				head: parent.number,
+				head_hash: parent.hash,
+			});
+		}
+		let state = self.state(parent.header.state_root);
+		let mut overlay = OverlayedChanges::default();
+		let mut extensions = Extensions::default();
+		extensions.register(PreVerifiedExt(verdicts));
+		execute(
+			&state,
+			&mut overlay,
+			&mut extensions,
+			"Core_execute_block",
+			&block.encode(),
+			true,
+		)?;
+		let changes = drain(&state, &mut overlay, "Core_execute_block")?;
+		if changes.transaction_storage_root != block.header.state_root {
+			return Err(ClientError::Runtime {
+				method: "Core_execute_block".into(),
+				message: format!(
+					"state root {:?} differs from the header's {:?}",
+					changes.transaction_storage_root, block.header.state_root
+				),
+			});
+		}
+		Ok(changes)
+	}
+
+	/// Stores a finalized block that extends the head, with its state changes and commit
+	/// certificate, in one atomic write, and makes it the head.
+	pub fn commit(
+		&self,
+		block: &Block,
+		changes: StorageChanges<BlakeTwo256>,
+		certificate: &[u8],
+	) -> Result<(), ClientError> {
+		let mut head = self.head.write();
+		let hash = block.header.hash();
+		let number = block.header.number;
+		if block.header.parent_hash != head.hash || number != head.number.saturating_add(1) {
+			return Err(ClientError::NotNext {
+				number,
+				hash,
+				head: head.number,
+				head_hash: head.hash,
+			});
+		}
+		let mut transaction = Transaction::new();
+		db::add_state_changes(&mut transaction, changes.transaction);
+		write_block(&mut transaction, &block.header, &block.extrinsics, certificate);
+		ChainDb::set_finalized(&mut transaction, number, hash);
+		self.db.write(transaction)?;
+		*head = Head { number, hash, header: block.header.clone() };
+		Ok(())
+	}
+}
+
+fn write_block(
+	transaction: &mut Transaction<H256>,
+	header: &Header,
+	extrinsics: &[UncheckedExtrinsic],
+	certificate: &[u8],
+) {
+	let hash = header.hash();
+	transaction.set_from_vec(columns::HEADER, hash.as_bytes(), header.encode());
+	transaction.set_from_vec(columns::BODY, hash.as_bytes(), extrinsics.encode());
+	if header.number > 0 {
+		let key = ChainDb::number_key(header.number);
+		transaction.set(columns::CERTIFICATE, &key, certificate);
+	}
+}
+
+fn execute(
+	state: &State,
+	overlay: &mut OverlayedChanges<BlakeTwo256>,
+	extensions: &mut Extensions,
+	method: &str,
+	data: &[u8],
+	import: bool,
+) -> Result<Vec<u8>, ClientError> {
+	let code = runtime_code();
+	let runtime_code = RuntimeCode { code_fetcher: &code, heap_pages: None, hash: Vec::new() };
+	let result = StateMachine::new(
+		state,
+		overlay,
+		&NativeExecutor,
+		method,
+		data,
+		extensions,
+		&runtime_code,
+		CallContext::Onchain { import },
+	)
+	.execute()
+	.map_err(|e| ClientError::Runtime { method: method.into(), message: format!("{e}") });
+	result
+}
+
+/// Applies an extrinsic inside a storage transaction that is rolled back when it is invalid,
+/// so that it leaves no trace in the block.
+fn apply(
+	call: &mut impl FnMut(
+		&mut OverlayedChanges<BlakeTwo256>,
+		&str,
+		&[u8],
+	) -> Result<Vec<u8>, ClientError>,
+	overlay: &mut OverlayedChanges<BlakeTwo256>,
+	extrinsic: &UncheckedExtrinsic,
+) -> Result<ApplyExtrinsicResult, ClientError> {
+	const METHOD: &str = "BlockBuilder_apply_extrinsic";
+	overlay.start_transaction();
+	let output = call(overlay, METHOD, &extrinsic.encode());
+	let result = output.and_then(|output| decode::<ApplyExtrinsicResult>(METHOD, &output));
+	let keep = matches!(result, Ok(Ok(_)));
+	let closed = if keep { overlay.commit_transaction() } else { overlay.rollback_transaction() };
+	closed.expect("a storage transaction was started above");
+	result
+}
+
+fn drain(
+	state: &State,
+	overlay: &mut OverlayedChanges<BlakeTwo256>,
+	method: &str,
+) -> Result<StorageChanges<BlakeTwo256>, ClientError> {
+	overlay
+		.drain_storage_changes(state, StateVersion::V1)
+		.map_err(|message| ClientError::Runtime { method: method.into(), message: message.into() })
+}
+
+/// Decodes a runtime call's output.
+pub fn decode<T: Decode>(method: &str, output: &[u8]) -> Result<T, ClientError> {
+	T::decode(&mut &output[..])
+		.map_err(|error| ClientError::Output { method: method.into(), error })
+}
+
+/// The hash of an extrinsic as the pool and RPC name it: blake2-256 of its encoding.
+pub fn extrinsic_hash(encoded: &[u8]) -> H256 {
+	BlakeTwo256::hash(encoded)
+}

@@ -1,0 +1,18 @@
+//! # Carechain node
+//!
+//! The parts of the `carechain` binary, in the order data flows through them: JSON-RPC
+//! ([`rpc`]) hands transactions to the pool ([`pool`]), whose signatures are verified in
+//! batches ([`signatures`]); consensus ([`consensus`], Malachite) builds blocks from the pool
+//! and commits decided blocks through the chain ([`client`]), which executes the runtime
+//! natively ([`executor`]) over state stored in parity-db ([`db`]).
+
+pub mod chain_spec;
+pub mod client;
+pub mod consensus;
+pub mod db;
+pub mod executor;
+pub mod pool;
+pub mod prometheus;
+pub mod rpc;
+pub mod service;
+pub mod signatures;

@@ -1,0 +1,307 @@
+//! `carechain`: the Carechain node.
+
+use carechain_node::{
+	chain_spec::{dev_seed, ChainSpec},
+	client::Client,
+	consensus::{self, context},
+	db::ChainDb,
+	pool::{Pool, PoolLimits},
+	rpc,
+	service::Node,
+	signatures::BatchVerifier,
+};
+use clap::{Parser, Subcommand};
+use sp_core::{crypto::Pair as _, crypto::Ss58Codec, ed25519, sr25519};
+use std::{
+	net::{Ipv4Addr, SocketAddr},
+	path::PathBuf,
+	sync::Arc,
+	time::Duration,
+};
+
+/// The Carechain node.
+#[derive(Parser, Debug)]
+#[command(name = "carechain", version, about)]
+struct Cli {
+	#[command(subcommand)]
+	command: Option<Command>,
+	#[command(flatten)]
+	run: RunArgs,
+}
+
+#[derive(clap::Args, Debug)]
+struct RunArgs {
+	/// Run a single-validator development chain: the `dev` spec, Alice as validator, and a
+	/// temporary base path unless --base-path is given.
+	#[arg(long)]
+	dev: bool,
+	/// Where the node keeps its database and consensus log.
+	#[arg(long, short = 'd')]
+	base_path: Option<PathBuf>,
+	/// `dev`, `local`, or the path of a chain spec JSON file.
+	#[arg(long)]
+	chain: Option<String>,
+	/// The JSON-RPC port (HTTP and WebSocket) on 127.0.0.1.
+	#[arg(long, default_value_t = 9944)]
+	rpc_port: u16,
+	/// Listen for RPC on all interfaces, not only 127.0.0.1.
+	#[arg(long)]
+	rpc_external: bool,
+	/// Browser origins allowed to call RPC: `all`, or a comma-separated list.
+	#[arg(long)]
+	rpc_cors: Option<String>,
+	/// The most RPC connections open at once.
+	#[arg(long, default_value_t = 100)]
+	rpc_max_connections: u32,
+	/// The Prometheus metrics port on 127.0.0.1.
+	#[arg(long, default_value_t = 9615)]
+	prometheus_port: u16,
+	/// Do not serve Prometheus metrics.
+	#[arg(long)]
+	no_prometheus: bool,
+	/// Where batch signature checks run: auto, gpu or cpu.
+	#[arg(long, default_value = "auto")]
+	gpu: carechain_gpu::Mode,
+	/// The validator's consensus key as a secret URI (for example //Alice); --dev uses //Alice.
+	#[arg(long)]
+	validator_key: Option<String>,
+	/// The consensus peer-to-peer listen address.
+	#[arg(long, default_value = "/ip4/127.0.0.1/tcp/30333")]
+	listen_addr: String,
+	/// Consensus peers to keep connected to (multiaddrs).
+	#[arg(long)]
+	peer: Vec<String>,
+	/// Milliseconds between blocks; the chain spec's value when not given.
+	#[arg(long)]
+	block_time_ms: Option<u64>,
+	/// The node's name in logs and to peers.
+	#[arg(long)]
+	name: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+	/// Print a chain spec as JSON, with its raw genesis storage.
+	BuildSpec {
+		/// `dev`, `local`, or a spec file.
+		#[arg(long, default_value = "dev")]
+		chain: String,
+		/// Accepted for Substrate compatibility: specs are always raw.
+		#[arg(long)]
+		raw: bool,
+	},
+	/// Generate or inspect keys.
+	#[command(subcommand)]
+	Key(KeyCommand),
+	/// Delete a chain's database and consensus log.
+	PurgeChain {
+		/// The base path.
+		#[arg(long, short = 'd')]
+		base_path: PathBuf,
+		/// `dev`, `local`, or a spec file.
+		#[arg(long, default_value = "dev")]
+		chain: String,
+		/// Do not ask for confirmation.
+		#[arg(short = 'y')]
+		yes: bool,
+	},
+}
+
+#[derive(Subcommand, Debug)]
+enum KeyCommand {
+	/// A new random key.
+	Generate {
+		/// ed25519 or sr25519.
+		#[arg(long, default_value = "ed25519")]
+		scheme: String,
+	},
+	/// The public key and address of a secret URI or seed.
+	Inspect {
+		/// A secret URI (//Alice, a mnemonic, or 0x-prefixed seed).
+		uri: String,
+		/// ed25519 or sr25519.
+		#[arg(long, default_value = "ed25519")]
+		scheme: String,
+	},
+}
+
+fn main() {
+	if let Err(error) = real_main() {
+		eprintln!("Error: {error}");
+		std::process::exit(1);
+	}
+}
+
+fn real_main() -> eyre::Result<()> {
+	let cli = Cli::parse();
+	match cli.command {
+		Some(Command::BuildSpec { chain, raw: _ }) => {
+			let spec = ChainSpec::load(&chain).map_err(eyre::Report::msg)?;
+			println!("{}", serde_json::to_string_pretty(&spec.to_json())?);
+			Ok(())
+		}
+		Some(Command::Key(command)) => key(command),
+		Some(Command::PurgeChain { base_path, chain, yes }) => {
+			let spec = ChainSpec::load(&chain).map_err(eyre::Report::msg)?;
+			let folder = base_path.join("chains").join(&spec.id);
+			if !yes {
+				eprintln!("Add -y to delete {}", folder.display());
+				return Ok(());
+			}
+			match std::fs::remove_dir_all(&folder) {
+				Ok(()) => println!("{} removed", folder.display()),
+				Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+					println!("{} does not exist", folder.display())
+				}
+				Err(e) => return Err(e.into()),
+			}
+			Ok(())
+		}
+		None => run(cli.run),
+	}
+}
+
+fn key(command: KeyCommand) -> eyre::Result<()> {
+	let (uri, scheme) = match command {
+		KeyCommand::Generate { scheme } => {
+			let (_, phrase, _) = ed25519::Pair::generate_with_phrase(None);
+			(phrase, scheme)
+		}
+		KeyCommand::Inspect { uri, scheme } => (uri, scheme),
+	};
+	let (public, address, seed) = match scheme.as_str() {
+		"ed25519" => {
+			let pair = ed25519::Pair::from_string(&uri, None)
+				.map_err(|e| eyre::eyre!("{uri:?} is not a secret URI: {e:?}"))?;
+			(
+				hex::encode(pair.public()),
+				pair.public().to_ss58check(),
+				Some(hex::encode(pair.seed())),
+			)
+		}
+		"sr25519" => {
+			let pair = sr25519::Pair::from_string(&uri, None)
+				.map_err(|e| eyre::eyre!("{uri:?} is not a secret URI: {e:?}"))?;
+			(hex::encode(pair.public()), pair.public().to_ss58check(), None)
+		}
+		other => eyre::bail!("unknown scheme {other:?}: use ed25519 or sr25519"),
+	};
+	println!("Secret phrase/URI: {uri}");
+	if let Some(seed) = seed {
+		println!("Secret seed:       0x{seed}");
+	}
+	println!("Public key (hex):  0x{public}");
+	println!("SS58 Address:      {address}");
+	Ok(())
+}
+
+fn run(args: RunArgs) -> eyre::Result<()> {
+	// A lone dev validator has no peers to gossip to, and the network says so every round.
+	let default_filter =
+		if args.dev { "info,libp2p=warn,arc_malachitebft_network=off" } else { "info,libp2p=warn" };
+	tracing_subscriber::fmt()
+		.with_env_filter(
+			tracing_subscriber::EnvFilter::try_from_default_env()
+				.unwrap_or_else(|_| default_filter.into()),
+		)
+		.init();
+	let chain =
+		args.chain.clone().unwrap_or_else(|| if args.dev { "dev".into() } else { "local".into() });
+	let spec = Arc::new(ChainSpec::load(&chain).map_err(eyre::Report::msg)?);
+	let temporary = match (&args.base_path, args.dev) {
+		(None, true) => Some(tempfile::Builder::new().prefix("carechain").tempdir()?),
+		(None, false) => eyre::bail!("give --base-path, or --dev for a temporary chain"),
+		_ => None,
+	};
+	let base = args.base_path.clone().or_else(|| temporary.as_ref().map(|t| t.path().to_owned()));
+	let base = base.expect("one of the two was set above").join("chains").join(&spec.id);
+	std::fs::create_dir_all(&base)?;
+	let key_uri = match (&args.validator_key, args.dev) {
+		(Some(uri), _) => uri.clone(),
+		(None, true) => "//Alice".into(),
+		(None, false) => eyre::bail!("give --validator-key (a secret URI) to run a validator"),
+	};
+	let key = dev_seed(&key_uri).map_err(eyre::Report::msg)?;
+
+	let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+	let result = runtime.block_on(async move {
+		let db = ChainDb::open(&base.join("db"))?;
+		let client = Arc::new(Client::open(db, &spec.genesis)?);
+		let head = client.head();
+		tracing::info!(
+			"Chain {} ({}), genesis {}, finalized #{} ({})",
+			spec.name,
+			spec.id,
+			carechain_node::service::short(&client.genesis_hash()),
+			head.number,
+			carechain_node::service::short(&head.hash),
+		);
+		let verifier = match carechain_gpu::Verifier::new(args.gpu) {
+			Ok(verifier) => verifier,
+			Err(error) => eyre::bail!("--gpu {:?}: {error}", args.gpu),
+		};
+		let verifier = Arc::new(BatchVerifier::new(verifier));
+		tracing::info!("Signature batches verify on {}", verifier.adapter());
+		let pool = Arc::new(Pool::new(PoolLimits::default()));
+		let node = Node::new(client, pool, verifier);
+
+		let host = if args.rpc_external { Ipv4Addr::UNSPECIFIED } else { Ipv4Addr::LOCALHOST };
+		let settings = rpc::RpcSettings {
+			listen: SocketAddr::from((host, args.rpc_port)),
+			max_connections: args.rpc_max_connections,
+			cors: match args.rpc_cors.as_deref() {
+				None | Some("all") => None,
+				Some(list) => Some(list.split(',').map(|o| o.trim().to_owned()).collect()),
+			},
+			max_message_bytes: 15 << 20,
+		};
+		let module = rpc::module(rpc::handlers::Handlers::new(node.clone(), spec.clone()))?;
+		let (rpc_handle, rpc_address) = rpc::start(&settings, module).await?;
+		tracing::info!("JSON-RPC on ws://{rpc_address} and http://{rpc_address}");
+		if !args.no_prometheus {
+			let address = SocketAddr::from((Ipv4Addr::LOCALHOST, args.prometheus_port));
+			carechain_node::prometheus::serve(address, node.metrics.clone()).await?;
+			tracing::info!("Prometheus metrics on http://{address}/metrics");
+		}
+
+		let validators = spec
+			.validators
+			.iter()
+			.map(|v| context::PublicKey::from_bytes(*v).map(|k| context::Validator::new(k, 1)))
+			.collect::<Result<Vec<_>, _>>()
+			.map_err(eyre::Report::msg)?;
+		let settings = consensus::Settings {
+			key,
+			validators: context::ValidatorSet::new(validators),
+			listen: args.listen_addr.parse()?,
+			peers: args.peer.iter().map(|p| p.parse()).collect::<Result<_, _>>()?,
+			block_time: Duration::from_millis(args.block_time_ms.unwrap_or(spec.block_time_ms)),
+			wal_dir: base.join("consensus"),
+			moniker: args.name.clone().unwrap_or_else(|| "carechain".into()),
+		};
+		std::fs::create_dir_all(&settings.wal_dir)?;
+		let consensus = tokio::spawn(consensus::run(settings, node.clone()));
+		tokio::select! {
+			result = consensus => {
+				result??;
+				tracing::warn!("consensus stopped");
+			},
+			_ = shutdown_signal() => tracing::info!("Shutting down"),
+		}
+		let _ = rpc_handle.stop();
+		drop(temporary);
+		Ok::<_, eyre::Report>(())
+	});
+	// Consensus and pool tasks may still be running; give them a moment, not forever.
+	runtime.shutdown_timeout(Duration::from_secs(2));
+	result
+}
+
+async fn shutdown_signal() {
+	use tokio::signal::unix::{signal, SignalKind};
+	let mut terminate = signal(SignalKind::terminate()).expect("SIGTERM can be handled");
+	tokio::select! {
+		_ = tokio::signal::ctrl_c() => {},
+		_ = terminate.recv() => {},
+	}
+}

@@ -1,0 +1,419 @@
+//! The transaction pool.
+//!
+//! Submissions queue up and are handled in batches: decoded, checked for duplicates, their
+//! ed25519 signatures verified together (GPU or CPU), then each validated by the runtime's
+//! `TaggedTransactionQueue` with those verdicts. Valid transactions wait here, ordered by
+//! priority and by their `requires`/`provides` tags (an account's nonces in order), until a
+//! block includes them.
+
+use crate::{
+	client::{decode, extrinsic_hash, Client, ClientError},
+	signatures::{BatchReport, BatchVerifier},
+};
+use carechain_primitives::signatures::PreVerifiedExt;
+use carechain_runtime::UncheckedExtrinsic;
+use codec::{Decode, Encode};
+use parking_lot::Mutex;
+use sp_core::H256;
+use sp_externalities::Extensions;
+use sp_runtime::transaction_validity::{
+	InvalidTransaction, TransactionSource, TransactionValidity, TransactionValidityError,
+	UnknownTransaction,
+};
+use std::{
+	cmp::Reverse,
+	collections::{BinaryHeap, HashMap, HashSet},
+	sync::Arc,
+};
+use tokio::sync::{mpsc, oneshot};
+
+type Tag = Vec<u8>;
+
+/// Limits of the pool.
+#[derive(Clone, Copy, Debug)]
+pub struct PoolLimits {
+	/// Most transactions held.
+	pub count: usize,
+	/// Most encoded bytes held.
+	pub bytes: usize,
+	/// Most nonces an account may be ahead of its on-chain nonce.
+	pub future_nonces: u32,
+	/// Most submissions verified and validated in one batch.
+	pub batch: usize,
+}
+
+impl Default for PoolLimits {
+	fn default() -> Self {
+		Self { count: 50_000, bytes: 64 << 20, future_nonces: 256, batch: 4096 }
+	}
+}
+
+/// Why a transaction was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PoolError {
+	/// The bytes are not an extrinsic of this chain.
+	#[error("the extrinsic does not decode: {0}")]
+	Decode(String),
+	/// It is in the pool already.
+	#[error("transaction {0:?} is already in the pool")]
+	AlreadyImported(H256),
+	/// The runtime says it is invalid.
+	#[error("invalid transaction: {0:?}")]
+	Invalid(InvalidTransaction),
+	/// The runtime cannot tell.
+	#[error("unknown transaction validity: {0:?}")]
+	Unknown(UnknownTransaction),
+	/// Its nonce is further ahead of the account's than the pool keeps.
+	#[error("nonce {nonce} is more than {limit} ahead of the account's next nonce {next}")]
+	TooFarInFuture {
+		/// The transaction's nonce.
+		nonce: u32,
+		/// The account's next nonce on chain.
+		next: u32,
+		/// The pool's limit.
+		limit: u32,
+	},
+	/// Another transaction in the pool provides the same tag (the same account and nonce).
+	#[error("a transaction with the same sender and nonce is already in the pool")]
+	TooLowPriority,
+	/// The pool is full.
+	#[error("the transaction pool is full ({count} transactions, {bytes} bytes); retry later")]
+	Full {
+		/// Transactions held.
+		count: usize,
+		/// Bytes held.
+		bytes: usize,
+	},
+	/// The node failed while validating.
+	#[error(transparent)]
+	Client(#[from] ClientError),
+	/// The node is shutting down.
+	#[error("the node is shutting down")]
+	Closed,
+}
+
+/// A validated transaction in the pool.
+#[derive(Debug)]
+pub struct PoolTx {
+	/// Its hash.
+	pub hash: H256,
+	/// The extrinsic.
+	pub extrinsic: UncheckedExtrinsic,
+	/// Its encoded length.
+	pub len: usize,
+	/// Its priority (higher goes first).
+	pub priority: u64,
+	/// Tags it needs provided first.
+	pub requires: Vec<Tag>,
+	/// Tags it provides.
+	pub provides: Vec<Tag>,
+	seq: u64,
+}
+
+struct Entry {
+	tx: Arc<PoolTx>,
+	/// `requires` tags that no included transaction has provided yet.
+	missing: HashSet<Tag>,
+}
+
+#[derive(Default)]
+struct Inner {
+	txs: HashMap<H256, Entry>,
+	providers: HashMap<Tag, H256>,
+	bytes: usize,
+	seq: u64,
+}
+
+/// Something the pool tells subscribers.
+#[derive(Clone, Debug)]
+pub enum PoolEvent {
+	/// A transaction entered the pool.
+	Ready(H256),
+	/// A transaction was dropped as invalid.
+	Invalid(H256),
+}
+
+/// The pool.
+pub struct Pool {
+	inner: Mutex<Inner>,
+	limits: PoolLimits,
+	events: tokio::sync::broadcast::Sender<PoolEvent>,
+}
+
+impl Pool {
+	/// An empty pool.
+	pub fn new(limits: PoolLimits) -> Self {
+		Self { inner: Mutex::default(), limits, events: tokio::sync::broadcast::channel(4096).0 }
+	}
+
+	/// Subscribes to pool events.
+	pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<PoolEvent> {
+		self.events.subscribe()
+	}
+
+	/// Transactions held.
+	pub fn len(&self) -> usize {
+		self.inner.lock().txs.len()
+	}
+
+	/// Whether the pool is empty.
+	pub fn is_empty(&self) -> bool {
+		self.len() == 0
+	}
+
+	/// Whether `hash` is held.
+	pub fn contains(&self, hash: &H256) -> bool {
+		self.inner.lock().txs.contains_key(hash)
+	}
+
+	fn insert(&self, tx: PoolTx) -> Result<H256, PoolError> {
+		let mut inner = self.inner.lock();
+		let hash = tx.hash;
+		if inner.txs.contains_key(&hash) {
+			return Err(PoolError::AlreadyImported(hash));
+		}
+		if inner.txs.len() >= self.limits.count
+			|| inner.bytes.saturating_add(tx.len) > self.limits.bytes
+		{
+			return Err(PoolError::Full { count: inner.txs.len(), bytes: inner.bytes });
+		}
+		if tx.provides.iter().any(|tag| inner.providers.contains_key(tag)) {
+			return Err(PoolError::TooLowPriority);
+		}
+		let mut tx = tx;
+		tx.seq = inner.seq;
+		inner.seq = inner.seq.wrapping_add(1);
+		for tag in &tx.provides {
+			inner.providers.insert(tag.clone(), hash);
+		}
+		inner.bytes = inner.bytes.saturating_add(tx.len);
+		let missing = tx.requires.iter().cloned().collect();
+		inner.txs.insert(hash, Entry { tx: Arc::new(tx), missing });
+		drop(inner);
+		let _ = self.events.send(PoolEvent::Ready(hash));
+		Ok(hash)
+	}
+
+	/// The transactions a block can take, best first: highest priority, then oldest, each
+	/// after the transactions whose tags it requires.
+	pub fn ready(&self) -> Vec<Arc<PoolTx>> {
+		let inner = self.inner.lock();
+		let mut waiting: HashMap<H256, usize> = HashMap::new();
+		let mut dependents: HashMap<&Tag, Vec<H256>> = HashMap::new();
+		let mut heap = BinaryHeap::new();
+		for (hash, entry) in &inner.txs {
+			// A requirement nobody in the pool provides leaves the transaction waiting.
+			if entry.missing.iter().any(|tag| !inner.providers.contains_key(tag)) {
+				continue;
+			}
+			if entry.missing.is_empty() {
+				heap.push((entry.tx.priority, Reverse(entry.tx.seq), *hash));
+			} else {
+				waiting.insert(*hash, entry.missing.len());
+				for tag in &entry.missing {
+					dependents.entry(tag).or_default().push(*hash);
+				}
+			}
+		}
+		let mut best = Vec::with_capacity(heap.len());
+		while let Some((_, _, hash)) = heap.pop() {
+			let entry = &inner.txs[&hash];
+			for tag in &entry.tx.provides {
+				for dependent in dependents.get(tag).into_iter().flatten() {
+					let Some(count) = waiting.get_mut(dependent) else { continue };
+					*count = count.saturating_sub(1);
+					if *count == 0 {
+						let tx = &inner.txs[dependent].tx;
+						heap.push((tx.priority, Reverse(tx.seq), *dependent));
+					}
+				}
+			}
+			best.push(entry.tx.clone());
+		}
+		best
+	}
+
+	/// All transactions held, ready or not.
+	pub fn pending(&self) -> Vec<Arc<PoolTx>> {
+		self.inner.lock().txs.values().map(|e| e.tx.clone()).collect()
+	}
+
+	/// Drops transactions a finalized block included: their tags are now provided on chain.
+	pub fn included(&self, hashes: &[H256]) {
+		let mut inner = self.inner.lock();
+		let mut provided = Vec::new();
+		for hash in hashes {
+			if let Some(entry) = remove(&mut inner, hash) {
+				provided.extend(entry.tx.provides.iter().cloned());
+			}
+		}
+		for entry in inner.txs.values_mut() {
+			for tag in &provided {
+				entry.missing.remove(tag);
+			}
+		}
+	}
+
+	/// Drops transactions that can never be included.
+	pub fn invalid(&self, hashes: &[H256]) {
+		let mut inner = self.inner.lock();
+		for hash in hashes {
+			if remove(&mut inner, hash).is_some() {
+				let _ = self.events.send(PoolEvent::Invalid(*hash));
+			}
+		}
+	}
+}
+
+fn remove(inner: &mut Inner, hash: &H256) -> Option<Entry> {
+	let entry = inner.txs.remove(hash)?;
+	inner.bytes = inner.bytes.saturating_sub(entry.tx.len);
+	for tag in &entry.tx.provides {
+		if inner.providers.get(tag) == Some(hash) {
+			inner.providers.remove(tag);
+		}
+	}
+	Some(entry)
+}
+
+struct Submission {
+	bytes: Vec<u8>,
+	reply: oneshot::Sender<Result<H256, PoolError>>,
+}
+
+/// Hands submissions to the batch validator.
+#[derive(Clone)]
+pub struct Submitter {
+	queue: mpsc::Sender<Submission>,
+}
+
+impl Submitter {
+	/// Submits an encoded extrinsic; answers with its hash once it is in the pool.
+	pub async fn submit(&self, bytes: Vec<u8>) -> Result<H256, PoolError> {
+		let (reply, answer) = oneshot::channel();
+		self.queue.send(Submission { bytes, reply }).await.map_err(|_| PoolError::Closed)?;
+		answer.await.map_err(|_| PoolError::Closed)?
+	}
+}
+
+/// Starts the batch validator on its own thread; it stops when every [`Submitter`] is gone.
+pub fn start_validator(
+	pool: Arc<Pool>,
+	client: Arc<Client>,
+	verifier: Arc<BatchVerifier>,
+	on_batch: impl Fn(BatchReport) + Send + 'static,
+) -> Submitter {
+	let (queue, mut submissions) = mpsc::channel::<Submission>(pool.limits.batch);
+	std::thread::Builder::new()
+		.name("pool-validator".into())
+		.spawn(move || {
+			while let Some(first) = submissions.blocking_recv() {
+				let mut batch = vec![first];
+				while batch.len() < pool.limits.batch {
+					match submissions.try_recv() {
+						Ok(next) => batch.push(next),
+						Err(_) => break,
+					}
+				}
+				let report = validate_batch(&pool, &client, &verifier, batch);
+				on_batch(report);
+			}
+		})
+		.expect("the pool validator thread starts");
+	Submitter { queue }
+}
+
+fn validate_batch(
+	pool: &Pool,
+	client: &Client,
+	verifier: &BatchVerifier,
+	batch: Vec<Submission>,
+) -> BatchReport {
+	let head = client.head();
+	let mut decoded = Vec::with_capacity(batch.len());
+	for Submission { bytes, reply } in batch {
+		let hash = extrinsic_hash(&bytes);
+		let extrinsic = match UncheckedExtrinsic::decode(&mut &bytes[..]) {
+			Ok(x) if x.encoded_size() == bytes.len() => x,
+			Ok(_) => {
+				let _ =
+					reply.send(Err(PoolError::Decode("trailing bytes after the extrinsic".into())));
+				continue;
+			}
+			Err(e) => {
+				let _ = reply.send(Err(PoolError::Decode(e.to_string())));
+				continue;
+			}
+		};
+		if pool.contains(&hash) {
+			let _ = reply.send(Err(PoolError::AlreadyImported(hash)));
+			continue;
+		}
+		decoded.push((hash, bytes.len(), extrinsic, reply));
+	}
+	let (verdicts, report) =
+		verifier.verify(client, head.number.saturating_add(1), decoded.iter().map(|d| &d.2));
+	for (hash, len, extrinsic, reply) in decoded {
+		let result = validate(client, &head, &extrinsic, verdicts.clone(), pool.limits).and_then(
+			|validity| {
+				pool.insert(PoolTx {
+					hash,
+					extrinsic,
+					len,
+					priority: validity.priority,
+					requires: validity.requires,
+					provides: validity.provides,
+					seq: 0,
+				})
+			},
+		);
+		let _ = reply.send(result);
+	}
+	report
+}
+
+fn validate(
+	client: &Client,
+	head: &crate::client::Head,
+	extrinsic: &UncheckedExtrinsic,
+	verdicts: carechain_primitives::signatures::PreVerifiedSignatures,
+	limits: PoolLimits,
+) -> Result<sp_runtime::transaction_validity::ValidTransaction, PoolError> {
+	const METHOD: &str = "TaggedTransactionQueue_validate_transaction";
+	let mut extensions = Extensions::default();
+	extensions.register(PreVerifiedExt(verdicts));
+	let input = (TransactionSource::External, extrinsic, head.hash).encode();
+	let output = client.call_with(head.hash, METHOD, &input, extensions)?;
+	let validity = decode::<TransactionValidity>(METHOD, &output)?;
+	let valid = validity.map_err(|e| match e {
+		TransactionValidityError::Invalid(e) => PoolError::Invalid(e),
+		TransactionValidityError::Unknown(e) => PoolError::Unknown(e),
+	})?;
+	if let Some((nonce, who)) = signed_nonce(extrinsic) {
+		let next = account_nonce(client, head.hash, &who)?;
+		if nonce > next.saturating_add(limits.future_nonces) {
+			return Err(PoolError::TooFarInFuture { nonce, next, limit: limits.future_nonces });
+		}
+	}
+	Ok(valid)
+}
+
+/// The nonce and sender of a signed extrinsic.
+fn signed_nonce(extrinsic: &UncheckedExtrinsic) -> Option<(u32, carechain_runtime::AccountId)> {
+	let sp_runtime::generic::Preamble::Signed(sp_runtime::MultiAddress::Id(who), _, extension) =
+		&extrinsic.preamble
+	else {
+		return None;
+	};
+	Some((extension.6 .0, who.clone()))
+}
+
+/// The next nonce of `who` on chain at `at`.
+pub fn account_nonce(
+	client: &Client,
+	at: H256,
+	who: &carechain_runtime::AccountId,
+) -> Result<u32, ClientError> {
+	const METHOD: &str = "AccountNonceApi_account_nonce";
+	decode(METHOD, &client.call(at, METHOD, &who.encode())?)
+}

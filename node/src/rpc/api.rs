@@ -1,0 +1,192 @@
+//! The JSON-RPC interface, with Substrate's method names so that existing wallets work.
+
+use carechain_primitives::{Decision, Purpose, RecordId};
+use carechain_runtime::{AccountId, Header};
+use jsonrpsee::{core::RpcResult, proc_macros::rpc};
+use serde_json::Value as Json;
+use sp_core::{Bytes, H256};
+use sp_version::RuntimeVersion;
+
+/// A block number as a number or as hex, as Substrate accepts it.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum NumberOrHex {
+	/// A JSON number.
+	Number(u64),
+	/// A `0x`-prefixed hex string.
+	Hex(String),
+}
+
+/// `system_*`: the node and the chain it runs.
+#[rpc(server, client, namespace = "system")]
+pub trait SystemApi {
+	/// The chain's name.
+	#[method(name = "chain")]
+	fn chain(&self) -> RpcResult<String>;
+	/// The node's implementation name.
+	#[method(name = "name")]
+	fn name(&self) -> RpcResult<String>;
+	/// The node's version.
+	#[method(name = "version")]
+	fn version(&self) -> RpcResult<String>;
+	/// Token and address properties of the chain.
+	#[method(name = "properties")]
+	fn properties(&self) -> RpcResult<Json>;
+	/// Peers and sync state.
+	#[method(name = "health")]
+	fn health(&self) -> RpcResult<Json>;
+	/// `Development`, `Local` or `Live`.
+	#[method(name = "chainType")]
+	fn chain_type(&self) -> RpcResult<String>;
+	/// The next nonce of an account, counting its transactions in the pool.
+	#[method(name = "accountNextIndex", aliases = ["account_nextIndex"])]
+	fn account_next_index(&self, account: AccountId) -> RpcResult<u32>;
+}
+
+/// `chain_*`: blocks and headers.
+#[rpc(server, client, namespace = "chain")]
+pub trait ChainApi {
+	/// The hash of a block by number; the head when none is given.
+	#[method(name = "getBlockHash", aliases = ["chain_getHead"])]
+	fn block_hash(&self, number: Option<NumberOrHex>) -> RpcResult<Option<H256>>;
+	/// A header; the head's when no hash is given.
+	#[method(name = "getHeader")]
+	fn header(&self, hash: Option<H256>) -> RpcResult<Option<Header>>;
+	/// A block with its extrinsics; the head when no hash is given.
+	#[method(name = "getBlock")]
+	fn block(&self, hash: Option<H256>) -> RpcResult<Option<Json>>;
+	/// The finalized head's hash.
+	#[method(name = "getFinalizedHead", aliases = ["chain_getFinalisedHead"])]
+	fn finalized_head(&self) -> RpcResult<H256>;
+	/// New best headers (every block is final at once).
+	#[subscription(
+		name = "subscribeNewHeads" => "newHead",
+		aliases = ["chain_subscribeNewHead"],
+		unsubscribe = "unsubscribeNewHeads",
+		unsubscribe_aliases = ["chain_unsubscribeNewHead"],
+		item = Header
+	)]
+	async fn subscribe_new_heads(&self) -> jsonrpsee::core::SubscriptionResult;
+	/// Finalized headers.
+	#[subscription(
+		name = "subscribeFinalizedHeads" => "finalizedHead",
+		aliases = ["chain_subscribeFinalisedHeads"],
+		unsubscribe = "unsubscribeFinalizedHeads",
+		unsubscribe_aliases = ["chain_unsubscribeFinalisedHeads"],
+		item = Header
+	)]
+	async fn subscribe_finalized_heads(&self) -> jsonrpsee::core::SubscriptionResult;
+	/// All imported headers.
+	#[subscription(
+		name = "subscribeAllHeads" => "allHead",
+		unsubscribe = "unsubscribeAllHeads",
+		item = Header
+	)]
+	async fn subscribe_all_heads(&self) -> jsonrpsee::core::SubscriptionResult;
+}
+
+/// `state_*`: storage, metadata and runtime calls.
+#[rpc(server, client, namespace = "state")]
+pub trait StateApi {
+	/// The runtime version at a block.
+	#[method(name = "getRuntimeVersion", aliases = ["chain_getRuntimeVersion"])]
+	fn runtime_version(&self, at: Option<H256>) -> RpcResult<RuntimeVersion>;
+	/// The runtime's metadata (V14).
+	#[method(name = "getMetadata")]
+	fn metadata(&self, at: Option<H256>) -> RpcResult<Bytes>;
+	/// A storage value.
+	#[method(name = "getStorage", aliases = ["state_getStorageAt"])]
+	fn storage(&self, key: Bytes, at: Option<H256>) -> RpcResult<Option<Bytes>>;
+	/// Storage keys with a prefix, a page at a time.
+	#[method(name = "getKeysPaged", aliases = ["state_getKeysPagedAt"])]
+	fn keys_paged(
+		&self,
+		prefix: Option<Bytes>,
+		count: u32,
+		start_key: Option<Bytes>,
+		at: Option<H256>,
+	) -> RpcResult<Vec<Bytes>>;
+	/// Several storage values at one block.
+	#[method(name = "queryStorageAt")]
+	fn query_storage_at(&self, keys: Vec<Bytes>, at: Option<H256>) -> RpcResult<Json>;
+	/// Calls a runtime API.
+	#[method(name = "call", aliases = ["state_callAt"])]
+	fn call(&self, method: String, data: Bytes, at: Option<H256>) -> RpcResult<Bytes>;
+	/// A Merkle proof of storage values.
+	#[method(name = "getReadProof")]
+	fn read_proof(&self, keys: Vec<Bytes>, at: Option<H256>) -> RpcResult<Json>;
+	/// Runtime version changes (the current version first).
+	#[subscription(
+		name = "subscribeRuntimeVersion" => "runtimeVersion",
+		aliases = ["chain_subscribeRuntimeVersion"],
+		unsubscribe = "unsubscribeRuntimeVersion",
+		unsubscribe_aliases = ["chain_unsubscribeRuntimeVersion"],
+		item = RuntimeVersion
+	)]
+	async fn subscribe_runtime_version(&self) -> jsonrpsee::core::SubscriptionResult;
+	/// Changes of storage values, after each block.
+	#[subscription(
+		name = "subscribeStorage" => "storage",
+		unsubscribe = "unsubscribeStorage",
+		item = Json
+	)]
+	async fn subscribe_storage(
+		&self,
+		keys: Option<Vec<Bytes>>,
+	) -> jsonrpsee::core::SubscriptionResult;
+}
+
+/// `author_*`: transaction submission.
+#[rpc(server, client, namespace = "author")]
+pub trait AuthorApi {
+	/// Submits an extrinsic; answers its hash once the pool accepted it.
+	#[method(name = "submitExtrinsic")]
+	async fn submit_extrinsic(&self, extrinsic: Bytes) -> RpcResult<H256>;
+	/// Submits an extrinsic and reports its progress up to finalization.
+	#[subscription(
+		name = "submitAndWatchExtrinsic" => "extrinsicUpdate",
+		unsubscribe = "unwatchExtrinsic",
+		item = Json
+	)]
+	async fn submit_and_watch_extrinsic(
+		&self,
+		extrinsic: Bytes,
+	) -> jsonrpsee::core::SubscriptionResult;
+	/// The extrinsics waiting in the pool.
+	#[method(name = "pendingExtrinsics")]
+	fn pending_extrinsics(&self) -> RpcResult<Vec<Bytes>>;
+}
+
+/// Carechain's own queries: records and consent.
+#[rpc(server, client)]
+pub trait CarechainApi {
+	/// A patient's records, a page at a time, SCALE-encoded as the runtime's
+	/// `RecordsApi::records_by_patient` returns them.
+	#[method(name = "records_byPatient")]
+	fn records_by_patient(
+		&self,
+		patient: AccountId,
+		start: u32,
+		count: u32,
+		at: Option<H256>,
+	) -> RpcResult<Bytes>;
+	/// Whether an accessor may read a record for a purpose now, and on which basis.
+	#[method(name = "consent_check")]
+	fn consent_check(
+		&self,
+		patient: AccountId,
+		accessor: AccountId,
+		record: RecordId,
+		purpose: Purpose,
+		at: Option<H256>,
+	) -> RpcResult<Decision>;
+	/// The accesses to a patient's records since a moment (HIPAA accounting of disclosures),
+	/// SCALE-encoded audit entries.
+	#[method(name = "consent_accountingOfDisclosures")]
+	fn accounting_of_disclosures(
+		&self,
+		patient: AccountId,
+		since: u64,
+		at: Option<H256>,
+	) -> RpcResult<Bytes>;
+}

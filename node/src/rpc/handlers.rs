@@ -1,0 +1,439 @@
+//! The implementations of the RPC interface over the node's chain and pool.
+
+use super::api::*;
+use crate::{
+	client::{decode, ClientError},
+	pool::{account_nonce, PoolError},
+	service::Node,
+};
+use carechain_primitives::{Decision, Purpose, RecordId};
+use carechain_runtime::{AccountId, Header};
+use codec::Encode;
+use jsonrpsee::{
+	core::{async_trait, RpcResult, SubscriptionResult},
+	types::{ErrorObject, ErrorObjectOwned},
+	PendingSubscriptionSink, SubscriptionMessage,
+};
+use serde_json::{json, Value as Json};
+use sp_core::{Bytes, H256};
+use sp_state_machine::Backend as _;
+use sp_version::RuntimeVersion;
+use std::sync::Arc;
+use tokio::sync::broadcast::error::RecvError;
+
+/// The most keys `state_getKeysPaged` returns at once.
+const MAX_KEYS_PAGE: u32 = 1000;
+
+/// Errors of the RPC handlers, with Substrate's codes.
+#[derive(Debug, thiserror::Error)]
+pub enum RpcError {
+	/// A block the caller named is not stored.
+	#[error("block {0:?} is not known to this node")]
+	UnknownBlock(H256),
+	/// A number that is not a valid block number.
+	#[error("{0:?} is not a block number: give a number or 0x-prefixed hex below 2^32")]
+	BadNumber(String),
+	/// Too many keys asked for.
+	#[error("count {0} is above the limit of {MAX_KEYS_PAGE} keys per page")]
+	TooManyKeys(u32),
+	/// The chain failed.
+	#[error(transparent)]
+	Client(#[from] ClientError),
+	/// The pool refused a transaction.
+	#[error(transparent)]
+	Pool(#[from] PoolError),
+}
+
+impl From<RpcError> for ErrorObjectOwned {
+	fn from(error: RpcError) -> Self {
+		let code = match &error {
+			RpcError::UnknownBlock(_) => 4001,
+			RpcError::BadNumber(_) | RpcError::TooManyKeys(_) => -32602,
+			RpcError::Client(ClientError::Runtime { .. }) => 4002,
+			RpcError::Client(_) => 4000,
+			RpcError::Pool(e) => match e {
+				PoolError::Decode(_) => 1002,
+				PoolError::Invalid(_) => 1010,
+				PoolError::Unknown(_) => 1011,
+				PoolError::AlreadyImported(_) => 1013,
+				PoolError::TooLowPriority => 1014,
+				PoolError::TooFarInFuture { .. } => 1012,
+				PoolError::Full { .. } => 1016,
+				PoolError::Client(_) | PoolError::Closed => 1000,
+			},
+		};
+		ErrorObject::owned(code, error.to_string(), None::<()>)
+	}
+}
+
+fn err(error: impl Into<RpcError>) -> ErrorObjectOwned {
+	error.into().into()
+}
+
+/// The RPC handlers, all over one node.
+#[derive(Clone)]
+pub struct Handlers {
+	node: Arc<Node>,
+	spec: Arc<crate::chain_spec::ChainSpec>,
+}
+
+impl Handlers {
+	/// Handlers over `node`, which runs `spec`.
+	pub fn new(node: Arc<Node>, spec: Arc<crate::chain_spec::ChainSpec>) -> Self {
+		Self { node, spec }
+	}
+
+	fn at(&self, at: Option<H256>) -> Result<H256, ErrorObjectOwned> {
+		match at {
+			None => Ok(self.node.client.head().hash),
+			Some(hash) => match self.node.client.header(hash).map_err(err)? {
+				Some(_) => Ok(hash),
+				None => Err(err(RpcError::UnknownBlock(hash))),
+			},
+		}
+	}
+
+	fn runtime_call(&self, at: Option<H256>, method: &str, data: &[u8]) -> RpcResult<Vec<u8>> {
+		self.node.metrics.rpc_calls.inc();
+		let at = self.at(at)?;
+		self.node.client.call(at, method, data).map_err(err)
+	}
+}
+
+async fn forward_headers(pending: PendingSubscriptionSink, node: Arc<Node>) -> SubscriptionResult {
+	let mut finalized = node.finalized.subscribe();
+	let sink = pending.accept().await?;
+	// The current head first, as Substrate does, then each new one.
+	sink.send(SubscriptionMessage::from_json(&node.client.head().header)?).await?;
+	loop {
+		match finalized.recv().await {
+			Ok(block) => sink.send(SubscriptionMessage::from_json(&block.header)?).await?,
+			Err(RecvError::Lagged(_)) => continue,
+			Err(RecvError::Closed) => return Ok(()),
+		}
+	}
+}
+
+impl SystemApiServer for Handlers {
+	fn chain(&self) -> RpcResult<String> {
+		Ok(self.spec.name.clone())
+	}
+
+	fn name(&self) -> RpcResult<String> {
+		Ok("Carechain Node".into())
+	}
+
+	fn version(&self) -> RpcResult<String> {
+		Ok(env!("CARGO_PKG_VERSION").into())
+	}
+
+	fn properties(&self) -> RpcResult<Json> {
+		Ok(self.spec.properties.clone())
+	}
+
+	fn health(&self) -> RpcResult<Json> {
+		Ok(json!({ "peers": 0, "isSyncing": false, "shouldHavePeers": false }))
+	}
+
+	fn chain_type(&self) -> RpcResult<String> {
+		Ok(self.spec.chain_type.clone())
+	}
+
+	fn account_next_index(&self, account: AccountId) -> RpcResult<u32> {
+		let head = self.node.client.head().hash;
+		let mut next = account_nonce(&self.node.client, head, &account).map_err(err)?;
+		// Count the account's transactions waiting in the pool, as Substrate does.
+		let mut waiting: Vec<u32> = self
+			.node
+			.pool
+			.pending()
+			.iter()
+			.filter_map(|tx| match &tx.extrinsic.preamble {
+				sp_runtime::generic::Preamble::Signed(
+					sp_runtime::MultiAddress::Id(who),
+					_,
+					ext,
+				) if *who == account => Some(ext.6 .0),
+				_ => None,
+			})
+			.collect();
+		waiting.sort_unstable();
+		for nonce in waiting {
+			if nonce == next {
+				next = next.saturating_add(1);
+			}
+		}
+		Ok(next)
+	}
+}
+
+fn parse_number(number: NumberOrHex) -> Result<u32, RpcError> {
+	match number {
+		NumberOrHex::Number(n) => u32::try_from(n).map_err(|_| RpcError::BadNumber(n.to_string())),
+		NumberOrHex::Hex(hex) => hex
+			.strip_prefix("0x")
+			.and_then(|digits| u32::from_str_radix(digits, 16).ok())
+			.ok_or(RpcError::BadNumber(hex)),
+	}
+}
+
+#[async_trait]
+impl ChainApiServer for Handlers {
+	fn block_hash(&self, number: Option<NumberOrHex>) -> RpcResult<Option<H256>> {
+		match number {
+			None => Ok(Some(self.node.client.head().hash)),
+			Some(number) => {
+				let number = parse_number(number).map_err(err)?;
+				self.node.client.hash(number).map_err(err)
+			}
+		}
+	}
+
+	fn header(&self, hash: Option<H256>) -> RpcResult<Option<Header>> {
+		let hash = hash.unwrap_or_else(|| self.node.client.head().hash);
+		self.node.client.header(hash).map_err(err)
+	}
+
+	fn block(&self, hash: Option<H256>) -> RpcResult<Option<Json>> {
+		let hash = hash.unwrap_or_else(|| self.node.client.head().hash);
+		let Some(block) = self.node.client.block(hash).map_err(err)? else { return Ok(None) };
+		let extrinsics: Vec<Bytes> = block.extrinsics.iter().map(|x| Bytes(x.encode())).collect();
+		Ok(Some(json!({
+			"block": { "header": block.header, "extrinsics": extrinsics },
+			"justifications": null,
+		})))
+	}
+
+	fn finalized_head(&self) -> RpcResult<H256> {
+		Ok(self.node.client.head().hash)
+	}
+
+	async fn subscribe_new_heads(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
+		forward_headers(pending, self.node.clone()).await
+	}
+
+	async fn subscribe_finalized_heads(
+		&self,
+		pending: PendingSubscriptionSink,
+	) -> SubscriptionResult {
+		forward_headers(pending, self.node.clone()).await
+	}
+
+	async fn subscribe_all_heads(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
+		forward_headers(pending, self.node.clone()).await
+	}
+}
+
+#[async_trait]
+impl StateApiServer for Handlers {
+	fn runtime_version(&self, at: Option<H256>) -> RpcResult<RuntimeVersion> {
+		let output = self.runtime_call(at, "Core_version", &[])?;
+		decode("Core_version", &output).map_err(err)
+	}
+
+	fn metadata(&self, at: Option<H256>) -> RpcResult<Bytes> {
+		let output = self.runtime_call(at, "Metadata_metadata", &[])?;
+		let metadata: sp_core::OpaqueMetadata =
+			decode("Metadata_metadata", &output).map_err(err)?;
+		Ok(Bytes(metadata.to_vec()))
+	}
+
+	fn storage(&self, key: Bytes, at: Option<H256>) -> RpcResult<Option<Bytes>> {
+		let state = self.node.client.state_at(self.at(at)?).map_err(err)?;
+		let value = state.storage(&key).map_err(|e| {
+			err(ClientError::Runtime { method: "state_getStorage".into(), message: e.to_string() })
+		})?;
+		Ok(value.map(Bytes))
+	}
+
+	fn keys_paged(
+		&self,
+		prefix: Option<Bytes>,
+		count: u32,
+		start_key: Option<Bytes>,
+		at: Option<H256>,
+	) -> RpcResult<Vec<Bytes>> {
+		if count > MAX_KEYS_PAGE {
+			return Err(err(RpcError::TooManyKeys(count)));
+		}
+		let state = self.node.client.state_at(self.at(at)?).map_err(err)?;
+		let prefix = prefix.map(|p| p.0).unwrap_or_default();
+		let mut args = sp_state_machine::IterArgs::default();
+		args.prefix = Some(&prefix);
+		args.start_at = start_key.as_ref().map(|k| &k.0[..]);
+		args.start_at_exclusive = true;
+		let failed = |e: String| {
+			err(ClientError::Runtime { method: "state_getKeysPaged".into(), message: e })
+		};
+		let mut keys = Vec::new();
+		for key in state.keys(args).map_err(failed)? {
+			if keys.len() >= count as usize {
+				break;
+			}
+			keys.push(Bytes(key.map_err(failed)?));
+		}
+		Ok(keys)
+	}
+
+	fn query_storage_at(&self, keys: Vec<Bytes>, at: Option<H256>) -> RpcResult<Json> {
+		let block = self.at(at)?;
+		let changes: Vec<(Bytes, Option<Bytes>)> = keys
+			.into_iter()
+			.map(|key| Ok((key.clone(), self.storage(key, Some(block))?)))
+			.collect::<RpcResult<_>>()?;
+		Ok(json!([{ "block": block, "changes": changes }]))
+	}
+
+	fn call(&self, method: String, data: Bytes, at: Option<H256>) -> RpcResult<Bytes> {
+		self.runtime_call(at, &method, &data).map(Bytes)
+	}
+
+	fn read_proof(&self, keys: Vec<Bytes>, at: Option<H256>) -> RpcResult<Json> {
+		let block = self.at(at)?;
+		let state = self.node.client.state_at(block).map_err(err)?;
+		let proof =
+			sp_state_machine::prove_read(state, keys.iter().map(|k| &k.0[..])).map_err(|e| {
+				err(ClientError::Runtime {
+					method: "state_getReadProof".into(),
+					message: e.to_string(),
+				})
+			})?;
+		let nodes: Vec<Bytes> = proof.into_iter_nodes().map(Bytes).collect();
+		Ok(json!({ "at": block, "proof": nodes }))
+	}
+
+	async fn subscribe_runtime_version(
+		&self,
+		pending: PendingSubscriptionSink,
+	) -> SubscriptionResult {
+		let version = self.runtime_version(None)?;
+		let sink = pending.accept().await?;
+		// The runtime is compiled into the node: its version never changes while it runs.
+		sink.send(SubscriptionMessage::from_json(&version)?).await?;
+		sink.closed().await;
+		Ok(())
+	}
+
+	async fn subscribe_storage(
+		&self,
+		pending: PendingSubscriptionSink,
+		keys: Option<Vec<Bytes>>,
+	) -> SubscriptionResult {
+		let keys = keys.unwrap_or_default();
+		let mut finalized = self.node.finalized.subscribe();
+		let sink = pending.accept().await?;
+		let mut last: Vec<Option<Bytes>> = vec![None; keys.len()];
+		let mut first = true;
+		loop {
+			let block = self.node.client.head().hash;
+			let mut changes = Vec::new();
+			for (key, last) in keys.iter().zip(last.iter_mut()) {
+				let value = self.storage(key.clone(), Some(block))?;
+				if first || value != *last {
+					changes.push((key.clone(), value.clone()));
+					*last = value;
+				}
+			}
+			if first || !changes.is_empty() {
+				let message = json!({ "block": block, "changes": changes });
+				sink.send(SubscriptionMessage::from_json(&message)?).await?;
+			}
+			first = false;
+			match finalized.recv().await {
+				Ok(_) | Err(RecvError::Lagged(_)) => continue,
+				Err(RecvError::Closed) => return Ok(()),
+			}
+		}
+	}
+}
+
+#[async_trait]
+impl AuthorApiServer for Handlers {
+	async fn submit_extrinsic(&self, extrinsic: Bytes) -> RpcResult<H256> {
+		self.node.metrics.rpc_calls.inc();
+		self.node.submitter.submit(extrinsic.0).await.map_err(err)
+	}
+
+	async fn submit_and_watch_extrinsic(
+		&self,
+		pending: PendingSubscriptionSink,
+		extrinsic: Bytes,
+	) -> SubscriptionResult {
+		self.node.metrics.rpc_calls.inc();
+		let mut finalized = self.node.finalized.subscribe();
+		let mut pool_events = self.node.pool.subscribe();
+		let hash = match self.node.submitter.submit(extrinsic.0).await {
+			Ok(hash) => hash,
+			Err(error) => {
+				pending.reject(err(error)).await;
+				return Ok(());
+			}
+		};
+		let sink = pending.accept().await?;
+		sink.send(SubscriptionMessage::from_json(&"ready")?).await?;
+		loop {
+			tokio::select! {
+				block = finalized.recv() => match block {
+					Ok(block) if block.extrinsics.contains(&hash) => {
+						let at = block.header.hash();
+						sink.send(SubscriptionMessage::from_json(&json!({ "inBlock": at }))?).await?;
+						sink.send(SubscriptionMessage::from_json(&json!({ "finalized": at }))?).await?;
+						return Ok(());
+					},
+					Ok(_) | Err(RecvError::Lagged(_)) => {},
+					Err(RecvError::Closed) => return Ok(()),
+				},
+				event = pool_events.recv() => match event {
+					Ok(crate::pool::PoolEvent::Invalid(dropped)) if dropped == hash => {
+						sink.send(SubscriptionMessage::from_json(&"invalid")?).await?;
+						return Ok(());
+					},
+					Ok(_) | Err(RecvError::Lagged(_)) => {},
+					Err(RecvError::Closed) => return Ok(()),
+				},
+				_ = sink.closed() => return Ok(()),
+			}
+		}
+	}
+
+	fn pending_extrinsics(&self) -> RpcResult<Vec<Bytes>> {
+		Ok(self.node.pool.pending().iter().map(|tx| Bytes(tx.extrinsic.encode())).collect())
+	}
+}
+
+impl CarechainApiServer for Handlers {
+	fn records_by_patient(
+		&self,
+		patient: AccountId,
+		start: u32,
+		count: u32,
+		at: Option<H256>,
+	) -> RpcResult<Bytes> {
+		let input = (patient, start, count).encode();
+		self.runtime_call(at, "RecordsApi_records_by_patient", &input).map(Bytes)
+	}
+
+	fn consent_check(
+		&self,
+		patient: AccountId,
+		accessor: AccountId,
+		record: RecordId,
+		purpose: Purpose,
+		at: Option<H256>,
+	) -> RpcResult<Decision> {
+		const METHOD: &str = "ConsentApi_check_access";
+		let input = (patient, accessor, record, purpose, None::<u64>).encode();
+		let output = self.runtime_call(at, METHOD, &input)?;
+		decode(METHOD, &output).map_err(err)
+	}
+
+	fn accounting_of_disclosures(
+		&self,
+		patient: AccountId,
+		since: u64,
+		at: Option<H256>,
+	) -> RpcResult<Bytes> {
+		let input = (patient, since).encode();
+		self.runtime_call(at, "ConsentApi_accounting_of_disclosures", &input).map(Bytes)
+	}
+}

@@ -1,0 +1,62 @@
+//! Signature verdicts that the node computed in a batch before executing a block.
+//!
+//! The node verifies every ed25519 signature of a block (or of incoming transactions) in one
+//! batch, on the GPU where it can, and registers the verdicts as this externalities extension.
+//! The runtime's signature check looks a signature up here first and verifies it itself when
+//! the extension is absent or has no verdict for exactly this key, signature and message, so
+//! that its answer is the same either way.
+
+use sp_core::{ed25519, H256};
+use sp_runtime::traits::{BlakeTwo256, Hash as _};
+use std::{collections::HashMap, sync::Arc};
+
+/// One verdict per (public key, signature), with the hash of the message it was checked on.
+/// Clones share the verdicts, so one batch can serve many runtime calls.
+#[derive(Clone, Default)]
+pub struct PreVerifiedSignatures {
+	verdicts: Arc<HashMap<(ed25519::Public, ed25519::Signature), (H256, bool)>>,
+}
+
+sp_externalities::decl_extension! {
+	/// The extension under which the node registers [`PreVerifiedSignatures`].
+	pub struct PreVerifiedExt(PreVerifiedSignatures);
+}
+
+impl PreVerifiedSignatures {
+	/// Records the verdict of `signature` by `public` on `message`.
+	pub fn insert(
+		&mut self,
+		public: ed25519::Public,
+		signature: ed25519::Signature,
+		message: &[u8],
+		valid: bool,
+	) {
+		Arc::make_mut(&mut self.verdicts)
+			.insert((public, signature), (Self::message_hash(message), valid));
+	}
+
+	/// The recorded verdict on exactly this message, if there is one.
+	pub fn verdict(
+		&self,
+		public: &ed25519::Public,
+		signature: &ed25519::Signature,
+		message: &[u8],
+	) -> Option<bool> {
+		let (hash, valid) = self.verdicts.get(&(*public, *signature))?;
+		(*hash == Self::message_hash(message)).then_some(*valid)
+	}
+
+	/// How many verdicts are recorded.
+	pub fn len(&self) -> usize {
+		self.verdicts.len()
+	}
+
+	/// Whether none are.
+	pub fn is_empty(&self) -> bool {
+		self.verdicts.is_empty()
+	}
+
+	fn message_hash(message: &[u8]) -> H256 {
+		BlakeTwo256::hash(message)
+	}
+}
