@@ -1,0 +1,151 @@
+//! Helpers for end-to-end tests: start the real `carechain` binary on free ports, talk to it
+//! over JSON-RPC, and sign extrinsics as a wallet does.
+
+// Test set-up arithmetic works on small known values.
+#![allow(clippy::arithmetic_side_effects)]
+
+use carechain_runtime::{RuntimeCall, SignedPayload, TxExtension, UncheckedExtrinsic, VERSION};
+use codec::Encode;
+use jsonrpsee::{
+	core::client::ClientT,
+	rpc_params,
+	ws_client::{WsClient, WsClientBuilder},
+};
+use sp_core::{crypto::Pair as _, ed25519, H256};
+use sp_runtime::generic::Era;
+use std::{
+	net::TcpListener,
+	path::{Path, PathBuf},
+	process::{Child, Command, Stdio},
+	time::{Duration, Instant},
+};
+
+/// The `carechain` binary that `cargo test --workspace` built beside the test executables.
+pub fn node_binary() -> PathBuf {
+	let exe = std::env::current_exe().expect("the test knows its own path");
+	let dir = exe.parent().and_then(Path::parent).expect("tests run from target/<profile>/deps");
+	let binary = dir.join("carechain");
+	assert!(
+		binary.exists(),
+		"{} is missing: build it with `cargo build -p carechain-node` (cargo test --workspace does)",
+		binary.display()
+	);
+	binary
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+	TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
+}
+
+/// A running `carechain --dev` process; killed when dropped.
+pub struct DevNode {
+	child: Child,
+	/// Its RPC port.
+	pub rpc_port: u16,
+	/// Its base path.
+	pub base_path: PathBuf,
+	log: PathBuf,
+}
+
+impl DevNode {
+	/// Starts a dev node with its database under `base_path`.
+	pub fn start(base_path: &Path) -> Self {
+		let rpc_port = free_port();
+		let log = base_path.join(format!("node-{rpc_port}.log"));
+		std::fs::create_dir_all(base_path).expect("the base path can be created");
+		let out = std::fs::File::create(&log).expect("the log file can be created");
+		let child = Command::new(node_binary())
+			.args(["--dev", "--gpu", "cpu", "--base-path"])
+			.arg(base_path)
+			.args(["--rpc-port", &rpc_port.to_string()])
+			.args(["--prometheus-port", &free_port().to_string()])
+			.args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{}", free_port())])
+			.stdout(Stdio::from(out.try_clone().expect("the log file handle clones")))
+			.stderr(Stdio::from(out))
+			.spawn()
+			.expect("carechain starts");
+		Self { child, rpc_port, base_path: base_path.to_owned(), log }
+	}
+
+	/// What the node logged so far.
+	pub fn log(&self) -> String {
+		std::fs::read_to_string(&self.log).unwrap_or_default()
+	}
+
+	/// A WebSocket client, once the node answers.
+	pub async fn connect(&self) -> WsClient {
+		let url = format!("ws://127.0.0.1:{}", self.rpc_port);
+		let deadline = Instant::now() + Duration::from_secs(60);
+		loop {
+			if let Ok(client) = WsClientBuilder::default().build(&url).await {
+				if client.request::<String, _>("system_chain", rpc_params![]).await.is_ok() {
+					return client;
+				}
+			}
+			assert!(
+				Instant::now() < deadline,
+				"the node never answered RPC; its log:\n{}",
+				self.log()
+			);
+			tokio::time::sleep(Duration::from_millis(200)).await;
+		}
+	}
+
+	/// Kills the process at once, as a crash would (SIGKILL).
+	pub fn kill(&mut self) {
+		let _ = self.child.kill();
+		let _ = self.child.wait();
+	}
+
+	/// Stops the process with SIGTERM and waits for it to exit.
+	pub fn terminate(&mut self) -> std::process::ExitStatus {
+		let _ = Command::new("kill").arg(self.child.id().to_string()).status();
+		self.child.wait().expect("the node exits")
+	}
+}
+
+impl Drop for DevNode {
+	fn drop(&mut self) {
+		self.kill();
+	}
+}
+
+/// Signs `call` as `signer` with `nonce`, immortal, as a wallet does.
+pub fn sign(
+	signer: &ed25519::Pair,
+	nonce: u32,
+	call: RuntimeCall,
+	genesis: H256,
+) -> UncheckedExtrinsic {
+	let extension: TxExtension = (
+		frame_system::CheckNonZeroSender::new(),
+		carechain_runtime::extensions::CheckPermissioned,
+		frame_system::CheckSpecVersion::new(),
+		frame_system::CheckTxVersion::new(),
+		frame_system::CheckGenesis::new(),
+		frame_system::CheckEra::from(Era::Immortal),
+		carechain_runtime::extensions::CheckNonce(nonce),
+		frame_system::CheckWeight::new(),
+	);
+	let implicit =
+		((), (), VERSION.spec_version, VERSION.transaction_version, genesis, genesis, (), ());
+	let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
+	let signature = payload.using_encoded(|bytes| signer.sign(bytes));
+	UncheckedExtrinsic::new_signed(
+		call,
+		sp_runtime::MultiAddress::Id(signer.public().into()),
+		sp_runtime::MultiSignature::Ed25519(signature).into(),
+		extension,
+	)
+}
+
+/// `0x`-hex of an extrinsic's encoding, as RPC takes it.
+pub fn hex_of(extrinsic: &UncheckedExtrinsic) -> String {
+	format!("0x{}", hex_encode(&extrinsic.encode()))
+}
+
+/// Lower-case hex without prefix.
+pub fn hex_encode(bytes: &[u8]) -> String {
+	bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
