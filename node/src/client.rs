@@ -428,7 +428,7 @@ fn drain(
 ) -> Result<StorageChanges<BlakeTwo256>, ClientError> {
 	overlay
 		.drain_storage_changes(state, StateVersion::V1)
-		.map_err(|message| ClientError::Runtime { method: method.into(), message: message.into() })
+		.map_err(|message| ClientError::Runtime { method: method.into(), message })
 }
 
 /// Decodes a runtime call's output.

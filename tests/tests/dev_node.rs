@@ -16,7 +16,7 @@ use jsonrpsee::{
 use serde_json::Value as Json;
 use sp_core::{crypto::Pair as _, H256};
 use sp_keyring::Ed25519Keyring;
-use sp_runtime::traits::{BlakeTwo256, Hash as _, Header as _};
+use sp_runtime::traits::{BlakeTwo256, Hash as _};
 use std::time::{Duration, Instant};
 
 fn create_record(seed: u32) -> RuntimeCall {
