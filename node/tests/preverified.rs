@@ -1,0 +1,110 @@
+//! The runtime gives the same verdicts on signatures with the node's batch verdicts as without
+//! them: a valid block imports to the same state root either way, and a block with one bad
+//! signature is refused either way.
+
+#![allow(clippy::arithmetic_side_effects)]
+
+use carechain_e2e::sign;
+use carechain_node::{
+	chain_spec::ChainSpec, client::Client, db::ChainDb, signatures::BatchVerifier,
+};
+use carechain_primitives::{signatures::PreVerifiedSignatures, FhirResourceType};
+use carechain_runtime::{RuntimeCall, UncheckedExtrinsic};
+use codec::Encode;
+use sp_core::crypto::Pair as _;
+use sp_keyring::Ed25519Keyring;
+use sp_runtime::traits::{BlakeTwo256, Hash as _};
+use std::time::{Duration, Instant};
+
+fn open() -> (Client, tempfile::TempDir) {
+	let dir = tempfile::tempdir().unwrap();
+	let db = ChainDb::open(dir.path()).unwrap();
+	(Client::open(db, &ChainSpec::development().genesis).unwrap(), dir)
+}
+
+fn record(n: u32) -> RuntimeCall {
+	RuntimeCall::Records(pallet_records::Call::create_record {
+		patient: Ed25519Keyring::Eve.to_account_id(),
+		resource_type: FhirResourceType::Observation,
+		content: pallet_records::RecordContent {
+			content_hash: BlakeTwo256::hash(&n.to_le_bytes()),
+			size: 10,
+			locator: vec![b'x'; 300], // long enough that the signed payload is hashed
+			patient_key: vec![7u8; 48],
+		},
+	})
+}
+
+fn verifier() -> BatchVerifier {
+	BatchVerifier::new(carechain_gpu::Verifier::new(carechain_gpu::Mode::Cpu).unwrap())
+}
+
+#[test]
+fn verdicts_are_the_same_with_and_without_the_extension() {
+	let (author, _a) = open();
+	let genesis = author.genesis_hash();
+	let doctor = Ed25519Keyring::Bob.pair();
+	let txs: Vec<UncheckedExtrinsic> =
+		(0..3).map(|n| sign(&doctor, n, record(n), genesis)).collect();
+
+	let (verdicts, report) = verifier().verify(&author, 1, &txs);
+	assert_eq!((verdicts.len(), report.signatures), (3, 3));
+	let candidates = txs.iter().map(|x| (BlakeTwo256::hash(&x.encode()), x));
+	let far = Instant::now() + Duration::from_secs(60);
+	let built = author.build_block(1_700_000_000_000, candidates, verdicts, far).unwrap();
+	assert_eq!(built.block.extrinsics.len(), 4, "timestamp and three records");
+
+	// Import with the batch verdicts and without: same state root, the header's.
+	for with_verdicts in [true, false] {
+		let (importer, _d) = open();
+		let verdicts = if with_verdicts {
+			verifier().verify(&importer, 1, &built.block.extrinsics).0
+		} else {
+			PreVerifiedSignatures::default()
+		};
+		let changes = importer.execute_block(&built.block, verdicts).unwrap();
+		assert_eq!(changes.transaction_storage_root, built.block.header.state_root);
+	}
+
+	// One forged signature: refused with the verdicts and without.
+	let mut forged = built.block.clone();
+	if let sp_runtime::generic::Preamble::Signed(_, signature, _) =
+		&mut forged.extrinsics[2].preamble
+	{
+		*signature = sp_runtime::MultiSignature::Ed25519(doctor.sign(b"another message")).into();
+	}
+	for with_verdicts in [true, false] {
+		let (importer, _d) = open();
+		let verdicts = if with_verdicts {
+			let (verdicts, _) = verifier().verify(&importer, 1, &forged.extrinsics);
+			assert_eq!(verdicts.len(), 3);
+			verdicts
+		} else {
+			PreVerifiedSignatures::default()
+		};
+		let Err(error) = importer.execute_block(&forged, verdicts) else {
+			panic!("a block with a forged signature imported (verdicts: {with_verdicts})");
+		};
+		assert!(error.to_string().contains("Core_execute_block"), "{error}");
+	}
+}
+
+#[test]
+fn a_verdict_for_another_message_is_not_used() {
+	let (client, _d) = open();
+	let genesis = client.genesis_hash();
+	let doctor = Ed25519Keyring::Bob.pair();
+	let tx = sign(&doctor, 0, record(9), genesis);
+	let sp_runtime::generic::Preamble::Signed(_, signature, _) = &tx.preamble else {
+		unreachable!()
+	};
+	let sp_runtime::MultiSignature::Ed25519(signature) = signature.0 else { unreachable!() };
+	// An "invalid" verdict recorded for this signature on some other message must not make
+	// the valid transaction fail: the lookup is by key, signature and exact message.
+	let mut lying = PreVerifiedSignatures::default();
+	lying.insert(doctor.public(), signature, b"not the payload", false);
+	let candidates = [(BlakeTwo256::hash(&tx.encode()), &tx)];
+	let far = Instant::now() + Duration::from_secs(60);
+	let built = client.build_block(1_700_000_000_000, candidates, lying, far).unwrap();
+	assert_eq!(built.block.extrinsics.len(), 2, "the runtime verified it itself and took it");
+}
