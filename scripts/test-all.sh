@@ -24,3 +24,6 @@ fi
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --features runtime-benchmarks,carechain-gpu/bench -- -D warnings
 cargo test --workspace --features runtime-benchmarks
+
+# An unmodified @polkadot/api against the `carechain` binary that cargo test built.
+(cd tests/js && npm ci --no-audit --no-fund --loglevel=error && node --test)

@@ -1,0 +1,99 @@
+// An unmodified @polkadot/api 16.5 against a real `carechain --dev` node: it connects, reads
+// metadata and constants, signs with an ed25519 keyring pair, submits a records call and sees
+// its event in a finalized block.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady, blake2AsHex } from '@polkadot/util-crypto';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const binary = process.env.CARECHAIN_BIN ?? join(here, '..', '..', 'target', 'debug', 'carechain');
+
+/** A TCP port nobody listens on now. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+let node;
+let api;
+let basePath;
+let log = '';
+
+before(async () => {
+  assert.ok(existsSync(binary), `${binary} is missing: run cargo build -p carechain-node first`);
+  basePath = mkdtempSync(join(tmpdir(), 'carechain-js-'));
+  const rpcPort = await freePort();
+  node = spawn(binary, [
+    '--dev', '--gpu', 'cpu', '--base-path', basePath,
+    '--rpc-port', String(rpcPort),
+    '--prometheus-port', String(await freePort()),
+    '--listen-addr', `/ip4/127.0.0.1/tcp/${await freePort()}`,
+  ]);
+  node.stdout.on('data', (chunk) => { log += chunk; });
+  node.stderr.on('data', (chunk) => { log += chunk; });
+  await cryptoWaitReady();
+  const provider = new WsProvider(`ws://127.0.0.1:${rpcPort}`, 250);
+  api = await ApiPromise.create({ provider, throwOnConnect: false, noInitWarn: true });
+});
+
+after(async () => {
+  await api?.disconnect();
+  node?.kill('SIGKILL');
+  if (basePath) rmSync(basePath, { recursive: true, force: true });
+});
+
+test('connects and reads the chain, metadata and constants', async () => {
+  assert.equal((await api.rpc.system.chain()).toString(), 'Development');
+  assert.equal(api.runtimeVersion.specName.toString(), 'carechain');
+  assert.ok(api.runtimeMetadata.version >= 14);
+  assert.ok(api.tx.records.createRecord, 'the records pallet is in the metadata');
+  assert.ok(api.consts.records.maxLocatorLen.toNumber() > 0);
+  const genesis = await api.rpc.chain.getBlockHash(0);
+  assert.equal(genesis.toHex(), api.genesisHash.toHex());
+});
+
+test('signs a records call with an ed25519 pair and sees its event finalized', async () => {
+  const keyring = new Keyring({ type: 'ed25519' });
+  const bob = keyring.addFromUri('//Bob');
+  const eve = keyring.addFromUri('//Eve');
+  const call = api.tx.records.createRecord(eve.address, 'Observation', {
+    contentHash: blake2AsHex('ciphertext from @polkadot/api'),
+    size: 2048,
+    locator: '0x' + Buffer.from('cas:from-polkadot-js').toString('hex'),
+    patientKey: '0x' + '07'.repeat(48),
+  });
+  const events = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not finalized in 60 s; node log:\n${log}`)), 60_000);
+    call.signAndSend(bob, ({ status, events, dispatchError }) => {
+      if (dispatchError) {
+        clearTimeout(timer);
+        reject(new Error(`dispatch failed: ${dispatchError.toString()}`));
+      }
+      if (status.isFinalized) {
+        clearTimeout(timer);
+        resolve(events);
+      }
+    }).catch((error) => { clearTimeout(timer); reject(error); });
+  });
+  const created = events.find(({ event }) => api.events.records.RecordCreated.is(event));
+  assert.ok(created, `RecordCreated among ${events.map(({ event }) => event.method).join(', ')}`);
+  assert.equal(created.event.data.author.toString(), bob.address);
+  assert.equal(created.event.data.patient.toString(), eve.address);
+  const nonce = await api.rpc.system.accountNextIndex(bob.address);
+  assert.equal(nonce.toNumber(), 1);
+});
