@@ -14,6 +14,8 @@ for package in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
 		missing+=("$package")
 done
+# The @polkadot/api test needs Node.js and npm; Debian's will do where the machine has none.
+command -v npm >/dev/null || missing+=(nodejs npm)
 if ((${#missing[@]})); then
 	sudo=""
 	if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
