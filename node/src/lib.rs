@@ -15,6 +15,7 @@ pub mod client;
 pub mod consensus;
 pub mod db;
 pub mod executor;
+pub mod extrinsic;
 pub mod pool;
 pub mod prometheus;
 pub mod rpc;

@@ -44,7 +44,9 @@ pub struct PoolLimits {
 
 impl Default for PoolLimits {
 	fn default() -> Self {
-		Self { count: 50_000, bytes: 64 << 20, future_nonces: 256, batch: 4096 }
+		// A nonce 65,536 ahead of the chain's would wait for more transactions than the pool
+		// holds: no honest sender is there.
+		Self { count: 50_000, bytes: 64 << 20, future_nonces: 65_536, batch: 4096 }
 	}
 }
 

@@ -4,9 +4,8 @@
 
 #![allow(clippy::arithmetic_side_effects)]
 
-use carechain_e2e::sign;
 use carechain_node::{
-	chain_spec::ChainSpec, client::Client, db::ChainDb, signatures::BatchVerifier,
+	chain_spec::ChainSpec, client::Client, db::ChainDb, extrinsic::sign, signatures::BatchVerifier,
 };
 use carechain_primitives::{signatures::PreVerifiedSignatures, FhirResourceType};
 use carechain_runtime::{RuntimeCall, UncheckedExtrinsic};

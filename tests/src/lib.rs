@@ -4,15 +4,11 @@
 // Test set-up arithmetic works on small known values.
 #![allow(clippy::arithmetic_side_effects)]
 
-use carechain_runtime::{RuntimeCall, SignedPayload, TxExtension, UncheckedExtrinsic, VERSION};
-use codec::Encode;
 use jsonrpsee::{
 	core::client::ClientT,
 	rpc_params,
 	ws_client::{WsClient, WsClientBuilder},
 };
-use sp_core::{crypto::Pair as _, ed25519, H256};
-use sp_runtime::generic::Era;
 use std::{
 	net::TcpListener,
 	path::{Path, PathBuf},
@@ -111,41 +107,4 @@ impl Drop for DevNode {
 	}
 }
 
-/// Signs `call` as `signer` with `nonce`, immortal, as a wallet does.
-pub fn sign(
-	signer: &ed25519::Pair,
-	nonce: u32,
-	call: RuntimeCall,
-	genesis: H256,
-) -> UncheckedExtrinsic {
-	let extension: TxExtension = (
-		frame_system::CheckNonZeroSender::new(),
-		carechain_runtime::extensions::CheckPermissioned,
-		frame_system::CheckSpecVersion::new(),
-		frame_system::CheckTxVersion::new(),
-		frame_system::CheckGenesis::new(),
-		frame_system::CheckEra::from(Era::Immortal),
-		carechain_runtime::extensions::CheckNonce(nonce),
-		frame_system::CheckWeight::new(),
-	);
-	let implicit =
-		((), (), VERSION.spec_version, VERSION.transaction_version, genesis, genesis, (), ());
-	let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
-	let signature = payload.using_encoded(|bytes| signer.sign(bytes));
-	UncheckedExtrinsic::new_signed(
-		call,
-		sp_runtime::MultiAddress::Id(signer.public().into()),
-		sp_runtime::MultiSignature::Ed25519(signature).into(),
-		extension,
-	)
-}
-
-/// `0x`-hex of an extrinsic's encoding, as RPC takes it.
-pub fn hex_of(extrinsic: &UncheckedExtrinsic) -> String {
-	format!("0x{}", hex_encode(&extrinsic.encode()))
-}
-
-/// Lower-case hex without prefix.
-pub fn hex_encode(bytes: &[u8]) -> String {
-	bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use carechain_node::extrinsic::{sign, to_hex as hex_of};

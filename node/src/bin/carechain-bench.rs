@@ -1,0 +1,361 @@
+//! `carechain-bench`: a load generator for the node.
+//!
+//! Starts `carechain --dev` (the binary beside this one) or uses `--url`, pre-signs N
+//! `records.create_record` extrinsics, submits them over several WebSocket connections, and
+//! reports sustained transactions per second (first submission to last finalization), p50 and
+//! p99 inclusion latency in milliseconds and in blocks, the share of signatures verified on the
+//! GPU, and the node's peak RSS. Prints a table and writes JSON.
+
+// Benchmark bookkeeping works on counts and durations it bounds itself.
+#![allow(clippy::arithmetic_side_effects)]
+
+use carechain_node::extrinsic::{sign, to_hex};
+use carechain_primitives::FhirResourceType;
+use carechain_runtime::{Header, RuntimeCall};
+use clap::Parser;
+use codec::Encode;
+use futures::StreamExt;
+use jsonrpsee::{
+	core::client::{ClientT, SubscriptionClientT},
+	rpc_params,
+	ws_client::{WsClient, WsClientBuilder},
+};
+use parking_lot::Mutex;
+use sp_core::H256;
+use sp_keyring::Ed25519Keyring;
+use sp_runtime::traits::{BlakeTwo256, Hash as _};
+use std::{
+	collections::HashMap,
+	net::TcpListener,
+	path::PathBuf,
+	process::{Child, Command, Stdio},
+	sync::{
+		atomic::{AtomicU32, Ordering},
+		Arc,
+	},
+	time::{Duration, Instant},
+};
+
+/// Load generator for a Carechain node.
+#[derive(Parser, Debug)]
+struct Args {
+	/// Signed extrinsics to submit.
+	#[arg(long, default_value_t = 20_000)]
+	transactions: u32,
+	/// WebSocket connections to submit over.
+	#[arg(long, default_value_t = 8)]
+	connections: usize,
+	/// Requests in flight per connection.
+	#[arg(long, default_value_t = 64)]
+	in_flight: usize,
+	/// Use a running node instead of starting one (its RSS and metrics are then not read).
+	#[arg(long)]
+	url: Option<String>,
+	/// `--gpu` of the started node.
+	#[arg(long, default_value = "auto")]
+	gpu: String,
+	/// `--block-time-ms` of the started node.
+	#[arg(long, default_value_t = 1000)]
+	block_time_ms: u64,
+	/// Where to write the JSON report.
+	#[arg(long, default_value = "bench-node.json")]
+	json: PathBuf,
+	/// Give up waiting for inclusion after this many seconds.
+	#[arg(long, default_value_t = 300)]
+	timeout_s: u64,
+}
+
+fn free_port() -> u16 {
+	TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(0)
+}
+
+struct Started {
+	child: Child,
+	url: String,
+	metrics: String,
+	_base: tempfile::TempDir,
+}
+
+impl Drop for Started {
+	fn drop(&mut self) {
+		let _ = self.child.kill();
+		let _ = self.child.wait();
+	}
+}
+
+fn start_node(args: &Args) -> eyre::Result<Started> {
+	let binary = std::env::current_exe()?.with_file_name("carechain");
+	eyre::ensure!(binary.exists(), "{} is missing: build carechain-node", binary.display());
+	let base = tempfile::tempdir()?;
+	let (rpc, prometheus) = (free_port(), free_port());
+	let child = Command::new(&binary)
+		.args(["--dev", "--gpu", &args.gpu, "--base-path"])
+		.arg(base.path())
+		.args(["--rpc-port", &rpc.to_string(), "--prometheus-port", &prometheus.to_string()])
+		.args(["--rpc-max-connections", "1000"])
+		.args(["--block-time-ms", &args.block_time_ms.to_string()])
+		.args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{}", free_port())])
+		.stdout(Stdio::null())
+		.stderr(Stdio::inherit())
+		.spawn()?;
+	Ok(Started {
+		child,
+		url: format!("ws://127.0.0.1:{rpc}"),
+		metrics: format!("127.0.0.1:{prometheus}"),
+		_base: base,
+	})
+}
+
+async fn connect(url: &str) -> eyre::Result<WsClient> {
+	let deadline = Instant::now() + Duration::from_secs(60);
+	loop {
+		match WsClientBuilder::default()
+			.max_concurrent_requests(4096)
+			.request_timeout(Duration::from_secs(120))
+			.build(url)
+			.await
+		{
+			Ok(client) => return Ok(client),
+			Err(e) if Instant::now() > deadline => eyre::bail!("cannot connect to {url}: {e}"),
+			Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+		}
+	}
+}
+
+fn create_record(n: u32) -> RuntimeCall {
+	let patient = if n % 2 == 0 { Ed25519Keyring::Eve } else { Ed25519Keyring::Ferdie };
+	RuntimeCall::Records(pallet_records::Call::create_record {
+		patient: patient.to_account_id(),
+		resource_type: FhirResourceType::Observation,
+		content: pallet_records::RecordContent {
+			content_hash: BlakeTwo256::hash(&n.to_le_bytes()),
+			size: 4096,
+			locator: format!("cas:{n:08}").into_bytes(),
+			patient_key: vec![7u8; 48],
+		},
+	})
+}
+
+fn metric(text: &str, name: &str) -> f64 {
+	text.lines()
+		.filter(|l| l.starts_with(name))
+		.filter_map(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+		.sum()
+}
+
+async fn scrape(address: &str) -> String {
+	use tokio::io::{AsyncReadExt, AsyncWriteExt};
+	let Ok(mut stream) = tokio::net::TcpStream::connect(address).await else {
+		return String::new();
+	};
+	let _ = stream.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").await;
+	let mut body = String::new();
+	let _ = stream.read_to_string(&mut body).await;
+	body
+}
+
+fn peak_rss_mib(pid: u32) -> Option<f64> {
+	let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+	let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+	let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+	Some(kib / 1024.0)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+	if sorted.is_empty() {
+		return f64::NAN;
+	}
+	let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+	sorted[index]
+}
+
+#[tokio::main]
+async fn main() -> eyre::Result<()> {
+	let args = Args::parse();
+	let started = match &args.url {
+		Some(_) => None,
+		None => Some(start_node(&args)?),
+	};
+	let url = args.url.clone().or_else(|| started.as_ref().map(|s| s.url.clone())).expect("set");
+	let watcher = connect(&url).await?;
+	let genesis: H256 = watcher.request("chain_getBlockHash", rpc_params![0]).await?;
+
+	// Pre-sign: signing is the wallets' work, not the node's.
+	let doctor = Ed25519Keyring::Bob.pair();
+	let signing = Instant::now();
+	let transactions: Vec<(H256, String)> = (0..args.transactions)
+		.map(|n| {
+			let x = sign(&doctor, n, create_record(n), genesis);
+			(BlakeTwo256::hash(&x.encode()), to_hex(&x))
+		})
+		.collect();
+	eprintln!(
+		"signed {} extrinsics in {:.1} s",
+		transactions.len(),
+		signing.elapsed().as_secs_f64()
+	);
+
+	// Follow finalized blocks: when each transaction's block was finalized, and at what height.
+	let head = Arc::new(AtomicU32::new(0));
+	let included: Arc<Mutex<HashMap<H256, (Instant, u32)>>> = Arc::default();
+	let mut heads = watcher
+		.subscribe::<Header, _>(
+			"chain_subscribeFinalizedHeads",
+			rpc_params![],
+			"chain_unsubscribeFinalizedHeads",
+		)
+		.await?;
+	let follower = {
+		let (head, included) = (head.clone(), included.clone());
+		let client = connect(&url).await?;
+		tokio::spawn(async move {
+			while let Some(Ok(header)) = heads.next().await {
+				let at = Instant::now();
+				head.store(header.number, Ordering::SeqCst);
+				let block: Option<serde_json::Value> = client
+					.request("chain_getBlock", rpc_params![header.hash()])
+					.await
+					.ok()
+					.flatten();
+				let Some(block) = block else { continue };
+				let extrinsics =
+					block["block"]["extrinsics"].as_array().cloned().unwrap_or_default();
+				let mut included = included.lock();
+				for x in extrinsics {
+					let Some(bytes) = x.as_str().and_then(|h| hex::decode(&h[2..]).ok()) else {
+						continue;
+					};
+					included.insert(BlakeTwo256::hash(&bytes), (at, header.number));
+				}
+			}
+		})
+	};
+
+	// Submit over several connections, each with requests in flight.
+	let submitted: Arc<Mutex<HashMap<H256, (Instant, u32)>>> = Arc::default();
+	let started_at = Instant::now();
+	let mut tasks = Vec::new();
+	let connections = args.connections.max(1);
+	for k in 0..connections {
+		// Interleaved, so that every connection sends nonces close to the chain's.
+		let chunk: Vec<(H256, String)> =
+			transactions.iter().skip(k).step_by(connections).cloned().collect();
+		let client = connect(&url).await?;
+		let (head, submitted) = (head.clone(), submitted.clone());
+		let in_flight = args.in_flight;
+		tasks.push(tokio::spawn(async move {
+			let mut refused = 0usize;
+			let results = futures::stream::iter(chunk)
+				.map(|(hash, hex)| {
+					let (client, head, submitted) = (&client, &head, &submitted);
+					async move {
+						submitted
+							.lock()
+							.insert(hash, (Instant::now(), head.load(Ordering::SeqCst)));
+						client.request::<H256, _>("author_submitExtrinsic", rpc_params![hex]).await
+					}
+				})
+				.buffer_unordered(in_flight)
+				.collect::<Vec<_>>()
+				.await;
+			for result in results {
+				if let Err(error) = result {
+					refused += 1;
+					if refused <= 3 {
+						eprintln!("refused: {error}");
+					}
+				}
+			}
+			refused
+		}));
+	}
+	let mut refused = 0;
+	for task in tasks {
+		refused += task.await?;
+	}
+	let submit_seconds = started_at.elapsed().as_secs_f64();
+	let accepted = transactions.len() - refused;
+	let deadline = Instant::now() + Duration::from_secs(args.timeout_s);
+	loop {
+		let done = {
+			let included = included.lock();
+			transactions.iter().filter(|(h, _)| included.contains_key(h)).count()
+		};
+		if done >= accepted || Instant::now() > deadline {
+			break;
+		}
+		tokio::time::sleep(Duration::from_millis(100)).await;
+	}
+	follower.abort();
+
+	let included = included.lock();
+	let submitted = submitted.lock();
+	let mut latency_ms = Vec::new();
+	let mut latency_blocks = Vec::new();
+	let mut last = started_at;
+	for (hash, _) in &transactions {
+		let (Some((sent, head_then)), Some((final_at, number))) =
+			(submitted.get(hash), included.get(hash))
+		else {
+			continue;
+		};
+		latency_ms.push(final_at.duration_since(*sent).as_secs_f64() * 1000.0);
+		latency_blocks.push(f64::from(number.saturating_sub(*head_then)));
+		last = last.max(*final_at);
+	}
+	latency_ms.sort_by(f64::total_cmp);
+	latency_blocks.sort_by(f64::total_cmp);
+	let finalized = latency_ms.len();
+	let seconds = last.duration_since(started_at).as_secs_f64();
+	let tps = finalized as f64 / seconds.max(f64::EPSILON);
+	let (gpu_share, rss) = match &started {
+		Some(node) => {
+			let text = scrape(&node.metrics).await;
+			let gpu = metric(&text, "carechain_gpu_signatures_total");
+			let cpu = metric(&text, "carechain_cpu_signatures_total");
+			(if gpu + cpu > 0.0 { gpu / (gpu + cpu) } else { 0.0 }, peak_rss_mib(node.child.id()))
+		}
+		None => (f64::NAN, None),
+	};
+
+	println!("| measure | value |");
+	println!("| --- | --- |");
+	println!(
+		"| extrinsics submitted / refused / finalized | {} / {refused} / {finalized} |",
+		transactions.len()
+	);
+	println!("| submission time | {submit_seconds:.2} s |");
+	println!("| sustained (submitted to finalized) | {tps:.0} tx/s over {seconds:.2} s |");
+	println!(
+		"| inclusion latency p50 / p99 | {:.0} / {:.0} ms |",
+		percentile(&latency_ms, 0.5),
+		percentile(&latency_ms, 0.99)
+	);
+	println!(
+		"| inclusion latency p50 / p99 | {} / {} blocks |",
+		percentile(&latency_blocks, 0.5),
+		percentile(&latency_blocks, 0.99)
+	);
+	println!("| signatures verified on the GPU | {:.0} % |", gpu_share * 100.0);
+	println!("| node peak RSS | {} |", rss.map_or("n/a".into(), |r| format!("{r:.0} MiB")));
+	let report = serde_json::json!({
+		"transactions": transactions.len(),
+		"refused": refused,
+		"finalized": finalized,
+		"connections": args.connections,
+		"gpu_mode": args.gpu,
+		"block_time_ms": args.block_time_ms,
+		"submit_seconds": submit_seconds,
+		"sustained_tps": tps,
+		"seconds": seconds,
+		"latency_ms_p50": percentile(&latency_ms, 0.5),
+		"latency_ms_p99": percentile(&latency_ms, 0.99),
+		"latency_blocks_p50": percentile(&latency_blocks, 0.5),
+		"latency_blocks_p99": percentile(&latency_blocks, 0.99),
+		"gpu_share": gpu_share,
+		"peak_rss_mib": rss,
+	});
+	std::fs::write(&args.json, serde_json::to_string_pretty(&report)?)?;
+	eprintln!("wrote {}", args.json.display());
+	Ok(())
+}

@@ -1,0 +1,40 @@
+//! Signing extrinsics as a wallet does, for tools and tests that talk to a node.
+
+use carechain_runtime::{RuntimeCall, SignedPayload, TxExtension, UncheckedExtrinsic, VERSION};
+use codec::Encode;
+use sp_core::{crypto::Pair as _, ed25519, H256};
+use sp_runtime::generic::Era;
+
+/// Signs `call` as `signer` with `nonce`, immortal, for the chain of `genesis`.
+pub fn sign(
+	signer: &ed25519::Pair,
+	nonce: u32,
+	call: RuntimeCall,
+	genesis: H256,
+) -> UncheckedExtrinsic {
+	let extension: TxExtension = (
+		frame_system::CheckNonZeroSender::new(),
+		carechain_runtime::extensions::CheckPermissioned,
+		frame_system::CheckSpecVersion::new(),
+		frame_system::CheckTxVersion::new(),
+		frame_system::CheckGenesis::new(),
+		frame_system::CheckEra::from(Era::Immortal),
+		carechain_runtime::extensions::CheckNonce(nonce),
+		frame_system::CheckWeight::new(),
+	);
+	let implicit =
+		((), (), VERSION.spec_version, VERSION.transaction_version, genesis, genesis, (), ());
+	let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
+	let signature = payload.using_encoded(|bytes| signer.sign(bytes));
+	UncheckedExtrinsic::new_signed(
+		call,
+		sp_runtime::MultiAddress::Id(signer.public().into()),
+		sp_runtime::MultiSignature::Ed25519(signature).into(),
+		extension,
+	)
+}
+
+/// `0x`-hex of an extrinsic's encoding, as RPC takes it.
+pub fn to_hex(extrinsic: &UncheckedExtrinsic) -> String {
+	format!("0x{}", hex::encode(extrinsic.encode()))
+}
