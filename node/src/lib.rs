@@ -10,6 +10,8 @@
 // indices and sizes whose ranges it bounds itself.
 #![allow(clippy::arithmetic_side_effects)]
 
+#[cfg(feature = "runtime-benchmarks")]
+pub mod benchmark;
 pub mod chain_spec;
 pub mod client;
 pub mod consensus;

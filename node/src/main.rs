@@ -93,6 +93,11 @@ enum Command {
 	/// Generate or inspect keys.
 	#[command(subcommand)]
 	Key(KeyCommand),
+	/// Measure weights: run a pallet's frame-benchmarking v2 benchmarks on the native runtime
+	/// (built with the `runtime-benchmarks` feature) and write its `weights.rs`.
+	#[cfg(feature = "runtime-benchmarks")]
+	#[command(subcommand)]
+	Benchmark(BenchmarkCommand),
 	/// Delete a chain's database and consensus log.
 	PurgeChain {
 		/// The base path.
@@ -104,6 +109,26 @@ enum Command {
 		/// Do not ask for confirmation.
 		#[arg(short = 'y')]
 		yes: bool,
+	},
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+#[derive(Subcommand, Debug)]
+enum BenchmarkCommand {
+	/// Benchmark one pallet's calls.
+	Pallet {
+		/// The pallet, as the runtime names it (pallet_records).
+		#[arg(long)]
+		pallet: String,
+		/// Values per component between its lowest and highest.
+		#[arg(long, default_value_t = 20)]
+		steps: u32,
+		/// Runs per set of component values.
+		#[arg(long, default_value_t = 10)]
+		repeat: u32,
+		/// Where to write weights.rs; printed only when not given.
+		#[arg(long)]
+		output: Option<PathBuf>,
 	},
 }
 
@@ -141,6 +166,33 @@ fn real_main() -> eyre::Result<()> {
 			Ok(())
 		}
 		Some(Command::Key(command)) => key(command),
+		#[cfg(feature = "runtime-benchmarks")]
+		Some(Command::Benchmark(BenchmarkCommand::Pallet { pallet, steps, repeat, output })) => {
+			use carechain_node::benchmark;
+			let settings = benchmark::Settings { pallet: pallet.clone(), steps, repeat };
+			let fitted = benchmark::run(ChainSpec::development().genesis, &settings)
+				.map_err(eyre::Report::msg)?;
+			for f in &fitted {
+				println!(
+					"{:<24} base {:>10.1} µs, slopes {:?} ps, reads {:?}, writes {:?}, {} samples",
+					f.name,
+					f.base as f64 / 1e6,
+					f.components.iter().zip(&f.slopes).collect::<Vec<_>>(),
+					f.reads,
+					f.writes,
+					f.samples,
+				);
+			}
+			if let Some(path) = output {
+				let command = format!(
+					"carechain benchmark pallet --pallet {pallet} --steps {steps} --repeat {repeat} --output {}",
+					path.display()
+				);
+				benchmark::write_weights(&fitted, &pallet, &command, &path)?;
+				println!("wrote {}", path.display());
+			}
+			Ok(())
+		}
 		Some(Command::PurgeChain { base_path, chain, yes }) => {
 			let spec = ChainSpec::load(&chain).map_err(eyre::Report::msg)?;
 			let folder = base_path.join("chains").join(&spec.id);

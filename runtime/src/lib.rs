@@ -18,6 +18,9 @@
 
 extern crate alloc;
 
+#[cfg(feature = "runtime-benchmarks")]
+#[macro_use]
+mod benchmarks;
 mod apis;
 pub mod extensions;
 pub mod genesis;

@@ -1,0 +1,8 @@
+//! The pallets whose frame-benchmarking v2 benchmarks the node runs on this runtime
+//! (`carechain benchmark pallet`), to measure the weights in each pallet's `weights.rs`.
+
+frame_benchmarking::define_benchmarks!(
+	[pallet_registry, Registry]
+	[pallet_records, Records]
+	[pallet_consent, Consent]
+);
