@@ -72,3 +72,6 @@ pub async fn start(
 	let address = server.local_addr()?;
 	Ok((server.start(module), address))
 }
+
+#[cfg(test)]
+mod tests;
