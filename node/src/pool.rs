@@ -10,7 +10,7 @@ use crate::{
 	client::{decode, extrinsic_hash, Client, ClientError},
 	signatures::{BatchReport, BatchVerifier},
 };
-use carechain_primitives::signatures::PreVerifiedExt;
+use carechain_primitives::signatures::{PreVerifiedExt, Verdict};
 use carechain_runtime::UncheckedExtrinsic;
 use codec::{Decode, Encode};
 use parking_lot::Mutex;
@@ -109,6 +109,9 @@ pub struct PoolTx {
 	pub requires: Vec<Tag>,
 	/// Tags it provides.
 	pub provides: Vec<Tag>,
+	/// The verdict on its ed25519 signature from the batch it was validated in, reused when a
+	/// block includes it.
+	pub verdict: Option<Verdict>,
 	seq: u64,
 }
 
@@ -122,6 +125,8 @@ struct Entry {
 struct Inner {
 	txs: HashMap<H256, Entry>,
 	providers: HashMap<Tag, H256>,
+	/// The transactions waiting for each tag that no included transaction provided yet.
+	requirers: HashMap<Tag, HashSet<H256>>,
 	bytes: usize,
 	seq: u64,
 }
@@ -189,6 +194,9 @@ impl Pool {
 			inner.providers.insert(tag.clone(), hash);
 		}
 		inner.bytes = inner.bytes.saturating_add(tx.len);
+		for tag in &tx.requires {
+			inner.requirers.entry(tag.clone()).or_default().insert(hash);
+		}
 		let missing = tx.requires.iter().cloned().collect();
 		inner.txs.insert(hash, Entry { tx: Arc::new(tx), missing });
 		drop(inner);
@@ -249,9 +257,11 @@ impl Pool {
 				provided.extend(entry.tx.provides.iter().cloned());
 			}
 		}
-		for entry in inner.txs.values_mut() {
-			for tag in &provided {
-				entry.missing.remove(tag);
+		for tag in provided {
+			for hash in inner.requirers.remove(&tag).unwrap_or_default() {
+				if let Some(entry) = inner.txs.get_mut(&hash) {
+					entry.missing.remove(&tag);
+				}
 			}
 		}
 	}
@@ -273,6 +283,14 @@ fn remove(inner: &mut Inner, hash: &H256) -> Option<Entry> {
 	for tag in &entry.tx.provides {
 		if inner.providers.get(tag) == Some(hash) {
 			inner.providers.remove(tag);
+		}
+	}
+	for tag in &entry.missing {
+		if let Some(requirers) = inner.requirers.get_mut(tag) {
+			requirers.remove(hash);
+			if requirers.is_empty() {
+				inner.requirers.remove(tag);
+			}
 		}
 	}
 	Some(entry)
@@ -356,6 +374,8 @@ fn validate_batch(
 	let (verdicts, report) =
 		verifier.verify(client, head.number.saturating_add(1), decoded.iter().map(|d| &d.2));
 	for (hash, len, extrinsic, reply) in decoded {
+		let verdict = crate::signatures::ed25519_signer(&extrinsic)
+			.and_then(|(public, signature)| verdicts.get(&public, &signature));
 		let result = validate(client, &head, &extrinsic, verdicts.clone(), pool.limits).and_then(
 			|validity| {
 				pool.insert(PoolTx {
@@ -365,6 +385,7 @@ fn validate_batch(
 					priority: validity.priority,
 					requires: validity.requires,
 					provides: validity.provides,
+					verdict,
 					seq: 0,
 				})
 			},

@@ -97,13 +97,22 @@ impl BatchVerifier {
 	}
 }
 
-/// The message an ed25519-signed extrinsic's signature covers, rebuilt as `sp_runtime` builds it
-/// when the extrinsic executes in block `number`.
-fn signed_payload(client: &Client, number: u32, extrinsic: &UncheckedExtrinsic) -> Option<Signed> {
-	let Preamble::Signed(MultiAddress::Id(who), signature, extension) = &extrinsic.preamble else {
+/// The key and signature of an extrinsic signed with ed25519 by an account.
+pub fn ed25519_signer(
+	extrinsic: &UncheckedExtrinsic,
+) -> Option<(ed25519::Public, ed25519::Signature)> {
+	let Preamble::Signed(MultiAddress::Id(who), signature, _) = &extrinsic.preamble else {
 		return None;
 	};
 	let MultiSignature::Ed25519(signature) = &signature.0 else { return None };
+	Some((ed25519::Public::from_raw(*who.as_ref()), *signature))
+}
+
+/// The message an ed25519-signed extrinsic's signature covers, rebuilt as `sp_runtime` builds it
+/// when the extrinsic executes in block `number`.
+fn signed_payload(client: &Client, number: u32, extrinsic: &UncheckedExtrinsic) -> Option<Signed> {
+	let (public, signature) = ed25519_signer(extrinsic)?;
+	let Preamble::Signed(_, _, extension) = &extrinsic.preamble else { return None };
 	// `CheckEra` keeps its era private; it encodes as the era alone.
 	let era = Era::decode(&mut &extension.5.encode()[..]).ok()?;
 	let birth = u32::try_from(era.birth(number.into())).ok()?;
@@ -119,9 +128,5 @@ fn signed_payload(client: &Client, number: u32, extrinsic: &UncheckedExtrinsic) 
 	if message.len() > 256 {
 		message = sp_io::hashing::blake2_256(&message).to_vec();
 	}
-	Some(Signed {
-		public: ed25519::Public::from_raw(*who.as_ref()),
-		signature: *signature,
-		message,
-	})
+	Some(Signed { public, signature, message })
 }

@@ -22,7 +22,36 @@ sp_externalities::decl_extension! {
 	pub struct PreVerifiedExt(PreVerifiedSignatures);
 }
 
+/// One verdict: who signed, the signature, the hash of the message it was checked on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Verdict {
+	/// The signer's key.
+	pub public: ed25519::Public,
+	/// The signature.
+	pub signature: ed25519::Signature,
+	/// blake2-256 of the message the verdict is for.
+	pub message_hash: H256,
+	/// Whether the signature verified.
+	pub valid: bool,
+}
+
+impl FromIterator<Verdict> for PreVerifiedSignatures {
+	fn from_iter<I: IntoIterator<Item = Verdict>>(verdicts: I) -> Self {
+		let verdicts = verdicts
+			.into_iter()
+			.map(|v| ((v.public, v.signature), (v.message_hash, v.valid)))
+			.collect();
+		Self { verdicts: Arc::new(verdicts) }
+	}
+}
+
 impl PreVerifiedSignatures {
+	/// The verdict recorded for this key and signature, whatever message it was for.
+	pub fn get(&self, public: &ed25519::Public, signature: &ed25519::Signature) -> Option<Verdict> {
+		let (message_hash, valid) = *self.verdicts.get(&(*public, *signature))?;
+		Some(Verdict { public: *public, signature: *signature, message_hash, valid })
+	}
+
 	/// Records the verdict of `signature` by `public` on `message`.
 	pub fn insert(
 		&mut self,
@@ -44,6 +73,16 @@ impl PreVerifiedSignatures {
 	) -> Option<bool> {
 		let (hash, valid) = self.verdicts.get(&(*public, *signature))?;
 		(*hash == Self::message_hash(message)).then_some(*valid)
+	}
+
+	/// Every recorded verdict.
+	pub fn iter(&self) -> impl Iterator<Item = Verdict> + '_ {
+		self.verdicts.iter().map(|((public, signature), (message_hash, valid))| Verdict {
+			public: *public,
+			signature: *signature,
+			message_hash: *message_hash,
+			valid: *valid,
+		})
 	}
 
 	/// How many verdicts are recorded.

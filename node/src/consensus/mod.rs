@@ -321,9 +321,13 @@ impl App {
 		let budget = (self.block_time / 2).max(Duration::from_millis(100)).min(timeout / 3);
 		let built = tokio::task::spawn_blocking(move || {
 			let ready = node.pool.ready();
+			// The pool verified these signatures in batches as they arrived; only those it has
+			// no verdict for are verified now.
+			let unverified: Vec<_> =
+				ready.iter().filter(|tx| tx.verdict.is_none()).map(|tx| &tx.extrinsic).collect();
 			let number = node.client.head().number.saturating_add(1);
-			let (verdicts, report) =
-				node.verifier.verify(&node.client, number, ready.iter().map(|tx| &tx.extrinsic));
+			let (fresh, report) = node.verifier.verify(&node.client, number, unverified);
+			let verdicts = ready.iter().filter_map(|tx| tx.verdict).chain(fresh.iter()).collect();
 			let now_ms =
 				SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
 			let deadline = Instant::now() + budget;
