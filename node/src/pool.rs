@@ -440,3 +440,60 @@ pub fn account_nonce(
 	const METHOD: &str = "AccountNonceApi_account_nonce";
 	decode(METHOD, &client.call(at, METHOD, &who.encode())?)
 }
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn tx(n: u8, priority: u64, requires: &[&str], provides: &[&str]) -> PoolTx {
+		let extrinsic = UncheckedExtrinsic::new_bare(carechain_runtime::RuntimeCall::Timestamp(
+			pallet_timestamp::Call::set { now: n.into() },
+		));
+		PoolTx {
+			hash: H256::repeat_byte(n),
+			extrinsic,
+			len: 10,
+			priority,
+			requires: requires.iter().map(|t| t.as_bytes().to_vec()).collect(),
+			provides: provides.iter().map(|t| t.as_bytes().to_vec()).collect(),
+			verdict: None,
+			seq: 0,
+		}
+	}
+
+	fn order(pool: &Pool) -> Vec<u8> {
+		pool.ready().iter().map(|tx| tx.hash.0[0]).collect()
+	}
+
+	#[test]
+	fn ready_respects_tags_then_priority() {
+		let pool = Pool::new(PoolLimits::default());
+		// Bob's nonces 1 and 2 arrive before nonce 0; Alice's single transaction pays more.
+		pool.insert(tx(2, 10, &["bob1"], &["bob2"])).unwrap();
+		pool.insert(tx(1, 10, &["bob0"], &["bob1"])).unwrap();
+		assert_eq!(order(&pool), Vec::<u8>::new(), "nothing provides bob0 yet");
+		pool.insert(tx(0, 10, &[], &["bob0"])).unwrap();
+		pool.insert(tx(9, 50, &[], &["alice0"])).unwrap();
+		assert_eq!(order(&pool), vec![9, 0, 1, 2]);
+
+		// Nonce 0 is in a block: nonce 1 needs nothing from the pool any more.
+		pool.included(&[H256::repeat_byte(0)]);
+		assert_eq!(order(&pool), vec![9, 1, 2]);
+		pool.invalid(&[H256::repeat_byte(1)]);
+		assert_eq!(order(&pool), vec![9], "nonce 2 waits again for nonce 1");
+		assert_eq!(pool.len(), 2);
+	}
+
+	#[test]
+	fn duplicates_conflicts_and_limits_are_refused() {
+		let pool = Pool::new(PoolLimits { count: 2, ..Default::default() });
+		pool.insert(tx(1, 0, &[], &["a0"])).unwrap();
+		assert!(matches!(pool.insert(tx(1, 0, &[], &["a0"])), Err(PoolError::AlreadyImported(_))));
+		assert!(matches!(pool.insert(tx(2, 0, &[], &["a0"])), Err(PoolError::TooLowPriority)));
+		pool.insert(tx(3, 0, &[], &["b0"])).unwrap();
+		assert!(matches!(
+			pool.insert(tx(4, 0, &[], &["c0"])),
+			Err(PoolError::Full { count: 2, .. })
+		));
+	}
+}
