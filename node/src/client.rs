@@ -24,10 +24,14 @@ use sp_runtime::{
 use sp_state_machine::{
 	Backend as _, OverlayedChanges, StateMachine, StorageChanges, TrieBackend, TrieBackendBuilder,
 };
+use sp_trie::cache::{CacheSize, LocalTrieCache, SharedTrieCache};
 use std::{sync::Arc, time::Instant};
 
-/// The state of one block, read from the database.
-pub type State = TrieBackend<StateStore, BlakeTwo256>;
+/// The state of one block, read from the database through the shared trie cache.
+pub type State = TrieBackend<StateStore, BlakeTwo256, LocalTrieCache<BlakeTwo256>>;
+
+/// Bytes of trie nodes and values kept in memory across blocks.
+const TRIE_CACHE_BYTES: usize = 256 << 20;
 
 /// The newest finalized block.
 #[derive(Clone, Debug)]
@@ -109,6 +113,7 @@ pub struct Client {
 	db: Arc<ChainDb>,
 	genesis_hash: H256,
 	head: RwLock<Head>,
+	cache: SharedTrieCache<BlakeTwo256>,
 }
 
 fn runtime_code() -> WrappedRuntimeCode<'static> {
@@ -154,7 +159,8 @@ impl Client {
 		let header = db
 			.read::<Header>(columns::HEADER, hash.as_bytes())?
 			.ok_or(ClientError::UnknownBlock(hash))?;
-		Ok(Self { db, genesis_hash, head: RwLock::new(Head { number, hash, header }) })
+		let cache = SharedTrieCache::new(CacheSize::new(TRIE_CACHE_BYTES), None);
+		Ok(Self { db, genesis_hash, head: RwLock::new(Head { number, hash, header }), cache })
 	}
 
 	/// The genesis block hash.
@@ -208,7 +214,8 @@ impl Client {
 	}
 
 	fn state(&self, root: H256) -> State {
-		TrieBackendBuilder::new(StateStore(self.db.clone()), root).build()
+		let cache = self.cache.local_cache_trusted();
+		TrieBackendBuilder::new_with_cache(StateStore(self.db.clone()), root, cache).build()
 	}
 
 	/// Calls a runtime API at a stored block; nothing it writes is kept.

@@ -130,6 +130,30 @@ enum BenchmarkCommand {
 		#[arg(long)]
 		output: Option<PathBuf>,
 	},
+	/// Measure the cost of a block and of one extrinsic beyond its call.
+	Overhead {
+		/// Signed no-op extrinsics per measured block.
+		#[arg(long, default_value_t = 2_000)]
+		extrinsics: usize,
+		/// Blocks measured.
+		#[arg(long, default_value_t = 10)]
+		repeat: usize,
+		/// Where to write the runtime's overhead weights; printed only when not given.
+		#[arg(long)]
+		output: Option<PathBuf>,
+	},
+	/// Measure the cost of a storage read and write on parity-db.
+	Storage {
+		/// Random keys in the measured state, beside the dev genesis.
+		#[arg(long, default_value_t = 200_000)]
+		keys: usize,
+		/// Keys per committed write batch.
+		#[arg(long, default_value_t = 2_000)]
+		batch: usize,
+		/// Where to write the runtime's database weights; printed only when not given.
+		#[arg(long)]
+		output: Option<PathBuf>,
+	},
 }
 
 #[derive(Subcommand, Debug)]
@@ -166,6 +190,44 @@ fn real_main() -> eyre::Result<()> {
 			Ok(())
 		}
 		Some(Command::Key(command)) => key(command),
+		#[cfg(feature = "runtime-benchmarks")]
+		Some(Command::Benchmark(BenchmarkCommand::Overhead { extrinsics, repeat, output })) => {
+			let dir = tempfile::tempdir()?;
+			let cost = carechain_node::benchmark::overhead(dir.path(), extrinsics, repeat)
+				.map_err(eyre::Report::msg)?;
+			println!(
+				"empty block {} ns, extrinsic base {} ns (blocks of {})",
+				cost.block_ns, cost.extrinsic_ns, cost.extrinsics
+			);
+			if let Some(path) = output {
+				let command = format!(
+					"carechain benchmark overhead --extrinsics {extrinsics} --repeat {repeat} --output {}",
+					path.display()
+				);
+				carechain_node::benchmark::write_overhead_weights(&cost, &command, &path)?;
+				println!("wrote {}", path.display());
+			}
+			Ok(())
+		}
+		#[cfg(feature = "runtime-benchmarks")]
+		Some(Command::Benchmark(BenchmarkCommand::Storage { keys, batch, output })) => {
+			let dir = tempfile::tempdir()?;
+			let cost = carechain_node::benchmark::storage(dir.path(), keys, batch)
+				.map_err(eyre::Report::msg)?;
+			println!(
+				"{} keys: read {} ns, write {} ns per key in batches of {}",
+				cost.keys, cost.read_ns, cost.write_ns, cost.batch
+			);
+			if let Some(path) = output {
+				let command = format!(
+					"carechain benchmark storage --keys {keys} --batch {batch} --output {}",
+					path.display()
+				);
+				carechain_node::benchmark::write_db_weights(&cost, &command, &path)?;
+				println!("wrote {}", path.display());
+			}
+			Ok(())
+		}
 		#[cfg(feature = "runtime-benchmarks")]
 		Some(Command::Benchmark(BenchmarkCommand::Pallet { pallet, steps, repeat, output })) => {
 			use carechain_node::benchmark;

@@ -22,20 +22,21 @@ extern crate alloc;
 #[macro_use]
 mod benchmarks;
 mod apis;
+mod db_weights;
 pub mod extensions;
 pub mod genesis;
+mod overhead_weights;
 mod signature;
 
 pub use apis::{api, RUNTIME_API_VERSIONS};
 
 use alloc::borrow::Cow;
 use frame_support::{
-	derive_impl, parameter_types,
+	derive_impl,
+	dispatch::DispatchClass,
+	parameter_types,
 	traits::{ConstU32, ConstU64, EitherOfDiverse},
-	weights::{
-		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
-		Weight,
-	},
+	weights::{constants::WEIGHT_REF_TIME_PER_SECOND, Weight},
 };
 use frame_system::{limits, EnsureRoot};
 use sp_runtime::{
@@ -118,14 +119,30 @@ frame_support::construct_runtime!(
 );
 
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
+const MAXIMUM_BLOCK_WEIGHT: Weight =
+	Weight::from_parts(2u64 * WEIGHT_REF_TIME_PER_SECOND, u64::MAX);
 
 parameter_types! {
 	pub const Version: RuntimeVersion = VERSION;
-	/// Two seconds of compute per block, three quarters of it for ordinary transactions.
-	pub RuntimeBlockWeights: limits::BlockWeights = limits::BlockWeights::with_sensible_defaults(
-		Weight::from_parts(2u64 * WEIGHT_REF_TIME_PER_SECOND, u64::MAX),
-		NORMAL_DISPATCH_RATIO,
-	);
+	/// Two seconds of compute per block, three quarters of it for ordinary transactions, with
+	/// the block and extrinsic base costs measured on this hardware
+	/// (`carechain benchmark overhead`); the node's authoring deadline keeps blocks within the
+	/// block time.
+	pub RuntimeBlockWeights: limits::BlockWeights = limits::BlockWeights::builder()
+		.base_block(overhead_weights::BlockExecutionWeight::get())
+		.for_class(DispatchClass::all(), |weights| {
+			weights.base_extrinsic = overhead_weights::ExtrinsicBaseWeight::get();
+		})
+		.for_class(DispatchClass::Normal, |weights| {
+			weights.max_total = Some(NORMAL_DISPATCH_RATIO * MAXIMUM_BLOCK_WEIGHT);
+		})
+		.for_class(DispatchClass::Operational, |weights| {
+			weights.max_total = Some(MAXIMUM_BLOCK_WEIGHT);
+			weights.reserved =
+				Some(MAXIMUM_BLOCK_WEIGHT - NORMAL_DISPATCH_RATIO * MAXIMUM_BLOCK_WEIGHT);
+		})
+		.avg_block_initialization(Perbill::from_percent(10))
+		.build_or_panic();
 	pub RuntimeBlockLength: limits::BlockLength =
 		limits::BlockLength::builder().max_length(5 * 1024 * 1024).build();
 	pub const SS58Prefix: u16 = 42;
@@ -140,7 +157,8 @@ impl frame_system::Config for Runtime {
 	type BlockHashCount = ConstU32<2400>;
 	type BlockWeights = RuntimeBlockWeights;
 	type BlockLength = RuntimeBlockLength;
-	type DbWeight = ParityDbWeight;
+	type DbWeight = db_weights::CarechainDbWeight;
+	type ExtensionsWeightInfo = extensions::ExtensionsInBaseWeight;
 	type Version = Version;
 	type AccountData = ();
 	type SS58Prefix = SS58Prefix;

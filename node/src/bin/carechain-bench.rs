@@ -60,6 +60,10 @@ struct Args {
 	/// Where to write the JSON report.
 	#[arg(long, default_value = "bench-node.json")]
 	json: PathBuf,
+	/// The call to submit: `record` (records.create_record by a practitioner, the hot path of
+	/// a hospital) or `remark` (system.remark, the bare cost of a signed extrinsic).
+	#[arg(long, default_value = "record")]
+	call: String,
 	/// Give up waiting for inclusion after this many seconds.
 	#[arg(long, default_value_t = 300)]
 	timeout_s: u64,
@@ -172,6 +176,11 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 #[tokio::main]
 async fn main() -> eyre::Result<()> {
 	let args = Args::parse();
+	eyre::ensure!(
+		matches!(args.call.as_str(), "record" | "remark"),
+		"--call {:?}: use record or remark",
+		args.call
+	);
 	let started = match &args.url {
 		Some(_) => None,
 		None => Some(start_node(&args)?),
@@ -185,7 +194,11 @@ async fn main() -> eyre::Result<()> {
 	let signing = Instant::now();
 	let transactions: Vec<(H256, String)> = (0..args.transactions)
 		.map(|n| {
-			let x = sign(&doctor, n, create_record(n), genesis);
+			let call = match args.call.as_str() {
+				"remark" => RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() }),
+				_ => create_record(n),
+			};
+			let x = sign(&doctor, n, call, genesis);
 			(BlakeTwo256::hash(&x.encode()), to_hex(&x))
 		})
 		.collect();
@@ -289,6 +302,7 @@ async fn main() -> eyre::Result<()> {
 	follower.abort();
 
 	let included = included.lock();
+
 	let submitted = submitted.lock();
 	let mut latency_ms = Vec::new();
 	let mut latency_blocks = Vec::new();
@@ -318,7 +332,7 @@ async fn main() -> eyre::Result<()> {
 		None => (f64::NAN, None),
 	};
 
-	println!("| measure | value |");
+	println!("| measure ({} calls, --gpu {}) | value |", args.call, args.gpu);
 	println!("| --- | --- |");
 	println!(
 		"| extrinsics submitted / refused / finalized | {} / {refused} / {finalized} |",
@@ -343,6 +357,7 @@ async fn main() -> eyre::Result<()> {
 		"refused": refused,
 		"finalized": finalized,
 		"connections": args.connections,
+		"call": args.call,
 		"gpu_mode": args.gpu,
 		"block_time_ms": args.block_time_ms,
 		"submit_seconds": submit_seconds,

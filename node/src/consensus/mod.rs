@@ -314,11 +314,13 @@ impl App {
 		round: Round,
 		timeout: Duration,
 	) -> eyre::Result<BlockHash> {
-		let wait = self.block_time.saturating_sub(self.last_block.elapsed());
+		// The block is due a block time after the last one; building takes up to 60% of the
+		// block time (a third of the proposal timeout at most), so it starts that much earlier.
+		let budget = (self.block_time * 3 / 5).max(Duration::from_millis(50)).min(timeout / 3);
+		let due = self.last_block + self.block_time;
+		let wait = due.saturating_duration_since(Instant::now() + budget);
 		tokio::time::sleep(wait.min(timeout / 2)).await;
 		let node = self.node.clone();
-		// Half of what is left of the block time, at most a third of the proposal timeout.
-		let budget = (self.block_time / 2).max(Duration::from_millis(100)).min(timeout / 3);
 		let built = tokio::task::spawn_blocking(move || {
 			let ready = node.pool.ready();
 			// The pool verified these signatures in batches as they arrived; only those it has
