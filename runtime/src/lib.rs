@@ -118,7 +118,10 @@ frame_support::construct_runtime!(
 	}
 );
 
-const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
+/// Three quarters of a block for ordinary transactions, the rest kept for operational ones.
+const NORMAL_BLOCK_WEIGHT: Weight =
+	Weight::from_parts(3u64 * WEIGHT_REF_TIME_PER_SECOND / 2, u64::MAX);
+const OPERATIONAL_RESERVED: Weight = Weight::from_parts(WEIGHT_REF_TIME_PER_SECOND / 2, 0);
 const MAXIMUM_BLOCK_WEIGHT: Weight =
 	Weight::from_parts(2u64 * WEIGHT_REF_TIME_PER_SECOND, u64::MAX);
 
@@ -134,12 +137,11 @@ parameter_types! {
 			weights.base_extrinsic = overhead_weights::ExtrinsicBaseWeight::get();
 		})
 		.for_class(DispatchClass::Normal, |weights| {
-			weights.max_total = Some(NORMAL_DISPATCH_RATIO * MAXIMUM_BLOCK_WEIGHT);
+			weights.max_total = Some(NORMAL_BLOCK_WEIGHT);
 		})
 		.for_class(DispatchClass::Operational, |weights| {
 			weights.max_total = Some(MAXIMUM_BLOCK_WEIGHT);
-			weights.reserved =
-				Some(MAXIMUM_BLOCK_WEIGHT - NORMAL_DISPATCH_RATIO * MAXIMUM_BLOCK_WEIGHT);
+			weights.reserved = Some(OPERATIONAL_RESERVED);
 		})
 		.avg_block_initialization(Perbill::from_percent(10))
 		.build_or_panic();

@@ -127,7 +127,7 @@ async fn connect(url: &str) -> eyre::Result<WsClient> {
 }
 
 fn create_record(n: u32) -> RuntimeCall {
-	let patient = if n % 2 == 0 { Ed25519Keyring::Eve } else { Ed25519Keyring::Ferdie };
+	let patient = if n.is_multiple_of(2) { Ed25519Keyring::Eve } else { Ed25519Keyring::Ferdie };
 	RuntimeCall::Records(pallet_records::Call::create_record {
 		patient: patient.to_account_id(),
 		resource_type: FhirResourceType::Observation,
@@ -301,9 +301,9 @@ async fn main() -> eyre::Result<()> {
 	}
 	follower.abort();
 
-	let included = included.lock();
+	let included = included.lock().clone();
 
-	let submitted = submitted.lock();
+	let submitted = submitted.lock().clone();
 	let mut latency_ms = Vec::new();
 	let mut latency_blocks = Vec::new();
 	let mut last = started_at;

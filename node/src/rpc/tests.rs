@@ -78,7 +78,7 @@ async fn storage_and_keys_read_the_state() {
 	let number: Option<sp_core::Bytes> =
 		rpc.call("state_getStorage", rpc_params![key]).await.unwrap();
 	// Genesis leaves the block number unset or zero.
-	assert!(number.map_or(true, |n| n.iter().all(|b| *b == 0)));
+	assert!(number.is_none_or(|n| n.iter().all(|b| *b == 0)));
 	let metadata: sp_core::Bytes = rpc.call("state_getMetadata", rpc_params![]).await.unwrap();
 	assert_eq!(&metadata[..4], b"meta");
 }
