@@ -121,7 +121,7 @@ frame_support::construct_runtime!(
 /// Three quarters of a block for ordinary transactions, the rest kept for operational ones.
 const NORMAL_BLOCK_WEIGHT: Weight =
 	Weight::from_parts(3u64 * WEIGHT_REF_TIME_PER_SECOND / 2, u64::MAX);
-const OPERATIONAL_RESERVED: Weight = Weight::from_parts(WEIGHT_REF_TIME_PER_SECOND / 2, 0);
+const OPERATIONAL_RESERVED: Weight = Weight::from_parts(WEIGHT_REF_TIME_PER_SECOND / 2, u64::MAX);
 const MAXIMUM_BLOCK_WEIGHT: Weight =
 	Weight::from_parts(2u64 * WEIGHT_REF_TIME_PER_SECOND, u64::MAX);
 
