@@ -39,6 +39,8 @@ pub struct DevNode {
 	child: Child,
 	/// Its RPC port.
 	pub rpc_port: u16,
+	/// Its Prometheus port.
+	pub prometheus_port: u16,
 	/// Its base path.
 	pub base_path: PathBuf,
 	log: PathBuf,
@@ -48,6 +50,7 @@ impl DevNode {
 	/// Starts a dev node with its database under `base_path`.
 	pub fn start(base_path: &Path) -> Self {
 		let rpc_port = free_port();
+		let prometheus_port = free_port();
 		let log = base_path.join(format!("node-{rpc_port}.log"));
 		std::fs::create_dir_all(base_path).expect("the base path can be created");
 		let out = std::fs::File::create(&log).expect("the log file can be created");
@@ -55,13 +58,13 @@ impl DevNode {
 			.args(["--dev", "--gpu", "cpu", "--base-path"])
 			.arg(base_path)
 			.args(["--rpc-port", &rpc_port.to_string()])
-			.args(["--prometheus-port", &free_port().to_string()])
+			.args(["--prometheus-port", &prometheus_port.to_string()])
 			.args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{}", free_port())])
 			.stdout(Stdio::from(out.try_clone().expect("the log file handle clones")))
 			.stderr(Stdio::from(out))
 			.spawn()
 			.expect("carechain starts");
-		Self { child, rpc_port, base_path: base_path.to_owned(), log }
+		Self { child, rpc_port, prometheus_port, base_path: base_path.to_owned(), log }
 	}
 
 	/// What the node logged so far.
@@ -86,6 +89,17 @@ impl DevNode {
 			);
 			tokio::time::sleep(Duration::from_millis(200)).await;
 		}
+	}
+
+	/// The Prometheus metrics text the node serves.
+	pub fn metrics(&self) -> String {
+		use std::io::{Read, Write};
+		let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.prometheus_port))
+			.expect("the Prometheus port accepts connections");
+		stream.write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+		let mut text = String::new();
+		stream.read_to_string(&mut text).unwrap();
+		text
 	}
 
 	/// Kills the process at once, as a crash would (SIGKILL).

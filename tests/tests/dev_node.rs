@@ -100,12 +100,33 @@ async fn a_signed_record_is_finalized_and_served() {
 	assert_eq!(records.len(), 1);
 	assert_eq!(records[0].1.author, Ed25519Keyring::Bob.to_account_id());
 
+	// Prometheus counts what happened.
+	let metrics = node.metrics();
+	assert!(metrics.starts_with("HTTP/1.1 200 OK"), "{metrics}");
+	let value = |name: &str| {
+		metrics
+			.lines()
+			.find(|l| l.starts_with(name))
+			.and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+			.unwrap_or_else(|| panic!("{name} missing from:\n{metrics}"))
+	};
+	assert!(value("carechain_finalized_height") >= 1.0);
+	assert!(value("carechain_block_transactions_total") >= 1.0);
+	assert!(value("carechain_cpu_signatures_total") >= 1.0);
+	assert!(value("carechain_rpc_calls_total") >= 1.0);
+
 	// The nonce moved on.
 	let next: u32 = client
 		.request("system_accountNextIndex", rpc_params![Ed25519Keyring::Bob.to_account_id()])
 		.await
 		.unwrap();
 	assert_eq!(next, 1);
+
+	// SIGTERM: the node shuts down cleanly and says so.
+	let mut node = node;
+	let status = node.terminate();
+	assert!(status.success(), "exit status {status}; log:\n{}", node.log());
+	assert!(node.log().contains("Shutting down"), "{}", node.log());
 }
 
 #[tokio::test(flavor = "multi_thread")]
