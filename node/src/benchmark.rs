@@ -515,12 +515,14 @@ pub fn storage(dir: &Path, keys: usize, batch: usize) -> Result<StorageCost, Str
 	let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
 	let mut all: Vec<Vec<u8>> = (0..keys).map(|_| rng.gen::<[u8; 32]>().to_vec()).collect();
 	let value = |rng: &mut rand::rngs::SmallRng| rng.gen::<[u8; 32]>().repeat(2);
-	let commit = |root, changes: Vec<(Vec<u8>, Vec<u8>)>| -> Result<sp_core::H256, String> {
+	let mut number = 0u32;
+	let mut commit = |root, changes: Vec<(Vec<u8>, Vec<u8>)>| -> Result<sp_core::H256, String> {
+		number += 1;
 		let state = TrieBackendBuilder::new(StateStore(db.clone()), root).build();
 		let (root, nodes) = state
 			.storage_root(changes.iter().map(|(k, v)| (&k[..], Some(&v[..]))), StateVersion::V1);
 		let mut transaction = Transaction::new();
-		add_state_changes(&mut transaction, nodes);
+		add_state_changes(&mut transaction, number, nodes);
 		db.write(transaction).map_err(|e| e.to_string())?;
 		Ok(root)
 	};

@@ -114,7 +114,11 @@ pub struct Client {
 	genesis_hash: H256,
 	head: RwLock<Head>,
 	cache: SharedTrieCache<BlakeTwo256>,
+	keep_states: Option<u32>,
 }
+
+/// States kept by default, as Substrate keeps them: the newest 256 blocks'.
+pub const DEFAULT_KEEP_STATES: u32 = 256;
 
 fn runtime_code() -> WrappedRuntimeCode<'static> {
 	WrappedRuntimeCode(Vec::new().into())
@@ -149,7 +153,7 @@ impl Client {
 			Some(_) => {}
 			None => {
 				let mut transaction = Transaction::new();
-				db::add_state_changes(&mut transaction, nodes);
+				db::add_state_changes(&mut transaction, 0, nodes);
 				write_block(&mut transaction, &header, &[], &[]);
 				transaction.set_from_vec(columns::META, meta::GENESIS, genesis_hash.encode());
 				db.write(transaction)?;
@@ -160,7 +164,20 @@ impl Client {
 			.read::<Header>(columns::HEADER, hash.as_bytes())?
 			.ok_or(ClientError::UnknownBlock(hash))?;
 		let cache = SharedTrieCache::new(CacheSize::new(TRIE_CACHE_BYTES), None);
-		Ok(Self { db, genesis_hash, head: RwLock::new(Head { number, hash, header }), cache })
+		Ok(Self {
+			db,
+			genesis_hash,
+			head: RwLock::new(Head { number, hash, header }),
+			cache,
+			keep_states: Some(DEFAULT_KEEP_STATES),
+		})
+	}
+
+	/// Keeps the state of the newest `keep` blocks (at least one), or every state for `None`
+	/// (an archive). Blocks themselves are always kept.
+	pub fn keep_states(mut self, keep: Option<u32>) -> Self {
+		self.keep_states = keep.map(|k| k.max(1));
+		self
 	}
 
 	/// The genesis block hash.
@@ -358,7 +375,13 @@ impl Client {
 			});
 		}
 		let mut transaction = Transaction::new();
-		db::add_state_changes(&mut transaction, changes.transaction);
+		db::add_state_changes(&mut transaction, number, changes.transaction);
+		if let Some(keep) = self.keep_states {
+			// Block `number - keep + 1` stopped using what only state `number - keep` had.
+			if let Some(oldest_kept) = number.checked_sub(keep) {
+				db::prune(&self.db, &mut transaction, oldest_kept.saturating_add(1))?;
+			}
+		}
 		write_block(&mut transaction, &block.header, &block.extrinsics, certificate);
 		ChainDb::set_finalized(&mut transaction, number, hash);
 		self.db.write(transaction)?;

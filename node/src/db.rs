@@ -1,4 +1,4 @@
-//! The chain database on parity-db: state trie nodes by hash, headers, bodies,
+//! The chain database on parity-db: state trie nodes (reference counted), headers, bodies,
 //! the canonical index, consensus certificates and the finalized head, all written in one
 //! atomic commit per block so that a crash leaves either the whole block or none of it.
 
@@ -12,7 +12,7 @@ use std::{path::Path, sync::Arc};
 /// The columns of the chain database.
 pub mod columns {
 	use sp_database::ColumnId;
-	/// Trie nodes by hash.
+	/// Trie nodes by prefixed key (position in the trie, then hash), reference counted.
 	pub const STATE: ColumnId = 0;
 	/// SCALE headers by block hash.
 	pub const HEADER: ColumnId = 1;
@@ -24,8 +24,11 @@ pub mod columns {
 	pub const META: ColumnId = 4;
 	/// Commit certificates by big-endian block number.
 	pub const CERTIFICATE: ColumnId = 5;
+	/// Per block, the trie nodes its state stopped using: released when the block's parent
+	/// state is pruned.
+	pub const RELEASED: ColumnId = 6;
 	/// How many columns there are.
-	pub const COUNT: u8 = 6;
+	pub const COUNT: u8 = 7;
 }
 
 /// Keys of the `META` column.
@@ -63,11 +66,14 @@ impl ChainDb {
 	pub fn open(path: &Path) -> Result<Arc<Self>, DbError> {
 		let display = path.display().to_string();
 		let mut options = parity_db::Options::with_columns(path, columns::COUNT);
-		// Keys are hashes: uniformly distributed, and a value never changes under its key.
-		for column in [columns::STATE, columns::HEADER, columns::BODY] {
+		// Block keys are hashes: uniformly distributed, and a value never changes under its key.
+		for column in [columns::HEADER, columns::BODY] {
 			options.columns[column as usize].uniform = true;
 		}
-		options.columns[columns::STATE as usize].preimage = true;
+		// Storing a node that exists adds a reference; releasing one removes a reference.
+		let state = &mut options.columns[columns::STATE as usize];
+		state.ref_counted = true;
+		state.preimage = true;
 		let db = parity_db::Db::open_or_create(&options)
 			.map_err(|e| DbError::Io { path: display.clone(), message: e.to_string() })?;
 		Ok(Arc::new(Self { db, path: display }))
@@ -137,26 +143,47 @@ impl Database<H256> for ChainDb {
 	}
 }
 
-/// The trie nodes of the state, read by hash from the `STATE` column.
+/// The trie nodes of the state, read from the `STATE` column.
 pub struct StateStore(pub Arc<ChainDb>);
 
 impl TrieBackendStorage<BlakeTwo256> for StateStore {
-	fn get(&self, key: &H256, _prefix: (&[u8], Option<u8>)) -> Result<Option<DBValue>, String> {
-		Ok(Database::get(&*self.0, columns::STATE, key.as_bytes()))
+	fn get(&self, key: &H256, prefix: (&[u8], Option<u8>)) -> Result<Option<DBValue>, String> {
+		let key = sp_trie::prefixed_key::<BlakeTwo256>(key, prefix);
+		Ok(Database::get(&*self.0, columns::STATE, &key))
 	}
 }
 
-/// Adds a block's new trie nodes to `transaction`. The node is an archive: nodes that a
-/// later state no longer uses are kept, so every finalized block's state stays readable.
+/// Adds a block's trie changes to `transaction`: its new nodes are stored (a node already
+/// stored gains a reference), and the nodes it stopped using are listed under its number, to
+/// be released when [`prune`] removes its parent's state.
 pub fn add_state_changes(
 	transaction: &mut Transaction<H256>,
+	number: u32,
 	mut changes: sp_trie::PrefixedMemoryDB<BlakeTwo256>,
 ) {
+	let mut released: Vec<Vec<u8>> = Vec::new();
 	for (key, (value, references)) in changes.drain() {
-		// Prefixed keys end with the node's hash.
-		let Some(start) = key.len().checked_sub(32) else { continue };
+		// Keys are prefixed by trie position, so one key occurs once per block: +1, -1 or 0.
 		if references > 0 {
-			transaction.set_from_vec(columns::STATE, &key[start..], value);
+			transaction.set_from_vec(columns::STATE, &key, value);
+		} else if references < 0 {
+			released.push(key);
 		}
 	}
+	transaction.set_from_vec(columns::RELEASED, &ChainDb::number_key(number), released.encode());
+}
+
+/// Adds the release of the nodes that block `number` stopped using, which removes the state of
+/// block `number - 1`.
+pub fn prune(
+	db: &ChainDb,
+	transaction: &mut Transaction<H256>,
+	number: u32,
+) -> Result<(), DbError> {
+	let key = ChainDb::number_key(number);
+	for node in db.read::<Vec<Vec<u8>>>(columns::RELEASED, &key)?.unwrap_or_default() {
+		transaction.remove(columns::STATE, &node);
+	}
+	transaction.remove(columns::RELEASED, &key);
+	Ok(())
 }

@@ -74,6 +74,10 @@ struct RunArgs {
 	/// Milliseconds between blocks; the chain spec's value when not given.
 	#[arg(long)]
 	block_time_ms: Option<u64>,
+	/// States to keep: `archive` for all, or the number of newest blocks whose state stays
+	/// readable (blocks themselves are always kept).
+	#[arg(long, default_value = "256")]
+	state_pruning: String,
 	/// The node's name in logs and to peers.
 	#[arg(long)]
 	name: Option<String>,
@@ -340,7 +344,13 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 	let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
 	let result = runtime.block_on(async move {
 		let db = ChainDb::open(&base.join("db"))?;
-		let client = Arc::new(Client::open(db, &spec.genesis)?);
+		let keep = match args.state_pruning.as_str() {
+			"archive" => None,
+			n => Some(n.parse::<u32>().map_err(|_| {
+				eyre::eyre!("--state-pruning {n:?}: give archive or a number of blocks")
+			})?),
+		};
+		let client = Arc::new(Client::open(db, &spec.genesis)?.keep_states(keep));
 		let head = client.head();
 		tracing::info!(
 			"Chain {} ({}), genesis {}, finalized #{} ({})",
