@@ -1,6 +1,9 @@
 //! State pruning: the newest states stay readable, older ones are released from the database,
 //! and an archive keeps them all.
 
+// Test set-up arithmetic works on small known values.
+#![allow(clippy::arithmetic_side_effects)]
+
 use carechain_node::{
 	chain_spec::ChainSpec,
 	client::Client,
