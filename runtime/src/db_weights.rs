@@ -14,7 +14,7 @@ use frame_support::{
 parameter_types! {
 	/// Measured read and write costs of the chain database.
 	pub const CarechainDbWeight: RuntimeDbWeight = RuntimeDbWeight {
-		read: 8_989 * WEIGHT_REF_TIME_PER_NANOS,
-		write: 32_911 * WEIGHT_REF_TIME_PER_NANOS,
+		read: 9_892 * WEIGHT_REF_TIME_PER_NANOS,
+		write: 26_597 * WEIGHT_REF_TIME_PER_NANOS,
 	};
 }
