@@ -5,22 +5,21 @@
 // Test and benchmark set-up arithmetic works on small known values.
 #![allow(clippy::arithmetic_side_effects)]
 
+use carechain_node::{executor::NativeExecutor, extrinsic::sign};
 use carechain_primitives::{AccessBasis, AuditAction, Decision, FhirResourceType, Purpose};
 use carechain_runtime::{
-	genesis, AccountId, Block, Header, Runtime, RuntimeCall, SignedPayload, TxExtension,
-	UncheckedExtrinsic, VERSION,
+	genesis, AccountId, Block, Header, Runtime, RuntimeCall, UncheckedExtrinsic,
 };
 use codec::{Decode, Encode};
 use sp_core::{
 	crypto::Pair as _,
 	ed25519,
-	traits::{CallContext, CodeExecutor, ReadRuntimeVersion, RuntimeCode, WrappedRuntimeCode},
+	traits::{CallContext, RuntimeCode, WrappedRuntimeCode},
 	H256,
 };
-use sp_externalities::{Extensions, Externalities};
+use sp_externalities::Extensions;
 use sp_keyring::Ed25519Keyring;
 use sp_runtime::{
-	generic::Era,
 	traits::{BlakeTwo256, Block as BlockT, Hash as _, Header as _},
 	transaction_validity::{
 		InvalidTransaction, TransactionSource, TransactionValidity, TransactionValidityError,
@@ -28,38 +27,6 @@ use sp_runtime::{
 	ApplyExtrinsicResult, BuildStorage, StateVersion,
 };
 use sp_state_machine::{InMemoryBackend, OverlayedChanges, StateMachine};
-
-/// Calls the runtime natively: the executor the node uses, reduced to what the test needs.
-#[derive(Clone)]
-struct NativeExecutor;
-
-impl ReadRuntimeVersion for NativeExecutor {
-	fn read_runtime_version(
-		&self,
-		_code: &[u8],
-		_ext: &mut dyn Externalities,
-	) -> Result<Vec<u8>, String> {
-		Ok(VERSION.encode())
-	}
-}
-
-impl CodeExecutor for NativeExecutor {
-	type Error = String;
-
-	fn call(
-		&self,
-		ext: &mut dyn Externalities,
-		_runtime_code: &RuntimeCode,
-		method: &str,
-		data: &[u8],
-		_context: CallContext,
-	) -> (Result<Vec<u8>, String>, bool) {
-		let result = sp_externalities::set_and_run_with_externalities(ext, || {
-			carechain_runtime::api::dispatch(method, data)
-		});
-		(result.ok_or_else(|| format!("the runtime has no API method {method}")), true)
-	}
-}
 
 struct Chain {
 	backend: InMemoryBackend<BlakeTwo256>,
@@ -104,34 +71,6 @@ impl Chain {
 			Default::default(),
 		)
 	}
-}
-
-fn sign(
-	signer: &ed25519::Pair,
-	nonce: u32,
-	call: RuntimeCall,
-	genesis: H256,
-) -> UncheckedExtrinsic {
-	let extension: TxExtension = (
-		frame_system::CheckNonZeroSender::new(),
-		carechain_runtime::extensions::CheckPermissioned,
-		frame_system::CheckSpecVersion::new(),
-		frame_system::CheckTxVersion::new(),
-		frame_system::CheckGenesis::new(),
-		frame_system::CheckEra::from(Era::Immortal),
-		carechain_runtime::extensions::CheckNonce(nonce),
-		frame_system::CheckWeight::new(),
-	);
-	let implicit =
-		((), (), VERSION.spec_version, VERSION.transaction_version, genesis, genesis, (), ());
-	let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
-	let signature = payload.using_encoded(|bytes| signer.sign(bytes));
-	UncheckedExtrinsic::new_signed(
-		call,
-		sp_runtime::MultiAddress::Id(signer.public().into()),
-		sp_runtime::MultiSignature::Ed25519(signature).into(),
-		extension,
-	)
 }
 
 fn timestamp(now: u64) -> UncheckedExtrinsic {
