@@ -412,7 +412,10 @@ fn validate(
 		TransactionValidityError::Invalid(e) => PoolError::Invalid(e),
 		TransactionValidityError::Unknown(e) => PoolError::Unknown(e),
 	})?;
-	if let Some((nonce, who)) = signed_nonce(extrinsic) {
+	// A transaction that requires nothing carries the account's next nonce: only one that waits
+	// for earlier nonces can be too far ahead, and only then is the on-chain nonce read.
+	let waits = !valid.requires.is_empty();
+	if let Some((nonce, who)) = signed_nonce(extrinsic).filter(|_| waits) {
 		let next = account_nonce(client, head.hash, &who)?;
 		if nonce > next.saturating_add(limits.future_nonces) {
 			return Err(PoolError::TooFarInFuture { nonce, next, limit: limits.future_nonces });

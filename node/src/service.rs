@@ -32,8 +32,7 @@ pub struct Metrics {
 
 impl Metrics {
 	fn new() -> Self {
-		let mut registry = Registry::with_prefix("carechain");
-		let m = Self {
+		let mut m = Self {
 			finalized_height: Gauge::default(),
 			pool_size: Gauge::default(),
 			transactions: Counter::default(),
@@ -42,41 +41,41 @@ impl Metrics {
 			gpu_signatures: Counter::default(),
 			cpu_signatures: Counter::default(),
 			rpc_calls: Counter::default(),
-			registry: Registry::default(),
+			registry: Registry::with_prefix("carechain"),
 		};
-		registry.register(
+		m.registry.register(
 			"finalized_height",
 			"Number of the finalized head",
 			m.finalized_height.clone(),
 		);
-		registry.register("pool_transactions", "Transactions in the pool", m.pool_size.clone());
-		registry.register(
+		m.registry.register("pool_transactions", "Transactions in the pool", m.pool_size.clone());
+		m.registry.register(
 			"block_transactions",
 			"Transactions in finalized blocks",
 			m.transactions.clone(),
 		);
-		registry.register(
+		m.registry.register(
 			"signature_batch_size",
 			"Signatures per verification batch",
 			m.batch_size.clone(),
 		);
-		registry.register(
+		m.registry.register(
 			"signature_verify_seconds",
 			"Wall time of a verification batch",
 			m.verify_seconds.clone(),
 		);
-		registry.register(
+		m.registry.register(
 			"gpu_signatures",
 			"Signatures verified on the GPU",
 			m.gpu_signatures.clone(),
 		);
-		registry.register(
+		m.registry.register(
 			"cpu_signatures",
 			"Signatures verified on the CPU",
 			m.cpu_signatures.clone(),
 		);
-		registry.register("rpc_calls", "JSON-RPC calls served", m.rpc_calls.clone());
-		Self { registry, ..m }
+		m.registry.register("rpc_calls", "JSON-RPC calls served", m.rpc_calls.clone());
+		m
 	}
 
 	/// Records a verification batch.

@@ -332,6 +332,17 @@ pub struct Vote {
 }
 
 impl Vote {
+	/// A vote without extension.
+	pub fn new(
+		vote_type: VoteType,
+		height: Height,
+		round: Round,
+		value: NilOrVal<BlockHash>,
+		validator: Address,
+	) -> Self {
+		Self { vote_type, height, round, value, validator, extension: None }
+	}
+
 	/// The bytes the voter signs.
 	pub fn signing_bytes(&self) -> Vec<u8> {
 		[b"carechain/vote".as_slice(), &borsh::to_vec(self).unwrap_or_default()].concat()
@@ -458,14 +469,7 @@ impl mc::Context for CarechainContext {
 		value_id: NilOrVal<BlockHash>,
 		address: Address,
 	) -> Vote {
-		Vote {
-			vote_type: VoteType::Prevote,
-			height,
-			round,
-			value: value_id,
-			validator: address,
-			extension: None,
-		}
+		Vote::new(VoteType::Prevote, height, round, value_id, address)
 	}
 
 	fn new_precommit(
@@ -475,13 +479,6 @@ impl mc::Context for CarechainContext {
 		value_id: NilOrVal<BlockHash>,
 		address: Address,
 	) -> Vote {
-		Vote {
-			vote_type: VoteType::Precommit,
-			height,
-			round,
-			value: value_id,
-			validator: address,
-			extension: None,
-		}
+		Vote::new(VoteType::Precommit, height, round, value_id, address)
 	}
 }
