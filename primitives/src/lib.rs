@@ -322,6 +322,8 @@ pub enum AuditAction {
 	Revoke,
 	/// A break-glass emergency session was opened.
 	BreakGlass,
+	/// A record was disclosed to a payer in support of a claim.
+	Disclose,
 }
 
 /// What the records pallet tells others about a record, without its locator or keys.
@@ -361,9 +363,13 @@ pub trait RecordLookup<AccountId> {
 	/// What the record is about, or `None` if no record has that id.
 	fn record_subject(record: &RecordId) -> Option<RecordSubject<AccountId>>;
 
-	/// Creates a record for benchmarks, authored by the patient.
+	/// Creates a record of `resource_type` for benchmarks, authored by the patient.
 	#[cfg(feature = "runtime-benchmarks")]
-	fn create_for_benchmark(patient: &AccountId, seed: u32) -> RecordId;
+	fn create_for_benchmark(
+		patient: &AccountId,
+		resource_type: FhirResourceType,
+		seed: u32,
+	) -> RecordId;
 }
 
 /// The access policy: the patient's consents and open emergencies.
@@ -379,7 +385,7 @@ pub trait AccessPolicy<AccountId> {
 	/// Destroys every data key of `record` wrapped for grantees: the record is being erased.
 	fn forget_record_keys(record: &RecordId);
 
-	/// Grants `grantee` treatment access to all of the patient's records, with a wrapped key of
+	/// Grants `grantee` treatment and payment access to all of the patient's records, with a wrapped key of
 	/// `record`: only for benchmarks, which need consents to exist.
 	#[cfg(feature = "runtime-benchmarks")]
 	fn grant_for_benchmark(patient: &AccountId, grantee: &AccountId, record: &RecordId);

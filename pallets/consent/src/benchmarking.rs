@@ -4,7 +4,7 @@
 #![allow(clippy::arithmetic_side_effects)]
 
 use super::*;
-use carechain_primitives::OrgKind;
+use carechain_primitives::{FhirResourceType, OrgKind};
 use frame_benchmarking::v2::*;
 use frame_support::traits::{Get, Time};
 use frame_system::RawOrigin;
@@ -39,8 +39,9 @@ mod benchmarks {
 	) {
 		let patient = patient::<T>();
 		let n = s.max(k);
-		let records: Vec<RecordId> =
-			(0..n).map(|i| T::Records::create_for_benchmark(&patient, i)).collect();
+		let records: Vec<RecordId> = (0..n)
+			.map(|i| T::Records::create_for_benchmark(&patient, FhirResourceType::Observation, i))
+			.collect();
 		for i in 0..g {
 			let other = practitioner::<T>(i.saturating_add(1));
 			<Pallet<T> as AccessPolicy<T::AccountId>>::grant_for_benchmark(
@@ -71,8 +72,9 @@ mod benchmarks {
 	#[benchmark]
 	fn revoke(k: Linear<0, { T::MaxWrappedKeys::get() }>) -> Result<(), BenchmarkError> {
 		let patient = patient::<T>();
-		let records: Vec<RecordId> =
-			(0..k.max(1)).map(|i| T::Records::create_for_benchmark(&patient, i)).collect();
+		let records: Vec<RecordId> = (0..k.max(1))
+			.map(|i| T::Records::create_for_benchmark(&patient, FhirResourceType::Observation, i))
+			.collect();
 		let keys = records
 			.iter()
 			.take(k as usize)
@@ -123,7 +125,7 @@ mod benchmarks {
 	#[benchmark]
 	fn sweep_expired_item() {
 		let patient = patient::<T>();
-		let record = T::Records::create_for_benchmark(&patient, 0);
+		let record = T::Records::create_for_benchmark(&patient, FhirResourceType::Observation, 0);
 		<Pallet<T> as AccessPolicy<T::AccountId>>::grant_for_benchmark(
 			&patient,
 			&practitioner::<T>(0),

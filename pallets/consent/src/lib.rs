@@ -771,7 +771,9 @@ impl<T: Config> AccessPolicy<T::AccountId> for Pallet<T> {
 				granted_by: patient.clone(),
 				grantee: Grantee::Practitioner(grantee.clone()),
 				scope: ConsentScope::AllRecords,
-				purposes: alloc::vec![Purpose::Treatment].try_into().expect("one purpose"),
+				purposes: alloc::vec![Purpose::Treatment, Purpose::Payment]
+					.try_into()
+					.expect("two purposes"),
 				granted_at: 0,
 				expires_at: Moment::MAX,
 			},

@@ -102,9 +102,9 @@ impl RecordLookup<u64> for ScriptedRecords {
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
-	fn create_for_benchmark(patient: &u64, seed: u32) -> RecordId {
+	fn create_for_benchmark(patient: &u64, resource_type: FhirResourceType, seed: u32) -> RecordId {
 		let id = H256::from_low_u64_be(seed.into());
-		Self::add(id, *patient, FhirResourceType::Observation, None);
+		Self::add(id, *patient, resource_type, None);
 		id
 	}
 }

@@ -53,7 +53,11 @@ mod benchmarks {
 	#[benchmark]
 	fn amend_record() {
 		let patient = patient::<T>();
-		let record = <Pallet<T> as RecordLookup<T::AccountId>>::create_for_benchmark(&patient, 0);
+		let record = <Pallet<T> as RecordLookup<T::AccountId>>::create_for_benchmark(
+			&patient,
+			FhirResourceType::Observation,
+			0,
+		);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(patient.clone()), record, content::<T>(2));
 		assert_eq!(Records::<T>::get(record).map(|r| r.status), Some(RecordStatus::Amended));
@@ -62,7 +66,11 @@ mod benchmarks {
 	#[benchmark]
 	fn mark_entered_in_error() {
 		let patient = patient::<T>();
-		let record = <Pallet<T> as RecordLookup<T::AccountId>>::create_for_benchmark(&patient, 0);
+		let record = <Pallet<T> as RecordLookup<T::AccountId>>::create_for_benchmark(
+			&patient,
+			FhirResourceType::Observation,
+			0,
+		);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(patient), record);
 		assert_eq!(Records::<T>::get(record).map(|r| r.status), Some(RecordStatus::EnteredInError));
@@ -75,8 +83,11 @@ mod benchmarks {
 		h: Linear<0, { T::MaxVersions::get() }>,
 	) -> Result<(), BenchmarkError> {
 		let patient = patient::<T>();
-		let mut record =
-			<Pallet<T> as RecordLookup<T::AccountId>>::create_for_benchmark(&patient, 0);
+		let mut record = <Pallet<T> as RecordLookup<T::AccountId>>::create_for_benchmark(
+			&patient,
+			FhirResourceType::Observation,
+			0,
+		);
 		for i in 1..v {
 			let index = PatientRecordCount::<T>::get(&patient);
 			let next = Pallet::<T>::record_id(&patient, index, &H256::from_low_u64_be(i.into()));
@@ -100,7 +111,11 @@ mod benchmarks {
 	#[benchmark]
 	fn log_access(g: Linear<1, { T::MaxVersions::get() }>) {
 		let patient = patient::<T>();
-		let record = <Pallet<T> as RecordLookup<T::AccountId>>::create_for_benchmark(&patient, 0);
+		let record = <Pallet<T> as RecordLookup<T::AccountId>>::create_for_benchmark(
+			&patient,
+			FhirResourceType::Observation,
+			0,
+		);
 		for i in 1..g {
 			T::Access::grant_for_benchmark(&patient, &practitioner::<T>(i), &record);
 		}

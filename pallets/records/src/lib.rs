@@ -542,7 +542,11 @@ impl<T: Config> RecordLookup<T::AccountId> for Pallet<T> {
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
-	fn create_for_benchmark(patient: &T::AccountId, seed: u32) -> RecordId {
+	fn create_for_benchmark(
+		patient: &T::AccountId,
+		resource_type: FhirResourceType,
+		seed: u32,
+	) -> RecordId {
 		use frame_support::traits::Get;
 		let content = RecordContent {
 			content_hash: sp_core::H256::from_low_u64_be(seed.into()),
@@ -555,7 +559,7 @@ impl<T: Config> RecordLookup<T::AccountId> for Pallet<T> {
 		Pallet::<T>::create_record(
 			frame_system::RawOrigin::Signed(patient.clone()).into(),
 			patient.clone(),
-			FhirResourceType::Observation,
+			resource_type,
 			content,
 		)
 		.expect("benchmark patient is registered");

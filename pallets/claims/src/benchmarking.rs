@@ -1,0 +1,227 @@
+//! Benchmarks of the claims pallet's calls (frame-benchmarking v2), each at the worst case its
+//! bounds allow: full fee schedules, every line eligible, prior-authorized and paid.
+
+// Test and benchmark set-up arithmetic works on small known values.
+#![allow(clippy::arithmetic_side_effects)]
+
+use super::*;
+use carechain_primitives::{FhirResourceType, RecordLookup};
+use frame_benchmarking::v2::*;
+use frame_support::traits::{fungible::Mutate, Get};
+use frame_system::RawOrigin;
+use sp_core::H256;
+use sp_runtime::Percent;
+
+const SERVICE_DAY: Day = 20_000;
+
+/// A distinct valid code for each `i`.
+fn code(i: u32) -> Code {
+	let mut code = alloc::vec![b'C'];
+	code.extend_from_slice(&i.to_be_bytes().map(|b| b'A' + b % 26));
+	code.try_into().expect("five characters")
+}
+
+fn money<T: Config>(amount: u32) -> BalanceOf<T> {
+	amount.into()
+}
+
+fn member<T: Config>(name: &'static str, kind: OrgKind) -> T::AccountId {
+	let who: T::AccountId = account(name, 0, 0);
+	T::Registry::register_for_benchmark(&who, Some(kind));
+	who
+}
+
+/// The largest rules the bounds allow; the first `MaxCodeList` procedures need prior
+/// authorization.
+fn terms<T: Config>(procedures: u32, review_threshold: u32) -> TermsOf<BalanceOf<T>> {
+	let codes = T::MaxCodeList::get();
+	CoverageTerms {
+		procedures: (0..procedures).map(|i| (code(i), money::<T>(100))).collect(),
+		diagnosis_prefixes: (0..codes).map(|i| code(1_000 + i)).collect(),
+		prior_authorization: (0..codes.min(procedures)).map(code).collect(),
+		deductible: money::<T>(50),
+		coinsurance: Percent::from_percent(20),
+		out_of_pocket_max: money::<T>(1_000_000),
+		review_threshold: money::<T>(review_threshold),
+		max_daily_lines_per_provider: u32::MAX,
+		valid_from: 0,
+		valid_until: Day::MAX,
+	}
+}
+
+/// A published and funded policy with an enrolled patient whose procedures are all
+/// authorized, and a practitioner allowed to disclose `records` records of the patient.
+struct Setup<T: Config> {
+	payer: T::AccountId,
+	policy: PolicyId,
+	patient: T::AccountId,
+	practitioner: T::AccountId,
+	records: Vec<RecordId>,
+}
+
+fn setup<T: Config>(records: u32, review_threshold: u32) -> Setup<T> {
+	let payer = member::<T>("payer", OrgKind::Payer);
+	T::Currency::set_balance(&payer, money::<T>(u32::MAX));
+	let policy = NextPolicyId::<T>::get();
+	Pallet::<T>::publish_policy(
+		RawOrigin::Signed(payer.clone()).into(),
+		terms::<T>(T::MaxProcedures::get(), review_threshold),
+	)
+	.expect("payer publishes");
+	Pallet::<T>::fund_policy(RawOrigin::Signed(payer.clone()).into(), policy, money::<T>(1 << 30))
+		.expect("payer funds");
+	let patient: T::AccountId = account("patient", 0, 0);
+	T::Registry::register_for_benchmark(&patient, None);
+	Pallet::<T>::enroll(
+		RawOrigin::Signed(payer.clone()).into(),
+		policy,
+		patient.clone(),
+		H256::zero(),
+	)
+	.expect("payer enrolls");
+	for i in 0..T::MaxCodeList::get() {
+		PriorAuthorizations::<T>::insert((policy, &patient, code(i)), (0, Day::MAX));
+	}
+	let practitioner = member::<T>("practitioner", OrgKind::Hospital);
+	let records: Vec<_> = (0..records)
+		.map(|i| {
+			T::BenchmarkRecords::create_for_benchmark(&patient, FhirResourceType::Procedure, i)
+		})
+		.collect();
+	if let Some(first) = records.first() {
+		T::Access::grant_for_benchmark(&patient, &practitioner, first);
+	}
+	Setup { payer, policy, patient, practitioner, records }
+}
+
+fn lines<T: Config>(count: u32) -> Vec<ServiceLine<BalanceOf<T>>> {
+	(0..count)
+		.map(|i| ServiceLine { procedure: code(i), units: 1, charged: money::<T>(100) })
+		.collect()
+}
+
+fn submit<T: Config>(s: &Setup<T>, lines: Vec<ServiceLine<BalanceOf<T>>>) -> ClaimId {
+	let id = NextClaimId::<T>::get();
+	Pallet::<T>::submit_claim(
+		RawOrigin::Signed(s.practitioner.clone()).into(),
+		s.policy,
+		s.patient.clone(),
+		SERVICE_DAY,
+		alloc::vec![code(1_000)],
+		lines,
+		s.records.clone(),
+	)
+	.expect("practitioner submits");
+	id
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn publish_policy(p: Linear<1, { T::MaxProcedures::get() }>) {
+		let payer = member::<T>("payer", OrgKind::Payer);
+		let terms = terms::<T>(p, 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(payer), terms);
+		assert_eq!(NextPolicyId::<T>::get(), 1);
+	}
+
+	#[benchmark]
+	fn set_policy_active() {
+		let s = setup::<T>(0, 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(s.payer), s.policy, false);
+		assert_eq!(Policies::<T>::get(s.policy).map(|p| p.active), Some(false));
+	}
+
+	#[benchmark]
+	fn fund_policy() {
+		let s = setup::<T>(0, 0);
+		let before = Pallet::<T>::escrow_balance(s.policy);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(s.payer), s.policy, money::<T>(1_000));
+		assert_eq!(Pallet::<T>::escrow_balance(s.policy), before + money::<T>(1_000));
+	}
+
+	#[benchmark]
+	fn enroll() {
+		let s = setup::<T>(0, 0);
+		let patient: T::AccountId = account("patient", 1, 0);
+		T::Registry::register_for_benchmark(&patient, None);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(s.payer), s.policy, patient.clone(), H256::zero());
+		assert!(Enrollments::<T>::contains_key(s.policy, &patient));
+	}
+
+	#[benchmark]
+	fn authorize_procedure() {
+		let s = setup::<T>(0, 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(s.payer), s.policy, s.patient.clone(), code(0), 1, 2);
+		assert_eq!(PriorAuthorizations::<T>::get((s.policy, &s.patient, code(0))), Some((1, 2)));
+	}
+
+	#[benchmark]
+	fn submit_claim(
+		l: Linear<1, { T::MaxLines::get() }>,
+		r: Linear<1, { T::MaxSupportingRecords::get() }>,
+	) {
+		let s = setup::<T>(r, u32::MAX);
+		let lines = lines::<T>(l);
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(s.practitioner.clone()),
+			s.policy,
+			s.patient.clone(),
+			SERVICE_DAY,
+			alloc::vec![code(1_000)],
+			lines,
+			s.records.clone(),
+		);
+		let claim = Claims::<T>::get(0).expect("stored");
+		assert_eq!(claim.status, ClaimStatus::Adjudicated);
+		assert!(claim.lines.iter().all(|line| line.outcome == LineOutcome::Allowed));
+	}
+
+	#[benchmark]
+	fn review_claim(l: Linear<1, { T::MaxLines::get() }>) {
+		let s = setup::<T>(1, 0);
+		let claim = submit(&s, lines::<T>(l));
+		#[extrinsic_call]
+		_(RawOrigin::Signed(s.payer), claim, true);
+		assert_eq!(Claims::<T>::get(claim).map(|c| c.status), Some(ClaimStatus::Adjudicated));
+	}
+
+	#[benchmark]
+	fn appeal_line() {
+		let s = setup::<T>(1, u32::MAX);
+		let mut billed = lines::<T>(T::MaxLines::get());
+		billed[0].procedure = code(999_999);
+		let claim = submit(&s, billed);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(s.practitioner.clone()), claim, 0, H256::zero());
+		assert!(Claims::<T>::get(claim).is_some_and(|c| c.lines[0].appeal.is_some()));
+	}
+
+	#[benchmark]
+	fn resolve_appeal() {
+		let s = setup::<T>(1, u32::MAX);
+		let mut billed = lines::<T>(T::MaxLines::get());
+		billed[0].procedure = code(999_999);
+		let claim = submit(&s, billed);
+		Pallet::<T>::appeal_line(
+			RawOrigin::Signed(s.practitioner.clone()).into(),
+			claim,
+			0,
+			H256::zero(),
+		)
+		.expect("provider appeals");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(s.payer), claim, 0, Some(money::<T>(100)));
+		assert!(Claims::<T>::get(claim).is_some_and(|c| c.lines[0].outcome == LineOutcome::Allowed));
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

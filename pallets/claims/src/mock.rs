@@ -1,0 +1,160 @@
+//! A runtime with the registry, consent, records, balances and claims pallets, for the claims
+//! pallet's unit tests and the claims scenario.
+
+// Test and benchmark set-up arithmetic works on small known values.
+#![allow(clippy::arithmetic_side_effects)]
+
+use crate as pallet_claims;
+use carechain_primitives::{OrgKind, Role};
+use frame_support::{derive_impl, parameter_types, PalletId};
+use frame_system::EnsureRoot;
+use sp_core::H256;
+use sp_runtime::BuildStorage;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Timestamp: pallet_timestamp,
+		Balances: pallet_balances,
+		Registry: pallet_registry,
+		Consent: pallet_consent,
+		Records: pallet_records,
+		Claims: pallet_claims,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<u64>;
+}
+
+#[derive_impl(pallet_timestamp::config_preludes::TestDefaultConfig)]
+impl pallet_timestamp::Config for Test {}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type AccountStore = System;
+}
+
+parameter_types! {
+	pub const MaxMembersPerOrg: u32 = 8;
+	pub const MaxGuardians: u32 = 2;
+	pub const MaxPatientRegistrationsPerBlock: u32 = 10;
+	pub const BreakGlassPeriod: u64 = DAY;
+	pub const MaxGrantsPerPatient: u32 = 4;
+	pub const MaxScopeItems: u32 = 4;
+	pub const MaxWrappedKeys: u32 = 4;
+	pub const MaxWrappedKeyLen: u32 = 80;
+	pub const MaxLocatorLen: u32 = 80;
+	pub const MaxRecordsPerPatient: u32 = 16;
+	pub const MaxVersions: u32 = 3;
+	pub const ClaimsPalletId: PalletId = PalletId(*b"cc/claim");
+}
+
+impl pallet_registry::Config for Test {
+	type GovernanceOrigin = EnsureRoot<u64>;
+	type MaxMembersPerOrg = MaxMembersPerOrg;
+	type MaxGuardians = MaxGuardians;
+	type MaxPatientRegistrationsPerBlock = MaxPatientRegistrationsPerBlock;
+	type WeightInfo = ();
+}
+
+impl pallet_consent::Config for Test {
+	type Registry = Registry;
+	type Records = Records;
+	type Time = Timestamp;
+	type BreakGlassPeriod = BreakGlassPeriod;
+	type MaxGrantsPerPatient = MaxGrantsPerPatient;
+	type MaxScopeItems = MaxScopeItems;
+	type MaxWrappedKeys = MaxWrappedKeys;
+	type MaxWrappedKeyLen = MaxWrappedKeyLen;
+	type WeightInfo = ();
+}
+
+impl pallet_records::Config for Test {
+	type Registry = Registry;
+	type Access = Consent;
+	type Time = Timestamp;
+	type MaxLocatorLen = MaxLocatorLen;
+	type MaxWrappedKeyLen = MaxWrappedKeyLen;
+	type MaxRecordsPerPatient = MaxRecordsPerPatient;
+	type MaxVersions = MaxVersions;
+	type WeightInfo = ();
+}
+
+impl pallet_claims::Config for Test {
+	type Registry = Registry;
+	type Access = Consent;
+	type Currency = Balances;
+	type Time = Timestamp;
+	type PalletId = ClaimsPalletId;
+	type MaxProcedures = frame_support::traits::ConstU32<8>;
+	type MaxCodeList = frame_support::traits::ConstU32<4>;
+	type MaxLines = frame_support::traits::ConstU32<6>;
+	type MaxDiagnoses = frame_support::traits::ConstU32<4>;
+	type MaxSupportingRecords = frame_support::traits::ConstU32<4>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkRecords = Records;
+}
+
+pub const DAY: u64 = 24 * 60 * 60 * 1000;
+/// When the tests start, in milliseconds since the Unix epoch (day 19,675).
+pub const START: u64 = 1_700_000_000_000;
+
+/// Org 0: St. Mary's hospital.
+pub const MARYS_ADMIN: u64 = 1;
+pub const MARYS_DOCTOR: u64 = 2;
+pub const MARYS_CLERK: u64 = 3;
+/// Org 1: City hospital.
+pub const CITY_DOCTOR: u64 = 10;
+/// Org 2: a payer.
+pub const PAYER_CLERK: u64 = 20;
+/// Org 3: another payer.
+pub const OTHER_PAYER: u64 = 30;
+pub const PATIENT: u64 = 100;
+pub const OTHER_PATIENT: u64 = 102;
+pub const STRANGER: u64 = 999;
+
+/// St. Mary's organization id.
+pub const MARYS: u32 = 0;
+/// The payer's starting balance.
+pub const PAYER_FUNDS: u64 = 1_000_000;
+
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let storage = RuntimeGenesisConfig {
+		system: Default::default(),
+		balances: pallet_balances::GenesisConfig {
+			balances: vec![(PAYER_CLERK, PAYER_FUNDS), (OTHER_PAYER, PAYER_FUNDS)],
+			..Default::default()
+		},
+		registry: pallet_registry::GenesisConfig {
+			organizations: vec![
+				(
+					OrgKind::Hospital,
+					H256::repeat_byte(1),
+					vec![
+						(MARYS_ADMIN, Role::Admin),
+						(MARYS_DOCTOR, Role::Practitioner),
+						(MARYS_CLERK, Role::Staff),
+					],
+				),
+				(OrgKind::Hospital, H256::repeat_byte(2), vec![(CITY_DOCTOR, Role::Practitioner)]),
+				(OrgKind::Payer, H256::repeat_byte(3), vec![(PAYER_CLERK, Role::Staff)]),
+				(OrgKind::Payer, H256::repeat_byte(4), vec![(OTHER_PAYER, Role::Admin)]),
+			],
+			patients: vec![(PATIENT, [1u8; 32]), (OTHER_PATIENT, [3u8; 32])],
+		},
+	}
+	.build_storage()
+	.expect("the test genesis is valid");
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		Timestamp::set_timestamp(START);
+	});
+	ext
+}

@@ -1,0 +1,2 @@
+//! # Provenance Pallet (in progress)
+#![cfg_attr(not(feature = "std"), no_std)]
