@@ -344,7 +344,11 @@ pub trait MembershipProvider<AccountId> {
 	/// The account's membership, if it belongs to an organization that is active.
 	fn active_membership(who: &AccountId) -> Option<Membership>;
 	/// Whether the organization exists and is active.
-	fn is_active_organization(org: OrgId) -> bool;
+	fn is_active_organization(org: OrgId) -> bool {
+		Self::active_organization_kind(org).is_some()
+	}
+	/// The organization's kind, if it exists and is active.
+	fn active_organization_kind(org: OrgId) -> Option<OrgKind>;
 	/// Whether the account registered itself as a patient.
 	fn is_patient(who: &AccountId) -> bool;
 	/// Whether `who` is the patient or one of the patient's guardians.

@@ -584,8 +584,8 @@ impl<T: Config> MembershipProvider<T::AccountId> for Pallet<T> {
 		})
 	}
 
-	fn is_active_organization(org: OrgId) -> bool {
-		Organizations::<T>::get(org).is_some_and(|o| o.status == OrgStatus::Active)
+	fn active_organization_kind(org: OrgId) -> Option<OrgKind> {
+		Organizations::<T>::get(org).filter(|o| o.status == OrgStatus::Active).map(|o| o.kind)
 	}
 
 	fn is_patient(who: &T::AccountId) -> bool {

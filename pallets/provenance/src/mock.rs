@@ -1,0 +1,134 @@
+//! A runtime with the registry, consent, records and provenance pallets, for the provenance
+//! pallet's unit tests and the supply-chain scenario.
+
+// Test and benchmark set-up arithmetic works on small known values.
+#![allow(clippy::arithmetic_side_effects)]
+
+use crate as pallet_provenance;
+use carechain_primitives::{OrgKind, Role};
+use frame_support::{derive_impl, parameter_types, traits::ConstU32};
+use frame_system::EnsureRoot;
+use sp_core::H256;
+use sp_runtime::BuildStorage;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Timestamp: pallet_timestamp,
+		Registry: pallet_registry,
+		Consent: pallet_consent,
+		Records: pallet_records,
+		Provenance: pallet_provenance,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+}
+
+#[derive_impl(pallet_timestamp::config_preludes::TestDefaultConfig)]
+impl pallet_timestamp::Config for Test {}
+
+parameter_types! {
+	pub const BreakGlassPeriod: u64 = DAY;
+}
+
+impl pallet_registry::Config for Test {
+	type GovernanceOrigin = EnsureRoot<u64>;
+	type MaxMembersPerOrg = ConstU32<8>;
+	type MaxGuardians = ConstU32<2>;
+	type MaxPatientRegistrationsPerBlock = ConstU32<10>;
+	type WeightInfo = ();
+}
+
+impl pallet_consent::Config for Test {
+	type Registry = Registry;
+	type Records = Records;
+	type Time = Timestamp;
+	type BreakGlassPeriod = BreakGlassPeriod;
+	type MaxGrantsPerPatient = ConstU32<4>;
+	type MaxScopeItems = ConstU32<4>;
+	type MaxWrappedKeys = ConstU32<4>;
+	type MaxWrappedKeyLen = ConstU32<80>;
+	type WeightInfo = ();
+}
+
+impl pallet_records::Config for Test {
+	type Registry = Registry;
+	type Access = Consent;
+	type Time = Timestamp;
+	type MaxLocatorLen = ConstU32<80>;
+	type MaxWrappedKeyLen = ConstU32<80>;
+	type MaxRecordsPerPatient = ConstU32<16>;
+	type MaxVersions = ConstU32<3>;
+	type WeightInfo = ();
+}
+
+impl pallet_provenance::Config for Test {
+	type Registry = Registry;
+	type Records = Records;
+	type Time = Timestamp;
+	type MaxCommissionBatch = ConstU32<1000>;
+	type MaxChildren = ConstU32<1000>;
+	type MaxContents = ConstU32<1010>;
+	type MaxHistory = ConstU32<16>;
+	type MaxVerificationLog = ConstU32<4>;
+	type WeightInfo = ();
+}
+
+pub const DAY: u64 = 24 * 60 * 60 * 1000;
+/// When the tests start, in milliseconds since the Unix epoch (day 19,675).
+pub const START: u64 = 1_700_000_000_000;
+/// The day the tests start.
+pub const TODAY: u32 = (START / DAY) as u32;
+
+/// Org 0: the manufacturer.
+pub const MAKER: u64 = 1;
+pub const MAKER_ORG: u32 = 0;
+/// Org 1: a wholesale distributor.
+pub const WHOLESALER: u64 = 10;
+pub const WHOLESALER_ORG: u32 = 1;
+/// Org 2: a pharmacy.
+pub const PHARMACIST: u64 = 20;
+pub const PHARMACY_ORG: u32 = 2;
+/// Org 3: another pharmacy.
+pub const OTHER_PHARMACIST: u64 = 30;
+pub const OTHER_PHARMACY_ORG: u32 = 3;
+/// Org 4: the regulator.
+pub const INSPECTOR: u64 = 40;
+/// Org 5: a hospital.
+pub const DOCTOR: u64 = 50;
+pub const HOSPITAL_ORG: u32 = 5;
+/// Org 6: another manufacturer.
+pub const OTHER_MAKER: u64 = 60;
+pub const PATIENT: u64 = 100;
+
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let org = |kind, seed, who| (kind, H256::repeat_byte(seed), vec![(who, Role::Staff)]);
+	let storage = RuntimeGenesisConfig {
+		system: Default::default(),
+		registry: pallet_registry::GenesisConfig {
+			organizations: vec![
+				org(OrgKind::Manufacturer, 1, MAKER),
+				org(OrgKind::Distributor, 2, WHOLESALER),
+				org(OrgKind::Pharmacy, 3, PHARMACIST),
+				org(OrgKind::Pharmacy, 4, OTHER_PHARMACIST),
+				org(OrgKind::Regulator, 5, INSPECTOR),
+				(OrgKind::Hospital, H256::repeat_byte(6), vec![(DOCTOR, Role::Practitioner)]),
+				org(OrgKind::Manufacturer, 7, OTHER_MAKER),
+			],
+			patients: vec![(PATIENT, [1u8; 32])],
+		},
+	}
+	.build_storage()
+	.expect("the test genesis is valid");
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		Timestamp::set_timestamp(START);
+	});
+	ext
+}

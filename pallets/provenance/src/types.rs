@@ -1,0 +1,345 @@
+//! SCALE types stored by the provenance pallet, and the GS1 identifier checks.
+
+use crate::Config;
+use carechain_primitives::{Moment, OrgId, RecordId};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{
+	pallet_prelude::ConstU32, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+};
+use scale_info::TypeInfo;
+use sp_core::H256;
+
+/// A calendar day: days since 1970-01-01 (UTC), as expiry dates are printed (GS1 AI 17).
+pub type Day = u32;
+
+/// A GTIN-14 (GS1 AI 01) as 14 ASCII digits, the last a GS1 check digit. A US NDC is carried
+/// inside it as DSCSA labels do: `0` + `3` + the 10-digit NDC + the check digit.
+pub type Gtin = [u8; 14];
+
+/// An SSCC (GS1 AI 00) identifying a case or pallet: 18 ASCII digits, the last a check digit.
+pub type Sscc = [u8; 18];
+
+/// The longest serial number and lot number (GS1 AI 21 and 10).
+pub const MAX_SERIAL_LEN: u32 = 20;
+
+/// A serial number: 1 to 20 ASCII letters and digits.
+pub type Serial = BoundedVec<u8, ConstU32<MAX_SERIAL_LEN>>;
+
+/// A lot (batch) number: 1 to 20 ASCII letters and digits.
+pub type Lot = BoundedVec<u8, ConstU32<MAX_SERIAL_LEN>>;
+
+/// Whether `digits` are ASCII digits whose last is the GS1 mod-10 check digit of the others.
+pub fn has_gs1_check_digit(digits: &[u8]) -> bool {
+	let Some((&check, body)) = digits.split_last() else { return false };
+	if !digits.iter().all(u8::is_ascii_digit) {
+		return false;
+	}
+	// Weights 3, 1, 3, ... from the digit next to the check digit.
+	let sum: u32 = body
+		.iter()
+		.rev()
+		.enumerate()
+		.map(|(i, d)| u32::from(d - b'0') * if i % 2 == 0 { 3 } else { 1 })
+		.sum();
+	u32::from(check - b'0') == (10 - sum % 10) % 10
+}
+
+/// Whether `text` is 1 to 20 ASCII letters and digits (a serial or lot number).
+pub fn is_alphanumeric(text: &[u8]) -> bool {
+	!text.is_empty() && text.iter().all(u8::is_ascii_alphanumeric)
+}
+
+/// A serialized unit: GTIN plus serial number (the SGTIN of the DSCSA product identifier).
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct Sgtin {
+	/// The product.
+	pub gtin: Gtin,
+	/// The unit's serial number.
+	pub serial: Serial,
+}
+
+/// What an EPCIS event is about: a unit or a container.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum Epc {
+	/// A serialized saleable unit.
+	Unit(Sgtin),
+	/// A case or pallet.
+	Container(Sscc),
+}
+
+/// A registered product.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct Product {
+	/// The manufacturer organization.
+	pub manufacturer: OrgId,
+	/// blake2b-256 of the product's description (name, strength, dosage form, package size).
+	pub description_hash: H256,
+	/// When it was registered.
+	pub registered_at: Moment,
+}
+
+/// A lot of a product.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct LotInfo {
+	/// The expiry date of its units.
+	pub expiry: Day,
+	/// How many units were commissioned in it.
+	pub units: u32,
+	/// When and why the manufacturer recalled it, if it did.
+	pub recall: Option<(Moment, H256)>,
+}
+
+/// Where a unit stands, apart from custody.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum UnitStatus {
+	/// In the supply chain, saleable.
+	Active,
+	/// Quarantined while a suspicion is investigated.
+	Suspect,
+	/// Found counterfeit, diverted, stolen or otherwise unfit: never saleable again.
+	Illegitimate,
+	/// Dispensed to a patient: its life in the supply chain is over.
+	Dispensed,
+}
+
+/// A serialized unit.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct Unit {
+	/// Its lot.
+	pub lot: Lot,
+	/// Its expiry date.
+	pub expiry: Day,
+	/// The organization that owns it.
+	pub owner: OrgId,
+	/// The organization it was shipped to and that has not yet received it.
+	pub in_transit_to: Option<OrgId>,
+	/// Its status.
+	pub status: UnitStatus,
+	/// The case it is packed in.
+	pub parent: Option<Sscc>,
+}
+
+/// A case or pallet.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound())]
+pub struct Container<T: Config> {
+	/// The organization that owns it and its contents.
+	pub owner: OrgId,
+	/// The organization it was shipped to and that has not yet received it.
+	pub in_transit_to: Option<OrgId>,
+	/// The pallet it is on.
+	pub parent: Option<Sscc>,
+	/// What it directly holds.
+	pub children: BoundedVec<Epc, T::MaxChildren>,
+	/// Everything it holds, at any depth.
+	pub contents: u32,
+	/// 1 for a case of units (or an empty one), 2 for a pallet of cases, and so on.
+	pub level: u8,
+}
+
+/// What a supply-chain event did (the EPCIS `bizStep`, with its details).
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub enum EventKind {
+	/// The manufacturer commissioned the unit.
+	Commissioned,
+	/// It was packed into a container.
+	Packed {
+		/// The container.
+		parent: Sscc,
+	},
+	/// It was unpacked from a container.
+	Unpacked {
+		/// The container.
+		parent: Sscc,
+	},
+	/// Its owner shipped it.
+	Shipped {
+		/// The receiving organization.
+		to: OrgId,
+	},
+	/// The receiver took it over.
+	Received {
+		/// The previous owner.
+		from: OrgId,
+	},
+	/// A pharmacy dispensed it.
+	Dispensed {
+		/// The MedicationRequest record it filled, if linked.
+		prescription: Option<RecordId>,
+	},
+	/// It was quarantined as suspect.
+	MarkedSuspect {
+		/// blake2b-256 of the reason, kept off chain.
+		reason: H256,
+	},
+	/// The suspicion was cleared.
+	Cleared,
+	/// It was declared illegitimate.
+	DeclaredIllegitimate,
+	/// Its lot was recalled (from the lot record, in histories).
+	Recalled {
+		/// blake2b-256 of the recall notice.
+		reason: H256,
+	},
+	/// A dispensed or unknown identifier was presented again: likely a counterfeit copy.
+	CounterfeitReported,
+}
+
+/// The GS1 EPCIS 2.0 fields of an event: event type, action, business step, disposition.
+pub type EpcisFields = (&'static str, &'static str, &'static str, &'static str);
+
+impl EventKind {
+	/// The event as GS1 EPCIS 2.0 and its Core Business Vocabulary name it.
+	pub fn epcis(&self) -> EpcisFields {
+		match self {
+			EventKind::Commissioned => ("ObjectEvent", "ADD", "commissioning", "active"),
+			EventKind::Packed { .. } => ("AggregationEvent", "ADD", "packing", "in_progress"),
+			EventKind::Unpacked { .. } => {
+				("AggregationEvent", "DELETE", "unpacking", "in_progress")
+			},
+			EventKind::Shipped { .. } => ("ObjectEvent", "OBSERVE", "shipping", "in_transit"),
+			EventKind::Received { .. } => {
+				("ObjectEvent", "OBSERVE", "receiving", "in_progress")
+			},
+			EventKind::Dispensed { .. } => {
+				("ObjectEvent", "OBSERVE", "dispensing", "dispensed")
+			},
+			EventKind::MarkedSuspect { .. } => {
+				("ObjectEvent", "OBSERVE", "holding", "non_sellable_other")
+			},
+			EventKind::Cleared => ("ObjectEvent", "OBSERVE", "inspecting", "active"),
+			EventKind::DeclaredIllegitimate => {
+				("ObjectEvent", "OBSERVE", "inspecting", "non_sellable_other")
+			},
+			EventKind::Recalled { .. } => ("ObjectEvent", "OBSERVE", "holding", "recalled"),
+			EventKind::CounterfeitReported => {
+				("ObjectEvent", "OBSERVE", "inspecting", "unknown")
+			},
+		}
+	}
+}
+
+/// One entry of a unit's or container's history.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct SupplyEvent {
+	/// What happened.
+	pub kind: EventKind,
+	/// The organization that did it.
+	pub org: OrgId,
+	/// When, in milliseconds since the Unix epoch.
+	pub at: Moment,
+}
+
+/// The answer of the verification router service about a product identifier.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub enum Verification {
+	/// No unit has that identifier: likely counterfeit.
+	Unknown,
+	/// The unit exists.
+	Known {
+		/// Who owns it.
+		owner: OrgId,
+		/// Its status.
+		status: UnitStatus,
+		/// Whether it is in transit.
+		in_transit: bool,
+		/// Its lot.
+		lot: Lot,
+		/// Its expiry date.
+		expiry: Day,
+		/// Whether its lot was recalled.
+		recalled: bool,
+		/// Whether it is past its expiry date.
+		expired: bool,
+	},
+}
+
+impl Verification {
+	/// Whether the unit may be sold or dispensed now.
+	pub fn is_saleable(&self) -> bool {
+		matches!(
+			self,
+			Verification::Known {
+				status: UnitStatus::Active,
+				recalled: false,
+				expired: false,
+				..
+			}
+		)
+	}
+}
+
+/// A recorded verification request.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct VerificationRecord {
+	/// The requesting organization.
+	pub org: OrgId,
+	/// When.
+	pub at: Moment,
+	/// Whether the unit was known and saleable.
+	pub saleable: bool,
+}
+
+/// Why a presented identifier looks counterfeit.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum CounterfeitSign {
+	/// No unit was ever commissioned with it.
+	UnknownIdentifier,
+	/// Its unit was dispensed already.
+	AlreadyDispensed,
+}
