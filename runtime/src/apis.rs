@@ -1,8 +1,8 @@
 //! The runtime APIs the node calls natively through [`api::dispatch`].
 
 use crate::{
-	AccountId, Block, Consent, Executive, InherentDataExt, Nonce, Records, Runtime, System,
-	Timestamp, VERSION,
+	AccountId, Block, Consent, Executive, InherentDataExt, Nonce, Provenance, Records, Runtime,
+	System, Timestamp, VERSION,
 };
 use alloc::vec::Vec;
 use carechain_primitives::{Decision, Moment, Purpose, RecordId};
@@ -132,6 +132,16 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_provenance::ProvenanceApi<Block> for Runtime {
+		fn verify_product(sgtin: pallet_provenance::Sgtin) -> pallet_provenance::Verification {
+			Provenance::verification(&sgtin)
+		}
+
+		fn history(epc: pallet_provenance::Epc) -> Vec<pallet_provenance::SupplyEvent> {
+			Provenance::history(&epc)
+		}
+	}
+
 	#[cfg(feature = "runtime-benchmarks")]
 	impl frame_benchmarking::Benchmark<Block> for Runtime {
 		fn benchmark_metadata(
@@ -140,7 +150,7 @@ impl_runtime_apis! {
 			use frame_benchmarking::BenchmarkList;
 			use frame_support::traits::StorageInfoTrait;
 			let mut list = Vec::<BenchmarkList>::new();
-			use crate::{Consent, Records, Registry};
+			use crate::{Claims, Consent, Provenance, Records, Registry};
 			list_benchmarks!(list, extra);
 			(list, crate::AllPalletsWithSystem::storage_info())
 		}
@@ -153,7 +163,7 @@ impl_runtime_apis! {
 			let whitelist = crate::AllPalletsWithSystem::whitelisted_storage_keys();
 			let mut batches = Vec::<BenchmarkBatch>::new();
 			let params = (&config, &whitelist);
-			use crate::{Consent, Records, Registry};
+			use crate::{Claims, Consent, Provenance, Records, Registry};
 			add_benchmarks!(params, batches);
 			Ok(batches)
 		}

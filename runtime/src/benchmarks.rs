@@ -5,4 +5,6 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_registry, Registry]
 	[pallet_records, Records]
 	[pallet_consent, Consent]
+	[pallet_claims, Claims]
+	[pallet_provenance, Provenance]
 );

@@ -16,6 +16,9 @@ pub fn dev_encryption_key(name: &str) -> [u8; 32] {
 	sp_io::hashing::blake2_256(&[b"carechain/dev-x25519/", name.as_bytes()].concat())
 }
 
+/// The settlement funds of the development payer: ten million in cents.
+pub const DEV_PAYER_FUNDS: crate::Balance = 1_000_000_000;
+
 fn both(sr: Sr25519Keyring, ed: Ed25519Keyring) -> [AccountId; 2] {
 	[sr.to_account_id(), ed.to_account_id()]
 }
@@ -25,7 +28,10 @@ fn both(sr: Sr25519Keyring, ed: Ed25519Keyring) -> [AccountId; 2] {
 /// - St. Alice General Hospital (org 0): Alice is admin, Bob a practitioner.
 /// - Charlie Health Insurance (org 1, payer): Charlie is admin.
 /// - Dave's Pharmacy (org 2): Dave is admin.
+/// - One Pharmaceuticals (org 3, manufacturer): One is admin.
+/// - Two Distribution (org 4, distributor): Two is admin.
 /// - Eve and Ferdie are registered patients.
+/// - Charlie holds [`DEV_PAYER_FUNDS`] of the settlement currency to fund policies.
 /// - The council is Alice alone, so one signature passes governance motions.
 pub fn development() -> RuntimeGenesisConfig {
 	use Ed25519Keyring as Ed;
@@ -59,8 +65,22 @@ pub fn development() -> RuntimeGenesisConfig {
 					"Dave's Pharmacy; licence R-0001",
 					with_role(both(Sr::Dave, Ed::Dave), Role::Admin),
 				),
+				org(
+					OrgKind::Manufacturer,
+					"One Pharmaceuticals; licence M-0001",
+					with_role(both(Sr::One, Ed::One), Role::Admin),
+				),
+				org(
+					OrgKind::Distributor,
+					"Two Distribution; licence D-0001",
+					with_role(both(Sr::Two, Ed::Two), Role::Admin),
+				),
 			],
 			patients,
+		},
+		balances: pallet_balances::GenesisConfig {
+			balances: both(Sr::Charlie, Ed::Charlie).map(|a| (a, DEV_PAYER_FUNDS)).to_vec(),
+			..Default::default()
 		},
 		council_membership: pallet_membership::GenesisConfig {
 			members: vec![Sr::Alice.to_account_id()].try_into().expect("within MaxMembers"),

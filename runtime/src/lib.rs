@@ -1,7 +1,8 @@
 //! # Carechain runtime
 //!
-//! The FRAME runtime of Carechain, composed for native execution: System, Timestamp, the
-//! consortium council (Collective with Membership), Registry, Records and Consent.
+//! The FRAME runtime of Carechain, composed for native execution: System, Timestamp, Balances
+//! (the settlement currency of claims), the consortium council (Collective with Membership),
+//! Registry, Records, Consent, Claims and Provenance.
 //!
 //! The chain is permissioned and feeless: [`extensions::CheckPermissioned`] admits only
 //! organization members, registered patients and council members as signers, plus the patient
@@ -35,8 +36,9 @@ use frame_support::{
 	derive_impl,
 	dispatch::DispatchClass,
 	parameter_types,
-	traits::{ConstU32, ConstU64, EitherOfDiverse},
+	traits::{ConstU128, ConstU32, ConstU64, EitherOfDiverse, VariantCountOf},
 	weights::{constants::WEIGHT_REF_TIME_PER_SECOND, Weight},
+	PalletId,
 };
 use frame_system::{limits, EnsureRoot};
 use sp_runtime::{
@@ -51,6 +53,8 @@ use sp_version::RuntimeVersion;
 pub use signature::Signature;
 /// An account: the public key (or its hash, for ecdsa) of a signer.
 pub type AccountId = <<Signature as Verify>::Signer as IdentifyAccount>::AccountId;
+/// An amount of the settlement currency, in its smallest unit (cents).
+pub type Balance = u128;
 /// A transaction counter of an account.
 pub type Nonce = u32;
 /// A block number.
@@ -110,11 +114,14 @@ frame_support::construct_runtime!(
 	pub enum Runtime {
 		System: frame_system = 0,
 		Timestamp: pallet_timestamp = 1,
+		Balances: pallet_balances = 4,
 		Council: pallet_collective::<Instance1> = 2,
 		CouncilMembership: pallet_membership::<Instance1> = 3,
 		Registry: pallet_registry = 10,
 		Records: pallet_records = 11,
 		Consent: pallet_consent = 12,
+		Claims: pallet_claims = 13,
+		Provenance: pallet_provenance = 14,
 	}
 );
 
@@ -162,7 +169,7 @@ impl frame_system::Config for Runtime {
 	type DbWeight = db_weights::CarechainDbWeight;
 	type ExtensionsWeightInfo = extensions::ExtensionsInBaseWeight;
 	type Version = Version;
-	type AccountData = ();
+	type AccountData = pallet_balances::AccountData<Balance>;
 	type SS58Prefix = SS58Prefix;
 	type MaxConsumers = ConstU32<16>;
 }
@@ -173,6 +180,26 @@ impl pallet_timestamp::Config for Runtime {
 	/// Consensus (Malachite) orders blocks, not slots; timestamps need only increase.
 	type MinimumPeriod = ConstU64<1>;
 	type WeightInfo = ();
+}
+
+/// The settlement currency: used only by claims, where payers fund policy escrows and providers
+/// are paid. Feeless, so no fees burn it; governance (Root) mints with `force_set_balance`.
+impl pallet_balances::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type RuntimeFreezeReason = RuntimeFreezeReason;
+	type Balance = Balance;
+	type ExistentialDeposit = ConstU128<1>;
+	type AccountStore = System;
+	type ReserveIdentifier = [u8; 8];
+	type FreezeIdentifier = RuntimeFreezeReason;
+	type DustRemoval = ();
+	type MaxLocks = ConstU32<16>;
+	type MaxReserves = ConstU32<16>;
+	type MaxFreezes = VariantCountOf<RuntimeFreezeReason>;
+	// Parity's published weights: transfers are not on Carechain's hot path.
+	type WeightInfo = pallet_balances::weights::SubstrateWeight<Runtime>;
+	type DoneSlashHandler = ();
 }
 
 /// The council's collective instance.
@@ -248,4 +275,39 @@ impl pallet_consent::Config for Runtime {
 	type MaxWrappedKeys = ConstU32<64>;
 	type MaxWrappedKeyLen = ConstU32<256>;
 	type WeightInfo = pallet_consent::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// Seeds the claims pallet's escrow and settlement accounts.
+	pub const ClaimsPalletId: PalletId = PalletId(*b"cc/claim");
+}
+
+/// Bounds from X12 837P: up to 50 service lines and 12 diagnosis codes per claim.
+impl pallet_claims::Config for Runtime {
+	type Registry = Registry;
+	type Access = Consent;
+	type Currency = Balances;
+	type Time = Timestamp;
+	type PalletId = ClaimsPalletId;
+	type MaxProcedures = ConstU32<256>;
+	type MaxCodeList = ConstU32<64>;
+	type MaxLines = ConstU32<50>;
+	type MaxDiagnoses = ConstU32<12>;
+	type MaxSupportingRecords = ConstU32<16>;
+	type WeightInfo = pallet_claims::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkRecords = Records;
+}
+
+/// A case holds up to 1,000 units and a pallet up to 5,000 items in all.
+impl pallet_provenance::Config for Runtime {
+	type Registry = Registry;
+	type Records = Records;
+	type Time = Timestamp;
+	type MaxCommissionBatch = ConstU32<1000>;
+	type MaxChildren = ConstU32<1000>;
+	type MaxContents = ConstU32<5000>;
+	type MaxHistory = ConstU32<64>;
+	type MaxVerificationLog = ConstU32<16>;
+	type WeightInfo = pallet_provenance::weights::SubstrateWeight<Runtime>;
 }

@@ -17,8 +17,8 @@ const SERVICE_DAY: Day = 20_000;
 /// A distinct valid code for each `i`.
 fn code(i: u32) -> Code {
 	let mut code = alloc::vec![b'C'];
-	code.extend_from_slice(&i.to_be_bytes().map(|b| b'A' + b % 26));
-	code.try_into().expect("five characters")
+	code.extend((0..5).rev().map(|digit| b'A' + (i / 26u32.pow(digit) % 26) as u8));
+	code.try_into().expect("six characters")
 }
 
 fn money<T: Config>(amount: u32) -> BalanceOf<T> {

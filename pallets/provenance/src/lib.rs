@@ -36,7 +36,7 @@
 //!   the manufacturer.
 //! - [`Pallet::aggregate`], [`Pallet::disaggregate`], [`Pallet::ship`]: a member of the owner.
 //! - [`Pallet::receive`]: a member of the receiver.
-//! - [`Pallet::verify`]: any member of an active organization.
+//! - [`Pallet::verify_product`]: any member of an active organization.
 //! - [`Pallet::mark_suspect`], [`Pallet::clear_suspect`], [`Pallet::declare_illegitimate`]: a
 //!   member of a regulator or of the owner.
 //! - [`Pallet::dispense`]: a member of the pharmacy that holds the unit.
@@ -341,7 +341,7 @@ pub mod pallet {
 					ensure!(info.expiry == expiry, Error::<T>::LotExpiryMismatch);
 					ensure!(info.recall.is_none(), Error::<T>::UnitRecalled);
 					info
-				},
+				}
 				None => LotInfo { expiry, units: 0, recall: None },
 			};
 			let mut sorted: Vec<&Serial> = serials.iter().collect();
@@ -368,7 +368,13 @@ pub mod pallet {
 						parent: None,
 					},
 				);
-				Self::append_history(&Epc::Unit(sgtin), 0, EventKind::Commissioned, manufacturer, now);
+				Self::append_history(
+					&Epc::Unit(sgtin),
+					0,
+					EventKind::Commissioned,
+					manufacturer,
+					now,
+				);
 			}
 			info.units = info.units.saturating_add(count);
 			Lots::<T>::insert(gtin, &lot, info);
@@ -391,10 +397,7 @@ pub mod pallet {
 			let org = Self::member_org(&ensure_signed(origin)?)?;
 			ensure!(has_gs1_check_digit(&parent), Error::<T>::InvalidSscc);
 			ensure!(!children.is_empty(), Error::<T>::NoChildren);
-			ensure!(
-				children.len() <= T::MaxChildren::get() as usize,
-				Error::<T>::TooManyChildren
-			);
+			ensure!(children.len() <= T::MaxChildren::get() as usize, Error::<T>::TooManyChildren);
 			let mut container = Containers::<T>::get(parent).unwrap_or(Container {
 				owner: org,
 				in_transit_to: None,
@@ -420,17 +423,20 @@ pub mod pallet {
 				match &node {
 					Node::Unit(unit) => {
 						ensure!(unit.status == UnitStatus::Active, Error::<T>::NotActive)
-					},
+					}
 					Node::Container(inner) => {
 						container.level = container.level.max(inner.level.saturating_add(1))
-					},
+					}
 				}
 				container.contents = container.contents.saturating_add(node.size());
 				nodes.push((child.clone(), node, Self::history_slot(child)?));
 			}
 			ensure!(container.level <= MAX_LEVEL, Error::<T>::TooDeep);
 			ensure!(container.contents <= T::MaxContents::get(), Error::<T>::ContainerFull);
-			container.children.try_extend(children.into_iter()).map_err(|_| Error::<T>::TooManyChildren)?;
+			container
+				.children
+				.try_extend(children.into_iter())
+				.map_err(|_| Error::<T>::TooManyChildren)?;
 
 			let now = T::Time::now();
 			let count = nodes.len() as u32;
@@ -574,8 +580,8 @@ pub mod pallet {
 		///
 		/// Emits `ProductVerified`. O(1).
 		#[pallet::call_index(6)]
-		#[pallet::weight(T::WeightInfo::verify())]
-		pub fn verify(origin: OriginFor<T>, sgtin: Sgtin) -> DispatchResult {
+		#[pallet::weight(T::WeightInfo::verify_product())]
+		pub fn verify_product(origin: OriginFor<T>, sgtin: Sgtin) -> DispatchResult {
 			let org = Self::member_org(&ensure_signed(origin)?)?;
 			let verification = Self::verification(&sgtin);
 
@@ -637,7 +643,13 @@ pub mod pallet {
 		pub fn mark_suspect(origin: OriginFor<T>, sgtin: Sgtin, reason: H256) -> DispatchResult {
 			let (org, unit) = Self::investigator(&ensure_signed(origin)?, &sgtin)?;
 			ensure!(unit.status == UnitStatus::Active, Error::<T>::NotActive);
-			Self::set_status(sgtin.clone(), unit, UnitStatus::Suspect, EventKind::MarkedSuspect { reason }, org)?;
+			Self::set_status(
+				sgtin.clone(),
+				unit,
+				UnitStatus::Suspect,
+				EventKind::MarkedSuspect { reason },
+				org,
+			)?;
 			Self::deposit_event(Event::MarkedSuspect { sgtin, by: org, reason });
 			Ok(())
 		}
@@ -707,7 +719,7 @@ pub mod pallet {
 				None => Some(CounterfeitSign::UnknownIdentifier),
 				Some(unit) if unit.status == UnitStatus::Dispensed => {
 					Some(CounterfeitSign::AlreadyDispensed)
-				},
+				}
 				Some(_) => None,
 			};
 			if let Some(sign) = sign {
@@ -715,7 +727,13 @@ pub mod pallet {
 				let epc = Epc::Unit(sgtin.clone());
 				if let Ok(slot) = Self::history_slot(&epc) {
 					if sign == CounterfeitSign::AlreadyDispensed {
-						Self::append_history(&epc, slot, EventKind::CounterfeitReported, pharmacy, now);
+						Self::append_history(
+							&epc,
+							slot,
+							EventKind::CounterfeitReported,
+							pharmacy,
+							now,
+						);
 					}
 				}
 				Self::deposit_event(Event::CounterfeitSuspected {
@@ -748,11 +766,11 @@ pub mod pallet {
 					let outer = match case.parent {
 						Some(p) => {
 							Some((p, Containers::<T>::get(p).ok_or(Error::<T>::UnknownContainer)?))
-						},
+						}
 						None => None,
 					};
 					Some((sscc, case, outer))
-				},
+				}
 				None => None,
 			};
 
@@ -764,7 +782,13 @@ pub mod pallet {
 					pallet.contents = pallet.contents.saturating_sub(1);
 					Containers::<T>::insert(p, pallet);
 				}
-				Self::append_history(&epc, slot, EventKind::Unpacked { parent: sscc }, pharmacy, now);
+				Self::append_history(
+					&epc,
+					slot,
+					EventKind::Unpacked { parent: sscc },
+					pharmacy,
+					now,
+				);
 				slot = slot.saturating_add(1);
 			}
 			unit.parent = None;
@@ -885,7 +909,7 @@ pub mod pallet {
 			match epc {
 				Epc::Unit(sgtin) => {
 					Units::<T>::get(sgtin).map(Node::Unit).ok_or(Error::<T>::UnknownUnit)
-				},
+				}
 				Epc::Container(sscc) => Containers::<T>::get(sscc)
 					.map(Node::Container)
 					.ok_or(Error::<T>::UnknownContainer),
@@ -896,7 +920,7 @@ pub mod pallet {
 			match (epc, node) {
 				(Epc::Unit(sgtin), Node::Unit(unit)) => Units::<T>::insert(sgtin, unit),
 				(Epc::Container(sscc), Node::Container(c)) => Containers::<T>::insert(sscc, c),
-				_ => {},
+				_ => {}
 			}
 		}
 
@@ -935,7 +959,7 @@ pub mod pallet {
 
 		fn ensure_saleable(sgtin: &Sgtin, unit: &Unit, today: Day) -> Result<(), Error<T>> {
 			match unit.status {
-				UnitStatus::Active => {},
+				UnitStatus::Active => {}
 				UnitStatus::Suspect => return Err(Error::<T>::UnitSuspect),
 				UnitStatus::Illegitimate => return Err(Error::<T>::UnitIllegitimate),
 				UnitStatus::Dispensed => return Err(Error::<T>::UnitDispensed),
@@ -966,7 +990,8 @@ pub mod pallet {
 		/// An item's supply events in time order; a unit's include its lot's recall.
 		pub fn history(epc: &Epc) -> Vec<SupplyEvent> {
 			let length = HistoryLength::<T>::get(epc);
-			let mut events: Vec<_> = (0..length).filter_map(|i| History::<T>::get(epc, i)).collect();
+			let mut events: Vec<_> =
+				(0..length).filter_map(|i| History::<T>::get(epc, i)).collect();
 			if let Epc::Unit(sgtin) = epc {
 				let recall = Units::<T>::get(sgtin)
 					.and_then(|unit| Lots::<T>::get(sgtin.gtin, unit.lot))
@@ -974,7 +999,10 @@ pub mod pallet {
 				let manufacturer = Products::<T>::get(sgtin.gtin).map(|p| p.manufacturer);
 				if let (Some((at, reason)), Some(org)) = (recall, manufacturer) {
 					let position = events.partition_point(|e| e.at <= at);
-					events.insert(position, SupplyEvent { kind: EventKind::Recalled { reason }, org, at });
+					events.insert(
+						position,
+						SupplyEvent { kind: EventKind::Recalled { reason }, org, at },
+					);
 				}
 			}
 			events

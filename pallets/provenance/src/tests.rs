@@ -15,16 +15,9 @@ use sp_core::H256;
 
 /// Appends the GS1 check digit to `body`.
 fn with_check_digit<const N: usize>(body: &str) -> [u8; N] {
-	assert_eq!(body.len(), N - 1);
-	let sum: u32 = body
-		.bytes()
-		.rev()
-		.enumerate()
-		.map(|(i, d)| u32::from(d - b'0') * if i % 2 == 0 { 3 } else { 1 })
-		.sum();
 	let mut out = [0u8; N];
 	out[..N - 1].copy_from_slice(body.as_bytes());
-	out[N - 1] = b'0' + ((10 - sum % 10) % 10) as u8;
+	out[N - 1] = crate::gs1_check_digit(body.as_bytes());
 	out
 }
 
@@ -93,7 +86,7 @@ fn last_verification() -> Verification {
 		.find_map(|r| match r.event {
 			RuntimeEvent::Provenance(Event::ProductVerified { verification, .. }) => {
 				Some(verification)
-			},
+			}
 			_ => None,
 		})
 		.expect("a verification event")
@@ -127,11 +120,20 @@ fn provenance_scenario_catches_recalls_and_counterfeits() {
 		let refs: Vec<&str> = serials.iter().map(String::as_str).collect();
 		commission("L1", &refs);
 		System::assert_last_event(
-			Event::UnitsCommissioned { gtin: gtin(), lot: lot("L1"), expiry: TODAY + 365, count: 1000 }
-				.into(),
+			Event::UnitsCommissioned {
+				gtin: gtin(),
+				lot: lot("L1"),
+				expiry: TODAY + 365,
+				count: 1000,
+			}
+			.into(),
 		);
 		let case = Epc::Container(sscc(1));
-		assert_ok!(Provenance::aggregate(signed(MAKER), sscc(1), refs.iter().map(|s| epc(s)).collect()));
+		assert_ok!(Provenance::aggregate(
+			signed(MAKER),
+			sscc(1),
+			refs.iter().map(|s| epc(s)).collect()
+		));
 		assert_eq!(Containers::<Test>::get(sscc(1)).map(|c| c.contents), Some(1000));
 
 		// The case travels with everything in it.
@@ -148,17 +150,21 @@ fn provenance_scenario_catches_recalls_and_counterfeits() {
 			Provenance::ship(signed(MAKER), epc("S0001"), PHARMACY_ORG),
 			Error::<Test>::InTransit
 		);
-		assert_noop!(Provenance::receive(signed(PHARMACIST), case.clone()), Error::<Test>::NotInTransitToYou);
+		assert_noop!(
+			Provenance::receive(signed(PHARMACIST), case.clone()),
+			Error::<Test>::NotInTransitToYou
+		);
 		assert_ok!(Provenance::receive(signed(WHOLESALER), case.clone()));
 		assert_noop!(
 			Provenance::ship(signed(WHOLESALER), epc("S0001"), PHARMACY_ORG),
 			Error::<Test>::InsideContainer
 		);
 		ship_and_receive(case.clone(), WHOLESALER, PHARMACY_ORG, PHARMACIST);
-		assert!(Units::<Test>::iter_values().all(|u| u.owner == PHARMACY_ORG && u.in_transit_to.is_none()));
+		assert!(Units::<Test>::iter_values()
+			.all(|u| u.owner == PHARMACY_ORG && u.in_transit_to.is_none()));
 
 		// The pharmacy verifies a unit before dispensing.
-		assert_ok!(Provenance::verify(signed(PHARMACIST), unit("S0042")));
+		assert_ok!(Provenance::verify_product(signed(PHARMACIST), unit("S0042")));
 		assert_eq!(
 			last_verification(),
 			Verification::Known {
@@ -176,12 +182,20 @@ fn provenance_scenario_catches_recalls_and_counterfeits() {
 		// The manufacturer recalls the lot: its units can no longer be dispensed.
 		assert_ok!(Provenance::recall_lot(signed(MAKER), gtin(), lot("L1"), H256::repeat_byte(9)));
 		System::assert_last_event(
-			Event::LotRecalled { gtin: gtin(), lot: lot("L1"), units: 1000, reason: H256::repeat_byte(9) }
-				.into(),
+			Event::LotRecalled {
+				gtin: gtin(),
+				lot: lot("L1"),
+				units: 1000,
+				reason: H256::repeat_byte(9),
+			}
+			.into(),
 		);
-		assert_ok!(Provenance::verify(signed(PHARMACIST), unit("S0042")));
+		assert_ok!(Provenance::verify_product(signed(PHARMACIST), unit("S0042")));
 		assert!(matches!(last_verification(), Verification::Known { recalled: true, .. }));
-		assert_noop!(Provenance::dispense(signed(PHARMACIST), unit("S0042"), None), Error::<Test>::UnitRecalled);
+		assert_noop!(
+			Provenance::dispense(signed(PHARMACIST), unit("S0042"), None),
+			Error::<Test>::UnitRecalled
+		);
 		assert_eq!(
 			kinds(&epc("S0042")),
 			vec![
@@ -200,7 +214,8 @@ fn provenance_scenario_catches_recalls_and_counterfeits() {
 		ship_and_receive(epc("G1"), MAKER, PHARMACY_ORG, PHARMACIST);
 		assert_ok!(Provenance::dispense(signed(PHARMACIST), unit("G1"), None));
 		System::assert_last_event(
-			Event::UnitDispensed { sgtin: unit("G1"), pharmacy: PHARMACY_ORG, prescription: None }.into(),
+			Event::UnitDispensed { sgtin: unit("G1"), pharmacy: PHARMACY_ORG, prescription: None }
+				.into(),
 		);
 		assert_ok!(Provenance::dispense(signed(PHARMACIST), unit("G1"), None));
 		System::assert_last_event(
@@ -230,7 +245,9 @@ fn provenance_scenario_catches_recalls_and_counterfeits() {
 fn register_product_checks_gtin_and_manufacturer() {
 	new_test_ext().execute_with(|| {
 		register();
-		System::assert_last_event(Event::ProductRegistered { gtin: gtin(), manufacturer: MAKER_ORG }.into());
+		System::assert_last_event(
+			Event::ProductRegistered { gtin: gtin(), manufacturer: MAKER_ORG }.into(),
+		);
 		assert_noop!(
 			Provenance::register_product(signed(MAKER), gtin(), H256::zero()),
 			Error::<Test>::ProductExists
@@ -258,22 +275,43 @@ fn commission_rejects_bad_batches() {
 			Provenance::commission(signed(who), g, lot(l), expiry, serials)
 		};
 		let one = || vec![serial("B1")];
-		assert_noop!(batch(OTHER_MAKER, gtin(), "L1", TODAY + 365, one()), Error::<Test>::NotProductManufacturer);
-		assert_noop!(batch(MAKER, other_gtin(), "L1", TODAY + 365, one()), Error::<Test>::UnknownProduct);
+		assert_noop!(
+			batch(OTHER_MAKER, gtin(), "L1", TODAY + 365, one()),
+			Error::<Test>::NotProductManufacturer
+		);
+		assert_noop!(
+			batch(MAKER, other_gtin(), "L1", TODAY + 365, one()),
+			Error::<Test>::UnknownProduct
+		);
 		assert_noop!(batch(MAKER, gtin(), "L-1", TODAY + 365, one()), Error::<Test>::InvalidLot);
 		assert_noop!(batch(MAKER, gtin(), "L9", TODAY - 1, one()), Error::<Test>::ExpiryInPast);
-		assert_noop!(batch(MAKER, gtin(), "L1", TODAY + 300, one()), Error::<Test>::LotExpiryMismatch);
+		assert_noop!(
+			batch(MAKER, gtin(), "L1", TODAY + 300, one()),
+			Error::<Test>::LotExpiryMismatch
+		);
 		assert_noop!(batch(MAKER, gtin(), "L1", TODAY + 365, vec![]), Error::<Test>::EmptyBatch);
 		assert_noop!(
-			batch(MAKER, gtin(), "L1", TODAY + 365, (0..1001).map(|i| serial(&format!("X{i}"))).collect()),
+			batch(
+				MAKER,
+				gtin(),
+				"L1",
+				TODAY + 365,
+				(0..1001).map(|i| serial(&format!("X{i}"))).collect()
+			),
 			Error::<Test>::BatchTooLarge
 		);
-		assert_noop!(batch(MAKER, gtin(), "L1", TODAY + 365, vec![serial("A2")]), Error::<Test>::AlreadyCommissioned);
+		assert_noop!(
+			batch(MAKER, gtin(), "L1", TODAY + 365, vec![serial("A2")]),
+			Error::<Test>::AlreadyCommissioned
+		);
 		assert_noop!(
 			batch(MAKER, gtin(), "L1", TODAY + 365, vec![serial("B1"), serial("B1")]),
 			Error::<Test>::AlreadyCommissioned
 		);
-		assert_noop!(batch(MAKER, gtin(), "L1", TODAY + 365, vec![serial("B 1")]), Error::<Test>::InvalidSerial);
+		assert_noop!(
+			batch(MAKER, gtin(), "L1", TODAY + 365, vec![serial("B 1")]),
+			Error::<Test>::InvalidSerial
+		);
 		assert_ok!(Provenance::recall_lot(signed(MAKER), gtin(), lot("L1"), H256::zero()));
 		assert_noop!(batch(MAKER, gtin(), "L1", TODAY + 365, one()), Error::<Test>::UnitRecalled);
 	});
@@ -294,20 +332,41 @@ fn aggregation_nests_cases_on_pallets_and_no_deeper() {
 			Provenance::aggregate(signed(MAKER), sscc(3), vec![Epc::Container(sscc(2))]),
 			Error::<Test>::TooDeep
 		);
-		assert_noop!(Provenance::aggregate(signed(MAKER), sscc(1), vec![epc("A3")]), Error::<Test>::ContainerNested);
-		assert_noop!(Provenance::aggregate(signed(MAKER), sscc(4), vec![epc("A1")]), Error::<Test>::AlreadyPacked);
-		assert_noop!(Provenance::aggregate(signed(MAKER), sscc(4), vec![]), Error::<Test>::NoChildren);
+		assert_noop!(
+			Provenance::aggregate(signed(MAKER), sscc(1), vec![epc("A3")]),
+			Error::<Test>::ContainerNested
+		);
+		assert_noop!(
+			Provenance::aggregate(signed(MAKER), sscc(4), vec![epc("A1")]),
+			Error::<Test>::AlreadyPacked
+		);
+		assert_noop!(
+			Provenance::aggregate(signed(MAKER), sscc(4), vec![]),
+			Error::<Test>::NoChildren
+		);
 		assert_noop!(
 			Provenance::aggregate(signed(MAKER), sscc(4), vec![epc("A3"), epc("A3")]),
 			Error::<Test>::DuplicateItem
 		);
-		assert_noop!(Provenance::aggregate(signed(MAKER), sscc(4), vec![epc("ZZ")]), Error::<Test>::UnknownUnit);
-		assert_noop!(Provenance::aggregate(signed(PHARMACIST), sscc(4), vec![epc("A3")]), Error::<Test>::NotOwner);
+		assert_noop!(
+			Provenance::aggregate(signed(MAKER), sscc(4), vec![epc("ZZ")]),
+			Error::<Test>::UnknownUnit
+		);
+		assert_noop!(
+			Provenance::aggregate(signed(PHARMACIST), sscc(4), vec![epc("A3")]),
+			Error::<Test>::NotOwner
+		);
 		let mut bad = sscc(4);
 		bad[17] = b'0' + (bad[17] - b'0' + 1) % 10;
-		assert_noop!(Provenance::aggregate(signed(MAKER), bad, vec![epc("A3")]), Error::<Test>::InvalidSscc);
+		assert_noop!(
+			Provenance::aggregate(signed(MAKER), bad, vec![epc("A3")]),
+			Error::<Test>::InvalidSscc
+		);
 		assert_ok!(Provenance::mark_suspect(signed(INSPECTOR), unit("A3"), H256::zero()));
-		assert_noop!(Provenance::aggregate(signed(MAKER), sscc(4), vec![epc("A3")]), Error::<Test>::NotActive);
+		assert_noop!(
+			Provenance::aggregate(signed(MAKER), sscc(4), vec![epc("A3")]),
+			Error::<Test>::NotActive
+		);
 	});
 }
 
@@ -321,11 +380,23 @@ fn disaggregation_unpacks_from_the_outside_in() {
 			Provenance::disaggregate(signed(MAKER), sscc(1), vec![]),
 			Error::<Test>::ContainerNested
 		);
-		assert_noop!(Provenance::disaggregate(signed(MAKER), sscc(2), vec![epc("A1")]), Error::<Test>::NotInContainer);
-		assert_noop!(Provenance::disaggregate(signed(PHARMACIST), sscc(2), vec![]), Error::<Test>::NotOwner);
-		assert_noop!(Provenance::disaggregate(signed(MAKER), sscc(9), vec![]), Error::<Test>::UnknownContainer);
+		assert_noop!(
+			Provenance::disaggregate(signed(MAKER), sscc(2), vec![epc("A1")]),
+			Error::<Test>::NotInContainer
+		);
+		assert_noop!(
+			Provenance::disaggregate(signed(PHARMACIST), sscc(2), vec![]),
+			Error::<Test>::NotOwner
+		);
+		assert_noop!(
+			Provenance::disaggregate(signed(MAKER), sscc(9), vec![]),
+			Error::<Test>::UnknownContainer
+		);
 		assert_ok!(Provenance::disaggregate(signed(MAKER), sscc(2), vec![]));
-		assert_eq!(Containers::<Test>::get(sscc(2)).map(|c| (c.contents, c.children.len())), Some((0, 0)));
+		assert_eq!(
+			Containers::<Test>::get(sscc(2)).map(|c| (c.contents, c.children.len())),
+			Some((0, 0))
+		);
 		assert_ok!(Provenance::disaggregate(signed(MAKER), sscc(1), vec![epc("A2")]));
 		System::assert_last_event(Event::Disaggregated { parent: sscc(1), count: 1 }.into());
 		assert_eq!(Containers::<Test>::get(sscc(1)).map(|c| c.contents), Some(1));
@@ -338,14 +409,32 @@ fn disaggregation_unpacks_from_the_outside_in() {
 fn shipping_needs_a_licensed_receiver_and_saleable_units() {
 	new_test_ext().execute_with(|| {
 		setup();
-		assert_noop!(Provenance::ship(signed(MAKER), epc("A1"), HOSPITAL_ORG), Error::<Test>::InvalidReceiver);
-		assert_noop!(Provenance::ship(signed(MAKER), epc("A1"), MAKER_ORG), Error::<Test>::InvalidReceiver);
-		assert_noop!(Provenance::ship(signed(MAKER), epc("A1"), 77), Error::<Test>::InvalidReceiver);
-		assert_noop!(Provenance::ship(signed(WHOLESALER), epc("A1"), PHARMACY_ORG), Error::<Test>::NotOwner);
-		assert_noop!(Provenance::ship(signed(MAKER), epc("Q1"), PHARMACY_ORG), Error::<Test>::UnknownUnit);
+		assert_noop!(
+			Provenance::ship(signed(MAKER), epc("A1"), HOSPITAL_ORG),
+			Error::<Test>::InvalidReceiver
+		);
+		assert_noop!(
+			Provenance::ship(signed(MAKER), epc("A1"), MAKER_ORG),
+			Error::<Test>::InvalidReceiver
+		);
+		assert_noop!(
+			Provenance::ship(signed(MAKER), epc("A1"), 77),
+			Error::<Test>::InvalidReceiver
+		);
+		assert_noop!(
+			Provenance::ship(signed(WHOLESALER), epc("A1"), PHARMACY_ORG),
+			Error::<Test>::NotOwner
+		);
+		assert_noop!(
+			Provenance::ship(signed(MAKER), epc("Q1"), PHARMACY_ORG),
+			Error::<Test>::UnknownUnit
+		);
 		assert_ok!(Provenance::mark_suspect(signed(MAKER), unit("A2"), H256::zero()));
 		assert_ok!(Provenance::aggregate(signed(MAKER), sscc(1), vec![epc("A1")]));
-		assert_noop!(Provenance::ship(signed(MAKER), epc("A2"), PHARMACY_ORG), Error::<Test>::UnitSuspect);
+		assert_noop!(
+			Provenance::ship(signed(MAKER), epc("A2"), PHARMACY_ORG),
+			Error::<Test>::UnitSuspect
+		);
 		// An expired unit in a case keeps the whole case home.
 		Timestamp::set_timestamp(START + 366 * DAY);
 		assert_noop!(
@@ -360,9 +449,18 @@ fn receive_is_for_the_named_receiver_only() {
 	new_test_ext().execute_with(|| {
 		setup();
 		assert_ok!(Provenance::ship(signed(MAKER), epc("A1"), PHARMACY_ORG));
-		assert_noop!(Provenance::receive(signed(OTHER_PHARMACIST), epc("A1")), Error::<Test>::NotInTransitToYou);
-		assert_noop!(Provenance::receive(signed(PHARMACIST), epc("A2")), Error::<Test>::NotInTransitToYou);
-		assert_noop!(Provenance::receive(signed(PHARMACIST), epc("Q1")), Error::<Test>::UnknownUnit);
+		assert_noop!(
+			Provenance::receive(signed(OTHER_PHARMACIST), epc("A1")),
+			Error::<Test>::NotInTransitToYou
+		);
+		assert_noop!(
+			Provenance::receive(signed(PHARMACIST), epc("A2")),
+			Error::<Test>::NotInTransitToYou
+		);
+		assert_noop!(
+			Provenance::receive(signed(PHARMACIST), epc("Q1")),
+			Error::<Test>::UnknownUnit
+		);
 		assert_ok!(Provenance::receive(signed(PHARMACIST), epc("A1")));
 		System::assert_last_event(
 			Event::Received { epc: epc("A1"), from: MAKER_ORG, by: PHARMACY_ORG, items: 1 }.into(),
@@ -375,20 +473,23 @@ fn receive_is_for_the_named_receiver_only() {
 fn verification_is_recorded_for_known_and_unknown_identifiers() {
 	new_test_ext().execute_with(|| {
 		setup();
-		assert_ok!(Provenance::verify(signed(OTHER_PHARMACIST), unit("NOPE")));
+		assert_ok!(Provenance::verify_product(signed(OTHER_PHARMACIST), unit("NOPE")));
 		assert_eq!(last_verification(), Verification::Unknown);
 		let record = Verifications::<Test>::get(unit("NOPE"), 0).expect("recorded");
 		assert_eq!((record.org, record.saleable), (OTHER_PHARMACY_ORG, false));
 		for _ in 0..5 {
-			assert_ok!(Provenance::verify(signed(INSPECTOR), unit("A1")));
+			assert_ok!(Provenance::verify_product(signed(INSPECTOR), unit("A1")));
 		}
 		// The ring keeps the latest four of the five requests.
 		assert_eq!(VerificationCount::<Test>::get(unit("A1")), 5);
 		assert_eq!(Verifications::<Test>::iter_prefix(unit("A1")).count(), 4);
 		Timestamp::set_timestamp(START + 400 * DAY);
-		assert_ok!(Provenance::verify(signed(INSPECTOR), unit("A1")));
+		assert_ok!(Provenance::verify_product(signed(INSPECTOR), unit("A1")));
 		assert!(matches!(last_verification(), Verification::Known { expired: true, .. }));
-		assert_noop!(Provenance::verify(signed(PATIENT), unit("A1")), Error::<Test>::NotMember);
+		assert_noop!(
+			Provenance::verify_product(signed(PATIENT), unit("A1")),
+			Error::<Test>::NotMember
+		);
 	});
 }
 
@@ -409,7 +510,10 @@ fn recall_lot_is_for_the_manufacturer_once() {
 			Provenance::recall_lot(signed(MAKER), gtin(), lot("L1"), H256::zero()),
 			Error::<Test>::AlreadyRecalled
 		);
-		assert_noop!(Provenance::ship(signed(MAKER), epc("A1"), PHARMACY_ORG), Error::<Test>::UnitRecalled);
+		assert_noop!(
+			Provenance::ship(signed(MAKER), epc("A1"), PHARMACY_ORG),
+			Error::<Test>::UnitRecalled
+		);
 	});
 }
 
@@ -421,8 +525,14 @@ fn suspects_are_cleared_or_declared_illegitimate() {
 			Provenance::mark_suspect(signed(PHARMACIST), unit("A1"), H256::zero()),
 			Error::<Test>::NotOwnerOrRegulator
 		);
-		assert_noop!(Provenance::clear_suspect(signed(INSPECTOR), unit("A1")), Error::<Test>::NotSuspect);
-		assert_noop!(Provenance::declare_illegitimate(signed(INSPECTOR), unit("A1")), Error::<Test>::NotSuspect);
+		assert_noop!(
+			Provenance::clear_suspect(signed(INSPECTOR), unit("A1")),
+			Error::<Test>::NotSuspect
+		);
+		assert_noop!(
+			Provenance::declare_illegitimate(signed(INSPECTOR), unit("A1")),
+			Error::<Test>::NotSuspect
+		);
 		assert_noop!(
 			Provenance::mark_suspect(signed(INSPECTOR), unit("Q1"), H256::zero()),
 			Error::<Test>::UnknownUnit
@@ -440,14 +550,22 @@ fn suspects_are_cleared_or_declared_illegitimate() {
 			Error::<Test>::NotOwnerOrRegulator
 		);
 		assert_ok!(Provenance::clear_suspect(signed(MAKER), unit("A1")));
-		System::assert_last_event(Event::SuspicionCleared { sgtin: unit("A1"), by: MAKER_ORG }.into());
+		System::assert_last_event(
+			Event::SuspicionCleared { sgtin: unit("A1"), by: MAKER_ORG }.into(),
+		);
 		assert_eq!(Units::<Test>::get(unit("A1")).map(|u| u.status), Some(UnitStatus::Active));
 
 		assert_ok!(Provenance::mark_suspect(signed(MAKER), unit("A2"), H256::zero()));
 		assert_ok!(Provenance::declare_illegitimate(signed(INSPECTOR), unit("A2")));
 		System::assert_last_event(Event::DeclaredIllegitimate { sgtin: unit("A2"), by: 4 }.into());
-		assert_noop!(Provenance::ship(signed(MAKER), epc("A2"), PHARMACY_ORG), Error::<Test>::UnitIllegitimate);
-		assert_noop!(Provenance::clear_suspect(signed(INSPECTOR), unit("A2")), Error::<Test>::NotSuspect);
+		assert_noop!(
+			Provenance::ship(signed(MAKER), epc("A2"), PHARMACY_ORG),
+			Error::<Test>::UnitIllegitimate
+		);
+		assert_noop!(
+			Provenance::clear_suspect(signed(INSPECTOR), unit("A2")),
+			Error::<Test>::NotSuspect
+		);
 		assert_eq!(
 			kinds(&epc("A2")),
 			vec![
@@ -467,8 +585,14 @@ fn dispensing_unpacks_the_unit_and_links_the_prescription() {
 		assert_ok!(Provenance::aggregate(signed(MAKER), sscc(2), vec![Epc::Container(sscc(1))]));
 		ship_and_receive(Epc::Container(sscc(2)), MAKER, PHARMACY_ORG, PHARMACIST);
 
-		assert_noop!(Provenance::dispense(signed(WHOLESALER), unit("A1"), None), Error::<Test>::NotPharmacy);
-		assert_noop!(Provenance::dispense(signed(OTHER_PHARMACIST), unit("A1"), None), Error::<Test>::NotOwner);
+		assert_noop!(
+			Provenance::dispense(signed(WHOLESALER), unit("A1"), None),
+			Error::<Test>::NotPharmacy
+		);
+		assert_noop!(
+			Provenance::dispense(signed(OTHER_PHARMACIST), unit("A1"), None),
+			Error::<Test>::NotOwner
+		);
 		let observation = prescription(FhirResourceType::Observation);
 		assert_noop!(
 			Provenance::dispense(signed(PHARMACIST), unit("A1"), Some(observation)),
@@ -481,10 +605,17 @@ fn dispensing_unpacks_the_unit_and_links_the_prescription() {
 		let rx = prescription(FhirResourceType::MedicationRequest);
 		assert_ok!(Provenance::dispense(signed(PHARMACIST), unit("A1"), Some(rx)));
 		System::assert_last_event(
-			Event::UnitDispensed { sgtin: unit("A1"), pharmacy: PHARMACY_ORG, prescription: Some(rx) }
-				.into(),
+			Event::UnitDispensed {
+				sgtin: unit("A1"),
+				pharmacy: PHARMACY_ORG,
+				prescription: Some(rx),
+			}
+			.into(),
 		);
-		assert_eq!(Containers::<Test>::get(sscc(1)).map(|c| (c.contents, c.children.len())), Some((1, 1)));
+		assert_eq!(
+			Containers::<Test>::get(sscc(1)).map(|c| (c.contents, c.children.len())),
+			Some((1, 1))
+		);
 		assert_eq!(Containers::<Test>::get(sscc(2)).map(|c| c.contents), Some(2));
 		let unit_a1 = Units::<Test>::get(unit("A1")).expect("kept");
 		assert_eq!((unit_a1.status, unit_a1.parent), (UnitStatus::Dispensed, None));
@@ -497,7 +628,11 @@ fn dispensing_unpacks_the_unit_and_links_the_prescription() {
 			]
 		);
 		// A unit shipped on is no longer the pharmacy's to dispense.
-		assert_ok!(Provenance::ship(signed(PHARMACIST), Epc::Container(sscc(2)), OTHER_PHARMACY_ORG));
+		assert_ok!(Provenance::ship(
+			signed(PHARMACIST),
+			Epc::Container(sscc(2)),
+			OTHER_PHARMACY_ORG
+		));
 		assert_noop!(
 			Provenance::dispense(signed(PHARMACIST), unit("A2"), None),
 			Error::<Test>::InTransit
@@ -517,7 +652,10 @@ fn histories_are_bounded() {
 		}
 		assert_eq!(HistoryLength::<Test>::get(epc("A1")), 15);
 		assert_ok!(Provenance::ship(signed(PHARMACIST), epc("A1"), OTHER_PHARMACY_ORG));
-		assert_noop!(Provenance::receive(signed(OTHER_PHARMACIST), epc("A1")), Error::<Test>::HistoryFull);
+		assert_noop!(
+			Provenance::receive(signed(OTHER_PHARMACIST), epc("A1")),
+			Error::<Test>::HistoryFull
+		);
 	});
 }
 
@@ -528,11 +666,11 @@ fn events_map_to_epcis_vocabulary() {
 		EventKind::Packed { parent: sscc(1) }.epcis(),
 		("AggregationEvent", "ADD", "packing", "in_progress")
 	);
-	assert_eq!(EventKind::Shipped { to: 1 }.epcis(), ("ObjectEvent", "OBSERVE", "shipping", "in_transit"));
 	assert_eq!(
-		EventKind::Dispensed { prescription: None }.epcis().3,
-		"dispensed"
+		EventKind::Shipped { to: 1 }.epcis(),
+		("ObjectEvent", "OBSERVE", "shipping", "in_transit")
 	);
+	assert_eq!(EventKind::Dispensed { prescription: None }.epcis().3, "dispensed");
 	assert_eq!(EventKind::Recalled { reason: H256::zero() }.epcis().3, "recalled");
 }
 

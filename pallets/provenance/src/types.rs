@@ -28,20 +28,22 @@ pub type Serial = BoundedVec<u8, ConstU32<MAX_SERIAL_LEN>>;
 /// A lot (batch) number: 1 to 20 ASCII letters and digits.
 pub type Lot = BoundedVec<u8, ConstU32<MAX_SERIAL_LEN>>;
 
-/// Whether `digits` are ASCII digits whose last is the GS1 mod-10 check digit of the others.
-pub fn has_gs1_check_digit(digits: &[u8]) -> bool {
-	let Some((&check, body)) = digits.split_last() else { return false };
-	if !digits.iter().all(u8::is_ascii_digit) {
-		return false;
-	}
+/// The GS1 mod-10 check digit (as an ASCII digit) of ASCII digits `body`.
+pub fn gs1_check_digit(body: &[u8]) -> u8 {
 	// Weights 3, 1, 3, ... from the digit next to the check digit.
 	let sum: u32 = body
 		.iter()
 		.rev()
 		.enumerate()
-		.map(|(i, d)| u32::from(d - b'0') * if i % 2 == 0 { 3 } else { 1 })
-		.sum();
-	u32::from(check - b'0') == (10 - sum % 10) % 10
+		.map(|(i, d)| u32::from(d.wrapping_sub(b'0')) * if i % 2 == 0 { 3 } else { 1 })
+		.fold(0, u32::wrapping_add);
+	b'0' + ((10 - sum % 10) % 10) as u8
+}
+
+/// Whether `digits` are ASCII digits whose last is the GS1 mod-10 check digit of the others.
+pub fn has_gs1_check_digit(digits: &[u8]) -> bool {
+	let Some((&check, body)) = digits.split_last() else { return false };
+	digits.iter().all(u8::is_ascii_digit) && check == gs1_check_digit(body)
 }
 
 /// Whether `text` is 1 to 20 ASCII letters and digits (a serial or lot number).
@@ -236,25 +238,19 @@ impl EventKind {
 			EventKind::Packed { .. } => ("AggregationEvent", "ADD", "packing", "in_progress"),
 			EventKind::Unpacked { .. } => {
 				("AggregationEvent", "DELETE", "unpacking", "in_progress")
-			},
+			}
 			EventKind::Shipped { .. } => ("ObjectEvent", "OBSERVE", "shipping", "in_transit"),
-			EventKind::Received { .. } => {
-				("ObjectEvent", "OBSERVE", "receiving", "in_progress")
-			},
-			EventKind::Dispensed { .. } => {
-				("ObjectEvent", "OBSERVE", "dispensing", "dispensed")
-			},
+			EventKind::Received { .. } => ("ObjectEvent", "OBSERVE", "receiving", "in_progress"),
+			EventKind::Dispensed { .. } => ("ObjectEvent", "OBSERVE", "dispensing", "dispensed"),
 			EventKind::MarkedSuspect { .. } => {
 				("ObjectEvent", "OBSERVE", "holding", "non_sellable_other")
-			},
+			}
 			EventKind::Cleared => ("ObjectEvent", "OBSERVE", "inspecting", "active"),
 			EventKind::DeclaredIllegitimate => {
 				("ObjectEvent", "OBSERVE", "inspecting", "non_sellable_other")
-			},
+			}
 			EventKind::Recalled { .. } => ("ObjectEvent", "OBSERVE", "holding", "recalled"),
-			EventKind::CounterfeitReported => {
-				("ObjectEvent", "OBSERVE", "inspecting", "unknown")
-			},
+			EventKind::CounterfeitReported => ("ObjectEvent", "OBSERVE", "inspecting", "unknown"),
 		}
 	}
 }
@@ -303,12 +299,7 @@ impl Verification {
 	pub fn is_saleable(&self) -> bool {
 		matches!(
 			self,
-			Verification::Known {
-				status: UnitStatus::Active,
-				recalled: false,
-				expired: false,
-				..
-			}
+			Verification::Known { status: UnitStatus::Active, recalled: false, expired: false, .. }
 		)
 	}
 }

@@ -1,0 +1,232 @@
+//! Benchmarks of the provenance pallet's calls (frame-benchmarking v2), each at the worst case
+//! its bounds allow: full batches and cases, units packed in a case on a pallet.
+
+// Test and benchmark set-up arithmetic works on small known values.
+#![allow(clippy::arithmetic_side_effects)]
+
+use super::*;
+use frame_benchmarking::v2::*;
+use frame_support::traits::Get;
+use frame_system::RawOrigin;
+use sp_core::H256;
+
+/// GS1's example GTIN.
+const GTIN: Gtin = *b"00614141000036";
+
+fn sscc(n: u32) -> Sscc {
+	let mut sscc = [0u8; 18];
+	sscc[..17].copy_from_slice(alloc::format!("{n:017}").as_bytes());
+	sscc[17] = gs1_check_digit(&sscc[..17]);
+	sscc
+}
+
+fn serial(i: u32) -> Serial {
+	alloc::format!("SERIAL{i:014}").into_bytes().try_into().expect("twenty characters")
+}
+
+fn lot() -> Lot {
+	b"LOT00000000000000001".to_vec().try_into().expect("twenty characters")
+}
+
+fn sgtin(i: u32) -> Sgtin {
+	Sgtin { gtin: GTIN, serial: serial(i) }
+}
+
+fn member<T: Config>(name: &'static str, kind: OrgKind) -> (T::AccountId, OrgId) {
+	let who: T::AccountId = account(name, 0, 0);
+	T::Registry::register_for_benchmark(&who, Some(kind));
+	let org = T::Registry::active_membership(&who).expect("just registered").org;
+	(who, org)
+}
+
+fn signed<T: Config>(who: &T::AccountId) -> OriginFor<T> {
+	RawOrigin::Signed(who.clone()).into()
+}
+
+type OriginFor<T> = <T as frame_system::Config>::RuntimeOrigin;
+
+/// A manufacturer with a registered product.
+fn manufacturer<T: Config>() -> T::AccountId {
+	let (maker, _) = member::<T>("maker", OrgKind::Manufacturer);
+	Pallet::<T>::register_product(signed::<T>(&maker), GTIN, H256::zero()).expect("registers");
+	maker
+}
+
+/// Commissions units `0..count` in full batches.
+fn commission_units<T: Config>(maker: &T::AccountId, count: u32) {
+	let batch = T::MaxCommissionBatch::get();
+	let mut next = 0;
+	while next < count {
+		let end = (next + batch).min(count);
+		Pallet::<T>::commission(
+			signed::<T>(maker),
+			GTIN,
+			lot(),
+			Day::MAX,
+			(next..end).map(serial).collect(),
+		)
+		.expect("commissions");
+		next = end;
+	}
+}
+
+/// A case of `units` units on a pallet.
+fn packed<T: Config>(maker: &T::AccountId, units: u32) {
+	commission_units::<T>(maker, units);
+	Pallet::<T>::aggregate(
+		signed::<T>(maker),
+		sscc(1),
+		(0..units).map(|i| Epc::Unit(sgtin(i))).collect(),
+	)
+	.expect("packs the case");
+	Pallet::<T>::aggregate(signed::<T>(maker), sscc(2), alloc::vec![Epc::Container(sscc(1))])
+		.expect("stacks the pallet");
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn register_product() {
+		let (maker, _) = member::<T>("maker", OrgKind::Manufacturer);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(maker), GTIN, H256::zero());
+		assert!(Products::<T>::contains_key(GTIN));
+	}
+
+	#[benchmark]
+	fn commission(n: Linear<1, { T::MaxCommissionBatch::get() }>) {
+		let maker = manufacturer::<T>();
+		let serials = (0..n).map(serial).collect::<Vec<_>>();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(maker), GTIN, lot(), Day::MAX, serials);
+		assert_eq!(Lots::<T>::get(GTIN, lot()).map(|l| l.units), Some(n));
+	}
+
+	#[benchmark]
+	fn aggregate(n: Linear<1, { T::MaxChildren::get() }>) {
+		let maker = manufacturer::<T>();
+		commission_units::<T>(&maker, n);
+		let children = (0..n).map(|i| Epc::Unit(sgtin(i))).collect::<Vec<_>>();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(maker), sscc(1), children);
+		assert_eq!(Containers::<T>::get(sscc(1)).map(|c| c.contents), Some(n));
+	}
+
+	#[benchmark]
+	fn disaggregate(n: Linear<1, { T::MaxChildren::get() }>) {
+		let maker = manufacturer::<T>();
+		commission_units::<T>(&maker, n);
+		Pallet::<T>::aggregate(
+			signed::<T>(&maker),
+			sscc(1),
+			(0..n).map(|i| Epc::Unit(sgtin(i))).collect(),
+		)
+		.expect("packs");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(maker), sscc(1), Vec::new());
+		assert_eq!(Containers::<T>::get(sscc(1)).map(|c| c.contents), Some(0));
+	}
+
+	#[benchmark]
+	fn ship(n: Linear<1, { T::MaxChildren::get() }>) {
+		let maker = manufacturer::<T>();
+		let (_, pharmacy) = member::<T>("pharmacy", OrgKind::Pharmacy);
+		commission_units::<T>(&maker, n);
+		Pallet::<T>::aggregate(
+			signed::<T>(&maker),
+			sscc(1),
+			(0..n).map(|i| Epc::Unit(sgtin(i))).collect(),
+		)
+		.expect("packs");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(maker), Epc::Container(sscc(1)), pharmacy);
+		assert!(Units::<T>::get(sgtin(0)).is_some_and(|u| u.in_transit_to == Some(pharmacy)));
+	}
+
+	#[benchmark]
+	fn receive(n: Linear<1, { T::MaxChildren::get() }>) {
+		let maker = manufacturer::<T>();
+		let (pharmacist, pharmacy) = member::<T>("pharmacy", OrgKind::Pharmacy);
+		commission_units::<T>(&maker, n);
+		Pallet::<T>::aggregate(
+			signed::<T>(&maker),
+			sscc(1),
+			(0..n).map(|i| Epc::Unit(sgtin(i))).collect(),
+		)
+		.expect("packs");
+		Pallet::<T>::ship(signed::<T>(&maker), Epc::Container(sscc(1)), pharmacy).expect("ships");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(pharmacist), Epc::Container(sscc(1)));
+		assert!(Units::<T>::get(sgtin(0)).is_some_and(|u| u.owner == pharmacy));
+	}
+
+	#[benchmark]
+	fn verify_product() {
+		let maker = manufacturer::<T>();
+		commission_units::<T>(&maker, 1);
+		Pallet::<T>::recall_lot(signed::<T>(&maker), GTIN, lot(), H256::zero()).expect("recalls");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(maker), sgtin(0));
+		assert_eq!(VerificationCount::<T>::get(sgtin(0)), 1);
+	}
+
+	#[benchmark]
+	fn recall_lot() {
+		let maker = manufacturer::<T>();
+		commission_units::<T>(&maker, 1);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(maker), GTIN, lot(), H256::zero());
+		assert!(Lots::<T>::get(GTIN, lot()).is_some_and(|l| l.recall.is_some()));
+	}
+
+	#[benchmark]
+	fn mark_suspect() {
+		let maker = manufacturer::<T>();
+		commission_units::<T>(&maker, 1);
+		let (inspector, _) = member::<T>("inspector", OrgKind::Regulator);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(inspector), sgtin(0), H256::zero());
+		assert_eq!(Units::<T>::get(sgtin(0)).map(|u| u.status), Some(UnitStatus::Suspect));
+	}
+
+	#[benchmark]
+	fn clear_suspect() {
+		let maker = manufacturer::<T>();
+		commission_units::<T>(&maker, 1);
+		let (inspector, _) = member::<T>("inspector", OrgKind::Regulator);
+		Pallet::<T>::mark_suspect(signed::<T>(&inspector), sgtin(0), H256::zero()).expect("marks");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(inspector), sgtin(0));
+		assert_eq!(Units::<T>::get(sgtin(0)).map(|u| u.status), Some(UnitStatus::Active));
+	}
+
+	#[benchmark]
+	fn declare_illegitimate() {
+		let maker = manufacturer::<T>();
+		commission_units::<T>(&maker, 1);
+		let (inspector, _) = member::<T>("inspector", OrgKind::Regulator);
+		Pallet::<T>::mark_suspect(signed::<T>(&inspector), sgtin(0), H256::zero()).expect("marks");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(inspector), sgtin(0));
+		assert_eq!(Units::<T>::get(sgtin(0)).map(|u| u.status), Some(UnitStatus::Illegitimate));
+	}
+
+	#[benchmark]
+	fn dispense() {
+		let maker = manufacturer::<T>();
+		let (pharmacist, pharmacy) = member::<T>("pharmacy", OrgKind::Pharmacy);
+		packed::<T>(&maker, T::MaxChildren::get());
+		Pallet::<T>::ship(signed::<T>(&maker), Epc::Container(sscc(2)), pharmacy).expect("ships");
+		Pallet::<T>::receive(signed::<T>(&pharmacist), Epc::Container(sscc(2))).expect("receives");
+		let patient: T::AccountId = account("patient", 0, 0);
+		T::Registry::register_for_benchmark(&patient, None);
+		let rx = T::Records::create_for_benchmark(&patient, FhirResourceType::MedicationRequest, 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(pharmacist), sgtin(0), Some(rx));
+		assert_eq!(Units::<T>::get(sgtin(0)).map(|u| u.status), Some(UnitStatus::Dispensed));
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}
