@@ -293,7 +293,108 @@ fn metadata_and_presets_are_served() {
 	let out = chain.call("GenesisBuilder_get_preset", &Some(genesis::DEVELOPMENT).encode());
 	let preset = Option::<Vec<u8>>::decode(&mut &out[..]).expect("decodes").expect("dev preset");
 	let json: serde_json::Value = serde_json::from_slice(&preset).expect("the preset is JSON");
-	assert_eq!(json["registry"]["organizations"].as_array().map(Vec::len), Some(3));
+	assert_eq!(json["registry"]["organizations"].as_array().map(Vec::len), Some(5));
 	let out = chain.call("GenesisBuilder_get_preset", &Some("no-such-preset").encode());
 	assert_eq!(Option::<Vec<u8>>::decode(&mut &out[..]).expect("decodes"), None);
+}
+
+/// A manufacturer commissions and ships, a distributor receives, a payer publishes, funds and
+/// enrolls: all as signed extrinsics in one natively executed block, then queried through
+/// `ProvenanceApi`.
+#[test]
+fn supply_chain_and_claims_calls_run_in_a_block() {
+	let mut chain = Chain::genesis();
+	let genesis_hash = chain.genesis_header().hash();
+	let maker = Ed25519Keyring::One.pair();
+	let distributor = Ed25519Keyring::Two.pair();
+	let payer = Ed25519Keyring::Charlie.pair();
+	let gtin = *b"00614141000036";
+	let serial = |s: &[u8]| s.to_vec().try_into().expect("short serial");
+	let unit = pallet_provenance::Sgtin { gtin, serial: serial(b"S1") };
+	let lot: pallet_provenance::Lot = b"L1".to_vec().try_into().expect("short lot");
+	let code = |s: &[u8]| s.to_vec().try_into().expect("short code");
+	let terms = pallet_claims::CoverageTerms {
+		procedures: vec![(code(b"99213"), 100u128)],
+		diagnosis_prefixes: vec![],
+		prior_authorization: vec![],
+		deductible: 50,
+		coinsurance: sp_runtime::Percent::from_percent(20),
+		out_of_pocket_max: 1_000,
+		review_threshold: 10_000,
+		max_daily_lines_per_provider: 100,
+		valid_from: 0,
+		valid_until: 30_000,
+	};
+	use pallet_claims::Call as Claims;
+	use pallet_provenance::Call as Provenance;
+	let calls: Vec<(&ed25519::Pair, u32, RuntimeCall)> = vec![
+		(&maker, 0, Provenance::register_product { gtin, description_hash: H256::zero() }.into()),
+		(
+			&maker,
+			1,
+			Provenance::commission {
+				gtin,
+				lot: lot.clone(),
+				expiry: 20_000,
+				serials: vec![serial(b"S1"), serial(b"S2")],
+			}
+			.into(),
+		),
+		(
+			&maker,
+			2,
+			Provenance::ship { epc: pallet_provenance::Epc::Unit(unit.clone()), to: 4 }.into(),
+		),
+		(
+			&distributor,
+			0,
+			Provenance::receive { epc: pallet_provenance::Epc::Unit(unit.clone()) }.into(),
+		),
+		(&payer, 0, Claims::publish_policy { terms }.into()),
+		(&payer, 1, Claims::fund_policy { policy_id: 0, amount: 50_000 }.into()),
+		(
+			&payer,
+			2,
+			Claims::enroll {
+				policy_id: 0,
+				patient: Ed25519Keyring::Eve.to_account_id(),
+				member_id_hash: H256::zero(),
+			}
+			.into(),
+		),
+	];
+
+	let header = Header::new(1, H256::zero(), H256::zero(), genesis_hash, Default::default());
+	chain.call("Core_initialize_block", &header.encode());
+	assert_eq!(apply(&mut chain, &timestamp(1_700_000_000_000)), Ok(Ok(())));
+	for (pair, nonce, call) in calls {
+		let extrinsic = sign(pair, nonce, call, genesis_hash);
+		assert_eq!(apply(&mut chain, &extrinsic), Ok(Ok(())), "{extrinsic:?}");
+	}
+	chain.call("BlockBuilder_finalize_block", &[]);
+
+	let out = chain.call("ProvenanceApi_verify_product", &unit.encode());
+	assert_eq!(
+		pallet_provenance::Verification::decode(&mut &out[..]).expect("a verification"),
+		pallet_provenance::Verification::Known {
+			owner: 4,
+			status: pallet_provenance::UnitStatus::Active,
+			in_transit: false,
+			lot,
+			expiry: 20_000,
+			recalled: false,
+			expired: false,
+		}
+	);
+	let out = chain.call("ProvenanceApi_history", &pallet_provenance::Epc::Unit(unit).encode());
+	let history = Vec::<pallet_provenance::SupplyEvent>::decode(&mut &out[..]).expect("a history");
+	let kinds: Vec<_> = history.into_iter().map(|e| e.kind).collect();
+	assert_eq!(
+		kinds,
+		vec![
+			pallet_provenance::EventKind::Commissioned,
+			pallet_provenance::EventKind::Shipped { to: 4 },
+			pallet_provenance::EventKind::Received { from: 3 },
+		]
+	);
 }

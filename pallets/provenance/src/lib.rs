@@ -586,7 +586,7 @@ pub mod pallet {
 			let verification = Self::verification(&sgtin);
 
 			let count = VerificationCount::<T>::get(&sgtin);
-			let slot = count % T::MaxVerificationLog::get().max(1);
+			let slot = count.checked_rem(T::MaxVerificationLog::get()).unwrap_or(0);
 			Verifications::<T>::insert(
 				&sgtin,
 				slot,

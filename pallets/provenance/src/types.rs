@@ -31,13 +31,11 @@ pub type Lot = BoundedVec<u8, ConstU32<MAX_SERIAL_LEN>>;
 /// The GS1 mod-10 check digit (as an ASCII digit) of ASCII digits `body`.
 pub fn gs1_check_digit(body: &[u8]) -> u8 {
 	// Weights 3, 1, 3, ... from the digit next to the check digit.
-	let sum: u32 = body
-		.iter()
-		.rev()
-		.enumerate()
-		.map(|(i, d)| u32::from(d.wrapping_sub(b'0')) * if i % 2 == 0 { 3 } else { 1 })
-		.fold(0, u32::wrapping_add);
-	b'0' + ((10 - sum % 10) % 10) as u8
+	let weighted = body.iter().rev().enumerate().fold(0u32, |sum, (i, d)| {
+		let digit = u32::from(d.wrapping_sub(b'0'));
+		sum.wrapping_add(if i % 2 == 0 { digit.wrapping_mul(3) } else { digit })
+	});
+	b'0'.wrapping_add((10u32.wrapping_sub(weighted % 10) % 10) as u8)
 }
 
 /// Whether `digits` are ASCII digits whose last is the GS1 mod-10 check digit of the others.
