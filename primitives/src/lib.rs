@@ -356,10 +356,10 @@ pub trait MembershipProvider<AccountId> {
 	/// Whether `who` is one of the patient's guardians.
 	fn is_guardian(patient: &AccountId, who: &AccountId) -> bool;
 
-	/// Registers `who` as a patient and, when `org` is given, also as a practitioner of a
-	/// fresh organization of that kind: only for benchmarks, which need actors to exist.
+	/// Registers `who` as a patient and, when `org` is given, also as a member with that role of
+	/// a fresh organization of that kind: only for benchmarks, which need actors to exist.
 	#[cfg(feature = "runtime-benchmarks")]
-	fn register_for_benchmark(who: &AccountId, org: Option<OrgKind>);
+	fn register_for_benchmark(who: &AccountId, org: Option<(OrgKind, Role)>);
 }
 
 /// The record index, as other pallets see it.

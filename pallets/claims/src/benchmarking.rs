@@ -7,7 +7,10 @@
 use super::*;
 use carechain_primitives::{FhirResourceType, RecordLookup};
 use frame_benchmarking::v2::*;
-use frame_support::traits::{fungible::Mutate, Get};
+use frame_support::traits::{
+	fungible::{Inspect, Mutate},
+	Get,
+};
 use frame_system::RawOrigin;
 use sp_core::H256;
 use sp_runtime::Percent;
@@ -27,7 +30,7 @@ fn money<T: Config>(amount: u32) -> BalanceOf<T> {
 
 fn member<T: Config>(name: &'static str, kind: OrgKind) -> T::AccountId {
 	let who: T::AccountId = account(name, 0, 0);
-	T::Registry::register_for_benchmark(&who, Some(kind));
+	T::Registry::register_for_benchmark(&who, Some((kind, Role::Practitioner)));
 	who
 }
 
@@ -221,6 +224,26 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(s.payer), claim, 0, Some(money::<T>(100)));
 		assert!(Claims::<T>::get(claim).is_some_and(|c| c.lines[0].outcome == LineOutcome::Allowed));
+	}
+
+	#[benchmark]
+	fn withdraw_escrow() {
+		let s = setup::<T>(0, 0);
+		let before = Pallet::<T>::escrow_balance(s.policy);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(s.payer), s.policy, money::<T>(1_000));
+		assert_eq!(Pallet::<T>::escrow_balance(s.policy) + money::<T>(1_000), before);
+	}
+
+	#[benchmark]
+	fn collect_payments() {
+		let admin: T::AccountId = account("admin", 0, 0);
+		T::Registry::register_for_benchmark(&admin, Some((OrgKind::Hospital, Role::Admin)));
+		let provider = T::Registry::active_membership(&admin).expect("member").org;
+		T::Currency::set_balance(&Pallet::<T>::provider_account(provider), money::<T>(1_000));
+		#[extrinsic_call]
+		_(RawOrigin::Signed(admin.clone()), money::<T>(1_000));
+		assert_eq!(T::Currency::balance(&admin), money::<T>(1_000));
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

@@ -45,7 +45,9 @@
 //! ## Dispatchable Functions
 //!
 //! - [`Pallet::publish_policy`], [`Pallet::set_policy_active`], [`Pallet::fund_policy`],
-//!   [`Pallet::enroll`], [`Pallet::authorize_procedure`]: a member of the payer organization.
+//!   [`Pallet::withdraw_escrow`], [`Pallet::enroll`], [`Pallet::authorize_procedure`]: a member
+//!   of the payer organization.
+//! - [`Pallet::collect_payments`]: an admin of the provider organization paid.
 //! - [`Pallet::submit_claim`]: a practitioner of an active care provider.
 //! - [`Pallet::review_claim`], [`Pallet::resolve_appeal`]: a member of the policy's payer.
 //! - [`Pallet::appeal_line`]: a member of the claim's provider organization.
@@ -218,6 +220,10 @@ pub mod pallet {
 		PolicyStatusChanged { policy_id: PolicyId, active: bool },
 		/// A policy's escrow was funded.
 		PolicyFunded { policy_id: PolicyId, from: T::AccountId, amount: BalanceOf<T> },
+		/// A payer took unused funds back from a policy's escrow.
+		EscrowWithdrawn { policy_id: PolicyId, to: T::AccountId, amount: BalanceOf<T> },
+		/// A provider's admin collected claim payments from its settlement account.
+		PaymentsCollected { provider: OrgId, to: T::AccountId, amount: BalanceOf<T> },
 		/// A payer enrolled a patient in a policy.
 		PatientEnrolled { policy_id: PolicyId, patient: T::AccountId },
 		/// A payer authorized a procedure for a patient in advance.
@@ -268,6 +274,8 @@ pub mod pallet {
 		NotProviderPractitioner,
 		/// The signer is not a member of the claim's provider organization.
 		NotClaimProvider,
+		/// The signer is not an admin of an active organization.
+		NotOrganizationAdmin,
 		/// No policy has that id.
 		UnknownPolicy,
 		/// A code is empty, longer than 8 characters, or has characters other than capital
@@ -874,6 +882,65 @@ pub mod pallet {
 				payer_paid,
 				patient_share,
 			});
+			Ok(())
+		}
+		/// Moves unused funds from a policy's escrow to the signer.
+		///
+		/// The signer must be a member of the policy's payer.
+		///
+		/// - `policy_id`: the policy.
+		/// - `amount`: how much to take back; pended claims may then need new funds.
+		///
+		/// Emits `EscrowWithdrawn`. O(1).
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::withdraw_escrow())]
+		pub fn withdraw_escrow(
+			origin: OriginFor<T>,
+			policy_id: PolicyId,
+			amount: BalanceOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::policy_of_payer(policy_id, &who)?;
+			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+			ensure!(Self::escrow_balance(policy_id) >= amount, Error::<T>::InsufficientEscrow);
+
+			T::Currency::transfer(
+				&Self::escrow_account(policy_id),
+				&who,
+				amount,
+				Preservation::Expendable,
+			)?;
+			Self::deposit_event(Event::EscrowWithdrawn { policy_id, to: who, amount });
+			Ok(())
+		}
+
+		/// Moves claim payments from the signer's organization's settlement account to the
+		/// signer.
+		///
+		/// The signer must be an admin of an active organization.
+		///
+		/// - `amount`: how much to collect.
+		///
+		/// Emits `PaymentsCollected`. O(1).
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::collect_payments())]
+		pub fn collect_payments(origin: OriginFor<T>, amount: BalanceOf<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let provider = T::Registry::active_membership(&who)
+				.filter(|m| m.role == Role::Admin)
+				.ok_or(Error::<T>::NotOrganizationAdmin)?
+				.org;
+			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+			let account = Self::provider_account(provider);
+			let available = T::Currency::reducible_balance(
+				&account,
+				Preservation::Expendable,
+				Fortitude::Polite,
+			);
+			ensure!(available >= amount, Error::<T>::InsufficientFunds);
+
+			T::Currency::transfer(&account, &who, amount, Preservation::Expendable)?;
+			Self::deposit_event(Event::PaymentsCollected { provider, to: who, amount });
 			Ok(())
 		}
 	}

@@ -722,3 +722,53 @@ fn appeals_are_made_once_by_the_provider_and_decided_by_the_payer() {
 		);
 	});
 }
+
+#[test]
+fn payers_withdraw_unused_escrow() {
+	new_test_ext().execute_with(|| {
+		let policy = publish(terms());
+		assert_ok!(Claims::fund_policy(signed(PAYER_CLERK), policy, 500));
+		assert_noop!(
+			Claims::withdraw_escrow(signed(PAYER_CLERK), policy, 501),
+			Error::<Test>::InsufficientEscrow
+		);
+		assert_noop!(
+			Claims::withdraw_escrow(signed(PAYER_CLERK), policy, 0),
+			Error::<Test>::ZeroAmount
+		);
+		assert_noop!(
+			Claims::withdraw_escrow(signed(OTHER_PAYER), policy, 100),
+			Error::<Test>::NotPolicyPayer
+		);
+		assert_ok!(Claims::withdraw_escrow(signed(PAYER_CLERK), policy, 200));
+		System::assert_last_event(
+			Event::EscrowWithdrawn { policy_id: policy, to: PAYER_CLERK, amount: 200 }.into(),
+		);
+		assert_eq!(Claims::escrow_balance(policy), 300);
+		assert_eq!(Balances::balance(&PAYER_CLERK), PAYER_FUNDS - 300);
+	});
+}
+
+#[test]
+fn provider_admins_collect_claim_payments() {
+	new_test_ext().execute_with(|| {
+		let (policy, record) = setup();
+		assert_ok!(submit(policy, vec![line("99213", 1, 100)], record));
+		assert_eq!(provider_balance(), 40);
+		assert_noop!(
+			Claims::collect_payments(signed(MARYS_DOCTOR), 40),
+			Error::<Test>::NotOrganizationAdmin
+		);
+		assert_noop!(
+			Claims::collect_payments(signed(MARYS_ADMIN), 41),
+			Error::<Test>::InsufficientFunds
+		);
+		assert_noop!(Claims::collect_payments(signed(MARYS_ADMIN), 0), Error::<Test>::ZeroAmount);
+		assert_ok!(Claims::collect_payments(signed(MARYS_ADMIN), 40));
+		System::assert_last_event(
+			Event::PaymentsCollected { provider: MARYS, to: MARYS_ADMIN, amount: 40 }.into(),
+		);
+		assert_eq!(provider_balance(), 0);
+		assert_eq!(Balances::balance(&MARYS_ADMIN), 40);
+	});
+}

@@ -25,6 +25,8 @@ pub trait WeightInfo {
 	fn review_claim(l: u32) -> Weight;
 	fn appeal_line() -> Weight;
 	fn resolve_appeal() -> Weight;
+	fn withdraw_escrow() -> Weight;
+	fn collect_payments() -> Weight;
 }
 
 /// Weights for `pallet_claims` on the runtime's database weights.
@@ -32,40 +34,39 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// 200 samples.
 	fn publish_policy(p: u32) -> Weight {
-		Weight::from_parts(24_993_716, 0)
-			.saturating_add(Weight::from_parts(87_098, 0).saturating_mul(p.into()))
+		Weight::from_parts(23_741_646, 0)
+			.saturating_add(Weight::from_parts(78_931, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn set_policy_active() -> Weight {
-		Weight::from_parts(46_759_000, 0)
+		Weight::from_parts(43_544_000, 0)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn fund_policy() -> Weight {
-		Weight::from_parts(92_578_000, 0)
+		Weight::from_parts(87_253_000, 0)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn enroll() -> Weight {
-		Weight::from_parts(49_313_000, 0)
+		Weight::from_parts(43_550_000, 0)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn authorize_procedure() -> Weight {
-		Weight::from_parts(47_729_000, 0)
+		Weight::from_parts(58_322_000, 0)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// 400 samples.
 	fn submit_claim(l: u32, r: u32) -> Weight {
-		Weight::from_parts(113_041_733, 0)
-			.saturating_add(Weight::from_parts(5_093_151, 0).saturating_mul(l.into()))
-			.saturating_add(Weight::from_parts(20_309_316, 0).saturating_mul(r.into()))
+		Weight::from_parts(367_826_245, 0)
+			.saturating_add(Weight::from_parts(21_970_976, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(14_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(l.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
@@ -75,22 +76,34 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// 200 samples.
 	fn review_claim(l: u32) -> Weight {
-		Weight::from_parts(104_019_261, 0)
-			.saturating_add(Weight::from_parts(340_872, 0).saturating_mul(l.into()))
+		Weight::from_parts(95_140_283, 0)
+			.saturating_add(Weight::from_parts(361_706, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// 10 samples.
 	fn appeal_line() -> Weight {
-		Weight::from_parts(34_496_000, 0)
+		Weight::from_parts(31_355_000, 0)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn resolve_appeal() -> Weight {
-		Weight::from_parts(113_792_000, 0)
+		Weight::from_parts(105_315_000, 0)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	/// 10 samples.
+	fn withdraw_escrow() -> Weight {
+		Weight::from_parts(87_106_000, 0)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+	/// 10 samples.
+	fn collect_payments() -> Weight {
+		Weight::from_parts(56_595_000, 0)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 }
 
@@ -98,40 +111,39 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 impl WeightInfo for () {
 	/// 200 samples.
 	fn publish_policy(p: u32) -> Weight {
-		Weight::from_parts(24_993_716, 0)
-			.saturating_add(Weight::from_parts(87_098, 0).saturating_mul(p.into()))
+		Weight::from_parts(23_741_646, 0)
+			.saturating_add(Weight::from_parts(78_931, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn set_policy_active() -> Weight {
-		Weight::from_parts(46_759_000, 0)
+		Weight::from_parts(43_544_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn fund_policy() -> Weight {
-		Weight::from_parts(92_578_000, 0)
+		Weight::from_parts(87_253_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn enroll() -> Weight {
-		Weight::from_parts(49_313_000, 0)
+		Weight::from_parts(43_550_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn authorize_procedure() -> Weight {
-		Weight::from_parts(47_729_000, 0)
+		Weight::from_parts(58_322_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// 400 samples.
 	fn submit_claim(l: u32, r: u32) -> Weight {
-		Weight::from_parts(113_041_733, 0)
-			.saturating_add(Weight::from_parts(5_093_151, 0).saturating_mul(l.into()))
-			.saturating_add(Weight::from_parts(20_309_316, 0).saturating_mul(r.into()))
+		Weight::from_parts(367_826_245, 0)
+			.saturating_add(Weight::from_parts(21_970_976, 0).saturating_mul(r.into()))
 			.saturating_add(RocksDbWeight::get().reads(14_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(l.into())))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(r.into())))
@@ -141,21 +153,33 @@ impl WeightInfo for () {
 	}
 	/// 200 samples.
 	fn review_claim(l: u32) -> Weight {
-		Weight::from_parts(104_019_261, 0)
-			.saturating_add(Weight::from_parts(340_872, 0).saturating_mul(l.into()))
+		Weight::from_parts(95_140_283, 0)
+			.saturating_add(Weight::from_parts(361_706, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	/// 10 samples.
 	fn appeal_line() -> Weight {
-		Weight::from_parts(34_496_000, 0)
+		Weight::from_parts(31_355_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn resolve_appeal() -> Weight {
-		Weight::from_parts(113_792_000, 0)
+		Weight::from_parts(105_315_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
+	}
+	/// 10 samples.
+	fn withdraw_escrow() -> Weight {
+		Weight::from_parts(87_106_000, 0)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
+	}
+	/// 10 samples.
+	fn collect_payments() -> Weight {
+		Weight::from_parts(56_595_000, 0)
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 }

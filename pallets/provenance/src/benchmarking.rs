@@ -5,6 +5,7 @@
 #![allow(clippy::arithmetic_side_effects)]
 
 use super::*;
+use carechain_primitives::Role;
 use frame_benchmarking::v2::*;
 use frame_support::traits::Get;
 use frame_system::RawOrigin;
@@ -34,7 +35,7 @@ fn sgtin(i: u32) -> Sgtin {
 
 fn member<T: Config>(name: &'static str, kind: OrgKind) -> (T::AccountId, OrgId) {
 	let who: T::AccountId = account(name, 0, 0);
-	T::Registry::register_for_benchmark(&who, Some(kind));
+	T::Registry::register_for_benchmark(&who, Some((kind, Role::Practitioner)));
 	let org = T::Registry::active_membership(&who).expect("just registered").org;
 	(who, org)
 }

@@ -4,7 +4,7 @@
 #![allow(clippy::arithmetic_side_effects)]
 
 use super::*;
-use carechain_primitives::OrgKind;
+use carechain_primitives::{OrgKind, Role};
 use frame_benchmarking::v2::*;
 use frame_support::traits::Get;
 use frame_system::RawOrigin;
@@ -18,7 +18,7 @@ fn patient<T: Config>() -> T::AccountId {
 
 fn practitioner<T: Config>(i: u32) -> T::AccountId {
 	let who: T::AccountId = account("practitioner", i, 0);
-	T::Registry::register_for_benchmark(&who, Some(OrgKind::Hospital));
+	T::Registry::register_for_benchmark(&who, Some((OrgKind::Hospital, Role::Practitioner)));
 	who
 }
 

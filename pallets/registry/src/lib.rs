@@ -601,13 +601,13 @@ impl<T: Config> MembershipProvider<T::AccountId> for Pallet<T> {
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
-	fn register_for_benchmark(who: &T::AccountId, org: Option<OrgKind>) {
+	fn register_for_benchmark(who: &T::AccountId, org: Option<(OrgKind, Role)>) {
 		if !Patients::<T>::contains_key(who) {
 			Self::insert_patient(who, [7u8; 32], Default::default());
 		}
-		if let Some(kind) = org {
+		if let Some((kind, role)) = org {
 			let id = Self::insert_organization(kind, Default::default()).expect("ids remain");
-			Self::insert_member(id, who, Role::Practitioner).expect("fresh organization");
+			Self::insert_member(id, who, role).expect("fresh organization");
 		}
 	}
 }
