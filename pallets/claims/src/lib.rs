@@ -645,20 +645,12 @@ pub mod pallet {
 			} else {
 				None
 			};
-			let mut accumulator = Accumulators::<T>::get((
-				policy_id,
-				&patient,
-				Self::plan_year(&policy, service_date),
-			));
+			let year = Self::plan_year(&policy, service_date);
+			let mut accumulator = Accumulators::<T>::get((policy_id, &patient, year));
+			let mut totals = (Zero::zero(), Zero::zero());
 			if pend.is_none() {
-				for line in adjudicated.iter_mut().filter(|l| l.outcome == LineOutcome::Pending) {
-					let fee = Self::fee(&policy.terms, &line.billed.procedure)
-						.unwrap_or_else(Zero::zero)
-						.saturating_mul(line.billed.units.into());
-					Self::settle_line(&policy, &mut accumulator, line, fee);
-				}
-				let payer_total = Self::payer_total(&adjudicated);
-				if Self::escrow_balance(policy_id) < payer_total {
+				totals = Self::settle_pending(&policy, &mut accumulator, &mut adjudicated);
+				if Self::escrow_balance(policy_id) < totals.0 {
 					pend = Some(PendReason::EscrowShort);
 					for line in adjudicated.iter_mut().filter(|l| !Self::is_denied(l)) {
 						line.outcome = LineOutcome::Pending;
@@ -686,11 +678,8 @@ pub mod pallet {
 				submitted_at: now,
 			};
 			if pend.is_none() {
-				Self::pay(policy_id, provider, Self::payer_total(&claim.lines))?;
-				Accumulators::<T>::insert(
-					(policy_id, &patient, Self::plan_year(&policy, service_date)),
-					accumulator,
-				);
+				Self::pay(policy_id, provider, totals.0)?;
+				Accumulators::<T>::insert((policy_id, &patient, year), accumulator);
 			}
 			NextClaimId::<T>::put(claim_id.saturating_add(1));
 			for service in services {
@@ -717,8 +706,8 @@ pub mod pallet {
 				Some(reason) => Self::deposit_event(Event::ClaimPended { claim_id, reason }),
 				None => Self::deposit_event(Event::ClaimAdjudicated {
 					claim_id,
-					payer_paid: Self::payer_total(&claim.lines),
-					patient_share: Self::patient_total(&claim.lines),
+					payer_paid: totals.0,
+					patient_share: totals.1,
 				}),
 			}
 			Claims::<T>::insert(claim_id, claim);
@@ -764,13 +753,8 @@ pub mod pallet {
 
 			let year = Self::plan_year(&policy, claim.service_date);
 			let mut accumulator = Accumulators::<T>::get((claim.policy, &claim.patient, year));
-			for line in claim.lines.iter_mut().filter(|l| l.outcome == LineOutcome::Pending) {
-				let fee = Self::fee(&policy.terms, &line.billed.procedure)
-					.unwrap_or_else(Zero::zero)
-					.saturating_mul(line.billed.units.into());
-				Self::settle_line(&policy, &mut accumulator, line, fee);
-			}
-			let payer_paid = Self::payer_total(&claim.lines);
+			let (payer_paid, patient_share) =
+				Self::settle_pending(&policy, &mut accumulator, claim.lines.as_mut());
 			ensure!(
 				Self::escrow_balance(claim.policy) >= payer_paid,
 				Error::<T>::InsufficientEscrow
@@ -779,7 +763,6 @@ pub mod pallet {
 			Self::pay(claim.policy, claim.provider, payer_paid)?;
 			Accumulators::<T>::insert((claim.policy, &claim.patient, year), accumulator);
 			claim.status = ClaimStatus::Adjudicated;
-			let patient_share = Self::patient_total(&claim.lines);
 			Claims::<T>::insert(claim_id, claim);
 			Self::deposit_event(Event::ClaimAdjudicated { claim_id, payer_paid, patient_share });
 			Ok(())
@@ -1117,14 +1100,24 @@ pub mod pallet {
 			matches!(line.outcome, LineOutcome::Denied(_) | LineOutcome::UnderAppeal(_))
 		}
 
-		fn payer_total(lines: &[AdjudicatedLine<BalanceOf<T>>]) -> BalanceOf<T> {
-			lines.iter().fold(Zero::zero(), |sum: BalanceOf<T>, l| sum.saturating_add(l.payer_paid))
-		}
-
-		fn patient_total(lines: &[AdjudicatedLine<BalanceOf<T>>]) -> BalanceOf<T> {
-			lines
-				.iter()
-				.fold(Zero::zero(), |sum: BalanceOf<T>, l| sum.saturating_add(l.patient_share))
+		/// Settles every pending line at its fee-schedule amount and returns what those lines
+		/// cost: the payer's share and the patient's. Lines settled earlier (an overturned
+		/// appeal) are not counted again.
+		fn settle_pending(
+			policy: &Policy<T>,
+			accumulator: &mut Accumulator<BalanceOf<T>>,
+			lines: &mut [AdjudicatedLine<BalanceOf<T>>],
+		) -> (BalanceOf<T>, BalanceOf<T>) {
+			let mut totals = (BalanceOf::<T>::zero(), BalanceOf::<T>::zero());
+			for line in lines.iter_mut().filter(|l| l.outcome == LineOutcome::Pending) {
+				let fee = Self::fee(&policy.terms, &line.billed.procedure)
+					.unwrap_or_else(Zero::zero)
+					.saturating_mul(line.billed.units.into());
+				Self::settle_line(policy, accumulator, line, fee);
+				totals.0 = totals.0.saturating_add(line.payer_paid);
+				totals.1 = totals.1.saturating_add(line.patient_share);
+			}
+			totals
 		}
 	}
 }

@@ -772,3 +772,30 @@ fn provider_admins_collect_claim_payments() {
 		assert_eq!(Balances::balance(&MARYS_ADMIN), 40);
 	});
 }
+
+#[test]
+fn approving_a_claim_does_not_pay_an_overturned_appeal_again() {
+	new_test_ext().execute_with(|| {
+		let policy = publish(CoverageTerms { review_threshold: 50, ..terms() });
+		assert_ok!(Claims::fund_policy(signed(PAYER_CLERK), policy, ESCROW));
+		assert_ok!(Claims::enroll(signed(PAYER_CLERK), policy, PATIENT, H256::zero()));
+		let record = create_record(PATIENT, MARYS_DOCTOR, 1);
+		assert_ok!(submit(policy, vec![line("99213", 1, 100), line("99499", 1, 300)], record));
+		assert_eq!(
+			outcomes(0),
+			vec![LineOutcome::Pending, LineOutcome::Denied(DenialReason::NotCovered)]
+		);
+		// The uncovered line is overturned at 200 while the claim waits: deductible 50 and
+		// 20% of 150 leave the patient 80 and the payer 120.
+		assert_ok!(Claims::appeal_line(signed(MARYS_DOCTOR), 0, 1, H256::zero()));
+		assert_ok!(Claims::resolve_appeal(signed(PAYER_CLERK), 0, 1, Some(200)));
+		assert_eq!(provider_balance(), 120);
+		// Approval pays the visit alone: 100 allowed, all coinsurance, 20 patient, 80 payer.
+		assert_ok!(Claims::review_claim(signed(PAYER_CLERK), 0, true));
+		System::assert_last_event(
+			Event::ClaimAdjudicated { claim_id: 0, payer_paid: 80, patient_share: 20 }.into(),
+		);
+		assert_eq!(provider_balance(), 200);
+		assert_eq!(Claims::escrow_balance(policy), ESCROW - 200);
+	});
+}
