@@ -70,6 +70,13 @@ pub const DAY_MS: Moment = 24 * 60 * 60 * 1000;
 /// The deepest nesting of containers: units in cases, cases on pallets.
 pub const MAX_LEVEL: u8 = 2;
 
+/// Whether some item appears more than once.
+fn has_repeats<I: Ord>(items: &[I]) -> bool {
+	let mut sorted: Vec<&I> = items.iter().collect();
+	sorted.sort();
+	sorted.windows(2).any(|w| w[0] == w[1])
+}
+
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -344,9 +351,7 @@ pub mod pallet {
 				}
 				None => LotInfo { expiry, units: 0, recall: None },
 			};
-			let mut sorted: Vec<&Serial> = serials.iter().collect();
-			sorted.sort();
-			ensure!(sorted.windows(2).all(|w| w[0] != w[1]), Error::<T>::AlreadyCommissioned);
+			ensure!(!has_repeats(&serials), Error::<T>::AlreadyCommissioned);
 			for serial in &serials {
 				ensure!(is_alphanumeric(serial), Error::<T>::InvalidSerial);
 				let sgtin = Sgtin { gtin, serial: serial.clone() };
@@ -409,9 +414,7 @@ pub mod pallet {
 			ensure!(container.owner == org, Error::<T>::NotOwner);
 			ensure!(container.in_transit_to.is_none(), Error::<T>::InTransit);
 			ensure!(container.parent.is_none(), Error::<T>::ContainerNested);
-			let mut sorted: Vec<&Epc> = children.iter().collect();
-			sorted.sort();
-			ensure!(sorted.windows(2).all(|w| w[0] != w[1]), Error::<T>::DuplicateItem);
+			ensure!(!has_repeats(&children), Error::<T>::DuplicateItem);
 
 			let mut nodes = Vec::with_capacity(children.len());
 			for child in &children {
@@ -472,9 +475,7 @@ pub mod pallet {
 			ensure!(container.in_transit_to.is_none(), Error::<T>::InTransit);
 			ensure!(container.parent.is_none(), Error::<T>::ContainerNested);
 			let children = if children.is_empty() { container.children.to_vec() } else { children };
-			let mut sorted: Vec<&Epc> = children.iter().collect();
-			sorted.sort();
-			ensure!(sorted.windows(2).all(|w| w[0] != w[1]), Error::<T>::DuplicateItem);
+			ensure!(!has_repeats(&children), Error::<T>::DuplicateItem);
 
 			let mut nodes = Vec::with_capacity(children.len());
 			for child in &children {
@@ -715,36 +716,17 @@ pub mod pallet {
 				.ok_or(Error::<T>::NotPharmacy)?
 				.org;
 			let now = T::Time::now();
-			let sign = match Units::<T>::get(&sgtin) {
-				None => Some(CounterfeitSign::UnknownIdentifier),
+			let mut unit = match Units::<T>::get(&sgtin) {
+				None => {
+					Self::report_counterfeit(sgtin, pharmacy, CounterfeitSign::UnknownIdentifier);
+					return Ok(());
+				}
 				Some(unit) if unit.status == UnitStatus::Dispensed => {
-					Some(CounterfeitSign::AlreadyDispensed)
+					Self::report_counterfeit(sgtin, pharmacy, CounterfeitSign::AlreadyDispensed);
+					return Ok(());
 				}
-				Some(_) => None,
+				Some(unit) => unit,
 			};
-			if let Some(sign) = sign {
-				CounterfeitReports::<T>::mutate(&sgtin, |n| *n = n.saturating_add(1));
-				let epc = Epc::Unit(sgtin.clone());
-				if let Ok(slot) = Self::history_slot(&epc) {
-					if sign == CounterfeitSign::AlreadyDispensed {
-						Self::append_history(
-							&epc,
-							slot,
-							EventKind::CounterfeitReported,
-							pharmacy,
-							now,
-						);
-					}
-				}
-				Self::deposit_event(Event::CounterfeitSuspected {
-					sgtin,
-					reported_by: pharmacy,
-					sign,
-				});
-				return Ok(());
-			}
-
-			let mut unit = Units::<T>::get(&sgtin).ok_or(Error::<T>::UnknownUnit)?;
 			ensure!(unit.owner == pharmacy, Error::<T>::NotOwner);
 			ensure!(unit.in_transit_to.is_none(), Error::<T>::InTransit);
 			Self::ensure_saleable(&sgtin, &unit, Self::today())?;
@@ -964,18 +946,34 @@ pub mod pallet {
 				UnitStatus::Illegitimate => return Err(Error::<T>::UnitIllegitimate),
 				UnitStatus::Dispensed => return Err(Error::<T>::UnitDispensed),
 			}
-			let recalled =
-				Lots::<T>::get(sgtin.gtin, &unit.lot).is_some_and(|lot| lot.recall.is_some());
-			ensure!(!recalled, Error::<T>::UnitRecalled);
+			ensure!(!Self::is_recalled(sgtin, unit), Error::<T>::UnitRecalled);
 			ensure!(unit.expiry >= today, Error::<T>::UnitExpired);
 			Ok(())
+		}
+
+		/// Records a likely counterfeit presented at a pharmacy: counted, kept in a known unit's
+		/// history while it has room, and announced.
+		fn report_counterfeit(sgtin: Sgtin, pharmacy: OrgId, sign: CounterfeitSign) {
+			CounterfeitReports::<T>::mutate(&sgtin, |n| *n = n.saturating_add(1));
+			let epc = Epc::Unit(sgtin.clone());
+			if sign == CounterfeitSign::AlreadyDispensed {
+				if let Ok(slot) = Self::history_slot(&epc) {
+					let kind = EventKind::CounterfeitReported;
+					Self::append_history(&epc, slot, kind, pharmacy, T::Time::now());
+				}
+			}
+			Self::deposit_event(Event::CounterfeitSuspected { sgtin, reported_by: pharmacy, sign });
+		}
+
+		/// Whether the unit's lot was recalled.
+		fn is_recalled(sgtin: &Sgtin, unit: &Unit) -> bool {
+			Lots::<T>::get(sgtin.gtin, &unit.lot).is_some_and(|lot| lot.recall.is_some())
 		}
 
 		/// The verification router's answer about an identifier.
 		pub fn verification(sgtin: &Sgtin) -> Verification {
 			let Some(unit) = Units::<T>::get(sgtin) else { return Verification::Unknown };
-			let recalled =
-				Lots::<T>::get(sgtin.gtin, &unit.lot).is_some_and(|lot| lot.recall.is_some());
+			let recalled = Self::is_recalled(sgtin, &unit);
 			Verification::Known {
 				owner: unit.owner,
 				status: unit.status,
