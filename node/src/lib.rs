@@ -4,7 +4,9 @@
 //! ([`rpc`]) hands transactions to the pool ([`pool`]), whose signatures are verified in
 //! batches ([`signatures`]); consensus ([`consensus`], Malachite) builds blocks from the pool
 //! and commits decided blocks through the chain ([`client`]), which executes the runtime
-//! natively ([`executor`]) over state stored in parity-db ([`db`]).
+//! natively ([`executor`]) over state stored in parity-db ([`db`]). Beside them, the record
+//! vault ([`vault`]) serves encrypted blobs to callers the chain allows, and
+//! [`vault_audit`] checks a vault against the chain.
 
 // The lint guards on-chain balances and counters; the node's arithmetic is on durations,
 // indices and sizes whose ranges it bounds itself.
@@ -23,3 +25,5 @@ pub mod prometheus;
 pub mod rpc;
 pub mod service;
 pub mod signatures;
+pub mod vault;
+pub mod vault_audit;

@@ -81,6 +81,47 @@ struct RunArgs {
 	/// The node's name in logs and to peers.
 	#[arg(long)]
 	name: Option<String>,
+	#[command(flatten)]
+	vault: VaultStoreArgs,
+	/// The largest blob the vault accepts, in bytes.
+	#[arg(long, default_value_t = 16 << 20)]
+	vault_max_blob_bytes: usize,
+	/// Seconds a vault challenge stays valid.
+	#[arg(long, default_value_t = 120)]
+	vault_challenge_ttl_secs: u64,
+}
+
+/// Where the record vault keeps blobs: `<base path>/chains/<id>/vault` unless an
+/// S3-compatible store is named. S3 credentials come from AWS_ACCESS_KEY_ID and
+/// AWS_SECRET_ACCESS_KEY.
+#[derive(clap::Args, Debug, Clone)]
+struct VaultStoreArgs {
+	/// The S3-compatible service to keep vault blobs in, for example http://127.0.0.1:9000.
+	#[arg(long, requires = "vault_s3_bucket")]
+	vault_s3_endpoint: Option<String>,
+	/// The bucket for vault blobs; AWS S3 itself when no endpoint is given.
+	#[arg(long)]
+	vault_s3_bucket: Option<String>,
+	/// The bucket's region.
+	#[arg(long, default_value = "us-east-1")]
+	vault_s3_region: String,
+}
+
+impl VaultStoreArgs {
+	fn open(&self, local: PathBuf) -> eyre::Result<Arc<dyn carechain_vault::BlobStore>> {
+		Ok(match &self.vault_s3_bucket {
+			Some(bucket) => {
+				Arc::new(carechain_vault::S3Store::new(&carechain_vault::S3Settings {
+					endpoint: self.vault_s3_endpoint.clone(),
+					bucket: bucket.clone(),
+					region: self.vault_s3_region.clone(),
+					access_key_id: None,
+					secret_access_key: None,
+				})?)
+			}
+			None => Arc::new(carechain_vault::LocalStore::open(local)?),
+		})
+	}
 }
 
 #[derive(Subcommand, Debug)]
@@ -102,6 +143,9 @@ enum Command {
 	#[cfg(feature = "runtime-benchmarks")]
 	#[command(subcommand)]
 	Benchmark(BenchmarkCommand),
+	/// Operate the record vault.
+	#[command(subcommand)]
+	Vault(VaultCommand),
 	/// Delete a chain's database and consensus log.
 	PurgeChain {
 		/// The base path.
@@ -157,6 +201,35 @@ enum BenchmarkCommand {
 		/// Where to write the runtime's database weights; printed only when not given.
 		#[arg(long)]
 		output: Option<PathBuf>,
+	},
+}
+
+#[derive(Subcommand, Debug)]
+enum VaultCommand {
+	/// Hash every stored blob (on the GPU when there is one) and compare the blobs with the
+	/// chain of a running node: reports missing, corrupted and orphaned blobs. Exits with 2
+	/// when it finds any.
+	Audit {
+		/// The running node's RPC.
+		#[arg(long, default_value = "ws://127.0.0.1:9944")]
+		rpc_url: String,
+		/// The node's base path (its vault is `<base path>/chains/<id>/vault`).
+		#[arg(long, short = 'd', required_unless_present = "vault_s3_bucket")]
+		base_path: Option<PathBuf>,
+		/// `dev`, `local`, or a spec file: names the chain folder under the base path.
+		#[arg(long, default_value = "dev")]
+		chain: String,
+		#[command(flatten)]
+		store: VaultStoreArgs,
+		/// Where hashing runs: auto, gpu or cpu.
+		#[arg(long, default_value = "auto")]
+		gpu: carechain_gpu::Mode,
+		/// Bytes read before a batch is hashed.
+		#[arg(long, default_value_t = 256 << 20)]
+		batch_bytes: usize,
+		/// Also write the report as JSON to this file.
+		#[arg(long)]
+		json: Option<PathBuf>,
 	},
 }
 
@@ -275,6 +348,44 @@ fn real_main() -> eyre::Result<()> {
 			}
 			Ok(())
 		}
+		Some(Command::Vault(VaultCommand::Audit {
+			rpc_url,
+			base_path,
+			chain,
+			store,
+			gpu,
+			batch_bytes,
+			json,
+		})) => {
+			let spec = ChainSpec::load(&chain).map_err(eyre::Report::msg)?;
+			let local = base_path.unwrap_or_default().join("chains").join(&spec.id).join("vault");
+			let verifier =
+				carechain_gpu::Verifier::new(gpu).map_err(|e| eyre::eyre!("--gpu {gpu:?}: {e}"))?;
+			let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+			let clean = runtime.block_on(async {
+				let store = store.open(local)?;
+				let settings =
+					carechain_vault::audit::AuditSettings { batch_bytes, ..Default::default() };
+				let (index, report) =
+					carechain_node::vault_audit::run(&rpc_url, store.as_ref(), &verifier, settings)
+						.await?;
+				print!(
+					"{}",
+					carechain_node::vault_audit::summary(&store.describe(), &index, &report)
+				);
+				if let Some(path) = json {
+					let text = serde_json::to_string_pretty(
+						&carechain_node::vault_audit::to_json(&index, &report),
+					)?;
+					std::fs::write(&path, text)?;
+				}
+				Ok::<_, eyre::Report>(report.is_clean())
+			})?;
+			if !clean {
+				std::process::exit(2);
+			}
+			Ok(())
+		}
 		None => run(cli.run),
 	}
 }
@@ -377,9 +488,25 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 				None | Some("all") => None,
 				Some(list) => Some(list.split(',').map(|o| o.trim().to_owned()).collect()),
 			},
-			max_message_bytes: 15 << 20,
+			// A blob travels as hex: twice its size, and the rest of the request.
+			max_message_bytes: (15 << 20).max(args.vault_max_blob_bytes as u32 * 2 + (1 << 20)),
 		};
-		let module = rpc::module(rpc::handlers::Handlers::new(node.clone(), spec.clone()))?;
+		let store = args.vault.open(base.join("vault"))?;
+		tracing::info!("Record vault in {}", store.describe());
+		let vault = carechain_node::vault::Vault::new(
+			node.clone(),
+			store,
+			carechain_node::vault::VaultSettings {
+				max_blob_bytes: args.vault_max_blob_bytes,
+				challenge_ttl: Duration::from_secs(args.vault_challenge_ttl_secs),
+				..Default::default()
+			},
+		);
+		carechain_node::vault::spawn_eraser(vault.clone());
+		let module = rpc::module(
+			rpc::handlers::Handlers::new(node.clone(), spec.clone()),
+			Some(carechain_node::vault::VaultRpc(vault)),
+		)?;
 		let (rpc_handle, rpc_address) = rpc::start(&settings, module).await?;
 		tracing::info!("JSON-RPC on ws://{rpc_address} and http://{rpc_address}");
 		if !args.no_prometheus {

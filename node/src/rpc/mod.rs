@@ -25,13 +25,19 @@ pub struct RpcSettings {
 }
 
 /// Every method of the node, with `rpc_methods` listing them.
-pub fn module(handlers: Handlers) -> Result<RpcModule<()>, jsonrpsee::core::RegisterMethodError> {
+pub fn module(
+	handlers: Handlers,
+	vault: Option<crate::vault::VaultRpc>,
+) -> Result<RpcModule<()>, jsonrpsee::core::RegisterMethodError> {
 	let mut module = RpcModule::new(());
 	module.merge(SystemApiServer::into_rpc(handlers.clone()))?;
 	module.merge(ChainApiServer::into_rpc(handlers.clone()))?;
 	module.merge(StateApiServer::into_rpc(handlers.clone()))?;
 	module.merge(AuthorApiServer::into_rpc(handlers.clone()))?;
 	module.merge(CarechainApiServer::into_rpc(handlers))?;
+	if let Some(vault) = vault {
+		module.merge(crate::vault::VaultApiServer::into_rpc(vault))?;
+	}
 	let mut names: Vec<String> = module.method_names().map(str::to_owned).collect();
 	names.push("rpc_methods".into());
 	names.sort();

@@ -24,7 +24,7 @@ fn rpc() -> (RpcModule<()>, Arc<Node>, tempfile::TempDir) {
 		Arc::new(Pool::new(PoolLimits::default())),
 		Arc::new(BatchVerifier::new(verifier)),
 	);
-	(module(Handlers::new(node.clone(), spec)).unwrap(), node, dir)
+	(module(Handlers::new(node.clone(), spec), None).unwrap(), node, dir)
 }
 
 fn code(error: MethodsError) -> (i32, String) {
