@@ -2,16 +2,16 @@
 
 use carechain_runtime::{RuntimeCall, SignedPayload, TxExtension, UncheckedExtrinsic, VERSION};
 use codec::Encode;
-use sp_core::{crypto::Pair as _, ed25519, H256};
-use sp_runtime::generic::Era;
+use sp_core::{crypto::Pair, H256};
+use sp_runtime::{generic::Era, traits::IdentifyAccount, MultiSignature, MultiSigner};
 
-/// Signs `call` as `signer` with `nonce`, immortal, for the chain of `genesis`.
-pub fn sign(
-	signer: &ed25519::Pair,
-	nonce: u32,
-	call: RuntimeCall,
-	genesis: H256,
-) -> UncheckedExtrinsic {
+/// Signs `call` as `signer` (an ed25519 or sr25519 pair) with `nonce`, immortal, for the chain
+/// of `genesis`.
+pub fn sign<P: Pair>(signer: &P, nonce: u32, call: RuntimeCall, genesis: H256) -> UncheckedExtrinsic
+where
+	P::Public: Into<MultiSigner>,
+	P::Signature: Into<MultiSignature>,
+{
 	let extension: TxExtension = (
 		frame_system::CheckNonZeroSender::new(),
 		carechain_runtime::extensions::CheckPermissioned,
@@ -25,11 +25,12 @@ pub fn sign(
 	let implicit =
 		((), (), VERSION.spec_version, VERSION.transaction_version, genesis, genesis, (), ());
 	let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
-	let signature = payload.using_encoded(|bytes| signer.sign(bytes));
+	let signature: MultiSignature = payload.using_encoded(|bytes| signer.sign(bytes)).into();
+	let account = signer.public().into().into_account();
 	UncheckedExtrinsic::new_signed(
 		call,
-		sp_runtime::MultiAddress::Id(signer.public().into()),
-		sp_runtime::MultiSignature::Ed25519(signature).into(),
+		sp_runtime::MultiAddress::Id(account),
+		signature.into(),
 		extension,
 	)
 }

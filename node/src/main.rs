@@ -489,7 +489,11 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 				Some(list) => Some(list.split(',').map(|o| o.trim().to_owned()).collect()),
 			},
 			// A blob travels as hex: twice its size, and the rest of the request.
-			max_message_bytes: (15 << 20).max(args.vault_max_blob_bytes as u32 * 2 + (1 << 20)),
+			max_message_bytes: u32::try_from(args.vault_max_blob_bytes)
+				.ok()
+				.and_then(|blob| blob.checked_mul(2)?.checked_add(1 << 20))
+				.ok_or_else(|| eyre::eyre!("--vault-max-blob-bytes must be below 2 GiB"))?
+				.max(15 << 20),
 		};
 		let store = args.vault.open(base.join("vault"))?;
 		tracing::info!("Record vault in {}", store.describe());

@@ -49,6 +49,11 @@ pub struct DevNode {
 impl DevNode {
 	/// Starts a dev node with its database under `base_path`.
 	pub fn start(base_path: &Path) -> Self {
+		Self::start_with(base_path, &[], &[])
+	}
+
+	/// Starts a dev node with more arguments and environment variables.
+	pub fn start_with(base_path: &Path, args: &[&str], env: &[(&str, &str)]) -> Self {
 		let rpc_port = free_port();
 		let prometheus_port = free_port();
 		let log = base_path.join(format!("node-{rpc_port}.log"));
@@ -60,6 +65,8 @@ impl DevNode {
 			.args(["--rpc-port", &rpc_port.to_string()])
 			.args(["--prometheus-port", &prometheus_port.to_string()])
 			.args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{}", free_port())])
+			.args(args)
+			.envs(env.iter().copied())
 			.stdout(Stdio::from(out.try_clone().expect("the log file handle clones")))
 			.stderr(Stdio::from(out))
 			.spawn()

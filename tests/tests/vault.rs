@@ -1,0 +1,613 @@
+//! The record vault end to end, on the real `carechain --dev` binary, once with the local
+//! store and once with an S3 bucket (moto): a hospital writes an encrypted FHIR Observation;
+//! a second hospital is denied without consent, reads exactly the original JSON with a
+//! Treatment consent, and is denied after revocation; after erasure nothing is recoverable;
+//! no planted PHI string is anywhere in the chain database, the vault or the bucket; bad
+//! requests are refused with clear errors; `carechain vault audit` finds a planted corrupted
+//! blob.
+
+#![allow(clippy::arithmetic_side_effects)]
+
+use carechain_e2e::{node_binary, sign, DevNode};
+use carechain_node::vault::{ChallengeGrant, GetRequest, GetResponse, PutReceipt, PutRequest};
+use carechain_primitives::{AccessBasis, FhirResourceType, OrgKind, Purpose, RecordId};
+use carechain_runtime::{AccountId, RuntimeCall, RuntimeEvent};
+use carechain_vault::{access, envelope, testing::MotoServer, BlobStore, S3Store, SecretKey};
+use codec::{Decode, Encode};
+use jsonrpsee::{
+	core::client::{ClientT, Error as RpcClientError, SubscriptionClientT},
+	rpc_params,
+	ws_client::WsClient,
+};
+use serde_json::Value as Json;
+use sp_core::{ed25519, sr25519, Bytes, Pair, H256};
+use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+use sp_runtime::{MultiSignature, MultiSigner};
+use std::{
+	path::Path,
+	time::{Duration, Instant, SystemTime},
+};
+
+/// Strings that must never appear outside the patient's and readers' wallets.
+const PHI: [&str; 3] = ["Jane Q. Doe-PHI-7731", "MRN-PHI-5521", "glucose-phi-note"];
+
+fn observation() -> String {
+	format!(
+		r#"{{"resourceType":"Observation","id":"obs-1","status":"final","code":{{"coding":[{{"system":"http://loinc.org","code":"2339-0","display":"Glucose"}}],"text":"{}"}},"subject":{{"reference":"Patient/p1","display":"{}"}},"identifier":[{{"value":"{}"}}],"valueQuantity":{{"value":6.3,"unit":"mmol/L"}}}}"#,
+		PHI[2], PHI[0], PHI[1]
+	)
+}
+
+struct Chain {
+	client: WsClient,
+	genesis: H256,
+}
+
+impl Chain {
+	async fn nonce(&self, who: &AccountId) -> u32 {
+		self.client.request("system_accountNextIndex", rpc_params![who]).await.unwrap()
+	}
+
+	/// Submits `call` signed by `signer` with `nonce` and waits for its block; panics, with the
+	/// dispatch error, if the call failed.
+	async fn submit_at<P: Pair>(
+		&self,
+		signer: &P,
+		nonce: u32,
+		call: RuntimeCall,
+	) -> Vec<RuntimeEvent>
+	where
+		P::Public: Into<MultiSigner>,
+		P::Signature: Into<MultiSignature>,
+	{
+		let extrinsic = sign(signer, nonce, call.clone(), self.genesis);
+		let mut watch = self
+			.client
+			.subscribe::<Json, _>(
+				"author_submitAndWatchExtrinsic",
+				rpc_params![carechain_e2e::hex_of(&extrinsic)],
+				"author_unwatchExtrinsic",
+			)
+			.await
+			.unwrap_or_else(|e| panic!("the pool refused {call:?}: {e}"));
+		let block = loop {
+			let status = tokio::time::timeout(Duration::from_secs(30), watch.next())
+				.await
+				.expect("a status within 30 s")
+				.expect("the subscription stays open")
+				.unwrap();
+			if let Some(hash) = status.get("finalized") {
+				break serde_json::from_value::<H256>(hash.clone()).unwrap();
+			}
+		};
+		let events = self.events(block).await;
+		for event in &events {
+			if let RuntimeEvent::System(frame_system::Event::ExtrinsicFailed {
+				dispatch_error,
+				..
+			}) = event
+			{
+				panic!("{call:?} failed in block {block:?}: {dispatch_error:?}");
+			}
+		}
+		events
+	}
+
+	async fn submit<P: Pair>(&self, signer: &P, call: RuntimeCall) -> Vec<RuntimeEvent>
+	where
+		P::Public: Into<MultiSigner>,
+		P::Signature: Into<MultiSignature>,
+	{
+		let who = signer.public().into();
+		let who = sp_runtime::traits::IdentifyAccount::into_account(who);
+		let nonce = self.nonce(&who).await;
+		self.submit_at(signer, nonce, call).await
+	}
+
+	async fn events(&self, block: H256) -> Vec<RuntimeEvent> {
+		let key =
+			[sp_io::hashing::twox_128(b"System"), sp_io::hashing::twox_128(b"Events")].concat();
+		let bytes: Option<Bytes> =
+			self.client.request("state_getStorage", rpc_params![Bytes(key), block]).await.unwrap();
+		let records = Vec::<frame_system::EventRecord<RuntimeEvent, H256>>::decode(
+			&mut &bytes.map(|b| b.0).unwrap_or_default()[..],
+		)
+		.unwrap();
+		records.into_iter().map(|r| r.event).collect()
+	}
+
+	async fn records_of(
+		&self,
+		patient: &AccountId,
+	) -> Vec<(RecordId, pallet_records::Record<carechain_runtime::Runtime>)> {
+		let bytes: Bytes = self
+			.client
+			.request("records_byPatient", rpc_params![patient, 0, 100, Option::<H256>::None])
+			.await
+			.unwrap();
+		Decode::decode(&mut &bytes[..]).unwrap()
+	}
+
+	async fn challenge(&self, who: &AccountId) -> ChallengeGrant {
+		self.client.request("vault_challenge", rpc_params![who]).await.unwrap()
+	}
+
+	async fn get_request(
+		&self,
+		reader: &ed25519::Pair,
+		record: RecordId,
+		purpose: Purpose,
+	) -> GetRequest {
+		let accessor: AccountId = reader.public().into();
+		let challenge = self.challenge(&accessor).await.challenge;
+		let signature = reader.sign(&access::get_message(&challenge.0, &record, purpose));
+		GetRequest { accessor, record, purpose, challenge, signature: Bytes(signature.0.to_vec()) }
+	}
+
+	async fn get(&self, request: &GetRequest) -> Result<GetResponse, (i32, String)> {
+		self.client.request("vault_get", rpc_params![request]).await.map_err(error_code)
+	}
+
+	async fn put_request(
+		&self,
+		uploader: &ed25519::Pair,
+		record: Option<RecordId>,
+		ciphertext: &[u8],
+		keys: Vec<(AccountId, Bytes)>,
+	) -> PutRequest {
+		let who: AccountId = uploader.public().into();
+		let challenge = self.challenge(&who).await.challenge;
+		let hash = carechain_vault::content_hash(ciphertext);
+		let signature = uploader.sign(&access::put_message(&challenge.0, &hash));
+		PutRequest {
+			uploader: who,
+			record,
+			ciphertext: Bytes(ciphertext.to_vec()),
+			keys,
+			challenge,
+			signature: Bytes(signature.0.to_vec()),
+		}
+	}
+
+	async fn put(&self, request: &PutRequest) -> Result<PutReceipt, (i32, String)> {
+		self.client.request("vault_put", rpc_params![request]).await.map_err(error_code)
+	}
+}
+
+fn error_code(error: RpcClientError) -> (i32, String) {
+	match error {
+		RpcClientError::Call(e) => (e.code(), e.message().to_owned()),
+		other => panic!("expected a JSON-RPC error, got {other:?}"),
+	}
+}
+
+fn now_ms() -> u64 {
+	SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_millis() as u64
+}
+
+/// Every file under `dir`, with its bytes.
+fn files_under(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+	let mut files = Vec::new();
+	let mut stack = vec![dir.to_owned()];
+	while let Some(dir) = stack.pop() {
+		for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+			let path = entry.path();
+			if path.is_dir() {
+				stack.push(path);
+			} else if let Ok(bytes) = std::fs::read(&path) {
+				files.push((path, bytes));
+			}
+		}
+	}
+	files
+}
+
+fn assert_no_phi(what: &str, name: &str, bytes: &[u8]) {
+	for phi in PHI {
+		assert!(
+			!bytes.windows(phi.len()).any(|w| w == phi.as_bytes()),
+			"{what} {name} holds the plaintext {phi:?}"
+		);
+	}
+}
+
+enum Backend {
+	Local,
+	S3(MotoServer),
+}
+
+async fn scenario(backend: Backend) {
+	let dir = tempfile::tempdir().unwrap();
+	let (args, env): (Vec<String>, Vec<(&str, &str)>) = match &backend {
+		Backend::Local => (vec![], vec![]),
+		Backend::S3(moto) => (
+			vec![
+				"--vault-s3-endpoint".into(),
+				moto.endpoint.clone(),
+				"--vault-s3-bucket".into(),
+				moto.bucket.clone(),
+			],
+			vec![("AWS_ACCESS_KEY_ID", "carechain-test"), ("AWS_SECRET_ACCESS_KEY", "secret")],
+		),
+	};
+	let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+	args.extend(["--vault-max-blob-bytes", "65536"]);
+	let mut node = DevNode::start_with(dir.path(), &args, &env);
+	let client = node.connect().await;
+	let genesis = client.request("chain_getBlockHash", rpc_params![0]).await.unwrap();
+	let chain = Chain { client, genesis };
+	let vault_dir = dir.path().join("chains/dev/vault");
+
+	let doctor = Ed25519Keyring::Bob.pair(); // practitioner of St. Alice General Hospital
+	let colleague = Ed25519Keyring::Alice.pair(); // its admin
+	let patient = Ed25519Keyring::Eve.pair();
+	let eve: AccountId = patient.public().into();
+	let other_hospital = ed25519::Pair::from_string("//Second Hospital", None).unwrap();
+	let other: AccountId = other_hospital.public().into();
+
+	// Governance admits a second hospital (the council is Sr25519 Alice alone).
+	let admit = RuntimeCall::Registry(pallet_registry::Call::admit_organization {
+		kind: OrgKind::Hospital,
+		credentials_hash: H256::repeat_byte(0x55),
+		admin: other.clone(),
+	});
+	let length_bound = admit.encoded_size() as u32;
+	let events = chain
+		.submit(
+			&Sr25519Keyring::Alice.pair(),
+			RuntimeCall::Council(pallet_collective::Call::propose {
+				threshold: 1,
+				proposal: Box::new(admit),
+				length_bound,
+			}),
+		)
+		.await;
+	let second_org = events
+		.iter()
+		.find_map(|e| match e {
+			RuntimeEvent::Registry(pallet_registry::Event::OrganizationAdmitted {
+				org, ..
+			}) => Some(*org),
+			_ => None,
+		})
+		.expect("the motion admitted the hospital");
+
+	// Wallet keys: the patient registers the X25519 key her wallet holds.
+	let patient_x25519 = SecretKey::derive(b"eve wallet seed");
+	let reader_x25519 = SecretKey::derive(b"second hospital key");
+	let colleague_x25519 = SecretKey::derive(b"alice hospital key");
+	chain
+		.submit(
+			&patient,
+			RuntimeCall::Registry(pallet_registry::Call::rotate_encryption_key {
+				encryption_key: patient_x25519.public_key().0,
+			}),
+		)
+		.await;
+
+	// The doctor writes an encrypted Observation, wrapped to the patient, with a key for a
+	// colleague deposited in the vault; the blob goes up while the record waits in the pool.
+	let json = observation();
+	let (resource_type, sealed, data_key) = carechain_vault::seal_fhir(json.as_bytes()).unwrap();
+	assert_eq!(resource_type, FhirResourceType::Observation);
+	let hash = H256(sealed.content_hash);
+	let create = RuntimeCall::Records(pallet_records::Call::create_record {
+		patient: eve.clone(),
+		resource_type,
+		content: pallet_records::RecordContent {
+			content_hash: hash,
+			size: sealed.ciphertext.len() as u64,
+			locator: format!("cas:{hash:?}").into_bytes(),
+			patient_key: envelope::wrap_key(&data_key, &patient_x25519.public_key()).unwrap(),
+		},
+	});
+	let doctor_id: AccountId = doctor.public().into();
+	let nonce = chain.nonce(&doctor_id).await;
+	// Nonce + 1 waits in the pool until nonce is used, so the upload meets a pending record.
+	let waiting = sign(&doctor, nonce + 1, create, chain.genesis);
+	let _: H256 = chain
+		.client
+		.request("author_submitExtrinsic", rpc_params![carechain_e2e::hex_of(&waiting)])
+		.await
+		.unwrap();
+	let colleague_key = envelope::wrap_key(&data_key, &colleague_x25519.public_key()).unwrap();
+	let put = chain
+		.put_request(
+			&doctor,
+			None,
+			&sealed.ciphertext,
+			vec![(colleague.public().into(), Bytes(colleague_key))],
+		)
+		.await;
+	let receipt = chain.put(&put).await.expect("the upload matches the pending record");
+	assert_eq!(receipt.content_hash, hash);
+	assert_eq!(receipt.keys, 1);
+	assert_eq!(chain.put(&put).await.unwrap_err().0, 6003, "a replayed upload is refused");
+	chain
+		.submit_at(
+			&doctor,
+			nonce,
+			RuntimeCall::System(frame_system::Call::remark { remark: vec![] }),
+		)
+		.await;
+	let deadline = Instant::now() + Duration::from_secs(30);
+	let (record_id, record) = loop {
+		if let Some(found) =
+			chain.records_of(&eve).await.into_iter().find(|(_, r)| r.content_hash == hash)
+		{
+			break found;
+		}
+		assert!(Instant::now() < deadline, "the record never reached a block");
+		tokio::time::sleep(Duration::from_millis(200)).await;
+	};
+
+	// Bad uploads: no record, wrong record, too large, keys for outsiders, bad signatures.
+	let (stray, _) = carechain_vault::seal(b"{\"resourceType\":\"Basic\"}");
+	let request = chain.put_request(&doctor, None, &stray.ciphertext, vec![]).await;
+	let (code, message) = chain.put(&request).await.unwrap_err();
+	assert_eq!(code, 6011, "{message}");
+	assert!(message.contains("no record or pending record"), "{message}");
+	let request = chain.put_request(&doctor, Some(record_id), &stray.ciphertext, vec![]).await;
+	assert_eq!(chain.put(&request).await.unwrap_err().0, 6012);
+	let mut tampered = sealed.ciphertext.clone();
+	tampered[50] ^= 1;
+	let request = chain.put_request(&doctor, Some(record_id), &tampered, vec![]).await;
+	assert_eq!(chain.put(&request).await.unwrap_err().0, 6012, "tampered ciphertext is refused");
+	let request = chain.put_request(&doctor, None, &vec![1u8; 70_000], vec![]).await;
+	let (code, message) = chain.put(&request).await.unwrap_err();
+	assert_eq!(code, 6010, "{message}");
+	let request = chain
+		.put_request(
+			&doctor,
+			Some(record_id),
+			&sealed.ciphertext,
+			vec![(other.clone(), Bytes(vec![0; 80]))],
+		)
+		.await;
+	assert_eq!(chain.put(&request).await.unwrap_err().0, 6014, "no keys for other hospitals");
+	let mut forged = chain.put_request(&doctor, Some(record_id), &sealed.ciphertext, vec![]).await;
+	forged.signature = Bytes(other_hospital.sign(b"something else").0.to_vec());
+	assert_eq!(chain.put(&forged).await.unwrap_err().0, 6005);
+
+	// The stored blob is exactly the ciphertext, wherever it is kept.
+	let blob_file = vault_dir.join("blobs").join(&hex::encode(hash)[..2]).join(hex::encode(hash));
+	let s3 = match &backend {
+		Backend::Local => {
+			assert_eq!(std::fs::read(&blob_file).unwrap(), sealed.ciphertext);
+			None
+		}
+		Backend::S3(moto) => {
+			assert!(!blob_file.exists(), "with S3 nothing is kept on local disk");
+			let store = S3Store::new(&moto.settings()).unwrap();
+			assert_eq!(store.get(&hash.0).await.unwrap().unwrap(), sealed.ciphertext);
+			Some(store)
+		}
+	};
+
+	// The second hospital has no consent: denied, and says why.
+	let request = chain.get_request(&other_hospital, record_id, Purpose::Treatment).await;
+	let (code, message) = chain.get(&request).await.unwrap_err();
+	assert_eq!(code, 6022, "{message}");
+	assert!(message.contains("no consent"), "{message}");
+
+	// The patient's wallet unwraps her key and grants Treatment to the second hospital.
+	let key = envelope::unwrap_key(&record.patient_key, &patient_x25519).unwrap();
+	let for_reader = envelope::wrap_key(&key, &reader_x25519.public_key()).unwrap();
+	let events = chain
+		.submit(
+			&patient,
+			RuntimeCall::Consent(pallet_consent::Call::grant {
+				patient: eve.clone(),
+				grantee: pallet_consent::Grantee::Organization(second_org),
+				scope: pallet_consent::ConsentScope::Records(vec![record_id]),
+				purposes: vec![Purpose::Treatment],
+				expires_at: now_ms() + 3_600_000,
+				wrapped_keys: vec![(record_id, for_reader)],
+			}),
+		)
+		.await;
+	let consent_id = events
+		.iter()
+		.find_map(|e| match e {
+			RuntimeEvent::Consent(pallet_consent::Event::ConsentGranted { consent_id, .. }) => {
+				Some(*consent_id)
+			}
+			_ => None,
+		})
+		.expect("ConsentGranted");
+
+	// Allowed now, but the read must be on chain first; then the same request succeeds once.
+	let request = chain.get_request(&other_hospital, record_id, Purpose::Treatment).await;
+	let (code, message) = chain.get(&request).await.unwrap_err();
+	assert_eq!(code, 6023, "{message}");
+	assert!(message.contains("log_access"), "{message}");
+	chain
+		.submit(
+			&other_hospital,
+			RuntimeCall::Records(pallet_records::Call::log_access {
+				record_id,
+				purpose: Purpose::Treatment,
+			}),
+		)
+		.await;
+	let response = chain.get(&request).await.expect("consented, audited read");
+	assert_eq!(response.basis, AccessBasis::Consent(consent_id));
+	assert_eq!(response.content_hash, hash);
+	let wrapped = response.wrapped_key.clone().expect("the consent's key");
+	let key = envelope::unwrap_key(&wrapped, &reader_x25519).unwrap();
+	let plaintext = envelope::open(&response.ciphertext, &key).unwrap();
+	assert_eq!(plaintext.as_slice(), json.as_bytes(), "exactly the original JSON");
+	// Wrong keys and altered ciphertext do not open.
+	assert!(envelope::unwrap_key(&wrapped, &colleague_x25519).is_err());
+	let mut altered = response.ciphertext.0.clone();
+	altered[60] ^= 0x80;
+	assert_eq!(envelope::open(&altered, &key).unwrap_err(), envelope::EnvelopeError::Tampered);
+	// A replay, and a second read on the same audit entry, are refused.
+	assert_eq!(chain.get(&request).await.unwrap_err().0, 6003);
+	let again = chain.get_request(&other_hospital, record_id, Purpose::Treatment).await;
+	assert_eq!(chain.get(&again).await.unwrap_err().0, 6023, "one audit entry, one read");
+	let wrong_purpose = chain.get_request(&other_hospital, record_id, Purpose::Research).await;
+	let (code, message) = chain.get(&wrong_purpose).await.unwrap_err();
+	assert_eq!(code, 6022, "{message}");
+	assert!(message.contains("purpose"), "{message}");
+
+	// The author's colleague reads with the key deposited for her.
+	chain
+		.submit(
+			&colleague,
+			RuntimeCall::Records(pallet_records::Call::log_access {
+				record_id,
+				purpose: Purpose::Treatment,
+			}),
+		)
+		.await;
+	let request = chain.get_request(&colleague, record_id, Purpose::Treatment).await;
+	// The entry is in a block before this challenge: it cannot be claimed by it.
+	assert_eq!(chain.get(&request).await.unwrap_err().0, 6023);
+	let request = chain.get_request(&colleague, record_id, Purpose::Treatment).await;
+	chain
+		.submit(
+			&colleague,
+			RuntimeCall::Records(pallet_records::Call::log_access {
+				record_id,
+				purpose: Purpose::Treatment,
+			}),
+		)
+		.await;
+	let response = chain.get(&request).await.unwrap();
+	assert_eq!(response.basis, AccessBasis::AuthorOrganization);
+	let key = envelope::unwrap_key(&response.wrapped_key.unwrap(), &colleague_x25519).unwrap();
+	assert_eq!(envelope::open(&response.ciphertext, &key).unwrap().as_slice(), json.as_bytes());
+
+	// Revoked: denied again.
+	chain.submit(&patient, RuntimeCall::Consent(pallet_consent::Call::revoke { consent_id })).await;
+	let request = chain.get_request(&other_hospital, record_id, Purpose::Treatment).await;
+	assert_eq!(chain.get(&request).await.unwrap_err().0, 6022);
+
+	// The bulk audit finds nothing wrong, then a planted corruption.
+	let audit = |extra: &[&str]| {
+		let rpc_url = format!("ws://127.0.0.1:{}", node.rpc_port);
+		let mut command = std::process::Command::new(node_binary());
+		command.args(["vault", "audit", "--gpu", "cpu", "--rpc-url", &rpc_url]).args(extra);
+		command.envs(env.iter().copied());
+		match &backend {
+			Backend::Local => command.arg("--base-path").arg(dir.path()),
+			Backend::S3(moto) => command
+				.args(["--vault-s3-endpoint", &moto.endpoint])
+				.args(["--vault-s3-bucket", &moto.bucket]),
+		};
+		command.output().unwrap()
+	};
+	let clean = audit(&[]);
+	let text = String::from_utf8_lossy(&clean.stdout).into_owned();
+	assert!(clean.status.success(), "{text}{}", String::from_utf8_lossy(&clean.stderr));
+	assert!(text.contains("intact: 1") && text.contains("Clean."), "{text}");
+	if let Backend::Local = backend {
+		let mut bytes = std::fs::read(&blob_file).unwrap();
+		bytes[70] ^= 4;
+		std::fs::write(&blob_file, &bytes).unwrap();
+		let report = dir.path().join("audit.json");
+		let found = audit(&["--json", report.to_str().unwrap()]);
+		let text = String::from_utf8_lossy(&found.stdout).into_owned();
+		assert_eq!(found.status.code(), Some(2), "{text}");
+		assert!(text.contains(&format!("corrupted 0x{}", hex::encode(hash))), "{text}");
+		let json: Json = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+		assert_eq!(json["corrupted"][0], Json::from(format!("0x{}", hex::encode(hash))));
+		// A read of a corrupted copy is refused, not served.
+		let request = chain.get_request(&patient, record_id, Purpose::Treatment).await;
+		chain
+			.submit(
+				&patient,
+				RuntimeCall::Records(pallet_records::Call::log_access {
+					record_id,
+					purpose: Purpose::Treatment,
+				}),
+			)
+			.await;
+		assert_eq!(chain.get(&request).await.unwrap_err().0, 6030);
+		// The author uploads the good copy again, which repairs it.
+		let repair = chain.put_request(&doctor, Some(record_id), &sealed.ciphertext, vec![]).await;
+		chain.put(&repair).await.unwrap();
+		assert_eq!(std::fs::read(&blob_file).unwrap(), sealed.ciphertext);
+	}
+
+	// No plaintext anywhere while the record lives.
+	for (path, bytes) in files_under(dir.path()) {
+		assert_no_phi("file", &path.display().to_string(), &bytes);
+	}
+	if let Some(store) = &s3 {
+		let objects = store.everything().await.unwrap();
+		assert_eq!(objects.len(), 2, "the blob and the colleague's key");
+		for (name, bytes) in objects {
+			assert_no_phi("S3 object", &name, &bytes);
+		}
+	}
+
+	// Erasure: the blob and its keys go from the vault; the tombstone stays.
+	chain
+		.submit(&patient, RuntimeCall::Records(pallet_records::Call::erase_record { record_id }))
+		.await;
+	let deadline = Instant::now() + Duration::from_secs(20);
+	loop {
+		let gone = match &s3 {
+			None => !blob_file.exists() && !vault_dir.join("keys").join(hex::encode(hash)).exists(),
+			Some(store) => store.everything().await.unwrap().is_empty(),
+		};
+		if gone {
+			break;
+		}
+		assert!(Instant::now() < deadline, "the vault kept the erased blob; log:\n{}", node.log());
+		tokio::time::sleep(Duration::from_millis(200)).await;
+	}
+	if let Backend::S3(moto) = &backend {
+		assert!(moto.object_names().is_empty(), "the bucket is empty");
+	}
+	let tombstone = chain.records_of(&eve).await.into_iter().find(|(id, _)| *id == record_id);
+	let (_, tombstone) = tombstone.expect("the tombstone remains");
+	assert_eq!(tombstone.status, pallet_records::RecordStatus::Erased);
+	assert_eq!(tombstone.content_hash, hash);
+	assert!(tombstone.locator.is_empty() && tombstone.patient_key.is_empty());
+	let request = chain.get_request(&patient, record_id, Purpose::Treatment).await;
+	let (code, message) = chain.get(&request).await.unwrap_err();
+	assert_eq!(code, 6021, "{message}");
+	let late = chain.put_request(&doctor, Some(record_id), &sealed.ciphertext, vec![]).await;
+	assert_eq!(chain.put(&late).await.unwrap_err().0, 6021, "an erased record takes no upload");
+	let orphan_free = audit(&[]);
+	assert!(orphan_free.status.success(), "{}", String::from_utf8_lossy(&orphan_free.stdout));
+
+	// Nothing is recoverable: no blob holds the ciphertext, no file holds the plaintext.
+	let status = node.terminate();
+	assert!(status.success(), "{}", node.log());
+	for (path, bytes) in files_under(dir.path()) {
+		assert_no_phi("file", &path.display().to_string(), &bytes);
+		assert!(
+			!bytes.windows(64).any(|w| w == &sealed.ciphertext[..64]),
+			"{} still holds the ciphertext",
+			path.display()
+		);
+	}
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn vault_end_to_end_on_local_disk() {
+	scenario(Backend::Local).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn vault_end_to_end_on_s3() {
+	scenario(Backend::S3(MotoServer::start("carechain-e2e"))).await;
+}
+
+#[test]
+fn srkeys_sign_extrinsics_too() {
+	// The council motion above is signed with sr25519; check the generic signer's account.
+	let pair = sr25519::Pair::from_string("//Alice", None).unwrap();
+	let call = RuntimeCall::System(frame_system::Call::remark { remark: vec![] });
+	let extrinsic = sign(&pair, 0, call, H256::zero());
+	let sp_runtime::generic::Preamble::Signed(sp_runtime::MultiAddress::Id(who), ..) =
+		extrinsic.preamble
+	else {
+		panic!("signed");
+	};
+	assert_eq!(who, Sr25519Keyring::Alice.to_account_id());
+}
