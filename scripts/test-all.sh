@@ -23,6 +23,11 @@ if ((${#missing[@]})); then
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# The vault's S3 backend is tested against moto, a real S3-compatible server from PyPI.
+python3 -c "import moto.server, flask" 2>/dev/null ||
+	python3 -m pip install --quiet --disable-pip-version-check "moto[server]>=5,<6" ||
+	python3 -m pip install --quiet --disable-pip-version-check --user --break-system-packages "moto[server]>=5,<6"
+
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --features runtime-benchmarks,carechain-gpu/bench -- -D warnings
 cargo test --workspace --features runtime-benchmarks
