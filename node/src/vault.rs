@@ -484,11 +484,37 @@ impl Vault {
 			.claim_audit_entry(at, &record.patient, request, issued_at)?
 			.ok_or(VaultError::NotAudited { record: record_id, purpose: request.purpose })?;
 
-		let blob = self.store.get(&record.content_hash.0).await?;
-		let Some(ciphertext) = blob else {
-			self.served.lock().remove(&(record.patient.clone(), audit_index));
-			return Err(VaultError::BlobMissing(record.content_hash));
-		};
+		// An entry is spent only by a read that returns the record.
+		let patient = record.patient.clone();
+		let result = self.fetch(at, &record, record_id, &request.accessor, basis).await;
+		if result.is_err() {
+			self.served.lock().remove(&(patient, audit_index));
+		}
+		let (ciphertext, wrapped_key) = result?;
+		Ok(GetResponse {
+			record: record_id,
+			ciphertext: Bytes(ciphertext),
+			content_hash: record.content_hash,
+			wrapped_key: wrapped_key.map(Bytes),
+			basis,
+			audit_index,
+		})
+	}
+
+	/// The blob of `record` and the data key wrapped for `accessor` on `basis`.
+	async fn fetch(
+		&self,
+		at: H256,
+		record: &pallet_records::Record<Runtime>,
+		record_id: RecordId,
+		accessor: &AccountId,
+		basis: AccessBasis,
+	) -> Result<(Vec<u8>, Option<Vec<u8>>), VaultError> {
+		let ciphertext = self
+			.store
+			.get(&record.content_hash.0)
+			.await?
+			.ok_or(VaultError::BlobMissing(record.content_hash))?;
 		let on_chain_key = match basis {
 			AccessBasis::Patient | AccessBasis::Guardian => Some(record.patient_key.to_vec()),
 			AccessBasis::Consent(consent) => self.storage::<Vec<u8>>(
@@ -499,18 +525,9 @@ impl Vault {
 		};
 		let wrapped_key = match on_chain_key {
 			Some(key) => Some(key),
-			None => {
-				self.store.key(&record.content_hash.0, &account_bytes(&request.accessor)).await?
-			}
+			None => self.store.key(&record.content_hash.0, &account_bytes(accessor)).await?,
 		};
-		Ok(GetResponse {
-			record: record_id,
-			ciphertext: Bytes(ciphertext.to_vec()),
-			content_hash: record.content_hash,
-			wrapped_key: wrapped_key.map(Bytes),
-			basis,
-			audit_index,
-		})
+		Ok((ciphertext.to_vec(), wrapped_key))
 	}
 
 	/// Finds, in the patient's audit trail, an entry of this read in a block after `issued_at`
