@@ -172,6 +172,10 @@ pub fn seal_fhir(
 pub fn seal_with(key: &DataKey, plaintext: &[u8]) -> Sealed {
 	let mut nonce = [0u8; NONCE_LEN];
 	OsRng.fill_bytes(&mut nonce);
+	seal_with_nonce(key, nonce, plaintext)
+}
+
+fn seal_with_nonce(key: &DataKey, nonce: [u8; NONCE_LEN], plaintext: &[u8]) -> Sealed {
 	let cipher = XChaCha20Poly1305::new(key.expose().into());
 	let body = cipher
 		.encrypt(&XNonce::from(nonce), Payload { msg: plaintext, aad: FORMAT })
@@ -204,6 +208,14 @@ pub fn open(ciphertext: &[u8], key: &DataKey) -> Result<Zeroizing<Vec<u8>>, Enve
 
 /// Wraps a data key to a recipient's X25519 public key.
 pub fn wrap_key(key: &DataKey, recipient: &PublicKey) -> Result<Vec<u8>, EnvelopeError> {
+	wrap_key_with(key, recipient, &mut rand_core::UnwrapErr(rand_core::OsRng))
+}
+
+fn wrap_key_with<R: rand_core::CryptoRng>(
+	key: &DataKey,
+	recipient: &PublicKey,
+	rng: &mut R,
+) -> Result<Vec<u8>, EnvelopeError> {
 	let recipient = <Kem as hpke::Kem>::PublicKey::from_bytes(&recipient.0)
 		.map_err(|_| EnvelopeError::BadPublicKey)?;
 	let (encapped, sealed) = hpke::single_shot_seal::<ChaCha20Poly1305, HkdfSha256, Kem, _>(
@@ -212,7 +224,7 @@ pub fn wrap_key(key: &DataKey, recipient: &PublicKey) -> Result<Vec<u8>, Envelop
 		WRAP_INFO,
 		key.expose(),
 		&[],
-		&mut rand_core::UnwrapErr(rand_core::OsRng),
+		rng,
 	)
 	.map_err(|_| EnvelopeError::BadPublicKey)?;
 	let mut wrapped = Vec::with_capacity(WRAPPED_KEY_LEN);
@@ -321,6 +333,63 @@ mod tests {
 		assert_ne!(a.public_key(), SecretKey::derive(b"//Ferdie").public_key());
 		assert!(format!("{a:?}").contains("<secret>"));
 		assert_eq!(format!("{:?}", DataKey::generate()), "DataKey(<secret>)");
+	}
+
+	/// A deterministic generator, so that the vectors below are fixed.
+	struct Counter(u8);
+
+	impl rand_core::RngCore for Counter {
+		fn next_u32(&mut self) -> u32 {
+			rand_core::impls::next_u32_via_fill(self)
+		}
+		fn next_u64(&mut self) -> u64 {
+			rand_core::impls::next_u64_via_fill(self)
+		}
+		fn fill_bytes(&mut self, dest: &mut [u8]) {
+			for byte in dest {
+				self.0 = self.0.wrapping_add(1);
+				*byte = self.0;
+			}
+		}
+	}
+
+	impl rand_core::CryptoRng for Counter {}
+
+	/// Known answers that every implementation of the format (client-js) must reproduce:
+	/// `vault/tests/vectors/envelope-v1.json`. Regenerate with CARECHAIN_WRITE_VECTORS=1 only
+	/// when the format changes on purpose (and bump "CCV1").
+	#[test]
+	fn known_answer_vectors() {
+		let key = DataKey(Zeroizing::new([7u8; 32]));
+		let plaintext = br#"{"resourceType":"Patient","id":"vector-1"}"#;
+		let sealed = seal_with_nonce(&key, [9u8; NONCE_LEN], plaintext);
+		let recipient = SecretKey::derive(b"carechain envelope test vector");
+		let wrapped = wrap_key_with(&key, &recipient.public_key(), &mut Counter(0)).unwrap();
+		assert_eq!(unwrap_key(&wrapped, &recipient).unwrap().expose(), key.expose());
+		let vector = serde_json::json!({
+			"format": "CCV1",
+			"dataKey": hex::encode(key.expose()),
+			"nonce": hex::encode([9u8; NONCE_LEN]),
+			"plaintext": String::from_utf8(plaintext.to_vec()).unwrap(),
+			"ciphertext": hex::encode(&sealed.ciphertext),
+			"contentHash": hex::encode(sealed.content_hash),
+			"recipientSeed": "carechain envelope test vector",
+			"recipientSecret": hex::encode(recipient.0.as_ref()),
+			"recipientPublic": hex::encode(recipient.public_key().0),
+			"hpkeInfo": String::from_utf8(WRAP_INFO.to_vec()).unwrap(),
+			"wrappedKey": hex::encode(&wrapped),
+		});
+		let path =
+			std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/envelope-v1.json");
+		if std::env::var_os("CARECHAIN_WRITE_VECTORS").is_some() {
+			std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+			std::fs::write(&path, serde_json::to_string_pretty(&vector).unwrap() + "\n").unwrap();
+		}
+		let stored: serde_json::Value = serde_json::from_str(
+			&std::fs::read_to_string(&path).expect("the vector file is in the repository"),
+		)
+		.unwrap();
+		assert_eq!(stored, vector, "the envelope format changed");
 	}
 
 	#[test]
