@@ -471,3 +471,8 @@ pub fn decode<T: Decode>(method: &str, output: &[u8]) -> Result<T, ClientError> 
 pub fn extrinsic_hash(encoded: &[u8]) -> H256 {
 	BlakeTwo256::hash(encoded)
 }
+
+/// The storage key of frame-system's `Events`: read in a block's state, that block's events.
+pub fn events_key() -> Vec<u8> {
+	[sp_io::hashing::twox_128(b"System"), sp_io::hashing::twox_128(b"Events")].concat()
+}

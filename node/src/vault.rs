@@ -15,7 +15,10 @@
 //! - [`spawn_eraser`] deletes the blob and the keys of every record erased in a finalized
 //!   block.
 
-use crate::{client::ClientError, service::Node};
+use crate::{
+	client::{ClientError, State},
+	service::Node,
+};
 use carechain_primitives::{AccessBasis, AuditAction, Decision, DenialReason, Purpose, RecordId};
 use carechain_runtime::{AccountId, Runtime, RuntimeCall, RuntimeEvent};
 use carechain_vault::{access, BlobStore, StoreError};
@@ -27,11 +30,11 @@ use jsonrpsee::{
 };
 use parking_lot::Mutex;
 use rand::RngCore;
-use sp_core::{ed25519, sr25519, Bytes, Pair as _, H256};
-use sp_runtime::MultiSignature;
+use sp_core::{ed25519, sr25519, Bytes, H256};
+use sp_runtime::{traits::Verify, MultiSignature};
 use sp_state_machine::Backend as _;
 use std::{
-	collections::{HashMap, HashSet},
+	collections::{HashMap, HashSet, VecDeque},
 	sync::Arc,
 	time::{Duration, Instant},
 };
@@ -204,6 +207,14 @@ impl From<VaultError> for ErrorObjectOwned {
 	}
 }
 
+/// Outstanding challenges, and their ids in the order issued. Every challenge lives the same
+/// time, so the order issued is the order they expire in.
+#[derive(Default)]
+struct Challenges {
+	by_id: HashMap<[u8; 32], Challenge>,
+	issued: VecDeque<[u8; 32]>,
+}
+
 struct Challenge {
 	account: AccountId,
 	/// The finalized head when it was issued: the audit entry must come after it.
@@ -297,7 +308,7 @@ pub struct Vault {
 	node: Arc<Node>,
 	store: Arc<dyn BlobStore>,
 	settings: VaultSettings,
-	challenges: Mutex<HashMap<[u8; 32], Challenge>>,
+	challenges: Mutex<Challenges>,
 	/// Audit entries (patient, index) that already served a get.
 	served: Mutex<HashSet<(AccountId, u64)>>,
 }
@@ -326,15 +337,19 @@ impl Vault {
 		let block = self.node.client.head().number;
 		let now = Instant::now();
 		let mut challenges = self.challenges.lock();
-		challenges.retain(|_, c| c.expires > now);
-		if challenges.len() >= self.settings.max_challenges {
-			let oldest = challenges.iter().min_by_key(|(_, c)| c.expires).map(|(k, _)| *k);
-			if let Some(oldest) = oldest {
-				challenges.remove(&oldest);
+		let Challenges { by_id, issued } = &mut *challenges;
+		// Drop the expired, then the oldest beyond the limit: both at the front.
+		while let Some(oldest) = issued.front() {
+			let expired = by_id.get(oldest).is_none_or(|c| c.expires <= now);
+			if !expired && by_id.len() < self.settings.max_challenges {
+				break;
 			}
+			by_id.remove(oldest);
+			issued.pop_front();
 		}
 		let expires = now + self.settings.challenge_ttl;
-		challenges.insert(bytes, Challenge { account, block, expires, used: false });
+		by_id.insert(bytes, Challenge { account, block, expires, used: false });
+		issued.push_back(bytes);
 		ChallengeGrant {
 			challenge: H256(bytes),
 			block,
@@ -352,7 +367,7 @@ impl Vault {
 		signature: &[u8],
 	) -> Result<u32, VaultError> {
 		let mut challenges = self.challenges.lock();
-		let entry = challenges.get_mut(&challenge.0).ok_or(VaultError::ChallengeUnknown)?;
+		let entry = challenges.by_id.get_mut(&challenge.0).ok_or(VaultError::ChallengeUnknown)?;
 		if entry.expires <= Instant::now() {
 			return Err(VaultError::ChallengeExpired(self.settings.challenge_ttl));
 		}
@@ -372,7 +387,7 @@ impl Vault {
 	/// Puts the challenge back after a refusal that was not the caller's signature's fault
 	/// (the audit entry is not in a block yet), so the same signed request can be retried.
 	fn unredeem(&self, challenge: &H256) {
-		if let Some(entry) = self.challenges.lock().get_mut(&challenge.0) {
+		if let Some(entry) = self.challenges.lock().by_id.get_mut(&challenge.0) {
 			entry.used = false;
 		}
 	}
@@ -387,11 +402,11 @@ impl Vault {
 		let message = access::put_message(&request.challenge.0, &hash.0);
 		self.redeem(&request.challenge, &request.uploader, &message, &request.signature)?;
 
-		let at = self.node.client.head().hash;
+		let state = self.node.client.state_at(self.node.client.head().hash)?;
 		match request.record {
 			Some(record_id) => {
-				let record =
-					self.record(at, &record_id)?.ok_or(VaultError::UnknownRecord(record_id))?;
+				let record = Self::record(&state, &record_id)?
+					.ok_or(VaultError::UnknownRecord(record_id))?;
 				if record.status == pallet_records::RecordStatus::Erased {
 					return Err(VaultError::RecordErased(record_id));
 				}
@@ -419,7 +434,7 @@ impl Vault {
 			}
 		}
 
-		let uploader_org = self.membership(at, &request.uploader)?.map(|m| m.org);
+		let uploader_org = Self::membership(&state, &request.uploader)?.map(|m| m.org);
 		let mut keys = Vec::with_capacity(request.keys.len());
 		for (recipient, wrapped) in request.keys {
 			if wrapped.len() != carechain_vault::envelope::WRAPPED_KEY_LEN {
@@ -429,7 +444,7 @@ impl Vault {
 				});
 			}
 			let same_org = uploader_org.is_some()
-				&& self.membership(at, &recipient)?.map(|m| m.org) == uploader_org;
+				&& Self::membership(&state, &recipient)?.map(|m| m.org) == uploader_org;
 			if !same_org {
 				return Err(VaultError::BadKey {
 					recipient,
@@ -465,30 +480,50 @@ impl Vault {
 	}
 
 	async fn serve(&self, request: &GetRequest, issued_at: u32) -> Result<GetResponse, VaultError> {
-		let at = self.node.client.head().hash;
 		let record_id = request.record;
-		let record = self.record(at, &record_id)?.ok_or(VaultError::UnknownRecord(record_id))?;
-		if record.status == pallet_records::RecordStatus::Erased {
-			return Err(VaultError::RecordErased(record_id));
-		}
-		const METHOD: &str = "ConsentApi_check_access";
-		let input =
-			(&record.patient, &request.accessor, record_id, request.purpose, None::<u64>).encode();
-		let decision: Decision =
-			crate::client::decode(METHOD, &self.node.client.call(at, METHOD, &input)?)?;
-		let basis = match decision {
-			Decision::Allowed(basis) => basis,
-			Decision::Denied(reason) => return Err(VaultError::Denied(reason)),
+		let (record, basis, audit_index, on_chain_key) = {
+			let at = self.node.client.head().hash;
+			let state = self.node.client.state_at(at)?;
+			let record =
+				Self::record(&state, &record_id)?.ok_or(VaultError::UnknownRecord(record_id))?;
+			if record.status == pallet_records::RecordStatus::Erased {
+				return Err(VaultError::RecordErased(record_id));
+			}
+			let decision = check_access(
+				&self.node.client,
+				at,
+				&record.patient,
+				&request.accessor,
+				record_id,
+				request.purpose,
+			)?;
+			let basis = match decision {
+				Decision::Allowed(basis) => basis,
+				Decision::Denied(reason) => return Err(VaultError::Denied(reason)),
+			};
+			let audit_index = self
+				.claim_audit_entry(&state, &record.patient, request, issued_at)?
+				.ok_or(VaultError::NotAudited { record: record_id, purpose: request.purpose })?;
+			let on_chain_key = match basis {
+				AccessBasis::Patient | AccessBasis::Guardian => {
+					Ok(Some(record.patient_key.to_vec()))
+				}
+				AccessBasis::Consent(consent) => Self::storage::<Vec<u8>>(
+					&state,
+					pallet_consent::GrantedKeys::<Runtime>::hashed_key_for(consent, record_id),
+				),
+				AccessBasis::AuthorOrganization | AccessBasis::BreakGlass(_) => Ok(None),
+			};
+			(record, basis, audit_index, on_chain_key)
 		};
-		let audit_index = self
-			.claim_audit_entry(at, &record.patient, request, issued_at)?
-			.ok_or(VaultError::NotAudited { record: record_id, purpose: request.purpose })?;
 
 		// An entry is spent only by a read that returns the record.
-		let patient = record.patient.clone();
-		let result = self.fetch(at, &record, record_id, &request.accessor, basis).await;
+		let result = match on_chain_key {
+			Ok(key) => self.fetch(&record, &request.accessor, key).await,
+			Err(e) => Err(e),
+		};
 		if result.is_err() {
-			self.served.lock().remove(&(patient, audit_index));
+			self.served.lock().remove(&(record.patient.clone(), audit_index));
 		}
 		let (ciphertext, wrapped_key) = result?;
 		Ok(GetResponse {
@@ -501,28 +536,19 @@ impl Vault {
 		})
 	}
 
-	/// The blob of `record` and the data key wrapped for `accessor` on `basis`.
+	/// The blob of `record`, and the data key wrapped for `accessor`: `on_chain_key` when the
+	/// chain carries one for the access basis, else one deposited in this vault.
 	async fn fetch(
 		&self,
-		at: H256,
 		record: &pallet_records::Record<Runtime>,
-		record_id: RecordId,
 		accessor: &AccountId,
-		basis: AccessBasis,
+		on_chain_key: Option<Vec<u8>>,
 	) -> Result<(Vec<u8>, Option<Vec<u8>>), VaultError> {
 		let ciphertext = self
 			.store
 			.get(&record.content_hash.0)
 			.await?
 			.ok_or(VaultError::BlobMissing(record.content_hash))?;
-		let on_chain_key = match basis {
-			AccessBasis::Patient | AccessBasis::Guardian => Some(record.patient_key.to_vec()),
-			AccessBasis::Consent(consent) => self.storage::<Vec<u8>>(
-				at,
-				pallet_consent::GrantedKeys::<Runtime>::hashed_key_for(consent, record_id),
-			)?,
-			AccessBasis::AuthorOrganization | AccessBasis::BreakGlass(_) => None,
-		};
 		let wrapped_key = match on_chain_key {
 			Some(key) => Some(key),
 			None => self.store.key(&record.content_hash.0, &account_bytes(accessor)).await?,
@@ -534,18 +560,18 @@ impl Vault {
 	/// that served no get yet, and marks it served.
 	fn claim_audit_entry(
 		&self,
-		at: H256,
+		state: &State,
 		patient: &AccountId,
 		request: &GetRequest,
 		issued_at: u32,
 	) -> Result<Option<u64>, VaultError> {
-		let length: u64 = self
-			.storage(at, pallet_consent::AuditLength::<Runtime>::hashed_key_for(patient))?
-			.unwrap_or(0);
+		let length: u64 =
+			Self::storage(state, pallet_consent::AuditLength::<Runtime>::hashed_key_for(patient))?
+				.unwrap_or(0);
 		let mut served = self.served.lock();
 		for index in (0..length).rev() {
-			let Some(entry) = self.storage::<pallet_consent::AuditEntry<Runtime>>(
-				at,
+			let Some(entry) = Self::storage::<pallet_consent::AuditEntry<Runtime>>(
+				state,
 				pallet_consent::AuditTrail::<Runtime>::hashed_key_for(patient, index),
 			)?
 			else {
@@ -583,23 +609,20 @@ impl Vault {
 	}
 
 	fn record(
-		&self,
-		at: H256,
+		state: &State,
 		record: &RecordId,
 	) -> Result<Option<pallet_records::Record<Runtime>>, VaultError> {
-		self.storage(at, pallet_records::Records::<Runtime>::hashed_key_for(record))
+		Self::storage(state, pallet_records::Records::<Runtime>::hashed_key_for(record))
 	}
 
 	fn membership(
-		&self,
-		at: H256,
+		state: &State,
 		who: &AccountId,
 	) -> Result<Option<pallet_registry::OrgMember>, VaultError> {
-		self.storage(at, pallet_registry::Members::<Runtime>::hashed_key_for(who))
+		Self::storage(state, pallet_registry::Members::<Runtime>::hashed_key_for(who))
 	}
 
-	fn storage<T: Decode>(&self, at: H256, key: Vec<u8>) -> Result<Option<T>, VaultError> {
-		let state = self.node.client.state_at(at)?;
+	fn storage<T: Decode>(state: &State, key: Vec<u8>) -> Result<Option<T>, VaultError> {
 		let Some(bytes) = state.storage(&key).map_err(VaultError::Chain)? else {
 			return Ok(None);
 		};
@@ -611,7 +634,8 @@ impl Vault {
 	/// Deletes the blobs of records erased in block `hash`; how many it deleted.
 	pub async fn erase_in_block(&self, hash: H256) -> Result<usize, VaultError> {
 		let events: Vec<frame_system::EventRecord<RuntimeEvent, H256>> =
-			self.storage(hash, events_key())?.unwrap_or_default();
+			Self::storage(&self.node.client.state_at(hash)?, crate::client::events_key())?
+				.unwrap_or_default();
 		let mut deleted = 0;
 		for record in events {
 			if let RuntimeEvent::Records(pallet_records::Event::RecordErased {
@@ -632,6 +656,21 @@ impl Vault {
 		}
 		Ok(deleted)
 	}
+}
+
+/// Whether pallet-consent lets `accessor` read `record` of `patient` for `purpose`, at block
+/// `at` and its time (`ConsentApi::check_access`).
+pub fn check_access(
+	client: &crate::client::Client,
+	at: H256,
+	patient: &AccountId,
+	accessor: &AccountId,
+	record: RecordId,
+	purpose: Purpose,
+) -> Result<Decision, ClientError> {
+	const METHOD: &str = "ConsentApi_check_access";
+	let input = (patient, accessor, record, purpose, None::<u64>).encode();
+	crate::client::decode(METHOD, &client.call(at, METHOD, &input)?)
 }
 
 /// Follows finalized blocks and erases the blobs of records erased in them, catching up on
@@ -668,39 +707,25 @@ pub fn spawn_eraser(vault: Arc<Vault>) -> tokio::task::JoinHandle<()> {
 	})
 }
 
-/// The key of frame-system's `Events`: the events of the block whose state it is read in.
-fn events_key() -> Vec<u8> {
-	[sp_io::hashing::twox_128(b"System"), sp_io::hashing::twox_128(b"Events")].concat()
-}
-
 fn account_bytes(account: &AccountId) -> [u8; 32] {
 	*account.as_ref()
 }
 
-/// Whether `signature` by `account` over `message` verifies: 64 bytes as sr25519 or ed25519,
-/// or a SCALE-encoded `MultiSignature`.
+/// Whether `signature` by `account` over `message` verifies, as the runtime verifies
+/// `MultiSignature`: 64 bytes as sr25519 or ed25519, or a SCALE-encoded sr25519 or ed25519
+/// `MultiSignature` (65 bytes).
 pub fn verify_signature(account: &AccountId, message: &[u8], signature: &[u8]) -> bool {
-	let public: &[u8; 32] = account.as_ref();
-	let check = |signature: &MultiSignature| match signature {
-		MultiSignature::Sr25519(s) => {
-			sr25519::Pair::verify(s, message, &sr25519::Public::from_raw(*public))
+	let candidates = match <[u8; 64]>::try_from(signature) {
+		Ok(raw) => vec![
+			MultiSignature::Sr25519(sr25519::Signature::from_raw(raw)),
+			MultiSignature::Ed25519(ed25519::Signature::from_raw(raw)),
+		],
+		Err(_) if signature.len() == 65 => {
+			MultiSignature::decode(&mut &signature[..]).into_iter().collect()
 		}
-		MultiSignature::Ed25519(s) => {
-			ed25519::Pair::verify(s, message, &ed25519::Public::from_raw(*public))
-		}
-		MultiSignature::Ecdsa(_) | MultiSignature::Eth(_) => false,
+		Err(_) => Vec::new(),
 	};
-	match signature.len() {
-		64 => {
-			let raw: [u8; 64] = signature.try_into().expect("64 bytes");
-			check(&MultiSignature::Sr25519(sr25519::Signature::from_raw(raw)))
-				|| check(&MultiSignature::Ed25519(ed25519::Signature::from_raw(raw)))
-		}
-		_ => MultiSignature::decode(&mut &signature[..])
-			.ok()
-			.filter(|_| signature.len() == 65)
-			.is_some_and(|s| check(&s)),
-	}
+	candidates.iter().any(|s| s.verify(message, account))
 }
 
 /// `vault_*`: the record vault.
@@ -764,6 +789,7 @@ mod tests {
 		signatures::BatchVerifier,
 	};
 	use carechain_vault::LocalStore;
+	use sp_core::Pair as _;
 	use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 	fn vault(ttl: Duration) -> (Arc<Vault>, tempfile::TempDir) {
@@ -867,7 +893,7 @@ mod tests {
 		for _ in 0..3 {
 			vault.challenge(eve.to_account_id());
 		}
-		assert_eq!(vault.challenges.lock().len(), 3);
+		assert_eq!(vault.challenges.lock().by_id.len(), 3);
 		let dropped = vault.redeem(&first, &eve.to_account_id(), b"m", &signature);
 		assert!(matches!(dropped, Err(VaultError::ChallengeUnknown)), "{dropped:?}");
 	}

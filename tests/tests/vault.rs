@@ -104,9 +104,14 @@ impl Chain {
 		self.submit_at(signer, nonce, call).await
 	}
 
+	/// Puts `reader`'s read of `record_id` for `purpose` on chain (`records.log_access`).
+	async fn log_access(&self, reader: &ed25519::Pair, record_id: RecordId, purpose: Purpose) {
+		let call = RuntimeCall::Records(pallet_records::Call::log_access { record_id, purpose });
+		self.submit(reader, call).await;
+	}
+
 	async fn events(&self, block: H256) -> Vec<RuntimeEvent> {
-		let key =
-			[sp_io::hashing::twox_128(b"System"), sp_io::hashing::twox_128(b"Events")].concat();
+		let key = carechain_node::client::events_key();
 		let bytes: Option<Bytes> =
 			self.client.request("state_getStorage", rpc_params![Bytes(key), block]).await.unwrap();
 		let records = Vec::<frame_system::EventRecord<RuntimeEvent, H256>>::decode(
@@ -421,15 +426,7 @@ async fn scenario(backend: Backend) {
 	let (code, message) = chain.get(&request).await.unwrap_err();
 	assert_eq!(code, 6023, "{message}");
 	assert!(message.contains("log_access"), "{message}");
-	chain
-		.submit(
-			&other_hospital,
-			RuntimeCall::Records(pallet_records::Call::log_access {
-				record_id,
-				purpose: Purpose::Treatment,
-			}),
-		)
-		.await;
+	chain.log_access(&other_hospital, record_id, Purpose::Treatment).await;
 	let response = chain.get(&request).await.expect("consented, audited read");
 	assert_eq!(response.basis, AccessBasis::Consent(consent_id));
 	assert_eq!(response.content_hash, hash);
@@ -452,28 +449,12 @@ async fn scenario(backend: Backend) {
 	assert!(message.contains("purpose"), "{message}");
 
 	// The author's colleague reads with the key deposited for her.
-	chain
-		.submit(
-			&colleague,
-			RuntimeCall::Records(pallet_records::Call::log_access {
-				record_id,
-				purpose: Purpose::Treatment,
-			}),
-		)
-		.await;
+	chain.log_access(&colleague, record_id, Purpose::Treatment).await;
 	let request = chain.get_request(&colleague, record_id, Purpose::Treatment).await;
 	// The entry is in a block before this challenge: it cannot be claimed by it.
 	assert_eq!(chain.get(&request).await.unwrap_err().0, 6023);
 	let request = chain.get_request(&colleague, record_id, Purpose::Treatment).await;
-	chain
-		.submit(
-			&colleague,
-			RuntimeCall::Records(pallet_records::Call::log_access {
-				record_id,
-				purpose: Purpose::Treatment,
-			}),
-		)
-		.await;
+	chain.log_access(&colleague, record_id, Purpose::Treatment).await;
 	let response = chain.get(&request).await.unwrap();
 	assert_eq!(response.basis, AccessBasis::AuthorOrganization);
 	let key = envelope::unwrap_key(&response.wrapped_key.unwrap(), &colleague_x25519).unwrap();
@@ -515,15 +496,7 @@ async fn scenario(backend: Backend) {
 		assert_eq!(json["corrupted"][0], Json::from(format!("0x{}", hex::encode(hash))));
 		// A read of a corrupted copy is refused, not served.
 		let request = chain.get_request(&patient, record_id, Purpose::Treatment).await;
-		chain
-			.submit(
-				&patient,
-				RuntimeCall::Records(pallet_records::Call::log_access {
-					record_id,
-					purpose: Purpose::Treatment,
-				}),
-			)
-			.await;
+		chain.log_access(&patient, record_id, Purpose::Treatment).await;
 		assert_eq!(chain.get(&request).await.unwrap_err().0, 6030);
 		// The author uploads the good copy again, which repairs it.
 		let repair = chain.put_request(&doctor, Some(record_id), &sealed.ciphertext, vec![]).await;

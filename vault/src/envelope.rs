@@ -68,15 +68,20 @@ pub enum EnvelopeError {
 	NotFhir(#[from] crate::fhir::FhirError),
 }
 
+/// 32 bytes from the operating system's generator, zeroized when dropped.
+fn random_secret() -> Zeroizing<[u8; 32]> {
+	let mut bytes = Zeroizing::new([0u8; 32]);
+	OsRng.fill_bytes(bytes.as_mut());
+	bytes
+}
+
 /// A record's 256-bit data key. Zeroized when dropped and never printed.
 pub struct DataKey(Zeroizing<[u8; 32]>);
 
 impl DataKey {
 	/// A fresh random key from the operating system's generator.
 	pub fn generate() -> Self {
-		let mut key = Zeroizing::new([0u8; 32]);
-		OsRng.fill_bytes(key.as_mut());
-		Self(key)
+		Self(random_secret())
 	}
 
 	/// The key's bytes, for wrapping.
@@ -101,9 +106,7 @@ pub struct SecretKey(Zeroizing<[u8; 32]>);
 impl SecretKey {
 	/// A fresh random key.
 	pub fn generate() -> Self {
-		let mut bytes = Zeroizing::new([0u8; 32]);
-		OsRng.fill_bytes(bytes.as_mut());
-		Self(bytes)
+		Self(random_secret())
 	}
 
 	/// The key derived from seed material (for example a wallet's seed), as HPKE's
