@@ -1,0 +1,309 @@
+// The client: one connection to a node, the runtime's metadata, and the generic operations
+// every pallet helper is built on: submit a call and wait for finality, read storage, call a
+// runtime API, decode events, follow finalized blocks.
+
+import { concat, fromHex, toBytes, toHex } from './bytes.js';
+import { blake2_256, hashKey, twox } from './hashing.js';
+import { accountBytes, encodeAddress } from './keys.js';
+import { Metadata, jsonSafe } from './metadata.js';
+import { RpcClient } from './rpc.js';
+import { Reader, encodeCompact } from './scale.js';
+import { mortalEra, signExtrinsic } from './extrinsic.js';
+
+/** A transaction ran in a finalized block and failed; `pallet` and `name` say how. */
+export class DispatchError extends Error {
+  constructor({ pallet, name, docs }, outcome) {
+    super(pallet ? `${pallet}.${name}: ${docs || 'the call failed'}` : `dispatch failed: ${docs}`);
+    this.name = 'DispatchError';
+    this.pallet = pallet;
+    this.error = name;
+    this.docs = docs;
+    this.outcome = outcome;
+  }
+}
+
+/** The pool dropped a transaction it had accepted (invalid in a later block, or replaced). */
+export class TransactionError extends Error {
+  constructor(status, hash) {
+    super(`the transaction ${hash} was ${status} by the node's pool before it reached a block`);
+    this.name = 'TransactionError';
+    this.status = status;
+  }
+}
+
+const ERA_PERIOD = 64;
+
+/** A decoded block header, with its hash. */
+function header(json) {
+  const logs = json.digest.logs.map((l) => fromHex(l));
+  const number = Number(BigInt(json.number));
+  const encoded = concat(
+    fromHex(json.parentHash),
+    encodeCompact(number),
+    fromHex(json.stateRoot),
+    fromHex(json.extrinsicsRoot),
+    encodeCompact(logs.length),
+    ...logs,
+  );
+  return { ...json, number, hash: toHex(blake2_256(encoded)) };
+}
+
+export class Carechain {
+  /** Connects to a node (ws://, wss://, http://, https://) and reads its runtime. */
+  static async connect(url = 'ws://127.0.0.1:9944', options = {}) {
+    const client = new Carechain(new RpcClient(url, options));
+    await client.rpc.connect();
+    await client.refreshRuntime();
+    return client;
+  }
+
+  constructor(rpc) {
+    this.rpc = rpc;
+    this.nonces = new Map();
+  }
+
+  /** Reads the runtime version, metadata, genesis hash and SS58 prefix again (after an upgrade). */
+  async refreshRuntime() {
+    const [raw, genesisHash, version, properties] = await Promise.all([
+      this.rpc.request('state_call', ['Metadata_metadata_at_version', '0x0f000000']),
+      this.rpc.request('chain_getBlockHash', [0]),
+      this.rpc.request('state_getRuntimeVersion', []),
+      this.rpc.request('system_properties', []),
+    ]);
+    const bytes = new Reader(fromHex(raw, 'metadata')).option((r) => r.vec());
+    if (!bytes) throw new Error('the node does not serve version 15 metadata, which this client reads');
+    this.ss58 = properties.ss58Format ?? 42;
+    this.genesisHash = genesisHash;
+    this.version = version;
+    this.metadata = new Metadata(bytes, {
+      encode: (value, what) => accountBytes(value, what),
+      decode: (b) => encodeAddress(b, this.ss58),
+    });
+  }
+
+  /** Closes the connection. */
+  close() {
+    return this.rpc.close();
+  }
+
+  /** The SCALE bytes of a pallet's call, e.g. ('Records', 'create_record', { patient, ... }). */
+  encodeCall(pallet, call, args = {}) {
+    const { codec, outer } = this.metadata;
+    this.metadata.variant(pallet, 'calls', call);
+    return codec.encode(outer.call, { type: pallet, value: { type: call, value: args } }, `${pallet}.${call}`);
+  }
+
+  /** The next nonce of `address`, counting transactions this client sent and the pool holds. */
+  async nextNonce(address) {
+    const fromNode = await this.rpc.request('system_accountNextIndex', [address]);
+    const local = this.nonces.get(address) ?? 0;
+    const nonce = Math.max(fromNode, local);
+    this.nonces.set(address, nonce + 1);
+    return nonce;
+  }
+
+  /** The signed extrinsic of `pallet.call(args)` by `signer`, as 0x-hex. */
+  async sign(signer, pallet, call, args = {}) {
+    const callBytes = this.encodeCall(pallet, call, args);
+    const finalized = await this.rpc.request('chain_getFinalizedHead', []);
+    const head = header(await this.rpc.request('chain_getHeader', [finalized]));
+    const nonce = await this.nextNonce(signer.address);
+    return toHex(
+      signExtrinsic(this.metadata, callBytes, signer, {
+        nonce,
+        specVersion: this.version.specVersion,
+        transactionVersion: this.version.transactionVersion,
+        genesisHash: this.genesisHash,
+        era: mortalEra(head.number, ERA_PERIOD),
+        eraBlockHash: head.hash,
+      }),
+    );
+  }
+
+  /**
+   * Signs and submits `pallet.call(args)` and resolves when it is in a finalized block, with
+   * `{ blockHash, blockNumber, index, events }`. Rejects with an RpcError (code and message of
+   * the node) when the pool refuses it, a TransactionError when the pool drops it, and a
+   * DispatchError (pallet and error name) when it ran and failed.
+   */
+  async submit(signer, pallet, call, args = {}) {
+    let extrinsic;
+    try {
+      extrinsic = await this.sign(signer, pallet, call, args);
+      return await this.submitExtrinsic(extrinsic);
+    } catch (e) {
+      // A refused transaction did not use its nonce; ask the node again next time.
+      if (!(e instanceof DispatchError)) this.nonces.delete(signer.address);
+      throw e;
+    }
+  }
+
+  /** Submits a signed extrinsic (0x-hex) and waits as `submit` does. */
+  submitExtrinsic(extrinsic) {
+    return new Promise((resolve, reject) => {
+      let subscription;
+      const settle = (promise) => {
+        subscription?.unsubscribe().catch(() => {});
+        promise.then(resolve, reject);
+      };
+      const onStatus = (status) => {
+        if (status?.finalized) settle(this.outcome(status.finalized, extrinsic));
+        else if (['invalid', 'dropped'].includes(status) || status?.usurped) {
+          settle(Promise.reject(new TransactionError(typeof status === 'string' ? status : 'usurped', toHex(blake2_256(fromHex(extrinsic))))));
+        }
+      };
+      this.rpc
+        .subscribe('author_submitAndWatchExtrinsic', [extrinsic], 'author_unwatchExtrinsic', onStatus, {
+          resubscribe: false,
+          onError: reject,
+        })
+        .then((s) => {
+          subscription = s;
+        }, reject);
+    });
+  }
+
+  /** The outcome of `extrinsic` (0x-hex) in block `blockHash`. */
+  async outcome(blockHash, extrinsic) {
+    const { block } = await this.rpc.request('chain_getBlock', [blockHash]);
+    const index = block.extrinsics.indexOf(extrinsic);
+    if (index < 0) throw new Error(`the node reported block ${blockHash} but the extrinsic is not in it`);
+    const events = (await this.events(blockHash)).filter((e) => e.phase?.type === 'ApplyExtrinsic' && e.phase.value === index);
+    const outcome = { blockHash, blockNumber: Number(BigInt(block.header.number)), index, events };
+    const failed = events.find((e) => e.pallet === 'System' && e.name === 'ExtrinsicFailed');
+    if (failed) throw new DispatchError(this.metadata.describeDispatchError(failed.data.dispatchError), outcome);
+    return outcome;
+  }
+
+  /** The events of a block, each `{ pallet, name, data, phase, topics }`. */
+  async events(blockHash) {
+    return (await this.query('System', 'Events', [], blockHash)).map((record) => ({
+      pallet: record.event.type,
+      name: record.event.value.type ?? record.event.value,
+      data: record.event.value.value ?? null,
+      phase: record.phase,
+      topics: record.topics,
+    }));
+  }
+
+  /** The storage key of `pallet.entry` with map keys `keys` (all of them, or a prefix). */
+  storageKey(pallet, entry, keys = []) {
+    const item = this.metadata.storage(pallet, entry);
+    const keyTypes = this.keyTypes(item);
+    if (keys.length > keyTypes.length) {
+      throw new TypeError(`${pallet}.${entry} has ${keyTypes.length} keys, got ${keys.length}`);
+    }
+    const parts = keys.map((key, i) =>
+      hashKey(item.hashers[i], this.metadata.codec.encode(keyTypes[i], key, `${pallet}.${entry} key ${i}`)),
+    );
+    return concat(twox(item.prefix, 128), twox(entry, 128), ...parts);
+  }
+
+  keyTypes(item) {
+    if (item.hashers.length === 0) return [];
+    if (item.hashers.length === 1) return [item.key];
+    return this.metadata.codec.type(item.key).def.fields;
+  }
+
+  /**
+   * The value of a storage entry: `query('Registry', 'Patients', [address])`. A missing value
+   * is the entry's default, or null for optional entries. `at`: a block hash (default: best).
+   */
+  async query(pallet, entry, keys = [], at = undefined) {
+    const item = this.metadata.storage(pallet, entry);
+    const key = toHex(this.storageKey(pallet, entry, keys));
+    const raw = await this.rpc.request('state_getStorage', at ? [key, at] : [key]);
+    if (raw === null) return item.modifier === 'Default' ? this.metadata.codec.decode(item.value, item.default) : null;
+    return this.metadata.codec.decode(item.value, fromHex(raw));
+  }
+
+  /**
+   * All entries of a storage map under a key prefix: `[{ keys, value }]`, where `keys` holds
+   * the map keys that the hashers let one read back (null for hashed-only keys).
+   */
+  async entries(pallet, entry, prefixKeys = [], at = undefined) {
+    const item = this.metadata.storage(pallet, entry);
+    const prefix = toHex(this.storageKey(pallet, entry, prefixKeys));
+    const keys = [];
+    for (let start = null; ; ) {
+      const page = await this.rpc.request('state_getKeysPaged', [prefix, 1000, start, at ?? null]);
+      keys.push(...page);
+      if (page.length < 1000) break;
+      start = page[page.length - 1];
+    }
+    if (keys.length === 0) return [];
+    const [changes] = await this.rpc.request('state_queryStorageAt', [keys, at ?? null]);
+    return changes.changes
+      .filter(([, value]) => value !== null)
+      .map(([key, value]) => ({ keys: this.decodeKeys(item, fromHex(key)), value: this.metadata.codec.decode(item.value, fromHex(value)) }));
+  }
+
+  decodeKeys(item, key) {
+    const reader = new Reader(key.subarray(32));
+    const out = [];
+    for (const [i, type] of this.keyTypes(item).entries()) {
+      const hasher = item.hashers[i];
+      const skip = { Blake2_128Concat: 16, Twox64Concat: 8, Identity: 0 }[hasher];
+      if (skip === undefined) {
+        out.push(null);
+        break;
+      }
+      reader.take(skip);
+      out.push(this.metadata.codec.decode(type, reader));
+    }
+    return out;
+  }
+
+  /** A pallet's constant, decoded. */
+  constant(pallet, name) {
+    return this.metadata.constant(pallet, name);
+  }
+
+  /** Calls a runtime API: `callApi('ProvenanceApi', 'verify_product', [sgtin])`. */
+  async callApi(api, method, args = [], at = undefined) {
+    const found = this.metadata.api(api, method);
+    if (args.length !== found.inputs.length) {
+      throw new TypeError(`${api}.${found.name} takes ${found.inputs.map((i) => i.name).join(', ')}`);
+    }
+    const input = concat(...found.inputs.map((p, i) => this.metadata.codec.encode(p.type, args[i], `${api}.${found.name}(${p.name})`)));
+    const raw = await this.rpc.request('state_call', [`${api}_${found.name}`, toHex(input), at ?? null]);
+    return this.metadata.codec.decode(found.output, fromHex(raw));
+  }
+
+  /** Calls `onHeader(header)` for each finalized block; resolves with the subscription. */
+  subscribeFinalizedHeads(onHeader) {
+    return this.rpc.subscribe('chain_subscribeFinalizedHeads', [], 'chain_unsubscribeFinalizedHeads', (h) => onHeader(header(h)));
+  }
+
+  /** Calls `onBlock({ blockNumber, blockHash, events })` for each finalized block, in order. */
+  subscribeEvents(onBlock) {
+    let chain = Promise.resolve();
+    return this.subscribeFinalizedHeads((h) => {
+      chain = chain
+        .then(() => this.events(h.hash))
+        .then((events) => onBlock({ blockNumber: h.number, blockHash: h.hash, events }))
+        .catch(() => {});
+    });
+  }
+
+  /** The number and hash of the finalized head. */
+  async finalizedHead() {
+    const hash = await this.rpc.request('chain_getFinalizedHead', []);
+    return header(await this.rpc.request('chain_getHeader', [hash]));
+  }
+
+  /** `value` as JSON text, with bigints as decimal strings. */
+  static json(value) {
+    return JSON.stringify(value, jsonSafe);
+  }
+
+  /** The 32 bytes of an address or account, for building arguments. */
+  static accountBytes(value) {
+    return accountBytes(value);
+  }
+
+  /** Bytes of hex, a Uint8Array or UTF-8 text. */
+  static bytes(value) {
+    return toBytes(value);
+  }
+}
