@@ -9,6 +9,8 @@ import { Metadata, jsonSafe } from './metadata.js';
 import { RpcClient } from './rpc.js';
 import { Reader, encodeCompact } from './scale.js';
 import { mortalEra, signExtrinsic } from './extrinsic.js';
+import { Claims, Consent, Provenance, Records, Registry } from './pallets.js';
+import { Vault } from './vault.js';
 
 /** A transaction ran in a finalized block and failed; `pallet` and `name` say how. */
 export class DispatchError extends Error {
@@ -48,6 +50,7 @@ function header(json) {
   return { ...json, number, hash: toHex(blake2_256(encoded)) };
 }
 
+/** A connection to a node with a helper per pallet: registry, records, consent, claims, provenance, vault. */
 export class Carechain {
   /** Connects to a node (ws://, wss://, http://, https://) and reads its runtime. */
   static async connect(url = 'ws://127.0.0.1:9944', options = {}) {
@@ -60,6 +63,12 @@ export class Carechain {
   constructor(rpc) {
     this.rpc = rpc;
     this.nonces = new Map();
+    this.registry = new Registry(this);
+    this.records = new Records(this);
+    this.consent = new Consent(this);
+    this.claims = new Claims(this);
+    this.provenance = new Provenance(this);
+    this.vault = new Vault(this);
   }
 
   /** Reads the runtime version, metadata, genesis hash and SS58 prefix again (after an upgrade). */
@@ -140,8 +149,20 @@ export class Carechain {
 
   /** Submits a signed extrinsic (0x-hex) and waits as `submit` does. */
   submitExtrinsic(extrinsic) {
-    return new Promise((resolve, reject) => {
-      let subscription;
+    return this.watch(extrinsic).finalized;
+  }
+
+  /**
+   * Submits a signed extrinsic (0x-hex): `ready` settles when the pool has accepted it (or
+   * refused it), `finalized` when it is in a finalized block, as `submit` describes.
+   */
+  watch(extrinsic) {
+    let subscription;
+    let accepted;
+    const ready = new Promise((resolve, reject) => {
+      accepted = { resolve, reject };
+    });
+    const finalized = new Promise((resolve, reject) => {
       const settle = (promise) => {
         subscription?.unsubscribe().catch(() => {});
         promise.then(resolve, reject);
@@ -149,7 +170,8 @@ export class Carechain {
       const onStatus = (status) => {
         if (status?.finalized) settle(this.outcome(status.finalized, extrinsic));
         else if (['invalid', 'dropped'].includes(status) || status?.usurped) {
-          settle(Promise.reject(new TransactionError(typeof status === 'string' ? status : 'usurped', toHex(blake2_256(fromHex(extrinsic))))));
+          const hash = toHex(blake2_256(fromHex(extrinsic)));
+          settle(Promise.reject(new TransactionError(typeof status === 'string' ? status : 'usurped', hash)));
         }
       };
       this.rpc
@@ -157,10 +179,21 @@ export class Carechain {
           resubscribe: false,
           onError: reject,
         })
-        .then((s) => {
-          subscription = s;
-        }, reject);
+        .then(
+          (s) => {
+            subscription = s;
+            accepted.resolve();
+          },
+          (e) => {
+            accepted.reject(e);
+            reject(e);
+          },
+        );
     });
+    // Callers that only await one of the two must not see the other as unhandled.
+    ready.catch(() => {});
+    finalized.catch(() => {});
+    return { ready, finalized };
   }
 
   /** The outcome of `extrinsic` (0x-hex) in block `blockHash`. */

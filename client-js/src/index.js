@@ -1,0 +1,12 @@
+// @carechain/client: the Carechain wallet SDK.
+
+export { Carechain } from './client.js';
+export { DispatchError, TransactionError } from './client.js';
+export { RpcClient, RpcError, RpcTimeoutError, RpcDisconnectedError } from './rpc.js';
+export { Account, EncryptionKey, KeyError, DEV_PHRASE, encodeAddress, decodeAddress, generateMnemonic } from './keys.js';
+export * as envelope from './envelope.js';
+export { EnvelopeError } from './envelope.js';
+export { Metadata } from './metadata.js';
+export { ScaleError } from './scale.js';
+export { today, dayOf, text, hashText, unitEpc, containerEpc } from './pallets.js';
+export { toHex, fromHex } from './bytes.js';

@@ -1,0 +1,423 @@
+// Typed helpers for Carechain's pallets: each signs, submits, waits for finality and returns
+// what the caller needs from the events (the new record's id, the consent's id, the claim's
+// adjudication, the verification's answer). Reads go to storage, runtime APIs or the node's
+// domain RPC methods. Arguments use the forms of scale.js; addresses are SS58 strings.
+
+import { fromHex, fromUtf8, toHex, utf8 } from './bytes.js';
+import { blake2_256 } from './hashing.js';
+import { accountBytes } from './keys.js';
+import { unwrapKey, wrapKey } from './envelope.js';
+
+const DAY_MS = 86_400_000;
+
+/** Today's day number (days since 1970-01-01, UTC), as claims and provenance count days. */
+export function today(now = Date.now()) {
+  return Math.floor(now / DAY_MS);
+}
+
+/** The day number of a Date, a day number or an ISO date string ("2027-03-31"). */
+export function dayOf(value) {
+  if (typeof value === 'number') return value;
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) throw new TypeError(`${value} is not a date`);
+  return today(date.getTime());
+}
+
+/** The text of bytes decoded as 0x-hex (lots, serials, codes, locators). */
+export function text(hex) {
+  return fromUtf8(fromHex(hex));
+}
+
+/** A 32-byte hash of text (a justification, a reason, a member id) that keeps the text off chain. */
+export function hashText(value) {
+  return toHex(blake2_256(typeof value === 'string' ? utf8(value) : value));
+}
+
+function event(outcome, pallet, name) {
+  const found = outcome.events.find((e) => e.pallet === pallet && e.name === name);
+  if (!found) throw new Error(`expected a ${pallet}.${name} event in block ${outcome.blockHash}`);
+  return found.data;
+}
+
+class PalletHelper {
+  constructor(client, pallet) {
+    this.client = client;
+    this.pallet = pallet;
+  }
+
+  submit(signer, call, args) {
+    return this.client.submit(signer, this.pallet, call, args);
+  }
+
+  query(entry, keys, at) {
+    return this.client.query(this.pallet, entry, keys, at);
+  }
+}
+
+/** Organizations, members, patients and guardians. */
+export class Registry extends PalletHelper {
+  constructor(client) {
+    super(client, 'Registry');
+  }
+
+  /**
+   * Registers the signer as a patient with the X25519 key their records are wrapped to
+   * (default: the account's own `encryptionKey()`).
+   */
+  registerPatient(signer, { encryptionKey = signer.encryptionKey().publicKey, guardians = [] } = {}) {
+    return this.submit(signer, 'register_patient', { encryptionKey, guardians });
+  }
+
+  addGuardian(patient, guardian) {
+    return this.submit(patient, 'add_guardian', { guardian });
+  }
+
+  removeGuardian(patient, guardian) {
+    return this.submit(patient, 'remove_guardian', { guardian });
+  }
+
+  rotateEncryptionKey(patient, encryptionKey) {
+    return this.submit(patient, 'rotate_encryption_key', { encryptionKey });
+  }
+
+  /** An admin adds `who` to their organization with `role` (Admin, Practitioner, Clerk...). */
+  addMember(admin, who, role) {
+    return this.submit(admin, 'add_member', { who, role });
+  }
+
+  removeMember(admin, who) {
+    return this.submit(admin, 'remove_member', { who });
+  }
+
+  /** A registered patient `{ encryptionKey, guardians, registeredAt }`, or null. */
+  patient(address) {
+    return this.query('Patients', [address]);
+  }
+
+  /** An account's membership `{ org, role }`, or null. */
+  member(address) {
+    return this.query('Members', [address]);
+  }
+
+  organization(id) {
+    return this.query('Organizations', [id]);
+  }
+}
+
+/** The index of medical records: hashes, locators and wrapped keys, never content. */
+export class Records extends PalletHelper {
+  constructor(client) {
+    super(client, 'Records');
+  }
+
+  /**
+   * Indexes a record of `patient`: `content` is `{ contentHash, size, locator, patientKey }`.
+   * Resolves with `{ recordId, ...outcome }`.
+   */
+  async create(author, { patient, resourceType, content }) {
+    const outcome = await this.submit(author, 'create_record', { patient, resourceType, content });
+    return { recordId: event(outcome, 'Records', 'RecordCreated').recordId, ...outcome };
+  }
+
+  /** A new version of a record; resolves with `{ recordId, version, ...outcome }`. */
+  async amend(author, recordId, content) {
+    const outcome = await this.submit(author, 'amend_record', { recordId, content });
+    const amended = event(outcome, 'Records', 'RecordAmended');
+    return { recordId: amended.newRecordId, version: amended.version, ...outcome };
+  }
+
+  markEnteredInError(author, recordId) {
+    return this.submit(author, 'mark_entered_in_error', { recordId });
+  }
+
+  /** Crypto-shredding: the locator and every wrapped key go; a tombstone stays. */
+  erase(signer, recordId) {
+    return this.submit(signer, 'erase_record', { recordId });
+  }
+
+  /** Puts the signer's access to a record on chain (the audit entry a vault read needs). */
+  async logAccess(accessor, recordId, purpose) {
+    const outcome = await this.submit(accessor, 'log_access', { recordId, purpose });
+    return { basis: event(outcome, 'Records', 'AccessLogged').basis, ...outcome };
+  }
+
+  /** A record version, or null. */
+  get(recordId) {
+    return this.query('Records', [recordId]);
+  }
+
+  /** A patient's records, `[{ recordId, ...record }]`, a page at a time. */
+  async byPatient(patient, { start = 0, count = 100, at = null } = {}) {
+    const raw = await this.client.rpc.request('records_byPatient', [patient, start, count, at]);
+    const { output } = this.client.metadata.api('RecordsApi', 'records_by_patient');
+    return this.client.metadata.codec.decode(output, fromHex(raw)).map(([recordId, record]) => ({ recordId, ...record }));
+  }
+
+  /** Every version of a record, oldest first. */
+  async history(recordId) {
+    const versions = await this.client.callApi('RecordsApi', 'record_with_history', [recordId]);
+    return versions.map(([id, record]) => ({ recordId: id, ...record }));
+  }
+}
+
+/** Consent (FHIR Consent), break-glass access and the accounting of disclosures. */
+export class Consent extends PalletHelper {
+  constructor(client) {
+    super(client, 'Consent');
+  }
+
+  /**
+   * Grants `grantee` (`{ type: 'Organization', value: orgId }` or
+   * `{ type: 'Practitioner', value: address }`) access for `purposes` until `expiresAt`
+   * (a Date or milliseconds). `scope`: 'AllRecords', `{ type: 'ResourceTypes', value: [...] }`
+   * or `{ type: 'Records', value: [recordIds] }`.
+   *
+   * Key wrapping: with `share: { encryptionKey, recipient }` (the patient's EncryptionKey and
+   * the grantee's X25519 public key), the data key of every record in scope is unwrapped with
+   * the patient's key and wrapped to the grantee's, and the wrapped keys go on chain with the
+   * grant. Resolves with `{ consentId, wrappedKeys, ...outcome }`.
+   */
+  async grant(signer, { patient = signer.address, grantee, scope = 'AllRecords', purposes, expiresAt, share = null }) {
+    const wrappedKeys = share ? await this.wrapForGrantee(patient, scope, share) : [];
+    const outcome = await this.submit(signer, 'grant', {
+      patient,
+      grantee,
+      scope,
+      purposes,
+      expiresAt: BigInt(expiresAt instanceof Date ? expiresAt.getTime() : expiresAt),
+      wrappedKeys,
+    });
+    return { consentId: event(outcome, 'Consent', 'ConsentGranted').consentId, wrappedKeys: wrappedKeys.length, ...outcome };
+  }
+
+  async wrapForGrantee(patient, scope, { encryptionKey, recipient }) {
+    const records = (await new Records(this.client).byPatient(patient, { count: 1000 })).filter(
+      (r) => r.status === 'Active' && r.patientKey !== '0x' && inScope(scope, r),
+    );
+    return records.map((r) => {
+      const dataKey = unwrapKey(r.patientKey, encryptionKey);
+      const wrapped = wrapKey(dataKey, recipient);
+      dataKey.fill(0);
+      return [r.recordId, wrapped];
+    });
+  }
+
+  revoke(signer, consentId) {
+    return this.submit(signer, 'revoke', { consentId });
+  }
+
+  /**
+   * Opens emergency access to a patient's records. The justification stays off chain: only
+   * its hash is recorded. Resolves with `{ emergencyId, expiresAt, ...outcome }`.
+   */
+  async breakGlass(signer, { patient, reason, justification }) {
+    const outcome = await this.submit(signer, 'break_glass', { patient, reason, justificationHash: hashText(justification) });
+    const opened = event(outcome, 'Consent', 'BreakGlassOpened');
+    return { emergencyId: opened.emergencyId, expiresAt: opened.expiresAt, ...outcome };
+  }
+
+  /** The patient disputes an emergency access. */
+  dispute(patient, emergencyId) {
+    return this.submit(patient, 'dispute', { emergencyId });
+  }
+
+  /** Whether `accessor` may read `recordId` of `patient` for `purpose` now: `{ type: 'Allowed'|'Denied', value }`. */
+  check(patient, accessor, recordId, purpose) {
+    return this.client.rpc.request('consent_check', [patient, accessor, recordId, purpose, null]);
+  }
+
+  /** Every access to the patient's records since `since` (ms): the HIPAA accounting of disclosures. */
+  async accountingOfDisclosures(patient, since = 0) {
+    const raw = await this.client.rpc.request('consent_accountingOfDisclosures', [patient, since, null]);
+    const { output } = this.client.metadata.api('ConsentApi', 'accounting_of_disclosures');
+    return this.client.metadata.codec.decode(output, fromHex(raw));
+  }
+
+  /** A consent, or null. */
+  get(consentId) {
+    return this.query('Consents', [consentId]);
+  }
+}
+
+function inScope(scope, record) {
+  if (scope === 'AllRecords') return true;
+  if (scope.type === 'ResourceTypes') return scope.value.includes(record.resourceType);
+  if (scope.type === 'Records') return scope.value.includes(record.recordId);
+  return false;
+}
+
+/** Payer policies as on-chain rules, enrolment, claims, adjudication and appeals. */
+export class Claims extends PalletHelper {
+  constructor(client) {
+    super(client, 'Claims');
+  }
+
+  /** Publishes coverage terms; resolves with `{ policyId, escrow, ...outcome }`. */
+  async publishPolicy(payer, terms) {
+    const outcome = await this.submit(payer, 'publish_policy', { terms });
+    const published = event(outcome, 'Claims', 'PolicyPublished');
+    return { policyId: published.policyId, escrow: published.escrow, ...outcome };
+  }
+
+  fundPolicy(payer, policyId, amount) {
+    return this.submit(payer, 'fund_policy', { policyId, amount: BigInt(amount) });
+  }
+
+  /** Enrols a patient; the member id stays off chain (its hash is recorded). */
+  enroll(payer, policyId, patient, memberId) {
+    return this.submit(payer, 'enroll', { policyId, patient, memberIdHash: hashText(memberId) });
+  }
+
+  authorizeProcedure(payer, { policyId, patient, procedure, from, until }) {
+    return this.submit(payer, 'authorize_procedure', { policyId, patient, procedure, from: dayOf(from), until: dayOf(until) });
+  }
+
+  /**
+   * Files a claim: `lines` are `{ procedure, units, charged }`, `records` the consented
+   * records that back it. Adjudication runs in the same block; resolves with
+   * `{ claimId, status, payerPaid, patientShare, claim, ...outcome }`.
+   */
+  async submitClaim(provider, { policyId, patient, serviceDate = today(), diagnoses, lines, records }) {
+    const outcome = await this.submit(provider, 'submit_claim', {
+      policyId,
+      patient,
+      serviceDate: dayOf(serviceDate),
+      diagnoses,
+      lines: lines.map((l) => ({ ...l, charged: BigInt(l.charged) })),
+      records,
+    });
+    const { claimId } = event(outcome, 'Claims', 'ClaimSubmitted');
+    const adjudicated = outcome.events.find((e) => e.pallet === 'Claims' && e.name === 'ClaimAdjudicated')?.data;
+    const claim = await this.query('Claims', [claimId], outcome.blockHash);
+    return {
+      claimId,
+      status: claim.status.type ?? claim.status,
+      payerPaid: adjudicated?.payerPaid ?? 0n,
+      patientShare: adjudicated?.patientShare ?? 0n,
+      claim,
+      ...outcome,
+    };
+  }
+
+  reviewClaim(payer, claimId, approve) {
+    return this.submit(payer, 'review_claim', { claimId, approve });
+  }
+
+  appealLine(provider, claimId, line, justification) {
+    return this.submit(provider, 'appeal_line', { claimId, line, justification: hashText(justification) });
+  }
+
+  resolveAppeal(payer, claimId, line, allowed = null) {
+    return this.submit(payer, 'resolve_appeal', { claimId, line, allowed: allowed === null ? null : BigInt(allowed) });
+  }
+
+  /** A claim with its adjudicated lines, or null. */
+  get(claimId) {
+    return this.query('Claims', [claimId]);
+  }
+
+  policy(policyId) {
+    return this.query('Policies', [policyId]);
+  }
+
+  /** The settlement balance of an account. */
+  async balance(address) {
+    const account = await this.client.query('System', 'Account', [address]);
+    return account.data.free;
+  }
+}
+
+/** A serialized unit's identifier (SGTIN) as an EPC. */
+export function unitEpc(gtin, serial) {
+  return { type: 'Unit', value: { gtin, serial } };
+}
+
+/** A container's SSCC as an EPC. */
+export function containerEpc(sscc) {
+  return { type: 'Container', value: sscc };
+}
+
+/** Serialized drug units (DSCSA, GS1 EPCIS): commissioning, custody, verification, dispensing. */
+export class Provenance extends PalletHelper {
+  constructor(client) {
+    super(client, 'Provenance');
+  }
+
+  /** A manufacturer registers a GTIN-14 (14 digits with the GS1 check digit). */
+  registerProduct(manufacturer, gtin, description) {
+    return this.submit(manufacturer, 'register_product', { gtin, descriptionHash: hashText(description) });
+  }
+
+  /** Commissions serialized units of a lot. */
+  commission(manufacturer, { gtin, lot, expiry, serials }) {
+    return this.submit(manufacturer, 'commission', { gtin, lot, expiry: dayOf(expiry), serials });
+  }
+
+  aggregate(owner, sscc, children) {
+    return this.submit(owner, 'aggregate', { parent: sscc, children });
+  }
+
+  disaggregate(owner, sscc, children) {
+    return this.submit(owner, 'disaggregate', { parent: sscc, children });
+  }
+
+  ship(owner, epc, toOrg) {
+    return this.submit(owner, 'ship', { epc, to: toOrg });
+  }
+
+  receive(receiver, epc) {
+    return this.submit(receiver, 'receive', { epc });
+  }
+
+  /**
+   * Verifies a product identifier read from a package, on chain (the request is recorded);
+   * resolves with the answer: 'Unknown' (a counterfeit sign) or `{ type: 'Known', value:
+   * { owner, status, inTransit, lot, expiry, recalled, expired } }`.
+   */
+  async verifyProduct(signer, { gtin, serial }) {
+    const outcome = await this.submit(signer, 'verify_product', { sgtin: { gtin, serial } });
+    const verified = event(outcome, 'Provenance', 'ProductVerified');
+    const counterfeit = outcome.events.find((e) => e.pallet === 'Provenance' && e.name === 'CounterfeitSuspected');
+    return { verification: verified.verification, counterfeitSign: counterfeit?.data.sign ?? null, ...outcome };
+  }
+
+  /** The same answer without a transaction (nothing is recorded). */
+  verify({ gtin, serial }) {
+    return this.client.callApi('ProvenanceApi', 'verify_product', [{ gtin, serial }]);
+  }
+
+  /** A unit's or container's supply events, oldest first. */
+  history(epc) {
+    return this.client.callApi('ProvenanceApi', 'history', [epc]);
+  }
+
+  recallLot(manufacturer, { gtin, lot, reason }) {
+    return this.submit(manufacturer, 'recall_lot', { gtin, lot, reason: hashText(reason) });
+  }
+
+  markSuspect(signer, sgtin, reason) {
+    return this.submit(signer, 'mark_suspect', { sgtin, reason: hashText(reason) });
+  }
+
+  clearSuspect(signer, sgtin) {
+    return this.submit(signer, 'clear_suspect', { sgtin });
+  }
+
+  declareIllegitimate(signer, sgtin) {
+    return this.submit(signer, 'declare_illegitimate', { sgtin });
+  }
+
+  /** A pharmacy dispenses a unit, optionally against a prescription record. */
+  dispense(pharmacy, sgtin, prescription = null) {
+    return this.submit(pharmacy, 'dispense', { sgtin, prescription });
+  }
+
+  unit(sgtin) {
+    return this.query('Units', [sgtin]);
+  }
+}
+
+/** The account id bytes of an address (for comparisons). */
+export function sameAccount(a, b) {
+  return toHex(accountBytes(a)) === toHex(accountBytes(b));
+}
