@@ -33,6 +33,18 @@ export function hashText(value) {
   return toHex(blake2_256(typeof value === 'string' ? utf8(value) : value));
 }
 
+/**
+ * A value the node serialized with serde (`{ "Allowed": { "Consent": 3 } }`) in the shape the
+ * SCALE codec gives (`{ type: 'Allowed', value: { type: 'Consent', value: 3 } }`), so that
+ * answers look the same whichever way they came.
+ */
+export function fromSerde(value) {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const keys = Object.keys(value);
+  if (keys.length === 1 && /^[A-Z]/.test(keys[0])) return { type: keys[0], value: fromSerde(value[keys[0]]) };
+  return Object.fromEntries(keys.map((k) => [k, fromSerde(value[k])]));
+}
+
 function event(outcome, pallet, name) {
   const found = outcome.events.find((e) => e.pallet === pallet && e.name === name);
   if (!found) throw new Error(`expected a ${pallet}.${name} event in block ${outcome.blockHash}`);
@@ -222,8 +234,8 @@ export class Consent extends PalletHelper {
   }
 
   /** Whether `accessor` may read `recordId` of `patient` for `purpose` now: `{ type: 'Allowed'|'Denied', value }`. */
-  check(patient, accessor, recordId, purpose) {
-    return this.client.rpc.request('consent_check', [patient, accessor, recordId, purpose, null]);
+  async check(patient, accessor, recordId, purpose) {
+    return fromSerde(await this.client.rpc.request('consent_check', [patient, accessor, recordId, purpose, null]));
   }
 
   /** Every access to the patient's records since `since` (ms): the HIPAA accounting of disclosures. */
@@ -376,9 +388,7 @@ export class Provenance extends PalletHelper {
    */
   async verifyProduct(signer, { gtin, serial }) {
     const outcome = await this.submit(signer, 'verify_product', { sgtin: { gtin, serial } });
-    const verified = event(outcome, 'Provenance', 'ProductVerified');
-    const counterfeit = outcome.events.find((e) => e.pallet === 'Provenance' && e.name === 'CounterfeitSuspected');
-    return { verification: verified.verification, counterfeitSign: counterfeit?.data.sign ?? null, ...outcome };
+    return { verification: event(outcome, 'Provenance', 'ProductVerified').verification, ...outcome };
   }
 
   /** The same answer without a transaction (nothing is recorded). */
@@ -407,9 +417,15 @@ export class Provenance extends PalletHelper {
     return this.submit(signer, 'declare_illegitimate', { sgtin });
   }
 
-  /** A pharmacy dispenses a unit, optionally against a prescription record. */
-  dispense(pharmacy, sgtin, prescription = null) {
-    return this.submit(pharmacy, 'dispense', { sgtin, prescription });
+  /**
+   * A pharmacy dispenses a unit, optionally against a prescription record. An unknown or
+   * already dispensed identifier is reported as a likely counterfeit: `counterfeitSign` says
+   * why (null when the unit was dispensed).
+   */
+  async dispense(pharmacy, sgtin, prescription = null) {
+    const outcome = await this.submit(pharmacy, 'dispense', { sgtin, prescription });
+    const counterfeit = outcome.events.find((e) => e.pallet === 'Provenance' && e.name === 'CounterfeitSuspected');
+    return { counterfeitSign: counterfeit?.data.sign ?? null, ...outcome };
   }
 
   unit(sgtin) {

@@ -5,7 +5,7 @@
 import { concat, fromHex, fromUtf8, toHex, utf8 } from './bytes.js';
 import { contentHash, open, sealFhir, unwrapKey, wrapKey } from './envelope.js';
 import { accountBytes } from './keys.js';
-import { Records } from './pallets.js';
+import { Records, fromSerde } from './pallets.js';
 
 /** What an account signs to upload the blob `hash` (as `carechain_vault::access::put_message`). */
 export function putMessage(challenge, hash) {
@@ -62,7 +62,7 @@ export class Vault {
     const response = await this.client.rpc.request('vault_get', [
       { accessor: signer.address, record: recordId, purpose, challenge, signature: toHex(signature) },
     ]);
-    return { ...response, ciphertext: fromHex(response.ciphertext) };
+    return { ...response, basis: fromSerde(response.basis), ciphertext: fromHex(response.ciphertext) };
   }
 
   /**

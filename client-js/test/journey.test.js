@@ -1,0 +1,180 @@
+// A patient's whole journey, a claim and a drug verification, through @carechain/client
+// against a real `carechain --dev` node.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Account, Carechain, DispatchError, RpcError, text, today, unitEpc } from '../src/index.js';
+import { connectWhenUp, startDevNode } from './support/dev-node.js';
+
+let node;
+let chain;
+const bob = Account.fromUri('//Bob'); // practitioner, St. Alice General Hospital (org 0)
+const charlie = Account.fromUri('//Charlie'); // admin, Charlie Health Insurance (org 1, payer)
+const dave = Account.fromUri('//Dave'); // admin, Dave's Pharmacy (org 2)
+const one = Account.fromUri('//One'); // admin, One Pharmaceuticals (org 3, manufacturer)
+
+const OBSERVATION = {
+  resourceType: 'Observation',
+  status: 'final',
+  code: { coding: [{ system: 'http://loinc.org', code: '2339-0', display: 'Glucose' }], text: 'glucose PHI-marker-7731' },
+  valueQuantity: { value: 5.4, unit: 'mmol/L' },
+};
+
+before(async () => {
+  node = await startDevNode();
+  chain = await connectWhenUp(() => Carechain.connect(node.url), node);
+});
+
+after(async () => {
+  await chain?.close();
+  node?.stop();
+});
+
+test('a patient registers, receives a record, grants, is audited, revokes and erases', async () => {
+  const { account: patient, mnemonic } = Account.generate();
+  assert.equal(Account.fromMnemonic(mnemonic).address, patient.address);
+  const patientKey = patient.encryptionKey();
+  const daveKey = dave.encryptionKey();
+
+  // Register: self-registration with the wallet's own X25519 key.
+  await chain.registry.registerPatient(patient);
+  const registered = await chain.registry.patient(patient.address);
+  assert.equal(registered.encryptionKey, `0x${Buffer.from(patientKey.publicKey).toString('hex')}`);
+
+  // Receive a record: the hospital encrypts a FHIR Observation and writes it.
+  const written = await chain.vault.writeRecord(bob, { patient: patient.address, resource: OBSERVATION });
+  assert.equal(written.resourceType, 'Observation');
+  assert.equal(written.receipt.locator, `cas:${written.contentHash}`);
+  const [record] = await chain.records.byPatient(patient.address);
+  assert.equal(record.recordId, written.recordId);
+  assert.equal(record.author, bob.address);
+  assert.doesNotMatch(JSON.stringify(record, (_, v) => (typeof v === 'bigint' ? String(v) : v)), /PHI-marker/);
+
+  // The patient reads it back with the key only their wallet holds.
+  const own = await chain.vault.readRecord(patient, { recordId: written.recordId, purpose: 'Treatment', encryptionKey: patientKey });
+  assert.deepEqual(own.resource, OBSERVATION);
+  assert.equal(own.basis, 'Patient');
+
+  // Another organization without consent is denied, on chain and in the vault.
+  assert.deepEqual(await chain.consent.check(patient.address, dave.address, written.recordId, 'Treatment'), { type: 'Denied', value: 'NoConsent' });
+  await assert.rejects(chain.records.logAccess(dave, written.recordId, 'Treatment'), (e) => e instanceof DispatchError && e.pallet === 'Records');
+  const { challenge } = await chain.vault.challenge(dave.address);
+  await assert.rejects(chain.vault.get(dave, { recordId: written.recordId, purpose: 'Treatment', challenge }), (e) => e instanceof RpcError && e.code === 6022);
+
+  // Grant with key wrapping: Dave decrypts exactly the original JSON.
+  const grant = await chain.consent.grant(patient, {
+    grantee: { type: 'Practitioner', value: dave.address },
+    purposes: ['Treatment'],
+    expiresAt: Date.now() + 30 * 86_400_000,
+    share: { encryptionKey: patientKey, recipient: daveKey.publicKey },
+  });
+  assert.equal(grant.wrappedKeys, 1);
+  const read = await chain.vault.readRecord(dave, { recordId: written.recordId, purpose: 'Treatment', encryptionKey: daveKey });
+  assert.equal(read.json, JSON.stringify(OBSERVATION));
+  assert.deepEqual(read.basis, { type: 'Consent', value: Number(grant.consentId) });
+
+  // The access is in the patient's accounting of disclosures.
+  const disclosures = await chain.consent.accountingOfDisclosures(patient.address);
+  const daveReads = disclosures.filter((e) => e.accessor === dave.address && e.action === 'Read');
+  assert.equal(daveReads.length, 1);
+  assert.equal(daveReads[0].record, written.recordId);
+  assert.equal(daveReads[0].purpose, 'Treatment');
+  assert.ok(disclosures.some((e) => e.action === 'Grant'));
+
+  // Revoke: denied again.
+  await chain.consent.revoke(patient, grant.consentId);
+  assert.deepEqual(await chain.consent.check(patient.address, dave.address, written.recordId, 'Treatment'), { type: 'Denied', value: 'NoConsent' });
+  await assert.rejects(chain.records.logAccess(dave, written.recordId, 'Treatment'), DispatchError);
+
+  // Erase: a tombstone stays, the vault has nothing.
+  await chain.records.erase(patient, written.recordId);
+  const tombstone = await chain.records.get(written.recordId);
+  assert.equal(tombstone.status, 'Erased');
+  assert.equal(tombstone.locator, '0x');
+  assert.equal(tombstone.patientKey, '0x');
+  assert.equal(tombstone.contentHash, written.contentHash);
+  const again = await chain.vault.challenge(patient.address);
+  await assert.rejects(chain.vault.get(patient, { recordId: written.recordId, purpose: 'Treatment', challenge: again.challenge }), (e) => e instanceof RpcError && e.code === 6021);
+});
+
+test('a claim is adjudicated by the payer policy on chain', async () => {
+  const patient = Account.generate().account;
+  await chain.registry.registerPatient(patient);
+  const day = today();
+  const policy = await chain.claims.publishPolicy(charlie, {
+    procedures: [['99213', 100n], ['80053', 50n]],
+    diagnosisPrefixes: ['E11', 'I10'],
+    priorAuthorization: [],
+    deductible: 50n,
+    coinsurance: 20,
+    outOfPocketMax: 500n,
+    reviewThreshold: 5000n,
+    maxDailyLinesPerProvider: 10,
+    validFrom: day - 30,
+    validUntil: day + 365,
+  });
+  await chain.claims.fundPolicy(charlie, policy.policyId, 10_000);
+  await chain.claims.enroll(charlie, policy.policyId, patient.address, 'member 0042');
+  const visit = await chain.vault.writeRecord(bob, {
+    patient: patient.address,
+    resource: { resourceType: 'Procedure', status: 'completed', subject: { reference: 'Patient/p1' }, code: { text: 'office visit' } },
+  });
+
+  const claim = await chain.claims.submitClaim(bob, {
+    policyId: policy.policyId,
+    patient: patient.address,
+    serviceDate: day,
+    diagnoses: ['E119'],
+    lines: [{ procedure: '99213', units: 1, charged: 150 }],
+    records: [visit.recordId],
+  });
+  // Allowed 100; the deductible takes 50, coinsurance 20% of the other 50 is 10.
+  assert.equal(claim.status, 'Adjudicated');
+  assert.equal(claim.payerPaid, 40n);
+  assert.equal(claim.patientShare, 60n);
+  assert.equal(claim.claim.lines[0].allowed, 100n);
+
+  // The same service again is a duplicate, denied line by line.
+  const duplicate = await chain.claims.submitClaim(bob, {
+    policyId: policy.policyId,
+    patient: patient.address,
+    serviceDate: day,
+    diagnoses: ['E119'],
+    lines: [{ procedure: '99213', units: 1, charged: 150 }],
+    records: [visit.recordId],
+  });
+  assert.equal(duplicate.payerPaid, 0n);
+  assert.equal(duplicate.claim.lines[0].outcome.type ?? duplicate.claim.lines[0].outcome, 'Denied');
+
+  // A claim on an unknown policy fails with the pallet's error.
+  await assert.rejects(
+    chain.claims.submitClaim(bob, { policyId: 999, patient: patient.address, diagnoses: ['E119'], lines: [{ procedure: '99213', units: 1, charged: 1 }], records: [visit.recordId] }),
+    (e) => e instanceof DispatchError && e.pallet === 'Claims' && e.error === 'UnknownPolicy',
+  );
+});
+
+test('a pharmacy verifies a drug and a counterfeit is caught', async () => {
+  const gtin = '00312345678906';
+  await chain.provenance.registerProduct(one, gtin, 'Metformin 500 mg, 60 tablets');
+  await chain.provenance.commission(one, { gtin, lot: 'LOTA1', expiry: today() + 365, serials: ['SN0001', 'SN0002'] });
+  await chain.provenance.ship(one, unitEpc(gtin, 'SN0001'), 2);
+  await chain.provenance.receive(dave, unitEpc(gtin, 'SN0001'));
+
+  const genuine = await chain.provenance.verifyProduct(dave, { gtin, serial: 'SN0001' });
+  assert.equal(genuine.verification.type, 'Known');
+  assert.equal(genuine.verification.value.owner, 2);
+  assert.equal(genuine.verification.value.status, 'Active');
+  assert.equal(text(genuine.verification.value.lot), 'LOTA1');
+  assert.equal(genuine.verification.value.recalled, false);
+
+  const fake = await chain.provenance.verifyProduct(dave, { gtin, serial: 'SN9999' });
+  assert.equal(fake.verification.type, 'Unknown');
+  const presented = await chain.provenance.dispense(dave, { gtin, serial: 'SN9999' });
+  assert.notEqual(presented.counterfeitSign, null, 'dispensing an unknown identifier reports a counterfeit');
+
+  const history = await chain.provenance.history(unitEpc(gtin, 'SN0001'));
+  assert.deepEqual(history.map((e) => e.kind.type ?? e.kind), ['Commissioned', 'Shipped', 'Received']);
+  assert.equal((await chain.provenance.dispense(dave, { gtin, serial: 'SN0001' })).counterfeitSign, null);
+  assert.equal((await chain.provenance.verify({ gtin, serial: 'SN0001' })).value.status, 'Dispensed');
+  await assert.rejects(chain.provenance.registerProduct(one, '00312345678907', 'bad check digit'), (e) => e.error === 'InvalidGtin');
+});
