@@ -178,3 +178,34 @@ test('a pharmacy verifies a drug and a counterfeit is caught', async () => {
   assert.equal((await chain.provenance.verify({ gtin, serial: 'SN0001' })).value.status, 'Dispensed');
   await assert.rejects(chain.provenance.registerProduct(one, '00312345678907', 'bad check digit'), (e) => e.error === 'InvalidGtin');
 });
+
+test('follows finalized events, reads over HTTP and explains refused transactions', async () => {
+  const eve = Account.fromUri('//Eve');
+  const seen = [];
+  const subscription = await chain.subscribeEvents((block) => seen.push(...block.events));
+  const created = await chain.records.create(bob, {
+    patient: eve.address,
+    resourceType: 'Observation',
+    content: { contentHash: `0x${'ab'.repeat(32)}`, size: 10n, locator: 'cas:elsewhere', patientKey: `0x${'01'.repeat(80)}` },
+  });
+  const deadline = Date.now() + 20_000;
+  while (!seen.some((e) => e.name === 'RecordCreated' && e.data.recordId === created.recordId)) {
+    assert.ok(Date.now() < deadline, 'the finalized block reached the events subscription');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await subscription.unsubscribe();
+
+  const http = await Carechain.connect(node.httpUrl);
+  assert.equal((await http.records.get(created.recordId)).author, bob.address);
+  assert.equal(http.constant('Records', 'MaxLocatorLen'), chain.constant('Records', 'MaxLocatorLen'));
+  await assert.rejects(http.records.erase(bob, created.recordId), /subscriptions need a ws:\/\//);
+  await http.close();
+
+  const stranger = Account.generate().account;
+  await assert.rejects(
+    chain.records.erase(stranger, created.recordId),
+    (e) => e instanceof RpcError && e.code === 1010 && /register as a patient, or ask an organization's admin/.test(e.message),
+  );
+  await assert.rejects(chain.submit(bob, 'Records', 'no_such_call', {}), /has no call no_such_call/);
+  await assert.rejects(chain.records.create(bob, { patient: eve.address, resourceType: 'Nonsense', content: {} }), /unknown variant "Nonsense"/);
+});

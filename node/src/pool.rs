@@ -60,7 +60,7 @@ pub enum PoolError {
 	#[error("transaction {0:?} is already in the pool")]
 	AlreadyImported(H256),
 	/// The runtime says it is invalid.
-	#[error("invalid transaction: {0:?}")]
+	#[error("invalid transaction: {}", describe_invalid(.0))]
 	Invalid(InvalidTransaction),
 	/// The runtime cannot tell.
 	#[error("unknown transaction validity: {0:?}")]
@@ -92,6 +92,31 @@ pub enum PoolError {
 	/// The node is shutting down.
 	#[error("the node is shutting down")]
 	Closed,
+}
+
+/// What a wallet's user can do about an invalid transaction, in words.
+fn describe_invalid(invalid: &InvalidTransaction) -> String {
+	use carechain_runtime::extensions::{REGISTRATIONS_EXHAUSTED, SIGNER_NOT_PERMITTED};
+	match invalid {
+		InvalidTransaction::Custom(SIGNER_NOT_PERMITTED) => "the signer is neither an active \
+			organization member, a registered patient nor a council member (Custom(1)): register \
+			as a patient, or ask an organization's admin to add the account"
+			.into(),
+		InvalidTransaction::Custom(REGISTRATIONS_EXHAUSTED) => "this block's patient \
+			registrations are used up (Custom(2)): submit again in the next block"
+			.into(),
+		InvalidTransaction::Stale => "the nonce was already used (Stale): sign again with \
+			the nonce system_accountNextIndex returns"
+			.into(),
+		InvalidTransaction::BadProof => "the signature does not verify (BadProof): it was made \
+			with another key, for another chain or runtime version, or over other bytes"
+			.into(),
+		InvalidTransaction::AncientBirthBlock => "the transaction's era starts at a block this \
+			chain does not have or that is too old (AncientBirthBlock): sign again against a \
+			recent finalized block"
+			.into(),
+		other => format!("{other:?}"),
+	}
 }
 
 /// A validated transaction in the pool.
