@@ -14,7 +14,8 @@ for package in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
 		missing+=("$package")
 done
-# The @polkadot/api test needs Node.js and npm; Debian's will do where the machine has none.
+# The @polkadot/api and client-js tests need Node.js (20.19 or later) and npm; Debian's will do
+# where the machine has none.
 command -v npm >/dev/null || missing+=(nodejs npm)
 if ((${#missing[@]})); then
 	sudo=""
@@ -34,3 +35,7 @@ cargo test --workspace --features runtime-benchmarks
 
 # An unmodified @polkadot/api against the `carechain` binary that cargo test built.
 (cd tests/js && npm ci --no-audit --no-fund --loglevel=error && node --test)
+
+# The wallet SDK against that binary, and its envelope against the Rust vault's
+# (target/debug/examples/envelope-interop, which cargo test built).
+(cd client-js && npm ci --no-audit --no-fund --loglevel=error && node --test)

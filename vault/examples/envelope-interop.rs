@@ -37,20 +37,20 @@ fn answer(request: &Value) -> Result<Value, String> {
 				"contentHash": hex::encode(sealed.content_hash),
 				"wrappedKey": hex::encode(wrapped),
 			}))
-		},
+		}
 		"open" => {
 			let secret = SecretKey::derive(field(request, "recipientSeed")?.as_bytes());
 			let key = envelope::unwrap_key(&bytes(request, "wrappedKey")?, &secret)
 				.map_err(|e| e.to_string())?;
-			let plaintext = envelope::open(&bytes(request, "ciphertext")?, &key)
-				.map_err(|e| e.to_string())?;
+			let plaintext =
+				envelope::open(&bytes(request, "ciphertext")?, &key).map_err(|e| e.to_string())?;
 			let text = String::from_utf8(plaintext.to_vec()).map_err(|e| e.to_string())?;
 			Ok(json!({ "plaintext": text }))
-		},
+		}
 		"publicKey" => {
 			let secret = SecretKey::derive(field(request, "recipientSeed")?.as_bytes());
 			Ok(json!({ "publicKey": hex::encode(secret.public_key().0) }))
-		},
+		}
 		other => Err(format!("unknown op {other}")),
 	}
 }
