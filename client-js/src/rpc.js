@@ -144,7 +144,7 @@ export class RpcClient {
     if (id === undefined) return;
     const subscription = this.subscriptions.get(id);
     if (subscription) subscription.deliver(message.params);
-    else this.early.set(id, [...(this.early.get(id) ?? []), message.params]);
+    else if (this.early.size < 64) this.early.set(id, [...(this.early.get(id) ?? []), message.params]);
   }
 
   /** Calls `method` with `params`; resolves with the result or rejects with an RpcError. */
@@ -177,7 +177,7 @@ export class RpcClient {
       });
     } catch (e) {
       if (controller.signal.aborted) throw new RpcTimeoutError(method, this.timeout);
-      throw new RpcDisconnectedError(method, this.url, e);
+      throw new RpcDisconnectedError(method, this.url);
     } finally {
       clearTimeout(timer);
     }

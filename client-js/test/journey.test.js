@@ -195,6 +195,9 @@ test('follows finalized events, reads over HTTP and explains refused transaction
   }
   await subscription.unsubscribe();
 
+  const hospitalMembers = await chain.entries('Registry', 'OrgMembers', [0]);
+  assert.ok(hospitalMembers.some(({ keys }) => keys[0] === 0 && keys[1] === bob.address), 'map keys read back from storage');
+
   const http = await Carechain.connect(node.httpUrl);
   assert.equal((await http.records.get(created.recordId)).author, bob.address);
   assert.equal(http.constant('Records', 'MaxLocatorLen'), chain.constant('Records', 'MaxLocatorLen'));
@@ -208,4 +211,32 @@ test('follows finalized events, reads over HTTP and explains refused transaction
   );
   await assert.rejects(chain.submit(bob, 'Records', 'no_such_call', {}), /has no call no_such_call/);
   await assert.rejects(chain.records.create(bob, { patient: eve.address, resourceType: 'Nonsense', content: {} }), /unknown variant "Nonsense"/);
+});
+
+test('a guardian acts for a minor: grants consent, sees and disputes an emergency access', async () => {
+  const parent = Account.generate().account;
+  const minor = Account.generate().account;
+  await chain.registry.registerPatient(parent);
+  // The minor's wallet is set up by the guardian; its key pair stays in the family's wallet.
+  await chain.registry.registerPatient(minor, { guardians: [parent.address] });
+  assert.deepEqual((await chain.registry.patient(minor.address)).guardians, [parent.address]);
+
+  const written = await chain.vault.writeRecord(bob, {
+    patient: minor.address,
+    resource: { resourceType: 'Immunization', status: 'completed', vaccineCode: { text: 'MMR' }, patient: { reference: 'Patient/minor' }, occurrenceDateTime: '2026-11-01' },
+  });
+  const grant = await chain.consent.grant(parent, {
+    patient: minor.address,
+    grantee: { type: 'Organization', value: 2 },
+    purposes: ['Treatment'],
+    expiresAt: new Date(Date.now() + 86_400_000),
+  });
+  assert.equal((await chain.consent.get(grant.consentId)).grantedBy, parent.address);
+  assert.equal((await chain.consent.check(minor.address, dave.address, written.recordId, 'Treatment')).type, 'Allowed');
+
+  // Break-glass by a hospital practitioner is allowed, audited and visible in the minor's accounting.
+  const emergency = await chain.consent.breakGlass(bob, { patient: minor.address, reason: 'PatientUnconscious', justification: 'ER admission, unresponsive' });
+  const disclosures = await chain.consent.accountingOfDisclosures(minor.address);
+  assert.ok(disclosures.some((e) => e.action === 'BreakGlass' && e.breakGlass && e.accessor === bob.address));
+  await chain.consent.dispute(parent, emergency.emergencyId);
 });
