@@ -55,8 +55,13 @@ export class Carechain {
   /** Connects to a node (ws://, wss://, http://, https://) and reads its runtime. */
   static async connect(url = 'ws://127.0.0.1:9944', options = {}) {
     const client = new Carechain(new RpcClient(url, options));
-    await client.rpc.connect();
-    await client.refreshRuntime();
+    try {
+      // Each request waits for the connection at most `options.timeout` (30 s by default).
+      await client.refreshRuntime();
+    } catch (e) {
+      await client.rpc.close();
+      throw e;
+    }
     return client;
   }
 

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
 import { RpcClient, RpcDisconnectedError, RpcError, RpcTimeoutError } from '../src/rpc.js';
+import { Carechain } from '../src/client.js';
 
 /** A WebSocket server on a free port that answers with `handle(message, socket)`. */
 async function scriptedServer(handle) {
@@ -113,4 +114,14 @@ test('HTTP carries requests and errors; subscriptions need a WebSocket', async (
   await assert.rejects(rpc.subscribe('sub', [], 'unsub', () => {}), /need a ws:\/\//);
   server.close();
   assert.throws(() => new RpcClient('ftp://x'), /starts with ws:\/\//);
+});
+
+test('connecting to a node that is not there fails after the timeout instead of hanging', async () => {
+  const probe = createServer();
+  await new Promise((r) => probe.listen(0, '127.0.0.1', r));
+  const { port } = probe.address();
+  await new Promise((r) => probe.close(r));
+  const started = Date.now();
+  await assert.rejects(Carechain.connect(`ws://127.0.0.1:${port}`, { timeout: 300, backoff: { initial: 20, max: 50 } }), RpcTimeoutError);
+  assert.ok(Date.now() - started < 5000);
 });
