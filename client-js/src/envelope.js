@@ -3,7 +3,7 @@
 // - wrapped key: HPKE base mode to an X25519 key, info "carechain/vault/data-key/v1":
 //   encapsulated key (32) ‖ ChaCha20-Poly1305 ciphertext of the data key (48)
 // - blob id: blake2b-256 of the sealed payload, the record's on-chain `content_hash`.
-// `vault/tests/vectors/envelope-v1.json` pins the format; test/envelope.test.js checks it here.
+// `vault/tests/vectors/envelope-v1.json` pins the format; src/envelope.test.js checks it here.
 
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { randomBytes } from '@noble/hashes/utils.js';

@@ -1,6 +1,6 @@
 // HPKE (RFC 9180), base mode, single shot, for the one suite Carechain uses:
 // DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305. The Rust vault uses the `hpke`
-// crate with the same suite; the two agree byte for byte (test/envelope.test.js).
+// crate with the same suite; the two agree byte for byte (src/envelope.test.js).
 
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { x25519 } from '@noble/curves/ed25519.js';

@@ -24,8 +24,8 @@ export class RpcTimeoutError extends Error {
 
 /** The connection closed before the answer came; the request may or may not have run. */
 export class RpcDisconnectedError extends Error {
-  constructor(method, url) {
-    super(`${method}: the connection to ${url} closed before the node answered`);
+  constructor(method, url, cause = undefined) {
+    super(`${method}: the connection to ${url} closed before the node answered`, { cause });
     this.name = 'RpcDisconnectedError';
     this.method = method;
   }
@@ -85,7 +85,7 @@ export class RpcClient {
         const socket = await new Promise((resolve, reject) => {
           const ws = new WebSocket(this.url);
           ws.onopen = () => resolve(ws);
-          ws.onerror = () => reject(new Error(`cannot connect to ${this.url}`));
+          ws.onerror = (event) => reject(new Error(`cannot connect to ${this.url}`, { cause: event?.error ?? event }));
         });
         this.#attach(socket);
         return socket;
@@ -177,7 +177,7 @@ export class RpcClient {
       });
     } catch (e) {
       if (controller.signal.aborted) throw new RpcTimeoutError(method, this.timeout);
-      throw new RpcDisconnectedError(method, this.url);
+      throw new RpcDisconnectedError(method, this.url, e);
     } finally {
       clearTimeout(timer);
     }

@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { Account, DEV_PHRASE, KeyError, decodeAddress, encodeAddress } from '../src/keys.js';
-import { toHex } from '../src/bytes.js';
+import { Account, DEV_PHRASE, KeyError, decodeAddress, encodeAddress } from './keys.js';
+import { toHex } from './bytes.js';
 
 // Each (secret URI, public key, SS58 address) as `carechain key inspect --scheme ed25519` prints it.
 const KNOWN = [

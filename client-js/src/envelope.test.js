@@ -3,11 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { fromHex, toHex, utf8 } from '../src/bytes.js';
-import { EncryptionKey } from '../src/keys.js';
+import { fromHex, toHex, utf8 } from './bytes.js';
+import { EncryptionKey } from './keys.js';
 import {
   EnvelopeError, OVERHEAD, contentHash, open, seal, sealFhir, unwrapKey, validateFhir, wrapKey,
-} from '../src/envelope.js';
+} from './envelope.js';
 
 const vector = JSON.parse(
   readFileSync(new URL('../../vault/tests/vectors/envelope-v1.json', import.meta.url), 'utf8'),

@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
-import { RpcClient, RpcDisconnectedError, RpcError, RpcTimeoutError } from '../src/rpc.js';
-import { Carechain } from '../src/client.js';
+import { RpcClient, RpcDisconnectedError, RpcError, RpcTimeoutError } from './rpc.js';
+import { Carechain } from './client.js';
 
 /** A WebSocket server on a free port that answers with `handle(message, socket)`. */
 async function scriptedServer(handle) {

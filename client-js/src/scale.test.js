@@ -2,10 +2,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Reader, TypeCodec, Writer, encodeCompact } from '../src/scale.js';
-import { toHex, utf8 } from '../src/bytes.js';
-import { twox, blake2_256 } from '../src/hashing.js';
-import { mortalEra } from '../src/extrinsic.js';
+import { Reader, TypeCodec, Writer, encodeCompact } from './scale.js';
+import { toHex, utf8 } from './bytes.js';
+import { twox, blake2_256 } from './hashing.js';
+import { mortalEra } from './extrinsic.js';
 
 test('compact integers at every boundary', () => {
   const cases = [

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fromHex, toHex, utf8 } from '../src/bytes.js';
-import { EncryptionKey } from '../src/keys.js';
-import { contentHash, open, sealFhir, unwrapKey, wrapKey } from '../src/envelope.js';
-import { targetDir } from './support/dev-node.js';
+import { fromHex, toHex, utf8 } from './bytes.js';
+import { EncryptionKey } from './keys.js';
+import { contentHash, open, sealFhir, unwrapKey, wrapKey } from './envelope.js';
+import { targetDir } from './testing/dev-node.js';
 
 const binary = join(targetDir, 'debug', 'examples', 'envelope-interop');
 

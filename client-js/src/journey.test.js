@@ -3,8 +3,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Account, Carechain, DispatchError, RpcError, text, today, unitEpc } from '../src/index.js';
-import { connectWhenUp, startDevNode } from './support/dev-node.js';
+import { Account, Carechain, DispatchError, RpcError, text, today, unitEpc } from './index.js';
+import { connectWhenUp, startDevNode } from './testing/dev-node.js';
 
 let node;
 let chain;
