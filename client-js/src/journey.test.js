@@ -120,14 +120,15 @@ test('a claim is adjudicated by the payer policy on chain', async () => {
     resource: { resourceType: 'Procedure', status: 'completed', subject: { reference: 'Patient/p1' }, code: { text: 'office visit' } },
   });
 
-  const claim = await chain.claims.submitClaim(bob, {
+  const officeVisit = {
     policyId: policy.policyId,
     patient: patient.address,
     serviceDate: day,
     diagnoses: ['E119'],
     lines: [{ procedure: '99213', units: 1, charged: 150 }],
     records: [visit.recordId],
-  });
+  };
+  const claim = await chain.claims.submitClaim(bob, officeVisit);
   // Allowed 100; the deductible takes 50, coinsurance 20% of the other 50 is 10.
   assert.equal(claim.status, 'Adjudicated');
   assert.equal(claim.payerPaid, 40n);
@@ -135,14 +136,7 @@ test('a claim is adjudicated by the payer policy on chain', async () => {
   assert.equal(claim.claim.lines[0].allowed, 100n);
 
   // The same service again is a duplicate, denied line by line.
-  const duplicate = await chain.claims.submitClaim(bob, {
-    policyId: policy.policyId,
-    patient: patient.address,
-    serviceDate: day,
-    diagnoses: ['E119'],
-    lines: [{ procedure: '99213', units: 1, charged: 150 }],
-    records: [visit.recordId],
-  });
+  const duplicate = await chain.claims.submitClaim(bob, officeVisit);
   assert.equal(duplicate.payerPaid, 0n);
   assert.equal(duplicate.claim.lines[0].outcome.type ?? duplicate.claim.lines[0].outcome, 'Denied');
 
