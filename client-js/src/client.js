@@ -2,7 +2,7 @@
 // every pallet helper is built on: submit a call and wait for finality, read storage, call a
 // runtime API, decode events, follow finalized blocks.
 
-import { concat, fromHex, toBytes, toHex } from './bytes.js';
+import { concat, fromHex, toHex } from './bytes.js';
 import { blake2_256, hashKey, twox } from './hashing.js';
 import { accountBytes, encodeAddress } from './keys.js';
 import { Metadata, jsonSafe } from './metadata.js';
@@ -119,8 +119,7 @@ export class Carechain {
   /** The signed extrinsic of `pallet.call(args)` by `signer`, as 0x-hex. */
   async sign(signer, pallet, call, args = {}) {
     const callBytes = this.encodeCall(pallet, call, args);
-    const finalized = await this.rpc.request('chain_getFinalizedHead', []);
-    const head = header(await this.rpc.request('chain_getHeader', [finalized]));
+    const head = await this.finalizedHead();
     const nonce = await this.nextNonce(signer.address);
     return toHex(
       signExtrinsic(this.metadata, callBytes, signer, {
@@ -281,12 +280,13 @@ export class Carechain {
     const out = [];
     for (const [i, type] of this.keyTypes(item).entries()) {
       const hasher = item.hashers[i];
-      const skip = { Blake2_128Concat: 16, Twox64Concat: 8, Identity: 0 }[hasher];
-      if (skip === undefined) {
+      // The hash in front of a concat hasher's key; other hashers do not keep the key.
+      const hashLength = { Blake2_128Concat: 16, Twox64Concat: 8, Identity: 0 }[hasher];
+      if (hashLength === undefined) {
         out.push(null);
         break;
       }
-      reader.take(skip);
+      reader.take(hashLength);
       out.push(this.metadata.codec.decode(type, reader));
     }
     return out;
@@ -305,7 +305,12 @@ export class Carechain {
     }
     const input = concat(...found.inputs.map((p, i) => this.metadata.codec.encode(p.type, args[i], `${api}.${found.name}(${p.name})`)));
     const raw = await this.rpc.request('state_call', [`${api}_${found.name}`, toHex(input), at ?? null]);
-    return this.metadata.codec.decode(found.output, fromHex(raw));
+    return this.decodeApiOutput(api, method, raw);
+  }
+
+  /** A runtime API method's SCALE output (0x-hex), as `state_call` or a domain RPC returns it. */
+  decodeApiOutput(api, method, raw) {
+    return this.metadata.codec.decode(this.metadata.api(api, method).output, fromHex(raw));
   }
 
   /** Calls `onHeader(header)` for each finalized block; resolves with the subscription. */
@@ -333,15 +338,5 @@ export class Carechain {
   /** `value` as JSON text, with bigints as decimal strings. */
   static json(value) {
     return JSON.stringify(value, jsonSafe);
-  }
-
-  /** The 32 bytes of an address or account, for building arguments. */
-  static accountBytes(value) {
-    return accountBytes(value);
-  }
-
-  /** Bytes of hex, a Uint8Array or UTF-8 text. */
-  static bytes(value) {
-    return toBytes(value);
   }
 }

@@ -39,13 +39,13 @@ export function deriveKeyPair(ikm) {
 }
 
 function dh(secretKey, publicKey) {
-  let shared;
+  let shared = null;
   try {
     shared = x25519.getSharedSecret(secretKey, publicKey);
   } catch {
-    throw new HpkeError('the X25519 public key is not usable (a low-order point)');
+    // noble refuses some low-order points itself; the all-zero check catches the rest.
   }
-  if (shared.every((b) => b === 0)) {
+  if (!shared || shared.every((b) => b === 0)) {
     throw new HpkeError('the X25519 public key is not usable (a low-order point)');
   }
   return shared;

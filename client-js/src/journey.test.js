@@ -48,7 +48,7 @@ test('a patient registers, receives a record, grants, is audited, revokes and er
   const [record] = await chain.records.byPatient(patient.address);
   assert.equal(record.recordId, written.recordId);
   assert.equal(record.author, bob.address);
-  assert.doesNotMatch(JSON.stringify(record, (_, v) => (typeof v === 'bigint' ? String(v) : v)), /PHI-marker/);
+  assert.doesNotMatch(Carechain.json(record), /PHI-marker/);
 
   // The patient reads it back with the key only their wallet holds.
   const own = await chain.vault.readRecord(patient, { recordId: written.recordId, purpose: 'Treatment', encryptionKey: patientKey });

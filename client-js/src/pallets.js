@@ -5,7 +5,6 @@
 
 import { fromHex, fromUtf8, toHex, utf8 } from './bytes.js';
 import { blake2_256 } from './hashing.js';
-import { accountBytes } from './keys.js';
 import { unwrapKey, wrapKey } from './envelope.js';
 
 const DAY_MS = 86_400_000;
@@ -45,10 +44,16 @@ export function fromSerde(value) {
   return Object.fromEntries(keys.map((k) => [k, fromSerde(value[k])]));
 }
 
-function event(outcome, pallet, name) {
-  const found = outcome.events.find((e) => e.pallet === pallet && e.name === name);
-  if (!found) throw new Error(`expected a ${pallet}.${name} event in block ${outcome.blockHash}`);
-  return found.data;
+/** The data of an event of the outcome's transaction, or undefined. */
+export function findEvent(outcome, pallet, name) {
+  return outcome.events.find((e) => e.pallet === pallet && e.name === name)?.data;
+}
+
+/** The data of an event the transaction must have emitted. */
+export function event(outcome, pallet, name) {
+  const found = findEvent(outcome, pallet, name);
+  if (found === undefined) throw new Error(`expected a ${pallet}.${name} event in block ${outcome.blockHash}`);
+  return found;
 }
 
 class PalletHelper {
@@ -161,8 +166,7 @@ export class Records extends PalletHelper {
   /** A patient's records, `[{ recordId, ...record }]`, a page at a time. */
   async byPatient(patient, { start = 0, count = 100, at = null } = {}) {
     const raw = await this.client.rpc.request('records_byPatient', [patient, start, count, at]);
-    const { output } = this.client.metadata.api('RecordsApi', 'records_by_patient');
-    return this.client.metadata.codec.decode(output, fromHex(raw)).map(([recordId, record]) => ({ recordId, ...record }));
+    return this.client.decodeApiOutput('RecordsApi', 'records_by_patient', raw).map(([recordId, record]) => ({ recordId, ...record }));
   }
 
   /** Every version of a record, oldest first. */
@@ -241,8 +245,7 @@ export class Consent extends PalletHelper {
   /** Every access to the patient's records since `since` (ms): the HIPAA accounting of disclosures. */
   async accountingOfDisclosures(patient, since = 0) {
     const raw = await this.client.rpc.request('consent_accountingOfDisclosures', [patient, since, null]);
-    const { output } = this.client.metadata.api('ConsentApi', 'accounting_of_disclosures');
-    return this.client.metadata.codec.decode(output, fromHex(raw));
+    return this.client.decodeApiOutput('ConsentApi', 'accounting_of_disclosures', raw);
   }
 
   /** A consent, or null. */
@@ -299,7 +302,7 @@ export class Claims extends PalletHelper {
       records,
     });
     const { claimId } = event(outcome, 'Claims', 'ClaimSubmitted');
-    const adjudicated = outcome.events.find((e) => e.pallet === 'Claims' && e.name === 'ClaimAdjudicated')?.data;
+    const adjudicated = findEvent(outcome, 'Claims', 'ClaimAdjudicated');
     const claim = await this.query('Claims', [claimId], outcome.blockHash);
     return {
       claimId,
@@ -424,16 +427,11 @@ export class Provenance extends PalletHelper {
    */
   async dispense(pharmacy, sgtin, prescription = null) {
     const outcome = await this.submit(pharmacy, 'dispense', { sgtin, prescription });
-    const counterfeit = outcome.events.find((e) => e.pallet === 'Provenance' && e.name === 'CounterfeitSuspected');
-    return { counterfeitSign: counterfeit?.data.sign ?? null, ...outcome };
+    const counterfeit = findEvent(outcome, 'Provenance', 'CounterfeitSuspected');
+    return { counterfeitSign: counterfeit?.sign ?? null, ...outcome };
   }
 
   unit(sgtin) {
     return this.query('Units', [sgtin]);
   }
-}
-
-/** The account id bytes of an address (for comparisons). */
-export function sameAccount(a, b) {
-  return toHex(accountBytes(a)) === toHex(accountBytes(b));
 }

@@ -12,7 +12,7 @@
 //   `{ type: 'Variant', value }` (the value follows the struct rules; a name alone is accepted
 //   for variants without data).
 
-import { concat, toBytes, toHex } from './bytes.js';
+import { concat, fromUtf8, toBytes, toHex, utf8 } from './bytes.js';
 
 /** A SCALE value did not fit its type, or bytes did not decode. */
 export class ScaleError extends Error {
@@ -155,7 +155,7 @@ export class Reader {
   }
 
   str() {
-    return new TextDecoder('utf-8', { fatal: true }).decode(this.vec());
+    return fromUtf8(this.vec());
   }
 
   bool() {
@@ -424,7 +424,7 @@ function writePrimitive(w, primitive, value, what) {
       return w.bytes(Uint8Array.of(value ? 1 : 0));
     case 'str':
       if (typeof value !== 'string') throw new ScaleError(`${what} must be a string`);
-      return w.vec(new TextEncoder().encode(value));
+      return w.vec(utf8(value));
     case 'char':
       return w.uint(String(value).codePointAt(0), 4);
     default:

@@ -4,8 +4,7 @@
 
 import { concat, fromHex, fromUtf8, toHex, utf8 } from './bytes.js';
 import { contentHash, open, sealFhir, unwrapKey, wrapKey } from './envelope.js';
-import { accountBytes } from './keys.js';
-import { Records, fromSerde } from './pallets.js';
+import { Records, event, fromSerde } from './pallets.js';
 
 /** What an account signs to upload the blob `hash` (as `carechain_vault::access::put_message`). */
 export function putMessage(challenge, hash) {
@@ -95,8 +94,8 @@ export class Vault {
       const keys = share.map(([who, publicKey]) => [who, wrapKey(sealed.dataKey, publicKey)]);
       const receipt = await this.put(author, { ciphertext: sealed.ciphertext, keys });
       const outcome = await submitted.finalized;
-      const created = outcome.events.find((e) => e.pallet === 'Records' && e.name === 'RecordCreated');
-      return { recordId: created.data.recordId, contentHash: hash, resourceType, receipt, ...outcome };
+      const { recordId } = event(outcome, 'Records', 'RecordCreated');
+      return { recordId, contentHash: hash, resourceType, receipt, ...outcome };
     } finally {
       sealed.dataKey.fill(0);
       sealed.plaintext.fill(0);
@@ -137,6 +136,3 @@ export function resourceTypes(client) {
   const type = call.fields.find((f) => f.name === 'resource_type').type;
   return metadata.codec.type(type).def.variants.map((v) => v.name).filter((name) => name !== 'Other');
 }
-
-/** The 32 bytes of an account, for callers building key lists. */
-export { accountBytes };
