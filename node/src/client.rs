@@ -235,6 +235,38 @@ impl Client {
 		TrieBackendBuilder::new_with_cache(StateStore(self.db.clone()), root, cache).build()
 	}
 
+	/// The validators that decide the block after `at`: `Registry::Validators` in its state.
+	pub fn validators(&self, at: H256) -> Result<Vec<pallet_registry::Validator>, ClientError> {
+		let method = "Registry.Validators";
+		let raw = self
+			.state_at(at)?
+			.storage(&validators_key())
+			.map_err(|e| ClientError::Runtime { method: method.into(), message: e.to_string() })?;
+		match raw {
+			Some(raw) => decode(method, &raw),
+			None => Ok(Vec::new()),
+		}
+	}
+
+	/// The validator set that governance announced, as of `at`.
+	pub fn scheduled_validators(
+		&self,
+		at: H256,
+	) -> Result<Option<pallet_registry::ScheduledValidators<carechain_runtime::Runtime>>, ClientError>
+	{
+		let method = "Registry.ScheduledValidatorSet";
+		let key = [
+			sp_io::hashing::twox_128(b"Registry"),
+			sp_io::hashing::twox_128(b"ScheduledValidatorSet"),
+		]
+		.concat();
+		let raw = self
+			.state_at(at)?
+			.storage(&key)
+			.map_err(|e| ClientError::Runtime { method: method.into(), message: e.to_string() })?;
+		raw.map(|raw| decode(method, &raw)).transpose()
+	}
+
 	/// Calls a runtime API at a stored block; nothing it writes is kept.
 	pub fn call(&self, at: H256, method: &str, data: &[u8]) -> Result<Vec<u8>, ClientError> {
 		self.call_with(at, method, data, Extensions::default())
@@ -470,6 +502,11 @@ pub fn decode<T: Decode>(method: &str, output: &[u8]) -> Result<T, ClientError> 
 /// The hash of an extrinsic as the pool and RPC name it: blake2-256 of its encoding.
 pub fn extrinsic_hash(encoded: &[u8]) -> H256 {
 	BlakeTwo256::hash(encoded)
+}
+
+/// The storage key of the registry's `Validators`: read in a block's state, who decides the next.
+pub fn validators_key() -> Vec<u8> {
+	[sp_io::hashing::twox_128(b"Registry"), sp_io::hashing::twox_128(b"Validators")].concat()
 }
 
 /// The storage key of frame-system's `Events`: read in a block's state, that block's events.

@@ -20,6 +20,7 @@ pub mod consensus;
 pub mod db;
 pub mod executor;
 pub mod extrinsic;
+pub mod keys;
 pub mod pool;
 pub mod prometheus;
 pub mod rpc;

@@ -3,7 +3,7 @@
 use carechain_node::{
 	chain_spec::{dev_seed, ChainSpec},
 	client::Client,
-	consensus::{self, context},
+	consensus::{self, Role},
 	db::ChainDb,
 	pool::{Pool, PoolLimits},
 	rpc,
@@ -62,15 +62,25 @@ struct RunArgs {
 	/// Where batch signature checks run: auto, gpu or cpu.
 	#[arg(long, default_value = "auto")]
 	gpu: carechain_gpu::Mode,
-	/// The validator's consensus key as a secret URI (for example //Alice); --dev uses //Alice.
+	/// Validate with the consensus key in `<base path>/chains/<chain id>/validator.key`
+	/// (written by `carechain key insert`). Without it (or --validator-key, or --dev) the node
+	/// is a full node: it follows the chain and serves RPC, and never votes.
 	#[arg(long)]
+	validator: bool,
+	/// Validate with this consensus key given as a secret URI, for development keys such as
+	/// //Bob; --dev uses //Alice. Real validators use --validator and a key file.
+	#[arg(long, conflicts_with = "validator")]
 	validator_key: Option<String>,
 	/// The consensus peer-to-peer listen address.
 	#[arg(long, default_value = "/ip4/127.0.0.1/tcp/30333")]
 	listen_addr: String,
-	/// Consensus peers to keep connected to (multiaddrs).
+	/// Consensus peers to keep connected to (multiaddrs), beside the chain spec's boot nodes.
+	/// Peers connect only to those they list, so each side lists the other.
 	#[arg(long)]
 	peer: Vec<String>,
+	/// Test only: propose faulty blocks, to check that the other validators ignore them.
+	#[arg(long, hide = true)]
+	unsafe_faulty_proposals: Option<consensus::Fault>,
 	/// Milliseconds between blocks; the chain spec's value when not given.
 	#[arg(long)]
 	block_time_ms: Option<u64>,
@@ -131,6 +141,10 @@ enum Command {
 		/// `dev`, `local`, or a spec file.
 		#[arg(long, default_value = "dev")]
 		chain: String,
+		/// Write the spec of a new consortium from its description (founding organizations,
+		/// their admins and validator keys, the council, boot nodes) in this JSON file.
+		#[arg(long, conflicts_with = "chain")]
+		consortium: Option<PathBuf>,
 		/// Accepted for Substrate compatibility: specs are always raw.
 		#[arg(long)]
 		raw: bool,
@@ -249,6 +263,33 @@ enum KeyCommand {
 		#[arg(long, default_value = "ed25519")]
 		scheme: String,
 	},
+	/// Store a validator's ed25519 consensus key in `<base path>/chains/<chain id>/validator.key`
+	/// for `carechain --validator`.
+	Insert {
+		/// The base path.
+		#[arg(long, short = 'd')]
+		base_path: PathBuf,
+		/// `dev`, `local`, or a spec file: names the chain folder.
+		#[arg(long, default_value = "local")]
+		chain: String,
+		/// The key as a secret URI or 0x-prefixed seed; read from standard input when not
+		/// given, so that it stays out of the shell's history.
+		#[arg(long)]
+		suri: Option<String>,
+	},
+	/// The proof that the council's `registry.add_validator` call needs: the validator key's
+	/// signature of the organization that will run it.
+	ValidatorProof {
+		/// The organization id.
+		#[arg(long)]
+		org: u32,
+		/// The base path holding the validator key.
+		#[arg(long, short = 'd')]
+		base_path: PathBuf,
+		/// `dev`, `local`, or a spec file: names the chain folder.
+		#[arg(long, default_value = "local")]
+		chain: String,
+	},
 }
 
 fn main() {
@@ -261,8 +302,12 @@ fn main() {
 fn real_main() -> eyre::Result<()> {
 	let cli = Cli::parse();
 	match cli.command {
-		Some(Command::BuildSpec { chain, raw: _ }) => {
-			let spec = ChainSpec::load(&chain).map_err(eyre::Report::msg)?;
+		Some(Command::BuildSpec { chain, consortium, raw: _ }) => {
+			let spec = match consortium {
+				Some(path) => ChainSpec::from_consortium_file(&path),
+				None => ChainSpec::load(&chain),
+			}
+			.map_err(eyre::Report::msg)?;
 			println!("{}", serde_json::to_string_pretty(&spec.to_json())?);
 			Ok(())
 		}
@@ -390,13 +435,43 @@ fn real_main() -> eyre::Result<()> {
 	}
 }
 
+fn chain_dir(base_path: &std::path::Path, chain: &str) -> eyre::Result<PathBuf> {
+	let spec = ChainSpec::load(chain).map_err(eyre::Report::msg)?;
+	Ok(base_path.join("chains").join(spec.id))
+}
+
 fn key(command: KeyCommand) -> eyre::Result<()> {
+	use carechain_node::keys;
 	let (uri, scheme) = match command {
 		KeyCommand::Generate { scheme } => {
 			let (_, phrase, _) = ed25519::Pair::generate_with_phrase(None);
 			(phrase, scheme)
 		}
 		KeyCommand::Inspect { uri, scheme } => (uri, scheme),
+		KeyCommand::Insert { base_path, chain, suri } => {
+			let secret = match suri {
+				Some(suri) => zeroize::Zeroizing::new(suri),
+				None => {
+					let mut line = zeroize::Zeroizing::new(String::new());
+					std::io::stdin().read_line(&mut line)?;
+					line
+				}
+			};
+			let dir = chain_dir(&base_path, &chain)?;
+			let path = keys::insert_validator_key(&dir, &secret).map_err(eyre::Report::msg)?;
+			let public = keys::pair(&secret).map_err(eyre::Report::msg)?.public();
+			println!("Validator key 0x{} stored in {}", hex::encode(public), path.display());
+			return Ok(());
+		}
+		KeyCommand::ValidatorProof { org, base_path, chain } => {
+			let dir = chain_dir(&base_path, &chain)?;
+			let seed = keys::read_validator_key(&dir).map_err(eyre::Report::msg)?;
+			let pair = ed25519::Pair::from_seed(&seed);
+			println!("Organization:      {org}");
+			println!("Validator key:     0x{}", hex::encode(pair.public()));
+			println!("Proof:             0x{}", hex::encode(keys::validator_proof(&pair, org)));
+			return Ok(());
+		}
 	};
 	let (public, address, seed) = match scheme.as_str() {
 		"ed25519" => {
@@ -426,8 +501,12 @@ fn key(command: KeyCommand) -> eyre::Result<()> {
 
 fn run(args: RunArgs) -> eyre::Result<()> {
 	// A lone dev validator has no peers to gossip to, and the network says so every round.
-	let default_filter =
-		if args.dev { "info,libp2p=warn,arc_malachitebft_network=off" } else { "info,libp2p=warn" };
+	// Malachite's round-by-round steps are for debugging; the node logs each block it commits.
+	let default_filter = if args.dev {
+		"info,libp2p=warn,arc_malachitebft_network=off,arc_malachitebft_core_consensus=warn"
+	} else {
+		"info,libp2p=warn,arc_malachitebft_core_consensus=warn,arc_malachitebft_engine=warn"
+	};
 	tracing_subscriber::fmt()
 		.with_env_filter(
 			tracing_subscriber::EnvFilter::try_from_default_env()
@@ -445,12 +524,18 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 	let base = args.base_path.clone().or_else(|| temporary.as_ref().map(|t| t.path().to_owned()));
 	let base = base.expect("one of the two was set above").join("chains").join(&spec.id);
 	std::fs::create_dir_all(&base)?;
-	let key_uri = match (&args.validator_key, args.dev) {
-		(Some(uri), _) => uri.clone(),
-		(None, true) => "//Alice".into(),
-		(None, false) => eyre::bail!("give --validator-key (a secret URI) to run a validator"),
+	let role = match (&args.validator_key, args.validator, args.dev) {
+		(Some(uri), _, _) => Role::Validator { key: dev_seed(uri).map_err(eyre::Report::msg)? },
+		(None, true, _) => Role::Validator {
+			key: *carechain_node::keys::read_validator_key(&base).map_err(eyre::Report::msg)?,
+		},
+		(None, false, true) => {
+			Role::Validator { key: dev_seed("//Alice").map_err(eyre::Report::msg)? }
+		}
+		(None, false, false) => Role::Full {
+			node_key: *carechain_node::keys::node_key(&base).map_err(eyre::Report::msg)?,
+		},
 	};
-	let key = dev_seed(&key_uri).map_err(eyre::Report::msg)?;
 
 	let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
 	let result = runtime.block_on(async move {
@@ -519,20 +604,20 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 			tracing::info!("Prometheus metrics on http://{address}/metrics");
 		}
 
-		let validators = spec
-			.validators
-			.iter()
-			.map(|v| context::PublicKey::from_bytes(*v).map(|k| context::Validator::new(k, 1)))
-			.collect::<Result<Vec<_>, _>>()
-			.map_err(eyre::Report::msg)?;
+		let peers = spec.boot_nodes.iter().chain(&args.peer).filter(|p| **p != args.listen_addr);
 		let settings = consensus::Settings {
-			key,
-			validators: context::ValidatorSet::new(validators),
-			listen: args.listen_addr.parse()?,
-			peers: args.peer.iter().map(|p| p.parse()).collect::<Result<_, _>>()?,
+			role,
+			listen: args
+				.listen_addr
+				.parse()
+				.map_err(|e| eyre::eyre!("--listen-addr {:?}: {e}", args.listen_addr))?,
+			peers: peers
+				.map(|p| p.parse().map_err(|e| eyre::eyre!("peer {p:?} is not a multiaddr: {e}")))
+				.collect::<Result<_, _>>()?,
 			block_time: Duration::from_millis(args.block_time_ms.unwrap_or(spec.block_time_ms)),
 			wal_dir: base.join("consensus"),
 			moniker: args.name.clone().unwrap_or_else(|| "carechain".into()),
+			fault: args.unsafe_faulty_proposals,
 		};
 		std::fs::create_dir_all(&settings.wal_dir)?;
 		let consensus = tokio::spawn(consensus::run(settings, node.clone()));

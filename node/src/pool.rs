@@ -323,6 +323,8 @@ fn remove(inner: &mut Inner, hash: &H256) -> Option<Entry> {
 
 struct Submission {
 	bytes: Vec<u8>,
+	/// Whether it came from this node's users, and so goes on to the peers once admitted.
+	local: bool,
 	reply: oneshot::Sender<Result<H256, PoolError>>,
 }
 
@@ -333,19 +335,34 @@ pub struct Submitter {
 }
 
 impl Submitter {
-	/// Submits an encoded extrinsic; answers with its hash once it is in the pool.
+	/// Submits an encoded extrinsic from a user; answers with its hash once it is in the pool,
+	/// from where it is gossiped to the peers.
 	pub async fn submit(&self, bytes: Vec<u8>) -> Result<H256, PoolError> {
+		self.send(bytes, true).await
+	}
+
+	/// Submits an extrinsic a peer gossiped; it is not gossiped again.
+	pub async fn submit_from_peer(&self, bytes: Vec<u8>) -> Result<H256, PoolError> {
+		self.send(bytes, false).await
+	}
+
+	async fn send(&self, bytes: Vec<u8>, local: bool) -> Result<H256, PoolError> {
 		let (reply, answer) = oneshot::channel();
-		self.queue.send(Submission { bytes, reply }).await.map_err(|_| PoolError::Closed)?;
+		let submission = Submission { bytes, local, reply };
+		self.queue.send(submission).await.map_err(|_| PoolError::Closed)?;
 		answer.await.map_err(|_| PoolError::Closed)?
 	}
 }
+
+/// Extrinsics admitted from this node's users, on their way to the peers.
+pub type Gossip = mpsc::Sender<Vec<u8>>;
 
 /// Starts the batch validator on its own thread; it stops when every [`Submitter`] is gone.
 pub fn start_validator(
 	pool: Arc<Pool>,
 	client: Arc<Client>,
 	verifier: Arc<BatchVerifier>,
+	gossip: Gossip,
 	on_batch: impl Fn(BatchReport) + Send + 'static,
 ) -> Submitter {
 	let (queue, mut submissions) = mpsc::channel::<Submission>(pool.limits.batch);
@@ -360,7 +377,7 @@ pub fn start_validator(
 						Err(_) => break,
 					}
 				}
-				let report = validate_batch(&pool, &client, &verifier, batch);
+				let report = validate_batch(&pool, &client, &verifier, &gossip, batch);
 				on_batch(report);
 			}
 		})
@@ -372,11 +389,12 @@ fn validate_batch(
 	pool: &Pool,
 	client: &Client,
 	verifier: &BatchVerifier,
+	gossip: &Gossip,
 	batch: Vec<Submission>,
 ) -> BatchReport {
 	let head = client.head();
 	let mut decoded = Vec::with_capacity(batch.len());
-	for Submission { bytes, reply } in batch {
+	for Submission { bytes, local, reply } in batch {
 		let hash = extrinsic_hash(&bytes);
 		let extrinsic = match UncheckedExtrinsic::decode(&mut &bytes[..]) {
 			Ok(x) if x.encoded_size() == bytes.len() => x,
@@ -394,11 +412,12 @@ fn validate_batch(
 			let _ = reply.send(Err(PoolError::AlreadyImported(hash)));
 			continue;
 		}
-		decoded.push((hash, bytes.len(), extrinsic, reply));
+		decoded.push((hash, bytes, local, extrinsic, reply));
 	}
 	let (verdicts, report) =
-		verifier.verify(client, head.number.saturating_add(1), decoded.iter().map(|d| &d.2));
-	for (hash, len, extrinsic, reply) in decoded {
+		verifier.verify(client, head.number.saturating_add(1), decoded.iter().map(|d| &d.3));
+	for (hash, bytes, local, extrinsic, reply) in decoded {
+		let len = bytes.len();
 		let verdict = crate::signatures::ed25519_signer(&extrinsic)
 			.and_then(|(public, signature)| verdicts.get(&public, &signature));
 		let result = validate(client, &head, &extrinsic, verdicts.clone(), pool.limits).and_then(
@@ -415,6 +434,11 @@ fn validate_batch(
 				})
 			},
 		);
+		// A peer that misses a gossiped transaction still gets it in a block; a full queue
+		// only means the peers' pools see fewer of this node's transactions early.
+		if result.is_ok() && local && gossip.try_send(bytes).is_err() {
+			log::debug!("the gossip queue is full; {hash:?} stays with this node");
+		}
 		let _ = reply.send(result);
 	}
 	report

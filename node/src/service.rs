@@ -13,7 +13,10 @@ use prometheus_client::{
 };
 use sp_core::H256;
 use std::{collections::HashSet, sync::Arc, time::Duration};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
+
+/// Extrinsics waiting to be gossiped; beyond this they stay with this node only.
+const GOSSIP_QUEUE: usize = 65_536;
 
 /// Prometheus metrics of the node.
 pub struct Metrics {
@@ -112,6 +115,8 @@ pub struct Node {
 	pub metrics: Arc<Metrics>,
 	/// Every finalized block's header and extrinsic hashes, as it is committed.
 	pub finalized: broadcast::Sender<Arc<Finalized>>,
+	/// Extrinsics this node's users submitted, for consensus to gossip to the peers.
+	gossip: parking_lot::Mutex<Option<mpsc::Receiver<Vec<u8>>>>,
 }
 
 /// A block just finalized.
@@ -130,8 +135,14 @@ impl Node {
 			let metrics = metrics.clone();
 			move |report| metrics.record_batch(report)
 		};
-		let submitter =
-			crate::pool::start_validator(pool.clone(), client.clone(), verifier.clone(), on_batch);
+		let (gossip, gossip_receiver) = mpsc::channel(GOSSIP_QUEUE);
+		let submitter = crate::pool::start_validator(
+			pool.clone(),
+			client.clone(),
+			verifier.clone(),
+			gossip,
+			on_batch,
+		);
 		metrics.finalized_height.set(client.head().number.into());
 		Arc::new(Self {
 			client,
@@ -140,7 +151,13 @@ impl Node {
 			verifier,
 			metrics,
 			finalized: broadcast::channel(256).0,
+			gossip: parking_lot::Mutex::new(Some(gossip_receiver)),
 		})
+	}
+
+	/// The extrinsics admitted from this node's users, to gossip; the first caller gets them.
+	pub fn take_gossip(&self) -> Option<mpsc::Receiver<Vec<u8>>> {
+		self.gossip.lock().take()
 	}
 
 	/// Announces a committed block: one log line, metrics, subscribers.

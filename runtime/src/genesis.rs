@@ -33,6 +33,7 @@ fn both(sr: Sr25519Keyring, ed: Ed25519Keyring) -> [AccountId; 2] {
 /// - Eve and Ferdie are registered patients.
 /// - Charlie holds [`DEV_PAYER_FUNDS`] of the settlement currency to fund policies.
 /// - The council is Alice alone, so one signature passes governance motions.
+/// - Alice's ed25519 key is the one validator, run by the hospital.
 pub fn development() -> RuntimeGenesisConfig {
 	use Ed25519Keyring as Ed;
 	use Sr25519Keyring as Sr;
@@ -77,6 +78,7 @@ pub fn development() -> RuntimeGenesisConfig {
 				),
 			],
 			patients,
+			validators: vec![(Ed::Alice.public().0, 0)],
 		},
 		balances: pallet_balances::GenesisConfig {
 			balances: both(Sr::Charlie, Ed::Charlie).map(|a| (a, DEV_PAYER_FUNDS)).to_vec(),
@@ -90,10 +92,28 @@ pub fn development() -> RuntimeGenesisConfig {
 	}
 }
 
+/// The local testnet's preset name.
+pub const LOCAL_TESTNET: &str = sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET;
+
+/// The development consortium with four validators, each run by a founding organization:
+/// the ed25519 keys of Alice (hospital), Bob (payer), Charlie (pharmacy) and Dave
+/// (manufacturer).
+pub fn local_testnet() -> RuntimeGenesisConfig {
+	use Ed25519Keyring as Ed;
+	let mut config = development();
+	config.registry.validators = [Ed::Alice, Ed::Bob, Ed::Charlie, Ed::Dave]
+		.into_iter()
+		.zip(0..)
+		.map(|(key, org)| (key.public().0, org))
+		.collect();
+	config
+}
+
 /// The preset of that name, as JSON.
 pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 	let config = match id.as_ref() {
 		DEVELOPMENT => development(),
+		LOCAL_TESTNET => local_testnet(),
 		_ => return None,
 	};
 	Some(serde_json::to_vec(&config).expect("the genesis config serializes"))
@@ -101,5 +121,5 @@ pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 
 /// The names of the presets.
 pub fn preset_names() -> Vec<PresetId> {
-	vec![PresetId::from(DEVELOPMENT)]
+	vec![PresetId::from(DEVELOPMENT), PresetId::from(LOCAL_TESTNET)]
 }

@@ -246,11 +246,20 @@ impl pallet_membership::Config<pallet_membership::Instance1> for Runtime {
 	type WeightInfo = pallet_membership::weights::SubstrateWeight<Runtime>;
 }
 
+/// Blocks between a change to the validator set and the first block the new set decides.
+pub const VALIDATOR_SET_DELAY: BlockNumber = 10;
+
+parameter_types! {
+	pub const ValidatorSetDelay: BlockNumber = VALIDATOR_SET_DELAY;
+}
+
 impl pallet_registry::Config for Runtime {
 	type GovernanceOrigin = GovernanceOrigin;
 	type MaxMembersPerOrg = ConstU32<1024>;
 	type MaxGuardians = ConstU32<4>;
 	type MaxPatientRegistrationsPerBlock = ConstU32<256>;
+	type MaxValidators = ConstU32<100>;
+	type ValidatorSetDelay = ValidatorSetDelay;
 	type WeightInfo = pallet_registry::weights::SubstrateWeight<Runtime>;
 }
 

@@ -406,6 +406,10 @@ pub enum ProposalPart {
 	Data(Vec<u8>),
 	/// Closes the stream with the proposer's signature over height, round and block hash.
 	Fin(Signature),
+	/// Not a piece of a proposal: SCALE-encoded extrinsics a node's users submitted, gossiped
+	/// on the same channel (Malachite's network carries no other application traffic) in a
+	/// stream of their own, so that any validator can include them.
+	Transactions(Vec<Vec<u8>>),
 }
 
 impl mc::ProposalPart<CarechainContext> for ProposalPart {

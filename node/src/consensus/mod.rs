@@ -1,5 +1,10 @@
 //! Consensus through Malachite (Tendermint BFT): the node proposes blocks it builds, executes
 //! the blocks others propose, and commits what the validators decide. A decided block is final.
+//!
+//! Who decides block `n` is `Registry::Validators` in the state of block `n - 1`, so a change
+//! that governance announced takes effect at the same height on every node. A full node runs
+//! the same engine without a signing key: it follows, syncs and serves, and never votes.
+//! Transactions that this node's users submit are gossiped to the peers beside the proposals.
 
 pub mod context;
 pub mod signing;
@@ -46,13 +51,47 @@ use wire::BorshCodec;
 
 /// The largest piece of a block in one proposal part.
 const PART_BYTES: usize = 128 * 1024;
+/// The most parts one stream may have: a block of up to 16 MiB.
+const MAX_STREAM_PARTS: u64 = 128;
+/// The most proposal streams one peer may have open at once.
+const MAX_STREAMS_PER_PEER: usize = 32;
+/// How many heights ahead a proposal is kept until this node gets there.
+const MAX_HEIGHTS_AHEAD: u64 = 4;
+/// The most bytes of gossiped transactions in one message.
+const GOSSIP_BATCH_BYTES: usize = 1 << 20;
+/// The most bytes of blocks in one answer to a peer that syncs (Malachite's limit is 10 MiB).
+const SYNC_RESPONSE_BYTES: usize = 8 << 20;
+
+/// How this node takes part in consensus.
+pub enum Role {
+	/// Proposes and votes whenever its key is in the validator set.
+	Validator {
+		/// The consensus key's 32-byte ed25519 seed.
+		key: [u8; 32],
+	},
+	/// Follows the chain without voting.
+	Full {
+		/// The seed of its peer-to-peer identity.
+		node_key: [u8; 32],
+	},
+}
+
+/// A way a validator misbehaves when it proposes, to test that its peers ignore it. Never
+/// meant for a real chain; the node's `--unsafe-faulty-proposals` option selects one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Fault {
+	/// The proposed block's bytes are random.
+	Garbage,
+	/// The block is signed, but its state root is wrong.
+	InvalidBlock,
+	/// The block is signed with a key that is not the proposer's.
+	BadSignature,
+}
 
 /// How this node takes part in consensus.
 pub struct Settings {
-	/// The validator's consensus key (its 32-byte seed).
-	pub key: [u8; 32],
-	/// The validators.
-	pub validators: ValidatorSet,
+	/// Validator or full node, with its key.
+	pub role: Role,
 	/// Where to listen for peers.
 	pub listen: Multiaddr,
 	/// Peers to keep connected to.
@@ -63,6 +102,8 @@ pub struct Settings {
 	pub wal_dir: PathBuf,
 	/// A human-readable node name.
 	pub moniker: String,
+	/// Misbehaviour to test peers with; `None` on any real node.
+	pub fault: Option<Fault>,
 }
 
 struct EngineConfig {
@@ -95,24 +136,41 @@ impl NodeConfig for EngineConfig {
 
 /// Starts Malachite and runs the application side until consensus stops.
 pub async fn run(settings: Settings, node: Arc<Node>) -> eyre::Result<()> {
-	let key = ed::PrivateKey::from(settings.key);
-	let public = PublicKey(key.public_key());
-	let address = public.address();
-	let provider = signing::Ed25519Provider::new(key.clone());
-	let keypair = Keypair::ed25519_from_bytes(settings.key)?;
-	let proof = provider
-		.sign_validator_proof(
-			public.0.as_bytes().to_vec(),
-			keypair.public().to_peer_id().to_bytes(),
-		)
-		.await?;
-	let proof_bytes = BorshCodec.encode(&proof)?;
-	let identity = NetworkIdentity::new_validator(
-		settings.moniker.clone(),
-		keypair,
-		address.to_string(),
-		proof_bytes,
-	);
+	let moniker = settings.moniker.clone();
+	let (identity, context, me) = match settings.role {
+		Role::Validator { key: seed } => {
+			let key = ed::PrivateKey::from(seed);
+			let address = PublicKey(key.public_key()).address();
+			let provider = signing::Ed25519Provider::new(key.clone());
+			let keypair = Keypair::ed25519_from_bytes(seed)?;
+			let proof = provider
+				.sign_validator_proof(
+					key.public_key().as_bytes().to_vec(),
+					keypair.public().to_peer_id().to_bytes(),
+				)
+				.await?;
+			let proof_bytes = BorshCodec.encode(&proof)?;
+			let identity =
+				NetworkIdentity::new_validator(moniker, keypair, address.to_string(), proof_bytes);
+			let context = ConsensusContext::new_validator(
+				address,
+				Box::new(signing::Ed25519Provider::new(key.clone())),
+				Box::new(provider),
+			);
+			(identity, context, Some((address, key)))
+		}
+		Role::Full { node_key } => {
+			let key = ed::PrivateKey::from(node_key);
+			let address = PublicKey(key.public_key()).address();
+			let identity =
+				NetworkIdentity::new(moniker, Keypair::ed25519_from_bytes(node_key)?, None);
+			let context = ConsensusContext::new_full_node(
+				address,
+				Box::new(signing::Ed25519Provider::new(key)),
+			);
+			(identity, context, None)
+		}
+	};
 	let config = EngineConfig {
 		moniker: settings.moniker.clone(),
 		consensus: ConsensusConfig {
@@ -131,29 +189,35 @@ pub async fn run(settings: Settings, node: Arc<Node>) -> eyre::Result<()> {
 		config,
 		WalContext::new(settings.wal_dir.join("consensus.wal"), BorshCodec),
 		NetworkContext::new(identity, BorshCodec),
-		ConsensusContext::new_validator(
-			address,
-			Box::new(signing::Ed25519Provider::new(key.clone())),
-			Box::new(provider),
-		),
+		context,
 		SyncContext::new(BorshCodec),
 		RequestContext::new(100),
 	)
 	.await?;
+	let mut gossip =
+		node.take_gossip().ok_or_else(|| eyre::eyre!("consensus runs once per node"))?;
 	let mut app = App {
 		node,
-		validators: settings.validators,
-		address,
-		key,
+		validators: ValidatorSet::new(Vec::new()),
+		me,
 		block_time: settings.block_time,
 		proposals: HashMap::new(),
+		early: HashMap::new(),
 		built: HashMap::new(),
 		streams: HashMap::new(),
 		last_block: Instant::now(),
+		gossiped: 0,
+		fault: settings.fault,
 	};
-	while let Some(message) = channels.consensus.recv().await {
-		if let Err(error) = app.handle(message, &mut channels).await {
-			error!(%error, "consensus application error");
+	loop {
+		tokio::select! {
+			message = channels.consensus.recv() => {
+				let Some(message) = message else { break };
+				if let Err(error) = app.handle(message, &mut channels).await {
+					error!(%error, "consensus application error");
+				}
+			}
+			Some(first) = gossip.recv() => app.gossip(first, &mut gossip, &mut channels).await?,
 		}
 	}
 	Ok(())
@@ -190,16 +254,31 @@ struct Stream {
 	fin: Option<u64>,
 }
 
+/// A complete proposal for a height this node has not reached yet.
+struct Early {
+	block: Block,
+	height: Height,
+	round: Round,
+	pol_round: Round,
+	proposer: Address,
+	signature: Option<Signature>,
+	publisher: PeerId,
+}
+
 struct App {
 	node: Arc<Node>,
+	/// The validators of the height consensus is at.
 	validators: ValidatorSet,
-	address: Address,
-	key: ed::PrivateKey,
+	/// This validator's address and key; `None` on a full node.
+	me: Option<(Address, ed::PrivateKey)>,
 	block_time: Duration,
 	proposals: HashMap<BlockHash, Proposed>,
+	early: HashMap<BlockHash, Early>,
 	built: HashMap<(Height, Round), BlockHash>,
 	streams: HashMap<(PeerId, StreamId), Stream>,
 	last_block: Instant,
+	gossiped: u64,
+	fault: Option<Fault>,
 }
 
 fn height_params(validators: &ValidatorSet) -> HeightParams<Ctx> {
@@ -217,6 +296,92 @@ impl App {
 		Height(u64::from(self.node.client.head().number).saturating_add(1))
 	}
 
+	/// Reads who decides the next height from the head's state.
+	fn refresh_validators(&mut self) -> eyre::Result<()> {
+		let head = self.node.client.head();
+		let validators = self
+			.node
+			.client
+			.validators(head.hash)?
+			.into_iter()
+			.filter_map(|v| match PublicKey::from_bytes(v.key) {
+				Ok(key) => Some(context::Validator::new(key, 1)),
+				Err(error) => {
+					error!(%error, org = v.org, "a validator in the chain's state is left out");
+					None
+				}
+			})
+			.collect();
+		let validators = ValidatorSet::new(validators);
+		if validators != self.validators {
+			let member = self
+				.me
+				.as_ref()
+				.is_some_and(|(address, _)| validators.get_by_address(address).is_some());
+			info!(
+				height = head.number.saturating_add(1),
+				validators = validators.count(),
+				"validator set: {}; this node {}",
+				validators
+					.validators()
+					.iter()
+					.map(|v| v.address.to_string())
+					.collect::<Vec<_>>()
+					.join(", "),
+				if member { "votes" } else { "follows" },
+			);
+		}
+		eyre::ensure!(validators.count() > 0, "the chain's state names no validators");
+		self.validators = validators;
+		Ok(())
+	}
+
+	fn height_params(&self) -> HeightParams<Ctx> {
+		height_params(&self.validators)
+	}
+
+	/// Publishes a batch of the transactions this node's users submitted.
+	async fn gossip(
+		&mut self,
+		first: Vec<u8>,
+		queue: &mut tokio::sync::mpsc::Receiver<Vec<u8>>,
+		channels: &mut Channels<Ctx>,
+	) -> eyre::Result<()> {
+		let mut bytes = first.len();
+		let mut batch = vec![first];
+		while bytes < GOSSIP_BATCH_BYTES {
+			match queue.try_recv() {
+				Ok(tx) => {
+					bytes = bytes.saturating_add(tx.len());
+					batch.push(tx);
+				}
+				Err(_) => break,
+			}
+		}
+		self.gossiped = self.gossiped.wrapping_add(1);
+		let stream_id =
+			StreamId::new(Bytes::from([b"txs".as_slice(), &self.gossiped.to_be_bytes()].concat()));
+		let part = StreamContent::Data(ProposalPart::Transactions(batch));
+		let message = StreamMessage::new(stream_id, 0, part);
+		channels.network.send(NetworkMsg::PublishProposalPart(message)).await?;
+		Ok(())
+	}
+
+	/// Puts transactions a peer gossiped into the pool, which validates them as any other.
+	fn received_transactions(&self, publisher: PeerId, txs: Vec<Vec<u8>>) {
+		let submitter = self.node.submitter.clone();
+		tokio::spawn(async move {
+			let results =
+				futures::future::join_all(txs.into_iter().map(|tx| submitter.submit_from_peer(tx)))
+					.await;
+			let refused = results.iter().filter(|r| r.is_err()).count();
+			if refused > 0 {
+				// Duplicates are normal: a transaction can reach a node twice.
+				debug!(%publisher, refused, of = results.len(), "gossiped transactions refused");
+			}
+		});
+	}
+
 	async fn handle(
 		&mut self,
 		message: AppMsg<Ctx>,
@@ -224,12 +389,14 @@ impl App {
 	) -> eyre::Result<()> {
 		match message {
 			AppMsg::ConsensusReady { reply: r } => {
+				self.refresh_validators()?;
 				let height = self.next_height();
 				info!(%height, validators = self.validators.count(), "consensus ready");
-				reply(r, (height, height_params(&self.validators)), "ConsensusReady");
+				reply(r, (height, self.height_params()), "ConsensusReady");
 			}
 			AppMsg::StartedRound { height, round, proposer, role, reply_value } => {
 				debug!(%height, %round, %proposer, ?role, "started round");
+				self.admit_early(height);
 				let known = self
 					.proposals
 					.iter()
@@ -239,6 +406,7 @@ impl App {
 				reply(reply_value, known, "StartedRound");
 			}
 			AppMsg::GetValue { height, round, timeout, reply: r } => {
+				eyre::ensure!(self.me.is_some(), "consensus asked a full node to propose");
 				let hash = match self.built.get(&(height, round)) {
 					Some(hash) => *hash,
 					None => self.build(height, round, timeout).await?,
@@ -258,7 +426,8 @@ impl App {
 				reply(r, verdicts, "VerifyVoteExtensions");
 			}
 			AppMsg::RestreamProposal { height, round, valid_round, value_id, .. } => {
-				if self.proposals.get(&value_id).is_some_and(|p| p.proposer == self.address) {
+				let mine = self.me.as_ref().map(|(address, _)| *address);
+				if self.proposals.get(&value_id).is_some_and(|p| Some(p.proposer) == mine) {
 					if let Some(p) = self.proposals.get_mut(&value_id) {
 						p.height = height;
 						p.round = round;
@@ -279,10 +448,13 @@ impl App {
 			}
 			AppMsg::Finalized { certificate, reply: r, .. } => {
 				let committed = u64::from(self.node.client.head().number) >= certificate.height.0;
+				if let Err(error) = self.refresh_validators() {
+					error!(%error, "reading the next validator set failed; keeping the last one");
+				}
 				let next = if committed {
-					Next::Start(self.next_height(), height_params(&self.validators))
+					Next::Start(self.next_height(), self.height_params())
 				} else {
-					Next::Restart(certificate.height, height_params(&self.validators))
+					Next::Restart(certificate.height, self.height_params())
 				};
 				reply(r, next, "Finalized");
 			}
@@ -349,6 +521,7 @@ impl App {
 		let hash = BlockHash::from(built.block.header.hash());
 		debug!(%height, %round, %hash, txs = built.block.extrinsics.len(), "proposing");
 		self.built.insert((height, round), hash);
+		let proposer = self.me.as_ref().map(|(address, _)| *address).expect("checked by GetValue");
 		self.proposals.insert(
 			hash,
 			Proposed {
@@ -356,7 +529,7 @@ impl App {
 				height,
 				round,
 				pol_round: Round::Nil,
-				proposer: self.address,
+				proposer,
 				changes: Some(built.changes),
 				validity: Validity::Valid,
 			},
@@ -372,14 +545,15 @@ impl App {
 		pol_round: Round,
 	) -> eyre::Result<()> {
 		let Some(proposal) = self.proposals.get(&hash) else { return Ok(()) };
+		let Some((address, key)) = &self.me else { return Ok(()) };
 		let (height, round) = (proposal.height, proposal.round);
-		let encoded = proposal.block.encode();
-		let mut parts =
-			vec![ProposalPart::Init { height, round, proposer: self.address, pol_round }];
+		let (encoded, signature) = match self.fault {
+			None => (proposal.block.encode(), key.sign(&stream_signing_bytes(height, round, hash))),
+			Some(fault) => faulty(fault, &proposal.block, key, height, round),
+		};
+		let mut parts = vec![ProposalPart::Init { height, round, proposer: *address, pol_round }];
 		parts.extend(encoded.chunks(PART_BYTES).map(|chunk| ProposalPart::Data(chunk.to_vec())));
-		parts.push(ProposalPart::Fin(Signature(
-			self.key.sign(&stream_signing_bytes(height, round, hash)),
-		)));
+		parts.push(ProposalPart::Fin(Signature(signature)));
 		let stream_id = StreamId::new(Bytes::from(
 			[height.0.to_be_bytes(), round.as_i64().to_be_bytes()].concat(),
 		));
@@ -395,14 +569,33 @@ impl App {
 	}
 
 	/// Collects a proposal part; once a stream is complete, checks and executes its block.
+	/// Gossiped transactions go to the pool instead.
 	fn received_part(
 		&mut self,
 		publisher: PeerId,
 		part: StreamMessage<ProposalPart>,
 	) -> Option<ProposedValue<Ctx>> {
 		let key = (publisher, part.stream_id.clone());
+		let content = match part.content {
+			StreamContent::Data(ProposalPart::Transactions(txs)) => {
+				self.received_transactions(publisher, txs);
+				return None;
+			}
+			content => content,
+		};
+		if part.sequence > MAX_STREAM_PARTS {
+			warn!(%publisher, sequence = part.sequence, "a proposal stream is too long; dropped");
+			self.streams.remove(&key);
+			return None;
+		}
+		if !self.streams.contains_key(&key)
+			&& self.streams.keys().filter(|(p, _)| *p == publisher).count() >= MAX_STREAMS_PER_PEER
+		{
+			warn!(%publisher, "a peer has too many unfinished proposal streams; dropping them");
+			self.streams.retain(|(p, _), _| *p != publisher);
+		}
 		let stream = self.streams.entry(key.clone()).or_default();
-		match part.content {
+		match content {
 			StreamContent::Data(data) => {
 				stream.parts.insert(part.sequence, Some(data));
 			}
@@ -415,7 +608,7 @@ impl App {
 		let stream = self.streams.remove(&key)?;
 		let mut parts = stream.parts.into_values().flatten();
 		let Some(ProposalPart::Init { height, round, proposer, pol_round }) = parts.next() else {
-			warn!(%publisher, "a proposal stream does not start with its Init part");
+			warn!(%publisher, "a proposal stream does not start with its Init part; ignored");
 			return None;
 		};
 		let mut bytes = Vec::new();
@@ -424,24 +617,63 @@ impl App {
 			match part {
 				ProposalPart::Data(chunk) => bytes.extend_from_slice(&chunk),
 				ProposalPart::Fin(s) => signature = Some(s),
-				ProposalPart::Init { .. } => return None,
+				ProposalPart::Init { .. } | ProposalPart::Transactions(_) => {
+					warn!(%publisher, %height, "a proposal stream has a misplaced part; ignored");
+					return None;
+				}
 			}
 		}
 		let Ok(block) = Block::decode_all(&mut &bytes[..]) else {
-			warn!(%publisher, %height, "a proposed block does not decode");
+			warn!(%publisher, %height, %proposer, "a proposed block does not decode; ignored");
 			return None;
 		};
+		let next = self.next_height();
+		if height < next {
+			debug!(%publisher, %height, "a proposal for a decided height; ignored");
+			return None;
+		}
+		if height.0 > next.0.saturating_add(MAX_HEIGHTS_AHEAD) {
+			warn!(%publisher, %height, "a proposal too far ahead of this node; ignored");
+			return None;
+		}
+		let early = Early { block, height, round, pol_round, proposer, signature, publisher };
+		if height > next {
+			// Who may propose there is known once this node gets there.
+			self.early.insert(BlockHash::from(early.block.header.hash()), early);
+			return None;
+		}
+		self.admit(early)
+	}
+
+	/// Checks a complete proposal for the next height against its validators and executes it.
+	fn admit(&mut self, early: Early) -> Option<ProposedValue<Ctx>> {
+		let Early { block, height, round, pol_round, proposer, signature, publisher } = early;
 		let hash = BlockHash::from(block.header.hash());
-		let validator = self.validators.get_by_address(&proposer)?;
+		let Some(validator) = self.validators.get_by_address(&proposer) else {
+			warn!(%publisher, %height, %proposer, "a proposal from outside the validator set; ignored");
+			return None;
+		};
 		let signed = signature.is_some_and(|s| {
 			validator.public_key.0.verify(&stream_signing_bytes(height, round, hash), &s.0).is_ok()
 		});
 		if !signed {
-			warn!(%publisher, %height, %proposer, "a proposal's signature does not verify");
+			warn!(%publisher, %height, %proposer, "a proposal's signature does not verify; ignored");
 			return None;
 		}
 		let hash = self.execute(block, height, round, pol_round, proposer);
 		self.proposals.get(&hash).map(|p| p.proposed_value(hash))
+	}
+
+	/// Admits the proposals for `height` that arrived before this node got there.
+	fn admit_early(&mut self, height: Height) {
+		self.early.retain(|_, e| e.height >= height);
+		let ready: Vec<BlockHash> =
+			self.early.iter().filter(|(_, e)| e.height == height).map(|(hash, _)| *hash).collect();
+		for hash in ready {
+			if let Some(early) = self.early.remove(&hash) {
+				self.admit(early);
+			}
+		}
 	}
 
 	/// Executes a block proposed for the next height and remembers it with its verdict.
@@ -523,15 +755,21 @@ impl App {
 		self.node.pool.included(&included);
 		self.node.imported(&proposed.block, included, started.elapsed());
 		self.proposals.retain(|_, p| p.height > height);
+		self.early.retain(|_, e| e.height > height);
 		self.built.retain(|(h, _), _| *h > height);
 		Ok(())
 	}
 
 	fn decided_values(&self, from: u64, to: u64) -> Vec<RawDecidedValue<Ctx>> {
 		let mut values = Vec::new();
+		let mut bytes = 0usize;
 		for number in from..=to.min(from.saturating_add(64)) {
 			let Ok(number) = u32::try_from(number) else { break };
 			let Some(value) = self.decided_value(number) else { break };
+			bytes = bytes.saturating_add(value.value_bytes.len());
+			if bytes > SYNC_RESPONSE_BYTES && !values.is_empty() {
+				break;
+			}
 			values.push(value);
 		}
 		values
@@ -545,5 +783,37 @@ impl App {
 		let mut record = wire::decode_decided(&record).ok()?;
 		record.value_bytes = block.encode().into();
 		Some(record)
+	}
+}
+
+/// The bytes and signature a faulty proposer sends instead of its block's.
+fn faulty(
+	fault: Fault,
+	block: &Block,
+	key: &ed::PrivateKey,
+	height: Height,
+	round: Round,
+) -> (Vec<u8>, ed::Signature) {
+	use rand::RngCore as _;
+	let hash = BlockHash::from(block.header.hash());
+	warn!(%height, %round, ?fault, "proposing a faulty block, as --unsafe-faulty-proposals asks");
+	match fault {
+		Fault::Garbage => {
+			let mut bytes = vec![0u8; block.encoded_size().max(64)];
+			rand::thread_rng().fill_bytes(&mut bytes);
+			(bytes, key.sign(&stream_signing_bytes(height, round, hash)))
+		}
+		Fault::InvalidBlock => {
+			let mut block = block.clone();
+			block.header.state_root = H256::random();
+			let hash = BlockHash::from(block.header.hash());
+			(block.encode(), key.sign(&stream_signing_bytes(height, round, hash)))
+		}
+		Fault::BadSignature => {
+			let mut seed = [0u8; 32];
+			rand::thread_rng().fill_bytes(&mut seed);
+			let stranger = ed::PrivateKey::from(seed);
+			(block.encode(), stranger.sign(&stream_signing_bytes(height, round, hash)))
+		}
 	}
 }

@@ -157,9 +157,60 @@ pub trait AuthorApi {
 	fn pending_extrinsics(&self) -> RpcResult<Vec<Bytes>>;
 }
 
-/// Carechain's own queries: records and consent.
+/// A validator as the consensus RPC reports it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ValidatorInfo {
+	/// Its ed25519 consensus key, 0x-hex.
+	pub key: String,
+	/// The organization that runs it.
+	pub org: u32,
+}
+
+/// The validators of the next block, and the change governance announced, if any.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ValidatorSetInfo {
+	/// The block these are read after.
+	pub at: H256,
+	/// Who decides the next block.
+	pub validators: Vec<ValidatorInfo>,
+	/// The announced set and the first block it decides.
+	pub scheduled: Option<ScheduledSetInfo>,
+}
+
+/// An announced validator set.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ScheduledSetInfo {
+	/// The first block it decides.
+	pub at: u32,
+	/// The set.
+	pub validators: Vec<ValidatorInfo>,
+}
+
+/// How a finalized block was decided.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CommitInfo {
+	/// The block's number.
+	pub number: u32,
+	/// The block's hash.
+	pub hash: H256,
+	/// The consensus round that decided it (0 unless earlier rounds failed).
+	pub round: i64,
+	/// The consensus keys of the validators whose precommits are in its certificate, 0x-hex.
+	pub signers: Vec<String>,
+}
+
+/// Carechain's own queries: records, consent, and consensus.
 #[rpc(server, client)]
 pub trait CarechainApi {
+	/// The validators that decide the block after `at` (the finalized head when not given),
+	/// and the change to them that governance announced.
+	#[method(name = "consensus_validators")]
+	fn consensus_validators(&self, at: Option<H256>) -> RpcResult<ValidatorSetInfo>;
+	/// How finalized block `number` was decided: its round and the validators that signed its
+	/// commit; null when there is no such block yet.
+	#[method(name = "consensus_commit")]
+	fn consensus_commit(&self, number: u32) -> RpcResult<Option<CommitInfo>>;
 	/// A patient's records, a page at a time, SCALE-encoded as the runtime's
 	/// `RecordsApi::records_by_patient` returns them.
 	#[method(name = "records_byPatient")]

@@ -401,7 +401,55 @@ impl AuthorApiServer for Handlers {
 	}
 }
 
+fn validator_info(
+	validators: impl IntoIterator<Item = pallet_registry::Validator>,
+) -> Vec<ValidatorInfo> {
+	validators
+		.into_iter()
+		.map(|v| ValidatorInfo { key: format!("0x{}", hex::encode(v.key)), org: v.org })
+		.collect()
+}
+
 impl CarechainApiServer for Handlers {
+	fn consensus_validators(&self, at: Option<H256>) -> RpcResult<ValidatorSetInfo> {
+		self.node.metrics.rpc_calls.inc();
+		let at = self.at(at)?;
+		let client = &self.node.client;
+		let validators = validator_info(client.validators(at).map_err(err)?);
+		let scheduled = client
+			.scheduled_validators(at)
+			.map_err(err)?
+			.map(|s| ScheduledSetInfo { at: s.at, validators: validator_info(s.validators) });
+		Ok(ValidatorSetInfo { at, validators, scheduled })
+	}
+
+	fn consensus_commit(&self, number: u32) -> RpcResult<Option<CommitInfo>> {
+		self.node.metrics.rpc_calls.inc();
+		let client = &self.node.client;
+		let (Some(hash), Some(record)) =
+			(client.hash(number).map_err(err)?, client.certificate(number).map_err(err)?)
+		else {
+			return Ok(None);
+		};
+		let decided = crate::consensus::wire::decode_decided(&record).map_err(|e| {
+			err(ClientError::Runtime {
+				method: "consensus_commit".into(),
+				message: format!("the stored certificate of #{number} does not decode: {e:?}"),
+			})
+		})?;
+		let certificate = decided.certificate;
+		Ok(Some(CommitInfo {
+			number,
+			hash,
+			round: certificate.round.as_i64(),
+			signers: certificate
+				.commit_signatures
+				.iter()
+				.map(|s| format!("0x{}", hex::encode(s.address.0)))
+				.collect(),
+		}))
+	}
+
 	fn records_by_patient(
 		&self,
 		patient: AccountId,

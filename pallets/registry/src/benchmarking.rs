@@ -6,7 +6,10 @@
 use super::*;
 use alloc::vec::Vec;
 use frame_benchmarking::v2::*;
-use frame_support::traits::{EnsureOrigin, Get};
+use frame_support::{
+	traits::{EnsureOrigin, Get},
+	BoundedVec,
+};
 use frame_system::RawOrigin;
 use sp_core::H256;
 
@@ -143,6 +146,53 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(patient.clone()), [2u8; 32]);
 		assert_eq!(Pallet::<T>::encryption_key(&patient), Some([2u8; 32]));
+	}
+
+	/// A set of `v` validators run by `org`, and a key with its proof for `org`.
+	fn validators<T: Config>(
+		org: OrgId,
+		v: u32,
+	) -> (Vec<Validator>, ValidatorKey, sp_core::ed25519::Signature) {
+		use sp_core::Pair as _;
+		let set = (0..v)
+			.map(|i| {
+				let mut key = [0u8; 32];
+				key[..4].copy_from_slice(&i.to_le_bytes());
+				Validator { key, org }
+			})
+			.collect();
+		let pair = sp_core::ed25519::Pair::from_seed(&[7u8; 32]);
+		let key = pair.public().0;
+		(set, key, pair.sign(&validator_proof_payload(org, &key)))
+	}
+
+	#[benchmark]
+	fn add_validator(v: Linear<1, { T::MaxValidators::get() - 1 }>) -> Result<(), BenchmarkError> {
+		let org = admitted::<T>(&account("admin", 0, 0));
+		let (set, key, proof) = validators::<T>(org, v);
+		Validators::<T>::put(BoundedVec::truncate_from(set));
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, org, key, proof);
+		let scheduled = ScheduledValidatorSet::<T>::get().expect("announced");
+		assert_eq!(scheduled.validators.len() as u32, v + 1);
+		Ok(())
+	}
+
+	#[benchmark]
+	fn remove_validator(v: Linear<2, { T::MaxValidators::get() }>) -> Result<(), BenchmarkError> {
+		let org = admitted::<T>(&account("admin", 0, 0));
+		let (set, _, _) = validators::<T>(org, v);
+		let last = set[set.len() - 1].key;
+		Validators::<T>::put(BoundedVec::truncate_from(set));
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, last);
+		let scheduled = ScheduledValidatorSet::<T>::get().expect("announced");
+		assert_eq!(scheduled.validators.len() as u32, v - 1);
+		Ok(())
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

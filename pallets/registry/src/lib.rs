@@ -10,6 +10,11 @@
 //! development). Each organization's admins add and remove its own members. An organization
 //! stores only a hash of its legal name and licence.
 //!
+//! Governance also decides who validates: each validator is an organization's ed25519 consensus
+//! key. A change to the set is announced with the first block it validates,
+//! `ValidatorSetDelay` blocks later, so that every node switches at the same height; the node
+//! reads [`Validators`] from the state of block `n - 1` to know who decides block `n`.
+//!
 //! Patients register themselves with an X25519 public key to which record data keys are
 //! wrapped, may name a bounded number of guardians, and may rotate their key. Registering a
 //! member or a patient gives the account a provider reference (so its nonce can be stored), and
@@ -23,6 +28,8 @@
 //! - [`Pallet::suspend_organization`], [`Pallet::reinstate_organization`]: governance.
 //! - [`Pallet::remove_organization`]: governance removes an organization and all its members.
 //! - [`Pallet::add_member`], [`Pallet::remove_member`]: an organization's admin.
+//! - [`Pallet::add_validator`], [`Pallet::remove_validator`]: governance changes the
+//!   validator set, from a later block.
 //! - [`Pallet::register_patient`]: anyone, for themselves; limited per block.
 //! - [`Pallet::add_guardian`], [`Pallet::remove_guardian`], [`Pallet::rotate_encryption_key`]:
 //!   the patient.
@@ -47,6 +54,11 @@ pub use weights::WeightInfo;
 
 use carechain_primitives::{Membership, MembershipProvider, OrgId, OrgKind, Role};
 
+/// A key as 0x-less hex, for messages.
+fn hex_key(key: &[u8; 32]) -> alloc::string::String {
+	key.iter().map(|b| alloc::format!("{b:02x}")).collect()
+}
+
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -54,7 +66,7 @@ pub mod pallet {
 	use frame_support::pallet_prelude::*;
 	use frame_system::pallet_prelude::*;
 	use sp_core::H256;
-	use sp_runtime::Saturating;
+	use sp_runtime::{traits::One, Saturating};
 
 	/// The in-code storage version.
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
@@ -78,6 +90,13 @@ pub mod pallet {
 		/// unknown account may make, so it is rationed.
 		#[pallet::constant]
 		type MaxPatientRegistrationsPerBlock: Get<u32>;
+		/// The most validators the chain may have.
+		#[pallet::constant]
+		type MaxValidators: Get<u32>;
+		/// Blocks between a change to the validator set and the first block the new set
+		/// decides: time for every node to see the change before it applies.
+		#[pallet::constant]
+		type ValidatorSetDelay: Get<BlockNumberFor<Self>>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -108,6 +127,15 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type RegistrationsInBlock<T> = StorageValue<_, u32, ValueQuery>;
 
+	/// The validators that decide the next block, sorted by key.
+	#[pallet::storage]
+	pub type Validators<T: Config> =
+		StorageValue<_, BoundedVec<Validator, T::MaxValidators>, ValueQuery>;
+
+	/// The validator set governance announced, with the first block it decides.
+	#[pallet::storage]
+	pub type ScheduledValidatorSet<T: Config> = StorageValue<_, ScheduledValidators<T>>;
+
 	/// The founding consortium.
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
@@ -116,6 +144,9 @@ pub mod pallet {
 		pub organizations: Vec<GenesisOrganization<T::AccountId>>,
 		/// Founding patients with their X25519 public keys.
 		pub patients: Vec<(T::AccountId, EncryptionKey)>,
+		/// Founding validators: ed25519 consensus keys with the founding organization (by
+		/// its position in `organizations`) that runs each.
+		pub validators: Vec<(ValidatorKey, OrgId)>,
 	}
 
 	#[pallet::genesis_build]
@@ -133,6 +164,17 @@ pub mod pallet {
 				assert!(!Patients::<T>::contains_key(account), "genesis patient listed twice");
 				Pallet::<T>::insert_patient(account, *key, BoundedVec::new());
 			}
+			for (key, org) in &self.validators {
+				assert!(
+					Organizations::<T>::contains_key(org),
+					"genesis validator 0x{} names organization {org}, which is not a founder",
+					hex_key(key),
+				);
+			}
+			let validators = self.validators.iter().map(|&(key, org)| Validator { key, org });
+			let validators = Pallet::<T>::sorted_set(validators.collect())
+				.expect("genesis validators are unique and at most MaxValidators");
+			Validators::<T>::put(validators);
 		}
 	}
 
@@ -162,6 +204,10 @@ pub mod pallet {
 		GuardianRemoved { patient: T::AccountId, guardian: T::AccountId },
 		/// A patient rotated the encryption key.
 		EncryptionKeyRotated { patient: T::AccountId },
+		/// Governance changed the validator set; the new set decides blocks from `at` on.
+		ValidatorSetScheduled { validators: Vec<Validator>, at: BlockNumberFor<T> },
+		/// The announced validator set decides blocks from the next one, `at`, on.
+		ValidatorSetActivated { validators: Vec<Validator>, at: BlockNumberFor<T> },
 	}
 
 	/// Errors of the registry.
@@ -205,13 +251,39 @@ pub mod pallet {
 		/// A guardian must be a registered patient or an organization member, so that it can
 		/// sign transactions.
 		GuardianNotRegistered,
+		/// The key is already in the validator set (or the announced one).
+		AlreadyValidator,
+		/// The key is not in the validator set (or the announced one).
+		NotValidator,
+		/// The validator set has as many members as `MaxValidators` allows.
+		TooManyValidators,
+		/// Removing the last validator would stop the chain.
+		LastValidator,
+		/// The proof is not the validator key's signature of `carechain/validator/v1`, the
+		/// organization id and the key (`carechain key validator-proof` makes it), so the key
+		/// is not shown to be held by the organization.
+		InvalidValidatorProof,
 	}
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-		fn on_initialize(_n: BlockNumberFor<T>) -> Weight {
+		fn on_initialize(n: BlockNumberFor<T>) -> Weight {
 			RegistrationsInBlock::<T>::kill();
-			T::DbWeight::get().writes(1)
+			let next = n.saturating_add(One::one());
+			match ScheduledValidatorSet::<T>::get() {
+				Some(scheduled) if scheduled.at <= next => {
+					// Stored now, the set is what the node reads after this block: it decides
+					// the next one, `scheduled.at`.
+					ScheduledValidatorSet::<T>::kill();
+					Validators::<T>::put(&scheduled.validators);
+					Self::deposit_event(Event::ValidatorSetActivated {
+						validators: scheduled.validators.into_inner(),
+						at: next,
+					});
+					T::DbWeight::get().reads_writes(1, 4)
+				}
+				_ => T::DbWeight::get().reads_writes(1, 1),
+			}
 		}
 	}
 
@@ -472,9 +544,102 @@ pub mod pallet {
 			Self::deposit_event(Event::EncryptionKeyRotated { patient });
 			Ok(())
 		}
+
+		/// Adds a validator run by an organization, from `ValidatorSetDelay` blocks on.
+		///
+		/// The origin must be `GovernanceOrigin`. Changes announced while another is pending
+		/// build on it, and the whole announced set takes effect at the later height.
+		///
+		/// - `org`: the active organization that operates the validator.
+		/// - `key`: its ed25519 consensus key.
+		/// - `proof`: the key's signature of [`validator_proof_payload`]`(org, key)`.
+		///
+		/// Emits `ValidatorSetScheduled`, and `ValidatorSetActivated` in the block before the
+		/// new set decides. O(v), v the number of validators.
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::add_validator(T::MaxValidators::get()))]
+		pub fn add_validator(
+			origin: OriginFor<T>,
+			org: OrgId,
+			key: ValidatorKey,
+			proof: sp_core::ed25519::Signature,
+		) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			let organization =
+				Organizations::<T>::get(org).ok_or(Error::<T>::UnknownOrganization)?;
+			ensure!(organization.status == OrgStatus::Active, Error::<T>::OrganizationSuspended);
+			ensure!(
+				sp_io::crypto::ed25519_verify(
+					&proof,
+					&validator_proof_payload(org, &key),
+					&sp_core::ed25519::Public::from_raw(key),
+				),
+				Error::<T>::InvalidValidatorProof
+			);
+			let mut validators = Self::latest_validators();
+			ensure!(validators.iter().all(|v| v.key != key), Error::<T>::AlreadyValidator);
+			validators.push(Validator { key, org });
+			Self::schedule_validators(validators)
+		}
+
+		/// Removes a validator, from `ValidatorSetDelay` blocks on.
+		///
+		/// The origin must be `GovernanceOrigin`.
+		///
+		/// - `key`: the validator's consensus key; at least one other validator must remain.
+		///
+		/// Emits `ValidatorSetScheduled`, and `ValidatorSetActivated` in the block before the
+		/// new set decides. O(v).
+		#[pallet::call_index(11)]
+		#[pallet::weight(T::WeightInfo::remove_validator(T::MaxValidators::get()))]
+		pub fn remove_validator(origin: OriginFor<T>, key: ValidatorKey) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			let mut validators = Self::latest_validators();
+			let position =
+				validators.iter().position(|v| v.key == key).ok_or(Error::<T>::NotValidator)?;
+			ensure!(validators.len() > 1, Error::<T>::LastValidator);
+			validators.remove(position);
+			Self::schedule_validators(validators)
+		}
 	}
 
 	impl<T: Config> Pallet<T> {
+		/// The set the next change starts from: the announced one, else the current one.
+		fn latest_validators() -> Vec<Validator> {
+			ScheduledValidatorSet::<T>::get()
+				.map_or_else(Validators::<T>::get, |s| s.validators)
+				.into_inner()
+		}
+
+		/// Sorts by key and bounds a set; `AlreadyValidator` when a key repeats.
+		fn sorted_set(
+			mut validators: Vec<Validator>,
+		) -> Result<BoundedVec<Validator, T::MaxValidators>, DispatchError> {
+			validators.sort_by_key(|v| v.key);
+			ensure!(
+				validators.windows(2).all(|pair| pair[0].key != pair[1].key),
+				Error::<T>::AlreadyValidator
+			);
+			Ok(validators.try_into().map_err(|_| Error::<T>::TooManyValidators)?)
+		}
+
+		/// Announces `validators` as the set from `ValidatorSetDelay` blocks on.
+		fn schedule_validators(validators: Vec<Validator>) -> DispatchResult {
+			let validators = Self::sorted_set(validators)?;
+			let at = frame_system::Pallet::<T>::block_number()
+				.saturating_add(T::ValidatorSetDelay::get())
+				.max(frame_system::Pallet::<T>::block_number().saturating_add(One::one()));
+			ScheduledValidatorSet::<T>::put(ScheduledValidators {
+				at,
+				validators: validators.clone(),
+			});
+			Self::deposit_event(Event::ValidatorSetScheduled {
+				validators: validators.into_inner(),
+				at,
+			});
+			Ok(())
+		}
+
 		/// The organization the signer administers, if it is active.
 		fn ensure_active_admin(admin: &T::AccountId) -> Result<OrgId, DispatchError> {
 			let member = Members::<T>::get(admin).ok_or(Error::<T>::NotOrgAdmin)?;
@@ -564,6 +729,11 @@ pub mod pallet {
 		/// Whether any account may sign: a member of an active organization or a patient.
 		pub fn is_known_signer(who: &T::AccountId) -> bool {
 			Self::active_membership(who).is_some() || Patients::<T>::contains_key(who)
+		}
+
+		/// The validators that decide the next block.
+		pub fn validators() -> Vec<Validator> {
+			Validators::<T>::get().into_inner()
 		}
 
 		/// Whether another patient may still register in this block.

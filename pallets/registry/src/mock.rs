@@ -28,6 +28,8 @@ parameter_types! {
 	pub const MaxMembersPerOrg: u32 = 4;
 	pub const MaxGuardians: u32 = 2;
 	pub const MaxPatientRegistrationsPerBlock: u32 = 3;
+	pub const MaxValidators: u32 = 4;
+	pub const ValidatorSetDelay: u64 = 5;
 }
 
 impl pallet_registry::Config for Test {
@@ -35,6 +37,8 @@ impl pallet_registry::Config for Test {
 	type MaxMembersPerOrg = MaxMembersPerOrg;
 	type MaxGuardians = MaxGuardians;
 	type MaxPatientRegistrationsPerBlock = MaxPatientRegistrationsPerBlock;
+	type MaxValidators = MaxValidators;
+	type ValidatorSetDelay = ValidatorSetDelay;
 	type WeightInfo = ();
 }
 
@@ -52,6 +56,17 @@ pub const STRANGER: u64 = 999;
 /// A non-zero X25519 public key for tests.
 pub const KEY: [u8; 32] = [9u8; 32];
 
+/// The ed25519 consensus key pair of test validator `n`.
+pub fn validator_pair(n: u8) -> sp_core::ed25519::Pair {
+	sp_core::Pair::from_seed(&[n; 32])
+}
+
+/// Test validator `n`, run by `org`.
+pub fn validator(n: u8, org: u32) -> pallet_registry::Validator {
+	use sp_core::Pair as _;
+	pallet_registry::Validator { key: validator_pair(n).public().0, org }
+}
+
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let storage = RuntimeGenesisConfig {
 		system: Default::default(),
@@ -65,6 +80,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 				(OrgKind::Payer, H256::repeat_byte(2), vec![(PAYER_ADMIN, Role::Admin)]),
 			],
 			patients: vec![(PATIENT, KEY)],
+			validators: [validator(1, 0), validator(2, 1)].map(|v| (v.key, v.org)).to_vec(),
 		},
 	}
 	.build_storage()

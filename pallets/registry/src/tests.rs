@@ -311,3 +311,167 @@ fn patients_rotate_their_key() {
 		);
 	});
 }
+
+mod validators {
+	use super::*;
+	use crate::{validator_proof_payload, ScheduledValidatorSet, Validator, Validators};
+	use sp_core::Pair as _;
+
+	fn proof(n: u8, org: u32) -> sp_core::ed25519::Signature {
+		validator_pair(n).sign(&validator_proof_payload(org, &validator(n, org).key))
+	}
+
+	fn sorted(mut set: Vec<Validator>) -> Vec<Validator> {
+		set.sort_by_key(|v| v.key);
+		set
+	}
+
+	/// Runs the registry's hook for each block up to `n`, as the executive does.
+	fn run_to(n: u64) {
+		while System::block_number() < n {
+			let next = System::block_number() + 1;
+			System::set_block_number(next);
+			Registry::on_initialize(next);
+		}
+	}
+
+	#[test]
+	fn genesis_validators_are_sorted_by_key() {
+		new_test_ext().execute_with(|| {
+			assert_eq!(Registry::validators(), sorted(vec![validator(1, 0), validator(2, 1)]));
+			assert!(ScheduledValidatorSet::<Test>::get().is_none());
+		});
+	}
+
+	#[test]
+	fn an_added_validator_decides_from_the_announced_block() {
+		new_test_ext().execute_with(|| {
+			assert_ok!(Registry::add_validator(
+				RuntimeOrigin::root(),
+				1,
+				validator(3, 1).key,
+				proof(3, 1)
+			));
+			let expected = sorted(vec![validator(1, 0), validator(2, 1), validator(3, 1)]);
+			System::assert_last_event(
+				Event::ValidatorSetScheduled { validators: expected.clone(), at: 6 }.into(),
+			);
+			// Blocks 2 to 5 are still decided by the old set: the node reads the set after
+			// block n - 1 to learn who decides block n.
+			run_to(4);
+			assert_eq!(Registry::validators().len(), 2);
+			run_to(5);
+			assert_eq!(Registry::validators(), expected);
+			System::assert_last_event(
+				Event::ValidatorSetActivated { validators: expected, at: 6 }.into(),
+			);
+			assert!(ScheduledValidatorSet::<Test>::get().is_none());
+		});
+	}
+
+	#[test]
+	fn a_removed_validator_stops_at_the_announced_block() {
+		new_test_ext().execute_with(|| {
+			assert_ok!(Registry::remove_validator(RuntimeOrigin::root(), validator(1, 0).key));
+			run_to(4);
+			assert_eq!(Registry::validators().len(), 2);
+			run_to(5);
+			assert_eq!(Registry::validators(), vec![validator(2, 1)]);
+			assert_noop!(
+				Registry::remove_validator(RuntimeOrigin::root(), validator(2, 1).key),
+				Error::<Test>::LastValidator
+			);
+		});
+	}
+
+	#[test]
+	fn changes_while_one_is_pending_build_on_it() {
+		new_test_ext().execute_with(|| {
+			assert_ok!(Registry::add_validator(
+				RuntimeOrigin::root(),
+				1,
+				validator(3, 1).key,
+				proof(3, 1)
+			));
+			run_to(3);
+			assert_ok!(Registry::remove_validator(RuntimeOrigin::root(), validator(1, 0).key));
+			// The whole announced set applies at the later height.
+			let scheduled = ScheduledValidatorSet::<Test>::get().unwrap();
+			assert_eq!(scheduled.at, 8);
+			assert_eq!(
+				scheduled.validators.into_inner(),
+				sorted(vec![validator(2, 1), validator(3, 1)])
+			);
+			run_to(6);
+			assert_eq!(Registry::validators().len(), 2);
+			assert!(Registry::validators().contains(&validator(1, 0)));
+			run_to(7);
+			assert_eq!(Registry::validators(), sorted(vec![validator(2, 1), validator(3, 1)]));
+		});
+	}
+
+	#[test]
+	fn bad_changes_are_refused_and_change_nothing() {
+		new_test_ext().execute_with(|| {
+			let key3 = validator(3, 1).key;
+			assert_noop!(
+				Registry::add_validator(
+					RuntimeOrigin::signed(HOSPITAL_ADMIN),
+					1,
+					key3,
+					proof(3, 1)
+				),
+				DispatchError::BadOrigin
+			);
+			// A proof made for another organization, or by another key.
+			assert_noop!(
+				Registry::add_validator(RuntimeOrigin::root(), 1, key3, proof(3, 0)),
+				Error::<Test>::InvalidValidatorProof
+			);
+			assert_noop!(
+				Registry::add_validator(RuntimeOrigin::root(), 1, key3, proof(4, 1)),
+				Error::<Test>::InvalidValidatorProof
+			);
+			assert_noop!(
+				Registry::add_validator(RuntimeOrigin::root(), 7, key3, proof(3, 7)),
+				Error::<Test>::UnknownOrganization
+			);
+			assert_noop!(
+				Registry::add_validator(RuntimeOrigin::root(), 0, validator(1, 0).key, proof(1, 0)),
+				Error::<Test>::AlreadyValidator
+			);
+			assert_noop!(
+				Registry::remove_validator(RuntimeOrigin::root(), key3),
+				Error::<Test>::NotValidator
+			);
+			assert_ok!(Registry::suspend_organization(RuntimeOrigin::root(), 1));
+			assert_noop!(
+				Registry::add_validator(RuntimeOrigin::root(), 1, key3, proof(3, 1)),
+				Error::<Test>::OrganizationSuspended
+			);
+		});
+	}
+
+	#[test]
+	fn the_set_is_bounded() {
+		new_test_ext().execute_with(|| {
+			assert_ok!(Registry::add_validator(
+				RuntimeOrigin::root(),
+				0,
+				validator(3, 0).key,
+				proof(3, 0)
+			));
+			assert_ok!(Registry::add_validator(
+				RuntimeOrigin::root(),
+				0,
+				validator(4, 0).key,
+				proof(4, 0)
+			));
+			assert_noop!(
+				Registry::add_validator(RuntimeOrigin::root(), 0, validator(5, 0).key, proof(5, 0)),
+				Error::<Test>::TooManyValidators
+			);
+			assert_eq!(Validators::<Test>::get().len(), 2);
+		});
+	}
+}

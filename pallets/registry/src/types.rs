@@ -72,3 +72,52 @@ pub struct Patient<T: Config> {
 
 /// A founding organization in the genesis config: kind, credentials hash and members.
 pub type GenesisOrganization<AccountId> = (OrgKind, H256, alloc::vec::Vec<(AccountId, Role)>);
+
+/// A consensus validator's ed25519 public key.
+pub type ValidatorKey = [u8; 32];
+
+/// A validator: its consensus key and the organization that runs it.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct Validator {
+	/// The ed25519 key it signs votes and proposals with.
+	pub key: ValidatorKey,
+	/// The organization that operates it.
+	pub org: carechain_primitives::OrgId,
+}
+
+/// A validator set that governance announced, and the first block it validates.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound())]
+pub struct ScheduledValidators<T: Config> {
+	/// The first block that the new set decides.
+	pub at: BlockNumberFor<T>,
+	/// The new set.
+	pub validators: BoundedVec<Validator, T::MaxValidators>,
+}
+
+/// What a validator's key signs to prove that its operator holds it: this prefix, the SCALE
+/// encoding of the organization id, and the key.
+pub const VALIDATOR_PROOF_CONTEXT: &[u8] = b"carechain/validator/v1";
+
+/// The bytes a validator key signs to be added for `org`.
+pub fn validator_proof_payload(
+	org: carechain_primitives::OrgId,
+	key: &ValidatorKey,
+) -> alloc::vec::Vec<u8> {
+	use codec::Encode as _;
+	[VALIDATOR_PROOF_CONTEXT, &org.encode()[..], &key[..]].concat()
+}

@@ -26,6 +26,8 @@ pub trait WeightInfo {
 	fn add_guardian() -> Weight;
 	fn remove_guardian() -> Weight;
 	fn rotate_encryption_key() -> Weight;
+	fn add_validator(v: u32) -> Weight;
+	fn remove_validator(v: u32) -> Weight;
 }
 
 /// Weights for `pallet_registry` on the runtime's database weights.
@@ -96,9 +98,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
+	/// Not yet measured: a conservative estimate until `carechain benchmark pallet` runs.
+	fn add_validator(v: u32) -> Weight {
+		Weight::from_parts(150_000_000, 0)
+			.saturating_add(Weight::from_parts(200_000, 0).saturating_mul(v.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	/// Not yet measured: a conservative estimate until `carechain benchmark pallet` runs.
+	fn remove_validator(v: u32) -> Weight {
+		Weight::from_parts(30_000_000, 0)
+			.saturating_add(Weight::from_parts(200_000, 0).saturating_mul(v.into()))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
 }
 
-// For tests: the same compute, RocksDB's read and write costs.
 impl WeightInfo for () {
 	/// 10 samples.
 	fn admit_organization() -> Weight {
@@ -163,6 +178,20 @@ impl WeightInfo for () {
 	fn rotate_encryption_key() -> Weight {
 		Weight::from_parts(19_569_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+	}
+	/// Not yet measured: a conservative estimate until `carechain benchmark pallet` runs.
+	fn add_validator(v: u32) -> Weight {
+		Weight::from_parts(150_000_000, 0)
+			.saturating_add(Weight::from_parts(200_000, 0).saturating_mul(v.into()))
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+	}
+	/// Not yet measured: a conservative estimate until `carechain benchmark pallet` runs.
+	fn remove_validator(v: u32) -> Weight {
+		Weight::from_parts(30_000_000, 0)
+			.saturating_add(Weight::from_parts(200_000, 0).saturating_mul(v.into()))
+			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 }
