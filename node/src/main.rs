@@ -74,10 +74,17 @@ struct RunArgs {
 	/// The consensus peer-to-peer listen address.
 	#[arg(long, default_value = "/ip4/127.0.0.1/tcp/30333")]
 	listen_addr: String,
-	/// Consensus peers to keep connected to (multiaddrs), beside the chain spec's boot nodes.
-	/// Peers connect only to those they list, so each side lists the other.
+	/// Consensus peers to keep connected to, beside the chain spec's boot nodes, as multiaddrs
+	/// with the peer's id (`/ip4/10.0.0.2/tcp/30333/p2p/12D3KooW…`: the node logs its own at
+	/// start, and `carechain key inspect` prints a validator key's). Peers accept only the
+	/// peers they list, so each side lists the other.
 	#[arg(long)]
 	peer: Vec<String>,
+	/// A full node's peer-to-peer identity as a 0x-prefixed 32-byte seed; by default one is
+	/// created in `<base path>/chains/<chain id>/network/secret_ed25519`. Validators use their
+	/// consensus key.
+	#[arg(long)]
+	node_key: Option<String>,
 	/// Test only: propose faulty blocks, to check that the other validators ignore them.
 	#[arg(long, hide = true)]
 	unsafe_faulty_proposals: Option<consensus::Fault>,
@@ -480,7 +487,7 @@ fn key(command: KeyCommand) -> eyre::Result<()> {
 			(
 				hex::encode(pair.public()),
 				pair.public().to_ss58check(),
-				Some(hex::encode(pair.seed())),
+				Some((hex::encode(pair.seed()), consensus::peer_id(&pair.seed())?)),
 			)
 		}
 		"sr25519" => {
@@ -491,11 +498,14 @@ fn key(command: KeyCommand) -> eyre::Result<()> {
 		other => eyre::bail!("unknown scheme {other:?}: use ed25519 or sr25519"),
 	};
 	println!("Secret phrase/URI: {uri}");
-	if let Some(seed) = seed {
+	if let Some((seed, _)) = &seed {
 		println!("Secret seed:       0x{seed}");
 	}
 	println!("Public key (hex):  0x{public}");
 	println!("SS58 Address:      {address}");
+	if let Some((_, peer_id)) = &seed {
+		println!("Peer ID:           {peer_id}");
+	}
 	Ok(())
 }
 
@@ -533,9 +543,22 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 			Role::Validator { key: dev_seed("//Alice").map_err(eyre::Report::msg)? }
 		}
 		(None, false, false) => Role::Full {
-			node_key: *carechain_node::keys::node_key(&base).map_err(eyre::Report::msg)?,
+			node_key: match &args.node_key {
+				Some(seed) => dev_seed(seed).map_err(eyre::Report::msg)?,
+				None => *carechain_node::keys::node_key(&base).map_err(eyre::Report::msg)?,
+			},
 		},
 	};
+	let seed = match &role {
+		Role::Validator { key } => key,
+		Role::Full { node_key } => node_key,
+	};
+	tracing::info!(
+		"Local peer id {} ({}), consensus on {}/p2p/{0}",
+		consensus::peer_id(seed)?,
+		if matches!(role, Role::Validator { .. }) { "validator" } else { "full node" },
+		args.listen_addr,
+	);
 
 	let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
 	let result = runtime.block_on(async move {

@@ -54,17 +54,28 @@ impl DevNode {
 
 	/// Starts a dev node with more arguments and environment variables.
 	pub fn start_with(base_path: &Path, args: &[&str], env: &[(&str, &str)]) -> Self {
-		let rpc_port = free_port();
+		let listen = format!("/ip4/127.0.0.1/tcp/{}", free_port());
+		let mut all = vec!["--dev", "--listen-addr", &listen];
+		all.extend_from_slice(args);
+		Self::spawn(base_path, free_port(), &all, env)
+	}
+
+	/// Starts `carechain` with these arguments, RPC on `rpc_port`, the CPU verifier and a log
+	/// file in the base path (appended to, so that a restarted node keeps its history).
+	pub fn spawn(base_path: &Path, rpc_port: u16, args: &[&str], env: &[(&str, &str)]) -> Self {
 		let prometheus_port = free_port();
 		let log = base_path.join(format!("node-{rpc_port}.log"));
 		std::fs::create_dir_all(base_path).expect("the base path can be created");
-		let out = std::fs::File::create(&log).expect("the log file can be created");
+		let out = std::fs::OpenOptions::new()
+			.create(true)
+			.append(true)
+			.open(&log)
+			.expect("the log file can be opened");
 		let child = Command::new(node_binary())
-			.args(["--dev", "--gpu", "cpu", "--base-path"])
+			.args(["--gpu", "cpu", "--base-path"])
 			.arg(base_path)
 			.args(["--rpc-port", &rpc_port.to_string()])
 			.args(["--prometheus-port", &prometheus_port.to_string()])
-			.args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{}", free_port())])
 			.args(args)
 			.envs(env.iter().copied())
 			.stdout(Stdio::from(out.try_clone().expect("the log file handle clones")))
@@ -126,6 +137,171 @@ impl Drop for DevNode {
 	fn drop(&mut self) {
 		self.kill();
 	}
+}
+
+/// One node of a [`Network`]: how to start it again.
+struct Member {
+	base_path: PathBuf,
+	rpc_port: u16,
+	args: Vec<String>,
+	process: Option<DevNode>,
+}
+
+/// Several `carechain` processes on the `local` chain spec, each listing all the others as
+/// peers: validators with development keys and full nodes.
+pub struct Network {
+	members: Vec<Member>,
+	_dir: tempfile::TempDir,
+}
+
+/// A node of a [`Network`] before it starts.
+pub enum Role<'a> {
+	/// A validator with this development key (`//Alice`).
+	Validator(&'a str),
+	/// A validator whose key file holds this development key; it validates once governance
+	/// adds it.
+	KeyFile(&'a str),
+	/// A full node.
+	Full,
+}
+
+impl Network {
+	/// Starts the nodes; `extra` adds arguments to node `i`.
+	pub fn start(roles: &[Role], extra: &[(usize, &[&str])]) -> Self {
+		let dir = tempfile::tempdir().expect("a temporary directory");
+		let p2p: Vec<u16> = roles.iter().map(|_| free_port()).collect();
+		// Validators' peer identities are their consensus keys; full nodes get one each.
+		let identities: Vec<String> = roles
+			.iter()
+			.enumerate()
+			.map(|(i, role)| match role {
+				Role::Validator(key) | Role::KeyFile(key) => key.to_string(),
+				Role::Full => format!("0x{}", hex::encode([i as u8 + 1; 32])),
+			})
+			.collect();
+		let peer_ids: Vec<String> = identities
+			.iter()
+			.map(|key| {
+				let out = run(&["key", "inspect", key]);
+				out.lines()
+					.find_map(|l| l.strip_prefix("Peer ID:"))
+					.expect("key inspect prints the peer id")
+					.trim()
+					.to_owned()
+			})
+			.collect();
+		let members = roles
+			.iter()
+			.enumerate()
+			.map(|(i, role)| {
+				let base_path = dir.path().join(format!("node{i}"));
+				let mut args: Vec<String> = vec![
+					"--chain".into(),
+					"local".into(),
+					"--no-prometheus".into(),
+					"--name".into(),
+					format!("node{i}"),
+					"--listen-addr".into(),
+					format!("/ip4/127.0.0.1/tcp/{}", p2p[i]),
+				];
+				for (j, port) in p2p.iter().enumerate() {
+					if j != i {
+						let peer = format!("/ip4/127.0.0.1/tcp/{port}/p2p/{}", peer_ids[j]);
+						args.extend(["--peer".into(), peer]);
+					}
+				}
+				match role {
+					Role::Validator(key) => {
+						args.extend(["--validator-key".into(), key.to_string()])
+					}
+					Role::KeyFile(key) => {
+						carechain(
+							&["key", "insert", "--chain", "local", "--suri", key],
+							&base_path,
+						);
+						args.push("--validator".into());
+					}
+					Role::Full => args.extend(["--node-key".into(), identities[i].clone()]),
+				}
+				for (_, more) in extra.iter().filter(|(n, _)| *n == i) {
+					args.extend(more.iter().map(|a| a.to_string()));
+				}
+				Member { base_path, rpc_port: free_port(), args, process: None }
+			})
+			.collect();
+		let mut network = Self { members, _dir: dir };
+		for i in 0..network.members.len() {
+			network.restart(i);
+		}
+		network
+	}
+
+	/// The running process of node `i`.
+	pub fn node(&self, i: usize) -> &DevNode {
+		self.members[i].process.as_ref().expect("the node is running")
+	}
+
+	/// A client of node `i`, once it answers.
+	pub async fn client(&self, i: usize) -> WsClient {
+		self.node(i).connect().await
+	}
+
+	/// Kills node `i` with SIGKILL.
+	pub fn kill(&mut self, i: usize) {
+		if let Some(mut process) = self.members[i].process.take() {
+			process.kill();
+		}
+	}
+
+	/// Starts node `i` again on its database, ports and arguments.
+	pub fn restart(&mut self, i: usize) {
+		let member = &mut self.members[i];
+		let args: Vec<&str> = member.args.iter().map(String::as_str).collect();
+		member.process = Some(DevNode::spawn(&member.base_path, member.rpc_port, &args, &[]));
+	}
+
+	/// The base path of node `i`.
+	pub fn base_path(&self, i: usize) -> &Path {
+		&self.members[i].base_path
+	}
+
+	/// Every node's log, for failure messages.
+	pub fn logs(&self) -> String {
+		let mut all = String::new();
+		for (i, member) in self.members.iter().enumerate() {
+			let log = std::fs::read_dir(&member.base_path)
+				.into_iter()
+				.flatten()
+				.flatten()
+				.filter(|e| e.file_name().to_string_lossy().ends_with(".log"))
+				.map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+				.collect::<String>();
+			let tail: Vec<&str> = log.lines().rev().take(40).collect();
+			all.push_str(&format!("--- node{i} (last lines)\n"));
+			for line in tail.into_iter().rev() {
+				all.push_str(line);
+				all.push('\n');
+			}
+		}
+		all
+	}
+}
+
+/// Runs a `carechain` subcommand with `--base-path` and returns its standard output.
+pub fn carechain(args: &[&str], base_path: &Path) -> String {
+	let base_path = base_path.to_str().expect("a UTF-8 path");
+	run(&[args, &["--base-path", base_path]].concat())
+}
+
+/// Runs a `carechain` subcommand and returns its standard output.
+pub fn run(args: &[&str]) -> String {
+	let output = Command::new(node_binary()).args(args).output().expect("carechain runs");
+	assert!(
+		output.status.success(),
+		"carechain {args:?} failed: {}",
+		String::from_utf8_lossy(&output.stderr)
+	);
+	String::from_utf8(output.stdout).expect("UTF-8 output")
 }
 
 pub use carechain_node::extrinsic::{sign, to_hex as hex_of};

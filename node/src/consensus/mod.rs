@@ -59,6 +59,11 @@ const MAX_STREAMS_PER_PEER: usize = 32;
 const MAX_HEIGHTS_AHEAD: u64 = 4;
 /// The most bytes of gossiped transactions in one message.
 const GOSSIP_BATCH_BYTES: usize = 1 << 20;
+/// How often this node's transactions still in its pool are gossiped again, for peers that
+/// were not connected the first time.
+const REGOSSIP_INTERVAL: Duration = Duration::from_secs(3);
+/// The most of this node's transactions it remembers to gossip again.
+const MAX_REGOSSIP: usize = 65_536;
 /// The most bytes of blocks in one answer to a peer that syncs (Malachite's limit is 10 MiB).
 const SYNC_RESPONSE_BYTES: usize = 8 << 20;
 
@@ -86,6 +91,8 @@ pub enum Fault {
 	InvalidBlock,
 	/// The block is signed with a key that is not the proposer's.
 	BadSignature,
+	/// Each of the others in turn, by height.
+	Any,
 }
 
 /// How this node takes part in consensus.
@@ -132,6 +139,12 @@ impl NodeConfig for EngineConfig {
 	fn value_sync_mut(&mut self) -> &mut ValueSyncConfig {
 		&mut self.value_sync
 	}
+}
+
+/// The libp2p peer id of a node whose identity (a validator's consensus key, a full node's
+/// node key) has this ed25519 seed.
+pub fn peer_id(seed: &[u8; 32]) -> eyre::Result<String> {
+	Ok(Keypair::ed25519_from_bytes(*seed)?.public().to_peer_id().to_string())
 }
 
 /// Starts Malachite and runs the application side until consensus stops.
@@ -207,8 +220,10 @@ pub async fn run(settings: Settings, node: Arc<Node>) -> eyre::Result<()> {
 		streams: HashMap::new(),
 		last_block: Instant::now(),
 		gossiped: 0,
+		local: HashMap::new(),
 		fault: settings.fault,
 	};
+	let mut regossip = tokio::time::interval(REGOSSIP_INTERVAL);
 	loop {
 		tokio::select! {
 			message = channels.consensus.recv() => {
@@ -218,6 +233,7 @@ pub async fn run(settings: Settings, node: Arc<Node>) -> eyre::Result<()> {
 				}
 			}
 			Some(first) = gossip.recv() => app.gossip(first, &mut gossip, &mut channels).await?,
+			_ = regossip.tick() => app.regossip(&mut channels).await?,
 		}
 	}
 	Ok(())
@@ -278,6 +294,8 @@ struct App {
 	streams: HashMap<(PeerId, StreamId), Stream>,
 	last_block: Instant,
 	gossiped: u64,
+	/// This node's users' transactions, by hash, until they leave the pool.
+	local: HashMap<H256, Vec<u8>>,
 	fault: Option<Fault>,
 }
 
@@ -358,6 +376,39 @@ impl App {
 				Err(_) => break,
 			}
 		}
+		for tx in &batch {
+			if self.local.len() < MAX_REGOSSIP {
+				self.local.insert(crate::client::extrinsic_hash(tx), tx.clone());
+			}
+		}
+		self.publish(batch, channels).await
+	}
+
+	/// Gossips again this node's transactions that no block has included yet.
+	async fn regossip(&mut self, channels: &mut Channels<Ctx>) -> eyre::Result<()> {
+		let pool = &self.node.pool;
+		self.local.retain(|hash, _| pool.contains(hash));
+		let mut batches = vec![Vec::new()];
+		let mut bytes = 0usize;
+		for tx in self.local.values() {
+			if bytes >= GOSSIP_BATCH_BYTES {
+				batches.push(Vec::new());
+				bytes = 0;
+			}
+			bytes = bytes.saturating_add(tx.len());
+			batches.last_mut().expect("one batch at least").push(tx.clone());
+		}
+		for batch in batches.into_iter().filter(|b| !b.is_empty()) {
+			self.publish(batch, channels).await?;
+		}
+		Ok(())
+	}
+
+	async fn publish(
+		&mut self,
+		batch: Vec<Vec<u8>>,
+		channels: &mut Channels<Ctx>,
+	) -> eyre::Result<()> {
 		self.gossiped = self.gossiped.wrapping_add(1);
 		let stream_id =
 			StreamId::new(Bytes::from([b"txs".as_slice(), &self.gossiped.to_be_bytes()].concat()));
@@ -796,6 +847,12 @@ fn faulty(
 ) -> (Vec<u8>, ed::Signature) {
 	use rand::RngCore as _;
 	let hash = BlockHash::from(block.header.hash());
+	let fault = match fault {
+		Fault::Any => {
+			[Fault::Garbage, Fault::InvalidBlock, Fault::BadSignature][(height.0 % 3) as usize]
+		}
+		fault => fault,
+	};
 	warn!(%height, %round, ?fault, "proposing a faulty block, as --unsafe-faulty-proposals asks");
 	match fault {
 		Fault::Garbage => {
@@ -809,7 +866,7 @@ fn faulty(
 			let hash = BlockHash::from(block.header.hash());
 			(block.encode(), key.sign(&stream_signing_bytes(height, round, hash)))
 		}
-		Fault::BadSignature => {
+		Fault::BadSignature | Fault::Any => {
 			let mut seed = [0u8; 32];
 			rand::thread_rng().fill_bytes(&mut seed);
 			let stranger = ed::PrivateKey::from(seed);
