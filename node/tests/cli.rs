@@ -6,18 +6,93 @@ fn carechain(args: &[&str]) -> std::process::Output {
 	Command::new(env!("CARGO_BIN_EXE_carechain")).args(args).output().expect("carechain runs")
 }
 
+const ALICE: &str = "88dc3417d5058ec4b4503e0c12ea1a0a89be200fe98922423d4334014fa6b0ee";
+
+/// The genesis value of `Registry::Validators` in a spec.
+fn genesis_validators(spec: &serde_json::Value) -> String {
+	let key = format!("0x{}", hex::encode(carechain_node::client::validators_key()));
+	spec["genesis"]["raw"]["top"][&key].as_str().expect("the genesis has validators").to_owned()
+}
+
 #[test]
 fn build_spec_prints_a_raw_spec_with_the_dev_validator() {
 	let out = carechain(&["build-spec", "--chain", "dev", "--raw"]);
 	assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 	let spec: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
 	assert_eq!(spec["id"], "dev");
-	// Alice's ed25519 key is the one validator of the dev chain.
-	assert_eq!(
-		spec["consensus"]["validators"],
-		serde_json::json!(["0x88dc3417d5058ec4b4503e0c12ea1a0a89be200fe98922423d4334014fa6b0ee"])
-	);
+	// Alice's ed25519 key is the one validator of the dev chain, run by organization 0: a
+	// SCALE vector of one (key, org).
+	assert_eq!(genesis_validators(&spec), format!("0x04{ALICE}00000000"));
 	assert!(spec["genesis"]["raw"]["top"].as_object().unwrap().len() > 10);
+
+	let out = carechain(&["build-spec", "--chain", "local"]);
+	let spec: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+	assert_eq!(spec["id"], "local_testnet");
+	assert!(genesis_validators(&spec).starts_with("0x10"), "four validators");
+}
+
+#[test]
+fn build_spec_writes_a_consortium_from_its_description() {
+	let dir = tempfile::tempdir().unwrap();
+	let path = dir.path().join("consortium.json");
+	let description = serde_json::json!({
+		"name": "Northwind", "id": "northwind",
+		"council": ["5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"],
+		"organizations": [{ "kind": "Hospital", "credentials": "St. Mary's; H-1",
+			"admins": ["5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty"],
+			"validator": format!("0x{ALICE}") }],
+	});
+	std::fs::write(&path, description.to_string()).unwrap();
+	let out = carechain(&["build-spec", "--consortium", path.to_str().unwrap()]);
+	assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+	let spec: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+	assert_eq!(
+		(spec["id"].as_str(), spec["chainType"].as_str()),
+		(Some("northwind"), Some("Live"))
+	);
+	assert_eq!(genesis_validators(&spec), format!("0x04{ALICE}00000000"));
+
+	std::fs::write(&path, r#"{ "name": "x", "id": "x", "council": [], "organizations": [] }"#)
+		.unwrap();
+	let out = carechain(&["build-spec", "--consortium", path.to_str().unwrap()]);
+	assert_eq!(out.status.code(), Some(1));
+	let stderr = String::from_utf8_lossy(&out.stderr);
+	assert!(stderr.contains("a consortium needs founders"), "{stderr}");
+}
+
+#[test]
+fn a_validator_key_file_is_inserted_and_proves_its_organization() {
+	let dir = tempfile::tempdir().unwrap();
+	let base = dir.path().to_str().unwrap();
+	let out =
+		carechain(&["key", "insert", "--base-path", base, "--chain", "local", "--suri", "//Alice"]);
+	assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+	assert!(dir.path().join("chains/local_testnet/validator.key").exists());
+	let out = carechain(&[
+		"key",
+		"validator-proof",
+		"--org",
+		"2",
+		"--base-path",
+		base,
+		"--chain",
+		"local",
+	]);
+	let text = String::from_utf8_lossy(&out.stdout);
+	assert!(text.contains(&format!("Validator key:     0x{ALICE}")), "{text}");
+	assert!(text.contains("Proof:             0x"), "{text}");
+	// A validator without its key file says how to make one.
+	let other = tempfile::tempdir().unwrap();
+	let out = carechain(&[
+		"--chain",
+		"local",
+		"--base-path",
+		other.path().to_str().unwrap(),
+		"--validator",
+	]);
+	assert_eq!(out.status.code(), Some(1));
+	let stderr = String::from_utf8_lossy(&out.stderr);
+	assert!(stderr.contains("carechain key insert"), "{stderr}");
 }
 
 #[test]

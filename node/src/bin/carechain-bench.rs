@@ -1,10 +1,13 @@
 //! `carechain-bench`: a load generator for the node.
 //!
-//! Starts `carechain --dev` (the binary beside this one) or uses `--url`, pre-signs N
-//! `records.create_record` extrinsics, submits them over several WebSocket connections, and
-//! reports sustained transactions per second (first submission to last finalization), p50 and
-//! p99 inclusion latency in milliseconds and in blocks, the share of signatures verified on the
-//! GPU, and the node's peak RSS. Prints a table and writes JSON.
+//! Starts `carechain --dev` (the binary beside this one), or a network of `--validators N`
+//! validators on one machine (a chain spec of the development consortium with N validator
+//! keys, every node peered with every other), or uses `--url`; pre-signs extrinsics, submits
+//! them over several WebSocket connections (spread over the validators, so that gossip carries
+//! them to each proposer), and reports sustained transactions per second (first submission to
+//! last finalization), p50 and p99 finality latency (submission to finalized) in milliseconds
+//! and in blocks, the share of signatures verified on the GPU, and the peak RSS of the first
+//! node. Prints a table and writes JSON.
 
 // Benchmark bookkeeping works on counts and durations it bounds itself.
 #![allow(clippy::arithmetic_side_effects)]
@@ -67,6 +70,9 @@ struct Args {
 	/// Give up waiting for inclusion after this many seconds.
 	#[arg(long, default_value_t = 300)]
 	timeout_s: u64,
+	/// Validators to start (1 runs `--dev`).
+	#[arg(long, default_value_t = 1)]
+	validators: usize,
 }
 
 fn free_port() -> u16 {
@@ -74,40 +80,93 @@ fn free_port() -> u16 {
 }
 
 struct Started {
-	child: Child,
-	url: String,
+	children: Vec<Child>,
+	urls: Vec<String>,
 	metrics: String,
 	_base: tempfile::TempDir,
 }
 
 impl Drop for Started {
 	fn drop(&mut self) {
-		let _ = self.child.kill();
-		let _ = self.child.wait();
+		for child in &mut self.children {
+			let _ = child.kill();
+			let _ = child.wait();
+		}
 	}
 }
 
-fn start_node(args: &Args) -> eyre::Result<Started> {
+/// The development consortium with `n` validators, the keys of `//Validator1` to `//ValidatorN`.
+fn spec_with_validators(
+	n: usize,
+) -> eyre::Result<(carechain_node::chain_spec::ChainSpec, Vec<[u8; 32]>)> {
+	use sp_core::crypto::Pair as _;
+	use sp_runtime::BuildStorage as _;
+	let seeds: Vec<[u8; 32]> = (1..=n)
+		.map(|i| carechain_node::chain_spec::dev_seed(&format!("//Validator{i}")))
+		.collect::<Result<_, _>>()
+		.map_err(eyre::Report::msg)?;
+	let mut config = carechain_runtime::genesis::development();
+	config.registry.validators = (0u32..)
+		.zip(&seeds)
+		.map(|(i, seed)| (sp_core::ed25519::Pair::from_seed(seed).public().0, i % 5))
+		.collect();
+	let mut spec = carechain_node::chain_spec::ChainSpec::development();
+	spec.name = format!("Bench, {n} validators");
+	spec.id = format!("bench_{n}");
+	spec.chain_type = "Local".into();
+	spec.genesis = config.build_storage().map_err(eyre::Report::msg)?;
+	Ok((spec, seeds))
+}
+
+fn start_network(args: &Args) -> eyre::Result<Started> {
 	let binary = std::env::current_exe()?.with_file_name("carechain");
 	eyre::ensure!(binary.exists(), "{} is missing: build carechain-node", binary.display());
 	let base = tempfile::tempdir()?;
-	let (rpc, prometheus) = (free_port(), free_port());
-	let child = Command::new(&binary)
-		.args(["--dev", "--gpu", &args.gpu, "--base-path"])
-		.arg(base.path())
-		.args(["--rpc-port", &rpc.to_string(), "--prometheus-port", &prometheus.to_string()])
-		.args(["--rpc-max-connections", "1000"])
-		.args(["--block-time-ms", &args.block_time_ms.to_string()])
-		.args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{}", free_port())])
-		.stdout(Stdio::null())
-		.stderr(Stdio::inherit())
-		.spawn()?;
-	Ok(Started {
-		child,
-		url: format!("ws://127.0.0.1:{rpc}"),
-		metrics: format!("127.0.0.1:{prometheus}"),
-		_base: base,
-	})
+	let n = args.validators.max(1);
+	let (spec_path, seeds) = if n == 1 {
+		(None, Vec::new())
+	} else {
+		let (spec, seeds) = spec_with_validators(n)?;
+		let path = base.path().join("spec.json");
+		std::fs::write(&path, serde_json::to_string(&spec.to_json())?)?;
+		(Some(path), seeds)
+	};
+	let p2p: Vec<u16> = (0..n).map(|_| free_port()).collect();
+	let prometheus = free_port();
+	let mut children = Vec::new();
+	let mut urls = Vec::new();
+	for i in 0..n {
+		let rpc = free_port();
+		let mut command = Command::new(&binary);
+		command
+			.args(["--gpu", &args.gpu, "--base-path"])
+			.arg(base.path().join(format!("node{i}")))
+			.args(["--rpc-port", &rpc.to_string(), "--rpc-max-connections", "1000"])
+			.args(["--block-time-ms", &args.block_time_ms.to_string()])
+			.args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{}", p2p[i])]);
+		if i == 0 {
+			command.args(["--prometheus-port", &prometheus.to_string()]);
+		} else {
+			command.arg("--no-prometheus");
+		}
+		match &spec_path {
+			None => {
+				command.arg("--dev");
+			}
+			Some(path) => {
+				command.arg("--chain").arg(path);
+				command.args(["--validator-key", &format!("0x{}", hex::encode(seeds[i]))]);
+				for (j, port) in p2p.iter().enumerate().filter(|(j, _)| *j != i) {
+					let id = carechain_node::consensus::peer_id(&seeds[j])?;
+					command.args(["--peer", &format!("/ip4/127.0.0.1/tcp/{port}/p2p/{id}")]);
+				}
+			}
+		}
+		let log = std::fs::File::create(base.path().join(format!("node{i}.log")))?;
+		children.push(command.stdout(Stdio::null()).stderr(Stdio::from(log)).spawn()?);
+		urls.push(format!("ws://127.0.0.1:{rpc}"));
+	}
+	Ok(Started { children, urls, metrics: format!("127.0.0.1:{prometheus}"), _base: base })
 }
 
 async fn connect(url: &str) -> eyre::Result<WsClient> {
@@ -183,10 +242,19 @@ async fn main() -> eyre::Result<()> {
 	);
 	let started = match &args.url {
 		Some(_) => None,
-		None => Some(start_node(&args)?),
+		None => Some(start_network(&args)?),
 	};
-	let url = args.url.clone().or_else(|| started.as_ref().map(|s| s.url.clone())).expect("set");
+	let urls = match (&args.url, &started) {
+		(Some(url), _) => vec![url.clone()],
+		(None, Some(started)) => started.urls.clone(),
+		(None, None) => unreachable!("a network is started when no --url is given"),
+	};
+	let url = urls[0].clone();
 	let watcher = connect(&url).await?;
+	// Every validator answers before the clock starts.
+	for url in &urls[1..] {
+		connect(url).await?;
+	}
 	let genesis: H256 = watcher.request("chain_getBlockHash", rpc_params![0]).await?;
 
 	// Pre-sign: signing is the wallets' work, not the node's.
@@ -253,7 +321,7 @@ async fn main() -> eyre::Result<()> {
 		// Interleaved, so that every connection sends nonces close to the chain's.
 		let chunk: Vec<(H256, String)> =
 			transactions.iter().skip(k).step_by(connections).cloned().collect();
-		let client = connect(&url).await?;
+		let client = connect(&urls[k % urls.len()]).await?;
 		let (head, submitted) = (head.clone(), submitted.clone());
 		let in_flight = args.in_flight;
 		tasks.push(tokio::spawn(async move {
@@ -327,12 +395,18 @@ async fn main() -> eyre::Result<()> {
 			let text = scrape(&node.metrics).await;
 			let gpu = metric(&text, "carechain_gpu_signatures_total");
 			let cpu = metric(&text, "carechain_cpu_signatures_total");
-			(if gpu + cpu > 0.0 { gpu / (gpu + cpu) } else { 0.0 }, peak_rss_mib(node.child.id()))
+			(
+				if gpu + cpu > 0.0 { gpu / (gpu + cpu) } else { 0.0 },
+				peak_rss_mib(node.children[0].id()),
+			)
 		}
 		None => (f64::NAN, None),
 	};
 
-	println!("| measure ({} calls, --gpu {}) | value |", args.call, args.gpu);
+	println!(
+		"| measure ({} calls, --gpu {}, {} validator(s)) | value |",
+		args.call, args.gpu, args.validators
+	);
 	println!("| --- | --- |");
 	println!(
 		"| extrinsics submitted / refused / finalized | {} / {refused} / {finalized} |",
@@ -341,17 +415,17 @@ async fn main() -> eyre::Result<()> {
 	println!("| submission time | {submit_seconds:.2} s |");
 	println!("| sustained (submitted to finalized) | {tps:.0} tx/s over {seconds:.2} s |");
 	println!(
-		"| inclusion latency p50 / p99 | {:.0} / {:.0} ms |",
+		"| finality latency (submitted to finalized) p50 / p99 | {:.0} / {:.0} ms |",
 		percentile(&latency_ms, 0.5),
 		percentile(&latency_ms, 0.99)
 	);
 	println!(
-		"| inclusion latency p50 / p99 | {} / {} blocks |",
+		"| finality latency p50 / p99 | {} / {} blocks |",
 		percentile(&latency_blocks, 0.5),
 		percentile(&latency_blocks, 0.99)
 	);
 	println!("| signatures verified on the GPU | {:.0} % |", gpu_share * 100.0);
-	println!("| node peak RSS | {} |", rss.map_or("n/a".into(), |r| format!("{r:.0} MiB")));
+	println!("| first node's peak RSS | {} |", rss.map_or("n/a".into(), |r| format!("{r:.0} MiB")));
 	let report = serde_json::json!({
 		"transactions": transactions.len(),
 		"refused": refused,
@@ -360,6 +434,7 @@ async fn main() -> eyre::Result<()> {
 		"call": args.call,
 		"gpu_mode": args.gpu,
 		"block_time_ms": args.block_time_ms,
+		"validators": args.validators,
 		"submit_seconds": submit_seconds,
 		"sustained_tps": tps,
 		"seconds": seconds,
