@@ -20,11 +20,11 @@ use sp_core::{crypto::Pair as _, ed25519, H256};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 use std::{
 	future::Future,
-	sync::Mutex,
 	time::{Duration, Instant},
 };
+use tokio::sync::Mutex;
 
-static ONE_NETWORK_AT_A_TIME: Mutex<()> = Mutex::new(());
+static ONE_NETWORK_AT_A_TIME: Mutex<()> = Mutex::const_new(());
 
 const VALIDATORS: [&str; 4] = ["//Alice", "//Bob", "//Charlie", "//Dave"];
 
@@ -120,7 +120,7 @@ async fn remark_finalized(client: &WsClient, signer: ed25519::Pair, genesis: H25
 
 #[tokio::test(flavor = "multi_thread")]
 async fn four_validators_agree_survive_one_crash_and_halt_without_two() {
-	let _turn = ONE_NETWORK_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+	let _turn = ONE_NETWORK_AT_A_TIME.lock().await;
 	let roles: Vec<Role> =
 		VALIDATORS.iter().map(|k| Role::Validator(k)).chain([Role::Full]).collect();
 	let mut network = Network::start(&roles, &[]);
@@ -232,7 +232,7 @@ async fn scheduled_at(network: &Network, client: &WsClient) -> u32 {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_council_adds_and_removes_validators_from_an_announced_height() {
-	let _turn = ONE_NETWORK_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+	let _turn = ONE_NETWORK_AT_A_TIME.lock().await;
 	// Node 4 runs //Eve's key from its key file; it is not a validator yet, so it follows.
 	let roles: Vec<Role> =
 		VALIDATORS.iter().map(|k| Role::Validator(k)).chain([Role::KeyFile("//Eve")]).collect();
@@ -309,7 +309,7 @@ async fn the_council_adds_and_removes_validators_from_an_announced_height() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_validator_proposing_faulty_blocks_is_ignored() {
-	let _turn = ONE_NETWORK_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+	let _turn = ONE_NETWORK_AT_A_TIME.lock().await;
 	let roles: Vec<Role> = VALIDATORS.iter().map(|k| Role::Validator(k)).collect();
 	let network = Network::start(&roles, &[(3, &["--unsafe-faulty-proposals", "any"])]);
 	let mut clients = Vec::new();

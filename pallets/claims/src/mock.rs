@@ -59,6 +59,8 @@ impl pallet_registry::Config for Test {
 	type MaxMembersPerOrg = MaxMembersPerOrg;
 	type MaxGuardians = MaxGuardians;
 	type MaxPatientRegistrationsPerBlock = MaxPatientRegistrationsPerBlock;
+	type MaxValidators = frame_support::traits::ConstU32<4>;
+	type ValidatorSetDelay = frame_support::traits::ConstU64<5>;
 	type WeightInfo = ();
 }
 
@@ -147,6 +149,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 				(OrgKind::Payer, H256::repeat_byte(4), vec![(OTHER_PAYER, Role::Admin)]),
 			],
 			patients: vec![(PATIENT, [1u8; 32]), (OTHER_PATIENT, [3u8; 32])],
+			validators: Vec::new(),
 		},
 	}
 	.build_storage()

@@ -41,6 +41,8 @@ impl pallet_registry::Config for Test {
 	type MaxMembersPerOrg = ConstU32<8>;
 	type MaxGuardians = ConstU32<2>;
 	type MaxPatientRegistrationsPerBlock = ConstU32<10>;
+	type MaxValidators = frame_support::traits::ConstU32<4>;
+	type ValidatorSetDelay = frame_support::traits::ConstU64<5>;
 	type WeightInfo = ();
 }
 
@@ -121,6 +123,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 				org(OrgKind::Manufacturer, 7, OTHER_MAKER),
 			],
 			patients: vec![(PATIENT, [1u8; 32])],
+			validators: Vec::new(),
 		},
 	}
 	.build_storage()

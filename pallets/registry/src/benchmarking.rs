@@ -149,7 +149,7 @@ mod benchmarks {
 	}
 
 	/// A set of `v` validators run by `org`, and a key with its proof for `org`.
-	fn validators<T: Config>(
+	fn validators(
 		org: OrgId,
 		v: u32,
 	) -> (Vec<Validator>, ValidatorKey, sp_core::ed25519::Signature) {
@@ -169,7 +169,7 @@ mod benchmarks {
 	#[benchmark]
 	fn add_validator(v: Linear<1, { T::MaxValidators::get() - 1 }>) -> Result<(), BenchmarkError> {
 		let org = admitted::<T>(&account("admin", 0, 0));
-		let (set, key, proof) = validators::<T>(org, v);
+		let (set, key, proof) = validators(org, v);
 		Validators::<T>::put(BoundedVec::truncate_from(set));
 		let origin =
 			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
@@ -183,7 +183,7 @@ mod benchmarks {
 	#[benchmark]
 	fn remove_validator(v: Linear<2, { T::MaxValidators::get() }>) -> Result<(), BenchmarkError> {
 		let org = admitted::<T>(&account("admin", 0, 0));
-		let (set, _, _) = validators::<T>(org, v);
+		let (set, _, _) = validators(org, v);
 		let last = set[set.len() - 1].key;
 		Validators::<T>::put(BoundedVec::truncate_from(set));
 		let origin =
