@@ -9,10 +9,7 @@
 #![allow(clippy::unnecessary_cast, clippy::arithmetic_side_effects)]
 
 use core::marker::PhantomData;
-use frame_support::{
-	traits::Get,
-	weights::{constants::RocksDbWeight, Weight},
-};
+use frame_support::{traits::Get, weights::{constants::RocksDbWeight, Weight}};
 
 /// Weight functions needed for `pallet_registry`.
 pub trait WeightInfo {
@@ -35,26 +32,26 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// 10 samples.
 	fn admit_organization() -> Weight {
-		Weight::from_parts(28_509_000, 0)
+		Weight::from_parts(31_035_000, 0)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// 10 samples.
 	fn suspend_organization() -> Weight {
-		Weight::from_parts(11_105_000, 0)
+		Weight::from_parts(12_313_000, 0)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn reinstate_organization() -> Weight {
-		Weight::from_parts(11_244_000, 0)
+		Weight::from_parts(12_117_000, 0)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// 200 samples.
 	fn remove_organization(m: u32) -> Weight {
-		Weight::from_parts(27_377_000, 0)
-			.saturating_add(Weight::from_parts(22_202_550, 0).saturating_mul(m.into()))
+		Weight::from_parts(29_722_000, 0)
+			.saturating_add(Weight::from_parts(10_978_215, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -62,81 +59,82 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// 10 samples.
 	fn add_member() -> Weight {
-		Weight::from_parts(43_816_000, 0)
+		Weight::from_parts(23_069_000, 0)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// 10 samples.
 	fn remove_member() -> Weight {
-		Weight::from_parts(41_495_000, 0)
+		Weight::from_parts(22_169_000, 0)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// 200 samples.
 	fn register_patient(g: u32) -> Weight {
-		Weight::from_parts(30_823_200, 0)
-			.saturating_add(Weight::from_parts(3_297_661, 0).saturating_mul(g.into()))
+		Weight::from_parts(15_764_702, 0)
+			.saturating_add(Weight::from_parts(1_780_369, 0).saturating_mul(g.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(g.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// 10 samples.
 	fn add_guardian() -> Weight {
-		Weight::from_parts(24_497_000, 0)
+		Weight::from_parts(12_370_000, 0)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn remove_guardian() -> Weight {
-		Weight::from_parts(18_170_000, 0)
+		Weight::from_parts(9_306_000, 0)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn rotate_encryption_key() -> Weight {
-		Weight::from_parts(19_569_000, 0)
+		Weight::from_parts(8_803_000, 0)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
-	/// Not yet measured: a conservative estimate until `carechain benchmark pallet` runs.
+	/// 200 samples.
 	fn add_validator(v: u32) -> Weight {
-		Weight::from_parts(150_000_000, 0)
-			.saturating_add(Weight::from_parts(200_000, 0).saturating_mul(v.into()))
+		Weight::from_parts(68_800_323, 0)
+			.saturating_add(Weight::from_parts(57_546, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
-	/// Not yet measured: a conservative estimate until `carechain benchmark pallet` runs.
+	/// 200 samples.
 	fn remove_validator(v: u32) -> Weight {
-		Weight::from_parts(30_000_000, 0)
-			.saturating_add(Weight::from_parts(200_000, 0).saturating_mul(v.into()))
+		Weight::from_parts(11_145_095, 0)
+			.saturating_add(Weight::from_parts(46_981, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 }
 
+// For tests: the same compute, RocksDB's read and write costs.
 impl WeightInfo for () {
 	/// 10 samples.
 	fn admit_organization() -> Weight {
-		Weight::from_parts(28_509_000, 0)
+		Weight::from_parts(31_035_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	/// 10 samples.
 	fn suspend_organization() -> Weight {
-		Weight::from_parts(11_105_000, 0)
+		Weight::from_parts(12_313_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn reinstate_organization() -> Weight {
-		Weight::from_parts(11_244_000, 0)
+		Weight::from_parts(12_117_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// 200 samples.
 	fn remove_organization(m: u32) -> Weight {
-		Weight::from_parts(27_377_000, 0)
-			.saturating_add(Weight::from_parts(22_202_550, 0).saturating_mul(m.into()))
+		Weight::from_parts(29_722_000, 0)
+			.saturating_add(Weight::from_parts(10_978_215, 0).saturating_mul(m.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(m.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -144,53 +142,53 @@ impl WeightInfo for () {
 	}
 	/// 10 samples.
 	fn add_member() -> Weight {
-		Weight::from_parts(43_816_000, 0)
+		Weight::from_parts(23_069_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	/// 10 samples.
 	fn remove_member() -> Weight {
-		Weight::from_parts(41_495_000, 0)
+		Weight::from_parts(22_169_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	/// 200 samples.
 	fn register_patient(g: u32) -> Weight {
-		Weight::from_parts(30_823_200, 0)
-			.saturating_add(Weight::from_parts(3_297_661, 0).saturating_mul(g.into()))
+		Weight::from_parts(15_764_702, 0)
+			.saturating_add(Weight::from_parts(1_780_369, 0).saturating_mul(g.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(g.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	/// 10 samples.
 	fn add_guardian() -> Weight {
-		Weight::from_parts(24_497_000, 0)
+		Weight::from_parts(12_370_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn remove_guardian() -> Weight {
-		Weight::from_parts(18_170_000, 0)
+		Weight::from_parts(9_306_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn rotate_encryption_key() -> Weight {
-		Weight::from_parts(19_569_000, 0)
+		Weight::from_parts(8_803_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
-	/// Not yet measured: a conservative estimate until `carechain benchmark pallet` runs.
+	/// 200 samples.
 	fn add_validator(v: u32) -> Weight {
-		Weight::from_parts(150_000_000, 0)
-			.saturating_add(Weight::from_parts(200_000, 0).saturating_mul(v.into()))
+		Weight::from_parts(68_800_323, 0)
+			.saturating_add(Weight::from_parts(57_546, 0).saturating_mul(v.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
-	/// Not yet measured: a conservative estimate until `carechain benchmark pallet` runs.
+	/// 200 samples.
 	fn remove_validator(v: u32) -> Weight {
-		Weight::from_parts(30_000_000, 0)
-			.saturating_add(Weight::from_parts(200_000, 0).saturating_mul(v.into()))
+		Weight::from_parts(11_145_095, 0)
+			.saturating_add(Weight::from_parts(46_981, 0).saturating_mul(v.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
