@@ -7,11 +7,11 @@ use carechain_primitives::{OrgKind, Role};
 use carechain_runtime::{AccountId, Balance, RuntimeGenesisConfig};
 use serde::Deserialize;
 use serde_json::{json, Map, Value as Json};
-use sp_core::{crypto::Pair as _, crypto::Ss58Codec, ed25519, storage::Storage, H256};
+use sp_core::{crypto::Ss58Codec, storage::Storage, H256};
 use sp_runtime::BuildStorage;
 use std::{
 	collections::{BTreeMap, BTreeSet},
-	path::Path,
+	path::{Path, PathBuf},
 };
 
 /// A chain specification.
@@ -33,13 +33,6 @@ pub struct ChainSpec {
 	pub genesis: Storage,
 }
 
-/// The ed25519 seed of a development key such as `//Alice`.
-pub fn dev_seed(uri: &str) -> Result<[u8; 32], String> {
-	ed25519::Pair::from_string(uri, None)
-		.map(|pair| pair.seed())
-		.map_err(|e| format!("{uri:?} is not a secret URI: {e:?}"))
-}
-
 fn properties() -> Json {
 	json!({ "ss58Format": 42, "tokenDecimals": 0, "tokenSymbol": "CARE" })
 }
@@ -52,6 +45,11 @@ fn build(config: &RuntimeGenesisConfig) -> Result<Storage, String> {
 }
 
 impl ChainSpec {
+	/// This chain's folder under a base path: its database, consensus log, vault and keys.
+	pub fn dir(&self, base_path: &Path) -> PathBuf {
+		base_path.join("chains").join(&self.id)
+	}
+
 	/// The built-in spec named `dev` or `local`, or the JSON file at `name`.
 	pub fn load(name: &str) -> Result<Self, String> {
 		match name {
@@ -61,7 +59,8 @@ impl ChainSpec {
 		}
 	}
 
-	fn built_in(name: &str, id: &str, chain_type: &str, config: RuntimeGenesisConfig) -> Self {
+	/// A spec of this genesis config, with the development properties and block time.
+	pub fn built_in(name: &str, id: &str, chain_type: &str, config: RuntimeGenesisConfig) -> Self {
 		Self {
 			name: name.into(),
 			id: id.into(),
@@ -326,6 +325,7 @@ impl Consortium {
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use sp_core::{crypto::Pair as _, ed25519};
 
 	fn validators(spec: &ChainSpec) -> Vec<pallet_registry::Validator> {
 		let raw = &spec.genesis.top[&crate::client::validators_key()];

@@ -237,15 +237,7 @@ impl Client {
 
 	/// The validators that decide the block after `at`: `Registry::Validators` in its state.
 	pub fn validators(&self, at: H256) -> Result<Vec<pallet_registry::Validator>, ClientError> {
-		let method = "Registry.Validators";
-		let raw = self
-			.state_at(at)?
-			.storage(&validators_key())
-			.map_err(|e| ClientError::Runtime { method: method.into(), message: e.to_string() })?;
-		match raw {
-			Some(raw) => decode(method, &raw),
-			None => Ok(Vec::new()),
-		}
+		Ok(self.storage_value(at, "Registry", "Validators")?.unwrap_or_default())
 	}
 
 	/// The validator set that governance announced, as of `at`.
@@ -254,17 +246,22 @@ impl Client {
 		at: H256,
 	) -> Result<Option<pallet_registry::ScheduledValidators<carechain_runtime::Runtime>>, ClientError>
 	{
-		let method = "Registry.ScheduledValidatorSet";
-		let key = [
-			sp_io::hashing::twox_128(b"Registry"),
-			sp_io::hashing::twox_128(b"ScheduledValidatorSet"),
-		]
-		.concat();
+		self.storage_value(at, "Registry", "ScheduledValidatorSet")
+	}
+
+	/// A pallet's storage value in the state of block `at`, decoded.
+	fn storage_value<T: Decode>(
+		&self,
+		at: H256,
+		pallet: &str,
+		item: &str,
+	) -> Result<Option<T>, ClientError> {
+		let method = format!("{pallet}.{item}");
 		let raw = self
 			.state_at(at)?
-			.storage(&key)
-			.map_err(|e| ClientError::Runtime { method: method.into(), message: e.to_string() })?;
-		raw.map(|raw| decode(method, &raw)).transpose()
+			.storage(&value_key(pallet, item))
+			.map_err(|e| ClientError::Runtime { method: method.clone(), message: e.to_string() })?;
+		raw.map(|raw| decode(&method, &raw)).transpose()
 	}
 
 	/// Calls a runtime API at a stored block; nothing it writes is kept.
@@ -506,10 +503,16 @@ pub fn extrinsic_hash(encoded: &[u8]) -> H256 {
 
 /// The storage key of the registry's `Validators`: read in a block's state, who decides the next.
 pub fn validators_key() -> Vec<u8> {
-	[sp_io::hashing::twox_128(b"Registry"), sp_io::hashing::twox_128(b"Validators")].concat()
+	value_key("Registry", "Validators")
 }
 
 /// The storage key of frame-system's `Events`: read in a block's state, that block's events.
 pub fn events_key() -> Vec<u8> {
-	[sp_io::hashing::twox_128(b"System"), sp_io::hashing::twox_128(b"Events")].concat()
+	value_key("System", "Events")
+}
+
+/// The storage key of a pallet's storage value, as FRAME lays it out.
+fn value_key(pallet: &str, item: &str) -> Vec<u8> {
+	[sp_io::hashing::twox_128(pallet.as_bytes()), sp_io::hashing::twox_128(item.as_bytes())]
+		.concat()
 }

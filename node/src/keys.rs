@@ -26,6 +26,11 @@ pub fn pair(secret: &str) -> Result<ed25519::Pair, String> {
 		.map_err(|e| format!("not a secret URI or 0x-prefixed seed: {e:?}"))
 }
 
+/// The ed25519 seed of a secret URI or 0x-prefixed seed.
+pub fn seed(secret: &str) -> Result<[u8; 32], String> {
+	pair(secret).map(|pair| pair.seed())
+}
+
 /// Reads the validator's consensus seed from its key file.
 pub fn read_validator_key(chain_dir: &Path) -> Result<Zeroizing<[u8; 32]>, String> {
 	let path = validator_key_path(chain_dir);
@@ -52,9 +57,12 @@ pub fn read_validator_key(chain_dir: &Path) -> Result<Zeroizing<[u8; 32]>, Strin
 	Ok(Zeroizing::new(pair.seed()))
 }
 
-/// Writes a validator key file, readable by its owner only. An existing file is kept: a
-/// validator that changes keys must be changed on chain too.
-pub fn insert_validator_key(chain_dir: &Path, secret: &str) -> Result<PathBuf, String> {
+/// Writes a validator key file, readable by its owner only, and returns it with the key's public
+/// half. An existing file is kept: a validator that changes keys must be changed on chain too.
+pub fn insert_validator_key(
+	chain_dir: &Path,
+	secret: &str,
+) -> Result<(PathBuf, ed25519::Public), String> {
 	let pair = pair(secret)?;
 	fs::create_dir_all(chain_dir).map_err(|e| format!("{}: {e}", chain_dir.display()))?;
 	let path = validator_key_path(chain_dir);
@@ -72,7 +80,7 @@ pub fn insert_validator_key(chain_dir: &Path, secret: &str) -> Result<PathBuf, S
 	})?;
 	let seed = Zeroizing::new(format!("0x{}\n", hex::encode(pair.seed())));
 	file.write_all(seed.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
-	Ok(path)
+	Ok((path, pair.public()))
 }
 
 /// A full node's peer-to-peer identity seed, created on first use.
@@ -119,8 +127,9 @@ mod tests {
 		let dir = tempfile::tempdir().unwrap();
 		let error = read_validator_key(dir.path()).unwrap_err();
 		assert!(error.contains("carechain key insert"), "{error}");
-		insert_validator_key(dir.path(), "//Bob").unwrap();
 		let bob = pair("//Bob").unwrap();
+		let (path, public) = insert_validator_key(dir.path(), "//Bob").unwrap();
+		assert_eq!((path, public), (validator_key_path(dir.path()), bob.public()));
 		assert_eq!(*read_validator_key(dir.path()).unwrap(), bob.seed());
 		#[cfg(unix)]
 		{

@@ -1,10 +1,11 @@
 //! `carechain`: the Carechain node.
 
 use carechain_node::{
-	chain_spec::{dev_seed, ChainSpec},
+	chain_spec::ChainSpec,
 	client::Client,
 	consensus::{self, Role},
 	db::ChainDb,
+	keys,
 	pool::{Pool, PoolLimits},
 	rpc,
 	service::Node,
@@ -385,8 +386,7 @@ fn real_main() -> eyre::Result<()> {
 			Ok(())
 		}
 		Some(Command::PurgeChain { base_path, chain, yes }) => {
-			let spec = ChainSpec::load(&chain).map_err(eyre::Report::msg)?;
-			let folder = base_path.join("chains").join(&spec.id);
+			let folder = chain_dir(&base_path, &chain)?;
 			if !yes {
 				eprintln!("Add -y to delete {}", folder.display());
 				return Ok(());
@@ -409,8 +409,7 @@ fn real_main() -> eyre::Result<()> {
 			batch_bytes,
 			json,
 		})) => {
-			let spec = ChainSpec::load(&chain).map_err(eyre::Report::msg)?;
-			let local = base_path.unwrap_or_default().join("chains").join(&spec.id).join("vault");
+			let local = chain_dir(&base_path.unwrap_or_default(), &chain)?.join("vault");
 			let verifier =
 				carechain_gpu::Verifier::new(gpu).map_err(|e| eyre::eyre!("--gpu {gpu:?}: {e}"))?;
 			let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -442,13 +441,12 @@ fn real_main() -> eyre::Result<()> {
 	}
 }
 
+/// The folder of the chain named `chain` (`dev`, `local` or a spec file) under a base path.
 fn chain_dir(base_path: &std::path::Path, chain: &str) -> eyre::Result<PathBuf> {
-	let spec = ChainSpec::load(chain).map_err(eyre::Report::msg)?;
-	Ok(base_path.join("chains").join(spec.id))
+	Ok(ChainSpec::load(chain).map_err(eyre::Report::msg)?.dir(base_path))
 }
 
 fn key(command: KeyCommand) -> eyre::Result<()> {
-	use carechain_node::keys;
 	let (uri, scheme) = match command {
 		KeyCommand::Generate { scheme } => {
 			let (_, phrase, _) = ed25519::Pair::generate_with_phrase(None);
@@ -465,8 +463,8 @@ fn key(command: KeyCommand) -> eyre::Result<()> {
 				}
 			};
 			let dir = chain_dir(&base_path, &chain)?;
-			let path = keys::insert_validator_key(&dir, &secret).map_err(eyre::Report::msg)?;
-			let public = keys::pair(&secret).map_err(eyre::Report::msg)?.public();
+			let (path, public) =
+				keys::insert_validator_key(&dir, &secret).map_err(eyre::Report::msg)?;
 			println!("Validator key 0x{} stored in {}", hex::encode(public), path.display());
 			return Ok(());
 		}
@@ -532,20 +530,22 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 		_ => None,
 	};
 	let base = args.base_path.clone().or_else(|| temporary.as_ref().map(|t| t.path().to_owned()));
-	let base = base.expect("one of the two was set above").join("chains").join(&spec.id);
+	let base = spec.dir(&base.expect("one of the two was set above"));
 	std::fs::create_dir_all(&base)?;
 	let role = match (&args.validator_key, args.validator, args.dev) {
-		(Some(uri), _, _) => Role::Validator { key: dev_seed(uri).map_err(eyre::Report::msg)? },
-		(None, true, _) => Role::Validator {
-			key: *carechain_node::keys::read_validator_key(&base).map_err(eyre::Report::msg)?,
+		(Some(uri), _, _) => Role::Validator {
+			key: keys::seed(uri).map_err(|e| eyre::eyre!("--validator-key: {e}"))?,
 		},
+		(None, true, _) => {
+			Role::Validator { key: *keys::read_validator_key(&base).map_err(eyre::Report::msg)? }
+		}
 		(None, false, true) => {
-			Role::Validator { key: dev_seed("//Alice").map_err(eyre::Report::msg)? }
+			Role::Validator { key: keys::seed("//Alice").map_err(eyre::Report::msg)? }
 		}
 		(None, false, false) => Role::Full {
 			node_key: match &args.node_key {
-				Some(seed) => dev_seed(seed).map_err(eyre::Report::msg)?,
-				None => *carechain_node::keys::node_key(&base).map_err(eyre::Report::msg)?,
+				Some(seed) => keys::seed(seed).map_err(|e| eyre::eyre!("--node-key: {e}"))?,
+				None => *keys::node_key(&base).map_err(eyre::Report::msg)?,
 			},
 		},
 	};

@@ -103,6 +103,11 @@ fn key_inspect_shows_the_well_known_dev_key() {
 		text.contains("0x88dc3417d5058ec4b4503e0c12ea1a0a89be200fe98922423d4334014fa6b0ee"),
 		"{text}"
 	);
+	// Alice's libp2p identity as a validator, which peers name in their --peer addresses.
+	assert!(
+		text.contains("Peer ID:           12D3KooWK2cN7Q5kmpLfpypBiNg51TiHmAfWgwUzLqHmZ3G4BELm"),
+		"{text}"
+	);
 	let out = carechain(&["key", "generate", "--scheme", "ed25519"]);
 	assert!(String::from_utf8_lossy(&out.stdout).contains("Public key (hex):  0x"));
 	let out = carechain(&["key", "inspect", "//Alice", "--scheme", "rsa"]);

@@ -95,18 +95,22 @@ pub fn development() -> RuntimeGenesisConfig {
 /// The local testnet's preset name.
 pub const LOCAL_TESTNET: &str = sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET;
 
+/// The development consortium with these validator keys, run by the five founding
+/// organizations in turn (the first by the hospital, the second by the payer, and so on).
+pub fn development_with_validators(
+	keys: impl IntoIterator<Item = [u8; 32]>,
+) -> RuntimeGenesisConfig {
+	let mut config = development();
+	config.registry.validators = keys.into_iter().zip((0u32..5).cycle()).collect();
+	config
+}
+
 /// The development consortium with four validators, each run by a founding organization:
 /// the ed25519 keys of Alice (hospital), Bob (payer), Charlie (pharmacy) and Dave
 /// (manufacturer).
 pub fn local_testnet() -> RuntimeGenesisConfig {
 	use Ed25519Keyring as Ed;
-	let mut config = development();
-	config.registry.validators = [Ed::Alice, Ed::Bob, Ed::Charlie, Ed::Dave]
-		.into_iter()
-		.zip(0..)
-		.map(|(key, org)| (key.public().0, org))
-		.collect();
-	config
+	development_with_validators([Ed::Alice, Ed::Bob, Ed::Charlie, Ed::Dave].map(|k| k.public().0))
 }
 
 /// The preset of that name, as JSON.

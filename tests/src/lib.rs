@@ -182,12 +182,8 @@ impl Network {
 		let peer_ids: Vec<String> = identities
 			.iter()
 			.map(|key| {
-				let out = run(&["key", "inspect", key]);
-				out.lines()
-					.find_map(|l| l.strip_prefix("Peer ID:"))
-					.expect("key inspect prints the peer id")
-					.trim()
-					.to_owned()
+				let seed = carechain_node::keys::seed(key).expect("a development key");
+				carechain_node::consensus::peer_id(&seed).expect("an ed25519 identity")
 			})
 			.collect();
 		let members = roles
@@ -289,13 +285,12 @@ impl Network {
 
 /// Runs a `carechain` subcommand with `--base-path` and returns its standard output.
 pub fn carechain(args: &[&str], base_path: &Path) -> String {
-	let base_path = base_path.to_str().expect("a UTF-8 path");
-	run(&[args, &["--base-path", base_path]].concat())
-}
-
-/// Runs a `carechain` subcommand and returns its standard output.
-pub fn run(args: &[&str]) -> String {
-	let output = Command::new(node_binary()).args(args).output().expect("carechain runs");
+	let output = Command::new(node_binary())
+		.args(args)
+		.arg("--base-path")
+		.arg(base_path)
+		.output()
+		.expect("carechain runs");
 	assert!(
 		output.status.success(),
 		"carechain {args:?} failed: {}",

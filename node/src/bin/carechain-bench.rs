@@ -99,23 +99,17 @@ impl Drop for Started {
 fn spec_with_validators(
 	n: usize,
 ) -> eyre::Result<(carechain_node::chain_spec::ChainSpec, Vec<[u8; 32]>)> {
+	use carechain_node::{chain_spec::ChainSpec, keys};
 	use sp_core::crypto::Pair as _;
-	use sp_runtime::BuildStorage as _;
-	let seeds: Vec<[u8; 32]> = (1..=n)
-		.map(|i| carechain_node::chain_spec::dev_seed(&format!("//Validator{i}")))
-		.collect::<Result<_, _>>()
+	let pairs = (1..=n)
+		.map(|i| keys::pair(&format!("//Validator{i}")))
+		.collect::<Result<Vec<_>, _>>()
 		.map_err(eyre::Report::msg)?;
-	let mut config = carechain_runtime::genesis::development();
-	config.registry.validators = (0u32..)
-		.zip(&seeds)
-		.map(|(i, seed)| (sp_core::ed25519::Pair::from_seed(seed).public().0, i % 5))
-		.collect();
-	let mut spec = carechain_node::chain_spec::ChainSpec::development();
-	spec.name = format!("Bench, {n} validators");
-	spec.id = format!("bench_{n}");
-	spec.chain_type = "Local".into();
-	spec.genesis = config.build_storage().map_err(eyre::Report::msg)?;
-	Ok((spec, seeds))
+	let config =
+		carechain_runtime::genesis::development_with_validators(pairs.iter().map(|p| p.public().0));
+	let name = format!("Bench, {n} validators");
+	let spec = ChainSpec::built_in(&name, &format!("bench_{n}"), "Local", config);
+	Ok((spec, pairs.iter().map(|p| p.seed()).collect()))
 }
 
 fn start_network(args: &Args) -> eyre::Result<Started> {

@@ -577,7 +577,7 @@ pub mod pallet {
 				Error::<T>::InvalidValidatorProof
 			);
 			let mut validators = Self::latest_validators();
-			ensure!(validators.iter().all(|v| v.key != key), Error::<T>::AlreadyValidator);
+			// `schedule_validators` refuses a key that is already in the set.
 			validators.push(Validator { key, org });
 			Self::schedule_validators(validators)
 		}
