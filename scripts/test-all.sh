@@ -29,6 +29,9 @@ python3 -c "import moto.server, flask" 2>/dev/null ||
 	python3 -m pip install --quiet --disable-pip-version-check "moto[server]>=5,<6" ||
 	python3 -m pip install --quiet --disable-pip-version-check --user --break-system-packages "moto[server]>=5,<6"
 
+# CI builds once from a clean tree: incremental caches would only take disk (gigabytes) and time.
+export CARGO_INCREMENTAL=0
+
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --features runtime-benchmarks,carechain-gpu/bench -- -D warnings
 cargo test --workspace --features runtime-benchmarks
