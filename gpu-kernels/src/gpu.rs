@@ -17,26 +17,103 @@ const BLAKE2B_SOURCE: &str = concat!(
 	include_str!("shaders/blake2b256.wgsl"),
 );
 
-const ED25519_SOURCE: &str = concat!(
-	include_str!("shaders/u64.wgsl"),
-	include_str!("shaders/field25519.wgsl"),
-	include_str!("shaders/field25519_ops.wgsl"),
-	include_str!("shaders/edwards.wgsl"),
-	include_str!("shaders/ed25519_consts.wgsl"),
-	include_str!("shaders/sha512_compress.wgsl"),
-	include_str!("shaders/sha512.wgsl"),
-	include_str!("shaders/scalar25519.wgsl"),
-	include_str!("shaders/ed25519_verify.wgsl"),
-);
+/// The ed25519 kernel and the probes over one field representation (`shaders/field25519_<r>*`
+/// and `shaders/ed25519_consts_<r>.wgsl`): `$tail` is the entry points' file.
+macro_rules! ed25519_source {
+	($r:literal, $tail:literal) => {
+		concat!(
+			include_str!("shaders/u64.wgsl"),
+			include_str!(concat!("shaders/field25519_", $r, ".wgsl")),
+			include_str!(concat!("shaders/field25519_", $r, "_ops.wgsl")),
+			include_str!("shaders/field25519.wgsl"),
+			include_str!("shaders/edwards.wgsl"),
+			include_str!(concat!("shaders/ed25519_consts_", $r, ".wgsl")),
+			include_str!("shaders/sha512_compress.wgsl"),
+			include_str!("shaders/sha512.wgsl"),
+			include_str!("shaders/scalar25519.wgsl"),
+			include_str!($tail),
+		)
+	};
+}
 
-const PROBE_SOURCE: &str = concat!(
-	include_str!("shaders/u64.wgsl"),
-	include_str!("shaders/field25519.wgsl"),
-	include_str!("shaders/field25519_ops.wgsl"),
-	include_str!("shaders/edwards.wgsl"),
-	include_str!("shaders/ed25519_consts.wgsl"),
-	include_str!("shaders/probe.wgsl"),
-);
+/// How the ed25519 kernel represents elements of GF(2^255 - 19). Core WGSL has only 32-bit
+/// integers and no high multiply, so the representations trade limb count against the cost of
+/// each limb product; which is fastest depends on the adapter (`carechain-gpu-bench` measures
+/// each, see BENCHMARKS.md). Every one gives the same verdicts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Arithmetic {
+	/// 20 limbs of 13 bits with deferred carries (the ZPrize 2023 WebGPU MSM entries' choice):
+	/// 400 products per multiplication, no carry until the end. Core WGSL, every adapter.
+	Limbs13,
+	/// 16 limbs of 16 bits, each product split into halves: 256 products. Core WGSL.
+	Limbs16,
+	/// 8 limbs of 32 bits with 64-bit products: 64 products. Needs `SHADER_INT64`.
+	Words32,
+}
+
+impl Arithmetic {
+	/// Every representation, in the order the benchmark reports them.
+	pub const ALL: [Arithmetic; 3] =
+		[Arithmetic::Limbs13, Arithmetic::Limbs16, Arithmetic::Words32];
+
+	/// Its name in benchmark tables and on the command line.
+	pub fn name(self) -> &'static str {
+		match self {
+			Arithmetic::Limbs13 => "13-bit limbs",
+			Arithmetic::Limbs16 => "16-bit limbs",
+			Arithmetic::Words32 => "32-bit limbs, int64",
+		}
+	}
+
+	/// The wgpu features the representation needs.
+	pub fn features(self) -> wgpu::Features {
+		match self {
+			Arithmetic::Limbs13 | Arithmetic::Limbs16 => wgpu::Features::empty(),
+			Arithmetic::Words32 => wgpu::Features::SHADER_INT64,
+		}
+	}
+
+	/// The representation a context uses unless told otherwise: 32-bit limbs where the device
+	/// has 64-bit integers, else 16-bit limbs. Chosen by measurement (BENCHMARKS.md, lavapipe,
+	/// the only adapter measured so far): 32-bit limbs verify 2.7 times as fast as 16-bit limbs,
+	/// which verify 1.3 times as fast as 13-bit limbs.
+	pub fn preferred(features: wgpu::Features) -> Arithmetic {
+		if features.contains(Arithmetic::Words32.features()) {
+			Arithmetic::Words32
+		} else {
+			Arithmetic::Limbs16
+		}
+	}
+
+	fn verify_source(self) -> &'static str {
+		match self {
+			Arithmetic::Limbs13 => ed25519_source!("l13", "shaders/ed25519_verify.wgsl"),
+			Arithmetic::Limbs16 => ed25519_source!("l16", "shaders/ed25519_verify.wgsl"),
+			Arithmetic::Words32 => ed25519_source!("w32", "shaders/ed25519_verify.wgsl"),
+		}
+	}
+
+	fn probe_source(self) -> &'static str {
+		match self {
+			Arithmetic::Limbs13 => ed25519_source!("l13", "shaders/probe.wgsl"),
+			Arithmetic::Limbs16 => ed25519_source!("l16", "shaders/probe.wgsl"),
+			Arithmetic::Words32 => ed25519_source!("w32", "shaders/probe.wgsl"),
+		}
+	}
+}
+
+impl std::str::FromStr for Arithmetic {
+	type Err = String;
+
+	fn from_str(s: &str) -> Result<Self, String> {
+		match s {
+			"l13" | "limbs13" => Ok(Arithmetic::Limbs13),
+			"l16" | "limbs16" => Ok(Arithmetic::Limbs16),
+			"w32" | "int64" => Ok(Arithmetic::Words32),
+			other => Err(format!("unknown field arithmetic {other:?}; use l13, l16 or w32")),
+		}
+	}
+}
 
 /// One compiled kernel.
 struct Kernel {
@@ -82,6 +159,7 @@ pub struct GpuContext {
 	queue: wgpu::Queue,
 	info: wgpu::AdapterInfo,
 	max_binding: u64,
+	arithmetic: Arithmetic,
 	// Compiled on first use: a software adapter takes a while to compile the ed25519 kernel.
 	blake2b: OnceLock<Kernel>,
 	ed25519: OnceLock<Kernel>,
@@ -112,9 +190,14 @@ impl GpuContext {
 			.min_by_key(|a| rank(a.get_info().device_type))
 			.ok_or(Error::NoAdapter { software_allowed: policy == AdapterPolicy::AllowSoftware })?;
 		let limits = adapter.limits();
+		// What the field representations may use, where the adapter has it.
+		let features = Arithmetic::ALL
+			.iter()
+			.fold(wgpu::Features::empty(), |all, a| all | a.features())
+			.intersection(adapter.features());
 		let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
 			label: Some("carechain-gpu"),
-			required_features: wgpu::Features::empty(),
+			required_features: features,
 			required_limits: limits.clone(),
 			experimental_features: Default::default(),
 			memory_hints: wgpu::MemoryHints::Performance,
@@ -124,7 +207,8 @@ impl GpuContext {
 		Ok(Self::from_device(device, queue, adapter.get_info(), &limits))
 	}
 
-	/// Builds the context on a device the caller already has.
+	/// Builds the context on a device the caller already has, with the ed25519 kernel over
+	/// [`Arithmetic::preferred`] for the device's features.
 	pub fn from_device(
 		device: wgpu::Device,
 		queue: wgpu::Queue,
@@ -132,11 +216,13 @@ impl GpuContext {
 		limits: &wgpu::Limits,
 	) -> Self {
 		let max_binding = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
+		let arithmetic = Arithmetic::preferred(device.features());
 		Self {
 			device,
 			queue,
 			info,
 			max_binding,
+			arithmetic,
 			blake2b: OnceLock::new(),
 			ed25519: OnceLock::new(),
 		}
@@ -146,8 +232,33 @@ impl GpuContext {
 		self.blake2b.get_or_init(|| Kernel::new(&self.device, "blake2b256", BLAKE2B_SOURCE))
 	}
 
+	/// The same context with the ed25519 kernel over `arithmetic`, or an error when the device
+	/// lacks a feature it needs.
+	pub fn with_arithmetic(self, arithmetic: Arithmetic) -> Result<Self, Error> {
+		if !self.supports(arithmetic) {
+			return Err(Error::ArithmeticUnsupported {
+				arithmetic: arithmetic.name(),
+				adapter: self.adapter_name(),
+				missing: format!("{:?}", arithmetic.features() - self.device.features()),
+			});
+		}
+		Ok(Self { arithmetic, ed25519: OnceLock::new(), ..self })
+	}
+
+	/// Whether the device has what `arithmetic` needs.
+	pub fn supports(&self, arithmetic: Arithmetic) -> bool {
+		self.device.features().contains(arithmetic.features())
+	}
+
+	/// The field representation of the ed25519 kernel.
+	pub fn arithmetic(&self) -> Arithmetic {
+		self.arithmetic
+	}
+
 	fn ed25519_kernel(&self) -> &Kernel {
-		self.ed25519.get_or_init(|| Kernel::new(&self.device, "ed25519_verify", ED25519_SOURCE))
+		self.ed25519.get_or_init(|| {
+			Kernel::new(&self.device, "ed25519_verify", self.arithmetic.verify_source())
+		})
 	}
 
 	/// Compiles both kernels now rather than on first use.
@@ -166,7 +277,7 @@ impl GpuContext {
 		output_words: usize,
 		count: u32,
 	) -> Result<Vec<u32>, Error> {
-		let kernel = Kernel::with_entry(&self.device, entry, PROBE_SOURCE, entry);
+		let kernel = Kernel::with_entry(&self.device, entry, self.arithmetic.probe_source(), entry);
 		let input = self.storage("probe input", input);
 		self.run(&kernel, entry, &[&input], 0, output_words, &[[count, 0, 0, 0]], count)
 	}

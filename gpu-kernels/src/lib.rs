@@ -11,8 +11,9 @@
 //! if there is none. [`Mode::Cpu`] never touches the GPU.
 //!
 //! The shaders live in `src/shaders/*.wgsl` and are composed at compile time: 64-bit words as
-//! `vec2<u32>` (`u64.wgsl`), the BLAKE2b rounds, field arithmetic modulo 2^255 - 19 in 13-bit
-//! limbs, the edwards25519 group, SHA-512 and scalars modulo l.
+//! `vec2<u32>` (`u64.wgsl`), the BLAKE2b rounds, field arithmetic modulo 2^255 - 19 in one of
+//! three representations ([`Arithmetic`]: 13-bit limbs, 16-bit limbs, or 32-bit limbs with the
+//! adapter's 64-bit integers), the edwards25519 group, SHA-512 and scalars modulo l.
 
 // The lint guards on-chain arithmetic in the pallets; here sizes come from in-memory batches
 // and are checked against the adapter's limits before any buffer is made.
@@ -21,7 +22,7 @@
 pub mod cpu;
 mod gpu;
 
-pub use gpu::{AdapterPolicy, GpuContext};
+pub use gpu::{AdapterPolicy, Arithmetic, GpuContext};
 
 /// The longest message [`Verifier::verify_ed25519`] accepts, in bytes. Substrate signs the
 /// payload itself only up to 256 bytes (longer payloads are signed as their blake2-256), so
@@ -57,6 +58,16 @@ pub enum Error {
 	NoAdapter {
 		/// Whether a software adapter would have been accepted.
 		software_allowed: bool,
+	},
+	/// The device lacks a feature that a field representation needs.
+	#[error("{adapter} cannot run the ed25519 kernel with {arithmetic}: it lacks {missing}")]
+	ArithmeticUnsupported {
+		/// The representation's name.
+		arithmetic: &'static str,
+		/// The adapter's name.
+		adapter: String,
+		/// The missing features.
+		missing: String,
 	},
 	/// The device could not be created or failed while running a batch.
 	#[error("GPU device error: {0}")]
@@ -148,7 +159,11 @@ impl Verifier {
 			},
 		};
 		if let Some(context) = &gpu {
-			log::info!("GPU adapter: {}", context.adapter_name());
+			log::info!(
+				"GPU adapter: {}; ed25519 field arithmetic: {}",
+				context.adapter_name(),
+				context.arithmetic().name()
+			);
 		}
 		Ok(Self {
 			mode,

@@ -27,6 +27,9 @@ fn from_words(w: &[u32]) -> BigUint {
 }
 
 /// Encodings to feed the field: random, and the edges (0, 1, p-1, p, p+1, 2^255-1).
+/// Output words per pair of `probe_field`: nine field elements.
+const FIELD_OUT: usize = 72;
+
 fn field_inputs() -> Vec<[u8; 32]> {
 	let mut rng = StdRng::seed_from_u64(11);
 	let mut inputs: Vec<[u8; 32]> = (0..48)
@@ -55,28 +58,40 @@ fn field_inputs() -> Vec<[u8; 32]> {
 
 #[test]
 fn field_arithmetic_matches_big_integers() {
-	let gpu = common::gpu_verifier().gpu().expect("a GPU context");
 	let inputs = field_inputs();
 	let pairs: Vec<(&[u8; 32], &[u8; 32])> = inputs.iter().zip(inputs.iter().rev()).collect();
 	let words: Vec<u32> =
 		pairs.iter().flat_map(|(a, b)| to_words(a).into_iter().chain(to_words(b))).collect();
-	let out = gpu.probe("probe_field", &words, pairs.len() * 40, pairs.len() as u32).expect("runs");
 	let p = p();
 	let exponent = (BigUint::from(1u8) << 252u32) - 3u8;
-	for (i, (a, b)) in pairs.iter().enumerate() {
-		let (a, b) = (BigUint::from_bytes_le(*a) % &p, BigUint::from_bytes_le(*b) % &p);
-		let o = &out[i * 40..i * 40 + 40];
-		assert_eq!(from_words(&o[0..8]), (&a * &b) % &p, "mul, pair {i}");
-		assert_eq!(from_words(&o[8..16]), (&a * &a) % &p, "square, pair {i}");
-		assert_eq!(from_words(&o[16..24]), (&a + &b) % &p, "add, pair {i}");
-		assert_eq!(from_words(&o[24..32]), (&a + &p - &b) % &p, "sub, pair {i}");
-		assert_eq!(from_words(&o[32..40]), a.modpow(&exponent, &p), "pow22523, pair {i}");
+	for (arithmetic, verifier) in common::gpu_verifiers() {
+		let gpu = verifier.gpu().expect("a GPU context");
+		let name = arithmetic.name();
+		let out = gpu
+			.probe("probe_field", &words, pairs.len() * FIELD_OUT, pairs.len() as u32)
+			.expect("runs");
+		for (i, (a, b)) in pairs.iter().enumerate() {
+			let (a, b) = (BigUint::from_bytes_le(*a) % &p, BigUint::from_bytes_le(*b) % &p);
+			let o = &out[i * FIELD_OUT..(i + 1) * FIELD_OUT];
+			let ab = (&a * &b) % &p;
+			let bb = (&b * &b) % &p;
+			assert_eq!(from_words(&o[0..8]), ab, "{name}: mul, pair {i}");
+			assert_eq!(from_words(&o[8..16]), (&a * &a) % &p, "{name}: square, pair {i}");
+			assert_eq!(from_words(&o[16..24]), (&a + &b) % &p, "{name}: add, pair {i}");
+			assert_eq!(from_words(&o[24..32]), (&a + &p - &b) % &p, "{name}: sub, pair {i}");
+			let pow = a.modpow(&exponent, &p);
+			assert_eq!(from_words(&o[32..40]), pow, "{name}: pow22523, pair {i}");
+			// On the unreduced outputs of mul and square, as the kernel uses them.
+			assert_eq!(from_words(&o[40..48]), (&ab + &bb) % &p, "{name}: ab + b^2, pair {i}");
+			assert_eq!(from_words(&o[48..56]), (&ab + &p - &bb) % &p, "{name}: ab - b^2, {i}");
+			assert_eq!(from_words(&o[56..64]), (&ab * &bb) % &p, "{name}: ab * b^2, pair {i}");
+			assert_eq!(from_words(&o[64..72]), (&p - &ab) % &p, "{name}: -ab, pair {i}");
+		}
 	}
 }
 
 #[test]
 fn decompression_matches_curve25519_dalek() {
-	let gpu = common::gpu_verifier().gpu().expect("a GPU context");
 	let mut rng = StdRng::seed_from_u64(12);
 	let mut encodings: Vec<[u8; 32]> = (0..64)
 		.map(|_| {
@@ -109,16 +124,25 @@ fn decompression_matches_curve25519_dalek() {
 		encodings.push(e);
 	}
 	let words: Vec<u32> = encodings.iter().flat_map(to_words).collect();
-	let out = gpu
-		.probe("probe_decompress", &words, encodings.len() * 9, encodings.len() as u32)
-		.expect("runs");
-	for (i, encoding) in encodings.iter().enumerate() {
-		let expected = CompressedEdwardsY(*encoding).decompress();
-		let o = &out[i * 9..i * 9 + 9];
-		assert_eq!(o[0] == 1, expected.is_some(), "decompresses, encoding {i}: {encoding:02x?}");
-		if let Some(point) = expected {
-			let gpu_encoding: Vec<u8> = o[1..].iter().flat_map(|w| w.to_le_bytes()).collect();
-			assert_eq!(gpu_encoding, point.compress().to_bytes().to_vec(), "point, encoding {i}");
+	for (arithmetic, verifier) in common::gpu_verifiers() {
+		let gpu = verifier.gpu().expect("a GPU context");
+		let name = arithmetic.name();
+		let out = gpu
+			.probe("probe_decompress", &words, encodings.len() * 9, encodings.len() as u32)
+			.expect("runs");
+		for (i, encoding) in encodings.iter().enumerate() {
+			let expected = CompressedEdwardsY(*encoding).decompress();
+			let o = &out[i * 9..i * 9 + 9];
+			assert_eq!(
+				o[0] == 1,
+				expected.is_some(),
+				"{name}: decompresses, encoding {i}: {encoding:02x?}"
+			);
+			if let Some(point) = expected {
+				let gpu_encoding: Vec<u8> = o[1..].iter().flat_map(|w| w.to_le_bytes()).collect();
+				let want = point.compress().to_bytes().to_vec();
+				assert_eq!(gpu_encoding, want, "{name}: point, encoding {i}");
+			}
 		}
 	}
 }

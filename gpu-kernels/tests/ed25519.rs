@@ -202,7 +202,13 @@ fn assert_matches_sp_core(verifier: &Verifier, cases: &[Case]) -> Vec<bool> {
 
 #[test]
 fn every_verdict_matches_sp_core() {
-	let verifier = common::gpu_verifier();
+	for (arithmetic, verifier) in common::gpu_verifiers() {
+		eprintln!("field arithmetic: {}", arithmetic.name());
+		every_verdict_matches_sp_core_with(verifier);
+	}
+}
+
+fn every_verdict_matches_sp_core_with(verifier: &Verifier) {
 	let mut rng = StdRng::seed_from_u64(2026);
 
 	let valid = valid_cases(&mut rng, 24);

@@ -3,7 +3,7 @@
 // Test set-up arithmetic on small known values.
 #![allow(clippy::arithmetic_side_effects)]
 
-use carechain_gpu::{cpu, Backend, Ed25519Item, Error, Mode, Verifier};
+use carechain_gpu::{cpu, Arithmetic, Backend, Ed25519Item, Error, Mode, Verifier};
 use sp_core::{ed25519, Pair};
 
 #[test]
@@ -13,6 +13,21 @@ fn modes_parse_from_their_cli_names() {
 	assert_eq!("cpu".parse::<Mode>(), Ok(Mode::Cpu));
 	let error = "cuda".parse::<Mode>().expect_err("not a mode");
 	assert!(error.contains("cuda") && error.contains("auto, gpu or cpu"), "{error}");
+}
+
+#[test]
+fn field_representations_parse_and_the_preferred_one_follows_the_features() {
+	assert_eq!("l13".parse::<Arithmetic>(), Ok(Arithmetic::Limbs13));
+	assert_eq!("l16".parse::<Arithmetic>(), Ok(Arithmetic::Limbs16));
+	assert_eq!("w32".parse::<Arithmetic>(), Ok(Arithmetic::Words32));
+	let error = "l64".parse::<Arithmetic>().expect_err("not a representation");
+	assert!(error.contains("l64") && error.contains("l13, l16 or w32"), "{error}");
+	// Without 64-bit integers the faster core-WGSL path, with them 32-bit limbs.
+	assert_eq!(Arithmetic::preferred(wgpu::Features::empty()), Arithmetic::Limbs16);
+	assert_eq!(Arithmetic::preferred(wgpu::Features::SHADER_INT64), Arithmetic::Words32);
+	assert!(Arithmetic::ALL
+		.iter()
+		.all(|a| a.features() == wgpu::Features::empty() || *a == Arithmetic::Words32));
 }
 
 #[test]

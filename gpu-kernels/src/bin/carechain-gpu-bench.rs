@@ -1,10 +1,12 @@
 //! Throughput of batch ed25519 verification and blake2b-256 hashing, GPU against CPU (all
 //! cores), for batch sizes from 1 to 1,048,576: a table on stdout, `bench.json` and
-//! `throughput.png` in the output folder, and the crossover batch sizes.
+//! `throughput.png` in the output folder, and the crossover batch sizes. The ed25519 kernel is
+//! measured with each field representation the adapter runs (`--arithmetic`, default all of
+//! l13, l16 and w32), and the fastest is named.
 //!
 //! ```text
 //! cargo run --release -p carechain-gpu --features bench --bin carechain-gpu-bench -- \
-//!     [--max-batch N] [--budget-secs S] [--out DIR]
+//!     [--max-batch N] [--budget-secs S] [--out DIR] [--arithmetic l13,l16,w32]
 //! ```
 //!
 //! A measurement whose predecessor took more than a quarter of the budget is skipped (4x the
@@ -13,7 +15,7 @@
 // A measuring tool: counts and rates are small and checked by eye.
 #![allow(clippy::arithmetic_side_effects)]
 
-use carechain_gpu::{Backend, Ed25519Item, Mode, Verifier};
+use carechain_gpu::{AdapterPolicy, Arithmetic, Backend, Ed25519Item, GpuContext, Mode, Verifier};
 use plotters::prelude::*;
 use sp_core::{ed25519, Pair};
 use std::{
@@ -23,6 +25,7 @@ use std::{
 
 struct Options {
 	max_batch: usize,
+	arithmetic: Vec<Arithmetic>,
 	budget: Duration,
 	out: PathBuf,
 }
@@ -30,6 +33,7 @@ struct Options {
 fn options() -> Result<Options, String> {
 	let mut options = Options {
 		max_batch: 1 << 20,
+		arithmetic: Arithmetic::ALL.to_vec(),
 		budget: Duration::from_secs(20),
 		out: PathBuf::from("target/carechain-gpu-bench"),
 	};
@@ -45,6 +49,13 @@ fn options() -> Result<Options, String> {
 				options.budget = Duration::from_secs_f64(secs);
 			}
 			"--out" => options.out = PathBuf::from(value()?),
+			"--arithmetic" => {
+				options.arithmetic = value()?
+					.split(',')
+					.map(str::parse)
+					.collect::<Result<_, _>>()
+					.map_err(|e| format!("--arithmetic: {e}"))?
+			}
 			other => return Err(format!("unknown flag {other}; see the doc comment at the top")),
 		}
 	}
@@ -80,7 +91,7 @@ fn sweep(
 		let started = Instant::now();
 		let ran_on = run(batch);
 		let seconds = started.elapsed().as_secs_f64();
-		let expected = if backend == "gpu" { Backend::Gpu } else { Backend::Cpu };
+		let expected = if backend.starts_with("gpu") { Backend::Gpu } else { Backend::Cpu };
 		assert_eq!(ran_on, expected, "{kernel} {backend} ran on {ran_on:?}");
 		let per_second = batch as f64 / seconds;
 		points.push(Point {
@@ -95,7 +106,8 @@ fn sweep(
 	points
 }
 
-fn crossover(points: &[Point], kernel: &str) -> Option<usize> {
+/// The smallest batch at which the GPU series `gpu` of `kernel` is at least as fast as the CPU.
+fn crossover(points: &[Point], kernel: &str, gpu: &str) -> Option<usize> {
 	let rate = |backend: &str, batch: usize| {
 		points
 			.iter()
@@ -104,9 +116,18 @@ fn crossover(points: &[Point], kernel: &str) -> Option<usize> {
 	};
 	points
 		.iter()
-		.filter(|p| p.kernel == kernel && p.backend == "gpu")
+		.filter(|p| p.kernel == kernel && p.backend == gpu)
 		.find(|p| rate("cpu", p.batch).is_some_and(|cpu| p.per_second >= cpu))
 		.map(|p| p.batch)
+}
+
+/// The GPU series of the ed25519 kernel with one field representation.
+fn ed25519_series(arithmetic: Arithmetic) -> &'static str {
+	match arithmetic {
+		Arithmetic::Limbs13 => "gpu, 13-bit limbs",
+		Arithmetic::Limbs16 => "gpu, 16-bit limbs",
+		Arithmetic::Words32 => "gpu, 32-bit limbs + int64",
+	}
 }
 
 fn plot(points: &[Point], adapter: &str, path: &std::path::Path) -> Result<(), String> {
@@ -132,7 +153,9 @@ fn plot(points: &[Point], adapter: &str, path: &std::path::Path) -> Result<(), S
 		.draw()
 		.map_err(|e| e.to_string())?;
 	let series = [
-		("ed25519", "gpu", RED),
+		("ed25519", ed25519_series(Arithmetic::Limbs13), RED),
+		("ed25519", ed25519_series(Arithmetic::Limbs16), GREEN),
+		("ed25519", ed25519_series(Arithmetic::Words32), BLACK),
 		("ed25519", "cpu", BLUE),
 		("blake2b-256 1 KiB", "gpu", MAGENTA),
 		("blake2b-256 1 KiB", "cpu", CYAN),
@@ -143,6 +166,9 @@ fn plot(points: &[Point], adapter: &str, path: &std::path::Path) -> Result<(), S
 			.filter(|p| p.kernel == kernel && p.backend == backend)
 			.map(|p| (p.batch as f64, p.per_second))
 			.collect();
+		if data.is_empty() {
+			continue;
+		}
 		chart
 			.draw_series(LineSeries::new(data.clone(), color.stroke_width(2)))
 			.map_err(|e| e.to_string())?
@@ -174,6 +200,20 @@ fn main() -> Result<(), String> {
 	let started = Instant::now();
 	context.warm_up();
 	eprintln!("adapter: {adapter}; kernels compiled in {:.1?}", started.elapsed());
+	// One verifier per field representation the adapter runs.
+	let mut ed25519_gpus = Vec::new();
+	for &arithmetic in &options.arithmetic {
+		let context = GpuContext::new(AdapterPolicy::AllowSoftware).map_err(|e| e.to_string())?;
+		match context.with_arithmetic(arithmetic) {
+			Ok(context) => {
+				let started = Instant::now();
+				context.warm_up();
+				eprintln!("{}: compiled in {:.1?}", arithmetic.name(), started.elapsed());
+				ed25519_gpus.push((arithmetic, Verifier::with_context(context, Mode::Gpu)));
+			}
+			Err(e) => eprintln!("not measured: {e}"),
+		}
+	}
 	let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
 
 	// 4096 distinct signed messages of 128 bytes, repeated to fill larger batches: every
@@ -207,13 +247,19 @@ fn main() -> Result<(), String> {
 	// Drivers may compile a pipeline at its first dispatch (lavapipe does): run each kernel
 	// once before measuring.
 	let started = Instant::now();
-	verify(&gpu, 1);
+	for (_, verifier) in &ed25519_gpus {
+		verify(verifier, 1);
+	}
 	hash(&gpu, 1);
 	eprintln!("first dispatches took {:.1?}", started.elapsed());
 
 	let mut points = Vec::new();
 	points.extend(sweep("ed25519", "cpu", &sizes, options.budget, 128, |n| verify(&cpu, n)));
-	points.extend(sweep("ed25519", "gpu", &sizes, options.budget, 128, |n| verify(&gpu, n)));
+	for (arithmetic, verifier) in &ed25519_gpus {
+		let series = ed25519_series(*arithmetic);
+		points
+			.extend(sweep("ed25519", series, &sizes, options.budget, 128, |n| verify(verifier, n)));
+	}
 	points
 		.extend(sweep("blake2b-256 1 KiB", "cpu", &sizes, options.budget, 1024, |n| hash(&cpu, n)));
 	points
@@ -222,12 +268,12 @@ fn main() -> Result<(), String> {
 	println!("adapter: {adapter}");
 	println!("cpu: {cores} cores");
 	println!(
-		"{:<18} {:<4} {:>9} {:>12} {:>14} {:>10}",
+		"{:<18} {:<26} {:>9} {:>12} {:>14} {:>10}",
 		"kernel", "on", "batch", "seconds", "per second", "GB/s"
 	);
 	for p in &points {
 		println!(
-			"{:<18} {:<4} {:>9} {:>12.6} {:>14.0} {:>10.4}",
+			"{:<18} {:<26} {:>9} {:>12.6} {:>14.0} {:>10.4}",
 			p.kernel,
 			p.backend,
 			p.batch,
@@ -236,16 +282,47 @@ fn main() -> Result<(), String> {
 			p.bytes_per_second / 1e9
 		);
 	}
-	let ed_crossover = crossover(&points, "ed25519");
-	let blake_crossover = crossover(&points, "blake2b-256 1 KiB");
-	println!("ed25519 crossover batch: {ed_crossover:?}");
+	// The fastest representation at the largest batch that all of them reached.
+	let largest_common = ed25519_gpus
+		.iter()
+		.filter_map(|(a, _)| {
+			let series = ed25519_series(*a);
+			points.iter().filter(|p| p.backend == series).map(|p| p.batch).max()
+		})
+		.min();
+	let fastest = ed25519_gpus
+		.iter()
+		.filter_map(|(a, _)| {
+			let series = ed25519_series(*a);
+			points
+				.iter()
+				.find(|p| p.backend == series && Some(p.batch) == largest_common)
+				.map(|p| (*a, p.per_second))
+		})
+		.max_by(|x, y| x.1.total_cmp(&y.1))
+		.map(|(a, _)| a);
+	let ed_crossovers: Vec<(Arithmetic, Option<usize>)> = ed25519_gpus
+		.iter()
+		.map(|(a, _)| (*a, crossover(&points, "ed25519", ed25519_series(*a))))
+		.collect();
+	let blake_crossover = crossover(&points, "blake2b-256 1 KiB", "gpu");
+	for (arithmetic, batch) in &ed_crossovers {
+		println!("ed25519 crossover batch, {}: {batch:?}", arithmetic.name());
+	}
+	if let (Some(fastest), Some(batch)) = (fastest, largest_common) {
+		println!("fastest ed25519 field arithmetic at batch {batch}: {}", fastest.name());
+	}
 	println!("blake2b-256 crossover batch: {blake_crossover:?}");
 
 	std::fs::create_dir_all(&options.out).map_err(|e| e.to_string())?;
 	let json = serde_json::json!({
 		"adapter": adapter,
 		"cpu_cores": cores,
-		"ed25519_crossover": ed_crossover,
+		"ed25519_crossover": ed_crossovers
+			.iter()
+			.map(|(a, batch)| (a.name().to_string(), serde_json::json!(batch)))
+			.collect::<serde_json::Map<_, _>>(),
+		"ed25519_fastest_arithmetic": fastest.map(Arithmetic::name),
 		"blake2b_crossover": blake_crossover,
 		"points": points.iter().map(|p| serde_json::json!({
 			"kernel": p.kernel,

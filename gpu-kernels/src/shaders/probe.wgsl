@@ -23,7 +23,8 @@ fn probe_store(offset: u32, w: array<u32, 8>) {
     }
 }
 
-// Per pair (a, b) of 32-byte encodings: a*b, a^2, a+b, a-b, a^((p-5)/8), canonical.
+// Per pair (a, b) of 32-byte encodings: a*b, a^2, a+b, a-b, a^((p-5)/8), and on the
+// unreduced results of a multiplication and a squaring: ab + b^2, ab - b^2, ab * b^2, -ab.
 @compute @workgroup_size(64)
 fn probe_field(@builtin(global_invocation_id) gid: vec3<u32>) {
     let i = gid.x;
@@ -32,11 +33,18 @@ fn probe_field(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     let a = fe_from_words(probe_words(i * 16u));
     let b = fe_from_words(probe_words(i * 16u + 8u));
-    probe_store(i * 40u, fe_to_words(fe_mul(a, b)));
-    probe_store(i * 40u + 8u, fe_to_words(fe_sq(a)));
-    probe_store(i * 40u + 16u, fe_to_words(fe_add(a, b)));
-    probe_store(i * 40u + 24u, fe_to_words(fe_sub(a, b)));
-    probe_store(i * 40u + 32u, fe_to_words(fe_pow22523(a)));
+    let ab = fe_mul(a, b);
+    let bb = fe_sq(b);
+    let out = i * 72u;
+    probe_store(out, fe_to_words(ab));
+    probe_store(out + 8u, fe_to_words(fe_sq(a)));
+    probe_store(out + 16u, fe_to_words(fe_add(a, b)));
+    probe_store(out + 24u, fe_to_words(fe_sub(a, b)));
+    probe_store(out + 32u, fe_to_words(fe_pow22523(a)));
+    probe_store(out + 40u, fe_to_words(fe_add(ab, bb)));
+    probe_store(out + 48u, fe_to_words(fe_sub(ab, bb)));
+    probe_store(out + 56u, fe_to_words(fe_mul(ab, bb)));
+    probe_store(out + 64u, fe_to_words(fe_neg(ab)));
 }
 
 // Per encoding: a flag (1 when it decompresses), then the canonical re-encoding.
