@@ -183,6 +183,17 @@ impl Verifier {
 		}
 	}
 
+	/// The same verifier with the GPU's ed25519 kernel over `arithmetic` instead of
+	/// [`Arithmetic::preferred`], or an error naming what the adapter lacks. Without a GPU
+	/// (`Mode::Cpu`, or `Auto` with no hardware adapter) there is nothing to change.
+	pub fn with_arithmetic(mut self, arithmetic: Arithmetic) -> Result<Self, Error> {
+		self.gpu = self.gpu.map(|gpu| gpu.with_arithmetic(arithmetic)).transpose()?;
+		if self.gpu.is_some() {
+			log::info!("ed25519 field arithmetic: {} (chosen)", arithmetic.name());
+		}
+		Ok(self)
+	}
+
 	/// Sets the batch sizes at or above which `Auto` uses the GPU.
 	pub fn with_crossovers(mut self, ed25519: usize, blake2b: usize) -> Self {
 		self.ed25519_crossover = ed25519;

@@ -72,3 +72,21 @@ fn verify_needs_one_expected_digest_per_message() {
 		.expect("runs");
 	assert_eq!(differing, vec![1]);
 }
+
+#[test]
+fn the_field_arithmetic_can_be_chosen_and_the_cpu_ignores_it() {
+	let cpu = Verifier::new(Mode::Cpu).expect("the CPU is always there");
+	let cpu = cpu.with_arithmetic(Arithmetic::Limbs13).expect("nothing to change without a GPU");
+	assert!(cpu.gpu().is_none());
+	let gpu = Verifier::new(Mode::Gpu).expect("lavapipe at least (mesa-vulkan-drivers)");
+	let context = gpu.gpu().expect("a context");
+	let preferred = context.arithmetic();
+	let features = if context.supports(Arithmetic::Words32) {
+		wgpu::Features::SHADER_INT64
+	} else {
+		wgpu::Features::empty()
+	};
+	assert_eq!(preferred, Arithmetic::preferred(features));
+	let gpu = gpu.with_arithmetic(Arithmetic::Limbs13).expect("core WGSL runs everywhere");
+	assert_eq!(gpu.gpu().expect("a context").arithmetic(), Arithmetic::Limbs13);
+}

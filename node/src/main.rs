@@ -63,6 +63,11 @@ struct RunArgs {
 	/// Where batch signature checks run: auto, gpu or cpu.
 	#[arg(long, default_value = "auto")]
 	gpu: carechain_gpu::Mode,
+	/// The field arithmetic of the GPU's ed25519 kernel: l13 or l16 (core WGSL), or w32 (the
+	/// adapter's 64-bit integers). Unset, w32 where the adapter has 64-bit integers, else l16;
+	/// set it to what `carechain-gpu-bench` measures fastest on this machine's GPU.
+	#[arg(long)]
+	gpu_arithmetic: Option<carechain_gpu::Arithmetic>,
 	/// Validate with the consensus key in `<base path>/chains/<chain id>/validator.key`
 	/// (written by `carechain key insert`). Without it (or --validator-key, or --dev) the node
 	/// is a full node: it follows the chain and serves RPC, and never votes.
@@ -582,6 +587,12 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 		let verifier = match carechain_gpu::Verifier::new(args.gpu) {
 			Ok(verifier) => verifier,
 			Err(error) => eyre::bail!("--gpu {:?}: {error}", args.gpu),
+		};
+		let verifier = match args.gpu_arithmetic {
+			Some(arithmetic) => verifier
+				.with_arithmetic(arithmetic)
+				.map_err(|error| eyre::eyre!("--gpu-arithmetic: {error}"))?,
+			None => verifier,
 		};
 		let verifier = Arc::new(BatchVerifier::new(verifier));
 		tracing::info!("Signature batches verify on {}", verifier.adapter());

@@ -45,8 +45,10 @@ pub struct BatchVerifier {
 impl BatchVerifier {
 	/// A batch verifier over `verifier`.
 	pub fn new(verifier: Verifier) -> Self {
-		let adapter =
-			verifier.gpu().map_or_else(|| "CPU".to_owned(), |g| g.adapter_name().to_owned());
+		let adapter = verifier.gpu().map_or_else(
+			|| "CPU".to_owned(),
+			|g| format!("{}, {}", g.adapter_name(), g.arithmetic().name()),
+		);
 		Self { verifier, adapter }
 	}
 
