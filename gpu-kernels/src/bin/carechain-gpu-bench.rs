@@ -66,7 +66,7 @@ fn options() -> Result<Options, String> {
 #[derive(Clone)]
 struct Point {
 	kernel: &'static str,
-	backend: &'static str,
+	backend: String,
 	batch: usize,
 	seconds: f64,
 	per_second: f64,
@@ -76,7 +76,7 @@ struct Point {
 /// Measures `run` at every batch size, stopping once the next size would exceed the budget.
 fn sweep(
 	kernel: &'static str,
-	backend: &'static str,
+	backend: &str,
 	sizes: &[usize],
 	budget: Duration,
 	bytes_per_item: usize,
@@ -96,7 +96,7 @@ fn sweep(
 		let per_second = batch as f64 / seconds;
 		points.push(Point {
 			kernel,
-			backend,
+			backend: backend.to_owned(),
 			batch,
 			seconds,
 			per_second,
@@ -122,12 +122,8 @@ fn crossover(points: &[Point], kernel: &str, gpu: &str) -> Option<usize> {
 }
 
 /// The GPU series of the ed25519 kernel with one field representation.
-fn ed25519_series(arithmetic: Arithmetic) -> &'static str {
-	match arithmetic {
-		Arithmetic::Limbs13 => "gpu, 13-bit limbs",
-		Arithmetic::Limbs16 => "gpu, 16-bit limbs",
-		Arithmetic::Words32 => "gpu, 32-bit limbs + int64",
-	}
+fn ed25519_series(arithmetic: Arithmetic) -> String {
+	format!("gpu, {}", arithmetic.name())
 }
 
 fn plot(points: &[Point], adapter: &str, path: &std::path::Path) -> Result<(), String> {
@@ -156,9 +152,9 @@ fn plot(points: &[Point], adapter: &str, path: &std::path::Path) -> Result<(), S
 		("ed25519", ed25519_series(Arithmetic::Limbs13), RED),
 		("ed25519", ed25519_series(Arithmetic::Limbs16), GREEN),
 		("ed25519", ed25519_series(Arithmetic::Words32), BLACK),
-		("ed25519", "cpu", BLUE),
-		("blake2b-256 1 KiB", "gpu", MAGENTA),
-		("blake2b-256 1 KiB", "cpu", CYAN),
+		("ed25519", "cpu".to_owned(), BLUE),
+		("blake2b-256 1 KiB", "gpu".to_owned(), MAGENTA),
+		("blake2b-256 1 KiB", "cpu".to_owned(), CYAN),
 	];
 	for (kernel, backend, color) in series {
 		let data: Vec<(f64, f64)> = points
@@ -257,8 +253,9 @@ fn main() -> Result<(), String> {
 	points.extend(sweep("ed25519", "cpu", &sizes, options.budget, 128, |n| verify(&cpu, n)));
 	for (arithmetic, verifier) in &ed25519_gpus {
 		let series = ed25519_series(*arithmetic);
-		points
-			.extend(sweep("ed25519", series, &sizes, options.budget, 128, |n| verify(verifier, n)));
+		points.extend(sweep("ed25519", &series, &sizes, options.budget, 128, |n| {
+			verify(verifier, n)
+		}));
 	}
 	points
 		.extend(sweep("blake2b-256 1 KiB", "cpu", &sizes, options.budget, 1024, |n| hash(&cpu, n)));
@@ -303,7 +300,7 @@ fn main() -> Result<(), String> {
 		.map(|(a, _)| a);
 	let ed_crossovers: Vec<(Arithmetic, Option<usize>)> = ed25519_gpus
 		.iter()
-		.map(|(a, _)| (*a, crossover(&points, "ed25519", ed25519_series(*a))))
+		.map(|(a, _)| (*a, crossover(&points, "ed25519", &ed25519_series(*a))))
 		.collect();
 	let blake_crossover = crossover(&points, "blake2b-256 1 KiB", "gpu");
 	for (arithmetic, batch) in &ed_crossovers {
