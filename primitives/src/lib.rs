@@ -378,6 +378,18 @@ pub trait RecordLookup<AccountId> {
 
 /// The access policy: the patient's consents and open emergencies.
 pub trait AccessPolicy<AccountId> {
+	/// Decides whether `author` may write a new record of `resource_type` for `patient` at
+	/// `now`: the patient or a guardian; a practitioner of an active care provider named (by
+	/// account bound to its organization, or by organization) in an unexpired consent of the
+	/// patient for `Purpose::Treatment` whose scope covers `resource_type` (a scope listing
+	/// record ids covers no new record); or one with an open break-glass session for the
+	/// patient through its current organization. Authorship alone gives no right to write.
+	fn check_write(
+		patient: &AccountId,
+		author: &AccountId,
+		resource_type: FhirResourceType,
+		now: Moment,
+	) -> Decision;
 	/// Decides whether `accessor` may read `record` of `patient` for `purpose` at `now`.
 	fn check_access(
 		patient: &AccountId,
@@ -387,7 +399,8 @@ pub trait AccessPolicy<AccountId> {
 		now: Moment,
 	) -> Decision;
 	/// Destroys every data key of `record` wrapped for grantees: the record is being erased.
-	fn forget_record_keys(record: &RecordId);
+	/// Returns how many it destroyed.
+	fn forget_record_keys(record: &RecordId) -> u32;
 
 	/// Grants `grantee` treatment and payment access to all of the patient's records, with a wrapped key of
 	/// `record`: only for benchmarks, which need consents to exist.

@@ -745,10 +745,13 @@ impl<T: Config> AccessPolicy<T::AccountId> for Pallet<T> {
 		Self::decide(patient, accessor, record, purpose, now)
 	}
 
-	fn forget_record_keys(record: &RecordId) {
+	fn forget_record_keys(record: &RecordId) -> u32 {
+		let mut forgotten = 0u32;
 		for (consent_id, ()) in RecordKeyHolders::<T>::drain_prefix(record) {
 			GrantedKeys::<T>::remove(consent_id, record);
+			forgotten = forgotten.saturating_add(1);
 		}
+		forgotten
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
