@@ -7,18 +7,41 @@
 //! Organizations (hospitals, clinics, labs, payers, manufacturers, distributors, pharmacies,
 //! regulators, research sponsors) are admitted, suspended, reinstated and removed only by
 //! consortium governance (`GovernanceOrigin`: two thirds of the council in production, Root in
-//! development). Each organization's admins add and remove its own members. An organization
-//! stores only a hash of its legal name and licence.
+//! development). Each organization's admins add and remove members of their own organization
+//! only. An organization stores only a hash of its legal name and licence.
 //!
 //! Governance also decides who validates: each validator is an organization's ed25519 consensus
 //! key. A change to the set is announced with the first block it validates,
 //! `ValidatorSetDelay` blocks later, so that every node switches at the same height; the node
 //! reads [`Validators`] from the state of block `n - 1` to know who decides block `n`.
+//! Suspending or removing an organization announces the set without its validators in the same
+//! way, and is refused (`LastValidator`) when they are the only ones, so the chain cannot halt.
+//! Reinstating an organization does not bring its validators back: governance adds them again.
 //!
 //! Patients register themselves with an X25519 public key to which record data keys are
 //! wrapped, may name a bounded number of guardians, and may rotate their key. Registering a
-//! member or a patient gives the account a provider reference (so its nonce can be stored), and
-//! removing it takes that reference back.
+//! member or a patient gives the account a provider reference, so that its nonce is stored.
+//! Removing a member keeps that reference: the account, and with it its nonce, stays, so the
+//! transactions it signed can never be replayed should it be admitted again.
+//!
+//! ## Rationing a feeless chain
+//!
+//! Nothing costs a fee, so the registry keeps the state the runtime's transaction extensions
+//! ration with (`runtime/src/extensions.rs`):
+//! - [`Pallet::reserve_registration`]: a registration transaction is checked exactly as
+//!   [`Pallet::register_patient`] would check it, then spends one of the block's
+//!   `MaxPatientRegistrationsPerBlock` slots, before dispatch. A registration that would fail
+//!   is refused before it reaches a block, so it leaves nothing in state.
+//! - [`Pallet::spend_allowance`]: every signer has an allowance of transactions that grows by
+//!   `per_block` each block up to `burst` ([`RateLimit`]): `MemberRateLimit` for members of
+//!   active organizations (and the council), `PatientRateLimit` for patients, who can be
+//!   created by anyone and so get far less.
+//!
+//! ## Root
+//!
+//! The chain has no sudo key. [`Pallet::dispatch_as_root`] lets `RootOrigin` (a unanimous
+//! council in production) dispatch one call as Root, e.g. `Balances::force_set_balance` to mint
+//! the settlement currency payers fund policies with.
 //!
 //! Other pallets ask the registry through [`MembershipProvider`], never through its storage.
 //!
@@ -33,6 +56,7 @@
 //! - [`Pallet::register_patient`]: anyone, for themselves; limited per block.
 //! - [`Pallet::add_guardian`], [`Pallet::remove_guardian`], [`Pallet::rotate_encryption_key`]:
 //!   the patient.
+//! - [`Pallet::dispatch_as_root`]: `RootOrigin` dispatches a call as Root.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -62,11 +86,18 @@ fn hex_key(key: &[u8; 32]) -> alloc::string::String {
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use alloc::vec::Vec;
-	use frame_support::pallet_prelude::*;
+	use alloc::{boxed::Box, vec::Vec};
+	use frame_support::{
+		dispatch::{extract_actual_weight, GetDispatchInfo},
+		pallet_prelude::*,
+		traits::UnfilteredDispatchable,
+	};
 	use frame_system::pallet_prelude::*;
 	use sp_core::H256;
-	use sp_runtime::{traits::One, Saturating};
+	use sp_runtime::{
+		traits::{One, SaturatedConversion},
+		Saturating,
+	};
 
 	/// The in-code storage version.
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
@@ -90,6 +121,19 @@ pub mod pallet {
 		/// unknown account may make, so it is rationed.
 		#[pallet::constant]
 		type MaxPatientRegistrationsPerBlock: Get<u32>;
+		/// The transactions a member of an active organization (or a council member) may send.
+		#[pallet::constant]
+		type MemberRateLimit: Get<RateLimit>;
+		/// The transactions a patient may send: anyone can become one, so far fewer.
+		#[pallet::constant]
+		type PatientRateLimit: Get<RateLimit>;
+		/// The origin that may dispatch any call as Root through `dispatch_as_root`.
+		type RootOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// The runtime's calls, which `dispatch_as_root` dispatches.
+		type RuntimeCall: Parameter
+			+ UnfilteredDispatchable<RuntimeOrigin = Self::RuntimeOrigin>
+			+ GetDispatchInfo
+			+ From<frame_system::Call<Self>>;
 		/// The most validators the chain may have.
 		#[pallet::constant]
 		type MaxValidators: Get<u32>;
@@ -123,9 +167,16 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Patients<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, Patient<T>>;
 
-	/// How many patients registered in the current block; cleared at the start of each block.
+	/// How many registration transactions the current block holds; cleared at the start of
+	/// each block.
 	#[pallet::storage]
 	pub type RegistrationsInBlock<T> = StorageValue<_, u32, ValueQuery>;
+
+	/// What is left of each signer's transaction allowance. No entry is a full allowance. Keys
+	/// are accounts the registry admitted (members, patients) or council members.
+	#[pallet::storage]
+	pub type Allowances<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, Allowance<BlockNumberFor<T>>>;
 
 	/// The validators that decide the next block, sorted by key.
 	#[pallet::storage]
@@ -208,6 +259,8 @@ pub mod pallet {
 		ValidatorSetScheduled { validators: Vec<Validator>, at: BlockNumberFor<T> },
 		/// The announced validator set decides blocks from the next one, `at`, on.
 		ValidatorSetActivated { validators: Vec<Validator>, at: BlockNumberFor<T> },
+		/// `RootOrigin` dispatched a call as Root, with this result.
+		DispatchedAsRoot { result: DispatchResult },
 	}
 
 	/// Errors of the registry.
@@ -257,12 +310,17 @@ pub mod pallet {
 		NotValidator,
 		/// The validator set has as many members as `MaxValidators` allows.
 		TooManyValidators,
-		/// Removing the last validator would stop the chain.
+		/// The change would leave no validator and stop the chain: removing the last validator,
+		/// or suspending or removing the organization that runs every validator. Add another
+		/// organization's validator first.
 		LastValidator,
 		/// The proof is not the validator key's signature of `carechain/validator/v1`, the
 		/// organization id and the key (`carechain key validator-proof` makes it), so the key
 		/// is not shown to be held by the organization.
 		InvalidValidatorProof,
+		/// The signer has sent as many transactions as its `RateLimit` allows for now; the
+		/// allowance grows by `per_block` each block.
+		AllowanceSpent,
 	}
 
 	#[pallet::hooks]
@@ -284,6 +342,33 @@ pub mod pallet {
 				}
 				_ => T::DbWeight::get().reads_writes(1, 1),
 			}
+		}
+
+		fn integrity_test() {
+			assert!(T::MaxValidators::get() > 0, "MaxValidators must allow a validator");
+			assert!(T::MaxMembersPerOrg::get() > 0, "an organization needs room for its admin");
+			assert!(
+				T::MaxPatientRegistrationsPerBlock::get() > 0,
+				"MaxPatientRegistrationsPerBlock of 0 would close registration for good"
+			);
+			for (name, limit) in [
+				("MemberRateLimit", T::MemberRateLimit::get()),
+				("PatientRateLimit", T::PatientRateLimit::get()),
+			] {
+				assert!(
+					limit.per_block > 0,
+					"{name}.per_block of 0 would silence signers for good"
+				);
+				assert!(
+					limit.burst >= limit.per_block,
+					"{name}.burst must hold one block's refill"
+				);
+			}
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
 		}
 	}
 
@@ -315,25 +400,35 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Suspends an active organization: its members can no longer act for it.
+		/// Suspends an active organization: its members can no longer act for it, and its
+		/// validators leave the set from `ValidatorSetDelay` blocks on (reinstating the
+		/// organization does not bring them back).
 		///
 		/// The origin must be `GovernanceOrigin`.
 		///
-		/// - `org`: the organization.
+		/// - `org`: the organization; refused with `LastValidator` when it runs every validator.
 		///
-		/// Emits `OrganizationSuspended`. O(1).
+		/// Emits `OrganizationSuspended`, and `ValidatorSetScheduled` when it ran validators.
+		/// O(v), v the validators, at most `MaxValidators`.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::suspend_organization())]
-		pub fn suspend_organization(origin: OriginFor<T>, org: OrgId) -> DispatchResult {
+		#[pallet::weight(T::WeightInfo::suspend_organization(T::MaxValidators::get()))]
+		pub fn suspend_organization(
+			origin: OriginFor<T>,
+			org: OrgId,
+		) -> DispatchResultWithPostInfo {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			let mut organization =
 				Organizations::<T>::get(org).ok_or(Error::<T>::UnknownOrganization)?;
 			ensure!(organization.status == OrgStatus::Active, Error::<T>::OrganizationSuspended);
+			let (validators, remaining) = Self::validators_without(org)?;
 
 			organization.status = OrgStatus::Suspended;
 			Organizations::<T>::insert(org, organization);
+			if let Some(remaining) = remaining {
+				Self::announce(remaining);
+			}
 			Self::deposit_event(Event::OrganizationSuspended { org });
-			Ok(())
+			Ok(Some(T::WeightInfo::suspend_organization(validators)).into())
 		}
 
 		/// Reinstates a suspended organization.
@@ -360,31 +455,40 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Removes an organization and every one of its members.
+		/// Removes an organization and every one of its members; its validators leave the set
+		/// from `ValidatorSetDelay` blocks on. Removed members keep their accounts (and nonces).
 		///
 		/// The origin must be `GovernanceOrigin`.
 		///
-		/// - `org`: the organization.
+		/// - `org`: the organization; refused with `LastValidator` when it runs every validator.
 		///
-		/// Emits `OrganizationRemoved`. O(m), m the organization's members, at most
-		/// `MaxMembersPerOrg`.
+		/// Emits `OrganizationRemoved`, and `ValidatorSetScheduled` when it ran validators.
+		/// O(m + v), m the organization's members (at most `MaxMembersPerOrg`), v the
+		/// validators (at most `MaxValidators`).
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::remove_organization(T::MaxMembersPerOrg::get()))]
+		#[pallet::weight(T::WeightInfo::remove_organization(
+			T::MaxMembersPerOrg::get(),
+			T::MaxValidators::get(),
+		))]
 		pub fn remove_organization(origin: OriginFor<T>, org: OrgId) -> DispatchResultWithPostInfo {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			let organization =
 				Organizations::<T>::get(org).ok_or(Error::<T>::UnknownOrganization)?;
+			let (validators, remaining) = Self::validators_without(org)?;
 
+			if let Some(remaining) = remaining {
+				Self::announce(remaining);
+			}
 			let mut removed = 0u32;
 			for (who, ()) in OrgMembers::<T>::drain_prefix(org) {
 				Members::<T>::remove(&who);
-				Self::release_account(&who);
+				Allowances::<T>::remove(&who);
 				removed.saturating_inc();
 			}
 			Organizations::<T>::remove(org);
 			debug_assert_eq!(removed, organization.member_count);
 			Self::deposit_event(Event::OrganizationRemoved { org, members_removed: removed });
-			Ok(Some(T::WeightInfo::remove_organization(removed)).into())
+			Ok(Some(T::WeightInfo::remove_organization(removed, validators)).into())
 		}
 
 		/// Adds an account to the signer's organization.
@@ -407,7 +511,8 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Removes an account from the signer's organization.
+		/// Removes an account from the signer's organization. The account keeps its provider
+		/// reference, so its nonce stays and what it signed cannot be replayed.
 		///
 		/// The signer must be an admin of an active organization, other than `who`.
 		///
@@ -425,49 +530,40 @@ pub mod pallet {
 
 			Members::<T>::remove(&who);
 			OrgMembers::<T>::remove(org, &who);
+			Allowances::<T>::remove(&who);
 			Organizations::<T>::mutate(org, |o| {
 				if let Some(o) = o {
 					o.member_count.saturating_dec();
 				}
 			});
-			Self::release_account(&who);
 			Self::deposit_event(Event::MemberRemoved { org, who });
 			Ok(())
 		}
 
 		/// Registers the signer as a patient.
 		///
-		/// Any signed origin, even an account the chain has never seen; at most
-		/// `MaxPatientRegistrationsPerBlock` per block.
+		/// Any signed origin, even an account the chain has never seen. The runtime's
+		/// `CheckPermissioned` extension runs [`Pallet::reserve_registration`] first: the same
+		/// checks, and one of the block's `MaxPatientRegistrationsPerBlock` slots.
 		///
 		/// - `encryption_key`: the X25519 public key record data keys are wrapped to.
-		/// - `guardians`: accounts that act for the patient, at most `MaxGuardians`; each must be
-		///   a registered patient or an organization member.
+		/// - `guardians`: accounts that act for the patient, at most `MaxGuardians` (checked
+		///   before anything else), distinct; each must be a registered patient or an
+		///   organization member.
 		///
-		/// Emits `PatientRegistered`. O(g), g the number of guardians.
+		/// Emits `PatientRegistered`. O(g²), g the number of guardians, at most `MaxGuardians`.
 		#[pallet::call_index(6)]
-		#[pallet::weight(T::WeightInfo::register_patient(guardians.len() as u32))]
+		#[pallet::weight(T::WeightInfo::register_patient(
+			(guardians.len() as u32).min(T::MaxGuardians::get())
+		))]
 		pub fn register_patient(
 			origin: OriginFor<T>,
 			encryption_key: EncryptionKey,
 			guardians: Vec<T::AccountId>,
 		) -> DispatchResult {
 			let patient = ensure_signed(origin)?;
-			ensure!(!Patients::<T>::contains_key(&patient), Error::<T>::AlreadyRegistered);
-			let registered = RegistrationsInBlock::<T>::get();
-			ensure!(
-				registered < T::MaxPatientRegistrationsPerBlock::get(),
-				Error::<T>::TooManyRegistrationsInBlock
-			);
-			ensure!(encryption_key != [0u8; 32], Error::<T>::InvalidEncryptionKey);
-			for (i, guardian) in guardians.iter().enumerate() {
-				Self::ensure_can_guard(&patient, guardian)?;
-				ensure!(!guardians[..i].contains(guardian), Error::<T>::AlreadyGuardian);
-			}
-			let guardians: BoundedVec<_, T::MaxGuardians> =
-				guardians.try_into().map_err(|_| Error::<T>::TooManyGuardians)?;
+			let guardians = Self::check_registration(&patient, &encryption_key, guardians)?;
 
-			RegistrationsInBlock::<T>::put(registered.saturating_add(1));
 			Self::insert_patient(&patient, encryption_key, guardians);
 			Self::deposit_event(Event::PatientRegistered { patient });
 			Ok(())
@@ -601,9 +697,142 @@ pub mod pallet {
 			validators.remove(position);
 			Self::schedule_validators(validators)
 		}
+
+		/// Dispatches `call` as Root: the chain's only Root path after genesis (there is no
+		/// sudo key), e.g. `Balances::force_set_balance` to mint the settlement currency.
+		///
+		/// The origin must be `RootOrigin` (a unanimous council motion in production).
+		///
+		/// - `call`: the call to dispatch with the Root origin.
+		///
+		/// Emits `DispatchedAsRoot` with the call's result; this call itself succeeds either
+		/// way. O(1) plus the call's own weight, which is charged and refunded as it reports.
+		#[pallet::call_index(12)]
+		#[pallet::weight({
+			let info = call.get_dispatch_info();
+			(T::WeightInfo::dispatch_as_root().saturating_add(info.call_weight), info.class)
+		})]
+		pub fn dispatch_as_root(
+			origin: OriginFor<T>,
+			call: Box<<T as Config>::RuntimeCall>,
+		) -> DispatchResultWithPostInfo {
+			T::RootOrigin::ensure_origin(origin)?;
+			let info = call.get_dispatch_info();
+
+			let result = call.dispatch_bypass_filter(frame_system::RawOrigin::Root.into());
+			let actual = extract_actual_weight(&result, &info);
+			Self::deposit_event(Event::DispatchedAsRoot {
+				result: result.map(|_| ()).map_err(|e| e.error),
+			});
+			Ok(Some(T::WeightInfo::dispatch_as_root().saturating_add(actual)).into())
+		}
 	}
 
 	impl<T: Config> Pallet<T> {
+		/// The checks of `register_patient`, in the order it makes them: the guardians'
+		/// number before anything loops over them. Returns the guardians, bounded.
+		pub fn check_registration(
+			patient: &T::AccountId,
+			encryption_key: &EncryptionKey,
+			guardians: Vec<T::AccountId>,
+		) -> Result<BoundedVec<T::AccountId, T::MaxGuardians>, DispatchError> {
+			let guardians: BoundedVec<_, T::MaxGuardians> =
+				guardians.try_into().map_err(|_| Error::<T>::TooManyGuardians)?;
+			ensure!(!Patients::<T>::contains_key(patient), Error::<T>::AlreadyRegistered);
+			ensure!(*encryption_key != [0u8; 32], Error::<T>::InvalidEncryptionKey);
+			for (i, guardian) in guardians.iter().enumerate() {
+				Self::ensure_can_guard(patient, guardian)?;
+				ensure!(!guardians[..i].contains(guardian), Error::<T>::AlreadyGuardian);
+			}
+			Ok(guardians)
+		}
+
+		/// Whether `call` would register `patient`, and if so spends one of the block's
+		/// `MaxPatientRegistrationsPerBlock` slots: what the runtime's `CheckPermissioned`
+		/// runs for every registration transaction before dispatch, so that one that would fail
+		/// never reaches a block and every one that does counts. Checks, then writes.
+		pub fn reserve_registration(
+			patient: &T::AccountId,
+			encryption_key: &EncryptionKey,
+			guardians: &[T::AccountId],
+		) -> DispatchResult {
+			let registered = RegistrationsInBlock::<T>::get();
+			ensure!(
+				registered < T::MaxPatientRegistrationsPerBlock::get(),
+				Error::<T>::TooManyRegistrationsInBlock
+			);
+			ensure!(
+				guardians.len() <= T::MaxGuardians::get() as usize,
+				Error::<T>::TooManyGuardians
+			);
+			Self::check_registration(patient, encryption_key, guardians.to_vec())?;
+			RegistrationsInBlock::<T>::put(registered.saturating_add(1));
+			Ok(())
+		}
+
+		/// Why `who` may sign, if it may: membership of an active organization first (the
+		/// larger allowance), else a patient registration.
+		pub fn standing(who: &T::AccountId) -> Option<Standing> {
+			if Self::active_membership(who).is_some() {
+				Some(Standing::Member)
+			} else if Patients::<T>::contains_key(who) {
+				Some(Standing::Patient)
+			} else {
+				None
+			}
+		}
+
+		/// The rate limit of a signer with that standing.
+		pub fn rate_limit(standing: Standing) -> RateLimit {
+			match standing {
+				Standing::Member => T::MemberRateLimit::get(),
+				Standing::Patient => T::PatientRateLimit::get(),
+			}
+		}
+
+		/// The transactions `who` may still send in this block under `limit`.
+		pub fn allowance_left(who: &T::AccountId, limit: RateLimit) -> u32 {
+			let now = frame_system::Pallet::<T>::block_number();
+			Allowances::<T>::get(who).map_or(limit.burst, |allowance| {
+				let blocks: u32 = now.saturating_sub(allowance.counted_at).saturated_into();
+				allowance
+					.remaining
+					.saturating_add(blocks.saturating_mul(limit.per_block))
+					.min(limit.burst)
+			})
+		}
+
+		/// Spends one transaction of `who`'s allowance under `limit`: `AllowanceSpent` when
+		/// none is left. Checks, then writes.
+		pub fn spend_allowance(who: &T::AccountId, limit: RateLimit) -> DispatchResult {
+			let left = Self::allowance_left(who, limit);
+			ensure!(left > 0, Error::<T>::AllowanceSpent);
+			Allowances::<T>::insert(
+				who,
+				Allowance {
+					remaining: left.saturating_sub(1),
+					counted_at: frame_system::Pallet::<T>::block_number(),
+				},
+			);
+			Ok(())
+		}
+
+		/// The size of the latest validator set, and that set without `org`'s validators when
+		/// it runs any; `LastValidator` when none would remain. Writes nothing.
+		#[allow(clippy::type_complexity)]
+		fn validators_without(
+			org: OrgId,
+		) -> Result<(u32, Option<BoundedVec<Validator, T::MaxValidators>>), DispatchError> {
+			let latest = Self::latest_validators();
+			let count = latest.len() as u32;
+			let remaining: Vec<_> = latest.into_iter().filter(|v| v.org != org).collect();
+			if remaining.len() as u32 == count {
+				return Ok((count, None));
+			}
+			ensure!(!remaining.is_empty(), Error::<T>::LastValidator);
+			Ok((count, Some(Self::sorted_set(remaining)?)))
+		}
+
 		/// The set the next change starts from: the announced one, else the current one.
 		fn latest_validators() -> Vec<Validator> {
 			ScheduledValidatorSet::<T>::get()
@@ -625,7 +854,12 @@ pub mod pallet {
 
 		/// Announces `validators` as the set from `ValidatorSetDelay` blocks on.
 		fn schedule_validators(validators: Vec<Validator>) -> DispatchResult {
-			let validators = Self::sorted_set(validators)?;
+			Self::announce(Self::sorted_set(validators)?);
+			Ok(())
+		}
+
+		/// Announces a checked set as the set from `ValidatorSetDelay` blocks on.
+		fn announce(validators: BoundedVec<Validator, T::MaxValidators>) {
 			let at = frame_system::Pallet::<T>::block_number()
 				.saturating_add(T::ValidatorSetDelay::get())
 				.max(frame_system::Pallet::<T>::block_number().saturating_add(One::one()));
@@ -637,7 +871,6 @@ pub mod pallet {
 				validators: validators.into_inner(),
 				at,
 			});
-			Ok(())
 		}
 
 		/// The organization the signer administers, if it is active.
@@ -714,13 +947,6 @@ pub mod pallet {
 			frame_system::Pallet::<T>::inc_providers(who);
 		}
 
-		/// Takes back the provider reference a membership gave.
-		fn release_account(who: &T::AccountId) {
-			// Only fails if the account has consumers and no other provider; the registry is
-			// the only source of providers here and nothing takes consumers, so it cannot.
-			let _ = frame_system::Pallet::<T>::dec_providers(who);
-		}
-
 		/// The patient's X25519 public key, for wallets that wrap record keys to it.
 		pub fn encryption_key(patient: &T::AccountId) -> Option<EncryptionKey> {
 			Patients::<T>::get(patient).map(|p| p.encryption_key)
@@ -739,6 +965,98 @@ pub mod pallet {
 		/// Whether another patient may still register in this block.
 		pub fn registration_open() -> bool {
 			RegistrationsInBlock::<T>::get() < T::MaxPatientRegistrationsPerBlock::get()
+		}
+
+		/// The registry's invariants: members and their organizations agree both ways and
+		/// with each organization's count; the validator sets are sorted, unique and bounded,
+		/// and the latest one is non-empty (when the chain has validators) and run by active
+		/// organizations only; patients' guardians are distinct and not the patient; every
+		/// member and patient has a provider reference; the block's counters are in bounds.
+		#[cfg(any(feature = "try-runtime", test))]
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			let next_org = NextOrgId::<T>::get();
+			for (org, organization) in Organizations::<T>::iter() {
+				ensure!(org < next_org, "an organization's id is not below NextOrgId");
+				let members = OrgMembers::<T>::iter_prefix(org).count() as u32;
+				ensure!(
+					members == organization.member_count,
+					"an organization's member_count differs from its OrgMembers"
+				);
+				ensure!(members <= T::MaxMembersPerOrg::get(), "an organization is over its bound");
+			}
+			for (org, who, ()) in OrgMembers::<T>::iter() {
+				ensure!(
+					Members::<T>::get(&who).map(|m| m.org) == Some(org),
+					"an OrgMembers entry has no matching Members entry"
+				);
+			}
+			for (who, member) in Members::<T>::iter() {
+				ensure!(
+					Organizations::<T>::contains_key(member.org),
+					"a member points to an organization that does not exist"
+				);
+				ensure!(
+					OrgMembers::<T>::contains_key(member.org, &who),
+					"a member is missing from its organization's OrgMembers"
+				);
+				ensure!(
+					frame_system::Pallet::<T>::providers(&who) > 0,
+					"a member has no provider reference"
+				);
+			}
+
+			let sorted_unique = |set: &[Validator]| set.windows(2).all(|w| w[0].key < w[1].key);
+			let current = Validators::<T>::get();
+			ensure!(sorted_unique(&current), "the validator set is not sorted and unique");
+			let latest = match ScheduledValidatorSet::<T>::get() {
+				Some(scheduled) => {
+					ensure!(
+						sorted_unique(&scheduled.validators),
+						"the announced validator set is not sorted and unique"
+					);
+					ensure!(
+						scheduled.at > frame_system::Pallet::<T>::block_number(),
+						"an announced validator set was not activated at its height"
+					);
+					scheduled.validators
+				}
+				None => current.clone(),
+			};
+			ensure!(
+				current.is_empty() || !latest.is_empty(),
+				"the announced validator set is empty: the chain would halt"
+			);
+			for validator in latest.iter() {
+				ensure!(
+					Self::active_organization_kind(validator.org).is_some(),
+					"a validator's organization is suspended or gone and its removal is not announced"
+				);
+			}
+
+			for (patient, record) in Patients::<T>::iter() {
+				ensure!(record.encryption_key != [0u8; 32], "a patient's encryption key is zero");
+				for (i, guardian) in record.guardians.iter().enumerate() {
+					ensure!(*guardian != patient, "a patient is their own guardian");
+					ensure!(
+						!record.guardians[..i].contains(guardian),
+						"a patient names a guardian twice"
+					);
+				}
+				ensure!(
+					frame_system::Pallet::<T>::providers(&patient) > 0,
+					"a patient has no provider reference"
+				);
+			}
+
+			ensure!(
+				RegistrationsInBlock::<T>::get() <= T::MaxPatientRegistrationsPerBlock::get(),
+				"more registrations in the block than MaxPatientRegistrationsPerBlock"
+			);
+			let most = T::MemberRateLimit::get().burst.max(T::PatientRateLimit::get().burst);
+			for (_, allowance) in Allowances::<T>::iter() {
+				ensure!(allowance.remaining <= most, "an allowance holds more than any burst");
+			}
+			Ok(())
 		}
 	}
 }

@@ -5,8 +5,8 @@
 
 use crate as pallet_registry;
 use carechain_primitives::{OrgKind, Role};
-use frame_support::{derive_impl, parameter_types};
-use frame_system::EnsureRoot;
+use frame_support::{derive_impl, ord_parameter_types, parameter_types};
+use frame_system::{EnsureRoot, EnsureSignedBy};
 use sp_core::H256;
 use sp_runtime::BuildStorage;
 
@@ -30,6 +30,15 @@ parameter_types! {
 	pub const MaxPatientRegistrationsPerBlock: u32 = 3;
 	pub const MaxValidators: u32 = 4;
 	pub const ValidatorSetDelay: u64 = 5;
+	pub const MemberRateLimit: pallet_registry::RateLimit =
+		pallet_registry::RateLimit { per_block: 3, burst: 6 };
+	pub const PatientRateLimit: pallet_registry::RateLimit =
+		pallet_registry::RateLimit { per_block: 1, burst: 2 };
+}
+
+ord_parameter_types! {
+	/// Stands for the unanimous council, the only origin that may dispatch as Root.
+	pub const RootDispatcher: u64 = 77;
 }
 
 impl pallet_registry::Config for Test {
@@ -37,6 +46,10 @@ impl pallet_registry::Config for Test {
 	type MaxMembersPerOrg = MaxMembersPerOrg;
 	type MaxGuardians = MaxGuardians;
 	type MaxPatientRegistrationsPerBlock = MaxPatientRegistrationsPerBlock;
+	type MemberRateLimit = MemberRateLimit;
+	type PatientRateLimit = PatientRateLimit;
+	type RootOrigin = EnsureSignedBy<RootDispatcher, u64>;
+	type RuntimeCall = RuntimeCall;
 	type MaxValidators = MaxValidators;
 	type ValidatorSetDelay = ValidatorSetDelay;
 	type WeightInfo = ();
@@ -88,4 +101,24 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| System::set_block_number(1));
 	ext
+}
+
+/// Runs `test` on the test genesis, then checks the registry's invariants.
+pub fn run_test(test: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		test();
+		Registry::do_try_state().expect("the registry's invariants hold after the test");
+	});
+}
+
+/// Runs the registry's hook for each block up to `n`, as the executive does, checking the
+/// invariants after each.
+pub fn run_to(n: u64) {
+	use frame_support::traits::Hooks;
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		Registry::on_initialize(next);
+		Registry::do_try_state().expect("the registry's invariants hold after each block");
+	}
 }

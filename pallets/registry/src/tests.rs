@@ -5,7 +5,7 @@
 
 use crate::{mock::*, Error, Event, Members, OrgStatus, Organizations, Patients};
 use carechain_primitives::{Membership, MembershipProvider, OrgKind, Role};
-use frame_support::{assert_noop, assert_ok, traits::Hooks};
+use frame_support::{assert_noop, assert_ok};
 use sp_core::H256;
 use sp_runtime::DispatchError;
 
@@ -15,7 +15,7 @@ fn providers(who: u64) -> u32 {
 
 #[test]
 fn genesis_seeds_founders_with_providers() {
-	new_test_ext().execute_with(|| {
+	run_test(|| {
 		assert_eq!(
 			Registry::active_membership(&DOCTOR),
 			Some(Membership { org: 0, kind: OrgKind::Hospital, role: Role::Practitioner })
@@ -29,7 +29,7 @@ fn genesis_seeds_founders_with_providers() {
 
 #[test]
 fn governance_admits_an_organization() {
-	new_test_ext().execute_with(|| {
+	run_test(|| {
 		assert_ok!(Registry::admit_organization(
 			RuntimeOrigin::root(),
 			OrgKind::Pharmacy,
@@ -49,7 +49,7 @@ fn governance_admits_an_organization() {
 
 #[test]
 fn only_governance_admits() {
-	new_test_ext().execute_with(|| {
+	run_test(|| {
 		assert_noop!(
 			Registry::admit_organization(
 				RuntimeOrigin::signed(HOSPITAL_ADMIN),
@@ -68,7 +68,7 @@ fn only_governance_admits() {
 
 #[test]
 fn suspension_silences_members_until_reinstated() {
-	new_test_ext().execute_with(|| {
+	run_test(|| {
 		assert_ok!(Registry::suspend_organization(RuntimeOrigin::root(), 0));
 		System::assert_last_event(Event::OrganizationSuspended { org: 0 }.into());
 		assert_eq!(Organizations::<Test>::get(0).map(|o| o.status), Some(OrgStatus::Suspended));
@@ -94,7 +94,7 @@ fn suspension_silences_members_until_reinstated() {
 
 #[test]
 fn unknown_organizations_are_named() {
-	new_test_ext().execute_with(|| {
+	run_test(|| {
 		assert_noop!(
 			Registry::suspend_organization(RuntimeOrigin::root(), 7),
 			Error::<Test>::UnknownOrganization
@@ -112,7 +112,7 @@ fn unknown_organizations_are_named() {
 
 #[test]
 fn removing_an_organization_removes_its_members() {
-	new_test_ext().execute_with(|| {
+	run_test(|| {
 		assert_noop!(
 			Registry::remove_organization(RuntimeOrigin::signed(HOSPITAL_ADMIN), 0),
 			DispatchError::BadOrigin
@@ -122,7 +122,8 @@ fn removing_an_organization_removes_its_members() {
 		assert!(Organizations::<Test>::get(0).is_none());
 		assert!(Members::<Test>::get(DOCTOR).is_none());
 		assert!(Members::<Test>::get(HOSPITAL_ADMIN).is_none());
-		assert_eq!(providers(DOCTOR), 0);
+		// The accounts stay, with their nonces: see `removed_members_keep_their_nonces`.
+		assert_eq!(providers(DOCTOR), 1);
 		// The other founder is untouched.
 		assert!(Registry::active_membership(&PAYER_ADMIN).is_some());
 	});
@@ -130,21 +131,21 @@ fn removing_an_organization_removes_its_members() {
 
 #[test]
 fn admin_adds_and_removes_staff() {
-	new_test_ext().execute_with(|| {
+	run_test(|| {
 		assert_ok!(Registry::add_member(RuntimeOrigin::signed(HOSPITAL_ADMIN), 30, Role::Staff));
 		System::assert_last_event(Event::MemberAdded { org: 0, who: 30, role: Role::Staff }.into());
 		assert_eq!(providers(30), 1);
 
 		assert_ok!(Registry::remove_member(RuntimeOrigin::signed(HOSPITAL_ADMIN), 30));
 		System::assert_last_event(Event::MemberRemoved { org: 0, who: 30 }.into());
-		assert_eq!(providers(30), 0);
+		assert_eq!(providers(30), 1, "the account stays, with its nonce");
 		assert_eq!(Organizations::<Test>::get(0).map(|o| o.member_count), Some(2));
 	});
 }
 
 #[test]
 fn only_an_admin_manages_its_own_members() {
-	new_test_ext().execute_with(|| {
+	run_test(|| {
 		assert_noop!(
 			Registry::add_member(RuntimeOrigin::signed(DOCTOR), 30, Role::Staff),
 			Error::<Test>::NotOrgAdmin
@@ -170,7 +171,7 @@ fn only_an_admin_manages_its_own_members() {
 
 #[test]
 fn organizations_are_bounded() {
-	new_test_ext().execute_with(|| {
+	run_test(|| {
 		assert_ok!(Registry::add_member(RuntimeOrigin::signed(HOSPITAL_ADMIN), 30, Role::Staff));
 		assert_ok!(Registry::add_member(RuntimeOrigin::signed(HOSPITAL_ADMIN), 31, Role::Staff));
 		assert_noop!(
@@ -182,7 +183,7 @@ fn organizations_are_bounded() {
 
 #[test]
 fn patients_register_themselves() {
-	new_test_ext().execute_with(|| {
+	run_test(|| {
 		assert_eq!(providers(50), 0);
 		assert_ok!(Registry::register_patient(RuntimeOrigin::signed(50), KEY, vec![PATIENT]));
 		System::assert_last_event(Event::PatientRegistered { patient: 50 }.into());
@@ -197,7 +198,7 @@ fn patients_register_themselves() {
 
 #[test]
 fn registration_rejects_bad_input() {
-	new_test_ext().execute_with(|| {
+	run_test(|| {
 		assert_noop!(
 			Registry::register_patient(RuntimeOrigin::signed(PATIENT), KEY, vec![]),
 			Error::<Test>::AlreadyRegistered
@@ -231,24 +232,70 @@ fn registration_rejects_bad_input() {
 
 #[test]
 fn registrations_are_rationed_per_block() {
-	new_test_ext().execute_with(|| {
+	run_test(|| {
 		for who in 50..53 {
-			assert_ok!(Registry::register_patient(RuntimeOrigin::signed(who), KEY, vec![]));
+			assert_ok!(Registry::reserve_registration(&who, &KEY, &[]));
 		}
 		assert!(!Registry::registration_open());
 		assert_noop!(
-			Registry::register_patient(RuntimeOrigin::signed(53), KEY, vec![]),
+			Registry::reserve_registration(&53, &KEY, &[]),
 			Error::<Test>::TooManyRegistrationsInBlock
 		);
-		System::set_block_number(2);
-		Registry::on_initialize(2);
+		run_to(2);
+		assert_ok!(Registry::reserve_registration(&53, &KEY, &[]));
 		assert_ok!(Registry::register_patient(RuntimeOrigin::signed(53), KEY, vec![]));
+	});
+}
+
+/// Hole 4: a registration that would fail is refused by the check the transaction extension
+/// runs before dispatch, with the call's own error, and spends no slot; every one that passes
+/// spends one, so a flood of them is bounded by the quota.
+#[test]
+fn registrations_that_would_fail_are_refused_before_dispatch_and_spend_no_slot() {
+	run_test(|| {
+		let refused = [
+			(PATIENT, KEY, vec![], Error::<Test>::AlreadyRegistered),
+			(50, [0u8; 32], vec![], Error::<Test>::InvalidEncryptionKey),
+			(50, KEY, vec![50], Error::<Test>::GuardianIsSelf),
+			(50, KEY, vec![STRANGER], Error::<Test>::GuardianNotRegistered),
+			(50, KEY, vec![PATIENT, PATIENT], Error::<Test>::AlreadyGuardian),
+			(50, KEY, vec![PATIENT, DOCTOR, HOSPITAL_ADMIN], Error::<Test>::TooManyGuardians),
+		];
+		for (who, key, guardians, error) in refused {
+			assert_noop!(Registry::reserve_registration(&who, &key, &guardians), error);
+		}
+		assert_eq!(crate::RegistrationsInBlock::<Test>::get(), 0);
+		assert_eq!(System::providers(&50), 0);
+		assert!(!frame_system::Account::<Test>::contains_key(50));
+	});
+}
+
+/// Hole 9: the number of guardians is checked before any loop over them. Past the bound, the
+/// list is refused as too long even when its entries would fail the per-guardian checks first.
+#[test]
+fn too_many_guardians_are_refused_before_they_are_looked_at() {
+	run_test(|| {
+		// Three times the patient itself, one past `MaxGuardians` = 2.
+		assert_noop!(
+			Registry::register_patient(RuntimeOrigin::signed(50), KEY, vec![50, 50, 50]),
+			Error::<Test>::TooManyGuardians
+		);
+		// At the bound, the entries are checked.
+		assert_noop!(
+			Registry::register_patient(RuntimeOrigin::signed(50), KEY, vec![50, 50]),
+			Error::<Test>::GuardianIsSelf
+		);
+		assert_ok!(Registry::register_patient(
+			RuntimeOrigin::signed(50),
+			KEY,
+			vec![PATIENT, DOCTOR]
+		));
 	});
 }
 
 #[test]
 fn guardians_are_added_and_removed() {
-	new_test_ext().execute_with(|| {
+	run_test(|| {
 		assert_ok!(Registry::add_guardian(RuntimeOrigin::signed(PATIENT), DOCTOR));
 		System::assert_last_event(
 			Event::GuardianAdded { patient: PATIENT, guardian: DOCTOR }.into(),
@@ -265,7 +312,7 @@ fn guardians_are_added_and_removed() {
 
 #[test]
 fn guardian_changes_reject_bad_input() {
-	new_test_ext().execute_with(|| {
+	run_test(|| {
 		assert_noop!(
 			Registry::add_guardian(RuntimeOrigin::signed(STRANGER), DOCTOR),
 			Error::<Test>::NotPatient
@@ -297,7 +344,7 @@ fn guardian_changes_reject_bad_input() {
 
 #[test]
 fn patients_rotate_their_key() {
-	new_test_ext().execute_with(|| {
+	run_test(|| {
 		assert_ok!(Registry::rotate_encryption_key(RuntimeOrigin::signed(PATIENT), [4u8; 32]));
 		System::assert_last_event(Event::EncryptionKeyRotated { patient: PATIENT }.into());
 		assert_eq!(Patients::<Test>::get(PATIENT).map(|p| p.encryption_key), Some([4u8; 32]));
@@ -326,18 +373,9 @@ mod validators {
 		set
 	}
 
-	/// Runs the registry's hook for each block up to `n`, as the executive does.
-	fn run_to(n: u64) {
-		while System::block_number() < n {
-			let next = System::block_number() + 1;
-			System::set_block_number(next);
-			Registry::on_initialize(next);
-		}
-	}
-
 	#[test]
 	fn genesis_validators_are_sorted_by_key() {
-		new_test_ext().execute_with(|| {
+		run_test(|| {
 			assert_eq!(Registry::validators(), sorted(vec![validator(1, 0), validator(2, 1)]));
 			assert!(ScheduledValidatorSet::<Test>::get().is_none());
 		});
@@ -345,7 +383,7 @@ mod validators {
 
 	#[test]
 	fn an_added_validator_decides_from_the_announced_block() {
-		new_test_ext().execute_with(|| {
+		run_test(|| {
 			assert_ok!(Registry::add_validator(
 				RuntimeOrigin::root(),
 				1,
@@ -371,7 +409,7 @@ mod validators {
 
 	#[test]
 	fn a_removed_validator_stops_at_the_announced_block() {
-		new_test_ext().execute_with(|| {
+		run_test(|| {
 			assert_ok!(Registry::remove_validator(RuntimeOrigin::root(), validator(1, 0).key));
 			run_to(4);
 			assert_eq!(Registry::validators().len(), 2);
@@ -386,7 +424,7 @@ mod validators {
 
 	#[test]
 	fn changes_while_one_is_pending_build_on_it() {
-		new_test_ext().execute_with(|| {
+		run_test(|| {
 			assert_ok!(Registry::add_validator(
 				RuntimeOrigin::root(),
 				1,
@@ -412,7 +450,7 @@ mod validators {
 
 	#[test]
 	fn bad_changes_are_refused_and_change_nothing() {
-		new_test_ext().execute_with(|| {
+		run_test(|| {
 			let key3 = validator(3, 1).key;
 			assert_noop!(
 				Registry::add_validator(
@@ -452,9 +490,74 @@ mod validators {
 		});
 	}
 
+	/// Hole 12: suspending an organization announces the set without its validators, through
+	/// the same delay as any change.
+	#[test]
+	fn suspending_an_organization_removes_its_validators() {
+		run_test(|| {
+			assert_ok!(Registry::suspend_organization(RuntimeOrigin::root(), 0));
+			let scheduled = ScheduledValidatorSet::<Test>::get().expect("announced");
+			assert_eq!(scheduled.validators.into_inner(), vec![validator(2, 1)]);
+			assert_eq!(scheduled.at, 6);
+			run_to(5);
+			assert_eq!(Registry::validators(), vec![validator(2, 1)]);
+
+			// Reinstating does not bring them back: governance adds them again.
+			assert_ok!(Registry::reinstate_organization(RuntimeOrigin::root(), 0));
+			assert!(ScheduledValidatorSet::<Test>::get().is_none());
+			assert_ok!(Registry::add_validator(
+				RuntimeOrigin::root(),
+				0,
+				validator(1, 0).key,
+				proof(1, 0)
+			));
+		});
+	}
+
+	/// Hole 12: removing an organization removes its validators, announced ones included.
+	#[test]
+	fn removing_an_organization_removes_its_validators() {
+		run_test(|| {
+			assert_ok!(Registry::add_validator(
+				RuntimeOrigin::root(),
+				1,
+				validator(3, 1).key,
+				proof(3, 1)
+			));
+			assert_ok!(Registry::remove_organization(RuntimeOrigin::root(), 1));
+			let scheduled = ScheduledValidatorSet::<Test>::get().expect("announced");
+			assert_eq!(scheduled.validators.into_inner(), vec![validator(1, 0)]);
+			run_to(5);
+			assert_eq!(Registry::validators(), vec![validator(1, 0)]);
+		});
+	}
+
+	/// Hole 12: the organization that runs every validator can be neither suspended nor
+	/// removed, so the chain cannot halt.
+	#[test]
+	fn the_organization_running_every_validator_stays() {
+		run_test(|| {
+			assert_ok!(Registry::remove_validator(RuntimeOrigin::root(), validator(2, 1).key));
+			assert_noop!(
+				Registry::suspend_organization(RuntimeOrigin::root(), 0),
+				Error::<Test>::LastValidator
+			);
+			assert_noop!(
+				Registry::remove_organization(RuntimeOrigin::root(), 0),
+				Error::<Test>::LastValidator
+			);
+			// An organization without validators is suspended with no change to the set.
+			assert_ok!(Registry::suspend_organization(RuntimeOrigin::root(), 1));
+			assert_eq!(
+				ScheduledValidatorSet::<Test>::get().map(|s| s.validators.into_inner()),
+				Some(vec![validator(1, 0)])
+			);
+		});
+	}
+
 	#[test]
 	fn the_set_is_bounded() {
-		new_test_ext().execute_with(|| {
+		run_test(|| {
 			assert_ok!(Registry::add_validator(
 				RuntimeOrigin::root(),
 				0,
@@ -472,6 +575,218 @@ mod validators {
 				Error::<Test>::TooManyValidators
 			);
 			assert_eq!(Validators::<Test>::get().len(), 2);
+		});
+	}
+}
+
+/// Audit: a removed member's account stays with its nonce. Before, removing the last provider
+/// reaped the account, its nonce fell back to 0, and every transaction it had signed could be
+/// replayed once it was admitted again.
+#[test]
+fn removed_members_keep_their_nonces() {
+	run_test(|| {
+		for _ in 0..3 {
+			System::inc_account_nonce(DOCTOR);
+		}
+		assert_ok!(Registry::remove_member(RuntimeOrigin::signed(HOSPITAL_ADMIN), DOCTOR));
+		assert_eq!(System::account_nonce(DOCTOR), 3);
+		assert_eq!(Registry::standing(&DOCTOR), None, "a removed member may not sign");
+
+		System::inc_account_nonce(PAYER_ADMIN);
+		assert_ok!(Registry::remove_organization(RuntimeOrigin::root(), 1));
+		assert_eq!(System::account_nonce(PAYER_ADMIN), 1);
+
+		// Admitted again, the account goes on from its nonce.
+		assert_ok!(Registry::add_member(
+			RuntimeOrigin::signed(HOSPITAL_ADMIN),
+			DOCTOR,
+			Role::Practitioner
+		));
+		assert_eq!(System::account_nonce(DOCTOR), 3);
+	});
+}
+
+/// Audit: members of a suspended organization and removed members lose their standing, and a
+/// removed admin can no longer manage anyone.
+#[test]
+fn suspended_and_removed_members_cannot_act() {
+	run_test(|| {
+		use crate::Standing;
+		assert_eq!(Registry::standing(&DOCTOR), Some(Standing::Member));
+		assert_eq!(Registry::standing(&PATIENT), Some(Standing::Patient));
+		assert_eq!(Registry::standing(&STRANGER), None);
+
+		assert_ok!(Registry::suspend_organization(RuntimeOrigin::root(), 1));
+		assert_eq!(Registry::standing(&PAYER_ADMIN), None);
+		assert_noop!(
+			Registry::add_member(RuntimeOrigin::signed(PAYER_ADMIN), 30, Role::Admin),
+			Error::<Test>::OrganizationSuspended
+		);
+
+		assert_ok!(Registry::add_member(RuntimeOrigin::signed(HOSPITAL_ADMIN), 30, Role::Admin));
+		assert_ok!(Registry::remove_member(RuntimeOrigin::signed(HOSPITAL_ADMIN), 30));
+		assert_noop!(
+			Registry::add_member(RuntimeOrigin::signed(30), 31, Role::Admin),
+			Error::<Test>::NotOrgAdmin
+		);
+		assert_noop!(
+			Registry::remove_member(RuntimeOrigin::signed(30), DOCTOR),
+			Error::<Test>::NotOrgAdmin
+		);
+	});
+}
+
+/// Audit: an admin acts on its own organization only (a member of another is refused, and a
+/// new account always joins the admin's organization), and a member below admin cannot add
+/// anyone, let alone an admin.
+#[test]
+fn admins_cannot_reach_other_organizations_and_members_cannot_escalate() {
+	run_test(|| {
+		assert_noop!(
+			Registry::remove_member(RuntimeOrigin::signed(PAYER_ADMIN), DOCTOR),
+			Error::<Test>::NotMemberOfYourOrganization
+		);
+		assert_noop!(
+			Registry::add_member(RuntimeOrigin::signed(PAYER_ADMIN), DOCTOR, Role::Admin),
+			Error::<Test>::AlreadyMember
+		);
+		assert_ok!(Registry::add_member(RuntimeOrigin::signed(PAYER_ADMIN), 30, Role::Staff));
+		assert_eq!(Members::<Test>::get(30).map(|m| m.org), Some(1));
+		assert_noop!(
+			Registry::add_member(RuntimeOrigin::signed(DOCTOR), 31, Role::Admin),
+			Error::<Test>::NotOrgAdmin
+		);
+		assert_noop!(
+			Registry::add_member(RuntimeOrigin::signed(PATIENT), 31, Role::Admin),
+			Error::<Test>::NotOrgAdmin
+		);
+	});
+}
+
+/// Audit: guardians and keys change only by the patient's own signature. A guardian cannot
+/// name another guardian, and another patient's rotation changes only their own key.
+#[test]
+fn only_the_patient_changes_their_guardians_and_key() {
+	run_test(|| {
+		assert_ok!(Registry::register_patient(RuntimeOrigin::signed(50), KEY, vec![PATIENT]));
+		// PATIENT is 50's guardian; its calls act on its own record, never on 50's.
+		assert_ok!(Registry::add_guardian(RuntimeOrigin::signed(PATIENT), DOCTOR));
+		assert!(!Registry::is_guardian(&50, &DOCTOR));
+		assert_ok!(Registry::rotate_encryption_key(RuntimeOrigin::signed(PATIENT), [4u8; 32]));
+		assert_eq!(Registry::encryption_key(&50), Some(KEY));
+		assert_noop!(
+			Registry::remove_guardian(RuntimeOrigin::signed(PATIENT), PATIENT),
+			Error::<Test>::NotGuardian
+		);
+		assert!(Registry::is_guardian(&50, &PATIENT));
+		assert_noop!(
+			Registry::register_patient(RuntimeOrigin::signed(50), [5u8; 32], vec![]),
+			Error::<Test>::AlreadyRegistered
+		);
+		assert_eq!(Registry::encryption_key(&50), Some(KEY));
+	});
+}
+
+mod allowances {
+	use super::*;
+	use crate::Standing;
+
+	/// Hole 4: a signer's transactions are bounded by its allowance, refused with
+	/// `AllowanceSpent` once it is spent, and allowed again as it refills, up to the burst.
+	#[test]
+	fn a_spent_allowance_is_refused_until_it_refills() {
+		run_test(|| {
+			let member = Registry::rate_limit(Standing::Member);
+			assert_eq!(Registry::allowance_left(&DOCTOR, member), 6);
+			for _ in 0..6 {
+				assert_ok!(Registry::spend_allowance(&DOCTOR, member));
+			}
+			assert_noop!(Registry::spend_allowance(&DOCTOR, member), Error::<Test>::AllowanceSpent);
+			// Each block adds `per_block`, up to `burst`.
+			run_to(2);
+			assert_eq!(Registry::allowance_left(&DOCTOR, member), 3);
+			for _ in 0..3 {
+				assert_ok!(Registry::spend_allowance(&DOCTOR, member));
+			}
+			assert_noop!(Registry::spend_allowance(&DOCTOR, member), Error::<Test>::AllowanceSpent);
+			run_to(10);
+			assert_eq!(Registry::allowance_left(&DOCTOR, member), 6, "capped at the burst");
+			// Another signer's allowance is its own.
+			assert_eq!(Registry::allowance_left(&HOSPITAL_ADMIN, member), 6);
+		});
+	}
+
+	#[test]
+	fn patients_get_the_smaller_allowance() {
+		run_test(|| {
+			let patient = Registry::rate_limit(Standing::Patient);
+			assert_eq!(patient, PatientRateLimit::get());
+			assert_ok!(Registry::spend_allowance(&PATIENT, patient));
+			assert_ok!(Registry::spend_allowance(&PATIENT, patient));
+			assert_noop!(
+				Registry::spend_allowance(&PATIENT, patient),
+				Error::<Test>::AllowanceSpent
+			);
+			run_to(2);
+			assert_ok!(Registry::spend_allowance(&PATIENT, patient));
+		});
+	}
+
+	#[test]
+	fn removing_a_member_drops_its_allowance() {
+		run_test(|| {
+			let member = Registry::rate_limit(Standing::Member);
+			assert_ok!(Registry::spend_allowance(&DOCTOR, member));
+			assert!(crate::Allowances::<Test>::contains_key(DOCTOR));
+			assert_ok!(Registry::remove_member(RuntimeOrigin::signed(HOSPITAL_ADMIN), DOCTOR));
+			assert!(!crate::Allowances::<Test>::contains_key(DOCTOR));
+		});
+	}
+}
+
+mod root {
+	use super::*;
+
+	fn admit_lab() -> Box<RuntimeCall> {
+		Box::new(RuntimeCall::Registry(crate::Call::admit_organization {
+			kind: OrgKind::Lab,
+			credentials_hash: H256::repeat_byte(4),
+			admin: 40,
+		}))
+	}
+
+	/// Hole 12: after genesis, `RootOrigin` (the council, unanimous, in the runtime) is the one
+	/// way to dispatch as Root.
+	#[test]
+	fn the_root_origin_dispatches_as_root() {
+		run_test(|| {
+			assert_ok!(Registry::dispatch_as_root(
+				RuntimeOrigin::signed(RootDispatcher::get()),
+				admit_lab()
+			));
+			System::assert_last_event(Event::DispatchedAsRoot { result: Ok(()) }.into());
+			assert!(Registry::active_membership(&40).is_some());
+
+			// The inner call's failure is reported, not hidden.
+			assert_ok!(Registry::dispatch_as_root(
+				RuntimeOrigin::signed(RootDispatcher::get()),
+				admit_lab()
+			));
+			System::assert_last_event(
+				Event::DispatchedAsRoot { result: Err(Error::<Test>::AlreadyMember.into()) }.into(),
+			);
+		});
+	}
+
+	#[test]
+	fn nobody_else_dispatches_as_root() {
+		run_test(|| {
+			for who in [HOSPITAL_ADMIN, DOCTOR, PATIENT, STRANGER] {
+				assert_noop!(
+					Registry::dispatch_as_root(RuntimeOrigin::signed(who), admit_lab()),
+					DispatchError::BadOrigin
+				);
+			}
 		});
 	}
 }

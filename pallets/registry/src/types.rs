@@ -121,3 +121,42 @@ pub fn validator_proof_payload(
 	use codec::Encode as _;
 	[VALIDATOR_PROOF_CONTEXT, &org.encode()[..], &key[..]].concat()
 }
+
+/// How many transactions one signer may have applied: `per_block` more each block, saved up
+/// to `burst`. A signer starts with a full `burst`.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct RateLimit {
+	/// Transactions the allowance grows by in each block: the most a signer sustains.
+	pub per_block: u32,
+	/// The most the allowance holds: the longest run a signer may send at once.
+	pub burst: u32,
+}
+
+/// What is left of a signer's allowance, and the block it was last counted in.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct Allowance<BlockNumber> {
+	/// Transactions the signer may still send, as of `counted_at`.
+	pub remaining: u32,
+	/// The block `remaining` was counted in; later blocks add `per_block` each.
+	pub counted_at: BlockNumber,
+}
+
+/// Why an account may sign: it decides the signer's [`RateLimit`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Standing {
+	/// A member of an active organization (admitted by governance, accountable).
+	Member,
+	/// A registered patient (self-registered, so cheap to create: a small allowance).
+	Patient,
+}
