@@ -36,10 +36,21 @@ fn content<T: Config>(seed: u64) -> RecordContent {
 mod benchmarks {
 	use super::*;
 
+	/// The author's consent is the last of the patient's `g` consents: the write check scans
+	/// them all.
 	#[benchmark]
-	fn create_record() {
+	fn create_record(g: Linear<1, { T::MaxConsentsPerPatient::get() }>) {
 		let patient = patient::<T>();
+		let anchor = <Pallet<T> as RecordLookup<T::AccountId>>::create_for_benchmark(
+			&patient,
+			FhirResourceType::Observation,
+			u32::MAX,
+		);
+		for i in 1..g {
+			T::Access::grant_for_benchmark(&patient, &practitioner::<T>(i), &anchor);
+		}
 		let doctor = practitioner::<T>(0);
+		T::Access::grant_for_benchmark(&patient, &doctor, &anchor);
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(doctor),
@@ -47,20 +58,38 @@ mod benchmarks {
 			FhirResourceType::Observation,
 			content::<T>(1),
 		);
-		assert_eq!(PatientRecordCount::<T>::get(&patient), 1);
+		assert_eq!(PatientRecordCount::<T>::get(&patient), 2);
 	}
 
+	/// A practitioner of the author's organization amends; its consent is the last of the
+	/// patient's `g` consents.
 	#[benchmark]
-	fn amend_record() {
+	fn amend_record(
+		g: Linear<1, { T::MaxConsentsPerPatient::get() }>,
+	) -> Result<(), BenchmarkError> {
 		let patient = patient::<T>();
-		let record = <Pallet<T> as RecordLookup<T::AccountId>>::create_for_benchmark(
+		let doctor = practitioner::<T>(0);
+		let anchor = <Pallet<T> as RecordLookup<T::AccountId>>::create_for_benchmark(
 			&patient,
 			FhirResourceType::Observation,
-			0,
+			u32::MAX,
 		);
+		for i in 1..g {
+			T::Access::grant_for_benchmark(&patient, &practitioner::<T>(i), &anchor);
+		}
+		T::Access::grant_for_benchmark(&patient, &doctor, &anchor);
+		let index = PatientRecordCount::<T>::get(&patient);
+		let record = Pallet::<T>::record_id(&patient, index, &H256::from_low_u64_be(1));
+		Pallet::<T>::create_record(
+			RawOrigin::Signed(doctor.clone()).into(),
+			patient.clone(),
+			FhirResourceType::Observation,
+			content::<T>(1),
+		)?;
 		#[extrinsic_call]
-		_(RawOrigin::Signed(patient.clone()), record, content::<T>(2));
+		_(RawOrigin::Signed(doctor), record, content::<T>(2));
 		assert_eq!(Records::<T>::get(record).map(|r| r.status), Some(RecordStatus::Amended));
+		Ok(())
 	}
 
 	#[benchmark]
@@ -76,18 +105,22 @@ mod benchmarks {
 		assert_eq!(Records::<T>::get(record).map(|r| r.status), Some(RecordStatus::EnteredInError));
 	}
 
-	/// `v` versions are shredded; `h` consents hold a key of each.
+	/// `v` versions are shredded, naming the first (the walk forward is included); `k` keys
+	/// wrapped for grantees are destroyed, spread over the versions (at most one per consent
+	/// and version, so `k` is bounded by versions times consents).
 	#[benchmark]
 	fn erase_record(
 		v: Linear<1, { T::MaxVersions::get() }>,
-		h: Linear<0, { T::MaxVersions::get() }>,
+		k: Linear<0, { T::MaxConsentsPerPatient::get() }>,
 	) -> Result<(), BenchmarkError> {
 		let patient = patient::<T>();
-		let mut record = <Pallet<T> as RecordLookup<T::AccountId>>::create_for_benchmark(
+		let first = <Pallet<T> as RecordLookup<T::AccountId>>::create_for_benchmark(
 			&patient,
 			FhirResourceType::Observation,
 			0,
 		);
+		let mut record = first;
+		let mut versions = alloc::vec![first];
 		for i in 1..v {
 			let index = PatientRecordCount::<T>::get(&patient);
 			let next = Pallet::<T>::record_id(&patient, index, &H256::from_low_u64_be(i.into()));
@@ -97,19 +130,21 @@ mod benchmarks {
 				content::<T>(i.into()),
 			)?;
 			record = next;
+			versions.push(next);
 		}
-		for i in 0..h {
-			T::Access::grant_for_benchmark(&patient, &practitioner::<T>(i), &record);
+		for i in 0..k {
+			let version = versions[i as usize % versions.len()];
+			T::Access::grant_for_benchmark(&patient, &practitioner::<T>(i), &version);
 		}
 		#[extrinsic_call]
-		_(RawOrigin::Signed(patient), record);
+		_(RawOrigin::Signed(patient), first);
 		assert_eq!(Records::<T>::get(record).map(|r| r.status), Some(RecordStatus::Erased));
 		Ok(())
 	}
 
 	/// The accessor's consent is the last of the patient's `g` consents.
 	#[benchmark]
-	fn log_access(g: Linear<1, { T::MaxVersions::get() }>) {
+	fn log_access(g: Linear<1, { T::MaxConsentsPerPatient::get() }>) {
 		let patient = patient::<T>();
 		let record = <Pallet<T> as RecordLookup<T::AccountId>>::create_for_benchmark(
 			&patient,

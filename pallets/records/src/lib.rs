@@ -10,10 +10,19 @@
 //! ids are deterministic: blake2b-256 of the patient, the patient's record counter and the
 //! content hash.
 //!
-//! Practitioners of active care providers author records for registered patients; patients
-//! (and their guardians) may add self-reported data. Amendments are new versions linked to the
-//! old; erasure is crypto-shredding: the locator and every wrapped key are removed, a tombstone
-//! with the hash stays, and `RecordErased` tells off-chain stores to delete the blob.
+//! Practitioners of active care providers author records for registered patients only with a
+//! relationship the patient granted: an unexpired consent for treatment covering the resource
+//! type, or an open break-glass session (the access policy's `check_write`); patients (and their
+//! guardians) may add self-reported data. Writers other than the patient may fill at most
+//! `MaxRecordsPerPatient - ReservedForPatient` of the patient's record slots, so nobody else can
+//! exhaust them. Amendments are new versions linked to the old, both ways; erasure is
+//! crypto-shredding of the whole chain of versions, whichever version is named: each locator and
+//! every wrapped key are removed, a tombstone with the hash stays, and `RecordErased` tells
+//! off-chain stores to delete the blob.
+//!
+//! A content hash anchors at most one live (unerased) record ([`ContentIndex`]), so nobody can
+//! anchor, and then erase, a record carrying someone else's blob: vaults delete a blob only when
+//! no live record refers to it.
 //!
 //! Reading a record's content is logged on chain with [`Pallet::log_access`], which fails
 //! unless the consent pallet's access policy allows it, and appends to the patient's audit log.
@@ -56,6 +65,7 @@ pub mod pallet {
 	use codec::Encode;
 	use frame_support::{pallet_prelude::*, traits::Time};
 	use frame_system::pallet_prelude::*;
+	use sp_runtime::Saturating;
 
 	/// The in-code storage version.
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
@@ -85,6 +95,13 @@ pub mod pallet {
 		/// The most versions one record may have.
 		#[pallet::constant]
 		type MaxVersions: Get<u32>;
+		/// Record slots of each patient that only the patient or a guardian may fill.
+		#[pallet::constant]
+		type ReservedForPatient: Get<u32>;
+		/// The most consents a patient may hold (the access policy's bound): it bounds the
+		/// consents an access check scans and the key holders of one record version.
+		#[pallet::constant]
+		type MaxConsentsPerPatient: Get<u32>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -110,6 +127,16 @@ pub mod pallet {
 	pub type PatientRecordCount<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
 
+	/// The live (unerased) record version that anchors each content hash: at most one. Content
+	/// hashes are blake2b-256 of ciphertext, so `Identity` is safe.
+	#[pallet::storage]
+	pub type ContentIndex<T: Config> = StorageMap<_, Identity, sp_core::H256, RecordId>;
+
+	/// The version that amended each amended version, so that erasure can walk forward. Record
+	/// ids are hashes already.
+	#[pallet::storage]
+	pub type NextVersion<T: Config> = StorageMap<_, Identity, RecordId, RecordId>;
+
 	// Event fields are named for what they hold; the variant docs say what happened.
 	#[allow(missing_docs)]
 	#[pallet::event]
@@ -127,12 +154,7 @@ pub mod pallet {
 		/// A record was marked as entered in error.
 		RecordMarkedEnteredInError { record_id: RecordId },
 		/// A record version was crypto-shredded: off-chain stores must delete the blob.
-		RecordErased {
-			record_id: RecordId,
-			patient: T::AccountId,
-			content_hash: sp_core::H256,
-			locator: Locator<T>,
-		},
+		RecordErased { record_id: RecordId, patient: T::AccountId, content_hash: sp_core::H256 },
 		/// An accessor read a record's content.
 		AccessLogged {
 			record_id: RecordId,
@@ -182,6 +204,11 @@ pub mod pallet {
 		PurposeNotPermitted,
 		/// The consent that names this accessor does not cover this record.
 		OutOfScope,
+		/// A live record already anchors this content hash: every record version carries its own
+		/// ciphertext (seal the payload again for a new version).
+		ContentHashInUse,
+		/// The patient's remaining record slots are reserved for the patient and guardians.
+		PatientSlotsReserved,
 	}
 
 	impl<T> From<DenialReason> for Error<T> {
@@ -200,20 +227,39 @@ pub mod pallet {
 		}
 	}
 
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(T::MaxVersions::get() >= 1, "a record has at least one version");
+			assert!(
+				T::ReservedForPatient::get() < T::MaxRecordsPerPatient::get(),
+				"others must be able to write some records"
+			);
+			assert!(T::MaxLocatorLen::get() >= 1 && T::MaxWrappedKeyLen::get() >= 1);
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
 		/// Anchors a new record of a patient.
 		///
-		/// The signer must be a practitioner of an active care provider, or the patient or a
-		/// guardian (self-reported data).
+		/// The signer must be the patient or a guardian (self-reported data), or a practitioner
+		/// of an active care provider whom the patient allowed to write: an unexpired treatment
+		/// consent covering `resource_type`, or an open break-glass session.
 		///
 		/// - `patient`: a registered patient.
 		/// - `resource_type`: the FHIR resource type of the payload.
-		/// - `content`: hash, size, locator and patient-wrapped key of the encrypted payload.
+		/// - `content`: hash, size, locator and patient-wrapped key of the encrypted payload; the
+		///   hash must anchor no other live record.
 		///
-		/// Emits `RecordCreated`. O(1).
+		/// Emits `RecordCreated`. O(g), g the patient's consents.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::create_record())]
+		#[pallet::weight(T::WeightInfo::create_record(T::MaxConsentsPerPatient::get()))]
 		pub fn create_record(
 			origin: OriginFor<T>,
 			patient: T::AccountId,
@@ -223,33 +269,41 @@ pub mod pallet {
 			let author = ensure_signed(origin)?;
 			ensure!(T::Registry::is_patient(&patient), Error::<T>::PatientNotRegistered);
 			let (author_org, basis) = if T::Registry::is_patient_or_guardian(&patient, &author) {
-				(None, Some(AccessBasis::of_owner(&patient, &author)))
+				(None, AccessBasis::of_owner(&patient, &author))
 			} else {
 				let membership = T::Registry::active_membership(&author)
 					.filter(|m| m.kind.is_care_provider() && m.role == Role::Practitioner)
 					.ok_or(Error::<T>::NotAuthorized)?;
-				(Some(membership.org), None)
+				(Some(membership.org), Self::ensure_may_write(&patient, &author, resource_type)?)
 			};
 			let (index, record_id, record) =
 				Self::new_version(&patient, &author, author_org, resource_type, &content, 1, None)?;
 
 			Self::insert(record_id, index, record);
-			T::Access::append(&patient, &author, Some(record_id), None, AuditAction::Create, basis);
+			T::Access::append(
+				&patient,
+				&author,
+				Some(record_id),
+				None,
+				AuditAction::Create,
+				Some(basis),
+			);
 			Self::deposit_event(Event::RecordCreated { record_id, patient, author, resource_type });
 			Ok(())
 		}
 
 		/// Anchors a new version of a record; the old one becomes `Amended`.
 		///
-		/// The signer must be a practitioner of the author's organization, or the patient or a
-		/// guardian.
+		/// The signer must be the patient or a guardian, or a practitioner of the author's
+		/// organization whom the patient still allows to write (as for `create_record`).
 		///
 		/// - `record_id`: the current version.
-		/// - `content`: the new version's encrypted payload.
+		/// - `content`: the new version's encrypted payload; its hash must anchor no other live
+		///   record.
 		///
-		/// Emits `RecordAmended`. O(1).
+		/// Emits `RecordAmended`. O(g), g the patient's consents.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::amend_record())]
+		#[pallet::weight(T::WeightInfo::amend_record(T::MaxConsentsPerPatient::get()))]
 		pub fn amend_record(
 			origin: OriginFor<T>,
 			record_id: RecordId,
@@ -258,10 +312,10 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let mut old = Self::current_record(&record_id)?;
 			Self::ensure_author_side_or_patient(&who, &old)?;
-			let author_org = if T::Registry::is_patient_or_guardian(&old.patient, &who) {
-				None
+			let (author_org, basis) = if T::Registry::is_patient_or_guardian(&old.patient, &who) {
+				(None, AccessBasis::of_owner(&old.patient, &who))
 			} else {
-				old.author_org
+				(old.author_org, Self::ensure_may_write(&old.patient, &who, old.resource_type)?)
 			};
 			let version = old.version.saturating_add(1);
 			let (index, new_record_id, new) = Self::new_version(
@@ -277,6 +331,7 @@ pub mod pallet {
 			old.status = RecordStatus::Amended;
 			let patient = old.patient.clone();
 			Records::<T>::insert(record_id, old);
+			NextVersion::<T>::insert(record_id, new_record_id);
 			Self::insert(new_record_id, index, new);
 			T::Access::append(
 				&patient,
@@ -284,7 +339,7 @@ pub mod pallet {
 				Some(new_record_id),
 				None,
 				AuditAction::Amend,
-				Self::actor_basis(&patient, &who),
+				Some(basis),
 			);
 			Self::deposit_event(Event::RecordAmended { record_id, new_record_id, version });
 			Ok(())
@@ -321,21 +376,25 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Crypto-shreds a record and all its earlier versions: their locators, the keys wrapped
-		/// to the patient and every key wrapped for a grantee are removed; tombstones with the
-		/// hashes stay.
+		/// Crypto-shreds a record: every version, earlier and later than the one named. Their
+		/// locators, the keys wrapped to the patient and every key wrapped for a grantee are
+		/// removed, their content hashes are freed; tombstones with the hashes stay.
 		///
 		/// The signer must be the patient or a guardian.
 		///
 		/// - `record_id`: any version of the record.
 		///
-		/// Emits `RecordErased` for each version. O(v + h): versions, key holders.
+		/// Emits `RecordErased` for each version. O(v + k): versions, keys held for grantees;
+		/// charged for the bounds and refunded to the actual count.
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::erase_record(
 			T::MaxVersions::get(),
-			T::MaxVersions::get()
+			T::MaxVersions::get().saturating_mul(T::MaxConsentsPerPatient::get())
 		))]
-		pub fn erase_record(origin: OriginFor<T>, record_id: RecordId) -> DispatchResult {
+		pub fn erase_record(
+			origin: OriginFor<T>,
+			record_id: RecordId,
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let record = Records::<T>::get(record_id).ok_or(Error::<T>::UnknownRecord)?;
 			ensure!(
@@ -344,23 +403,42 @@ pub mod pallet {
 			);
 			ensure!(record.status != RecordStatus::Erased, Error::<T>::RecordErased);
 
+			// Versions are amended only while current, so the chain is a line: its newest
+			// version is found forwards, then every version is shredded walking back. A chain
+			// holds at most `MaxVersions` versions.
+			let mut newest = record_id;
+			let mut steps = 0u32;
+			while let Some(next) = NextVersion::<T>::get(newest) {
+				newest = next;
+				steps.saturating_inc();
+				if steps >= T::MaxVersions::get() {
+					break;
+				}
+			}
 			let patient = record.patient.clone();
-			let mut next = Some((record_id, record));
+			let (mut versions, mut keys) = (0u32, 0u32);
+			let mut next = Records::<T>::get(newest).map(|r| (newest, r));
 			while let Some((id, mut version)) = next.take() {
 				let previous = version.previous;
 				if version.status != RecordStatus::Erased {
-					let locator = core::mem::take(&mut version.locator);
+					version.locator = Default::default();
 					version.patient_key = Default::default();
 					version.status = RecordStatus::Erased;
 					let content_hash = version.content_hash;
+					if ContentIndex::<T>::get(content_hash) == Some(id) {
+						ContentIndex::<T>::remove(content_hash);
+					}
 					Records::<T>::insert(id, version);
-					T::Access::forget_record_keys(&id);
+					keys.saturating_accrue(T::Access::forget_record_keys(&id));
 					Self::deposit_event(Event::RecordErased {
 						record_id: id,
 						patient: patient.clone(),
 						content_hash,
-						locator,
 					});
+				}
+				versions.saturating_inc();
+				if versions >= T::MaxVersions::get() {
+					break;
 				}
 				next = previous.and_then(|p| Records::<T>::get(p).map(|r| (p, r)));
 			}
@@ -370,9 +448,9 @@ pub mod pallet {
 				Some(record_id),
 				None,
 				AuditAction::Erase,
-				Self::actor_basis(&patient, &who),
+				Some(AccessBasis::of_owner(&patient, &who)),
 			);
-			Ok(())
+			Ok(Some(T::WeightInfo::erase_record(versions.max(1), keys)).into())
 		}
 
 		/// Logs that the signer read a record's content, for a purpose. Fails, with the reason,
@@ -385,7 +463,7 @@ pub mod pallet {
 		///
 		/// Emits `AccessLogged`. O(g), g the patient's consents.
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::log_access(T::MaxVersions::get()))]
+		#[pallet::weight(T::WeightInfo::log_access(T::MaxConsentsPerPatient::get()))]
 		pub fn log_access(
 			origin: OriginFor<T>,
 			record_id: RecordId,
@@ -449,6 +527,18 @@ pub mod pallet {
 			ensure!(version <= T::MaxVersions::get(), Error::<T>::TooManyVersions);
 			let index = PatientRecordCount::<T>::get(patient);
 			ensure!(index < T::MaxRecordsPerPatient::get(), Error::<T>::TooManyRecords);
+			if author != patient && !T::Registry::is_guardian(patient, author) {
+				ensure!(
+					index
+						< T::MaxRecordsPerPatient::get()
+							.saturating_sub(T::ReservedForPatient::get()),
+					Error::<T>::PatientSlotsReserved
+				);
+			}
+			ensure!(
+				!ContentIndex::<T>::contains_key(content.content_hash),
+				Error::<T>::ContentHashInUse
+			);
 			let record_id = Self::record_id(patient, index, &content.content_hash);
 			ensure!(!Records::<T>::contains_key(record_id), Error::<T>::RecordExists);
 			let record = Record {
@@ -486,6 +576,19 @@ pub mod pallet {
 			Ok(())
 		}
 
+		/// The basis on which the patient lets `author`, who is not the patient or a guardian,
+		/// write a record of `resource_type`.
+		fn ensure_may_write(
+			patient: &T::AccountId,
+			author: &T::AccountId,
+			resource_type: FhirResourceType,
+		) -> Result<AccessBasis, DispatchError> {
+			match T::Access::check_write(patient, author, resource_type, T::Time::now()) {
+				Decision::Allowed(basis) => Ok(basis),
+				Decision::Denied(reason) => Err(Error::<T>::from(reason).into()),
+			}
+		}
+
 		fn actor_basis(patient: &T::AccountId, who: &T::AccountId) -> Option<AccessBasis> {
 			if T::Registry::is_patient_or_guardian(patient, who) {
 				Some(AccessBasis::of_owner(patient, who))
@@ -495,9 +598,71 @@ pub mod pallet {
 		}
 
 		fn insert(record_id: RecordId, index: u32, record: Record<T>) {
+			ContentIndex::<T>::insert(record.content_hash, record_id);
 			PatientRecords::<T>::insert(&record.patient, index, record_id);
 			PatientRecordCount::<T>::insert(&record.patient, index.saturating_add(1));
 			Records::<T>::insert(record_id, record);
+		}
+
+		/// Checks the index's invariants: every live version's content hash is anchored to it
+		/// and it holds a locator and a key; erased versions hold neither and anchor nothing;
+		/// version links agree both ways; each patient's positions are dense and name their
+		/// records.
+		#[cfg(any(feature = "try-runtime", test))]
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			for (id, record) in Records::<T>::iter() {
+				let anchored = ContentIndex::<T>::get(record.content_hash);
+				if record.status == RecordStatus::Erased {
+					ensure!(record.locator.is_empty(), "an erased record keeps its locator");
+					ensure!(record.patient_key.is_empty(), "an erased record keeps its key");
+					ensure!(anchored != Some(id), "an erased record anchors its content hash");
+				} else {
+					ensure!(!record.locator.is_empty(), "a live record has no locator");
+					ensure!(!record.patient_key.is_empty(), "a live record has no key");
+					ensure!(anchored == Some(id), "a live record's content hash is not anchored");
+				}
+				ensure!(record.version <= T::MaxVersions::get(), "too many versions");
+				if let Some(previous) = record.previous {
+					ensure!(
+						NextVersion::<T>::get(previous) == Some(id),
+						"a version's predecessor does not link forward to it"
+					);
+				}
+				match NextVersion::<T>::get(id) {
+					Some(next) => {
+						let next = Records::<T>::get(next).ok_or("a version links to nothing")?;
+						ensure!(next.previous == Some(id), "version links disagree");
+						ensure!(
+							record.status != RecordStatus::Active,
+							"an amended version is still current"
+						);
+					}
+					None => ensure!(
+						record.status != RecordStatus::Amended,
+						"an amended version has no successor"
+					),
+				}
+			}
+			for (hash, id) in ContentIndex::<T>::iter() {
+				let record = Records::<T>::get(id).ok_or("a content hash anchors no record")?;
+				ensure!(record.content_hash == hash, "a content hash anchors another's record");
+			}
+			for (patient, count) in PatientRecordCount::<T>::iter() {
+				ensure!(count <= T::MaxRecordsPerPatient::get(), "too many records");
+				for index in 0..count {
+					let id = PatientRecords::<T>::get(&patient, index)
+						.ok_or("a patient's record position is empty")?;
+					let record = Records::<T>::get(id).ok_or("a position names no record")?;
+					ensure!(record.patient == patient, "a position names another's record");
+				}
+			}
+			for (patient, index, _) in PatientRecords::<T>::iter() {
+				ensure!(
+					index < PatientRecordCount::<T>::get(&patient),
+					"a record position past the count"
+				);
+			}
+			Ok(())
 		}
 
 		/// Up to `limit` (at most 100) of the patient's record versions, from position `start`.

@@ -43,6 +43,14 @@ parameter_types! {
 	pub const MaxLocatorLen: u32 = 80;
 	pub const MaxRecordsPerPatient: u32 = 5;
 	pub const MaxVersions: u32 = 3;
+	pub const ReservedForPatient: u32 = 2;
+	pub const MaxBreakGlassPerPractitioner: u32 = 4;
+	pub const MaxBreakGlassPerPatient: u32 = 4;
+	pub const BreakGlassRateWindow: u64 = DAY;
+	pub const MemberRateLimit: pallet_registry::RateLimit =
+		pallet_registry::RateLimit { burst: 1_000, per_block: 100 };
+	pub const PatientRateLimit: pallet_registry::RateLimit =
+		pallet_registry::RateLimit { burst: 100, per_block: 10 };
 }
 
 impl pallet_registry::Config for Test {
@@ -52,6 +60,10 @@ impl pallet_registry::Config for Test {
 	type MaxPatientRegistrationsPerBlock = MaxPatientRegistrationsPerBlock;
 	type MaxValidators = frame_support::traits::ConstU32<4>;
 	type ValidatorSetDelay = frame_support::traits::ConstU64<5>;
+	type MemberRateLimit = MemberRateLimit;
+	type PatientRateLimit = PatientRateLimit;
+	type RootOrigin = EnsureRoot<u64>;
+	type RuntimeCall = RuntimeCall;
 	type WeightInfo = ();
 }
 
@@ -64,6 +76,9 @@ impl pallet_consent::Config for Test {
 	type MaxScopeItems = MaxScopeItems;
 	type MaxWrappedKeys = MaxWrappedKeys;
 	type MaxWrappedKeyLen = MaxWrappedKeyLen;
+	type MaxBreakGlassPerPractitioner = MaxBreakGlassPerPractitioner;
+	type MaxBreakGlassPerPatient = MaxBreakGlassPerPatient;
+	type BreakGlassRateWindow = BreakGlassRateWindow;
 	type WeightInfo = ();
 }
 
@@ -75,6 +90,8 @@ impl pallet_records::Config for Test {
 	type MaxWrappedKeyLen = MaxWrappedKeyLen;
 	type MaxRecordsPerPatient = MaxRecordsPerPatient;
 	type MaxVersions = MaxVersions;
+	type ReservedForPatient = ReservedForPatient;
+	type MaxConsentsPerPatient = MaxGrantsPerPatient;
 	type WeightInfo = ();
 }
 
@@ -115,6 +132,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 			patients: vec![(PATIENT, [1u8; 32]), (GUARDIAN, [2u8; 32]), (OTHER_PATIENT, [3u8; 32])],
 			validators: Vec::new(),
 		},
+		..Default::default()
 	}
 	.build_storage()
 	.expect("the test genesis is valid");
@@ -126,4 +144,13 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 			.expect("guardian is registered");
 	});
 	ext
+}
+
+/// Runs `test` on a fresh chain, then checks every pallet's invariants.
+pub fn run<R>(test: impl FnOnce() -> R) -> R {
+	new_test_ext().execute_with(|| {
+		let result = test();
+		Records::do_try_state().expect("the records pallet's invariants hold");
+		result
+	})
 }

@@ -44,13 +44,30 @@ fn amend(who: u64, record: RecordId, seed: u8) -> RecordId {
 	id
 }
 
+/// The patient lets organization `org` read and write its records for treatment; the
+/// consent's id.
+fn allow_treatment(org: u32) -> u64 {
+	let id = pallet_consent::NextConsentId::<Test>::get();
+	assert_ok!(Consent::grant(
+		RuntimeOrigin::signed(PATIENT),
+		PATIENT,
+		Grantee::Organization(org),
+		ConsentScope::AllRecords,
+		vec![Treatment],
+		START + 365 * DAY,
+		vec![],
+	));
+	id
+}
+
 fn last_audit() -> pallet_consent::AuditEntry<Test> {
 	Consent::accounting_of_disclosures(&PATIENT, 0).pop().expect("an audit entry")
 }
 
 #[test]
 fn practitioner_creates_a_record() {
-	new_test_ext().execute_with(|| {
+	run(|| {
+		let consent = allow_treatment(0);
 		let id = create(MARYS_DOCTOR, 1);
 		System::assert_last_event(
 			Event::RecordCreated {
@@ -69,15 +86,15 @@ fn practitioner_creates_a_record() {
 		assert_eq!(record.locator.into_inner(), b"cas:01".to_vec());
 		let audit = last_audit();
 		assert_eq!(
-			(audit.action, audit.record, audit.accessor),
-			(AuditAction::Create, Some(id), MARYS_DOCTOR)
+			(audit.action, audit.record, audit.accessor, audit.basis),
+			(AuditAction::Create, Some(id), MARYS_DOCTOR, Some(AccessBasis::Consent(consent)))
 		);
 	});
 }
 
 #[test]
 fn patients_and_guardians_self_report() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let own = create(PATIENT, 1);
 		assert_eq!(RecordStore::<Test>::get(own).and_then(|r| r.author_org), None);
 		let guarded = create(GUARDIAN, 2);
@@ -88,7 +105,7 @@ fn patients_and_guardians_self_report() {
 
 #[test]
 fn create_rejects_bad_input() {
-	new_test_ext().execute_with(|| {
+	run(|| {
 		let create = |who, patient, content| {
 			Records::create_record(RuntimeOrigin::signed(who), patient, Observation, content)
 		};
@@ -96,6 +113,7 @@ fn create_rejects_bad_input() {
 			create(MARYS_DOCTOR, STRANGER, content(1)),
 			Error::<Test>::PatientNotRegistered
 		);
+		allow_treatment(0);
 		assert_noop!(create(MARYS_CLERK, PATIENT, content(1)), Error::<Test>::NotAuthorized);
 		assert_noop!(create(PAYER_CLERK, PATIENT, content(1)), Error::<Test>::NotAuthorized);
 		assert_noop!(create(STRANGER, PATIENT, content(1)), Error::<Test>::NotAuthorized);
@@ -114,26 +132,188 @@ fn create_rejects_bad_input() {
 }
 
 #[test]
-fn records_per_patient_are_bounded() {
-	new_test_ext().execute_with(|| {
-		for seed in 0..5 {
-			create(MARYS_DOCTOR, seed);
-		}
+fn nobody_but_the_patient_exhausts_the_record_space() {
+	run(|| {
+		allow_treatment(0);
+		allow_treatment(1);
+		// Others may fill MaxRecordsPerPatient (5) - ReservedForPatient (2) slots between them.
+		create(MARYS_DOCTOR, 0);
+		create(MARYS_DOCTOR, 1);
+		create(CITY_DOCTOR, 2);
+		let write = |who, seed| {
+			Records::create_record(RuntimeOrigin::signed(who), PATIENT, Observation, content(seed))
+		};
+		assert_noop!(write(MARYS_DOCTOR, 3), Error::<Test>::PatientSlotsReserved);
+		assert_noop!(write(CITY_DOCTOR, 3), Error::<Test>::PatientSlotsReserved);
+		// Amending is writing too.
+		let first = Records::records_of(&PATIENT, 0, 1)[0].0;
+		assert_noop!(
+			Records::amend_record(RuntimeOrigin::signed(MARYS_DOCTOR), first, content(3)),
+			Error::<Test>::PatientSlotsReserved
+		);
+		// The reserved slots stay the patient's and the guardian's.
+		create(PATIENT, 3);
+		create(GUARDIAN, 4);
+		assert_noop!(write(PATIENT, 9), Error::<Test>::TooManyRecords);
+	});
+}
+
+#[test]
+fn writing_needs_a_relationship_the_patient_granted() {
+	run(|| {
+		let write = |who, resource_type, seed| {
+			Records::create_record(
+				RuntimeOrigin::signed(who),
+				PATIENT,
+				resource_type,
+				content(seed),
+			)
+		};
+		// Being a practitioner of an active hospital is not enough.
+		assert_noop!(write(MARYS_DOCTOR, Observation, 1), Error::<Test>::NoConsent);
+		// A consent for another purpose, another resource type, or another organization.
+		let grant = |grantee, scope, purposes: Vec<Purpose>, expires_at| {
+			assert_ok!(Consent::grant(
+				RuntimeOrigin::signed(PATIENT),
+				PATIENT,
+				grantee,
+				scope,
+				purposes,
+				expires_at,
+				vec![],
+			));
+		};
+		grant(Grantee::Organization(0), ConsentScope::AllRecords, vec![Payment], START + DAY);
+		assert_noop!(write(MARYS_DOCTOR, Observation, 1), Error::<Test>::PurposeNotPermitted);
+		grant(
+			Grantee::Organization(0),
+			ConsentScope::ResourceTypes(vec![Condition]),
+			vec![Treatment],
+			START + DAY,
+		);
+		assert_noop!(write(MARYS_DOCTOR, Observation, 1), Error::<Test>::OutOfScope);
+		assert_ok!(write(MARYS_DOCTOR, Condition, 1));
+		grant(Grantee::Organization(1), ConsentScope::AllRecords, vec![Treatment], START + DAY);
+		assert_ok!(write(CITY_DOCTOR, Observation, 2));
+		// The clerk of a consented organization is no practitioner.
+		assert_noop!(write(MARYS_CLERK, Condition, 3), Error::<Test>::NotAuthorized);
+
+		// Expired, then revoked: refused again, amendments included.
+		Timestamp::set_timestamp(START + DAY);
+		assert_noop!(write(MARYS_DOCTOR, Condition, 3), Error::<Test>::ConsentExpired);
+		let condition = Records::records_of(&PATIENT, 0, 1)[0].0;
+		assert_noop!(
+			Records::amend_record(RuntimeOrigin::signed(MARYS_DOCTOR), condition, content(3)),
+			Error::<Test>::ConsentExpired
+		);
+		Timestamp::set_timestamp(START);
+		let city = pallet_consent::NextConsentId::<Test>::get() - 1;
+		assert_ok!(Consent::revoke(RuntimeOrigin::signed(PATIENT), city));
+		assert_noop!(write(CITY_DOCTOR, Observation, 3), Error::<Test>::NoConsent);
+
+		// An open break-glass session lets its practitioner write, and says so in the audit log.
+		assert_ok!(Consent::break_glass(
+			RuntimeOrigin::signed(CITY_DOCTOR),
+			PATIENT,
+			EmergencyReason::PatientUnconscious,
+			H256::repeat_byte(9)
+		));
+		assert_ok!(write(CITY_DOCTOR, Observation, 3));
+		let audit = last_audit();
+		assert_eq!((audit.action, audit.break_glass), (AuditAction::Create, true));
+	});
+}
+
+#[test]
+fn a_content_hash_anchors_one_live_record() {
+	run(|| {
+		// The victim's record, and an attacker who registered themselves as a patient.
+		let victim = create(PATIENT, 1);
+		let stolen = content(1);
 		assert_noop!(
 			Records::create_record(
-				RuntimeOrigin::signed(MARYS_DOCTOR),
-				PATIENT,
+				RuntimeOrigin::signed(OTHER_PATIENT),
+				OTHER_PATIENT,
 				Observation,
-				content(9)
+				stolen.clone()
 			),
-			Error::<Test>::TooManyRecords
+			Error::<Test>::ContentHashInUse
+		);
+		let own = RecordContent { content_hash: H256::repeat_byte(2), ..content(2) };
+		assert_ok!(Records::create_record(
+			RuntimeOrigin::signed(OTHER_PATIENT),
+			OTHER_PATIENT,
+			Observation,
+			own
+		));
+		let attacker = Records::records_of(&OTHER_PATIENT, 0, 1)[0].0;
+		assert_noop!(
+			Records::amend_record(RuntimeOrigin::signed(OTHER_PATIENT), attacker, stolen.clone()),
+			Error::<Test>::ContentHashInUse
+		);
+		// Nor can the victim anchor the same blob twice.
+		assert_noop!(
+			Records::amend_record(RuntimeOrigin::signed(PATIENT), victim, stolen.clone()),
+			Error::<Test>::ContentHashInUse
+		);
+		assert_eq!(crate::ContentIndex::<Test>::get(H256::repeat_byte(1)), Some(victim));
+
+		// The attacker's erasure frees only their own hash; the victim's stays anchored.
+		assert_ok!(Records::erase_record(RuntimeOrigin::signed(OTHER_PATIENT), attacker));
+		assert_eq!(crate::ContentIndex::<Test>::get(H256::repeat_byte(1)), Some(victim));
+		assert_eq!(crate::ContentIndex::<Test>::get(H256::repeat_byte(2)), None);
+		// Once the victim erases, the hash anchors nothing.
+		assert_ok!(Records::erase_record(RuntimeOrigin::signed(PATIENT), victim));
+		assert_eq!(crate::ContentIndex::<Test>::get(H256::repeat_byte(1)), None);
+	});
+}
+
+#[test]
+fn erasing_any_version_shreds_the_whole_chain() {
+	run(|| {
+		allow_treatment(0);
+		let v1 = create(MARYS_DOCTOR, 1);
+		let v2 = amend(MARYS_DOCTOR, v1, 2);
+		let v3 = amend(PATIENT, v2, 3);
+		assert_ok!(Consent::grant(
+			RuntimeOrigin::signed(PATIENT),
+			PATIENT,
+			Grantee::Organization(1),
+			ConsentScope::AllRecords,
+			vec![Treatment],
+			START + DAY,
+			vec![(v3, vec![7; 32]), (v2, vec![8; 32])],
+		));
+		let consent = pallet_consent::NextConsentId::<Test>::get() - 1;
+		// Naming the oldest version.
+		assert_ok!(Records::erase_record(RuntimeOrigin::signed(PATIENT), v1));
+		for (id, seed) in [(v1, 1), (v2, 2), (v3, 3)] {
+			let tombstone = RecordStore::<Test>::get(id).expect("tombstone stays");
+			assert_eq!(tombstone.status, RecordStatus::Erased);
+			assert!(tombstone.locator.is_empty() && tombstone.patient_key.is_empty());
+			assert_eq!(crate::ContentIndex::<Test>::get(H256::repeat_byte(seed)), None);
+			System::assert_has_event(
+				Event::RecordErased {
+					record_id: id,
+					patient: PATIENT,
+					content_hash: H256::repeat_byte(seed),
+				}
+				.into(),
+			);
+		}
+		assert!(!pallet_consent::GrantedKeys::<Test>::contains_key(consent, v3));
+		assert!(!pallet_consent::GrantedKeys::<Test>::contains_key(consent, v2));
+		assert_noop!(
+			Records::erase_record(RuntimeOrigin::signed(PATIENT), v3),
+			Error::<Test>::RecordErased
 		);
 	});
 }
 
 #[test]
 fn amend_links_versions_and_checks_who() {
-	new_test_ext().execute_with(|| {
+	run(|| {
+		allow_treatment(0);
 		let v1 = create(MARYS_DOCTOR, 1);
 		assert_noop!(
 			Records::amend_record(RuntimeOrigin::signed(CITY_DOCTOR), v1, content(2)),
@@ -166,7 +346,8 @@ fn amend_links_versions_and_checks_who() {
 
 #[test]
 fn mark_entered_in_error() {
-	new_test_ext().execute_with(|| {
+	run(|| {
+		allow_treatment(0);
 		let id = create(MARYS_DOCTOR, 1);
 		assert_noop!(
 			Records::mark_entered_in_error(RuntimeOrigin::signed(CITY_DOCTOR), id),
@@ -187,7 +368,8 @@ fn mark_entered_in_error() {
 
 #[test]
 fn erasure_shreds_every_version_and_grantee_key() {
-	new_test_ext().execute_with(|| {
+	run(|| {
+		allow_treatment(0);
 		let v1 = create(MARYS_DOCTOR, 1);
 		let v2 = amend(MARYS_DOCTOR, v1, 2);
 		assert_ok!(Consent::grant(
@@ -209,7 +391,6 @@ fn erasure_shreds_every_version_and_grantee_key() {
 				record_id: v1,
 				patient: PATIENT,
 				content_hash: H256::repeat_byte(1),
-				locator: b"cas:01".to_vec().try_into().expect("short"),
 			}
 			.into(),
 		);
@@ -218,7 +399,7 @@ fn erasure_shreds_every_version_and_grantee_key() {
 			assert_eq!(tombstone.status, RecordStatus::Erased);
 			assert!(tombstone.locator.is_empty() && tombstone.patient_key.is_empty());
 		}
-		assert!(!pallet_consent::GrantedKeys::<Test>::contains_key(0, v2));
+		assert!(!pallet_consent::GrantedKeys::<Test>::contains_key(1, v2));
 		assert_noop!(
 			Records::erase_record(RuntimeOrigin::signed(PATIENT), v2),
 			Error::<Test>::RecordErased
@@ -232,7 +413,8 @@ fn erasure_shreds_every_version_and_grantee_key() {
 
 #[test]
 fn log_access_needs_an_allowing_decision() {
-	new_test_ext().execute_with(|| {
+	run(|| {
+		allow_treatment(0);
 		let id = create(MARYS_DOCTOR, 1);
 		assert_noop!(
 			Records::log_access(RuntimeOrigin::signed(STRANGER), id, Treatment),
@@ -257,8 +439,8 @@ fn log_access_needs_an_allowing_decision() {
 
 #[test]
 fn records_of_a_patient_are_paged() {
-	new_test_ext().execute_with(|| {
-		let ids: Vec<_> = (0..5).map(|seed| create(MARYS_DOCTOR, seed)).collect();
+	run(|| {
+		let ids: Vec<_> = (0..5).map(|seed| create(PATIENT, seed)).collect();
 		let page = |start, limit| -> Vec<RecordId> {
 			Records::records_of(&PATIENT, start, limit).into_iter().map(|(id, _)| id).collect()
 		};
@@ -273,7 +455,8 @@ fn records_of_a_patient_are_paged() {
 /// accounting of disclosures and erasure, in order.
 #[test]
 fn consent_scenario() {
-	new_test_ext().execute_with(|| {
+	run(|| {
+		allow_treatment(0);
 		let record = create(MARYS_DOCTOR, 1);
 		let read = |who| Records::log_access(RuntimeOrigin::signed(who), record, Treatment);
 
@@ -295,13 +478,13 @@ fn consent_scenario() {
 				record_id: record,
 				accessor: CITY_DOCTOR,
 				purpose: Treatment,
-				basis: AccessBasis::Consent(0),
+				basis: AccessBasis::Consent(1),
 			}
 			.into(),
 		);
 
 		Timestamp::set_timestamp(START + 2_000);
-		assert_ok!(Consent::revoke(RuntimeOrigin::signed(PATIENT), 0));
+		assert_ok!(Consent::revoke(RuntimeOrigin::signed(PATIENT), 1));
 		assert_noop!(read(CITY_DOCTOR), Error::<Test>::NoConsent);
 
 		Timestamp::set_timestamp(START + 3_000);
@@ -338,7 +521,7 @@ fn consent_scenario() {
 			disclosures,
 			vec![
 				(PATIENT, AuditAction::Grant, Some(AccessBasis::Patient), START + 1_000),
-				(CITY_DOCTOR, AuditAction::Read, Some(AccessBasis::Consent(0)), START + 1_000),
+				(CITY_DOCTOR, AuditAction::Read, Some(AccessBasis::Consent(1)), START + 1_000),
 				(PATIENT, AuditAction::Revoke, Some(AccessBasis::Patient), START + 2_000),
 				(
 					CITY_DOCTOR,
@@ -378,7 +561,8 @@ fn seal(plaintext: &[u8], key: &[u8; 32]) -> Vec<u8> {
 #[test]
 fn no_plaintext_reaches_chain_state() {
 	const MARKER: &[u8] = b"PHI-MARKER-Jane-Doe-1984-03-07";
-	new_test_ext().execute_with(|| {
+	run(|| {
+		allow_treatment(0);
 		for (seed, resource_type) in [(1u8, Observation), (2, Condition), (3, MedicationRequest)] {
 			let fhir = [
 				&br#"{"resourceType":"Patient","name":""#[..],

@@ -16,10 +16,10 @@ use frame_support::{
 
 /// Weight functions needed for `pallet_records`.
 pub trait WeightInfo {
-	fn create_record() -> Weight;
-	fn amend_record() -> Weight;
+	fn create_record(g: u32) -> Weight;
+	fn amend_record(g: u32) -> Weight;
 	fn mark_entered_in_error() -> Weight;
-	fn erase_record(v: u32, h: u32) -> Weight;
+	fn erase_record(v: u32, k: u32) -> Weight;
 	fn log_access(g: u32) -> Weight;
 }
 
@@ -27,16 +27,20 @@ pub trait WeightInfo {
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// 10 samples.
-	fn create_record() -> Weight {
+	fn create_record(g: u32) -> Weight {
 		Weight::from_parts(65_454_000, 0)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+			.saturating_add(Weight::from_parts(3_302_483, 0).saturating_mul(g.into()))
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(g.into())))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// 10 samples.
-	fn amend_record() -> Weight {
+	fn amend_record(g: u32) -> Weight {
 		Weight::from_parts(63_367_000, 0)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(Weight::from_parts(3_302_483, 0).saturating_mul(g.into()))
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(g.into())))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// 10 samples.
 	fn mark_entered_in_error() -> Weight {
@@ -45,16 +49,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// 400 samples.
-	fn erase_record(v: u32, h: u32) -> Weight {
+	fn erase_record(v: u32, k: u32) -> Weight {
 		Weight::from_parts(570_804_000, 0)
 			.saturating_add(Weight::from_parts(20_995_611, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(7_369_177, 0).saturating_mul(h.into()))
+			.saturating_add(Weight::from_parts(7_369_177, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(h.into())))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(v.into())))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
-			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(v.into())))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(h.into())))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(v.into())))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(k.into())))
 	}
 	/// 200 samples.
 	fn log_access(g: u32) -> Weight {
@@ -69,16 +73,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests: the same compute, RocksDB's read and write costs.
 impl WeightInfo for () {
 	/// 10 samples.
-	fn create_record() -> Weight {
+	fn create_record(g: u32) -> Weight {
 		Weight::from_parts(65_454_000, 0)
-			.saturating_add(RocksDbWeight::get().reads(7_u64))
-			.saturating_add(RocksDbWeight::get().writes(5_u64))
+			.saturating_add(Weight::from_parts(3_302_483, 0).saturating_mul(g.into()))
+			.saturating_add(RocksDbWeight::get().reads(9_u64))
+			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(g.into())))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	/// 10 samples.
-	fn amend_record() -> Weight {
+	fn amend_record(g: u32) -> Weight {
 		Weight::from_parts(63_367_000, 0)
-			.saturating_add(RocksDbWeight::get().reads(7_u64))
-			.saturating_add(RocksDbWeight::get().writes(6_u64))
+			.saturating_add(Weight::from_parts(3_302_483, 0).saturating_mul(g.into()))
+			.saturating_add(RocksDbWeight::get().reads(9_u64))
+			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(g.into())))
+			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	/// 10 samples.
 	fn mark_entered_in_error() -> Weight {
@@ -87,16 +95,16 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	/// 400 samples.
-	fn erase_record(v: u32, h: u32) -> Weight {
+	fn erase_record(v: u32, k: u32) -> Weight {
 		Weight::from_parts(570_804_000, 0)
 			.saturating_add(Weight::from_parts(20_995_611, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(7_369_177, 0).saturating_mul(h.into()))
+			.saturating_add(Weight::from_parts(7_369_177, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(v.into())))
-			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(h.into())))
+			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(v.into())))
+			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(k.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
-			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(v.into())))
-			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(h.into())))
+			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(v.into())))
+			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(k.into())))
 	}
 	/// 200 samples.
 	fn log_access(g: u32) -> Weight {
