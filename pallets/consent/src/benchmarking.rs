@@ -1,4 +1,5 @@
-//! Benchmarks of the consent pallet's calls (frame-benchmarking v2).
+//! Benchmarks of the consent pallet's calls (frame-benchmarking v2), each over its worst case:
+//! full consent lists, consents carrying `MaxWrappedKeys` keys, full rate-limit logs.
 
 // Test and benchmark set-up arithmetic works on small known values.
 #![allow(clippy::arithmetic_side_effects)]
@@ -6,7 +7,10 @@
 use super::*;
 use carechain_primitives::{FhirResourceType, OrgKind, Role};
 use frame_benchmarking::v2::*;
-use frame_support::traits::{Get, Time};
+use frame_support::{
+	traits::{Get, Time},
+	BoundedVec,
+};
 use frame_system::RawOrigin;
 use sp_core::H256;
 
@@ -22,28 +26,116 @@ fn practitioner<T: Config>(i: u32) -> T::AccountId {
 	who
 }
 
+fn org_of<T: Config>(who: &T::AccountId) -> OrgId {
+	T::Registry::active_membership(who).expect("benchmark practitioners are members").org
+}
+
 fn far_future<T: Config>() -> Moment {
 	T::Time::now().saturating_add(1_000_000_000)
+}
+
+/// A wrapped key of the longest length.
+fn longest_key<T: Config>() -> WrappedKey<T> {
+	alloc::vec![2u8; T::MaxWrappedKeyLen::get() as usize].try_into().expect("exactly the bound")
+}
+
+/// `MaxScopeItems` record ids that no record has: the largest scope to decode.
+fn unrelated_records<T: Config>() -> BoundedVec<RecordId, T::MaxScopeItems> {
+	(0..T::MaxScopeItems::get())
+		.map(|i| H256::from_low_u64_be(u64::from(i) | 1 << 40))
+		.collect::<Vec<_>>()
+		.try_into()
+		.expect("exactly the bound")
+}
+
+/// Stores a consent of `patient` for `grantee` with `MaxWrappedKeys` keys (of records that
+/// need not exist: removal never looks them up), expiring at `expires_at`.
+fn consent_with_all_keys<T: Config>(
+	patient: &T::AccountId,
+	grantee: &T::AccountId,
+	expires_at: Moment,
+) -> ConsentId {
+	let keys = (0..T::MaxWrappedKeys::get())
+		.map(|i| (H256::from_low_u64_be(u64::from(i) | 1 << 41), longest_key::<T>()))
+		.collect();
+	Pallet::<T>::insert_consent_for_benchmark(
+		Consent {
+			patient: patient.clone(),
+			granted_by: patient.clone(),
+			grantee: Grantee::Practitioner(grantee.clone()),
+			grantee_org: org_of::<T>(grantee),
+			scope: ConsentScope::AllRecords,
+			purposes: alloc::vec![Purpose::Treatment].try_into().expect("one purpose"),
+			granted_at: 0,
+			expires_at,
+		},
+		keys,
+	)
+}
+
+/// Stores `g` consents of `patient` naming `accessor` for treatment, each with the largest
+/// scope, which covers neither `record` nor any new record: a decision reads them all.
+fn consents_that_all_fail<T: Config>(patient: &T::AccountId, accessor: &T::AccountId, g: u32) {
+	for _ in 0..g {
+		Pallet::<T>::insert_consent_for_benchmark(
+			Consent {
+				patient: patient.clone(),
+				granted_by: patient.clone(),
+				grantee: Grantee::Practitioner(accessor.clone()),
+				grantee_org: org_of::<T>(accessor),
+				scope: ConsentScope::Records(unrelated_records::<T>()),
+				purposes: alloc::vec![Purpose::Treatment].try_into().expect("one purpose"),
+				granted_at: 0,
+				expires_at: Moment::MAX,
+			},
+			Vec::new(),
+		);
+	}
+}
+
+/// Stores a closed break-glass session of `accessor` for `patient`, which a decision reads.
+fn closed_emergency<T: Config>(patient: &T::AccountId, accessor: &T::AccountId) {
+	let id = NextEmergencyId::<T>::get();
+	NextEmergencyId::<T>::put(id + 1);
+	Emergencies::<T>::insert(
+		id,
+		Emergency {
+			patient: patient.clone(),
+			accessor: accessor.clone(),
+			org: org_of::<T>(accessor),
+			reason: EmergencyReason::Other,
+			justification_hash: H256::zero(),
+			opened_at: 0,
+			expires_at: T::Time::now(),
+			disputed: false,
+		},
+	);
+	EmergencyAccess::<T>::insert(patient, accessor, id);
 }
 
 #[benchmarks]
 mod benchmarks {
 	use super::*;
 
-	/// `g` consents exist already, the scope lists `s` records, and `k` keys are wrapped.
+	/// `g` unexpired consents exist already, `e` expired ones with `MaxWrappedKeys` keys each
+	/// (at most one is cleared), the scope lists `s` records, and `k` keys are wrapped.
 	#[benchmark]
 	fn grant(
 		g: Linear<0, { T::MaxGrantsPerPatient::get() - 1 }>,
 		s: Linear<1, { T::MaxScopeItems::get() }>,
 		k: Linear<0, { T::MaxWrappedKeys::get() }>,
+		e: Linear<0, 1>,
 	) {
 		let patient = patient::<T>();
 		let n = s.max(k);
 		let records: Vec<RecordId> = (0..n)
 			.map(|i| T::Records::create_for_benchmark(&patient, FhirResourceType::Observation, i))
 			.collect();
+		if e == 1 {
+			consent_with_all_keys::<T>(&patient, &practitioner::<T>(1), 0);
+		}
 		for i in 0..g {
-			let other = practitioner::<T>(i.saturating_add(1));
+			let other = practitioner::<T>(i.saturating_add(2));
 			<Pallet<T> as AccessPolicy<T::AccountId>>::grant_for_benchmark(
 				&patient,
 				&other,
@@ -89,20 +181,34 @@ mod benchmarks {
 			alloc::vec![Purpose::Treatment],
 			far_future::<T>(),
 			keys,
-		)?;
+		)
+		.map_err(|e| e.error)?;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(patient), consent_id);
 		assert!(Consents::<T>::get(consent_id).is_none());
 		Ok(())
 	}
 
+	/// A closed earlier session of the pair, and both rate-limit logs one short of full.
 	#[benchmark]
 	fn break_glass() {
 		let patient = patient::<T>();
 		let doctor = practitioner::<T>(0);
+		closed_emergency::<T>(&patient, &doctor);
+		let now = T::Time::now();
+		let recent = |n: u32| alloc::vec![now; n.saturating_sub(1) as usize];
+		RecentBreakGlassByPractitioner::<T>::insert(
+			&doctor,
+			BoundedVec::truncate_from(recent(T::MaxBreakGlassPerPractitioner::get())),
+		);
+		RecentBreakGlassByPatient::<T>::insert(
+			&patient,
+			BoundedVec::truncate_from(recent(T::MaxBreakGlassPerPatient::get())),
+		);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(doctor.clone()), patient.clone(), EmergencyReason::Other, H256::zero());
-		assert!(EmergencyAccess::<T>::contains_key(&patient, &doctor));
+		assert!(Emergencies::<T>::get(NextEmergencyId::<T>::get() - 1)
+			.is_some_and(|e| e.accessor == doctor && e.patient == patient));
 	}
 
 	#[benchmark]
@@ -110,40 +216,102 @@ mod benchmarks {
 		let patient = patient::<T>();
 		let doctor = practitioner::<T>(0);
 		Pallet::<T>::break_glass(
-			RawOrigin::Signed(doctor).into(),
+			RawOrigin::Signed(doctor.clone()).into(),
 			patient.clone(),
 			EmergencyReason::Other,
 			H256::zero(),
 		)?;
 		#[extrinsic_call]
-		_(RawOrigin::Signed(patient), 0);
+		_(RawOrigin::Signed(patient.clone()), 0);
 		assert!(Emergencies::<T>::get(0).is_some_and(|e| e.disputed));
+		assert!(DisputeBlocks::<T>::contains_key(&patient, &doctor));
 		Ok(())
 	}
 
-	/// One consent visited and removed by the expiry sweep.
+	#[benchmark]
+	fn lift_dispute_block() -> Result<(), BenchmarkError> {
+		let patient = patient::<T>();
+		let doctor = practitioner::<T>(0);
+		Pallet::<T>::break_glass(
+			RawOrigin::Signed(doctor.clone()).into(),
+			patient.clone(),
+			EmergencyReason::Other,
+			H256::zero(),
+		)?;
+		Pallet::<T>::dispute(RawOrigin::Signed(patient.clone()).into(), 0)?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(patient.clone()), patient.clone(), doctor.clone());
+		assert!(!DisputeBlocks::<T>::contains_key(&patient, &doctor));
+		Ok(())
+	}
+
+	/// One consent visited and removed by the expiry sweep: it carries `MaxWrappedKeys` keys
+	/// and its patient's list is full.
 	#[benchmark]
 	fn sweep_expired_item() {
 		let patient = patient::<T>();
+		let expired = consent_with_all_keys::<T>(&patient, &practitioner::<T>(0), 0);
 		let record = T::Records::create_for_benchmark(&patient, FhirResourceType::Observation, 0);
-		<Pallet<T> as AccessPolicy<T::AccountId>>::grant_for_benchmark(
-			&patient,
-			&practitioner::<T>(0),
-			&record,
-		);
-		Consents::<T>::mutate(0, |c| {
-			if let Some(c) = c {
-				c.expires_at = 0;
-			}
-		});
-		ExpirySweepCursor::<T>::put(0);
+		for i in 1..T::MaxGrantsPerPatient::get() {
+			<Pallet<T> as AccessPolicy<T::AccountId>>::grant_for_benchmark(
+				&patient,
+				&practitioner::<T>(i),
+				&record,
+			);
+		}
+		ExpirySweepCursor::<T>::put(expired);
 		let limit = T::WeightInfo::sweep_expired_item()
 			.saturating_add(T::DbWeight::get().reads_writes(2, 1));
 		#[block]
 		{
 			Pallet::<T>::sweep_expired(limit);
 		}
-		assert!(Consents::<T>::get(0).is_none());
+		assert!(Consents::<T>::get(expired).is_none());
+		assert_eq!(GrantedKeys::<T>::iter_prefix(expired).count(), 0);
+	}
+
+	/// A read decision over `g` consents that all name the accessor and all fail, and a closed
+	/// break-glass session: what [`CheckAccessWeight`] charges at `g = MaxGrantsPerPatient`.
+	#[benchmark]
+	fn check_access(g: Linear<0, { T::MaxGrantsPerPatient::get() }>) {
+		let patient = patient::<T>();
+		let doctor = practitioner::<T>(0);
+		let record = T::Records::create_for_benchmark(&patient, FhirResourceType::Observation, 0);
+		consents_that_all_fail::<T>(&patient, &doctor, g);
+		closed_emergency::<T>(&patient, &doctor);
+		let decision;
+		#[block]
+		{
+			decision = <Pallet<T> as AccessPolicy<T::AccountId>>::check_access(
+				&patient,
+				&doctor,
+				&record,
+				Purpose::Treatment,
+				T::Time::now(),
+			);
+		}
+		assert!(!decision.is_allowed());
+	}
+
+	/// A write decision over `g` consents that all name the author and all fail, and a closed
+	/// break-glass session: what [`CheckWriteWeight`] charges at `g = MaxGrantsPerPatient`.
+	#[benchmark]
+	fn check_write(g: Linear<0, { T::MaxGrantsPerPatient::get() }>) {
+		let patient = patient::<T>();
+		let doctor = practitioner::<T>(0);
+		consents_that_all_fail::<T>(&patient, &doctor, g);
+		closed_emergency::<T>(&patient, &doctor);
+		let decision;
+		#[block]
+		{
+			decision = <Pallet<T> as AccessPolicy<T::AccountId>>::check_write(
+				&patient,
+				&doctor,
+				FhirResourceType::Observation,
+				T::Time::now(),
+			);
+		}
+		assert!(!decision.is_allowed());
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

@@ -9,18 +9,31 @@
 //! records, for some purposes of use, until an expiry time. A grant may carry the records' data
 //! keys wrapped for the grantee. Revocation is immediate and destroys those wrapped keys.
 //!
+//! A consent follows the organization, not the person: a grant to a practitioner is bound to
+//! the organization the practitioner belonged to when it was granted ([`Consent::grantee_org`]),
+//! and stops allowing anything (reads and writes) once the practitioner leaves that
+//! organization, moves to another one, or the organization is suspended. It allows again only
+//! while the practitioner is once more an active member of that same organization.
+//!
 //! In an emergency a practitioner of an active care provider may break the glass: a
 //! time-limited session (`BreakGlassPeriod`) that allows treatment access without consent. It is
-//! always audited and flagged, and the patient may dispute it, which closes it.
+//! always audited and flagged, and it is rate-limited: at most `MaxBreakGlassPerPractitioner`
+//! sessions per practitioner and `MaxBreakGlassPerPatient` per patient within any
+//! `BreakGlassRateWindow`. The patient (or a guardian) may dispute a session, which closes it,
+//! is audited, and blocks that practitioner from breaking the glass for that patient again until
+//! the patient or a guardian lifts the block.
 //!
-//! [`Pallet::decide`] answers "may this accessor read this record for this purpose now?" for the
-//! records pallet (through [`AccessPolicy`]), for claims later, and for the node (through the
-//! `ConsentApi` runtime API). Every grant, revocation, emergency and, through [`AuditLog`], every
+//! [`Pallet::decide`] answers "may this accessor read this record for this purpose now?" and
+//! [`Pallet::decide_write`] "may this author write a new record of this type for this patient
+//! now?" for the records pallet (through [`AccessPolicy`]), for claims, and for the node
+//! (through the `ConsentApi` runtime API). Both read every consent of the patient, so they cost
+//! O(`MaxGrantsPerPatient`): callers charge [`CheckAccessWeight`] and [`CheckWriteWeight`] for
+//! each call. Every grant, revocation, emergency, dispute and, through [`AuditLog`], every
 //! record created, read, amended or erased is appended to the patient's audit log, which
 //! [`Pallet::accounting_of_disclosures`] returns (the HIPAA accounting of disclosures).
 //!
-//! Expired consents stop allowing access at once and are removed lazily: when the patient's
-//! list is full at the next grant, and in `on_idle`.
+//! Expired consents stop allowing access at once and are removed lazily: one of the patient's
+//! at each grant, and the others in `on_idle`.
 //!
 //! ## Dispatchable Functions
 //!
@@ -28,6 +41,13 @@
 //! - [`Pallet::revoke`]: the patient or a guardian revokes a consent.
 //! - [`Pallet::break_glass`]: a care provider's practitioner opens emergency access.
 //! - [`Pallet::dispute`]: the patient or a guardian disputes an emergency access.
+//! - [`Pallet::lift_dispute_block`]: the patient or a guardian lets a practitioner whose
+//!   emergency access they disputed break the glass again.
+//!
+//! ## Genesis
+//!
+//! [`GenesisConfig::consents`] lists consents in force from the first block, each granted by
+//! its patient (a development chain's practitioners need them to write records).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -50,8 +70,42 @@ pub use weights::WeightInfo;
 use alloc::vec::Vec;
 use carechain_primitives::{
 	AccessBasis, AccessPolicy, AuditAction, AuditLog, ConsentId, Decision, DenialReason,
-	EmergencyId, MembershipProvider, Moment, Purpose, RecordId, RecordLookup,
+	EmergencyId, FhirResourceType, Membership, MembershipProvider, Moment, OrgId, Purpose,
+	RecordId, RecordLookup, Role,
 };
+use core::marker::PhantomData;
+use frame_support::{traits::Get, weights::Weight};
+
+/// The audit action of a dispute. `AuditAction` has no variant of its own for disputes yet;
+/// a dispute withdraws emergency access, so it is logged as a revocation, with the disputed
+/// session's purpose (`Treatment`) to tell it apart from a consent's revocation (which has no
+/// purpose). To become `AuditAction::Dispute` once the primitives have it.
+pub const DISPUTE_AUDIT_ACTION: AuditAction = AuditAction::Revoke;
+
+/// The audit action of lifting a dispute's block: logged as a grant, with purpose `Treatment`
+/// like the dispute. To become `AuditAction::LiftDisputeBlock` once the primitives have it.
+pub const LIFT_DISPUTE_BLOCK_AUDIT_ACTION: AuditAction = AuditAction::Grant;
+
+/// The most weight one [`AccessPolicy::check_access`] of this pallet takes: a decision reads
+/// every consent of the patient (at most `MaxGrantsPerPatient`). Pallets that call
+/// `check_access` add it to their calls' weights, once per call of `check_access`.
+pub struct CheckAccessWeight<T>(PhantomData<T>);
+
+impl<T: Config> Get<Weight> for CheckAccessWeight<T> {
+	fn get() -> Weight {
+		T::WeightInfo::check_access(T::MaxGrantsPerPatient::get())
+	}
+}
+
+/// The most weight one [`AccessPolicy::check_write`] of this pallet takes, over
+/// `MaxGrantsPerPatient` consents; pallets that call it add it once per call.
+pub struct CheckWriteWeight<T>(PhantomData<T>);
+
+impl<T: Config> Get<Weight> for CheckWriteWeight<T> {
+	fn get() -> Weight {
+		T::WeightInfo::check_write(T::MaxGrantsPerPatient::get())
+	}
+}
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -61,7 +115,8 @@ pub mod pallet {
 	use sp_core::H256;
 	use sp_runtime::Saturating;
 
-	/// The in-code storage version.
+	/// The in-code storage version. `Consent` gained `grantee_org` before any chain ran with
+	/// this pallet, so no migration exists for it.
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
 
 	#[pallet::pallet]
@@ -80,6 +135,17 @@ pub mod pallet {
 		/// How long a break-glass session lasts, in milliseconds.
 		#[pallet::constant]
 		type BreakGlassPeriod: Get<Moment>;
+		/// The most break-glass sessions one practitioner may open, over all patients, within
+		/// any `BreakGlassRateWindow`.
+		#[pallet::constant]
+		type MaxBreakGlassPerPractitioner: Get<u32>;
+		/// The most break-glass sessions that may be opened for one patient, by all
+		/// practitioners, within any `BreakGlassRateWindow`.
+		#[pallet::constant]
+		type MaxBreakGlassPerPatient: Get<u32>;
+		/// The rolling window of the break-glass rate limits, in milliseconds.
+		#[pallet::constant]
+		type BreakGlassRateWindow: Get<Moment>;
 		/// The most consents a patient may have at once.
 		#[pallet::constant]
 		type MaxGrantsPerPatient: Get<u32>;
@@ -155,6 +221,42 @@ pub mod pallet {
 		OptionQuery,
 	>;
 
+	/// (patient, accessor) pairs in which the patient disputed the accessor's emergency access,
+	/// with the disputed session: the accessor may not break the glass for the patient until the
+	/// patient or a guardian lifts the block.
+	#[pallet::storage]
+	pub type DisputeBlocks<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Blake2_128Concat,
+		T::AccountId,
+		EmergencyId,
+		OptionQuery,
+	>;
+
+	/// When each practitioner opened break-glass sessions within the last
+	/// `BreakGlassRateWindow`, oldest first (older times are dropped at the next opening).
+	#[pallet::storage]
+	pub type RecentBreakGlassByPractitioner<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<Moment, T::MaxBreakGlassPerPractitioner>,
+		ValueQuery,
+	>;
+
+	/// When break-glass sessions were opened for each patient within the last
+	/// `BreakGlassRateWindow`, oldest first.
+	#[pallet::storage]
+	pub type RecentBreakGlassByPatient<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<Moment, T::MaxBreakGlassPerPatient>,
+		ValueQuery,
+	>;
+
 	/// Each patient's append-only audit log, by position.
 	#[pallet::storage]
 	pub type AuditTrail<T: Config> = StorageDoubleMap<
@@ -172,17 +274,47 @@ pub mod pallet {
 	pub type AuditLength<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, u64, ValueQuery>;
 
+	/// Consents in force from genesis.
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// `(patient, grantee, scope, purposes, expires_at)`, each granted by the patient as
+		/// `grant` would (the patient and grantee must be registered by the registry's genesis,
+		/// which is built first), audited at block 0.
+		pub consents: Vec<(T::AccountId, Grantee<T::AccountId>, ScopeOf, Vec<Purpose>, Moment)>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for (patient, grantee, scope, purposes, expires_at) in &self.consents {
+				if let Err(error) = Pallet::<T>::grant(
+					frame_system::RawOrigin::Signed(patient.clone()).into(),
+					patient.clone(),
+					grantee.clone(),
+					scope.clone(),
+					purposes.clone(),
+					*expires_at,
+					Vec::new(),
+				) {
+					panic!("genesis consent of {patient:?} to {grantee:?} is invalid: {error:?}");
+				}
+			}
+		}
+	}
+
 	/// Events of the consent pallet.
 	// Event fields are named for what they hold; the variant docs say what happened.
 	#[allow(missing_docs)]
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// A patient or guardian granted access.
+		/// A patient or guardian granted access, bound to `grantee_org`.
 		ConsentGranted {
 			consent_id: ConsentId,
 			patient: T::AccountId,
 			grantee: Grantee<T::AccountId>,
+			grantee_org: OrgId,
 			expires_at: Moment,
 		},
 		/// A consent was revoked; its wrapped keys are destroyed.
@@ -194,12 +326,33 @@ pub mod pallet {
 			emergency_id: EmergencyId,
 			patient: T::AccountId,
 			accessor: T::AccountId,
-			org: carechain_primitives::OrgId,
+			org: OrgId,
 			reason: EmergencyReason,
 			expires_at: Moment,
 		},
-		/// The patient disputed an emergency access, which closed it.
-		BreakGlassDisputed { emergency_id: EmergencyId, patient: T::AccountId },
+		/// The patient or a guardian (`disputed_by`) disputed an emergency access, which closed
+		/// it.
+		BreakGlassDisputed {
+			emergency_id: EmergencyId,
+			patient: T::AccountId,
+			accessor: T::AccountId,
+			disputed_by: T::AccountId,
+		},
+		/// After a dispute, `accessor` may not break the glass for `patient` until the block is
+		/// lifted.
+		BreakGlassBlocked {
+			patient: T::AccountId,
+			accessor: T::AccountId,
+			emergency_id: EmergencyId,
+		},
+		/// The patient or a guardian (`lifted_by`) let `accessor` break the glass for `patient`
+		/// again.
+		DisputeBlockLifted {
+			patient: T::AccountId,
+			accessor: T::AccountId,
+			emergency_id: EmergencyId,
+			lifted_by: T::AccountId,
+		},
 	}
 
 	/// Errors of the consent pallet.
@@ -207,23 +360,26 @@ pub mod pallet {
 	pub enum Error<T> {
 		/// The signer is neither the patient nor one of the patient's guardians.
 		NotPatientOrGuardian,
-		/// The grantee organization does not exist or is suspended.
+		/// The grantee organization does not exist or is suspended, or the grantee practitioner
+		/// is not a member of an active organization.
 		GranteeNotActive,
 		/// The expiry is not in the future.
 		ExpiryInPast,
 		/// A consent needs at least one purpose of use.
 		NoPurpose,
-		/// A purpose of use is listed twice.
+		/// A purpose of use is listed twice (more than five purposes always repeat one).
 		DuplicatePurpose,
 		/// A scope list is empty; use `AllRecords` or name at least one item.
 		EmptyScope,
 		/// A scope lists more items than `MaxScopeItems` allows.
 		TooManyScopeItems,
+		/// A scope lists a resource type or a record twice.
+		DuplicateScopeItem,
 		/// A record in the scope or key list does not exist.
 		UnknownRecord,
 		/// A record in the scope or key list belongs to another patient.
 		RecordNotOfPatient,
-		/// A record in the key list was erased.
+		/// A record in the scope or key list was erased.
 		RecordErased,
 		/// A wrapped key is for a record outside the consent's scope.
 		KeyOutsideScope,
@@ -233,13 +389,16 @@ pub mod pallet {
 		TooManyWrappedKeys,
 		/// A wrapped key is given twice for one record.
 		DuplicateWrappedKey,
-		/// An unexpired consent with the same grantee, scope and purposes exists.
+		/// An unexpired consent with the same grantee (bound to the same organization), scope
+		/// and purposes exists.
 		DuplicateGrant,
 		/// The patient has as many unexpired consents as `MaxGrantsPerPatient` allows; revoke
 		/// one first.
 		TooManyGrants,
 		/// Consent ids are exhausted.
 		ConsentIdOverflow,
+		/// Break-glass session ids are exhausted.
+		EmergencyIdOverflow,
 		/// No consent has that id (it may have been revoked or have expired).
 		UnknownConsent,
 		/// The signer is not a practitioner of an active care provider.
@@ -248,10 +407,21 @@ pub mod pallet {
 		PatientNotRegistered,
 		/// The signer already has an open break-glass session for this patient.
 		BreakGlassAlreadyOpen,
+		/// The patient disputed the signer's emergency access; only the patient or a guardian
+		/// can lift the block (`lift_dispute_block`).
+		BlockedByDispute,
+		/// The signer opened `MaxBreakGlassPerPractitioner` break-glass sessions within the
+		/// last `BreakGlassRateWindow`; wait for the oldest to leave the window.
+		PractitionerBreakGlassLimit,
+		/// `MaxBreakGlassPerPatient` break-glass sessions were opened for this patient within the
+		/// last `BreakGlassRateWindow`; wait for the oldest to leave the window.
+		PatientBreakGlassLimit,
 		/// No break-glass session has that id.
 		UnknownEmergency,
 		/// The emergency access was already disputed.
 		AlreadyDisputed,
+		/// The accessor is not blocked from breaking the glass for this patient.
+		NotBlocked,
 	}
 
 	#[pallet::hooks]
@@ -259,28 +429,53 @@ pub mod pallet {
 		fn on_idle(_n: BlockNumberFor<T>, remaining: Weight) -> Weight {
 			Self::sweep_expired(remaining)
 		}
+
+		fn integrity_test() {
+			assert!(T::MaxGrantsPerPatient::get() > 0, "a patient must be able to grant");
+			assert!(T::MaxScopeItems::get() > 0, "a scope must be able to list an item");
+			assert!(T::MaxWrappedKeyLen::get() > 0, "a wrapped key holds at least one byte");
+			assert!(T::BreakGlassPeriod::get() > 0, "a break-glass session must last");
+			assert!(
+				T::MaxBreakGlassPerPractitioner::get() > 0 && T::MaxBreakGlassPerPatient::get() > 0,
+				"the break-glass rate limits must allow one session"
+			);
+			assert!(
+				T::BreakGlassRateWindow::get() >= T::BreakGlassPeriod::get(),
+				"the rate window must be at least one session long, or limits would not bind"
+			);
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
 	}
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
 		/// Grants `grantee` access to the patient's records.
 		///
-		/// The signer must be the patient or one of the patient's guardians.
+		/// The signer must be the patient or one of the patient's guardians. A grant to a
+		/// practitioner is bound to the organization the practitioner belongs to now.
 		///
 		/// - `patient`: the patient whose records are shared.
 		/// - `grantee`: an active organization, or one member of one.
-		/// - `scope`: all records, records of some resource types, or listed records.
+		/// - `scope`: all records, records of some resource types, or listed records, each
+		///   listed once.
 		/// - `purposes`: the purposes of use allowed, each at most once.
 		/// - `expires_at`: when access ends, in milliseconds since the Unix epoch.
 		/// - `wrapped_keys`: data keys of records in scope, wrapped for the grantee.
 		///
-		/// Emits `ConsentGranted`, and `ConsentExpired` for expired consents it clears to make
-		/// room. O(g + s + k): the patient's consents, the scope, the keys.
+		/// Emits `ConsentGranted`, and `ConsentExpired` for the one expired consent of the
+		/// patient it clears, if any. O(g + s² + k·s + k² + K): the patient's consents, the
+		/// scope, the keys, and one expired consent's K ≤ `MaxWrappedKeys` keys; charged for a
+		/// full list with one expired consent, refunded to the actual cost.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::grant(
-			T::MaxGrantsPerPatient::get(),
-			T::MaxScopeItems::get(),
-			wrapped_keys.len() as u32,
+			T::MaxGrantsPerPatient::get().saturating_sub(1),
+			scope.item_count(),
+			u32::try_from(wrapped_keys.len()).unwrap_or(u32::MAX),
+			1,
 		))]
 		pub fn grant(
 			origin: OriginFor<T>,
@@ -290,17 +485,21 @@ pub mod pallet {
 			purposes: Vec<Purpose>,
 			expires_at: Moment,
 			wrapped_keys: Vec<(RecordId, Vec<u8>)>,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			ensure!(
 				T::Registry::is_patient_or_guardian(&patient, &who),
 				Error::<T>::NotPatientOrGuardian
 			);
-			let grantee_active = match &grantee {
-				Grantee::Organization(org) => T::Registry::is_active_organization(*org),
-				Grantee::Practitioner(account) => T::Registry::active_membership(account).is_some(),
-			};
-			ensure!(grantee_active, Error::<T>::GranteeNotActive);
+			let grantee_org = match &grantee {
+				Grantee::Organization(org) => {
+					T::Registry::is_active_organization(*org).then_some(*org)
+				}
+				Grantee::Practitioner(account) => {
+					T::Registry::active_membership(account).map(|m| m.org)
+				}
+			}
+			.ok_or(Error::<T>::GranteeNotActive)?;
 			let now = T::Time::now();
 			ensure!(expires_at > now, Error::<T>::ExpiryInPast);
 			let purposes = Self::purpose_list(purposes)?;
@@ -308,44 +507,50 @@ pub mod pallet {
 			let keys = Self::checked_keys(&patient, &scope, wrapped_keys)?;
 
 			let existing = PatientConsents::<T>::get(&patient);
-			let mut expired = Vec::new();
+			// At most one expired consent is cleared, which is enough to make room, so that
+			// the call's cost stays bounded; `on_idle` sweeps the others.
+			let mut expired = None;
 			for id in existing.iter() {
 				let Some(consent) = Consents::<T>::get(id) else { continue };
 				if consent.expires_at <= now {
-					expired.push(*id);
+					expired = expired.or(Some(*id));
 				} else {
 					ensure!(
 						!(consent.grantee == grantee
-							&& consent.scope == scope
-							&& consent.purposes == purposes),
+							&& consent.grantee_org == grantee_org
+							&& Self::same_scope(&consent.scope, &scope)
+							&& Self::same_purposes(&consent.purposes, &purposes)),
 						Error::<T>::DuplicateGrant
 					);
 				}
 			}
 			ensure!(
-				existing.len().saturating_sub(expired.len())
+				existing.len().saturating_sub(usize::from(expired.is_some()))
 					< T::MaxGrantsPerPatient::get() as usize,
 				Error::<T>::TooManyGrants
 			);
 			let consent_id = NextConsentId::<T>::get();
 			let next = consent_id.checked_add(1).ok_or(Error::<T>::ConsentIdOverflow)?;
 
-			for id in expired {
+			if let Some(id) = expired {
 				Self::remove_consent(id, true);
 			}
 			NextConsentId::<T>::put(next);
 			PatientConsents::<T>::try_mutate(&patient, |ids| ids.try_push(consent_id))
 				.map_err(|_| Error::<T>::TooManyGrants)?;
+			let key_count = keys.len() as u32;
 			for (record, key) in keys {
 				GrantedKeys::<T>::insert(consent_id, record, key);
 				RecordKeyHolders::<T>::insert(record, consent_id, ());
 			}
+			let scope_len = scope.item_count();
 			Consents::<T>::insert(
 				consent_id,
 				Consent {
 					patient: patient.clone(),
 					granted_by: who.clone(),
 					grantee: grantee.clone(),
+					grantee_org,
 					scope,
 					purposes,
 					granted_at: now,
@@ -354,8 +559,16 @@ pub mod pallet {
 			);
 			let basis = AccessBasis::of_owner(&patient, &who);
 			Self::append_entry(&patient, &who, None, None, AuditAction::Grant, Some(basis));
-			Self::deposit_event(Event::ConsentGranted { consent_id, patient, grantee, expires_at });
-			Ok(())
+			Self::deposit_event(Event::ConsentGranted {
+				consent_id,
+				patient,
+				grantee,
+				grantee_org,
+				expires_at,
+			});
+			let cleared = u32::from(expired.is_some());
+			let others = (existing.len() as u32).saturating_sub(cleared);
+			Ok(Some(T::WeightInfo::grant(others, scope_len, key_count, cleared)).into())
 		}
 
 		/// Revokes a consent at once and destroys the keys it carried.
@@ -391,13 +604,18 @@ pub mod pallet {
 
 		/// Opens emergency access to a patient's records for `BreakGlassPeriod`.
 		///
-		/// The signer must be a practitioner of an active care provider (hospital, clinic, lab).
+		/// The signer must be a practitioner of an active care provider (hospital, clinic, lab)
+		/// whom the patient has not blocked by a dispute, without an open session for the
+		/// patient, who has opened fewer than `MaxBreakGlassPerPractitioner` sessions in the
+		/// last `BreakGlassRateWindow`; fewer than `MaxBreakGlassPerPatient` sessions may have
+		/// been opened for the patient in that window.
 		///
 		/// - `patient`: a registered patient.
 		/// - `reason`: the reason code.
 		/// - `justification_hash`: blake2b-256 of the written justification.
 		///
-		/// Emits `BreakGlassOpened`. O(1).
+		/// Emits `BreakGlassOpened`. O(n + m): the practitioner's and the patient's recent
+		/// openings, at most `MaxBreakGlassPerPractitioner` and `MaxBreakGlassPerPatient`.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::break_glass())]
 		pub fn break_glass(
@@ -408,22 +626,34 @@ pub mod pallet {
 		) -> DispatchResult {
 			let accessor = ensure_signed(origin)?;
 			let membership = T::Registry::active_membership(&accessor)
-				.filter(|m| {
-					m.kind.is_care_provider() && m.role == carechain_primitives::Role::Practitioner
-				})
+				.filter(Self::is_care_practitioner)
 				.ok_or(Error::<T>::NotCareProvider)?;
 			ensure!(T::Registry::is_patient(&patient), Error::<T>::PatientNotRegistered);
+			ensure!(
+				!DisputeBlocks::<T>::contains_key(&patient, &accessor),
+				Error::<T>::BlockedByDispute
+			);
 			let now = T::Time::now();
 			if let Some(open) =
 				EmergencyAccess::<T>::get(&patient, &accessor).and_then(Emergencies::<T>::get)
 			{
 				ensure!(open.expires_at <= now, Error::<T>::BreakGlassAlreadyOpen);
 			}
+			// An opening counts against the limits while it is younger than the window.
+			let window_start = now.saturating_sub(T::BreakGlassRateWindow::get());
+			let mut by_practitioner = RecentBreakGlassByPractitioner::<T>::get(&accessor);
+			by_practitioner.retain(|opened| *opened > window_start);
+			by_practitioner.try_push(now).map_err(|_| Error::<T>::PractitionerBreakGlassLimit)?;
+			let mut by_patient = RecentBreakGlassByPatient::<T>::get(&patient);
+			by_patient.retain(|opened| *opened > window_start);
+			by_patient.try_push(now).map_err(|_| Error::<T>::PatientBreakGlassLimit)?;
 			let emergency_id = NextEmergencyId::<T>::get();
-			let next = emergency_id.checked_add(1).ok_or(Error::<T>::ConsentIdOverflow)?;
+			let next = emergency_id.checked_add(1).ok_or(Error::<T>::EmergencyIdOverflow)?;
 
 			let expires_at = now.saturating_add(T::BreakGlassPeriod::get());
 			NextEmergencyId::<T>::put(next);
+			RecentBreakGlassByPractitioner::<T>::insert(&accessor, by_practitioner);
+			RecentBreakGlassByPatient::<T>::insert(&patient, by_patient);
 			Emergencies::<T>::insert(
 				emergency_id,
 				Emergency {
@@ -457,13 +687,16 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Disputes an emergency access, which closes it if it is still open.
+		/// Disputes an emergency access: closes it if it is still open, and blocks its
+		/// practitioner from breaking the glass for the patient until `lift_dispute_block`.
 		///
-		/// The signer must be the patient or one of the patient's guardians.
+		/// The signer must be the patient or one of the patient's guardians. A session may be
+		/// disputed after it expired (patients often read their log later).
 		///
 		/// - `emergency_id`: the break-glass session.
 		///
-		/// Emits `BreakGlassDisputed`. O(1).
+		/// Emits `BreakGlassDisputed` and `BreakGlassBlocked`, and appends an audit entry
+		/// ([`DISPUTE_AUDIT_ACTION`], purpose `Treatment`, by the signer). O(1).
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::dispute())]
 		pub fn dispute(origin: OriginFor<T>, emergency_id: EmergencyId) -> DispatchResult {
@@ -480,8 +713,69 @@ pub mod pallet {
 			emergency.disputed = true;
 			emergency.expires_at = emergency.expires_at.min(now);
 			let patient = emergency.patient.clone();
+			let accessor = emergency.accessor.clone();
 			Emergencies::<T>::insert(emergency_id, emergency);
-			Self::deposit_event(Event::BreakGlassDisputed { emergency_id, patient });
+			DisputeBlocks::<T>::insert(&patient, &accessor, emergency_id);
+			let basis = AccessBasis::of_owner(&patient, &who);
+			Self::append_entry(
+				&patient,
+				&who,
+				None,
+				Some(Purpose::Treatment),
+				DISPUTE_AUDIT_ACTION,
+				Some(basis),
+			);
+			Self::deposit_event(Event::BreakGlassDisputed {
+				emergency_id,
+				patient: patient.clone(),
+				accessor: accessor.clone(),
+				disputed_by: who,
+			});
+			Self::deposit_event(Event::BreakGlassBlocked { patient, accessor, emergency_id });
+			Ok(())
+		}
+
+		/// Lets a practitioner whose emergency access the patient disputed break the glass for
+		/// the patient again.
+		///
+		/// The signer must be the patient or one of the patient's guardians.
+		///
+		/// - `patient`: the patient.
+		/// - `accessor`: the blocked practitioner.
+		///
+		/// Emits `DisputeBlockLifted`, and appends an audit entry
+		/// ([`LIFT_DISPUTE_BLOCK_AUDIT_ACTION`], purpose `Treatment`, by the signer). O(1).
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::lift_dispute_block())]
+		pub fn lift_dispute_block(
+			origin: OriginFor<T>,
+			patient: T::AccountId,
+			accessor: T::AccountId,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(
+				T::Registry::is_patient_or_guardian(&patient, &who),
+				Error::<T>::NotPatientOrGuardian
+			);
+			let emergency_id =
+				DisputeBlocks::<T>::get(&patient, &accessor).ok_or(Error::<T>::NotBlocked)?;
+
+			DisputeBlocks::<T>::remove(&patient, &accessor);
+			let basis = AccessBasis::of_owner(&patient, &who);
+			Self::append_entry(
+				&patient,
+				&who,
+				None,
+				Some(Purpose::Treatment),
+				LIFT_DISPUTE_BLOCK_AUDIT_ACTION,
+				Some(basis),
+			);
+			Self::deposit_event(Event::DisputeBlockLifted {
+				patient,
+				accessor,
+				emergency_id,
+				lifted_by: who,
+			});
 			Ok(())
 		}
 	}
@@ -489,11 +783,14 @@ pub mod pallet {
 	impl<T: Config> Pallet<T> {
 		fn purpose_list(purposes: Vec<Purpose>) -> Result<PurposeList, DispatchError> {
 			ensure!(!purposes.is_empty(), Error::<T>::NoPurpose);
+			// Five distinct purposes exist, so a longer list repeats one: refused before the
+			// pairwise check so that its cost stays bounded.
+			let purposes: PurposeList =
+				purposes.try_into().map_err(|_| Error::<T>::DuplicatePurpose)?;
 			for (i, purpose) in purposes.iter().enumerate() {
 				ensure!(!purposes[..i].contains(purpose), Error::<T>::DuplicatePurpose);
 			}
-			// Five distinct purposes exist, so the bound cannot be exceeded.
-			purposes.try_into().map_err(|_| Error::<T>::DuplicatePurpose.into())
+			Ok(purposes)
 		}
 
 		fn bounded_scope(
@@ -504,20 +801,49 @@ pub mod pallet {
 				ConsentScope::AllRecords => ConsentScope::AllRecords,
 				ConsentScope::ResourceTypes(types) => {
 					ensure!(!types.is_empty(), Error::<T>::EmptyScope);
-					ConsentScope::ResourceTypes(
-						types.try_into().map_err(|_| Error::<T>::TooManyScopeItems)?,
-					)
+					let types: BoundedVec<_, T::MaxScopeItems> =
+						types.try_into().map_err(|_| Error::<T>::TooManyScopeItems)?;
+					Self::ensure_distinct(&types)?;
+					ConsentScope::ResourceTypes(types)
 				}
 				ConsentScope::Records(records) => {
 					ensure!(!records.is_empty(), Error::<T>::EmptyScope);
 					let records: BoundedVec<_, T::MaxScopeItems> =
 						records.try_into().map_err(|_| Error::<T>::TooManyScopeItems)?;
+					Self::ensure_distinct(&records)?;
 					for record in records.iter() {
 						Self::ensure_record_of(patient, record)?;
 					}
 					ConsentScope::Records(records)
 				}
 			})
+		}
+
+		/// Refuses a scope list naming an item twice, which would also slip past the
+		/// duplicate-grant check.
+		fn ensure_distinct<Item: PartialEq>(items: &[Item]) -> DispatchResult {
+			for (i, item) in items.iter().enumerate() {
+				ensure!(!items[..i].contains(item), Error::<T>::DuplicateScopeItem);
+			}
+			Ok(())
+		}
+
+		/// Whether two scopes cover the same records, whatever the order of their lists.
+		fn same_scope(a: &BoundedScope<T>, b: &BoundedScope<T>) -> bool {
+			fn same_set<Item: PartialEq>(a: &[Item], b: &[Item]) -> bool {
+				a.len() == b.len() && a.iter().all(|item| b.contains(item))
+			}
+			match (a, b) {
+				(ConsentScope::AllRecords, ConsentScope::AllRecords) => true,
+				(ConsentScope::ResourceTypes(a), ConsentScope::ResourceTypes(b)) => same_set(a, b),
+				(ConsentScope::Records(a), ConsentScope::Records(b)) => same_set(a, b),
+				_ => false,
+			}
+		}
+
+		/// Whether two purpose lists (each without repeats) name the same purposes.
+		fn same_purposes(a: &PurposeList, b: &PurposeList) -> bool {
+			a.len() == b.len() && a.iter().all(|purpose| b.contains(purpose))
 		}
 
 		/// What the record is about, if it is an unerased record of `patient`.
@@ -558,8 +884,13 @@ pub mod pallet {
 		/// Removes a consent with its keys and its place in the patient's list.
 		fn remove_consent(consent_id: ConsentId, expired: bool) {
 			let Some(consent) = Consents::<T>::take(consent_id) else { return };
-			PatientConsents::<T>::mutate(&consent.patient, |ids| {
-				ids.retain(|id| *id != consent_id)
+			PatientConsents::<T>::mutate_exists(&consent.patient, |ids| {
+				if let Some(list) = ids {
+					list.retain(|id| *id != consent_id);
+					if list.is_empty() {
+						*ids = None;
+					}
+				}
 			});
 			for (record, _) in GrantedKeys::<T>::drain_prefix(consent_id) {
 				RecordKeyHolders::<T>::remove(record, consent_id);
@@ -570,6 +901,8 @@ pub mod pallet {
 		}
 
 		/// Removes expired consents, resuming where the last sweep stopped, within `limit`.
+		/// Each consent visited is charged as one removed with `MaxWrappedKeys` keys from a full
+		/// list, the benchmarked worst case.
 		pub(crate) fn sweep_expired(limit: Weight) -> Weight {
 			let per_item = T::WeightInfo::sweep_expired_item();
 			let mut used = T::DbWeight::get().reads_writes(2, 1);
@@ -597,7 +930,64 @@ pub mod pallet {
 			used
 		}
 
+		/// Whether a membership is that of a practitioner of an active care provider.
+		fn is_care_practitioner(membership: &Membership) -> bool {
+			membership.kind.is_care_provider() && membership.role == Role::Practitioner
+		}
+
+		/// Whether `consent` names `accessor`, whose current membership is `membership`: its
+		/// organization, or the accessor as a practitioner of the organization the grant is
+		/// bound to.
+		fn names(consent: &Consent<T>, accessor: &T::AccountId, membership: &Membership) -> bool {
+			match &consent.grantee {
+				Grantee::Organization(org) => *org == membership.org,
+				Grantee::Practitioner(account) => {
+					account == accessor && consent.grantee_org == membership.org
+				}
+			}
+		}
+
+		/// The more specific of two denials: a consent that failed on scope came closer to
+		/// allowing than one that failed on purpose, which came closer than an expired one.
+		fn more_specific(a: DenialReason, b: DenialReason) -> DenialReason {
+			let rank = |reason: &DenialReason| match reason {
+				DenialReason::OutOfScope => 3,
+				DenialReason::PurposeNotPermitted => 2,
+				DenialReason::ConsentExpired => 1,
+				_ => 0,
+			};
+			if rank(&b) > rank(&a) {
+				b
+			} else {
+				a
+			}
+		}
+
+		/// The accessor's open, undisputed break-glass session for the patient, opened through
+		/// the organization the accessor belongs to now.
+		fn open_emergency(
+			patient: &T::AccountId,
+			accessor: &T::AccountId,
+			membership: &Membership,
+			now: Moment,
+		) -> Option<EmergencyId> {
+			let id = EmergencyAccess::<T>::get(patient, accessor)?;
+			let emergency = Emergencies::<T>::get(id)?;
+			(emergency.expires_at > now
+				&& !emergency.disputed
+				&& emergency.org == membership.org
+				&& Self::is_care_practitioner(membership))
+			.then_some(id)
+		}
+
 		/// Decides whether `accessor` may read `record` of `patient` for `purpose` at `now`.
+		///
+		/// Allowed for the patient, a guardian, a member of the record's authoring organization
+		/// (treatment, payment and operations), an accessor named by an unexpired consent for
+		/// the purpose that covers the record (by organization, or as a practitioner still in
+		/// the organization the grant is bound to), or a practitioner with an open break-glass
+		/// session through their current organization (treatment). O(g), g ≤
+		/// `MaxGrantsPerPatient` (see [`CheckAccessWeight`]).
 		pub fn decide(
 			patient: &T::AccountId,
 			accessor: &T::AccountId,
@@ -629,37 +1019,89 @@ pub mod pallet {
 				return Decision::Allowed(AccessBasis::AuthorOrganization);
 			}
 
-			// The most specific reason a matching consent failed, reported when none allows.
 			let mut denial = DenialReason::NoConsent;
 			for id in PatientConsents::<T>::get(patient) {
 				let Some(consent) = Consents::<T>::get(id) else { continue };
-				let names_accessor = match &consent.grantee {
-					Grantee::Organization(org) => *org == membership.org,
-					Grantee::Practitioner(account) => account == accessor,
-				};
-				if !names_accessor {
+				if !Self::names(&consent, accessor, &membership) {
 					continue;
 				}
-				if consent.expires_at <= now {
-					denial = DenialReason::ConsentExpired;
+				let failed = if consent.expires_at <= now {
+					DenialReason::ConsentExpired
 				} else if !consent.purposes.contains(&purpose) {
-					denial = DenialReason::PurposeNotPermitted;
+					DenialReason::PurposeNotPermitted
 				} else if !Self::scope_covers(&consent.scope, record, &subject.resource_type) {
-					denial = DenialReason::OutOfScope;
+					DenialReason::OutOfScope
 				} else {
 					return Decision::Allowed(AccessBasis::Consent(id));
-				}
+				};
+				denial = Self::more_specific(denial, failed);
 			}
 
-			if let Some(id) = EmergencyAccess::<T>::get(patient, accessor) {
-				if let Some(emergency) = Emergencies::<T>::get(id) {
-					if emergency.expires_at > now && emergency.org == membership.org {
-						if purpose == Purpose::Treatment {
-							return Decision::Allowed(AccessBasis::BreakGlass(id));
-						}
-						denial = DenialReason::PurposeNotPermitted;
-					}
+			if let Some(id) = Self::open_emergency(patient, accessor, &membership, now) {
+				if purpose == Purpose::Treatment {
+					return Decision::Allowed(AccessBasis::BreakGlass(id));
 				}
+				denial = DenialReason::PurposeNotPermitted;
+			}
+			Decision::Denied(denial)
+		}
+
+		/// Decides whether `author` may write a new record of `resource_type` for `patient` at
+		/// `now`.
+		///
+		/// Allowed for the patient and a guardian. Otherwise `author` must be a practitioner of
+		/// an active care provider, and either be named by an unexpired consent of the patient
+		/// for `Treatment` whose scope covers the resource type (all records, or the type
+		/// listed; a list of records covers no new record), by organization or as a
+		/// practitioner still in the organization the grant is bound to, or have an open,
+		/// undisputed break-glass session for the patient through their current organization.
+		/// Authorship of earlier records gives no right to write. Denials name the most
+		/// specific reason: `AccessorNotActive`, `NoConsent`, `ConsentExpired`,
+		/// `PurposeNotPermitted`, `OutOfScope`. O(g), g ≤ `MaxGrantsPerPatient` (see
+		/// [`CheckWriteWeight`]).
+		pub fn decide_write(
+			patient: &T::AccountId,
+			author: &T::AccountId,
+			resource_type: FhirResourceType,
+			now: Moment,
+		) -> Decision {
+			if author == patient && T::Registry::is_patient(author) {
+				return Decision::Allowed(AccessBasis::Patient);
+			}
+			if T::Registry::is_guardian(patient, author) {
+				return Decision::Allowed(AccessBasis::Guardian);
+			}
+			let Some(membership) =
+				T::Registry::active_membership(author).filter(Self::is_care_practitioner)
+			else {
+				return Decision::Denied(DenialReason::AccessorNotActive);
+			};
+
+			let mut denial = DenialReason::NoConsent;
+			for id in PatientConsents::<T>::get(patient) {
+				let Some(consent) = Consents::<T>::get(id) else { continue };
+				if !Self::names(&consent, author, &membership) {
+					continue;
+				}
+				let covers = match &consent.scope {
+					ConsentScope::AllRecords => true,
+					ConsentScope::ResourceTypes(types) => types.contains(&resource_type),
+					ConsentScope::Records(_) => false,
+				};
+				let failed = if consent.expires_at <= now {
+					DenialReason::ConsentExpired
+				} else if !consent.purposes.contains(&Purpose::Treatment) {
+					DenialReason::PurposeNotPermitted
+				} else if !covers {
+					DenialReason::OutOfScope
+				} else {
+					return Decision::Allowed(AccessBasis::Consent(id));
+				};
+				denial = Self::more_specific(denial, failed);
+			}
+
+			if let Some(id) = Self::open_emergency(patient, author, &membership, now) {
+				return Decision::Allowed(AccessBasis::BreakGlass(id));
 			}
 			Decision::Denied(denial)
 		}
@@ -667,7 +1109,7 @@ pub mod pallet {
 		fn scope_covers(
 			scope: &BoundedScope<T>,
 			record: &RecordId,
-			resource_type: &carechain_primitives::FhirResourceType,
+			resource_type: &FhirResourceType,
 		) -> bool {
 			match scope {
 				ConsentScope::AllRecords => true,
@@ -731,10 +1173,115 @@ pub mod pallet {
 			);
 			AuditLength::<T>::insert(patient, index.saturating_add(1));
 		}
+
+		/// Checks the pallet's invariants: consent lists and consents agree, wrapped keys and
+		/// their holders agree both ways and belong to live consents, audit logs are complete
+		/// and in order, emergency pointers and dispute blocks name sessions of their pair, and
+		/// the rate-limit logs are in order.
+		#[cfg(any(feature = "try-runtime", test))]
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			let next_consent = NextConsentId::<T>::get();
+			for (patient, ids) in PatientConsents::<T>::iter() {
+				ensure!(!ids.is_empty(), "an empty consent list is kept");
+				for (i, id) in ids.iter().enumerate() {
+					ensure!(!ids[..i].contains(id), "a consent is listed twice");
+					let consent = Consents::<T>::get(id).ok_or("a listed consent is missing")?;
+					ensure!(consent.patient == patient, "a consent is listed for another patient");
+				}
+			}
+			for (id, consent) in Consents::<T>::iter() {
+				ensure!(id < next_consent, "a consent id is not yet assigned");
+				ensure!(
+					PatientConsents::<T>::get(&consent.patient).contains(&id),
+					"a consent is missing from its patient's list"
+				);
+				if let Grantee::Organization(org) = consent.grantee {
+					ensure!(org == consent.grantee_org, "an organization grant is bound elsewhere");
+				}
+			}
+			for (consent_id, record, _) in GrantedKeys::<T>::iter() {
+				ensure!(
+					Consents::<T>::contains_key(consent_id),
+					"a wrapped key outlives its consent"
+				);
+				ensure!(
+					RecordKeyHolders::<T>::contains_key(record, consent_id),
+					"a wrapped key is not indexed by its record"
+				);
+			}
+			for (record, consent_id, ()) in RecordKeyHolders::<T>::iter() {
+				ensure!(
+					Consents::<T>::contains_key(consent_id),
+					"a key holder's consent is missing"
+				);
+				ensure!(
+					GrantedKeys::<T>::contains_key(consent_id, record),
+					"a key holder holds no key"
+				);
+			}
+
+			for (patient, length) in AuditLength::<T>::iter() {
+				let mut previous: Option<(BlockNumberFor<T>, Moment)> = None;
+				for index in 0..length {
+					let entry = AuditTrail::<T>::get(&patient, index)
+						.ok_or("an audit entry below the log's length is missing")?;
+					ensure!(entry.patient == patient, "an audit entry is in another patient's log");
+					if let Some((block, timestamp)) = previous {
+						ensure!(
+							entry.block >= block && entry.timestamp >= timestamp,
+							"audit entries are out of order"
+						);
+					}
+					previous = Some((entry.block, entry.timestamp));
+				}
+			}
+			for (patient, index, _) in AuditTrail::<T>::iter() {
+				ensure!(
+					index < AuditLength::<T>::get(&patient),
+					"an audit entry lies past the log's length"
+				);
+			}
+
+			let next_emergency = NextEmergencyId::<T>::get();
+			for (id, _) in Emergencies::<T>::iter() {
+				ensure!(id < next_emergency, "an emergency id is not yet assigned");
+			}
+			for (patient, accessor, id) in EmergencyAccess::<T>::iter() {
+				let emergency = Emergencies::<T>::get(id).ok_or("an emergency pointer dangles")?;
+				ensure!(
+					emergency.patient == patient && emergency.accessor == accessor,
+					"an emergency pointer names another pair's session"
+				);
+			}
+			for (patient, accessor, id) in DisputeBlocks::<T>::iter() {
+				let emergency = Emergencies::<T>::get(id).ok_or("a dispute block dangles")?;
+				ensure!(
+					emergency.patient == patient && emergency.accessor == accessor,
+					"a dispute block names another pair's session"
+				);
+				ensure!(emergency.disputed, "a dispute block names an undisputed session");
+			}
+			for (_, opened) in RecentBreakGlassByPractitioner::<T>::iter() {
+				ensure!(opened.windows(2).all(|w| w[0] <= w[1]), "openings are out of order");
+			}
+			for (_, opened) in RecentBreakGlassByPatient::<T>::iter() {
+				ensure!(opened.windows(2).all(|w| w[0] <= w[1]), "openings are out of order");
+			}
+			Ok(())
+		}
 	}
 }
 
 impl<T: Config> AccessPolicy<T::AccountId> for Pallet<T> {
+	fn check_write(
+		patient: &T::AccountId,
+		author: &T::AccountId,
+		resource_type: FhirResourceType,
+		now: Moment,
+	) -> Decision {
+		Self::decide_write(patient, author, resource_type, now)
+	}
+
 	fn check_access(
 		patient: &T::AccountId,
 		accessor: &T::AccountId,
@@ -754,25 +1301,20 @@ impl<T: Config> AccessPolicy<T::AccountId> for Pallet<T> {
 		forgotten
 	}
 
+	/// The grant is bound to the grantee's organization now; a grantee without one gets a
+	/// consent that allows nothing.
 	#[cfg(feature = "runtime-benchmarks")]
 	fn grant_for_benchmark(patient: &T::AccountId, grantee: &T::AccountId, record: &RecordId) {
-		use frame_support::traits::Get;
-		let consent_id = NextConsentId::<T>::get();
-		NextConsentId::<T>::put(consent_id.saturating_add(1));
-		PatientConsents::<T>::mutate(patient, |ids| {
-			ids.try_push(consent_id).expect("benchmarks stay within MaxGrantsPerPatient")
-		});
+		let grantee_org = T::Registry::active_membership(grantee).map_or(OrgId::MAX, |m| m.org);
 		let key: WrappedKey<T> = alloc::vec![1u8; T::MaxWrappedKeyLen::get() as usize]
 			.try_into()
 			.expect("exactly the bound");
-		GrantedKeys::<T>::insert(consent_id, record, key);
-		RecordKeyHolders::<T>::insert(record, consent_id, ());
-		Consents::<T>::insert(
-			consent_id,
+		Pallet::<T>::insert_consent_for_benchmark(
 			Consent {
 				patient: patient.clone(),
 				granted_by: patient.clone(),
 				grantee: Grantee::Practitioner(grantee.clone()),
+				grantee_org,
 				scope: ConsentScope::AllRecords,
 				purposes: alloc::vec![Purpose::Treatment, Purpose::Payment]
 					.try_into()
@@ -780,7 +1322,29 @@ impl<T: Config> AccessPolicy<T::AccountId> for Pallet<T> {
 				granted_at: 0,
 				expires_at: Moment::MAX,
 			},
+			alloc::vec![(*record, key)],
 		);
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl<T: Config> Pallet<T> {
+	/// Stores `consent` with `keys` as `grant` would, without its checks: only for benchmarks.
+	pub fn insert_consent_for_benchmark(
+		consent: Consent<T>,
+		keys: Vec<(RecordId, WrappedKey<T>)>,
+	) -> ConsentId {
+		let consent_id = NextConsentId::<T>::get();
+		NextConsentId::<T>::put(consent_id.saturating_add(1));
+		PatientConsents::<T>::mutate(&consent.patient, |ids| {
+			ids.try_push(consent_id).expect("benchmarks stay within MaxGrantsPerPatient")
+		});
+		for (record, key) in keys {
+			GrantedKeys::<T>::insert(consent_id, record, key);
+			RecordKeyHolders::<T>::insert(record, consent_id, ());
+		}
+		Consents::<T>::insert(consent_id, consent);
+		consent_id
 	}
 }
 

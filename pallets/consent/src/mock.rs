@@ -9,7 +9,7 @@ use carechain_primitives::{
 	FhirResourceType, OrgId, OrgKind, RecordId, RecordLookup, RecordSubject, Role,
 };
 use core::cell::RefCell;
-use frame_support::{derive_impl, parameter_types};
+use frame_support::{derive_impl, parameter_types, traits::Time};
 use frame_system::EnsureRoot;
 use sp_core::H256;
 use sp_runtime::BuildStorage;
@@ -39,10 +39,17 @@ parameter_types! {
 	pub const MaxGuardians: u32 = 2;
 	pub const MaxPatientRegistrationsPerBlock: u32 = 10;
 	pub const BreakGlassPeriod: u64 = DAY;
+	pub const MaxBreakGlassPerPractitioner: u32 = 2;
+	pub const MaxBreakGlassPerPatient: u32 = 3;
+	pub const BreakGlassRateWindow: u64 = 7 * DAY;
 	pub const MaxGrantsPerPatient: u32 = 3;
 	pub const MaxScopeItems: u32 = 2;
 	pub const MaxWrappedKeys: u32 = 2;
 	pub const MaxWrappedKeyLen: u32 = 8;
+	pub const MemberRateLimit: pallet_registry::RateLimit =
+		pallet_registry::RateLimit { burst: 1_000, per_block: 100 };
+	pub const PatientRateLimit: pallet_registry::RateLimit =
+		pallet_registry::RateLimit { burst: 100, per_block: 10 };
 }
 
 impl pallet_registry::Config for Test {
@@ -52,6 +59,10 @@ impl pallet_registry::Config for Test {
 	type MaxPatientRegistrationsPerBlock = MaxPatientRegistrationsPerBlock;
 	type MaxValidators = frame_support::traits::ConstU32<4>;
 	type ValidatorSetDelay = frame_support::traits::ConstU64<5>;
+	type MemberRateLimit = MemberRateLimit;
+	type PatientRateLimit = PatientRateLimit;
+	type RootOrigin = EnsureRoot<u64>;
+	type RuntimeCall = RuntimeCall;
 	type WeightInfo = ();
 }
 
@@ -60,6 +71,9 @@ impl pallet_consent::Config for Test {
 	type Records = ScriptedRecords;
 	type Time = Timestamp;
 	type BreakGlassPeriod = BreakGlassPeriod;
+	type MaxBreakGlassPerPractitioner = MaxBreakGlassPerPractitioner;
+	type MaxBreakGlassPerPatient = MaxBreakGlassPerPatient;
+	type BreakGlassRateWindow = BreakGlassRateWindow;
 	type MaxGrantsPerPatient = MaxGrantsPerPatient;
 	type MaxScopeItems = MaxScopeItems;
 	type MaxWrappedKeys = MaxWrappedKeys;
@@ -120,8 +134,13 @@ pub const HOSPITAL_ADMIN: u64 = 1;
 pub const DOCTOR: u64 = 2;
 /// Org 1, another hospital.
 pub const OTHER_DOCTOR: u64 = 3;
+pub const OTHER_ADMIN: u64 = 5;
+pub const THIRD_DOCTOR: u64 = 6;
 /// Org 2, a payer.
 pub const PAYER_CLERK: u64 = 4;
+pub const PAYER_ADMIN: u64 = 7;
+/// Org 3, a clinic, suspended in some tests.
+pub const CLINIC_DOCTOR: u64 = 8;
 pub const PATIENT: u64 = 100;
 pub const GUARDIAN: u64 = 101;
 pub const OTHER_PATIENT: u64 = 102;
@@ -144,12 +163,26 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 					H256::repeat_byte(1),
 					vec![(HOSPITAL_ADMIN, Role::Admin), (DOCTOR, Role::Practitioner)],
 				),
-				(OrgKind::Hospital, H256::repeat_byte(2), vec![(OTHER_DOCTOR, Role::Practitioner)]),
-				(OrgKind::Payer, H256::repeat_byte(3), vec![(PAYER_CLERK, Role::Staff)]),
+				(
+					OrgKind::Hospital,
+					H256::repeat_byte(2),
+					vec![
+						(OTHER_DOCTOR, Role::Practitioner),
+						(OTHER_ADMIN, Role::Admin),
+						(THIRD_DOCTOR, Role::Practitioner),
+					],
+				),
+				(
+					OrgKind::Payer,
+					H256::repeat_byte(3),
+					vec![(PAYER_CLERK, Role::Staff), (PAYER_ADMIN, Role::Admin)],
+				),
+				(OrgKind::Clinic, H256::repeat_byte(4), vec![(CLINIC_DOCTOR, Role::Practitioner)]),
 			],
 			patients: vec![(PATIENT, [1u8; 32]), (GUARDIAN, [2u8; 32]), (OTHER_PATIENT, [3u8; 32])],
 			validators: Vec::new(),
 		},
+		consent: Default::default(),
 	}
 	.build_storage()
 	.expect("the test genesis is valid");
@@ -165,4 +198,21 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 			.expect("guardian is registered");
 	});
 	ext
+}
+
+/// Runs `test` in a fresh [`new_test_ext`], then checks the pallet's invariants.
+pub fn build_and_execute(test: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		test();
+		Consent::do_try_state().expect("the consent pallet's invariants hold");
+	});
+}
+
+/// Moves the clock to `now` (never backwards, as the chain's clock) and checks the invariants,
+/// as a block boundary would.
+pub fn set_time(now: u64) {
+	assert!(now >= Timestamp::now(), "the clock never goes back");
+	Consent::do_try_state().expect("the consent pallet's invariants hold");
+	System::set_block_number(System::block_number() + 1);
+	Timestamp::set_timestamp(now);
 }

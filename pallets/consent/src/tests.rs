@@ -5,18 +5,21 @@
 #![allow(clippy::arithmetic_side_effects)]
 
 use crate::{
-	mock::*, AuditLength, ConsentScope, Consents, Error, Event, GrantedKeys, Grantee,
-	PatientConsents, RecordKeyHolders,
+	mock::*, AuditLength, AuditTrail, ConsentScope, Consents, DisputeBlocks, Emergencies, Error,
+	Event, GrantedKeys, Grantee, NextEmergencyId, PatientConsents, RecordKeyHolders,
+	DISPUTE_AUDIT_ACTION, LIFT_DISPUTE_BLOCK_AUDIT_ACTION,
 };
 use carechain_primitives::{
-	AccessBasis, AccessPolicy, AuditAction, Decision, DenialReason, FhirResourceType, Purpose,
+	AccessBasis, AccessPolicy, AuditAction, Decision, DenialReason, FhirResourceType, Purpose, Role,
 };
 use frame_support::{
 	assert_noop, assert_ok,
+	dispatch::GetDispatchInfo,
 	traits::{Hooks, Time},
 	weights::Weight,
 };
 use sp_core::H256;
+use sp_runtime::BuildStorage;
 
 use crate::EmergencyReason::PatientUnconscious;
 use Purpose::*;
@@ -41,7 +44,7 @@ fn decide(accessor: u64, record: H256, purpose: Purpose) -> Decision {
 
 #[test]
 fn patient_grants_an_organization() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let audit_before = AuditLength::<Test>::get(PATIENT);
 		assert_ok!(Consent::grant(
 			RuntimeOrigin::signed(PATIENT),
@@ -57,6 +60,7 @@ fn patient_grants_an_organization() {
 				consent_id: 0,
 				patient: PATIENT,
 				grantee: Grantee::Organization(0),
+				grantee_org: 0,
 				expires_at: START + DAY,
 			}
 			.into(),
@@ -73,7 +77,7 @@ fn patient_grants_an_organization() {
 
 #[test]
 fn guardian_grants_for_the_patient_but_not_for_others() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		assert_ok!(Consent::grant(
 			RuntimeOrigin::signed(GUARDIAN),
 			PATIENT,
@@ -105,7 +109,7 @@ fn guardian_grants_for_the_patient_but_not_for_others() {
 
 #[test]
 fn grant_rejects_bad_input() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let grant = |grantee, scope, purposes, expires_at, keys| {
 			Consent::grant(
 				RuntimeOrigin::signed(PATIENT),
@@ -216,7 +220,7 @@ fn grant_rejects_bad_input() {
 
 #[test]
 fn duplicate_and_excess_grants_are_refused() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		grant_org(0, ConsentScope::AllRecords, vec![Treatment]);
 		assert_noop!(
 			Consent::grant(
@@ -248,12 +252,12 @@ fn duplicate_and_excess_grants_are_refused() {
 }
 
 #[test]
-fn expired_grants_make_room_lazily() {
-	new_test_ext().execute_with(|| {
+fn a_grant_clears_one_expired_consent_and_on_idle_the_rest() {
+	build_and_execute(|| {
 		for org in 0..3 {
 			grant_org(org, ConsentScope::AllRecords, vec![Treatment]);
 		}
-		Timestamp::set_timestamp(START + 31 * DAY);
+		set_time(START + 31 * DAY);
 		assert_ok!(Consent::grant(
 			RuntimeOrigin::signed(PATIENT),
 			PATIENT,
@@ -263,14 +267,18 @@ fn expired_grants_make_room_lazily() {
 			START + 40 * DAY,
 			vec![],
 		));
-		assert_eq!(PatientConsents::<Test>::get(PATIENT).into_inner(), vec![3]);
+		// One expired consent is cleared, enough to make room and a bounded cost.
+		assert_eq!(PatientConsents::<Test>::get(PATIENT).into_inner(), vec![1, 2, 3]);
 		assert!(Consents::<Test>::get(0).is_none());
+		System::assert_has_event(Event::ConsentExpired { consent_id: 0, patient: PATIENT }.into());
+		Consent::on_idle(2, Weight::MAX);
+		assert_eq!(PatientConsents::<Test>::get(PATIENT).into_inner(), vec![3]);
 	});
 }
 
 #[test]
 fn on_idle_sweeps_expired_consents() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		grant_org(0, ConsentScope::AllRecords, vec![Treatment]);
 		grant_org(1, ConsentScope::AllRecords, vec![Treatment]);
 		assert_ok!(Consent::grant(
@@ -282,7 +290,7 @@ fn on_idle_sweeps_expired_consents() {
 			START + 90 * DAY,
 			vec![(LAB, vec![1])],
 		));
-		Timestamp::set_timestamp(START + 31 * DAY);
+		set_time(START + 31 * DAY);
 		assert_eq!(Consent::on_idle(2, Weight::zero()), Weight::zero());
 		assert_eq!(PatientConsents::<Test>::get(PATIENT).len(), 3, "no weight, no sweep");
 		Consent::on_idle(2, Weight::MAX);
@@ -294,7 +302,7 @@ fn on_idle_sweeps_expired_consents() {
 
 #[test]
 fn revoke_is_immediate_and_destroys_keys() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		assert_ok!(Consent::grant(
 			RuntimeOrigin::signed(PATIENT),
 			PATIENT,
@@ -323,7 +331,7 @@ fn revoke_is_immediate_and_destroys_keys() {
 
 #[test]
 fn decisions_name_their_reason() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		assert_eq!(decide(PATIENT, LAB, Research), Decision::Allowed(AccessBasis::Patient));
 		assert_eq!(decide(GUARDIAN, LAB, Research), Decision::Allowed(AccessBasis::Guardian));
 		assert_eq!(
@@ -359,7 +367,7 @@ fn decisions_name_their_reason() {
 			decide(DOCTOR, ALLERGY, Research),
 			Decision::Denied(DenialReason::PurposeNotPermitted)
 		);
-		Timestamp::set_timestamp(START + 30 * DAY);
+		set_time(START + 30 * DAY);
 		assert_eq!(
 			decide(DOCTOR, ALLERGY, Treatment),
 			Decision::Denied(DenialReason::ConsentExpired)
@@ -375,7 +383,7 @@ fn decisions_name_their_reason() {
 
 #[test]
 fn a_practitioner_grant_covers_only_that_practitioner() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		assert_ok!(Consent::grant(
 			RuntimeOrigin::signed(PATIENT),
 			PATIENT,
@@ -396,7 +404,7 @@ fn a_practitioner_grant_covers_only_that_practitioner() {
 
 #[test]
 fn break_glass_is_time_limited_flagged_and_disputable() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let justification = H256::repeat_byte(5);
 		assert_ok!(Consent::break_glass(
 			RuntimeOrigin::signed(DOCTOR),
@@ -438,8 +446,17 @@ fn break_glass_is_time_limited_flagged_and_disputable() {
 			Error::<Test>::NotPatientOrGuardian
 		);
 		assert_ok!(Consent::dispute(RuntimeOrigin::signed(PATIENT), 0));
+		System::assert_has_event(
+			Event::BreakGlassDisputed {
+				emergency_id: 0,
+				patient: PATIENT,
+				accessor: DOCTOR,
+				disputed_by: PATIENT,
+			}
+			.into(),
+		);
 		System::assert_last_event(
-			Event::BreakGlassDisputed { emergency_id: 0, patient: PATIENT }.into(),
+			Event::BreakGlassBlocked { patient: PATIENT, accessor: DOCTOR, emergency_id: 0 }.into(),
 		);
 		assert_eq!(decide(DOCTOR, LAB, Treatment), Decision::Denied(DenialReason::NoConsent));
 		assert_noop!(
@@ -455,14 +472,14 @@ fn break_glass_is_time_limited_flagged_and_disputable() {
 
 #[test]
 fn break_glass_expires() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		assert_ok!(Consent::break_glass(
 			RuntimeOrigin::signed(DOCTOR),
 			PATIENT,
 			PatientUnconscious,
 			H256::zero()
 		));
-		Timestamp::set_timestamp(START + DAY);
+		set_time(START + DAY);
 		assert_eq!(decide(DOCTOR, LAB, Treatment), Decision::Denied(DenialReason::NoConsent));
 		// Once expired, a new session may be opened.
 		assert_ok!(Consent::break_glass(
@@ -476,7 +493,7 @@ fn break_glass_expires() {
 
 #[test]
 fn only_care_providers_break_the_glass() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		assert_noop!(
 			Consent::break_glass(
 				RuntimeOrigin::signed(PAYER_CLERK),
@@ -509,7 +526,7 @@ fn only_care_providers_break_the_glass() {
 
 #[test]
 fn erasure_forgets_granted_keys() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		assert_ok!(Consent::grant(
 			RuntimeOrigin::signed(PATIENT),
 			PATIENT,
@@ -528,11 +545,11 @@ fn erasure_forgets_granted_keys() {
 
 #[test]
 fn accounting_of_disclosures_starts_at_since() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		grant_org(0, ConsentScope::AllRecords, vec![Treatment]);
-		Timestamp::set_timestamp(START + 10);
+		set_time(START + 10);
 		grant_org(1, ConsentScope::AllRecords, vec![Research]);
-		Timestamp::set_timestamp(START + 20);
+		set_time(START + 20);
 		assert_ok!(Consent::revoke(RuntimeOrigin::signed(PATIENT), 0));
 		let all = Consent::accounting_of_disclosures(&PATIENT, 0);
 		let since = Consent::accounting_of_disclosures(&PATIENT, START + 10);
@@ -540,5 +557,833 @@ fn accounting_of_disclosures_starts_at_since() {
 		assert_eq!(&all[all.len() - 2..], &since[..]);
 		assert_eq!(since[1].action, AuditAction::Revoke);
 		assert!(Consent::accounting_of_disclosures(&PATIENT, START + 21).is_empty());
+	});
+}
+
+fn grant_as(
+	who: u64,
+	grantee: Grantee<u64>,
+	scope: crate::ScopeOf,
+	purposes: Vec<Purpose>,
+	expires_at: u64,
+) -> frame_support::dispatch::DispatchResultWithPostInfo {
+	Consent::grant(
+		RuntimeOrigin::signed(who),
+		PATIENT,
+		grantee,
+		scope,
+		purposes,
+		expires_at,
+		vec![],
+	)
+}
+
+fn write(author: u64, resource_type: FhirResourceType) -> Decision {
+	Consent::check_write(&PATIENT, &author, resource_type, Timestamp::now())
+}
+
+fn open_glass(who: u64, patient: u64) -> frame_support::dispatch::DispatchResult {
+	Consent::break_glass(RuntimeOrigin::signed(who), patient, PatientUnconscious, H256::zero())
+}
+
+/// `who` leaves their organization (removed by `admin`) and joins `new_admin`'s with `role`.
+fn move_member(who: u64, admin: u64, new_admin: Option<(u64, Role)>) {
+	assert_ok!(pallet_registry::Pallet::<Test>::remove_member(RuntimeOrigin::signed(admin), who));
+	if let Some((new_admin, role)) = new_admin {
+		assert_ok!(pallet_registry::Pallet::<Test>::add_member(
+			RuntimeOrigin::signed(new_admin),
+			who,
+			role
+		));
+	}
+}
+
+// --- check_write -------------------------------------------------------------------------
+
+#[test]
+fn the_patient_and_a_guardian_may_write() {
+	build_and_execute(|| {
+		assert_eq!(
+			write(PATIENT, FhirResourceType::Observation),
+			Decision::Allowed(AccessBasis::Patient)
+		);
+		assert_eq!(
+			write(GUARDIAN, FhirResourceType::Observation),
+			Decision::Allowed(AccessBasis::Guardian)
+		);
+		assert_eq!(
+			Consent::check_write(&PATIENT, &OTHER_PATIENT, FhirResourceType::Observation, START),
+			Decision::Denied(DenialReason::AccessorNotActive),
+			"another patient is nobody to this patient"
+		);
+	});
+}
+
+#[test]
+fn writing_needs_an_active_care_practitioner() {
+	build_and_execute(|| {
+		grant_org(2, ConsentScope::AllRecords, vec![Treatment]);
+		grant_org(0, ConsentScope::AllRecords, vec![Treatment]);
+		for (who, why) in [
+			(STRANGER, "no membership"),
+			(PAYER_CLERK, "a payer's member, even with a treatment consent to the payer"),
+			(HOSPITAL_ADMIN, "an admin, not a practitioner, of a consented hospital"),
+		] {
+			assert_eq!(
+				write(who, FhirResourceType::Observation),
+				Decision::Denied(DenialReason::AccessorNotActive),
+				"{why}"
+			);
+		}
+		assert_eq!(
+			write(DOCTOR, FhirResourceType::Observation),
+			Decision::Allowed(AccessBasis::Consent(1))
+		);
+	});
+}
+
+#[test]
+fn writing_without_a_consent_is_refused_with_the_most_specific_reason() {
+	build_and_execute(|| {
+		let obs = FhirResourceType::Observation;
+		// Authorship of the patient's records gives no right to write (org 1 wrote LAB).
+		assert_eq!(write(OTHER_DOCTOR, obs), Decision::Denied(DenialReason::NoConsent));
+		assert_eq!(write(DOCTOR, obs), Decision::Denied(DenialReason::NoConsent));
+
+		grant_org(0, ConsentScope::AllRecords, vec![Payment]);
+		assert_eq!(write(DOCTOR, obs), Decision::Denied(DenialReason::PurposeNotPermitted));
+		grant_org(
+			0,
+			ConsentScope::ResourceTypes(vec![FhirResourceType::Condition]),
+			vec![Treatment],
+		);
+		assert_eq!(
+			write(DOCTOR, obs),
+			Decision::Denied(DenialReason::OutOfScope),
+			"out of scope is more specific than a purpose mismatch, whatever the order"
+		);
+		assert_eq!(
+			write(DOCTOR, FhirResourceType::Condition),
+			Decision::Allowed(AccessBasis::Consent(1))
+		);
+		assert_eq!(
+			write(OTHER_DOCTOR, FhirResourceType::Condition),
+			Decision::Denied(DenialReason::NoConsent),
+			"another organization"
+		);
+	});
+}
+
+#[test]
+fn a_record_list_scope_covers_no_new_record() {
+	build_and_execute(|| {
+		grant_org(0, ConsentScope::Records(vec![LAB]), vec![Treatment]);
+		assert_eq!(
+			write(DOCTOR, FhirResourceType::Observation),
+			Decision::Denied(DenialReason::OutOfScope)
+		);
+		assert_eq!(decide(DOCTOR, LAB, Treatment), Decision::Allowed(AccessBasis::Consent(0)));
+	});
+}
+
+#[test]
+fn writing_stops_when_the_consent_expires_or_is_revoked() {
+	build_and_execute(|| {
+		let id = grant_org(0, ConsentScope::AllRecords, vec![Treatment]);
+		assert!(write(DOCTOR, FhirResourceType::Observation).is_allowed());
+		set_time(START + 30 * DAY);
+		assert_eq!(
+			write(DOCTOR, FhirResourceType::Observation),
+			Decision::Denied(DenialReason::ConsentExpired)
+		);
+		let id2 = crate::NextConsentId::<Test>::get();
+		assert_ok!(grant_as(
+			PATIENT,
+			Grantee::Organization(0),
+			ConsentScope::AllRecords,
+			vec![Treatment, Payment],
+			START + 40 * DAY
+		));
+		assert!(write(DOCTOR, FhirResourceType::Observation).is_allowed());
+		assert_ok!(Consent::revoke(RuntimeOrigin::signed(PATIENT), id2));
+		assert_eq!(
+			write(DOCTOR, FhirResourceType::Observation),
+			Decision::Denied(DenialReason::NoConsent),
+			"the grant cleared the expired consent {id}"
+		);
+	});
+}
+
+#[test]
+fn a_former_member_may_not_write() {
+	build_and_execute(|| {
+		grant_org(0, ConsentScope::AllRecords, vec![Treatment]);
+		assert!(write(DOCTOR, FhirResourceType::Observation).is_allowed());
+		move_member(DOCTOR, HOSPITAL_ADMIN, None);
+		assert_eq!(
+			write(DOCTOR, FhirResourceType::Observation),
+			Decision::Denied(DenialReason::AccessorNotActive)
+		);
+	});
+}
+
+#[test]
+fn writing_through_break_glass_needs_an_open_session_of_the_current_organization() {
+	build_and_execute(|| {
+		assert_ok!(open_glass(DOCTOR, PATIENT));
+		assert_eq!(
+			write(DOCTOR, FhirResourceType::Condition),
+			Decision::Allowed(AccessBasis::BreakGlass(0))
+		);
+		assert_eq!(
+			write(OTHER_DOCTOR, FhirResourceType::Condition),
+			Decision::Denied(DenialReason::NoConsent),
+			"another practitioner's session"
+		);
+		move_member(DOCTOR, HOSPITAL_ADMIN, Some((OTHER_ADMIN, Role::Practitioner)));
+		assert_eq!(
+			write(DOCTOR, FhirResourceType::Condition),
+			Decision::Denied(DenialReason::NoConsent),
+			"a session opened through the old organization"
+		);
+		assert_eq!(
+			decide(DOCTOR, ALLERGY, Treatment),
+			Decision::Allowed(AccessBasis::AuthorOrganization)
+		);
+	});
+}
+
+#[test]
+fn writing_through_break_glass_ends_with_expiry_or_dispute() {
+	build_and_execute(|| {
+		assert_ok!(open_glass(DOCTOR, PATIENT));
+		assert_ok!(open_glass(OTHER_DOCTOR, PATIENT));
+		assert_ok!(Consent::dispute(RuntimeOrigin::signed(PATIENT), 1));
+		assert_eq!(
+			write(OTHER_DOCTOR, FhirResourceType::Condition),
+			Decision::Denied(DenialReason::NoConsent)
+		);
+		set_time(START + DAY);
+		assert_eq!(
+			write(DOCTOR, FhirResourceType::Condition),
+			Decision::Denied(DenialReason::NoConsent)
+		);
+	});
+}
+
+// --- hole 11: a consent follows the organization -------------------------------------------
+
+#[test]
+fn a_practitioner_grant_is_bound_to_their_organization() {
+	build_and_execute(|| {
+		assert_ok!(grant_as(
+			PATIENT,
+			Grantee::Practitioner(DOCTOR),
+			ConsentScope::AllRecords,
+			vec![Treatment, Payment],
+			START + DAY
+		));
+		assert_eq!(Consents::<Test>::get(0).map(|c| c.grantee_org), Some(0));
+		System::assert_has_event(
+			Event::ConsentGranted {
+				consent_id: 0,
+				patient: PATIENT,
+				grantee: Grantee::Practitioner(DOCTOR),
+				grantee_org: 0,
+				expires_at: START + DAY,
+			}
+			.into(),
+		);
+	});
+}
+
+/// The attack: a physician granted personally moves to an insurer and reads the records for
+/// payment there; or moves to another hospital and writes there.
+#[test]
+fn a_practitioner_who_moves_to_an_insurer_loses_the_grant() {
+	build_and_execute(|| {
+		assert_ok!(grant_as(
+			PATIENT,
+			Grantee::Practitioner(DOCTOR),
+			ConsentScope::AllRecords,
+			vec![Treatment, Payment],
+			START + DAY
+		));
+		assert_eq!(decide(DOCTOR, ALLERGY, Payment), Decision::Allowed(AccessBasis::Consent(0)));
+		move_member(DOCTOR, HOSPITAL_ADMIN, Some((PAYER_ADMIN, Role::Staff)));
+		assert_eq!(decide(DOCTOR, ALLERGY, Payment), Decision::Denied(DenialReason::NoConsent));
+		assert_eq!(decide(DOCTOR, LAB, Treatment), Decision::Denied(DenialReason::NoConsent));
+	});
+}
+
+#[test]
+fn a_practitioner_who_moves_to_another_hospital_loses_the_grant() {
+	build_and_execute(|| {
+		assert_ok!(grant_as(
+			PATIENT,
+			Grantee::Practitioner(DOCTOR),
+			ConsentScope::AllRecords,
+			vec![Treatment],
+			START + DAY
+		));
+		ScriptedRecords::add(H256::repeat_byte(0xc1), PATIENT, FhirResourceType::Condition, None);
+		assert!(decide(DOCTOR, H256::repeat_byte(0xc1), Treatment).is_allowed());
+		assert!(write(DOCTOR, FhirResourceType::Condition).is_allowed());
+		move_member(DOCTOR, HOSPITAL_ADMIN, Some((OTHER_ADMIN, Role::Practitioner)));
+		assert_eq!(
+			decide(DOCTOR, H256::repeat_byte(0xc1), Treatment),
+			Decision::Denied(DenialReason::NoConsent)
+		);
+		assert_eq!(
+			write(DOCTOR, FhirResourceType::Condition),
+			Decision::Denied(DenialReason::NoConsent)
+		);
+	});
+}
+
+#[test]
+fn a_removed_practitioner_loses_the_grant() {
+	build_and_execute(|| {
+		assert_ok!(grant_as(
+			PATIENT,
+			Grantee::Practitioner(DOCTOR),
+			ConsentScope::AllRecords,
+			vec![Treatment],
+			START + DAY
+		));
+		move_member(DOCTOR, HOSPITAL_ADMIN, None);
+		assert_eq!(
+			decide(DOCTOR, ALLERGY, Treatment),
+			Decision::Denied(DenialReason::AccessorNotActive)
+		);
+		assert_eq!(
+			write(DOCTOR, FhirResourceType::Condition),
+			Decision::Denied(DenialReason::AccessorNotActive)
+		);
+	});
+}
+
+#[test]
+fn a_fresh_grant_follows_a_practitioner_to_the_new_organization() {
+	build_and_execute(|| {
+		assert_ok!(grant_as(
+			PATIENT,
+			Grantee::Practitioner(DOCTOR),
+			ConsentScope::AllRecords,
+			vec![Treatment],
+			START + DAY
+		));
+		move_member(DOCTOR, HOSPITAL_ADMIN, Some((OTHER_ADMIN, Role::Practitioner)));
+		// The same grantee, scope and purposes bound to another organization is a new grant.
+		assert_ok!(grant_as(
+			PATIENT,
+			Grantee::Practitioner(DOCTOR),
+			ConsentScope::AllRecords,
+			vec![Treatment],
+			START + DAY
+		));
+		assert_eq!(Consents::<Test>::get(1).map(|c| c.grantee_org), Some(1));
+		assert_eq!(
+			write(DOCTOR, FhirResourceType::Condition),
+			Decision::Allowed(AccessBasis::Consent(1))
+		);
+	});
+}
+
+#[test]
+fn consents_of_a_suspended_organization_allow_nothing() {
+	build_and_execute(|| {
+		assert_ok!(grant_as(
+			PATIENT,
+			Grantee::Organization(3),
+			ConsentScope::AllRecords,
+			vec![Treatment],
+			START + DAY
+		));
+		assert!(write(CLINIC_DOCTOR, FhirResourceType::Condition).is_allowed());
+		assert_ok!(pallet_registry::Pallet::<Test>::suspend_organization(RuntimeOrigin::root(), 3));
+		assert_eq!(
+			write(CLINIC_DOCTOR, FhirResourceType::Condition),
+			Decision::Denied(DenialReason::AccessorNotActive)
+		);
+		assert_eq!(
+			decide(CLINIC_DOCTOR, ALLERGY, Treatment),
+			Decision::Denied(DenialReason::AccessorNotActive)
+		);
+		for grantee in [Grantee::Organization(3), Grantee::Practitioner(CLINIC_DOCTOR)] {
+			assert_noop!(
+				grant_as(PATIENT, grantee, ConsentScope::AllRecords, vec![Payment], START + DAY),
+				Error::<Test>::GranteeNotActive
+			);
+		}
+		assert_noop!(open_glass(CLINIC_DOCTOR, PATIENT), Error::<Test>::NotCareProvider);
+	});
+}
+
+// --- hole 6: break-glass limits ------------------------------------------------------------
+
+/// The attack: disputed, the practitioner reopens at once (the dispute set `expires_at = now`,
+/// which passed the reopen guard), or after the session would have ended.
+#[test]
+fn a_disputed_practitioner_may_not_reopen_until_the_block_is_lifted() {
+	build_and_execute(|| {
+		assert_ok!(open_glass(DOCTOR, PATIENT));
+		assert_ok!(Consent::dispute(RuntimeOrigin::signed(PATIENT), 0));
+		assert_eq!(DisputeBlocks::<Test>::get(PATIENT, DOCTOR), Some(0));
+		assert_noop!(open_glass(DOCTOR, PATIENT), Error::<Test>::BlockedByDispute);
+		set_time(START + 2 * DAY);
+		assert_noop!(open_glass(DOCTOR, PATIENT), Error::<Test>::BlockedByDispute);
+		// Other pairs are not blocked.
+		assert_ok!(open_glass(OTHER_DOCTOR, PATIENT));
+		assert_ok!(open_glass(DOCTOR, OTHER_PATIENT));
+
+		for (who, error) in [
+			(DOCTOR, Error::<Test>::NotPatientOrGuardian),
+			(OTHER_PATIENT, Error::<Test>::NotPatientOrGuardian),
+			(HOSPITAL_ADMIN, Error::<Test>::NotPatientOrGuardian),
+		] {
+			assert_noop!(
+				Consent::lift_dispute_block(RuntimeOrigin::signed(who), PATIENT, DOCTOR),
+				error
+			);
+		}
+		let audit_before = AuditLength::<Test>::get(PATIENT);
+		assert_ok!(Consent::lift_dispute_block(RuntimeOrigin::signed(GUARDIAN), PATIENT, DOCTOR));
+		System::assert_last_event(
+			Event::DisputeBlockLifted {
+				patient: PATIENT,
+				accessor: DOCTOR,
+				emergency_id: 0,
+				lifted_by: GUARDIAN,
+			}
+			.into(),
+		);
+		assert_eq!(AuditLength::<Test>::get(PATIENT), audit_before + 1);
+		let entry = AuditTrail::<Test>::get(PATIENT, audit_before).expect("audited");
+		assert_eq!(
+			(entry.accessor, entry.action, entry.basis),
+			(GUARDIAN, LIFT_DISPUTE_BLOCK_AUDIT_ACTION, Some(AccessBasis::Guardian))
+		);
+		assert_noop!(
+			Consent::lift_dispute_block(RuntimeOrigin::signed(PATIENT), PATIENT, DOCTOR),
+			Error::<Test>::NotBlocked
+		);
+		// DOCTOR's two openings in the window are spent; once the first leaves it, reopening
+		// works again.
+		assert_noop!(open_glass(DOCTOR, PATIENT), Error::<Test>::PractitionerBreakGlassLimit);
+		set_time(START + 7 * DAY);
+		assert_ok!(open_glass(DOCTOR, PATIENT));
+	});
+}
+
+#[test]
+fn a_disputed_session_allows_nothing() {
+	build_and_execute(|| {
+		assert_ok!(open_glass(DOCTOR, PATIENT));
+		assert_ok!(Consent::dispute(RuntimeOrigin::signed(GUARDIAN), 0));
+		assert_eq!(
+			Emergencies::<Test>::get(0).map(|e| (e.disputed, e.expires_at)),
+			Some((true, START))
+		);
+		assert_eq!(decide(DOCTOR, LAB, Treatment), Decision::Denied(DenialReason::NoConsent));
+		assert_eq!(
+			write(DOCTOR, FhirResourceType::Condition),
+			Decision::Denied(DenialReason::NoConsent)
+		);
+	});
+}
+
+#[test]
+fn a_dispute_is_audited() {
+	build_and_execute(|| {
+		assert_ok!(open_glass(DOCTOR, PATIENT));
+		set_time(START + 10);
+		let before = AuditLength::<Test>::get(PATIENT);
+		assert_ok!(Consent::dispute(RuntimeOrigin::signed(GUARDIAN), 0));
+		assert_eq!(AuditLength::<Test>::get(PATIENT), before + 1);
+		let entry = AuditTrail::<Test>::get(PATIENT, before).expect("the dispute is audited");
+		assert_eq!(entry.accessor, GUARDIAN);
+		assert_eq!(entry.action, DISPUTE_AUDIT_ACTION);
+		assert_eq!(entry.purpose, Some(Treatment));
+		assert_eq!(entry.basis, Some(AccessBasis::Guardian));
+		assert_eq!(entry.timestamp, START + 10);
+	});
+}
+
+#[test]
+fn only_the_patient_or_a_guardian_disputes() {
+	build_and_execute(|| {
+		assert_ok!(open_glass(DOCTOR, PATIENT));
+		for who in [DOCTOR, OTHER_DOCTOR, HOSPITAL_ADMIN, OTHER_PATIENT, STRANGER] {
+			assert_noop!(
+				Consent::dispute(RuntimeOrigin::signed(who), 0),
+				Error::<Test>::NotPatientOrGuardian
+			);
+		}
+		assert!(!DisputeBlocks::<Test>::contains_key(PATIENT, DOCTOR));
+	});
+}
+
+#[test]
+fn a_practitioner_breaks_the_glass_at_most_the_limit_per_window() {
+	build_and_execute(|| {
+		// MaxBreakGlassPerPractitioner = 2 within a 7-day window.
+		assert_ok!(open_glass(DOCTOR, PATIENT));
+		set_time(START + DAY);
+		assert_ok!(open_glass(DOCTOR, OTHER_PATIENT));
+		assert_noop!(open_glass(DOCTOR, GUARDIAN), Error::<Test>::PractitionerBreakGlassLimit);
+		// Reopening for the same patient after expiry counts too.
+		set_time(START + 3 * DAY);
+		assert_noop!(open_glass(DOCTOR, PATIENT), Error::<Test>::PractitionerBreakGlassLimit);
+		// One opening leaves the window at START + 7 days.
+		set_time(START + 7 * DAY - 1);
+		assert_noop!(open_glass(DOCTOR, GUARDIAN), Error::<Test>::PractitionerBreakGlassLimit);
+		set_time(START + 7 * DAY);
+		assert_ok!(open_glass(DOCTOR, GUARDIAN));
+		assert_noop!(open_glass(DOCTOR, PATIENT), Error::<Test>::PractitionerBreakGlassLimit);
+	});
+}
+
+#[test]
+fn a_patient_has_the_glass_broken_at_most_the_limit_per_window() {
+	build_and_execute(|| {
+		// MaxBreakGlassPerPatient = 3 within a 7-day window.
+		assert_ok!(open_glass(DOCTOR, PATIENT));
+		assert_ok!(open_glass(OTHER_DOCTOR, PATIENT));
+		assert_ok!(open_glass(THIRD_DOCTOR, PATIENT));
+		set_time(START + DAY);
+		assert_noop!(open_glass(DOCTOR, PATIENT), Error::<Test>::PatientBreakGlassLimit);
+		assert_ok!(open_glass(DOCTOR, OTHER_PATIENT));
+		set_time(START + 7 * DAY);
+		assert_ok!(open_glass(OTHER_DOCTOR, PATIENT));
+	});
+}
+
+#[test]
+fn emergency_ids_overflow_with_their_own_error() {
+	build_and_execute(|| {
+		NextEmergencyId::<Test>::put(u64::MAX);
+		assert_noop!(open_glass(DOCTOR, PATIENT), Error::<Test>::EmergencyIdOverflow);
+	});
+}
+
+// --- hole 9: bounded work ------------------------------------------------------------------
+
+#[test]
+fn a_grant_is_charged_its_worst_case_and_refunded_to_its_actual_cost() {
+	build_and_execute(|| {
+		use crate::WeightInfo;
+		let call = crate::Call::<Test>::grant {
+			patient: PATIENT,
+			grantee: Grantee::Organization(0),
+			scope: ConsentScope::ResourceTypes(vec![FhirResourceType::Observation]),
+			purposes: vec![Treatment],
+			expires_at: START + DAY,
+			wrapped_keys: vec![(LAB, vec![1])],
+		};
+		let charged = call.get_dispatch_info().call_weight;
+		assert_eq!(charged, <() as WeightInfo>::grant(MaxGrantsPerPatient::get() - 1, 1, 1, 1));
+		let post = Consent::grant(
+			RuntimeOrigin::signed(PATIENT),
+			PATIENT,
+			Grantee::Organization(0),
+			ConsentScope::ResourceTypes(vec![FhirResourceType::Observation]),
+			vec![Treatment],
+			START + DAY,
+			vec![(LAB, vec![1])],
+		)
+		.expect("granted");
+		assert_eq!(post.actual_weight, Some(<() as WeightInfo>::grant(0, 1, 1, 0)));
+		assert!(post.actual_weight.is_some_and(|w| w.all_lte(charged)));
+	});
+}
+
+#[test]
+fn purposes_are_bounded_before_they_are_compared() {
+	build_and_execute(|| {
+		assert_noop!(
+			grant_as(
+				PATIENT,
+				Grantee::Organization(0),
+				ConsentScope::AllRecords,
+				vec![Treatment; 100_000],
+				START + DAY
+			),
+			Error::<Test>::DuplicatePurpose
+		);
+		assert_noop!(
+			grant_as(
+				PATIENT,
+				Grantee::Organization(0),
+				ConsentScope::AllRecords,
+				vec![Treatment, Payment, Operations, Research, PublicHealth, Treatment],
+				START + DAY
+			),
+			Error::<Test>::DuplicatePurpose
+		);
+	});
+}
+
+#[test]
+fn the_access_checks_expose_their_worst_case_weight() {
+	use crate::{CheckAccessWeight, CheckWriteWeight, WeightInfo};
+	use frame_support::traits::Get;
+	assert_eq!(
+		CheckAccessWeight::<Test>::get(),
+		<() as WeightInfo>::check_access(MaxGrantsPerPatient::get())
+	);
+	assert_eq!(
+		CheckWriteWeight::<Test>::get(),
+		<() as WeightInfo>::check_write(MaxGrantsPerPatient::get())
+	);
+	assert!(CheckAccessWeight::<Test>::get().any_gt(<() as WeightInfo>::check_access(0)));
+}
+
+// --- audit of the other paths --------------------------------------------------------------
+
+#[test]
+fn a_scope_may_not_repeat_an_item() {
+	build_and_execute(|| {
+		assert_noop!(
+			grant_as(
+				PATIENT,
+				Grantee::Organization(0),
+				ConsentScope::ResourceTypes(vec![FhirResourceType::Condition; 2]),
+				vec![Treatment],
+				START + DAY
+			),
+			Error::<Test>::DuplicateScopeItem
+		);
+		assert_noop!(
+			grant_as(
+				PATIENT,
+				Grantee::Organization(0),
+				ConsentScope::Records(vec![LAB, LAB]),
+				vec![Treatment],
+				START + DAY
+			),
+			Error::<Test>::DuplicateScopeItem
+		);
+	});
+}
+
+/// The attack: the same grant again with its lists reordered slips past the duplicate check
+/// and fills the patient's consent list.
+#[test]
+fn a_reordered_duplicate_grant_is_refused() {
+	build_and_execute(|| {
+		let types = |a, b| ConsentScope::ResourceTypes(vec![a, b]);
+		use FhirResourceType::{AllergyIntolerance as Allergy, Condition};
+		assert_ok!(grant_as(
+			PATIENT,
+			Grantee::Organization(0),
+			types(Allergy, Condition),
+			vec![Treatment, Payment],
+			START + DAY
+		));
+		assert_noop!(
+			grant_as(
+				PATIENT,
+				Grantee::Organization(0),
+				types(Condition, Allergy),
+				vec![Payment, Treatment],
+				START + 2 * DAY
+			),
+			Error::<Test>::DuplicateGrant
+		);
+		assert_noop!(
+			grant_as(
+				GUARDIAN,
+				Grantee::Organization(0),
+				types(Allergy, Condition),
+				vec![Payment, Treatment],
+				START + 2 * DAY
+			),
+			Error::<Test>::DuplicateGrant
+		);
+	});
+}
+
+#[test]
+fn keys_may_be_deposited_only_for_the_patients_own_records() {
+	build_and_execute(|| {
+		assert_noop!(
+			Consent::grant(
+				RuntimeOrigin::signed(PATIENT),
+				PATIENT,
+				Grantee::Organization(0),
+				ConsentScope::AllRecords,
+				vec![Treatment],
+				START + DAY,
+				vec![(OTHERS, vec![1])],
+			),
+			Error::<Test>::RecordNotOfPatient
+		);
+		assert_noop!(
+			Consent::grant(
+				RuntimeOrigin::signed(GUARDIAN),
+				OTHER_PATIENT,
+				Grantee::Organization(0),
+				ConsentScope::AllRecords,
+				vec![Treatment],
+				START + DAY,
+				vec![(OTHERS, vec![1])],
+			),
+			Error::<Test>::NotPatientOrGuardian
+		);
+		ScriptedRecords::erase(LAB);
+		assert_noop!(
+			Consent::grant(
+				RuntimeOrigin::signed(PATIENT),
+				PATIENT,
+				Grantee::Organization(0),
+				ConsentScope::AllRecords,
+				vec![Treatment],
+				START + DAY,
+				vec![(LAB, vec![1])],
+			),
+			Error::<Test>::RecordErased
+		);
+	});
+}
+
+#[test]
+fn strangers_may_neither_grant_nor_revoke() {
+	build_and_execute(|| {
+		for who in [DOCTOR, HOSPITAL_ADMIN, OTHER_PATIENT, STRANGER] {
+			assert_noop!(
+				grant_as(
+					who,
+					Grantee::Organization(0),
+					ConsentScope::AllRecords,
+					vec![Treatment],
+					START + DAY
+				),
+				Error::<Test>::NotPatientOrGuardian
+			);
+		}
+		let id = grant_org(0, ConsentScope::AllRecords, vec![Treatment]);
+		for who in [DOCTOR, HOSPITAL_ADMIN, OTHER_PATIENT, STRANGER] {
+			assert_noop!(
+				Consent::revoke(RuntimeOrigin::signed(who), id),
+				Error::<Test>::NotPatientOrGuardian
+			);
+		}
+		// A guardian who was removed may not act any more.
+		assert_ok!(pallet_registry::Pallet::<Test>::remove_guardian(
+			RuntimeOrigin::signed(PATIENT),
+			GUARDIAN
+		));
+		assert_noop!(
+			Consent::revoke(RuntimeOrigin::signed(GUARDIAN), id),
+			Error::<Test>::NotPatientOrGuardian
+		);
+	});
+}
+
+// --- genesis and invariants ----------------------------------------------------------------
+
+#[test]
+fn genesis_consents_are_granted_by_their_patients_and_audited() {
+	let mut storage =
+		frame_system::GenesisConfig::<Test>::default().build_storage().expect("system genesis");
+	pallet_registry::GenesisConfig::<Test> {
+		organizations: vec![(
+			carechain_primitives::OrgKind::Hospital,
+			H256::repeat_byte(1),
+			vec![(DOCTOR, Role::Practitioner)],
+		)],
+		patients: vec![(PATIENT, [1u8; 32])],
+		validators: Vec::new(),
+	}
+	.assimilate_storage(&mut storage)
+	.expect("registry genesis");
+	crate::GenesisConfig::<Test> {
+		consents: vec![(
+			PATIENT,
+			Grantee::Organization(0),
+			ConsentScope::AllRecords,
+			vec![Treatment, Payment, Operations],
+			u64::MAX,
+		)],
+	}
+	.assimilate_storage(&mut storage)
+	.expect("consent genesis");
+	sp_io::TestExternalities::new(storage).execute_with(|| {
+		let consent = Consents::<Test>::get(0).expect("granted at genesis");
+		assert_eq!((consent.granted_by, consent.grantee_org), (PATIENT, 0));
+		assert_eq!(PatientConsents::<Test>::get(PATIENT).into_inner(), vec![0]);
+		assert_eq!(AuditLength::<Test>::get(PATIENT), 1);
+		System::set_block_number(1);
+		Timestamp::set_timestamp(START);
+		assert_eq!(
+			Consent::check_write(&PATIENT, &DOCTOR, FhirResourceType::Condition, START),
+			Decision::Allowed(AccessBasis::Consent(0))
+		);
+		Consent::do_try_state().expect("invariants hold");
+	});
+}
+
+#[test]
+#[should_panic(expected = "genesis consent")]
+fn an_invalid_genesis_consent_is_refused() {
+	let mut storage =
+		frame_system::GenesisConfig::<Test>::default().build_storage().expect("system genesis");
+	crate::GenesisConfig::<Test> {
+		consents: vec![(
+			PATIENT,
+			Grantee::Organization(0),
+			ConsentScope::AllRecords,
+			vec![Treatment],
+			1,
+		)],
+	}
+	.assimilate_storage(&mut storage)
+	.expect("panics before");
+}
+
+#[test]
+fn try_state_finds_broken_invariants() {
+	let broken = |corrupt: fn()| {
+		new_test_ext().execute_with(|| {
+			assert_ok!(Consent::grant(
+				RuntimeOrigin::signed(PATIENT),
+				PATIENT,
+				Grantee::Organization(0),
+				ConsentScope::AllRecords,
+				vec![Treatment],
+				START + DAY,
+				vec![(LAB, vec![1])],
+			));
+			assert_ok!(open_glass(DOCTOR, PATIENT));
+			assert_ok!(Consent::dispute(RuntimeOrigin::signed(PATIENT), 0));
+			assert_ok!(Consent::do_try_state());
+			corrupt();
+			assert!(Consent::do_try_state().is_err());
+		})
+	};
+	broken(|| PatientConsents::<Test>::remove(PATIENT));
+	broken(|| Consents::<Test>::remove(0));
+	broken(|| RecordKeyHolders::<Test>::remove(LAB, 0));
+	broken(|| GrantedKeys::<Test>::remove(0, LAB));
+	broken(|| AuditTrail::<Test>::remove(PATIENT, 0));
+	broken(|| AuditLength::<Test>::mutate(PATIENT, |l| *l += 1));
+	broken(|| AuditLength::<Test>::mutate(PATIENT, |l| *l -= 1));
+	broken(|| {
+		// Reordered: the first entry now claims a later time than the second.
+		AuditTrail::<Test>::mutate(PATIENT, 0, |e| {
+			if let Some(e) = e {
+				e.timestamp = START + 1;
+			}
+		})
+	});
+	broken(|| crate::EmergencyAccess::<Test>::insert(OTHER_PATIENT, DOCTOR, 0));
+	broken(|| DisputeBlocks::<Test>::insert(PATIENT, OTHER_DOCTOR, 0));
+	broken(|| {
+		Emergencies::<Test>::mutate(0, |e| {
+			if let Some(e) = e {
+				e.disputed = false;
+			}
+		})
 	});
 }

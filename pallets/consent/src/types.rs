@@ -9,23 +9,45 @@ use frame_support::{
 	pallet_prelude::ConstU32, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use scale_info::TypeInfo;
+use serde::{Deserialize, Serialize};
 use sp_core::H256;
 
 /// Who a consent is given to.
 #[derive(
-	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+	Clone,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Serialize,
+	Deserialize,
 )]
 pub enum Grantee<AccountId> {
 	/// Every active member of an organization.
 	Organization(OrgId),
-	/// One member of an organization.
+	/// One member of an organization, for as long as they stay a member of the organization
+	/// they belonged to when the consent was granted ([`Consent::grantee_org`]).
 	Practitioner(AccountId),
 }
 
 /// Which records a consent covers, generic over the list containers so that calls take plain
 /// vectors (checked against the bounds with named errors) and storage keeps bounded ones.
 #[derive(
-	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+	Clone,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Serialize,
+	Deserialize,
 )]
 pub enum ConsentScope<ResourceTypes, Records> {
 	/// All of the patient's records, present and future.
@@ -34,6 +56,22 @@ pub enum ConsentScope<ResourceTypes, Records> {
 	ResourceTypes(ResourceTypes),
 	/// These records only.
 	Records(Records),
+}
+
+impl<ResourceTypes, Records> ConsentScope<ResourceTypes, Records>
+where
+	ResourceTypes: AsRef<[FhirResourceType]>,
+	Records: AsRef<[RecordId]>,
+{
+	/// How many items the scope lists: none for `AllRecords`. Saturates at `u32::MAX`.
+	pub fn item_count(&self) -> u32 {
+		let count = match self {
+			ConsentScope::AllRecords => 0,
+			ConsentScope::ResourceTypes(types) => types.as_ref().len(),
+			ConsentScope::Records(records) => records.as_ref().len(),
+		};
+		u32::try_from(count).unwrap_or(u32::MAX)
+	}
 }
 
 /// A scope as a call gives it.
@@ -64,6 +102,10 @@ pub struct Consent<T: Config> {
 	pub granted_by: T::AccountId,
 	/// Who may access.
 	pub grantee: Grantee<T::AccountId>,
+	/// The organization the grant is bound to: the grantee organization itself, or the
+	/// organization a practitioner grantee belonged to when it was granted. A practitioner who
+	/// leaves that organization, or moves to another, loses the access.
+	pub grantee_org: OrgId,
 	/// What may be accessed.
 	pub scope: BoundedScope<T>,
 	/// Why it may be accessed.
