@@ -1,5 +1,7 @@
 //! Benchmarks of the claims pallet's calls (frame-benchmarking v2), each at the worst case its
-//! bounds allow: full fee schedules, every line eligible, prior-authorized and paid.
+//! bounds allow: full fee schedules, every line eligible, prior-authorized and paid, and every
+//! supporting record disclosed through a consent that the access policy finds only after
+//! scanning the patient's `MaxPatientConsents` consents.
 
 // Test and benchmark set-up arithmetic works on small known values.
 #![allow(clippy::arithmetic_side_effects)]
@@ -9,13 +11,16 @@ use carechain_primitives::{FhirResourceType, RecordLookup};
 use frame_benchmarking::v2::*;
 use frame_support::traits::{
 	fungible::{Inspect, Mutate},
-	Get,
+	Get, Time,
 };
 use frame_system::RawOrigin;
 use sp_core::H256;
 use sp_runtime::Percent;
 
-const SERVICE_DAY: Day = 20_000;
+/// Today, the day of service: the benchmark chain's clock may stand anywhere.
+fn service_day<T: Config>() -> Day {
+	Pallet::<T>::day_of(T::Time::now())
+}
 
 /// A distinct valid code for each `i`.
 fn code(i: u32) -> Code {
@@ -28,9 +33,10 @@ fn money<T: Config>(amount: u32) -> BalanceOf<T> {
 	amount.into()
 }
 
-fn member<T: Config>(name: &'static str, kind: OrgKind) -> T::AccountId {
+/// A member of a fresh organization of `kind`, with `role`.
+fn member<T: Config>(name: &'static str, kind: OrgKind, role: Role) -> T::AccountId {
 	let who: T::AccountId = account(name, 0, 0);
-	T::Registry::register_for_benchmark(&who, Some((kind, Role::Practitioner)));
+	T::Registry::register_for_benchmark(&who, Some((kind, role)));
 	who
 }
 
@@ -52,8 +58,9 @@ fn terms<T: Config>(procedures: u32, review_threshold: u32) -> TermsOf<BalanceOf
 	}
 }
 
-/// A published and funded policy with an enrolled patient whose procedures are all
-/// authorized, and a practitioner allowed to disclose `records` records of the patient.
+/// A published and funded policy of a payer's admin, with an enrolled patient whose procedures
+/// are all authorized, and a practitioner allowed to disclose `records` records of the patient
+/// by the last of the patient's `MaxPatientConsents` consents.
 struct Setup<T: Config> {
 	payer: T::AccountId,
 	policy: PolicyId,
@@ -63,7 +70,7 @@ struct Setup<T: Config> {
 }
 
 fn setup<T: Config>(records: u32, review_threshold: u32) -> Setup<T> {
-	let payer = member::<T>("payer", OrgKind::Payer);
+	let payer = member::<T>("payer", OrgKind::Payer, Role::Admin);
 	T::Currency::set_balance(&payer, money::<T>(u32::MAX));
 	let policy = NextPolicyId::<T>::get();
 	Pallet::<T>::publish_policy(
@@ -85,13 +92,18 @@ fn setup<T: Config>(records: u32, review_threshold: u32) -> Setup<T> {
 	for i in 0..T::MaxCodeList::get() {
 		PriorAuthorizations::<T>::insert((policy, &patient, code(i)), (0, Day::MAX));
 	}
-	let practitioner = member::<T>("practitioner", OrgKind::Hospital);
+	let practitioner = member::<T>("practitioner", OrgKind::Hospital, Role::Practitioner);
 	let records: Vec<_> = (0..records)
 		.map(|i| {
 			T::BenchmarkRecords::create_for_benchmark(&patient, FhirResourceType::Procedure, i)
 		})
 		.collect();
 	if let Some(first) = records.first() {
+		// Consents to others first: each disclosure scans past all of them.
+		for i in 1..T::MaxPatientConsents::get() {
+			let other: T::AccountId = account("grantee", i, 0);
+			T::Access::grant_for_benchmark(&patient, &other, first);
+		}
 		T::Access::grant_for_benchmark(&patient, &practitioner, first);
 	}
 	Setup { payer, policy, patient, practitioner, records }
@@ -109,7 +121,7 @@ fn submit<T: Config>(s: &Setup<T>, lines: Vec<ServiceLine<BalanceOf<T>>>) -> Cla
 		RawOrigin::Signed(s.practitioner.clone()).into(),
 		s.policy,
 		s.patient.clone(),
-		SERVICE_DAY,
+		service_day::<T>(),
 		alloc::vec![code(1_000)],
 		lines,
 		s.records.clone(),
@@ -124,7 +136,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn publish_policy(p: Linear<1, { T::MaxProcedures::get() }>) {
-		let payer = member::<T>("payer", OrgKind::Payer);
+		let payer = member::<T>("payer", OrgKind::Payer, Role::Admin);
 		let terms = terms::<T>(p, 0);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(payer), terms);
@@ -169,17 +181,19 @@ mod benchmarks {
 	#[benchmark]
 	fn submit_claim(
 		l: Linear<1, { T::MaxLines::get() }>,
+		d: Linear<1, { T::MaxDiagnoses::get() }>,
 		r: Linear<1, { T::MaxSupportingRecords::get() }>,
 	) {
 		let s = setup::<T>(r, u32::MAX);
 		let lines = lines::<T>(l);
+		let diagnoses = (0..d).map(|i| code(1_000 + i)).collect();
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(s.practitioner.clone()),
 			s.policy,
 			s.patient.clone(),
-			SERVICE_DAY,
-			alloc::vec![code(1_000)],
+			service_day::<T>(),
+			diagnoses,
 			lines,
 			s.records.clone(),
 		);
@@ -230,9 +244,14 @@ mod benchmarks {
 	fn withdraw_escrow() {
 		let s = setup::<T>(0, 0);
 		let before = Pallet::<T>::escrow_balance(s.policy);
+		let payer = T::Registry::active_membership(&s.payer).expect("member").org;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(s.payer), s.policy, money::<T>(1_000));
 		assert_eq!(Pallet::<T>::escrow_balance(s.policy) + money::<T>(1_000), before);
+		assert_eq!(
+			T::Currency::balance(&Pallet::<T>::settlement_account(payer)),
+			money::<T>(1_000)
+		);
 	}
 
 	#[benchmark]
@@ -240,7 +259,7 @@ mod benchmarks {
 		let admin: T::AccountId = account("admin", 0, 0);
 		T::Registry::register_for_benchmark(&admin, Some((OrgKind::Hospital, Role::Admin)));
 		let provider = T::Registry::active_membership(&admin).expect("member").org;
-		T::Currency::set_balance(&Pallet::<T>::provider_account(provider), money::<T>(1_000));
+		T::Currency::set_balance(&Pallet::<T>::settlement_account(provider), money::<T>(1_000));
 		#[extrinsic_call]
 		_(RawOrigin::Signed(admin.clone()), money::<T>(1_000));
 		assert_eq!(T::Currency::balance(&admin), money::<T>(1_000));

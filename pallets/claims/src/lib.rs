@@ -9,23 +9,40 @@
 //! principal-diagnosis prefixes (ICD-10-CM), codes that need prior authorization, a deductible,
 //! coinsurance, an annual out-of-pocket maximum and a validity period. It funds each policy's
 //! escrow, a sub-account of this pallet, in the settlement currency (`pallet-balances`), and
-//! enrolls patients by the hash of their member id.
+//! enrolls patients by the hash of their member id. Each escrow keeps a ledger
+//! ([`EscrowLedger`]): what was funded, paid to providers and withdrawn; the escrow pays only
+//! what the ledger holds, never money sent to its account by other means.
 //!
 //! A practitioner of an active care provider submits a claim for an enrolled patient, citing the
 //! records that support it. The practitioner must be allowed to disclose each record for
-//! Payment (the consent pallet decides, and each disclosure is audited). The claim is then
-//! adjudicated at once, line by line, in this order: policy inactive, principal diagnosis not
-//! covered, procedure not covered, duplicate service, prior authorization missing. Eligible
-//! lines are allowed at the lesser of the charge and the fee schedule; the deductible, then
-//! coinsurance, capped by the out-of-pocket maximum, give the patient's share, recorded on the
-//! claim; the payer's share moves from escrow to the provider organization's settlement
-//! account. A claim whose eligible lines charge more than the review threshold, that brings its
-//! provider above the policy's daily line count, or that the escrow cannot pay, is pended for
-//! the payer's review instead.
+//! Payment as a provider: the record was written by the practitioner's organization, or a
+//! consent of the patient names the practitioner or the organization (the consent pallet
+//! decides, and each disclosure is audited). Reading a record as the patient or a guardian is
+//! not a provider relationship: a practitioner does not bill for their own or their ward's care.
+//! The claim is then adjudicated at once, line by line, in this order: policy inactive,
+//! principal diagnosis not covered, procedure not covered, duplicate service, prior
+//! authorization missing. Eligible lines are allowed at the lesser of the charge and the fee
+//! schedule; the deductible, then coinsurance, capped by the out-of-pocket maximum, give the
+//! patient's share, recorded on the claim; the payer's share moves from escrow to the provider
+//! organization's settlement account. A claim whose eligible lines charge more than the review
+//! threshold, that brings its provider above the policy's daily line count, or that the escrow
+//! cannot pay, is pended for the payer's review instead.
 //!
-//! The same patient, provider, service day and procedure code is paid once: later lines are
-//! denied as duplicates. A provider may appeal each denied line once; the payer upholds the
-//! denial or overturns it with an allowed amount, which is then settled like any other line.
+//! The same patient, provider, service day and procedure code is paid once, whatever the claim
+//! or the path: later lines are denied as duplicates, and an appeal is overturned only while no
+//! other line holds the service. A provider may appeal each denied line of a claim that was not
+//! rejected, once; the payer upholds the denial or overturns it with an allowed amount, which is
+//! then settled like any other line. A rejected claim is final: its services are freed for a
+//! corrected claim, and its open appeals are closed.
+//!
+//! ## Settlement accounts
+//!
+//! Each organization has one settlement account, derived from the pallet id and the
+//! organization id ([`Pallet::settlement_account`]); no key controls it. Claims are paid into
+//! the provider's, and a payer's admins withdraw unused escrow into the payer's. Money leaves a
+//! settlement account only through [`Pallet::collect_payments`], signed by an admin of that
+//! organization, who receives it (to fund a policy again, the admin then calls
+//! [`Pallet::fund_policy`]).
 //!
 //! ## Mapping to FHIR and X12
 //!
@@ -44,12 +61,16 @@
 //!
 //! ## Dispatchable Functions
 //!
-//! - [`Pallet::publish_policy`], [`Pallet::set_policy_active`], [`Pallet::fund_policy`],
-//!   [`Pallet::withdraw_escrow`], [`Pallet::enroll`], [`Pallet::authorize_procedure`]: a member
-//!   of the payer organization.
-//! - [`Pallet::collect_payments`]: an admin of the provider organization paid.
-//! - [`Pallet::submit_claim`]: a practitioner of an active care provider.
-//! - [`Pallet::review_claim`], [`Pallet::resolve_appeal`]: a member of the policy's payer.
+//! - [`Pallet::publish_policy`]: a member of an active payer organization.
+//! - [`Pallet::set_policy_active`], [`Pallet::fund_policy`], [`Pallet::enroll`],
+//!   [`Pallet::authorize_procedure`], [`Pallet::review_claim`], [`Pallet::resolve_appeal`]: a
+//!   member of the policy's payer organization.
+//! - [`Pallet::withdraw_escrow`]: an admin of the policy's payer organization; the money goes to
+//!   the payer's settlement account.
+//! - [`Pallet::collect_payments`]: an admin of an active organization, from its settlement
+//!   account.
+//! - [`Pallet::submit_claim`]: a practitioner of an active care provider with a provider
+//!   relationship to the patient.
 //! - [`Pallet::appeal_line`]: a member of the claim's provider organization.
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -72,10 +93,18 @@ pub use weights::WeightInfo;
 
 use alloc::vec::Vec;
 use carechain_primitives::{
-	AccessPolicy, AuditAction, AuditLog, Decision, MembershipProvider, Moment, OrgId, OrgKind,
-	Purpose, RecordId, Role,
+	AccessBasis, AccessPolicy, AuditAction, AuditLog, Decision, Membership, MembershipProvider,
+	Moment, OrgId, OrgKind, Purpose, RecordId, Role,
 };
 use frame_support::traits::fungible;
+
+/// Milliseconds in a calendar day: service days are counted in days since the Unix epoch.
+pub const MILLISECONDS_PER_DAY: Moment = 24 * 60 * 60 * 1000;
+
+/// A list's length as a weight component; lengths past `u32::MAX` are charged as `u32::MAX`.
+fn count(len: usize) -> u32 {
+	u32::try_from(len).unwrap_or(u32::MAX)
+}
 
 /// The settlement currency's balance type.
 pub type BalanceOf<T> =
@@ -118,7 +147,7 @@ pub mod pallet {
 		type Currency: fungible::Mutate<Self::AccountId>;
 		/// The chain's clock, in milliseconds since the Unix epoch.
 		type Time: Time<Moment = Moment>;
-		/// Seeds the escrow account of each policy and the settlement account of each provider
+		/// Seeds the escrow account of each policy and the settlement account of each
 		/// organization.
 		#[pallet::constant]
 		type PalletId: Get<PalletId>;
@@ -137,6 +166,11 @@ pub mod pallet {
 		/// The most supporting records a claim cites.
 		#[pallet::constant]
 		type MaxSupportingRecords: Get<u32>;
+		/// The most consents of one patient that `Access` scans to decide one disclosure (the
+		/// consent pallet's `MaxGrantsPerPatient`): `submit_claim` is charged for that many per
+		/// supporting record.
+		#[pallet::constant]
+		type MaxPatientConsents: Get<u32>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 		/// Creates the supporting records that benchmarks cite.
@@ -199,6 +233,12 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Claims<T: Config> = StorageMap<_, Twox64Concat, ClaimId, Claim<T>>;
 
+	/// What each policy's escrow was funded with, paid and had withdrawn; it pays at most
+	/// `funded - paid - withdrawn`. Keys are policy ids, as in `Policies`.
+	#[pallet::storage]
+	pub type Escrows<T: Config> =
+		StorageMap<_, Twox64Concat, PolicyId, EscrowLedger<BalanceOf<T>>, ValueQuery>;
+
 	/// The claim that holds each billed service, by blake2b-256 of (patient, provider, day,
 	/// procedure code): the duplicate check. Keys are hashes, so `Identity` is safe.
 	#[pallet::storage]
@@ -220,10 +260,17 @@ pub mod pallet {
 		PolicyStatusChanged { policy_id: PolicyId, active: bool },
 		/// A policy's escrow was funded.
 		PolicyFunded { policy_id: PolicyId, from: T::AccountId, amount: BalanceOf<T> },
-		/// A payer took unused funds back from a policy's escrow.
-		EscrowWithdrawn { policy_id: PolicyId, to: T::AccountId, amount: BalanceOf<T> },
-		/// A provider's admin collected claim payments from its settlement account.
-		PaymentsCollected { provider: OrgId, to: T::AccountId, amount: BalanceOf<T> },
+		/// A payer's admin took unused funds back from a policy's escrow into the payer's
+		/// settlement account.
+		EscrowWithdrawn {
+			policy_id: PolicyId,
+			payer: OrgId,
+			by: T::AccountId,
+			to: T::AccountId,
+			amount: BalanceOf<T>,
+		},
+		/// An organization's admin collected funds from its settlement account.
+		PaymentsCollected { org: OrgId, to: T::AccountId, amount: BalanceOf<T> },
 		/// A payer enrolled a patient in a policy.
 		PatientEnrolled { policy_id: PolicyId, patient: T::AccountId },
 		/// A payer authorized a procedure for a patient in advance.
@@ -270,6 +317,9 @@ pub mod pallet {
 		NotPayer,
 		/// The signer is not a member of the policy's payer organization.
 		NotPolicyPayer,
+		/// The signer belongs to the policy's payer but is not one of its admins: only admins
+		/// move money out of escrow.
+		NotPayerAdmin,
 		/// The signer is not a practitioner of an active care provider.
 		NotProviderPractitioner,
 		/// The signer is not a member of the claim's provider organization.
@@ -351,6 +401,21 @@ pub mod pallet {
 		BadAllowedAmount,
 		/// The policy's escrow cannot pay the payer's share; the payer must fund it first.
 		InsufficientEscrow,
+		/// The claim was rejected on review: its lines cannot be appealed or overturned; submit
+		/// a corrected claim instead.
+		ClaimNotAppealable,
+		/// Another line (of this claim or another one) already holds the same service (patient,
+		/// provider, day, procedure): overturning this line would pay the service twice.
+		ServiceAlreadyClaimed,
+		/// The practitioner may disclose a supporting record only as the patient or a guardian,
+		/// not as a provider: cite records the provider wrote or holds a consent for, and let
+		/// another practitioner bill a ward's care.
+		NoProviderRelationship,
+		/// A practitioner may not bill for their own care; another practitioner of the
+		/// provider must submit the claim.
+		ClaimForSelf,
+		/// The day of service is after today (UTC): services are billed once rendered.
+		ServiceDateInFuture,
 	}
 
 	impl<T> From<carechain_primitives::DenialReason> for Error<T> {
@@ -368,18 +433,34 @@ pub mod pallet {
 		}
 	}
 
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(T::MaxProcedures::get() >= 1, "a fee schedule has at least one procedure");
+			assert!(T::MaxLines::get() >= 1, "a claim has at least one line");
+			assert!(T::MaxDiagnoses::get() >= 1, "a claim has a principal diagnosis");
+			assert!(T::MaxSupportingRecords::get() >= 1, "a claim cites at least one record");
+			assert!(T::MaxPatientConsents::get() >= 1, "a patient may grant a consent");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
 		/// Publishes a coverage policy with its own escrow account.
 		///
 		/// The signer must be a member of an active payer organization.
 		///
-		/// - `terms`: the rules; codes are checked, the fee schedule is sorted and must not
-		///   repeat a code.
+		/// - `terms`: the rules; each list is bounded (`MaxProcedures`, `MaxCodeList`) before
+		///   its codes are checked, the fee schedule is sorted and must not repeat a code.
 		///
 		/// Emits `PolicyPublished`. O(p log p), p procedures.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::publish_policy(terms.procedures.len() as u32))]
+		#[pallet::weight(T::WeightInfo::publish_policy(count(terms.procedures.len())))]
 		pub fn publish_policy(
 			origin: OriginFor<T>,
 			terms: TermsOf<BalanceOf<T>>,
@@ -423,7 +504,8 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Moves settlement funds from the signer's account into a policy's escrow.
+		/// Moves settlement funds from the signer's account into a policy's escrow, and counts
+		/// them in the escrow's ledger as funded.
 		///
 		/// The signer must be a member of the policy's payer.
 		///
@@ -451,6 +533,9 @@ pub mod pallet {
 				amount,
 				Preservation::Expendable,
 			)?;
+			Escrows::<T>::mutate(policy_id, |ledger| {
+				ledger.funded = ledger.funded.saturating_add(amount)
+			});
 			Self::deposit_event(Event::PolicyFunded { policy_id, from: who, amount });
 			Ok(())
 		}
@@ -532,20 +617,31 @@ pub mod pallet {
 		/// from escrow to the provider and the patient's share recorded, unless the claim must
 		/// wait for the payer's review. Each supporting record's disclosure is audited.
 		///
-		/// The signer must be a practitioner of an active care provider allowed to disclose each
-		/// supporting record for Payment.
+		/// The signer must be a practitioner of an active care provider, other than the patient,
+		/// allowed to disclose each supporting record for Payment as a provider: the record was
+		/// written by the practitioner's organization, or a consent of the patient names the
+		/// practitioner or the organization. Reading a record as the patient or a guardian does
+		/// not count (`NoProviderRelationship`).
 		///
 		/// - `policy_id`: the policy the patient is enrolled in.
 		/// - `patient`: the patient served.
-		/// - `service_date`: the day of service.
-		/// - `diagnoses`: ICD-10-CM codes without the dot, the principal one first.
-		/// - `lines`: the service lines.
-		/// - `records`: the records that support the claim.
+		/// - `service_date`: the day of service, today or earlier (UTC).
+		/// - `diagnoses`: ICD-10-CM codes without the dot, the principal one first; 1 to
+		///   `MaxDiagnoses`.
+		/// - `lines`: the service lines; 1 to `MaxLines`.
+		/// - `records`: the records that support the claim; 1 to `MaxSupportingRecords`.
 		///
-		/// Emits `ClaimSubmitted`, then `ClaimAdjudicated` or `ClaimPended`. O(l log p + r·g):
-		/// lines, fee schedule, records, the patient's consents.
+		/// Emits `ClaimSubmitted`, then `ClaimAdjudicated` or `ClaimPended`. O(l log p + d + r·g):
+		/// l lines, p procedures in the fee schedule, d diagnoses, r records, g the patient's
+		/// consents that the access policy scans for each record (at most `MaxPatientConsents`).
+		/// Every list is bounded before it is looped over; the weight is benchmarked with each
+		/// record found only after a scan of `MaxPatientConsents` consents, the worst case.
 		#[pallet::call_index(5)]
-		#[pallet::weight(T::WeightInfo::submit_claim(lines.len() as u32, records.len() as u32))]
+		#[pallet::weight(T::WeightInfo::submit_claim(
+			count(lines.len()),
+			count(diagnoses.len()),
+			count(records.len()),
+		))]
 		pub fn submit_claim(
 			origin: OriginFor<T>,
 			policy_id: PolicyId,
@@ -560,23 +656,28 @@ pub mod pallet {
 				.filter(|m| m.kind.is_care_provider() && m.role == Role::Practitioner)
 				.ok_or(Error::<T>::NotProviderPractitioner)?
 				.org;
+			ensure!(practitioner != patient, Error::<T>::ClaimForSelf);
 			let policy = Policies::<T>::get(policy_id).ok_or(Error::<T>::UnknownPolicy)?;
 			ensure!(Enrollments::<T>::contains_key(policy_id, &patient), Error::<T>::NotEnrolled);
+			let now = T::Time::now();
+			ensure!(service_date <= Self::day_of(now), Error::<T>::ServiceDateInFuture);
+
+			// Every list is bounded before anything loops over it.
 			ensure!(!diagnoses.is_empty(), Error::<T>::NoDiagnoses);
-			ensure!(diagnoses.iter().all(|d| is_valid_code(d)), Error::<T>::InvalidCode);
 			let diagnoses: BoundedVec<_, T::MaxDiagnoses> =
 				diagnoses.try_into().map_err(|_| Error::<T>::TooManyDiagnoses)?;
 			ensure!(!lines.is_empty(), Error::<T>::NoLines);
-			ensure!(lines.len() <= T::MaxLines::get() as usize, Error::<T>::TooManyLines);
+			let lines: BoundedVec<_, T::MaxLines> =
+				lines.try_into().map_err(|_| Error::<T>::TooManyLines)?;
+			ensure!(!records.is_empty(), Error::<T>::NoSupportingRecords);
+			let records: BoundedVec<_, T::MaxSupportingRecords> =
+				records.try_into().map_err(|_| Error::<T>::TooManyRecords)?;
+			ensure!(diagnoses.iter().all(|d| is_valid_code(d)), Error::<T>::InvalidCode);
 			for line in &lines {
 				ensure!(is_valid_code(&line.procedure), Error::<T>::InvalidCode);
 				ensure!(line.units > 0, Error::<T>::ZeroUnits);
 				ensure!(!line.charged.is_zero(), Error::<T>::ZeroCharge);
 			}
-			ensure!(!records.is_empty(), Error::<T>::NoSupportingRecords);
-			let records: BoundedVec<_, T::MaxSupportingRecords> =
-				records.try_into().map_err(|_| Error::<T>::TooManyRecords)?;
-			let now = T::Time::now();
 			let mut disclosures = Vec::with_capacity(records.len());
 			for record in &records {
 				match T::Access::check_access(
@@ -586,7 +687,10 @@ pub mod pallet {
 					Purpose::Payment,
 					now,
 				) {
-					Decision::Allowed(basis) => disclosures.push((*record, basis)),
+					Decision::Allowed(
+						basis @ (AccessBasis::AuthorOrganization | AccessBasis::Consent(_)),
+					) => disclosures.push((*record, basis)),
+					Decision::Allowed(_) => return Err(Error::<T>::NoProviderRelationship.into()),
 					Decision::Denied(reason) => return Err(Error::<T>::from(reason).into()),
 				}
 			}
@@ -637,8 +741,11 @@ pub mod pallet {
 				.filter(|l| l.outcome == LineOutcome::Pending)
 				.fold(BalanceOf::<T>::zero(), |sum, l| sum.saturating_add(l.billed.charged));
 			let daily_lines = ProviderDailyLines::<T>::get(provider, service_date)
-				.saturating_add(services.len() as u32);
-			let mut pend = if eligible_charges > policy.terms.review_threshold {
+				.saturating_add(count(services.len()));
+			// A claim without an eligible line has nothing for the payer to decide.
+			let mut pend = if services.is_empty() {
+				None
+			} else if eligible_charges > policy.terms.review_threshold {
 				Some(PendReason::AboveReviewThreshold)
 			} else if daily_lines > policy.terms.max_daily_lines_per_provider {
 				Some(PendReason::UnusualVolume)
@@ -652,6 +759,7 @@ pub mod pallet {
 				totals = Self::settle_pending(&policy, &mut accumulator, &mut adjudicated);
 				if Self::escrow_balance(policy_id) < totals.0 {
 					pend = Some(PendReason::EscrowShort);
+					totals = (Zero::zero(), Zero::zero());
 					for line in adjudicated.iter_mut().filter(|l| !Self::is_denied(l)) {
 						line.outcome = LineOutcome::Pending;
 						line.allowed = Zero::zero();
@@ -715,40 +823,66 @@ pub mod pallet {
 		}
 
 		/// Decides a pended claim: approval settles its eligible lines as the rules would;
-		/// rejection denies them and frees their services for a corrected claim.
+		/// rejection denies them, frees their services for a corrected claim and closes the
+		/// claim's open appeals (upheld). A rejected claim is final.
 		///
 		/// The signer must be a member of the policy's payer.
 		///
 		/// - `claim_id`: a pended claim.
 		/// - `approve`: whether to pay it.
 		///
-		/// Emits `ClaimAdjudicated` or `ClaimRejected`. O(l log p).
+		/// Emits `ClaimAdjudicated`, or `ClaimRejected` after an `AppealResolved` for each
+		/// appeal it closes. O(l log p), l lines, p procedures; charged for `MaxLines` and
+		/// refunded to the claim's lines.
 		#[pallet::call_index(6)]
 		#[pallet::weight(T::WeightInfo::review_claim(T::MaxLines::get()))]
 		pub fn review_claim(
 			origin: OriginFor<T>,
 			claim_id: ClaimId,
 			approve: bool,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let mut claim = Claims::<T>::get(claim_id).ok_or(Error::<T>::UnknownClaim)?;
 			let policy = Self::policy_of_payer(claim.policy, &who)?;
 			ensure!(matches!(claim.status, ClaimStatus::Pended(_)), Error::<T>::NotPended);
+			let actual = Some(T::WeightInfo::review_claim(count(claim.lines.len()))).into();
 
 			if !approve {
-				for line in claim.lines.iter_mut().filter(|l| l.outcome == LineOutcome::Pending) {
-					line.outcome = LineOutcome::Denied(DenialReason::RejectedOnReview);
-					ClaimedServices::<T>::remove(Self::service_key(
-						&claim.patient,
-						claim.provider,
-						claim.service_date,
-						&line.billed.procedure,
-					));
+				let mut closed = Vec::new();
+				for (index, line) in claim.lines.iter_mut().enumerate() {
+					match line.outcome {
+						LineOutcome::Pending => {
+							line.outcome = LineOutcome::Denied(DenialReason::RejectedOnReview);
+							let service = Self::service_key(
+								&claim.patient,
+								claim.provider,
+								claim.service_date,
+								&line.billed.procedure,
+							);
+							if ClaimedServices::<T>::get(service) == Some(claim_id) {
+								ClaimedServices::<T>::remove(service);
+							}
+						}
+						LineOutcome::UnderAppeal(reason) => {
+							line.outcome = LineOutcome::Denied(reason);
+							closed.push(count(index));
+						}
+						_ => {}
+					}
 				}
 				claim.status = ClaimStatus::Rejected;
 				Claims::<T>::insert(claim_id, claim);
+				for line in closed {
+					Self::deposit_event(Event::AppealResolved {
+						claim_id,
+						line,
+						overturned: false,
+						payer_paid: Zero::zero(),
+						patient_share: Zero::zero(),
+					});
+				}
 				Self::deposit_event(Event::ClaimRejected { claim_id });
-				return Ok(());
+				return Ok(actual);
 			}
 
 			let year = Self::plan_year(&policy, claim.service_date);
@@ -765,14 +899,15 @@ pub mod pallet {
 			claim.status = ClaimStatus::Adjudicated;
 			Claims::<T>::insert(claim_id, claim);
 			Self::deposit_event(Event::ClaimAdjudicated { claim_id, payer_paid, patient_share });
-			Ok(())
+			Ok(actual)
 		}
 
-		/// Appeals a denied line, once.
+		/// Appeals a denied line, once. The claim must not have been rejected: a rejected
+		/// claim's services were freed for a corrected claim, which is the way to bill them.
 		///
 		/// The signer must be a member of the claim's provider organization.
 		///
-		/// - `claim_id`: the claim.
+		/// - `claim_id`: a claim that is adjudicated or pended.
 		/// - `line`: the index of the denied line.
 		/// - `justification`: blake2b-256 of the written justification, kept off chain.
 		///
@@ -791,6 +926,7 @@ pub mod pallet {
 				T::Registry::active_membership(&who).is_some_and(|m| m.org == claim.provider),
 				Error::<T>::NotClaimProvider
 			);
+			ensure!(claim.status != ClaimStatus::Rejected, Error::<T>::ClaimNotAppealable);
 			let entry = claim.lines.get_mut(line as usize).ok_or(Error::<T>::UnknownLine)?;
 			ensure!(entry.appeal.is_none(), Error::<T>::AlreadyAppealed);
 			let LineOutcome::Denied(reason) = entry.outcome else {
@@ -805,11 +941,12 @@ pub mod pallet {
 		}
 
 		/// Decides an appeal: upholds the denial, or overturns it and settles the line at the
-		/// given allowed amount (deductible and coinsurance apply).
+		/// given allowed amount (deductible and coinsurance apply). An overturned line holds its
+		/// service like any paid line, and cannot be overturned while another line holds it.
 		///
 		/// The signer must be a member of the policy's payer.
 		///
-		/// - `claim_id`: the claim.
+		/// - `claim_id`: a claim that was not rejected.
 		/// - `line`: the index of the line under appeal.
 		/// - `allowed`: `None` upholds the denial; `Some(amount)` overturns it, with an amount
 		///   from 1 up to the line's charge.
@@ -826,9 +963,10 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let mut claim = Claims::<T>::get(claim_id).ok_or(Error::<T>::UnknownClaim)?;
 			let policy = Self::policy_of_payer(claim.policy, &who)?;
-			let (policy_id, patient, provider) =
-				(claim.policy, claim.patient.clone(), claim.provider);
-			let year = Self::plan_year(&policy, claim.service_date);
+			ensure!(claim.status != ClaimStatus::Rejected, Error::<T>::ClaimNotAppealable);
+			let (policy_id, patient, provider, day) =
+				(claim.policy, claim.patient.clone(), claim.provider, claim.service_date);
+			let year = Self::plan_year(&policy, day);
 			let entry = claim.lines.get_mut(line as usize).ok_or(Error::<T>::UnknownLine)?;
 			let LineOutcome::UnderAppeal(reason) = entry.outcome else {
 				return Err(Error::<T>::NotUnderAppeal.into());
@@ -850,12 +988,18 @@ pub mod pallet {
 				!allowed.is_zero() && allowed <= entry.billed.charged,
 				Error::<T>::BadAllowedAmount
 			);
+			let service = Self::service_key(&patient, provider, day, &entry.billed.procedure);
+			ensure!(
+				!ClaimedServices::<T>::contains_key(service),
+				Error::<T>::ServiceAlreadyClaimed
+			);
 			let mut accumulator = Accumulators::<T>::get((policy_id, &patient, year));
 			Self::settle_line(&policy, &mut accumulator, entry, allowed);
 			let (payer_paid, patient_share) = (entry.payer_paid, entry.patient_share);
 			ensure!(Self::escrow_balance(policy_id) >= payer_paid, Error::<T>::InsufficientEscrow);
 
 			Self::pay(policy_id, provider, payer_paid)?;
+			ClaimedServices::<T>::insert(service, claim_id);
 			Accumulators::<T>::insert((policy_id, &patient, year), accumulator);
 			Claims::<T>::insert(claim_id, claim);
 			Self::deposit_event(Event::AppealResolved {
@@ -867,12 +1011,16 @@ pub mod pallet {
 			});
 			Ok(())
 		}
-		/// Moves unused funds from a policy's escrow to the signer.
+
+		/// Moves unused funds from a policy's escrow to the payer's settlement account, from
+		/// which the payer's admins collect them with `collect_payments`.
 		///
-		/// The signer must be a member of the policy's payer.
+		/// The signer must be an admin of the policy's payer; other members cannot move money
+		/// out of escrow.
 		///
 		/// - `policy_id`: the policy.
-		/// - `amount`: how much to take back; pended claims may then need new funds.
+		/// - `amount`: how much to take back, at most what the escrow's ledger holds; pended
+		///   claims may then need new funds.
 		///
 		/// Emits `EscrowWithdrawn`. O(1).
 		#[pallet::call_index(9)]
@@ -883,22 +1031,33 @@ pub mod pallet {
 			amount: BalanceOf<T>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::policy_of_payer(policy_id, &who)?;
+			let policy = Self::policy_of_payer_admin(policy_id, &who)?;
 			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
 			ensure!(Self::escrow_balance(policy_id) >= amount, Error::<T>::InsufficientEscrow);
 
+			let to = Self::settlement_account(policy.payer);
 			T::Currency::transfer(
 				&Self::escrow_account(policy_id),
-				&who,
+				&to,
 				amount,
 				Preservation::Expendable,
-			)?;
-			Self::deposit_event(Event::EscrowWithdrawn { policy_id, to: who, amount });
+			)
+			.map_err(|_| Error::<T>::InsufficientEscrow)?;
+			Escrows::<T>::mutate(policy_id, |ledger| {
+				ledger.withdrawn = ledger.withdrawn.saturating_add(amount)
+			});
+			Self::deposit_event(Event::EscrowWithdrawn {
+				policy_id,
+				payer: policy.payer,
+				by: who,
+				to,
+				amount,
+			});
 			Ok(())
 		}
 
-		/// Moves claim payments from the signer's organization's settlement account to the
-		/// signer.
+		/// Moves funds from the signer's organization's settlement account to the signer: claim
+		/// payments for a provider, withdrawn escrow for a payer.
 		///
 		/// The signer must be an admin of an active organization.
 		///
@@ -909,12 +1068,12 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::collect_payments())]
 		pub fn collect_payments(origin: OriginFor<T>, amount: BalanceOf<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let provider = T::Registry::active_membership(&who)
+			let org = T::Registry::active_membership(&who)
 				.filter(|m| m.role == Role::Admin)
 				.ok_or(Error::<T>::NotOrganizationAdmin)?
 				.org;
 			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
-			let account = Self::provider_account(provider);
+			let account = Self::settlement_account(org);
 			let available = T::Currency::reducible_balance(
 				&account,
 				Preservation::Expendable,
@@ -923,7 +1082,7 @@ pub mod pallet {
 			ensure!(available >= amount, Error::<T>::InsufficientFunds);
 
 			T::Currency::transfer(&account, &who, amount, Preservation::Expendable)?;
-			Self::deposit_event(Event::PaymentsCollected { provider, to: who, amount });
+			Self::deposit_event(Event::PaymentsCollected { org, to: who, amount });
 			Ok(())
 		}
 	}
@@ -934,13 +1093,17 @@ pub mod pallet {
 			Self::derived_account((b"escrow", policy_id))
 		}
 
-		/// The settlement account of a provider organization, where claims are paid.
-		pub fn provider_account(provider: OrgId) -> T::AccountId {
-			Self::derived_account((b"provider", provider))
+		/// The settlement account of an organization: claims are paid into a provider's, and
+		/// a payer's admins withdraw unused escrow into the payer's. Only `collect_payments`,
+		/// signed by an admin of the organization, takes money out of it.
+		pub fn settlement_account(org: OrgId) -> T::AccountId {
+			// The seed predates payers' use of these accounts; it is kept so that each
+			// organization's account, and what it holds, stays where it was.
+			Self::derived_account((b"provider", org))
 		}
 
 		/// An account only this pallet controls, from a hash of its id and `purpose`, so that
-		/// every policy and provider gets its own whatever the account id's size.
+		/// every policy and organization gets its own whatever the account id's size.
 		fn derived_account(purpose: impl codec::Encode) -> T::AccountId {
 			use sp_runtime::traits::{BlakeTwo256, Hash, TrailingZeroInput};
 			let entropy = BlakeTwo256::hash_of(&(T::PalletId::get(), purpose));
@@ -948,35 +1111,58 @@ pub mod pallet {
 				.expect("infinite input; decoding an account id cannot fail")
 		}
 
-		/// What a policy's escrow can pay.
+		/// What a policy's escrow can pay: its ledger's funds, less what it paid and what was
+		/// withdrawn. Money sent to the escrow account by other means is never counted.
 		pub fn escrow_balance(policy_id: PolicyId) -> BalanceOf<T> {
-			T::Currency::reducible_balance(
-				&Self::escrow_account(policy_id),
-				Preservation::Expendable,
-				Fortitude::Polite,
-			)
+			Escrows::<T>::get(policy_id).available()
 		}
 
+		/// Pays `amount` from a policy's escrow to a provider's settlement account and counts
+		/// it in the escrow's ledger. Callers check first that the escrow holds it.
 		fn pay(policy_id: PolicyId, provider: OrgId, amount: BalanceOf<T>) -> DispatchResult {
 			if amount.is_zero() {
 				return Ok(());
 			}
 			T::Currency::transfer(
 				&Self::escrow_account(policy_id),
-				&Self::provider_account(provider),
+				&Self::settlement_account(provider),
 				amount,
 				Preservation::Expendable,
 			)
-			.map(|_| ())
-			.map_err(|_| Error::<T>::InsufficientEscrow.into())
+			.map_err(|_| Error::<T>::InsufficientEscrow)?;
+			Escrows::<T>::mutate(policy_id, |ledger| {
+				ledger.paid = ledger.paid.saturating_add(amount)
+			});
+			Ok(())
+		}
+
+		/// The calendar day (UTC) of a time in milliseconds since the Unix epoch.
+		pub fn day_of(now: Moment) -> Day {
+			Day::try_from(now / MILLISECONDS_PER_DAY).unwrap_or(Day::MAX)
+		}
+
+		/// The signer's membership of an active payer organization.
+		fn payer_membership(who: &T::AccountId) -> Result<Membership, Error<T>> {
+			T::Registry::active_membership(who)
+				.filter(|m| m.kind == OrgKind::Payer)
+				.ok_or(Error::<T>::NotPayer)
+		}
+
+		/// The policy, when the signer is an admin of its payer.
+		fn policy_of_payer_admin(
+			policy_id: PolicyId,
+			who: &T::AccountId,
+		) -> Result<Policy<T>, Error<T>> {
+			let policy = Policies::<T>::get(policy_id).ok_or(Error::<T>::UnknownPolicy)?;
+			let membership = Self::payer_membership(who)?;
+			ensure!(membership.org == policy.payer, Error::<T>::NotPolicyPayer);
+			ensure!(membership.role == Role::Admin, Error::<T>::NotPayerAdmin);
+			Ok(policy)
 		}
 
 		/// The signer's payer organization.
 		fn payer_org(who: &T::AccountId) -> Result<OrgId, Error<T>> {
-			T::Registry::active_membership(who)
-				.filter(|m| m.kind == OrgKind::Payer)
-				.map(|m| m.org)
-				.ok_or(Error::<T>::NotPayer)
+			Self::payer_membership(who).map(|m| m.org)
 		}
 
 		/// The policy, when the signer belongs to its payer.
@@ -987,9 +1173,15 @@ pub mod pallet {
 		}
 
 		fn bounded_terms(terms: TermsOf<BalanceOf<T>>) -> Result<BoundedTerms<T>, Error<T>> {
-			let CoverageTerms { mut procedures, diagnosis_prefixes, prior_authorization, .. } =
-				terms;
+			let CoverageTerms { procedures, diagnosis_prefixes, prior_authorization, .. } = terms;
 			ensure!(!procedures.is_empty(), Error::<T>::NoProcedures);
+			// Every list is bounded before anything loops over it.
+			let mut procedures: BoundedVec<_, T::MaxProcedures> =
+				procedures.try_into().map_err(|_| Error::<T>::TooManyProcedures)?;
+			let diagnosis_prefixes: BoundedVec<_, T::MaxCodeList> =
+				diagnosis_prefixes.try_into().map_err(|_| Error::<T>::TooManyCodes)?;
+			let prior_authorization: BoundedVec<_, T::MaxCodeList> =
+				prior_authorization.try_into().map_err(|_| Error::<T>::TooManyCodes)?;
 			let all_codes = procedures
 				.iter()
 				.map(|(code, _)| code)
@@ -1013,13 +1205,9 @@ pub mod pallet {
 			);
 			ensure!(terms.valid_from <= terms.valid_until, Error::<T>::BadPeriod);
 			Ok(CoverageTerms {
-				procedures: procedures.try_into().map_err(|_| Error::<T>::TooManyProcedures)?,
-				diagnosis_prefixes: diagnosis_prefixes
-					.try_into()
-					.map_err(|_| Error::<T>::TooManyCodes)?,
-				prior_authorization: prior_authorization
-					.try_into()
-					.map_err(|_| Error::<T>::TooManyCodes)?,
+				procedures,
+				diagnosis_prefixes,
+				prior_authorization,
 				deductible: terms.deductible,
 				coinsurance: terms.coinsurance,
 				out_of_pocket_max: terms.out_of_pocket_max,
@@ -1118,6 +1306,175 @@ pub mod pallet {
 				totals.1 = totals.1.saturating_add(line.patient_share);
 			}
 			totals
+		}
+
+		/// Checks the pallet's invariants:
+		/// - ids are below their counters, and every claim, enrollment, prior authorization,
+		///   escrow ledger and accumulator names a published policy;
+		/// - each escrow's ledger paid and withdrew at most what it was funded with, its paid
+		///   total equals what its claims' settled lines paid, and its account holds at least
+		///   `funded - paid - withdrawn` (more only if someone transferred into it directly);
+		/// - each patient's accumulated share per plan year equals the patient shares of the
+		///   settled lines of that year, within the deductible and out-of-pocket maximum;
+		/// - a pended claim has a line to decide, a decided one has none, a rejected one has no
+		///   open appeal; unsettled lines carry no amounts, settled ones add up;
+		/// - every line that is pending or paid holds its service for its claim, no two lines
+		///   hold the same service, and no service is held by nothing: a service is paid once.
+		#[cfg(any(feature = "try-runtime", test))]
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			use alloc::collections::{btree_map::BTreeMap, btree_set::BTreeSet};
+
+			let next_policy = NextPolicyId::<T>::get();
+			for (id, policy) in Policies::<T>::iter() {
+				ensure!(id < next_policy, "a policy id is at or above NextPolicyId");
+				let terms = &policy.terms;
+				ensure!(terms.valid_from <= terms.valid_until, "a policy's period is reversed");
+				ensure!(
+					terms.out_of_pocket_max >= terms.deductible,
+					"a policy's out-of-pocket maximum is below its deductible"
+				);
+				ensure!(
+					terms.procedures.windows(2).all(|w| w[0].0 < w[1].0),
+					"a fee schedule is unsorted or repeats a code"
+				);
+			}
+
+			let mut paid = BTreeMap::<PolicyId, BalanceOf<T>>::new();
+			let mut shares = BTreeMap::<(PolicyId, T::AccountId, u32), BalanceOf<T>>::new();
+			let mut held = BTreeSet::<H256>::new();
+			let next_claim = NextClaimId::<T>::get();
+			for (id, claim) in Claims::<T>::iter() {
+				ensure!(id < next_claim, "a claim id is at or above NextClaimId");
+				let policy =
+					Policies::<T>::get(claim.policy).ok_or("a claim bills an unknown policy")?;
+				ensure!(
+					Enrollments::<T>::contains_key(claim.policy, &claim.patient),
+					"a claim's patient is not enrolled in its policy"
+				);
+				let pending =
+					claim.lines.iter().filter(|l| l.outcome == LineOutcome::Pending).count();
+				match claim.status {
+					ClaimStatus::Pended(_) => ensure!(pending > 0, "a pended claim has no line"),
+					_ => ensure!(pending == 0, "a decided claim has a pending line"),
+				}
+				if claim.status == ClaimStatus::Rejected {
+					ensure!(
+						!claim
+							.lines
+							.iter()
+							.any(|l| matches!(l.outcome, LineOutcome::UnderAppeal(_))),
+						"a rejected claim has an open appeal"
+					);
+				}
+				let year = Self::plan_year(&policy, claim.service_date);
+				for line in &claim.lines {
+					let unsettled = line.allowed.is_zero()
+						&& line.payer_paid.is_zero()
+						&& line.patient_share.is_zero();
+					match line.outcome {
+						LineOutcome::Pending | LineOutcome::Denied(_) => {
+							ensure!(unsettled, "an unsettled line carries amounts")
+						}
+						LineOutcome::UnderAppeal(_) => {
+							ensure!(unsettled, "a line under appeal carries amounts");
+							ensure!(line.appeal.is_some(), "a line under appeal has no appeal");
+						}
+						LineOutcome::Allowed | LineOutcome::Reduced => {
+							ensure!(
+								line.allowed == line.payer_paid.saturating_add(line.patient_share),
+								"a settled line's shares do not add up to its allowed amount"
+							);
+							ensure!(
+								line.allowed <= line.billed.charged,
+								"a line is allowed more than it charged"
+							);
+							ensure!(
+								(line.outcome == LineOutcome::Reduced)
+									== (line.allowed < line.billed.charged),
+								"a line's outcome disagrees with its allowed amount"
+							);
+							let total = paid.entry(claim.policy).or_insert_with(Zero::zero);
+							*total = total.saturating_add(line.payer_paid);
+							let share = shares
+								.entry((claim.policy, claim.patient.clone(), year))
+								.or_insert_with(Zero::zero);
+							*share = share.saturating_add(line.patient_share);
+						}
+					}
+					if matches!(
+						line.outcome,
+						LineOutcome::Pending | LineOutcome::Allowed | LineOutcome::Reduced
+					) {
+						let service = Self::service_key(
+							&claim.patient,
+							claim.provider,
+							claim.service_date,
+							&line.billed.procedure,
+						);
+						ensure!(
+							ClaimedServices::<T>::get(service) == Some(id),
+							"a pending or paid line's service is not held by its claim"
+						);
+						ensure!(held.insert(service), "two lines hold the same service");
+					}
+				}
+			}
+			ensure!(
+				ClaimedServices::<T>::iter_keys().count() == held.len(),
+				"a service is held by no pending or paid line"
+			);
+
+			for id in Escrows::<T>::iter_keys() {
+				ensure!(Policies::<T>::contains_key(id), "an escrow ledger of no policy");
+			}
+			for id in Policies::<T>::iter_keys() {
+				let ledger = Escrows::<T>::get(id);
+				ensure!(
+					ledger.paid.saturating_add(ledger.withdrawn) <= ledger.funded,
+					"an escrow paid out more than it was funded with"
+				);
+				ensure!(
+					ledger.paid == paid.get(&id).copied().unwrap_or_else(Zero::zero),
+					"an escrow's payments differ from what its claims' lines were paid"
+				);
+				ensure!(
+					T::Currency::balance(&Self::escrow_account(id)) >= ledger.available(),
+					"an escrow account holds less than funded - paid - withdrawn"
+				);
+			}
+
+			for ((policy_id, patient, year), accumulator) in Accumulators::<T>::iter() {
+				let policy = Policies::<T>::get(policy_id).ok_or("an accumulator of no policy")?;
+				ensure!(
+					accumulator.deductible_met <= policy.terms.deductible,
+					"a patient met more than the deductible"
+				);
+				ensure!(
+					accumulator.out_of_pocket <= policy.terms.out_of_pocket_max,
+					"a patient paid more than the out-of-pocket maximum"
+				);
+				let settled = shares.remove(&(policy_id, patient, year)).unwrap_or_else(Zero::zero);
+				ensure!(
+					accumulator.out_of_pocket == settled,
+					"a patient's accumulated share differs from their settled lines' shares"
+				);
+			}
+			ensure!(
+				shares.values().all(|share| share.is_zero()),
+				"settled lines' patient shares are missing from the accumulators"
+			);
+
+			for (policy_id, _, _) in Enrollments::<T>::iter() {
+				ensure!(Policies::<T>::contains_key(policy_id), "an enrollment in no policy");
+			}
+			for ((policy_id, patient, _), (from, until)) in PriorAuthorizations::<T>::iter() {
+				ensure!(from <= until, "a prior authorization's period is reversed");
+				ensure!(
+					Enrollments::<T>::contains_key(policy_id, &patient),
+					"a prior authorization for a patient not enrolled"
+				);
+			}
+			Ok(())
 		}
 	}
 }

@@ -51,6 +51,14 @@ parameter_types! {
 	pub const MaxLocatorLen: u32 = 80;
 	pub const MaxRecordsPerPatient: u32 = 16;
 	pub const MaxVersions: u32 = 3;
+	pub const ReservedForPatient: u32 = 2;
+	pub const MaxBreakGlassPerPractitioner: u32 = 4;
+	pub const MaxBreakGlassPerPatient: u32 = 4;
+	pub const BreakGlassRateWindow: u64 = DAY;
+	pub const MemberRateLimit: pallet_registry::RateLimit =
+		pallet_registry::RateLimit { burst: 1_000, per_block: 100 };
+	pub const PatientRateLimit: pallet_registry::RateLimit =
+		pallet_registry::RateLimit { burst: 100, per_block: 10 };
 	pub const ClaimsPalletId: PalletId = PalletId(*b"cc/claim");
 }
 
@@ -61,6 +69,10 @@ impl pallet_registry::Config for Test {
 	type MaxPatientRegistrationsPerBlock = MaxPatientRegistrationsPerBlock;
 	type MaxValidators = frame_support::traits::ConstU32<4>;
 	type ValidatorSetDelay = frame_support::traits::ConstU64<5>;
+	type MemberRateLimit = MemberRateLimit;
+	type PatientRateLimit = PatientRateLimit;
+	type RootOrigin = EnsureRoot<u64>;
+	type RuntimeCall = RuntimeCall;
 	type WeightInfo = ();
 }
 
@@ -73,6 +85,9 @@ impl pallet_consent::Config for Test {
 	type MaxScopeItems = MaxScopeItems;
 	type MaxWrappedKeys = MaxWrappedKeys;
 	type MaxWrappedKeyLen = MaxWrappedKeyLen;
+	type MaxBreakGlassPerPractitioner = MaxBreakGlassPerPractitioner;
+	type MaxBreakGlassPerPatient = MaxBreakGlassPerPatient;
+	type BreakGlassRateWindow = BreakGlassRateWindow;
 	type WeightInfo = ();
 }
 
@@ -84,6 +99,8 @@ impl pallet_records::Config for Test {
 	type MaxWrappedKeyLen = MaxWrappedKeyLen;
 	type MaxRecordsPerPatient = MaxRecordsPerPatient;
 	type MaxVersions = MaxVersions;
+	type ReservedForPatient = ReservedForPatient;
+	type MaxConsentsPerPatient = MaxGrantsPerPatient;
 	type WeightInfo = ();
 }
 
@@ -98,6 +115,7 @@ impl pallet_claims::Config for Test {
 	type MaxLines = frame_support::traits::ConstU32<6>;
 	type MaxDiagnoses = frame_support::traits::ConstU32<4>;
 	type MaxSupportingRecords = frame_support::traits::ConstU32<4>;
+	type MaxPatientConsents = MaxGrantsPerPatient;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkRecords = Records;
@@ -113,8 +131,13 @@ pub const MARYS_DOCTOR: u64 = 2;
 pub const MARYS_CLERK: u64 = 3;
 /// Org 1: City hospital.
 pub const CITY_DOCTOR: u64 = 10;
-/// Org 2: a payer.
+/// Org 2: a payer, with claims staff, two admins and a medical director.
 pub const PAYER_CLERK: u64 = 20;
+pub const PAYER_ADMIN: u64 = 21;
+pub const PAYER_SECOND_ADMIN: u64 = 22;
+pub const PAYER_MEDICAL_DIRECTOR: u64 = 23;
+/// The payer's organization id.
+pub const PAYER: u32 = 2;
 /// Org 3: another payer.
 pub const OTHER_PAYER: u64 = 30;
 pub const PATIENT: u64 = 100;
@@ -126,7 +149,48 @@ pub const MARYS: u32 = 0;
 /// The payer's starting balance.
 pub const PAYER_FUNDS: u64 = 1_000_000;
 
-pub fn new_test_ext() -> sp_io::TestExternalities {
+/// A test chain whose `execute_with` checks the claims pallet's invariants after the test,
+/// and that each policy's escrow account holds exactly its ledger's `funded - paid - withdrawn`
+/// (no test transfers into an escrow account directly).
+pub struct TestExt(sp_io::TestExternalities);
+
+impl TestExt {
+	/// Runs `test`, then checks the invariants.
+	pub fn execute_with<R>(&mut self, test: impl FnOnce() -> R) -> R {
+		self.0.execute_with(|| {
+			let result = test();
+			check_invariants();
+			result
+		})
+	}
+
+	/// Runs `test`, then checks `try_state` alone: for a test that sends money to an escrow
+	/// account directly, which the ledger never counts.
+	pub fn execute_without_escrow_equality<R>(&mut self, test: impl FnOnce() -> R) -> R {
+		self.0.execute_with(|| {
+			let result = test();
+			Claims::do_try_state().expect("the claims pallet's invariants hold");
+			result
+		})
+	}
+}
+
+/// Checks the claims pallet's `try_state` and that every escrow account's balance is its
+/// ledger's.
+pub fn check_invariants() {
+	use frame_support::traits::fungible::Inspect;
+	Claims::do_try_state().expect("the claims pallet's invariants hold");
+	for policy in pallet_claims::Policies::<Test>::iter_keys() {
+		let ledger = pallet_claims::Escrows::<Test>::get(policy);
+		assert_eq!(
+			Balances::balance(&Claims::escrow_account(policy)),
+			ledger.funded - ledger.paid - ledger.withdrawn,
+			"policy {policy}'s escrow is funded - paid - withdrawn"
+		);
+	}
+}
+
+pub fn new_test_ext() -> TestExt {
 	let storage = RuntimeGenesisConfig {
 		system: Default::default(),
 		balances: pallet_balances::GenesisConfig {
@@ -145,12 +209,27 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 					],
 				),
 				(OrgKind::Hospital, H256::repeat_byte(2), vec![(CITY_DOCTOR, Role::Practitioner)]),
-				(OrgKind::Payer, H256::repeat_byte(3), vec![(PAYER_CLERK, Role::Staff)]),
+				(
+					OrgKind::Payer,
+					H256::repeat_byte(3),
+					vec![
+						(PAYER_CLERK, Role::Staff),
+						(PAYER_ADMIN, Role::Admin),
+						(PAYER_SECOND_ADMIN, Role::Admin),
+						(PAYER_MEDICAL_DIRECTOR, Role::Practitioner),
+					],
+				),
 				(OrgKind::Payer, H256::repeat_byte(4), vec![(OTHER_PAYER, Role::Admin)]),
 			],
-			patients: vec![(PATIENT, [1u8; 32]), (OTHER_PATIENT, [3u8; 32])],
+			// St. Mary's doctor is also a patient, to try billing for their own care.
+			patients: vec![
+				(PATIENT, [1u8; 32]),
+				(OTHER_PATIENT, [3u8; 32]),
+				(MARYS_DOCTOR, [2u8; 32]),
+			],
 			validators: Vec::new(),
 		},
+		..Default::default()
 	}
 	.build_storage()
 	.expect("the test genesis is valid");
@@ -159,5 +238,5 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		System::set_block_number(1);
 		Timestamp::set_timestamp(START);
 	});
-	ext
+	TestExt(ext)
 }

@@ -1,17 +1,25 @@
 //! Unit tests of the claims pallet and the claims scenario: a policy published and funded, a
 //! claim adjudicated to the hand-computed amounts, a duplicate denied, an appeal resolved, and
-//! a claim without consent rejected.
+//! a claim without consent rejected; then the attacks on escrow, appeals, bounds and provider
+//! relationships, each refused. Every test ends with the pallet's `try_state` (see
+//! `mock::TestExt`).
 
 // Test and benchmark set-up arithmetic works on small known values.
 #![allow(clippy::arithmetic_side_effects)]
 
 use crate::{
-	mock::*, Accumulator, Accumulators, ClaimStatus, Claims as ClaimStore, Code, CoverageTerms,
-	Day, DenialReason, Error, Event, LineOutcome, NextClaimId, NextPolicyId, PendReason, Policies,
-	PolicyId, ServiceLine, TermsOf,
+	mock::*, Accumulator, Accumulators, ClaimStatus, ClaimedServices, Claims as ClaimStore, Code,
+	CoverageTerms, Day, DenialReason, Error, EscrowLedger, Escrows, Event, LineOutcome,
+	NextClaimId, NextPolicyId, PendReason, Policies, PolicyId, ServiceLine, TermsOf,
 };
-use carechain_primitives::{AuditAction, FhirResourceType, Purpose, RecordId};
-use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect};
+use carechain_primitives::{
+	AccessPolicy, AuditAction, Decision, FhirResourceType, MembershipProvider, Purpose, RecordId,
+};
+use frame_support::{
+	assert_noop, assert_ok,
+	dispatch::GetDispatchInfo,
+	traits::fungible::{Inspect, Mutate},
+};
 use pallet_consent::{ConsentScope, Grantee};
 use sp_core::H256;
 use sp_runtime::{DispatchResult, Percent};
@@ -55,7 +63,24 @@ fn publish(terms: TermsOf<u64>) -> PolicyId {
 	id
 }
 
+/// A record of `patient` written by `author`; a practitioner first gets the patient's Treatment
+/// consent for their organization, as writing requires.
 fn create_record(patient: u64, author: u64, seed: u8) -> RecordId {
+	let now = Timestamp::get();
+	if let Decision::Denied(_) =
+		Consent::check_write(&patient, &author, FhirResourceType::Procedure, now)
+	{
+		let org = Registry::active_membership(&author).expect("a member").org;
+		assert_ok!(Consent::grant(
+			signed(patient),
+			patient,
+			Grantee::Organization(org),
+			ConsentScope::AllRecords,
+			vec![Purpose::Treatment],
+			START + 365 * DAY,
+			vec![],
+		));
+	}
 	let index = pallet_records::PatientRecordCount::<Test>::get(patient);
 	assert_ok!(Records::create_record(
 		signed(author),
@@ -125,7 +150,11 @@ fn outcomes(claim: u64) -> Vec<LineOutcome> {
 }
 
 fn provider_balance() -> u64 {
-	Balances::balance(&Claims::provider_account(MARYS))
+	Balances::balance(&Claims::settlement_account(MARYS))
+}
+
+fn escrow(policy: PolicyId) -> u64 {
+	Balances::balance(&Claims::escrow_account(policy))
 }
 
 #[test]
@@ -454,6 +483,8 @@ fn rules_deny_uncovered_diagnoses_and_days_outside_the_policy() {
 		let visit = || vec![line("99213", 1, 100)];
 		assert_ok!(submit_on(policy, SERVICE_DAY, "J45", visit(), vec![record]));
 		assert_eq!(outcomes(0), vec![LineOutcome::Denied(DenialReason::DiagnosisNotCovered)]);
+		// The day after the policy's last day, once it has come.
+		Timestamp::set_timestamp(u64::from(FIRST_DAY + 730) * DAY);
 		assert_ok!(submit_on(policy, FIRST_DAY + 730, "I10", visit(), vec![record]));
 		assert_eq!(outcomes(1), vec![LineOutcome::Denied(DenialReason::PolicyInactive)]);
 		assert_ok!(submit_on(policy, SERVICE_DAY, "I10", visit(), vec![record]));
@@ -724,28 +755,135 @@ fn appeals_are_made_once_by_the_provider_and_decided_by_the_payer() {
 }
 
 #[test]
-fn payers_withdraw_unused_escrow() {
+fn payer_admins_withdraw_unused_escrow_into_the_payers_settlement_account() {
 	new_test_ext().execute_with(|| {
 		let policy = publish(terms());
 		assert_ok!(Claims::fund_policy(signed(PAYER_CLERK), policy, 500));
 		assert_noop!(
-			Claims::withdraw_escrow(signed(PAYER_CLERK), policy, 501),
+			Claims::withdraw_escrow(signed(PAYER_ADMIN), policy, 501),
 			Error::<Test>::InsufficientEscrow
 		);
 		assert_noop!(
-			Claims::withdraw_escrow(signed(PAYER_CLERK), policy, 0),
+			Claims::withdraw_escrow(signed(PAYER_ADMIN), policy, 0),
 			Error::<Test>::ZeroAmount
 		);
+		assert_noop!(
+			Claims::withdraw_escrow(signed(PAYER_ADMIN), 7, 100),
+			Error::<Test>::UnknownPolicy
+		);
+		assert_ok!(Claims::withdraw_escrow(signed(PAYER_ADMIN), policy, 200));
+		let settlement = Claims::settlement_account(PAYER);
+		System::assert_last_event(
+			Event::EscrowWithdrawn {
+				policy_id: policy,
+				payer: PAYER,
+				by: PAYER_ADMIN,
+				to: settlement,
+				amount: 200,
+			}
+			.into(),
+		);
+		assert_eq!(Claims::escrow_balance(policy), 300);
+		assert_eq!(escrow(policy), 300);
+		assert_eq!(
+			Escrows::<Test>::get(policy),
+			EscrowLedger { funded: 500, paid: 0, withdrawn: 200 }
+		);
+		// The money is the organization's, not the admin's.
+		assert_eq!(Balances::balance(&settlement), 200);
+		assert_eq!(Balances::balance(&PAYER_ADMIN), 0);
+		assert_eq!(Balances::balance(&PAYER_CLERK), PAYER_FUNDS - 500);
+
+		// An admin collects it from the settlement account, as providers collect payments.
+		assert_noop!(
+			Claims::collect_payments(signed(PAYER_CLERK), 200),
+			Error::<Test>::NotOrganizationAdmin
+		);
+		assert_ok!(Claims::collect_payments(signed(PAYER_ADMIN), 200));
+		System::assert_last_event(
+			Event::PaymentsCollected { org: PAYER, to: PAYER_ADMIN, amount: 200 }.into(),
+		);
+		assert_eq!(Balances::balance(&PAYER_ADMIN), 200);
+	});
+}
+
+/// Hole 5: any member of the payer withdrew escrow to their own account.
+#[test]
+fn only_the_payers_current_admins_withdraw_escrow() {
+	new_test_ext().execute_with(|| {
+		let policy = publish(terms());
+		assert_ok!(Claims::fund_policy(signed(PAYER_CLERK), policy, 500));
+		let untouched = || {
+			assert_eq!(escrow(policy), 500);
+			assert_eq!(Claims::escrow_balance(policy), 500);
+		};
+		// Claims staff and the medical director belong to the payer but are not admins.
+		assert_noop!(
+			Claims::withdraw_escrow(signed(PAYER_CLERK), policy, 100),
+			Error::<Test>::NotPayerAdmin
+		);
+		assert_noop!(
+			Claims::withdraw_escrow(signed(PAYER_MEDICAL_DIRECTOR), policy, 100),
+			Error::<Test>::NotPayerAdmin
+		);
+		// An admin of another payer.
 		assert_noop!(
 			Claims::withdraw_escrow(signed(OTHER_PAYER), policy, 100),
 			Error::<Test>::NotPolicyPayer
 		);
-		assert_ok!(Claims::withdraw_escrow(signed(PAYER_CLERK), policy, 200));
-		System::assert_last_event(
-			Event::EscrowWithdrawn { policy_id: policy, to: PAYER_CLERK, amount: 200 }.into(),
+		// An admin of a provider, and an outsider.
+		assert_noop!(
+			Claims::withdraw_escrow(signed(MARYS_ADMIN), policy, 100),
+			Error::<Test>::NotPayer
 		);
-		assert_eq!(Claims::escrow_balance(policy), 300);
-		assert_eq!(Balances::balance(&PAYER_CLERK), PAYER_FUNDS - 300);
+		assert_noop!(
+			Claims::withdraw_escrow(signed(STRANGER), policy, 100),
+			Error::<Test>::NotPayer
+		);
+		// A former admin, removed from the payer.
+		assert_ok!(Registry::remove_member(signed(PAYER_ADMIN), PAYER_SECOND_ADMIN));
+		assert_noop!(
+			Claims::withdraw_escrow(signed(PAYER_SECOND_ADMIN), policy, 100),
+			Error::<Test>::NotPayer
+		);
+		untouched();
+		assert_eq!(Balances::balance(&PAYER_SECOND_ADMIN), 0);
+		assert_eq!(Balances::balance(&Claims::settlement_account(PAYER)), 0);
+
+		// The remaining admin's withdrawal lands in the payer's settlement account only.
+		assert_ok!(Claims::withdraw_escrow(signed(PAYER_ADMIN), policy, 100));
+		assert_eq!(Balances::balance(&Claims::settlement_account(PAYER)), 100);
+		assert_eq!(Balances::balance(&PAYER_ADMIN), 0);
+		assert_eq!(escrow(policy), 400);
+	});
+}
+
+/// Money sent to an escrow account outside `fund_policy` is not the policy's: the ledger, not
+/// the account's balance, says what the escrow pays and what may be withdrawn.
+#[test]
+fn the_escrow_pays_only_what_its_ledger_holds() {
+	new_test_ext().execute_without_escrow_equality(|| {
+		let (policy, record) = setup();
+		assert_ok!(<Balances as Mutate<u64>>::transfer(
+			&OTHER_PAYER,
+			&Claims::escrow_account(policy),
+			1_000,
+			frame_support::traits::tokens::Preservation::Expendable,
+		));
+		assert_eq!(escrow(policy), ESCROW + 1_000);
+		assert_eq!(Claims::escrow_balance(policy), ESCROW);
+		assert_noop!(
+			Claims::withdraw_escrow(signed(PAYER_ADMIN), policy, ESCROW + 1),
+			Error::<Test>::InsufficientEscrow
+		);
+		assert_ok!(submit(policy, vec![line("99213", 1, 100)], record));
+		assert_eq!(
+			Escrows::<Test>::get(policy),
+			EscrowLedger { funded: ESCROW, paid: 40, withdrawn: 0 }
+		);
+		assert_ok!(Claims::withdraw_escrow(signed(PAYER_ADMIN), policy, ESCROW - 40));
+		assert_eq!(Claims::escrow_balance(policy), 0);
+		assert_eq!(escrow(policy), 1_000);
 	});
 }
 
@@ -766,7 +904,7 @@ fn provider_admins_collect_claim_payments() {
 		assert_noop!(Claims::collect_payments(signed(MARYS_ADMIN), 0), Error::<Test>::ZeroAmount);
 		assert_ok!(Claims::collect_payments(signed(MARYS_ADMIN), 40));
 		System::assert_last_event(
-			Event::PaymentsCollected { provider: MARYS, to: MARYS_ADMIN, amount: 40 }.into(),
+			Event::PaymentsCollected { org: MARYS, to: MARYS_ADMIN, amount: 40 }.into(),
 		);
 		assert_eq!(provider_balance(), 0);
 		assert_eq!(Balances::balance(&MARYS_ADMIN), 40);
@@ -797,5 +935,369 @@ fn approving_a_claim_does_not_pay_an_overturned_appeal_again() {
 		);
 		assert_eq!(provider_balance(), 200);
 		assert_eq!(Claims::escrow_balance(policy), ESCROW - 200);
+	});
+}
+
+/// A policy whose claims above 100 wait for review, funded, with the patient enrolled and a
+/// record of St. Mary's about the patient.
+fn reviewed_setup() -> (PolicyId, RecordId) {
+	let policy = publish(CoverageTerms { review_threshold: 100, ..terms() });
+	assert_ok!(Claims::fund_policy(signed(PAYER_CLERK), policy, ESCROW));
+	assert_ok!(Claims::enroll(signed(PAYER_CLERK), policy, PATIENT, H256::zero()));
+	(policy, create_record(PATIENT, MARYS_DOCTOR, 1))
+}
+
+fn service_holder(day: Day, procedure: &str) -> Option<u64> {
+	ClaimedServices::<Test>::get(Claims::service_key(&PATIENT, MARYS, day, &code(procedure)))
+}
+
+/// Hole 8: a rejected claim's services are resubmitted and paid, then the rejected line is
+/// appealed, overturned and paid again.
+#[test]
+fn a_rejected_claims_lines_cannot_be_appealed_into_a_second_payment() {
+	new_test_ext().execute_with(|| {
+		let (policy, record) = reviewed_setup();
+		// 150 is above the review threshold: the claim waits, and the payer rejects it.
+		assert_ok!(submit(policy, vec![line("99213", 1, 150)], record));
+		assert_ok!(Claims::review_claim(signed(PAYER_CLERK), 0, false));
+		assert_eq!(outcomes(0), vec![LineOutcome::Denied(DenialReason::RejectedOnReview)]);
+		// The corrected claim is paid: 100 allowed, 60 the patient's, 40 the payer's.
+		assert_ok!(submit(policy, vec![line("99213", 1, 100)], record));
+		assert_eq!(outcomes(1), vec![LineOutcome::Allowed]);
+		assert_eq!(provider_balance(), 40);
+		assert_eq!(escrow(policy), ESCROW - 40);
+
+		// The attack: appeal the rejected line to have the service paid a second time.
+		assert_noop!(
+			Claims::appeal_line(signed(MARYS_ADMIN), 0, 0, H256::repeat_byte(7)),
+			Error::<Test>::ClaimNotAppealable
+		);
+		assert_noop!(
+			Claims::resolve_appeal(signed(PAYER_CLERK), 0, 0, Some(150)),
+			Error::<Test>::ClaimNotAppealable
+		);
+		assert_eq!(provider_balance(), 40);
+		assert_eq!(escrow(policy), ESCROW - 40);
+		assert_eq!(service_holder(SERVICE_DAY, "99213"), Some(1));
+	});
+}
+
+/// Hole 8, the payer's side: overturning a line checks and records the service.
+#[test]
+fn overturning_an_appeal_never_pays_a_service_held_by_another_line() {
+	new_test_ext().execute_with(|| {
+		let (policy, record) = reviewed_setup();
+		// Claim 0 holds the visit while it waits; claim 1 bills it again and is denied.
+		assert_ok!(submit(policy, vec![line("99213", 1, 150)], record));
+		assert_ok!(submit(policy, vec![line("99213", 1, 100)], record));
+		assert_eq!(outcomes(1), vec![LineOutcome::Denied(DenialReason::Duplicate)]);
+		assert_ok!(Claims::appeal_line(signed(MARYS_ADMIN), 1, 0, H256::repeat_byte(1)));
+		// The payer approves claim 0: the visit is paid once (100 allowed, 40 the payer's).
+		assert_ok!(Claims::review_claim(signed(PAYER_CLERK), 0, true));
+		assert_eq!(provider_balance(), 40);
+		assert_noop!(
+			Claims::resolve_appeal(signed(PAYER_CLERK), 1, 0, Some(100)),
+			Error::<Test>::ServiceAlreadyClaimed
+		);
+		assert_eq!(escrow(policy), ESCROW - 40);
+		assert_ok!(Claims::resolve_appeal(signed(PAYER_CLERK), 1, 0, None));
+
+		// Two lines of one claim: the second is a duplicate of the first, paid.
+		let day = SERVICE_DAY + 1;
+		assert_ok!(submit_on(
+			policy,
+			day,
+			"E11",
+			vec![line("80053", 1, 50), line("80053", 1, 50)],
+			vec![record]
+		));
+		assert_eq!(outcomes(2)[1], LineOutcome::Denied(DenialReason::Duplicate));
+		let paid = provider_balance();
+		assert_ok!(Claims::appeal_line(signed(MARYS_ADMIN), 2, 1, H256::repeat_byte(2)));
+		assert_noop!(
+			Claims::resolve_appeal(signed(PAYER_CLERK), 2, 1, Some(50)),
+			Error::<Test>::ServiceAlreadyClaimed
+		);
+		assert_eq!(provider_balance(), paid);
+
+		// A duplicate whose holder was rejected may be overturned, and then holds the service.
+		let day = SERVICE_DAY + 2;
+		assert_ok!(submit_on(policy, day, "E11", vec![line("99213", 1, 150)], vec![record]));
+		assert_ok!(submit_on(policy, day, "E11", vec![line("99213", 1, 100)], vec![record]));
+		assert_eq!(outcomes(4), vec![LineOutcome::Denied(DenialReason::Duplicate)]);
+		assert_ok!(Claims::appeal_line(signed(MARYS_ADMIN), 4, 0, H256::repeat_byte(3)));
+		assert_ok!(Claims::review_claim(signed(PAYER_CLERK), 3, false));
+		assert_eq!(service_holder(day, "99213"), None);
+		assert_ok!(Claims::resolve_appeal(signed(PAYER_CLERK), 4, 0, Some(100)));
+		assert_eq!(service_holder(day, "99213"), Some(4));
+		assert_ok!(submit_on(policy, day, "E11", vec![line("99213", 1, 100)], vec![record]));
+		assert_eq!(outcomes(5), vec![LineOutcome::Denied(DenialReason::Duplicate)]);
+	});
+}
+
+#[test]
+fn rejecting_a_claim_closes_its_open_appeals() {
+	new_test_ext().execute_with(|| {
+		let (policy, record) = reviewed_setup();
+		assert_ok!(submit(policy, vec![line("99213", 1, 150), line("99499", 1, 300)], record));
+		assert_eq!(
+			ClaimStore::<Test>::get(0).map(|c| c.status),
+			Some(ClaimStatus::Pended(PendReason::AboveReviewThreshold))
+		);
+		// A denied line of a waiting claim may be appealed.
+		assert_ok!(Claims::appeal_line(signed(MARYS_DOCTOR), 0, 1, H256::repeat_byte(5)));
+		assert_ok!(Claims::review_claim(signed(PAYER_CLERK), 0, false));
+		System::assert_has_event(
+			Event::AppealResolved {
+				claim_id: 0,
+				line: 1,
+				overturned: false,
+				payer_paid: 0,
+				patient_share: 0,
+			}
+			.into(),
+		);
+		System::assert_last_event(Event::ClaimRejected { claim_id: 0 }.into());
+		assert_eq!(
+			outcomes(0),
+			vec![
+				LineOutcome::Denied(DenialReason::RejectedOnReview),
+				LineOutcome::Denied(DenialReason::NotCovered)
+			]
+		);
+		assert_noop!(
+			Claims::resolve_appeal(signed(PAYER_CLERK), 0, 1, Some(300)),
+			Error::<Test>::ClaimNotAppealable
+		);
+		assert_noop!(
+			Claims::appeal_line(signed(MARYS_DOCTOR), 0, 0, H256::zero()),
+			Error::<Test>::ClaimNotAppealable
+		);
+		assert_eq!(escrow(policy), ESCROW);
+	});
+}
+
+/// Hole 9: lists were looped over (codes checked, fee schedules sorted) before they were
+/// bounded.
+#[test]
+fn every_list_is_bounded_before_it_is_looped_over() {
+	new_test_ext().execute_with(|| {
+		let (policy, record) = setup();
+		// Past the bound, with invalid codes that a loop would report first.
+		assert_noop!(
+			Claims::submit_claim(
+				signed(MARYS_DOCTOR),
+				policy,
+				PATIENT,
+				SERVICE_DAY,
+				vec![code("e11"); 5],
+				vec![line("99213", 1, 100)],
+				vec![record]
+			),
+			Error::<Test>::TooManyDiagnoses
+		);
+		assert_noop!(
+			submit(policy, vec![line("9921-", 1, 100); 7], record),
+			Error::<Test>::TooManyLines
+		);
+		assert_noop!(
+			Claims::publish_policy(
+				signed(PAYER_CLERK),
+				CoverageTerms { procedures: (0..9).map(|_| (code("x"), 10)).collect(), ..terms() }
+			),
+			Error::<Test>::TooManyProcedures
+		);
+		assert_noop!(
+			Claims::publish_policy(
+				signed(PAYER_CLERK),
+				CoverageTerms { diagnosis_prefixes: vec![code("x"); 5], ..terms() }
+			),
+			Error::<Test>::TooManyCodes
+		);
+		// At the bounds: 4 diagnoses, 6 lines, 4 records.
+		assert_ok!(Claims::submit_claim(
+			signed(MARYS_DOCTOR),
+			policy,
+			PATIENT,
+			SERVICE_DAY,
+			vec![code("E11"); 4],
+			vec![line("99213", 1, 100); 6],
+			vec![record; 4]
+		));
+		assert_eq!(ClaimStore::<Test>::get(0).map(|c| c.lines.len()), Some(6));
+	});
+}
+
+/// Hole 9: `submit_claim` was charged for lines and records only, and for one consent read per
+/// record.
+#[test]
+fn submit_claim_is_charged_for_every_list_it_loops_over() {
+	use crate::WeightInfo;
+	new_test_ext().execute_with(|| {
+		let weight = |diagnoses: usize, lines: usize, records: usize| {
+			crate::Call::<Test>::submit_claim {
+				policy_id: 0,
+				patient: PATIENT,
+				service_date: SERVICE_DAY,
+				diagnoses: vec![code("E11"); diagnoses],
+				lines: vec![line("99213", 1, 100); lines],
+				records: vec![H256::zero(); records],
+			}
+			.get_dispatch_info()
+			.call_weight
+		};
+		assert_eq!(weight(2, 3, 4), <() as WeightInfo>::submit_claim(3, 2, 4));
+		let base = weight(1, 1, 1).ref_time();
+		assert!(weight(2, 1, 1).ref_time() > base);
+		assert!(weight(1, 2, 1).ref_time() > base);
+		assert!(weight(1, 1, 2).ref_time() > base);
+		// Past the bounds the caller is charged for what they sent.
+		assert!(weight(1, 1, 1000).ref_time() > weight(1, 1, 4).ref_time());
+	});
+}
+
+/// A practitioner who is also a patient billed their own care, disclosing their own records
+/// as the patient.
+#[test]
+fn practitioners_do_not_bill_their_own_care() {
+	new_test_ext().execute_with(|| {
+		let policy = publish(terms());
+		assert_ok!(Claims::fund_policy(signed(PAYER_CLERK), policy, ESCROW));
+		assert_ok!(Claims::enroll(signed(PAYER_CLERK), policy, MARYS_DOCTOR, H256::zero()));
+		let own = create_record(MARYS_DOCTOR, MARYS_DOCTOR, 1);
+		assert_noop!(
+			Claims::submit_claim(
+				signed(MARYS_DOCTOR),
+				policy,
+				MARYS_DOCTOR,
+				SERVICE_DAY,
+				vec![code("E11")],
+				vec![line("99213", 1, 100)],
+				vec![own]
+			),
+			Error::<Test>::ClaimForSelf
+		);
+		assert_eq!(escrow(policy), ESCROW);
+		assert_eq!(NextClaimId::<Test>::get(), 0);
+	});
+}
+
+/// A practitioner who is a patient's guardian billed the ward's care, disclosing the ward's
+/// records as guardian, with no provider relationship.
+#[test]
+fn guardians_do_not_bill_their_wards_care() {
+	new_test_ext().execute_with(|| {
+		let policy = publish(terms());
+		assert_ok!(Claims::fund_policy(signed(PAYER_CLERK), policy, ESCROW));
+		assert_ok!(Claims::enroll(signed(PAYER_CLERK), policy, OTHER_PATIENT, H256::zero()));
+		assert_ok!(Registry::add_guardian(signed(OTHER_PATIENT), MARYS_DOCTOR));
+		let reported = create_record(OTHER_PATIENT, OTHER_PATIENT, 1);
+		let written = create_record(OTHER_PATIENT, MARYS_DOCTOR, 2);
+		for record in [reported, written] {
+			assert_noop!(
+				Claims::submit_claim(
+					signed(MARYS_DOCTOR),
+					policy,
+					OTHER_PATIENT,
+					SERVICE_DAY,
+					vec![code("E11")],
+					vec![line("99213", 1, 100)],
+					vec![record]
+				),
+				Error::<Test>::NoProviderRelationship
+			);
+		}
+		assert_eq!(escrow(policy), ESCROW);
+	});
+}
+
+/// Services were billed, and paid, for days still to come.
+#[test]
+fn services_are_billed_once_rendered() {
+	new_test_ext().execute_with(|| {
+		let (policy, record) = setup();
+		let today = Claims::day_of(START);
+		let visit = || vec![line("99213", 1, 100)];
+		assert_noop!(
+			submit_on(policy, today + 1, "E11", visit(), vec![record]),
+			Error::<Test>::ServiceDateInFuture
+		);
+		assert_ok!(submit_on(policy, today, "E11", visit(), vec![record]));
+		assert_eq!(outcomes(0), vec![LineOutcome::Allowed]);
+	});
+}
+
+/// A claim without an eligible line was pended for unusual volume, with nothing to decide.
+#[test]
+fn a_claim_without_an_eligible_line_is_not_pended() {
+	new_test_ext().execute_with(|| {
+		let policy = publish(CoverageTerms { max_daily_lines_per_provider: 1, ..terms() });
+		assert_ok!(Claims::fund_policy(signed(PAYER_CLERK), policy, ESCROW));
+		assert_ok!(Claims::enroll(signed(PAYER_CLERK), policy, PATIENT, H256::zero()));
+		let record = create_record(PATIENT, MARYS_DOCTOR, 1);
+		assert_ok!(submit(policy, vec![line("99213", 1, 100), line("80053", 1, 50)], record));
+		System::assert_last_event(
+			Event::ClaimPended { claim_id: 0, reason: PendReason::UnusualVolume }.into(),
+		);
+		assert_ok!(submit(policy, vec![line("99499", 1, 100)], record));
+		assert_eq!(ClaimStore::<Test>::get(1).map(|c| c.status), Some(ClaimStatus::Adjudicated));
+	});
+}
+
+#[test]
+fn former_members_lose_their_organizations_calls() {
+	new_test_ext().execute_with(|| {
+		let (policy, record) = reviewed_setup();
+		assert_ok!(submit(policy, vec![line("99213", 1, 150), line("99499", 1, 300)], record));
+		assert_ok!(Registry::remove_member(signed(PAYER_ADMIN), PAYER_CLERK));
+		assert_ok!(Registry::remove_member(signed(MARYS_ADMIN), MARYS_CLERK));
+		assert_noop!(Claims::review_claim(signed(PAYER_CLERK), 0, true), Error::<Test>::NotPayer);
+		assert_noop!(
+			Claims::enroll(signed(PAYER_CLERK), policy, OTHER_PATIENT, H256::zero()),
+			Error::<Test>::NotPayer
+		);
+		assert_noop!(
+			Claims::appeal_line(signed(MARYS_CLERK), 0, 1, H256::zero()),
+			Error::<Test>::NotClaimProvider
+		);
+		assert_ok!(Claims::appeal_line(signed(MARYS_ADMIN), 0, 1, H256::zero()));
+		assert_noop!(
+			Claims::resolve_appeal(signed(PAYER_CLERK), 0, 1, Some(300)),
+			Error::<Test>::NotPayer
+		);
+		// Another payer's members decide nothing about this payer's claims.
+		assert_noop!(
+			Claims::resolve_appeal(signed(OTHER_PAYER), 0, 1, Some(300)),
+			Error::<Test>::NotPolicyPayer
+		);
+		assert_noop!(
+			Claims::authorize_procedure(
+				signed(OTHER_PAYER),
+				policy,
+				PATIENT,
+				code("70553"),
+				SERVICE_DAY,
+				SERVICE_DAY
+			),
+			Error::<Test>::NotPolicyPayer
+		);
+		assert_eq!(escrow(policy), ESCROW);
+	});
+}
+
+/// Charges and units at their limits saturate and can never pay more than the escrow holds.
+#[test]
+fn huge_amounts_cannot_pay_more_than_the_escrow_holds() {
+	new_test_ext().execute_with(|| {
+		let (policy, record) = setup();
+		assert_ok!(submit(policy, vec![line("99213", u32::MAX, u64::MAX)], record));
+		System::assert_last_event(
+			Event::ClaimPended { claim_id: 0, reason: PendReason::AboveReviewThreshold }.into(),
+		);
+		assert_noop!(
+			Claims::review_claim(signed(PAYER_CLERK), 0, true),
+			Error::<Test>::InsufficientEscrow
+		);
+		assert_eq!(escrow(policy), ESCROW);
 	});
 }

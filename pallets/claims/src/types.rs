@@ -265,3 +265,23 @@ pub struct Claim<T: Config> {
 	/// When it was submitted.
 	pub submitted_at: Moment,
 }
+
+/// What a policy's escrow has received and paid out, so that what it may still pay is known
+/// without trusting the escrow account's balance (anyone may transfer into that account; such
+/// transfers are never counted as funding and never paid out).
+#[derive(Clone, Copy, PartialEq, Eq, Default, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct EscrowLedger<Balance> {
+	/// Moved in with `fund_policy`.
+	pub funded: Balance,
+	/// Paid to providers for claim lines.
+	pub paid: Balance,
+	/// Withdrawn to the payer's settlement account.
+	pub withdrawn: Balance,
+}
+
+impl<Balance: sp_runtime::traits::Saturating + Copy> EscrowLedger<Balance> {
+	/// What the escrow may still pay: funded, less paid, less withdrawn.
+	pub fn available(&self) -> Balance {
+		self.funded.saturating_sub(self.paid).saturating_sub(self.withdrawn)
+	}
+}
