@@ -303,6 +303,7 @@ impl pallet_claims::Config for Runtime {
 	type MaxLines = ConstU32<50>;
 	type MaxDiagnoses = ConstU32<12>;
 	type MaxSupportingRecords = ConstU32<16>;
+	type MaxPatientConsents = <Runtime as pallet_consent::Config>::MaxGrantsPerPatient;
 	type WeightInfo = pallet_claims::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkRecords = Records;
