@@ -1,5 +1,6 @@
 //! Benchmarks of the provenance pallet's calls (frame-benchmarking v2), each at the worst case
-//! its bounds allow: full batches and cases, units packed in a case on a pallet.
+//! its bounds allow: full batches and cases, shipments of a pallet of full cases, units packed
+//! in a case on a pallet, GTINs found under the shortest company prefix.
 
 // Test and benchmark set-up arithmetic works on small known values.
 #![allow(clippy::arithmetic_side_effects)]
@@ -7,12 +8,15 @@
 use super::*;
 use carechain_primitives::Role;
 use frame_benchmarking::v2::*;
-use frame_support::traits::Get;
+use frame_support::traits::{EnsureOrigin, Get};
 use frame_system::RawOrigin;
 use sp_core::H256;
 
 /// GS1's example GTIN.
 const GTIN: Gtin = *b"00614141000036";
+
+/// The shortest company prefix `GTIN` begins with: found after the most lookups.
+const PREFIX: &[u8] = b"0614";
 
 fn sscc(n: u32) -> Sscc {
 	let mut sscc = [0u8; 18];
@@ -46,11 +50,56 @@ fn signed<T: Config>(who: &T::AccountId) -> OriginFor<T> {
 
 type OriginFor<T> = <T as frame_system::Config>::RuntimeOrigin;
 
+/// A manufacturer licensed the company prefix of `GTIN`.
+fn licensed_maker<T: Config>() -> T::AccountId {
+	let (maker, org) = member::<T>("maker", OrgKind::Manufacturer);
+	let prefix: CompanyPrefix = PREFIX.to_vec().try_into().expect("four digits");
+	Pallet::<T>::store_prefixes(org, alloc::vec![prefix].try_into().expect("one prefix"));
+	maker
+}
+
 /// A manufacturer with a registered product.
 fn manufacturer<T: Config>() -> T::AccountId {
-	let (maker, _) = member::<T>("maker", OrgKind::Manufacturer);
+	let maker = licensed_maker::<T>();
 	Pallet::<T>::register_product(signed::<T>(&maker), GTIN, H256::zero()).expect("registers");
 	maker
+}
+
+/// `count` distinct 12-digit company prefixes, from `first` on.
+fn prefixes<T: Config>(first: u32, count: u32) -> Vec<CompanyPrefix> {
+	(first..first + count)
+		.map(|i| alloc::format!("9{i:011}").into_bytes().try_into().expect("twelve digits"))
+		.collect()
+}
+
+/// A shipment of `items` items, the outermost included, packed as the bounds allow: a loose
+/// unit, a case of units, or a pallet of cases sharing the units evenly.
+fn shipment<T: Config>(maker: &T::AccountId, items: u32) -> Epc {
+	let contents = items.saturating_sub(1);
+	if contents == 0 {
+		commission_units::<T>(maker, 1);
+		return Epc::Unit(sgtin(0));
+	}
+	let per_case = T::MaxChildren::get();
+	if contents <= per_case {
+		commission_units::<T>(maker, contents);
+		let units = (0..contents).map(|i| Epc::Unit(sgtin(i))).collect();
+		Pallet::<T>::aggregate(signed::<T>(maker), sscc(1), units).expect("packs the case");
+		return Epc::Container(sscc(1));
+	}
+	let cases = contents.div_ceil(per_case + 1);
+	let units = contents - cases;
+	commission_units::<T>(maker, units);
+	let mut next = 0;
+	for case in 0..cases {
+		let take = units / cases + u32::from(case < units % cases);
+		let packed = (next..next + take).map(|i| Epc::Unit(sgtin(i))).collect();
+		Pallet::<T>::aggregate(signed::<T>(maker), sscc(10 + case), packed).expect("packs a case");
+		next += take;
+	}
+	let on_pallet = (0..cases).map(|case| Epc::Container(sscc(10 + case))).collect();
+	Pallet::<T>::aggregate(signed::<T>(maker), sscc(1), on_pallet).expect("stacks the pallet");
+	Epc::Container(sscc(1))
 }
 
 /// Commissions units `0..count` in full batches.
@@ -90,7 +139,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn register_product() {
-		let (maker, _) = member::<T>("maker", OrgKind::Manufacturer);
+		let maker = licensed_maker::<T>();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(maker), GTIN, H256::zero());
 		assert!(Products::<T>::contains_key(GTIN));
@@ -130,36 +179,26 @@ mod benchmarks {
 		assert_eq!(Containers::<T>::get(sscc(1)).map(|c| c.contents), Some(0));
 	}
 
+	/// `n` items moved: the shipment and everything in it.
 	#[benchmark]
-	fn ship(n: Linear<1, { T::MaxChildren::get() }>) {
+	fn ship(n: Linear<1, { T::MaxContents::get() + 1 }>) {
 		let maker = manufacturer::<T>();
 		let (_, pharmacy) = member::<T>("pharmacy", OrgKind::Pharmacy);
-		commission_units::<T>(&maker, n);
-		Pallet::<T>::aggregate(
-			signed::<T>(&maker),
-			sscc(1),
-			(0..n).map(|i| Epc::Unit(sgtin(i))).collect(),
-		)
-		.expect("packs");
+		let epc = shipment::<T>(&maker, n);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(maker), Epc::Container(sscc(1)), pharmacy);
+		_(RawOrigin::Signed(maker), epc, pharmacy);
 		assert!(Units::<T>::get(sgtin(0)).is_some_and(|u| u.in_transit_to == Some(pharmacy)));
 	}
 
+	/// `n` items moved: the shipment and everything in it.
 	#[benchmark]
-	fn receive(n: Linear<1, { T::MaxChildren::get() }>) {
+	fn receive(n: Linear<1, { T::MaxContents::get() + 1 }>) {
 		let maker = manufacturer::<T>();
 		let (pharmacist, pharmacy) = member::<T>("pharmacy", OrgKind::Pharmacy);
-		commission_units::<T>(&maker, n);
-		Pallet::<T>::aggregate(
-			signed::<T>(&maker),
-			sscc(1),
-			(0..n).map(|i| Epc::Unit(sgtin(i))).collect(),
-		)
-		.expect("packs");
-		Pallet::<T>::ship(signed::<T>(&maker), Epc::Container(sscc(1)), pharmacy).expect("ships");
+		let epc = shipment::<T>(&maker, n);
+		Pallet::<T>::ship(signed::<T>(&maker), epc.clone(), pharmacy).expect("ships");
 		#[extrinsic_call]
-		_(RawOrigin::Signed(pharmacist), Epc::Container(sscc(1)));
+		_(RawOrigin::Signed(pharmacist), epc);
 		assert!(Units::<T>::get(sgtin(0)).is_some_and(|u| u.owner == pharmacy));
 	}
 
@@ -182,14 +221,16 @@ mod benchmarks {
 		assert!(Lots::<T>::get(GTIN, lot()).is_some_and(|l| l.recall.is_some()));
 	}
 
+	/// A regulator takes over the owner's quarantine: the most reads.
 	#[benchmark]
 	fn mark_suspect() {
 		let maker = manufacturer::<T>();
 		commission_units::<T>(&maker, 1);
-		let (inspector, _) = member::<T>("inspector", OrgKind::Regulator);
+		Pallet::<T>::mark_suspect(signed::<T>(&maker), sgtin(0), H256::zero()).expect("marks");
+		let (inspector, regulator) = member::<T>("inspector", OrgKind::Regulator);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(inspector), sgtin(0), H256::zero());
-		assert_eq!(Units::<T>::get(sgtin(0)).map(|u| u.status), Some(UnitStatus::Suspect));
+		assert_eq!(Quarantines::<T>::get(sgtin(0)), Some(regulator));
 	}
 
 	#[benchmark]
@@ -227,6 +268,24 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(pharmacist), sgtin(0), Some(rx));
 		assert_eq!(Units::<T>::get(sgtin(0)).map(|u| u.status), Some(UnitStatus::Dispensed));
+	}
+
+	/// `o` prefixes recorded before are replaced by `n` others.
+	#[benchmark]
+	fn set_company_prefixes(
+		o: Linear<0, { T::MaxCompanyPrefixes::get() }>,
+		n: Linear<0, { T::MaxCompanyPrefixes::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let (_, org) = member::<T>("maker", OrgKind::Manufacturer);
+		let old = prefixes::<T>(0, o);
+		Pallet::<T>::store_prefixes(org, old.try_into().expect("within the bound"));
+		let new = prefixes::<T>(1000, n);
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, org, new);
+		assert_eq!(CompanyPrefixes::<T>::get(org).len() as u32, n);
+		Ok(())
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

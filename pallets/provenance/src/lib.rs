@@ -5,40 +5,57 @@
 //!
 //! ## Overview
 //!
-//! A licensed manufacturer registers a product under its GTIN-14 (which carries a US NDC) and
-//! commissions serialized units in bounded batches: SGTIN (GTIN + serial of up to 20 letters and
-//! digits), lot and expiry. Units are packed into cases and cases onto pallets (SSCC-identified
-//! containers with bounded contents and depth); shipping, receiving and custody checks on a
-//! container apply to everything in it.
+//! The consortium's governance records each manufacturer's GS1 company prefixes, as GS1
+//! licensed them. A member of that manufacturer registers a product under a GTIN-14 (which
+//! carries a US NDC) that begins, after its indicator digit, with one of them, and
+//! commissions serialized units in bounded batches: SGTIN (GTIN + serial of up to 20 letters
+//! and digits), lot and expiry. Units are packed into cases and cases onto pallets
+//! (SSCC-identified containers with bounded contents and depth, never in a cycle); shipping,
+//! receiving and custody checks on a container apply to everything in it.
 //!
 //! Custody is an owner organization per unit. The owner ships to an active distributor or
 //! pharmacy, whose member receives; a unit or container in transit cannot be shipped again,
-//! and only the outermost container is shipped.
+//! and only the outermost container is shipped or received: an item inside a container moves
+//! with it.
 //!
 //! Any member may verify a product identifier (the DSCSA verification router service): the
 //! answer says whether the unit exists, who owns it, its status, lot and expiry, and whether it
-//! is recalled or expired; each request is recorded. A manufacturer recalls a lot; a regulator
-//! or the owner marks a unit suspect, then clears it or declares it illegitimate. Recalled,
-//! suspect, illegitimate, dispensed and expired units cannot be shipped or dispensed.
+//! is recalled or expired. A request about a unit is kept in a bounded ring per unit; one about
+//! an unknown identifier (a likely counterfeit) is answered in the event alone and leaves no
+//! state, so made-up identifiers cannot grow storage.
+//!
+//! A manufacturer recalls a lot of its own. A regulator or the owner quarantines a unit as
+//! suspect; only a regulator, or the organization that quarantined it, lifts the quarantine,
+//! and a regulator may take over a quarantine the owner placed. A regulator or the owner
+//! declares a suspect unit illegitimate. Recalled, suspect, illegitimate, dispensed and expired
+//! units cannot be shipped or dispensed.
 //!
 //! A pharmacy dispenses a unit it holds, optionally linking the MedicationRequest record it
-//! fills (no patient is named on chain). Dispensing an unknown or already dispensed identifier
-//! does not fail: it reports a likely counterfeit with `CounterfeitSuspected`.
+//! fills (no patient is named on chain). Dispensing an unknown identifier is refused
+//! (`UnknownUnit`: a likely counterfeit); presenting an already dispensed one reports a likely
+//! counterfeit with `CounterfeitSuspected`.
 //!
 //! Every state change is a GS1 EPCIS 2.0 event ([`EventKind::epcis`]): commissioning,
 //! packing and unpacking (`AggregationEvent`), shipping, receiving, dispensing, holding and
-//! inspecting (`ObjectEvent`). The `ProvenanceApi` runtime API returns a unit's full history,
-//! its lot's recall included.
+//! inspecting (`ObjectEvent`). Each item's history on chain keeps its first event and its
+//! latest `MaxHistory - 1` in a ring, with the count of all its events in [`HistoryLength`]:
+//! a history never fills up, so no sequence of events can make a unit unusable, and the full
+//! record stays in the blocks' events. The `ProvenanceApi` runtime API returns a unit's
+//! history, its lot's recall included.
 //!
 //! ## Dispatchable Functions
 //!
-//! - [`Pallet::register_product`], [`Pallet::commission`], [`Pallet::recall_lot`]: a member of
-//!   the manufacturer.
+//! - [`Pallet::set_company_prefixes`]: the consortium's governance (`GovernanceOrigin`).
+//! - [`Pallet::register_product`]: a member of an active manufacturer, for a GTIN under one of
+//!   its company prefixes.
+//! - [`Pallet::commission`], [`Pallet::recall_lot`]: a member of the product's manufacturer.
 //! - [`Pallet::aggregate`], [`Pallet::disaggregate`], [`Pallet::ship`]: a member of the owner.
 //! - [`Pallet::receive`]: a member of the receiver.
 //! - [`Pallet::verify_product`]: any member of an active organization.
-//! - [`Pallet::mark_suspect`], [`Pallet::clear_suspect`], [`Pallet::declare_illegitimate`]: a
-//!   member of a regulator or of the owner.
+//! - [`Pallet::mark_suspect`], [`Pallet::declare_illegitimate`]: a member of an active
+//!   regulator or of the owner.
+//! - [`Pallet::clear_suspect`]: a member of an active regulator or of the organization that
+//!   quarantined the unit.
 //! - [`Pallet::dispense`]: a member of the pharmacy that holds the unit.
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -59,9 +76,10 @@ pub mod weights;
 pub use types::*;
 pub use weights::WeightInfo;
 
-use alloc::vec::Vec;
+use alloc::{string::String, vec::Vec};
 use carechain_primitives::{
-	FhirResourceType, MembershipProvider, Moment, OrgId, OrgKind, RecordId, RecordLookup,
+	FhirResourceType, Membership, MembershipProvider, Moment, OrgId, OrgKind, RecordId,
+	RecordLookup,
 };
 
 /// Milliseconds in a day.
@@ -80,7 +98,10 @@ fn has_repeats<I: Ord>(items: &[I]) -> bool {
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use frame_support::{pallet_prelude::*, traits::Time};
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{EnsureOrigin, Time},
+	};
 	use frame_system::pallet_prelude::*;
 	use sp_core::H256;
 
@@ -98,6 +119,9 @@ pub mod pallet {
 		type Registry: MembershipProvider<Self::AccountId>;
 		/// The record index, to check linked prescriptions.
 		type Records: RecordLookup<Self::AccountId>;
+		/// Who records manufacturers' GS1 company prefixes: the consortium's governance, which
+		/// admits the manufacturer and checks its GS1 licence (one regulator alone cannot).
+		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 		/// The chain's clock, in milliseconds since the Unix epoch.
 		type Time: Time<Moment = Moment>;
 		/// The most units commissioned in one call.
@@ -109,12 +133,17 @@ pub mod pallet {
 		/// The most items a container holds at any depth.
 		#[pallet::constant]
 		type MaxContents: Get<u32>;
-		/// The most events in one unit's or container's history.
+		/// The most events kept in one unit's or container's history: its first, and the latest
+		/// `MaxHistory - 1` in a ring. At least 2. It must not shrink without a migration of
+		/// [`History`].
 		#[pallet::constant]
 		type MaxHistory: Get<u32>;
 		/// How many recent verification requests are kept per unit.
 		#[pallet::constant]
 		type MaxVerificationLog: Get<u32>;
+		/// The most GS1 company prefixes one manufacturer holds.
+		#[pallet::constant]
+		type MaxCompanyPrefixes: Get<u32>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -136,12 +165,13 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Containers<T: Config> = StorageMap<_, Blake2_128Concat, Sscc, Container<T>>;
 
-	/// Each unit's and container's supply events, in order.
+	/// Each unit's and container's supply events by slot: its first event in slot 0, the
+	/// later ones in a ring over slots 1 to `MaxHistory - 1` ([`Pallet::history_slot`]).
 	#[pallet::storage]
 	pub type History<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, Epc, Twox64Concat, u32, SupplyEvent>;
 
-	/// How many events each history holds.
+	/// How many events each unit and container has had, including those the ring dropped.
 	#[pallet::storage]
 	pub type HistoryLength<T: Config> = StorageMap<_, Blake2_128Concat, Epc, u32, ValueQuery>;
 
@@ -155,16 +185,92 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type VerificationCount<T: Config> = StorageMap<_, Blake2_128Concat, Sgtin, u32, ValueQuery>;
 
-	/// How many times each identifier was presented as a likely counterfeit.
+	/// How many times each dispensed unit's identifier was presented again: likely copies.
 	#[pallet::storage]
 	pub type CounterfeitReports<T: Config> =
 		StorageMap<_, Blake2_128Concat, Sgtin, u32, ValueQuery>;
+
+	/// The organization that quarantined each suspect unit (a unit quarantined before this
+	/// was kept has none: only a regulator clears it).
+	#[pallet::storage]
+	pub type Quarantines<T: Config> = StorageMap<_, Blake2_128Concat, Sgtin, OrgId>;
+
+	/// Each manufacturer's GS1 company prefixes, as governance recorded them.
+	// The registry assigns organization ids in admission order; callers cannot choose them.
+	#[pallet::storage]
+	pub type CompanyPrefixes<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		OrgId,
+		BoundedVec<CompanyPrefix, T::MaxCompanyPrefixes>,
+		ValueQuery,
+	>;
+
+	/// The manufacturer each GS1 company prefix is recorded for.
+	#[pallet::storage]
+	pub type PrefixLicensees<T: Config> = StorageMap<_, Blake2_128Concat, CompanyPrefix, OrgId>;
+
+	/// Founding manufacturers' GS1 company prefixes.
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Manufacturer organizations (by id, as the registry's genesis assigns them) with
+		/// their GS1 company prefixes as digit strings, e.g. `(3, ["0614141"])`.
+		pub company_prefixes: Vec<(OrgId, Vec<String>)>,
+		#[serde(skip)]
+		#[allow(missing_docs)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for (org, prefixes) in &self.company_prefixes {
+				let prefixes: Vec<CompanyPrefix> = prefixes
+					.iter()
+					.map(|p| CompanyPrefix::try_from(p.as_bytes().to_vec()).unwrap_or_default())
+					.collect();
+				let prefixes: BoundedVec<_, T::MaxCompanyPrefixes> = prefixes
+					.try_into()
+					.expect("genesis gives each manufacturer at most MaxCompanyPrefixes prefixes");
+				if let Err(e) = Pallet::<T>::check_prefixes(*org, &prefixes) {
+					panic!("genesis company prefixes of organization {org}: {e:?}");
+				}
+				Pallet::<T>::store_prefixes(*org, prefixes);
+			}
+		}
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(T::MaxHistory::get() >= 2, "a history keeps its first event and a ring");
+			assert!(T::MaxCommissionBatch::get() >= 1, "a batch commissions at least one unit");
+			assert!(T::MaxChildren::get() >= 1, "a container holds at least one item");
+			assert!(
+				T::MaxContents::get() >= T::MaxChildren::get(),
+				"a full case of units fits the contents bound"
+			);
+			assert!(T::MaxVerificationLog::get() >= 1, "the latest verification is kept");
+			assert!(T::MaxCompanyPrefixes::get() >= 1, "a manufacturer holds a prefix");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
 
 	// Event fields are named for what they hold; the variant docs say what happened.
 	#[allow(missing_docs)]
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
+		/// Governance recorded a manufacturer's GS1 company prefixes (none: all removed).
+		CompanyPrefixesSet {
+			org: OrgId,
+			prefixes: BoundedVec<CompanyPrefix, T::MaxCompanyPrefixes>,
+		},
 		/// A manufacturer registered a product.
 		ProductRegistered { gtin: Gtin, manufacturer: OrgId },
 		/// A manufacturer commissioned units of a lot (EPCIS ObjectEvent ADD, commissioning).
@@ -183,7 +289,7 @@ pub mod pallet {
 		LotRecalled { gtin: Gtin, lot: Lot, units: u32, reason: H256 },
 		/// A unit was quarantined as suspect.
 		MarkedSuspect { sgtin: Sgtin, by: OrgId, reason: H256 },
-		/// A suspect unit was cleared.
+		/// A suspect unit was cleared: the quarantine is lifted.
 		SuspicionCleared { sgtin: Sgtin, by: OrgId },
 		/// A suspect unit was declared illegitimate.
 		DeclaredIllegitimate { sgtin: Sgtin, by: OrgId },
@@ -208,6 +314,24 @@ pub mod pallet {
 		NotOwner,
 		/// The signer is neither a regulator nor a member of the owner.
 		NotOwnerOrRegulator,
+		/// Only a member of an active regulator, or of the organization that quarantined the
+		/// unit, may lift its quarantine.
+		NotRegulatorOrQuarantiner,
+		/// The signer's manufacturer has no GS1 company prefix on record: ask the consortium's
+		/// governance to record the prefixes GS1 licensed to it.
+		NoCompanyPrefix,
+		/// The GTIN does not begin, after its indicator digit, with a GS1 company prefix of the
+		/// signer's manufacturer (the longest recorded prefix it begins with is another's, or
+		/// none is).
+		GtinOutsideCompanyPrefix,
+		/// A GS1 company prefix is not 4 to 12 ASCII digits.
+		InvalidCompanyPrefix,
+		/// More GS1 company prefixes than `MaxCompanyPrefixes` were given.
+		TooManyCompanyPrefixes,
+		/// The GS1 company prefix is recorded for another organization: remove it there first.
+		CompanyPrefixTaken,
+		/// Company prefixes are recorded only for an active manufacturer organization.
+		NotManufacturerOrganization,
 		/// The GTIN is not 14 digits with a valid GS1 check digit.
 		InvalidGtin,
 		/// The SSCC is not 18 digits with a valid GS1 check digit.
@@ -232,7 +356,8 @@ pub mod pallet {
 		BatchTooLarge,
 		/// A unit with that serial number exists already, or the batch repeats it.
 		AlreadyCommissioned,
-		/// No unit has that identifier.
+		/// No unit has that identifier. Presented for dispensing, it is likely a counterfeit:
+		/// quarantine the package and report it.
 		UnknownUnit,
 		/// No container has that SSCC.
 		UnknownContainer,
@@ -272,26 +397,27 @@ pub mod pallet {
 		UnitExpired,
 		/// The lot was recalled already.
 		AlreadyRecalled,
-		/// Only an active unit can be marked suspect.
+		/// Only an active unit can be marked suspect (or, by a regulator, one that another
+		/// organization quarantined).
 		NotActive,
 		/// The unit is not suspect.
 		NotSuspect,
 		/// The linked prescription is not an existing, unerased MedicationRequest record.
 		BadPrescription,
-		/// A history holds `MaxHistory` events already.
-		HistoryFull,
 	}
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
 		/// Registers a product.
 		///
-		/// The signer must be a member of an active manufacturer.
+		/// The signer must be a member of an active manufacturer, and the GTIN must be the
+		/// manufacturer's: the longest recorded GS1 company prefix it begins with, after its
+		/// indicator digit, is one of the manufacturer's.
 		///
-		/// - `gtin`: the GTIN-14, with its check digit.
+		/// - `gtin`: the GTIN-14, with its GS1 mod-10 check digit.
 		/// - `description_hash`: blake2b-256 of the product's description.
 		///
-		/// Emits `ProductRegistered`. O(1).
+		/// Emits `ProductRegistered`. O(1): at most 9 prefix lookups.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::register_product())]
 		pub fn register_product(
@@ -305,6 +431,11 @@ pub mod pallet {
 				.ok_or(Error::<T>::NotManufacturer)?
 				.org;
 			ensure!(has_gs1_check_digit(&gtin), Error::<T>::InvalidGtin);
+			ensure!(CompanyPrefixes::<T>::contains_key(manufacturer), Error::<T>::NoCompanyPrefix);
+			ensure!(
+				Self::licensee(&gtin) == Some(manufacturer),
+				Error::<T>::GtinOutsideCompanyPrefix
+			);
 			ensure!(!Products::<T>::contains_key(gtin), Error::<T>::ProductExists);
 
 			Products::<T>::insert(
@@ -373,13 +504,7 @@ pub mod pallet {
 						parent: None,
 					},
 				);
-				Self::append_history(
-					&Epc::Unit(sgtin),
-					0,
-					EventKind::Commissioned,
-					manufacturer,
-					now,
-				);
+				Self::append_history(&Epc::Unit(sgtin), EventKind::Commissioned, manufacturer, now);
 			}
 			info.units = info.units.saturating_add(count);
 			Lots::<T>::insert(gtin, &lot, info);
@@ -390,10 +515,12 @@ pub mod pallet {
 		/// Packs units or cases into a case or pallet, creating it if its SSCC is new.
 		///
 		/// The signer must be a member of the organization that owns the container and every
-		/// item; none may be in transit or packed elsewhere, and units must be active.
+		/// item; none may be in transit or packed elsewhere, and units must be active. Only an
+		/// outermost container is packed into, and only unpacked items are packed, so
+		/// containers never form a cycle.
 		///
 		/// - `parent`: the container's SSCC; it must not itself be inside another container.
-		/// - `children`: the items to pack.
+		/// - `children`: the items to pack, at most `MaxChildren`, bounded before any is read.
 		///
 		/// Emits `Aggregated`. O(c), c children.
 		#[pallet::call_index(2)]
@@ -432,7 +559,7 @@ pub mod pallet {
 					}
 				}
 				container.contents = container.contents.saturating_add(node.size());
-				nodes.push((child.clone(), node, Self::history_slot(child)?));
+				nodes.push((child.clone(), node));
 			}
 			ensure!(container.level <= MAX_LEVEL, Error::<T>::TooDeep);
 			ensure!(container.contents <= T::MaxContents::get(), Error::<T>::ContainerFull);
@@ -443,10 +570,10 @@ pub mod pallet {
 
 			let now = T::Time::now();
 			let count = nodes.len() as u32;
-			for (epc, mut node, slot) in nodes {
+			for (epc, mut node) in nodes {
 				node.set_parent(Some(parent));
 				Self::store(&epc, node);
-				Self::append_history(&epc, slot, EventKind::Packed { parent }, org, now);
+				Self::append_history(&epc, EventKind::Packed { parent }, org, now);
 			}
 			Containers::<T>::insert(parent, container);
 			Self::deposit_event(Event::Aggregated { parent, count });
@@ -459,9 +586,10 @@ pub mod pallet {
 		/// not be in transit or inside another container.
 		///
 		/// - `parent`: the container.
-		/// - `children`: the items to unpack; empty unpacks everything.
+		/// - `children`: the items to unpack, at most `MaxChildren`; empty unpacks everything.
 		///
-		/// Emits `Disaggregated`. O(c), c children of the container.
+		/// Emits `Disaggregated`. O(c), c children of the container: charged for
+		/// `MaxChildren`, refunded to the items unpacked.
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::disaggregate(T::MaxChildren::get()))]
 		pub fn disaggregate(
@@ -474,6 +602,7 @@ pub mod pallet {
 			ensure!(container.owner == org, Error::<T>::NotOwner);
 			ensure!(container.in_transit_to.is_none(), Error::<T>::InTransit);
 			ensure!(container.parent.is_none(), Error::<T>::ContainerNested);
+			ensure!(children.len() <= T::MaxChildren::get() as usize, Error::<T>::TooManyChildren);
 			let children = if children.is_empty() { container.children.to_vec() } else { children };
 			ensure!(!has_repeats(&children), Error::<T>::DuplicateItem);
 
@@ -482,16 +611,16 @@ pub mod pallet {
 				ensure!(container.children.contains(child), Error::<T>::NotInContainer);
 				let node = Self::node(child)?;
 				container.contents = container.contents.saturating_sub(node.size());
-				nodes.push((child.clone(), node, Self::history_slot(child)?));
+				nodes.push((child.clone(), node));
 			}
 			container.children.retain(|c| !children.contains(c));
 
 			let now = T::Time::now();
 			let count = nodes.len() as u32;
-			for (epc, mut node, slot) in nodes {
+			for (epc, mut node) in nodes {
 				node.set_parent(None);
 				Self::store(&epc, node);
-				Self::append_history(&epc, slot, EventKind::Unpacked { parent }, org, now);
+				Self::append_history(&epc, EventKind::Unpacked { parent }, org, now);
 			}
 			Containers::<T>::insert(parent, container);
 			Self::deposit_event(Event::Disaggregated { parent, count });
@@ -506,9 +635,10 @@ pub mod pallet {
 		/// - `epc`: the unit or container.
 		/// - `to`: an active distributor or pharmacy.
 		///
-		/// Emits `Shipped`. O(n), n items inside.
+		/// Emits `Shipped`. O(n), n items moved (the container and everything in it): charged
+		/// for `MaxContents + 1`, refunded to n.
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::ship(T::MaxContents::get()))]
+		#[pallet::weight(T::WeightInfo::ship(T::MaxContents::get().saturating_add(1)))]
 		pub fn ship(origin: OriginFor<T>, epc: Epc, to: OrgId) -> DispatchResultWithPostInfo {
 			let org = Self::member_org(&ensure_signed(origin)?)?;
 			let root = Self::node(&epc)?;
@@ -525,7 +655,7 @@ pub mod pallet {
 			);
 			let tree = Self::tree(epc.clone(), root)?;
 			let today = Self::today();
-			for (epc, node, _) in &tree {
+			for (epc, node) in &tree {
 				if let (Epc::Unit(sgtin), Node::Unit(unit)) = (epc, node) {
 					Self::ensure_saleable(sgtin, unit, today)?;
 				}
@@ -533,10 +663,10 @@ pub mod pallet {
 
 			let now = T::Time::now();
 			let items = tree.len() as u32;
-			for (epc, mut node, slot) in tree {
+			for (epc, mut node) in tree {
 				node.set_in_transit_to(Some(to));
 				Self::store(&epc, node);
-				Self::append_history(&epc, slot, EventKind::Shipped { to }, org, now);
+				Self::append_history(&epc, EventKind::Shipped { to }, org, now);
 			}
 			Self::deposit_event(Event::Shipped { epc, from: org, to, items });
 			Ok(Some(T::WeightInfo::ship(items)).into())
@@ -545,35 +675,40 @@ pub mod pallet {
 		/// Receives a unit or container shipped to the signer's organization, which becomes
 		/// the owner of it and everything in it.
 		///
-		/// The signer must be a member of the receiver.
+		/// The signer must be a member of the receiver. Only the outermost item shipped is
+		/// received: an item inside a container changes hands only with its container.
 		///
 		/// - `epc`: the unit or container in transit.
 		///
-		/// Emits `Received`. O(n), n items inside.
+		/// Emits `Received`. O(n), n items moved: charged for `MaxContents + 1`, refunded to n.
 		#[pallet::call_index(5)]
-		#[pallet::weight(T::WeightInfo::receive(T::MaxContents::get()))]
+		#[pallet::weight(T::WeightInfo::receive(T::MaxContents::get().saturating_add(1)))]
 		pub fn receive(origin: OriginFor<T>, epc: Epc) -> DispatchResultWithPostInfo {
 			let org = Self::member_org(&ensure_signed(origin)?)?;
 			let root = Self::node(&epc)?;
 			ensure!(root.in_transit_to() == Some(org), Error::<T>::NotInTransitToYou);
+			ensure!(root.parent().is_none(), Error::<T>::InsideContainer);
 			let from = root.owner();
 			let tree = Self::tree(epc.clone(), root)?;
 
 			let now = T::Time::now();
 			let items = tree.len() as u32;
-			for (epc, mut node, slot) in tree {
+			for (epc, mut node) in tree {
 				node.set_in_transit_to(None);
 				node.set_owner(org);
 				Self::store(&epc, node);
-				Self::append_history(&epc, slot, EventKind::Received { from }, org, now);
+				Self::append_history(&epc, EventKind::Received { from }, org, now);
 			}
 			Self::deposit_event(Event::Received { epc, from, by: org, items });
 			Ok(Some(T::WeightInfo::receive(items)).into())
 		}
 
-		/// Verifies a product identifier and records the request: the answer, in
-		/// `ProductVerified`, says whether the unit exists, who owns it, its status, lot and
-		/// expiry, and whether it is recalled or expired.
+		/// Verifies a product identifier: the answer, in `ProductVerified`, says whether the
+		/// unit exists, who owns it, its status, lot and expiry, and whether it is recalled or
+		/// expired. A request about a unit is recorded in its ring of `MaxVerificationLog`
+		/// requests; one about an unknown identifier (`Verification::Unknown`, a likely
+		/// counterfeit) is answered in the event only and writes nothing, so that made-up
+		/// identifiers cannot grow storage.
 		///
 		/// The signer must be a member of an active organization.
 		///
@@ -585,6 +720,10 @@ pub mod pallet {
 		pub fn verify_product(origin: OriginFor<T>, sgtin: Sgtin) -> DispatchResult {
 			let org = Self::member_org(&ensure_signed(origin)?)?;
 			let verification = Self::verification(&sgtin);
+			if verification == Verification::Unknown {
+				Self::deposit_event(Event::ProductVerified { sgtin, by: org, verification });
+				return Ok(());
+			}
 
 			let count = VerificationCount::<T>::get(&sgtin);
 			let slot = count.checked_rem(T::MaxVerificationLog::get()).unwrap_or(0);
@@ -604,7 +743,8 @@ pub mod pallet {
 
 		/// Recalls a lot: none of its units may be shipped or dispensed any more.
 		///
-		/// The signer must be a member of the product's manufacturer.
+		/// The signer must be a member of the product's manufacturer: no other organization
+		/// recalls its lots.
 		///
 		/// - `gtin`: the product.
 		/// - `lot`: the lot.
@@ -631,9 +771,11 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Quarantines an active unit as suspect.
+		/// Quarantines an active unit as suspect; the signer's organization holds the
+		/// quarantine ([`Quarantines`]). A regulator may also take over the quarantine of a
+		/// suspect unit that another organization holds, so that its owner cannot lift it.
 		///
-		/// The signer must be a member of a regulator or of the unit's owner.
+		/// The signer must be a member of an active regulator or of the unit's owner.
 		///
 		/// - `sgtin`: the unit.
 		/// - `reason`: blake2b-256 of the reason, kept off chain.
@@ -642,22 +784,30 @@ pub mod pallet {
 		#[pallet::call_index(8)]
 		#[pallet::weight(T::WeightInfo::mark_suspect())]
 		pub fn mark_suspect(origin: OriginFor<T>, sgtin: Sgtin, reason: H256) -> DispatchResult {
-			let (org, unit) = Self::investigator(&ensure_signed(origin)?, &sgtin)?;
-			ensure!(unit.status == UnitStatus::Active, Error::<T>::NotActive);
+			let (membership, unit) = Self::investigator(&ensure_signed(origin)?, &sgtin)?;
+			let org = membership.org;
+			let takes_over = unit.status == UnitStatus::Suspect
+				&& membership.kind == OrgKind::Regulator
+				&& Quarantines::<T>::get(&sgtin) != Some(org);
+			ensure!(unit.status == UnitStatus::Active || takes_over, Error::<T>::NotActive);
+
+			Quarantines::<T>::insert(&sgtin, org);
 			Self::set_status(
 				sgtin.clone(),
 				unit,
 				UnitStatus::Suspect,
 				EventKind::MarkedSuspect { reason },
 				org,
-			)?;
+			);
 			Self::deposit_event(Event::MarkedSuspect { sgtin, by: org, reason });
 			Ok(())
 		}
 
-		/// Clears a suspect unit, which becomes active again.
+		/// Clears a suspect unit, which becomes active again: the quarantine is lifted.
 		///
-		/// The signer must be a member of a regulator or of the unit's owner.
+		/// The signer must be a member of an active regulator, or of the organization that
+		/// quarantined the unit while it is active; the owner alone cannot lift a quarantine
+		/// somebody else placed.
 		///
 		/// - `sgtin`: the suspect unit.
 		///
@@ -665,16 +815,27 @@ pub mod pallet {
 		#[pallet::call_index(9)]
 		#[pallet::weight(T::WeightInfo::clear_suspect())]
 		pub fn clear_suspect(origin: OriginFor<T>, sgtin: Sgtin) -> DispatchResult {
-			let (org, unit) = Self::investigator(&ensure_signed(origin)?, &sgtin)?;
+			let who = ensure_signed(origin)?;
+			let membership = T::Registry::active_membership(&who).ok_or(Error::<T>::NotMember)?;
+			let unit = Units::<T>::get(&sgtin).ok_or(Error::<T>::UnknownUnit)?;
+			ensure!(
+				membership.kind == OrgKind::Regulator
+					|| Quarantines::<T>::get(&sgtin) == Some(membership.org),
+				Error::<T>::NotRegulatorOrQuarantiner
+			);
 			ensure!(unit.status == UnitStatus::Suspect, Error::<T>::NotSuspect);
-			Self::set_status(sgtin.clone(), unit, UnitStatus::Active, EventKind::Cleared, org)?;
+
+			let org = membership.org;
+			Quarantines::<T>::remove(&sgtin);
+			Self::set_status(sgtin.clone(), unit, UnitStatus::Active, EventKind::Cleared, org);
 			Self::deposit_event(Event::SuspicionCleared { sgtin, by: org });
 			Ok(())
 		}
 
 		/// Declares a suspect unit illegitimate: it can never be shipped or dispensed again.
 		///
-		/// The signer must be a member of a regulator or of the unit's owner.
+		/// The signer must be a member of an active regulator or of the unit's owner (which
+		/// may condemn its own stock, never release it).
 		///
 		/// - `sgtin`: the suspect unit.
 		///
@@ -682,21 +843,25 @@ pub mod pallet {
 		#[pallet::call_index(10)]
 		#[pallet::weight(T::WeightInfo::declare_illegitimate())]
 		pub fn declare_illegitimate(origin: OriginFor<T>, sgtin: Sgtin) -> DispatchResult {
-			let (org, unit) = Self::investigator(&ensure_signed(origin)?, &sgtin)?;
+			let (membership, unit) = Self::investigator(&ensure_signed(origin)?, &sgtin)?;
 			ensure!(unit.status == UnitStatus::Suspect, Error::<T>::NotSuspect);
+			let org = membership.org;
+			Quarantines::<T>::remove(&sgtin);
 			Self::set_status(
 				sgtin.clone(),
 				unit,
 				UnitStatus::Illegitimate,
 				EventKind::DeclaredIllegitimate,
 				org,
-			)?;
+			);
 			Self::deposit_event(Event::DeclaredIllegitimate { sgtin, by: org });
 			Ok(())
 		}
 
-		/// Dispenses a unit to a patient, unpacking it from its case if needed. An unknown or
-		/// already dispensed identifier is reported as a likely counterfeit instead.
+		/// Dispenses a unit to a patient, unpacking it from its case if needed. An already
+		/// dispensed identifier presented again is reported as a likely counterfeit copy
+		/// (`CounterfeitSuspected`); an unknown one is refused with `UnknownUnit` and leaves
+		/// no state.
 		///
 		/// The signer must be a member of the pharmacy that holds the unit.
 		///
@@ -715,18 +880,11 @@ pub mod pallet {
 				.filter(|m| m.kind == OrgKind::Pharmacy)
 				.ok_or(Error::<T>::NotPharmacy)?
 				.org;
-			let now = T::Time::now();
-			let mut unit = match Units::<T>::get(&sgtin) {
-				None => {
-					Self::report_counterfeit(sgtin, pharmacy, CounterfeitSign::UnknownIdentifier);
-					return Ok(());
-				}
-				Some(unit) if unit.status == UnitStatus::Dispensed => {
-					Self::report_counterfeit(sgtin, pharmacy, CounterfeitSign::AlreadyDispensed);
-					return Ok(());
-				}
-				Some(unit) => unit,
-			};
+			let mut unit = Units::<T>::get(&sgtin).ok_or(Error::<T>::UnknownUnit)?;
+			if unit.status == UnitStatus::Dispensed {
+				Self::report_counterfeit(sgtin, pharmacy, CounterfeitSign::AlreadyDispensed);
+				return Ok(());
+			}
 			ensure!(unit.owner == pharmacy, Error::<T>::NotOwner);
 			ensure!(unit.in_transit_to.is_none(), Error::<T>::InTransit);
 			Self::ensure_saleable(&sgtin, &unit, Self::today())?;
@@ -738,12 +896,9 @@ pub mod pallet {
 					Error::<T>::BadPrescription
 				);
 			}
-			let epc = Epc::Unit(sgtin.clone());
-			let mut slot = Self::history_slot(&epc)?;
 			// A unit in a case leaves it: the case, and the pallet the case is on, shrink.
 			let packed = match unit.parent {
 				Some(sscc) => {
-					ensure!(slot.saturating_add(1) < T::MaxHistory::get(), Error::<T>::HistoryFull);
 					let case = Containers::<T>::get(sscc).ok_or(Error::<T>::UnknownContainer)?;
 					let outer = match case.parent {
 						Some(p) => {
@@ -756,6 +911,8 @@ pub mod pallet {
 				None => None,
 			};
 
+			let now = T::Time::now();
+			let epc = Epc::Unit(sgtin.clone());
 			if let Some((sscc, mut case, outer)) = packed {
 				case.children.retain(|c| *c != epc);
 				case.contents = case.contents.saturating_sub(1);
@@ -764,21 +921,52 @@ pub mod pallet {
 					pallet.contents = pallet.contents.saturating_sub(1);
 					Containers::<T>::insert(p, pallet);
 				}
-				Self::append_history(
-					&epc,
-					slot,
-					EventKind::Unpacked { parent: sscc },
-					pharmacy,
-					now,
-				);
-				slot = slot.saturating_add(1);
+				Self::append_history(&epc, EventKind::Unpacked { parent: sscc }, pharmacy, now);
 			}
 			unit.parent = None;
 			unit.status = UnitStatus::Dispensed;
 			Units::<T>::insert(&sgtin, unit);
-			Self::append_history(&epc, slot, EventKind::Dispensed { prescription }, pharmacy, now);
+			Self::append_history(&epc, EventKind::Dispensed { prescription }, pharmacy, now);
 			Self::deposit_event(Event::UnitDispensed { sgtin, pharmacy, prescription });
 			Ok(())
+		}
+
+		/// Records the GS1 company prefixes licensed to a manufacturer, replacing those
+		/// recorded before; an empty list removes them all. Products registered before stay.
+		///
+		/// The origin must be `GovernanceOrigin`: the consortium's governance checks the GS1
+		/// licence, as it checks the manufacturer's credentials on admission.
+		///
+		/// - `org`: an active manufacturer (any organization when `prefixes` is empty).
+		/// - `prefixes`: at most `MaxCompanyPrefixes` prefixes of 4 to 12 ASCII digits, none
+		///   recorded for another organization.
+		///
+		/// Emits `CompanyPrefixesSet`. O(p + q), p prefixes recorded before and q given:
+		/// charged for `MaxCompanyPrefixes` of each, refunded to the actual counts.
+		#[pallet::call_index(12)]
+		#[pallet::weight(T::WeightInfo::set_company_prefixes(
+			T::MaxCompanyPrefixes::get(),
+			T::MaxCompanyPrefixes::get(),
+		))]
+		pub fn set_company_prefixes(
+			origin: OriginFor<T>,
+			org: OrgId,
+			prefixes: Vec<CompanyPrefix>,
+		) -> DispatchResultWithPostInfo {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			ensure!(
+				prefixes.len() <= T::MaxCompanyPrefixes::get() as usize,
+				Error::<T>::TooManyCompanyPrefixes
+			);
+			let prefixes: BoundedVec<_, T::MaxCompanyPrefixes> =
+				prefixes.try_into().map_err(|_| Error::<T>::TooManyCompanyPrefixes)?;
+			Self::check_prefixes(org, &prefixes)?;
+
+			let removed = CompanyPrefixes::<T>::decode_len(org).unwrap_or(0) as u32;
+			let added = prefixes.len() as u32;
+			Self::store_prefixes(org, prefixes.clone());
+			Self::deposit_event(Event::CompanyPrefixesSet { org, prefixes });
+			Ok(Some(T::WeightInfo::set_company_prefixes(removed, added)).into())
 		}
 	}
 
@@ -860,16 +1048,16 @@ pub mod pallet {
 			Ok(product.manufacturer)
 		}
 
-		/// The signer's organization and the unit, when the signer is a regulator or a member
-		/// of the owner.
-		fn investigator(who: &T::AccountId, sgtin: &Sgtin) -> Result<(OrgId, Unit), Error<T>> {
+		/// The signer's membership and the unit, when the signer is a member of an active
+		/// regulator or of the owner.
+		fn investigator(who: &T::AccountId, sgtin: &Sgtin) -> Result<(Membership, Unit), Error<T>> {
 			let membership = T::Registry::active_membership(who).ok_or(Error::<T>::NotMember)?;
 			let unit = Units::<T>::get(sgtin).ok_or(Error::<T>::UnknownUnit)?;
 			ensure!(
 				membership.kind == OrgKind::Regulator || membership.org == unit.owner,
 				Error::<T>::NotOwnerOrRegulator
 			);
-			Ok((membership.org, unit))
+			Ok((membership, unit))
 		}
 
 		fn set_status(
@@ -878,13 +1066,10 @@ pub mod pallet {
 			status: UnitStatus,
 			kind: EventKind,
 			org: OrgId,
-		) -> DispatchResult {
-			let epc = Epc::Unit(sgtin.clone());
-			let slot = Self::history_slot(&epc)?;
+		) {
 			unit.status = status;
 			Units::<T>::insert(&sgtin, unit);
-			Self::append_history(&epc, slot, kind, org, T::Time::now());
-			Ok(())
+			Self::append_history(&Epc::Unit(sgtin), kind, org, T::Time::now());
 		}
 
 		fn node(epc: &Epc) -> Result<Node<T>, Error<T>> {
@@ -906,20 +1091,17 @@ pub mod pallet {
 			}
 		}
 
-		/// The item and everything inside it, outermost first, with each one's next history
-		/// slot.
-		#[allow(clippy::type_complexity)]
-		fn tree(epc: Epc, root: Node<T>) -> Result<Vec<(Epc, Node<T>, u32)>, Error<T>> {
+		/// The item and everything inside it, outermost first: at most `MaxContents + 1`
+		/// items, as containers nest at most `MAX_LEVEL` deep and never in a cycle.
+		fn tree(epc: Epc, root: Node<T>) -> Result<Vec<(Epc, Node<T>)>, Error<T>> {
 			let mut tree = Vec::new();
-			let slot = Self::history_slot(&epc)?;
-			tree.push((epc, root, slot));
+			tree.push((epc, root));
 			let mut next = 0;
-			while let Some((_, node, _)) = tree.get(next) {
+			while let Some((_, node)) = tree.get(next) {
 				if let Node::Container(container) = node {
 					for child in container.children.clone() {
 						let node = Self::node(&child)?;
-						let slot = Self::history_slot(&child)?;
-						tree.push((child, node, slot));
+						tree.push((child, node));
 					}
 				}
 				next = next.saturating_add(1);
@@ -927,16 +1109,23 @@ pub mod pallet {
 			Ok(tree)
 		}
 
-		/// The next history slot of an item, if its history has room.
-		fn history_slot(epc: &Epc) -> Result<u32, Error<T>> {
-			let length = HistoryLength::<T>::get(epc);
-			ensure!(length < T::MaxHistory::get(), Error::<T>::HistoryFull);
-			Ok(length)
+		/// The storage slot of an item's `index`th event (from 0): the first event keeps slot
+		/// 0; later ones turn in a ring over slots 1 to `MaxHistory - 1`, the newest replacing
+		/// the oldest but the first.
+		pub fn history_slot(index: u32) -> u32 {
+			let ring = T::MaxHistory::get().saturating_sub(1).max(1);
+			match index.checked_sub(1) {
+				None => 0,
+				Some(later) => later.checked_rem(ring).unwrap_or(0).saturating_add(1),
+			}
 		}
 
-		fn append_history(epc: &Epc, slot: u32, kind: EventKind, org: OrgId, at: Moment) {
-			History::<T>::insert(epc, slot, SupplyEvent { kind, org, at });
-			HistoryLength::<T>::insert(epc, slot.saturating_add(1));
+		/// Appends an event to an item's history. It never fails: a full ring drops its oldest
+		/// event, so no number of events makes an item unusable.
+		fn append_history(epc: &Epc, kind: EventKind, org: OrgId, at: Moment) {
+			let index = HistoryLength::<T>::get(epc);
+			History::<T>::insert(epc, Self::history_slot(index), SupplyEvent { kind, org, at });
+			HistoryLength::<T>::insert(epc, index.saturating_add(1));
 		}
 
 		fn ensure_saleable(sgtin: &Sgtin, unit: &Unit, today: Day) -> Result<(), Error<T>> {
@@ -951,18 +1140,71 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Records a likely counterfeit presented at a pharmacy: counted, kept in a known unit's
-		/// history while it has room, and announced.
+		/// Records a copy of a dispensed unit presented at a pharmacy: counted, announced, and
+		/// noted in the unit's history the first time only, so that no pharmacy can push the
+		/// unit's custody events out of the ring by presenting it again and again.
 		fn report_counterfeit(sgtin: Sgtin, pharmacy: OrgId, sign: CounterfeitSign) {
-			CounterfeitReports::<T>::mutate(&sgtin, |n| *n = n.saturating_add(1));
-			let epc = Epc::Unit(sgtin.clone());
-			if sign == CounterfeitSign::AlreadyDispensed {
-				if let Ok(slot) = Self::history_slot(&epc) {
-					let kind = EventKind::CounterfeitReported;
-					Self::append_history(&epc, slot, kind, pharmacy, T::Time::now());
-				}
+			let reports = CounterfeitReports::<T>::get(&sgtin);
+			CounterfeitReports::<T>::insert(&sgtin, reports.saturating_add(1));
+			if reports == 0 {
+				let kind = EventKind::CounterfeitReported;
+				Self::append_history(&Epc::Unit(sgtin.clone()), kind, pharmacy, T::Time::now());
 			}
 			Self::deposit_event(Event::CounterfeitSuspected { sgtin, reported_by: pharmacy, sign });
+		}
+
+		/// The manufacturer a GTIN belongs to: the one holding the longest recorded GS1 company
+		/// prefix that the GTIN begins with after its indicator digit. GS1 prefixes are
+		/// prefix-free, so at most one matches while governance records them faithfully.
+		fn licensee(gtin: &Gtin) -> Option<OrgId> {
+			let digits = gtin.get(1..13)?;
+			(MIN_COMPANY_PREFIX_LEN..=MAX_COMPANY_PREFIX_LEN).rev().find_map(|len| {
+				let prefix = CompanyPrefix::try_from(digits.get(..len as usize)?.to_vec()).ok()?;
+				PrefixLicensees::<T>::get(prefix)
+			})
+		}
+
+		/// Checks prefixes to record for `org`: an active manufacturer's (unless none), each
+		/// 4 to 12 digits, none repeated or recorded for another organization.
+		pub(crate) fn check_prefixes(
+			org: OrgId,
+			prefixes: &[CompanyPrefix],
+		) -> Result<(), Error<T>> {
+			if prefixes.is_empty() {
+				return Ok(());
+			}
+			ensure!(
+				T::Registry::active_organization_kind(org) == Some(OrgKind::Manufacturer),
+				Error::<T>::NotManufacturerOrganization
+			);
+			ensure!(
+				prefixes.iter().all(|p| is_company_prefix(p)),
+				Error::<T>::InvalidCompanyPrefix
+			);
+			ensure!(!has_repeats(prefixes), Error::<T>::DuplicateItem);
+			for prefix in prefixes {
+				ensure!(
+					PrefixLicensees::<T>::get(prefix).is_none_or(|holder| holder == org),
+					Error::<T>::CompanyPrefixTaken
+				);
+			}
+			Ok(())
+		}
+
+		/// Replaces `org`'s recorded prefixes and their index.
+		pub(crate) fn store_prefixes(
+			org: OrgId,
+			prefixes: BoundedVec<CompanyPrefix, T::MaxCompanyPrefixes>,
+		) {
+			for old in CompanyPrefixes::<T>::take(org) {
+				PrefixLicensees::<T>::remove(old);
+			}
+			for prefix in &prefixes {
+				PrefixLicensees::<T>::insert(prefix, org);
+			}
+			if !prefixes.is_empty() {
+				CompanyPrefixes::<T>::insert(org, prefixes);
+			}
 		}
 
 		/// Whether the unit's lot was recalled.
@@ -985,11 +1227,18 @@ pub mod pallet {
 			}
 		}
 
-		/// An item's supply events in time order; a unit's include its lot's recall.
+		/// An item's supply events kept on chain, in time order: its first event and its latest
+		/// `MaxHistory - 1` ([`HistoryLength`] counts them all); a unit's include its lot's
+		/// recall.
 		pub fn history(epc: &Epc) -> Vec<SupplyEvent> {
 			let length = HistoryLength::<T>::get(epc);
-			let mut events: Vec<_> =
-				(0..length).filter_map(|i| History::<T>::get(epc, i)).collect();
+			let kept_after_first = T::MaxHistory::get().saturating_sub(1);
+			let latest = length.saturating_sub(kept_after_first).max(1)..length;
+			let mut events: Vec<_> = core::iter::once(0)
+				.filter(|_| length > 0)
+				.chain(latest)
+				.filter_map(|i| History::<T>::get(epc, Self::history_slot(i)))
+				.collect();
 			if let Epc::Unit(sgtin) = epc {
 				let recall = Units::<T>::get(sgtin)
 					.and_then(|unit| Lots::<T>::get(sgtin.gtin, unit.lot))
@@ -1004,6 +1253,159 @@ pub mod pallet {
 				}
 			}
 			events
+		}
+
+		/// Checks the pallet's invariants: every unit belongs to a registered product and a
+		/// lot that counts it; each packed item and its container point at each other and
+		/// agree on owner and transit, so one owner holds a unit and everything in a
+		/// container; contents counts match, levels stay within `MAX_LEVEL` and no container
+		/// is inside itself; dispensed units are loose; histories hold their first and latest
+		/// events in their slots; verification rings, counterfeit reports and quarantines
+		/// concern existing units only; company prefixes and their index agree both ways.
+		#[cfg(any(feature = "try-runtime", test))]
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			use alloc::collections::btree_map::BTreeMap;
+
+			let mut lot_units: BTreeMap<(Gtin, Lot), u32> = BTreeMap::new();
+			for (sgtin, unit) in Units::<T>::iter() {
+				ensure!(Products::<T>::contains_key(sgtin.gtin), "a unit has no product");
+				let lot = Lots::<T>::get(sgtin.gtin, &unit.lot).ok_or("a unit has no lot")?;
+				ensure!(lot.expiry == unit.expiry, "a unit's expiry differs from its lot's");
+				let count = lot_units.entry((sgtin.gtin, unit.lot.clone())).or_default();
+				*count = count.saturating_add(1);
+				let epc = Epc::Unit(sgtin.clone());
+				if let Some(sscc) = unit.parent {
+					let case = Containers::<T>::get(sscc).ok_or("a unit's case is missing")?;
+					ensure!(case.children.contains(&epc), "a unit's case does not hold it");
+					ensure!(case.owner == unit.owner, "a unit and its case have two owners");
+					ensure!(
+						case.in_transit_to == unit.in_transit_to,
+						"a unit travels apart from its case"
+					);
+				}
+				if unit.status == UnitStatus::Dispensed {
+					ensure!(unit.parent.is_none(), "a dispensed unit is still packed");
+					ensure!(unit.in_transit_to.is_none(), "a dispensed unit is in transit");
+				}
+				ensure!(HistoryLength::<T>::get(&epc) > 0, "a unit has no history");
+			}
+			for ((gtin, lot), info) in Lots::<T>::iter().map(|(g, l, i)| ((g, l), i)) {
+				ensure!(
+					lot_units.get(&(gtin, lot)).copied().unwrap_or(0) == info.units,
+					"a lot's unit count differs from its units"
+				);
+			}
+
+			for (sscc, container) in Containers::<T>::iter() {
+				ensure!(!has_repeats(&container.children), "a container holds an item twice");
+				ensure!((1..=MAX_LEVEL).contains(&container.level), "a container nests too deep");
+				ensure!(
+					container.contents <= T::MaxContents::get(),
+					"a container holds more than MaxContents"
+				);
+				let mut contents = 0u32;
+				for child in &container.children {
+					let node = Self::node(child).map_err(|_| "a container's item is missing")?;
+					ensure!(node.parent() == Some(sscc), "an item does not point to its container");
+					ensure!(
+						node.owner() == container.owner,
+						"an item and its container have two owners"
+					);
+					ensure!(
+						node.in_transit_to() == container.in_transit_to,
+						"an item travels apart from its container"
+					);
+					if let Node::Container(inner) = &node {
+						ensure!(
+							inner.level < container.level,
+							"a container is not above its contents"
+						);
+					}
+					contents = contents.saturating_add(node.size());
+				}
+				ensure!(contents == container.contents, "a container's contents count is wrong");
+				if let Some(p) = container.parent {
+					let outer = Containers::<T>::get(p).ok_or("a container's pallet is missing")?;
+					ensure!(
+						outer.children.contains(&Epc::Container(sscc)),
+						"a container's pallet does not hold it"
+					);
+				}
+				// Following parents from any container ends within MAX_LEVEL steps: no cycle.
+				let mut above = container.parent;
+				let mut steps = 0u8;
+				while let Some(p) = above {
+					ensure!(p != sscc && steps < MAX_LEVEL, "containers nest in a cycle");
+					above = Containers::<T>::get(p).and_then(|c| c.parent);
+					steps = steps.saturating_add(1);
+				}
+			}
+
+			let max_history = T::MaxHistory::get();
+			let mut kept: BTreeMap<Epc, u32> = BTreeMap::new();
+			for (epc, slot, _) in History::<T>::iter() {
+				ensure!(slot < max_history, "a history slot is past MaxHistory");
+				ensure!(slot < HistoryLength::<T>::get(&epc), "a history slot was never written");
+				let count = kept.entry(epc).or_default();
+				*count = count.saturating_add(1);
+			}
+			for (epc, length) in HistoryLength::<T>::iter() {
+				ensure!(
+					kept.get(&epc).copied().unwrap_or(0) == length.min(max_history),
+					"a history misses events it should keep"
+				);
+				let exists = match &epc {
+					Epc::Unit(sgtin) => Units::<T>::contains_key(sgtin),
+					Epc::Container(sscc) => Containers::<T>::contains_key(sscc),
+				};
+				ensure!(exists, "a history belongs to no item");
+			}
+
+			let max_log = T::MaxVerificationLog::get();
+			let mut logged: BTreeMap<Sgtin, u32> = BTreeMap::new();
+			for (sgtin, slot, _) in Verifications::<T>::iter() {
+				ensure!(slot < max_log, "a verification slot is past MaxVerificationLog");
+				let count = logged.entry(sgtin).or_default();
+				*count = count.saturating_add(1);
+			}
+			for (sgtin, requests) in VerificationCount::<T>::iter() {
+				ensure!(Units::<T>::contains_key(&sgtin), "verifications kept for no unit");
+				ensure!(
+					logged.remove(&sgtin).unwrap_or(0) == requests.min(max_log),
+					"a verification ring misses requests"
+				);
+			}
+			ensure!(logged.is_empty(), "verifications kept without a count");
+			for (sgtin, _) in CounterfeitReports::<T>::iter() {
+				ensure!(
+					Units::<T>::get(&sgtin).is_some_and(|u| u.status == UnitStatus::Dispensed),
+					"a counterfeit report names no dispensed unit"
+				);
+			}
+			for (sgtin, _) in Quarantines::<T>::iter() {
+				ensure!(
+					Units::<T>::get(&sgtin).is_some_and(|u| u.status == UnitStatus::Suspect),
+					"a quarantine holds a unit that is not suspect"
+				);
+			}
+
+			for (org, prefixes) in CompanyPrefixes::<T>::iter() {
+				ensure!(!prefixes.is_empty(), "an empty prefix list is kept");
+				for prefix in &prefixes {
+					ensure!(is_company_prefix(prefix), "a recorded prefix is not 4 to 12 digits");
+					ensure!(
+						PrefixLicensees::<T>::get(prefix) == Some(org),
+						"a prefix is not indexed to its manufacturer"
+					);
+				}
+			}
+			for (prefix, org) in PrefixLicensees::<T>::iter() {
+				ensure!(
+					CompanyPrefixes::<T>::get(org).contains(&prefix),
+					"an indexed prefix is not its manufacturer's"
+				);
+			}
+			Ok(())
 		}
 	}
 }

@@ -34,6 +34,10 @@ impl pallet_timestamp::Config for Test {}
 
 parameter_types! {
 	pub const BreakGlassPeriod: u64 = DAY;
+	pub const MemberRateLimit: pallet_registry::RateLimit =
+		pallet_registry::RateLimit { burst: 1_000, per_block: 100 };
+	pub const PatientRateLimit: pallet_registry::RateLimit =
+		pallet_registry::RateLimit { burst: 100, per_block: 10 };
 }
 
 impl pallet_registry::Config for Test {
@@ -43,6 +47,10 @@ impl pallet_registry::Config for Test {
 	type MaxPatientRegistrationsPerBlock = ConstU32<10>;
 	type MaxValidators = frame_support::traits::ConstU32<4>;
 	type ValidatorSetDelay = frame_support::traits::ConstU64<5>;
+	type MemberRateLimit = MemberRateLimit;
+	type PatientRateLimit = PatientRateLimit;
+	type RootOrigin = EnsureRoot<u64>;
+	type RuntimeCall = RuntimeCall;
 	type WeightInfo = ();
 }
 
@@ -55,6 +63,9 @@ impl pallet_consent::Config for Test {
 	type MaxScopeItems = ConstU32<4>;
 	type MaxWrappedKeys = ConstU32<4>;
 	type MaxWrappedKeyLen = ConstU32<80>;
+	type MaxBreakGlassPerPractitioner = ConstU32<4>;
+	type MaxBreakGlassPerPatient = ConstU32<4>;
+	type BreakGlassRateWindow = BreakGlassPeriod;
 	type WeightInfo = ();
 }
 
@@ -66,18 +77,22 @@ impl pallet_records::Config for Test {
 	type MaxWrappedKeyLen = ConstU32<80>;
 	type MaxRecordsPerPatient = ConstU32<16>;
 	type MaxVersions = ConstU32<3>;
+	type ReservedForPatient = ConstU32<2>;
+	type MaxConsentsPerPatient = ConstU32<4>;
 	type WeightInfo = ();
 }
 
 impl pallet_provenance::Config for Test {
 	type Registry = Registry;
 	type Records = Records;
+	type GovernanceOrigin = EnsureRoot<u64>;
 	type Time = Timestamp;
 	type MaxCommissionBatch = ConstU32<1000>;
 	type MaxChildren = ConstU32<1000>;
 	type MaxContents = ConstU32<1010>;
 	type MaxHistory = ConstU32<16>;
 	type MaxVerificationLog = ConstU32<4>;
+	type MaxCompanyPrefixes = ConstU32<4>;
 	type WeightInfo = ();
 }
 
@@ -101,29 +116,61 @@ pub const OTHER_PHARMACIST: u64 = 30;
 pub const OTHER_PHARMACY_ORG: u32 = 3;
 /// Org 4: the regulator.
 pub const INSPECTOR: u64 = 40;
+pub const REGULATOR_ORG: u32 = 4;
+/// The regulator's admin.
+pub const CHIEF_INSPECTOR: u64 = 41;
 /// Org 5: a hospital.
 pub const DOCTOR: u64 = 50;
 pub const HOSPITAL_ORG: u32 = 5;
 /// Org 6: another manufacturer.
 pub const OTHER_MAKER: u64 = 60;
+pub const OTHER_MAKER_ORG: u32 = 6;
+/// Org 7: a manufacturer with no GS1 company prefix on record.
+pub const UNLICENSED_MAKER: u64 = 70;
+pub const UNLICENSED_MAKER_ORG: u32 = 7;
+/// The manufacturer's GS1 company prefix: `03` + FDA labeler code 0777.
+pub const MAKER_PREFIX: &str = "030777";
+/// The other manufacturer's GS1 company prefix.
+pub const OTHER_MAKER_PREFIX: &str = "0312345";
 pub const PATIENT: u64 = 100;
+
+/// Runs `test` on the test genesis, then checks the pallet's invariants.
+pub fn run_test(test: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		test();
+		Provenance::do_try_state().expect("the provenance invariants hold after the test");
+	});
+}
 
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let org = |kind, seed, who| (kind, H256::repeat_byte(seed), vec![(who, Role::Staff)]);
 	let storage = RuntimeGenesisConfig {
 		system: Default::default(),
+		consent: Default::default(),
 		registry: pallet_registry::GenesisConfig {
 			organizations: vec![
 				org(OrgKind::Manufacturer, 1, MAKER),
 				org(OrgKind::Distributor, 2, WHOLESALER),
 				org(OrgKind::Pharmacy, 3, PHARMACIST),
 				org(OrgKind::Pharmacy, 4, OTHER_PHARMACIST),
-				org(OrgKind::Regulator, 5, INSPECTOR),
+				(
+					OrgKind::Regulator,
+					H256::repeat_byte(5),
+					vec![(INSPECTOR, Role::Staff), (CHIEF_INSPECTOR, Role::Admin)],
+				),
 				(OrgKind::Hospital, H256::repeat_byte(6), vec![(DOCTOR, Role::Practitioner)]),
 				org(OrgKind::Manufacturer, 7, OTHER_MAKER),
+				org(OrgKind::Manufacturer, 8, UNLICENSED_MAKER),
 			],
 			patients: vec![(PATIENT, [1u8; 32])],
 			validators: Vec::new(),
+		},
+		provenance: pallet_provenance::GenesisConfig {
+			company_prefixes: vec![
+				(MAKER_ORG, vec![MAKER_PREFIX.into()]),
+				(OTHER_MAKER_ORG, vec![OTHER_MAKER_PREFIX.into()]),
+			],
+			..Default::default()
 		},
 	}
 	.build_storage()

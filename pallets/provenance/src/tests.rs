@@ -5,13 +5,14 @@
 #![allow(clippy::arithmetic_side_effects)]
 
 use crate::{
-	mock::*, Containers, CounterfeitReports, CounterfeitSign, Epc, Error, Event, EventKind, Gtin,
-	HistoryLength, Lot, Lots, Serial, Sgtin, Sscc, UnitStatus, Units, Verification,
-	VerificationCount, Verifications,
+	mock::*, CompanyPrefix, CompanyPrefixes, Containers, CounterfeitReports, CounterfeitSign, Epc,
+	Error, Event, EventKind, Gtin, History, HistoryLength, Lot, Lots, PrefixLicensees, Quarantines,
+	Serial, Sgtin, Sscc, UnitStatus, Units, Verification, VerificationCount, Verifications,
 };
 use carechain_primitives::{FhirResourceType, RecordId};
-use frame_support::{assert_noop, assert_ok};
+use frame_support::{assert_noop, assert_ok, traits::Get};
 use sp_core::H256;
+use sp_runtime::DispatchError;
 
 /// Appends the GS1 check digit to `body`.
 fn with_check_digit<const N: usize>(body: &str) -> [u8; N] {
@@ -96,10 +97,12 @@ fn kinds(item: &Epc) -> Vec<EventKind> {
 	Provenance::history(item).into_iter().map(|e| e.kind).collect()
 }
 
+/// A record of the patient's own: a practitioner writes for a patient only with the patient's
+/// consent, which is the records pallet's concern, not this one's.
 fn prescription(resource_type: FhirResourceType) -> RecordId {
 	let index = pallet_records::PatientRecordCount::<Test>::get(PATIENT);
 	assert_ok!(Records::create_record(
-		signed(DOCTOR),
+		signed(PATIENT),
 		PATIENT,
 		resource_type,
 		pallet_records::RecordContent {
@@ -114,7 +117,7 @@ fn prescription(resource_type: FhirResourceType) -> RecordId {
 
 #[test]
 fn provenance_scenario_catches_recalls_and_counterfeits() {
-	new_test_ext().execute_with(|| {
+	run_test(|| {
 		register();
 		let serials: Vec<String> = (0..1000).map(|i| format!("S{i:04}")).collect();
 		let refs: Vec<&str> = serials.iter().map(String::as_str).collect();
@@ -228,22 +231,18 @@ fn provenance_scenario_catches_recalls_and_counterfeits() {
 		);
 		assert_eq!(CounterfeitReports::<Test>::get(unit("G1")), 1);
 		assert_eq!(kinds(&epc("G1")).last(), Some(&EventKind::CounterfeitReported));
-		assert_ok!(Provenance::dispense(signed(OTHER_PHARMACIST), unit("FAKE1"), None));
-		System::assert_last_event(
-			Event::CounterfeitSuspected {
-				sgtin: unit("FAKE1"),
-				reported_by: OTHER_PHARMACY_ORG,
-				sign: CounterfeitSign::UnknownIdentifier,
-			}
-			.into(),
+		assert_noop!(
+			Provenance::dispense(signed(OTHER_PHARMACIST), unit("FAKE1"), None),
+			Error::<Test>::UnknownUnit
 		);
 		assert!(!Units::<Test>::contains_key(unit("FAKE1")));
+		assert!(!CounterfeitReports::<Test>::contains_key(unit("FAKE1")));
 	});
 }
 
 #[test]
 fn register_product_checks_gtin_and_manufacturer() {
-	new_test_ext().execute_with(|| {
+	run_test(|| {
 		register();
 		System::assert_last_event(
 			Event::ProductRegistered { gtin: gtin(), manufacturer: MAKER_ORG }.into(),
@@ -265,9 +264,172 @@ fn register_product_checks_gtin_and_manufacturer() {
 	});
 }
 
+fn prefix(digits: &str) -> CompanyPrefix {
+	digits.as_bytes().to_vec().try_into().expect("at most 12 digits")
+}
+
+#[test]
+fn a_manufacturer_cannot_register_another_manufacturers_gtin() {
+	run_test(|| {
+		assert_noop!(
+			Provenance::register_product(signed(OTHER_MAKER), gtin(), H256::zero()),
+			Error::<Test>::GtinOutsideCompanyPrefix
+		);
+		// Nor one under nobody's prefix.
+		assert_noop!(
+			Provenance::register_product(
+				signed(MAKER),
+				with_check_digit("0999999000001"),
+				H256::zero()
+			),
+			Error::<Test>::GtinOutsideCompanyPrefix
+		);
+		// Its own GTINs begin, after the indicator digit, with its prefix.
+		assert_ok!(Provenance::register_product(
+			signed(OTHER_MAKER),
+			with_check_digit("1031234500001"),
+			H256::zero()
+		));
+	});
+}
+
+#[test]
+fn a_manufacturer_without_a_company_prefix_registers_nothing() {
+	run_test(|| {
+		assert_noop!(
+			Provenance::register_product(signed(UNLICENSED_MAKER), gtin(), H256::zero()),
+			Error::<Test>::NoCompanyPrefix
+		);
+		assert_noop!(
+			Provenance::register_product(
+				signed(UNLICENSED_MAKER),
+				with_check_digit("0999999000001"),
+				H256::zero()
+			),
+			Error::<Test>::NoCompanyPrefix
+		);
+	});
+}
+
+#[test]
+fn a_gtin_with_a_bad_check_digit_is_refused_under_the_right_prefix() {
+	run_test(|| {
+		let mut bad = gtin();
+		bad[13] = b'0' + (bad[13] - b'0' + 1) % 10;
+		assert_noop!(
+			Provenance::register_product(signed(MAKER), bad, H256::zero()),
+			Error::<Test>::InvalidGtin
+		);
+		let mut letters = gtin();
+		letters[5] = b'A';
+		assert_noop!(
+			Provenance::register_product(signed(MAKER), letters, H256::zero()),
+			Error::<Test>::InvalidGtin
+		);
+	});
+}
+
+#[test]
+fn the_longest_recorded_prefix_decides_whose_gtin_it_is() {
+	run_test(|| {
+		// GS1 licensed 0307773 to the other manufacturer: MAKER's 030777 no longer covers it.
+		assert_ok!(Provenance::set_company_prefixes(
+			RuntimeOrigin::root(),
+			OTHER_MAKER_ORG,
+			vec![prefix(OTHER_MAKER_PREFIX), prefix("0307773")]
+		));
+		assert_noop!(
+			Provenance::register_product(signed(MAKER), gtin(), H256::zero()),
+			Error::<Test>::GtinOutsideCompanyPrefix
+		);
+		assert_ok!(Provenance::register_product(signed(OTHER_MAKER), gtin(), H256::zero()));
+		assert_ok!(Provenance::register_product(
+			signed(MAKER),
+			with_check_digit("0030777400001"),
+			H256::zero()
+		));
+	});
+}
+
+#[test]
+fn only_governance_records_company_prefixes() {
+	run_test(|| {
+		let set = |origin, org, prefixes: &[&str]| {
+			Provenance::set_company_prefixes(
+				origin,
+				org,
+				prefixes.iter().map(|p| prefix(p)).collect(),
+			)
+		};
+		let root = RuntimeOrigin::root;
+		// A manufacturer cannot give itself another's prefix, nor any prefix.
+		assert_noop!(
+			set(signed(MAKER), MAKER_ORG, &[OTHER_MAKER_PREFIX]),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			set(signed(INSPECTOR), UNLICENSED_MAKER_ORG, &["0400000"]),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			set(root(), UNLICENSED_MAKER_ORG, &[MAKER_PREFIX]),
+			Error::<Test>::CompanyPrefixTaken
+		);
+		assert_noop!(
+			set(root(), PHARMACY_ORG, &["0400000"]),
+			Error::<Test>::NotManufacturerOrganization
+		);
+		assert_noop!(set(root(), 77, &["0400000"]), Error::<Test>::NotManufacturerOrganization);
+		for bad in ["040", "04A0000", "", "1234567890123"] {
+			let bad: CompanyPrefix = match bad.as_bytes().to_vec().try_into() {
+				Ok(bad) => bad,
+				Err(_) => continue,
+			};
+			assert_noop!(
+				Provenance::set_company_prefixes(root(), UNLICENSED_MAKER_ORG, vec![bad]),
+				Error::<Test>::InvalidCompanyPrefix
+			);
+		}
+		assert_noop!(
+			set(root(), UNLICENSED_MAKER_ORG, &["0400000", "0400000"]),
+			Error::<Test>::DuplicateItem
+		);
+		// At the bound, and past it.
+		let max = <Test as crate::Config>::MaxCompanyPrefixes::get();
+		let many: Vec<String> = (0..=max).map(|i| format!("04{i:05}")).collect();
+		let many: Vec<&str> = many.iter().map(String::as_str).collect();
+		assert_noop!(
+			set(root(), UNLICENSED_MAKER_ORG, &many),
+			Error::<Test>::TooManyCompanyPrefixes
+		);
+		assert_ok!(set(root(), UNLICENSED_MAKER_ORG, &many[..max as usize]));
+		assert_eq!(CompanyPrefixes::<Test>::get(UNLICENSED_MAKER_ORG).len() as u32, max);
+
+		// Replacing drops the old prefixes from the index; an empty list removes them all.
+		assert_ok!(set(root(), UNLICENSED_MAKER_ORG, &["0400009"]));
+		System::assert_last_event(
+			Event::CompanyPrefixesSet {
+				org: UNLICENSED_MAKER_ORG,
+				prefixes: vec![prefix("0400009")].try_into().expect("one"),
+			}
+			.into(),
+		);
+		assert!(!PrefixLicensees::<Test>::contains_key(prefix("0400000")));
+		assert_ok!(set(root(), MAKER_ORG, &[]));
+		assert!(!CompanyPrefixes::<Test>::contains_key(MAKER_ORG));
+		assert_noop!(
+			Provenance::register_product(signed(MAKER), gtin(), H256::zero()),
+			Error::<Test>::NoCompanyPrefix
+		);
+		// The freed prefix may go to another manufacturer.
+		assert_ok!(set(root(), OTHER_MAKER_ORG, &[OTHER_MAKER_PREFIX, MAKER_PREFIX]));
+		assert_ok!(Provenance::register_product(signed(OTHER_MAKER), gtin(), H256::zero()));
+	});
+}
+
 #[test]
 fn commission_rejects_bad_batches() {
-	new_test_ext().execute_with(|| {
+	run_test(|| {
 		setup();
 		assert_eq!(Lots::<Test>::get(gtin(), lot("L1")).map(|l| l.units), Some(3));
 		assert_eq!(kinds(&epc("A1")), vec![EventKind::Commissioned]);
@@ -319,7 +481,7 @@ fn commission_rejects_bad_batches() {
 
 #[test]
 fn aggregation_nests_cases_on_pallets_and_no_deeper() {
-	new_test_ext().execute_with(|| {
+	run_test(|| {
 		setup();
 		assert_ok!(Provenance::aggregate(signed(MAKER), sscc(1), vec![epc("A1"), epc("A2")]));
 		System::assert_last_event(Event::Aggregated { parent: sscc(1), count: 2 }.into());
@@ -372,7 +534,7 @@ fn aggregation_nests_cases_on_pallets_and_no_deeper() {
 
 #[test]
 fn disaggregation_unpacks_from_the_outside_in() {
-	new_test_ext().execute_with(|| {
+	run_test(|| {
 		setup();
 		assert_ok!(Provenance::aggregate(signed(MAKER), sscc(1), vec![epc("A1"), epc("A2")]));
 		assert_ok!(Provenance::aggregate(signed(MAKER), sscc(2), vec![Epc::Container(sscc(1))]));
@@ -407,7 +569,7 @@ fn disaggregation_unpacks_from_the_outside_in() {
 
 #[test]
 fn shipping_needs_a_licensed_receiver_and_saleable_units() {
-	new_test_ext().execute_with(|| {
+	run_test(|| {
 		setup();
 		assert_noop!(
 			Provenance::ship(signed(MAKER), epc("A1"), HOSPITAL_ORG),
@@ -446,7 +608,7 @@ fn shipping_needs_a_licensed_receiver_and_saleable_units() {
 
 #[test]
 fn receive_is_for_the_named_receiver_only() {
-	new_test_ext().execute_with(|| {
+	run_test(|| {
 		setup();
 		assert_ok!(Provenance::ship(signed(MAKER), epc("A1"), PHARMACY_ORG));
 		assert_noop!(
@@ -470,18 +632,21 @@ fn receive_is_for_the_named_receiver_only() {
 }
 
 #[test]
-fn verification_is_recorded_for_known_and_unknown_identifiers() {
-	new_test_ext().execute_with(|| {
+fn verification_is_recorded_for_known_identifiers_only() {
+	run_test(|| {
 		setup();
 		assert_ok!(Provenance::verify_product(signed(OTHER_PHARMACIST), unit("NOPE")));
 		assert_eq!(last_verification(), Verification::Unknown);
-		let record = Verifications::<Test>::get(unit("NOPE"), 0).expect("recorded");
-		assert_eq!((record.org, record.saleable), (OTHER_PHARMACY_ORG, false));
+		assert_eq!(Verifications::<Test>::iter_prefix(unit("NOPE")).count(), 0);
+		assert_eq!(VerificationCount::<Test>::get(unit("NOPE")), 0);
+		assert_ok!(Provenance::verify_product(signed(OTHER_PHARMACIST), unit("A1")));
+		let record = Verifications::<Test>::get(unit("A1"), 0).expect("recorded");
+		assert_eq!((record.org, record.saleable), (OTHER_PHARMACY_ORG, true));
 		for _ in 0..5 {
 			assert_ok!(Provenance::verify_product(signed(INSPECTOR), unit("A1")));
 		}
-		// The ring keeps the latest four of the five requests.
-		assert_eq!(VerificationCount::<Test>::get(unit("A1")), 5);
+		// The ring keeps the latest four of the six requests.
+		assert_eq!(VerificationCount::<Test>::get(unit("A1")), 6);
 		assert_eq!(Verifications::<Test>::iter_prefix(unit("A1")).count(), 4);
 		Timestamp::set_timestamp(START + 400 * DAY);
 		assert_ok!(Provenance::verify_product(signed(INSPECTOR), unit("A1")));
@@ -495,7 +660,7 @@ fn verification_is_recorded_for_known_and_unknown_identifiers() {
 
 #[test]
 fn recall_lot_is_for_the_manufacturer_once() {
-	new_test_ext().execute_with(|| {
+	run_test(|| {
 		setup();
 		assert_noop!(
 			Provenance::recall_lot(signed(OTHER_MAKER), gtin(), lot("L1"), H256::zero()),
@@ -519,7 +684,7 @@ fn recall_lot_is_for_the_manufacturer_once() {
 
 #[test]
 fn suspects_are_cleared_or_declared_illegitimate() {
-	new_test_ext().execute_with(|| {
+	run_test(|| {
 		setup();
 		assert_noop!(
 			Provenance::mark_suspect(signed(PHARMACIST), unit("A1"), H256::zero()),
@@ -547,16 +712,24 @@ fn suspects_are_cleared_or_declared_illegitimate() {
 		);
 		assert_noop!(
 			Provenance::clear_suspect(signed(OTHER_PHARMACIST), unit("A1")),
-			Error::<Test>::NotOwnerOrRegulator
+			Error::<Test>::NotRegulatorOrQuarantiner
 		);
-		assert_ok!(Provenance::clear_suspect(signed(MAKER), unit("A1")));
+		// The owner cannot lift the regulator's quarantine.
+		assert_noop!(
+			Provenance::clear_suspect(signed(MAKER), unit("A1")),
+			Error::<Test>::NotRegulatorOrQuarantiner
+		);
+		assert_ok!(Provenance::clear_suspect(signed(INSPECTOR), unit("A1")));
 		System::assert_last_event(
-			Event::SuspicionCleared { sgtin: unit("A1"), by: MAKER_ORG }.into(),
+			Event::SuspicionCleared { sgtin: unit("A1"), by: REGULATOR_ORG }.into(),
 		);
+		assert!(!Quarantines::<Test>::contains_key(unit("A1")));
 		assert_eq!(Units::<Test>::get(unit("A1")).map(|u| u.status), Some(UnitStatus::Active));
 
 		assert_ok!(Provenance::mark_suspect(signed(MAKER), unit("A2"), H256::zero()));
+		assert_eq!(Quarantines::<Test>::get(unit("A2")), Some(MAKER_ORG));
 		assert_ok!(Provenance::declare_illegitimate(signed(INSPECTOR), unit("A2")));
+		assert!(!Quarantines::<Test>::contains_key(unit("A2")));
 		System::assert_last_event(Event::DeclaredIllegitimate { sgtin: unit("A2"), by: 4 }.into());
 		assert_noop!(
 			Provenance::ship(signed(MAKER), epc("A2"), PHARMACY_ORG),
@@ -579,7 +752,7 @@ fn suspects_are_cleared_or_declared_illegitimate() {
 
 #[test]
 fn dispensing_unpacks_the_unit_and_links_the_prescription() {
-	new_test_ext().execute_with(|| {
+	run_test(|| {
 		setup();
 		assert_ok!(Provenance::aggregate(signed(MAKER), sscc(1), vec![epc("A1"), epc("A2")]));
 		assert_ok!(Provenance::aggregate(signed(MAKER), sscc(2), vec![Epc::Container(sscc(1))]));
@@ -641,21 +814,30 @@ fn dispensing_unpacks_the_unit_and_links_the_prescription() {
 }
 
 #[test]
-fn histories_are_bounded() {
-	new_test_ext().execute_with(|| {
+fn histories_keep_the_first_and_latest_events_and_never_fill_up() {
+	run_test(|| {
 		setup();
-		ship_and_receive(epc("A1"), MAKER, PHARMACY_ORG, PHARMACIST);
-		// Commissioned, then 7 shipments received: 15 events of the 16 allowed.
-		for _ in 0..3 {
-			ship_and_receive(epc("A1"), PHARMACIST, OTHER_PHARMACY_ORG, OTHER_PHARMACIST);
-			ship_and_receive(epc("A1"), OTHER_PHARMACIST, PHARMACY_ORG, PHARMACIST);
+		let mut expected = vec![EventKind::Commissioned];
+		let (mut holder, mut holder_org) = (MAKER, MAKER_ORG);
+		// 16 shipments received: 33 events, more than the 16 kept.
+		for i in 0..16 {
+			let (to, to_org) = if i % 2 == 0 {
+				(PHARMACIST, PHARMACY_ORG)
+			} else {
+				(OTHER_PHARMACIST, OTHER_PHARMACY_ORG)
+			};
+			ship_and_receive(epc("A1"), holder, to_org, to);
+			expected.push(EventKind::Shipped { to: to_org });
+			expected.push(EventKind::Received { from: holder_org });
+			(holder, holder_org) = (to, to_org);
 		}
-		assert_eq!(HistoryLength::<Test>::get(epc("A1")), 15);
-		assert_ok!(Provenance::ship(signed(PHARMACIST), epc("A1"), OTHER_PHARMACY_ORG));
-		assert_noop!(
-			Provenance::receive(signed(OTHER_PHARMACIST), epc("A1")),
-			Error::<Test>::HistoryFull
-		);
+		assert_eq!(HistoryLength::<Test>::get(epc("A1")), 33);
+		assert_eq!(History::<Test>::iter_prefix(epc("A1")).count(), 16);
+		let kept: Vec<EventKind> =
+			[&expected[..1], &expected[expected.len() - 15..]].concat().into_iter().collect();
+		assert_eq!(kinds(&epc("A1")), kept);
+		// Still shippable.
+		assert_ok!(Provenance::ship(signed(holder), epc("A1"), WHOLESALER_ORG));
 	});
 }
 
@@ -682,4 +864,261 @@ fn gs1_check_digits() {
 	assert!(!crate::has_gs1_check_digit(b"00614141000037"));
 	assert!(!crate::has_gs1_check_digit(b"0061414100003A"));
 	assert!(!crate::has_gs1_check_digit(b""));
+}
+
+/// Counts the provenance pallet's storage keys.
+fn provenance_keys() -> usize {
+	let prefix = sp_io::hashing::twox_128(b"Provenance");
+	let mut key = prefix.to_vec();
+	let mut count = 0;
+	while let Some(next) = sp_io::storage::next_key(&key) {
+		if !next.starts_with(&prefix) {
+			break;
+		}
+		count += 1;
+		key = next;
+	}
+	count
+}
+
+#[test]
+fn the_owner_cannot_lift_a_regulators_quarantine() {
+	run_test(|| {
+		setup();
+		ship_and_receive(epc("A1"), MAKER, PHARMACY_ORG, PHARMACIST);
+		assert_ok!(Provenance::mark_suspect(signed(INSPECTOR), unit("A1"), H256::repeat_byte(7)));
+		assert_eq!(Quarantines::<Test>::get(unit("A1")), Some(REGULATOR_ORG));
+		// The owner, the manufacturer and another manufacturer are all refused.
+		for who in [PHARMACIST, MAKER, OTHER_MAKER] {
+			assert_noop!(
+				Provenance::clear_suspect(signed(who), unit("A1")),
+				Error::<Test>::NotRegulatorOrQuarantiner
+			);
+		}
+		assert_noop!(
+			Provenance::dispense(signed(PHARMACIST), unit("A1"), None),
+			Error::<Test>::UnitSuspect
+		);
+		assert_ok!(Provenance::clear_suspect(signed(INSPECTOR), unit("A1")));
+		assert_ok!(Provenance::dispense(signed(PHARMACIST), unit("A1"), None));
+	});
+}
+
+#[test]
+fn a_former_regulator_member_cannot_lift_a_quarantine() {
+	run_test(|| {
+		setup();
+		assert_ok!(Provenance::mark_suspect(signed(INSPECTOR), unit("A1"), H256::zero()));
+		assert_ok!(Registry::remove_member(signed(CHIEF_INSPECTOR), INSPECTOR));
+		assert_noop!(
+			Provenance::clear_suspect(signed(INSPECTOR), unit("A1")),
+			Error::<Test>::NotMember
+		);
+		// Rejoining elsewhere, as a pharmacist, gives no regulator's power either.
+		assert_ok!(pallet_registry::Pallet::<Test>::admit_organization(
+			RuntimeOrigin::root(),
+			carechain_primitives::OrgKind::Pharmacy,
+			H256::repeat_byte(9),
+			INSPECTOR,
+		));
+		assert_noop!(
+			Provenance::clear_suspect(signed(INSPECTOR), unit("A1")),
+			Error::<Test>::NotRegulatorOrQuarantiner
+		);
+		assert_ok!(Provenance::clear_suspect(signed(CHIEF_INSPECTOR), unit("A1")));
+	});
+}
+
+#[test]
+fn the_quarantining_organization_may_lift_its_own_quarantine_unless_a_regulator_took_over() {
+	run_test(|| {
+		setup();
+		assert_ok!(Provenance::mark_suspect(signed(MAKER), unit("A1"), H256::zero()));
+		assert_ok!(Provenance::clear_suspect(signed(MAKER), unit("A1")));
+		System::assert_last_event(
+			Event::SuspicionCleared { sgtin: unit("A1"), by: MAKER_ORG }.into(),
+		);
+		// A regulator takes over the owner's quarantine; then the owner cannot lift it.
+		assert_ok!(Provenance::mark_suspect(signed(MAKER), unit("A1"), H256::zero()));
+		assert_noop!(
+			Provenance::mark_suspect(signed(MAKER), unit("A1"), H256::zero()),
+			Error::<Test>::NotActive
+		);
+		assert_ok!(Provenance::mark_suspect(signed(INSPECTOR), unit("A1"), H256::repeat_byte(3)));
+		assert_eq!(Quarantines::<Test>::get(unit("A1")), Some(REGULATOR_ORG));
+		assert_noop!(
+			Provenance::mark_suspect(signed(INSPECTOR), unit("A1"), H256::zero()),
+			Error::<Test>::NotActive
+		);
+		assert_noop!(
+			Provenance::clear_suspect(signed(MAKER), unit("A1")),
+			Error::<Test>::NotRegulatorOrQuarantiner
+		);
+		// The owner may still condemn its own stock.
+		assert_ok!(Provenance::declare_illegitimate(signed(MAKER), unit("A1")));
+		assert!(!Quarantines::<Test>::contains_key(unit("A1")));
+	});
+}
+
+#[test]
+fn an_item_inside_a_container_is_received_only_with_it() {
+	run_test(|| {
+		setup();
+		assert_ok!(Provenance::aggregate(signed(MAKER), sscc(1), vec![epc("A1"), epc("A2")]));
+		assert_ok!(Provenance::aggregate(signed(MAKER), sscc(2), vec![Epc::Container(sscc(1))]));
+		assert_ok!(Provenance::ship(signed(MAKER), Epc::Container(sscc(2)), PHARMACY_ORG));
+		assert_noop!(
+			Provenance::receive(signed(PHARMACIST), epc("A1")),
+			Error::<Test>::InsideContainer
+		);
+		assert_noop!(
+			Provenance::receive(signed(PHARMACIST), Epc::Container(sscc(1))),
+			Error::<Test>::InsideContainer
+		);
+		assert_ok!(Provenance::receive(signed(PHARMACIST), Epc::Container(sscc(2))));
+		assert_eq!(Units::<Test>::get(unit("A1")).map(|u| u.owner), Some(PHARMACY_ORG));
+	});
+}
+
+#[test]
+fn toggling_a_quarantine_past_max_history_leaves_the_unit_usable() {
+	run_test(|| {
+		setup();
+		let max = <Test as crate::Config>::MaxHistory::get();
+		for _ in 0..max {
+			assert_ok!(Provenance::mark_suspect(signed(INSPECTOR), unit("A1"), H256::zero()));
+			assert_ok!(Provenance::clear_suspect(signed(INSPECTOR), unit("A1")));
+		}
+		assert_eq!(HistoryLength::<Test>::get(epc("A1")), 1 + 2 * max);
+		assert_eq!(History::<Test>::iter_prefix(epc("A1")).count() as u32, max);
+		// Still packable, shippable, receivable and dispensable.
+		assert_ok!(Provenance::aggregate(signed(MAKER), sscc(1), vec![epc("A1")]));
+		ship_and_receive(Epc::Container(sscc(1)), MAKER, PHARMACY_ORG, PHARMACIST);
+		assert_ok!(Provenance::dispense(signed(PHARMACIST), unit("A1"), None));
+		let history = kinds(&epc("A1"));
+		assert_eq!(history.len() as u32, max);
+		assert_eq!(history[0], EventKind::Commissioned);
+		assert_eq!(
+			history[history.len() - 5..],
+			[
+				EventKind::Packed { parent: sscc(1) },
+				EventKind::Shipped { to: PHARMACY_ORG },
+				EventKind::Received { from: MAKER_ORG },
+				EventKind::Unpacked { parent: sscc(1) },
+				EventKind::Dispensed { prescription: None },
+			]
+		);
+	});
+}
+
+#[test]
+fn repeated_counterfeit_reports_cannot_push_custody_out_of_a_history() {
+	run_test(|| {
+		setup();
+		ship_and_receive(epc("A1"), MAKER, PHARMACY_ORG, PHARMACIST);
+		assert_ok!(Provenance::dispense(signed(PHARMACIST), unit("A1"), None));
+		let before = kinds(&epc("A1"));
+		for _ in 0..40 {
+			assert_ok!(Provenance::dispense(signed(OTHER_PHARMACIST), unit("A1"), None));
+		}
+		assert_eq!(CounterfeitReports::<Test>::get(unit("A1")), 40);
+		assert_eq!(kinds(&epc("A1")), [before, vec![EventKind::CounterfeitReported]].concat());
+	});
+}
+
+#[test]
+fn made_up_identifiers_leave_no_state() {
+	run_test(|| {
+		setup();
+		ship_and_receive(epc("A1"), MAKER, PHARMACY_ORG, PHARMACIST);
+		let before = provenance_keys();
+		for i in 0..200 {
+			let fake = unit(&format!("FAKE{i}"));
+			assert_ok!(Provenance::verify_product(signed(OTHER_PHARMACIST), fake.clone()));
+			assert_eq!(last_verification(), Verification::Unknown);
+			assert_noop!(
+				Provenance::dispense(signed(PHARMACIST), fake.clone(), None),
+				Error::<Test>::UnknownUnit
+			);
+			let other_product = Sgtin { gtin: other_gtin(), serial: serial(&format!("X{i}")) };
+			assert_ok!(Provenance::verify_product(signed(INSPECTOR), other_product.clone()));
+			assert_noop!(
+				Provenance::dispense(signed(PHARMACIST), other_product, None),
+				Error::<Test>::UnknownUnit
+			);
+		}
+		assert_eq!(provenance_keys(), before);
+	});
+}
+
+#[test]
+fn disaggregate_bounds_its_input_before_reading_it() {
+	run_test(|| {
+		setup();
+		assert_ok!(Provenance::aggregate(signed(MAKER), sscc(1), vec![epc("A1")]));
+		let max = <Test as crate::Config>::MaxChildren::get();
+		let too_many: Vec<Epc> = (0..=max).map(|i| epc(&format!("Z{i}"))).collect();
+		assert_noop!(
+			Provenance::disaggregate(signed(MAKER), sscc(1), too_many.clone()),
+			Error::<Test>::TooManyChildren
+		);
+		assert_noop!(
+			Provenance::disaggregate(signed(MAKER), sscc(1), too_many[..max as usize].to_vec()),
+			Error::<Test>::NotInContainer
+		);
+	});
+}
+
+#[test]
+fn custody_calls_refuse_other_organizations() {
+	run_test(|| {
+		setup();
+		assert_ok!(Provenance::aggregate(signed(MAKER), sscc(1), vec![epc("A1")]));
+		// Packing another's units, unpacking or shipping another's case, recalling another's lot.
+		assert_noop!(
+			Provenance::aggregate(signed(OTHER_MAKER), sscc(5), vec![epc("A2")]),
+			Error::<Test>::NotOwner
+		);
+		assert_noop!(
+			Provenance::aggregate(signed(OTHER_MAKER), sscc(1), vec![epc("A2")]),
+			Error::<Test>::NotOwner
+		);
+		assert_noop!(
+			Provenance::disaggregate(signed(OTHER_MAKER), sscc(1), vec![]),
+			Error::<Test>::NotOwner
+		);
+		assert_noop!(
+			Provenance::ship(signed(OTHER_MAKER), Epc::Container(sscc(1)), PHARMACY_ORG),
+			Error::<Test>::NotOwner
+		);
+		assert_noop!(
+			Provenance::recall_lot(signed(OTHER_MAKER), gtin(), lot("L1"), H256::zero()),
+			Error::<Test>::NotProductManufacturer
+		);
+		assert_noop!(
+			Provenance::commission(
+				signed(OTHER_MAKER),
+				gtin(),
+				lot("L1"),
+				TODAY + 365,
+				vec![serial("B1")]
+			),
+			Error::<Test>::NotProductManufacturer
+		);
+		// Dispensing by a non-pharmacy, even the owner.
+		assert_noop!(
+			Provenance::dispense(signed(MAKER), unit("A2"), None),
+			Error::<Test>::NotPharmacy
+		);
+		// A case cannot be packed into itself or into what it holds.
+		assert_ok!(Provenance::aggregate(signed(MAKER), sscc(2), vec![Epc::Container(sscc(1))]));
+		assert_noop!(
+			Provenance::aggregate(signed(MAKER), sscc(1), vec![Epc::Container(sscc(2))]),
+			Error::<Test>::ContainerNested
+		);
+		assert_noop!(
+			Provenance::aggregate(signed(MAKER), sscc(2), vec![Epc::Container(sscc(2))]),
+			Error::<Test>::ContainerNested
+		);
+	});
 }

@@ -28,6 +28,21 @@ pub type Serial = BoundedVec<u8, ConstU32<MAX_SERIAL_LEN>>;
 /// A lot (batch) number: 1 to 20 ASCII letters and digits.
 pub type Lot = BoundedVec<u8, ConstU32<MAX_SERIAL_LEN>>;
 
+/// The shortest and longest GS1 company prefix, in digits.
+pub const MIN_COMPANY_PREFIX_LEN: u32 = 4;
+/// The longest GS1 company prefix: with it, a GTIN-14 has one item (a one-off GTIN).
+pub const MAX_COMPANY_PREFIX_LEN: u32 = 12;
+
+/// A GS1 company prefix as GS1 licenses it to a company: 4 to 12 ASCII digits. In a GTIN-14 it
+/// follows the indicator digit (for a US NDC, `03` + the FDA labeler code).
+pub type CompanyPrefix = BoundedVec<u8, ConstU32<MAX_COMPANY_PREFIX_LEN>>;
+
+/// Whether `prefix` is 4 to 12 ASCII digits.
+pub fn is_company_prefix(prefix: &[u8]) -> bool {
+	(MIN_COMPANY_PREFIX_LEN as usize..=MAX_COMPANY_PREFIX_LEN as usize).contains(&prefix.len())
+		&& prefix.iter().all(u8::is_ascii_digit)
+}
+
 /// The GS1 mod-10 check digit (as an ASCII digit) of ASCII digits `body`.
 pub fn gs1_check_digit(body: &[u8]) -> u8 {
 	// Weights 3, 1, 3, ... from the digit next to the check digit.
@@ -327,7 +342,8 @@ pub struct VerificationRecord {
 	Debug,
 )]
 pub enum CounterfeitSign {
-	/// No unit was ever commissioned with it.
+	/// No unit was ever commissioned with it. No longer reported: dispensing an unknown
+	/// identifier is refused, and nothing is kept about it. Kept so that old events decode.
 	UnknownIdentifier,
 	/// Its unit was dispensed already.
 	AlreadyDispensed,
