@@ -313,11 +313,13 @@ impl pallet_claims::Config for Runtime {
 impl pallet_provenance::Config for Runtime {
 	type Registry = Registry;
 	type Records = Records;
+	type GovernanceOrigin = crate::GovernanceOrigin;
 	type Time = Timestamp;
 	type MaxCommissionBatch = ConstU32<1000>;
 	type MaxChildren = ConstU32<1000>;
 	type MaxContents = ConstU32<5000>;
 	type MaxHistory = ConstU32<64>;
 	type MaxVerificationLog = ConstU32<16>;
+	type MaxCompanyPrefixes = ConstU32<16>;
 	type WeightInfo = pallet_provenance::weights::SubstrateWeight<Runtime>;
 }
