@@ -562,7 +562,9 @@ pub mod pallet {
 			guardians: Vec<T::AccountId>,
 		) -> DispatchResult {
 			let patient = ensure_signed(origin)?;
-			let guardians = Self::check_registration(&patient, &encryption_key, guardians)?;
+			Self::check_registration(&patient, &encryption_key, &guardians)?;
+			let guardians: BoundedVec<_, T::MaxGuardians> =
+				guardians.try_into().map_err(|_| Error::<T>::TooManyGuardians)?;
 
 			Self::insert_patient(&patient, encryption_key, guardians);
 			Self::deposit_event(Event::PatientRegistered { patient });
@@ -729,22 +731,24 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
-		/// The checks of `register_patient`, in the order it makes them: the guardians'
-		/// number before anything loops over them. Returns the guardians, bounded.
+		/// The checks of `register_patient`: the number of guardians before anything loops
+		/// over them, then the patient, the key and each guardian. Reads only.
 		pub fn check_registration(
 			patient: &T::AccountId,
 			encryption_key: &EncryptionKey,
-			guardians: Vec<T::AccountId>,
-		) -> Result<BoundedVec<T::AccountId, T::MaxGuardians>, DispatchError> {
-			let guardians: BoundedVec<_, T::MaxGuardians> =
-				guardians.try_into().map_err(|_| Error::<T>::TooManyGuardians)?;
+			guardians: &[T::AccountId],
+		) -> DispatchResult {
+			ensure!(
+				guardians.len() <= T::MaxGuardians::get() as usize,
+				Error::<T>::TooManyGuardians
+			);
 			ensure!(!Patients::<T>::contains_key(patient), Error::<T>::AlreadyRegistered);
 			ensure!(*encryption_key != [0u8; 32], Error::<T>::InvalidEncryptionKey);
 			for (i, guardian) in guardians.iter().enumerate() {
 				Self::ensure_can_guard(patient, guardian)?;
 				ensure!(!guardians[..i].contains(guardian), Error::<T>::AlreadyGuardian);
 			}
-			Ok(guardians)
+			Ok(())
 		}
 
 		/// Whether `call` would register `patient`, and if so spends one of the block's
@@ -761,11 +765,7 @@ pub mod pallet {
 				registered < T::MaxPatientRegistrationsPerBlock::get(),
 				Error::<T>::TooManyRegistrationsInBlock
 			);
-			ensure!(
-				guardians.len() <= T::MaxGuardians::get() as usize,
-				Error::<T>::TooManyGuardians
-			);
-			Self::check_registration(patient, encryption_key, guardians.to_vec())?;
+			Self::check_registration(patient, encryption_key, guardians)?;
 			RegistrationsInBlock::<T>::put(registered.saturating_add(1));
 			Ok(())
 		}
