@@ -2,7 +2,7 @@
 
 use crate::{AccountId, RuntimeGenesisConfig};
 use alloc::{vec, vec::Vec};
-use carechain_primitives::{OrgKind, Role};
+use carechain_primitives::{OrgKind, Purpose, Role};
 use sp_core::H256;
 use sp_genesis_builder::PresetId;
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
@@ -30,7 +30,10 @@ fn both(sr: Sr25519Keyring, ed: Ed25519Keyring) -> [AccountId; 2] {
 /// - Dave's Pharmacy (org 2): Dave is admin.
 /// - One Pharmaceuticals (org 3, manufacturer): One is admin.
 /// - Two Distribution (org 4, distributor): Two is admin.
-/// - Eve and Ferdie are registered patients.
+/// - Eve and Ferdie are registered patients. Each of their four accounts has granted St. Alice
+///   General Hospital (org 0) a consent for treatment, payment and operations on all records
+///   that never expires (`u64::MAX`), so that Bob may write and read their records (writing
+///   needs the patient's consent); the end-to-end tests and the benchmark rely on it.
 /// - Charlie holds [`DEV_PAYER_FUNDS`] of the settlement currency to fund policies.
 /// - The council is Alice alone, so one signature passes governance motions.
 /// - Alice's ed25519 key is the one validator, run by the hospital.
@@ -47,9 +50,22 @@ pub fn development() -> RuntimeGenesisConfig {
 	]
 	.concat();
 
-	let patients = [("Eve", both(Sr::Eve, Ed::Eve)), ("Ferdie", both(Sr::Ferdie, Ed::Ferdie))]
-		.into_iter()
-		.flat_map(|(name, accounts)| accounts.map(|a| (a, dev_encryption_key(name))))
+	let patients: Vec<_> =
+		[("Eve", both(Sr::Eve, Ed::Eve)), ("Ferdie", both(Sr::Ferdie, Ed::Ferdie))]
+			.into_iter()
+			.flat_map(|(name, accounts)| accounts.map(|a| (a, dev_encryption_key(name))))
+			.collect();
+	let consents = patients
+		.iter()
+		.map(|(patient, _)| {
+			(
+				patient.clone(),
+				pallet_consent::Grantee::Organization(0),
+				pallet_consent::ConsentScope::AllRecords,
+				vec![Purpose::Treatment, Purpose::Payment, Purpose::Operations],
+				u64::MAX,
+			)
+		})
 		.collect();
 
 	RuntimeGenesisConfig {
@@ -80,6 +96,7 @@ pub fn development() -> RuntimeGenesisConfig {
 			patients,
 			validators: vec![(Ed::Alice.public().0, 0)],
 		},
+		consent: pallet_consent::GenesisConfig { consents },
 		balances: pallet_balances::GenesisConfig {
 			balances: both(Sr::Charlie, Ed::Charlie).map(|a| (a, DEV_PAYER_FUNDS)).to_vec(),
 			..Default::default()
