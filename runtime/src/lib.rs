@@ -279,6 +279,13 @@ impl pallet_consent::Config for Runtime {
 	type Records = Records;
 	type Time = Timestamp;
 	type BreakGlassPeriod = ConstU64<DAY_MS>;
+	/// An emergency physician breaks the glass for a few unconscious patients a shift; twenty
+	/// a day is well above that and far below scraping the chain's patients.
+	type MaxBreakGlassPerPractitioner = ConstU32<20>;
+	/// A patient in a mass-casualty transfer may need several hospitals' teams in one day; ten
+	/// openings a day allows that, and a patient's dispute blocks each practitioner anyway.
+	type MaxBreakGlassPerPatient = ConstU32<10>;
+	type BreakGlassRateWindow = ConstU64<DAY_MS>;
 	type MaxGrantsPerPatient = ConstU32<64>;
 	type MaxScopeItems = ConstU32<64>;
 	type MaxWrappedKeys = ConstU32<64>;
