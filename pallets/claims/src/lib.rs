@@ -81,6 +81,7 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -126,8 +127,9 @@ pub mod pallet {
 	use sp_core::H256;
 	use sp_runtime::traits::{Saturating, Zero};
 
-	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	/// The in-code storage version: 1 added the escrow ledgers ([`Escrows`]);
+	/// [`crate::migrations::v1::MigrateV0ToV1`] migrates from 0.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	/// Days in a plan year, counted from the policy's first day.
 	pub const PLAN_YEAR_DAYS: Day = 365;

@@ -1301,3 +1301,31 @@ fn huge_amounts_cannot_pay_more_than_the_escrow_holds() {
 		assert_eq!(escrow(policy), ESCROW);
 	});
 }
+
+#[test]
+fn migration_to_v1_starts_each_ledger_at_its_escrow_balance() {
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	new_test_ext().execute_with(|| {
+		let (policy, record) = setup();
+		assert_ok!(submit(policy, vec![line("99213", 1, 100), line("99499", 1, 300)], record));
+		assert_ok!(Claims::appeal_line(signed(MARYS_ADMIN), 0, 1, H256::zero()));
+		assert_ok!(Claims::resolve_appeal(signed(PAYER_CLERK), 0, 1, Some(200)));
+		assert_ok!(Claims::withdraw_escrow(signed(PAYER_ADMIN), policy, 1_000));
+		assert_eq!(provider_balance(), 200);
+		// Version 0 kept no ledgers, and its overturned lines held no service.
+		Escrows::<Test>::remove(policy);
+		let overturned = Claims::service_key(&PATIENT, MARYS, SERVICE_DAY, &code("99499"));
+		ClaimedServices::<Test>::remove(overturned);
+		StorageVersion::new(0).put::<Claims>();
+
+		crate::migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(Claims::on_chain_storage_version(), 1);
+		// Paid: 40 and 160. Withdrawals before the ledger are folded into `funded`.
+		assert_eq!(
+			Escrows::<Test>::get(policy),
+			EscrowLedger { funded: ESCROW - 1_000, paid: 200, withdrawn: 0 }
+		);
+		assert_eq!(Claims::escrow_balance(policy), escrow(policy));
+		assert_eq!(ClaimedServices::<Test>::get(overturned), Some(0));
+	});
+}

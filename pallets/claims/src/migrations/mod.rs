@@ -1,0 +1,3 @@
+//! Storage migrations of the claims pallet.
+
+pub mod v1;
