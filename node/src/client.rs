@@ -282,8 +282,18 @@ impl Client {
 		execute(&state, &mut overlay, &mut extensions, method, data, false)
 	}
 
+	/// The time of a stored block (`Timestamp::Now` in its state), in milliseconds; zero for
+	/// genesis, which has none.
+	pub fn timestamp(&self, at: H256) -> Result<u64, ClientError> {
+		Ok(self.storage_value(at, "Timestamp", "Now")?.unwrap_or_default())
+	}
+
 	/// Builds a block on the head: the timestamp, then the candidates in order while they fit
 	/// and time is left. A candidate that fails is left out of the block.
+	///
+	/// The block is stamped with the proposer's clock `now_ms`, or with the earliest time the
+	/// runtime accepts (the head's time plus the minimum period) when the head is stamped ahead
+	/// of that clock (`consensus::timestamp::authored`).
 	pub fn build_block<'a>(
 		&self,
 		now_ms: u64,
@@ -292,6 +302,7 @@ impl Client {
 		deadline: Instant,
 	) -> Result<BuiltBlock, ClientError> {
 		let parent = self.head();
+		let stamp = crate::consensus::timestamp::authored(now_ms, self.timestamp(parent.hash)?);
 		let state = self.state(parent.header.state_root);
 		let mut overlay = OverlayedChanges::default();
 		let mut extensions = Extensions::default();
@@ -311,7 +322,7 @@ impl Client {
 
 		let mut extrinsics = Vec::new();
 		let timestamp = UncheckedExtrinsic::new_bare(carechain_runtime::RuntimeCall::Timestamp(
-			pallet_timestamp::Call::set { now: now_ms },
+			pallet_timestamp::Call::set { now: stamp },
 		));
 		match apply(&mut call, &mut overlay, &timestamp)? {
 			Ok(Ok(())) => extrinsics.push(timestamp),
@@ -509,6 +520,11 @@ pub fn validators_key() -> Vec<u8> {
 /// The storage key of frame-system's `Events`: read in a block's state, that block's events.
 pub fn events_key() -> Vec<u8> {
 	value_key("System", "Events")
+}
+
+/// The storage key of the timestamp pallet's `Now`: read in a block's state, that block's time.
+pub fn now_key() -> Vec<u8> {
+	value_key("Timestamp", "Now")
 }
 
 /// The storage key of a pallet's storage value, as FRAME lays it out.

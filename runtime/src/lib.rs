@@ -177,8 +177,13 @@ impl frame_system::Config for Runtime {
 impl pallet_timestamp::Config for Runtime {
 	type Moment = u64;
 	type OnTimestampSet = ();
-	/// Consensus (Malachite) orders blocks, not slots; timestamps need only increase.
-	type MinimumPeriod = ConstU64<1>;
+	/// Half a block time, as slot-based Substrate chains set it (`SLOT_DURATION / 2`). Each
+	/// block's time is the proposer's clock, which every validator checks against its own
+	/// before voting (the node's `consensus::timestamp`); this floor is what the runtime itself
+	/// guarantees: the chain's time advances by at least half a second a block, so no proposer
+	/// can pack blocks into the same instant (or many into a minute) to stretch time-based
+	/// limits. The node paces blocks to meet it and refuses a block time below it.
+	type MinimumPeriod = ConstU64<{ MILLISECS_PER_BLOCK / 2 }>;
 	type WeightInfo = ();
 }
 

@@ -1,22 +1,26 @@
 //! A consortium of real `carechain` processes on loopback: four validators on the `local`
 //! spec agree on every block and survive crashes; a full node follows; the council changes
-//! the validator set from an announced height; a validator that proposes faulty blocks is
-//! ignored.
+//! the validator set from an announced height; a validator that proposes faulty blocks (its
+//! clock set to the year 2100 among them) is ignored.
 //!
 //! The networks are heavy for two cores, so the tests take turns.
 
 #![allow(clippy::arithmetic_side_effects)]
 
 use carechain_e2e::{carechain, hex_of, sign, Network, Role};
-use carechain_node::rpc::api::{CommitInfo, ValidatorSetInfo};
+use carechain_node::{
+	consensus::timestamp::{minimum_period, now_ms, MAX_FUTURE_DRIFT, MAX_PROPOSAL_AGE},
+	rpc::api::{CommitInfo, ValidatorSetInfo},
+};
 use carechain_runtime::{Header, RuntimeCall};
+use codec::Decode as _;
 use jsonrpsee::{
 	core::client::{ClientT, SubscriptionClientT},
 	rpc_params,
 	ws_client::WsClient,
 };
 use serde_json::Value as Json;
-use sp_core::{crypto::Pair as _, ed25519, H256};
+use sp_core::{crypto::Pair as _, ed25519, Bytes, H256};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 use std::{
 	future::Future,
@@ -42,6 +46,15 @@ async fn header_at(client: &WsClient, number: u32) -> Option<Header> {
 	let hash: Option<H256> =
 		client.request("chain_getBlockHash", rpc_params![number]).await.ok()?;
 	client.request("chain_getHeader", rpc_params![hash?]).await.ok()?
+}
+
+/// The time of finalized block `number` (`Timestamp::Now` in its state), in milliseconds.
+async fn block_time(client: &WsClient, number: u32) -> u64 {
+	let hash: H256 = client.request("chain_getBlockHash", rpc_params![number]).await.unwrap();
+	let key = Bytes(carechain_node::client::now_key());
+	let now: Option<Bytes> =
+		client.request("state_getStorage", rpc_params![key, hash]).await.unwrap();
+	u64::decode(&mut &now.expect("every block has a time").0[..]).unwrap()
 }
 
 async fn commit(client: &WsClient, number: u32) -> CommitInfo {
@@ -311,23 +324,41 @@ async fn the_council_adds_and_removes_validators_from_an_announced_height() {
 async fn a_validator_proposing_faulty_blocks_is_ignored() {
 	let _turn = ONE_NETWORK_AT_A_TIME.lock().await;
 	let roles: Vec<Role> = VALIDATORS.iter().map(|k| Role::Validator(k)).collect();
+	let started = now_ms();
 	let network = Network::start(&roles, &[(3, &["--unsafe-faulty-proposals", "any"])]);
 	let mut clients = Vec::new();
 	for i in 0..4 {
 		clients.push(network.client(i).await);
 	}
 	// Dave proposes every fourth height first; each of his proposals is garbage, a block with
-	// a wrong state root, or signed by a stranger, in turn.
+	// a wrong state root, signed by a stranger, a valid block stamped in the year 2100, or one
+	// stamped an hour before its parent, in turn by height: five of his heights show all five.
+	const LAST: u32 = 22;
 	let honest: Vec<&WsClient> = clients[..3].iter().collect();
-	all_reach(&network, &honest, 14, Duration::from_secs(240)).await;
-	assert_same_chain(&honest, 14).await;
+	all_reach(&network, &honest, LAST, Duration::from_secs(360)).await;
+	assert_same_chain(&honest, LAST).await;
+	// The chain's clock is the honest validators': no finalized block is stamped beyond the
+	// drift of the wall clock, or before the network started, and each a minimum period after
+	// its parent.
+	let drift = MAX_FUTURE_DRIFT.as_millis() as u64;
+	let age = MAX_PROPOSAL_AGE.as_millis() as u64;
+	let mut parent = 0;
+	for n in 1..=LAST {
+		let time = block_time(&clients[0], n).await;
+		let now = now_ms();
+		assert!(time <= now + drift, "#{n} is stamped {time}, {} ms ahead", time - now);
+		assert!(time + age >= started, "#{n} is stamped {time}, before the network started");
+		assert!(n == 1 || time >= parent + minimum_period(), "#{n} at {time} after {parent}");
+		parent = time;
+	}
 	let mut later_rounds = 0;
-	for n in 1..=14 {
+	for n in 1..=LAST {
 		if commit(&clients[0], n).await.round > 0 {
 			later_rounds += 1;
 		}
 	}
-	assert!(later_rounds >= 3, "Dave's heights were decided in later rounds: {later_rounds}");
+	assert!(later_rounds >= 5, "Dave's heights were decided in later rounds: {later_rounds}");
+
 	let logs: String = (0..3).map(|i| network.node(i).log()).collect();
 	for warning in [
 		"a proposed block does not decode; ignored",
@@ -335,5 +366,13 @@ async fn a_validator_proposing_faulty_blocks_is_ignored() {
 		"a proposal's signature does not verify; ignored",
 	] {
 		assert!(logs.contains(warning), "no honest node logged {warning:?}\n{}", network.logs());
+	}
+	for reason in ["ahead of this node's clock", "behind this node's clock"] {
+		assert!(
+			logs.lines()
+				.any(|l| l.contains("a block's timestamp is refused") && l.contains(reason)),
+			"no honest node refused a block's timestamp as {reason:?}\n{}",
+			network.logs()
+		);
 	}
 }

@@ -5,9 +5,13 @@
 //! that governance announced takes effect at the same height on every node. A full node runs
 //! the same engine without a signing key: it follows, syncs and serves, and never votes.
 //! Transactions that this node's users submit are gossiped to the peers beside the proposals.
+//!
+//! A block's time is checked against this node's clock before it votes for the block and
+//! before it imports one (see [`timestamp`]): one validator cannot set the chain's clock.
 
 pub mod context;
 pub mod signing;
+pub mod timestamp;
 pub mod wire;
 
 use crate::service::Node;
@@ -44,8 +48,9 @@ use std::{
 	collections::{BTreeMap, HashMap},
 	path::PathBuf,
 	sync::Arc,
-	time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+	time::{Duration, Instant},
 };
+use timestamp::{Rules, TimestampError};
 use tracing::{debug, error, info, warn};
 use wire::BorshCodec;
 
@@ -91,9 +96,36 @@ pub enum Fault {
 	InvalidBlock,
 	/// The block is signed with a key that is not the proposer's.
 	BadSignature,
+	/// The block is valid but stamped in the year 2100, which would expire every consent and
+	/// leave honest proposers unable to follow.
+	FutureTimestamp,
+	/// The block is stamped an hour before its parent, which would turn the chain's clock back.
+	PastTimestamp,
 	/// Each of the others in turn, by height.
 	Any,
 }
+
+impl Fault {
+	/// The fault of a proposal for `height`: [`Fault::Any`] picks one by height.
+	fn at(self, height: Height) -> Self {
+		match self {
+			Self::Any => [
+				Self::Garbage,
+				Self::InvalidBlock,
+				Self::BadSignature,
+				Self::FutureTimestamp,
+				Self::PastTimestamp,
+			][(height.0 % 5) as usize],
+			fault => fault,
+		}
+	}
+}
+
+/// 2100-01-01T00:00:00Z, in milliseconds since the Unix epoch: what a
+/// [`Fault::FutureTimestamp`] proposer stamps.
+const YEAR_2100_MS: u64 = 4_102_444_800_000;
+/// What a [`Fault::PastTimestamp`] proposer takes off the time.
+const HOUR_MS: u64 = 3_600_000;
 
 /// How this node takes part in consensus.
 pub struct Settings {
@@ -149,6 +181,15 @@ pub fn peer_id(seed: &[u8; 32]) -> eyre::Result<String> {
 
 /// Starts Malachite and runs the application side until consensus stops.
 pub async fn run(settings: Settings, node: Arc<Node>) -> eyre::Result<()> {
+	let minimum = Duration::from_millis(timestamp::minimum_period());
+	eyre::ensure!(
+		settings.block_time >= minimum,
+		"a block time of {} ms is shorter than the runtime's minimum period between blocks \
+		 ({} ms): set --block-time-ms (or the chain spec's blockTimeMs) to {} or more",
+		settings.block_time.as_millis(),
+		minimum.as_millis(),
+		minimum.as_millis(),
+	);
 	let moniker = settings.moniker.clone();
 	let (identity, context, me) = match settings.role {
 		Role::Validator { key: seed } => {
@@ -248,6 +289,9 @@ struct Proposed {
 	proposer: Address,
 	changes: Option<StorageChanges<sp_runtime::traits::BlakeTwo256>>,
 	validity: Validity,
+	/// Why the block's time was refused, when that is why it is invalid: it is judged again
+	/// under the import rules, or once this node's clock has caught up.
+	refused: Option<TimestampError>,
 }
 
 impl Proposed {
@@ -517,8 +561,14 @@ impl App {
 				let outcome = match Block::decode_all(&mut &value_bytes[..]) {
 					Err(_) => SyncedValueOutcome::PeerFault,
 					Ok(block) => {
-						let hash = self.execute(block, height, round, Round::Nil, proposer);
+						let hash =
+							self.execute(block, height, round, Round::Nil, proposer, Rules::Import);
 						match self.proposals.get(&hash) {
+							// Decided by others but ahead of this node's clock: this clock is
+							// behind, so the block is asked for again later.
+							Some(Proposed {
+								refused: Some(TimestampError::Ahead { .. }), ..
+							}) => SyncedValueOutcome::LocalTransientError,
 							Some(p) => SyncedValueOutcome::Verdict(p.proposed_value(hash)),
 							None => SyncedValueOutcome::LocalTransientError,
 						}
@@ -542,8 +592,15 @@ impl App {
 		let budget = (self.block_time * 3 / 5).max(Duration::from_millis(50)).min(timeout / 3);
 		let due = self.last_block + self.block_time;
 		let wait = due.saturating_duration_since(Instant::now() + budget);
+		// The block is stamped with this clock, and its time must come a minimum period after
+		// its parent's, which may be a little ahead of this clock: waiting for that keeps the
+		// stamp on this clock rather than ahead of it.
+		let parent = self.node.client.timestamp(self.node.client.head().hash)?;
+		let earliest = timestamp::earliest(parent).saturating_sub(timestamp::now_ms());
+		let wait = wait.max(Duration::from_millis(earliest));
 		tokio::time::sleep(wait.min(timeout / 2)).await;
 		let node = self.node.clone();
+		let fault = self.fault.map(|f| f.at(height));
 		let built = tokio::task::spawn_blocking(move || {
 			let ready = node.pool.ready();
 			// The pool verified these signatures in batches as they arrived; only those it has
@@ -553,8 +610,13 @@ impl App {
 			let number = node.client.head().number.saturating_add(1);
 			let (fresh, report) = node.verifier.verify(&node.client, number, unverified);
 			let verdicts = ready.iter().filter_map(|tx| tx.verdict).chain(fresh.iter()).collect();
-			let now_ms =
-				SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+			let now_ms = match fault {
+				Some(Fault::FutureTimestamp) => {
+					warn!(%height, "stamping the year 2100, as --unsafe-faulty-proposals asks");
+					YEAR_2100_MS
+				}
+				_ => timestamp::now_ms(),
+			};
 			let deadline = Instant::now() + budget;
 			let built = node.client.build_block(
 				now_ms,
@@ -583,6 +645,7 @@ impl App {
 				proposer,
 				changes: Some(built.changes),
 				validity: Validity::Valid,
+				refused: None,
 			},
 		);
 		Ok(hash)
@@ -711,7 +774,10 @@ impl App {
 			warn!(%publisher, %height, %proposer, "a proposal's signature does not verify; ignored");
 			return None;
 		}
-		let hash = self.execute(block, height, round, pol_round, proposer);
+		// A proposal made again with a proof of lock was prevoted by more than two thirds of
+		// the validators when it was fresh; only the import rules apply to its time now.
+		let rules = if pol_round == Round::Nil { Rules::Proposal } else { Rules::Import };
+		let hash = self.execute(block, height, round, pol_round, proposer, rules);
 		self.proposals.get(&hash).map(|p| p.proposed_value(hash))
 	}
 
@@ -727,7 +793,9 @@ impl App {
 		}
 	}
 
-	/// Executes a block proposed for the next height and remembers it with its verdict.
+	/// Checks the time of a block proposed for the next height under `rules`, executes it and
+	/// remembers it with its verdict. A block already known keeps its verdict, unless its time
+	/// was refused: that is judged again, as the rules or this node's clock may have changed.
 	fn execute(
 		&mut self,
 		block: Block,
@@ -735,34 +803,60 @@ impl App {
 		round: Round,
 		pol_round: Round,
 		proposer: Address,
+		rules: Rules,
 	) -> BlockHash {
 		let hash = BlockHash::from(block.header.hash());
 		if let Some(known) = self.proposals.get_mut(&hash) {
 			known.round = round;
-			return hash;
-		}
-		let (changes, validity) = if height == self.next_height() {
-			let (verdicts, report) = self.node.verifier.verify(
-				&self.node.client,
-				block.header.number,
-				&block.extrinsics,
-			);
-			self.node.metrics.record_batch(report);
-			match self.node.client.execute_block(&block, verdicts) {
-				Ok(changes) => (Some(changes), Validity::Valid),
-				Err(error) => {
-					warn!(%error, %height, %hash, "a proposed block is invalid");
-					(None, Validity::Invalid)
-				}
+			if known.refused.is_none() {
+				return hash;
 			}
-		} else {
-			(None, Validity::Invalid)
-		};
+		}
+		let (changes, validity, refused) = self.verdict(&block, hash, height, proposer, rules);
 		self.proposals.insert(
 			hash,
-			Proposed { block, height, round, pol_round, proposer, changes, validity },
+			Proposed { block, height, round, pol_round, proposer, changes, validity, refused },
 		);
 		hash
+	}
+
+	/// Whether a block for `height` is valid: its time within the bounds of `rules`, then its
+	/// execution on the head.
+	fn verdict(
+		&self,
+		block: &Block,
+		hash: BlockHash,
+		height: Height,
+		proposer: Address,
+		rules: Rules,
+	) -> (Option<StorageChanges<sp_runtime::traits::BlakeTwo256>>, Validity, Option<TimestampError>)
+	{
+		if height != self.next_height() {
+			return (None, Validity::Invalid, None);
+		}
+		let client = &self.node.client;
+		let parent = match client.timestamp(client.head().hash) {
+			Ok(parent) => parent,
+			Err(error) => {
+				error!(%error, %height, "reading the head's time failed");
+				return (None, Validity::Invalid, None);
+			}
+		};
+		let stamp = timestamp::of_block(block);
+		if let Err(error) = timestamp::check(stamp, parent, timestamp::now_ms(), rules) {
+			warn!(%error, %height, %hash, %proposer, ?rules, "a block's timestamp is refused");
+			return (None, Validity::Invalid, Some(error));
+		}
+		let (verdicts, report) =
+			self.node.verifier.verify(client, block.header.number, &block.extrinsics);
+		self.node.metrics.record_batch(report);
+		match client.execute_block(block, verdicts) {
+			Ok(changes) => (Some(changes), Validity::Valid, None),
+			Err(error) => {
+				warn!(%error, %height, %hash, "a proposed block is invalid");
+				(None, Validity::Invalid, None)
+			}
+		}
 	}
 
 	/// Stores the decided block with its certificate, and forgets the other proposals.
@@ -773,10 +867,21 @@ impl App {
 	) -> eyre::Result<()> {
 		let hash = certificate.value_id;
 		let height = certificate.height;
-		let Some(mut proposed) = self.proposals.remove(&hash) else {
+		let Some(decided) = self.proposals.get(&hash) else {
 			eyre::bail!(
 				"consensus decided block {hash} at height {height}, which this node never saw"
 			);
+		};
+		// The others' clocks accepted its time; this node imports it once its clock agrees
+		// (until then, sync asks for it again).
+		let client = &self.node.client;
+		let parent = client.timestamp(client.head().hash)?;
+		let stamp = timestamp::of_block(&decided.block);
+		if let Err(error) = timestamp::check(stamp, parent, timestamp::now_ms(), Rules::Import) {
+			eyre::bail!("decided block {hash} at height {height} is not imported yet: {error}");
+		}
+		let Some(mut proposed) = self.proposals.remove(&hash) else {
+			eyre::bail!("block {hash} was just seen");
 		};
 		let started = Instant::now();
 		let changes = match proposed.changes.take() {
@@ -847,12 +952,7 @@ fn faulty(
 ) -> (Vec<u8>, ed::Signature) {
 	use rand::RngCore as _;
 	let hash = BlockHash::from(block.header.hash());
-	let fault = match fault {
-		Fault::Any => {
-			[Fault::Garbage, Fault::InvalidBlock, Fault::BadSignature][(height.0 % 3) as usize]
-		}
-		fault => fault,
-	};
+	let fault = fault.at(height);
 	warn!(%height, %round, ?fault, "proposing a faulty block, as --unsafe-faulty-proposals asks");
 	match fault {
 		Fault::Garbage => {
@@ -863,6 +963,29 @@ fn faulty(
 		Fault::InvalidBlock => {
 			let mut block = block.clone();
 			block.header.state_root = H256::random();
+			let hash = BlockHash::from(block.header.hash());
+			(block.encode(), key.sign(&stream_signing_bytes(height, round, hash)))
+		}
+		// `build` stamped the block in the year 2100; it is otherwise valid, and signed.
+		Fault::FutureTimestamp => {
+			(block.encode(), key.sign(&stream_signing_bytes(height, round, hash)))
+		}
+		Fault::PastTimestamp => {
+			let mut block = block.clone();
+			for extrinsic in &mut block.extrinsics {
+				if let carechain_runtime::RuntimeCall::Timestamp(pallet_timestamp::Call::set {
+					now,
+				}) = &mut extrinsic.function
+				{
+					*now = now.saturating_sub(HOUR_MS);
+				}
+			}
+			// The header names the new body, so the proposal is a block of its own.
+			block.header.extrinsics_root =
+				<sp_runtime::traits::BlakeTwo256 as sp_runtime::traits::Hash>::ordered_trie_root(
+					block.extrinsics.iter().map(|x| x.encode()).collect(),
+					sp_runtime::StateVersion::V1,
+				);
 			let hash = BlockHash::from(block.header.hash());
 			(block.encode(), key.sign(&stream_signing_bytes(height, round, hash)))
 		}
