@@ -5,6 +5,13 @@
 //! `TaggedTransactionQueue` with those verdicts. Valid transactions wait here, ordered by
 //! priority and by their `requires`/`provides` tags (an account's nonces in order), until a
 //! block includes them.
+//!
+//! No sender may crowd the others out: each holds at most `per_sender` transactions, ready or
+//! waiting, and a transaction waiting for earlier nonces may be at most `future_nonces` ahead
+//! of the sender's highest nonce in the pool (or of its next nonce on chain), so a sender's
+//! gaps are small and its waiting transactions few. Together with the runtime's per-signer
+//! allowance (`pallet_registry::RateLimit`), which bounds what a sender gets into blocks, this
+//! rations a feeless chain.
 
 use crate::{
 	client::{decode, extrinsic_hash, Client, ClientError},
@@ -22,7 +29,7 @@ use sp_runtime::transaction_validity::{
 };
 use std::{
 	cmp::Reverse,
-	collections::{BinaryHeap, HashMap, HashSet},
+	collections::{BTreeSet, BinaryHeap, HashMap, HashSet},
 	sync::Arc,
 };
 use tokio::sync::{mpsc, oneshot};
@@ -36,7 +43,10 @@ pub struct PoolLimits {
 	pub count: usize,
 	/// Most encoded bytes held.
 	pub bytes: usize,
-	/// Most nonces an account may be ahead of its on-chain nonce.
+	/// Most transactions one sender may have in the pool, ready or waiting.
+	pub per_sender: usize,
+	/// Most nonces a waiting transaction may be ahead of its sender's highest nonce in the
+	/// pool (or of its next nonce on chain, when the pool holds none above it).
 	pub future_nonces: u32,
 	/// Most submissions verified and validated in one batch.
 	pub batch: usize,
@@ -44,9 +54,18 @@ pub struct PoolLimits {
 
 impl Default for PoolLimits {
 	fn default() -> Self {
-		// A nonce 65,536 ahead of the chain's would wait for more transactions than the pool
-		// holds: no honest sender is there.
-		Self { count: 50_000, bytes: 64 << 20, future_nonces: 65_536, batch: 4096 }
+		Self {
+			count: 50_000,
+			bytes: 64 << 20,
+			// The runtime's `MemberRateLimit` burst: a sender cannot get more than that into
+			// blocks at once, so the pool need not hold more of it. `carechain-bench` keeps up
+			// to about 25,000 of its one account's 40,000 transactions here at a time.
+			per_sender: 32_768,
+			// Wallets send nonces in order; `carechain-bench` has 8 connections with 64
+			// requests in flight each, so its nonces arrive up to 512 out of order.
+			future_nonces: 1_024,
+			batch: 4096,
+		}
 	}
 }
 
@@ -66,11 +85,14 @@ pub enum PoolError {
 	#[error("unknown transaction validity: {0:?}")]
 	Unknown(UnknownTransaction),
 	/// Its nonce is further ahead of the account's than the pool keeps.
-	#[error("nonce {nonce} is more than {limit} ahead of the account's next nonce {next}")]
+	#[error(
+		"nonce {nonce} is more than {limit} ahead of {next}, the account's next nonce after \
+		 those on chain and in the pool: send the missing nonces first"
+	)]
 	TooFarInFuture {
 		/// The transaction's nonce.
 		nonce: u32,
-		/// The account's next nonce on chain.
+		/// The nonce after the account's highest in the pool, or its next on chain.
 		next: u32,
 		/// The pool's limit.
 		limit: u32,
@@ -78,13 +100,16 @@ pub enum PoolError {
 	/// Another transaction in the pool provides the same tag (the same account and nonce).
 	#[error("a transaction with the same sender and nonce is already in the pool")]
 	TooLowPriority,
-	/// The pool is full.
-	#[error("the transaction pool is full ({count} transactions, {bytes} bytes); retry later")]
+	/// The pool is full, or the sender's share of it is.
+	#[error("{}", describe_full(*.count, *.bytes, .sender.as_ref()))]
 	Full {
-		/// Transactions held.
+		/// Transactions held: in all, or the sender's when `sender` is set.
 		count: usize,
-		/// Bytes held.
+		/// Bytes held in all.
 		bytes: usize,
+		/// The sender, when it is its share of the pool (`PoolLimits::per_sender`) that is
+		/// full: the pool may still take other senders' transactions.
+		sender: Option<carechain_runtime::AccountId>,
 	},
 	/// The node failed while validating.
 	#[error(transparent)]
@@ -94,9 +119,27 @@ pub enum PoolError {
 	Closed,
 }
 
+fn describe_full(
+	count: usize,
+	bytes: usize,
+	sender: Option<&carechain_runtime::AccountId>,
+) -> String {
+	match sender {
+		Some(sender) => format!(
+			"the sender {sender} already has {count} transactions in the pool, the most one \
+			 sender may hold: submit again once some are in blocks"
+		),
+		None => format!(
+			"the transaction pool is full ({count} transactions, {bytes} bytes); retry later"
+		),
+	}
+}
+
 /// What a wallet's user can do about an invalid transaction, in words.
 fn describe_invalid(invalid: &InvalidTransaction) -> String {
-	use carechain_runtime::extensions::{REGISTRATIONS_EXHAUSTED, SIGNER_NOT_PERMITTED};
+	use carechain_runtime::extensions::{
+		ALLOWANCE_SPENT, REGISTRATIONS_EXHAUSTED, REGISTRATION_REFUSED, SIGNER_NOT_PERMITTED,
+	};
 	match invalid {
 		InvalidTransaction::Custom(SIGNER_NOT_PERMITTED) => "the signer is neither an active \
 			organization member, a registered patient nor a council member (Custom(1)): register \
@@ -104,6 +147,14 @@ fn describe_invalid(invalid: &InvalidTransaction) -> String {
 			.into(),
 		InvalidTransaction::Custom(REGISTRATIONS_EXHAUSTED) => "this block's patient \
 			registrations are used up (Custom(2)): submit again in the next block"
+			.into(),
+		InvalidTransaction::Custom(REGISTRATION_REFUSED) => "register_patient would fail \
+			(Custom(3)): the account is already a patient, the encryption key is zero, or a \
+			guardian is the signer, not registered, named twice or one too many"
+			.into(),
+		InvalidTransaction::Custom(ALLOWANCE_SPENT) => "the signer has sent as many \
+			transactions as its allowance allows for now (Custom(4)): it grows back every \
+			block, so submit again a few blocks later"
 			.into(),
 		InvalidTransaction::Stale => "the nonce was already used (Stale): sign again with \
 			the nonce system_accountNextIndex returns"
@@ -137,6 +188,8 @@ pub struct PoolTx {
 	/// The verdict on its ed25519 signature from the batch it was validated in, reused when a
 	/// block includes it.
 	pub verdict: Option<Verdict>,
+	/// Its signer and nonce, when it is signed: the pool counts each sender's share by them.
+	pub sender: Option<(carechain_runtime::AccountId, u32)>,
 	seq: u64,
 }
 
@@ -152,6 +205,8 @@ struct Inner {
 	providers: HashMap<Tag, H256>,
 	/// The transactions waiting for each tag that no included transaction provided yet.
 	requirers: HashMap<Tag, HashSet<H256>>,
+	/// The nonces each sender has in the pool.
+	senders: HashMap<carechain_runtime::AccountId, BTreeSet<u32>>,
 	bytes: usize,
 	seq: u64,
 }
@@ -198,7 +253,9 @@ impl Pool {
 		self.inner.lock().txs.contains_key(hash)
 	}
 
-	fn insert(&self, tx: PoolTx) -> Result<H256, PoolError> {
+	/// Admits a validated transaction. `chain_next` is its sender's next nonce on chain when
+	/// the transaction waits for earlier nonces (`None` when it is the next one itself).
+	fn insert(&self, tx: PoolTx, chain_next: Option<u32>) -> Result<H256, PoolError> {
 		let mut inner = self.inner.lock();
 		let hash = tx.hash;
 		if inner.txs.contains_key(&hash) {
@@ -207,7 +264,34 @@ impl Pool {
 		if inner.txs.len() >= self.limits.count
 			|| inner.bytes.saturating_add(tx.len) > self.limits.bytes
 		{
-			return Err(PoolError::Full { count: inner.txs.len(), bytes: inner.bytes });
+			return Err(PoolError::Full {
+				count: inner.txs.len(),
+				bytes: inner.bytes,
+				sender: None,
+			});
+		}
+		if let Some((sender, nonce)) = &tx.sender {
+			let held = inner.senders.get(sender);
+			let count = held.map_or(0, BTreeSet::len);
+			if count >= self.limits.per_sender {
+				return Err(PoolError::Full {
+					count,
+					bytes: inner.bytes,
+					sender: Some(sender.clone()),
+				});
+			}
+			if let Some(chain_next) = chain_next {
+				let next = held
+					.and_then(|nonces| nonces.last())
+					.map_or(chain_next, |highest| highest.saturating_add(1).max(chain_next));
+				if *nonce > next.saturating_add(self.limits.future_nonces) {
+					return Err(PoolError::TooFarInFuture {
+						nonce: *nonce,
+						next,
+						limit: self.limits.future_nonces,
+					});
+				}
+			}
 		}
 		if tx.provides.iter().any(|tag| inner.providers.contains_key(tag)) {
 			return Err(PoolError::TooLowPriority);
@@ -221,6 +305,9 @@ impl Pool {
 		inner.bytes = inner.bytes.saturating_add(tx.len);
 		for tag in &tx.requires {
 			inner.requirers.entry(tag.clone()).or_default().insert(hash);
+		}
+		if let Some((sender, nonce)) = &tx.sender {
+			inner.senders.entry(sender.clone()).or_default().insert(*nonce);
 		}
 		let missing = tx.requires.iter().cloned().collect();
 		inner.txs.insert(hash, Entry { tx: Arc::new(tx), missing });
@@ -305,6 +392,14 @@ impl Pool {
 fn remove(inner: &mut Inner, hash: &H256) -> Option<Entry> {
 	let entry = inner.txs.remove(hash)?;
 	inner.bytes = inner.bytes.saturating_sub(entry.tx.len);
+	if let Some((sender, nonce)) = &entry.tx.sender {
+		if let Some(nonces) = inner.senders.get_mut(sender) {
+			nonces.remove(nonce);
+			if nonces.is_empty() {
+				inner.senders.remove(sender);
+			}
+		}
+	}
 	for tag in &entry.tx.provides {
 		if inner.providers.get(tag) == Some(hash) {
 			inner.providers.remove(tag);
@@ -420,18 +515,23 @@ fn validate_batch(
 		let len = bytes.len();
 		let verdict = crate::signatures::ed25519_signer(&extrinsic)
 			.and_then(|(public, signature)| verdicts.get(&public, &signature));
-		let result = validate(client, &head, &extrinsic, verdicts.clone(), pool.limits).and_then(
-			|validity| {
-				pool.insert(PoolTx {
-					hash,
-					extrinsic,
-					len,
-					priority: validity.priority,
-					requires: validity.requires,
-					provides: validity.provides,
-					verdict,
-					seq: 0,
-				})
+		let sender = signed_nonce(&extrinsic).map(|(nonce, who)| (who, nonce));
+		let result = validate(client, &head, &extrinsic, verdicts.clone()).and_then(
+			|(validity, chain_next)| {
+				pool.insert(
+					PoolTx {
+						hash,
+						extrinsic,
+						len,
+						priority: validity.priority,
+						requires: validity.requires,
+						provides: validity.provides,
+						verdict,
+						sender,
+						seq: 0,
+					},
+					chain_next,
+				)
 			},
 		);
 		// A peer that misses a gossiped transaction still gets it in a block; a full queue
@@ -444,13 +544,14 @@ fn validate_batch(
 	report
 }
 
+/// The runtime's verdict, and the sender's next nonce on chain when the transaction waits for
+/// earlier nonces.
 fn validate(
 	client: &Client,
 	head: &crate::client::Head,
 	extrinsic: &UncheckedExtrinsic,
 	verdicts: carechain_primitives::signatures::PreVerifiedSignatures,
-	limits: PoolLimits,
-) -> Result<sp_runtime::transaction_validity::ValidTransaction, PoolError> {
+) -> Result<(sp_runtime::transaction_validity::ValidTransaction, Option<u32>), PoolError> {
 	const METHOD: &str = "TaggedTransactionQueue_validate_transaction";
 	let mut extensions = Extensions::default();
 	extensions.register(PreVerifiedExt(verdicts));
@@ -464,13 +565,11 @@ fn validate(
 	// A transaction that requires nothing carries the account's next nonce: only one that waits
 	// for earlier nonces can be too far ahead, and only then is the on-chain nonce read.
 	let waits = !valid.requires.is_empty();
-	if let Some((nonce, who)) = signed_nonce(extrinsic).filter(|_| waits) {
-		let next = account_nonce(client, head.hash, &who)?;
-		if nonce > next.saturating_add(limits.future_nonces) {
-			return Err(PoolError::TooFarInFuture { nonce, next, limit: limits.future_nonces });
-		}
-	}
-	Ok(valid)
+	let chain_next = match signed_nonce(extrinsic).filter(|_| waits) {
+		Some((_, who)) => Some(account_nonce(client, head.hash, &who)?),
+		None => None,
+	};
+	Ok((valid, chain_next))
 }
 
 /// The nonce and sender of a signed extrinsic.
@@ -509,8 +608,32 @@ mod tests {
 			requires: requires.iter().map(|t| t.as_bytes().to_vec()).collect(),
 			provides: provides.iter().map(|t| t.as_bytes().to_vec()).collect(),
 			verdict: None,
+			sender: None,
 			seq: 0,
 		}
+	}
+
+	fn account(n: u8) -> carechain_runtime::AccountId {
+		[n; 32].into()
+	}
+
+	/// Transaction `nonce` of `sender`, with the tags the runtime's nonce check gives it.
+	fn from(sender: u8, nonce: u32) -> PoolTx {
+		let tag = |n: u32| format!("{sender}/{n}");
+		let requires = if nonce == 0 { vec![] } else { vec![tag(nonce - 1)] };
+		let mut tx = tx(0, 0, &[], &[]);
+		tx.hash = H256::from_low_u64_be(u64::from(sender) << 32 | u64::from(nonce));
+		tx.requires = requires.iter().map(|t| t.as_bytes().to_vec()).collect();
+		tx.provides = vec![tag(nonce).into_bytes()];
+		tx.sender = Some((account(sender), nonce));
+		tx
+	}
+
+	/// Inserts as the validator does: a transaction past the sender's next nonce on chain (0
+	/// here) waits.
+	fn submit(pool: &Pool, tx: PoolTx) -> Result<H256, PoolError> {
+		let waits = tx.sender.as_ref().is_some_and(|(_, nonce)| *nonce > 0);
+		pool.insert(tx, waits.then_some(0))
 	}
 
 	fn order(pool: &Pool) -> Vec<u8> {
@@ -521,11 +644,11 @@ mod tests {
 	fn ready_respects_tags_then_priority() {
 		let pool = Pool::new(PoolLimits::default());
 		// Bob's nonces 1 and 2 arrive before nonce 0; Alice's single transaction pays more.
-		pool.insert(tx(2, 10, &["bob1"], &["bob2"])).unwrap();
-		pool.insert(tx(1, 10, &["bob0"], &["bob1"])).unwrap();
+		pool.insert(tx(2, 10, &["bob1"], &["bob2"]), None).unwrap();
+		pool.insert(tx(1, 10, &["bob0"], &["bob1"]), None).unwrap();
 		assert_eq!(order(&pool), Vec::<u8>::new(), "nothing provides bob0 yet");
-		pool.insert(tx(0, 10, &[], &["bob0"])).unwrap();
-		pool.insert(tx(9, 50, &[], &["alice0"])).unwrap();
+		pool.insert(tx(0, 10, &[], &["bob0"]), None).unwrap();
+		pool.insert(tx(9, 50, &[], &["alice0"]), None).unwrap();
 		assert_eq!(order(&pool), vec![9, 0, 1, 2]);
 
 		// Nonce 0 is in a block: nonce 1 needs nothing from the pool any more.
@@ -539,13 +662,67 @@ mod tests {
 	#[test]
 	fn duplicates_conflicts_and_limits_are_refused() {
 		let pool = Pool::new(PoolLimits { count: 2, ..Default::default() });
-		pool.insert(tx(1, 0, &[], &["a0"])).unwrap();
-		assert!(matches!(pool.insert(tx(1, 0, &[], &["a0"])), Err(PoolError::AlreadyImported(_))));
-		assert!(matches!(pool.insert(tx(2, 0, &[], &["a0"])), Err(PoolError::TooLowPriority)));
-		pool.insert(tx(3, 0, &[], &["b0"])).unwrap();
+		pool.insert(tx(1, 0, &[], &["a0"]), None).unwrap();
 		assert!(matches!(
-			pool.insert(tx(4, 0, &[], &["c0"])),
-			Err(PoolError::Full { count: 2, .. })
+			pool.insert(tx(1, 0, &[], &["a0"]), None),
+			Err(PoolError::AlreadyImported(_))
 		));
+		assert!(matches!(
+			pool.insert(tx(2, 0, &[], &["a0"]), None),
+			Err(PoolError::TooLowPriority)
+		));
+		pool.insert(tx(3, 0, &[], &["b0"]), None).unwrap();
+		assert!(matches!(
+			pool.insert(tx(4, 0, &[], &["c0"]), None),
+			Err(PoolError::Full { count: 2, sender: None, .. })
+		));
+	}
+
+	/// Hole 4: one sender cannot fill the pool. Past `per_sender`, its transactions are refused
+	/// with an error that names the sender's share, while other senders still get in; once
+	/// some are in blocks, it may send again.
+	#[test]
+	fn a_sender_past_its_share_is_refused() {
+		let pool = Pool::new(PoolLimits { per_sender: 3, ..Default::default() });
+		for nonce in 0..3 {
+			submit(&pool, from(1, nonce)).unwrap();
+		}
+		let refused = submit(&pool, from(1, 3)).unwrap_err();
+		assert!(matches!(
+			&refused,
+			PoolError::Full { count: 3, sender: Some(who), .. } if *who == account(1)
+		));
+		assert!(
+			refused.to_string().contains("already has 3 transactions in the pool"),
+			"{refused}"
+		);
+		submit(&pool, from(2, 0)).expect("another sender still gets in");
+
+		pool.included(&[from(1, 0).hash]);
+		submit(&pool, from(1, 3)).expect("room again once one is in a block");
+		pool.invalid(&[from(1, 3).hash]);
+		assert_eq!(pool.len(), 3);
+	}
+
+	/// Hole 4: a sender cannot hold nonces far in the future: a waiting transaction may be at
+	/// most `future_nonces` past the sender's highest nonce in the pool (or its next on chain).
+	#[test]
+	fn future_nonces_are_bounded_to_a_small_window() {
+		let pool = Pool::new(PoolLimits { future_nonces: 4, ..Default::default() });
+		// Nothing in the pool: at most 4 past the chain's next nonce, 0.
+		assert!(matches!(
+			submit(&pool, from(1, 5)),
+			Err(PoolError::TooFarInFuture { nonce: 5, next: 0, limit: 4 })
+		));
+		assert!(PoolLimits::default().future_nonces <= 1_024);
+		submit(&pool, from(1, 4)).expect("at the window's edge");
+		// The window moves with the highest nonce held, so a sender sending in order (or
+		// slightly out of order over several connections) never meets it.
+		submit(&pool, from(1, 9)).expect("4 past 4 + 1");
+		assert!(matches!(
+			submit(&pool, from(1, 15)),
+			Err(PoolError::TooFarInFuture { nonce: 15, next: 10, limit: 4 })
+		));
+		assert_eq!(order(&pool), Vec::<u8>::new(), "nothing is ready without nonce 0");
 	}
 }

@@ -1,9 +1,24 @@
-//! The runtime's own transaction extensions: who may sign, and nonces for accounts that are
-//! registering themselves.
+//! The runtime's own transaction extensions: who may sign and how much, and nonces for
+//! accounts that are registering themselves.
+//!
+//! The chain is feeless, so these checks are what rations it. Each refusal is an
+//! `InvalidTransaction::Custom` code (JSON-RPC error 1010 with the code in its data); the codes
+//! are stable, new ones are added after the last:
+//!
+//! | code | constant | meaning, and what the sender can do |
+//! | --- | --- | --- |
+//! | 1 | [`SIGNER_NOT_PERMITTED`] | not a member, patient or council member: register, or ask an admin |
+//! | 2 | [`REGISTRATIONS_EXHAUSTED`] | the block's registrations are used up: retry next block |
+//! | 3 | [`REGISTRATION_REFUSED`] | `register_patient` would fail: fix its arguments |
+//! | 4 | [`ALLOWANCE_SPENT`] | the signer's transaction allowance is spent: retry in a few blocks |
 
 use crate::{AccountId, Nonce, Registry, Runtime, RuntimeCall, RuntimeOrigin};
 use codec::{Decode, DecodeWithMemTracking, Encode};
-use frame_support::{dispatch::DispatchInfo, pallet_prelude::TransactionSource};
+use frame_support::{
+	dispatch::{DispatchClass, DispatchInfo},
+	pallet_prelude::TransactionSource,
+};
+use pallet_registry::RateLimit;
 use scale_info::TypeInfo;
 use sp_runtime::{
 	traits::{
@@ -20,19 +35,91 @@ pub const SIGNER_NOT_PERMITTED: u8 = 1;
 /// `InvalidTransaction::Custom` code: this block's patient registrations are used up; retry in
 /// the next block.
 pub const REGISTRATIONS_EXHAUSTED: u8 = 2;
+/// `InvalidTransaction::Custom` code: the `register_patient` call would fail (the signer is
+/// already a patient, the key is zero, or a guardian is the signer, unregistered, repeated or
+/// one too many); the registry's error names which. Fix the call and sign again.
+pub const REGISTRATION_REFUSED: u8 = 3;
+/// `InvalidTransaction::Custom` code: the signer has used its transaction allowance (a member's
+/// or a patient's `RateLimit`); it grows back every block, so retry a few blocks later.
+pub const ALLOWANCE_SPENT: u8 = 4;
 
-fn is_self_registration(call: &RuntimeCall) -> bool {
-	matches!(call, RuntimeCall::Registry(pallet_registry::Call::register_patient { .. }))
+/// The arguments of a `register_patient` call.
+fn registration(call: &RuntimeCall) -> Option<(&pallet_registry::EncryptionKey, &[AccountId])> {
+	match call {
+		RuntimeCall::Registry(pallet_registry::Call::register_patient {
+			encryption_key,
+			guardians,
+		}) => Some((encryption_key, guardians)),
+		_ => None,
+	}
 }
 
-/// Admits signed transactions only from the consortium's participants.
+fn is_self_registration(call: &RuntimeCall) -> bool {
+	registration(call).is_some()
+}
+
+/// Council business: bounded by the council's own size and motions, never rationed.
+fn is_council_call(call: &RuntimeCall) -> bool {
+	matches!(call, RuntimeCall::Council(_) | RuntimeCall::CouncilMembership(_))
+}
+
+/// Whether `who` may sign `call`, and under which allowance: `Ok(None)` for a call that is not
+/// rationed (council business, operational calls); registrations are not asked here.
+fn allowance_of(
+	who: &AccountId,
+	call: &RuntimeCall,
+	info: &DispatchInfoOf<RuntimeCall>,
+) -> Result<Option<RateLimit>, TransactionValidityError> {
+	let limit = match Registry::standing(who) {
+		Some(standing) => Registry::rate_limit(standing),
+		None if pallet_collective::Pallet::<Runtime, crate::CouncilCollective>::is_member(who) => {
+			Registry::rate_limit(pallet_registry::Standing::Member)
+		}
+		None => return Err(InvalidTransaction::Custom(SIGNER_NOT_PERMITTED).into()),
+	};
+	if info.class == DispatchClass::Operational || is_council_call(call) {
+		return Ok(None);
+	}
+	Ok(Some(limit))
+}
+
+/// The code a registration refused by the registry gets.
+fn registration_refused(error: sp_runtime::DispatchError) -> TransactionValidityError {
+	let exhausted: sp_runtime::DispatchError =
+		pallet_registry::Error::<Runtime>::TooManyRegistrationsInBlock.into();
+	let code = if error == exhausted { REGISTRATIONS_EXHAUSTED } else { REGISTRATION_REFUSED };
+	InvalidTransaction::Custom(code).into()
+}
+
+/// Admits signed transactions only from the consortium's participants, and rations them:
+///
+/// - `register_patient`, from anyone: checked exactly as the call checks it (a registration
+///   that would fail is refused with [`REGISTRATION_REFUSED`]), and one of the block's
+///   `MaxPatientRegistrationsPerBlock` slots is spent in `prepare`, so every registration a
+///   block holds counts and none fails ([`REGISTRATIONS_EXHAUSTED`] when they are used up).
+/// - anything else, from a member of an active organization, a patient or a council member:
+///   one transaction of the signer's allowance (`MemberRateLimit`, or `PatientRateLimit` for a
+///   patient who is not a member) is spent in `prepare`; [`ALLOWANCE_SPENT`] when none is
+///   left. Council business and operational calls are not rationed.
+/// - anything else: [`SIGNER_NOT_PERMITTED`].
 #[derive(Encode, Decode, DecodeWithMemTracking, Clone, Eq, PartialEq, TypeInfo, Debug, Default)]
 pub struct CheckPermissioned;
+
+/// What [`CheckPermissioned`] spends in `prepare`.
+#[derive(Debug)]
+pub enum Rationed {
+	/// Nothing: unsigned, council business, or an operational call.
+	Nothing,
+	/// A registration slot, for this registrant.
+	Registration(AccountId),
+	/// One transaction of this signer's allowance.
+	Allowance(AccountId, RateLimit),
+}
 
 impl TransactionExtension<RuntimeCall> for CheckPermissioned {
 	const IDENTIFIER: &'static str = "CheckPermissioned";
 	type Implicit = ();
-	type Val = ();
+	type Val = Rationed;
 	type Pre = ();
 
 	fn weight(&self, _: &RuntimeCall) -> Weight {
@@ -45,38 +132,53 @@ impl TransactionExtension<RuntimeCall> for CheckPermissioned {
 		&self,
 		origin: RuntimeOrigin,
 		call: &RuntimeCall,
-		_info: &DispatchInfoOf<RuntimeCall>,
+		info: &DispatchInfoOf<RuntimeCall>,
 		_len: usize,
 		_self_implicit: (),
 		_inherited_implication: &impl sp_runtime::traits::Implication,
 		_source: TransactionSource,
-	) -> ValidateResult<(), RuntimeCall> {
+	) -> ValidateResult<Rationed, RuntimeCall> {
 		let Some(who) = origin.as_system_origin_signer() else {
-			return Ok((ValidTransaction::default(), (), origin));
+			return Ok((ValidTransaction::default(), Rationed::Nothing, origin));
 		};
-		if Registry::is_known_signer(who)
-			|| pallet_collective::Pallet::<Runtime, crate::CouncilCollective>::is_member(who)
-		{
-			return Ok((ValidTransaction::default(), (), origin));
-		}
-		if is_self_registration(call) {
+		if let Some((encryption_key, guardians)) = registration(call) {
 			if !Registry::registration_open() {
 				return Err(InvalidTransaction::Custom(REGISTRATIONS_EXHAUSTED).into());
 			}
-			return Ok((ValidTransaction::default(), (), origin));
+			Registry::check_registration(who, encryption_key, guardians)
+				.map_err(registration_refused)?;
+			return Ok((ValidTransaction::default(), Rationed::Registration(who.clone()), origin));
 		}
-		Err(InvalidTransaction::Custom(SIGNER_NOT_PERMITTED).into())
+		let Some(limit) = allowance_of(who, call, info)? else {
+			return Ok((ValidTransaction::default(), Rationed::Nothing, origin));
+		};
+		if Registry::allowance_left(who, limit) == 0 {
+			return Err(InvalidTransaction::Custom(ALLOWANCE_SPENT).into());
+		}
+		Ok((ValidTransaction::default(), Rationed::Allowance(who.clone(), limit), origin))
 	}
 
 	fn prepare(
 		self,
-		_val: (),
+		val: Rationed,
 		_origin: &RuntimeOrigin,
-		_call: &RuntimeCall,
+		call: &RuntimeCall,
 		_info: &DispatchInfoOf<RuntimeCall>,
 		_len: usize,
 	) -> Result<(), TransactionValidityError> {
-		Ok(())
+		match val {
+			Rationed::Nothing => Ok(()),
+			// Checked again on this block's state: what passed the pool may fail now, and a
+			// registration that would fail must not reach the block at all.
+			Rationed::Registration(who) => {
+				let (encryption_key, guardians) =
+					registration(call).ok_or(InvalidTransaction::Call)?;
+				Registry::reserve_registration(&who, encryption_key, guardians)
+					.map_err(registration_refused)
+			}
+			Rationed::Allowance(who, limit) => Registry::spend_allowance(&who, limit)
+				.map_err(|_| InvalidTransaction::Custom(ALLOWANCE_SPENT).into()),
+		}
 	}
 }
 
@@ -86,6 +188,11 @@ type SystemCheckNonce = frame_system::CheckNonce<Runtime>;
 /// first transaction when that transaction registers it as a patient. The registration gives
 /// the account its provider reference; `frame_system::CheckNonce` alone would refuse it for
 /// having none. Encoded and identified exactly like `CheckNonce`, so wallets sign it unchanged.
+///
+/// The nonce of such an account is bumped (creating its `System::Account` entry) only in
+/// `prepare`, after [`CheckPermissioned`] has checked on the same state that the registration
+/// will succeed: a registration that would fail is refused before this runs, so it leaves no
+/// account behind.
 #[derive(Encode, Decode, DecodeWithMemTracking, Clone, Eq, PartialEq, TypeInfo, Debug)]
 pub struct CheckNonce(#[codec(compact)] pub Nonce);
 
@@ -108,6 +215,33 @@ pub enum NoncePre {
 }
 
 impl CheckNonce {
+	/// Refuses a transaction that waits behind more of the signer's transactions than its
+	/// allowance lets into blocks: such a transaction could not be included before the
+	/// allowance grows, so the pool would only hold it. This bounds each signer's share of the
+	/// pool by its allowance (128 for a patient), however many nonces it signs ahead.
+	fn ensure_within_allowance(
+		origin: &RuntimeOrigin,
+		nonce: Nonce,
+		call: &RuntimeCall,
+		info: &DispatchInfoOf<RuntimeCall>,
+	) -> Result<(), TransactionValidityError> {
+		let Some(who) = origin.as_system_origin_signer() else { return Ok(()) };
+		if is_self_registration(call) {
+			return Ok(());
+		}
+		let ahead = nonce.saturating_sub(frame_system::Account::<Runtime>::get(who).nonce);
+		if ahead == 0 {
+			// The next transaction: `CheckPermissioned` has checked the allowance already.
+			return Ok(());
+		}
+		if let Some(limit) = allowance_of(who, call, info)? {
+			if ahead >= Registry::allowance_left(who, limit) {
+				return Err(InvalidTransaction::Custom(ALLOWANCE_SPENT).into());
+			}
+		}
+		Ok(())
+	}
+
 	/// The signer and its stored nonce, when this is a registration by an account with no
 	/// provider. The call is looked at first, so other transactions read no extra storage.
 	fn unprovided_registrant(
@@ -144,6 +278,7 @@ impl TransactionExtension<RuntimeCall> for CheckNonce {
 		source: TransactionSource,
 	) -> ValidateResult<NonceVal, RuntimeCall> {
 		let Some((who, account_nonce)) = Self::unprovided_registrant(&origin, call) else {
+			Self::ensure_within_allowance(&origin, self.0, call, info)?;
 			let (validity, val, origin) = SystemCheckNonce::from(self.0).validate(
 				origin,
 				call,
@@ -242,5 +377,252 @@ impl frame_system::ExtensionsWeightInfo for ExtensionsInBaseWeight {
 	}
 	fn weight_reclaim() -> Weight {
 		Weight::zero()
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	//! Attacks on the rationing of a feeless chain, through the runtime's whole extension
+	//! pipeline, each transaction in a storage layer that is dropped when it is refused (as the
+	//! block builder does).
+
+	use super::*;
+	use crate::{genesis, System, TxExtension};
+	use frame_support::{dispatch::GetDispatchInfo, traits::Hooks};
+	use sp_keyring::Ed25519Keyring;
+	use sp_runtime::{generic::Era, traits::DispatchTransaction, BuildStorage};
+
+	fn extension(nonce: Nonce) -> TxExtension {
+		(
+			frame_system::CheckNonZeroSender::new(),
+			CheckPermissioned,
+			frame_system::CheckSpecVersion::new(),
+			frame_system::CheckTxVersion::new(),
+			frame_system::CheckGenesis::new(),
+			frame_system::CheckEra::from(Era::Immortal),
+			CheckNonce(nonce),
+			frame_system::CheckWeight::new(),
+		)
+	}
+
+	fn signed(who: &AccountId) -> RuntimeOrigin {
+		frame_system::RawOrigin::Signed(who.clone()).into()
+	}
+
+	/// What the pool's `validate_transaction` would answer.
+	fn validate(who: &AccountId, nonce: Nonce, call: &RuntimeCall) -> Result<(), u8> {
+		let info = call.get_dispatch_info();
+		extension(nonce)
+			.validate_only(signed(who), call, &info, 100, TransactionSource::External, 0)
+			.map(|_| ())
+			.map_err(custom)
+	}
+
+	/// Applies the transaction as a block builder does: validate, prepare, dispatch,
+	/// post-dispatch, everything dropped if it is refused.
+	fn apply(who: &AccountId, nonce: Nonce, call: RuntimeCall) -> Result<(), u8> {
+		let info = call.get_dispatch_info();
+		sp_io::storage::start_transaction();
+		match extension(nonce).dispatch_transaction(signed(who), call, &info, 100, 0) {
+			Ok(result) => {
+				sp_io::storage::commit_transaction();
+				assert!(result.is_ok(), "a transaction the extensions admit succeeds: {result:?}");
+				Ok(())
+			}
+			Err(refused) => {
+				sp_io::storage::rollback_transaction();
+				Err(custom(refused))
+			}
+		}
+	}
+
+	fn custom(error: TransactionValidityError) -> u8 {
+		match error {
+			TransactionValidityError::Invalid(InvalidTransaction::Custom(code)) => code,
+			other => panic!("expected a custom refusal, got {other:?}"),
+		}
+	}
+
+	fn register(key: [u8; 32], guardians: Vec<AccountId>) -> RuntimeCall {
+		RuntimeCall::Registry(pallet_registry::Call::register_patient {
+			encryption_key: key,
+			guardians,
+		})
+	}
+
+	fn remark() -> RuntimeCall {
+		RuntimeCall::System(frame_system::Call::remark { remark: vec![] })
+	}
+
+	fn fresh(n: u32) -> AccountId {
+		let mut bytes = [0xAB; 32];
+		bytes[..4].copy_from_slice(&n.to_le_bytes());
+		bytes.into()
+	}
+
+	fn start_block(n: crate::BlockNumber) {
+		System::initialize(&n, &Default::default(), &Default::default());
+		Registry::on_initialize(n);
+	}
+
+	fn test(body: impl FnOnce()) {
+		let storage = genesis::development().build_storage().expect("the dev genesis builds");
+		sp_io::TestExternalities::new(storage).execute_with(|| {
+			start_block(1);
+			body();
+		});
+	}
+
+	fn accounts() -> usize {
+		frame_system::Account::<Runtime>::iter_keys().count()
+	}
+
+	type Quota = <Runtime as pallet_registry::Config>::MaxPatientRegistrationsPerBlock;
+
+	/// Hole 4: failing registrations used to pass while the quota was open, fill blocks for
+	/// free and leave an account entry each. Now they are refused before dispatch and leave
+	/// nothing, and the registrations that do reach a block spend the quota.
+	#[test]
+	fn a_flood_of_registrations_spends_the_quota_and_failures_leave_no_account() {
+		use frame_support::traits::Get;
+		test(|| {
+			let before = accounts();
+			for n in 0..50 {
+				// A zero key: `register_patient` would refuse it.
+				assert_eq!(
+					apply(&fresh(n), 0, register([0; 32], vec![])),
+					Err(REGISTRATION_REFUSED)
+				);
+			}
+			assert_eq!(accounts(), before, "failed registrations leave no System::Account entry");
+			assert_eq!(pallet_registry::RegistrationsInBlock::<Runtime>::get(), 0);
+
+			let quota: u32 = Quota::get();
+			for n in 100..100 + quota {
+				assert_eq!(apply(&fresh(n), 0, register([5; 32], vec![])), Ok(()));
+			}
+			assert_eq!(pallet_registry::RegistrationsInBlock::<Runtime>::get(), quota);
+			let late = fresh(100 + quota);
+			assert_eq!(
+				validate(&late, 0, &register([5; 32], vec![])),
+				Err(REGISTRATIONS_EXHAUSTED)
+			);
+			assert_eq!(apply(&late, 0, register([5; 32], vec![])), Err(REGISTRATIONS_EXHAUSTED));
+			assert_eq!(accounts(), before + quota as usize, "one entry per registered patient");
+			assert!(!frame_system::Account::<Runtime>::contains_key(&late));
+
+			start_block(2);
+			assert_eq!(apply(&late, 0, register([5; 32], vec![])), Ok(()));
+		});
+	}
+
+	/// Hole 4: each way `register_patient` fails is refused when the pool validates it.
+	#[test]
+	fn a_registration_that_would_fail_is_refused_at_validation() {
+		test(|| {
+			let eve = Ed25519Keyring::Eve.to_account_id();
+			let bob = Ed25519Keyring::Bob.to_account_id();
+			let newcomer = fresh(1);
+			let refused = [
+				(eve.clone(), register([5; 32], vec![])),
+				(bob.clone(), register([5; 32], vec![bob.clone()])),
+				(newcomer.clone(), register([0; 32], vec![])),
+				(newcomer.clone(), register([5; 32], vec![newcomer.clone()])),
+				(newcomer.clone(), register([5; 32], vec![fresh(2)])),
+				(newcomer.clone(), register([5; 32], vec![eve.clone(), eve.clone()])),
+				(newcomer.clone(), register([5; 32], vec![eve.clone(); 5])),
+			];
+			for (who, call) in refused {
+				assert_eq!(validate(&who, 0, &call), Err(REGISTRATION_REFUSED), "{call:?}");
+			}
+			assert_eq!(validate(&newcomer, 0, &register([5; 32], vec![eve, bob])), Ok(()));
+		});
+	}
+
+	/// A registration the pool admitted but that would fail by the time a block holds it (its
+	/// guardian was removed meanwhile) is refused in `prepare` and leaves nothing.
+	#[test]
+	fn a_registration_that_fails_after_validation_is_refused_in_prepare() {
+		test(|| {
+			let bob = Ed25519Keyring::Bob.to_account_id();
+			let newcomer = fresh(1);
+			let call = register([5; 32], vec![bob.clone()]);
+			assert_eq!(validate(&newcomer, 0, &call), Ok(()));
+			let remove = RuntimeCall::Registry(pallet_registry::Call::remove_member { who: bob });
+			assert_eq!(apply(&Ed25519Keyring::Alice.to_account_id(), 0, remove), Ok(()));
+			assert_eq!(apply(&newcomer, 0, call), Err(REGISTRATION_REFUSED));
+			assert!(!frame_system::Account::<Runtime>::contains_key(&newcomer));
+		});
+	}
+
+	/// Hole 4: a signer past its allowance is refused with `ALLOWANCE_SPENT`, at validation
+	/// and in a block, and allowed again once the allowance grows back.
+	#[test]
+	fn a_signer_past_its_allowance_is_refused_until_it_refills() {
+		test(|| {
+			let eve = Ed25519Keyring::Eve.to_account_id();
+			let limit = crate::PatientRateLimit::get();
+			for nonce in 0..limit.burst {
+				assert_eq!(apply(&eve, nonce, remark()), Ok(()));
+			}
+			let next = limit.burst;
+			assert_eq!(validate(&eve, next, &remark()), Err(ALLOWANCE_SPENT));
+			assert_eq!(apply(&eve, next, remark()), Err(ALLOWANCE_SPENT));
+			assert_eq!(System::account_nonce(&eve), next, "the refused one left no trace");
+
+			start_block(2);
+			for nonce in next..next + limit.per_block {
+				assert_eq!(apply(&eve, nonce, remark()), Ok(()));
+			}
+			assert_eq!(apply(&eve, next + limit.per_block, remark()), Err(ALLOWANCE_SPENT));
+		});
+	}
+
+	/// Hole 4: a signer cannot park more transactions in the pool than its allowance lets into
+	/// blocks: a nonce that far ahead is refused at validation.
+	#[test]
+	fn nonces_beyond_the_allowance_are_refused_at_validation() {
+		test(|| {
+			let eve = Ed25519Keyring::Eve.to_account_id();
+			let limit = crate::PatientRateLimit::get();
+			assert_eq!(validate(&eve, limit.burst - 1, &remark()), Ok(()));
+			assert_eq!(validate(&eve, limit.burst, &remark()), Err(ALLOWANCE_SPENT));
+			assert_eq!(validate(&eve, 60_000, &remark()), Err(ALLOWANCE_SPENT));
+			// A member's window is its larger allowance.
+			let bob = Ed25519Keyring::Bob.to_account_id();
+			assert_eq!(validate(&bob, limit.burst, &remark()), Ok(()));
+			assert_eq!(validate(&bob, 32_768, &remark()), Err(ALLOWANCE_SPENT));
+		});
+	}
+
+	/// A member's allowance is the large one, sized for the hot path, and its own.
+	#[test]
+	fn members_have_the_member_allowance() {
+		test(|| {
+			let bob = Ed25519Keyring::Bob.to_account_id();
+			let limit = crate::MemberRateLimit::get();
+			assert_eq!(Registry::allowance_left(&bob, limit), 32_768);
+			assert_eq!(apply(&bob, 0, remark()), Ok(()));
+			assert_eq!(Registry::allowance_left(&bob, limit), 32_767);
+			let charlie = Ed25519Keyring::Charlie.to_account_id();
+			assert_eq!(Registry::allowance_left(&charlie, limit), 32_768);
+		});
+	}
+
+	/// Council business spends no allowance; an unknown signer is still refused.
+	#[test]
+	fn council_business_is_not_rationed_and_strangers_are_refused() {
+		test(|| {
+			// The development council is Alice's sr25519 account.
+			let alice = sp_keyring::Sr25519Keyring::Alice.to_account_id();
+			let propose = RuntimeCall::Council(pallet_collective::Call::propose {
+				threshold: 1,
+				proposal: Box::new(remark()),
+				length_bound: 100,
+			});
+			assert_eq!(apply(&alice, 0, propose), Ok(()));
+			assert!(!pallet_registry::Allowances::<Runtime>::contains_key(&alice));
+			assert_eq!(validate(&fresh(9), 0, &remark()), Err(SIGNER_NOT_PERMITTED));
+		});
 	}
 }

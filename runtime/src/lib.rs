@@ -188,7 +188,9 @@ impl pallet_timestamp::Config for Runtime {
 }
 
 /// The settlement currency: used only by claims, where payers fund policy escrows and providers
-/// are paid. Feeless, so no fees burn it; governance (Root) mints with `force_set_balance`.
+/// are paid. Feeless, so no fees burn it. The chain has no sudo key: Root mints with
+/// `force_set_balance`, dispatched by a unanimous council motion through
+/// `Registry::dispatch_as_root`.
 impl pallet_balances::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type RuntimeHoldReason = RuntimeHoldReason;
@@ -256,6 +258,17 @@ pub const VALIDATOR_SET_DELAY: BlockNumber = 10;
 
 parameter_types! {
 	pub const ValidatorSetDelay: BlockNumber = VALIDATOR_SET_DELAY;
+	/// A member of an active organization (or a council member) sustains 8,192 transactions a
+	/// block (a block holds about 4,700 `create_record`s, so a hospital's hot path never meets
+	/// it) and may send 32,768 at once: `carechain-bench`'s 40,000 transactions from one
+	/// account over four or more blocks fit. One member still cannot take more than that share
+	/// of the chain for long.
+	pub const MemberRateLimit: pallet_registry::RateLimit =
+		pallet_registry::RateLimit { per_block: 8_192, burst: 32_768 };
+	/// A patient, whom anyone can create, sustains 8 transactions a block (480 a minute) and
+	/// may send 128 at once: far more than a wallet needs, far less than a flood.
+	pub const PatientRateLimit: pallet_registry::RateLimit =
+		pallet_registry::RateLimit { per_block: 8, burst: 128 };
 }
 
 impl pallet_registry::Config for Runtime {
@@ -263,6 +276,12 @@ impl pallet_registry::Config for Runtime {
 	type MaxMembersPerOrg = ConstU32<1024>;
 	type MaxGuardians = ConstU32<4>;
 	type MaxPatientRegistrationsPerBlock = ConstU32<256>;
+	type MemberRateLimit = MemberRateLimit;
+	type PatientRateLimit = PatientRateLimit;
+	/// Root can change anything, so every council member must vote for it.
+	type RootOrigin =
+		pallet_collective::EnsureProportionAtLeast<AccountId, CouncilCollective, 1, 1>;
+	type RuntimeCall = RuntimeCall;
 	type MaxValidators = ConstU32<100>;
 	type ValidatorSetDelay = ValidatorSetDelay;
 	type WeightInfo = pallet_registry::weights::SubstrateWeight<Runtime>;
