@@ -66,7 +66,7 @@ fn manufacturer<T: Config>() -> T::AccountId {
 }
 
 /// `count` distinct 12-digit company prefixes, from `first` on.
-fn prefixes<T: Config>(first: u32, count: u32) -> Vec<CompanyPrefix> {
+fn prefixes(first: u32, count: u32) -> Vec<CompanyPrefix> {
 	(first..first + count)
 		.map(|i| alloc::format!("9{i:011}").into_bytes().try_into().expect("twelve digits"))
 		.collect()
@@ -277,9 +277,9 @@ mod benchmarks {
 		n: Linear<0, { T::MaxCompanyPrefixes::get() }>,
 	) -> Result<(), BenchmarkError> {
 		let (_, org) = member::<T>("maker", OrgKind::Manufacturer);
-		let old = prefixes::<T>(0, o);
+		let old = prefixes(0, o);
 		Pallet::<T>::store_prefixes(org, old.try_into().expect("within the bound"));
-		let new = prefixes::<T>(1000, n);
+		let new = prefixes(1000, n);
 		let origin =
 			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
