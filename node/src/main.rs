@@ -622,9 +622,10 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 			carechain_node::vault::VaultSettings {
 				max_blob_bytes: args.vault_max_blob_bytes,
 				challenge_ttl: Duration::from_secs(args.vault_challenge_ttl_secs),
+				state_dir: Some(base.join("vault-state")),
 				..Default::default()
 			},
-		);
+		)?;
 		carechain_node::vault::spawn_eraser(vault.clone());
 		let module = rpc::module(
 			rpc::handlers::Handlers::new(node.clone(), spec.clone()),

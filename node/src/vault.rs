@@ -6,14 +6,32 @@
 //! - `vault_put` stores a blob if its blake2b-256 and size match a record, or a record still
 //!   waiting in the pool, of the uploader (its author or its patient), signed over the
 //!   challenge. The uploader may deposit the data key wrapped for members of its own
-//!   organization, whom the chain carries no key for.
+//!   organization, whom the chain carries no key for, and an emergency copy wrapped to this
+//!   vault's escrow key (`vault_escrowKey`).
 //! - `vault_get` returns the ciphertext and the caller's wrapped key to a caller who signed
 //!   the challenge, whom pallet-consent allows for the stated purpose (consent, authorship,
 //!   ownership or an open break-glass session), and whose read of that record for that purpose
 //!   is on chain in a block after the challenge (`records.log_access`): every get is matched
-//!   by its own audit entry, and one entry serves one get.
+//!   by its own audit entry, and one entry serves one get, on this vault, across restarts (the
+//!   entries served are kept in `<state dir>/served`).
+//! - Which wrapped key a read gets depends on why the chain allowed it: the patient and
+//!   guardians get the key the record carries, a consent's grantee the key the consent carries,
+//!   a member of the authoring organization a key deposited here for that account, and only
+//!   while the chain still counts it a member of that organization. An emergency reader (an
+//!   open break-glass session) gets the escrow copy unwrapped and wrapped again to the X25519
+//!   key it names in the signed request (`readerKey`), so it can read the record while the
+//!   session is open and the read is audited on chain, flagged as break-glass, and never after.
+//!   The escrow secret stays in this vault (`<state dir>/escrow.key`, mode 0600); the data key
+//!   exists in its memory only while it is wrapped again, and is zeroized after.
+//! - `vault_subscribeDisclosures` pushes each new entry of a patient's audit trail (every
+//!   read, write, grant, break-glass and dispute) as soon as its block is finalized, to the
+//!   patient or a guardian who signed the challenge, so a wallet shows an emergency access as
+//!   it happens.
 //! - [`spawn_eraser`] deletes the blob and the keys of every record erased in a finalized
-//!   block.
+//!   block, unless a live record still anchors that content hash, or the blob was uploaded by
+//!   someone other than the erased record's patient and author (an attacker who anchored a
+//!   hash seen in the pool before its owner's record landed cannot have the owner's blob
+//!   deleted; the vault notes each uploader beside the blob).
 
 use crate::{
 	client::{ClientError, State},
@@ -35,9 +53,12 @@ use sp_runtime::{traits::Verify, MultiSignature};
 use sp_state_machine::Backend as _;
 use std::{
 	collections::{HashMap, HashSet, VecDeque},
+	io::{Read as _, Write as _},
+	path::PathBuf,
 	sync::Arc,
 	time::{Duration, Instant},
 };
+use zeroize::Zeroizing;
 
 /// Limits of a vault.
 #[derive(Clone, Debug)]
@@ -48,6 +69,9 @@ pub struct VaultSettings {
 	pub challenge_ttl: Duration,
 	/// The most challenges outstanding at once; the oldest go first beyond it.
 	pub max_challenges: usize,
+	/// Where the vault keeps its escrow key and the audit entries it served; `None` keeps both
+	/// in memory only (tests).
+	pub state_dir: Option<PathBuf>,
 }
 
 impl Default for VaultSettings {
@@ -56,6 +80,7 @@ impl Default for VaultSettings {
 			max_blob_bytes: 16 << 20,
 			challenge_ttl: Duration::from_secs(120),
 			max_challenges: 100_000,
+			state_dir: None,
 		}
 	}
 }
@@ -149,6 +174,25 @@ pub enum VaultError {
 	/// The chain could not be read.
 	#[error("chain: {0}")]
 	Chain(String),
+	/// Someone other than the patient or a guardian asked to follow the patient's audit trail.
+	#[error(
+		"{0} is neither the patient nor a guardian: only they may follow the patient's disclosures"
+	)]
+	NotPatientOrGuardian(AccountId),
+	/// An emergency read of a record with an escrow copy, without a key to wrap it to.
+	#[error("an emergency (break-glass) read gets the data key wrapped to your X25519 key: send readerKey and sign carechain_vault::access::get_message_for_key")]
+	ReaderKeyNeeded,
+	/// The escrow copy could not be opened or wrapped again.
+	#[error("escrow: {0}")]
+	Escrow(String),
+	/// The vault's own state on disk could not be read or written.
+	#[error("vault state {path}: {source}")]
+	State {
+		/// The file.
+		path: PathBuf,
+		/// The error.
+		source: std::io::Error,
+	},
 }
 
 impl From<ClientError> for VaultError {
@@ -193,6 +237,10 @@ impl VaultError {
 			VaultError::Store(StoreError::Corrupted { .. }) => 6030,
 			VaultError::Store(_) => 6031,
 			VaultError::Chain(_) => 6032,
+			VaultError::ReaderKeyNeeded => 6015,
+			VaultError::NotPatientOrGuardian(_) => 6016,
+			VaultError::Escrow(_) => 6033,
+			VaultError::State { .. } => 6034,
 		}
 	}
 }
@@ -248,6 +296,10 @@ pub struct PutRequest {
 	/// Data keys wrapped for members of the uploader's organization.
 	#[serde(default)]
 	pub keys: Vec<(AccountId, Bytes)>,
+	/// The data key wrapped to this vault's escrow key (`vault_escrowKey`), for emergency
+	/// readers; none if the uploader wants no emergency access through this vault.
+	#[serde(default)]
+	pub emergency_key: Option<Bytes>,
 	/// The challenge.
 	pub challenge: H256,
 	/// The uploader's signature over `access::put_message(challenge, blake2b-256(ciphertext))`:
@@ -281,9 +333,79 @@ pub struct GetRequest {
 	pub purpose: Purpose,
 	/// The challenge.
 	pub challenge: H256,
-	/// The accessor's signature over `access::get_message(challenge, record, purpose)`.
+	/// The reader's X25519 public key, to wrap an emergency read's data key to.
+	#[serde(default)]
+	pub reader_key: Option<H256>,
+	/// The accessor's signature over `access::get_message(challenge, record, purpose)`, or
+	/// `access::get_message_for_key(challenge, record, purpose, reader_key)` with a reader key.
 	pub signature: Bytes,
 }
+
+/// A `vault_subscribeDisclosures` request.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DisclosuresRequest {
+	/// Who follows: the patient or a guardian.
+	pub subscriber: AccountId,
+	/// Whose audit trail.
+	pub patient: AccountId,
+	/// The first entry to send; the trail's current length (only new entries) when not given.
+	#[serde(default)]
+	pub from_index: Option<u64>,
+	/// The challenge, issued to the subscriber.
+	pub challenge: H256,
+	/// The subscriber's signature over `access::disclosures_message(challenge, patient)`.
+	pub signature: Bytes,
+}
+
+/// An entry of a patient's audit trail, as `vault_subscribeDisclosures` pushes it.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Disclosure {
+	/// Its position in the trail.
+	pub index: u64,
+	/// Who acted.
+	pub accessor: AccountId,
+	/// What was done.
+	pub action: AuditAction,
+	/// Whether it was an emergency (break-glass) access.
+	pub break_glass: bool,
+	/// The block it is in.
+	pub block: u32,
+	/// The whole entry, SCALE-encoded as `pallet_consent::AuditEntry`.
+	pub entry: Bytes,
+}
+
+/// This vault's escrow key, as `vault_escrowKey` answers it.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EscrowKey {
+	/// The X25519 public key to wrap emergency copies of data keys to.
+	pub public_key: H256,
+}
+
+/// Where a read's wrapped key comes from, by why the chain allowed the read.
+enum KeySource {
+	/// The chain carries it (the patient's key, or a consent's).
+	Chain(Option<Vec<u8>>),
+	/// Deposited in this vault for a member of the authoring organization.
+	Deposited,
+	/// The escrow copy, wrapped again to the emergency reader's key.
+	Escrow,
+}
+
+/// The store slot of escrow copies: no account's bytes (a hash of a domain tag).
+fn escrow_slot() -> [u8; 32] {
+	sp_io::hashing::blake2_256(b"carechain/vault/escrow/v1")
+}
+
+/// The store slot that notes that `account` uploaded a blob.
+fn uploader_slot(account: &AccountId) -> [u8; 32] {
+	sp_io::hashing::blake2_256(&(b"carechain/vault/uploader/v1", account).encode())
+}
+
+/// What an uploader slot holds.
+const UPLOADED: &[u8] = b"uploaded";
 
 /// What `vault_get` returns.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -311,18 +433,86 @@ pub struct Vault {
 	challenges: Mutex<Challenges>,
 	/// Audit entries (patient, index) that already served a get.
 	served: Mutex<HashSet<(AccountId, u64)>>,
+	/// Where served entries are appended, so that a restart forgets none.
+	served_log: Option<(PathBuf, Mutex<std::fs::File>)>,
+	/// The secret of the escrow key.
+	escrow: carechain_vault::envelope::SecretKey,
 }
 
+/// Bytes of one entry of the served log: the patient's account and the entry's index.
+const SERVED_ENTRY: usize = 32 + 8;
+
 impl Vault {
-	/// A vault over `store`, checking requests against `node`'s chain.
-	pub fn new(node: Arc<Node>, store: Arc<dyn BlobStore>, settings: VaultSettings) -> Arc<Self> {
-		Arc::new(Self {
+	/// A vault over `store`, checking requests against `node`'s chain, with its escrow key and
+	/// served entries in `settings.state_dir` (made on first use).
+	pub fn new(
+		node: Arc<Node>,
+		store: Arc<dyn BlobStore>,
+		settings: VaultSettings,
+	) -> Result<Arc<Self>, VaultError> {
+		let (escrow, served, served_log) = match &settings.state_dir {
+			None => (carechain_vault::envelope::SecretKey::generate(), HashSet::new(), None),
+			Some(dir) => {
+				let state = |path: PathBuf| move |source| VaultError::State { path, source };
+				std::fs::create_dir_all(dir).map_err(state(dir.clone()))?;
+				let escrow = Self::escrow_key(&dir.join("escrow.key"))?;
+				let path = dir.join("served");
+				let mut file = std::fs::OpenOptions::new()
+					.create(true)
+					.read(true)
+					.append(true)
+					.open(&path)
+					.map_err(state(path.clone()))?;
+				let mut bytes = Vec::new();
+				file.read_to_end(&mut bytes).map_err(state(path.clone()))?;
+				// A torn last entry (a crash mid-append) never served anything: ignore it.
+				let served = bytes
+					.chunks_exact(SERVED_ENTRY)
+					.map(|entry| {
+						let (account, index) = entry.split_at(32);
+						let account: [u8; 32] = account.try_into().expect("split at 32");
+						let index: [u8; 8] = index.try_into().expect("8 bytes left");
+						(AccountId::from(account), u64::from_le_bytes(index))
+					})
+					.collect();
+				(escrow, served, Some((path, Mutex::new(file))))
+			}
+		};
+		Ok(Arc::new(Self {
 			node,
 			store,
 			settings,
 			challenges: Mutex::default(),
-			served: Mutex::default(),
-		})
+			served: Mutex::new(served),
+			served_log,
+			escrow,
+		}))
+	}
+
+	/// The escrow secret kept in `path`, made (mode 0600) if there is none.
+	fn escrow_key(
+		path: &std::path::Path,
+	) -> Result<carechain_vault::envelope::SecretKey, VaultError> {
+		let state = |source| VaultError::State { path: path.to_owned(), source };
+		if let Ok(mut file) = std::fs::File::open(path) {
+			let mut bytes = Zeroizing::new([0u8; 32]);
+			file.read_exact(&mut bytes[..]).map_err(state)?;
+			return Ok(carechain_vault::envelope::SecretKey::from_bytes(bytes));
+		}
+		let mut bytes = Zeroizing::new([0u8; 32]);
+		rand::rngs::OsRng.fill_bytes(&mut bytes[..]);
+		let mut options = std::fs::OpenOptions::new();
+		options.write(true).create_new(true);
+		#[cfg(unix)]
+		std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+		let mut file = options.open(path).map_err(state)?;
+		file.write_all(&bytes[..]).and_then(|()| file.sync_all()).map_err(state)?;
+		Ok(carechain_vault::envelope::SecretKey::from_bytes(bytes))
+	}
+
+	/// The public half of the escrow key, to wrap emergency copies of data keys to.
+	pub fn escrow_public_key(&self) -> EscrowKey {
+		EscrowKey { public_key: H256(self.escrow.public_key().0) }
 	}
 
 	/// The store it keeps blobs in.
@@ -453,11 +643,25 @@ impl Vault {
 			}
 			keys.push((recipient, wrapped));
 		}
+		if let Some(wrapped) = &request.emergency_key {
+			// Checked only for its form: opening it here would put the data key in this
+			// vault's memory for no reason.
+			if wrapped.len() != carechain_vault::envelope::WRAPPED_KEY_LEN {
+				return Err(VaultError::BadKey {
+					recipient: AccountId::from(escrow_slot()),
+					reason: "the emergency copy is an 80-byte HPKE X25519 wrap to vault_escrowKey",
+				});
+			}
+		}
 
 		self.store.put(hash.0, request.ciphertext.0.into()).await?;
 		for (recipient, wrapped) in &keys {
 			self.store.put_key(&hash.0, &account_bytes(recipient), wrapped.0.clone()).await?;
 		}
+		if let Some(wrapped) = request.emergency_key {
+			self.store.put_key(&hash.0, &escrow_slot(), wrapped.0).await?;
+		}
+		self.store.put_key(&hash.0, &uploader_slot(&request.uploader), UPLOADED.to_vec()).await?;
 		tracing::info!("Vault: stored blob {} ({size} bytes)", crate::service::short(&hash));
 		Ok(PutReceipt {
 			content_hash: hash,
@@ -469,7 +673,15 @@ impl Vault {
 
 	/// Serves a blob; see the module documentation.
 	pub async fn get(&self, request: GetRequest) -> Result<GetResponse, VaultError> {
-		let message = access::get_message(&request.challenge.0, &request.record, request.purpose);
+		let message = match &request.reader_key {
+			None => access::get_message(&request.challenge.0, &request.record, request.purpose),
+			Some(key) => access::get_message_for_key(
+				&request.challenge.0,
+				&request.record,
+				request.purpose,
+				&key.0,
+			),
+		};
 		let issued_at =
 			self.redeem(&request.challenge, &request.accessor, &message, &request.signature)?;
 		let result = self.serve(&request, issued_at).await;
@@ -504,22 +716,36 @@ impl Vault {
 			let audit_index = self
 				.claim_audit_entry(&state, &record.patient, request, issued_at)?
 				.ok_or(VaultError::NotAudited { record: record_id, purpose: request.purpose })?;
-			let on_chain_key = match basis {
-				AccessBasis::Patient | AccessBasis::Guardian => {
-					Ok(Some(record.patient_key.to_vec()))
-				}
-				AccessBasis::Consent(consent) => Self::storage::<Vec<u8>>(
-					&state,
-					pallet_consent::GrantedKeys::<Runtime>::hashed_key_for(consent, record_id),
-				),
-				AccessBasis::AuthorOrganization | AccessBasis::BreakGlass(_) => Ok(None),
-			};
-			(record, basis, audit_index, on_chain_key)
+			let key_source =
+				match basis {
+					AccessBasis::Patient | AccessBasis::Guardian => {
+						Ok(KeySource::Chain(Some(record.patient_key.to_vec())))
+					}
+					AccessBasis::Consent(consent) => Self::storage::<Vec<u8>>(
+						&state,
+						pallet_consent::GrantedKeys::<Runtime>::hashed_key_for(consent, record_id),
+					)
+					.map(KeySource::Chain),
+					// Deposited keys serve only current members of the organization they were
+					// deposited for (the record's author's): the chain allowed this read because
+					// the accessor is one, and this checks it against the same state again.
+					AccessBasis::AuthorOrganization => Self::membership(&state, &request.accessor)
+						.map(|m| match m.map(|m| m.org) == record.author_org {
+							true => KeySource::Deposited,
+							false => KeySource::Chain(None),
+						}),
+					AccessBasis::BreakGlass(_) => Ok(KeySource::Escrow),
+				};
+			(record, basis, audit_index, key_source)
 		};
 
 		// An entry is spent only by a read that returns the record.
 		let result = match on_chain_key {
-			Ok(key) => self.fetch(&record, &request.accessor, key).await,
+			Ok(source) => self.fetch(&record, request, source).await,
+			Err(e) => Err(e),
+		};
+		let result = match result {
+			Ok(found) => self.record_served(&record.patient, audit_index).map(|()| found),
 			Err(e) => Err(e),
 		};
 		if result.is_err() {
@@ -536,24 +762,52 @@ impl Vault {
 		})
 	}
 
-	/// The blob of `record`, and the data key wrapped for `accessor`: `on_chain_key` when the
-	/// chain carries one for the access basis, else one deposited in this vault.
+	/// The blob of `record`, and the data key wrapped for the reader, from `source`.
 	async fn fetch(
 		&self,
 		record: &pallet_records::Record<Runtime>,
-		accessor: &AccountId,
-		on_chain_key: Option<Vec<u8>>,
+		request: &GetRequest,
+		source: KeySource,
 	) -> Result<(Vec<u8>, Option<Vec<u8>>), VaultError> {
 		let ciphertext = self
 			.store
 			.get(&record.content_hash.0)
 			.await?
 			.ok_or(VaultError::BlobMissing(record.content_hash))?;
-		let wrapped_key = match on_chain_key {
-			Some(key) => Some(key),
-			None => self.store.key(&record.content_hash.0, &account_bytes(accessor)).await?,
+		let hash = &record.content_hash.0;
+		let wrapped_key = match source {
+			KeySource::Chain(key) => key,
+			KeySource::Deposited => self.store.key(hash, &account_bytes(&request.accessor)).await?,
+			KeySource::Escrow => match self.store.key(hash, &escrow_slot()).await? {
+				None => None,
+				Some(escrowed) => {
+					let reader = request.reader_key.ok_or(VaultError::ReaderKeyNeeded)?;
+					Some(self.rewrap(&escrowed, &reader)?)
+				}
+			},
 		};
 		Ok((ciphertext.to_vec(), wrapped_key))
+	}
+
+	/// Opens an escrow copy and wraps the data key to `reader`.
+	fn rewrap(&self, escrowed: &[u8], reader: &H256) -> Result<Vec<u8>, VaultError> {
+		use carechain_vault::envelope::{unwrap_key, wrap_key, PublicKey};
+		let key = unwrap_key(escrowed, &self.escrow)
+			.map_err(|e| VaultError::Escrow(format!("the escrow copy does not open: {e}")))?;
+		wrap_key(&key, &PublicKey(reader.0))
+			.map_err(|e| VaultError::Escrow(format!("readerKey is not an X25519 key: {e}")))
+	}
+
+	/// Makes the serving of audit entry `index` of `patient` durable.
+	fn record_served(&self, patient: &AccountId, index: u64) -> Result<(), VaultError> {
+		let Some((path, file)) = &self.served_log else { return Ok(()) };
+		let mut entry = [0u8; SERVED_ENTRY];
+		entry[..32].copy_from_slice(patient.as_ref());
+		entry[32..].copy_from_slice(&index.to_le_bytes());
+		let mut file = file.lock();
+		file.write_all(&entry)
+			.and_then(|()| file.sync_data())
+			.map_err(|source| VaultError::State { path: path.clone(), source })
 	}
 
 	/// Finds, in the patient's audit trail, an entry of this read in a block after `issued_at`
@@ -631,11 +885,85 @@ impl Vault {
 			.map_err(|e| VaultError::Chain(format!("undecodable storage value: {e}")))
 	}
 
+	/// Checks a request to follow a patient's disclosures; the trail's length at the head.
+	pub fn authorize_disclosures(&self, request: &DisclosuresRequest) -> Result<u64, VaultError> {
+		let message = access::disclosures_message(&request.challenge.0, &request.patient);
+		self.redeem(&request.challenge, &request.subscriber, &message, &request.signature)?;
+		let state = self.node.client.state_at(self.node.client.head().hash)?;
+		let patient: Option<pallet_registry::Patient<Runtime>> = Self::storage(
+			&state,
+			pallet_registry::Patients::<Runtime>::hashed_key_for(&request.patient),
+		)?;
+		let allowed = patient.is_some_and(|p| {
+			request.subscriber == request.patient || p.guardians.contains(&request.subscriber)
+		});
+		if !allowed {
+			return Err(VaultError::NotPatientOrGuardian(request.subscriber.clone()));
+		}
+		Self::storage(
+			&state,
+			pallet_consent::AuditLength::<Runtime>::hashed_key_for(&request.patient),
+		)
+		.map(Option::unwrap_or_default)
+	}
+
+	/// The entries of `patient`'s audit trail from `from` on, in the state of block `at`.
+	pub fn disclosures(
+		&self,
+		at: H256,
+		patient: &AccountId,
+		from: u64,
+	) -> Result<Vec<Disclosure>, VaultError> {
+		let state = self.node.client.state_at(at)?;
+		let length: u64 =
+			Self::storage(&state, pallet_consent::AuditLength::<Runtime>::hashed_key_for(patient))?
+				.unwrap_or(0);
+		let mut entries = Vec::new();
+		for index in from..length {
+			let key = pallet_consent::AuditTrail::<Runtime>::hashed_key_for(patient, index);
+			let Some(bytes) = state.storage(&key).map_err(VaultError::Chain)? else { continue };
+			let entry = pallet_consent::AuditEntry::<Runtime>::decode(&mut &bytes[..])
+				.map_err(|e| VaultError::Chain(format!("undecodable audit entry: {e}")))?;
+			entries.push(Disclosure {
+				index,
+				accessor: entry.accessor,
+				action: entry.action,
+				break_glass: entry.break_glass,
+				block: entry.block,
+				entry: Bytes(bytes),
+			});
+		}
+		Ok(entries)
+	}
+
+	/// Whether the blob of an erased record was uploaded by its patient or author, or carries
+	/// no note of its uploader at all (uploaded before uploaders were noted).
+	async fn uploaded_by_erased_record(
+		&self,
+		state: &State,
+		record_id: &RecordId,
+		content_hash: &H256,
+	) -> Result<bool, VaultError> {
+		let Some(record) = Self::record(state, record_id)? else { return Ok(true) };
+		let recipients = self.store.key_recipients(&content_hash.0).await?;
+		let noted = |who: &AccountId| recipients.contains(&uploader_slot(who));
+		if noted(&record.patient) || noted(&record.author) {
+			return Ok(true);
+		}
+		for recipient in &recipients {
+			if self.store.key(&content_hash.0, recipient).await?.as_deref() == Some(UPLOADED) {
+				return Ok(false);
+			}
+		}
+		Ok(true)
+	}
+
 	/// Deletes the blobs of records erased in block `hash`; how many it deleted.
 	pub async fn erase_in_block(&self, hash: H256) -> Result<usize, VaultError> {
 		let events: Vec<frame_system::EventRecord<RuntimeEvent, H256>> =
 			Self::storage(&self.node.client.state_at(hash)?, crate::client::events_key())?
 				.unwrap_or_default();
+		let state = self.node.client.state_at(hash)?;
 		let mut deleted = 0;
 		for record in events {
 			if let RuntimeEvent::Records(pallet_records::Event::RecordErased {
@@ -644,6 +972,28 @@ impl Vault {
 				..
 			}) = record.event
 			{
+				// A blob goes only when no live record refers to it any more.
+				let anchored: Option<RecordId> = Self::storage(
+					&state,
+					pallet_records::ContentIndex::<Runtime>::hashed_key_for(content_hash),
+				)?;
+				if let Some(live) = anchored {
+					tracing::warn!(
+						"Vault: record {} erased on chain, but blob {} is still anchored by live record {}: kept",
+						crate::service::short(&record_id),
+						crate::service::short(&content_hash),
+						crate::service::short(&live),
+					);
+					continue;
+				}
+				if !self.uploaded_by_erased_record(&state, &record_id, &content_hash).await? {
+					tracing::warn!(
+						"Vault: record {} erased on chain, but blob {} was uploaded by neither its patient nor its author: kept",
+						crate::service::short(&record_id),
+						crate::service::short(&content_hash),
+					);
+					continue;
+				}
 				let blob = self.store.delete(&content_hash.0).await?;
 				tracing::info!(
 					"Vault: record {} erased on chain; blob {} {}",
@@ -740,6 +1090,20 @@ pub trait VaultApi {
 	/// Reads the ciphertext of a record and the caller's wrapped key.
 	#[method(name = "get")]
 	async fn get(&self, request: GetRequest) -> RpcResult<GetResponse>;
+	/// This vault's escrow key, to wrap emergency copies of data keys to.
+	#[method(name = "escrowKey")]
+	fn escrow_key(&self) -> RpcResult<EscrowKey>;
+	/// Pushes each new entry of a patient's audit trail once its block is finalized, to the
+	/// patient or a guardian.
+	#[subscription(
+		name = "subscribeDisclosures" => "disclosure",
+		unsubscribe = "unsubscribeDisclosures",
+		item = Disclosure
+	)]
+	async fn subscribe_disclosures(
+		&self,
+		request: DisclosuresRequest,
+	) -> jsonrpsee::core::SubscriptionResult;
 }
 
 /// The `vault_*` handlers.
@@ -756,6 +1120,47 @@ impl VaultApiServer for VaultRpc {
 	async fn put(&self, request: PutRequest) -> RpcResult<PutReceipt> {
 		self.0.node.metrics.rpc_calls.inc();
 		self.0.put(request).await.map_err(Into::into)
+	}
+
+	fn escrow_key(&self) -> RpcResult<EscrowKey> {
+		self.0.node.metrics.rpc_calls.inc();
+		Ok(self.0.escrow_public_key())
+	}
+
+	async fn subscribe_disclosures(
+		&self,
+		pending: jsonrpsee::PendingSubscriptionSink,
+		request: DisclosuresRequest,
+	) -> jsonrpsee::core::SubscriptionResult {
+		self.0.node.metrics.rpc_calls.inc();
+		let vault = self.0.clone();
+		let length = match vault.authorize_disclosures(&request) {
+			Ok(length) => length,
+			Err(e) => {
+				pending.reject(ErrorObjectOwned::from(e)).await;
+				return Ok(());
+			}
+		};
+		let mut finalized = vault.node.finalized.subscribe();
+		let sink = pending.accept().await?;
+		let mut next = request.from_index.unwrap_or(length);
+		let mut at = vault.node.client.head().hash;
+		loop {
+			for disclosure in vault.disclosures(at, &request.patient, next)? {
+				next = disclosure.index + 1;
+				sink.send(jsonrpsee::SubscriptionMessage::from_json(&disclosure)?).await?;
+			}
+			at = tokio::select! {
+				block = finalized.recv() => match block {
+					Ok(block) => sp_runtime::traits::Header::hash(&block.header),
+					Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+						vault.node.client.head().hash
+					}
+					Err(tokio::sync::broadcast::error::RecvError::Closed) => return Ok(()),
+				},
+				() = sink.closed() => return Ok(()),
+			};
+		}
 	}
 
 	async fn get(&self, request: GetRequest) -> RpcResult<GetResponse> {
@@ -804,9 +1209,13 @@ mod tests {
 			Arc::new(BatchVerifier::new(verifier)),
 		);
 		let store = Arc::new(LocalStore::open(dir.path().join("vault")).unwrap());
-		let settings =
-			VaultSettings { max_blob_bytes: 1024, challenge_ttl: ttl, max_challenges: 3 };
-		(Vault::new(node, store, settings), dir)
+		let settings = VaultSettings {
+			max_blob_bytes: 1024,
+			challenge_ttl: ttl,
+			max_challenges: 3,
+			state_dir: Some(dir.path().join("vault-state")),
+		};
+		(Vault::new(node, store, settings).unwrap(), dir)
 	}
 
 	fn put_request(
@@ -824,6 +1233,7 @@ mod tests {
 			record,
 			ciphertext: Bytes(ciphertext.to_vec()),
 			keys: vec![],
+			emergency_key: None,
 			challenge,
 			signature: Bytes(signature.0.to_vec()),
 		}
@@ -922,6 +1332,77 @@ mod tests {
 		assert!(vault.store().list().await.unwrap().is_empty(), "nothing was stored");
 	}
 
+	#[test]
+	fn the_escrow_key_and_served_entries_survive_a_restart() {
+		let dir = tempfile::tempdir().unwrap();
+		// Only the vault's state directory is shared: each opening gets its own chain.
+		let opened = std::cell::Cell::new(0);
+		let open = || {
+			opened.set(opened.get() + 1);
+			let spec = ChainSpec::development();
+			let db = ChainDb::open(&dir.path().join(format!("db{}", opened.get()))).unwrap();
+			let client = Arc::new(Client::open(db, &spec.genesis).unwrap());
+			let verifier = carechain_gpu::Verifier::new(carechain_gpu::Mode::Cpu).unwrap();
+			let node = Node::new(
+				client,
+				Arc::new(Pool::new(PoolLimits::default())),
+				Arc::new(BatchVerifier::new(verifier)),
+			);
+			let store = Arc::new(LocalStore::open(dir.path().join("vault")).unwrap());
+			let settings = VaultSettings {
+				state_dir: Some(dir.path().join("vault-state")),
+				..Default::default()
+			};
+			Vault::new(node, store, settings).unwrap()
+		};
+		let eve = Ed25519Keyring::Eve.to_account_id();
+		let (escrow, served) = {
+			let vault = open();
+			vault.served.lock().insert((eve.clone(), 7));
+			vault.record_served(&eve, 7).unwrap();
+			let served = vault.served.lock().clone();
+			(vault.escrow_public_key().public_key, served)
+		};
+		// A torn entry at the end, as a crash in the middle of an append leaves it.
+		let log = dir.path().join("vault-state/served");
+		std::fs::OpenOptions::new().append(true).open(&log).unwrap().write_all(&[1; 5]).unwrap();
+
+		let vault = open();
+		assert_eq!(vault.escrow_public_key().public_key, escrow, "the escrow key is kept");
+		assert_eq!(*vault.served.lock(), served, "an entry served before the restart stays served");
+		assert!(vault.served.lock().contains(&(eve, 7)));
+		#[cfg(unix)]
+		{
+			use std::os::unix::fs::PermissionsExt;
+			let key = std::fs::metadata(dir.path().join("vault-state/escrow.key")).unwrap();
+			assert_eq!(
+				key.permissions().mode() & 0o777,
+				0o600,
+				"only the node reads the escrow key"
+			);
+		}
+	}
+
+	#[test]
+	fn an_escrow_copy_is_wrapped_again_only_to_a_valid_reader_key() {
+		use carechain_vault::envelope::{unwrap_key, wrap_key, DataKey, PublicKey, SecretKey};
+		let (vault, _dir) = vault(Duration::from_secs(60));
+		let key = DataKey::generate();
+		let escrow = PublicKey(vault.escrow_public_key().public_key.0);
+		let escrowed = wrap_key(&key, &escrow).unwrap();
+		let reader = SecretKey::generate();
+		let rewrapped = vault.rewrap(&escrowed, &H256(reader.public_key().0)).unwrap();
+		assert_eq!(unwrap_key(&rewrapped, &reader).unwrap().expose(), key.expose());
+		// Nobody else opens what was wrapped for the reader, nor the escrow copy.
+		assert!(unwrap_key(&rewrapped, &SecretKey::generate()).is_err());
+		assert!(unwrap_key(&escrowed, &reader).is_err());
+		// A copy wrapped to another key does not open here.
+		let foreign = wrap_key(&key, &SecretKey::generate().public_key()).unwrap();
+		let error = vault.rewrap(&foreign, &H256(reader.public_key().0)).unwrap_err();
+		assert!(matches!(error, VaultError::Escrow(_)), "{error}");
+		assert_eq!(error.code(), 6033);
+	}
+
 	#[tokio::test]
 	async fn reads_of_unknown_records_are_refused() {
 		let (vault, _dir) = vault(Duration::from_secs(60));
@@ -934,6 +1415,7 @@ mod tests {
 			record,
 			purpose: Purpose::Treatment,
 			challenge,
+			reader_key: None,
 			signature: Bytes(eve.pair().sign(&message).0.to_vec()),
 		};
 		let error = vault.get(request).await.unwrap_err();

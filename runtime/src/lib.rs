@@ -295,6 +295,10 @@ impl pallet_records::Config for Runtime {
 	type MaxWrappedKeyLen = ConstU32<256>;
 	type MaxRecordsPerPatient = ConstU32<100_000>;
 	type MaxVersions = ConstU32<64>;
+	/// Writers other than the patient and guardians may fill 90,000 of the 100,000 slots.
+	type ReservedForPatient = ConstU32<10_000>;
+	/// The consent pallet's `MaxGrantsPerPatient`.
+	type MaxConsentsPerPatient = ConstU32<64>;
 	type WeightInfo = pallet_records::weights::SubstrateWeight<Runtime>;
 }
 

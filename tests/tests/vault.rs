@@ -60,6 +60,24 @@ impl Chain {
 		P::Public: Into<MultiSigner>,
 		P::Signature: Into<MultiSignature>,
 	{
+		let (events, failure) = self.dispatch(signer, nonce, call.clone()).await;
+		if let Some(dispatch_error) = failure {
+			panic!("{call:?} failed: {dispatch_error:?}");
+		}
+		events
+	}
+
+	/// Submits `call` and waits for its block: its events, and its dispatch error if it failed.
+	async fn dispatch<P: Pair>(
+		&self,
+		signer: &P,
+		nonce: u32,
+		call: RuntimeCall,
+	) -> (Vec<RuntimeEvent>, Option<sp_runtime::DispatchError>)
+	where
+		P::Public: Into<MultiSigner>,
+		P::Signature: Into<MultiSignature>,
+	{
 		let extrinsic = sign(signer, nonce, call.clone(), self.genesis);
 		let mut watch = self
 			.client
@@ -81,16 +99,31 @@ impl Chain {
 			}
 		};
 		let events = self.events(block).await;
-		for event in &events {
-			if let RuntimeEvent::System(frame_system::Event::ExtrinsicFailed {
-				dispatch_error,
-				..
-			}) = event
-			{
-				panic!("{call:?} failed in block {block:?}: {dispatch_error:?}");
-			}
+		let failure = events.iter().find_map(|event| match event {
+			RuntimeEvent::System(frame_system::Event::ExtrinsicFailed {
+				dispatch_error, ..
+			}) => Some(*dispatch_error),
+			_ => None,
+		});
+		(events, failure)
+	}
+
+	/// Whether `call` by `signer` fails in its block with exactly `expected`.
+	async fn refuses(
+		&self,
+		signer: &ed25519::Pair,
+		call: RuntimeCall,
+		expected: impl Into<sp_runtime::DispatchError>,
+	) -> bool {
+		let nonce = self.nonce(&signer.public().into()).await;
+		let failure = self.dispatch(signer, nonce, call).await.1;
+		match (failure, expected.into()) {
+			(
+				Some(sp_runtime::DispatchError::Module(got)),
+				sp_runtime::DispatchError::Module(want),
+			) => (got.index, got.error) == (want.index, want.error),
+			(got, want) => panic!("expected {want:?}, got {got:?}"),
 		}
-		events
 	}
 
 	async fn submit<P: Pair>(&self, signer: &P, call: RuntimeCall) -> Vec<RuntimeEvent>
@@ -146,7 +179,35 @@ impl Chain {
 		let accessor: AccountId = reader.public().into();
 		let challenge = self.challenge(&accessor).await.challenge;
 		let signature = reader.sign(&access::get_message(&challenge.0, &record, purpose));
-		GetRequest { accessor, record, purpose, challenge, signature: Bytes(signature.0.to_vec()) }
+		GetRequest {
+			accessor,
+			record,
+			purpose,
+			challenge,
+			reader_key: None,
+			signature: Bytes(signature.0.to_vec()),
+		}
+	}
+
+	/// A read asking for the data key wrapped to `reader_key` (an emergency read).
+	async fn get_request_for_key(
+		&self,
+		reader: &ed25519::Pair,
+		record: RecordId,
+		purpose: Purpose,
+		reader_key: &envelope::PublicKey,
+	) -> GetRequest {
+		let accessor: AccountId = reader.public().into();
+		let challenge = self.challenge(&accessor).await.challenge;
+		let message = access::get_message_for_key(&challenge.0, &record, purpose, &reader_key.0);
+		GetRequest {
+			accessor,
+			record,
+			purpose,
+			challenge,
+			reader_key: Some(H256(reader_key.0)),
+			signature: Bytes(reader.sign(&message).0.to_vec()),
+		}
 	}
 
 	async fn get(&self, request: &GetRequest) -> Result<GetResponse, (i32, String)> {
@@ -169,6 +230,7 @@ impl Chain {
 			record,
 			ciphertext: Bytes(ciphertext.to_vec()),
 			keys,
+			emergency_key: None,
 			challenge,
 			signature: Bytes(signature.0.to_vec()),
 		}
@@ -316,7 +378,10 @@ async fn scenario(backend: Backend) {
 		.await
 		.unwrap();
 	let colleague_key = envelope::wrap_key(&data_key, &colleague_x25519.public_key()).unwrap();
-	let put = chain
+	let escrow: carechain_node::vault::EscrowKey =
+		chain.client.request("vault_escrowKey", rpc_params![]).await.unwrap();
+	let escrow = envelope::PublicKey(escrow.public_key.0);
+	let mut put = chain
 		.put_request(
 			&doctor,
 			None,
@@ -324,6 +389,8 @@ async fn scenario(backend: Backend) {
 			vec![(colleague.public().into(), Bytes(colleague_key))],
 		)
 		.await;
+	// An emergency copy of the data key, wrapped to the vault's escrow key.
+	put.emergency_key = Some(Bytes(envelope::wrap_key(&data_key, &escrow).unwrap()));
 	let receipt = chain.put(&put).await.expect("the upload matches the pending record");
 	assert_eq!(receipt.content_hash, hash);
 	assert_eq!(receipt.keys, 1);
@@ -388,6 +455,47 @@ async fn scenario(backend: Backend) {
 			Some(store)
 		}
 	};
+
+	// An attacker registers as a patient and tries to anchor Eve's blob as her own record (to
+	// erase it and have every vault delete Eve's blob): refused, the blob stays.
+	let mallory = ed25519::Pair::from_string("//Mallory", None).unwrap();
+	let mallory_id: AccountId = mallory.public().into();
+	chain
+		.submit(
+			&mallory,
+			RuntimeCall::Registry(pallet_registry::Call::register_patient {
+				encryption_key: [7; 32],
+				guardians: Default::default(),
+			}),
+		)
+		.await;
+	let steal = RuntimeCall::Records(pallet_records::Call::create_record {
+		patient: mallory_id.clone(),
+		resource_type: FhirResourceType::Observation,
+		content: pallet_records::RecordContent {
+			content_hash: hash,
+			size: sealed.ciphertext.len() as u64,
+			locator: format!("cas:{hash:?}").into_bytes(),
+			patient_key: vec![1; 80],
+		},
+	});
+	type RecordsError = pallet_records::Error<carechain_runtime::Runtime>;
+	assert!(chain.refuses(&mallory, steal, RecordsError::ContentHashInUse).await);
+	// Nor may she write into Eve's records: she is no practitioner, Eve granted her nothing.
+	let into_eve = RuntimeCall::Records(pallet_records::Call::create_record {
+		patient: eve.clone(),
+		resource_type: FhirResourceType::Observation,
+		content: pallet_records::RecordContent {
+			content_hash: H256::repeat_byte(0x66),
+			size: 10,
+			locator: b"cas:x".to_vec(),
+			patient_key: vec![1; 80],
+		},
+	});
+	assert!(chain.refuses(&mallory, into_eve, RecordsError::NotAuthorized).await);
+	if let Backend::Local = backend {
+		assert_eq!(std::fs::read(&blob_file).unwrap(), sealed.ciphertext, "the blob stays");
+	}
 
 	// The second hospital has no consent: denied, and says why.
 	let request = chain.get_request(&other_hospital, record_id, Purpose::Treatment).await;
@@ -465,6 +573,113 @@ async fn scenario(backend: Backend) {
 	let request = chain.get_request(&other_hospital, record_id, Purpose::Treatment).await;
 	assert_eq!(chain.get(&request).await.unwrap_err().0, 6022);
 
+	// An emergency: a practitioner of the second hospital breaks the glass. The chain carries
+	// no key for him; the vault wraps its escrow copy to the key he names, for a read that is
+	// open, audited and flagged, and never after the patient disputes it.
+	let er_doctor = ed25519::Pair::from_string("//Second Hospital ER", None).unwrap();
+	let er_x25519 = SecretKey::derive(b"second hospital er key");
+	chain
+		.submit(
+			&other_hospital,
+			RuntimeCall::Registry(pallet_registry::Call::add_member {
+				who: er_doctor.public().into(),
+				role: carechain_primitives::Role::Practitioner,
+			}),
+		)
+		.await;
+	// The patient's wallet follows her disclosures; nobody else may.
+	let follow = |subscriber: ed25519::Pair| {
+		let chain = &chain;
+		let eve = eve.clone();
+		async move {
+			let who: AccountId = subscriber.public().into();
+			let challenge = chain.challenge(&who).await.challenge;
+			let message = access::disclosures_message(&challenge.0, &eve);
+			let request = carechain_node::vault::DisclosuresRequest {
+				subscriber: who,
+				patient: eve,
+				from_index: None,
+				challenge,
+				signature: Bytes(subscriber.sign(&message).0.to_vec()),
+			};
+			chain
+				.client
+				.subscribe::<carechain_node::vault::Disclosure, _>(
+					"vault_subscribeDisclosures",
+					rpc_params![request],
+					"vault_unsubscribeDisclosures",
+				)
+				.await
+		}
+	};
+	let refused = follow(other_hospital.clone()).await.map(|_| ()).unwrap_err();
+	assert_eq!(error_code(refused).0, 6016, "only the patient follows her disclosures");
+	let mut disclosures = follow(patient.clone()).await.expect("the patient follows");
+	let events = chain
+		.submit(
+			&er_doctor,
+			RuntimeCall::Consent(pallet_consent::Call::break_glass {
+				patient: eve.clone(),
+				reason: pallet_consent::EmergencyReason::PatientUnconscious,
+				justification_hash: H256::repeat_byte(0x42),
+			}),
+		)
+		.await;
+	let emergency_id = events
+		.iter()
+		.find_map(|e| match e {
+			RuntimeEvent::Consent(pallet_consent::Event::BreakGlassOpened {
+				emergency_id, ..
+			}) => Some(*emergency_id),
+			_ => None,
+		})
+		.expect("BreakGlassOpened");
+	let keyless = chain.get_request(&er_doctor, record_id, Purpose::Treatment).await;
+	let keyed = chain
+		.get_request_for_key(&er_doctor, record_id, Purpose::Treatment, &er_x25519.public_key())
+		.await;
+	chain.log_access(&er_doctor, record_id, Purpose::Treatment).await;
+	let (code, message) = chain.get(&keyless).await.unwrap_err();
+	assert_eq!(code, 6015, "an emergency read names the key to wrap to: {message}");
+	// The wallet hears of the emergency and of the read as soon as they are final.
+	let er_id: AccountId = er_doctor.public().into();
+	let mut pushed = Vec::new();
+	while pushed.len() < 2 {
+		let disclosure = tokio::time::timeout(Duration::from_secs(30), disclosures.next())
+			.await
+			.expect("a disclosure within 30 s")
+			.expect("the subscription stays open")
+			.unwrap();
+		if disclosure.accessor == er_id {
+			pushed.push((disclosure.action, disclosure.break_glass));
+		}
+	}
+	assert_eq!(
+		pushed,
+		vec![
+			(carechain_primitives::AuditAction::BreakGlass, true),
+			(carechain_primitives::AuditAction::Read, true)
+		]
+	);
+	let response = chain.get(&keyed).await.expect("an open, audited emergency read");
+	assert_eq!(response.basis, AccessBasis::BreakGlass(emergency_id));
+	let key = envelope::unwrap_key(&response.wrapped_key.unwrap(), &er_x25519).unwrap();
+	assert_eq!(envelope::open(&response.ciphertext, &key).unwrap().as_slice(), json.as_bytes());
+	// A request whose reader key was swapped after signing is refused.
+	let mut swapped = chain
+		.get_request_for_key(&er_doctor, record_id, Purpose::Treatment, &er_x25519.public_key())
+		.await;
+	swapped.reader_key = Some(H256(colleague_x25519.public_key().0));
+	assert_eq!(chain.get(&swapped).await.unwrap_err().0, 6005);
+	// Disputed by the patient: the session closes, and so does the vault.
+	chain
+		.submit(&patient, RuntimeCall::Consent(pallet_consent::Call::dispute { emergency_id }))
+		.await;
+	let after = chain
+		.get_request_for_key(&er_doctor, record_id, Purpose::Treatment, &er_x25519.public_key())
+		.await;
+	assert_eq!(chain.get(&after).await.unwrap_err().0, 6022, "no emergency key after a dispute");
+
 	// The bulk audit finds nothing wrong, then a planted corruption.
 	let audit = |extra: &[&str]| {
 		let rpc_url = format!("ws://127.0.0.1:{}", node.rpc_port);
@@ -510,7 +725,11 @@ async fn scenario(backend: Backend) {
 	}
 	if let Some(store) = &s3 {
 		let objects = store.everything().await.unwrap();
-		assert_eq!(objects.len(), 2, "the blob and the colleague's key");
+		assert_eq!(
+			objects.len(),
+			4,
+			"the blob, the colleague's key, the escrow copy and the note of its uploader"
+		);
 		for (name, bytes) in objects {
 			assert_no_phi("S3 object", &name, &bytes);
 		}

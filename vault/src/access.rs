@@ -26,6 +26,26 @@ pub fn get_message(
 	(b"carechain/vault/get/v1", challenge, record, purpose).encode()
 }
 
+/// The message signed to read `record` for `purpose` and have the data key wrapped to
+/// `reader_key` (the reader's X25519 public key): how an emergency (break-glass) reader, whom
+/// no key was wrapped for, obtains one from the vault's escrow copy.
+pub fn get_message_for_key(
+	challenge: &[u8; CHALLENGE_LEN],
+	record: &RecordId,
+	purpose: Purpose,
+	reader_key: &[u8; 32],
+) -> Vec<u8> {
+	(b"carechain/vault/get/v2", challenge, record, purpose, reader_key).encode()
+}
+
+/// The message signed to follow `patient`'s audit trail (`vault_subscribeDisclosures`).
+pub fn disclosures_message<AccountId: Encode>(
+	challenge: &[u8; CHALLENGE_LEN],
+	patient: &AccountId,
+) -> Vec<u8> {
+	(b"carechain/vault/disclosures/v1", challenge, patient).encode()
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -40,5 +60,8 @@ mod tests {
 		assert_ne!(get, get_message(&challenge, &record, Purpose::Payment));
 		assert_ne!(put_message(&challenge, &[2u8; 32]), get[..].to_vec());
 		assert!(put_message(&challenge, &[2u8; 32]).starts_with(b"carechain/vault/put/v1"));
+		let keyed = get_message_for_key(&challenge, &record, Purpose::Treatment, &[5u8; 32]);
+		assert_ne!(keyed, get);
+		assert_ne!(keyed, get_message_for_key(&challenge, &record, Purpose::Treatment, &[6u8; 32]));
 	}
 }
