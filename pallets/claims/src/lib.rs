@@ -19,7 +19,8 @@
 //! consent of the patient names the practitioner or the organization (the consent pallet
 //! decides, and each disclosure is audited). Reading a record as the patient or a guardian is
 //! not a provider relationship: a practitioner does not bill for their own or their ward's care.
-//! The claim is then adjudicated at once, line by line, in this order: policy inactive,
+//! The claim is then adjudicated at once, line by line, in this order: policy inactive (also
+//! while its payer organization is suspended),
 //! principal diagnosis not covered, procedure not covered, duplicate service, prior
 //! authorization missing. Eligible lines are allowed at the lesser of the charge and the fee
 //! schedule; the deductible, then coinsurance, capped by the out-of-pocket maximum, give the
@@ -702,7 +703,10 @@ pub mod pallet {
 			let mut services = Vec::with_capacity(lines.len());
 			let covered_diagnosis = policy.terms.diagnosis_prefixes.is_empty()
 				|| policy.terms.diagnosis_prefixes.iter().any(|p| diagnoses[0].starts_with(p));
+			// A suspended or removed payer cannot review, answer appeals or suspend its policies:
+			// its escrow pays nothing by the rules until governance reinstates it.
 			let in_force = policy.active
+				&& T::Registry::is_active_organization(policy.payer)
 				&& (policy.terms.valid_from..=policy.terms.valid_until).contains(&service_date);
 			for line in lines {
 				let service = Self::service_key(&patient, provider, service_date, &line.procedure);

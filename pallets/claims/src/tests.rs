@@ -1329,3 +1329,20 @@ fn migration_to_v1_starts_each_ledger_at_its_escrow_balance() {
 		assert_eq!(ClaimedServices::<Test>::get(overturned), Some(0));
 	});
 }
+
+/// A suspended payer cannot review, answer appeals or suspend its policies, yet its escrow kept
+/// paying claims by the rules.
+#[test]
+fn a_suspended_payers_escrow_pays_nothing_by_the_rules() {
+	new_test_ext().execute_with(|| {
+		let (policy, record) = setup();
+		assert_ok!(Registry::suspend_organization(RuntimeOrigin::root(), PAYER));
+		assert_ok!(submit(policy, vec![line("99213", 1, 100)], record));
+		assert_eq!(outcomes(0), vec![LineOutcome::Denied(DenialReason::PolicyInactive)]);
+		assert_eq!(escrow(policy), ESCROW);
+		// Once reinstated, the denied line held nothing: the claim is billed again and paid.
+		assert_ok!(Registry::reinstate_organization(RuntimeOrigin::root(), PAYER));
+		assert_ok!(submit(policy, vec![line("99213", 1, 100)], record));
+		assert_eq!(outcomes(1), vec![LineOutcome::Allowed]);
+	});
+}
