@@ -255,18 +255,29 @@ mod benchmarks {
 		assert_eq!(Units::<T>::get(sgtin(0)).map(|u| u.status), Some(UnitStatus::Illegitimate));
 	}
 
+	/// A unit in a full case on a pallet, linked to a prescription whose patient holds `k`
+	/// consents, the pharmacist's last: the most the access check scans.
 	#[benchmark]
-	fn dispense() {
+	fn dispense(k: Linear<0, { T::MaxConsentsPerPatient::get() }>) {
 		let maker = manufacturer::<T>();
 		let (pharmacist, pharmacy) = member::<T>("pharmacy", OrgKind::Pharmacy);
 		packed::<T>(&maker, T::MaxChildren::get());
 		Pallet::<T>::ship(signed::<T>(&maker), Epc::Container(sscc(2)), pharmacy).expect("ships");
 		Pallet::<T>::receive(signed::<T>(&pharmacist), Epc::Container(sscc(2))).expect("receives");
-		let patient: T::AccountId = account("patient", 0, 0);
-		T::Registry::register_for_benchmark(&patient, None);
-		let rx = T::Records::create_for_benchmark(&patient, FhirResourceType::MedicationRequest, 0);
+		let rx = (k > 0).then(|| {
+			let patient: T::AccountId = account("patient", 0, 0);
+			T::Registry::register_for_benchmark(&patient, None);
+			let rx =
+				T::Records::create_for_benchmark(&patient, FhirResourceType::MedicationRequest, 0);
+			for i in 1..k {
+				let other: T::AccountId = account("other grantee", i, 0);
+				T::Access::grant_for_benchmark(&patient, &other, &rx);
+			}
+			T::Access::grant_for_benchmark(&patient, &pharmacist, &rx);
+			rx
+		});
 		#[extrinsic_call]
-		_(RawOrigin::Signed(pharmacist), sgtin(0), Some(rx));
+		_(RawOrigin::Signed(pharmacist), sgtin(0), rx);
 		assert_eq!(Units::<T>::get(sgtin(0)).map(|u| u.status), Some(UnitStatus::Dispensed));
 	}
 

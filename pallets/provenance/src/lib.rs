@@ -31,7 +31,8 @@
 //! units cannot be shipped or dispensed.
 //!
 //! A pharmacy dispenses a unit it holds, optionally linking the MedicationRequest record it
-//! fills (no patient is named on chain). Dispensing an unknown identifier is refused
+//! fills (no patient is named on chain), which its pharmacist must be allowed to read for
+//! treatment by a consent of the patient. Dispensing an unknown identifier is refused
 //! (`UnknownUnit`: a likely counterfeit); presenting an already dispensed one reports a likely
 //! counterfeit with `CounterfeitSuspected`.
 //!
@@ -78,8 +79,8 @@ pub use weights::WeightInfo;
 
 use alloc::{string::String, vec::Vec};
 use carechain_primitives::{
-	FhirResourceType, Membership, MembershipProvider, Moment, OrgId, OrgKind, RecordId,
-	RecordLookup,
+	AccessPolicy, FhirResourceType, Membership, MembershipProvider, Moment, OrgId, OrgKind,
+	Purpose, RecordId, RecordLookup,
 };
 
 /// Milliseconds in a day.
@@ -119,6 +120,9 @@ pub mod pallet {
 		type Registry: MembershipProvider<Self::AccountId>;
 		/// The record index, to check linked prescriptions.
 		type Records: RecordLookup<Self::AccountId>;
+		/// The patients' consents, to check that a pharmacist linking a prescription may read
+		/// it for treatment.
+		type Access: AccessPolicy<Self::AccountId>;
 		/// Who records manufacturers' GS1 company prefixes: the consortium's governance, which
 		/// admits the manufacturer and checks its GS1 licence (one regulator alone cannot).
 		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
@@ -144,6 +148,10 @@ pub mod pallet {
 		/// The most GS1 company prefixes one manufacturer holds.
 		#[pallet::constant]
 		type MaxCompanyPrefixes: Get<u32>;
+		/// The most consents a patient may hold (the access policy's bound): an access check
+		/// on a linked prescription scans up to this many.
+		#[pallet::constant]
+		type MaxConsentsPerPatient: Get<u32>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -404,6 +412,9 @@ pub mod pallet {
 		NotSuspect,
 		/// The linked prescription is not an existing, unerased MedicationRequest record.
 		BadPrescription,
+		/// The signer may not read the linked prescription for treatment: the patient (or a
+		/// guardian) must first grant the pharmacy a Treatment consent that covers it.
+		PrescriptionNotAccessible,
 	}
 
 	#[pallet::call]
@@ -863,20 +874,27 @@ pub mod pallet {
 		/// (`CounterfeitSuspected`); an unknown one is refused with `UnknownUnit` and leaves
 		/// no state.
 		///
-		/// The signer must be a member of the pharmacy that holds the unit.
+		/// The signer must be a member of the pharmacy that holds the unit and, to link a
+		/// prescription, allowed to read it for treatment (a consent of the patient): no
+		/// pharmacy ties a drug to a patient who did not send it the prescription.
 		///
 		/// - `sgtin`: the unit.
 		/// - `prescription`: the MedicationRequest record it fills, if linked.
 		///
-		/// Emits `UnitDispensed` or `CounterfeitSuspected`. O(c), c items in its case.
+		/// Emits `UnitDispensed` or `CounterfeitSuspected`. O(c + k), c items in its case and k
+		/// consents of the prescription's patient (`MaxConsentsPerPatient`, charged when a
+		/// prescription is linked).
 		#[pallet::call_index(11)]
-		#[pallet::weight(T::WeightInfo::dispense())]
+		#[pallet::weight(T::WeightInfo::dispense(
+			prescription.map_or(0, |_| T::MaxConsentsPerPatient::get())
+		))]
 		pub fn dispense(
 			origin: OriginFor<T>,
 			sgtin: Sgtin,
 			prescription: Option<RecordId>,
 		) -> DispatchResult {
-			let pharmacy = T::Registry::active_membership(&ensure_signed(origin)?)
+			let who = ensure_signed(origin)?;
+			let pharmacy = T::Registry::active_membership(&who)
 				.filter(|m| m.kind == OrgKind::Pharmacy)
 				.ok_or(Error::<T>::NotPharmacy)?
 				.org;
@@ -889,11 +907,20 @@ pub mod pallet {
 			ensure!(unit.in_transit_to.is_none(), Error::<T>::InTransit);
 			Self::ensure_saleable(&sgtin, &unit, Self::today())?;
 			if let Some(record) = prescription {
+				let subject = T::Records::record_subject(&record)
+					.filter(|s| s.resource_type == FhirResourceType::MedicationRequest && !s.erased)
+					.ok_or(Error::<T>::BadPrescription)?;
+				let now = T::Time::now();
 				ensure!(
-					T::Records::record_subject(&record).is_some_and(|s| {
-						s.resource_type == FhirResourceType::MedicationRequest && !s.erased
-					}),
-					Error::<T>::BadPrescription
+					T::Access::check_access(
+						&subject.patient,
+						&who,
+						&record,
+						Purpose::Treatment,
+						now
+					)
+					.is_allowed(),
+					Error::<T>::PrescriptionNotAccessible
 				);
 			}
 			// A unit in a case leaves it: the case, and the pallet the case is on, shrink.

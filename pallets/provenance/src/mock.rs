@@ -85,6 +85,7 @@ impl pallet_records::Config for Test {
 impl pallet_provenance::Config for Test {
 	type Registry = Registry;
 	type Records = Records;
+	type Access = Consent;
 	type GovernanceOrigin = EnsureRoot<u64>;
 	type Time = Timestamp;
 	type MaxCommissionBatch = ConstU32<1000>;
@@ -93,6 +94,7 @@ impl pallet_provenance::Config for Test {
 	type MaxHistory = ConstU32<16>;
 	type MaxVerificationLog = ConstU32<4>;
 	type MaxCompanyPrefixes = ConstU32<4>;
+	type MaxConsentsPerPatient = ConstU32<4>;
 	type WeightInfo = ();
 }
 

@@ -9,7 +9,7 @@ use crate::{
 	Error, Event, EventKind, Gtin, History, HistoryLength, Lot, Lots, PrefixLicensees, Quarantines,
 	Serial, Sgtin, Sscc, UnitStatus, Units, Verification, VerificationCount, Verifications,
 };
-use carechain_primitives::{FhirResourceType, RecordId};
+use carechain_primitives::{FhirResourceType, Purpose, RecordId};
 use frame_support::{assert_noop, assert_ok, traits::Get};
 use sp_core::H256;
 use sp_runtime::DispatchError;
@@ -113,6 +113,19 @@ fn prescription(resource_type: FhirResourceType) -> RecordId {
 		}
 	));
 	pallet_records::PatientRecords::<Test>::get(PATIENT, index).expect("created")
+}
+
+/// The patient lets a pharmacy read their prescriptions for treatment.
+fn consent_to_pharmacy(org: u32) {
+	assert_ok!(Consent::grant(
+		signed(PATIENT),
+		PATIENT,
+		pallet_consent::Grantee::Organization(org),
+		pallet_consent::ConsentScope::ResourceTypes(vec![FhirResourceType::MedicationRequest]),
+		vec![Purpose::Treatment],
+		START + 30 * DAY,
+		vec![],
+	));
 }
 
 #[test]
@@ -776,6 +789,12 @@ fn dispensing_unpacks_the_unit_and_links_the_prescription() {
 			Error::<Test>::BadPrescription
 		);
 		let rx = prescription(FhirResourceType::MedicationRequest);
+		// Only with the patient's consent may the pharmacy tie the unit to the prescription.
+		assert_noop!(
+			Provenance::dispense(signed(PHARMACIST), unit("A1"), Some(rx)),
+			Error::<Test>::PrescriptionNotAccessible
+		);
+		consent_to_pharmacy(PHARMACY_ORG);
 		assert_ok!(Provenance::dispense(signed(PHARMACIST), unit("A1"), Some(rx)));
 		System::assert_last_event(
 			Event::UnitDispensed {
@@ -1120,5 +1139,22 @@ fn custody_calls_refuse_other_organizations() {
 			Provenance::aggregate(signed(MAKER), sscc(2), vec![Epc::Container(sscc(2))]),
 			Error::<Test>::ContainerNested
 		);
+	});
+}
+
+#[test]
+fn a_pharmacy_cannot_link_a_prescription_it_was_not_given() {
+	run_test(|| {
+		setup();
+		ship_and_receive(epc("A1"), MAKER, PHARMACY_ORG, PHARMACIST);
+		let rx = prescription(FhirResourceType::MedicationRequest);
+		// The patient consented to another pharmacy, not this one.
+		consent_to_pharmacy(OTHER_PHARMACY_ORG);
+		assert_noop!(
+			Provenance::dispense(signed(PHARMACIST), unit("A1"), Some(rx)),
+			Error::<Test>::PrescriptionNotAccessible
+		);
+		// Without a link, the pharmacy still dispenses what it holds.
+		assert_ok!(Provenance::dispense(signed(PHARMACIST), unit("A1"), None));
 	});
 }
