@@ -348,6 +348,7 @@ impl pallet_claims::Config for Runtime {
 impl pallet_provenance::Config for Runtime {
 	type Registry = Registry;
 	type Records = Records;
+	type Access = Consent;
 	type GovernanceOrigin = crate::GovernanceOrigin;
 	type Time = Timestamp;
 	type MaxCommissionBatch = ConstU32<1000>;
@@ -356,5 +357,7 @@ impl pallet_provenance::Config for Runtime {
 	type MaxHistory = ConstU32<64>;
 	type MaxVerificationLog = ConstU32<16>;
 	type MaxCompanyPrefixes = ConstU32<16>;
+	/// The consent pallet's `MaxGrantsPerPatient`.
+	type MaxConsentsPerPatient = ConstU32<64>;
 	type WeightInfo = pallet_provenance::weights::SubstrateWeight<Runtime>;
 }
