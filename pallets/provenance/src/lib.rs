@@ -50,7 +50,8 @@
 //! - [`Pallet::register_product`]: a member of an active manufacturer, for a GTIN under one of
 //!   its company prefixes.
 //! - [`Pallet::commission`], [`Pallet::recall_lot`]: a member of the product's manufacturer.
-//! - [`Pallet::aggregate`], [`Pallet::disaggregate`], [`Pallet::ship`]: a member of the owner.
+//! - [`Pallet::aggregate`], [`Pallet::disaggregate`], [`Pallet::ship`]: a member of the owner
+//!   (a new container's SSCC not under another organization's company prefix).
 //! - [`Pallet::receive`]: a member of the receiver.
 //! - [`Pallet::verify_product`]: any member of an active organization.
 //! - [`Pallet::mark_suspect`], [`Pallet::declare_illegitimate`]: a member of an active
@@ -344,6 +345,9 @@ pub mod pallet {
 		InvalidGtin,
 		/// The SSCC is not 18 digits with a valid GS1 check digit.
 		InvalidSscc,
+		/// The new container's SSCC lies under another organization's GS1 company prefix: a
+		/// container takes an SSCC of the packer's own prefix (or of none recorded).
+		SsccOutsideCompanyPrefix,
 		/// A serial number is empty, longer than 20 characters, or not letters and digits.
 		InvalidSerial,
 		/// The lot number is empty, longer than 20 characters, or not letters and digits.
@@ -530,7 +534,9 @@ pub mod pallet {
 		/// outermost container is packed into, and only unpacked items are packed, so
 		/// containers never form a cycle.
 		///
-		/// - `parent`: the container's SSCC; it must not itself be inside another container.
+		/// - `parent`: the container's SSCC; it must not itself be inside another container. A
+		///   new one must not lie under another organization's recorded company prefix, so no
+		///   one squats a manufacturer's SSCCs.
 		/// - `children`: the items to pack, at most `MaxChildren`, bounded before any is read.
 		///
 		/// Emits `Aggregated`. O(c), c children.
@@ -541,14 +547,24 @@ pub mod pallet {
 			ensure!(has_gs1_check_digit(&parent), Error::<T>::InvalidSscc);
 			ensure!(!children.is_empty(), Error::<T>::NoChildren);
 			ensure!(children.len() <= T::MaxChildren::get() as usize, Error::<T>::TooManyChildren);
-			let mut container = Containers::<T>::get(parent).unwrap_or(Container {
-				owner: org,
-				in_transit_to: None,
-				parent: None,
-				children: Default::default(),
-				contents: 0,
-				level: 1,
-			});
+			let mut container = match Containers::<T>::get(parent) {
+				Some(container) => container,
+				None => {
+					// After its extension digit, an SSCC begins with its issuer's company prefix.
+					ensure!(
+						parent.get(1..17).and_then(Self::prefix_holder).is_none_or(|h| h == org),
+						Error::<T>::SsccOutsideCompanyPrefix
+					);
+					Container {
+						owner: org,
+						in_transit_to: None,
+						parent: None,
+						children: Default::default(),
+						contents: 0,
+						level: 1,
+					}
+				}
+			};
 			ensure!(container.owner == org, Error::<T>::NotOwner);
 			ensure!(container.in_transit_to.is_none(), Error::<T>::InTransit);
 			ensure!(container.parent.is_none(), Error::<T>::ContainerNested);
@@ -602,7 +618,9 @@ pub mod pallet {
 		/// Emits `Disaggregated`. O(c), c children of the container: charged for
 		/// `MaxChildren`, refunded to the items unpacked.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::disaggregate(T::MaxChildren::get()))]
+		#[pallet::weight(T::WeightInfo::disaggregate(
+			T::MaxChildren::get().max(children.len().try_into().unwrap_or(u32::MAX))
+		))]
 		pub fn disaggregate(
 			origin: OriginFor<T>,
 			parent: Sscc,
@@ -1184,7 +1202,11 @@ pub mod pallet {
 		/// prefix that the GTIN begins with after its indicator digit. GS1 prefixes are
 		/// prefix-free, so at most one matches while governance records them faithfully.
 		fn licensee(gtin: &Gtin) -> Option<OrgId> {
-			let digits = gtin.get(1..13)?;
+			Self::prefix_holder(gtin.get(1..13)?)
+		}
+
+		/// The organization holding the longest recorded company prefix `digits` begin with.
+		fn prefix_holder(digits: &[u8]) -> Option<OrgId> {
 			(MIN_COMPANY_PREFIX_LEN..=MAX_COMPANY_PREFIX_LEN).rev().find_map(|len| {
 				let prefix = CompanyPrefix::try_from(digits.get(..len as usize)?.to_vec()).ok()?;
 				PrefixLicensees::<T>::get(prefix)

@@ -1158,3 +1158,20 @@ fn a_pharmacy_cannot_link_a_prescription_it_was_not_given() {
 		assert_ok!(Provenance::dispense(signed(PHARMACIST), unit("A1"), None));
 	});
 }
+
+#[test]
+fn nobody_squats_a_manufacturers_sscc() {
+	run_test(|| {
+		setup();
+		ship_and_receive(epc("A1"), MAKER, WHOLESALER_ORG, WHOLESALER);
+		// An SSCC under MAKER's company prefix 030777.
+		let makers_sscc: Sscc = with_check_digit("00307770000000001");
+		assert_noop!(
+			Provenance::aggregate(signed(WHOLESALER), makers_sscc, vec![epc("A1")]),
+			Error::<Test>::SsccOutsideCompanyPrefix
+		);
+		// Under no recorded prefix, the distributor packs freely; MAKER uses its own.
+		assert_ok!(Provenance::aggregate(signed(WHOLESALER), sscc(1), vec![epc("A1")]));
+		assert_ok!(Provenance::aggregate(signed(MAKER), makers_sscc, vec![epc("A2")]));
+	});
+}
