@@ -378,6 +378,20 @@ async fn scenario(backend: Backend) {
 		.await
 		.unwrap();
 	let colleague_key = envelope::wrap_key(&data_key, &colleague_x25519.public_key()).unwrap();
+	// A clerk of the hospital, who will leave it, gets a deposited key too.
+	let clerk = ed25519::Pair::from_string("//St Alice Clerk", None).unwrap();
+	let clerk_id: AccountId = clerk.public().into();
+	let clerk_x25519 = SecretKey::derive(b"clerk key");
+	chain
+		.submit(
+			&colleague,
+			RuntimeCall::Registry(pallet_registry::Call::add_member {
+				who: clerk_id.clone(),
+				role: carechain_primitives::Role::Staff,
+			}),
+		)
+		.await;
+	let clerk_key = envelope::wrap_key(&data_key, &clerk_x25519.public_key()).unwrap();
 	let escrow: carechain_node::vault::EscrowKey =
 		chain.client.request("vault_escrowKey", rpc_params![]).await.unwrap();
 	let escrow = envelope::PublicKey(escrow.public_key.0);
@@ -386,14 +400,17 @@ async fn scenario(backend: Backend) {
 			&doctor,
 			None,
 			&sealed.ciphertext,
-			vec![(colleague.public().into(), Bytes(colleague_key))],
+			vec![
+				(colleague.public().into(), Bytes(colleague_key)),
+				(clerk_id.clone(), Bytes(clerk_key)),
+			],
 		)
 		.await;
 	// An emergency copy of the data key, wrapped to the vault's escrow key.
 	put.emergency_key = Some(Bytes(envelope::wrap_key(&data_key, &escrow).unwrap()));
 	let receipt = chain.put(&put).await.expect("the upload matches the pending record");
 	assert_eq!(receipt.content_hash, hash);
-	assert_eq!(receipt.keys, 1);
+	assert_eq!(receipt.keys, 2);
 	assert_eq!(chain.put(&put).await.unwrap_err().0, 6003, "a replayed upload is refused");
 	chain
 		.submit_at(
@@ -573,6 +590,58 @@ async fn scenario(backend: Backend) {
 	let request = chain.get_request(&other_hospital, record_id, Purpose::Treatment).await;
 	assert_eq!(chain.get(&request).await.unwrap_err().0, 6022);
 
+	// The clerk leaves for the second hospital, which the patient lets read the record (with no
+	// key: the patient wraps one for whom she chooses). The key deposited for him while he
+	// worked at the author's hospital no longer serves him.
+	chain
+		.submit(
+			&colleague,
+			RuntimeCall::Registry(pallet_registry::Call::remove_member { who: clerk_id.clone() }),
+		)
+		.await;
+	chain
+		.submit(
+			&other_hospital,
+			RuntimeCall::Registry(pallet_registry::Call::add_member {
+				who: clerk_id.clone(),
+				role: carechain_primitives::Role::Practitioner,
+			}),
+		)
+		.await;
+	let events = chain
+		.submit(
+			&patient,
+			RuntimeCall::Consent(pallet_consent::Call::grant {
+				patient: eve.clone(),
+				grantee: pallet_consent::Grantee::Organization(second_org),
+				scope: pallet_consent::ConsentScope::Records(vec![record_id]),
+				purposes: vec![Purpose::Treatment],
+				expires_at: now_ms() + 3_600_000,
+				wrapped_keys: vec![],
+			}),
+		)
+		.await;
+	let keyless_consent = events
+		.iter()
+		.find_map(|e| match e {
+			RuntimeEvent::Consent(pallet_consent::Event::ConsentGranted { consent_id, .. }) => {
+				Some(*consent_id)
+			}
+			_ => None,
+		})
+		.expect("ConsentGranted");
+	let request = chain.get_request(&clerk, record_id, Purpose::Treatment).await;
+	chain.log_access(&clerk, record_id, Purpose::Treatment).await;
+	let response = chain.get(&request).await.expect("a consented read");
+	assert_eq!(response.basis, AccessBasis::Consent(keyless_consent));
+	assert_eq!(response.wrapped_key, None, "a former member's deposited key is not served");
+	chain
+		.submit(
+			&patient,
+			RuntimeCall::Consent(pallet_consent::Call::revoke { consent_id: keyless_consent }),
+		)
+		.await;
+
 	// An emergency: a practitioner of the second hospital breaks the glass. The chain carries
 	// no key for him; the vault wraps its escrow copy to the key he names, for a read that is
 	// open, audited and flagged, and never after the patient disputes it.
@@ -727,8 +796,8 @@ async fn scenario(backend: Backend) {
 		let objects = store.everything().await.unwrap();
 		assert_eq!(
 			objects.len(),
-			4,
-			"the blob, the colleague's key, the escrow copy and the note of its uploader"
+			5,
+			"the blob, the colleague's and the clerk's keys, the escrow copy, the uploader's note"
 		);
 		for (name, bytes) in objects {
 			assert_no_phi("S3 object", &name, &bytes);
