@@ -122,10 +122,22 @@ impl TransactionExtension<RuntimeCall> for CheckPermissioned {
 	type Val = Rationed;
 	type Pre = ();
 
-	fn weight(&self, _: &RuntimeCall) -> Weight {
-		// Its lookups run in every extrinsic that `carechain benchmark overhead` measures, so
-		// they are inside the measured `ExtrinsicBaseWeight`.
-		Weight::zero()
+	fn weight(&self, call: &RuntimeCall) -> Weight {
+		use frame_support::traits::Get as _;
+		use pallet_registry::WeightInfo as _;
+		// The signer's lookups and its allowance's read and write run in every extrinsic that
+		// `carechain benchmark overhead` measures, so they are inside the measured
+		// `ExtrinsicBaseWeight`. A registration is checked once more here, as the call checks
+		// it: charged as the call's own benchmark.
+		match registration(call) {
+			Some((_, guardians)) => {
+				let max = <Runtime as pallet_registry::Config>::MaxGuardians::get();
+				<Runtime as pallet_registry::Config>::WeightInfo::register_patient(
+					(guardians.len() as u32).min(max),
+				)
+			}
+			None => Weight::zero(),
+		}
 	}
 
 	fn validate(
@@ -606,6 +618,37 @@ mod tests {
 			assert_eq!(Registry::allowance_left(&bob, limit), 32_767);
 			let charlie = Ed25519Keyring::Charlie.to_account_id();
 			assert_eq!(Registry::allowance_left(&charlie, limit), 32_768);
+		});
+	}
+
+	/// Hole 12: after genesis, Root is reached only by a unanimous council motion through
+	/// `Registry::dispatch_as_root`, e.g. to mint the settlement currency; a member alone cannot.
+	#[test]
+	fn the_council_mints_through_dispatch_as_root() {
+		test(|| {
+			let payer = Ed25519Keyring::Charlie.to_account_id();
+			let mint = RuntimeCall::Registry(pallet_registry::Call::dispatch_as_root {
+				call: Box::new(RuntimeCall::Balances(pallet_balances::Call::force_set_balance {
+					who: payer.clone().into(),
+					new_free: 42,
+				})),
+			});
+			let charlie = Ed25519Keyring::Charlie.to_account_id();
+			let info = mint.get_dispatch_info();
+			let alone =
+				extension(0).dispatch_transaction(signed(&charlie), mint.clone(), &info, 100, 0);
+			assert!(matches!(alone, Ok(Err(_))), "a signed origin is not the council: {alone:?}");
+			assert_ne!(crate::Balances::free_balance(&payer), 42);
+
+			// The development council is Alice alone: her motion is unanimous and runs at once.
+			let alice = sp_keyring::Sr25519Keyring::Alice.to_account_id();
+			let propose = RuntimeCall::Council(pallet_collective::Call::propose {
+				threshold: 1,
+				proposal: Box::new(mint),
+				length_bound: 1_000,
+			});
+			assert_eq!(apply(&alice, 0, propose), Ok(()));
+			assert_eq!(crate::Balances::free_balance(&payer), 42);
 		});
 	}
 
