@@ -161,6 +161,7 @@ mod benchmarks {
 		assert_eq!(PatientConsents::<T>::get(&patient).len() as u32, g + 1);
 	}
 
+	/// The revoked consent carries `k` keys and its patient's list is full.
 	#[benchmark]
 	fn revoke(k: Linear<0, { T::MaxWrappedKeys::get() }>) -> Result<(), BenchmarkError> {
 		let patient = patient::<T>();
@@ -172,6 +173,14 @@ mod benchmarks {
 			.take(k as usize)
 			.map(|r| (*r, alloc::vec![2u8; T::MaxWrappedKeyLen::get() as usize]))
 			.collect();
+		// The patient's list is full, so removing the consent from it reads the most.
+		for i in 1..T::MaxGrantsPerPatient::get() {
+			<Pallet<T> as AccessPolicy<T::AccountId>>::grant_for_benchmark(
+				&patient,
+				&practitioner::<T>(i),
+				&records[0],
+			);
+		}
 		let consent_id = NextConsentId::<T>::get();
 		Pallet::<T>::grant(
 			RawOrigin::Signed(patient.clone()).into(),

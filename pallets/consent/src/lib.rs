@@ -577,10 +577,11 @@ pub mod pallet {
 		///
 		/// - `consent_id`: the consent.
 		///
-		/// Emits `ConsentRevoked`. O(g + k).
+		/// Emits `ConsentRevoked`. O(g + k): the patient's consents and the consent's keys;
+		/// charged for `MaxWrappedKeys` keys, refunded to the keys destroyed.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::revoke(T::MaxWrappedKeys::get()))]
-		pub fn revoke(origin: OriginFor<T>, consent_id: ConsentId) -> DispatchResult {
+		pub fn revoke(origin: OriginFor<T>, consent_id: ConsentId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let consent = Consents::<T>::get(consent_id).ok_or(Error::<T>::UnknownConsent)?;
 			ensure!(
@@ -588,7 +589,7 @@ pub mod pallet {
 				Error::<T>::NotPatientOrGuardian
 			);
 
-			Self::remove_consent(consent_id, false);
+			let destroyed = Self::remove_consent(consent_id, false);
 			let basis = AccessBasis::of_owner(&consent.patient, &who);
 			Self::append_entry(
 				&consent.patient,
@@ -599,7 +600,7 @@ pub mod pallet {
 				Some(basis),
 			);
 			Self::deposit_event(Event::ConsentRevoked { consent_id, patient: consent.patient });
-			Ok(())
+			Ok(Some(T::WeightInfo::revoke(destroyed)).into())
 		}
 
 		/// Opens emergency access to a patient's records for `BreakGlassPeriod`.
@@ -882,8 +883,9 @@ pub mod pallet {
 		}
 
 		/// Removes a consent with its keys and its place in the patient's list.
-		fn remove_consent(consent_id: ConsentId, expired: bool) {
-			let Some(consent) = Consents::<T>::take(consent_id) else { return };
+		/// Returns how many wrapped keys it destroyed.
+		fn remove_consent(consent_id: ConsentId, expired: bool) -> u32 {
+			let Some(consent) = Consents::<T>::take(consent_id) else { return 0 };
 			PatientConsents::<T>::mutate_exists(&consent.patient, |ids| {
 				if let Some(list) = ids {
 					list.retain(|id| *id != consent_id);
@@ -892,12 +894,15 @@ pub mod pallet {
 					}
 				}
 			});
+			let mut destroyed = 0u32;
 			for (record, _) in GrantedKeys::<T>::drain_prefix(consent_id) {
 				RecordKeyHolders::<T>::remove(record, consent_id);
+				destroyed.saturating_inc();
 			}
 			if expired {
 				Self::deposit_event(Event::ConsentExpired { consent_id, patient: consent.patient });
 			}
+			destroyed
 		}
 
 		/// Removes expired consents, resuming where the last sweep stopped, within `limit`.
@@ -964,7 +969,8 @@ pub mod pallet {
 		}
 
 		/// The accessor's open, undisputed break-glass session for the patient, opened through
-		/// the organization the accessor belongs to now.
+		/// the organization the accessor belongs to now, unless the patient disputed any of the
+		/// accessor's sessions (a dispute of an older session also stops a newer one).
 		fn open_emergency(
 			patient: &T::AccountId,
 			accessor: &T::AccountId,
@@ -975,6 +981,7 @@ pub mod pallet {
 			let emergency = Emergencies::<T>::get(id)?;
 			(emergency.expires_at > now
 				&& !emergency.disputed
+				&& !DisputeBlocks::<T>::contains_key(patient, accessor)
 				&& emergency.org == membership.org
 				&& Self::is_care_practitioner(membership))
 			.then_some(id)

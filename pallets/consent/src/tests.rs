@@ -1387,3 +1387,31 @@ fn try_state_finds_broken_invariants() {
 		})
 	});
 }
+
+/// The attack: a practitioner with an older session that the patient disputes keeps using a
+/// newer one opened before the dispute.
+#[test]
+fn a_dispute_of_an_older_session_also_stops_a_newer_one() {
+	build_and_execute(|| {
+		assert_ok!(open_glass(DOCTOR, PATIENT));
+		set_time(START + DAY);
+		assert_ok!(open_glass(DOCTOR, PATIENT));
+		assert_eq!(decide(DOCTOR, LAB, Treatment), Decision::Allowed(AccessBasis::BreakGlass(1)));
+		assert_ok!(Consent::dispute(RuntimeOrigin::signed(PATIENT), 0));
+		assert_eq!(decide(DOCTOR, LAB, Treatment), Decision::Denied(DenialReason::NoConsent));
+		assert_eq!(
+			write(DOCTOR, FhirResourceType::Condition),
+			Decision::Denied(DenialReason::NoConsent)
+		);
+	});
+}
+
+#[test]
+fn a_revocation_is_refunded_to_the_keys_it_destroyed() {
+	build_and_execute(|| {
+		use crate::WeightInfo;
+		let id = grant_org(0, ConsentScope::AllRecords, vec![Treatment]);
+		let post = Consent::revoke(RuntimeOrigin::signed(PATIENT), id).expect("revoked");
+		assert_eq!(post.actual_weight, Some(<() as WeightInfo>::revoke(0)));
+	});
+}
