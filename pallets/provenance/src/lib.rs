@@ -107,7 +107,9 @@ pub mod pallet {
 	use frame_system::pallet_prelude::*;
 	use sp_core::H256;
 
-	/// The in-code storage version.
+	/// The in-code storage version. Still 0 after the hardening of issue 16: the new items
+	/// start empty, and a history written before (at most `MaxHistory` events in slots 0 on)
+	/// is a ring that has not yet turned, so no stored value changes meaning.
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
 
 	#[pallet::pallet]
