@@ -279,6 +279,24 @@ mod benchmarks {
 		assert_eq!(GrantedKeys::<T>::iter_prefix(expired).count(), 0);
 	}
 
+	/// One consent visited by the expiry sweep and kept: unexpired, with the largest scope.
+	#[benchmark]
+	fn sweep_expired_visit() {
+		let patient = patient::<T>();
+		let doctor = practitioner::<T>(0);
+		consents_that_all_fail::<T>(&patient, &doctor, 1);
+		let kept = NextConsentId::<T>::get() - 1;
+		ExpirySweepCursor::<T>::put(kept);
+		let limit = T::WeightInfo::sweep_expired_item()
+			.saturating_add(T::DbWeight::get().reads_writes(2, 1));
+		#[block]
+		{
+			Pallet::<T>::sweep_expired(limit);
+		}
+		assert!(Consents::<T>::get(kept).is_some());
+		assert_eq!(ExpirySweepCursor::<T>::get(), kept + 1);
+	}
+
 	/// A read decision over `g` consents that all name the accessor and all fail, and a closed
 	/// break-glass session: what [`CheckAccessWeight`] charges at `g = MaxGrantsPerPatient`.
 	#[benchmark]

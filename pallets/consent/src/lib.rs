@@ -906,10 +906,12 @@ pub mod pallet {
 		}
 
 		/// Removes expired consents, resuming where the last sweep stopped, within `limit`.
-		/// Each consent visited is charged as one removed with `MaxWrappedKeys` keys from a full
-		/// list, the benchmarked worst case.
+		/// A consent is visited only while the worst case of removing it fits (one with
+		/// `MaxWrappedKeys` keys from a full list, `sweep_expired_item`); a visit that removes
+		/// nothing is charged `sweep_expired_visit`.
 		pub(crate) fn sweep_expired(limit: Weight) -> Weight {
 			let per_item = T::WeightInfo::sweep_expired_item();
+			let per_visit = T::WeightInfo::sweep_expired_visit();
 			let mut used = T::DbWeight::get().reads_writes(2, 1);
 			if used.any_gt(limit) {
 				return Weight::zero();
@@ -922,12 +924,13 @@ pub mod pallet {
 				if cursor >= end {
 					cursor = 0;
 				}
-				if let Some(consent) = Consents::<T>::get(cursor) {
-					if consent.expires_at <= now {
-						Self::remove_consent(cursor, true);
-					}
+				let expired = Consents::<T>::get(cursor).is_some_and(|c| c.expires_at <= now);
+				if expired {
+					Self::remove_consent(cursor, true);
+					used.saturating_accrue(per_item);
+				} else {
+					used.saturating_accrue(per_visit);
 				}
-				used.saturating_accrue(per_item);
 				cursor.saturating_inc();
 				visited.saturating_inc();
 			}

@@ -1415,3 +1415,33 @@ fn a_revocation_is_refunded_to_the_keys_it_destroyed() {
 		assert_eq!(post.actual_weight, Some(<() as WeightInfo>::revoke(0)));
 	});
 }
+
+#[test]
+fn the_sweep_charges_a_removal_its_worst_case_and_a_kept_consent_a_visit() {
+	build_and_execute(|| {
+		use crate::WeightInfo;
+		use frame_support::traits::Get;
+		grant_org(0, ConsentScope::AllRecords, vec![Treatment]);
+		assert_ok!(grant_as(
+			PATIENT,
+			Grantee::Organization(1),
+			ConsentScope::AllRecords,
+			vec![Treatment],
+			START + 90 * DAY
+		));
+		let base: Weight = <<Test as frame_system::Config>::DbWeight as Get<
+			frame_support::weights::RuntimeDbWeight,
+		>>::get()
+		.reads_writes(2, 1);
+		set_time(START + 31 * DAY);
+		assert_eq!(
+			Consent::on_idle(2, Weight::MAX),
+			base + <() as WeightInfo>::sweep_expired_item()
+				+ <() as WeightInfo>::sweep_expired_visit()
+		);
+		assert_eq!(PatientConsents::<Test>::get(PATIENT).into_inner(), vec![1]);
+		// Too little room for a removal's worst case: nothing is visited.
+		let tight = base + <() as WeightInfo>::sweep_expired_item() - Weight::from_parts(1, 0);
+		assert_eq!(Consent::on_idle(3, tight), base);
+	});
+}

@@ -24,6 +24,7 @@ pub trait WeightInfo {
 	fn dispute() -> Weight;
 	fn lift_dispute_block() -> Weight;
 	fn sweep_expired_item() -> Weight;
+	fn sweep_expired_visit() -> Weight;
 	fn check_access(g: u32) -> Weight;
 	fn check_write(g: u32) -> Weight;
 }
@@ -76,6 +77,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(418_335_936, 0)
 			.saturating_add(T::DbWeight::get().reads(70_u64))
 			.saturating_add(T::DbWeight::get().writes(133_u64))
+	}
+	/// Hand-estimated; to be re-measured.
+	fn sweep_expired_visit() -> Weight {
+		Weight::from_parts(8_000_000, 0).saturating_add(T::DbWeight::get().reads(1_u64))
 	}
 	/// Hand-estimated; to be re-measured.
 	fn check_access(g: u32) -> Weight {
@@ -140,6 +145,10 @@ impl WeightInfo for () {
 		Weight::from_parts(418_335_936, 0)
 			.saturating_add(RocksDbWeight::get().reads(70_u64))
 			.saturating_add(RocksDbWeight::get().writes(133_u64))
+	}
+	/// Hand-estimated; to be re-measured.
+	fn sweep_expired_visit() -> Weight {
+		Weight::from_parts(8_000_000, 0).saturating_add(RocksDbWeight::get().reads(1_u64))
 	}
 	/// Hand-estimated; to be re-measured.
 	fn check_access(g: u32) -> Weight {
