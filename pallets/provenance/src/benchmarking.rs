@@ -72,6 +72,32 @@ fn prefixes(first: u32, count: u32) -> Vec<CompanyPrefix> {
 		.collect()
 }
 
+/// `n` loose children for a container, as heavy as the bounds allow: as many cases as the
+/// contents bound leaves room for, sharing the spare room as units (each case at most
+/// `MaxChildren`), then loose units.
+fn heavy_children<T: Config>(maker: &T::AccountId, n: u32) -> Vec<Epc> {
+	let spare = T::MaxContents::get().saturating_sub(n);
+	let cases = n.min(spare);
+	let extra = spare - cases;
+	let case_size = |case: u32| {
+		(1 + extra / cases.max(1) + u32::from(case < extra % cases.max(1)))
+			.min(T::MaxChildren::get())
+	};
+	let units: u32 = (0..cases).map(case_size).sum::<u32>() + (n - cases);
+	commission_units::<T>(maker, units);
+	let mut next = 0;
+	let mut children = Vec::new();
+	for case in 0..cases {
+		let take = case_size(case);
+		let packed = (next..next + take).map(|i| Epc::Unit(sgtin(i))).collect();
+		Pallet::<T>::aggregate(signed::<T>(maker), sscc(100 + case), packed).expect("packs");
+		children.push(Epc::Container(sscc(100 + case)));
+		next += take;
+	}
+	children.extend((next..units).map(|i| Epc::Unit(sgtin(i))));
+	children
+}
+
 /// A shipment of `items` items, the outermost included, packed as the bounds allow: a loose
 /// unit, a case of units, or a pallet of cases sharing the units evenly.
 fn shipment<T: Config>(maker: &T::AccountId, items: u32) -> Epc {
@@ -154,26 +180,23 @@ mod benchmarks {
 		assert_eq!(Lots::<T>::get(GTIN, lot()).map(|l| l.units), Some(n));
 	}
 
+	/// `n` children, as many of them cases, and as full, as the contents bound allows: a
+	/// case costs more to move than a unit.
 	#[benchmark]
 	fn aggregate(n: Linear<1, { T::MaxChildren::get() }>) {
 		let maker = manufacturer::<T>();
-		commission_units::<T>(&maker, n);
-		let children = (0..n).map(|i| Epc::Unit(sgtin(i))).collect::<Vec<_>>();
+		let children = heavy_children::<T>(&maker, n);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(maker), sscc(1), children);
-		assert_eq!(Containers::<T>::get(sscc(1)).map(|c| c.contents), Some(n));
+		assert_eq!(Containers::<T>::get(sscc(1)).map(|c| c.children.len() as u32), Some(n));
 	}
 
+	/// `n` children unpacked, as heavy as in `aggregate`.
 	#[benchmark]
 	fn disaggregate(n: Linear<1, { T::MaxChildren::get() }>) {
 		let maker = manufacturer::<T>();
-		commission_units::<T>(&maker, n);
-		Pallet::<T>::aggregate(
-			signed::<T>(&maker),
-			sscc(1),
-			(0..n).map(|i| Epc::Unit(sgtin(i))).collect(),
-		)
-		.expect("packs");
+		let children = heavy_children::<T>(&maker, n);
+		Pallet::<T>::aggregate(signed::<T>(&maker), sscc(1), children).expect("packs");
 		#[extrinsic_call]
 		_(RawOrigin::Signed(maker), sscc(1), Vec::new());
 		assert_eq!(Containers::<T>::get(sscc(1)).map(|c| c.contents), Some(0));
