@@ -237,6 +237,11 @@ export class Consent extends PalletHelper {
     return this.submit(patient, 'dispute', { emergencyId });
   }
 
+  /** The patient or a guardian lets a practitioner whose emergency access they disputed break the glass again. */
+  liftDisputeBlock(signer, { patient = signer.address, accessor }) {
+    return this.submit(signer, 'lift_dispute_block', { patient, accessor });
+  }
+
   /** Whether `accessor` may read `recordId` of `patient` for `purpose` now: `{ type: 'Allowed'|'Denied', value }`. */
   async check(patient, accessor, recordId, purpose) {
     return fromSerde(await this.client.rpc.request('consent_check', [patient, accessor, recordId, purpose, null]));
@@ -385,7 +390,8 @@ export class Provenance extends PalletHelper {
   }
 
   /**
-   * Verifies a product identifier read from a package, on chain (the request is recorded);
+   * Verifies a product identifier read from a package, on chain (a request about a known unit
+   * is recorded; an unknown identifier is only answered);
    * resolves with the answer: 'Unknown' (a counterfeit sign) or `{ type: 'Known', value:
    * { owner, status, inTransit, lot, expiry, recalled, expired } }`.
    */
@@ -421,9 +427,10 @@ export class Provenance extends PalletHelper {
   }
 
   /**
-   * A pharmacy dispenses a unit, optionally against a prescription record. An unknown or
-   * already dispensed identifier is reported as a likely counterfeit: `counterfeitSign` says
-   * why (null when the unit was dispensed).
+   * A pharmacy dispenses a unit, optionally against a prescription record. An already
+   * dispensed identifier is reported as a likely counterfeit: `counterfeitSign` says why (null
+   * when the unit was dispensed); an unknown one is refused with `UnknownUnit`; linking a
+   * prescription needs the patient's Treatment consent for the pharmacy.
    */
   async dispense(pharmacy, sgtin, prescription = null) {
     const outcome = await this.submit(pharmacy, 'dispense', { sgtin, prescription });

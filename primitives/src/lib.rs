@@ -324,6 +324,11 @@ pub enum AuditAction {
 	BreakGlass,
 	/// A record was disclosed to a payer in support of a claim.
 	Disclose,
+	/// The patient or a guardian disputed a break-glass session, which closed it and blocks
+	/// its practitioner from breaking the glass for the patient again.
+	DisputeBreakGlass,
+	/// The patient or a guardian lifted the block a dispute put on a practitioner.
+	LiftDisputeBlock,
 }
 
 /// What the records pallet tells others about a record, without its locator or keys.

@@ -30,6 +30,7 @@ fn both(sr: Sr25519Keyring, ed: Ed25519Keyring) -> [AccountId; 2] {
 /// - Dave's Pharmacy (org 2): Dave is admin.
 /// - One Pharmaceuticals (org 3, manufacturer): One is admin.
 /// - Two Distribution (org 4, distributor): Two is admin.
+/// - One Pharmaceuticals holds the GS1 company prefixes 0614141 and 0312345.
 /// - Eve and Ferdie are registered patients. Each of their four accounts has granted St. Alice
 ///   General Hospital (org 0) a consent for treatment, payment and operations on all records
 ///   that never expires (`u64::MAX`), so that Bob may write and read their records (writing
@@ -99,6 +100,12 @@ pub fn development() -> RuntimeGenesisConfig {
 		consent: pallet_consent::GenesisConfig { consents },
 		balances: pallet_balances::GenesisConfig {
 			balances: both(Sr::Charlie, Ed::Charlie).map(|a| (a, DEV_PAYER_FUNDS)).to_vec(),
+			..Default::default()
+		},
+		provenance: pallet_provenance::GenesisConfig {
+			// One Pharmaceuticals' GS1 company prefixes: GS1's example prefix and an NDC
+			// labeler's (`03` + labeler code 12345).
+			company_prefixes: vec![(3, vec!["0614141".into(), "0312345".into()])],
 			..Default::default()
 		},
 		council_membership: pallet_membership::GenesisConfig {

@@ -202,14 +202,17 @@ fn authored_block_imports_with_the_same_state_root() {
 	let out = importer.call("ConsentApi_check_access", &query.encode());
 	assert_eq!(
 		Decision::decode(&mut &out[..]).expect("a decision"),
-		Decision::Allowed(AccessBasis::Consent(0))
+		// The development genesis holds four consents (Eve's and Ferdie's accounts to the
+		// hospital), so the block's grant is the fifth.
+		Decision::Allowed(AccessBasis::Consent(4))
 	);
 
 	let out = importer.call("ConsentApi_accounting_of_disclosures", &(eve, 0u64).encode());
 	let entries =
 		Vec::<pallet_consent::AuditEntry<Runtime>>::decode(&mut &out[..]).expect("audit entries");
 	let actions: Vec<_> = entries.iter().map(|e| e.action).collect();
-	assert_eq!(actions, vec![AuditAction::Create, AuditAction::Grant]);
+	// The genesis grant to the hospital, the doctor's record, the block's grant.
+	assert_eq!(actions, vec![AuditAction::Grant, AuditAction::Create, AuditAction::Grant]);
 }
 
 fn validate(chain: &mut Chain, extrinsic: &UncheckedExtrinsic, at: H256) -> TransactionValidity {

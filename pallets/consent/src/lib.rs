@@ -76,15 +76,11 @@ use carechain_primitives::{
 use core::marker::PhantomData;
 use frame_support::{traits::Get, weights::Weight};
 
-/// The audit action of a dispute. `AuditAction` has no variant of its own for disputes yet;
-/// a dispute withdraws emergency access, so it is logged as a revocation, with the disputed
-/// session's purpose (`Treatment`) to tell it apart from a consent's revocation (which has no
-/// purpose). To become `AuditAction::Dispute` once the primitives have it.
-pub const DISPUTE_AUDIT_ACTION: AuditAction = AuditAction::Revoke;
+/// The audit action of a dispute.
+pub const DISPUTE_AUDIT_ACTION: AuditAction = AuditAction::DisputeBreakGlass;
 
-/// The audit action of lifting a dispute's block: logged as a grant, with purpose `Treatment`
-/// like the dispute. To become `AuditAction::LiftDisputeBlock` once the primitives have it.
-pub const LIFT_DISPUTE_BLOCK_AUDIT_ACTION: AuditAction = AuditAction::Grant;
+/// The audit action of lifting a dispute's block.
+pub const LIFT_DISPUTE_BLOCK_AUDIT_ACTION: AuditAction = AuditAction::LiftDisputeBlock;
 
 /// The most weight one [`AccessPolicy::check_access`] of this pallet takes: a decision reads
 /// every consent of the patient (at most `MaxGrantsPerPatient`). Pallets that call
