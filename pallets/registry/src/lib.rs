@@ -78,6 +78,42 @@ pub use weights::WeightInfo;
 
 use carechain_primitives::{Membership, MembershipProvider, OrgId, OrgKind, Role};
 
+/// The X25519 public keys of small order (libsodium's list: 0, 1, the two points of order 8,
+/// and p - 1, p, p + 1), compared without the top bit, which X25519 ignores. Any scalar maps
+/// them to a handful of shared secrets (all zero, for a clamped scalar), so a data key wrapped to
+/// one would be readable by anyone; wallets refuse them, and so does the registry.
+const SMALL_ORDER_KEYS: [[u8; 32]; 7] = {
+	let mut keys = [[0u8; 32]; 7];
+	keys[1][0] = 1;
+	keys[2] = [
+		0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4,
+		0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49,
+		0xb8, 0x00,
+	];
+	keys[3] = [
+		0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1, 0x55, 0x9c, 0x83, 0xef,
+		0x5b, 0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f,
+		0x11, 0x57,
+	];
+	let mut i = 4;
+	while i < 7 {
+		keys[i] = [0xff; 32];
+		keys[i][31] = 0x7f;
+		i += 1;
+	}
+	keys[4][0] = 0xec;
+	keys[5][0] = 0xed;
+	keys[6][0] = 0xee;
+	keys
+};
+
+/// Whether `key` can receive wrapped data keys: not one of [`SMALL_ORDER_KEYS`].
+pub fn is_usable_encryption_key(key: &types::EncryptionKey) -> bool {
+	let mut masked = *key;
+	masked[31] &= 0x7f;
+	!SMALL_ORDER_KEYS.contains(&masked)
+}
+
 /// A key as 0x-less hex, for messages.
 fn hex_key(key: &[u8; 32]) -> alloc::string::String {
 	key.iter().map(|b| alloc::format!("{b:02x}")).collect()
@@ -288,7 +324,8 @@ pub mod pallet {
 		AlreadyRegistered,
 		/// The account is not a registered patient.
 		NotPatient,
-		/// The encryption key is all zeros, which is not an X25519 public key.
+		/// The encryption key is of small order (all zeros among them): a data key wrapped to
+		/// it would be readable by anyone. Use the X25519 public key of a fresh secret.
 		InvalidEncryptionKey,
 		/// As many patients registered in this block as `MaxPatientRegistrationsPerBlock`
 		/// allows; try again in the next block.
@@ -635,7 +672,7 @@ pub mod pallet {
 		) -> DispatchResult {
 			let patient = ensure_signed(origin)?;
 			let mut record = Patients::<T>::get(&patient).ok_or(Error::<T>::NotPatient)?;
-			ensure!(encryption_key != [0u8; 32], Error::<T>::InvalidEncryptionKey);
+			ensure!(is_usable_encryption_key(&encryption_key), Error::<T>::InvalidEncryptionKey);
 
 			record.encryption_key = encryption_key;
 			Patients::<T>::insert(&patient, record);
@@ -743,7 +780,7 @@ pub mod pallet {
 				Error::<T>::TooManyGuardians
 			);
 			ensure!(!Patients::<T>::contains_key(patient), Error::<T>::AlreadyRegistered);
-			ensure!(*encryption_key != [0u8; 32], Error::<T>::InvalidEncryptionKey);
+			ensure!(is_usable_encryption_key(encryption_key), Error::<T>::InvalidEncryptionKey);
 			for (i, guardian) in guardians.iter().enumerate() {
 				Self::ensure_can_guard(patient, guardian)?;
 				ensure!(!guardians[..i].contains(guardian), Error::<T>::AlreadyGuardian);
@@ -1034,7 +1071,10 @@ pub mod pallet {
 			}
 
 			for (patient, record) in Patients::<T>::iter() {
-				ensure!(record.encryption_key != [0u8; 32], "a patient's encryption key is zero");
+				ensure!(
+					is_usable_encryption_key(&record.encryption_key),
+					"a patient's encryption key is of small order"
+				);
 				for (i, guardian) in record.guardians.iter().enumerate() {
 					ensure!(*guardian != patient, "a patient is their own guardian");
 					ensure!(

@@ -790,3 +790,30 @@ mod root {
 		});
 	}
 }
+
+/// Audit: a patient key of small order would let anyone read the data keys wrapped to it.
+/// Every such key is refused, with or without the top bit X25519 ignores, at registration and
+/// at rotation.
+#[test]
+fn small_order_encryption_keys_are_refused() {
+	run_test(|| {
+		let mut keys = vec![[0u8; 32], [0xff; 32]];
+		keys[0][0] = 1;
+		keys[1][0] = 0xec;
+		for mut key in keys.into_iter().chain(crate::SMALL_ORDER_KEYS) {
+			for top in [0, 0x80] {
+				key[31] = (key[31] & 0x7f) | top;
+				assert!(!crate::is_usable_encryption_key(&key), "{key:?}");
+				assert_noop!(
+					Registry::register_patient(RuntimeOrigin::signed(50), key, vec![]),
+					Error::<Test>::InvalidEncryptionKey
+				);
+				assert_noop!(
+					Registry::rotate_encryption_key(RuntimeOrigin::signed(PATIENT), key),
+					Error::<Test>::InvalidEncryptionKey
+				);
+			}
+		}
+		assert!(crate::is_usable_encryption_key(&KEY));
+	});
+}
