@@ -10,10 +10,10 @@
 //! waiting; when the pool is full, a transaction from a sender holding fewer evicts the newest
 //! transaction of the sender holding the most; and a transaction waiting for earlier nonces
 //! may be at most `future_nonces` ahead of the sender's highest nonce in the pool (or of its
-//! next nonce on chain), so a sender's gaps are small. The runtime refuses a nonce further
-//! ahead of the chain's than the signer's allowance (128 for a patient). Together with the runtime's per-signer
-//! allowance (`pallet_registry::RateLimit`), which bounds what a sender gets into blocks, this
-//! rations a feeless chain.
+//! next nonce on chain), so a sender's gaps are small. The runtime adds its per-signer
+//! allowance (`pallet_registry::RateLimit`): it bounds what a sender gets into blocks, and
+//! refuses a nonce further ahead of the chain's than the allowance (128 for a patient), which
+//! bounds what a sender can park here. Together they ration a feeless chain.
 
 use crate::{
 	client::{decode, extrinsic_hash, Client, ClientError},
@@ -153,9 +153,10 @@ fn describe_invalid(invalid: &InvalidTransaction) -> String {
 			(Custom(3)): the account is already a patient, the encryption key is zero, or a \
 			guardian is the signer, not registered, named twice or one too many"
 			.into(),
-		InvalidTransaction::Custom(ALLOWANCE_SPENT) => "the signer has sent as many \
-			transactions as its allowance allows for now (Custom(4)): it grows back every \
-			block, so submit again a few blocks later"
+		InvalidTransaction::Custom(ALLOWANCE_SPENT) => "the signer's transaction allowance is \
+			spent, or the nonce is further ahead of the account's next one than the allowance \
+			lets into blocks (Custom(4)): the allowance grows back every block, so submit again \
+			a few blocks later, in nonce order"
 			.into(),
 		InvalidTransaction::Stale => "the nonce was already used (Stale): sign again with \
 			the nonce system_accountNextIndex returns"

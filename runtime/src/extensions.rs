@@ -7,10 +7,10 @@
 //!
 //! | code | constant | meaning, and what the sender can do |
 //! | --- | --- | --- |
-//! | 1 | [`SIGNER_NOT_PERMITTED`] | not a member, patient or council member: register, or ask an admin |
+//! | 1 | [`SIGNER_NOT_PERMITTED`] | unknown signer: register as a patient, or ask an admin |
 //! | 2 | [`REGISTRATIONS_EXHAUSTED`] | the block's registrations are used up: retry next block |
 //! | 3 | [`REGISTRATION_REFUSED`] | `register_patient` would fail: fix its arguments |
-//! | 4 | [`ALLOWANCE_SPENT`] | the signer's transaction allowance is spent: retry in a few blocks |
+//! | 4 | [`ALLOWANCE_SPENT`] | allowance spent, or the nonce beyond it: retry blocks later |
 
 use crate::{AccountId, Nonce, Registry, Runtime, RuntimeCall, RuntimeOrigin};
 use codec::{Decode, DecodeWithMemTracking, Encode};
@@ -40,7 +40,8 @@ pub const REGISTRATIONS_EXHAUSTED: u8 = 2;
 /// one too many); the registry's error names which. Fix the call and sign again.
 pub const REGISTRATION_REFUSED: u8 = 3;
 /// `InvalidTransaction::Custom` code: the signer has used its transaction allowance (a member's
-/// or a patient's `RateLimit`); it grows back every block, so retry a few blocks later.
+/// or a patient's `RateLimit`), or the nonce is further ahead of the account's next one than
+/// the allowance lets into blocks; it grows back every block, so retry a few blocks later.
 pub const ALLOWANCE_SPENT: u8 = 4;
 
 /// The arguments of a `register_patient` call.
