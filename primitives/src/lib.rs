@@ -342,6 +342,13 @@ pub struct RecordSubject<AccountId> {
 	pub author_org: Option<OrgId>,
 	/// Whether it was erased.
 	pub erased: bool,
+	/// Whether it is the current version (not amended, marked entered in error, or erased).
+	pub current: bool,
+	/// When it was written, in milliseconds since the Unix epoch.
+	pub created_at: Moment,
+	/// The break-glass session it was written under, if any: its authoring organization's
+	/// rights to it last only as long as that session stays undisputed.
+	pub emergency: Option<EmergencyId>,
 }
 
 /// The consortium registry, as other pallets see it.

@@ -298,6 +298,10 @@ impl pallet_records::Config for Runtime {
 	type ReservedForPatient = ConstU32<10_000>;
 	/// The consent pallet's `MaxGrantsPerPatient`.
 	type MaxConsentsPerPatient = ConstU32<64>;
+	/// Three organizations together cannot exhaust a patient's 90,000 slots for others.
+	type MaxRecordsPerOrganization = ConstU32<30_000>;
+	/// An emergency needs a few notes, not a flood.
+	type MaxWritesPerEmergency = ConstU32<64>;
 	type WeightInfo = pallet_records::weights::SubstrateWeight<Runtime>;
 }
 

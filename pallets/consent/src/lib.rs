@@ -1019,7 +1019,14 @@ pub mod pallet {
 			let Some(membership) = T::Registry::active_membership(accessor) else {
 				return Decision::Denied(DenialReason::AccessorNotActive);
 			};
+			// A record written under a break-glass session the patient disputed gives its
+			// author's organization no rights of its own: not to read it, nor to bill for it.
+			let disputed = subject
+				.emergency
+				.and_then(Emergencies::<T>::get)
+				.is_some_and(|emergency| emergency.disputed);
 			if subject.author_org == Some(membership.org)
+				&& !disputed
 				&& matches!(purpose, Purpose::Treatment | Purpose::Payment | Purpose::Operations)
 			{
 				return Decision::Allowed(AccessBasis::AuthorOrganization);

@@ -102,6 +102,12 @@ pub mod pallet {
 		/// consents an access check scans and the key holders of one record version.
 		#[pallet::constant]
 		type MaxConsentsPerPatient: Get<u32>;
+		/// The most record versions one organization may write for one patient.
+		#[pallet::constant]
+		type MaxRecordsPerOrganization: Get<u32>;
+		/// The most record versions written under one break-glass session.
+		#[pallet::constant]
+		type MaxWritesPerEmergency: Get<u32>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -136,6 +142,24 @@ pub mod pallet {
 	/// ids are hashes already.
 	#[pallet::storage]
 	pub type NextVersion<T: Config> = StorageMap<_, Identity, RecordId, RecordId>;
+
+	/// How many record versions each organization wrote for each patient.
+	#[pallet::storage]
+	pub type OrganizationRecordCount<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Twox64Concat,
+		carechain_primitives::OrgId,
+		u32,
+		ValueQuery,
+	>;
+
+	/// How many record versions were written under each break-glass session. Session ids are
+	/// assigned by the chain.
+	#[pallet::storage]
+	pub type EmergencyWrites<T: Config> =
+		StorageMap<_, Twox64Concat, carechain_primitives::EmergencyId, u32, ValueQuery>;
 
 	// Event fields are named for what they hold; the variant docs say what happened.
 	#[allow(missing_docs)]
@@ -209,6 +233,12 @@ pub mod pallet {
 		ContentHashInUse,
 		/// The patient's remaining record slots are reserved for the patient and guardians.
 		PatientSlotsReserved,
+		/// The signer's organization wrote as many of this patient's records as
+		/// `MaxRecordsPerOrganization` allows.
+		OrganizationQuotaReached,
+		/// As many records were written under this break-glass session as
+		/// `MaxWritesPerEmergency` allows.
+		EmergencyWriteLimit,
 	}
 
 	impl<T> From<DenialReason> for Error<T> {
@@ -236,6 +266,7 @@ pub mod pallet {
 				"others must be able to write some records"
 			);
 			assert!(T::MaxLocatorLen::get() >= 1 && T::MaxWrappedKeyLen::get() >= 1);
+			assert!(T::MaxRecordsPerOrganization::get() >= 1 && T::MaxWritesPerEmergency::get() >= 1);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -274,10 +305,13 @@ pub mod pallet {
 				let membership = T::Registry::active_membership(&author)
 					.filter(|m| m.kind.is_care_provider() && m.role == Role::Practitioner)
 					.ok_or(Error::<T>::NotAuthorized)?;
-				(Some(membership.org), Self::ensure_may_write(&patient, &author, resource_type)?)
+				let basis = Self::ensure_may_write(&patient, &author, resource_type)?;
+				Self::ensure_writer_quota(&patient, membership.org, basis)?;
+				(Some(membership.org), basis)
 			};
-			let (index, record_id, record) =
+			let (index, record_id, mut record) =
 				Self::new_version(&patient, &author, author_org, resource_type, &content, 1, None)?;
+			record.emergency = Self::count_write(&patient, author_org, basis);
 
 			Self::insert(record_id, index, record);
 			T::Access::append(
@@ -315,10 +349,14 @@ pub mod pallet {
 			let (author_org, basis) = if T::Registry::is_patient_or_guardian(&old.patient, &who) {
 				(None, AccessBasis::of_owner(&old.patient, &who))
 			} else {
-				(old.author_org, Self::ensure_may_write(&old.patient, &who, old.resource_type)?)
+				let basis = Self::ensure_may_write(&old.patient, &who, old.resource_type)?;
+				if let Some(org) = old.author_org {
+					Self::ensure_writer_quota(&old.patient, org, basis)?;
+				}
+				(old.author_org, basis)
 			};
 			let version = old.version.saturating_add(1);
-			let (index, new_record_id, new) = Self::new_version(
+			let (index, new_record_id, mut new) = Self::new_version(
 				&old.patient,
 				&who,
 				author_org,
@@ -328,6 +366,7 @@ pub mod pallet {
 				Some(record_id),
 			)?;
 
+			new.emergency = Self::count_write(&old.patient, author_org, basis);
 			old.status = RecordStatus::Amended;
 			let patient = old.patient.clone();
 			Records::<T>::insert(record_id, old);
@@ -555,6 +594,7 @@ pub mod pallet {
 				version,
 				previous,
 				status: RecordStatus::Active,
+				emergency: None,
 			};
 			Ok((index, record_id, record))
 		}
@@ -586,6 +626,45 @@ pub mod pallet {
 			match T::Access::check_write(patient, author, resource_type, T::Time::now()) {
 				Decision::Allowed(basis) => Ok(basis),
 				Decision::Denied(reason) => Err(Error::<T>::from(reason).into()),
+			}
+		}
+
+		/// Checks that `org` may write one more record version for `patient` on `basis`.
+		fn ensure_writer_quota(
+			patient: &T::AccountId,
+			org: carechain_primitives::OrgId,
+			basis: AccessBasis,
+		) -> DispatchResult {
+			ensure!(
+				OrganizationRecordCount::<T>::get(patient, org) <
+					T::MaxRecordsPerOrganization::get(),
+				Error::<T>::OrganizationQuotaReached
+			);
+			if let AccessBasis::BreakGlass(emergency) = basis {
+				ensure!(
+					EmergencyWrites::<T>::get(emergency) < T::MaxWritesPerEmergency::get(),
+					Error::<T>::EmergencyWriteLimit
+				);
+			}
+			Ok(())
+		}
+
+		/// Counts a version written by `org` (none for the patient's own) on `basis`; the
+		/// break-glass session it was written under.
+		fn count_write(
+			patient: &T::AccountId,
+			org: Option<carechain_primitives::OrgId>,
+			basis: AccessBasis,
+		) -> Option<carechain_primitives::EmergencyId> {
+			if let Some(org) = org {
+				OrganizationRecordCount::<T>::mutate(patient, org, |n| n.saturating_inc());
+			}
+			match basis {
+				AccessBasis::BreakGlass(emergency) => {
+					EmergencyWrites::<T>::mutate(emergency, |n| n.saturating_inc());
+					Some(emergency)
+				}
+				_ => None,
 			}
 		}
 
@@ -656,6 +735,21 @@ pub mod pallet {
 					ensure!(record.patient == patient, "a position names another's record");
 				}
 			}
+			for (patient, org, written) in OrganizationRecordCount::<T>::iter() {
+				ensure!(
+					written <= T::MaxRecordsPerOrganization::get(),
+					"an organization wrote past its quota"
+				);
+				let authored = (0..PatientRecordCount::<T>::get(&patient))
+					.filter_map(|i| PatientRecords::<T>::get(&patient, i))
+					.filter_map(Records::<T>::get)
+					.filter(|r| r.author_org == Some(org) && r.author != patient)
+					.count();
+				ensure!(
+					written as usize == authored,
+					"an organization's count disagrees with the records it wrote"
+				);
+			}
 			for (patient, index, _) in PatientRecords::<T>::iter() {
 				ensure!(
 					index < PatientRecordCount::<T>::get(&patient),
@@ -703,6 +797,9 @@ impl<T: Config> RecordLookup<T::AccountId> for Pallet<T> {
 			resource_type: r.resource_type,
 			author_org: r.author_org,
 			erased: r.status == RecordStatus::Erased,
+			current: r.status == RecordStatus::Active,
+			created_at: r.created_at_ms,
+			emergency: r.emergency,
 		})
 	}
 

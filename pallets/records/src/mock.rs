@@ -41,9 +41,11 @@ parameter_types! {
 	pub const MaxWrappedKeys: u32 = 4;
 	pub const MaxWrappedKeyLen: u32 = 80;
 	pub const MaxLocatorLen: u32 = 80;
-	pub const MaxRecordsPerPatient: u32 = 5;
+	pub const MaxRecordsPerPatient: u32 = 6;
 	pub const MaxVersions: u32 = 3;
 	pub const ReservedForPatient: u32 = 2;
+	pub const MaxRecordsPerOrganization: u32 = 3;
+	pub const MaxWritesPerEmergency: u32 = 1;
 	pub const MaxBreakGlassPerPractitioner: u32 = 4;
 	pub const MaxBreakGlassPerPatient: u32 = 4;
 	pub const BreakGlassRateWindow: u64 = DAY;
@@ -92,6 +94,8 @@ impl pallet_records::Config for Test {
 	type MaxVersions = MaxVersions;
 	type ReservedForPatient = ReservedForPatient;
 	type MaxConsentsPerPatient = MaxGrantsPerPatient;
+	type MaxRecordsPerOrganization = MaxRecordsPerOrganization;
+	type MaxWritesPerEmergency = MaxWritesPerEmergency;
 	type WeightInfo = ();
 }
 

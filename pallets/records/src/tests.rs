@@ -136,24 +136,25 @@ fn nobody_but_the_patient_exhausts_the_record_space() {
 	run(|| {
 		allow_treatment(0);
 		allow_treatment(1);
-		// Others may fill MaxRecordsPerPatient (5) - ReservedForPatient (2) slots between them.
-		create(MARYS_DOCTOR, 0);
-		create(MARYS_DOCTOR, 1);
-		create(CITY_DOCTOR, 2);
 		let write = |who, seed| {
 			Records::create_record(RuntimeOrigin::signed(who), PATIENT, Observation, content(seed))
 		};
-		assert_noop!(write(MARYS_DOCTOR, 3), Error::<Test>::PatientSlotsReserved);
-		assert_noop!(write(CITY_DOCTOR, 3), Error::<Test>::PatientSlotsReserved);
-		// Amending is writing too.
+		// One organization writes at most MaxRecordsPerOrganization (3) of the patient's records.
+		create(MARYS_DOCTOR, 0);
+		create(MARYS_DOCTOR, 1);
+		create(MARYS_DOCTOR, 2);
+		assert_noop!(write(MARYS_DOCTOR, 3), Error::<Test>::OrganizationQuotaReached);
 		let first = Records::records_of(&PATIENT, 0, 1)[0].0;
 		assert_noop!(
 			Records::amend_record(RuntimeOrigin::signed(MARYS_DOCTOR), first, content(3)),
-			Error::<Test>::PatientSlotsReserved
+			Error::<Test>::OrganizationQuotaReached
 		);
+		// Others fill MaxRecordsPerPatient (6) - ReservedForPatient (2) slots between them.
+		create(CITY_DOCTOR, 3);
+		assert_noop!(write(CITY_DOCTOR, 4), Error::<Test>::PatientSlotsReserved);
 		// The reserved slots stay the patient's and the guardian's.
-		create(PATIENT, 3);
-		create(GUARDIAN, 4);
+		create(PATIENT, 4);
+		create(GUARDIAN, 5);
 		assert_noop!(write(PATIENT, 9), Error::<Test>::TooManyRecords);
 	});
 }
@@ -221,6 +222,33 @@ fn writing_needs_a_relationship_the_patient_granted() {
 		assert_ok!(write(CITY_DOCTOR, Observation, 3));
 		let audit = last_audit();
 		assert_eq!((audit.action, audit.break_glass), (AuditAction::Create, true));
+		// A session writes at most MaxWritesPerEmergency (1) records.
+		assert_noop!(write(CITY_DOCTOR, Observation, 4), Error::<Test>::EmergencyWriteLimit);
+	});
+}
+
+#[test]
+fn a_disputed_emergency_leaves_its_author_no_rights_to_what_it_wrote() {
+	run(|| {
+		assert_ok!(Consent::break_glass(
+			RuntimeOrigin::signed(CITY_DOCTOR),
+			PATIENT,
+			EmergencyReason::PatientUnconscious,
+			H256::repeat_byte(9)
+		));
+		let record = create(CITY_DOCTOR, 1);
+		assert_eq!(RecordStore::<Test>::get(record).and_then(|r| r.emergency), Some(0));
+		// While undisputed, the author's organization may bill for the emergency care.
+		assert_ok!(Records::log_access(RuntimeOrigin::signed(CITY_DOCTOR), record, Payment));
+		assert_ok!(Consent::dispute(RuntimeOrigin::signed(PATIENT), 0));
+		for purpose in [Treatment, Payment, Operations] {
+			assert_noop!(
+				Records::log_access(RuntimeOrigin::signed(CITY_DOCTOR), record, purpose),
+				Error::<Test>::NoConsent
+			);
+		}
+		// The patient still reads it.
+		assert_ok!(Records::log_access(RuntimeOrigin::signed(PATIENT), record, Treatment));
 	});
 }
 

@@ -72,6 +72,8 @@ pub struct Record<T: Config> {
 	pub previous: Option<RecordId>,
 	/// Where it stands.
 	pub status: RecordStatus,
+	/// The break-glass session it was written under, if any.
+	pub emergency: Option<carechain_primitives::EmergencyId>,
 }
 
 /// The new content of a record or amendment, as a call gives it.
