@@ -11,7 +11,7 @@ use carechain_primitives::{FhirResourceType, RecordLookup};
 use frame_benchmarking::v2::*;
 use frame_support::traits::{
 	fungible::{Inspect, Mutate},
-	Get, Time,
+	EnsureOrigin, Get, Time,
 };
 use frame_system::RawOrigin;
 use sp_core::H256;
@@ -94,9 +94,7 @@ fn setup<T: Config>(records: u32, review_threshold: u32) -> Setup<T> {
 	}
 	let practitioner = member::<T>("practitioner", OrgKind::Hospital, Role::Practitioner);
 	let records: Vec<_> = (0..records)
-		.map(|i| {
-			T::BenchmarkRecords::create_for_benchmark(&patient, FhirResourceType::Procedure, i)
-		})
+		.map(|i| T::Records::create_for_benchmark(&patient, FhirResourceType::Procedure, i))
 		.collect();
 	if let Some(first) = records.first() {
 		// Consents to others first: each disclosure scans past all of them.
@@ -259,10 +257,26 @@ mod benchmarks {
 		let admin: T::AccountId = account("admin", 0, 0);
 		T::Registry::register_for_benchmark(&admin, Some((OrgKind::Hospital, Role::Admin)));
 		let provider = T::Registry::active_membership(&admin).expect("member").org;
+		let payout: T::AccountId = account("payout", 0, 0);
+		PayoutAccounts::<T>::insert(provider, &payout);
 		T::Currency::set_balance(&Pallet::<T>::settlement_account(provider), money::<T>(1_000));
 		#[extrinsic_call]
 		_(RawOrigin::Signed(admin.clone()), money::<T>(1_000));
-		assert_eq!(T::Currency::balance(&admin), money::<T>(1_000));
+		assert_eq!(T::Currency::balance(&payout), money::<T>(1_000));
+		assert_eq!(T::Currency::balance(&admin), money::<T>(0));
+	}
+
+	#[benchmark]
+	fn set_payout_account() -> Result<(), BenchmarkError> {
+		let admin = member::<T>("admin", OrgKind::Hospital, Role::Admin);
+		let provider = T::Registry::active_membership(&admin).expect("member").org;
+		let payout: T::AccountId = account("payout", 0, 0);
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, provider, payout.clone());
+		assert_eq!(PayoutAccounts::<T>::get(provider), Some(payout));
+		Ok(())
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

@@ -14,7 +14,13 @@
 //! what the ledger holds, never money sent to its account by other means.
 //!
 //! A practitioner of an active care provider submits a claim for an enrolled patient, citing the
-//! records that support it. The practitioner must be allowed to disclose each record for
+//! records that support it. The day of service must lie within the policy's period, on or after
+//! the patient's enrollment, and at most `TimelyFilingDays` before the day of submission (the
+//! timely-filing limit). Each supporting record must be current and written on the day of
+//! service or at most `MaxRecordDelayDays` after it, and supports the services of one day only:
+//! the first claim that cites a record fixes its day ([`RecordServiceDays`]), so that billing
+//! another day needs another record, which needs the patient's consent or an audited
+//! break-glass session to write. The practitioner must be allowed to disclose each record for
 //! Payment as a provider: the record was written by the practitioner's organization, or a
 //! consent of the patient names the practitioner or the organization (the consent pallet
 //! decides, and each disclosure is audited). Reading a record as the patient or a guardian is
@@ -42,8 +48,9 @@
 //! organization id ([`Pallet::settlement_account`]); no key controls it. Claims are paid into
 //! the provider's, and a payer's admins withdraw unused escrow into the payer's. Money leaves a
 //! settlement account only through [`Pallet::collect_payments`], signed by an admin of that
-//! organization, who receives it (to fund a policy again, the admin then calls
-//! [`Pallet::fund_policy`]).
+//! organization, and only to the organization's payout account ([`PayoutAccounts`]), which
+//! governance registers with [`Pallet::set_payout_account`]: no single admin can pay the
+//! organization's money to themselves. Until governance registers one, nothing is collected.
 //!
 //! ## Mapping to FHIR and X12
 //!
@@ -69,7 +76,8 @@
 //! - [`Pallet::withdraw_escrow`]: an admin of the policy's payer organization; the money goes to
 //!   the payer's settlement account.
 //! - [`Pallet::collect_payments`]: an admin of an active organization, from its settlement
-//!   account.
+//!   account to its payout account.
+//! - [`Pallet::set_payout_account`]: governance (`GovernanceOrigin`).
 //! - [`Pallet::submit_claim`]: a practitioner of an active care provider with a provider
 //!   relationship to the patient.
 //! - [`Pallet::appeal_line`]: a member of the claim's provider organization.
@@ -96,7 +104,7 @@ pub use weights::WeightInfo;
 use alloc::vec::Vec;
 use carechain_primitives::{
 	AccessBasis, AccessPolicy, AuditAction, AuditLog, Decision, Membership, MembershipProvider,
-	Moment, OrgId, OrgKind, Purpose, RecordId, Role,
+	Moment, OrgId, OrgKind, Purpose, RecordId, RecordLookup, Role,
 };
 use frame_support::traits::fungible;
 
@@ -146,6 +154,12 @@ pub mod pallet {
 		type Registry: MembershipProvider<Self::AccountId>;
 		/// The access policy and audit log (the consent pallet).
 		type Access: AccessPolicy<Self::AccountId> + AuditLog<Self::AccountId>;
+		/// The records that claims cite (the records pallet): when each was written and whether
+		/// it is current. Benchmarks also create records through it.
+		type Records: RecordLookup<Self::AccountId>;
+		/// Registers each organization's payout account: the only account its settlement
+		/// account pays out to.
+		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 		/// The settlement currency.
 		type Currency: fungible::Mutate<Self::AccountId>;
 		/// The chain's clock, in milliseconds since the Unix epoch.
@@ -174,11 +188,16 @@ pub mod pallet {
 		/// supporting record.
 		#[pallet::constant]
 		type MaxPatientConsents: Get<u32>;
+		/// The timely-filing limit: a claim is accepted at most this many days after its day of
+		/// service.
+		#[pallet::constant]
+		type TimelyFilingDays: Get<Day>;
+		/// A supporting record must have been written on the day of service or at most this
+		/// many days after it (documentation written later does not support the service).
+		#[pallet::constant]
+		type MaxRecordDelayDays: Get<Day>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
-		/// Creates the supporting records that benchmarks cite.
-		#[cfg(feature = "runtime-benchmarks")]
-		type BenchmarkRecords: carechain_primitives::RecordLookup<Self::AccountId>;
 	}
 
 	/// The next policy id.
@@ -247,6 +266,18 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type ClaimedServices<T: Config> = StorageMap<_, Identity, H256, ClaimId>;
 
+	/// The day of service each cited record supports, fixed by the first claim that cites it:
+	/// a record supports the services of one day only. Record ids are hashes that the records
+	/// pallet derives, so `Identity` is safe.
+	#[pallet::storage]
+	pub type RecordServiceDays<T: Config> = StorageMap<_, Identity, RecordId, Day>;
+
+	/// The account each organization's settlement account pays out to, registered by
+	/// governance. Organization ids are assigned by the registry in order, so `Twox64Concat`
+	/// is safe.
+	#[pallet::storage]
+	pub type PayoutAccounts<T: Config> = StorageMap<_, Twox64Concat, OrgId, T::AccountId>;
+
 	/// Eligible lines each provider organization billed per service day, for the volume flag.
 	#[pallet::storage]
 	pub type ProviderDailyLines<T: Config> =
@@ -272,8 +303,11 @@ pub mod pallet {
 			to: T::AccountId,
 			amount: BalanceOf<T>,
 		},
-		/// An organization's admin collected funds from its settlement account.
-		PaymentsCollected { org: OrgId, to: T::AccountId, amount: BalanceOf<T> },
+		/// An organization's admin moved funds from its settlement account to its payout
+		/// account.
+		PaymentsCollected { org: OrgId, by: T::AccountId, to: T::AccountId, amount: BalanceOf<T> },
+		/// Governance registered the account an organization's settlement account pays out to.
+		PayoutAccountSet { org: OrgId, account: T::AccountId },
 		/// A payer enrolled a patient in a policy.
 		PatientEnrolled { policy_id: PolicyId, patient: T::AccountId },
 		/// A payer authorized a procedure for a patient in advance.
@@ -419,6 +453,30 @@ pub mod pallet {
 		ClaimForSelf,
 		/// The day of service is after today (UTC): services are billed once rendered.
 		ServiceDateInFuture,
+		/// The day of service is more than `TimelyFilingDays` before today: the timely-filing
+		/// limit has passed.
+		FilingWindowClosed,
+		/// The day of service is before the day the patient was enrolled in the policy.
+		ServiceBeforeEnrollment,
+		/// The day of service lies outside the policy's period (`valid_from` to
+		/// `valid_until`).
+		ServiceOutsidePolicyPeriod,
+		/// A supporting record was amended, marked entered in error or erased: cite its
+		/// current version.
+		RecordNotCurrent,
+		/// A supporting record was written before the day of service: it cannot document it.
+		RecordBeforeService,
+		/// A supporting record was written more than `MaxRecordDelayDays` after the day of
+		/// service.
+		RecordTooLate,
+		/// A supporting record already supports a claim for another day of service: each record
+		/// supports the services of one day; cite a record of this day.
+		RecordSupportsAnotherDay,
+		/// The organization has no payout account: governance must register one
+		/// (`set_payout_account`) before its payments can be collected.
+		NoPayoutAccount,
+		/// No active organization has that id.
+		UnknownOrganization,
 	}
 
 	impl<T> From<carechain_primitives::DenialReason> for Error<T> {
@@ -444,6 +502,11 @@ pub mod pallet {
 			assert!(T::MaxDiagnoses::get() >= 1, "a claim has a principal diagnosis");
 			assert!(T::MaxSupportingRecords::get() >= 1, "a claim cites at least one record");
 			assert!(T::MaxPatientConsents::get() >= 1, "a patient may grant a consent");
+			assert!(T::TimelyFilingDays::get() >= 1, "a claim may be filed after the day of care");
+			assert!(
+				T::TimelyFilingDays::get() <= 2 * PLAN_YEAR_DAYS,
+				"the timely-filing limit is at most two plan years"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -628,15 +691,19 @@ pub mod pallet {
 		///
 		/// - `policy_id`: the policy the patient is enrolled in.
 		/// - `patient`: the patient served.
-		/// - `service_date`: the day of service, today or earlier (UTC).
+		/// - `service_date`: the day of service (UTC): today or at most `TimelyFilingDays`
+		///   earlier, not before the patient's enrollment, within the policy's period.
 		/// - `diagnoses`: ICD-10-CM codes without the dot, the principal one first; 1 to
 		///   `MaxDiagnoses`.
 		/// - `lines`: the service lines; 1 to `MaxLines`.
-		/// - `records`: the records that support the claim; 1 to `MaxSupportingRecords`.
+		/// - `records`: the records that support the claim; 1 to `MaxSupportingRecords`. Each must
+		///   be current, written on the day of service or at most `MaxRecordDelayDays` after it,
+		///   and not already support a claim for another day; the claim fixes each record's day.
 		///
 		/// Emits `ClaimSubmitted`, then `ClaimAdjudicated` or `ClaimPended`. O(l log p + d + r·g):
 		/// l lines, p procedures in the fee schedule, d diagnoses, r records, g the patient's
-		/// consents that the access policy scans for each record (at most `MaxPatientConsents`).
+		/// consents that the access policy scans for each record (at most `MaxPatientConsents`);
+		/// each record is also read once and its day of service read and written.
 		/// Every list is bounded before it is looped over; the weight is benchmarked with each
 		/// record found only after a scan of `MaxPatientConsents` consents, the worst case.
 		#[pallet::call_index(5)]
@@ -661,9 +728,23 @@ pub mod pallet {
 				.org;
 			ensure!(practitioner != patient, Error::<T>::ClaimForSelf);
 			let policy = Policies::<T>::get(policy_id).ok_or(Error::<T>::UnknownPolicy)?;
-			ensure!(Enrollments::<T>::contains_key(policy_id, &patient), Error::<T>::NotEnrolled);
+			let enrollment =
+				Enrollments::<T>::get(policy_id, &patient).ok_or(Error::<T>::NotEnrolled)?;
 			let now = T::Time::now();
-			ensure!(service_date <= Self::day_of(now), Error::<T>::ServiceDateInFuture);
+			let today = Self::day_of(now);
+			ensure!(service_date <= today, Error::<T>::ServiceDateInFuture);
+			ensure!(
+				service_date >= today.saturating_sub(T::TimelyFilingDays::get()),
+				Error::<T>::FilingWindowClosed
+			);
+			ensure!(
+				service_date >= Self::day_of(enrollment.enrolled_at),
+				Error::<T>::ServiceBeforeEnrollment
+			);
+			ensure!(
+				(policy.terms.valid_from..=policy.terms.valid_until).contains(&service_date),
+				Error::<T>::ServiceOutsidePolicyPeriod
+			);
 
 			// Every list is bounded before anything loops over it.
 			ensure!(!diagnoses.is_empty(), Error::<T>::NoDiagnoses);
@@ -696,6 +777,7 @@ pub mod pallet {
 					Decision::Allowed(_) => return Err(Error::<T>::NoProviderRelationship.into()),
 					Decision::Denied(reason) => return Err(Error::<T>::from(reason).into()),
 				}
+				Self::check_supports(record, service_date)?;
 			}
 
 			// The rules, line by line, before anything is written.
@@ -704,10 +786,9 @@ pub mod pallet {
 			let covered_diagnosis = policy.terms.diagnosis_prefixes.is_empty()
 				|| policy.terms.diagnosis_prefixes.iter().any(|p| diagnoses[0].starts_with(p));
 			// A suspended or removed payer cannot review, answer appeals or suspend its policies:
-			// its escrow pays nothing by the rules until governance reinstates it.
-			let in_force = policy.active
-				&& T::Registry::is_active_organization(policy.payer)
-				&& (policy.terms.valid_from..=policy.terms.valid_until).contains(&service_date);
+			// its escrow pays nothing by the rules until governance reinstates it. The day of
+			// service was checked against the policy's period above.
+			let in_force = policy.active && T::Registry::is_active_organization(policy.payer);
 			for line in lines {
 				let service = Self::service_key(&patient, provider, service_date, &line.procedure);
 				let denial = if !in_force {
@@ -794,6 +875,9 @@ pub mod pallet {
 			if pend.is_none() {
 				Self::pay(policy_id, provider, totals.0)?;
 				Accumulators::<T>::insert((policy_id, &patient, year), accumulator);
+			}
+			for record in &claim.records {
+				RecordServiceDays::<T>::insert(record, service_date);
 			}
 			NextClaimId::<T>::put(claim_id.saturating_add(1));
 			for service in services {
@@ -1062,10 +1146,12 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Moves funds from the signer's organization's settlement account to the signer: claim
-		/// payments for a provider, withdrawn escrow for a payer.
+		/// Moves funds from the signer's organization's settlement account to the organization's
+		/// payout account, which governance registered (`set_payout_account`): claim payments
+		/// for a provider, withdrawn escrow for a payer. The signer never receives them.
 		///
-		/// The signer must be an admin of an active organization.
+		/// The signer must be an admin of an active organization that has a payout account
+		/// (`NoPayoutAccount` otherwise).
 		///
 		/// - `amount`: how much to collect.
 		///
@@ -1079,6 +1165,7 @@ pub mod pallet {
 				.ok_or(Error::<T>::NotOrganizationAdmin)?
 				.org;
 			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+			let to = PayoutAccounts::<T>::get(org).ok_or(Error::<T>::NoPayoutAccount)?;
 			let account = Self::settlement_account(org);
 			let available = T::Currency::reducible_balance(
 				&account,
@@ -1087,8 +1174,33 @@ pub mod pallet {
 			);
 			ensure!(available >= amount, Error::<T>::InsufficientFunds);
 
-			T::Currency::transfer(&account, &who, amount, Preservation::Expendable)?;
-			Self::deposit_event(Event::PaymentsCollected { org, to: who, amount });
+			T::Currency::transfer(&account, &to, amount, Preservation::Expendable)?;
+			Self::deposit_event(Event::PaymentsCollected { org, by: who, to, amount });
+			Ok(())
+		}
+
+		/// Registers, or replaces, the account that an organization's settlement account pays
+		/// out to through `collect_payments`.
+		///
+		/// The origin must be `GovernanceOrigin`: an organization's own admins cannot redirect
+		/// its money.
+		///
+		/// - `org`: an active organization.
+		/// - `account`: its payout account, e.g. its bank's on-ramp or a multisig of its officers.
+		///
+		/// Emits `PayoutAccountSet`. O(1).
+		#[pallet::call_index(11)]
+		#[pallet::weight(T::WeightInfo::set_payout_account())]
+		pub fn set_payout_account(
+			origin: OriginFor<T>,
+			org: OrgId,
+			account: T::AccountId,
+		) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			ensure!(T::Registry::is_active_organization(org), Error::<T>::UnknownOrganization);
+
+			PayoutAccounts::<T>::insert(org, &account);
+			Self::deposit_event(Event::PayoutAccountSet { org, account });
 			Ok(())
 		}
 	}
@@ -1101,7 +1213,8 @@ pub mod pallet {
 
 		/// The settlement account of an organization: claims are paid into a provider's, and
 		/// a payer's admins withdraw unused escrow into the payer's. Only `collect_payments`,
-		/// signed by an admin of the organization, takes money out of it.
+		/// signed by an admin of the organization, takes money out of it, to the payout account
+		/// governance registered.
 		pub fn settlement_account(org: OrgId) -> T::AccountId {
 			// The seed predates payers' use of these accounts; it is kept so that each
 			// organization's account, and what it holds, stays where it was.
@@ -1139,6 +1252,25 @@ pub mod pallet {
 			Escrows::<T>::mutate(policy_id, |ledger| {
 				ledger.paid = ledger.paid.saturating_add(amount)
 			});
+			Ok(())
+		}
+
+		/// Checks that `record` can support services of `service_date`: it is current, was
+		/// written on that day or at most `MaxRecordDelayDays` after it, and supports no claim
+		/// of another day.
+		fn check_supports(record: &RecordId, service_date: Day) -> Result<(), Error<T>> {
+			let subject = T::Records::record_subject(record).ok_or(Error::<T>::UnknownRecord)?;
+			ensure!(subject.current, Error::<T>::RecordNotCurrent);
+			let written = Self::day_of(subject.created_at);
+			ensure!(written >= service_date, Error::<T>::RecordBeforeService);
+			ensure!(
+				written.saturating_sub(service_date) <= T::MaxRecordDelayDays::get(),
+				Error::<T>::RecordTooLate
+			);
+			ensure!(
+				RecordServiceDays::<T>::get(record).is_none_or(|day| day == service_date),
+				Error::<T>::RecordSupportsAnotherDay
+			);
 			Ok(())
 		}
 
@@ -1325,7 +1457,9 @@ pub mod pallet {
 		/// - a pended claim has a line to decide, a decided one has none, a rejected one has no
 		///   open appeal; unsettled lines carry no amounts, settled ones add up;
 		/// - every line that is pending or paid holds its service for its claim, no two lines
-		///   hold the same service, and no service is held by nothing: a service is paid once.
+		///   hold the same service, and no service is held by nothing: a service is paid once;
+		/// - every record's day of service is the day of a claim that cites it (claims filed
+		///   before records were bound to days may cite records bound to another day, or none).
 		#[cfg(any(feature = "try-runtime", test))]
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 			use alloc::collections::{btree_map::BTreeMap, btree_set::BTreeSet};
@@ -1348,9 +1482,11 @@ pub mod pallet {
 			let mut paid = BTreeMap::<PolicyId, BalanceOf<T>>::new();
 			let mut shares = BTreeMap::<(PolicyId, T::AccountId, u32), BalanceOf<T>>::new();
 			let mut held = BTreeSet::<H256>::new();
+			let mut cited = BTreeSet::<(RecordId, Day)>::new();
 			let next_claim = NextClaimId::<T>::get();
 			for (id, claim) in Claims::<T>::iter() {
 				ensure!(id < next_claim, "a claim id is at or above NextClaimId");
+				cited.extend(claim.records.iter().map(|record| (*record, claim.service_date)));
 				let policy =
 					Policies::<T>::get(claim.policy).ok_or("a claim bills an unknown policy")?;
 				ensure!(
@@ -1429,6 +1565,12 @@ pub mod pallet {
 				ClaimedServices::<T>::iter_keys().count() == held.len(),
 				"a service is held by no pending or paid line"
 			);
+			for (record, day) in RecordServiceDays::<T>::iter() {
+				ensure!(
+					cited.contains(&(record, day)),
+					"a record's day of service is the day of no claim citing it"
+				);
+			}
 
 			for id in Escrows::<T>::iter_keys() {
 				ensure!(Policies::<T>::contains_key(id), "an escrow ledger of no policy");

@@ -53,13 +53,16 @@ parameter_types! {
 	pub const MaxVersions: u32 = 3;
 	pub const ReservedForPatient: u32 = 2;
 	pub const MaxBreakGlassPerPractitioner: u32 = 4;
-	pub const MaxBreakGlassPerPatient: u32 = 4;
+	pub const MaxBreakGlassPerOrganization: u32 = 16;
+	pub const MaxBreakGlassPerPatientPerOrganization: u32 = 4;
 	pub const BreakGlassRateWindow: u64 = DAY;
 	pub const MemberRateLimit: pallet_registry::RateLimit =
 		pallet_registry::RateLimit { burst: 1_000, per_block: 100 };
 	pub const PatientRateLimit: pallet_registry::RateLimit =
 		pallet_registry::RateLimit { burst: 100, per_block: 10 };
 	pub const ClaimsPalletId: PalletId = PalletId(*b"cc/claim");
+	pub const TimelyFilingDays: u32 = 90;
+	pub const MaxRecordDelayDays: u32 = 30;
 }
 
 impl pallet_registry::Config for Test {
@@ -86,7 +89,8 @@ impl pallet_consent::Config for Test {
 	type MaxWrappedKeys = MaxWrappedKeys;
 	type MaxWrappedKeyLen = MaxWrappedKeyLen;
 	type MaxBreakGlassPerPractitioner = MaxBreakGlassPerPractitioner;
-	type MaxBreakGlassPerPatient = MaxBreakGlassPerPatient;
+	type MaxBreakGlassPerOrganization = MaxBreakGlassPerOrganization;
+	type MaxBreakGlassPerPatientPerOrganization = MaxBreakGlassPerPatientPerOrganization;
 	type BreakGlassRateWindow = BreakGlassRateWindow;
 	type WeightInfo = ();
 }
@@ -101,12 +105,16 @@ impl pallet_records::Config for Test {
 	type MaxVersions = MaxVersions;
 	type ReservedForPatient = ReservedForPatient;
 	type MaxConsentsPerPatient = MaxGrantsPerPatient;
+	type MaxRecordsPerOrganization = frame_support::traits::ConstU32<12>;
+	type MaxWritesPerEmergency = frame_support::traits::ConstU32<4>;
 	type WeightInfo = ();
 }
 
 impl pallet_claims::Config for Test {
 	type Registry = Registry;
 	type Access = Consent;
+	type Records = Records;
+	type GovernanceOrigin = EnsureRoot<u64>;
 	type Currency = Balances;
 	type Time = Timestamp;
 	type PalletId = ClaimsPalletId;
@@ -116,9 +124,9 @@ impl pallet_claims::Config for Test {
 	type MaxDiagnoses = frame_support::traits::ConstU32<4>;
 	type MaxSupportingRecords = frame_support::traits::ConstU32<4>;
 	type MaxPatientConsents = MaxGrantsPerPatient;
+	type TimelyFilingDays = TimelyFilingDays;
+	type MaxRecordDelayDays = MaxRecordDelayDays;
 	type WeightInfo = ();
-	#[cfg(feature = "runtime-benchmarks")]
-	type BenchmarkRecords = Records;
 }
 
 pub const DAY: u64 = 24 * 60 * 60 * 1000;
@@ -143,6 +151,9 @@ pub const OTHER_PAYER: u64 = 30;
 pub const PATIENT: u64 = 100;
 pub const OTHER_PATIENT: u64 = 102;
 pub const STRANGER: u64 = 999;
+/// The accounts governance registers for St. Mary's and the payer to be paid out to.
+pub const MARYS_PAYOUT: u64 = 500;
+pub const PAYER_PAYOUT: u64 = 520;
 
 /// St. Mary's organization id.
 pub const MARYS: u32 = 0;

@@ -24,10 +24,11 @@ use pallet_consent::{ConsentScope, Grantee};
 use sp_core::H256;
 use sp_runtime::{DispatchResult, Percent};
 
-/// The policy's first day (2022-01-08).
-const FIRST_DAY: Day = 19_000;
-/// The day of service, in the first plan year.
-const SERVICE_DAY: Day = 19_100;
+/// The policy's first day (2023-08-07), 100 days before the tests start.
+const FIRST_DAY: Day = 19_575;
+/// The day of service, in the first plan year: the day the tests start (2023-11-14), on which
+/// the patient is enrolled and the supporting records are written.
+const SERVICE_DAY: Day = 19_675;
 /// What the payer moves into escrow.
 const ESCROW: u64 = 100_000;
 
@@ -94,6 +95,13 @@ fn create_record(patient: u64, author: u64, seed: u8) -> RecordId {
 		}
 	));
 	pallet_records::PatientRecords::<Test>::get(patient, index).expect("just created")
+}
+
+/// Moves the clock to noon of `day`, and St. Mary's doctor writes a record of the patient's
+/// care that day: each record supports the services of one day.
+fn record_on(day: Day, seed: u8) -> RecordId {
+	Timestamp::set_timestamp(u64::from(day) * DAY + DAY / 2);
+	create_record(PATIENT, MARYS_DOCTOR, seed)
 }
 
 fn grant(patient: u64, purposes: Vec<Purpose>) {
@@ -477,19 +485,22 @@ fn prior_authorization_gates_its_procedures() {
 }
 
 #[test]
-fn rules_deny_uncovered_diagnoses_and_days_outside_the_policy() {
+fn rules_deny_uncovered_diagnoses_and_claims_outside_the_policy_are_refused() {
 	new_test_ext().execute_with(|| {
 		let (policy, record) = setup();
 		let visit = || vec![line("99213", 1, 100)];
 		assert_ok!(submit_on(policy, SERVICE_DAY, "J45", visit(), vec![record]));
 		assert_eq!(outcomes(0), vec![LineOutcome::Denied(DenialReason::DiagnosisNotCovered)]);
-		// The day after the policy's last day, once it has come.
-		Timestamp::set_timestamp(u64::from(FIRST_DAY + 730) * DAY);
-		assert_ok!(submit_on(policy, FIRST_DAY + 730, "I10", visit(), vec![record]));
-		assert_eq!(outcomes(1), vec![LineOutcome::Denied(DenialReason::PolicyInactive)]);
 		assert_ok!(submit_on(policy, SERVICE_DAY, "I10", visit(), vec![record]));
-		assert_eq!(outcomes(2), vec![LineOutcome::Allowed]);
+		assert_eq!(outcomes(1), vec![LineOutcome::Allowed]);
 		assert_eq!(provider_balance(), 40);
+		// The day after the policy's last day, once it has come: refused before the records
+		// are looked at.
+		Timestamp::set_timestamp(u64::from(FIRST_DAY + 730) * DAY);
+		assert_noop!(
+			submit_on(policy, FIRST_DAY + 730, "I10", visit(), vec![record]),
+			Error::<Test>::ServiceOutsidePolicyPeriod
+		);
 	});
 }
 
@@ -509,12 +520,13 @@ fn out_of_pocket_maximum_caps_the_patients_share() {
 			.collect();
 		assert_eq!(shares, vec![(60, 40), (0, 50)]);
 		// A new plan year starts over.
+		let next_year = record_on(FIRST_DAY + 365, 2);
 		assert_ok!(submit_on(
 			policy,
 			FIRST_DAY + 365,
 			"E11",
 			vec![line("99213", 1, 100)],
-			vec![record]
+			vec![next_year]
 		));
 		let next = &ClaimStore::<Test>::get(1).expect("stored").lines[0];
 		assert_eq!((next.patient_share, next.payer_paid), (60, 40));
@@ -794,16 +806,20 @@ fn payer_admins_withdraw_unused_escrow_into_the_payers_settlement_account() {
 		assert_eq!(Balances::balance(&PAYER_ADMIN), 0);
 		assert_eq!(Balances::balance(&PAYER_CLERK), PAYER_FUNDS - 500);
 
-		// An admin collects it from the settlement account, as providers collect payments.
+		// An admin collects it from the settlement account into the payer's payout account, as
+		// providers collect payments.
 		assert_noop!(
 			Claims::collect_payments(signed(PAYER_CLERK), 200),
 			Error::<Test>::NotOrganizationAdmin
 		);
+		assert_ok!(Claims::set_payout_account(RuntimeOrigin::root(), PAYER, PAYER_PAYOUT));
 		assert_ok!(Claims::collect_payments(signed(PAYER_ADMIN), 200));
 		System::assert_last_event(
-			Event::PaymentsCollected { org: PAYER, to: PAYER_ADMIN, amount: 200 }.into(),
+			Event::PaymentsCollected { org: PAYER, by: PAYER_ADMIN, to: PAYER_PAYOUT, amount: 200 }
+				.into(),
 		);
-		assert_eq!(Balances::balance(&PAYER_ADMIN), 200);
+		assert_eq!(Balances::balance(&PAYER_PAYOUT), 200);
+		assert_eq!(Balances::balance(&PAYER_ADMIN), 0);
 	});
 }
 
@@ -891,6 +907,7 @@ fn the_escrow_pays_only_what_its_ledger_holds() {
 fn provider_admins_collect_claim_payments() {
 	new_test_ext().execute_with(|| {
 		let (policy, record) = setup();
+		assert_ok!(Claims::set_payout_account(RuntimeOrigin::root(), MARYS, MARYS_PAYOUT));
 		assert_ok!(submit(policy, vec![line("99213", 1, 100)], record));
 		assert_eq!(provider_balance(), 40);
 		assert_noop!(
@@ -904,10 +921,12 @@ fn provider_admins_collect_claim_payments() {
 		assert_noop!(Claims::collect_payments(signed(MARYS_ADMIN), 0), Error::<Test>::ZeroAmount);
 		assert_ok!(Claims::collect_payments(signed(MARYS_ADMIN), 40));
 		System::assert_last_event(
-			Event::PaymentsCollected { org: MARYS, to: MARYS_ADMIN, amount: 40 }.into(),
+			Event::PaymentsCollected { org: MARYS, by: MARYS_ADMIN, to: MARYS_PAYOUT, amount: 40 }
+				.into(),
 		);
 		assert_eq!(provider_balance(), 0);
-		assert_eq!(Balances::balance(&MARYS_ADMIN), 40);
+		assert_eq!(Balances::balance(&MARYS_PAYOUT), 40);
+		assert_eq!(Balances::balance(&MARYS_ADMIN), 0);
 	});
 }
 
@@ -1004,6 +1023,7 @@ fn overturning_an_appeal_never_pays_a_service_held_by_another_line() {
 
 		// Two lines of one claim: the second is a duplicate of the first, paid.
 		let day = SERVICE_DAY + 1;
+		let record = record_on(day, 2);
 		assert_ok!(submit_on(
 			policy,
 			day,
@@ -1022,6 +1042,7 @@ fn overturning_an_appeal_never_pays_a_service_held_by_another_line() {
 
 		// A duplicate whose holder was rejected may be overturned, and then holds the service.
 		let day = SERVICE_DAY + 2;
+		let record = record_on(day, 3);
 		assert_ok!(submit_on(policy, day, "E11", vec![line("99213", 1, 150)], vec![record]));
 		assert_ok!(submit_on(policy, day, "E11", vec![line("99213", 1, 100)], vec![record]));
 		assert_eq!(outcomes(4), vec![LineOutcome::Denied(DenialReason::Duplicate)]);
