@@ -279,7 +279,7 @@ mod benchmarks {
 	}
 
 	/// A unit in a full case on a pallet, linked to a prescription whose patient holds `k`
-	/// consents, the pharmacist's last: the most the access check scans.
+	/// consents, the pharmacist's last (the most the access check scans), for its last fill.
 	#[benchmark]
 	fn dispense(k: Linear<0, { T::MaxConsentsPerPatient::get() }>) {
 		let maker = manufacturer::<T>();
@@ -297,11 +297,15 @@ mod benchmarks {
 				T::Access::grant_for_benchmark(&patient, &other, &rx);
 			}
 			T::Access::grant_for_benchmark(&patient, &pharmacist, &rx);
+			PrescriptionFills::<T>::insert(rx, T::MaxFillsPerPrescription::get().saturating_sub(1));
 			rx
 		});
 		#[extrinsic_call]
 		_(RawOrigin::Signed(pharmacist), sgtin(0), rx);
 		assert_eq!(Units::<T>::get(sgtin(0)).map(|u| u.status), Some(UnitStatus::Dispensed));
+		if let Some(rx) = rx {
+			assert_eq!(PrescriptionFills::<T>::get(rx), T::MaxFillsPerPrescription::get());
+		}
 	}
 
 	/// `o` prefixes recorded before are replaced by `n` others.

@@ -27,12 +27,15 @@
 //! A manufacturer recalls a lot of its own. A regulator or the owner quarantines a unit as
 //! suspect; only a regulator, or the organization that quarantined it, lifts the quarantine,
 //! and a regulator may take over a quarantine the owner placed. A regulator or the owner
-//! declares a suspect unit illegitimate. Recalled, suspect, illegitimate, dispensed and expired
+//! declares a suspect unit illegitimate. While a unit is in transit its owner is the sender,
+//! who may do neither: only a regulator quarantines or condemns goods on their way. Recalled, suspect, illegitimate, dispensed and expired
 //! units cannot be shipped or dispensed.
 //!
 //! A pharmacy dispenses a unit it holds, optionally linking the MedicationRequest record it
 //! fills (no patient is named on chain), which its pharmacist must be allowed to read for
-//! treatment by a consent of the patient. Dispensing an unknown identifier is refused
+//! treatment by a consent of the patient, which must be the current version of its record
+//! (not amended, entered in error or erased), and which is filled at most
+//! `MaxFillsPerPrescription` times. Dispensing an unknown identifier is refused
 //! (`UnknownUnit`: a likely counterfeit); presenting an already dispensed one reports a likely
 //! counterfeit with `CounterfeitSuspected`.
 //!
@@ -55,7 +58,7 @@
 //! - [`Pallet::receive`]: a member of the receiver.
 //! - [`Pallet::verify_product`]: any member of an active organization.
 //! - [`Pallet::mark_suspect`], [`Pallet::declare_illegitimate`]: a member of an active
-//!   regulator or of the owner.
+//!   regulator or of the owner (of a regulator only while the unit is in transit).
 //! - [`Pallet::clear_suspect`]: a member of an active regulator or of the organization that
 //!   quarantined the unit.
 //! - [`Pallet::dispense`]: a member of the pharmacy that holds the unit.
@@ -155,6 +158,12 @@ pub mod pallet {
 		/// on a linked prescription scans up to this many.
 		#[pallet::constant]
 		type MaxConsentsPerPatient: Get<u32>;
+		/// The most units dispensed against one prescription (one version of a
+		/// MedicationRequest record): its original fill and refills together. At least 1. It
+		/// must not shrink without a migration of [`PrescriptionFills`], whose counts
+		/// `try_state` checks against it.
+		#[pallet::constant]
+		type MaxFillsPerPrescription: Get<u32>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -205,6 +214,12 @@ pub mod pallet {
 	/// was kept has none: only a regulator clears it).
 	#[pallet::storage]
 	pub type Quarantines<T: Config> = StorageMap<_, Blake2_128Concat, Sgtin, OrgId>;
+
+	/// How many units were dispensed against each prescription (a MedicationRequest record),
+	/// at most `MaxFillsPerPrescription`; never 0.
+	#[pallet::storage]
+	pub type PrescriptionFills<T: Config> =
+		StorageMap<_, Blake2_128Concat, RecordId, u32, ValueQuery>;
 
 	/// Each manufacturer's GS1 company prefixes, as governance recorded them.
 	// The registry assigns organization ids in admission order; callers cannot choose them.
@@ -264,6 +279,7 @@ pub mod pallet {
 			);
 			assert!(T::MaxVerificationLog::get() >= 1, "the latest verification is kept");
 			assert!(T::MaxCompanyPrefixes::get() >= 1, "a manufacturer holds a prefix");
+			assert!(T::MaxFillsPerPrescription::get() >= 1, "a prescription is filled once");
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -416,11 +432,23 @@ pub mod pallet {
 		NotActive,
 		/// The unit is not suspect.
 		NotSuspect,
-		/// The linked prescription is not an existing, unerased MedicationRequest record.
+		/// The linked prescription is not an existing MedicationRequest record.
 		BadPrescription,
 		/// The signer may not read the linked prescription for treatment: the patient (or a
-		/// guardian) must first grant the pharmacy a Treatment consent that covers it.
+		/// guardian) must first grant the pharmacy a Treatment consent that covers it. An
+		/// erased prescription can be read by no one.
 		PrescriptionNotAccessible,
+		/// The linked prescription is not the current version of its record: it was amended
+		/// (dispense against the amended version) or marked entered in error (ask the
+		/// prescriber for a new one).
+		PrescriptionNotCurrent,
+		/// The linked prescription was dispensed against `MaxFillsPerPrescription` times
+		/// already: the prescriber must issue a new one.
+		PrescriptionFullyFilled,
+		/// The unit is in transit: while it travels, only a regulator quarantines or condemns
+		/// it. Its sender may report it to a regulator; its receiver may act once it has
+		/// received it.
+		InTransitRegulatorOnly,
 	}
 
 	#[pallet::call]
@@ -806,7 +834,8 @@ pub mod pallet {
 		/// quarantine ([`Quarantines`]). A regulator may also take over the quarantine of a
 		/// suspect unit that another organization holds, so that its owner cannot lift it.
 		///
-		/// The signer must be a member of an active regulator or of the unit's owner.
+		/// The signer must be a member of an active regulator or of the unit's owner; while the
+		/// unit is in transit, of a regulator only (the owner is then its sender).
 		///
 		/// - `sgtin`: the unit.
 		/// - `reason`: blake2b-256 of the reason, kept off chain.
@@ -866,7 +895,8 @@ pub mod pallet {
 		/// Declares a suspect unit illegitimate: it can never be shipped or dispensed again.
 		///
 		/// The signer must be a member of an active regulator or of the unit's owner (which
-		/// may condemn its own stock, never release it).
+		/// may condemn its own stock, never release it); while the unit is in transit, of a
+		/// regulator only.
 		///
 		/// - `sgtin`: the suspect unit.
 		///
@@ -896,7 +926,10 @@ pub mod pallet {
 		///
 		/// The signer must be a member of the pharmacy that holds the unit and, to link a
 		/// prescription, allowed to read it for treatment (a consent of the patient): no
-		/// pharmacy ties a drug to a patient who did not send it the prescription.
+		/// pharmacy ties a drug to a patient who did not send it the prescription. A linked
+		/// prescription must be the current version of its record (not amended, entered in
+		/// error or erased) and is filled at most `MaxFillsPerPrescription` times
+		/// ([`PrescriptionFills`] counts them).
 		///
 		/// - `sgtin`: the unit.
 		/// - `prescription`: the MedicationRequest record it fills, if linked.
@@ -926,23 +959,35 @@ pub mod pallet {
 			ensure!(unit.owner == pharmacy, Error::<T>::NotOwner);
 			ensure!(unit.in_transit_to.is_none(), Error::<T>::InTransit);
 			Self::ensure_saleable(&sgtin, &unit, Self::today())?;
-			if let Some(record) = prescription {
-				let subject = T::Records::record_subject(&record)
-					.filter(|s| s.resource_type == FhirResourceType::MedicationRequest && !s.erased)
-					.ok_or(Error::<T>::BadPrescription)?;
-				let now = T::Time::now();
-				ensure!(
-					T::Access::check_access(
-						&subject.patient,
-						&who,
-						&record,
-						Purpose::Treatment,
-						now
-					)
-					.is_allowed(),
-					Error::<T>::PrescriptionNotAccessible
-				);
-			}
+			let fills = match prescription {
+				Some(record) => {
+					let subject = T::Records::record_subject(&record)
+						.filter(|s| s.resource_type == FhirResourceType::MedicationRequest)
+						.ok_or(Error::<T>::BadPrescription)?;
+					let now = T::Time::now();
+					// Checked before the record's state, which a pharmacy the patient did not
+					// send the prescription to has no business learning.
+					ensure!(
+						T::Access::check_access(
+							&subject.patient,
+							&who,
+							&record,
+							Purpose::Treatment,
+							now
+						)
+						.is_allowed(),
+						Error::<T>::PrescriptionNotAccessible
+					);
+					ensure!(subject.current && !subject.erased, Error::<T>::PrescriptionNotCurrent);
+					let fills = PrescriptionFills::<T>::get(record);
+					ensure!(
+						fills < T::MaxFillsPerPrescription::get(),
+						Error::<T>::PrescriptionFullyFilled
+					);
+					Some((record, fills.saturating_add(1)))
+				}
+				None => None,
+			};
 			// A unit in a case leaves it: the case, and the pallet the case is on, shrink.
 			let packed = match unit.parent {
 				Some(sscc) => {
@@ -969,6 +1014,9 @@ pub mod pallet {
 					Containers::<T>::insert(p, pallet);
 				}
 				Self::append_history(&epc, EventKind::Unpacked { parent: sscc }, pharmacy, now);
+			}
+			if let Some((record, fills)) = fills {
+				PrescriptionFills::<T>::insert(record, fills);
 			}
 			unit.parent = None;
 			unit.status = UnitStatus::Dispensed;
@@ -1100,10 +1148,11 @@ pub mod pallet {
 		fn investigator(who: &T::AccountId, sgtin: &Sgtin) -> Result<(Membership, Unit), Error<T>> {
 			let membership = T::Registry::active_membership(who).ok_or(Error::<T>::NotMember)?;
 			let unit = Units::<T>::get(sgtin).ok_or(Error::<T>::UnknownUnit)?;
-			ensure!(
-				membership.kind == OrgKind::Regulator || membership.org == unit.owner,
-				Error::<T>::NotOwnerOrRegulator
-			);
+			let regulator = membership.kind == OrgKind::Regulator;
+			ensure!(regulator || membership.org == unit.owner, Error::<T>::NotOwnerOrRegulator);
+			// The owner of a unit in transit is its sender, who has sold it: quarantining or
+			// condemning it on the way would hold back goods the receiver is taking over.
+			ensure!(regulator || unit.in_transit_to.is_none(), Error::<T>::InTransitRegulatorOnly);
 			Ok((membership, unit))
 		}
 
@@ -1312,7 +1361,8 @@ pub mod pallet {
 		/// container; contents counts match, levels stay within `MAX_LEVEL` and no container
 		/// is inside itself; dispensed units are loose; histories hold their first and latest
 		/// events in their slots; verification rings, counterfeit reports and quarantines
-		/// concern existing units only; company prefixes and their index agree both ways.
+		/// concern existing units only; prescriptions are filled at least once and at most
+		/// `MaxFillsPerPrescription` times; company prefixes and their index agree both ways.
 		#[cfg(any(feature = "try-runtime", test))]
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 			use alloc::collections::btree_map::BTreeMap;
@@ -1437,6 +1487,14 @@ pub mod pallet {
 				ensure!(
 					Units::<T>::get(&sgtin).is_some_and(|u| u.status == UnitStatus::Suspect),
 					"a quarantine holds a unit that is not suspect"
+				);
+			}
+
+			let max_fills = T::MaxFillsPerPrescription::get();
+			for (_, fills) in PrescriptionFills::<T>::iter() {
+				ensure!(
+					(1..=max_fills).contains(&fills),
+					"a prescription's fill count is 0 or past MaxFillsPerPrescription"
 				);
 			}
 

@@ -64,7 +64,8 @@ impl pallet_consent::Config for Test {
 	type MaxWrappedKeys = ConstU32<4>;
 	type MaxWrappedKeyLen = ConstU32<80>;
 	type MaxBreakGlassPerPractitioner = ConstU32<4>;
-	type MaxBreakGlassPerPatient = ConstU32<4>;
+	type MaxBreakGlassPerOrganization = ConstU32<16>;
+	type MaxBreakGlassPerPatientPerOrganization = ConstU32<4>;
 	type BreakGlassRateWindow = BreakGlassPeriod;
 	type WeightInfo = ();
 }
@@ -79,6 +80,8 @@ impl pallet_records::Config for Test {
 	type MaxVersions = ConstU32<3>;
 	type ReservedForPatient = ConstU32<2>;
 	type MaxConsentsPerPatient = ConstU32<4>;
+	type MaxRecordsPerOrganization = ConstU32<8>;
+	type MaxWritesPerEmergency = ConstU32<4>;
 	type WeightInfo = ();
 }
 
@@ -95,6 +98,7 @@ impl pallet_provenance::Config for Test {
 	type MaxVerificationLog = ConstU32<4>;
 	type MaxCompanyPrefixes = ConstU32<4>;
 	type MaxConsentsPerPatient = ConstU32<4>;
+	type MaxFillsPerPrescription = ConstU32<2>;
 	type WeightInfo = ();
 }
 

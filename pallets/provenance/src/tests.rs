@@ -6,8 +6,9 @@
 
 use crate::{
 	mock::*, CompanyPrefix, CompanyPrefixes, Containers, CounterfeitReports, CounterfeitSign, Epc,
-	Error, Event, EventKind, Gtin, History, HistoryLength, Lot, Lots, PrefixLicensees, Quarantines,
-	Serial, Sgtin, Sscc, UnitStatus, Units, Verification, VerificationCount, Verifications,
+	Error, Event, EventKind, Gtin, History, HistoryLength, Lot, Lots, PrefixLicensees,
+	PrescriptionFills, Quarantines, Serial, Sgtin, Sscc, UnitStatus, Units, Verification,
+	VerificationCount, Verifications,
 };
 use carechain_primitives::{FhirResourceType, Purpose, RecordId};
 use frame_support::{assert_noop, assert_ok, traits::Get};
@@ -1173,5 +1174,118 @@ fn nobody_squats_a_manufacturers_sscc() {
 		// Under no recorded prefix, the distributor packs freely; MAKER uses its own.
 		assert_ok!(Provenance::aggregate(signed(WHOLESALER), sscc(1), vec![epc("A1")]));
 		assert_ok!(Provenance::aggregate(signed(MAKER), makers_sscc, vec![epc("A2")]));
+	});
+}
+
+/// A pharmacy holding units A1, A2 and A3, and a prescription the patient sent it.
+fn pharmacy_with_prescription() -> RecordId {
+	setup();
+	for serial in ["A1", "A2", "A3"] {
+		ship_and_receive(epc(serial), MAKER, PHARMACY_ORG, PHARMACIST);
+	}
+	let rx = prescription(FhirResourceType::MedicationRequest);
+	consent_to_pharmacy(PHARMACY_ORG);
+	rx
+}
+
+#[test]
+fn a_prescription_entered_in_error_is_not_filled() {
+	run_test(|| {
+		let rx = pharmacy_with_prescription();
+		assert_ok!(Records::mark_entered_in_error(signed(PATIENT), rx));
+		assert_noop!(
+			Provenance::dispense(signed(PHARMACIST), unit("A1"), Some(rx)),
+			Error::<Test>::PrescriptionNotCurrent
+		);
+		assert_eq!(PrescriptionFills::<Test>::get(rx), 0);
+	});
+}
+
+#[test]
+fn an_erased_prescription_is_not_filled() {
+	run_test(|| {
+		let rx = pharmacy_with_prescription();
+		assert_ok!(Records::erase_record(signed(PATIENT), rx));
+		// No one reads an erased record, so the pharmacy learns nothing more about it.
+		assert_noop!(
+			Provenance::dispense(signed(PHARMACIST), unit("A1"), Some(rx)),
+			Error::<Test>::PrescriptionNotAccessible
+		);
+	});
+}
+
+#[test]
+fn an_amended_prescription_is_filled_only_in_its_new_version() {
+	run_test(|| {
+		let rx = pharmacy_with_prescription();
+		assert_ok!(Records::amend_record(
+			signed(PATIENT),
+			rx,
+			pallet_records::RecordContent {
+				content_hash: H256::repeat_byte(0xee),
+				size: 10,
+				locator: vec![2; 8],
+				patient_key: vec![2; 32],
+			}
+		));
+		let amended = pallet_records::NextVersion::<Test>::get(rx).expect("amended");
+		assert_noop!(
+			Provenance::dispense(signed(PHARMACIST), unit("A1"), Some(rx)),
+			Error::<Test>::PrescriptionNotCurrent
+		);
+		assert_ok!(Provenance::dispense(signed(PHARMACIST), unit("A1"), Some(amended)));
+		assert_eq!(PrescriptionFills::<Test>::get(amended), 1);
+	});
+}
+
+#[test]
+fn a_prescription_is_filled_at_most_max_fills_times() {
+	run_test(|| {
+		let rx = pharmacy_with_prescription();
+		let max_fills: u32 = <Test as crate::Config>::MaxFillsPerPrescription::get();
+		assert_eq!(max_fills, 2);
+		// At the bound: the original fill and one refill.
+		assert_ok!(Provenance::dispense(signed(PHARMACIST), unit("A1"), Some(rx)));
+		assert_ok!(Provenance::dispense(signed(PHARMACIST), unit("A2"), Some(rx)));
+		assert_eq!(PrescriptionFills::<Test>::get(rx), max_fills);
+		// Past it.
+		assert_noop!(
+			Provenance::dispense(signed(PHARMACIST), unit("A3"), Some(rx)),
+			Error::<Test>::PrescriptionFullyFilled
+		);
+		// A unit dispensed without a prescription counts against none.
+		assert_ok!(Provenance::dispense(signed(PHARMACIST), unit("A3"), None));
+		assert_eq!(PrescriptionFills::<Test>::get(rx), max_fills);
+	});
+}
+
+#[test]
+fn the_seller_cannot_quarantine_goods_in_transit_to_the_buyer() {
+	run_test(|| {
+		setup();
+		assert_ok!(Provenance::aggregate(signed(MAKER), sscc(1), vec![epc("A2")]));
+		assert_ok!(Provenance::ship(signed(MAKER), epc("A1"), PHARMACY_ORG));
+		assert_ok!(Provenance::ship(signed(MAKER), Epc::Container(sscc(1)), PHARMACY_ORG));
+		// The manufacturer still owns both on the way, but has sold them.
+		for serial in ["A1", "A2"] {
+			assert_noop!(
+				Provenance::mark_suspect(signed(MAKER), unit(serial), H256::repeat_byte(7)),
+				Error::<Test>::InTransitRegulatorOnly
+			);
+		}
+		// A regulator may quarantine goods on their way; the sender may not condemn them.
+		assert_ok!(Provenance::mark_suspect(signed(INSPECTOR), unit("A1"), H256::repeat_byte(7)));
+		assert_noop!(
+			Provenance::declare_illegitimate(signed(MAKER), unit("A1")),
+			Error::<Test>::InTransitRegulatorOnly
+		);
+		assert_ok!(Provenance::declare_illegitimate(signed(INSPECTOR), unit("A1")));
+		// Once received, the buyer owns the goods and may quarantine them itself.
+		assert_ok!(Provenance::receive(signed(PHARMACIST), Epc::Container(sscc(1))));
+		assert_ok!(Provenance::mark_suspect(signed(PHARMACIST), unit("A2"), H256::repeat_byte(7)));
+		assert_noop!(
+			Provenance::mark_suspect(signed(MAKER), unit("A2"), H256::repeat_byte(7)),
+			Error::<Test>::NotOwnerOrRegulator
+		);
 	});
 }
