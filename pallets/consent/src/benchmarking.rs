@@ -30,6 +30,38 @@ fn org_of<T: Config>(who: &T::AccountId) -> OrgId {
 	T::Registry::active_membership(who).expect("benchmark practitioners are members").org
 }
 
+/// Fills the (patient, `org`) log of recent openings up to `spare` short of
+/// `MaxBreakGlassPerPatientPerOrganization` with stored undisputed sessions of other
+/// practitioners of `org`, opened now (their ids are taken from `NextEmergencyId`).
+fn full_patient_log<T: Config>(patient: &T::AccountId, org: OrgId, spare: u32) {
+	let now = T::Time::now();
+	let count = T::MaxBreakGlassPerPatientPerOrganization::get().saturating_sub(spare);
+	let mut openings = Vec::new();
+	for i in 0..count {
+		let emergency_id = NextEmergencyId::<T>::get();
+		NextEmergencyId::<T>::put(emergency_id + 1);
+		Emergencies::<T>::insert(
+			emergency_id,
+			Emergency {
+				patient: patient.clone(),
+				accessor: account("colleague", i, 0),
+				org,
+				reason: EmergencyReason::Other,
+				justification_hash: H256::zero(),
+				opened_at: now,
+				expires_at: now.saturating_add(T::BreakGlassPeriod::get()),
+				disputed: false,
+			},
+		);
+		openings.push((emergency_id, now));
+	}
+	RecentBreakGlassByPatientAndOrganization::<T>::insert(
+		patient,
+		org,
+		BoundedVec::truncate_from(openings),
+	);
+}
+
 fn far_future<T: Config>() -> Moment {
 	T::Time::now().saturating_add(1_000_000_000)
 }
@@ -198,32 +230,40 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// A closed earlier session of the pair, and both rate-limit logs one short of full.
+	/// A closed earlier session of the pair, and the practitioner's, the organization's and the
+	/// (patient, organization) rate-limit logs each one short of full.
 	#[benchmark]
 	fn break_glass() {
 		let patient = patient::<T>();
 		let doctor = practitioner::<T>(0);
 		closed_emergency::<T>(&patient, &doctor);
+		let org = org_of::<T>(&doctor);
 		let now = T::Time::now();
 		let recent = |n: u32| alloc::vec![now; n.saturating_sub(1) as usize];
 		RecentBreakGlassByPractitioner::<T>::insert(
 			&doctor,
 			BoundedVec::truncate_from(recent(T::MaxBreakGlassPerPractitioner::get())),
 		);
-		RecentBreakGlassByPatient::<T>::insert(
-			&patient,
-			BoundedVec::truncate_from(recent(T::MaxBreakGlassPerPatient::get())),
+		RecentBreakGlassByOrganization::<T>::insert(
+			org,
+			BoundedVec::truncate_from(recent(T::MaxBreakGlassPerOrganization::get())),
 		);
+		full_patient_log::<T>(&patient, org, 1);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(doctor.clone()), patient.clone(), EmergencyReason::Other, H256::zero());
 		assert!(Emergencies::<T>::get(NextEmergencyId::<T>::get() - 1)
 			.is_some_and(|e| e.accessor == doctor && e.patient == patient));
 	}
 
+	/// The disputed session is the newest in a full (patient, organization) log, so freeing its
+	/// slot scans the whole log.
 	#[benchmark]
 	fn dispute() -> Result<(), BenchmarkError> {
 		let patient = patient::<T>();
 		let doctor = practitioner::<T>(0);
+		let org = org_of::<T>(&doctor);
+		full_patient_log::<T>(&patient, org, 1);
+		let emergency_id = NextEmergencyId::<T>::get();
 		Pallet::<T>::break_glass(
 			RawOrigin::Signed(doctor.clone()).into(),
 			patient.clone(),
@@ -231,9 +271,12 @@ mod benchmarks {
 			H256::zero(),
 		)?;
 		#[extrinsic_call]
-		_(RawOrigin::Signed(patient.clone()), 0);
-		assert!(Emergencies::<T>::get(0).is_some_and(|e| e.disputed));
+		_(RawOrigin::Signed(patient.clone()), emergency_id);
+		assert!(Emergencies::<T>::get(emergency_id).is_some_and(|e| e.disputed));
 		assert!(DisputeBlocks::<T>::contains_key(&patient, &doctor));
+		assert!(!RecentBreakGlassByPatientAndOrganization::<T>::get(&patient, org)
+			.iter()
+			.any(|(id, _)| *id == emergency_id));
 		Ok(())
 	}
 

@@ -17,11 +17,21 @@
 //!
 //! In an emergency a practitioner of an active care provider may break the glass: a
 //! time-limited session (`BreakGlassPeriod`) that allows treatment access without consent. It is
-//! always audited and flagged, and it is rate-limited: at most `MaxBreakGlassPerPractitioner`
-//! sessions per practitioner and `MaxBreakGlassPerPatient` per patient within any
-//! `BreakGlassRateWindow`. The patient (or a guardian) may dispute a session, which closes it,
-//! is audited, and blocks that practitioner from breaking the glass for that patient again until
-//! the patient or a guardian lifts the block.
+//! always audited and flagged, and it is rate-limited within any `BreakGlassRateWindow`:
+//! - at most `MaxBreakGlassPerPractitioner` sessions per practitioner, over all patients;
+//! - at most `MaxBreakGlassPerOrganization` sessions per organization, all its practitioners
+//!   together, over all patients, so that an admin cannot multiply the practitioner limit by
+//!   adding practitioners;
+//! - at most `MaxBreakGlassPerPatientPerOrganization` undisputed sessions per (patient,
+//!   organization), so that one organization's practitioners cannot use up another
+//!   organization's emergency access to the patient (no limit counts one patient's sessions
+//!   over all organizations).
+//!
+//! The patient (or a guardian) may dispute a session, which closes it, is audited, frees its
+//! slot in the (patient, organization) limit, and blocks that practitioner from breaking the
+//! glass for that patient again until the patient or a guardian lifts the block. A disputed
+//! session still counts against its practitioner's and its organization's limits: a dispute is
+//! a sign of misuse, not a refund.
 //!
 //! [`Pallet::decide`] answers "may this accessor read this record for this purpose now?" and
 //! [`Pallet::decide_write`] "may this author write a new record of this type for this patient
@@ -111,8 +121,11 @@ pub mod pallet {
 	use sp_core::H256;
 	use sp_runtime::Saturating;
 
-	/// The in-code storage version. `Consent` gained `grantee_org` before any chain ran with
-	/// this pallet, so no migration exists for it.
+	/// The in-code storage version. `Consent` gained `grantee_org`, and the per-patient
+	/// break-glass log gave way to `RecentBreakGlassByPatientAndOrganization` and
+	/// `RecentBreakGlassByOrganization`, before any production chain ran with this pallet, so no
+	/// migration exists for them (a development chain's old `RecentBreakGlassByPatient` entries
+	/// are never read again).
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
 
 	#[pallet::pallet]
@@ -135,10 +148,15 @@ pub mod pallet {
 		/// any `BreakGlassRateWindow`.
 		#[pallet::constant]
 		type MaxBreakGlassPerPractitioner: Get<u32>;
-		/// The most break-glass sessions that may be opened for one patient, by all
-		/// practitioners, within any `BreakGlassRateWindow`.
+		/// The most break-glass sessions all practitioners of one organization together may
+		/// open, over all patients, within any `BreakGlassRateWindow` (disputed ones included).
 		#[pallet::constant]
-		type MaxBreakGlassPerPatient: Get<u32>;
+		type MaxBreakGlassPerOrganization: Get<u32>;
+		/// The most undisputed break-glass sessions the practitioners of one organization may
+		/// open for one patient within any `BreakGlassRateWindow`. Other organizations' sessions
+		/// do not count, so no organization can lock another out of a patient.
+		#[pallet::constant]
+		type MaxBreakGlassPerPatientPerOrganization: Get<u32>;
 		/// The rolling window of the break-glass rate limits, in milliseconds.
 		#[pallet::constant]
 		type BreakGlassRateWindow: Get<Moment>;
@@ -242,14 +260,30 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
-	/// When break-glass sessions were opened for each patient within the last
-	/// `BreakGlassRateWindow`, oldest first.
+	/// When each organization's practitioners opened break-glass sessions within the last
+	/// `BreakGlassRateWindow`, oldest first. Organization ids are assigned by the registry, so
+	/// `Twox64Concat` is safe.
 	#[pallet::storage]
-	pub type RecentBreakGlassByPatient<T: Config> = StorageMap<
+	pub type RecentBreakGlassByOrganization<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		OrgId,
+		BoundedVec<Moment, T::MaxBreakGlassPerOrganization>,
+		ValueQuery,
+	>;
+
+	/// The undisputed break-glass sessions each organization's practitioners opened for each
+	/// patient within the last `BreakGlassRateWindow`, as `(session, opened at)`, oldest first.
+	/// A dispute removes its session. Organization ids are assigned by the registry, so
+	/// `Twox64Concat` is safe.
+	#[pallet::storage]
+	pub type RecentBreakGlassByPatientAndOrganization<T: Config> = StorageDoubleMap<
 		_,
 		Blake2_128Concat,
 		T::AccountId,
-		BoundedVec<Moment, T::MaxBreakGlassPerPatient>,
+		Twox64Concat,
+		OrgId,
+		BoundedVec<(EmergencyId, Moment), T::MaxBreakGlassPerPatientPerOrganization>,
 		ValueQuery,
 	>;
 
@@ -409,8 +443,14 @@ pub mod pallet {
 		/// The signer opened `MaxBreakGlassPerPractitioner` break-glass sessions within the
 		/// last `BreakGlassRateWindow`; wait for the oldest to leave the window.
 		PractitionerBreakGlassLimit,
-		/// `MaxBreakGlassPerPatient` break-glass sessions were opened for this patient within the
-		/// last `BreakGlassRateWindow`; wait for the oldest to leave the window.
+		/// The signer's organization's practitioners together opened
+		/// `MaxBreakGlassPerOrganization` break-glass sessions within the last
+		/// `BreakGlassRateWindow`; wait for the oldest to leave the window.
+		OrganizationBreakGlassLimit,
+		/// The signer's organization's practitioners opened
+		/// `MaxBreakGlassPerPatientPerOrganization` undisputed break-glass sessions for this
+		/// patient within the last `BreakGlassRateWindow`; wait for the oldest to leave the
+		/// window (practitioners of other organizations are not limited by them).
 		PatientBreakGlassLimit,
 		/// No break-glass session has that id.
 		UnknownEmergency,
@@ -432,8 +472,17 @@ pub mod pallet {
 			assert!(T::MaxWrappedKeyLen::get() > 0, "a wrapped key holds at least one byte");
 			assert!(T::BreakGlassPeriod::get() > 0, "a break-glass session must last");
 			assert!(
-				T::MaxBreakGlassPerPractitioner::get() > 0 && T::MaxBreakGlassPerPatient::get() > 0,
+				T::MaxBreakGlassPerPractitioner::get() > 0
+					&& T::MaxBreakGlassPerOrganization::get() > 0
+					&& T::MaxBreakGlassPerPatientPerOrganization::get() > 0,
 				"the break-glass rate limits must allow one session"
+			);
+			assert!(
+				T::MaxBreakGlassPerPractitioner::get() <= T::MaxBreakGlassPerOrganization::get()
+					&& T::MaxBreakGlassPerPatientPerOrganization::get()
+						<= T::MaxBreakGlassPerOrganization::get(),
+				"a practitioner's or a patient's share of an organization's break-glass limit \
+				 larger than the whole would never bind"
 			);
 			assert!(
 				T::BreakGlassRateWindow::get() >= T::BreakGlassPeriod::get(),
@@ -603,16 +652,21 @@ pub mod pallet {
 		///
 		/// The signer must be a practitioner of an active care provider (hospital, clinic, lab)
 		/// whom the patient has not blocked by a dispute, without an open session for the
-		/// patient, who has opened fewer than `MaxBreakGlassPerPractitioner` sessions in the
-		/// last `BreakGlassRateWindow`; fewer than `MaxBreakGlassPerPatient` sessions may have
-		/// been opened for the patient in that window.
+		/// patient. Within the last `BreakGlassRateWindow` the signer must have opened fewer
+		/// than `MaxBreakGlassPerPractitioner` sessions (`PractitionerBreakGlassLimit`), the
+		/// signer's organization's practitioners together fewer than
+		/// `MaxBreakGlassPerOrganization` (`OrganizationBreakGlassLimit`), and fewer than
+		/// `MaxBreakGlassPerPatientPerOrganization` undisputed ones for this patient
+		/// (`PatientBreakGlassLimit`). Sessions of other organizations never count.
 		///
 		/// - `patient`: a registered patient.
 		/// - `reason`: the reason code.
 		/// - `justification_hash`: blake2b-256 of the written justification.
 		///
-		/// Emits `BreakGlassOpened`. O(n + m): the practitioner's and the patient's recent
-		/// openings, at most `MaxBreakGlassPerPractitioner` and `MaxBreakGlassPerPatient`.
+		/// Emits `BreakGlassOpened`. O(p + o + q): the practitioner's, the organization's and
+		/// the (patient, organization) pair's recent openings, at most
+		/// `MaxBreakGlassPerPractitioner`, `MaxBreakGlassPerOrganization` and
+		/// `MaxBreakGlassPerPatientPerOrganization`.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::break_glass())]
 		pub fn break_glass(
@@ -641,16 +695,29 @@ pub mod pallet {
 			let mut by_practitioner = RecentBreakGlassByPractitioner::<T>::get(&accessor);
 			by_practitioner.retain(|opened| *opened > window_start);
 			by_practitioner.try_push(now).map_err(|_| Error::<T>::PractitionerBreakGlassLimit)?;
-			let mut by_patient = RecentBreakGlassByPatient::<T>::get(&patient);
-			by_patient.retain(|opened| *opened > window_start);
-			by_patient.try_push(now).map_err(|_| Error::<T>::PatientBreakGlassLimit)?;
+			let mut by_organization = RecentBreakGlassByOrganization::<T>::get(membership.org);
+			by_organization.retain(|opened| *opened > window_start);
+			by_organization.try_push(now).map_err(|_| Error::<T>::OrganizationBreakGlassLimit)?;
 			let emergency_id = NextEmergencyId::<T>::get();
 			let next = emergency_id.checked_add(1).ok_or(Error::<T>::EmergencyIdOverflow)?;
+			// Keyed by the organization too, so that another organization's openings (however
+			// many practitioners it adds) never use up this organization's access.
+			let mut by_patient =
+				RecentBreakGlassByPatientAndOrganization::<T>::get(&patient, membership.org);
+			by_patient.retain(|(_, opened)| *opened > window_start);
+			by_patient
+				.try_push((emergency_id, now))
+				.map_err(|_| Error::<T>::PatientBreakGlassLimit)?;
 
 			let expires_at = now.saturating_add(T::BreakGlassPeriod::get());
 			NextEmergencyId::<T>::put(next);
 			RecentBreakGlassByPractitioner::<T>::insert(&accessor, by_practitioner);
-			RecentBreakGlassByPatient::<T>::insert(&patient, by_patient);
+			RecentBreakGlassByOrganization::<T>::insert(membership.org, by_organization);
+			RecentBreakGlassByPatientAndOrganization::<T>::insert(
+				&patient,
+				membership.org,
+				by_patient,
+			);
 			Emergencies::<T>::insert(
 				emergency_id,
 				Emergency {
@@ -684,8 +751,11 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Disputes an emergency access: closes it if it is still open, and blocks its
-		/// practitioner from breaking the glass for the patient until `lift_dispute_block`.
+		/// Disputes an emergency access: closes it if it is still open, frees its slot in its
+		/// organization's `MaxBreakGlassPerPatientPerOrganization` limit for the patient (a
+		/// colleague may still break the glass in a real emergency), and blocks its practitioner
+		/// from breaking the glass for the patient until `lift_dispute_block`. The session
+		/// still counts against its practitioner's and its organization's limits.
 		///
 		/// The signer must be the patient or one of the patient's guardians. A session may be
 		/// disputed after it expired (patients often read their log later).
@@ -693,7 +763,8 @@ pub mod pallet {
 		/// - `emergency_id`: the break-glass session.
 		///
 		/// Emits `BreakGlassDisputed` and `BreakGlassBlocked`, and appends an audit entry
-		/// ([`DISPUTE_AUDIT_ACTION`], purpose `Treatment`, by the signer). O(1).
+		/// ([`DISPUTE_AUDIT_ACTION`], purpose `Treatment`, by the signer). O(q): the pair's
+		/// recent openings, at most `MaxBreakGlassPerPatientPerOrganization`.
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::dispute())]
 		pub fn dispute(origin: OriginFor<T>, emergency_id: EmergencyId) -> DispatchResult {
@@ -711,7 +782,16 @@ pub mod pallet {
 			emergency.expires_at = emergency.expires_at.min(now);
 			let patient = emergency.patient.clone();
 			let accessor = emergency.accessor.clone();
+			let org = emergency.org;
 			Emergencies::<T>::insert(emergency_id, emergency);
+			RecentBreakGlassByPatientAndOrganization::<T>::mutate_exists(&patient, org, |recent| {
+				if let Some(openings) = recent {
+					openings.retain(|(id, _)| *id != emergency_id);
+					if openings.is_empty() {
+						*recent = None;
+					}
+				}
+			});
 			DisputeBlocks::<T>::insert(&patient, &accessor, emergency_id);
 			let basis = AccessBasis::of_owner(&patient, &who);
 			Self::append_entry(
@@ -1026,9 +1106,10 @@ pub mod pallet {
 				.and_then(Emergencies::<T>::get)
 				.is_some_and(|emergency| emergency.disputed);
 			if subject.author_org == Some(membership.org)
-				&& !disputed
-				&& matches!(purpose, Purpose::Treatment | Purpose::Payment | Purpose::Operations)
-			{
+				&& !disputed && matches!(
+				purpose,
+				Purpose::Treatment | Purpose::Payment | Purpose::Operations
+			) {
 				return Decision::Allowed(AccessBasis::AuthorOrganization);
 			}
 
@@ -1277,8 +1358,25 @@ pub mod pallet {
 			for (_, opened) in RecentBreakGlassByPractitioner::<T>::iter() {
 				ensure!(opened.windows(2).all(|w| w[0] <= w[1]), "openings are out of order");
 			}
-			for (_, opened) in RecentBreakGlassByPatient::<T>::iter() {
+			for (_, opened) in RecentBreakGlassByOrganization::<T>::iter() {
 				ensure!(opened.windows(2).all(|w| w[0] <= w[1]), "openings are out of order");
+			}
+			for (patient, org, openings) in RecentBreakGlassByPatientAndOrganization::<T>::iter() {
+				ensure!(
+					openings.windows(2).all(|w| w[0].1 <= w[1].1 && w[0].0 < w[1].0),
+					"openings are out of order"
+				);
+				for (id, opened) in openings {
+					let emergency =
+						Emergencies::<T>::get(id).ok_or("a counted opening names no session")?;
+					ensure!(
+						emergency.patient == patient
+							&& emergency.org == org
+							&& emergency.opened_at == opened,
+						"a counted opening names another pair's session"
+					);
+					ensure!(!emergency.disputed, "a disputed session still counts for its patient");
+				}
 			}
 			Ok(())
 		}

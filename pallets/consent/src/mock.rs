@@ -35,12 +35,13 @@ impl frame_system::Config for Test {
 impl pallet_timestamp::Config for Test {}
 
 parameter_types! {
-	pub const MaxMembersPerOrg: u32 = 8;
+	pub const MaxMembersPerOrg: u32 = 16;
 	pub const MaxGuardians: u32 = 2;
 	pub const MaxPatientRegistrationsPerBlock: u32 = 10;
 	pub const BreakGlassPeriod: u64 = DAY;
 	pub const MaxBreakGlassPerPractitioner: u32 = 2;
-	pub const MaxBreakGlassPerPatient: u32 = 3;
+	pub const MaxBreakGlassPerOrganization: u32 = 5;
+	pub const MaxBreakGlassPerPatientPerOrganization: u32 = 3;
 	pub const BreakGlassRateWindow: u64 = 7 * DAY;
 	pub const MaxGrantsPerPatient: u32 = 3;
 	pub const MaxScopeItems: u32 = 2;
@@ -72,7 +73,8 @@ impl pallet_consent::Config for Test {
 	type Time = Timestamp;
 	type BreakGlassPeriod = BreakGlassPeriod;
 	type MaxBreakGlassPerPractitioner = MaxBreakGlassPerPractitioner;
-	type MaxBreakGlassPerPatient = MaxBreakGlassPerPatient;
+	type MaxBreakGlassPerOrganization = MaxBreakGlassPerOrganization;
+	type MaxBreakGlassPerPatientPerOrganization = MaxBreakGlassPerPatientPerOrganization;
 	type BreakGlassRateWindow = BreakGlassRateWindow;
 	type MaxGrantsPerPatient = MaxGrantsPerPatient;
 	type MaxScopeItems = MaxScopeItems;
@@ -97,8 +99,35 @@ impl ScriptedRecords {
 		author_org: Option<OrgId>,
 	) {
 		RECORDS.with(|r| {
-			r.borrow_mut()
-				.insert(id, RecordSubject { patient, resource_type, author_org, erased: false })
+			r.borrow_mut().insert(
+				id,
+				RecordSubject {
+					patient,
+					resource_type,
+					author_org,
+					erased: false,
+					current: true,
+					created_at: START,
+					emergency: None,
+				},
+			)
+		});
+	}
+
+	/// Adds a record of `patient`, authored by `author_org` under break-glass session
+	/// `emergency`.
+	pub fn add_under_session(
+		id: RecordId,
+		patient: u64,
+		resource_type: FhirResourceType,
+		author_org: OrgId,
+		emergency: u64,
+	) {
+		Self::add(id, patient, resource_type, Some(author_org));
+		RECORDS.with(|r| {
+			if let Some(subject) = r.borrow_mut().get_mut(&id) {
+				subject.emergency = Some(emergency);
+			}
 		});
 	}
 

@@ -1044,18 +1044,181 @@ fn a_practitioner_breaks_the_glass_at_most_the_limit_per_window() {
 	});
 }
 
+/// `n` new practitioners of org 0 (the hospital of `DOCTOR`), hired by its admin.
+fn hire_practitioners(n: u64) -> Vec<u64> {
+	(0..n)
+		.map(|i| {
+			let who = 200 + i;
+			assert_ok!(pallet_registry::Pallet::<Test>::add_member(
+				RuntimeOrigin::signed(HOSPITAL_ADMIN),
+				who,
+				Role::Practitioner
+			));
+			who
+		})
+		.collect()
+}
+
+/// The sessions counted against `org`'s limit for `patient`.
+fn counted_for(patient: u64, org: u32) -> Vec<u64> {
+	crate::RecentBreakGlassByPatientAndOrganization::<Test>::get(patient, org)
+		.into_iter()
+		.map(|(id, _)| id)
+		.collect()
+}
+
 #[test]
-fn a_patient_has_the_glass_broken_at_most_the_limit_per_window() {
+fn one_organization_breaks_the_glass_for_a_patient_at_most_the_limit_per_window() {
 	build_and_execute(|| {
-		// MaxBreakGlassPerPatient = 3 within a 7-day window.
+		// MaxBreakGlassPerPatientPerOrganization = 3 within a 7-day window.
+		let staff = hire_practitioners(3);
 		assert_ok!(open_glass(DOCTOR, PATIENT));
+		assert_ok!(open_glass(staff[0], PATIENT));
+		assert_ok!(open_glass(staff[1], PATIENT));
+		assert_eq!(counted_for(PATIENT, 0), vec![0, 1, 2]);
+		set_time(START + DAY);
+		assert_noop!(open_glass(staff[2], PATIENT), Error::<Test>::PatientBreakGlassLimit);
+		// The same practitioner may still break the glass for another patient.
+		assert_ok!(open_glass(staff[2], OTHER_PATIENT));
+		// The three openings leave the window at START + 7 days.
+		set_time(START + 7 * DAY - 1);
+		assert_noop!(open_glass(staff[2], PATIENT), Error::<Test>::PatientBreakGlassLimit);
+		set_time(START + 7 * DAY);
+		assert_ok!(open_glass(staff[2], PATIENT));
+		assert_eq!(counted_for(PATIENT, 0), vec![4]);
+	});
+}
+
+#[test]
+fn ten_practitioners_of_one_hospital_cannot_lock_another_hospitals_doctor_out_of_a_patient() {
+	build_and_execute(|| {
+		// A malicious admin of org 0 hires ten practitioners who each break the glass for the
+		// victim; only MaxBreakGlassPerPatientPerOrganization = 3 of them get through.
+		let staff = hire_practitioners(10);
+		for (i, who) in staff.iter().enumerate() {
+			if i < 3 {
+				assert_ok!(open_glass(*who, PATIENT));
+			} else {
+				assert_noop!(open_glass(*who, PATIENT), Error::<Test>::PatientBreakGlassLimit);
+			}
+		}
+		// The genuine emergency doctors of org 1 and of the clinic (org 3) still get in, up to
+		// their own organization's limit.
 		assert_ok!(open_glass(OTHER_DOCTOR, PATIENT));
 		assert_ok!(open_glass(THIRD_DOCTOR, PATIENT));
-		set_time(START + DAY);
-		assert_noop!(open_glass(DOCTOR, PATIENT), Error::<Test>::PatientBreakGlassLimit);
+		assert_ok!(open_glass(CLINIC_DOCTOR, PATIENT));
+		System::assert_last_event(
+			Event::BreakGlassOpened {
+				emergency_id: 5,
+				patient: PATIENT,
+				accessor: CLINIC_DOCTOR,
+				org: 3,
+				reason: PatientUnconscious,
+				expires_at: START + DAY,
+			}
+			.into(),
+		);
+		assert_eq!(counted_for(PATIENT, 0), vec![0, 1, 2]);
+		assert_eq!(counted_for(PATIENT, 1), vec![3, 4]);
+		assert_eq!(counted_for(PATIENT, 3), vec![5]);
+	});
+}
+
+#[test]
+fn one_organizations_practitioners_together_break_the_glass_at_most_the_organization_limit() {
+	build_and_execute(|| {
+		// MaxBreakGlassPerOrganization = 5 within a 7-day window, over all practitioners of
+		// org 0 and all patients; each practitioner stays under their own limit of 2 and each
+		// patient under org 0's limit of 3.
+		let staff = hire_practitioners(3);
+		assert_ok!(open_glass(DOCTOR, PATIENT));
 		assert_ok!(open_glass(DOCTOR, OTHER_PATIENT));
+		set_time(START + DAY);
+		assert_ok!(open_glass(staff[0], PATIENT));
+		assert_ok!(open_glass(staff[0], OTHER_PATIENT));
+		assert_ok!(open_glass(staff[1], PATIENT));
+		// At the bound: practitioners under their own limit, for a patient org 0 never touched,
+		// are refused.
+		assert_noop!(open_glass(staff[1], GUARDIAN), Error::<Test>::OrganizationBreakGlassLimit);
+		assert_noop!(open_glass(staff[2], GUARDIAN), Error::<Test>::OrganizationBreakGlassLimit);
+		// Another organization is not limited by org 0's openings.
+		assert_ok!(open_glass(OTHER_DOCTOR, GUARDIAN));
+		// A dispute does not give the organization its slot back.
+		assert_ok!(Consent::dispute(RuntimeOrigin::signed(PATIENT), 0));
+		assert_noop!(open_glass(staff[1], GUARDIAN), Error::<Test>::OrganizationBreakGlassLimit);
+		// The first two openings leave the window at START + 7 days, the next two a day later.
+		set_time(START + 7 * DAY - 1);
+		assert_noop!(open_glass(staff[2], GUARDIAN), Error::<Test>::OrganizationBreakGlassLimit);
 		set_time(START + 7 * DAY);
-		assert_ok!(open_glass(OTHER_DOCTOR, PATIENT));
+		assert_ok!(open_glass(staff[1], GUARDIAN));
+		assert_ok!(open_glass(staff[2], GUARDIAN));
+		assert_noop!(
+			open_glass(staff[2], OTHER_PATIENT),
+			Error::<Test>::OrganizationBreakGlassLimit
+		);
+		assert_eq!(crate::RecentBreakGlassByOrganization::<Test>::get(0).len(), 5);
+	});
+}
+
+#[test]
+fn a_disputed_session_frees_its_slot_for_the_patient() {
+	build_and_execute(|| {
+		let staff = hire_practitioners(4);
+		assert_ok!(open_glass(DOCTOR, PATIENT));
+		assert_ok!(open_glass(staff[0], PATIENT));
+		assert_ok!(open_glass(staff[1], PATIENT));
+		// At the bound.
+		assert_noop!(open_glass(staff[2], PATIENT), Error::<Test>::PatientBreakGlassLimit);
+		set_time(START + 10);
+		// The patient disputes staff[0]'s session: its slot is freed for a colleague.
+		assert_ok!(Consent::dispute(RuntimeOrigin::signed(PATIENT), 1));
+		assert_eq!(counted_for(PATIENT, 0), vec![0, 2]);
+		assert_ok!(open_glass(staff[2], PATIENT));
+		assert_eq!(counted_for(PATIENT, 0), vec![0, 2, 3]);
+		// At the bound again, and the disputed practitioner stays blocked.
+		set_time(START + 20);
+		assert_noop!(open_glass(staff[3], PATIENT), Error::<Test>::PatientBreakGlassLimit);
+		assert_noop!(open_glass(staff[0], PATIENT), Error::<Test>::BlockedByDispute);
+		// A guardian's dispute of an expired session frees its slot as well.
+		set_time(START + 2 * DAY);
+		assert_ok!(Consent::dispute(RuntimeOrigin::signed(GUARDIAN), 0));
+		assert_eq!(counted_for(PATIENT, 0), vec![2, 3]);
+		// Disputing every counted session leaves no entry behind.
+		assert_ok!(Consent::dispute(RuntimeOrigin::signed(PATIENT), 2));
+		assert_ok!(Consent::dispute(RuntimeOrigin::signed(PATIENT), 3));
+		assert!(!crate::RecentBreakGlassByPatientAndOrganization::<Test>::contains_key(PATIENT, 0));
+	});
+}
+
+#[test]
+fn a_record_written_under_a_disputed_session_gives_its_organization_no_rights() {
+	build_and_execute(|| {
+		let note = H256::repeat_byte(0xc1);
+		assert_ok!(open_glass(DOCTOR, PATIENT));
+		ScriptedRecords::add_under_session(note, PATIENT, FhirResourceType::Observation, 0, 0);
+		assert_eq!(
+			decide(HOSPITAL_ADMIN, note, Payment),
+			Decision::Allowed(AccessBasis::AuthorOrganization)
+		);
+		assert_ok!(Consent::dispute(RuntimeOrigin::signed(PATIENT), 0));
+		for purpose in [Treatment, Payment, Operations] {
+			assert!(
+				!matches!(decide(HOSPITAL_ADMIN, note, purpose), Decision::Allowed(_)),
+				"{purpose:?} after the dispute"
+			);
+		}
+		// Records the organization wrote outside the session keep their rights.
+		assert_eq!(
+			decide(OTHER_DOCTOR, LAB, Treatment),
+			Decision::Allowed(AccessBasis::AuthorOrganization)
+		);
+	});
+}
+
+#[test]
+fn the_mock_configuration_passes_the_integrity_test() {
+	new_test_ext().execute_with(|| {
+		<crate::Pallet<Test> as Hooks<u64>>::integrity_test();
 	});
 }
 
@@ -1385,6 +1548,34 @@ fn try_state_finds_broken_invariants() {
 				e.disputed = false;
 			}
 		})
+	});
+	broken(|| {
+		// The disputed session counted again against org 0's limit for the patient.
+		crate::RecentBreakGlassByPatientAndOrganization::<Test>::insert(
+			PATIENT,
+			0,
+			frame_support::BoundedVec::truncate_from(vec![(0, START)]),
+		)
+	});
+	broken(|| {
+		// An opening counted for an organization that did not open it.
+		Emergencies::<Test>::mutate(0, |e| {
+			if let Some(e) = e {
+				e.disputed = false;
+			}
+		});
+		DisputeBlocks::<Test>::remove(PATIENT, DOCTOR);
+		crate::RecentBreakGlassByPatientAndOrganization::<Test>::insert(
+			PATIENT,
+			1,
+			frame_support::BoundedVec::truncate_from(vec![(0, START)]),
+		)
+	});
+	broken(|| {
+		crate::RecentBreakGlassByOrganization::<Test>::insert(
+			0,
+			frame_support::BoundedVec::truncate_from(vec![START + 1, START]),
+		)
 	});
 }
 

@@ -54,17 +54,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(k.into())))
 	}
-	/// Hand-estimated (rate-limit logs and dispute block added); to be re-measured.
+	/// Hand-estimated (practitioner, organization and (patient, organization) logs, each one
+	/// short of full, and dispute block); to be re-measured.
 	fn break_glass() -> Weight {
-		Weight::from_parts(45_000_000, 0)
-			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
+		Weight::from_parts(55_000_000, 0)
+			.saturating_add(T::DbWeight::get().reads(11_u64))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
-	/// Hand-estimated (dispute block and audit entry added); to be re-measured.
+	/// Hand-estimated (dispute block, audit entry and freeing the slot in a full
+	/// (patient, organization) log); to be re-measured.
 	fn dispute() -> Weight {
-		Weight::from_parts(30_000_000, 0)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		Weight::from_parts(35_000_000, 0)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Hand-estimated; to be re-measured.
 	fn lift_dispute_block() -> Weight {
@@ -122,17 +124,19 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(k.into())))
 	}
-	/// Hand-estimated (rate-limit logs and dispute block added); to be re-measured.
+	/// Hand-estimated (practitioner, organization and (patient, organization) logs, each one
+	/// short of full, and dispute block); to be re-measured.
 	fn break_glass() -> Weight {
-		Weight::from_parts(45_000_000, 0)
-			.saturating_add(RocksDbWeight::get().reads(10_u64))
-			.saturating_add(RocksDbWeight::get().writes(7_u64))
+		Weight::from_parts(55_000_000, 0)
+			.saturating_add(RocksDbWeight::get().reads(11_u64))
+			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
-	/// Hand-estimated (dispute block and audit entry added); to be re-measured.
+	/// Hand-estimated (dispute block, audit entry and freeing the slot in a full
+	/// (patient, organization) log); to be re-measured.
 	fn dispute() -> Weight {
-		Weight::from_parts(30_000_000, 0)
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
-			.saturating_add(RocksDbWeight::get().writes(4_u64))
+		Weight::from_parts(35_000_000, 0)
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	/// Hand-estimated; to be re-measured.
 	fn lift_dispute_block() -> Weight {
