@@ -362,5 +362,8 @@ impl pallet_provenance::Config for Runtime {
 	type MaxCompanyPrefixes = ConstU32<16>;
 	/// The consent pallet's `MaxGrantsPerPatient`.
 	type MaxConsentsPerPatient = ConstU32<64>;
+	/// An original fill and up to 11 refills, the most US pharmacy law allows for a
+	/// non-controlled prescription within its year of validity.
+	type MaxFillsPerPrescription = ConstU32<12>;
 	type WeightInfo = pallet_provenance::weights::SubstrateWeight<Runtime>;
 }
