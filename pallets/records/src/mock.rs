@@ -47,7 +47,8 @@ parameter_types! {
 	pub const MaxRecordsPerOrganization: u32 = 3;
 	pub const MaxWritesPerEmergency: u32 = 1;
 	pub const MaxBreakGlassPerPractitioner: u32 = 4;
-	pub const MaxBreakGlassPerPatient: u32 = 4;
+	pub const MaxBreakGlassPerOrganization: u32 = 16;
+	pub const MaxBreakGlassPerPatientPerOrganization: u32 = 4;
 	pub const BreakGlassRateWindow: u64 = DAY;
 	pub const MemberRateLimit: pallet_registry::RateLimit =
 		pallet_registry::RateLimit { burst: 1_000, per_block: 100 };
@@ -79,7 +80,8 @@ impl pallet_consent::Config for Test {
 	type MaxWrappedKeys = MaxWrappedKeys;
 	type MaxWrappedKeyLen = MaxWrappedKeyLen;
 	type MaxBreakGlassPerPractitioner = MaxBreakGlassPerPractitioner;
-	type MaxBreakGlassPerPatient = MaxBreakGlassPerPatient;
+	type MaxBreakGlassPerOrganization = MaxBreakGlassPerOrganization;
+	type MaxBreakGlassPerPatientPerOrganization = MaxBreakGlassPerPatientPerOrganization;
 	type BreakGlassRateWindow = BreakGlassRateWindow;
 	type WeightInfo = ();
 }
