@@ -1367,3 +1367,243 @@ fn a_suspended_payers_escrow_pays_nothing_by_the_rules() {
 		assert_eq!(outcomes(1), vec![LineOutcome::Allowed]);
 	});
 }
+
+/// A policy that began 100 days before the tests start (`FIRST_DAY`), funded, with the patient
+/// enrolled on its first day; the clock then stands at the start of the tests (`SERVICE_DAY`).
+fn enrolled_since_first_day() -> PolicyId {
+	enrolled_since_first_day_in(terms())
+}
+
+/// As `enrolled_since_first_day`, in a policy of `terms`.
+fn enrolled_since_first_day_in(terms: TermsOf<u64>) -> PolicyId {
+	Timestamp::set_timestamp(u64::from(FIRST_DAY) * DAY + DAY / 2);
+	let policy = publish(terms);
+	assert_ok!(Claims::fund_policy(signed(PAYER_CLERK), policy, ESCROW));
+	assert_ok!(Claims::enroll(signed(PAYER_CLERK), policy, PATIENT, H256::zero()));
+	Timestamp::set_timestamp(START);
+	policy
+}
+
+/// Finding 2: a practitioner with a Payment relationship billed one covered visit for every day
+/// since the policy's first day, each claim below the review threshold and citing the same
+/// record, and each was paid from escrow at once. Now the record supports one day: the days
+/// past the filing limit, the days more than `MaxRecordDelayDays` before it was written, and
+/// every day after the first one it supported are refused.
+#[test]
+fn backdating_claims_day_after_day_on_one_record_is_paid_once() {
+	new_test_ext().execute_with(|| {
+		let policy = enrolled_since_first_day();
+		let record = create_record(PATIENT, MARYS_DOCTOR, 1);
+		let today = Claims::day_of(START);
+		let written = today;
+		let mut paid_days = Vec::new();
+		for day in FIRST_DAY..=today {
+			let result = submit_on(policy, day, "E11", vec![line("99213", 1, 100)], vec![record]);
+			let expected = if day < today - TimelyFilingDays::get() {
+				Err(Error::<Test>::FilingWindowClosed)
+			} else if written - day > MaxRecordDelayDays::get() {
+				Err(Error::<Test>::RecordTooLate)
+			} else if paid_days.is_empty() {
+				Ok(())
+			} else {
+				Err(Error::<Test>::RecordSupportsAnotherDay)
+			};
+			match expected {
+				Ok(()) => {
+					assert_ok!(result);
+					paid_days.push(day);
+				}
+				Err(error) => assert_eq!(result, Err(error.into()), "day {day}"),
+			}
+		}
+		// One visit, on the earliest day the record can document: 40 from escrow.
+		assert_eq!(paid_days, vec![written - MaxRecordDelayDays::get()]);
+		assert_eq!(NextClaimId::<Test>::get(), 1);
+		assert_eq!(provider_balance(), 40);
+		assert_eq!(escrow(policy), ESCROW - 40);
+		assert_eq!(
+			crate::RecordServiceDays::<Test>::get(record),
+			Some(written - MaxRecordDelayDays::get())
+		);
+	});
+}
+
+/// Finding 2: a claim backdated before the patient's enrollment, past the timely-filing limit
+/// or outside the policy's period is refused, whatever its records; at each bound it is paid.
+#[test]
+fn claims_backdated_before_enrollment_or_outside_the_window_are_refused() {
+	new_test_ext().execute_with(|| {
+		let visit = || vec![line("99213", 1, 100)];
+		// Enrolled today: yesterday's care was not covered by this policy.
+		let (policy, record) = setup();
+		assert_noop!(
+			submit_on(policy, SERVICE_DAY - 1, "E11", visit(), vec![record]),
+			Error::<Test>::ServiceBeforeEnrollment
+		);
+		assert_ok!(submit_on(policy, SERVICE_DAY, "E11", visit(), vec![record]));
+
+		// Enrolled on the policy's first day: the filing limit is 90 days back.
+		let policy = enrolled_since_first_day();
+		let limit = SERVICE_DAY - TimelyFilingDays::get();
+		let at_limit = record_on(limit, 2);
+		Timestamp::set_timestamp(START);
+		assert_noop!(
+			submit_on(policy, limit - 1, "E11", visit(), vec![at_limit]),
+			Error::<Test>::FilingWindowClosed
+		);
+		assert_ok!(submit_on(policy, limit, "E11", visit(), vec![at_limit]));
+		assert_eq!(outcomes(1), vec![LineOutcome::Allowed]);
+
+		// A policy that starts tomorrow: today's care is outside its period, though the
+		// patient was enrolled today.
+		let starts_tomorrow = publish(CoverageTerms { valid_from: SERVICE_DAY + 1, ..terms() });
+		assert_ok!(Claims::enroll(signed(PAYER_CLERK), starts_tomorrow, PATIENT, H256::zero()));
+		Timestamp::set_timestamp(START + DAY);
+		assert_noop!(
+			submit_on(starts_tomorrow, SERVICE_DAY, "E11", visit(), vec![record]),
+			Error::<Test>::ServiceOutsidePolicyPeriod
+		);
+	});
+}
+
+/// Finding 2: a record written before the day of service, or long after it, or no longer
+/// current, does not support the claim.
+#[test]
+fn records_written_before_the_service_or_long_after_it_do_not_support_it() {
+	new_test_ext().execute_with(|| {
+		let policy = enrolled_since_first_day();
+		let visit = || vec![line("99213", 1, 100)];
+		let today = SERVICE_DAY;
+		// Written 20 days ago, cited for care 10 days ago.
+		let earlier = record_on(today - 20, 1);
+		Timestamp::set_timestamp(START);
+		assert_noop!(
+			submit_on(policy, today - 10, "E11", visit(), vec![earlier]),
+			Error::<Test>::RecordBeforeService
+		);
+		// Written today, cited for care 31 days ago; at 30 days it is accepted.
+		let recent = create_record(PATIENT, MARYS_DOCTOR, 2);
+		let bound = MaxRecordDelayDays::get();
+		assert_noop!(
+			submit_on(policy, today - bound - 1, "E11", visit(), vec![recent]),
+			Error::<Test>::RecordTooLate
+		);
+		// One good record does not carry a bad one.
+		assert_noop!(
+			submit_on(policy, today - 10, "E11", visit(), vec![recent, earlier]),
+			Error::<Test>::RecordBeforeService
+		);
+		assert_ok!(submit_on(policy, today - bound, "E11", visit(), vec![recent]));
+		// A record marked entered in error supports nothing.
+		let mistaken = create_record(PATIENT, MARYS_DOCTOR, 3);
+		assert_ok!(Records::mark_entered_in_error(signed(MARYS_DOCTOR), mistaken));
+		assert_noop!(
+			submit_on(policy, today, "E11", visit(), vec![mistaken]),
+			Error::<Test>::RecordNotCurrent
+		);
+	});
+}
+
+/// Finding 2: the first claim citing a record fixes the day it supports; another claim, of
+/// this provider or another, cannot cite it for a second day, even after the first claim was
+/// rejected; further services of the same day can.
+#[test]
+fn a_record_supports_the_services_of_one_day_only() {
+	new_test_ext().execute_with(|| {
+		let policy =
+			enrolled_since_first_day_in(CoverageTerms { review_threshold: 100, ..terms() });
+		let record = create_record(PATIENT, MARYS_DOCTOR, 1);
+		let yesterday = SERVICE_DAY - 1;
+		// The first claim waits for review and is rejected: the record keeps its day.
+		assert_ok!(submit_on(policy, yesterday, "E11", vec![line("99213", 1, 150)], vec![record]));
+		assert_ok!(Claims::review_claim(signed(PAYER_CLERK), 0, false));
+		assert_noop!(
+			submit_on(policy, SERVICE_DAY, "E11", vec![line("99213", 1, 100)], vec![record]),
+			Error::<Test>::RecordSupportsAnotherDay
+		);
+		// The corrected claim for that day is paid.
+		assert_ok!(submit_on(policy, yesterday, "E11", vec![line("99213", 1, 100)], vec![record]));
+		assert_noop!(
+			submit_on(policy, SERVICE_DAY, "E11", vec![line("99213", 1, 100)], vec![record]),
+			Error::<Test>::RecordSupportsAnotherDay
+		);
+		// City hospital, with the patient's Payment consent, cannot use it for another day
+		// either.
+		assert_ok!(Consent::grant(
+			signed(PATIENT),
+			PATIENT,
+			Grantee::Organization(1),
+			ConsentScope::AllRecords,
+			vec![Purpose::Payment],
+			START + 365 * DAY,
+			vec![],
+		));
+		assert_noop!(
+			Claims::submit_claim(
+				signed(CITY_DOCTOR),
+				policy,
+				PATIENT,
+				SERVICE_DAY,
+				vec![code("E11")],
+				vec![line("99213", 1, 100)],
+				vec![record]
+			),
+			Error::<Test>::RecordSupportsAnotherDay
+		);
+		// More care of the same day is billed on it.
+		assert_ok!(submit_on(policy, yesterday, "E11", vec![line("80053", 1, 50)], vec![record]));
+		assert_eq!(provider_balance(), 80);
+		assert_eq!(crate::RecordServiceDays::<Test>::get(record), Some(yesterday));
+	});
+}
+
+/// Finding 8: any admin of an organization collected its settlement money into their own
+/// account. Now nothing is collected before governance registers a payout account, and then
+/// it goes there, never to the signing admin.
+#[test]
+fn admins_collect_payments_only_into_the_registered_payout_account() {
+	new_test_ext().execute_with(|| {
+		let (policy, record) = setup();
+		assert_ok!(submit(policy, vec![line("99213", 1, 100)], record));
+		assert_eq!(provider_balance(), 40);
+		assert_noop!(
+			Claims::collect_payments(signed(MARYS_ADMIN), 40),
+			Error::<Test>::NoPayoutAccount
+		);
+
+		assert_ok!(Claims::set_payout_account(RuntimeOrigin::root(), MARYS, MARYS_PAYOUT));
+		assert_ok!(Claims::collect_payments(signed(MARYS_ADMIN), 30));
+		assert_eq!(Balances::balance(&MARYS_ADMIN), 0);
+		assert_eq!(Balances::balance(&MARYS_PAYOUT), 30);
+		// Governance moves the payout elsewhere (say the old one's keys leaked): the next
+		// collection follows it.
+		assert_ok!(Claims::set_payout_account(RuntimeOrigin::root(), MARYS, STRANGER + 1));
+		assert_ok!(Claims::collect_payments(signed(MARYS_ADMIN), 10));
+		assert_eq!(Balances::balance(&(STRANGER + 1)), 10);
+		assert_eq!(Balances::balance(&MARYS_ADMIN), 0);
+		assert_eq!(provider_balance(), 0);
+	});
+}
+
+/// Finding 8: the organization's admins, or anyone else signed, cannot register the payout
+/// account: only governance can.
+#[test]
+fn only_governance_registers_payout_accounts() {
+	new_test_ext().execute_with(|| {
+		for who in [MARYS_ADMIN, PAYER_ADMIN, MARYS_DOCTOR, STRANGER] {
+			assert_noop!(
+				Claims::set_payout_account(signed(who), MARYS, who),
+				sp_runtime::DispatchError::BadOrigin
+			);
+		}
+		assert_noop!(
+			Claims::set_payout_account(RuntimeOrigin::root(), 99, MARYS_PAYOUT),
+			Error::<Test>::UnknownOrganization
+		);
+		assert_ok!(Claims::set_payout_account(RuntimeOrigin::root(), MARYS, MARYS_PAYOUT));
+		System::assert_last_event(
+			Event::PayoutAccountSet { org: MARYS, account: MARYS_PAYOUT }.into(),
+		);
+		assert_eq!(crate::PayoutAccounts::<Test>::get(MARYS), Some(MARYS_PAYOUT));
+	});
+}
