@@ -313,9 +313,14 @@ impl pallet_consent::Config for Runtime {
 	/// An emergency physician breaks the glass for a few unconscious patients a shift; twenty
 	/// a day is well above that and far below scraping the chain's patients.
 	type MaxBreakGlassPerPractitioner = ConstU32<20>;
-	/// A patient in a mass-casualty transfer may need several hospitals' teams in one day; ten
-	/// openings a day allows that, and a patient's dispute blocks each practitioner anyway.
-	type MaxBreakGlassPerPatient = ConstU32<10>;
+	/// A large hospital's emergency departments break the glass a few dozen times a day; 256
+	/// allows that, and bounds what an admin who adds practitioners can open (1,024 members
+	/// times twenty would be 20,480 patients a day).
+	type MaxBreakGlassPerOrganization = ConstU32<256>;
+	/// One hospital's emergency team (emergency physician, anaesthetist, surgeon, radiologist,
+	/// pharmacist) for one patient in one day; other hospitals have their own five, and a
+	/// dispute frees its slot.
+	type MaxBreakGlassPerPatientPerOrganization = ConstU32<5>;
 	type BreakGlassRateWindow = ConstU64<DAY_MS>;
 	type MaxGrantsPerPatient = ConstU32<64>;
 	type MaxScopeItems = ConstU32<64>;
