@@ -135,6 +135,11 @@ pub enum VaultError {
 		/// The blob's size.
 		actual_size: usize,
 	},
+	/// A live record anchors the blob: the upload must name it.
+	#[error(
+		"record {0:?} anchors this blob: upload it naming that record, as its author or patient"
+	)]
+	NameTheRecord(RecordId),
 	/// The uploader is neither the record's author nor its patient.
 	#[error("{0} is neither the author nor the patient of record {1:?}")]
 	NotUploader(AccountId, RecordId),
@@ -227,7 +232,7 @@ impl VaultError {
 			VaultError::TooLarge { .. } => 6010,
 			VaultError::NoMatchingRecord { .. } => 6011,
 			VaultError::RecordMismatch { .. } => 6012,
-			VaultError::NotUploader(..) => 6013,
+			VaultError::NotUploader(..) | VaultError::NameTheRecord(_) => 6013,
 			VaultError::BadKey { .. } => 6014,
 			VaultError::UnknownRecord(_) => 6020,
 			VaultError::RecordErased(_) => 6021,
@@ -593,6 +598,8 @@ impl Vault {
 		self.redeem(&request.challenge, &request.uploader, &message, &request.signature)?;
 
 		let state = self.node.client.state_at(self.node.client.head().hash)?;
+		// Who may replace an escrow copy already kept: the record's patient only.
+		let mut patient = None;
 		match request.record {
 			Some(record_id) => {
 				let record = Self::record(&state, &record_id)?
@@ -612,8 +619,19 @@ impl Vault {
 				if record.author != request.uploader && record.patient != request.uploader {
 					return Err(VaultError::NotUploader(request.uploader, record_id));
 				}
+				patient = Some(record.patient);
 			}
 			None => {
+				// Once a live record anchors the blob, only its author or patient may upload
+				// it, naming it: a pending transaction of someone else's that would fail
+				// (`ContentHashInUse`) is no proof of anything.
+				let anchored: Option<RecordId> = Self::storage(
+					&state,
+					pallet_records::ContentIndex::<Runtime>::hashed_key_for(hash),
+				)?;
+				if let Some(record) = anchored {
+					return Err(VaultError::NameTheRecord(record));
+				}
 				if !self.pending_record_of(&request.uploader, &hash, size as u64) {
 					return Err(VaultError::NoMatchingRecord {
 						uploader: request.uploader,
@@ -650,6 +668,14 @@ impl Vault {
 				return Err(VaultError::BadKey {
 					recipient: AccountId::from(escrow_slot()),
 					reason: "the emergency copy is an 80-byte HPKE X25519 wrap to vault_escrowKey",
+				});
+			}
+			let kept = self.store.key(&hash.0, &escrow_slot()).await?;
+			let replaces = kept.is_some_and(|kept| kept != wrapped.0);
+			if replaces && patient.as_ref() != Some(&request.uploader) {
+				return Err(VaultError::BadKey {
+					recipient: AccountId::from(escrow_slot()),
+					reason: "an emergency copy is kept already; only the record's patient may replace it",
 				});
 			}
 		}
@@ -890,14 +916,7 @@ impl Vault {
 		let message = access::disclosures_message(&request.challenge.0, &request.patient);
 		self.redeem(&request.challenge, &request.subscriber, &message, &request.signature)?;
 		let state = self.node.client.state_at(self.node.client.head().hash)?;
-		let patient: Option<pallet_registry::Patient<Runtime>> = Self::storage(
-			&state,
-			pallet_registry::Patients::<Runtime>::hashed_key_for(&request.patient),
-		)?;
-		let allowed = patient.is_some_and(|p| {
-			request.subscriber == request.patient || p.guardians.contains(&request.subscriber)
-		});
-		if !allowed {
+		if !Self::follows(&state, &request.subscriber, &request.patient)? {
 			return Err(VaultError::NotPatientOrGuardian(request.subscriber.clone()));
 		}
 		Self::storage(
@@ -905,6 +924,33 @@ impl Vault {
 			pallet_consent::AuditLength::<Runtime>::hashed_key_for(&request.patient),
 		)
 		.map(Option::unwrap_or_default)
+	}
+
+	/// Whether `subscriber` is `patient`, or one of the patient's guardians, in `state`.
+	fn follows(
+		state: &State,
+		subscriber: &AccountId,
+		patient: &AccountId,
+	) -> Result<bool, VaultError> {
+		let registered: Option<pallet_registry::Patient<Runtime>> =
+			Self::storage(state, pallet_registry::Patients::<Runtime>::hashed_key_for(patient))?;
+		Ok(registered.is_some_and(|p| subscriber == patient || p.guardians.contains(subscriber)))
+	}
+
+	/// The entries of `patient`'s audit trail from `from` on, in the state of block `at`, for
+	/// `subscriber`: none, and `None`, once the subscriber is no longer the patient or a
+	/// guardian there.
+	pub fn disclosures_for(
+		&self,
+		at: H256,
+		subscriber: &AccountId,
+		patient: &AccountId,
+		from: u64,
+	) -> Result<Option<Vec<Disclosure>>, VaultError> {
+		if !Self::follows(&self.node.client.state_at(at)?, subscriber, patient)? {
+			return Ok(None);
+		}
+		self.disclosures(at, patient, from).map(Some)
 	}
 
 	/// The entries of `patient`'s audit trail from `from` on, in the state of block `at`.
@@ -1146,7 +1192,13 @@ impl VaultApiServer for VaultRpc {
 		let mut next = request.from_index.unwrap_or(length);
 		let mut at = vault.node.client.head().hash;
 		loop {
-			for disclosure in vault.disclosures(at, &request.patient, next)? {
+			// A guardian removed by the patient stops hearing at once.
+			let Some(disclosures) =
+				vault.disclosures_for(at, &request.subscriber, &request.patient, next)?
+			else {
+				return Ok(());
+			};
+			for disclosure in disclosures {
 				next = disclosure.index + 1;
 				sink.send(jsonrpsee::SubscriptionMessage::from_json(&disclosure)?).await?;
 			}

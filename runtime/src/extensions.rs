@@ -43,6 +43,13 @@ pub const REGISTRATION_REFUSED: u8 = 3;
 /// or a patient's `RateLimit`), or the nonce is further ahead of the account's next one than
 /// the allowance lets into blocks; it grows back every block, so retry a few blocks later.
 pub const ALLOWANCE_SPENT: u8 = 4;
+/// `InvalidTransaction::Custom` code: a patient's transaction is longer than
+/// [`MAX_PATIENT_TRANSACTION_LEN`]; patients' calls carry hashes, keys and ids, never bulk.
+pub const TRANSACTION_TOO_LARGE: u8 = 5;
+
+/// The longest transaction a patient who is not a member may sign: anyone can become a
+/// patient, so a patient must not fill blocks with a few large transactions.
+pub const MAX_PATIENT_TRANSACTION_LEN: usize = 16 * 1024;
 
 /// The arguments of a `register_patient` call.
 fn registration(call: &RuntimeCall) -> Option<(&pallet_registry::EncryptionKey, &[AccountId])> {
@@ -64,21 +71,28 @@ fn is_council_call(call: &RuntimeCall) -> bool {
 	matches!(call, RuntimeCall::Council(_) | RuntimeCall::CouncilMembership(_))
 }
 
-/// Whether `who` may sign `call`, and under which allowance: `Ok(None)` for a call that is not
-/// rationed (council business, operational calls); registrations are not asked here.
+/// Whether `who` may sign `call` of `len` bytes, and under which allowance: `Ok(None)` for a
+/// council member's council business or operational call, which is not rationed; everyone
+/// else's calls are, council and operational calls included (they would fail at dispatch,
+/// but must not ride into blocks for free). Registrations are not asked here.
 fn allowance_of(
 	who: &AccountId,
 	call: &RuntimeCall,
 	info: &DispatchInfoOf<RuntimeCall>,
+	len: usize,
 ) -> Result<Option<RateLimit>, TransactionValidityError> {
+	let councillor = pallet_collective::Pallet::<Runtime, crate::CouncilCollective>::is_member(who);
 	let limit = match Registry::standing(who) {
-		Some(standing) => Registry::rate_limit(standing),
-		None if pallet_collective::Pallet::<Runtime, crate::CouncilCollective>::is_member(who) => {
-			Registry::rate_limit(pallet_registry::Standing::Member)
+		Some(pallet_registry::Standing::Patient)
+			if !councillor && len > MAX_PATIENT_TRANSACTION_LEN =>
+		{
+			return Err(InvalidTransaction::Custom(TRANSACTION_TOO_LARGE).into())
 		}
+		Some(standing) => Registry::rate_limit(standing),
+		None if councillor => Registry::rate_limit(pallet_registry::Standing::Member),
 		None => return Err(InvalidTransaction::Custom(SIGNER_NOT_PERMITTED).into()),
 	};
-	if info.class == DispatchClass::Operational || is_council_call(call) {
+	if councillor && (info.class == DispatchClass::Operational || is_council_call(call)) {
 		return Ok(None);
 	}
 	Ok(Some(limit))
@@ -146,7 +160,7 @@ impl TransactionExtension<RuntimeCall> for CheckPermissioned {
 		origin: RuntimeOrigin,
 		call: &RuntimeCall,
 		info: &DispatchInfoOf<RuntimeCall>,
-		_len: usize,
+		len: usize,
 		_self_implicit: (),
 		_inherited_implication: &impl sp_runtime::traits::Implication,
 		_source: TransactionSource,
@@ -162,7 +176,7 @@ impl TransactionExtension<RuntimeCall> for CheckPermissioned {
 				.map_err(registration_refused)?;
 			return Ok((ValidTransaction::default(), Rationed::Registration(who.clone()), origin));
 		}
-		let Some(limit) = allowance_of(who, call, info)? else {
+		let Some(limit) = allowance_of(who, call, info, len)? else {
 			return Ok((ValidTransaction::default(), Rationed::Nothing, origin));
 		};
 		if Registry::allowance_left(who, limit) == 0 {
@@ -237,6 +251,7 @@ impl CheckNonce {
 		nonce: Nonce,
 		call: &RuntimeCall,
 		info: &DispatchInfoOf<RuntimeCall>,
+		len: usize,
 	) -> Result<(), TransactionValidityError> {
 		let Some(who) = origin.as_system_origin_signer() else { return Ok(()) };
 		if is_self_registration(call) {
@@ -247,7 +262,7 @@ impl CheckNonce {
 			// The next transaction: `CheckPermissioned` has checked the allowance already.
 			return Ok(());
 		}
-		if let Some(limit) = allowance_of(who, call, info)? {
+		if let Some(limit) = allowance_of(who, call, info, len)? {
 			if ahead >= Registry::allowance_left(who, limit) {
 				return Err(InvalidTransaction::Custom(ALLOWANCE_SPENT).into());
 			}
@@ -291,7 +306,7 @@ impl TransactionExtension<RuntimeCall> for CheckNonce {
 		source: TransactionSource,
 	) -> ValidateResult<NonceVal, RuntimeCall> {
 		let Some((who, account_nonce)) = Self::unprovided_registrant(&origin, call) else {
-			Self::ensure_within_allowance(&origin, self.0, call, info)?;
+			Self::ensure_within_allowance(&origin, self.0, call, info, len)?;
 			let (validity, val, origin) = SystemCheckNonce::from(self.0).validate(
 				origin,
 				call,
@@ -653,6 +668,60 @@ mod tests {
 			});
 			assert_eq!(apply(&alice, 0, propose), Ok(()));
 			assert_eq!(crate::Balances::free_balance(&payer), 42);
+		});
+	}
+
+	/// Review finding: a patient's council calls (and other operational calls) were exempt from
+	/// the allowance and from the nonce bound, so a self-registered patient could send an
+	/// unbounded stream of failing, block-filling transactions for free. Only a council member's
+	/// council business goes unrationed; a patient's transactions are also bounded in length.
+	#[test]
+	fn a_patients_council_calls_are_rationed_and_large_ones_refused() {
+		test(|| {
+			let eve = Ed25519Keyring::Eve.to_account_id();
+			let limit = crate::PatientRateLimit::get();
+			let vote = RuntimeCall::Council(pallet_collective::Call::vote {
+				proposal: Default::default(),
+				index: 0,
+				approve: true,
+			});
+			assert_eq!(validate(&eve, limit.burst, &vote), Err(ALLOWANCE_SPENT));
+			let root = RuntimeCall::Registry(pallet_registry::Call::dispatch_as_root {
+				call: Box::new(remark()),
+			});
+			assert_eq!(validate(&eve, limit.burst, &root), Err(ALLOWANCE_SPENT));
+			let info = vote.get_dispatch_info();
+			let spent = extension(0).dispatch_transaction(signed(&eve), vote, &info, 100, 0);
+			assert!(matches!(spent, Ok(Err(_))), "the vote fails at dispatch: {spent:?}");
+			assert_eq!(
+				Registry::allowance_left(&eve, limit),
+				limit.burst - 1,
+				"and it spent the patient's allowance"
+			);
+
+			let bulk = RuntimeCall::System(frame_system::Call::remark { remark: vec![0; 20_000] });
+			let info = bulk.get_dispatch_info();
+			let refused = extension(0).validate_only(
+				signed(&eve),
+				&bulk,
+				&info,
+				MAX_PATIENT_TRANSACTION_LEN + 1,
+				TransactionSource::External,
+				0,
+			);
+			assert_eq!(refused.map(|_| ()).map_err(custom), Err(TRANSACTION_TOO_LARGE));
+			// A member's large transaction is not refused for its length.
+			let bob = Ed25519Keyring::Bob.to_account_id();
+			let info = bulk.get_dispatch_info();
+			let admitted = extension(0).validate_only(
+				signed(&bob),
+				&bulk,
+				&info,
+				MAX_PATIENT_TRANSACTION_LEN + 1,
+				TransactionSource::External,
+				0,
+			);
+			assert!(admitted.is_ok(), "{admitted:?}");
 		});
 	}
 

@@ -8,7 +8,7 @@ use codec::Encode;
 use frame_support::{assert_noop, assert_ok};
 use sp_core::{crypto::Pair as _, ed25519, H256};
 use sp_keyring::Sr25519Keyring;
-use sp_runtime::{BuildStorage, DispatchError};
+use sp_runtime::{traits::Hash as _, BuildStorage, DispatchError};
 
 fn admit(admin: &AccountId) -> RuntimeCall {
 	RuntimeCall::Registry(pallet_registry::Call::admit_organization {
@@ -49,5 +49,60 @@ fn the_council_admits_an_organization_and_nobody_else_can() {
 		let membership = Registry::active_membership(&lab_admin).expect("admitted by the council");
 		assert_eq!(membership.kind, OrgKind::Lab);
 		assert_eq!(System::providers(&lab_admin), 1);
+	});
+}
+
+/// Review finding: with the prime's vote as the default, a motion whose silent councillors
+/// were counted as ayes after its duration reached "unanimity" without them, and with it Root
+/// (`Registry::dispatch_as_root`). Silence now counts against a motion.
+#[test]
+fn root_needs_every_councillors_aye_not_their_silence() {
+	use frame_support::traits::Hooks;
+	let storage = genesis::development().build_storage().expect("the dev genesis builds");
+	sp_io::TestExternalities::new(storage).execute_with(|| {
+		System::set_block_number(1);
+		let [alice, bob, charlie] =
+			[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie]
+				.map(|k| k.to_account_id());
+		assert_ok!(Council::set_members(
+			RuntimeOrigin::root(),
+			vec![alice.clone(), bob.clone(), charlie.clone()],
+			Some(alice.clone()),
+			0
+		));
+		let target: AccountId = ed25519::Pair::from_seed(&[61u8; 32]).public().into();
+		let mint = RuntimeCall::Registry(pallet_registry::Call::dispatch_as_root {
+			call: Box::new(RuntimeCall::Balances(pallet_balances::Call::force_set_balance {
+				who: target.clone().into(),
+				new_free: 1_000_000,
+			})),
+		});
+		let length = mint.encoded_size() as u32;
+		let hash = <carechain_runtime::Runtime as frame_system::Config>::Hashing::hash_of(&mint);
+		assert_ok!(Council::propose(
+			RuntimeOrigin::signed(alice.clone()),
+			3,
+			Box::new(mint),
+			length
+		));
+		// Alice, the prime, and Bob vote aye.
+		assert_ok!(Council::vote(RuntimeOrigin::signed(alice), hash, 0, true));
+		assert_ok!(Council::vote(RuntimeOrigin::signed(bob.clone()), hash, 0, true));
+		// Charlie stays silent; the motion's time runs out and anyone closes it.
+		let end = System::block_number() + carechain_runtime::CouncilMotionDuration::get() + 1;
+		System::set_block_number(end);
+		Council::on_initialize(end);
+		assert_ok!(Council::close(
+			RuntimeOrigin::signed(bob),
+			hash,
+			0,
+			frame_support::weights::Weight::from_parts(10_000_000_000, u64::MAX),
+			length
+		));
+		assert_eq!(
+			carechain_runtime::Balances::free_balance(&target),
+			0,
+			"no Root without Charlie"
+		);
 	});
 }

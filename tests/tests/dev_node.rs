@@ -186,7 +186,7 @@ async fn bad_requests_get_clear_errors_and_the_node_keeps_serving() {
 
 	// A nonce far in the future.
 	let (code, message) = error_code(
-		submit(hex_of(&sign(&doctor, 100_000, create_record(4), genesis))).await.unwrap_err(),
+		submit(hex_of(&sign(&doctor, 2_000, create_record(4), genesis))).await.unwrap_err(),
 	);
 	assert_eq!(code, 1012, "{message}");
 

@@ -510,6 +510,36 @@ async fn scenario(backend: Backend) {
 		},
 	});
 	assert!(chain.refuses(&mallory, into_eve, RecordsError::NotAuthorized).await);
+	// Nor may she upload Eve's blob behind a transaction of hers that could never land (to
+	// replace its emergency copy, or to be noted as an uploader): a live record anchors it.
+	let parked = sign(
+		&mallory,
+		chain.nonce(&mallory_id).await + 5,
+		RuntimeCall::Records(pallet_records::Call::create_record {
+			patient: mallory_id.clone(),
+			resource_type: FhirResourceType::Observation,
+			content: pallet_records::RecordContent {
+				content_hash: hash,
+				size: sealed.ciphertext.len() as u64,
+				locator: b"cas:parked".to_vec(),
+				patient_key: vec![1; 80],
+			},
+		}),
+		chain.genesis,
+	);
+	let _: H256 = chain
+		.client
+		.request("author_submitExtrinsic", rpc_params![carechain_e2e::hex_of(&parked)])
+		.await
+		.unwrap();
+	let mut squat = chain.put_request(&mallory, None, &sealed.ciphertext, vec![]).await;
+	squat.emergency_key = Some(Bytes(vec![9; 80]));
+	let (code, message) = chain.put(&squat).await.unwrap_err();
+	assert_eq!(code, 6013, "{message}");
+	// The author may upload again, but not swap the emergency copy: only the patient may.
+	let mut swap = chain.put_request(&doctor, Some(record_id), &sealed.ciphertext, vec![]).await;
+	swap.emergency_key = Some(Bytes(envelope::wrap_key(&data_key, &escrow).unwrap()));
+	assert_eq!(chain.put(&swap).await.unwrap_err().0, 6014, "the emergency copy stays");
 	if let Backend::Local = backend {
 		assert_eq!(std::fs::read(&blob_file).unwrap(), sealed.ciphertext, "the blob stays");
 	}

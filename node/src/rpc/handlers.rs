@@ -388,6 +388,11 @@ impl AuthorApiServer for Handlers {
 						sink.send(SubscriptionMessage::from_json(&"invalid")?).await?;
 						return Ok(());
 					},
+					// Evicted from a full pool for a lighter sender: it may be submitted again.
+					Ok(crate::pool::PoolEvent::Dropped(dropped)) if dropped == hash => {
+						sink.send(SubscriptionMessage::from_json(&"dropped")?).await?;
+						return Ok(());
+					},
 					Ok(_) | Err(RecvError::Lagged(_)) => {},
 					Err(RecvError::Closed) => return Ok(()),
 				},

@@ -266,7 +266,9 @@ pub mod pallet {
 				"others must be able to write some records"
 			);
 			assert!(T::MaxLocatorLen::get() >= 1 && T::MaxWrappedKeyLen::get() >= 1);
-			assert!(T::MaxRecordsPerOrganization::get() >= 1 && T::MaxWritesPerEmergency::get() >= 1);
+			assert!(
+				T::MaxRecordsPerOrganization::get() >= 1 && T::MaxWritesPerEmergency::get() >= 1
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -636,8 +638,8 @@ pub mod pallet {
 			basis: AccessBasis,
 		) -> DispatchResult {
 			ensure!(
-				OrganizationRecordCount::<T>::get(patient, org) <
-					T::MaxRecordsPerOrganization::get(),
+				OrganizationRecordCount::<T>::get(patient, org)
+					< T::MaxRecordsPerOrganization::get(),
 				Error::<T>::OrganizationQuotaReached
 			);
 			if let AccessBasis::BreakGlass(emergency) = basis {
