@@ -1607,3 +1607,19 @@ fn only_governance_registers_payout_accounts() {
 		assert_eq!(crate::PayoutAccounts::<Test>::get(MARYS), Some(MARYS_PAYOUT));
 	});
 }
+
+/// `try_state` finds a record bound to a day that no claim citing it was for.
+#[test]
+fn try_state_checks_each_records_day_of_service() {
+	new_test_ext().execute_with(|| {
+		let (policy, record) = setup();
+		assert_ok!(submit(policy, vec![line("99213", 1, 100)], record));
+		crate::RecordServiceDays::<Test>::insert(record, SERVICE_DAY - 1);
+		assert!(Claims::do_try_state().is_err());
+		crate::RecordServiceDays::<Test>::insert(H256::repeat_byte(7), SERVICE_DAY);
+		crate::RecordServiceDays::<Test>::insert(record, SERVICE_DAY);
+		assert!(Claims::do_try_state().is_err());
+		crate::RecordServiceDays::<Test>::remove(H256::repeat_byte(7));
+		assert_ok!(Claims::do_try_state());
+	});
+}

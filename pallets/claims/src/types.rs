@@ -140,8 +140,8 @@ pub enum DenialReason {
 	DiagnosisNotCovered,
 	/// The procedure needs a prior authorization that does not cover the service day [CARC 197].
 	PriorAuthorizationMissing,
-	/// The policy or its payer organization was suspended, or the service day is outside the
-	/// policy's validity [CARC 27].
+	/// The policy or its payer organization was suspended [CARC 27]. (A day of service outside
+	/// the policy's validity is refused at submission: `ServiceOutsidePolicyPeriod`.)
 	PolicyInactive,
 	/// The same service (patient, provider, day, procedure) was already claimed [CARC 18].
 	Duplicate,
