@@ -338,6 +338,8 @@ parameter_types! {
 impl pallet_claims::Config for Runtime {
 	type Registry = Registry;
 	type Access = Consent;
+	type Records = Records;
+	type GovernanceOrigin = GovernanceOrigin;
 	type Currency = Balances;
 	type Time = Timestamp;
 	type PalletId = ClaimsPalletId;
@@ -347,9 +349,11 @@ impl pallet_claims::Config for Runtime {
 	type MaxDiagnoses = ConstU32<12>;
 	type MaxSupportingRecords = ConstU32<16>;
 	type MaxPatientConsents = <Runtime as pallet_consent::Config>::MaxGrantsPerPatient;
+	// Claims are filed within 90 days of care (Medicare allows a year; most payers 90 to 180
+	// days), from records written within 30 days of it.
+	type TimelyFilingDays = ConstU32<90>;
+	type MaxRecordDelayDays = ConstU32<30>;
 	type WeightInfo = pallet_claims::weights::SubstrateWeight<Runtime>;
-	#[cfg(feature = "runtime-benchmarks")]
-	type BenchmarkRecords = Records;
 }
 
 /// A case holds up to 1,000 units and a pallet up to 5,000 items in all.
