@@ -224,6 +224,17 @@ parameter_types! {
 	pub MaxProposalWeight: Weight = Weight::from_parts(WEIGHT_REF_TIME_PER_SECOND, u64::MAX);
 }
 
+/// A councillor who does not vote counts against the motion, whoever the prime is: a motion
+/// passes only on the ayes actually cast, so a unanimous motion (the only way to Root) needs
+/// every councillor's aye, and the prime's vote never stands in for the silent.
+pub struct SilenceIsNay;
+
+impl pallet_collective::DefaultVote for SilenceIsNay {
+	fn default_vote(_prime: Option<bool>, _yes: u32, _no: u32, _members: u32) -> bool {
+		false
+	}
+}
+
 impl pallet_collective::Config<CouncilCollective> for Runtime {
 	type RuntimeOrigin = RuntimeOrigin;
 	type Proposal = RuntimeCall;
@@ -231,7 +242,7 @@ impl pallet_collective::Config<CouncilCollective> for Runtime {
 	type MotionDuration = CouncilMotionDuration;
 	type MaxProposals = ConstU32<100>;
 	type MaxMembers = ConstU32<32>;
-	type DefaultVote = pallet_collective::PrimeDefaultVote;
+	type DefaultVote = SilenceIsNay;
 	type WeightInfo = pallet_collective::weights::SubstrateWeight<Runtime>;
 	type SetMembersOrigin = EnsureRoot<AccountId>;
 	type MaxProposalWeight = MaxProposalWeight;
