@@ -390,6 +390,9 @@ pub trait RecordLookup<AccountId> {
 
 /// The access policy: the patient's consents and open emergencies.
 pub trait AccessPolicy<AccountId> {
+	/// How many consents a decision about `patient` scans at most now: what `check_access`
+	/// and `check_write` cost, for callers that charge the bound and refund the rest.
+	fn consents_of(patient: &AccountId) -> u32;
 	/// Decides whether `author` may write a new record of `resource_type` for `patient` at
 	/// `now`: the patient or a guardian; a practitioner of an active care provider named (by
 	/// account bound to its organization, or by organization) in an unexpired consent of the

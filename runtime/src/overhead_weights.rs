@@ -14,8 +14,8 @@ use frame_support::{
 parameter_types! {
 	/// Executing an empty block: initialization, the timestamp, finalization.
 	pub const BlockExecutionWeight: Weight =
-		Weight::from_parts(WEIGHT_REF_TIME_PER_NANOS.saturating_mul(165_378), 0);
+		Weight::from_parts(WEIGHT_REF_TIME_PER_NANOS.saturating_mul(223_733), 0);
 	/// Applying one extrinsic beyond its call: decoding, checks, nonce, events.
 	pub const ExtrinsicBaseWeight: Weight =
-		Weight::from_parts(WEIGHT_REF_TIME_PER_NANOS.saturating_mul(15_237), 0);
+		Weight::from_parts(WEIGHT_REF_TIME_PER_NANOS.saturating_mul(18_472), 0);
 }

@@ -711,9 +711,9 @@ async fn scenario(backend: Backend) {
 				.await
 		}
 	};
-	let refused = follow(other_hospital.clone()).await.map(|_| ()).unwrap_err();
+	let refused = follow(other_hospital).await.map(|_| ()).unwrap_err();
 	assert_eq!(error_code(refused).0, 6016, "only the patient follows her disclosures");
-	let mut disclosures = follow(patient.clone()).await.expect("the patient follows");
+	let mut disclosures = follow(patient).await.expect("the patient follows");
 	let events = chain
 		.submit(
 			&er_doctor,

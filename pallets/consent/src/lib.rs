@@ -1384,6 +1384,10 @@ pub mod pallet {
 }
 
 impl<T: Config> AccessPolicy<T::AccountId> for Pallet<T> {
+	fn consents_of(patient: &T::AccountId) -> u32 {
+		PatientConsents::<T>::decode_len(patient).unwrap_or(0) as u32
+	}
+
 	fn check_write(
 		patient: &T::AccountId,
 		author: &T::AccountId,

@@ -290,7 +290,8 @@ pub mod pallet {
 		/// - `content`: hash, size, locator and patient-wrapped key of the encrypted payload; the
 		///   hash must anchor no other live record.
 		///
-		/// Emits `RecordCreated`. O(g), g the patient's consents.
+		/// Emits `RecordCreated`. O(g), g the patient's consents: charged for
+		/// `MaxConsentsPerPatient`, refunded to the patient's.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::create_record(T::MaxConsentsPerPatient::get()))]
 		pub fn create_record(
@@ -298,7 +299,7 @@ pub mod pallet {
 			patient: T::AccountId,
 			resource_type: FhirResourceType,
 			content: RecordContent,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let author = ensure_signed(origin)?;
 			ensure!(T::Registry::is_patient(&patient), Error::<T>::PatientNotRegistered);
 			let (author_org, basis) = if T::Registry::is_patient_or_guardian(&patient, &author) {
@@ -324,8 +325,9 @@ pub mod pallet {
 				AuditAction::Create,
 				Some(basis),
 			);
+			let scanned = T::Access::consents_of(&patient);
 			Self::deposit_event(Event::RecordCreated { record_id, patient, author, resource_type });
-			Ok(())
+			Ok(Some(T::WeightInfo::create_record(scanned.max(1))).into())
 		}
 
 		/// Anchors a new version of a record; the old one becomes `Amended`.
@@ -337,14 +339,15 @@ pub mod pallet {
 		/// - `content`: the new version's encrypted payload; its hash must anchor no other live
 		///   record.
 		///
-		/// Emits `RecordAmended`. O(g), g the patient's consents.
+		/// Emits `RecordAmended`. O(g), g the patient's consents: charged for
+		/// `MaxConsentsPerPatient`, refunded to the patient's.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::amend_record(T::MaxConsentsPerPatient::get()))]
 		pub fn amend_record(
 			origin: OriginFor<T>,
 			record_id: RecordId,
 			content: RecordContent,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let mut old = Self::current_record(&record_id)?;
 			Self::ensure_author_side_or_patient(&who, &old)?;
@@ -383,7 +386,7 @@ pub mod pallet {
 				Some(basis),
 			);
 			Self::deposit_event(Event::RecordAmended { record_id, new_record_id, version });
-			Ok(())
+			Ok(Some(T::WeightInfo::amend_record(T::Access::consents_of(&patient).max(1))).into())
 		}
 
 		/// Marks the current version of a record as entered in error (FHIR
@@ -502,14 +505,15 @@ pub mod pallet {
 		/// - `record_id`: the record version read.
 		/// - `purpose`: why it was read.
 		///
-		/// Emits `AccessLogged`. O(g), g the patient's consents.
+		/// Emits `AccessLogged`. O(g), g the patient's consents: charged for
+		/// `MaxConsentsPerPatient`, refunded to the patient's.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::log_access(T::MaxConsentsPerPatient::get()))]
 		pub fn log_access(
 			origin: OriginFor<T>,
 			record_id: RecordId,
 			purpose: Purpose,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let accessor = ensure_signed(origin)?;
 			let record = Records::<T>::get(record_id).ok_or(Error::<T>::UnknownRecord)?;
 			let decision = T::Access::check_access(
@@ -532,8 +536,9 @@ pub mod pallet {
 				AuditAction::Read,
 				Some(basis),
 			);
+			let scanned = T::Access::consents_of(&record.patient);
 			Self::deposit_event(Event::AccessLogged { record_id, accessor, purpose, basis });
-			Ok(())
+			Ok(Some(T::WeightInfo::log_access(scanned.max(1))).into())
 		}
 	}
 

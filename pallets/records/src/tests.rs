@@ -635,3 +635,31 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 fn hex(bytes: &[u8]) -> String {
 	bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[test]
+fn writes_and_reads_are_charged_the_consent_bound_and_refunded_to_the_patients_consents() {
+	use frame_support::dispatch::GetDispatchInfo;
+	run(|| {
+		allow_treatment(0);
+		let call = crate::Call::<Test>::create_record {
+			patient: PATIENT,
+			resource_type: Observation,
+			content: content(1),
+		};
+		let charged = call.get_dispatch_info().call_weight;
+		assert_eq!(charged, <() as crate::WeightInfo>::create_record(MaxGrantsPerPatient::get()));
+		let post = Records::create_record(
+			RuntimeOrigin::signed(MARYS_DOCTOR),
+			PATIENT,
+			Observation,
+			content(1),
+		)
+		.expect("consented");
+		// The patient holds one consent: the scan of one is what the write cost.
+		assert_eq!(post.actual_weight, Some(<() as crate::WeightInfo>::create_record(1)));
+		let record = Records::records_of(&PATIENT, 0, 1)[0].0;
+		let post = Records::log_access(RuntimeOrigin::signed(MARYS_DOCTOR), record, Treatment)
+			.expect("authored");
+		assert_eq!(post.actual_weight, Some(<() as crate::WeightInfo>::log_access(1)));
+	});
+}
