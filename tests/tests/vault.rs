@@ -143,6 +143,39 @@ impl Chain {
 		self.submit(reader, call).await;
 	}
 
+	/// The patient (`patient`, signing for herself) grants organization `org` Treatment access
+	/// to `record` for an hour, with `wrapped_keys`; the consent's id.
+	async fn grant_treatment(
+		&self,
+		patient: &ed25519::Pair,
+		org: u32,
+		record: RecordId,
+		wrapped_keys: Vec<(RecordId, Vec<u8>)>,
+	) -> u64 {
+		let events = self
+			.submit(
+				patient,
+				RuntimeCall::Consent(pallet_consent::Call::grant {
+					patient: patient.public().into(),
+					grantee: pallet_consent::Grantee::Organization(org),
+					scope: pallet_consent::ConsentScope::Records(vec![record]),
+					purposes: vec![Purpose::Treatment],
+					expires_at: now_ms() + 3_600_000,
+					wrapped_keys,
+				}),
+			)
+			.await;
+		events
+			.iter()
+			.find_map(|e| match e {
+				RuntimeEvent::Consent(pallet_consent::Event::ConsentGranted {
+					consent_id, ..
+				}) => Some(*consent_id),
+				_ => None,
+			})
+			.expect("ConsentGranted")
+	}
+
 	async fn events(&self, block: H256) -> Vec<RuntimeEvent> {
 		let key = carechain_node::client::events_key();
 		let bytes: Option<Bytes> =
@@ -553,28 +586,8 @@ async fn scenario(backend: Backend) {
 	// The patient's wallet unwraps her key and grants Treatment to the second hospital.
 	let key = envelope::unwrap_key(&record.patient_key, &patient_x25519).unwrap();
 	let for_reader = envelope::wrap_key(&key, &reader_x25519.public_key()).unwrap();
-	let events = chain
-		.submit(
-			&patient,
-			RuntimeCall::Consent(pallet_consent::Call::grant {
-				patient: eve.clone(),
-				grantee: pallet_consent::Grantee::Organization(second_org),
-				scope: pallet_consent::ConsentScope::Records(vec![record_id]),
-				purposes: vec![Purpose::Treatment],
-				expires_at: now_ms() + 3_600_000,
-				wrapped_keys: vec![(record_id, for_reader)],
-			}),
-		)
-		.await;
-	let consent_id = events
-		.iter()
-		.find_map(|e| match e {
-			RuntimeEvent::Consent(pallet_consent::Event::ConsentGranted { consent_id, .. }) => {
-				Some(*consent_id)
-			}
-			_ => None,
-		})
-		.expect("ConsentGranted");
+	let consent_id =
+		chain.grant_treatment(&patient, second_org, record_id, vec![(record_id, for_reader)]).await;
 
 	// Allowed now, but the read must be on chain first; then the same request succeeds once.
 	let request = chain.get_request(&other_hospital, record_id, Purpose::Treatment).await;
@@ -638,28 +651,7 @@ async fn scenario(backend: Backend) {
 			}),
 		)
 		.await;
-	let events = chain
-		.submit(
-			&patient,
-			RuntimeCall::Consent(pallet_consent::Call::grant {
-				patient: eve.clone(),
-				grantee: pallet_consent::Grantee::Organization(second_org),
-				scope: pallet_consent::ConsentScope::Records(vec![record_id]),
-				purposes: vec![Purpose::Treatment],
-				expires_at: now_ms() + 3_600_000,
-				wrapped_keys: vec![],
-			}),
-		)
-		.await;
-	let keyless_consent = events
-		.iter()
-		.find_map(|e| match e {
-			RuntimeEvent::Consent(pallet_consent::Event::ConsentGranted { consent_id, .. }) => {
-				Some(*consent_id)
-			}
-			_ => None,
-		})
-		.expect("ConsentGranted");
+	let keyless_consent = chain.grant_treatment(&patient, second_org, record_id, vec![]).await;
 	let request = chain.get_request(&clerk, record_id, Purpose::Treatment).await;
 	chain.log_access(&clerk, record_id, Purpose::Treatment).await;
 	let response = chain.get(&request).await.expect("a consented read");
