@@ -81,18 +81,21 @@ fn allowance_of(
 	info: &DispatchInfoOf<RuntimeCall>,
 	len: usize,
 ) -> Result<Option<RateLimit>, TransactionValidityError> {
-	let councillor = pallet_collective::Pallet::<Runtime, crate::CouncilCollective>::is_member(who);
+	// The council's member list is read only where it decides something: an ordinary member's
+	// ordinary call, the hot path, never reads it.
+	let councillor =
+		|| pallet_collective::Pallet::<Runtime, crate::CouncilCollective>::is_member(who);
 	let limit = match Registry::standing(who) {
 		Some(pallet_registry::Standing::Patient)
-			if !councillor && len > MAX_PATIENT_TRANSACTION_LEN =>
+			if len > MAX_PATIENT_TRANSACTION_LEN && !councillor() =>
 		{
 			return Err(InvalidTransaction::Custom(TRANSACTION_TOO_LARGE).into())
 		}
 		Some(standing) => Registry::rate_limit(standing),
-		None if councillor => Registry::rate_limit(pallet_registry::Standing::Member),
+		None if councillor() => Registry::rate_limit(pallet_registry::Standing::Member),
 		None => return Err(InvalidTransaction::Custom(SIGNER_NOT_PERMITTED).into()),
 	};
-	if councillor && (info.class == DispatchClass::Operational || is_council_call(call)) {
+	if (info.class == DispatchClass::Operational || is_council_call(call)) && councillor() {
 		return Ok(None);
 	}
 	Ok(Some(limit))
