@@ -625,11 +625,7 @@ impl Vault {
 				// Once a live record anchors the blob, only its author or patient may upload
 				// it, naming it: a pending transaction of someone else's that would fail
 				// (`ContentHashInUse`) is no proof of anything.
-				let anchored: Option<RecordId> = Self::storage(
-					&state,
-					pallet_records::ContentIndex::<Runtime>::hashed_key_for(hash),
-				)?;
-				if let Some(record) = anchored {
+				if let Some(record) = Self::anchor(&state, &hash)? {
 					return Err(VaultError::NameTheRecord(record));
 				}
 				if !self.pending_record_of(&request.uploader, &hash, size as u64) {
@@ -845,9 +841,7 @@ impl Vault {
 		request: &GetRequest,
 		issued_at: u32,
 	) -> Result<Option<u64>, VaultError> {
-		let length: u64 =
-			Self::storage(state, pallet_consent::AuditLength::<Runtime>::hashed_key_for(patient))?
-				.unwrap_or(0);
+		let length = Self::audit_length(state, patient)?;
 		let mut served = self.served.lock();
 		for index in (0..length).rev() {
 			let Some(entry) = Self::storage::<pallet_consent::AuditEntry<Runtime>>(
@@ -902,6 +896,17 @@ impl Vault {
 		Self::storage(state, pallet_registry::Members::<Runtime>::hashed_key_for(who))
 	}
 
+	/// The live record that anchors the blob `hash`, if any.
+	fn anchor(state: &State, hash: &H256) -> Result<Option<RecordId>, VaultError> {
+		Self::storage(state, pallet_records::ContentIndex::<Runtime>::hashed_key_for(hash))
+	}
+
+	/// How many entries the patient's audit trail has.
+	fn audit_length(state: &State, patient: &AccountId) -> Result<u64, VaultError> {
+		Self::storage(state, pallet_consent::AuditLength::<Runtime>::hashed_key_for(patient))
+			.map(Option::unwrap_or_default)
+	}
+
 	fn storage<T: Decode>(state: &State, key: Vec<u8>) -> Result<Option<T>, VaultError> {
 		let Some(bytes) = state.storage(&key).map_err(VaultError::Chain)? else {
 			return Ok(None);
@@ -919,11 +924,7 @@ impl Vault {
 		if !Self::follows(&state, &request.subscriber, &request.patient)? {
 			return Err(VaultError::NotPatientOrGuardian(request.subscriber.clone()));
 		}
-		Self::storage(
-			&state,
-			pallet_consent::AuditLength::<Runtime>::hashed_key_for(&request.patient),
-		)
-		.map(Option::unwrap_or_default)
+		Self::audit_length(&state, &request.patient)
 	}
 
 	/// Whether `subscriber` is `patient`, or one of the patient's guardians, in `state`.
@@ -961,9 +962,7 @@ impl Vault {
 		from: u64,
 	) -> Result<Vec<Disclosure>, VaultError> {
 		let state = self.node.client.state_at(at)?;
-		let length: u64 =
-			Self::storage(&state, pallet_consent::AuditLength::<Runtime>::hashed_key_for(patient))?
-				.unwrap_or(0);
+		let length = Self::audit_length(&state, patient)?;
 		let mut entries = Vec::new();
 		for index in from..length {
 			let key = pallet_consent::AuditTrail::<Runtime>::hashed_key_for(patient, index);
@@ -1019,11 +1018,7 @@ impl Vault {
 			}) = record.event
 			{
 				// A blob goes only when no live record refers to it any more.
-				let anchored: Option<RecordId> = Self::storage(
-					&state,
-					pallet_records::ContentIndex::<Runtime>::hashed_key_for(content_hash),
-				)?;
-				if let Some(live) = anchored {
+				if let Some(live) = Self::anchor(&state, &content_hash)? {
 					tracing::warn!(
 						"Vault: record {} erased on chain, but blob {} is still anchored by live record {}: kept",
 						crate::service::short(&record_id),
