@@ -3,6 +3,7 @@
 //! atomic commit per block so that a crash leaves either the whole block or none of it.
 
 use codec::{Decode, Encode};
+use parking_lot::{Condvar, Mutex};
 use sp_core::H256;
 use sp_database::{error::DatabaseError, Change, ColumnId, Database, Transaction};
 use sp_runtime::traits::BlakeTwo256;
@@ -56,16 +57,36 @@ pub enum DbError {
 }
 
 /// The parity-db chain database behind `sp_database::Database`.
+///
+/// A commit is durable when it returns. Left to itself, parity-db only queues a commit for
+/// its background threads and fsyncs its write-ahead log once the log reaches 64 MiB, so a
+/// kill -9 could take back a block the node had already announced as final. The node drives
+/// the log itself instead: [`Database::commit`] writes the commit's log record, fsyncs it,
+/// and only then returns, so everything the caller does next (answer RPC, notify
+/// subscribers, evict from the pool, reply to consensus) happens after the block is on disk.
+/// Moving logged records into the tables (enacting) is left to a thread of its own; reads see
+/// a commit from the moment it is made.
 pub struct ChainDb {
-	db: parity_db::Db,
+	db: Arc<parity_db::Db>,
 	path: String,
+	/// Held while a commit goes through the log: one record at a time, in commit order.
+	log: Mutex<()>,
+	enactor: Enactor,
 }
 
+/// How many fsynced log records may wait to be enacted before a commit waits for the
+/// enacting thread: bounds the memory the logs' overlay holds.
+const MAX_UNENACTED: u64 = 16;
+
 impl ChainDb {
-	/// Opens (or creates) the database in `path`.
+	/// Opens (or creates) the database in `path`. A crash leaves a log that this replays.
 	pub fn open(path: &Path) -> Result<Arc<Self>, DbError> {
 		let display = path.display().to_string();
 		let mut options = parity_db::Options::with_columns(path, columns::COUNT);
+		// The node writes and fsyncs the log itself, in `commit`.
+		options.with_background_thread = false;
+		options.sync_wal = true;
+		options.sync_data = true;
 		// Block keys are hashes: uniformly distributed, and a value never changes under its key.
 		for column in [columns::HEADER, columns::BODY] {
 			options.columns[column as usize].uniform = true;
@@ -75,8 +96,10 @@ impl ChainDb {
 		state.ref_counted = true;
 		state.preimage = true;
 		let db = parity_db::Db::open_or_create(&options)
+			.map(Arc::new)
 			.map_err(|e| DbError::Io { path: display.clone(), message: e.to_string() })?;
-		Ok(Arc::new(Self { db, path: display }))
+		let enactor = Enactor::start(db.clone(), &display)?;
+		Ok(Arc::new(Self { db, path: display, log: Mutex::new(()), enactor }))
 	}
 
 	/// Decodes a value of `column` under `key`.
@@ -114,6 +137,8 @@ impl ChainDb {
 }
 
 impl Database<H256> for ChainDb {
+	/// Commits `transaction` atomically and durably: when this returns, the commit's log record
+	/// is fsynced, and a crash at any later moment replays it on the next open.
 	fn commit(&self, transaction: Transaction<H256>) -> sp_database::error::Result<()> {
 		use parity_db::Operation;
 		let operations = transaction.0.into_iter().map(|change| match change {
@@ -129,7 +154,17 @@ impl Database<H256> for ChainDb {
 				(column as u8, Operation::Dereference(hash.as_bytes().to_vec()))
 			}
 		});
-		self.db.commit_changes(operations).map_err(|e| DatabaseError(Box::new(e)))
+		let failed = |e: parity_db::Error| DatabaseError(Box::new(e));
+		self.enactor.check().map_err(|e| DatabaseError(e.into()))?;
+		let _log = self.log.lock();
+		// Queued, then written as one log record (with any index rebuild step that is due),
+		// then the log file is flushed and fsynced and handed to the enacting thread.
+		self.db.commit_changes(operations).map_err(failed)?;
+		self.db.process_commits().map_err(failed)?;
+		self.db.process_reindex().map_err(failed)?;
+		self.db.flush_logs().map_err(failed)?;
+		self.enactor.logged();
+		Ok(())
 	}
 
 	fn get(&self, column: ColumnId, key: &[u8]) -> Option<Vec<u8>> {
@@ -139,6 +174,92 @@ impl Database<H256> for ChainDb {
 				tracing::error!(%error, column, "reading the chain database failed");
 				None
 			}
+		}
+	}
+}
+
+impl Drop for ChainDb {
+	fn drop(&mut self) {
+		// The enacting thread lets go of the database before parity-db closes it (closing
+		// enacts what is left).
+		self.enactor.stop();
+	}
+}
+
+/// The thread that moves fsynced log records into parity-db's tables and cleans the logs.
+struct Enactor {
+	shared: Arc<(Mutex<Backlog>, Condvar)>,
+	thread: Option<std::thread::JoinHandle<()>>,
+}
+
+#[derive(Default)]
+struct Backlog {
+	/// Log records fsynced and not yet enacted.
+	unenacted: u64,
+	stop: bool,
+	/// Why enacting failed, if it did: every later commit fails with it.
+	failed: Option<String>,
+}
+
+impl Enactor {
+	fn start(db: Arc<parity_db::Db>, path: &str) -> Result<Self, DbError> {
+		let shared = Arc::new((Mutex::new(Backlog::default()), Condvar::new()));
+		let theirs = shared.clone();
+		let thread = std::thread::Builder::new()
+			.name("db-enact".into())
+			.spawn(move || Self::run(&db, &theirs))
+			.map_err(|e| DbError::Io { path: path.to_owned(), message: e.to_string() })?;
+		Ok(Self { shared, thread: Some(thread) })
+	}
+
+	fn run(db: &parity_db::Db, shared: &(Mutex<Backlog>, Condvar)) {
+		let (backlog, changed) = shared;
+		loop {
+			let taken = {
+				let mut backlog = backlog.lock();
+				while backlog.unenacted == 0 && !backlog.stop {
+					changed.wait(&mut backlog);
+				}
+				if backlog.unenacted == 0 {
+					return;
+				}
+				backlog.unenacted
+			};
+			let result = db.enact_logs().and_then(|()| db.clean_logs());
+			let mut backlog = backlog.lock();
+			backlog.unenacted = backlog.unenacted.saturating_sub(taken);
+			if let Err(error) = result {
+				tracing::error!(%error, "enacting the chain database's log failed");
+				backlog.failed.get_or_insert_with(|| error.to_string());
+			}
+			changed.notify_all();
+		}
+	}
+
+	/// Fails if enacting failed before.
+	fn check(&self) -> Result<(), String> {
+		match &self.shared.0.lock().failed {
+			Some(error) => Err(format!("enacting the log failed earlier: {error}")),
+			None => Ok(()),
+		}
+	}
+
+	/// Counts one more fsynced record for the thread, and waits while too many are waiting.
+	fn logged(&self) {
+		let (backlog, changed) = &*self.shared;
+		let mut backlog = backlog.lock();
+		backlog.unenacted = backlog.unenacted.saturating_add(1);
+		changed.notify_all();
+		while backlog.unenacted > MAX_UNENACTED && backlog.failed.is_none() {
+			changed.wait(&mut backlog);
+		}
+	}
+
+	fn stop(&mut self) {
+		self.shared.0.lock().stop = true;
+		self.shared.1.notify_all();
+		if let Some(thread) = self.thread.take() {
+			let _ = thread.join();
 		}
 	}
 }

@@ -300,3 +300,23 @@ pub fn carechain(args: &[&str], base_path: &Path) -> String {
 }
 
 pub use carechain_node::extrinsic::{sign, to_hex as hex_of};
+use carechain_primitives::FhirResourceType;
+use carechain_runtime::RuntimeCall;
+use sp_keyring::Ed25519Keyring;
+use sp_runtime::traits::{BlakeTwo256, Hash as _};
+
+/// A practitioner's record for Eve (whose treatment consent covers the dev organization's
+/// practitioners, Bob among them) whose content hash is derived from `seed`: one seed, one
+/// content hash, so each seed can anchor one live record.
+pub fn create_record(seed: u32) -> RuntimeCall {
+	RuntimeCall::Records(pallet_records::Call::create_record {
+		patient: Ed25519Keyring::Eve.to_account_id(),
+		resource_type: FhirResourceType::Observation,
+		content: pallet_records::RecordContent {
+			content_hash: BlakeTwo256::hash(&seed.to_le_bytes()),
+			size: 1024,
+			locator: format!("cas:{seed}").into_bytes(),
+			patient_key: vec![7u8; 48],
+		},
+	})
+}

@@ -4,9 +4,8 @@
 
 #![allow(clippy::arithmetic_side_effects)]
 
-use carechain_e2e::{hex_of, sign, DevNode};
-use carechain_primitives::FhirResourceType;
-use carechain_runtime::{Header, RuntimeCall};
+use carechain_e2e::{create_record, hex_of, sign, DevNode};
+use carechain_runtime::Header;
 use codec::Decode;
 use jsonrpsee::{
 	core::client::{ClientT, Error as RpcClientError, SubscriptionClientT},
@@ -18,19 +17,6 @@ use sp_core::{crypto::Pair as _, H256};
 use sp_keyring::Ed25519Keyring;
 use sp_runtime::traits::{BlakeTwo256, Hash as _};
 use std::time::{Duration, Instant};
-
-fn create_record(seed: u32) -> RuntimeCall {
-	RuntimeCall::Records(pallet_records::Call::create_record {
-		patient: Ed25519Keyring::Eve.to_account_id(),
-		resource_type: FhirResourceType::Observation,
-		content: pallet_records::RecordContent {
-			content_hash: BlakeTwo256::hash(&seed.to_le_bytes()),
-			size: 1024,
-			locator: format!("cas:{seed}").into_bytes(),
-			patient_key: vec![7u8; 48],
-		},
-	})
-}
 
 async fn genesis(client: &WsClient) -> H256 {
 	client.request("chain_getBlockHash", rpc_params![0]).await.expect("genesis hash")
