@@ -18,6 +18,7 @@ pub mod chain_spec;
 pub mod client;
 pub mod consensus;
 pub mod db;
+pub mod decode;
 pub mod executor;
 pub mod extrinsic;
 pub mod keys;

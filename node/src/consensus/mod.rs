@@ -17,7 +17,7 @@ pub mod wire;
 use crate::service::Node;
 use bytes::Bytes;
 use carechain_runtime::Block;
-use codec::{DecodeAll as _, Encode as _};
+use codec::Encode as _;
 use context::{
 	stream_signing_bytes, Address, BlockHash, CarechainContext as Ctx, Height, ProposalPart,
 	PublicKey, Signature, ValidatorSet, Value,
@@ -558,8 +558,11 @@ impl App {
 				reply(r, values, "GetDecidedValues");
 			}
 			AppMsg::ProcessSyncedValue { height, round, proposer, value_bytes, reply: r } => {
-				let outcome = match Block::decode_all(&mut &value_bytes[..]) {
-					Err(_) => SyncedValueOutcome::PeerFault,
+				let outcome = match crate::decode::block(&value_bytes) {
+					Err(error) => {
+						warn!(%height, %proposer, %error, "a synced block is refused");
+						SyncedValueOutcome::PeerFault
+					}
 					Ok(block) => {
 						let hash =
 							self.execute(block, height, round, Round::Nil, proposer, Rules::Import);
@@ -737,9 +740,12 @@ impl App {
 				}
 			}
 		}
-		let Ok(block) = Block::decode_all(&mut &bytes[..]) else {
-			warn!(%publisher, %height, %proposer, "a proposed block does not decode; ignored");
-			return None;
+		let block = match crate::decode::block(&bytes) {
+			Ok(block) => block,
+			Err(error) => {
+				warn!(%publisher, %height, %proposer, %error, "a proposed block does not decode; ignored");
+				return None;
+			}
 		};
 		let next = self.next_height();
 		if height < next {
