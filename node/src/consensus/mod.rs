@@ -14,6 +14,9 @@ pub mod signing;
 pub mod timestamp;
 pub mod wire;
 
+#[cfg(test)]
+mod tests;
+
 use crate::service::Node;
 use bytes::Bytes;
 use carechain_runtime::Block;
@@ -558,29 +561,40 @@ impl App {
 				reply(r, values, "GetDecidedValues");
 			}
 			AppMsg::ProcessSyncedValue { height, round, proposer, value_bytes, reply: r } => {
-				let outcome = match crate::decode::block(&value_bytes) {
-					Err(error) => {
-						warn!(%height, %proposer, %error, "a synced block is refused");
-						SyncedValueOutcome::PeerFault
-					}
-					Ok(block) => {
-						let hash =
-							self.execute(block, height, round, Round::Nil, proposer, Rules::Import);
-						match self.proposals.get(&hash) {
-							// Decided by others but ahead of this node's clock: this clock is
-							// behind, so the block is asked for again later.
-							Some(Proposed {
-								refused: Some(TimestampError::Ahead { .. }), ..
-							}) => SyncedValueOutcome::LocalTransientError,
-							Some(p) => SyncedValueOutcome::Verdict(p.proposed_value(hash)),
-							None => SyncedValueOutcome::LocalTransientError,
-						}
-					}
-				};
+				let outcome = self.synced_value(height, round, proposer, &value_bytes);
 				reply(r, outcome, "ProcessSyncedValue");
 			}
 		}
 		Ok(())
+	}
+
+	/// Executes a block a peer sent this node to catch up with, under the import rules: bytes
+	/// that do not decode within the limits of [`crate::decode::block`] are the peer's fault.
+	fn synced_value(
+		&mut self,
+		height: Height,
+		round: Round,
+		proposer: Address,
+		value_bytes: &[u8],
+	) -> SyncedValueOutcome<Ctx> {
+		match crate::decode::block(value_bytes) {
+			Err(error) => {
+				warn!(%height, %proposer, %error, "a synced block is refused");
+				SyncedValueOutcome::PeerFault
+			}
+			Ok(block) => {
+				let hash = self.execute(block, height, round, Round::Nil, proposer, Rules::Import);
+				match self.proposals.get(&hash) {
+					// Decided by others but ahead of this node's clock: this clock is
+					// behind, so the block is asked for again later.
+					Some(Proposed { refused: Some(TimestampError::Ahead { .. }), .. }) => {
+						SyncedValueOutcome::LocalTransientError
+					}
+					Some(p) => SyncedValueOutcome::Verdict(p.proposed_value(hash)),
+					None => SyncedValueOutcome::LocalTransientError,
+				}
+			}
+		}
 	}
 
 	/// Builds a block on the head for `height`, no sooner than a block time after the last one.
