@@ -14,10 +14,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// The stack of a thread that calls the runtime. Building, importing and validating a call
 /// nested [`crate::decode::MAX_CALL_DEPTH`] deep takes about 950 KiB of stack in a debug build
-/// (measured by the `stack_probe` test in `node/tests/nested_calls.rs`), more than a
-/// thread's default 2 MiB leaves once RPC and consensus sit below the runtime on the
-/// same stack; 8 MiB, a main thread's, is eight times that. It costs address space, not memory:
-/// pages are touched only as deep as a call goes.
+/// (measured with the `stack_probe` test in `node/tests/nested_calls.rs`), half of a spawned
+/// thread's default 2 MiB before RPC, consensus or the pool add their own frames below the
+/// runtime; 8 MiB, a main thread's, leaves eight times the need. It costs address space, not
+/// memory: pages are touched only as deep as a call goes.
 pub const RUNTIME_STACK_BYTES: usize = 8 << 20;
 
 /// Calls the runtime compiled into this binary.
