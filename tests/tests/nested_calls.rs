@@ -2,11 +2,13 @@
 //! by `author_submitExtrinsic` and by `state_call TaggedTransactionQueue_validate_transaction`,
 //! used to overflow a thread's stack and abort the process. Both are refused with an error that
 //! says why, the node answers `system_health` afterwards and keeps finalizing: a councillor's
-//! call nested 8 deep, and one at the limit of 256, are finalized after the attack.
+//! call nested 8 deep, and one at the limit of 256, are finalized after the attack. In a
+//! consortium, a validator whose signed proposals carry such calls is ignored by the others,
+//! who keep finalizing without it.
 
 #![allow(clippy::arithmetic_side_effects)]
 
-use carechain_e2e::{hex_of, sign, DevNode};
+use carechain_e2e::{hex_of, sign, DevNode, Network, Role};
 use carechain_runtime::RuntimeCall;
 use codec::{Compact, Decode, Encode};
 use jsonrpsee::{
@@ -176,4 +178,52 @@ async fn state_call_validate_transaction_refuses_calls_nested_too_deep_and_the_n
 	let validity =
 		sp_runtime::transaction_validity::TransactionValidity::decode(&mut &output[..]).unwrap();
 	assert!(validity.is_ok(), "{validity:?}");
+}
+
+async fn finalized_number(client: &WsClient) -> u32 {
+	let hash: H256 = client.request("chain_getFinalizedHead", rpc_params![]).await.unwrap();
+	let header: carechain_runtime::Header =
+		client.request("chain_getHeader", rpc_params![hash]).await.unwrap();
+	header.number
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_validator_proposing_calls_nested_too_deep_is_ignored_and_the_others_finalize() {
+	let roles: Vec<Role> =
+		["//Alice", "//Bob", "//Charlie", "//Dave"].iter().map(|k| Role::Validator(k)).collect();
+	let network = Network::start(&roles, &[(3, &["--unsafe-faulty-proposals", "nested-call"])]);
+	let mut honest = Vec::new();
+	for i in 0..3 {
+		honest.push(network.client(i).await);
+	}
+	// Dave proposes first at every fourth height: the others must move past at least two of his
+	// rounds.
+	const LAST: u32 = 10;
+	let deadline = Instant::now() + Duration::from_secs(300);
+	for client in &honest {
+		while finalized_number(client).await < LAST {
+			assert!(Instant::now() < deadline, "#{LAST} not finalized\n{}", network.logs());
+			tokio::time::sleep(Duration::from_millis(250)).await;
+		}
+	}
+	for n in 1..=LAST {
+		let hashes: Vec<Option<H256>> = futures::future::join_all(
+			honest.iter().map(|c| c.request("chain_getBlockHash", rpc_params![n])),
+		)
+		.await
+		.into_iter()
+		.map(|h| h.unwrap())
+		.collect();
+		assert!(hashes.iter().all(|h| h.is_some() && *h == hashes[0]), "#{n}: {hashes:?}");
+	}
+	let logs: String = (0..3).map(|i| network.node(i).log()).collect();
+	assert!(
+		logs.lines().any(|l| l.contains("a proposed block does not decode; ignored")
+			&& l.contains("call nested deeper than 256")),
+		"no honest node refused Dave's nested call\n{}",
+		network.logs()
+	);
+	for client in &honest {
+		assert_healthy(client, network.node(0), "Dave's proposals").await;
+	}
 }

@@ -104,7 +104,10 @@ pub enum Fault {
 	FutureTimestamp,
 	/// The block is stamped an hour before its parent, which would turn the chain's clock back.
 	PastTimestamp,
-	/// Each of the others in turn, by height.
+	/// The block carries, after its own extrinsics, a call nested 1,024 or 100,000 deep (at
+	/// random), signed: decoding it unbounded would overflow any stack.
+	NestedCall,
+	/// Each of the others in turn, by height (but [`Fault::NestedCall`]).
 	Any,
 }
 
@@ -1009,6 +1012,10 @@ fn faulty(
 			let hash = BlockHash::from(block.header.hash());
 			(block.encode(), key.sign(&stream_signing_bytes(height, round, hash)))
 		}
+		Fault::NestedCall => {
+			let depth = if rand::random::<bool>() { 1_024 } else { 100_000 };
+			(with_nested_call(block, depth), key.sign(&stream_signing_bytes(height, round, hash)))
+		}
 		Fault::BadSignature | Fault::Any => {
 			let mut seed = [0u8; 32];
 			rand::thread_rng().fill_bytes(&mut seed);
@@ -1016,4 +1023,40 @@ fn faulty(
 			(block.encode(), stranger.sign(&stream_signing_bytes(height, round, hash)))
 		}
 	}
+}
+
+/// `block`'s encoding with one more extrinsic in its body: a remark inside `depth` levels of
+/// `Council.execute`. The bytes are put together from those one level adds before and after
+/// the call it holds, since no value that deep could be built, encoded or dropped.
+fn with_nested_call(block: &Block, depth: usize) -> Vec<u8> {
+	use carechain_runtime::{RuntimeCall, UncheckedExtrinsic};
+	use codec::{Compact, Decode as _};
+	let inner = RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() });
+	let wrapped = RuntimeCall::Council(pallet_collective::Call::execute {
+		proposal: Box::new(inner.clone()),
+		length_bound: 0,
+	})
+	.encode();
+	let inner = inner.encode();
+	let bare = UncheckedExtrinsic::new_bare(RuntimeCall::System(frame_system::Call::remark {
+		remark: Vec::new(),
+	}))
+	.encode();
+	let mut body = &bare[..];
+	let at = wrapped.windows(inner.len()).position(|w| w == inner.as_slice());
+	let (Some(at), Ok(_), Some(preamble)) =
+		(at, Compact::<u32>::decode(&mut body), body.strip_suffix(inner.as_slice()))
+	else {
+		return block.encode();
+	};
+	let (prefix, suffix) = (&wrapped[..at], &wrapped[at + inner.len()..]);
+	let extrinsic = [preamble, &prefix.repeat(depth), &inner, &suffix.repeat(depth)].concat();
+	let mut bytes = block.header.encode();
+	Compact(block.extrinsics.len() as u32 + 1).encode_to(&mut bytes);
+	for existing in &block.extrinsics {
+		existing.encode_to(&mut bytes);
+	}
+	Compact(extrinsic.len() as u32).encode_to(&mut bytes);
+	bytes.extend(extrinsic);
+	bytes
 }

@@ -208,3 +208,25 @@ async fn gossiped_calls_nested_too_deep_are_refused_and_the_pool_takes_the_next(
 	}
 	assert_eq!(app.node.pool.len(), 1);
 }
+
+#[test]
+fn a_faulty_proposer_nests_the_call_it_adds_as_asked() {
+	let block = valid_block();
+	let shallow = crate::decode::block(&with_nested_call(&block, 3)).unwrap();
+	let empty = RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() });
+	let nested = (0..3).fold(empty, |inner, _| {
+		RuntimeCall::Council(pallet_collective::Call::execute {
+			proposal: Box::new(inner),
+			length_bound: 0,
+		})
+	});
+	assert_eq!(shallow.header, block.header);
+	assert_eq!(shallow.extrinsics[..block.extrinsics.len()], block.extrinsics[..]);
+	assert_eq!(shallow.extrinsics.last().map(|x| &x.function), Some(&nested));
+	for depth in HOSTILE {
+		assert!(matches!(
+			crate::decode::block(&with_nested_call(&block, depth)),
+			Err(crate::decode::DecodeError::TooDeep { .. })
+		));
+	}
+}
