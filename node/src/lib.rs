@@ -4,7 +4,8 @@
 //! ([`rpc`]) hands transactions to the pool ([`pool`]), whose signatures are verified in
 //! batches ([`signatures`]); consensus ([`consensus`], Malachite) builds blocks from the pool
 //! and commits decided blocks through the chain ([`client`]), which executes the runtime
-//! natively ([`executor`]) over state stored in parity-db ([`db`]). Beside them, the record
+//! natively ([`executor`]) over state stored in parity-db ([`db`]). Whatever arrives from
+//! outside decodes within the size and depth limits of [`decode`]. Beside them, the record
 //! vault ([`vault`]) serves encrypted blobs to callers the chain allows, and
 //! [`vault_audit`] checks a vault against the chain.
 
@@ -18,6 +19,7 @@ pub mod chain_spec;
 pub mod client;
 pub mod consensus;
 pub mod db;
+pub mod decode;
 pub mod executor;
 pub mod extrinsic;
 pub mod keys;

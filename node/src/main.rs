@@ -565,7 +565,12 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 		args.listen_addr,
 	);
 
-	let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+	// RPC handlers, consensus and the blocking tasks it spawns call the runtime on this
+	// runtime's threads.
+	let runtime = tokio::runtime::Builder::new_multi_thread()
+		.thread_stack_size(carechain_node::executor::RUNTIME_STACK_BYTES)
+		.enable_all()
+		.build()?;
 	let result = runtime.block_on(async move {
 		let db = ChainDb::open(&base.join("db"))?;
 		let keep = match args.state_pruning.as_str() {

@@ -21,7 +21,7 @@ use crate::{
 };
 use carechain_primitives::signatures::{PreVerifiedExt, Verdict};
 use carechain_runtime::UncheckedExtrinsic;
-use codec::{Decode, Encode};
+use codec::Encode;
 use parking_lot::Mutex;
 use sp_core::H256;
 use sp_externalities::Extensions;
@@ -498,6 +498,7 @@ pub fn start_validator(
 	let (queue, mut submissions) = mpsc::channel::<Submission>(pool.limits.batch);
 	std::thread::Builder::new()
 		.name("pool-validator".into())
+		.stack_size(crate::executor::RUNTIME_STACK_BYTES)
 		.spawn(move || {
 			while let Some(first) = submissions.blocking_recv() {
 				let mut batch = vec![first];
@@ -526,7 +527,7 @@ fn validate_batch(
 	let mut decoded = Vec::with_capacity(batch.len());
 	for Submission { bytes, local, reply } in batch {
 		let hash = extrinsic_hash(&bytes);
-		let extrinsic = match UncheckedExtrinsic::decode(&mut &bytes[..]) {
+		let extrinsic = match crate::decode::extrinsic(&bytes) {
 			Ok(x) if x.encoded_size() == bytes.len() => x,
 			Ok(_) => {
 				let _ =

@@ -14,10 +14,13 @@ pub mod signing;
 pub mod timestamp;
 pub mod wire;
 
+#[cfg(test)]
+mod tests;
+
 use crate::service::Node;
 use bytes::Bytes;
 use carechain_runtime::Block;
-use codec::{DecodeAll as _, Encode as _};
+use codec::Encode as _;
 use context::{
 	stream_signing_bytes, Address, BlockHash, CarechainContext as Ctx, Height, ProposalPart,
 	PublicKey, Signature, ValidatorSet, Value,
@@ -101,7 +104,10 @@ pub enum Fault {
 	FutureTimestamp,
 	/// The block is stamped an hour before its parent, which would turn the chain's clock back.
 	PastTimestamp,
-	/// Each of the others in turn, by height.
+	/// The block carries, after its own extrinsics, a call nested 1,024 or 100,000 deep (at
+	/// random), signed: decoding it unbounded would overflow any stack.
+	NestedCall,
+	/// Each of the others in turn, by height (but [`Fault::NestedCall`]).
 	Any,
 }
 
@@ -558,26 +564,40 @@ impl App {
 				reply(r, values, "GetDecidedValues");
 			}
 			AppMsg::ProcessSyncedValue { height, round, proposer, value_bytes, reply: r } => {
-				let outcome = match Block::decode_all(&mut &value_bytes[..]) {
-					Err(_) => SyncedValueOutcome::PeerFault,
-					Ok(block) => {
-						let hash =
-							self.execute(block, height, round, Round::Nil, proposer, Rules::Import);
-						match self.proposals.get(&hash) {
-							// Decided by others but ahead of this node's clock: this clock is
-							// behind, so the block is asked for again later.
-							Some(Proposed {
-								refused: Some(TimestampError::Ahead { .. }), ..
-							}) => SyncedValueOutcome::LocalTransientError,
-							Some(p) => SyncedValueOutcome::Verdict(p.proposed_value(hash)),
-							None => SyncedValueOutcome::LocalTransientError,
-						}
-					}
-				};
+				let outcome = self.synced_value(height, round, proposer, &value_bytes);
 				reply(r, outcome, "ProcessSyncedValue");
 			}
 		}
 		Ok(())
+	}
+
+	/// Executes a block a peer sent this node to catch up with, under the import rules: bytes
+	/// that do not decode within the limits of [`crate::decode::block`] are the peer's fault.
+	fn synced_value(
+		&mut self,
+		height: Height,
+		round: Round,
+		proposer: Address,
+		value_bytes: &[u8],
+	) -> SyncedValueOutcome<Ctx> {
+		match crate::decode::block(value_bytes) {
+			Err(error) => {
+				warn!(%height, %proposer, %error, "a synced block is refused");
+				SyncedValueOutcome::PeerFault
+			}
+			Ok(block) => {
+				let hash = self.execute(block, height, round, Round::Nil, proposer, Rules::Import);
+				match self.proposals.get(&hash) {
+					// Decided by others but ahead of this node's clock: this clock is
+					// behind, so the block is asked for again later.
+					Some(Proposed { refused: Some(TimestampError::Ahead { .. }), .. }) => {
+						SyncedValueOutcome::LocalTransientError
+					}
+					Some(p) => SyncedValueOutcome::Verdict(p.proposed_value(hash)),
+					None => SyncedValueOutcome::LocalTransientError,
+				}
+			}
+		}
 	}
 
 	/// Builds a block on the head for `height`, no sooner than a block time after the last one.
@@ -737,9 +757,12 @@ impl App {
 				}
 			}
 		}
-		let Ok(block) = Block::decode_all(&mut &bytes[..]) else {
-			warn!(%publisher, %height, %proposer, "a proposed block does not decode; ignored");
-			return None;
+		let block = match crate::decode::block(&bytes) {
+			Ok(block) => block,
+			Err(error) => {
+				warn!(%publisher, %height, %proposer, %error, "a proposed block does not decode; ignored");
+				return None;
+			}
 		};
 		let next = self.next_height();
 		if height < next {
@@ -989,6 +1012,10 @@ fn faulty(
 			let hash = BlockHash::from(block.header.hash());
 			(block.encode(), key.sign(&stream_signing_bytes(height, round, hash)))
 		}
+		Fault::NestedCall => {
+			let depth = if rand::random::<bool>() { 1_024 } else { 100_000 };
+			(with_nested_call(block, depth), key.sign(&stream_signing_bytes(height, round, hash)))
+		}
 		Fault::BadSignature | Fault::Any => {
 			let mut seed = [0u8; 32];
 			rand::thread_rng().fill_bytes(&mut seed);
@@ -996,4 +1023,40 @@ fn faulty(
 			(block.encode(), stranger.sign(&stream_signing_bytes(height, round, hash)))
 		}
 	}
+}
+
+/// `block`'s encoding with one more extrinsic in its body: a remark inside `depth` levels of
+/// `Council.execute`. The bytes are put together from those one level adds before and after
+/// the call it holds, since no value that deep could be built, encoded or dropped.
+fn with_nested_call(block: &Block, depth: usize) -> Vec<u8> {
+	use carechain_runtime::{RuntimeCall, UncheckedExtrinsic};
+	use codec::{Compact, Decode as _};
+	let inner = RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() });
+	let wrapped = RuntimeCall::Council(pallet_collective::Call::execute {
+		proposal: Box::new(inner.clone()),
+		length_bound: 0,
+	})
+	.encode();
+	let inner = inner.encode();
+	let bare = UncheckedExtrinsic::new_bare(RuntimeCall::System(frame_system::Call::remark {
+		remark: Vec::new(),
+	}))
+	.encode();
+	let mut body = &bare[..];
+	let at = wrapped.windows(inner.len()).position(|w| w == inner.as_slice());
+	let (Some(at), Ok(_), Some(preamble)) =
+		(at, Compact::<u32>::decode(&mut body), body.strip_suffix(inner.as_slice()))
+	else {
+		return block.encode();
+	};
+	let (prefix, suffix) = (&wrapped[..at], &wrapped[at + inner.len()..]);
+	let extrinsic = [preamble, &prefix.repeat(depth), &inner, &suffix.repeat(depth)].concat();
+	let mut bytes = block.header.encode();
+	Compact(block.extrinsics.len() as u32 + 1).encode_to(&mut bytes);
+	for existing in &block.extrinsics {
+		existing.encode_to(&mut bytes);
+	}
+	Compact(extrinsic.len() as u32).encode_to(&mut bytes);
+	bytes.extend(extrinsic);
+	bytes
 }

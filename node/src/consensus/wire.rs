@@ -1,4 +1,9 @@
 //! The wire and WAL encoding of consensus messages: borsh, as Malachite derives it.
+//!
+//! None of these types nests itself, so borsh decodes them without recursing on the input; a
+//! message is refused unread beyond [`MAX_MESSAGE_BYTES`], and borsh allocates no more than the
+//! bytes it reads. The blocks and extrinsics they carry stay bytes here: consensus decodes them
+//! with [`crate::decode`]'s size and depth limits.
 
 use super::context::{
 	Address, BlockHash, CarechainContext as Ctx, Height, ProposalPart, Signature,
@@ -27,8 +32,23 @@ pub struct BorshCodec;
 #[error("undecodable consensus message: {0}")]
 pub struct DecodeError(#[from] std::io::Error);
 
+/// The longest message decoded: Malachite's network carries none longer (10 MiB, its limit on
+/// a sync response), and this node writes none longer to its WAL.
+pub const MAX_MESSAGE_BYTES: usize = 10 << 20;
+
 fn decode<T: BorshDeserialize>(bytes: Bytes) -> Result<T, DecodeError> {
+	bounded(&bytes)?;
 	Ok(borsh::from_slice(&bytes)?)
+}
+
+fn bounded(bytes: &[u8]) -> Result<(), DecodeError> {
+	if bytes.len() > MAX_MESSAGE_BYTES {
+		return Err(DecodeError(std::io::Error::new(
+			std::io::ErrorKind::InvalidData,
+			format!("{} bytes, above the limit of {MAX_MESSAGE_BYTES}", bytes.len()),
+		)));
+	}
+	Ok(())
 }
 
 fn encode<T: BorshSerialize>(value: &T) -> Result<Bytes, DecodeError> {
@@ -142,6 +162,7 @@ pub fn encode_decided(value: &RawDecidedValue<Ctx>) -> Vec<u8> {
 
 /// Decodes what [`encode_decided`] wrote.
 pub fn decode_decided(bytes: &[u8]) -> Result<RawDecidedValue<Ctx>, DecodeError> {
+	bounded(bytes)?;
 	Ok(borsh::from_slice::<DecidedWire>(bytes)?.into())
 }
 
@@ -197,5 +218,27 @@ impl Codec<ValidatorProof<Ctx>> for BorshCodec {
 			peer_id: proof.peer_id.clone(),
 			signature: proof.signature.clone(),
 		})
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn a_message_longer_than_the_network_carries_is_refused_unread() {
+		let huge = Bytes::from(vec![0u8; MAX_MESSAGE_BYTES + 1]);
+		let error = Codec::<ProposalPart>::decode(&BorshCodec, huge.clone()).unwrap_err();
+		assert!(error.to_string().contains("above the limit"), "{error}");
+		assert!(decode_decided(&huge).is_err());
+	}
+
+	#[test]
+	fn a_gossiped_batch_claiming_billions_of_transactions_fails_without_allocating_them() {
+		// The Transactions variant, then a length of u32::MAX and nothing after it.
+		let mut bytes = borsh::to_vec(&ProposalPart::Transactions(Vec::new())).unwrap();
+		let len = bytes.len();
+		bytes[len - 4..].copy_from_slice(&u32::MAX.to_le_bytes());
+		assert!(Codec::<ProposalPart>::decode(&BorshCodec, bytes.into()).is_err());
 	}
 }

@@ -42,13 +42,17 @@ pub enum RpcError {
 	/// The pool refused a transaction.
 	#[error(transparent)]
 	Pool(#[from] PoolError),
+	/// A runtime call's input that no runtime call may take (a call nested too deep, too many
+	/// bytes).
+	#[error(transparent)]
+	BadInput(#[from] crate::decode::DecodeError),
 }
 
 impl From<RpcError> for ErrorObjectOwned {
 	fn from(error: RpcError) -> Self {
 		let code = match &error {
 			RpcError::UnknownBlock(_) => 4001,
-			RpcError::BadNumber(_) | RpcError::TooManyKeys(_) => -32602,
+			RpcError::BadNumber(_) | RpcError::TooManyKeys(_) | RpcError::BadInput(_) => -32602,
 			RpcError::Client(ClientError::Runtime { .. }) => 4002,
 			RpcError::Client(_) => 4000,
 			RpcError::Pool(e) => match e {
@@ -285,6 +289,9 @@ impl StateApiServer for Handlers {
 	}
 
 	fn call(&self, method: String, data: Bytes, at: Option<H256>) -> RpcResult<Bytes> {
+		// The executor refuses these too; refused here, they are the caller's invalid params
+		// rather than a failed runtime call.
+		crate::decode::check_runtime_input(&method, &data).map_err(err)?;
 		self.runtime_call(at, &method, &data).map(Bytes)
 	}
 
