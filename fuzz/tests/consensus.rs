@@ -2,6 +2,9 @@
 //! votes and proposals, liveness, streams, sync requests and responses, validator proofs,
 //! decided values) fails cleanly on any bytes.
 
+// Fuzz-input arithmetic works on small bounded values.
+#![allow(clippy::arithmetic_side_effects)]
+
 use bytes::Bytes;
 use carechain_node::consensus::{
 	context::{CarechainContext as Ctx, ProposalPart},

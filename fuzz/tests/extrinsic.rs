@@ -3,6 +3,9 @@
 //! get an answer, never a crash; inputs near valid signed extrinsics reach the checks behind
 //! decoding.
 
+// Fuzz-input arithmetic works on small bounded values.
+#![allow(clippy::arithmetic_side_effects)]
+
 use carechain_fuzz::{mutate, DevChain};
 use codec::Encode;
 use sp_runtime::transaction_validity::TransactionSource;

@@ -2,6 +2,9 @@
 //! fuzz bytes, as arrays and as objects: each call gets a JSON-RPC response, result or error,
 //! and the module keeps answering.
 
+// Fuzz-input arithmetic works on small bounded values.
+#![allow(clippy::arithmetic_side_effects)]
+
 use carechain_fuzz::{json, DevChain};
 use serde_json::{json, Value as Json};
 use std::panic::AssertUnwindSafe;
