@@ -87,8 +87,8 @@ struct Args {
 
 /// A development account that signs.
 enum Signer {
-	Ed25519(sp_core::ed25519::Pair),
-	Sr25519(sp_core::sr25519::Pair),
+	Ed25519(Box<sp_core::ed25519::Pair>),
+	Sr25519(Box<sp_core::sr25519::Pair>),
 }
 
 impl Signer {
@@ -100,12 +100,16 @@ impl Signer {
 		use sp_keyring::Sr25519Keyring as Sr;
 		use Ed25519Keyring as Ed;
 		let all = match call {
-			"record" => vec![Signer::Ed25519(Ed::Bob.pair()), Signer::Sr25519(Sr::Bob.pair())],
+			"record" => vec![
+				Signer::Ed25519(Box::new(Ed::Bob.pair())),
+				Signer::Sr25519(Box::new(Sr::Bob.pair())),
+			],
 			_ => [Ed::Bob, Ed::Alice, Ed::Charlie, Ed::Dave]
-				.map(|k| Signer::Ed25519(k.pair()))
+				.map(|k| Signer::Ed25519(Box::new(k.pair())))
 				.into_iter()
 				.chain(
-					[Sr::Bob, Sr::Alice, Sr::Charlie, Sr::Dave].map(|k| Signer::Sr25519(k.pair())),
+					[Sr::Bob, Sr::Alice, Sr::Charlie, Sr::Dave]
+						.map(|k| Signer::Sr25519(Box::new(k.pair()))),
 				)
 				.collect(),
 		};
@@ -119,8 +123,8 @@ impl Signer {
 
 	fn sign(&self, nonce: u32, call: RuntimeCall, genesis: H256) -> UncheckedExtrinsic {
 		match self {
-			Signer::Ed25519(pair) => sign(pair, nonce, call, genesis),
-			Signer::Sr25519(pair) => sign(pair, nonce, call, genesis),
+			Signer::Ed25519(pair) => sign(&**pair, nonce, call, genesis),
+			Signer::Sr25519(pair) => sign(&**pair, nonce, call, genesis),
 		}
 	}
 }
