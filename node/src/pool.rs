@@ -14,6 +14,16 @@
 //! allowance (`pallet_registry::RateLimit`): it bounds what a sender gets into blocks, and
 //! refuses a nonce further ahead of the chain's than the allowance (128 for a patient), which
 //! bounds what a sender can park here. Together they ration a feeless chain.
+//!
+//! No transaction is stranded. A batch is validated against the head of the moment and inserted
+//! afterwards, so blocks may commit in between: the pool remembers the tags the newest blocks'
+//! transactions provided, and an entry never waits for a tag that a block after the head it was
+//! validated against provided (nor enters at all when such a block used its own nonce). What
+//! the pool cannot know (a transaction it never held, included by another validator) the
+//! revalidator ([`revalidate`]) finds after each block: entries that wait for a tag no
+//! transaction in the pool provides are validated again against the new head, as is, every few
+//! blocks, whatever still waits; those whose nonce the chain has used are dropped with the
+//! reason (`invalid` to watchers), the others wait on what the chain still lacks.
 
 use crate::{
 	client::{decode, extrinsic_hash, Client, ClientError},
@@ -22,7 +32,8 @@ use crate::{
 use carechain_primitives::signatures::{PreVerifiedExt, Verdict};
 use carechain_runtime::UncheckedExtrinsic;
 use codec::Encode;
-use parking_lot::Mutex;
+use frame_support::MAX_EXTRINSIC_DEPTH;
+use parking_lot::{Condvar, Mutex};
 use sp_core::H256;
 use sp_externalities::Extensions;
 use sp_runtime::transaction_validity::{
@@ -33,10 +44,21 @@ use std::{
 	cmp::Reverse,
 	collections::{BTreeMap, BinaryHeap, HashMap, HashSet},
 	sync::Arc,
+	time::Duration,
 };
 use tokio::sync::{mpsc, oneshot};
 
+mod revalidate;
+
 type Tag = Vec<u8>;
+
+/// Blocks whose provided tags the pool remembers. A batch validated against a head this many
+/// blocks old would have taken minutes; what it still misses, the revalidator finds.
+const CHAIN_TAG_BLOCKS: u32 = 256;
+
+/// Stack of the threads that run the runtime for the pool: a call nested
+/// [`MAX_EXTRINSIC_DEPTH`] deep recurses through dispatch and validation once per level.
+const RUNTIME_THREAD_STACK: usize = 2 * crate::executor::RUNTIME_STACK_BYTES;
 
 /// Limits of the pool.
 #[derive(Clone, Copy, Debug)]
@@ -74,7 +96,10 @@ impl Default for PoolLimits {
 #[derive(Debug, thiserror::Error)]
 pub enum PoolError {
 	/// The bytes are not an extrinsic of this chain.
-	#[error("the extrinsic does not decode: {0}")]
+	#[error(
+		"the extrinsic does not decode ({0}): send one SCALE-encoded extrinsic of this chain's \
+		 runtime, with nothing after it and calls nested at most {MAX_EXTRINSIC_DEPTH} deep"
+	)]
 	Decode(String),
 	/// It is in the pool already.
 	#[error("transaction {0:?} is already in the pool")]
@@ -199,6 +224,8 @@ struct Entry {
 	tx: Arc<PoolTx>,
 	/// `requires` tags that no included transaction has provided yet.
 	missing: HashSet<Tag>,
+	/// The number of the head it was last validated against.
+	checked_at: u32,
 }
 
 #[derive(Default)]
@@ -211,6 +238,52 @@ struct Inner {
 	senders: HashMap<carechain_runtime::AccountId, BTreeMap<u32, H256>>,
 	bytes: usize,
 	seq: u64,
+	/// The tags each of the newest [`CHAIN_TAG_BLOCKS`] included blocks provided, by number.
+	chain_tags: BTreeMap<u32, Vec<Tag>>,
+	/// The block that provided each tag in `chain_tags`.
+	provided_at: HashMap<Tag, u32>,
+	/// The newest block the pool heard of.
+	best: u32,
+}
+
+impl Inner {
+	/// Whether a block after `head` included a transaction that provided `tag`.
+	fn provided_after(&self, tag: &Tag, head: u32) -> bool {
+		self.provided_at.get(tag).is_some_and(|number| *number > head)
+	}
+
+	/// Sets what `hash` still waits for, given the tags it requires as of block `head`: those
+	/// a later block provided are not waited for.
+	fn set_missing(&mut self, hash: H256, requires: &[Tag], head: u32) {
+		let missing: HashSet<Tag> =
+			requires.iter().filter(|tag| !self.provided_after(tag, head)).cloned().collect();
+		let Some(entry) = self.txs.get_mut(&hash) else { return };
+		entry.checked_at = entry.checked_at.max(head);
+		let old = std::mem::replace(&mut entry.missing, missing);
+		for tag in old.difference(&entry.missing) {
+			if let Some(requirers) = self.requirers.get_mut(tag) {
+				requirers.remove(&hash);
+				if requirers.is_empty() {
+					self.requirers.remove(tag);
+				}
+			}
+		}
+		for tag in &entry.missing {
+			self.requirers.entry(tag.clone()).or_default().insert(hash);
+		}
+	}
+}
+
+/// What validating a waiting transaction again found.
+#[derive(Debug)]
+enum Revalidation {
+	/// It is valid against the head and requires these tags.
+	Valid(Vec<Tag>),
+	/// It waits for an earlier nonce the chain does not have yet, or the runtime cannot tell
+	/// now (its allowance is spent, the node failed): it stays as it is.
+	Unchanged,
+	/// It can never be included.
+	Invalid(InvalidTransaction),
 }
 
 /// Something the pool tells subscribers.
@@ -228,6 +301,8 @@ pub enum PoolEvent {
 /// The pool.
 pub struct Pool {
 	inner: Mutex<Inner>,
+	/// Signalled when a block is included, for the revalidator.
+	block_included: Condvar,
 	limits: PoolLimits,
 	events: tokio::sync::broadcast::Sender<PoolEvent>,
 }
@@ -235,7 +310,12 @@ pub struct Pool {
 impl Pool {
 	/// An empty pool.
 	pub fn new(limits: PoolLimits) -> Self {
-		Self { inner: Mutex::default(), limits, events: tokio::sync::broadcast::channel(4096).0 }
+		Self {
+			inner: Mutex::default(),
+			block_included: Condvar::new(),
+			limits,
+			events: tokio::sync::broadcast::channel(4096).0,
+		}
 	}
 
 	/// Subscribes to pool events.
@@ -258,9 +338,12 @@ impl Pool {
 		self.inner.lock().txs.contains_key(hash)
 	}
 
-	/// Admits a validated transaction. `chain_next` is its sender's next nonce on chain when
-	/// the transaction waits for earlier nonces (`None` when it is the next one itself).
-	fn insert(&self, tx: PoolTx, chain_next: Option<u32>) -> Result<H256, PoolError> {
+	/// Admits a transaction validated against block `head`. `chain_next` is its sender's next
+	/// nonce on chain when the transaction waits for earlier nonces (`None` when it is the next
+	/// one itself). Blocks after `head` may have committed since: the tags they provided are
+	/// not waited for, and a transaction whose own tag one of them provided (its nonce is used)
+	/// is refused as stale.
+	fn insert(&self, tx: PoolTx, chain_next: Option<u32>, head: u32) -> Result<H256, PoolError> {
 		let mut inner = self.inner.lock();
 		let hash = tx.hash;
 		if inner.txs.contains_key(&hash) {
@@ -289,6 +372,9 @@ impl Pool {
 				}
 			}
 		}
+		if tx.provides.iter().any(|tag| inner.provided_after(tag, head)) {
+			return Err(PoolError::Invalid(InvalidTransaction::Stale));
+		}
 		if tx.provides.iter().any(|tag| inner.providers.contains_key(tag)) {
 			return Err(PoolError::TooLowPriority);
 		}
@@ -312,14 +398,13 @@ impl Pool {
 			inner.providers.insert(tag.clone(), hash);
 		}
 		inner.bytes = inner.bytes.saturating_add(tx.len);
-		for tag in &tx.requires {
-			inner.requirers.entry(tag.clone()).or_default().insert(hash);
-		}
 		if let Some((sender, nonce)) = &tx.sender {
 			inner.senders.entry(sender.clone()).or_default().insert(*nonce, hash);
 		}
-		let missing = tx.requires.iter().cloned().collect();
-		inner.txs.insert(hash, Entry { tx: Arc::new(tx), missing });
+		let tx = Arc::new(tx);
+		let entry = Entry { tx: tx.clone(), missing: HashSet::new(), checked_at: head };
+		inner.txs.insert(hash, entry);
+		inner.set_missing(hash, &tx.requires, head);
 		drop(inner);
 		self.dropped(evicted);
 		let _ = self.events.send(PoolEvent::Ready(hash));
@@ -377,8 +462,10 @@ impl Pool {
 		self.inner.lock().txs.values().map(|e| e.tx.clone()).collect()
 	}
 
-	/// Drops transactions a finalized block included: their tags are now provided on chain.
-	pub fn included(&self, hashes: &[H256]) {
+	/// Drops the transactions that finalized block `number` included (`hashes`: all of its
+	/// extrinsics): their tags are now provided on chain, so nothing waits for them, and a
+	/// batch validated against an earlier head will not wait for them either.
+	pub fn included(&self, number: u32, hashes: &[H256]) {
 		let mut inner = self.inner.lock();
 		let mut provided = Vec::new();
 		for hash in hashes {
@@ -386,10 +473,93 @@ impl Pool {
 				provided.extend(entry.tx.provides.iter().cloned());
 			}
 		}
-		for tag in provided {
-			for hash in inner.requirers.remove(&tag).unwrap_or_default() {
+		for tag in &provided {
+			for hash in inner.requirers.remove(tag).unwrap_or_default() {
 				if let Some(entry) = inner.txs.get_mut(&hash) {
-					entry.missing.remove(&tag);
+					entry.missing.remove(tag);
+				}
+			}
+			inner.provided_at.insert(tag.clone(), number);
+		}
+		inner.chain_tags.insert(number, provided);
+		while let Some(entry) = inner.chain_tags.first_entry() {
+			if number.saturating_sub(*entry.key()) < CHAIN_TAG_BLOCKS {
+				break;
+			}
+			let (oldest, tags) = entry.remove_entry();
+			for tag in tags {
+				if inner.provided_at.get(&tag) == Some(&oldest) {
+					inner.provided_at.remove(&tag);
+				}
+			}
+		}
+		inner.best = inner.best.max(number);
+		drop(inner);
+		self.block_included.notify_all();
+	}
+
+	/// Waits until a block after `seen` is included, or `timeout` passes; the newest block.
+	fn wait_for_block(&self, seen: u32, timeout: Duration) -> u32 {
+		let mut inner = self.inner.lock();
+		if inner.best <= seen {
+			self.block_included.wait_for(&mut inner, timeout);
+		}
+		inner.best
+	}
+
+	/// The waiting transactions to validate again against block `head`, at most `limit`,
+	/// those that wait for a tag nobody in the pool provides first (`true` beside them): they
+	/// would wait for good if the chain already provided it. The others are due once every
+	/// `every` blocks. Only transactions validated before `head` are due.
+	fn due_for_revalidation(
+		&self,
+		head: u32,
+		every: u32,
+		limit: usize,
+	) -> Vec<(Arc<PoolTx>, bool)> {
+		let inner = self.inner.lock();
+		let mut orphans = Vec::new();
+		let mut periodic = Vec::new();
+		for entry in inner.txs.values() {
+			if entry.missing.is_empty() || entry.checked_at >= head {
+				continue;
+			}
+			if entry.missing.iter().any(|tag| !inner.providers.contains_key(tag)) {
+				orphans.push((entry.tx.seq, entry.tx.clone()));
+			} else if head.saturating_sub(entry.checked_at) >= every {
+				periodic.push((entry.tx.seq, entry.tx.clone()));
+			}
+		}
+		drop(inner);
+		// Oldest first, so that none is put off for good.
+		orphans.sort_unstable_by_key(|(seq, _)| *seq);
+		periodic.sort_unstable_by_key(|(seq, _)| *seq);
+		let orphans = orphans.into_iter().map(|(_, tx)| (tx, true));
+		let periodic = periodic.into_iter().map(|(_, tx)| (tx, false));
+		orphans.chain(periodic).take(limit).collect()
+	}
+
+	/// Applies what validating `hash` again against block `head` found.
+	fn revalidated(&self, hash: H256, head: u32, outcome: Revalidation) {
+		let mut inner = self.inner.lock();
+		match outcome {
+			Revalidation::Valid(requires) if inner.txs.contains_key(&hash) => {
+				inner.set_missing(hash, &requires, head);
+			}
+			Revalidation::Valid(_) => {}
+			Revalidation::Unchanged => {
+				if let Some(entry) = inner.txs.get_mut(&hash) {
+					entry.checked_at = entry.checked_at.max(head);
+				}
+			}
+			Revalidation::Invalid(reason) => {
+				if remove(&mut inner, &hash).is_some() {
+					drop(inner);
+					log::debug!(
+						"{hash:?} dropped on revalidation at #{head}: {}",
+						describe_invalid(&reason)
+					);
+					let _ = self.events.send(PoolEvent::Invalid(hash));
 				}
 			}
 		}
@@ -496,9 +666,10 @@ pub fn start_validator(
 	on_batch: impl Fn(BatchReport) + Send + 'static,
 ) -> Submitter {
 	let (queue, mut submissions) = mpsc::channel::<Submission>(pool.limits.batch);
+	revalidate::start(Arc::downgrade(&pool), Arc::downgrade(&client));
 	std::thread::Builder::new()
 		.name("pool-validator".into())
-		.stack_size(crate::executor::RUNTIME_STACK_BYTES)
+		.stack_size(RUNTIME_THREAD_STACK)
 		.spawn(move || {
 			while let Some(first) = submissions.blocking_recv() {
 				let mut batch = vec![first];
@@ -527,13 +698,11 @@ fn validate_batch(
 	let mut decoded = Vec::with_capacity(batch.len());
 	for Submission { bytes, local, reply } in batch {
 		let hash = extrinsic_hash(&bytes);
+		// Bounded before anything recurses (`crate::decode`): a call nested deeper than the
+		// runtime allows, or longer than a block, is refused before it could overflow this
+		// thread's stack.
 		let extrinsic = match crate::decode::extrinsic(&bytes) {
-			Ok(x) if x.encoded_size() == bytes.len() => x,
-			Ok(_) => {
-				let _ =
-					reply.send(Err(PoolError::Decode("trailing bytes after the extrinsic".into())));
-				continue;
-			}
+			Ok(x) => x,
 			Err(e) => {
 				let _ = reply.send(Err(PoolError::Decode(e.to_string())));
 				continue;
@@ -567,6 +736,7 @@ fn validate_batch(
 						seq: 0,
 					},
 					chain_next,
+					head.number,
 				)
 			},
 		);
@@ -669,7 +839,7 @@ mod tests {
 	/// here) waits.
 	fn submit(pool: &Pool, tx: PoolTx) -> Result<H256, PoolError> {
 		let waits = tx.sender.as_ref().is_some_and(|(_, nonce)| *nonce > 0);
-		pool.insert(tx, waits.then_some(0))
+		pool.insert(tx, waits.then_some(0), 0)
 	}
 
 	fn order(pool: &Pool) -> Vec<u8> {
@@ -680,15 +850,15 @@ mod tests {
 	fn ready_respects_tags_then_priority() {
 		let pool = Pool::new(PoolLimits::default());
 		// Bob's nonces 1 and 2 arrive before nonce 0; Alice's single transaction pays more.
-		pool.insert(tx(2, 10, &["bob1"], &["bob2"]), None).unwrap();
-		pool.insert(tx(1, 10, &["bob0"], &["bob1"]), None).unwrap();
+		pool.insert(tx(2, 10, &["bob1"], &["bob2"]), None, 0).unwrap();
+		pool.insert(tx(1, 10, &["bob0"], &["bob1"]), None, 0).unwrap();
 		assert_eq!(order(&pool), Vec::<u8>::new(), "nothing provides bob0 yet");
-		pool.insert(tx(0, 10, &[], &["bob0"]), None).unwrap();
-		pool.insert(tx(9, 50, &[], &["alice0"]), None).unwrap();
+		pool.insert(tx(0, 10, &[], &["bob0"]), None, 0).unwrap();
+		pool.insert(tx(9, 50, &[], &["alice0"]), None, 0).unwrap();
 		assert_eq!(order(&pool), vec![9, 0, 1, 2]);
 
 		// Nonce 0 is in a block: nonce 1 needs nothing from the pool any more.
-		pool.included(&[H256::repeat_byte(0)]);
+		pool.included(1, &[H256::repeat_byte(0)]);
 		assert_eq!(order(&pool), vec![9, 1, 2]);
 		pool.invalid(&[H256::repeat_byte(1)]);
 		assert_eq!(order(&pool), vec![9], "nonce 2 waits again for nonce 1");
@@ -698,18 +868,18 @@ mod tests {
 	#[test]
 	fn duplicates_conflicts_and_limits_are_refused() {
 		let pool = Pool::new(PoolLimits { count: 2, ..Default::default() });
-		pool.insert(tx(1, 0, &[], &["a0"]), None).unwrap();
+		pool.insert(tx(1, 0, &[], &["a0"]), None, 0).unwrap();
 		assert!(matches!(
-			pool.insert(tx(1, 0, &[], &["a0"]), None),
+			pool.insert(tx(1, 0, &[], &["a0"]), None, 0),
 			Err(PoolError::AlreadyImported(_))
 		));
 		assert!(matches!(
-			pool.insert(tx(2, 0, &[], &["a0"]), None),
+			pool.insert(tx(2, 0, &[], &["a0"]), None, 0),
 			Err(PoolError::TooLowPriority)
 		));
-		pool.insert(tx(3, 0, &[], &["b0"]), None).unwrap();
+		pool.insert(tx(3, 0, &[], &["b0"]), None, 0).unwrap();
 		assert!(matches!(
-			pool.insert(tx(4, 0, &[], &["c0"]), None),
+			pool.insert(tx(4, 0, &[], &["c0"]), None, 0),
 			Err(PoolError::Full { count: 2, sender: None, .. })
 		));
 	}
@@ -734,7 +904,7 @@ mod tests {
 		);
 		submit(&pool, from(2, 0)).expect("another sender still gets in");
 
-		pool.included(&[from(1, 0).hash]);
+		pool.included(1, &[from(1, 0).hash]);
 		submit(&pool, from(1, 3)).expect("room again once one is in a block");
 		pool.invalid(&[from(1, 3).hash]);
 		assert_eq!(pool.len(), 3);
@@ -791,5 +961,225 @@ mod tests {
 			Err(PoolError::TooFarInFuture { nonce: 15, next: 10, limit: 4 })
 		));
 		assert_eq!(order(&pool), Vec::<u8>::new(), "nothing is ready without nonce 0");
+	}
+
+	fn ready_hashes(pool: &Pool) -> Vec<H256> {
+		pool.ready().iter().map(|tx| tx.hash).collect()
+	}
+
+	/// Issue 17, the exact interleaving that stranded transactions: a batch is validated
+	/// against head 0, where nonce 1 requires nonce 0's tag; block 1, which includes nonce 0,
+	/// commits and the pool hears of it; only then does the batch insert nonce 1. It must be
+	/// ready at once, not wait for good on a tag the chain already provides.
+	#[test]
+	fn a_batch_that_lands_after_its_predecessors_block_waits_for_nothing() {
+		let pool = Pool::new(PoolLimits::default());
+		pool.insert(from(1, 0), None, 0).unwrap();
+		// Nonces 1 and 2 are validated against head 0 ...
+		let (one, two) = (from(1, 1), from(1, 2));
+		// ... block 1 includes nonce 0 ...
+		pool.included(1, &[from(1, 0).hash]);
+		// ... and then the batch lands.
+		pool.insert(one, Some(0), 0).unwrap();
+		pool.insert(two, Some(0), 0).unwrap();
+		assert_eq!(ready_hashes(&pool), vec![from(1, 1).hash, from(1, 2).hash]);
+
+		// A nonce 0 that another wallet signed, validated against head 0 too, is refused when
+		// it lands: block 1 used the nonce.
+		let mut rival = from(1, 0);
+		rival.hash = H256::repeat_byte(0xee);
+		assert!(matches!(
+			pool.insert(rival, None, 0),
+			Err(PoolError::Invalid(InvalidTransaction::Stale))
+		));
+		// Validated against block 1 itself, a transaction requiring nonce 0's tag would not
+		// have required it: the log only answers for blocks after the validation's head.
+		let mut late = from(2, 1);
+		late.requires = vec![b"2/0".to_vec()];
+		pool.insert(late, Some(0), 1).unwrap();
+		assert_eq!(ready_hashes(&pool).len(), 2, "sender 2's nonce 0 is still to come");
+		assert_eq!(pool.len(), 3);
+	}
+
+	/// The pool forgets the tags of old blocks, so its memory stays bounded: a batch
+	/// validated that long ago is left to the revalidator.
+	#[test]
+	fn the_pool_remembers_the_tags_of_the_newest_blocks_only() {
+		let pool = Pool::new(PoolLimits::default());
+		for number in 1..=CHAIN_TAG_BLOCKS + 10 {
+			let nonce = number - 1;
+			pool.insert(from(1, nonce), None, nonce).unwrap();
+			pool.included(number, &[from(1, nonce).hash]);
+		}
+		let inner = pool.inner.lock();
+		assert_eq!(inner.chain_tags.len(), CHAIN_TAG_BLOCKS as usize);
+		assert_eq!(inner.provided_at.len(), CHAIN_TAG_BLOCKS as usize);
+		assert_eq!(inner.best, CHAIN_TAG_BLOCKS + 10);
+		assert!(inner.requirers.is_empty() && inner.txs.is_empty());
+	}
+
+	mod on_chain {
+		use super::{super::*, ready_hashes};
+		use crate::{
+			chain_spec::ChainSpec, db::ChainDb, extrinsic::sign, service::Node,
+			signatures::BatchVerifier,
+		};
+		use carechain_runtime::RuntimeCall;
+		use codec::DecodeLimit;
+		use sp_keyring::Ed25519Keyring;
+		use std::time::Instant;
+
+		fn dev_chain() -> (Arc<Client>, tempfile::TempDir) {
+			let dir = tempfile::tempdir().unwrap();
+			let db = ChainDb::open(dir.path()).unwrap();
+			let client = Client::open(db, &ChainSpec::development().genesis).unwrap();
+			(Arc::new(client), dir)
+		}
+
+		fn remark(
+			signer: Ed25519Keyring,
+			nonce: u32,
+			text: &[u8],
+			client: &Client,
+		) -> UncheckedExtrinsic {
+			let call = RuntimeCall::System(frame_system::Call::remark { remark: text.to_vec() });
+			sign(&signer.pair(), nonce, call, client.genesis_hash())
+		}
+
+		/// Validates `extrinsic` against the head and inserts it, as a batch does.
+		fn admit(pool: &Pool, client: &Client, extrinsic: UncheckedExtrinsic) -> H256 {
+			let head = client.head();
+			let (valid, chain_next) =
+				validate(client, &head, &extrinsic, Default::default()).unwrap();
+			let bytes = extrinsic.encode();
+			let sender = signed_nonce(&extrinsic).map(|(nonce, who)| (who, nonce));
+			let tx = PoolTx {
+				hash: extrinsic_hash(&bytes),
+				extrinsic,
+				len: bytes.len(),
+				priority: valid.priority,
+				requires: valid.requires,
+				provides: valid.provides,
+				verdict: None,
+				sender,
+				seq: 0,
+			};
+			pool.insert(tx, chain_next, head.number).unwrap()
+		}
+
+		/// Builds and commits a block of `extrinsics` on the head, and tells the pool, as
+		/// consensus does.
+		fn commit_block(pool: &Pool, client: &Client, extrinsics: &[UncheckedExtrinsic]) {
+			let far = Instant::now() + Duration::from_secs(60);
+			let candidates = extrinsics.iter().map(|x| (extrinsic_hash(&x.encode()), x));
+			let now = crate::consensus::timestamp::now_ms();
+			let built = client.build_block(now, candidates, Default::default(), far).unwrap();
+			assert_eq!(built.block.extrinsics.len(), extrinsics.len() + 1, "all included");
+			client.commit(&built.block, built.changes, b"certificate").unwrap();
+			let hashes: Vec<H256> =
+				built.block.extrinsics.iter().map(|x| extrinsic_hash(&x.encode())).collect();
+			pool.included(built.block.header.number, &hashes);
+		}
+
+		/// Issue 17: a block includes transactions the pool never held (another validator's):
+		/// the pool cannot know which tags they provided. The revalidator frees the transaction
+		/// that waited on one of them, drops as invalid (telling watchers) the one whose nonce
+		/// the block used, and leaves alone the one whose previous nonce is still to come.
+		#[test]
+		fn the_revalidator_frees_or_drops_what_a_foreign_block_stranded() {
+			let (client, _dir) = dev_chain();
+			let pool = Pool::new(PoolLimits::default());
+			let mut events = pool.subscribe();
+			let (bob, dave) = (Ed25519Keyring::Bob, Ed25519Keyring::Dave);
+			let freed = admit(&pool, &client, remark(bob, 1, b"mine", &client));
+			let gap = admit(&pool, &client, remark(bob, 3, b"after a gap", &client));
+			let stale = admit(&pool, &client, remark(dave, 1, b"mine", &client));
+			assert!(ready_hashes(&pool).is_empty(), "each waits for a nonce 0 or 2");
+
+			commit_block(
+				&pool,
+				&client,
+				&[
+					remark(bob, 0, b"elsewhere", &client),
+					remark(dave, 0, b"elsewhere", &client),
+					remark(dave, 1, b"elsewhere", &client),
+				],
+			);
+			assert!(
+				ready_hashes(&pool).is_empty(),
+				"the pool held none of the block's transactions: without revalidation Bob's \
+				 nonce 1 would wait for good"
+			);
+
+			assert_eq!(revalidate::round(&pool, &client, 100), 2, "the gap costs no runtime call");
+			assert_eq!(ready_hashes(&pool), vec![freed]);
+			assert!(!pool.contains(&stale));
+			assert!(pool.contains(&gap), "nonce 2 may still come");
+			let invalid: Vec<H256> = std::iter::from_fn(|| events.try_recv().ok())
+				.filter_map(|event| match event {
+					PoolEvent::Invalid(hash) => Some(hash),
+					_ => None,
+				})
+				.collect();
+			assert_eq!(invalid, vec![stale]);
+			assert_eq!(revalidate::round(&pool, &client, 100), 0, "nothing new until a block");
+		}
+
+		/// The bytes of `call` nested `depth` times in `Council.execute`, built without
+		/// recursion (pallet index 2, call index 1, then `length_bound` after the proposal).
+		fn nested(call: &RuntimeCall, depth: usize) -> Vec<u8> {
+			let mut bytes = [2u8, 1].repeat(depth);
+			bytes.extend(call.encode());
+			bytes.extend(std::iter::repeat_n(0u8, depth));
+			bytes
+		}
+
+		/// A signed extrinsic's bytes with its call replaced by `call` (its signature no longer
+		/// matches: decoding comes first).
+		fn with_call(
+			signed: &UncheckedExtrinsic,
+			call: &RuntimeCall,
+			replacement: &[u8],
+		) -> Vec<u8> {
+			let encoded = signed.encode();
+			let body_len =
+				<codec::Compact<u32> as codec::Decode>::decode(&mut &encoded[..]).unwrap().0;
+			let body = &encoded[encoded.len() - body_len as usize..];
+			let preamble = &body[..body.len() - call.encode().len()];
+			let body = [preamble, replacement].concat();
+			[codec::Compact(body.len() as u32).encode(), body].concat()
+		}
+
+		/// Issue 17, item 2: a call nested 1,024 or 100,000 deep in `Council.execute` is
+		/// refused with a decode error naming the limit, instead of overflowing the validator
+		/// thread's stack; the node keeps admitting transactions.
+		#[tokio::test(flavor = "multi_thread")]
+		async fn a_deeply_nested_call_is_refused_and_the_pool_keeps_working() {
+			let (client, _dir) = dev_chain();
+			let verifier = carechain_gpu::Verifier::new(carechain_gpu::Mode::Cpu).unwrap();
+			let node = Node::new(
+				client.clone(),
+				Arc::new(Pool::new(PoolLimits::default())),
+				Arc::new(BatchVerifier::new(verifier)),
+			);
+			let call = RuntimeCall::System(frame_system::Call::remark { remark: vec![] });
+			let signed =
+				sign(&Ed25519Keyring::Alice.pair(), 0, call.clone(), client.genesis_hash());
+			// The construction is right: three levels decode into an extrinsic.
+			let shallow = with_call(&signed, &call, &nested(&call, 3));
+			assert!(UncheckedExtrinsic::decode_all_with_depth_limit(
+				MAX_EXTRINSIC_DEPTH,
+				&mut &shallow[..]
+			)
+			.is_ok());
+			for depth in [1_024, 100_000] {
+				let bytes = with_call(&signed, &call, &nested(&call, depth));
+				let refused = node.submitter.submit(bytes).await.unwrap_err();
+				assert!(matches!(refused, PoolError::Decode(_)), "{depth}: {refused}");
+				assert!(refused.to_string().contains("nested at most 256 deep"), "{refused}");
+			}
+			let hash = node.submitter.submit(signed.encode()).await.expect("still admitting");
+			assert!(node.pool.contains(&hash));
+		}
 	}
 }

@@ -160,9 +160,12 @@ impl Node {
 		self.gossip.lock().take()
 	}
 
-	/// Announces a committed block: one log line, metrics, subscribers.
+	/// Announces a committed block (`extrinsics`: the hashes of all of its extrinsics): the
+	/// pool drops what it included and stops waiting for the tags they provided, then one log
+	/// line, metrics, subscribers.
 	pub fn imported(&self, block: &Block, extrinsics: Vec<H256>, elapsed: Duration) {
 		let header = &block.header;
+		self.pool.included(header.number, &extrinsics);
 		let hash = header.hash();
 		let txs = block.extrinsics.len().saturating_sub(1);
 		tracing::info!(

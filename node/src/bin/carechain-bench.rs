@@ -2,19 +2,24 @@
 //!
 //! Starts `carechain --dev` (the binary beside this one), or a network of `--validators N`
 //! validators on one machine (a chain spec of the development consortium with N validator
-//! keys, every node peered with every other), or uses `--url`; pre-signs extrinsics, submits
-//! them over several WebSocket connections (spread over the validators, so that gossip carries
-//! them to each proposer), and reports sustained transactions per second (first submission to
-//! last finalization), p50 and p99 finality latency (submission to finalized) in milliseconds
-//! and in blocks, the share of signatures verified on the GPU, and the peak RSS of the first
-//! node. Prints a table and writes JSON.
+//! keys, every node peered with every other), or uses `--url`; pre-signs extrinsics from
+//! `--signers` development accounts (round-robin, each with its own nonces), submits them over
+//! `--connections` WebSocket connections with `--in-flight` requests each (spread over the
+//! validators, so that gossip carries them to each proposer), and reports sustained
+//! transactions per second (first submission to last finalization), p50 and p99 finality
+//! latency (submission to finalized) in milliseconds and in blocks, the share of signatures
+//! verified on the GPU, and the peak RSS of the first node. Prints a table and writes JSON.
+//!
+//! It checks as well as measures: every transaction the node accepted must be finalized within
+//! `--timeout-s`. It exits with status 1 when any accepted transaction was never included (the
+//! pool stranded it), after printing how many.
 
 // Benchmark bookkeeping works on counts and durations it bounds itself.
 #![allow(clippy::arithmetic_side_effects)]
 
 use carechain_node::extrinsic::{sign, to_hex};
 use carechain_primitives::FhirResourceType;
-use carechain_runtime::{Header, RuntimeCall};
+use carechain_runtime::{Header, RuntimeCall, UncheckedExtrinsic};
 use clap::Parser;
 use codec::Encode;
 use futures::StreamExt;
@@ -73,6 +78,55 @@ struct Args {
 	/// Validators to start (1 runs `--dev`).
 	#[arg(long, default_value_t = 1)]
 	validators: usize,
+	/// Development accounts that sign, round-robin, each with its own nonces: for `remark` up
+	/// to 8 (the four organizations' members' ed25519, then sr25519 accounts), for `record` up
+	/// to 2 (the practitioner Bob's two accounts).
+	#[arg(long, default_value_t = 1)]
+	signers: usize,
+}
+
+/// A development account that signs.
+enum Signer {
+	Ed25519(Box<sp_core::ed25519::Pair>),
+	Sr25519(Box<sp_core::sr25519::Pair>),
+}
+
+impl Signer {
+	/// The first `n` signers that may make `call`, or why there are not that many: the
+	/// members' ed25519 accounts first (their signatures are verified in batches), then their
+	/// sr25519 accounts; Bob first, the hospital's practitioner, the only one who may write
+	/// records.
+	fn development(call: &str, n: usize) -> eyre::Result<Vec<Self>> {
+		use sp_keyring::Sr25519Keyring as Sr;
+		use Ed25519Keyring as Ed;
+		let all = match call {
+			"record" => vec![
+				Signer::Ed25519(Box::new(Ed::Bob.pair())),
+				Signer::Sr25519(Box::new(Sr::Bob.pair())),
+			],
+			_ => [Ed::Bob, Ed::Alice, Ed::Charlie, Ed::Dave]
+				.map(|k| Signer::Ed25519(Box::new(k.pair())))
+				.into_iter()
+				.chain(
+					[Sr::Bob, Sr::Alice, Sr::Charlie, Sr::Dave]
+						.map(|k| Signer::Sr25519(Box::new(k.pair()))),
+				)
+				.collect(),
+		};
+		eyre::ensure!(
+			(1..=all.len()).contains(&n),
+			"--signers {n}: --call {call} has 1 to {} development signers",
+			all.len()
+		);
+		Ok(all.into_iter().take(n).collect())
+	}
+
+	fn sign(&self, nonce: u32, call: RuntimeCall, genesis: H256) -> UncheckedExtrinsic {
+		match self {
+			Signer::Ed25519(pair) => sign(&**pair, nonce, call, genesis),
+			Signer::Sr25519(pair) => sign(&**pair, nonce, call, genesis),
+		}
+	}
 }
 
 fn free_port() -> u16 {
@@ -251,8 +305,9 @@ async fn main() -> eyre::Result<()> {
 	}
 	let genesis: H256 = watcher.request("chain_getBlockHash", rpc_params![0]).await?;
 
-	// Pre-sign: signing is the wallets' work, not the node's.
-	let doctor = Ed25519Keyring::Bob.pair();
+	// Pre-sign: signing is the wallets' work, not the node's. Transaction n is signer
+	// n mod N's nonce n / N.
+	let signers = Signer::development(&args.call, args.signers)?;
 	let signing = Instant::now();
 	let transactions: Vec<(H256, String)> = (0..args.transactions)
 		.map(|n| {
@@ -260,13 +315,15 @@ async fn main() -> eyre::Result<()> {
 				"remark" => RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() }),
 				_ => create_record(n),
 			};
-			let x = sign(&doctor, n, call, genesis);
+			let count = signers.len() as u32;
+			let x = signers[(n % count) as usize].sign(n / count, call, genesis);
 			(BlakeTwo256::hash(&x.encode()), to_hex(&x))
 		})
 		.collect();
 	eprintln!(
-		"signed {} extrinsics in {:.1} s",
+		"signed {} extrinsics from {} signer(s) in {:.1} s",
 		transactions.len(),
+		signers.len(),
 		signing.elapsed().as_secs_f64()
 	);
 
@@ -319,7 +376,6 @@ async fn main() -> eyre::Result<()> {
 		let (head, submitted) = (head.clone(), submitted.clone());
 		let in_flight = args.in_flight;
 		tasks.push(tokio::spawn(async move {
-			let mut refused = 0usize;
 			let results = futures::stream::iter(chunk)
 				.map(|(hash, hex)| {
 					let (client, head, submitted) = (&client, &head, &submitted);
@@ -327,36 +383,46 @@ async fn main() -> eyre::Result<()> {
 						submitted
 							.lock()
 							.insert(hash, (Instant::now(), head.load(Ordering::SeqCst)));
-						client.request::<H256, _>("author_submitExtrinsic", rpc_params![hex]).await
+						let answer = client
+							.request::<H256, _>("author_submitExtrinsic", rpc_params![hex])
+							.await;
+						(hash, answer)
 					}
 				})
 				.buffer_unordered(in_flight)
 				.collect::<Vec<_>>()
 				.await;
-			for result in results {
-				if let Err(error) = result {
-					refused += 1;
-					if refused <= 3 {
-						eprintln!("refused: {error}");
+			let mut accepted = Vec::with_capacity(results.len());
+			let mut refused = 0usize;
+			for (hash, result) in results {
+				match result {
+					Ok(_) => accepted.push(hash),
+					Err(error) => {
+						refused += 1;
+						if refused <= 3 {
+							eprintln!("refused: {error}");
+						}
 					}
 				}
 			}
-			refused
+			(accepted, refused)
 		}));
 	}
 	let mut refused = 0;
+	let mut accepted = Vec::with_capacity(transactions.len());
 	for task in tasks {
-		refused += task.await?;
+		let (hashes, count) = task.await?;
+		accepted.extend(hashes);
+		refused += count;
 	}
 	let submit_seconds = started_at.elapsed().as_secs_f64();
-	let accepted = transactions.len() - refused;
 	let deadline = Instant::now() + Duration::from_secs(args.timeout_s);
 	loop {
 		let done = {
 			let included = included.lock();
-			transactions.iter().filter(|(h, _)| included.contains_key(h)).count()
+			accepted.iter().filter(|h| included.contains_key(*h)).count()
 		};
-		if done >= accepted || Instant::now() > deadline {
+		if done >= accepted.len() || Instant::now() > deadline {
 			break;
 		}
 		tokio::time::sleep(Duration::from_millis(100)).await;
@@ -364,6 +430,8 @@ async fn main() -> eyre::Result<()> {
 	follower.abort();
 
 	let included = included.lock().clone();
+	// Accepted, never refused, and not in a block: the pool stranded it.
+	let stranded = accepted.iter().filter(|h| !included.contains_key(*h)).count();
 
 	let submitted = submitted.lock().clone();
 	let mut latency_ms = Vec::new();
@@ -398,13 +466,20 @@ async fn main() -> eyre::Result<()> {
 	};
 
 	println!(
-		"| measure ({} calls, --gpu {}, {} validator(s)) | value |",
-		args.call, args.gpu, args.validators
+		"| measure ({} calls from {} signer(s), {} × {} in flight, --gpu {}, {} validator(s)) \
+		 | value |",
+		args.call, args.signers, args.connections, args.in_flight, args.gpu, args.validators
 	);
 	println!("| --- | --- |");
 	println!(
 		"| extrinsics submitted / refused / finalized | {} / {refused} / {finalized} |",
 		transactions.len()
+	);
+	println!(
+		"| accepted / included / never included (within {} s) | {} / {} / {stranded} |",
+		args.timeout_s,
+		accepted.len(),
+		accepted.len() - stranded
 	);
 	println!("| submission time | {submit_seconds:.2} s |");
 	println!("| sustained (submitted to finalized) | {tps:.0} tx/s over {seconds:.2} s |");
@@ -424,7 +499,11 @@ async fn main() -> eyre::Result<()> {
 		"transactions": transactions.len(),
 		"refused": refused,
 		"finalized": finalized,
+		"accepted": accepted.len(),
+		"stranded": stranded,
+		"signers": args.signers,
 		"connections": args.connections,
+		"in_flight": args.in_flight,
 		"call": args.call,
 		"gpu_mode": args.gpu,
 		"block_time_ms": args.block_time_ms,
@@ -441,5 +520,16 @@ async fn main() -> eyre::Result<()> {
 	});
 	std::fs::write(&args.json, serde_json::to_string_pretty(&report)?)?;
 	eprintln!("wrote {}", args.json.display());
+	if stranded > 0 {
+		eprintln!(
+			"{stranded} of {} accepted transactions were neither included within {} s nor \
+			 refused: the node stranded them",
+			accepted.len(),
+			args.timeout_s
+		);
+		// Exiting skips destructors: stop the nodes first.
+		drop(started);
+		std::process::exit(1);
+	}
 	Ok(())
 }

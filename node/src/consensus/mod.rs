@@ -931,7 +931,6 @@ impl App {
 			.iter()
 			.map(|x| crate::client::extrinsic_hash(&x.encode()))
 			.collect();
-		self.node.pool.included(&included);
 		self.node.imported(&proposed.block, included, started.elapsed());
 		self.proposals.retain(|_, p| p.height > height);
 		self.early.retain(|_, e| e.height > height);
