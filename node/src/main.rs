@@ -1,5 +1,7 @@
 //! `carechain`: the Carechain node.
 
+mod panics;
+
 use carechain_node::{
 	chain_spec::ChainSpec,
 	client::Client,
@@ -526,6 +528,8 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 				.unwrap_or_else(|_| default_filter.into()),
 		)
 		.init();
+	// Refused runtime calls panic, caught, as often as callers send them.
+	panics::install(Duration::from_secs(60));
 	let chain =
 		args.chain.clone().unwrap_or_else(|| if args.dev { "dev".into() } else { "local".into() });
 	let spec = Arc::new(ChainSpec::load(&chain).map_err(eyre::Report::msg)?);
@@ -600,19 +604,19 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 		let node = Node::new(client, pool, verifier);
 
 		let host = if args.rpc_external { Ipv4Addr::UNSPECIFIED } else { Ipv4Addr::LOCALHOST };
+		// A blob travels as hex: twice its size, and the rest of the request.
+		let max_message_bytes = u32::try_from(args.vault_max_blob_bytes)
+			.ok()
+			.and_then(|blob| blob.checked_mul(2)?.checked_add(1 << 20))
+			.ok_or_else(|| eyre::eyre!("--vault-max-blob-bytes must be below 2 GiB"))?
+			.max(15 << 20);
 		let settings = rpc::RpcSettings {
-			listen: SocketAddr::from((host, args.rpc_port)),
 			max_connections: args.rpc_max_connections,
 			cors: match args.rpc_cors.as_deref() {
 				None | Some("all") => None,
 				Some(list) => Some(list.split(',').map(|o| o.trim().to_owned()).collect()),
 			},
-			// A blob travels as hex: twice its size, and the rest of the request.
-			max_message_bytes: u32::try_from(args.vault_max_blob_bytes)
-				.ok()
-				.and_then(|blob| blob.checked_mul(2)?.checked_add(1 << 20))
-				.ok_or_else(|| eyre::eyre!("--vault-max-blob-bytes must be below 2 GiB"))?
-				.max(15 << 20),
+			..rpc::RpcSettings::new(SocketAddr::from((host, args.rpc_port)), max_message_bytes)
 		};
 		let store = args.vault.open(base.join("vault"))?;
 		tracing::info!("Record vault in {}", store.describe());
