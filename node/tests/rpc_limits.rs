@@ -222,5 +222,14 @@ async fn requests_beyond_the_servers_byte_budget_are_refused_unread() {
 	let request = request.replace(&(60 << 10).to_string(), &(1 << 30).to_string());
 	let (status, _) = raw(address, request.as_bytes()).await;
 	assert_eq!(status, 413);
+	// Connections that declare bodies within the budget and stall hold only what they sent.
+	let stalled = request.replace(&(1 << 30).to_string(), &(40 << 10).to_string());
+	let mut held = Vec::new();
+	for _ in 0..5 {
+		let mut stream = TcpStream::connect(address).await.unwrap();
+		stream.write_all(stalled.as_bytes()).await.unwrap();
+		stream.write_all(b"{").await.unwrap();
+		held.push(stream);
+	}
 	still_answers(address).await;
 }

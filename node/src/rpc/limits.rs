@@ -145,10 +145,14 @@ where
 	if declared.is_some_and(|length| length > max) {
 		return Err(too_large(max));
 	}
-	// Without a length, a chunked body takes its share as it arrives.
-	let mut reserved = declared.unwrap_or(16 * KIB).max(1);
-	let mut held = settings.budget.take(reserved).ok_or_else(|| busy(&settings.budget))?;
-	let mut bytes = Vec::with_capacity(declared.unwrap_or(0));
+	if declared.is_some_and(|length| length > settings.budget.bytes) {
+		return Err(busy(&settings.budget));
+	}
+	// A body takes its share of the budget as it arrives, not as declared: a connection that
+	// declares a large body and stalls holds nothing it did not send.
+	let mut held: Option<OwnedSemaphorePermit> = None;
+	let mut reserved = 0usize;
+	let mut bytes = Vec::new();
 	let mut body = body;
 	let deadline = tokio::time::Instant::now() + BODY_TIMEOUT;
 	loop {
@@ -175,13 +179,20 @@ where
 			return Err(too_large(max));
 		}
 		if length > reserved {
-			let more = length.saturating_mul(2).min(max).saturating_sub(reserved);
+			let more = length.saturating_sub(reserved).next_multiple_of(KIB);
 			let extra = settings.budget.take(more).ok_or_else(|| busy(&settings.budget))?;
-			held.merge(extra);
+			match &mut held {
+				Some(held) => held.merge(extra),
+				None => held = Some(extra),
+			}
 			reserved = reserved.saturating_add(more);
 		}
 		bytes.extend_from_slice(&data);
 	}
+	let held = match held {
+		Some(held) => held,
+		None => settings.budget.take(0).ok_or_else(|| busy(&settings.budget))?,
+	};
 	Ok((bytes, held))
 }
 
@@ -233,8 +244,8 @@ fn busy(budget: &RequestBudget) -> HttpResponse {
 	let mut response = text(
 		http::StatusCode::SERVICE_UNAVAILABLE,
 		format!(
-			"the server holds its limit of {} MiB of requests: retry in a second",
-			budget.bytes >> 20
+			"the server holds its limit of {} bytes of requests: retry in a second",
+			budget.bytes
 		),
 	);
 	response.headers_mut().insert(http::header::RETRY_AFTER, http::HeaderValue::from_static("1"));
@@ -321,8 +332,8 @@ where
 		};
 		let Some(server) = self.settings.budget.take(size) else {
 			let message = format!(
-				"the server holds its limit of {} MiB of requests: retry in a second",
-				self.settings.budget.bytes >> 20
+				"the server holds its limit of {} bytes of requests: retry in a second",
+				self.settings.budget.bytes
 			);
 			return refuse(request, message);
 		};

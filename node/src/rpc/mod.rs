@@ -34,11 +34,13 @@ pub struct RpcSettings {
 	/// Answers and notifications queued for one WebSocket connection that reads slowly; beyond
 	/// it the server waits for the connection before it answers more.
 	pub message_buffer_per_connection: u32,
+	/// The runtime whose threads serve RPC; the caller's when `None`.
+	pub runtime: Option<tokio::runtime::Handle>,
 }
 
 impl RpcSettings {
 	/// The node's limits for a server on `listen` whose largest message is
-	/// `max_message_bytes`: room for two of the largest requests at once, and a connection's
+	/// `max_message_bytes`: room for one of the largest requests and small ones beside it, a connection's
 	/// calls in flight bounded to what `carechain-bench` and wallets use, with room to spare.
 	pub fn new(listen: SocketAddr, max_message_bytes: u32) -> Self {
 		Self {
@@ -46,10 +48,14 @@ impl RpcSettings {
 			max_connections: 100,
 			cors: None,
 			max_message_bytes,
-			max_request_bytes_in_flight: (max_message_bytes as usize).saturating_mul(2),
+			// Serving a request holds a few copies of it (body, parsed parameters, decoded
+			// bytes): one of the largest, with room for small ones beside it, keeps a node
+			// under a few hundred MiB however many callers send large bodies at once.
+			max_request_bytes_in_flight: (max_message_bytes as usize).saturating_add(8 << 20),
 			max_calls_per_connection: 256,
 			max_subscriptions_per_connection: 256,
 			message_buffer_per_connection: 256,
+			runtime: None,
 		}
 	}
 }
@@ -98,7 +104,11 @@ pub async fn start(
 		}
 	};
 	let budget = limits::RequestBudget::new(settings.max_request_bytes_in_flight);
-	let server = Server::builder()
+	let mut builder = Server::builder();
+	if let Some(runtime) = &settings.runtime {
+		builder = builder.custom_tokio_runtime(runtime.clone());
+	}
+	let server = builder
 		.max_connections(settings.max_connections)
 		.max_request_body_size(settings.max_message_bytes)
 		.max_response_body_size(settings.max_message_bytes)
