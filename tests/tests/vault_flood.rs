@@ -11,7 +11,7 @@ use carechain_node::vault::{ChallengeGrant, GetRequest, GetResponse, PutReceipt,
 use carechain_primitives::{AccessBasis, Purpose, RecordId};
 use carechain_runtime::{AccountId, RuntimeCall};
 use carechain_vault::{access, envelope, SecretKey};
-use codec::{Decode, Encode};
+use codec::Decode;
 use jsonrpsee::{
 	core::{
 		client::{ClientT, SubscriptionClientT},
@@ -88,7 +88,10 @@ async fn flood(url: String, target: AccountId, count: usize, task: usize) -> usi
 			let account = if i % 10 == 0 {
 				target.clone()
 			} else {
-				AccountId::from(sp_core::blake2_256(&(task, sent, i).encode()))
+				let mut account = [0xab; 32];
+				account[..8].copy_from_slice(&(task as u64).to_le_bytes());
+				account[8..16].copy_from_slice(&((sent + i) as u64).to_le_bytes());
+				AccountId::from(account)
 			};
 			batch.insert("vault_challenge", rpc_params![account]).unwrap();
 		}
@@ -121,7 +124,7 @@ async fn a_flood_of_vault_challenges_does_not_block_a_patients_read() {
 	)
 	.await;
 	let (resource_type, sealed, data_key) =
-		carechain_vault::seal_fhir(br#"{"resourceType":"Observation","status":"final"}"#).unwrap();
+		carechain_vault::seal_fhir(br#"{"resourceType":"Observation","status":"final","code":{"text":"glucose"},"subject":{"reference":"Patient/p1"}}"#).unwrap();
 	let hash = H256(sealed.content_hash);
 	submit(
 		&client,

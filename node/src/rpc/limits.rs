@@ -157,12 +157,14 @@ where
 	let deadline = tokio::time::Instant::now() + BODY_TIMEOUT;
 	loop {
 		let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
-			Err(_) => return Err(text(
-				http::StatusCode::REQUEST_TIMEOUT,
-				format!(
+			Err(_) => {
+				return Err(text(
+					http::StatusCode::REQUEST_TIMEOUT,
+					format!(
 					"the request body took longer than {BODY_TIMEOUT:?} to arrive: send it at once"
 				),
-			)),
+				))
+			}
 			Ok(None) => break,
 			Ok(Some(Err(e))) => {
 				let e: BoxError = e.into();
