@@ -202,7 +202,7 @@ async fn a_flood_of_vault_challenges_does_not_block_a_patients_read() {
 
 	// A fresh challenge during a second flood serves a second read.
 	let floods: Vec<_> = (0..FLOOD_CONNECTIONS)
-		.map(|task| tokio::spawn(flood(url.clone(), eve.clone(), 20 * BATCH, task + 100)))
+		.map(|task| tokio::spawn(flood(url.clone(), eve.clone(), 5 * BATCH, task + 100)))
 		.collect();
 	let fresh = challenge(&client, &eve).await;
 	submit(

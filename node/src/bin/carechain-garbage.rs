@@ -473,9 +473,8 @@ async fn main() -> eyre::Result<()> {
 	stop.store(true, Ordering::Relaxed);
 	let seconds = start.elapsed().as_secs_f64();
 	let lines = log_lines(&log) - attack_lines;
-	for task in tasks {
-		let _ = tokio::time::timeout(Duration::from_secs(40), task).await;
-	}
+	// Requests still out get 40 s in all to come back, then are dropped.
+	let _ = tokio::time::timeout(Duration::from_secs(40), futures::future::join_all(tasks)).await;
 	attack.shutdown_background();
 	let rss_after = pid.and_then(rss_mib);
 	let (blocks, longest_gap) = {

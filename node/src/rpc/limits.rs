@@ -8,6 +8,8 @@
 //!   the server past its byte budget 503, without being read further. A request whose `id` is
 //!   not a string, an unsigned 64-bit integer or null gets `-32600 Invalid request` (jsonrpsee took it for a
 //!   notification and answered nothing).
+//! - Requests of [`LARGE_REQUEST`] bytes or more, over HTTP or WebSocket, are served one at a
+//!   time.
 //! - [`ConnectionLimitsLayer`] bounds, per WebSocket connection, the calls in flight and the
 //!   bytes of their parameters, and takes those bytes from the same server-wide budget; a call
 //!   past either gets [`BUSY`] with what to do.
@@ -40,17 +42,35 @@ fn kib(bytes: usize) -> u32 {
 	u32::try_from(bytes.div_ceil(KIB)).unwrap_or(u32::MAX)
 }
 
-/// The bytes of requests the whole server holds at once.
+/// Requests above this size are served one at a time (parsed, decoded and answered), so that a
+/// stream of them keeps at most one RPC thread busy and small calls (`system_health`) keep
+/// answering.
+pub const LARGE_REQUEST: usize = 1 << 20;
+
+/// The bytes of requests the whole server holds at once, and the turn of large requests.
 #[derive(Clone, Debug)]
 pub struct RequestBudget {
 	permits: Arc<Semaphore>,
 	bytes: usize,
+	large: Arc<Semaphore>,
 }
 
 impl RequestBudget {
 	/// A budget of `bytes`.
 	pub fn new(bytes: usize) -> Self {
-		Self { permits: Arc::new(Semaphore::new(kib(bytes) as usize)), bytes }
+		Self {
+			permits: Arc::new(Semaphore::new(kib(bytes) as usize)),
+			bytes,
+			large: Arc::new(Semaphore::new(1)),
+		}
+	}
+
+	/// Waits for the turn of a request of `bytes`, if it is large.
+	async fn turn(&self, bytes: usize) -> Option<OwnedSemaphorePermit> {
+		if bytes < LARGE_REQUEST {
+			return None;
+		}
+		self.large.clone().acquire_owned().await.ok()
 	}
 
 	/// Takes `bytes` from the budget, if that much is left.
@@ -113,11 +133,14 @@ where
 		}
 		let settings = self.settings.clone();
 		Box::pin(async move {
-			let (parts, body) = request.into_parts();
+			let (mut parts, body) = request.into_parts();
 			let (body, _held) = match read_body(&parts.headers, body, &settings).await {
 				Ok(read) => read,
 				Err(refusal) => return Ok(refusal),
 			};
+			let _turn = settings.budget.turn(body.len()).await;
+			// Its calls must not wait for the turn, nor take the bytes, this request holds.
+			parts.extensions.insert(HttpBodyAccounted);
 			if let Some(refusal) = invalid_ids(&body) {
 				return Ok(refusal);
 			}
@@ -271,6 +294,10 @@ fn respond(status: http::StatusCode, content_type: &'static str, body: String) -
 	response
 }
 
+/// Marks the calls of an HTTP request whose body [`HttpGuard`] counted and whose turn it holds.
+#[derive(Clone, Copy, Debug)]
+struct HttpBodyAccounted;
+
 /// See the module documentation. jsonrpsee makes one service per WebSocket connection (and one
 /// per HTTP request, where the other limits apply instead).
 #[derive(Clone, Debug)]
@@ -312,7 +339,11 @@ where
 	type Future = Pin<Box<dyn Future<Output = MethodResponse> + Send + 'a>>;
 
 	fn call(&self, request: Request<'a>) -> Self::Future {
-		let size = request.params.as_ref().map_or(0, |p| p.get().len());
+		let accounted = request.extensions().get::<HttpBodyAccounted>().is_some();
+		let size = match accounted {
+			true => 0,
+			false => request.params.as_ref().map_or(0, |p| p.get().len()),
+		};
 		let refuse = |request: Request<'a>, message: String| -> Self::Future {
 			let response =
 				MethodResponse::error(request.id, ErrorObject::owned(BUSY, message, None::<()>));
@@ -339,10 +370,12 @@ where
 			);
 			return refuse(request, message);
 		};
-		let response = self.inner.call(request);
+		let budget = self.settings.budget.clone();
+		let inner = self.inner.clone();
 		Box::pin(async move {
-			let response = response.await;
-			drop((call, mine, server));
+			let turn = budget.turn(size).await;
+			let response = inner.call(request).await;
+			drop((call, mine, server, turn));
 			response
 		})
 	}
