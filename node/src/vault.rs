@@ -2,7 +2,13 @@
 //! who prove control of their account and whom the chain allows, and destroyed when the chain
 //! erases the record.
 //!
-//! - `vault_challenge` gives a single-use challenge that expires (default 2 minutes).
+//! - `vault_challenge` gives a single-use challenge for the account named, that expires
+//!   (default 2 minutes). A challenge carries its own issue time and block and a MAC over them
+//!   and the account under a secret of this process, so issuing one keeps nothing: a flood of
+//!   requests, for any accounts, cannot push out a challenge already given. Only a challenge
+//!   that a request signed by its account redeemed, for a request the chain allowed, is kept
+//!   (until it expires, to refuse replays), at most `max_redeemed_per_account` per account,
+//!   so only an account's own requests compete with each other.
 //! - `vault_put` stores a blob if its blake2b-256 and size match a record, or a record still
 //!   waiting in the pool, of the uploader (its author or its patient), signed over the
 //!   challenge. The uploader may deposit the data key wrapped for members of its own
@@ -67,8 +73,13 @@ pub struct VaultSettings {
 	pub max_blob_bytes: usize,
 	/// How long a challenge stays valid.
 	pub challenge_ttl: Duration,
-	/// The most challenges outstanding at once; the oldest go first beyond it.
-	pub max_challenges: usize,
+	/// The most challenges one account may have redeemed within one `challenge_ttl`; beyond
+	/// it the account's requests are refused until its oldest expire.
+	pub max_redeemed_per_account: usize,
+	/// The most redeemed challenges kept, over all accounts; beyond it every request is
+	/// refused, as busy, until the oldest expire. Only accounts the chain allowed a request
+	/// fill it, `max_redeemed_per_account` at most each.
+	pub max_redeemed: usize,
 	/// Where the vault keeps its escrow key and the audit entries it served; `None` keeps both
 	/// in memory only (tests).
 	pub state_dir: Option<PathBuf>,
@@ -79,7 +90,8 @@ impl Default for VaultSettings {
 		Self {
 			max_blob_bytes: 16 << 20,
 			challenge_ttl: Duration::from_secs(120),
-			max_challenges: 100_000,
+			max_redeemed_per_account: 1024,
+			max_redeemed: 1 << 20,
 			state_dir: None,
 		}
 	}
@@ -88,18 +100,28 @@ impl Default for VaultSettings {
 /// Why a vault request was refused. Each message says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
-	/// A challenge this node never issued, or one dropped to make room.
-	#[error("unknown challenge: ask vault_challenge for a fresh one")]
-	ChallengeUnknown,
+	/// A challenge this node (since its last restart) never issued to this account.
+	#[error("unknown challenge: this node did not issue it to {0} since it started; ask vault_challenge for one as {0}")]
+	ChallengeUnknown(AccountId),
 	/// A challenge past its lifetime.
 	#[error("challenge expired: ask vault_challenge for a fresh one and use it within {0:?}")]
 	ChallengeExpired(Duration),
 	/// A challenge already used: a replay.
 	#[error("challenge already used: every request needs a fresh challenge")]
 	ChallengeUsed,
-	/// A challenge issued to another account.
-	#[error("challenge was issued to another account: ask for one as {0}")]
-	ChallengeNotYours(AccountId),
+	/// The account redeemed `max_redeemed_per_account` challenges within one lifetime.
+	#[error("{account} made {limit} vault requests within {ttl:?}: wait for the oldest to expire, then retry")]
+	AccountBusy {
+		/// The account.
+		account: AccountId,
+		/// The limit.
+		limit: usize,
+		/// A challenge's lifetime.
+		ttl: Duration,
+	},
+	/// The vault holds `max_redeemed` redeemed challenges; a transient state.
+	#[error("the vault is serving {0} requests within a challenge's lifetime, its limit: retry in a few seconds")]
+	VaultBusy(usize),
 	/// The signature does not verify.
 	#[error("signature does not verify for {0} over this request and challenge: sign the exact message of carechain_vault::access (sr25519 or ed25519)")]
 	BadSignature(AccountId),
@@ -224,10 +246,11 @@ impl VaultError {
 	/// The JSON-RPC error code.
 	pub fn code(&self) -> i32 {
 		match self {
-			VaultError::ChallengeUnknown => 6001,
+			VaultError::ChallengeUnknown(_) => 6001,
 			VaultError::ChallengeExpired(_) => 6002,
 			VaultError::ChallengeUsed => 6003,
-			VaultError::ChallengeNotYours(_) => 6004,
+			VaultError::AccountBusy { .. } => 6006,
+			VaultError::VaultBusy(_) => 6007,
 			VaultError::BadSignature(_) => 6005,
 			VaultError::TooLarge { .. } => 6010,
 			VaultError::NoMatchingRecord { .. } => 6011,
@@ -260,21 +283,49 @@ impl From<VaultError> for ErrorObjectOwned {
 	}
 }
 
-/// Outstanding challenges, and their ids in the order issued. Every challenge lives the same
-/// time, so the order issued is the order they expire in.
+/// Challenges redeemed and not yet expired, kept to refuse replays. Every challenge lives the
+/// same time, so the order redeemed is close to the order they expire in; an entry is dropped
+/// once its challenge expired.
 #[derive(Default)]
-struct Challenges {
-	by_id: HashMap<[u8; 32], Challenge>,
-	issued: VecDeque<[u8; 32]>,
+struct Redeemed {
+	challenges: HashSet<[u8; 32]>,
+	per_account: HashMap<AccountId, usize>,
+	/// (expiry, account, challenge), oldest first.
+	order: VecDeque<(Instant, AccountId, [u8; 32])>,
 }
 
-struct Challenge {
-	account: AccountId,
+impl Redeemed {
+	fn forget_expired(&mut self, now: Instant) {
+		while let Some((expires, ..)) = self.order.front() {
+			if *expires > now {
+				break;
+			}
+			let Some((_, account, challenge)) = self.order.pop_front() else { break };
+			self.challenges.remove(&challenge);
+			if let std::collections::hash_map::Entry::Occupied(mut count) =
+				self.per_account.entry(account)
+			{
+				*count.get_mut() = count.get().saturating_sub(1);
+				if *count.get() == 0 {
+					count.remove();
+				}
+			}
+		}
+	}
+}
+
+/// What a challenge says of itself, checked by its MAC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Issued {
 	/// The finalized head when it was issued: the audit entry must come after it.
 	block: u32,
+	/// When it expires.
 	expires: Instant,
-	used: bool,
 }
+
+/// Bytes of a challenge: milliseconds since the vault started (8), block (4), random (4),
+/// MAC (16).
+const CHALLENGE_MAC_AT: usize = 16;
 
 /// A challenge as `vault_challenge` answers it.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -435,7 +486,11 @@ pub struct Vault {
 	node: Arc<Node>,
 	store: Arc<dyn BlobStore>,
 	settings: VaultSettings,
-	challenges: Mutex<Challenges>,
+	/// The key of challenges' MACs; a restart forgets it, and with it every challenge issued.
+	challenge_key: Zeroizing<[u8; 32]>,
+	/// When the vault started: challenges count their issue time from it.
+	started: Instant,
+	redeemed: Mutex<Redeemed>,
 	/// Audit entries (patient, index) that already served a get.
 	served: Mutex<HashSet<(AccountId, u64)>>,
 	/// Where served entries are appended, so that a restart forgets none.
@@ -487,7 +542,13 @@ impl Vault {
 			node,
 			store,
 			settings,
-			challenges: Mutex::default(),
+			challenge_key: {
+				let mut key = Zeroizing::new([0u8; 32]);
+				rand::rngs::OsRng.fill_bytes(&mut key[..]);
+				key
+			},
+			started: Instant::now(),
+			redeemed: Mutex::default(),
 			served: Mutex::new(served),
 			served_log,
 			escrow,
@@ -525,65 +586,119 @@ impl Vault {
 		&self.store
 	}
 
-	/// Issues a challenge to `account`.
+	/// Issues a challenge to `account`. Keeps nothing: see the module documentation.
 	pub fn challenge(&self, account: AccountId) -> ChallengeGrant {
 		let mut bytes = [0u8; 32];
-		rand::rngs::OsRng.fill_bytes(&mut bytes);
+		let since_start = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
 		let block = self.node.client.head().number;
-		let now = Instant::now();
-		let mut challenges = self.challenges.lock();
-		let Challenges { by_id, issued } = &mut *challenges;
-		// Drop the expired, then the oldest beyond the limit: both at the front.
-		while let Some(oldest) = issued.front() {
-			let expired = by_id.get(oldest).is_none_or(|c| c.expires <= now);
-			if !expired && by_id.len() < self.settings.max_challenges {
-				break;
-			}
-			by_id.remove(oldest);
-			issued.pop_front();
-		}
-		let expires = now + self.settings.challenge_ttl;
-		by_id.insert(bytes, Challenge { account, block, expires, used: false });
-		issued.push_back(bytes);
+		bytes[..8].copy_from_slice(&since_start.to_le_bytes());
+		bytes[8..12].copy_from_slice(&block.to_le_bytes());
+		rand::rngs::OsRng.fill_bytes(&mut bytes[12..CHALLENGE_MAC_AT]);
+		let mac = self.challenge_mac(&account, &bytes);
+		bytes[CHALLENGE_MAC_AT..].copy_from_slice(&mac);
 		ChallengeGrant {
 			challenge: H256(bytes),
 			block,
-			expires_in_ms: self.settings.challenge_ttl.as_millis() as u64,
+			expires_in_ms: u64::try_from(self.settings.challenge_ttl.as_millis())
+				.unwrap_or(u64::MAX),
 		}
 	}
 
-	/// Checks `signature` by `account` over `message` made from `challenge`, and uses the
-	/// challenge up. Returns the block it was issued at.
-	fn redeem(
+	/// The MAC of the first 16 bytes of a challenge issued to `account`. BLAKE2 is a MAC with
+	/// the key prefixed (no length extension).
+	fn challenge_mac(&self, account: &AccountId, challenge: &[u8; 32]) -> [u8; 16] {
+		let mut input = Zeroizing::new(Vec::with_capacity(32 + 32 + 32 + CHALLENGE_MAC_AT));
+		input.extend_from_slice(b"carechain-vault-challenge-mac-v1");
+		input.extend_from_slice(&self.challenge_key[..]);
+		input.extend_from_slice(account.as_ref());
+		input.extend_from_slice(&challenge[..CHALLENGE_MAC_AT]);
+		sp_io::hashing::blake2_128(&input)
+	}
+
+	/// Checks that this vault issued `challenge` to `account`, that it has not expired nor
+	/// been redeemed, and that `signature` by `account` over `message` verifies. Keeps
+	/// nothing: [`Self::redeem`] uses the challenge up once the chain allowed the request.
+	fn check(
 		&self,
 		challenge: &H256,
 		account: &AccountId,
 		message: &[u8],
 		signature: &[u8],
-	) -> Result<u32, VaultError> {
-		let mut challenges = self.challenges.lock();
-		let entry = challenges.by_id.get_mut(&challenge.0).ok_or(VaultError::ChallengeUnknown)?;
-		if entry.expires <= Instant::now() {
+	) -> Result<Issued, VaultError> {
+		let bytes = &challenge.0;
+		let mac = self.challenge_mac(account, bytes);
+		// Constant time is not needed: a MAC guessed byte by byte still needs 2^128 tries
+		// per account, but comparing all bytes costs nothing.
+		let equal = mac.iter().zip(&bytes[CHALLENGE_MAC_AT..]).fold(0u8, |d, (a, b)| d | (a ^ b));
+		if equal != 0 {
+			return Err(VaultError::ChallengeUnknown(account.clone()));
+		}
+		let since_start = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes"));
+		let block = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+		let expires =
+			self.started + Duration::from_millis(since_start) + self.settings.challenge_ttl;
+		let now = Instant::now();
+		if expires <= now {
 			return Err(VaultError::ChallengeExpired(self.settings.challenge_ttl));
 		}
-		if entry.used {
-			return Err(VaultError::ChallengeUsed);
-		}
-		if entry.account != *account {
-			return Err(VaultError::ChallengeNotYours(entry.account.clone()));
+		{
+			let mut redeemed = self.redeemed.lock();
+			redeemed.forget_expired(now);
+			if redeemed.challenges.contains(bytes) {
+				return Err(VaultError::ChallengeUsed);
+			}
 		}
 		if !verify_signature(account, message, signature) {
 			return Err(VaultError::BadSignature(account.clone()));
 		}
-		entry.used = true;
-		Ok(entry.block)
+		Ok(Issued { block, expires })
 	}
 
-	/// Puts the challenge back after a refusal that was not the caller's signature's fault
-	/// (the audit entry is not in a block yet), so the same signed request can be retried.
-	fn unredeem(&self, challenge: &H256) {
-		if let Some(entry) = self.challenges.lock().by_id.get_mut(&challenge.0) {
-			entry.used = false;
+	/// Uses up a challenge that [`Self::check`] accepted, for a request the chain allowed.
+	fn redeem(
+		&self,
+		challenge: &H256,
+		account: &AccountId,
+		issued: Issued,
+	) -> Result<(), VaultError> {
+		let mut redeemed = self.redeemed.lock();
+		redeemed.forget_expired(Instant::now());
+		if redeemed.challenges.contains(&challenge.0) {
+			return Err(VaultError::ChallengeUsed);
+		}
+		let count = redeemed.per_account.get(account).copied().unwrap_or(0);
+		if count >= self.settings.max_redeemed_per_account {
+			return Err(VaultError::AccountBusy {
+				account: account.clone(),
+				limit: self.settings.max_redeemed_per_account,
+				ttl: self.settings.challenge_ttl,
+			});
+		}
+		if redeemed.challenges.len() >= self.settings.max_redeemed {
+			return Err(VaultError::VaultBusy(self.settings.max_redeemed));
+		}
+		redeemed.challenges.insert(challenge.0);
+		redeemed.per_account.insert(account.clone(), count.saturating_add(1));
+		redeemed.order.push_back((issued.expires, account.clone(), challenge.0));
+		Ok(())
+	}
+
+	/// Puts a challenge back after a refusal that was not the caller's fault (the audit entry
+	/// is not in a block yet), so the same signed request can be retried. The challenge's
+	/// place in the expiry order stays; [`Redeemed::forget_expired`] tolerates its absence.
+	fn unredeem(&self, challenge: &H256, account: &AccountId) {
+		let mut redeemed = self.redeemed.lock();
+		if redeemed.challenges.remove(&challenge.0) {
+			let Redeemed { per_account, order, .. } = &mut *redeemed;
+			if let Some(position) = order.iter().rposition(|(_, _, c)| *c == challenge.0) {
+				order.remove(position);
+			}
+			if let Some(count) = per_account.get_mut(account) {
+				*count = count.saturating_sub(1);
+				if *count == 0 {
+					per_account.remove(account);
+				}
+			}
 		}
 	}
 
@@ -595,7 +710,8 @@ impl Vault {
 		}
 		let hash = H256(carechain_vault::content_hash(&request.ciphertext));
 		let message = access::put_message(&request.challenge.0, &hash.0);
-		self.redeem(&request.challenge, &request.uploader, &message, &request.signature)?;
+		let issued =
+			self.check(&request.challenge, &request.uploader, &message, &request.signature)?;
 
 		let state = self.node.client.state_at(self.node.client.head().hash)?;
 		// Who may replace an escrow copy already kept: the record's patient only.
@@ -676,6 +792,7 @@ impl Vault {
 			}
 		}
 
+		self.redeem(&request.challenge, &request.uploader, issued)?;
 		self.store.put(hash.0, request.ciphertext.0.into()).await?;
 		for (recipient, wrapped) in &keys {
 			self.store.put_key(&hash.0, &account_bytes(recipient), wrapped.0.clone()).await?;
@@ -704,16 +821,16 @@ impl Vault {
 				&key.0,
 			),
 		};
-		let issued_at =
-			self.redeem(&request.challenge, &request.accessor, &message, &request.signature)?;
-		let result = self.serve(&request, issued_at).await;
+		let issued =
+			self.check(&request.challenge, &request.accessor, &message, &request.signature)?;
+		let result = self.serve(&request, issued).await;
 		if matches!(result, Err(VaultError::NotAudited { .. })) {
-			self.unredeem(&request.challenge);
+			self.unredeem(&request.challenge, &request.accessor);
 		}
 		result
 	}
 
-	async fn serve(&self, request: &GetRequest, issued_at: u32) -> Result<GetResponse, VaultError> {
+	async fn serve(&self, request: &GetRequest, issued: Issued) -> Result<GetResponse, VaultError> {
 		let record_id = request.record;
 		let (record, basis, audit_index, on_chain_key) = {
 			let at = self.node.client.head().hash;
@@ -735,8 +852,9 @@ impl Vault {
 				Decision::Allowed(basis) => basis,
 				Decision::Denied(reason) => return Err(VaultError::Denied(reason)),
 			};
+			self.redeem(&request.challenge, &request.accessor, issued)?;
 			let audit_index = self
-				.claim_audit_entry(&state, &record.patient, request, issued_at)?
+				.claim_audit_entry(&state, &record.patient, request, issued.block)?
 				.ok_or(VaultError::NotAudited { record: record_id, purpose: request.purpose })?;
 			let key_source =
 				match basis {
@@ -919,11 +1037,13 @@ impl Vault {
 	/// Checks a request to follow a patient's disclosures; the trail's length at the head.
 	pub fn authorize_disclosures(&self, request: &DisclosuresRequest) -> Result<u64, VaultError> {
 		let message = access::disclosures_message(&request.challenge.0, &request.patient);
-		self.redeem(&request.challenge, &request.subscriber, &message, &request.signature)?;
+		let issued =
+			self.check(&request.challenge, &request.subscriber, &message, &request.signature)?;
 		let state = self.node.client.state_at(self.node.client.head().hash)?;
 		if !Self::follows(&state, &request.subscriber, &request.patient)? {
 			return Err(VaultError::NotPatientOrGuardian(request.subscriber.clone()));
 		}
+		self.redeem(&request.challenge, &request.subscriber, issued)?;
 		Self::audit_length(&state, &request.patient)
 	}
 
@@ -1259,7 +1379,8 @@ mod tests {
 		let settings = VaultSettings {
 			max_blob_bytes: 1024,
 			challenge_ttl: ttl,
-			max_challenges: 3,
+			max_redeemed_per_account: 3,
+			max_redeemed: 5,
 			state_dir: Some(dir.path().join("vault-state")),
 		};
 		(Vault::new(node, store, settings).unwrap(), dir)
@@ -1308,6 +1429,18 @@ mod tests {
 		));
 	}
 
+	/// Checks and redeems, as a request the chain allowed does.
+	fn use_up(
+		vault: &Vault,
+		challenge: &H256,
+		account: &AccountId,
+		message: &[u8],
+		signature: &[u8],
+	) -> Result<(), VaultError> {
+		let issued = vault.check(challenge, account, message, signature)?;
+		vault.redeem(challenge, account, issued)
+	}
+
 	#[test]
 	fn a_challenge_serves_one_request_of_its_account_before_it_expires() {
 		let (vault, _dir) = vault(Duration::from_secs(60));
@@ -1319,40 +1452,102 @@ mod tests {
 		let signature = eve.pair().sign(message).0;
 
 		let ferdie = Ed25519Keyring::Ferdie.to_account_id();
-		let not_yours = vault.redeem(&grant.challenge, &ferdie, message, &signature).unwrap_err();
-		assert!(matches!(not_yours, VaultError::ChallengeNotYours(_)), "{not_yours}");
-		let bad =
-			vault.redeem(&grant.challenge, &eve.to_account_id(), b"other", &signature).unwrap_err();
+		let not_yours = use_up(&vault, &grant.challenge, &ferdie, message, &signature).unwrap_err();
+		assert!(matches!(not_yours, VaultError::ChallengeUnknown(_)), "{not_yours}");
+		let bad = use_up(&vault, &grant.challenge, &eve.to_account_id(), b"other", &signature)
+			.unwrap_err();
 		assert!(matches!(bad, VaultError::BadSignature(_)), "{bad}");
+		// A check alone (a request the chain refused) keeps nothing.
+		vault.check(&grant.challenge, &eve.to_account_id(), message, &signature).unwrap();
 		// Neither refusal used the challenge up.
-		vault.redeem(&grant.challenge, &eve.to_account_id(), message, &signature).unwrap();
-		let replay =
-			vault.redeem(&grant.challenge, &eve.to_account_id(), message, &signature).unwrap_err();
+		use_up(&vault, &grant.challenge, &eve.to_account_id(), message, &signature).unwrap();
+		let replay = use_up(&vault, &grant.challenge, &eve.to_account_id(), message, &signature)
+			.unwrap_err();
 		assert!(matches!(replay, VaultError::ChallengeUsed), "{replay}");
 		assert_eq!(replay.code(), 6003);
 		let unknown =
-			vault.redeem(&H256::repeat_byte(1), &eve.to_account_id(), message, &signature);
-		assert!(matches!(unknown, Err(VaultError::ChallengeUnknown)));
+			use_up(&vault, &H256::repeat_byte(1), &eve.to_account_id(), message, &signature);
+		assert!(matches!(unknown, Err(VaultError::ChallengeUnknown(_))));
+		// Its block, or its issue time, changed: the MAC no longer matches.
+		for byte in [0, 8] {
+			let mut forged = grant.challenge;
+			forged.0[byte] ^= 1;
+			let forged = use_up(&vault, &forged, &eve.to_account_id(), message, &signature);
+			assert!(matches!(forged, Err(VaultError::ChallengeUnknown(_))), "{forged:?}");
+		}
+		// A restarted vault (another MAC key) knows none of the challenges issued before.
+		let (other, _dir) = self::vault(Duration::from_secs(60));
+		let grant = vault.challenge(eve.to_account_id());
+		let restarted = use_up(&other, &grant.challenge, &eve.to_account_id(), message, &signature);
+		assert!(matches!(restarted, Err(VaultError::ChallengeUnknown(_))), "{restarted:?}");
 	}
 
 	#[test]
-	fn challenges_expire_and_the_oldest_make_room() {
+	fn challenges_expire() {
 		let (vault, _dir) = vault(Duration::from_millis(1));
 		let eve = Ed25519Keyring::Eve;
 		let grant = vault.challenge(eve.to_account_id());
 		std::thread::sleep(Duration::from_millis(5));
 		let signature = eve.pair().sign(b"m").0;
-		let expired = vault.redeem(&grant.challenge, &eve.to_account_id(), b"m", &signature);
+		let expired = use_up(&vault, &grant.challenge, &eve.to_account_id(), b"m", &signature);
 		assert!(matches!(expired, Err(VaultError::ChallengeExpired(_))), "{expired:?}");
+	}
 
-		let (vault, _dir) = self::vault(Duration::from_secs(60));
-		let first = vault.challenge(eve.to_account_id()).challenge;
-		for _ in 0..3 {
+	/// The attack of issue 17: more challenge requests than the vault ever held, for the
+	/// patient's own account and for many others, between the patient's request for a
+	/// challenge and its use. Nothing is pushed out, since issuing keeps nothing.
+	#[test]
+	fn a_flood_of_challenge_requests_pushes_out_no_challenge() {
+		let (vault, _dir) = vault(Duration::from_secs(60));
+		let eve = Ed25519Keyring::Eve;
+		let grant = vault.challenge(eve.to_account_id());
+		for i in 0..200_000u32 {
+			let mut account = [0u8; 32];
+			account[..4].copy_from_slice(&i.to_le_bytes());
+			vault.challenge(AccountId::from(account));
 			vault.challenge(eve.to_account_id());
 		}
-		assert_eq!(vault.challenges.lock().by_id.len(), 3);
-		let dropped = vault.redeem(&first, &eve.to_account_id(), b"m", &signature);
-		assert!(matches!(dropped, Err(VaultError::ChallengeUnknown)), "{dropped:?}");
+		assert!(vault.redeemed.lock().challenges.is_empty());
+		let signature = eve.pair().sign(b"m").0;
+		use_up(&vault, &grant.challenge, &eve.to_account_id(), b"m", &signature).unwrap();
+	}
+
+	#[test]
+	fn redeemed_challenges_are_bounded_per_account_and_in_all() {
+		// At the bound (3 per account, 5 in all) and past it.
+		let (vault, _dir) = vault(Duration::from_secs(60));
+		let redeem = |signer: Ed25519Keyring| {
+			let grant = vault.challenge(signer.to_account_id());
+			let signature = signer.pair().sign(b"m").0;
+			use_up(&vault, &grant.challenge, &signer.to_account_id(), b"m", &signature)
+		};
+		for _ in 0..3 {
+			redeem(Ed25519Keyring::Eve).unwrap();
+		}
+		let busy = redeem(Ed25519Keyring::Eve).unwrap_err();
+		assert!(matches!(busy, VaultError::AccountBusy { limit: 3, .. }), "{busy}");
+		assert_eq!(busy.code(), 6006);
+		// Another account is not held up by Eve's.
+		redeem(Ed25519Keyring::Ferdie).unwrap();
+		redeem(Ed25519Keyring::Ferdie).unwrap();
+		let full = redeem(Ed25519Keyring::Dave).unwrap_err();
+		assert!(matches!(full, VaultError::VaultBusy(5)), "{full}");
+		assert_eq!(full.code(), 6007);
+
+		// Expired entries make room again.
+		let (vault, _dir) = self::vault(Duration::from_millis(50));
+		let eve = Ed25519Keyring::Eve;
+		let signature = eve.pair().sign(b"m").0;
+		for _ in 0..3 {
+			let grant = vault.challenge(eve.to_account_id());
+			use_up(&vault, &grant.challenge, &eve.to_account_id(), b"m", &signature).unwrap();
+		}
+		std::thread::sleep(Duration::from_millis(60));
+		let grant = vault.challenge(eve.to_account_id());
+		use_up(&vault, &grant.challenge, &eve.to_account_id(), b"m", &signature).unwrap();
+		let redeemed = vault.redeemed.lock();
+		assert_eq!((redeemed.challenges.len(), redeemed.order.len()), (1, 1));
+		assert_eq!(redeemed.per_account.get(&eve.to_account_id()), Some(&1));
 	}
 
 	#[tokio::test]

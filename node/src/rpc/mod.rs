@@ -1,7 +1,9 @@
-//! The JSON-RPC server: HTTP and WebSocket on one port, the modules merged here.
+//! The JSON-RPC server: HTTP and WebSocket on one port, the modules merged here, with the
+//! limits of [`RpcSettings`] on what one caller may hold ([`limits`]).
 
 pub mod api;
 pub mod handlers;
+pub mod limits;
 
 use api::{AuthorApiServer, CarechainApiServer, ChainApiServer, StateApiServer, SystemApiServer};
 use handlers::Handlers;
@@ -22,6 +24,40 @@ pub struct RpcSettings {
 	pub cors: Option<Vec<String>>,
 	/// Largest request or response, in bytes.
 	pub max_message_bytes: u32,
+	/// Bytes of requests the server holds at once, over all connections; beyond it requests
+	/// are refused as busy (HTTP 503, or JSON-RPC [`limits::BUSY`]) until others are answered.
+	pub max_request_bytes_in_flight: usize,
+	/// Calls in flight on one WebSocket connection.
+	pub max_calls_per_connection: u32,
+	/// Subscriptions open on one WebSocket connection.
+	pub max_subscriptions_per_connection: u32,
+	/// Answers and notifications queued for one WebSocket connection that reads slowly; beyond
+	/// it the server waits for the connection before it answers more.
+	pub message_buffer_per_connection: u32,
+	/// The runtime whose threads serve RPC; the caller's when `None`.
+	pub runtime: Option<tokio::runtime::Handle>,
+}
+
+impl RpcSettings {
+	/// The node's limits for a server on `listen` whose largest message is
+	/// `max_message_bytes`: room for one of the largest requests and small ones beside it, a connection's
+	/// calls in flight bounded to what `carechain-bench` and wallets use, with room to spare.
+	pub fn new(listen: SocketAddr, max_message_bytes: u32) -> Self {
+		Self {
+			listen,
+			max_connections: 100,
+			cors: None,
+			max_message_bytes,
+			// Serving a request holds a few copies of it (body, parsed parameters, decoded
+			// bytes): one of the largest, with room for small ones beside it, keeps a node
+			// under a few hundred MiB however many callers send large bodies at once.
+			max_request_bytes_in_flight: (max_message_bytes as usize).saturating_add(8 << 20),
+			max_calls_per_connection: 256,
+			max_subscriptions_per_connection: 256,
+			message_buffer_per_connection: 256,
+			runtime: None,
+		}
+	}
 }
 
 /// Every method of the node, with `rpc_methods` listing them.
@@ -67,11 +103,33 @@ pub async fn start(
 				.allow_headers([http::header::CONTENT_TYPE])
 		}
 	};
-	let server = Server::builder()
+	let budget = limits::RequestBudget::new(settings.max_request_bytes_in_flight);
+	let mut builder = Server::builder();
+	if let Some(runtime) = &settings.runtime {
+		builder = builder.custom_tokio_runtime(runtime.clone());
+	}
+	let server = builder
 		.max_connections(settings.max_connections)
 		.max_request_body_size(settings.max_message_bytes)
 		.max_response_body_size(settings.max_message_bytes)
-		.set_http_middleware(tower::ServiceBuilder::new().layer(cors))
+		.max_subscriptions_per_connection(settings.max_subscriptions_per_connection)
+		.set_message_buffer_capacity(settings.message_buffer_per_connection.max(1))
+		// A batch is one call's worth of in-flight accounting: keep it to a page.
+		.set_batch_request_config(jsonrpsee::server::BatchRequestConfig::Limit(1024))
+		.set_http_middleware(tower::ServiceBuilder::new().layer(cors).layer(
+			limits::HttpGuardLayer {
+				budget: budget.clone(),
+				max_body: settings.max_message_bytes as usize,
+			},
+		))
+		.set_rpc_middleware(jsonrpsee::server::RpcServiceBuilder::new().layer(
+			limits::ConnectionLimitsLayer {
+				max_in_flight: settings.max_calls_per_connection,
+				// One request of the largest size, or many small ones.
+				max_bytes_in_flight: settings.max_message_bytes as usize,
+				budget,
+			},
+		))
 		.build(settings.listen)
 		.await
 		.map_err(|e| eyre::eyre!("cannot listen for RPC on {}: {e}", settings.listen))?;
