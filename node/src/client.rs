@@ -191,8 +191,13 @@ impl Client {
 	}
 
 	/// The header of a stored block.
+	///
+	/// A block being committed is readable in the database before its write is durable; it is
+	/// not shown until then ([`Client::commit`] holds the head while it writes, and the head
+	/// moves only once the write returned), so nothing a crash could take back is given out.
 	pub fn header(&self, hash: H256) -> Result<Option<Header>, ClientError> {
-		Ok(self.db.read(columns::HEADER, hash.as_bytes())?)
+		let header: Option<Header> = self.db.read(columns::HEADER, hash.as_bytes())?;
+		Ok(header.filter(|h| h.number <= self.head().number))
 	}
 
 	/// The extrinsics of a stored block.
@@ -212,16 +217,18 @@ impl Client {
 		if number == 0 {
 			return Ok(Some(self.genesis_hash));
 		}
-		Ok(self.db.read(columns::CANON, &ChainDb::number_key(number))?)
+		let hash = self.db.read(columns::CANON, &ChainDb::number_key(number))?;
+		Ok(hash.filter(|_| number <= self.head().number))
 	}
 
 	/// The consensus commit certificate of block `number`, as consensus encoded it.
 	pub fn certificate(&self, number: u32) -> Result<Option<Vec<u8>>, ClientError> {
-		Ok(sp_database::Database::get(
+		let certificate = sp_database::Database::get(
 			&*self.db,
 			columns::CERTIFICATE,
 			&ChainDb::number_key(number),
-		))
+		);
+		Ok(certificate.filter(|_| number <= self.head().number))
 	}
 
 	/// The state of a stored block.

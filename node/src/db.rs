@@ -69,14 +69,19 @@ pub enum DbError {
 pub struct ChainDb {
 	db: Arc<parity_db::Db>,
 	path: String,
-	/// Held while a commit goes through the log: one record at a time, in commit order.
-	log: Mutex<()>,
+	/// Held while a commit (or an index rebuild step) goes through the log: one record at a
+	/// time, in commit order.
+	log: Arc<Mutex<()>>,
 	enactor: Enactor,
 }
 
 /// How many fsynced log records may wait to be enacted before a commit waits for the
 /// enacting thread: bounds the memory the logs' overlay holds.
 const MAX_UNENACTED: u64 = 16;
+
+/// Index rebuild steps the enacting thread takes after each round of enacting (each a no-op
+/// when no rebuild is due).
+const REINDEX_STEPS_PER_ROUND: usize = 8;
 
 impl ChainDb {
 	/// Opens (or creates) the database in `path`. A crash leaves a log that this replays.
@@ -98,8 +103,9 @@ impl ChainDb {
 		let db = parity_db::Db::open_or_create(&options)
 			.map(Arc::new)
 			.map_err(|e| DbError::Io { path: display.clone(), message: e.to_string() })?;
-		let enactor = Enactor::start(db.clone(), &display)?;
-		Ok(Arc::new(Self { db, path: display, log: Mutex::new(()), enactor }))
+		let log = Arc::new(Mutex::new(()));
+		let enactor = Enactor::start(db.clone(), log.clone(), &display)?;
+		Ok(Arc::new(Self { db, path: display, log, enactor }))
 	}
 
 	/// Decodes a value of `column` under `key`.
@@ -157,12 +163,16 @@ impl Database<H256> for ChainDb {
 		let failed = |e: parity_db::Error| DatabaseError(Box::new(e));
 		self.enactor.check().map_err(|e| DatabaseError(e.into()))?;
 		let _log = self.log.lock();
-		// Queued, then written as one log record (with any index rebuild step that is due),
-		// then the log file is flushed and fsynced and handed to the enacting thread.
+		// Queued, then written as one log record, then the log file is flushed and fsynced and
+		// handed to the enacting thread.
 		self.db.commit_changes(operations).map_err(failed)?;
-		self.db.process_commits().map_err(failed)?;
-		self.db.process_reindex().map_err(failed)?;
-		self.db.flush_logs().map_err(failed)?;
+		let logged = self.db.process_commits().and_then(|()| self.db.flush_logs());
+		if let Err(error) = logged {
+			// The commit is queued and readable but not on disk: no later commit may return
+			// as if the database were whole (each would log its predecessor's record).
+			self.enactor.fail(&error);
+			return Err(failed(error));
+		}
 		self.enactor.logged();
 		Ok(())
 	}
@@ -186,10 +196,13 @@ impl Drop for ChainDb {
 	}
 }
 
-/// The thread that moves fsynced log records into parity-db's tables and cleans the logs.
+/// The threads that move fsynced log records into parity-db's tables (enacting) and clean the
+/// logs enacted (cleaning flushes the tables to disk first). They are two, as parity-db's own
+/// are: enacting waits whenever more than a few logs wait to be cleaned.
 struct Enactor {
 	shared: Arc<(Mutex<Backlog>, Condvar)>,
 	thread: Option<std::thread::JoinHandle<()>>,
+	cleaner: Option<std::thread::JoinHandle<()>>,
 }
 
 #[derive(Default)]
@@ -197,22 +210,44 @@ struct Backlog {
 	/// Log records fsynced and not yet enacted.
 	unenacted: u64,
 	stop: bool,
+	/// The enacting thread is gone: the cleaner may stop.
+	enacted_all: bool,
 	/// Why enacting failed, if it did: every later commit fails with it.
 	failed: Option<String>,
 }
 
 impl Enactor {
-	fn start(db: Arc<parity_db::Db>, path: &str) -> Result<Self, DbError> {
+	fn start(db: Arc<parity_db::Db>, log: Arc<Mutex<()>>, path: &str) -> Result<Self, DbError> {
 		let shared = Arc::new((Mutex::new(Backlog::default()), Condvar::new()));
-		let theirs = shared.clone();
-		let thread = std::thread::Builder::new()
-			.name("db-enact".into())
-			.spawn(move || Self::run(&db, &theirs))
-			.map_err(|e| DbError::Io { path: path.to_owned(), message: e.to_string() })?;
-		Ok(Self { shared, thread: Some(thread) })
+		let spawn = |name: &str, work: Box<dyn FnOnce() + Send>| {
+			let theirs = shared.clone();
+			std::thread::Builder::new()
+				.name(name.into())
+				.spawn(move || {
+					let failed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+					let mut backlog = theirs.0.lock();
+					if failed.is_err() {
+						// Commits must not wait for a thread that is gone.
+						backlog.failed.get_or_insert_with(|| "a database thread panicked".into());
+					}
+					theirs.1.notify_all();
+				})
+				.map_err(|e| DbError::Io { path: path.to_owned(), message: e.to_string() })
+		};
+		let (enact_db, enact_shared) = (db.clone(), shared.clone());
+		let thread = spawn(
+			"db-enact",
+			Box::new(move || {
+				Self::run(&enact_db, &log, &enact_shared);
+				enact_shared.0.lock().enacted_all = true;
+			}),
+		)?;
+		let clean_shared = shared.clone();
+		let cleaner = spawn("db-clean", Box::new(move || Self::clean(&db, &clean_shared)))?;
+		Ok(Self { shared, thread: Some(thread), cleaner: Some(cleaner) })
 	}
 
-	fn run(db: &parity_db::Db, shared: &(Mutex<Backlog>, Condvar)) {
+	fn run(db: &parity_db::Db, log: &Mutex<()>, shared: &(Mutex<Backlog>, Condvar)) {
 		let (backlog, changed) = shared;
 		loop {
 			let taken = {
@@ -225,7 +260,18 @@ impl Enactor {
 				}
 				backlog.unenacted
 			};
-			let result = db.enact_logs().and_then(|()| db.clean_logs());
+			let mut result = db.enact_logs();
+			// An index that filled up is rebuilt into a larger one in steps, each a log record
+			// of its own; parity-db's own threads would loop until it is done.
+			for _ in 0..REINDEX_STEPS_PER_ROUND {
+				if result.is_err() {
+					break;
+				}
+				let guard = log.lock();
+				result = db.process_reindex().and_then(|()| db.flush_logs());
+				drop(guard);
+				result = result.and_then(|()| db.enact_logs());
+			}
 			let mut backlog = backlog.lock();
 			backlog.unenacted = backlog.unenacted.saturating_sub(taken);
 			if let Err(error) = result {
@@ -234,6 +280,33 @@ impl Enactor {
 			}
 			changed.notify_all();
 		}
+	}
+
+	/// Cleans enacted logs after each round of enacting, and every 50 ms besides (enacting
+	/// may be waiting for it in the middle of a round).
+	fn clean(db: &parity_db::Db, shared: &(Mutex<Backlog>, Condvar)) {
+		let (backlog, changed) = shared;
+		loop {
+			{
+				let mut backlog = backlog.lock();
+				if backlog.enacted_all {
+					return;
+				}
+				changed.wait_for(&mut backlog, std::time::Duration::from_millis(50));
+			}
+			if let Err(error) = db.clean_logs() {
+				tracing::error!(%error, "cleaning the chain database's log failed");
+				shared.0.lock().failed.get_or_insert_with(|| error.to_string());
+				shared.1.notify_all();
+			}
+		}
+	}
+
+	/// Fails every later commit with `error`.
+	fn fail(&self, error: &parity_db::Error) {
+		tracing::error!(%error, "writing the chain database's log failed");
+		self.shared.0.lock().failed.get_or_insert_with(|| error.to_string());
+		self.shared.1.notify_all();
 	}
 
 	/// Fails if enacting failed before.
@@ -258,8 +331,15 @@ impl Enactor {
 	fn stop(&mut self) {
 		self.shared.0.lock().stop = true;
 		self.shared.1.notify_all();
+		// Enacting finishes what is logged (the cleaner keeps going meanwhile), then the
+		// cleaner stops.
 		if let Some(thread) = self.thread.take() {
 			let _ = thread.join();
+		}
+		self.shared.0.lock().enacted_all = true;
+		self.shared.1.notify_all();
+		if let Some(cleaner) = self.cleaner.take() {
+			let _ = cleaner.join();
 		}
 	}
 }

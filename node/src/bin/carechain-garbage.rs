@@ -6,7 +6,8 @@
 //! `--quiet-secs` first, then for `--duration-secs` runs `--workers` tasks that each send one of: malformed JSON, bodies past the size limit (declared and chunked), bodies just below
 //! it, JSON nested 100,000 deep, broken chunked framing, ids that are objects, bad SCALE
 //! extrinsics, extrinsics with bad signatures, `state_call`s with bad arguments (which panic
-//! inside the runtime, caught), WebSocket garbage, and holds `--idle-connections` connections
+//! inside the runtime, caught), WebSocket garbage, calls nested 1,024 and 100,000 deep
+//! (submitted and passed to `state_call`), and holds `--idle-connections` connections
 //! open that send half a request and stall. Meanwhile it asks `system_health` every 250 ms on
 //! a connection opened before the attack, samples the node's RSS (`/proc/<pid>/status`) and
 //! follows finalized heads. Prints a table and writes JSON; the targets of issue 17 are: blocks
@@ -29,6 +30,7 @@ use parking_lot::Mutex;
 use rand::{Rng, RngCore, SeedableRng};
 use sp_core::H256;
 use sp_keyring::Ed25519Keyring;
+use sp_runtime::transaction_validity::TransactionSource;
 use std::{
 	collections::BTreeMap,
 	net::TcpListener,
@@ -55,7 +57,7 @@ struct Args {
 	#[arg(long, default_value_t = 20)]
 	quiet_secs: u64,
 	/// Tasks sending garbage, each one request at a time, each of one kind (in turn).
-	#[arg(long, default_value_t = 24)]
+	#[arg(long, default_value_t = 26)]
 	workers: usize,
 	/// Connections held open that send half a request and stall.
 	#[arg(long, default_value_t = 300)]
@@ -140,7 +142,7 @@ fn log_lines(log: &Option<PathBuf>) -> usize {
 }
 
 /// The kinds of garbage, sent in turn.
-const KINDS: [&str; 12] = [
+const KINDS: [&str; 13] = [
 	"malformed JSON",
 	"body past the limit (declared)",
 	"body past the limit (chunked)",
@@ -153,6 +155,7 @@ const KINDS: [&str; 12] = [
 	"state_call with bad arguments",
 	"WebSocket garbage",
 	"random bytes",
+	"call nested 1,024 / 100,000 deep",
 ];
 
 /// What one kind of garbage got back.
@@ -310,6 +313,27 @@ async fn garbage(kind: usize, port: u16, genesis: H256, nonce: &mut u32) -> Stri
 			exchange(port, request, None).await
 		}
 		10 => ws_garbage(port).await,
+		12 => {
+			// `Council.execute` around `Council.execute` ..., submitted and passed to the
+			// runtime's validation: the node refuses both before anything recurses.
+			let depth = if rng.gen_bool(0.5) { 1_024 } else { 100_000 };
+			let extrinsic = hex::encode(nested_call(depth));
+			let body = if rng.gen_bool(0.5) {
+				call("author_submitExtrinsic", &format!(r#"["0x{extrinsic}"]"#))
+			} else {
+				let source = hex::encode(TransactionSource::External.encode());
+				let at = hex::encode(genesis.as_bytes());
+				call(
+					"state_call",
+					&format!(
+						r#"["TaggedTransactionQueue_validate_transaction","0x{source}{extrinsic}{at}"]"#
+					),
+				)
+			};
+			let mut request = http("", body.len());
+			request.extend_from_slice(body.as_bytes());
+			exchange(port, request, None).await
+		}
 		_ => {
 			let mut bytes = vec![0u8; rng.gen_range(1..8192)];
 			rng.fill_bytes(&mut bytes);
@@ -318,6 +342,26 @@ async fn garbage(kind: usize, port: u16, genesis: H256, nonce: &mut u32) -> Stri
 			exchange(port, request, None).await
 		}
 	}
+}
+
+/// A bare extrinsic whose call is a remark inside `depth` levels of `Council.execute`, put
+/// together from the bytes one level adds before and after the call it holds (no value that
+/// deep could be built or encoded).
+fn nested_call(depth: usize) -> Vec<u8> {
+	let inner = RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() });
+	let wrapped = RuntimeCall::Council(pallet_collective::Call::execute {
+		proposal: Box::new(inner.clone()),
+		length_bound: 0,
+	})
+	.encode();
+	let inner = inner.encode();
+	let at = wrapped.windows(inner.len()).position(|w| w == inner.as_slice()).unwrap_or(0);
+	let (prefix, suffix) = (&wrapped[..at], &wrapped[at + inner.len()..]);
+	// Version 4, no signature: the preamble of a bare extrinsic.
+	let body = [&[4u8][..], &prefix.repeat(depth), &inner, &suffix.repeat(depth)].concat();
+	let mut bytes = codec::Compact(body.len() as u32).encode();
+	bytes.extend(body);
+	bytes
 }
 
 /// A WebSocket connection that sends malformed JSON, a batch of bad calls and a message past
