@@ -162,11 +162,14 @@ impl Database<H256> for ChainDb {
 		});
 		let failed = |e: parity_db::Error| DatabaseError(Box::new(e));
 		self.enactor.check().map_err(|e| DatabaseError(e.into()))?;
-		let _log = self.log.lock();
+		let log = self.log.lock();
 		// Queued, then written as one log record, then the log file is flushed and fsynced and
 		// handed to the enacting thread.
 		self.db.commit_changes(operations).map_err(failed)?;
 		let logged = self.db.process_commits().and_then(|()| self.db.flush_logs());
+		// The enacting thread takes the log for index rebuild steps: let go of it before
+		// waiting for that thread.
+		drop(log);
 		if let Err(error) = logged {
 			// The commit is queued and readable but not on disk: no later commit may return
 			// as if the database were whole (each would log its predecessor's record).
