@@ -720,26 +720,8 @@ fn validate_batch(
 		let len = bytes.len();
 		let verdict = crate::signatures::ed25519_signer(&extrinsic)
 			.and_then(|(public, signature)| verdicts.get(&public, &signature));
-		let sender = signed_nonce(&extrinsic).map(|(nonce, who)| (who, nonce));
-		let result = validate(client, &head, &extrinsic, verdicts.clone()).and_then(
-			|(validity, chain_next)| {
-				pool.insert(
-					PoolTx {
-						hash,
-						extrinsic,
-						len,
-						priority: validity.priority,
-						requires: validity.requires,
-						provides: validity.provides,
-						verdict,
-						sender,
-						seq: 0,
-					},
-					chain_next,
-					head.number,
-				)
-			},
-		);
+		let tx = Candidate { hash, extrinsic, len, verdict };
+		let result = validate_and_insert(pool, client, &head, tx, verdicts.clone());
 		// A peer that misses a gossiped transaction still gets it in a block; a full queue
 		// only means the peers' pools see fewer of this node's transactions early.
 		if result.is_ok() && local && gossip.try_send(bytes).is_err() {
@@ -748,6 +730,51 @@ fn validate_batch(
 		let _ = reply.send(result);
 	}
 	report
+}
+
+/// A decoded, signature-checked transaction on its way into the pool.
+struct Candidate {
+	hash: H256,
+	extrinsic: UncheckedExtrinsic,
+	len: usize,
+	verdict: Option<Verdict>,
+}
+
+/// Validates `tx` against `head` and admits it. A batch is validated against the head it
+/// started on; a block committed meanwhile may have included every transaction the pool held
+/// of the sender, so that the sender's next nonce read at `head` lags the chain's by a whole
+/// block. A transaction refused as too far ahead of that stale nonce is validated once more
+/// against the newest head before the refusal stands.
+fn validate_and_insert(
+	pool: &Pool,
+	client: &Client,
+	head: &crate::client::Head,
+	tx: Candidate,
+	verdicts: carechain_primitives::signatures::PreVerifiedSignatures,
+) -> Result<H256, PoolError> {
+	let Candidate { hash, extrinsic, len, verdict } = tx;
+	let sender = signed_nonce(&extrinsic).map(|(nonce, who)| (who, nonce));
+	let mut head = head.clone();
+	loop {
+		let (validity, chain_next) = validate(client, &head, &extrinsic, verdicts.clone())?;
+		let tx = PoolTx {
+			hash,
+			extrinsic: extrinsic.clone(),
+			len,
+			priority: validity.priority,
+			requires: validity.requires,
+			provides: validity.provides,
+			verdict: verdict.clone(),
+			sender: sender.clone(),
+			seq: 0,
+		};
+		match pool.insert(tx, chain_next, head.number) {
+			Err(PoolError::TooFarInFuture { .. }) if client.head().number > head.number => {
+				head = client.head();
+			}
+			result => return result,
+		}
+	}
 }
 
 /// The runtime's verdict, and the sender's next nonce on chain when the transaction waits for
@@ -1079,6 +1106,41 @@ mod tests {
 			let hashes: Vec<H256> =
 				built.block.extrinsics.iter().map(|x| extrinsic_hash(&x.encode())).collect();
 			pool.included(built.block.header.number, &hashes);
+		}
+
+		/// Issue 17: a batch validated against head `n` reads the sender's next nonce there; a
+		/// block committed meanwhile takes every transaction the pool held of the sender. Its
+		/// next nonce is then far past the stale one, and the pool must not refuse it as too
+		/// far in the future (seen in release: 1 to 2 of 40,000 refused, leaving a nonce gap
+		/// that stranded every later one). A nonce truly too far ahead is still refused.
+		#[test]
+		fn a_nonce_read_before_a_block_does_not_refuse_what_the_block_made_next() {
+			let (client, _dir) = dev_chain();
+			let pool = Pool::new(PoolLimits { future_nonces: 4, ..Default::default() });
+			let bob = Ed25519Keyring::Bob;
+			let stale_head = client.head();
+			let block: Vec<_> = (0..10).map(|n| remark(bob, n, b"block", &client)).collect();
+			commit_block(&pool, &client, &block);
+			let candidate = |nonce| {
+				let extrinsic = remark(bob, nonce, b"after", &client);
+				let bytes = extrinsic.encode();
+				Candidate {
+					hash: extrinsic_hash(&bytes),
+					extrinsic,
+					len: bytes.len(),
+					verdict: None,
+				}
+			};
+
+			let next_but_one =
+				validate_and_insert(&pool, &client, &stale_head, candidate(11), Default::default());
+			assert!(next_but_one.is_ok(), "{next_but_one:?}");
+			let far =
+				validate_and_insert(&pool, &client, &stale_head, candidate(17), Default::default());
+			assert!(
+				matches!(far, Err(PoolError::TooFarInFuture { nonce: 17, next: 12, limit: 4 })),
+				"{far:?}"
+			);
 		}
 
 		/// Issue 17: a block includes transactions the pool never held (another validator's):
