@@ -24,6 +24,7 @@ pub mod executor;
 pub mod extrinsic;
 pub mod keys;
 pub mod pool;
+pub mod privacy_scan;
 pub mod prometheus;
 pub mod rpc;
 pub mod service;

@@ -175,6 +175,25 @@ enum Command {
 	/// Operate the record vault.
 	#[command(subcommand)]
 	Vault(VaultCommand),
+	/// Search a stopped node's chain and files for facts that must never be there: every
+	/// state entry at the head, every block, every kept block's events and every file under
+	/// the chain's folder. Exits with status 2 when anything is found.
+	PrivacyScan {
+		/// The base path.
+		#[arg(long, short = 'd')]
+		base_path: PathBuf,
+		/// `dev`, `local`, or a spec file.
+		#[arg(long, default_value = "dev")]
+		chain: String,
+		/// Text that must not be found (a marker, an ICD-10 or CPT code, an NDC), or
+		/// `hex:0x…` for bytes; searched as bytes and as hex. Repeat for more.
+		#[arg(long = "needle")]
+		needles: Vec<String>,
+		/// Two needles that must not be found together in one state entry, extrinsic or
+		/// event, as `<left>=<right>` (a patient's `hex:0x<account>` and a drug's GTIN).
+		#[arg(long = "link")]
+		links: Vec<String>,
+	},
 	/// Delete a chain's database and consensus log.
 	PurgeChain {
 		/// The base path.
@@ -404,6 +423,41 @@ fn real_main() -> eyre::Result<()> {
 					println!("{} does not exist", folder.display())
 				}
 				Err(e) => return Err(e.into()),
+			}
+			Ok(())
+		}
+		Some(Command::PrivacyScan { base_path, chain, needles, links }) => {
+			let spec = ChainSpec::load(&chain).map_err(eyre::Report::msg)?;
+			let folder = spec.dir(&base_path);
+			let needles = carechain_node::privacy_scan::Needles {
+				needles: needles
+					.iter()
+					.map(|n| carechain_node::privacy_scan::Needle::parse(n))
+					.collect::<Result<_, _>>()
+					.map_err(eyre::Report::msg)?,
+				links: links
+					.iter()
+					.map(|l| carechain_node::privacy_scan::Link::parse(l))
+					.collect::<Result<_, _>>()
+					.map_err(eyre::Report::msg)?,
+			};
+			eyre::ensure!(
+				!needles.needles.is_empty() || !needles.links.is_empty(),
+				"give at least one --needle or --link to search for"
+			);
+			let db_path = folder.join("db");
+			eyre::ensure!(
+				db_path.is_dir(),
+				"{} holds no database: give the --base-path (and --chain) the node ran with",
+				db_path.display()
+			);
+			let db = ChainDb::open(&db_path)?;
+			let client = Client::open(db, &spec.genesis)?;
+			let report = carechain_node::privacy_scan::scan(&client, &folder, &needles)
+				.map_err(eyre::Report::msg)?;
+			print!("{report}");
+			if !report.hits.is_empty() {
+				std::process::exit(2);
 			}
 			Ok(())
 		}
