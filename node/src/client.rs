@@ -33,6 +33,10 @@ pub type State = TrieBackend<StateStore, BlakeTwo256, LocalTrieCache<BlakeTwo256
 /// Bytes of trie nodes and values kept in memory across blocks.
 const TRIE_CACHE_BYTES: usize = 256 << 20;
 
+/// Transactions in a row that do not fit in what is left of a block before its builder calls
+/// it full (Substrate's block authorship uses the same number).
+const MAX_SKIPPED_TRANSACTIONS: usize = 8;
+
 /// The newest finalized block.
 #[derive(Clone, Debug)]
 pub struct Head {
@@ -337,6 +341,7 @@ impl Client {
 		}
 
 		let mut invalid = Vec::new();
+		let mut skipped = 0;
 		for (hash, extrinsic) in candidates {
 			if Instant::now() >= deadline {
 				break;
@@ -344,8 +349,14 @@ impl Client {
 			match apply(&mut call, &mut overlay, extrinsic)? {
 				// A call that fails still goes in: its nonce is used and its failure recorded.
 				Ok(_) => extrinsics.push(extrinsic.clone()),
+				// One that does not fit in what is left waits for the next block; the smaller
+				// ones behind it may still fit (as Substrate's block authorship does). Past a few
+				// in a row, the block is full.
 				Err(TransactionValidityError::Invalid(InvalidTransaction::ExhaustsResources)) => {
-					break
+					skipped += 1;
+					if skipped >= MAX_SKIPPED_TRANSACTIONS {
+						break;
+					}
 				}
 				Err(TransactionValidityError::Invalid(InvalidTransaction::Future)) => {}
 				Err(_) => invalid.push(hash),
@@ -538,4 +549,42 @@ pub fn now_key() -> Vec<u8> {
 fn value_key(pallet: &str, item: &str) -> Vec<u8> {
 	[sp_io::hashing::twox_128(pallet.as_bytes()), sp_io::hashing::twox_128(item.as_bytes())]
 		.concat()
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::{chain_spec::ChainSpec, extrinsic::sign};
+	use carechain_runtime::RuntimeCall;
+	use sp_keyring::Ed25519Keyring;
+
+	fn remark(signer: Ed25519Keyring, bytes: usize, client: &Client) -> UncheckedExtrinsic {
+		let call = RuntimeCall::System(frame_system::Call::remark { remark: vec![7; bytes] });
+		sign(&signer.pair(), 0, call, client.genesis_hash())
+	}
+
+	/// Issue 17's review: an extrinsic that passes validation but does not fit in what is left
+	/// of the block (two remarks of 3 MiB, blocks of 5 MiB) must not keep every smaller one
+	/// behind it out of the block.
+	#[test]
+	fn a_transaction_too_big_for_what_is_left_does_not_block_the_ones_behind_it() {
+		let dir = tempfile::tempdir().unwrap();
+		let db = ChainDb::open(dir.path()).unwrap();
+		let client = Client::open(db, &ChainSpec::development().genesis).unwrap();
+		let candidates = [
+			remark(Ed25519Keyring::Bob, 3 << 20, &client),
+			remark(Ed25519Keyring::Dave, 3 << 20, &client),
+			remark(Ed25519Keyring::Charlie, 10, &client),
+		];
+		let hashes: Vec<H256> = candidates.iter().map(|x| extrinsic_hash(&x.encode())).collect();
+		let far = Instant::now() + std::time::Duration::from_secs(600);
+		let now = crate::consensus::timestamp::now_ms();
+		let built = client
+			.build_block(now, hashes.iter().copied().zip(&candidates), Default::default(), far)
+			.unwrap();
+		let included: Vec<H256> =
+			built.block.extrinsics.iter().skip(1).map(|x| extrinsic_hash(&x.encode())).collect();
+		assert_eq!(included, vec![hashes[0], hashes[2]], "the second does not fit, the third does");
+		assert!(built.invalid.is_empty(), "the one left out is not invalid: it waits");
+	}
 }
