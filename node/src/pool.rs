@@ -333,6 +333,22 @@ impl Pool {
 		self.len() == 0
 	}
 
+	/// The sender's next nonce counting the transactions it has in the pool, as Substrate's
+	/// `system_accountNextIndex` does: `chain_next`, then one more for each nonce held in a row
+	/// from there. Reads only the sender's own entries.
+	pub fn next_nonce(&self, who: &carechain_runtime::AccountId, chain_next: u32) -> u32 {
+		let inner = self.inner.lock();
+		let Some(held) = inner.senders.get(who) else { return chain_next };
+		let mut next = chain_next;
+		for nonce in held.range(chain_next..).map(|(nonce, _)| *nonce) {
+			if nonce != next {
+				break;
+			}
+			next = next.saturating_add(1);
+		}
+		next
+	}
+
 	/// Whether `hash` is held.
 	pub fn contains(&self, hash: &H256) -> bool {
 		self.inner.lock().txs.contains_key(hash)
@@ -988,6 +1004,23 @@ mod tests {
 			Err(PoolError::TooFarInFuture { nonce: 15, next: 10, limit: 4 })
 		));
 		assert_eq!(order(&pool), Vec::<u8>::new(), "nothing is ready without nonce 0");
+	}
+
+	/// The next nonce counts the sender's own nonces held in a row from the chain's, and no
+	/// other sender's: a gap stops it, and nonces below the chain's are not counted.
+	#[test]
+	fn the_next_nonce_counts_the_senders_nonces_in_a_row() {
+		let pool = Pool::new(PoolLimits::default());
+		for nonce in [0, 1, 2, 4] {
+			submit(&pool, from(1, nonce)).unwrap();
+		}
+		submit(&pool, from(2, 0)).unwrap();
+		assert_eq!(pool.next_nonce(&account(1), 0), 3, "4 waits behind the gap at 3");
+		assert_eq!(pool.next_nonce(&account(1), 2), 3);
+		assert_eq!(pool.next_nonce(&account(1), 4), 5);
+		assert_eq!(pool.next_nonce(&account(1), 7), 7, "nothing held from the chain's next on");
+		assert_eq!(pool.next_nonce(&account(2), 0), 1);
+		assert_eq!(pool.next_nonce(&account(3), 5), 5, "a sender with nothing held");
 	}
 
 	fn ready_hashes(pool: &Pool) -> Vec<H256> {

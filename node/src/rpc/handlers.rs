@@ -145,28 +145,9 @@ impl SystemApiServer for Handlers {
 
 	fn account_next_index(&self, account: AccountId) -> RpcResult<u32> {
 		let head = self.node.client.head().hash;
-		let mut next = account_nonce(&self.node.client, head, &account).map_err(err)?;
+		let next = account_nonce(&self.node.client, head, &account).map_err(err)?;
 		// Count the account's transactions waiting in the pool, as Substrate does.
-		let mut waiting: Vec<u32> = self
-			.node
-			.pool
-			.pending()
-			.iter()
-			.filter_map(|tx| match &tx.extrinsic.preamble {
-				sp_runtime::generic::Preamble::Signed(
-					sp_runtime::MultiAddress::Id(who),
-					_,
-					ext,
-				) if *who == account => Some(ext.6 .0),
-				_ => None,
-			})
-			.collect();
-		waiting.sort_unstable();
-		for nonce in waiting {
-			if nonce == next {
-				next = next.saturating_add(1);
-			}
-		}
+		let next = self.node.pool.next_nonce(&account, next);
 		Ok(next)
 	}
 }
