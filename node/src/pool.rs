@@ -780,7 +780,7 @@ fn validate_and_insert(
 			priority: validity.priority,
 			requires: validity.requires,
 			provides: validity.provides,
-			verdict: verdict.clone(),
+			verdict,
 			sender: sender.clone(),
 			seq: 0,
 		};
@@ -1220,31 +1220,6 @@ mod tests {
 			assert_eq!(revalidate::round(&pool, &client, 100), 0, "nothing new until a block");
 		}
 
-		/// The bytes of `call` nested `depth` times in `Council.execute`, built without
-		/// recursion (pallet index 2, call index 1, then `length_bound` after the proposal).
-		fn nested(call: &RuntimeCall, depth: usize) -> Vec<u8> {
-			let mut bytes = [2u8, 1].repeat(depth);
-			bytes.extend(call.encode());
-			bytes.extend(std::iter::repeat_n(0u8, depth));
-			bytes
-		}
-
-		/// A signed extrinsic's bytes with its call replaced by `call` (its signature no longer
-		/// matches: decoding comes first).
-		fn with_call(
-			signed: &UncheckedExtrinsic,
-			call: &RuntimeCall,
-			replacement: &[u8],
-		) -> Vec<u8> {
-			let encoded = signed.encode();
-			let body_len =
-				<codec::Compact<u32> as codec::Decode>::decode(&mut &encoded[..]).unwrap().0;
-			let body = &encoded[encoded.len() - body_len as usize..];
-			let preamble = &body[..body.len() - call.encode().len()];
-			let body = [preamble, replacement].concat();
-			[codec::Compact(body.len() as u32).encode(), body].concat()
-		}
-
 		/// Issue 17, item 2: a call nested 1,024 or 100,000 deep in `Council.execute` is
 		/// refused with a decode error naming the limit, instead of overflowing the validator
 		/// thread's stack; the node keeps admitting transactions.
@@ -1261,14 +1236,18 @@ mod tests {
 			let signed =
 				sign(&Ed25519Keyring::Alice.pair(), 0, call.clone(), client.genesis_hash());
 			// The construction is right: three levels decode into an extrinsic.
-			let shallow = with_call(&signed, &call, &nested(&call, 3));
+			let shallow =
+				crate::extrinsic::with_call(&signed, &crate::extrinsic::nested_call(&call, 3));
 			assert!(UncheckedExtrinsic::decode_all_with_depth_limit(
 				MAX_EXTRINSIC_DEPTH,
 				&mut &shallow[..]
 			)
 			.is_ok());
 			for depth in [1_024, 100_000] {
-				let bytes = with_call(&signed, &call, &nested(&call, depth));
+				let bytes = crate::extrinsic::with_call(
+					&signed,
+					&crate::extrinsic::nested_call(&call, depth),
+				);
 				let refused = node.submitter.submit(bytes).await.unwrap_err();
 				assert!(matches!(refused, PoolError::Decode(_)), "{depth}: {refused}");
 				assert!(refused.to_string().contains("nested at most 256 deep"), "{refused}");

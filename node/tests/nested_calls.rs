@@ -13,7 +13,7 @@ use carechain_node::{
 	db::ChainDb,
 	decode::{self, DecodeError, MAX_CALL_DEPTH},
 	executor::RUNTIME_STACK_BYTES,
-	extrinsic::sign,
+	extrinsic::{self, sign},
 };
 use carechain_primitives::signatures::PreVerifiedSignatures;
 use carechain_runtime::{Block, Header, RuntimeCall, UncheckedExtrinsic};
@@ -51,29 +51,16 @@ fn nested(depth: u32) -> RuntimeCall {
 	(0..depth).fold(remark(), |inner, _| execute(inner))
 }
 
-/// The encoding of [`nested`]`(depth)`, built from the bytes one level adds before and after
-/// the call it holds, so that no value that deep exists.
+/// The encoding of [`nested`]`(depth)`, built without a value that deep.
 fn nested_bytes(depth: u32) -> Vec<u8> {
-	let inner = remark().encode();
-	let outer = execute(remark()).encode();
-	let (prefix, rest) = outer.split_at(2);
-	assert_eq!(&rest[..inner.len()], &inner[..], "Council.execute encodes its call after 2 bytes");
-	let suffix = &rest[inner.len()..];
-	let depth = depth as usize;
-	[prefix.repeat(depth), inner, suffix.repeat(depth)].concat()
+	extrinsic::nested_call(&remark(), depth as usize)
 }
 
 /// A signed extrinsic (Alice, a councillor in the dev chain) whose call is `call`'s bytes: a
 /// signed remark with its call swapped, so the signature no longer matches, which matters not,
 /// since nothing past the decoder may look at it.
 fn extrinsic_bytes(call: &[u8], genesis: H256) -> Vec<u8> {
-	let signed = sign(&Sr25519Keyring::Alice.pair(), 0, remark(), genesis).encode();
-	let mut input = &signed[..];
-	let Compact(len) = Compact::<u32>::decode(&mut input).unwrap();
-	assert_eq!(len as usize, input.len());
-	let body = input.strip_suffix(&remark().encode()[..]).expect("the call comes last");
-	let body = [body, call].concat();
-	[Compact(body.len() as u32).encode(), body].concat()
+	extrinsic::with_call(&sign(&Sr25519Keyring::Alice.pair(), 0, remark(), genesis), call)
 }
 
 /// A block on genesis with the timestamp and `extrinsic`'s bytes, encoded by hand.

@@ -9,8 +9,9 @@
 #![allow(clippy::arithmetic_side_effects)]
 
 use carechain_e2e::{hex_of, sign, DevNode, Network, Role};
+use carechain_node::extrinsic;
 use carechain_runtime::RuntimeCall;
-use codec::{Compact, Decode, Encode};
+use codec::{Decode, Encode};
 use jsonrpsee::{
 	core::client::{ClientT, Error as RpcClientError, SubscriptionClientT},
 	rpc_params,
@@ -42,24 +43,11 @@ fn nested(depth: u32) -> RuntimeCall {
 }
 
 /// A signed extrinsic of Alice's (the dev council) whose call is a remark inside `depth` levels
-/// of `Council.execute`, built from the bytes one level adds before and after the call it holds,
-/// so that no value that deep exists here. Its signature is the shallow call's: the node must
-/// refuse it before it looks.
+/// of `Council.execute`, built without a value that deep. Its signature is the shallow call's:
+/// the node must refuse it before it looks.
 fn hostile_extrinsic(depth: usize, genesis: H256) -> Vec<u8> {
-	let inner = remark().encode();
-	let outer = execute(remark()).encode();
-	let (prefix, rest) = outer.split_at(2);
-	assert_eq!(&rest[..inner.len()], &inner[..], "Council.execute encodes its call after 2 bytes");
-	let suffix = &rest[inner.len()..];
-	let call = [prefix.repeat(depth), inner.clone(), suffix.repeat(depth)].concat();
-
-	let signed = sign(&Sr25519Keyring::Alice.pair(), 0, remark(), genesis).encode();
-	let mut input = &signed[..];
-	let Compact(len) = Compact::<u32>::decode(&mut input).unwrap();
-	assert_eq!(len as usize, input.len());
-	let body = input.strip_suffix(&inner[..]).expect("the call comes last");
-	let body = [body, &call].concat();
-	[Compact(body.len() as u32).encode(), body].concat()
+	let signed = sign(&Sr25519Keyring::Alice.pair(), 0, remark(), genesis);
+	extrinsic::with_call(&signed, &extrinsic::nested_call(&remark(), depth))
 }
 
 fn error_of(error: RpcClientError) -> (i32, String) {

@@ -17,8 +17,8 @@
 // Benchmark bookkeeping works on counts and durations it bounds itself.
 #![allow(clippy::arithmetic_side_effects)]
 
-use carechain_node::extrinsic::sign;
-use carechain_runtime::{Header, RuntimeCall};
+use carechain_node::extrinsic::{self, sign};
+use carechain_runtime::{Header, RuntimeCall, UncheckedExtrinsic};
 use clap::Parser;
 use codec::Encode;
 use jsonrpsee::{
@@ -344,24 +344,13 @@ async fn garbage(kind: usize, port: u16, genesis: H256, nonce: &mut u32) -> Stri
 	}
 }
 
-/// A bare extrinsic whose call is a remark inside `depth` levels of `Council.execute`, put
-/// together from the bytes one level adds before and after the call it holds (no value that
-/// deep could be built or encoded).
+/// A bare extrinsic whose call is a remark inside `depth` levels of `Council.execute`.
 fn nested_call(depth: usize) -> Vec<u8> {
-	let inner = RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() });
-	let wrapped = RuntimeCall::Council(pallet_collective::Call::execute {
-		proposal: Box::new(inner.clone()),
-		length_bound: 0,
-	})
-	.encode();
-	let inner = inner.encode();
-	let at = wrapped.windows(inner.len()).position(|w| w == inner.as_slice()).unwrap_or(0);
-	let (prefix, suffix) = (&wrapped[..at], &wrapped[at + inner.len()..]);
-	// Version 4, no signature: the preamble of a bare extrinsic.
-	let body = [&[4u8][..], &prefix.repeat(depth), &inner, &suffix.repeat(depth)].concat();
-	let mut bytes = codec::Compact(body.len() as u32).encode();
-	bytes.extend(body);
-	bytes
+	let remark = RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() });
+	extrinsic::with_call(
+		&UncheckedExtrinsic::new_bare(remark.clone()),
+		&extrinsic::nested_call(&remark, depth),
+	)
 }
 
 /// A WebSocket connection that sends malformed JSON, a batch of bad calls and a message past

@@ -1025,37 +1025,20 @@ fn faulty(
 }
 
 /// `block`'s encoding with one more extrinsic in its body: a remark inside `depth` levels of
-/// `Council.execute`. The bytes are put together from those one level adds before and after
-/// the call it holds, since no value that deep could be built, encoded or dropped.
+/// `Council.execute` (`crate::extrinsic::nested_call`).
 fn with_nested_call(block: &Block, depth: usize) -> Vec<u8> {
 	use carechain_runtime::{RuntimeCall, UncheckedExtrinsic};
-	use codec::{Compact, Decode as _};
-	let inner = RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() });
-	let wrapped = RuntimeCall::Council(pallet_collective::Call::execute {
-		proposal: Box::new(inner.clone()),
-		length_bound: 0,
-	})
-	.encode();
-	let inner = inner.encode();
-	let bare = UncheckedExtrinsic::new_bare(RuntimeCall::System(frame_system::Call::remark {
-		remark: Vec::new(),
-	}))
-	.encode();
-	let mut body = &bare[..];
-	let at = wrapped.windows(inner.len()).position(|w| w == inner.as_slice());
-	let (Some(at), Ok(_), Some(preamble)) =
-		(at, Compact::<u32>::decode(&mut body), body.strip_suffix(inner.as_slice()))
-	else {
-		return block.encode();
-	};
-	let (prefix, suffix) = (&wrapped[..at], &wrapped[at + inner.len()..]);
-	let extrinsic = [preamble, &prefix.repeat(depth), &inner, &suffix.repeat(depth)].concat();
+	use codec::Compact;
+	let remark = RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() });
+	let extrinsic = crate::extrinsic::with_call(
+		&UncheckedExtrinsic::new_bare(remark.clone()),
+		&crate::extrinsic::nested_call(&remark, depth),
+	);
 	let mut bytes = block.header.encode();
 	Compact(block.extrinsics.len() as u32 + 1).encode_to(&mut bytes);
 	for existing in &block.extrinsics {
 		existing.encode_to(&mut bytes);
 	}
-	Compact(extrinsic.len() as u32).encode_to(&mut bytes);
 	bytes.extend(extrinsic);
 	bytes
 }

@@ -217,7 +217,7 @@ fn a_faulty_proposer_nests_the_call_it_adds_as_asked() {
 	let nested = (0..3).fold(empty, |inner, _| {
 		RuntimeCall::Council(pallet_collective::Call::execute {
 			proposal: Box::new(inner),
-			length_bound: 0,
+			length_bound: 1 << 20,
 		})
 	});
 	assert_eq!(shallow.header, block.header);
