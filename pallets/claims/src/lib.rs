@@ -783,7 +783,6 @@ pub mod pallet {
 		/// record found only after a scan of `MaxPatientConsents` consents, the worst case.
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::submit_claim(count(lines.len()), count(records.len())))]
-		#[allow(clippy::too_many_arguments)] // one per element of an X12 837 claim
 		pub fn submit_claim(
 			origin: OriginFor<T>,
 			policy_id: PolicyId,

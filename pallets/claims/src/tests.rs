@@ -1894,9 +1894,8 @@ fn a_claim_tagged_under_another_key_is_denied() {
 		));
 		assert_eq!(outcomes(0), vec![LineOutcome::Denied(DenialReason::DiagnosisNotCovered)]);
 		// With every diagnosis covered, the procedure is not found in the fee schedule.
-		let open = publish(CoverageTerms { diagnosis_prefixes: vec![], ..terms() });
-		assert_ok!(Claims::fund_policy(signed(PAYER_CLERK), open, ESCROW));
-		assert_ok!(Claims::enroll(signed(PAYER_CLERK), open, PATIENT, H256::zero()));
+		let open =
+			enrolled_since_first_day_in(CoverageTerms { diagnosis_prefixes: vec![], ..terms() });
 		assert_ok!(Claims::submit_claim(
 			signed(MARYS_DOCTOR),
 			open,
@@ -2006,9 +2005,8 @@ fn code_key_rotation_keeps_each_day_on_one_key() {
 #[test]
 fn a_pended_claim_is_settled_after_its_key_is_retired() {
 	new_test_ext().execute_with(|| {
-		let policy = publish(CoverageTerms { review_threshold: 120, ..terms() });
-		assert_ok!(Claims::fund_policy(signed(PAYER_CLERK), policy, ESCROW));
-		assert_ok!(Claims::enroll(signed(PAYER_CLERK), policy, PATIENT, H256::zero()));
+		let policy =
+			enrolled_since_first_day_in(CoverageTerms { review_threshold: 120, ..terms() });
 		let record = create_record(PATIENT, MARYS_DOCTOR, 1);
 		assert_ok!(submit(policy, vec![line("99213", 1, 150)], record));
 		assert_eq!(
