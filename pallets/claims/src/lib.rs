@@ -11,11 +11,12 @@
 //! chain in plaintext: every code is a [`CodeTag`], a BLAKE2b-256 of the code keyed with the
 //! policy's code key, which the payer draws and shares only with provider organizations, wrapped
 //! to each one's X25519 key ([`WrappedCodeKeys`]); the plaintext codes travel in the claim's
-//! sealed attachment in the vault, of which the claim keeps the content hash. It funds each policy's
-//! escrow, a sub-account of this pallet, in the settlement currency (`pallet-balances`), and
-//! enrolls patients by the hash of their member id. Each escrow keeps a ledger
-//! ([`EscrowLedger`]): what was funded, paid to providers and withdrawn; the escrow pays only
-//! what the ledger holds, never money sent to its account by other means.
+//! sealed attachment in the vault, of which the claim keeps the content hash.
+//!
+//! The payer funds each policy's escrow, a sub-account of this pallet, in the settlement
+//! currency (`pallet-balances`), and enrolls patients by the hash of their member id. Each
+//! escrow keeps a ledger ([`EscrowLedger`]): what was funded, paid to providers and withdrawn;
+//! the escrow pays only what the ledger holds, never money sent to its account by other means.
 //!
 //! A practitioner of an active care provider submits a claim for an enrolled patient, citing the
 //! records that support it. The day of service must lie within the policy's period, on or after

@@ -24,8 +24,8 @@ pub type Day = u32;
 pub type CodeKey = [u8; 32];
 
 /// A keyed pseudonym of a clinical code or code prefix: BLAKE2b-256 keyed with the policy code
-/// key over `CODE_TAG_DOMAIN ‖ kind ‖ length ‖ code` (see [`code_tag`]). Whoever lacks the key,
-/// validators included, cannot map a tag back to its code, even by trying every code.
+/// key over `CODE_TAG_DOMAIN ‖ kind ‖ length ‖ code` (see `code_tag`). Whoever lacks the
+/// key, validators included, cannot map a tag back to its code, even by trying every code.
 pub type CodeTag = H256;
 
 /// What the message of a [`CodeTag`] starts with: a version, so that a changed encoding never
