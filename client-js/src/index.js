@@ -6,6 +6,8 @@ export { RpcClient, RpcError, RpcTimeoutError, RpcDisconnectedError } from './rp
 export { Account, EncryptionKey, KeyError, DEV_PHRASE, encodeAddress, decodeAddress, generateMnemonic } from './keys.js';
 export * as envelope from './envelope.js';
 export { EnvelopeError } from './envelope.js';
+export * as codes from './codes.js';
+export { CodeError, codeTag, codeTags, diagnosisTags, generateCodeKey } from './codes.js';
 export { Metadata } from './metadata.js';
 export { ScaleError } from './scale.js';
 export { today, dayOf, text, hashText, unitEpc, containerEpc } from './pallets.js';

@@ -3,7 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Account, Carechain, DispatchError, RpcError, text, today, unitEpc } from './index.js';
+import { Account, Carechain, DispatchError, RpcError, generateCodeKey, text, today, unitEpc } from './index.js';
 import { connectWhenUp, startDevNode } from './testing/dev-node.js';
 
 let node;
@@ -99,10 +99,14 @@ test('a patient registers, receives a record, grants, is audited, revokes and er
   await assert.rejects(chain.vault.get(patient, { recordId: written.recordId, purpose: 'Treatment', challenge: again.challenge }), (e) => e instanceof RpcError && e.code === 6021);
 });
 
-test('a claim is adjudicated by the payer policy on chain', async () => {
+test('a claim is adjudicated by the payer policy on chain, over tags of its codes', async () => {
   const patient = Account.generate().account;
   await chain.registry.registerPatient(patient);
   const day = today();
+  // The payer draws the policy's code key and shares it with the hospital (org 0), wrapped to
+  // the hospital's X25519 key; the chain sees tags and the wrapped key only.
+  const payerCodeKey = generateCodeKey();
+  const hospitalKey = bob.encryptionKey();
   const policy = await chain.claims.publishPolicy(charlie, {
     procedures: [['99213', 100n], ['80053', 50n]],
     diagnosisPrefixes: ['E11', 'I10'],
@@ -114,7 +118,10 @@ test('a claim is adjudicated by the payer policy on chain', async () => {
     maxDailyLinesPerProvider: 10,
     validFrom: day - 30,
     validUntil: day + 365,
-  });
+  }, { codeKey: payerCodeKey });
+  await chain.claims.shareCodeKey(charlie, { policyId: policy.policyId, epoch: 0, org: 0, codeKey: payerCodeKey, orgPublicKey: hospitalKey.publicKey });
+  const { codeKey } = await chain.claims.codeKey(policy.policyId, 0, hospitalKey);
+  assert.deepEqual(codeKey, payerCodeKey);
   await chain.claims.fundPolicy(charlie, policy.policyId, 10_000);
   await chain.claims.enroll(charlie, policy.policyId, patient.address, 'member 0042');
   await chain.consent.grant(patient, { grantee: { type: 'Organization', value: 0 }, purposes: ['Treatment'], expiresAt: Date.now() + 86_400_000 });
@@ -127,11 +134,16 @@ test('a claim is adjudicated by the payer policy on chain', async () => {
     policyId: policy.policyId,
     patient: patient.address,
     serviceDate: day,
+    codeKey,
     diagnoses: ['E119'],
     lines: [{ procedure: '99213', units: 1, charged: 150 }],
     records: [visit.recordId],
   };
   const claim = await chain.claims.submitClaim(bob, officeVisit);
+  // The codes are in the sealed attachment only: not in the claim, its policy or its events.
+  const onChain = Carechain.json([claim.claim, claim.events, await chain.claims.policy(policy.policyId)]);
+  assert.doesNotMatch(onChain, /99213|80053|E119|I10/);
+  assert.equal(claim.claim.attachment, claim.attachment);
   // Allowed 100; the deductible takes 50, coinsurance 20% of the other 50 is 10.
   assert.equal(claim.status, 'Adjudicated');
   assert.equal(claim.payerPaid, 40n);
@@ -139,13 +151,13 @@ test('a claim is adjudicated by the payer policy on chain', async () => {
   assert.equal(claim.claim.lines[0].allowed, 100n);
 
   // The same service again is a duplicate, denied line by line.
-  const duplicate = await chain.claims.submitClaim(bob, officeVisit);
+  const duplicate = await chain.claims.submitClaim(bob, { ...officeVisit, attachment: claim.attachment });
   assert.equal(duplicate.payerPaid, 0n);
   assert.equal(duplicate.claim.lines[0].outcome.type ?? duplicate.claim.lines[0].outcome, 'Denied');
 
   // A claim on an unknown policy fails with the pallet's error.
   await assert.rejects(
-    chain.claims.submitClaim(bob, { policyId: 999, patient: patient.address, diagnoses: ['E119'], lines: [{ procedure: '99213', units: 1, charged: 1 }], records: [visit.recordId] }),
+    chain.claims.submitClaim(bob, { policyId: 999, patient: patient.address, codeKey, epoch: 0, attachment: claim.attachment, diagnoses: ['E119'], lines: [{ procedure: '99213', units: 1, charged: 1 }], records: [visit.recordId] }),
     (e) => e instanceof DispatchError && e.pallet === 'Claims' && e.error === 'UnknownPolicy',
   );
 });

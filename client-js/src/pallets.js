@@ -6,6 +6,7 @@
 import { fromHex, fromUtf8, toHex, utf8 } from './bytes.js';
 import { blake2_256 } from './hashing.js';
 import { unwrapKey, wrapKey } from './envelope.js';
+import { claimAttachment, codeTag, diagnosisTags, tagRules, unwrapCodeKey, wrapCodeKey } from './codes.js';
 
 const DAY_MS = 86_400_000;
 
@@ -272,9 +273,14 @@ export class Claims extends PalletHelper {
     super(client, 'Claims');
   }
 
-  /** Publishes coverage terms; resolves with `{ policyId, escrow, ...outcome }`. */
-  async publishPolicy(payer, terms) {
-    const outcome = await this.submit(payer, 'publish_policy', { terms });
+  /**
+   * Publishes coverage terms; resolves with `{ policyId, escrow, ...outcome }`. With
+   * `codeKey` (the policy's code key of epoch 0, from `generateCodeKey`), `procedures`,
+   * `diagnosisPrefixes` and `priorAuthorization` hold plaintext codes and are tagged here;
+   * without it they must be tags already. The chain never sees the codes.
+   */
+  async publishPolicy(payer, terms, { codeKey } = {}) {
+    const outcome = await this.submit(payer, 'publish_policy', { terms: codeKey ? tagRules(codeKey, terms) : terms });
     const published = event(outcome, 'Claims', 'PolicyPublished');
     return { policyId: published.policyId, escrow: published.escrow, ...outcome };
   }
@@ -288,23 +294,86 @@ export class Claims extends PalletHelper {
     return this.submit(payer, 'enroll', { policyId, patient, memberIdHash: hashText(memberId) });
   }
 
-  authorizeProcedure(payer, { policyId, patient, procedure, from, until }) {
-    return this.submit(payer, 'authorize_procedure', { policyId, patient, procedure, from: dayOf(from), until: dayOf(until) });
+  /**
+   * Authorizes `procedure` (a plaintext code, tagged under `codeKey`, the key of the epoch of
+   * the days covered) for the patient from `from` to `until`; resolves with
+   * `{ authorizationId, ...outcome }`. The event names neither the patient nor the procedure.
+   */
+  async authorizeProcedure(payer, { policyId, patient, procedure, codeKey, from, until }) {
+    const outcome = await this.submit(payer, 'authorize_procedure', {
+      policyId,
+      patient,
+      procedure: codeTag(codeKey, 'Procedure', procedure),
+      from: dayOf(from),
+      until: dayOf(until),
+    });
+    return { authorizationId: event(outcome, 'Claims', 'PriorAuthorizationGranted').authorizationId, ...outcome };
   }
 
   /**
-   * Files a claim: `lines` are `{ procedure, units, charged }`, `records` the consented
-   * records that back it. Adjudication runs in the same block; resolves with
-   * `{ claimId, status, payerPaid, patientShare, claim, ...outcome }`.
+   * Rotates a policy's code key: `rules` are the policy's code lists in plaintext
+   * (`procedures`, `diagnosisPrefixes`, `priorAuthorization`), tagged here under the fresh
+   * `codeKey`. Resolves with `{ epoch, firstDay, ...outcome }`; share the new key with
+   * `shareCodeKey` before `firstDay`.
    */
-  async submitClaim(provider, { policyId, patient, serviceDate = today(), diagnoses, lines, records }) {
+  async rotateCodeKey(payer, policyId, rules, codeKey) {
+    const { procedures, diagnosisPrefixes, priorAuthorization } = tagRules(codeKey, rules);
+    const outcome = await this.submit(payer, 'rotate_code_key', { policyId, rules: { procedures, diagnosisPrefixes, priorAuthorization } });
+    const rotated = event(outcome, 'Claims', 'CodeKeyRotated');
+    return { epoch: rotated.epoch, firstDay: rotated.firstDay, ...outcome };
+  }
+
+  /** Wraps the policy's code key of `epoch` to a provider organization's X25519 key and stores it on chain. */
+  shareCodeKey(payer, { policyId, epoch, org, codeKey, orgPublicKey }) {
+    const wrappedKey = wrapCodeKey(codeKey, orgPublicKey, { policyId, epoch, org });
+    return this.submit(payer, 'share_code_key', { policyId, epoch, org, wrappedKey });
+  }
+
+  /**
+   * The policy's code key of `epoch` (the current one unless given) that the payer shared with
+   * `org`, unwrapped with the organization's `encryptionKey`: `{ codeKey, epoch }`.
+   */
+  async codeKey(policyId, org, encryptionKey, epoch = undefined) {
+    const at = epoch ?? (await this.policy(policyId)).codeKey.epoch;
+    const holders = await this.query('WrappedCodeKeys', [policyId, at]);
+    const held = (holders ?? []).find(([holder]) => holder === org);
+    if (!held) throw new Error(`policy ${policyId}'s code key of epoch ${at} was not shared with organization ${org}: ask the payer to share it`);
+    return { codeKey: unwrapCodeKey(held[1], encryptionKey, { policyId, epoch: at, org }), epoch: at };
+  }
+
+  /**
+   * Files a claim: `diagnoses` are ICD-10-CM codes (the principal one first), `lines`
+   * `{ procedure, units, charged }` with CPT/HCPCS codes, `records` the consented records that
+   * back it; the codes are tagged under `codeKey` of epoch `epoch` (the current one unless
+   * given; the previous one for days before a rotation). Unless `attachment` (a content hash)
+   * is given, the codes are sealed into a FHIR Claim written to the vault as a record of the
+   * patient, which the claim cites and whose content hash it keeps. Adjudication runs in the
+   * same block; resolves with `{ claimId, status, payerPaid, patientShare, claim, attachment,
+   * ...outcome }`.
+   */
+  async submitClaim(provider, { policyId, patient, serviceDate = today(), codeKey, epoch, diagnoses, lines, records, attachment }) {
+    const day = dayOf(serviceDate);
+    const diagnosis = diagnosisTags(codeKey, diagnoses[0]);
+    const tagged = lines.map((l) => ({ procedure: codeTag(codeKey, 'Procedure', l.procedure), units: l.units, charged: BigInt(l.charged) }));
+    const codeKeyEpoch = epoch ?? (await this.policy(policyId))?.codeKey.epoch ?? 0;
+    let cited = records;
+    if (attachment === undefined) {
+      const written = await this.client.vault.writeRecord(provider, {
+        patient,
+        resource: claimAttachment({ policyId, serviceDate: day, diagnoses, lines }),
+      });
+      attachment = written.contentHash;
+      cited = [...records, written.recordId];
+    }
     const outcome = await this.submit(provider, 'submit_claim', {
       policyId,
       patient,
-      serviceDate: dayOf(serviceDate),
-      diagnoses,
-      lines: lines.map((l) => ({ ...l, charged: BigInt(l.charged) })),
-      records,
+      serviceDate: day,
+      codeKeyEpoch,
+      diagnosis,
+      lines: tagged,
+      records: cited,
+      attachment,
     });
     const { claimId } = event(outcome, 'Claims', 'ClaimSubmitted');
     const adjudicated = findEvent(outcome, 'Claims', 'ClaimAdjudicated');
@@ -315,6 +384,7 @@ export class Claims extends PalletHelper {
       payerPaid: adjudicated?.payerPaid ?? 0n,
       patientShare: adjudicated?.patientShare ?? 0n,
       claim,
+      attachment,
       ...outcome,
     };
   }

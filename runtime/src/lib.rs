@@ -345,7 +345,8 @@ parameter_types! {
 	pub const ClaimsPalletId: PalletId = PalletId(*b"cc/claim");
 }
 
-/// Bounds from X12 837P: up to 50 service lines and 12 diagnosis codes per claim.
+/// Bounds from X12 837P: up to 50 service lines per claim (the diagnoses are in the claim's
+/// sealed attachment; the chain keeps the principal one's tags).
 impl pallet_claims::Config for Runtime {
 	type Registry = Registry;
 	type Access = Consent;
@@ -357,7 +358,8 @@ impl pallet_claims::Config for Runtime {
 	type MaxProcedures = ConstU32<256>;
 	type MaxCodeList = ConstU32<64>;
 	type MaxLines = ConstU32<50>;
-	type MaxDiagnoses = ConstU32<12>;
+	// Every provider organization of a large consortium can hold a policy's code key.
+	type MaxCodeKeyHolders = ConstU32<128>;
 	type MaxSupportingRecords = ConstU32<16>;
 	type MaxPatientConsents = <Runtime as pallet_consent::Config>::MaxGrantsPerPatient;
 	// Claims are filed within 90 days of care (Medicare allows a year; most payers 90 to 180

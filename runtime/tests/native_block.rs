@@ -315,9 +315,12 @@ fn supply_chain_and_claims_calls_run_in_a_block() {
 	let serial = |s: &[u8]| s.to_vec().try_into().expect("short serial");
 	let unit = pallet_provenance::Sgtin { gtin, serial: serial(b"S1") };
 	let lot: pallet_provenance::Lot = b"L1".to_vec().try_into().expect("short lot");
-	let code = |s: &[u8]| s.to_vec().try_into().expect("short code");
+	// A procedure's tag under the payer's code key: the chain never sees the code itself.
+	let office_visit =
+		pallet_claims::code_tag(&[7; 32], pallet_claims::CodeKind::Procedure, b"99213")
+			.expect("a CPT code");
 	let terms = pallet_claims::CoverageTerms {
-		procedures: vec![(code(b"99213"), 100u128)],
+		procedures: vec![(office_visit, 100u128)],
 		diagnosis_prefixes: vec![],
 		prior_authorization: vec![],
 		deductible: 50,

@@ -22,11 +22,14 @@ fn service_day<T: Config>() -> Day {
 	Pallet::<T>::day_of(T::Time::now())
 }
 
-/// A distinct valid code for each `i`.
-fn code(i: u32) -> Code {
-	let mut code = alloc::vec![b'C'];
-	code.extend((0..5).rev().map(|digit| b'A' + (i / 26u32.pow(digit) % 26) as u8));
-	code.try_into().expect("six characters")
+/// A distinct code tag for each `i`: the chain never sees codes, only tags.
+fn code(i: u32) -> CodeTag {
+	CodeTag::from_low_u64_be(u64::from(i) + 1)
+}
+
+/// A principal diagnosis whose first tag is the covered prefix `code(1_000)`.
+fn diagnosis() -> DiagnosisTags {
+	[code(1_000), code(2_001), code(2_002), code(2_003), code(2_004)]
 }
 
 fn money<T: Config>(amount: u32) -> BalanceOf<T> {
@@ -90,8 +93,12 @@ fn setup<T: Config>(records: u32, review_threshold: u32) -> Setup<T> {
 	)
 	.expect("payer enrolls");
 	for i in 0..T::MaxCodeList::get() {
-		PriorAuthorizations::<T>::insert((policy, &patient, code(i)), (0, Day::MAX));
+		PriorAuthorizations::<T>::insert(
+			(policy, &patient, code(i)),
+			PriorAuthorization { id: u64::from(i), from: 0, until: Day::MAX },
+		);
 	}
+	NextAuthorizationId::<T>::put(u64::from(T::MaxCodeList::get()));
 	let practitioner = member::<T>("practitioner", OrgKind::Hospital, Role::Practitioner);
 	let records: Vec<_> = (0..records)
 		.map(|i| T::Records::create_for_benchmark(&patient, FhirResourceType::Procedure, i))
@@ -120,9 +127,11 @@ fn submit<T: Config>(s: &Setup<T>, lines: Vec<ServiceLine<BalanceOf<T>>>) -> Cla
 		s.policy,
 		s.patient.clone(),
 		service_day::<T>(),
-		alloc::vec![code(1_000)],
+		0,
+		diagnosis(),
 		lines,
 		s.records.clone(),
+		H256::zero(),
 	)
 	.expect("practitioner submits");
 	id
@@ -173,27 +182,44 @@ mod benchmarks {
 		let s = setup::<T>(0, 0);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(s.payer), s.policy, s.patient.clone(), code(0), 1, 2);
-		assert_eq!(PriorAuthorizations::<T>::get((s.policy, &s.patient, code(0))), Some((1, 2)));
+		assert_eq!(
+			PriorAuthorizations::<T>::get((s.policy, &s.patient, code(0)))
+				.map(|auth| (auth.from, auth.until)),
+			Some((1, 2))
+		);
 	}
 
+	/// Billed under the previous epoch's key after a rotation, which also reads that epoch's
+	/// code lists.
 	#[benchmark]
 	fn submit_claim(
 		l: Linear<1, { T::MaxLines::get() }>,
-		d: Linear<1, { T::MaxDiagnoses::get() }>,
 		r: Linear<1, { T::MaxSupportingRecords::get() }>,
 	) {
 		let s = setup::<T>(r, u32::MAX);
+		let same = terms::<T>(T::MaxProcedures::get(), u32::MAX);
+		Pallet::<T>::rotate_code_key(
+			RawOrigin::Signed(s.payer.clone()).into(),
+			s.policy,
+			CodeRules {
+				procedures: same.procedures,
+				diagnosis_prefixes: same.diagnosis_prefixes,
+				prior_authorization: same.prior_authorization,
+			},
+		)
+		.expect("payer rotates");
 		let lines = lines::<T>(l);
-		let diagnoses = (0..d).map(|i| code(1_000 + i)).collect();
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(s.practitioner.clone()),
 			s.policy,
 			s.patient.clone(),
 			service_day::<T>(),
-			diagnoses,
+			0,
+			diagnosis(),
 			lines,
 			s.records.clone(),
+			H256::zero(),
 		);
 		let claim = Claims::<T>::get(0).expect("stored");
 		assert_eq!(claim.status, ClaimStatus::Adjudicated);
@@ -277,6 +303,37 @@ mod benchmarks {
 		_(origin as T::RuntimeOrigin, provider, payout.clone());
 		assert_eq!(PayoutAccounts::<T>::get(provider), Some(payout));
 		Ok(())
+	}
+
+	#[benchmark]
+	fn rotate_code_key(p: Linear<1, { T::MaxProcedures::get() }>) {
+		let payer = member::<T>("payer", OrgKind::Payer, Role::Admin);
+		Pallet::<T>::publish_policy(RawOrigin::Signed(payer.clone()).into(), terms::<T>(p, 0))
+			.expect("payer publishes");
+		let rotated = terms::<T>(p, 0);
+		let rules = CodeRules {
+			procedures: rotated.procedures.into_iter().rev().collect(),
+			diagnosis_prefixes: rotated.diagnosis_prefixes,
+			prior_authorization: rotated.prior_authorization,
+		};
+		#[extrinsic_call]
+		_(RawOrigin::Signed(payer), 0, rules);
+		assert_eq!(Policies::<T>::get(0).map(|policy| policy.code_key.epoch), Some(1));
+	}
+
+	/// Into an epoch's holders, all but one already there.
+	#[benchmark]
+	fn share_code_key() {
+		let s = setup::<T>(0, 0);
+		let provider = T::Registry::active_membership(&s.practitioner).expect("member").org;
+		WrappedCodeKeys::<T>::mutate(s.policy, 0, |holders| {
+			for i in 1..T::MaxCodeKeyHolders::get() {
+				holders.try_insert(OrgId::MAX - i, [1; WRAPPED_CODE_KEY_LEN]).expect("in bounds");
+			}
+		});
+		#[extrinsic_call]
+		_(RawOrigin::Signed(s.payer), s.policy, 0, provider, [7; WRAPPED_CODE_KEY_LEN]);
+		assert!(WrappedCodeKeys::<T>::get(s.policy, 0).contains_key(&provider));
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

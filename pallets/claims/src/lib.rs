@@ -7,11 +7,16 @@
 //! A payer organization publishes coverage policies as on-chain rules ([`CoverageTerms`]): a
 //! fee schedule of covered procedure codes (CPT/HCPCS) with allowed amounts per unit, covered
 //! principal-diagnosis prefixes (ICD-10-CM), codes that need prior authorization, a deductible,
-//! coinsurance, an annual out-of-pocket maximum and a validity period. It funds each policy's
-//! escrow, a sub-account of this pallet, in the settlement currency (`pallet-balances`), and
-//! enrolls patients by the hash of their member id. Each escrow keeps a ledger
-//! ([`EscrowLedger`]): what was funded, paid to providers and withdrawn; the escrow pays only
-//! what the ledger holds, never money sent to its account by other means.
+//! coinsurance, an annual out-of-pocket maximum and a validity period. No clinical code is on
+//! chain in plaintext: every code is a [`CodeTag`], a BLAKE2b-256 of the code keyed with the
+//! policy's code key, which the payer draws and shares only with provider organizations, wrapped
+//! to each one's X25519 key ([`WrappedCodeKeys`]); the plaintext codes travel in the claim's
+//! sealed attachment in the vault, of which the claim keeps the content hash.
+//!
+//! The payer funds each policy's escrow, a sub-account of this pallet, in the settlement
+//! currency (`pallet-balances`), and enrolls patients by the hash of their member id. Each
+//! escrow keeps a ledger ([`EscrowLedger`]): what was funded, paid to providers and withdrawn;
+//! the escrow pays only what the ledger holds, never money sent to its account by other means.
 //!
 //! A practitioner of an active care provider submits a claim for an enrolled patient, citing the
 //! records that support it. The day of service must lie within the policy's period, on or after
@@ -42,6 +47,17 @@
 //! then settled like any other line. A rejected claim is final: its services are freed for a
 //! corrected claim, and its open appeals are closed.
 //!
+//! ## Code keys and their epochs
+//!
+//! A policy's code key has epochs ([`CodeKeyEpoch`]): the payer rotates it
+//! ([`Pallet::rotate_code_key`]) by republishing the policy's code lists tagged under a fresh
+//! key, which applies to services from the next day on. Each day of service belongs to one
+//! epoch, so a service always has the same tag and is paid once across rotations. Claims name
+//! the epoch that tagged them: the current one, or the previous one for days of service before
+//! the rotation (its lists are kept in [`PreviousCodes`] until the next rotation retires them).
+//! A claim of an older epoch, of a future one, or of a day its epoch does not cover is refused;
+//! a claim tagged under another policy's key or a wrong one matches no rule and is denied.
+//!
 //! ## Settlement accounts
 //!
 //! Each organization has one settlement account, derived from the pallet id and the
@@ -60,7 +76,8 @@
 //! | [`Enrollment`]`.member_id_hash` | `Coverage.subscriberId` (hashed) | 837 `NM1*IL` member id |
 //! | [`Claim`] | `Claim` | 837P claim (`CLM`) |
 //! | `Claim.service_date` | `Claim.item.servicedDate` | `DTP*472` |
-//! | `Claim.diagnoses` | `Claim.diagnosis` (principal first) | `HI*ABK` / `HI*ABF` |
+//! | `Claim.diagnosis` (tags) | `Claim.diagnosis` (the principal one) | `HI*ABK` |
+//! | `Claim.attachment` | the `Claim` itself, sealed in the vault | the 837 itself |
 //! | [`ServiceLine`] | `Claim.item` (`productOrService`, `quantity`, `net`) | `SV1` |
 //! | `Claim.records` | `Claim.supportingInfo` | `PWK` attachments |
 //! | [`AdjudicatedLine`] amounts | `ClaimResponse.item.adjudication`: `eligible`, `benefit`, `deductible`+`copay` | 835 `SVC` with `CAS*PR` |
@@ -71,8 +88,9 @@
 //!
 //! - [`Pallet::publish_policy`]: a member of an active payer organization.
 //! - [`Pallet::set_policy_active`], [`Pallet::fund_policy`], [`Pallet::enroll`],
-//!   [`Pallet::authorize_procedure`], [`Pallet::review_claim`], [`Pallet::resolve_appeal`]: a
-//!   member of the policy's payer organization.
+//!   [`Pallet::authorize_procedure`], [`Pallet::review_claim`], [`Pallet::resolve_appeal`],
+//!   [`Pallet::rotate_code_key`], [`Pallet::share_code_key`]: a member of the policy's payer
+//!   organization.
 //! - [`Pallet::withdraw_escrow`]: an admin of the policy's payer organization; the money goes to
 //!   the payer's settlement account.
 //! - [`Pallet::collect_payments`]: an admin of an active organization, from its settlement
@@ -137,7 +155,9 @@ pub mod pallet {
 	use sp_runtime::traits::{Saturating, Zero};
 
 	/// The in-code storage version: 1 added the escrow ledgers ([`Escrows`]);
-	/// [`crate::migrations::v1::MigrateV0ToV1`] migrates from 0.
+	/// [`crate::migrations::v1::MigrateV0ToV1`] migrates from 0. Version 1 state with plaintext
+	/// codes has no migration to tags (the chain cannot tag codes without the payers' keys):
+	/// such a chain starts over.
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	/// Days in a plan year, counted from the policy's first day.
@@ -177,9 +197,9 @@ pub mod pallet {
 		/// The most service lines in a claim.
 		#[pallet::constant]
 		type MaxLines: Get<u32>;
-		/// The most diagnosis codes in a claim.
+		/// The most provider organizations a policy's code key is wrapped to, per epoch.
 		#[pallet::constant]
-		type MaxDiagnoses: Get<u32>;
+		type MaxCodeKeyHolders: Get<u32>;
 		/// The most supporting records a claim cites.
 		#[pallet::constant]
 		type MaxSupportingRecords: Get<u32>;
@@ -220,17 +240,41 @@ pub mod pallet {
 		OptionQuery,
 	>;
 
-	/// Prior authorizations: the first and last service day they cover.
+	/// Prior authorizations by policy, patient and procedure tag: the service days they cover.
+	/// Tags are keyed hashes, so `Identity` is safe for them.
 	#[pallet::storage]
 	pub type PriorAuthorizations<T: Config> = StorageNMap<
 		_,
 		(
 			NMapKey<Twox64Concat, PolicyId>,
 			NMapKey<Blake2_128Concat, T::AccountId>,
-			NMapKey<Blake2_128Concat, Code>,
+			NMapKey<Identity, CodeTag>,
 		),
-		(Day, Day),
+		PriorAuthorization,
 		OptionQuery,
+	>;
+
+	/// The next prior authorization id.
+	#[pallet::storage]
+	pub type NextAuthorizationId<T> = StorageValue<_, AuthorizationId, ValueQuery>;
+
+	/// The code lists of each policy's previous code key epoch, for days of service before its
+	/// rotation; the next rotation replaces them.
+	#[pallet::storage]
+	pub type PreviousCodes<T: Config> = StorageMap<_, Twox64Concat, PolicyId, PreviousCodeRules<T>>;
+
+	/// A policy's code key of an epoch, wrapped to each provider organization the payer shares it
+	/// with; only the current and the previous epoch's are kept. Policy ids and epochs are
+	/// assigned by the chain in order, so `Twox64Concat` is safe.
+	#[pallet::storage]
+	pub type WrappedCodeKeys<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		PolicyId,
+		Twox64Concat,
+		u32,
+		BoundedBTreeMap<OrgId, WrappedCodeKey, T::MaxCodeKeyHolders>,
+		ValueQuery,
 	>;
 
 	/// What each enrolled patient has paid per plan year (years counted from the policy's
@@ -262,7 +306,8 @@ pub mod pallet {
 		StorageMap<_, Twox64Concat, PolicyId, EscrowLedger<BalanceOf<T>>, ValueQuery>;
 
 	/// The claim that holds each billed service, by blake2b-256 of (patient, provider, day,
-	/// procedure code): the duplicate check. Keys are hashes, so `Identity` is safe.
+	/// procedure tag): the duplicate check. A day of service has one code key epoch, so a
+	/// service has one tag. Keys are hashes, so `Identity` is safe.
 	#[pallet::storage]
 	pub type ClaimedServices<T: Config> = StorageMap<_, Identity, H256, ClaimId>;
 
@@ -310,14 +355,14 @@ pub mod pallet {
 		PayoutAccountSet { org: OrgId, account: T::AccountId },
 		/// A payer enrolled a patient in a policy.
 		PatientEnrolled { policy_id: PolicyId, patient: T::AccountId },
-		/// A payer authorized a procedure for a patient in advance.
-		PriorAuthorizationGranted {
-			policy_id: PolicyId,
-			patient: T::AccountId,
-			procedure: Code,
-			from: Day,
-			until: Day,
-		},
+		/// A payer authorized a procedure for a patient in advance. The event names neither the
+		/// patient nor the procedure.
+		PriorAuthorizationGranted { policy_id: PolicyId, authorization_id: AuthorizationId },
+		/// A payer rotated a policy's code key: services from `first_day` on are tagged under
+		/// the key of `epoch`.
+		CodeKeyRotated { policy_id: PolicyId, epoch: u32, first_day: Day },
+		/// A payer shared a policy's code key of an epoch with a provider organization.
+		CodeKeyShared { policy_id: PolicyId, epoch: u32, org: OrgId },
 		/// A claim was submitted.
 		ClaimSubmitted {
 			claim_id: ClaimId,
@@ -365,18 +410,15 @@ pub mod pallet {
 		NotOrganizationAdmin,
 		/// No policy has that id.
 		UnknownPolicy,
-		/// A code is empty, longer than 8 characters, or has characters other than capital
-		/// letters and digits.
-		InvalidCode,
 		/// The fee schedule is empty.
 		NoProcedures,
 		/// The fee schedule has more codes than `MaxProcedures`.
 		TooManyProcedures,
-		/// A procedure code appears twice in the fee schedule.
+		/// A procedure tag appears twice in the fee schedule.
 		DuplicateProcedure,
 		/// An allowed amount is zero.
 		ZeroAllowedAmount,
-		/// More diagnosis prefixes or prior-authorization codes than `MaxCodeList`.
+		/// More diagnosis prefix or prior-authorization tags than `MaxCodeList`.
 		TooManyCodes,
 		/// The out-of-pocket maximum is below the deductible.
 		OutOfPocketBelowDeductible,
@@ -396,10 +438,34 @@ pub mod pallet {
 		NoLines,
 		/// The claim has more lines than `MaxLines`.
 		TooManyLines,
-		/// The claim has no diagnosis code.
-		NoDiagnoses,
-		/// The claim has more diagnosis codes than `MaxDiagnoses`.
-		TooManyDiagnoses,
+		/// The principal diagnosis repeats a tag: each prefix length has its own tag (see
+		/// `diagnosis_tags`).
+		InvalidDiagnosisTags,
+		/// The policy has no code key epoch that new: tag the claim under the current one.
+		UnknownCodeKeyEpoch,
+		/// The claim is tagged under an epoch older than the previous one, whose code lists were
+		/// retired: its days of service can no longer be billed under this policy.
+		CodeKeyEpochRetired,
+		/// The claim is tagged under the previous epoch's key, but its day of service is on or
+		/// after the current epoch's first day: tag it under the current key.
+		CodeKeyEpochSuperseded,
+		/// The day of service is before the current epoch's first day: tag the claim under the
+		/// previous epoch's key.
+		ServiceBeforeCodeKeyEpoch,
+		/// The current code key epoch has not begun (it begins the day after its rotation):
+		/// rotate again from its first day.
+		CodeKeyRotationPending,
+		/// The republished code lists differ from the current ones in their lengths or their
+		/// allowed amounts: a rotation changes the key, not the rules; publish a new policy to
+		/// change them.
+		RotationChangesRules,
+		/// The policy's code key epochs are used up.
+		CodeKeyEpochsExhausted,
+		/// The organization is not an active care provider: code keys are shared only with
+		/// organizations that bill claims.
+		NotCareProvider,
+		/// The epoch's code key is wrapped to `MaxCodeKeyHolders` organizations already.
+		TooManyCodeKeyHolders,
 		/// The claim cites no supporting record.
 		NoSupportingRecords,
 		/// The claim cites more records than `MaxSupportingRecords`.
@@ -499,7 +565,7 @@ pub mod pallet {
 		fn integrity_test() {
 			assert!(T::MaxProcedures::get() >= 1, "a fee schedule has at least one procedure");
 			assert!(T::MaxLines::get() >= 1, "a claim has at least one line");
-			assert!(T::MaxDiagnoses::get() >= 1, "a claim has a principal diagnosis");
+			assert!(T::MaxCodeKeyHolders::get() >= 1, "a code key is shared with a provider");
 			assert!(T::MaxSupportingRecords::get() >= 1, "a claim cites at least one record");
 			assert!(T::MaxPatientConsents::get() >= 1, "a patient may grant a consent");
 			assert!(T::TimelyFilingDays::get() >= 1, "a claim may be filed after the day of care");
@@ -521,8 +587,9 @@ pub mod pallet {
 		///
 		/// The signer must be a member of an active payer organization.
 		///
-		/// - `terms`: the rules; each list is bounded (`MaxProcedures`, `MaxCodeList`) before
-		///   its codes are checked, the fee schedule is sorted and must not repeat a code.
+		/// - `terms`: the rules, their codes tagged under the policy's code key of epoch 0; each
+		///   list is bounded (`MaxProcedures`, `MaxCodeList`) before it is looked at, the fee
+		///   schedule is sorted and must not repeat a tag.
 		///
 		/// Emits `PolicyPublished`. O(p log p), p procedures.
 		#[pallet::call_index(0)]
@@ -539,7 +606,13 @@ pub mod pallet {
 			NextPolicyId::<T>::put(policy_id.saturating_add(1));
 			Policies::<T>::insert(
 				policy_id,
-				Policy { payer, terms, active: true, published_at: T::Time::now() },
+				Policy {
+					payer,
+					terms,
+					code_key: CodeKeyEpoch { epoch: 0, first_day: 0 },
+					active: true,
+					published_at: T::Time::now(),
+				},
 			);
 			let escrow = Self::escrow_account(policy_id);
 			Self::deposit_event(Event::PolicyPublished { policy_id, payer, escrow });
@@ -641,40 +714,39 @@ pub mod pallet {
 		}
 
 		/// Authorizes a procedure for an enrolled patient in advance, for service days from
-		/// `from` to `until`; replaces an earlier authorization of the same procedure.
+		/// `from` to `until`; replaces an earlier authorization of the same procedure tag.
 		///
 		/// The signer must be a member of the policy's payer.
 		///
 		/// - `policy_id`: the policy.
 		/// - `patient`: an enrolled patient.
-		/// - `procedure`: the procedure code.
+		/// - `procedure`: the procedure's tag under the key of the epoch of the days covered (an
+		///   authorization across a rotation is granted once under each epoch's tag).
 		/// - `from`, `until`: the first and last service day covered.
 		///
-		/// Emits `PriorAuthorizationGranted`. O(1).
+		/// Emits `PriorAuthorizationGranted` with the authorization's id only. O(1).
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::authorize_procedure())]
 		pub fn authorize_procedure(
 			origin: OriginFor<T>,
 			policy_id: PolicyId,
 			patient: T::AccountId,
-			procedure: Code,
+			procedure: CodeTag,
 			from: Day,
 			until: Day,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::policy_of_payer(policy_id, &who)?;
 			ensure!(Enrollments::<T>::contains_key(policy_id, &patient), Error::<T>::NotEnrolled);
-			ensure!(is_valid_code(&procedure), Error::<T>::InvalidCode);
 			ensure!(from <= until, Error::<T>::BadPeriod);
 
-			PriorAuthorizations::<T>::insert((policy_id, &patient, &procedure), (from, until));
-			Self::deposit_event(Event::PriorAuthorizationGranted {
-				policy_id,
-				patient,
-				procedure,
-				from,
-				until,
-			});
+			let authorization_id = NextAuthorizationId::<T>::get();
+			NextAuthorizationId::<T>::put(authorization_id.saturating_add(1));
+			PriorAuthorizations::<T>::insert(
+				(policy_id, &patient, procedure),
+				PriorAuthorization { id: authorization_id, from, until },
+			);
+			Self::deposit_event(Event::PriorAuthorizationGranted { policy_id, authorization_id });
 			Ok(())
 		}
 
@@ -693,33 +765,35 @@ pub mod pallet {
 		/// - `patient`: the patient served.
 		/// - `service_date`: the day of service (UTC): today or at most `TimelyFilingDays`
 		///   earlier, not before the patient's enrollment, within the policy's period.
-		/// - `diagnoses`: ICD-10-CM codes without the dot, the principal one first; 1 to
-		///   `MaxDiagnoses`.
-		/// - `lines`: the service lines; 1 to `MaxLines`.
+		/// - `code_key_epoch`: the epoch whose code key tagged the claim: the current one, or the
+		///   previous one for a day of service before the current one's first day.
+		/// - `diagnosis`: the principal diagnosis's tags (`diagnosis_tags`), five distinct tags.
+		/// - `lines`: the service lines, procedures as tags; 1 to `MaxLines`.
 		/// - `records`: the records that support the claim; 1 to `MaxSupportingRecords`. Each must
 		///   be current, written on the day of service or at most `MaxRecordDelayDays` after it,
 		///   and not already support a claim for another day; the claim fixes each record's day.
+		/// - `attachment`: blake2b-256 of the claim's sealed attachment in the vault, which holds
+		///   the plaintext codes.
 		///
-		/// Emits `ClaimSubmitted`, then `ClaimAdjudicated` or `ClaimPended`. O(l log p + d + r·g):
-		/// l lines, p procedures in the fee schedule, d diagnoses, r records, g the patient's
-		/// consents that the access policy scans for each record (at most `MaxPatientConsents`);
-		/// each record is also read once and its day of service read and written.
+		/// Emits `ClaimSubmitted`, then `ClaimAdjudicated` or `ClaimPended`. O(l log p + r·g):
+		/// l lines, p procedures in the fee schedule, r records, g the patient's consents that the
+		/// access policy scans for each record (at most `MaxPatientConsents`); each record is
+		/// also read once and its day of service read and written, and a claim of the previous
+		/// epoch reads that epoch's code lists.
 		/// Every list is bounded before it is looped over; the weight is benchmarked with each
 		/// record found only after a scan of `MaxPatientConsents` consents, the worst case.
 		#[pallet::call_index(5)]
-		#[pallet::weight(T::WeightInfo::submit_claim(
-			count(lines.len()),
-			count(diagnoses.len()),
-			count(records.len()),
-		))]
+		#[pallet::weight(T::WeightInfo::submit_claim(count(lines.len()), count(records.len())))]
 		pub fn submit_claim(
 			origin: OriginFor<T>,
 			policy_id: PolicyId,
 			patient: T::AccountId,
 			service_date: Day,
-			diagnoses: Vec<Code>,
+			code_key_epoch: u32,
+			diagnosis: DiagnosisTags,
 			lines: Vec<ServiceLine<BalanceOf<T>>>,
 			records: Vec<RecordId>,
+			attachment: H256,
 		) -> DispatchResult {
 			let practitioner = ensure_signed(origin)?;
 			let provider = T::Registry::active_membership(&practitioner)
@@ -745,20 +819,20 @@ pub mod pallet {
 				(policy.terms.valid_from..=policy.terms.valid_until).contains(&service_date),
 				Error::<T>::ServiceOutsidePolicyPeriod
 			);
+			let rules = Self::code_rules(policy_id, &policy, code_key_epoch, service_date)?;
+			ensure!(
+				diagnosis.iter().enumerate().all(|(i, tag)| !diagnosis[..i].contains(tag)),
+				Error::<T>::InvalidDiagnosisTags
+			);
 
 			// Every list is bounded before anything loops over it.
-			ensure!(!diagnoses.is_empty(), Error::<T>::NoDiagnoses);
-			let diagnoses: BoundedVec<_, T::MaxDiagnoses> =
-				diagnoses.try_into().map_err(|_| Error::<T>::TooManyDiagnoses)?;
 			ensure!(!lines.is_empty(), Error::<T>::NoLines);
 			let lines: BoundedVec<_, T::MaxLines> =
 				lines.try_into().map_err(|_| Error::<T>::TooManyLines)?;
 			ensure!(!records.is_empty(), Error::<T>::NoSupportingRecords);
 			let records: BoundedVec<_, T::MaxSupportingRecords> =
 				records.try_into().map_err(|_| Error::<T>::TooManyRecords)?;
-			ensure!(diagnoses.iter().all(|d| is_valid_code(d)), Error::<T>::InvalidCode);
 			for line in &lines {
-				ensure!(is_valid_code(&line.procedure), Error::<T>::InvalidCode);
 				ensure!(line.units > 0, Error::<T>::ZeroUnits);
 				ensure!(!line.charged.is_zero(), Error::<T>::ZeroCharge);
 			}
@@ -783,8 +857,9 @@ pub mod pallet {
 			// The rules, line by line, before anything is written.
 			let mut adjudicated = Vec::with_capacity(lines.len());
 			let mut services = Vec::with_capacity(lines.len());
-			let covered_diagnosis = policy.terms.diagnosis_prefixes.is_empty()
-				|| policy.terms.diagnosis_prefixes.iter().any(|p| diagnoses[0].starts_with(p));
+			// Prefix matching is set membership: the claim carries a tag per prefix length.
+			let covered_diagnosis = rules.diagnosis_prefixes.is_empty()
+				|| diagnosis.iter().any(|tag| rules.diagnosis_prefixes.contains(tag));
 			// A suspended or removed payer cannot review, answer appeals or suspend its policies:
 			// its escrow pays nothing by the rules until governance reinstates it. The day of
 			// service was checked against the policy's period above.
@@ -795,27 +870,29 @@ pub mod pallet {
 					Some(DenialReason::PolicyInactive)
 				} else if !covered_diagnosis {
 					Some(DenialReason::DiagnosisNotCovered)
-				} else if Self::fee(&policy.terms, &line.procedure).is_none() {
+				} else if Self::fee(&rules, &line.procedure).is_none() {
 					Some(DenialReason::NotCovered)
 				} else if services.contains(&service) || ClaimedServices::<T>::contains_key(service)
 				{
 					Some(DenialReason::Duplicate)
-				} else if !Self::prior_authorized(policy_id, &policy, &patient, &line, service_date)
+				} else if !Self::prior_authorized(policy_id, &rules, &patient, &line, service_date)
 				{
 					Some(DenialReason::PriorAuthorizationMissing)
 				} else {
 					None
 				};
-				let outcome = match denial {
-					Some(reason) => LineOutcome::Denied(reason),
+				let (outcome, scheduled) = match denial {
+					Some(reason) => (LineOutcome::Denied(reason), Zero::zero()),
 					None => {
 						services.push(service);
-						LineOutcome::Pending
+						let fee = Self::fee(&rules, &line.procedure).unwrap_or_else(Zero::zero);
+						(LineOutcome::Pending, fee.saturating_mul(line.units.into()))
 					}
 				};
 				adjudicated.push(AdjudicatedLine {
 					billed: line,
 					outcome,
+					scheduled,
 					allowed: Zero::zero(),
 					payer_paid: Zero::zero(),
 					patient_share: Zero::zero(),
@@ -863,9 +940,11 @@ pub mod pallet {
 				provider,
 				practitioner: practitioner.clone(),
 				service_date,
-				diagnoses,
+				code_key_epoch,
+				diagnosis,
 				lines: adjudicated.try_into().map_err(|_| Error::<T>::TooManyLines)?,
 				records,
+				attachment,
 				status: match pend {
 					Some(reason) => ClaimStatus::Pended(reason),
 					None => ClaimStatus::Adjudicated,
@@ -922,8 +1001,8 @@ pub mod pallet {
 		/// - `approve`: whether to pay it.
 		///
 		/// Emits `ClaimAdjudicated`, or `ClaimRejected` after an `AppealResolved` for each
-		/// appeal it closes. O(l log p), l lines, p procedures; charged for `MaxLines` and
-		/// refunded to the claim's lines.
+		/// appeal it closes. O(l), l lines, each settled at the fee-schedule amount fixed when
+		/// the claim was submitted; charged for `MaxLines` and refunded to the claim's lines.
 		#[pallet::call_index(6)]
 		#[pallet::weight(T::WeightInfo::review_claim(T::MaxLines::get()))]
 		pub fn review_claim(
@@ -1203,6 +1282,102 @@ pub mod pallet {
 			Self::deposit_event(Event::PayoutAccountSet { org, account });
 			Ok(())
 		}
+
+		/// Rotates a policy's code key: the payer drew a fresh key and republishes the policy's
+		/// code lists tagged under it. The new epoch applies to services from tomorrow on (UTC);
+		/// earlier days stay billable under the previous epoch, whose lists are kept until the
+		/// next rotation, which retires them and the previous epoch's wrapped keys. Rotate at
+		/// most once per `TimelyFilingDays` to keep every fileable day billable.
+		///
+		/// The signer must be a member of the policy's payer.
+		///
+		/// - `policy_id`: the policy.
+		/// - `rules`: the fee schedule, covered diagnosis prefixes and prior-authorization
+		///   procedures tagged under the new key: as long as the current lists, with the same
+		///   allowed amounts (a rotation changes the key, not the rules).
+		///
+		/// Emits `CodeKeyRotated`. O(p log p), p procedures.
+		#[pallet::call_index(12)]
+		#[pallet::weight(T::WeightInfo::rotate_code_key(count(rules.procedures.len())))]
+		pub fn rotate_code_key(
+			origin: OriginFor<T>,
+			policy_id: PolicyId,
+			rules: CodeRulesOf<BalanceOf<T>>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut policy = Self::policy_of_payer(policy_id, &who)?;
+			let today = Self::day_of(T::Time::now());
+			ensure!(policy.code_key.first_day <= today, Error::<T>::CodeKeyRotationPending);
+			let epoch =
+				policy.code_key.epoch.checked_add(1).ok_or(Error::<T>::CodeKeyEpochsExhausted)?;
+			let rules = Self::bounded_code_rules(rules)?;
+			let current = Self::current_rules(&policy);
+			ensure!(Self::same_rules_but_tags(&current, &rules), Error::<T>::RotationChangesRules);
+
+			let retiring = policy.code_key.epoch;
+			if let Some(retired) = retiring.checked_sub(1) {
+				WrappedCodeKeys::<T>::remove(policy_id, retired);
+			}
+			PreviousCodes::<T>::insert(
+				policy_id,
+				PreviousCodeRules { epoch: retiring, rules: current },
+			);
+			let first_day = today.saturating_add(1);
+			policy.code_key = CodeKeyEpoch { epoch, first_day };
+			policy.terms.procedures = rules.procedures;
+			policy.terms.diagnosis_prefixes = rules.diagnosis_prefixes;
+			policy.terms.prior_authorization = rules.prior_authorization;
+			Policies::<T>::insert(policy_id, policy);
+			Self::deposit_event(Event::CodeKeyRotated { policy_id, epoch, first_day });
+			Ok(())
+		}
+
+		/// Stores a policy's code key of an epoch wrapped to a provider organization's X25519
+		/// key, or replaces the one stored; the organization's members read it and unwrap it off
+		/// chain. Whoever lacks the organization's secret key learns nothing from it.
+		///
+		/// The signer must be a member of the policy's payer.
+		///
+		/// - `policy_id`: the policy.
+		/// - `epoch`: the policy's current code key epoch or the previous one.
+		/// - `org`: an active care provider organization.
+		/// - `wrapped_key`: the code key, HPKE-wrapped to the organization (`WRAPPED_CODE_KEY_LEN`
+		///   bytes).
+		///
+		/// Emits `CodeKeyShared`. O(h), h organizations holding the epoch's key (at most
+		/// `MaxCodeKeyHolders`).
+		#[pallet::call_index(13)]
+		#[pallet::weight(T::WeightInfo::share_code_key())]
+		pub fn share_code_key(
+			origin: OriginFor<T>,
+			policy_id: PolicyId,
+			epoch: u32,
+			org: OrgId,
+			wrapped_key: WrappedCodeKey,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let policy = Self::policy_of_payer(policy_id, &who)?;
+			let current = policy.code_key.epoch;
+			ensure!(
+				epoch == current || epoch.checked_add(1) == Some(current),
+				if epoch > current {
+					Error::<T>::UnknownCodeKeyEpoch
+				} else {
+					Error::<T>::CodeKeyEpochRetired
+				}
+			);
+			ensure!(
+				T::Registry::active_organization_kind(org)
+					.is_some_and(|kind| kind.is_care_provider()),
+				Error::<T>::NotCareProvider
+			);
+
+			WrappedCodeKeys::<T>::try_mutate(policy_id, epoch, |holders| {
+				holders.try_insert(org, wrapped_key).map_err(|_| Error::<T>::TooManyCodeKeyHolders)
+			})?;
+			Self::deposit_event(Event::CodeKeyShared { policy_id, epoch, org });
+			Ok(())
+		}
 	}
 
 	impl<T: Config> Pallet<T> {
@@ -1312,40 +1487,20 @@ pub mod pallet {
 
 		fn bounded_terms(terms: TermsOf<BalanceOf<T>>) -> Result<BoundedTerms<T>, Error<T>> {
 			let CoverageTerms { procedures, diagnosis_prefixes, prior_authorization, .. } = terms;
-			ensure!(!procedures.is_empty(), Error::<T>::NoProcedures);
-			// Every list is bounded before anything loops over it.
-			let mut procedures: BoundedVec<_, T::MaxProcedures> =
-				procedures.try_into().map_err(|_| Error::<T>::TooManyProcedures)?;
-			let diagnosis_prefixes: BoundedVec<_, T::MaxCodeList> =
-				diagnosis_prefixes.try_into().map_err(|_| Error::<T>::TooManyCodes)?;
-			let prior_authorization: BoundedVec<_, T::MaxCodeList> =
-				prior_authorization.try_into().map_err(|_| Error::<T>::TooManyCodes)?;
-			let all_codes = procedures
-				.iter()
-				.map(|(code, _)| code)
-				.chain(&diagnosis_prefixes)
-				.chain(&prior_authorization);
-			for code in all_codes {
-				ensure!(is_valid_code(code), Error::<T>::InvalidCode);
-			}
-			ensure!(
-				procedures.iter().all(|(_, fee)| !fee.is_zero()),
-				Error::<T>::ZeroAllowedAmount
-			);
-			procedures.sort_by(|a, b| a.0.cmp(&b.0));
-			ensure!(
-				procedures.windows(2).all(|w| w[0].0 != w[1].0),
-				Error::<T>::DuplicateProcedure
-			);
+			let rules = Self::bounded_code_rules(CodeRules {
+				procedures,
+				diagnosis_prefixes,
+				prior_authorization,
+			})?;
 			ensure!(
 				terms.out_of_pocket_max >= terms.deductible,
 				Error::<T>::OutOfPocketBelowDeductible
 			);
 			ensure!(terms.valid_from <= terms.valid_until, Error::<T>::BadPeriod);
 			Ok(CoverageTerms {
-				procedures,
-				diagnosis_prefixes,
-				prior_authorization,
+				procedures: rules.procedures,
+				diagnosis_prefixes: rules.diagnosis_prefixes,
+				prior_authorization: rules.prior_authorization,
 				deductible: terms.deductible,
 				coinsurance: terms.coinsurance,
 				out_of_pocket_max: terms.out_of_pocket_max,
@@ -1356,25 +1511,93 @@ pub mod pallet {
 			})
 		}
 
+		/// Bounds code lists, then checks and sorts the fee schedule.
+		fn bounded_code_rules(
+			rules: CodeRulesOf<BalanceOf<T>>,
+		) -> Result<BoundedCodeRules<T>, Error<T>> {
+			let CodeRules { procedures, diagnosis_prefixes, prior_authorization } = rules;
+			ensure!(!procedures.is_empty(), Error::<T>::NoProcedures);
+			// Every list is bounded before anything loops over it.
+			let mut procedures: BoundedVec<_, T::MaxProcedures> =
+				procedures.try_into().map_err(|_| Error::<T>::TooManyProcedures)?;
+			let diagnosis_prefixes: BoundedVec<_, T::MaxCodeList> =
+				diagnosis_prefixes.try_into().map_err(|_| Error::<T>::TooManyCodes)?;
+			let prior_authorization: BoundedVec<_, T::MaxCodeList> =
+				prior_authorization.try_into().map_err(|_| Error::<T>::TooManyCodes)?;
+			ensure!(
+				procedures.iter().all(|(_, fee)| !fee.is_zero()),
+				Error::<T>::ZeroAllowedAmount
+			);
+			procedures.sort_by(|a, b| a.0.cmp(&b.0));
+			ensure!(
+				procedures.windows(2).all(|w| w[0].0 != w[1].0),
+				Error::<T>::DuplicateProcedure
+			);
+			Ok(CodeRules { procedures, diagnosis_prefixes, prior_authorization })
+		}
+
+		/// The policy's code lists of its current epoch.
+		fn current_rules(policy: &Policy<T>) -> BoundedCodeRules<T> {
+			CodeRules {
+				procedures: policy.terms.procedures.clone(),
+				diagnosis_prefixes: policy.terms.diagnosis_prefixes.clone(),
+				prior_authorization: policy.terms.prior_authorization.clone(),
+			}
+		}
+
+		/// Whether `new` could be `old` tagged under another key: the same list lengths and the
+		/// same allowed amounts. (Which code has which amount is hidden by the tags.)
+		fn same_rules_but_tags(old: &BoundedCodeRules<T>, new: &BoundedCodeRules<T>) -> bool {
+			let amounts = |rules: &BoundedCodeRules<T>| {
+				let mut amounts: Vec<_> = rules.procedures.iter().map(|(_, fee)| *fee).collect();
+				amounts.sort();
+				amounts
+			};
+			old.diagnosis_prefixes.len() == new.diagnosis_prefixes.len()
+				&& old.prior_authorization.len() == new.prior_authorization.len()
+				&& amounts(old) == amounts(new)
+		}
+
+		/// The code lists a claim tagged under `epoch` for `day` is adjudicated by: the current
+		/// epoch's for its days, the previous epoch's for the days before the current one's.
+		fn code_rules(
+			policy_id: PolicyId,
+			policy: &Policy<T>,
+			epoch: u32,
+			day: Day,
+		) -> Result<BoundedCodeRules<T>, Error<T>> {
+			let current = policy.code_key;
+			if epoch == current.epoch {
+				ensure!(day >= current.first_day, Error::<T>::ServiceBeforeCodeKeyEpoch);
+				return Ok(Self::current_rules(policy));
+			}
+			ensure!(epoch < current.epoch, Error::<T>::UnknownCodeKeyEpoch);
+			ensure!(day < current.first_day, Error::<T>::CodeKeyEpochSuperseded);
+			PreviousCodes::<T>::get(policy_id)
+				.filter(|previous| previous.epoch == epoch)
+				.map(|previous| previous.rules)
+				.ok_or(Error::<T>::CodeKeyEpochRetired)
+		}
+
 		/// The allowed amount per unit of a procedure, if the fee schedule covers it.
-		fn fee(terms: &BoundedTerms<T>, procedure: &Code) -> Option<BalanceOf<T>> {
-			terms
+		fn fee(rules: &BoundedCodeRules<T>, procedure: &CodeTag) -> Option<BalanceOf<T>> {
+			rules
 				.procedures
-				.binary_search_by(|(code, _)| code.cmp(procedure))
+				.binary_search_by(|(tag, _)| tag.cmp(procedure))
 				.ok()
-				.map(|i| terms.procedures[i].1)
+				.map(|i| rules.procedures[i].1)
 		}
 
 		fn prior_authorized(
 			policy_id: PolicyId,
-			policy: &Policy<T>,
+			rules: &BoundedCodeRules<T>,
 			patient: &T::AccountId,
 			line: &ServiceLine<BalanceOf<T>>,
 			day: Day,
 		) -> bool {
-			!policy.terms.prior_authorization.contains(&line.procedure)
-				|| PriorAuthorizations::<T>::get((policy_id, patient, &line.procedure))
-					.is_some_and(|(from, until)| (from..=until).contains(&day))
+			!rules.prior_authorization.contains(&line.procedure)
+				|| PriorAuthorizations::<T>::get((policy_id, patient, line.procedure))
+					.is_some_and(|auth| (auth.from..=auth.until).contains(&day))
 		}
 
 		/// The duplicate-check key of a service.
@@ -1382,7 +1605,7 @@ pub mod pallet {
 			patient: &T::AccountId,
 			provider: OrgId,
 			day: Day,
-			procedure: &Code,
+			procedure: &CodeTag,
 		) -> H256 {
 			use sp_runtime::traits::{BlakeTwo256, Hash};
 			BlakeTwo256::hash_of(&(patient, provider, day, procedure))
@@ -1426,9 +1649,9 @@ pub mod pallet {
 			matches!(line.outcome, LineOutcome::Denied(_) | LineOutcome::UnderAppeal(_))
 		}
 
-		/// Settles every pending line at its fee-schedule amount and returns what those lines
-		/// cost: the payer's share and the patient's. Lines settled earlier (an overturned
-		/// appeal) are not counted again.
+		/// Settles every pending line at the fee-schedule amount fixed when it was submitted and
+		/// returns what those lines cost: the payer's share and the patient's. Lines settled
+		/// earlier (an overturned appeal) are not counted again.
 		fn settle_pending(
 			policy: &Policy<T>,
 			accumulator: &mut Accumulator<BalanceOf<T>>,
@@ -1436,9 +1659,7 @@ pub mod pallet {
 		) -> (BalanceOf<T>, BalanceOf<T>) {
 			let mut totals = (BalanceOf::<T>::zero(), BalanceOf::<T>::zero());
 			for line in lines.iter_mut().filter(|l| l.outcome == LineOutcome::Pending) {
-				let fee = Self::fee(&policy.terms, &line.billed.procedure)
-					.unwrap_or_else(Zero::zero)
-					.saturating_mul(line.billed.units.into());
+				let fee = line.scheduled;
 				Self::settle_line(policy, accumulator, line, fee);
 				totals.0 = totals.0.saturating_add(line.payer_paid);
 				totals.1 = totals.1.saturating_add(line.patient_share);
@@ -1459,7 +1680,13 @@ pub mod pallet {
 		/// - every line that is pending or paid holds its service for its claim, no two lines
 		///   hold the same service, and no service is held by nothing: a service is paid once;
 		/// - every record's day of service is the day of a claim that cites it (claims filed
-		///   before records were bound to days may cite records bound to another day, or none).
+		///   before records were bound to days may cite records bound to another day, or none);
+		/// - code lists are bounded by their types; each policy of epoch `e > 0` keeps the code
+		///   lists of epoch `e - 1` (sorted like its own) and no other, each claim names an epoch
+		///   its policy has had and a principal diagnosis of distinct tags; wrapped code keys are
+		///   kept only for a policy's current and previous epoch, and never for an active
+		///   organization that is not a care provider; prior authorizations have ids below
+		///   `NextAuthorizationId`.
 		#[cfg(any(feature = "try-runtime", test))]
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 			use alloc::collections::{btree_map::BTreeMap, btree_set::BTreeSet};
@@ -1475,7 +1702,36 @@ pub mod pallet {
 				);
 				ensure!(
 					terms.procedures.windows(2).all(|w| w[0].0 < w[1].0),
-					"a fee schedule is unsorted or repeats a code"
+					"a fee schedule is unsorted or repeats a tag"
+				);
+				let previous = PreviousCodes::<T>::get(id);
+				match policy.code_key.epoch.checked_sub(1) {
+					None => ensure!(previous.is_none(), "a policy of epoch 0 keeps earlier codes"),
+					Some(epoch) => {
+						let previous =
+							previous.ok_or("a rotated policy lost its previous codes")?;
+						ensure!(previous.epoch == epoch, "a policy keeps codes of an older epoch");
+						ensure!(
+							previous.rules.procedures.windows(2).all(|w| w[0].0 < w[1].0),
+							"a previous fee schedule is unsorted or repeats a tag"
+						);
+					}
+				}
+			}
+			for id in PreviousCodes::<T>::iter_keys() {
+				ensure!(Policies::<T>::contains_key(id), "previous codes of no policy");
+			}
+			for (id, epoch, holders) in WrappedCodeKeys::<T>::iter() {
+				let policy = Policies::<T>::get(id).ok_or("a wrapped code key of no policy")?;
+				let current = policy.code_key.epoch;
+				ensure!(
+					epoch == current || epoch.saturating_add(1) == current,
+					"a wrapped code key of a retired or future epoch"
+				);
+				ensure!(
+					holders.keys().all(|org| T::Registry::active_organization_kind(*org)
+						.is_none_or(|kind| kind.is_care_provider())),
+					"a code key is wrapped to an organization that is not a care provider"
 				);
 			}
 
@@ -1489,6 +1745,18 @@ pub mod pallet {
 				cited.extend(claim.records.iter().map(|record| (*record, claim.service_date)));
 				let policy =
 					Policies::<T>::get(claim.policy).ok_or("a claim bills an unknown policy")?;
+				ensure!(
+					claim.code_key_epoch <= policy.code_key.epoch,
+					"a claim names a code key epoch its policy never had"
+				);
+				ensure!(
+					claim
+						.diagnosis
+						.iter()
+						.enumerate()
+						.all(|(i, tag)| !claim.diagnosis[..i].contains(tag)),
+					"a claim's principal diagnosis repeats a tag"
+				);
 				ensure!(
 					Enrollments::<T>::contains_key(claim.policy, &claim.patient),
 					"a claim's patient is not enrolled in its policy"
@@ -1615,8 +1883,13 @@ pub mod pallet {
 			for (policy_id, _, _) in Enrollments::<T>::iter() {
 				ensure!(Policies::<T>::contains_key(policy_id), "an enrollment in no policy");
 			}
-			for ((policy_id, patient, _), (from, until)) in PriorAuthorizations::<T>::iter() {
-				ensure!(from <= until, "a prior authorization's period is reversed");
+			let next_authorization = NextAuthorizationId::<T>::get();
+			for ((policy_id, patient, _), auth) in PriorAuthorizations::<T>::iter() {
+				ensure!(auth.from <= auth.until, "a prior authorization's period is reversed");
+				ensure!(
+					auth.id < next_authorization,
+					"a prior authorization's id is at or above NextAuthorizationId"
+				);
 				ensure!(
 					Enrollments::<T>::contains_key(policy_id, &patient),
 					"a prior authorization for a patient not enrolled"

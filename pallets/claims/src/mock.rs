@@ -121,7 +121,7 @@ impl pallet_claims::Config for Test {
 	type MaxProcedures = frame_support::traits::ConstU32<8>;
 	type MaxCodeList = frame_support::traits::ConstU32<4>;
 	type MaxLines = frame_support::traits::ConstU32<6>;
-	type MaxDiagnoses = frame_support::traits::ConstU32<4>;
+	type MaxCodeKeyHolders = frame_support::traits::ConstU32<2>;
 	type MaxSupportingRecords = frame_support::traits::ConstU32<4>;
 	type MaxPatientConsents = MaxGrantsPerPatient;
 	type TimelyFilingDays = TimelyFilingDays;
@@ -148,6 +148,9 @@ pub const PAYER_MEDICAL_DIRECTOR: u64 = 23;
 pub const PAYER: u32 = 2;
 /// Org 3: another payer.
 pub const OTHER_PAYER: u64 = 30;
+/// Org 4: North hospital, a third care provider.
+pub const NORTH_ADMIN: u64 = 40;
+pub const NORTH: u32 = 4;
 pub const PATIENT: u64 = 100;
 pub const OTHER_PATIENT: u64 = 102;
 pub const STRANGER: u64 = 999;
@@ -231,6 +234,7 @@ pub fn new_test_ext() -> TestExt {
 					],
 				),
 				(OrgKind::Payer, H256::repeat_byte(4), vec![(OTHER_PAYER, Role::Admin)]),
+				(OrgKind::Hospital, H256::repeat_byte(5), vec![(NORTH_ADMIN, Role::Admin)]),
 			],
 			// St. Mary's doctor is also a patient, to try billing for their own care.
 			patients: vec![

@@ -8,9 +8,10 @@
 #![allow(clippy::arithmetic_side_effects)]
 
 use crate::{
-	mock::*, Accumulator, Accumulators, ClaimStatus, ClaimedServices, Claims as ClaimStore, Code,
-	CoverageTerms, Day, DenialReason, Error, EscrowLedger, Escrows, Event, LineOutcome,
-	NextClaimId, NextPolicyId, PendReason, Policies, PolicyId, ServiceLine, TermsOf,
+	code_tag, diagnosis_tags, mock::*, Accumulator, Accumulators, ClaimStatus, ClaimedServices,
+	Claims as ClaimStore, CodeKey, CodeKind, CodeTag, CoverageTerms, Day, DenialReason,
+	DiagnosisTags, Error, EscrowLedger, Escrows, Event, LineOutcome, NextClaimId, NextPolicyId,
+	PendReason, Policies, PolicyId, ServiceLine, TermsOf,
 };
 use carechain_primitives::{
 	AccessPolicy, AuditAction, Decision, FhirResourceType, MembershipProvider, Purpose, RecordId,
@@ -32,8 +33,25 @@ const SERVICE_DAY: Day = 19_675;
 /// What the payer moves into escrow.
 const ESCROW: u64 = 100_000;
 
-fn code(s: &str) -> Code {
-	s.as_bytes().to_vec().try_into().expect("a short code")
+/// The payer's code key of the test policies' epoch 0, which it shares with the providers.
+const KEY: CodeKey = [0x5e; 32];
+
+/// What each claim's sealed attachment hashes to.
+const ATTACHMENT: H256 = H256::repeat_byte(0xa7);
+
+/// A procedure code's tag under `KEY`.
+fn tag(code: &str) -> CodeTag {
+	code_tag(&KEY, CodeKind::Procedure, code.as_bytes()).expect("a valid code")
+}
+
+/// A covered diagnosis prefix's tag under `KEY`.
+fn prefix(code: &str) -> CodeTag {
+	code_tag(&KEY, CodeKind::Diagnosis, code.as_bytes()).expect("a valid code")
+}
+
+/// A principal diagnosis's tags under `KEY`.
+fn dx(code: &str) -> DiagnosisTags {
+	diagnosis_tags(&KEY, code.as_bytes()).expect("an ICD-10-CM code")
 }
 
 fn signed(who: u64) -> RuntimeOrigin {
@@ -45,9 +63,9 @@ fn signed(who: u64) -> RuntimeOrigin {
 /// out-of-pocket maximum 500.
 fn terms() -> TermsOf<u64> {
 	CoverageTerms {
-		procedures: vec![(code("99213"), 100), (code("80053"), 50), (code("70553"), 1_000)],
-		diagnosis_prefixes: vec![code("E11"), code("I10")],
-		prior_authorization: vec![code("70553")],
+		procedures: vec![(tag("99213"), 100), (tag("80053"), 50), (tag("70553"), 1_000)],
+		diagnosis_prefixes: vec![prefix("E11"), prefix("I10")],
+		prior_authorization: vec![tag("70553")],
 		deductible: 50,
 		coinsurance: Percent::from_percent(20),
 		out_of_pocket_max: 500,
@@ -128,7 +146,7 @@ fn setup() -> (PolicyId, RecordId) {
 }
 
 fn line(procedure: &str, units: u32, charged: u64) -> ServiceLine<u64> {
-	ServiceLine { procedure: code(procedure), units, charged }
+	ServiceLine { procedure: tag(procedure), units, charged }
 }
 
 fn submit_on(
@@ -143,9 +161,11 @@ fn submit_on(
 		policy,
 		PATIENT,
 		day,
-		vec![code(diagnosis)],
+		0,
+		dx(diagnosis),
 		lines,
 		records,
+		ATTACHMENT,
 	)
 }
 
@@ -283,8 +303,10 @@ fn publish_policy_checks_the_rules() {
 		let stored = Policies::<Test>::get(policy).expect("stored");
 		assert_eq!(stored.payer, 2);
 		assert!(stored.active);
-		let codes: Vec<_> = stored.terms.procedures.iter().map(|(c, _)| c.to_vec()).collect();
-		assert_eq!(codes, vec![b"70553".to_vec(), b"80053".to_vec(), b"99213".to_vec()]);
+		let tags: Vec<_> = stored.terms.procedures.iter().map(|(tag, _)| *tag).collect();
+		let mut sorted = vec![tag("70553"), tag("80053"), tag("99213")];
+		sorted.sort();
+		assert_eq!(tags, sorted);
 		System::assert_last_event(
 			Event::PolicyPublished { policy_id: 0, payer: 2, escrow: Claims::escrow_account(0) }
 				.into(),
@@ -306,14 +328,7 @@ fn publish_policy_checks_the_rules() {
 		assert_noop!(
 			Claims::publish_policy(
 				signed(PAYER_CLERK),
-				with(|t| t.diagnosis_prefixes.push(code("e11")))
-			),
-			Error::<Test>::InvalidCode
-		);
-		assert_noop!(
-			Claims::publish_policy(
-				signed(PAYER_CLERK),
-				with(|t| t.procedures.push((code("99213"), 90)))
+				with(|t| t.procedures.push((tag("99213"), 90)))
 			),
 			Error::<Test>::DuplicateProcedure
 		);
@@ -325,7 +340,7 @@ fn publish_policy_checks_the_rules() {
 			Claims::publish_policy(
 				signed(PAYER_CLERK),
 				with(|t| {
-					t.procedures = (0..9).map(|i| (code(&format!("9920{i}")), 10)).collect()
+					t.procedures = (0..9).map(|i| (tag(&format!("9920{i}")), 10)).collect()
 				})
 			),
 			Error::<Test>::TooManyProcedures
@@ -333,7 +348,7 @@ fn publish_policy_checks_the_rules() {
 		assert_noop!(
 			Claims::publish_policy(
 				signed(PAYER_CLERK),
-				with(|t| t.prior_authorization = vec![code("A"); 5])
+				with(|t| t.prior_authorization = vec![tag("A"); 5])
 			),
 			Error::<Test>::TooManyCodes
 		);
@@ -438,7 +453,7 @@ fn prior_authorization_gates_its_procedures() {
 				signed(PAYER_CLERK),
 				policy,
 				OTHER_PATIENT,
-				code("70553"),
+				tag("70553"),
 				SERVICE_DAY,
 				SERVICE_DAY
 			),
@@ -449,28 +464,17 @@ fn prior_authorization_gates_its_procedures() {
 				signed(PAYER_CLERK),
 				policy,
 				PATIENT,
-				code("70553"),
+				tag("70553"),
 				SERVICE_DAY,
 				SERVICE_DAY - 1
 			),
 			Error::<Test>::BadPeriod
 		);
-		assert_noop!(
-			Claims::authorize_procedure(
-				signed(PAYER_CLERK),
-				policy,
-				PATIENT,
-				code("70.53"),
-				SERVICE_DAY,
-				SERVICE_DAY
-			),
-			Error::<Test>::InvalidCode
-		);
 		assert_ok!(Claims::authorize_procedure(
 			signed(PAYER_CLERK),
 			policy,
 			PATIENT,
-			code("70553"),
+			tag("70553"),
 			SERVICE_DAY,
 			SERVICE_DAY + 30
 		));
@@ -544,9 +548,11 @@ fn submit_claim_rejects_bad_claims_with_named_errors() {
 				policy,
 				patient,
 				SERVICE_DAY,
-				vec![code("E11")],
+				0,
+				dx("E11"),
 				visit(),
 				vec![record],
+				ATTACHMENT,
 			)
 		};
 		assert_noop!(claim(MARYS_CLERK, policy, PATIENT), Error::<Test>::NotProviderPractitioner);
@@ -560,37 +566,22 @@ fn submit_claim_rejects_bad_claims_with_named_errors() {
 		);
 		assert_noop!(submit(policy, vec![line("99213", 0, 100)], record), Error::<Test>::ZeroUnits);
 		assert_noop!(submit(policy, vec![line("99213", 1, 0)], record), Error::<Test>::ZeroCharge);
-		assert_noop!(
-			submit(policy, vec![line("9921-", 1, 10)], record),
-			Error::<Test>::InvalidCode
-		);
-		assert_noop!(
-			submit_on(policy, SERVICE_DAY, "e11", visit(), vec![record]),
-			Error::<Test>::InvalidCode
-		);
+		// A principal diagnosis that repeats a tag, e.g. a covered prefix's in every slot.
+		let mut repeated = dx("E119");
+		repeated[4] = repeated[0];
 		assert_noop!(
 			Claims::submit_claim(
 				signed(MARYS_DOCTOR),
 				policy,
 				PATIENT,
 				SERVICE_DAY,
-				vec![],
+				0,
+				repeated,
 				visit(),
-				vec![record]
+				vec![record],
+				ATTACHMENT
 			),
-			Error::<Test>::NoDiagnoses
-		);
-		assert_noop!(
-			Claims::submit_claim(
-				signed(MARYS_DOCTOR),
-				policy,
-				PATIENT,
-				SERVICE_DAY,
-				vec![code("E11"); 5],
-				visit(),
-				vec![record]
-			),
-			Error::<Test>::TooManyDiagnoses
+			Error::<Test>::InvalidDiagnosisTags
 		);
 		assert_noop!(
 			submit_on(policy, SERVICE_DAY, "E11", visit(), vec![]),
@@ -673,9 +664,11 @@ fn unusual_daily_volume_is_flagged() {
 			policy,
 			OTHER_PATIENT,
 			SERVICE_DAY,
-			vec![code("E11")],
+			0,
+			dx("E11"),
 			vec![line("99213", 1, 100)],
 			vec![other],
+			ATTACHMENT,
 		));
 		System::assert_last_event(
 			Event::ClaimPended { claim_id: 1, reason: PendReason::UnusualVolume }.into(),
@@ -967,7 +960,7 @@ fn reviewed_setup() -> (PolicyId, RecordId) {
 }
 
 fn service_holder(day: Day, procedure: &str) -> Option<u64> {
-	ClaimedServices::<Test>::get(Claims::service_key(&PATIENT, MARYS, day, &code(procedure)))
+	ClaimedServices::<Test>::get(Claims::service_key(&PATIENT, MARYS, day, &tag(procedure)))
 }
 
 /// Hole 8: a rejected claim's services are resubmitted and paid, then the rejected line is
@@ -1104,44 +1097,30 @@ fn rejecting_a_claim_closes_its_open_appeals() {
 fn every_list_is_bounded_before_it_is_looped_over() {
 	new_test_ext().execute_with(|| {
 		let (policy, record) = setup();
-		// Past the bound, with invalid codes that a loop would report first.
+		// Past the bound, with zero units that a loop would report first.
 		assert_noop!(
-			Claims::submit_claim(
-				signed(MARYS_DOCTOR),
-				policy,
-				PATIENT,
-				SERVICE_DAY,
-				vec![code("e11"); 5],
-				vec![line("99213", 1, 100)],
-				vec![record]
-			),
-			Error::<Test>::TooManyDiagnoses
-		);
-		assert_noop!(
-			submit(policy, vec![line("9921-", 1, 100); 7], record),
+			submit(policy, vec![line("99213", 0, 100); 7], record),
 			Error::<Test>::TooManyLines
 		);
 		assert_noop!(
 			Claims::publish_policy(
 				signed(PAYER_CLERK),
-				CoverageTerms { procedures: (0..9).map(|_| (code("x"), 10)).collect(), ..terms() }
+				CoverageTerms { procedures: (0..9).map(|_| (tag("X"), 0)).collect(), ..terms() }
 			),
 			Error::<Test>::TooManyProcedures
 		);
 		assert_noop!(
 			Claims::publish_policy(
 				signed(PAYER_CLERK),
-				CoverageTerms { diagnosis_prefixes: vec![code("x"); 5], ..terms() }
+				CoverageTerms { diagnosis_prefixes: vec![prefix("E11"); 5], ..terms() }
 			),
 			Error::<Test>::TooManyCodes
 		);
-		// At the bounds: 4 diagnoses, 6 lines, 4 records.
-		assert_ok!(Claims::submit_claim(
-			signed(MARYS_DOCTOR),
+		// At the bounds: 6 lines, 4 records.
+		assert_ok!(submit_on(
 			policy,
-			PATIENT,
 			SERVICE_DAY,
-			vec![code("E11"); 4],
+			"E11",
 			vec![line("99213", 1, 100); 6],
 			vec![record; 4]
 		));
@@ -1155,27 +1134,27 @@ fn every_list_is_bounded_before_it_is_looped_over() {
 fn submit_claim_is_charged_for_every_list_it_loops_over() {
 	use crate::WeightInfo;
 	new_test_ext().execute_with(|| {
-		let weight = |diagnoses: usize, lines: usize, records: usize| {
+		let weight = |lines: usize, records: usize| {
 			crate::Call::<Test>::submit_claim {
 				policy_id: 0,
 				patient: PATIENT,
 				service_date: SERVICE_DAY,
-				diagnoses: vec![code("E11"); diagnoses],
+				code_key_epoch: 0,
+				diagnosis: dx("E11"),
 				lines: vec![line("99213", 1, 100); lines],
 				records: vec![H256::zero(); records],
+				attachment: ATTACHMENT,
 			}
 			.get_dispatch_info()
 			.call_weight
 		};
-		assert_eq!(weight(2, 3, 4), <() as WeightInfo>::submit_claim(3, 2, 4));
-		let base = weight(1, 1, 1).ref_time();
-		// Diagnoses are matched against a bounded list of prefixes: the benchmark measures no
-		// cost of their own beyond the noise, so their slope may be zero, never negative.
-		assert!(weight(2, 1, 1).ref_time() >= base);
-		assert!(weight(1, 2, 1).ref_time() > base);
-		assert!(weight(1, 1, 2).ref_time() > base);
+		assert_eq!(weight(3, 4), <() as WeightInfo>::submit_claim(3, 4));
+		let base = weight(1, 1).ref_time();
+		// The principal diagnosis is a fixed number of tags, matched against a bounded list.
+		assert!(weight(2, 1).ref_time() > base);
+		assert!(weight(1, 2).ref_time() > base);
 		// Past the bounds the caller is charged for what they sent.
-		assert!(weight(1, 1, 1000).ref_time() > weight(1, 1, 4).ref_time());
+		assert!(weight(1, 1000).ref_time() > weight(1, 4).ref_time());
 	});
 }
 
@@ -1194,9 +1173,11 @@ fn practitioners_do_not_bill_their_own_care() {
 				policy,
 				MARYS_DOCTOR,
 				SERVICE_DAY,
-				vec![code("E11")],
+				0,
+				dx("E11"),
 				vec![line("99213", 1, 100)],
-				vec![own]
+				vec![own],
+				ATTACHMENT
 			),
 			Error::<Test>::ClaimForSelf
 		);
@@ -1223,9 +1204,11 @@ fn guardians_do_not_bill_their_wards_care() {
 					policy,
 					OTHER_PATIENT,
 					SERVICE_DAY,
-					vec![code("E11")],
+					0,
+					dx("E11"),
 					vec![line("99213", 1, 100)],
-					vec![record]
+					vec![record],
+					ATTACHMENT
 				),
 				Error::<Test>::NoProviderRelationship
 			);
@@ -1298,7 +1281,7 @@ fn former_members_lose_their_organizations_calls() {
 				signed(OTHER_PAYER),
 				policy,
 				PATIENT,
-				code("70553"),
+				tag("70553"),
 				SERVICE_DAY,
 				SERVICE_DAY
 			),
@@ -1337,7 +1320,7 @@ fn migration_to_v1_starts_each_ledger_at_its_escrow_balance() {
 		assert_eq!(provider_balance(), 200);
 		// Version 0 kept no ledgers, and its overturned lines held no service.
 		Escrows::<Test>::remove(policy);
-		let overturned = Claims::service_key(&PATIENT, MARYS, SERVICE_DAY, &code("99499"));
+		let overturned = Claims::service_key(&PATIENT, MARYS, SERVICE_DAY, &tag("99499"));
 		ClaimedServices::<Test>::remove(overturned);
 		StorageVersion::new(0).put::<Claims>();
 
@@ -1546,9 +1529,11 @@ fn a_record_supports_the_services_of_one_day_only() {
 				policy,
 				PATIENT,
 				SERVICE_DAY,
-				vec![code("E11")],
+				0,
+				dx("E11"),
 				vec![line("99213", 1, 100)],
-				vec![record]
+				vec![record],
+				ATTACHMENT
 			),
 			Error::<Test>::RecordSupportsAnotherDay
 		);
@@ -1623,5 +1608,494 @@ fn try_state_checks_each_records_day_of_service() {
 		assert!(Claims::do_try_state().is_err());
 		crate::RecordServiceDays::<Test>::remove(H256::repeat_byte(7));
 		assert_ok!(Claims::do_try_state());
+	});
+}
+
+// Issue 18: no clinical code in plaintext on chain.
+
+/// A second and a third code key, of later epochs or other policies.
+const KEY_2: CodeKey = [0x71; 32];
+const KEY_3: CodeKey = [0x93; 32];
+
+fn tag_in(key: &CodeKey, code: &str) -> CodeTag {
+	code_tag(key, CodeKind::Procedure, code.as_bytes()).expect("a valid code")
+}
+
+/// `terms()`'s code lists tagged under `key`.
+fn rules_in(key: &CodeKey) -> crate::CodeRulesOf<u64> {
+	crate::CodeRules {
+		procedures: vec![
+			(tag_in(key, "99213"), 100),
+			(tag_in(key, "80053"), 50),
+			(tag_in(key, "70553"), 1_000),
+		],
+		diagnosis_prefixes: ["E11", "I10"]
+			.iter()
+			.map(|p| code_tag(key, CodeKind::Diagnosis, p.as_bytes()).expect("valid"))
+			.collect(),
+		prior_authorization: vec![tag_in(key, "70553")],
+	}
+}
+
+/// Submits a claim of St. Mary's doctor for `PATIENT` tagged under `key` as epoch `epoch`.
+fn submit_tagged(
+	policy: PolicyId,
+	day: Day,
+	epoch: u32,
+	key: &CodeKey,
+	diagnosis: &str,
+	lines: &[(&str, u32, u64)],
+	record: RecordId,
+) -> DispatchResult {
+	Claims::submit_claim(
+		signed(MARYS_DOCTOR),
+		policy,
+		PATIENT,
+		day,
+		epoch,
+		diagnosis_tags(key, diagnosis.as_bytes()).expect("an ICD-10-CM code"),
+		lines
+			.iter()
+			.map(|(code, units, charged)| ServiceLine {
+				procedure: tag_in(key, code),
+				units: *units,
+				charged: *charged,
+			})
+			.collect(),
+		vec![record],
+		ATTACHMENT,
+	)
+}
+
+/// The vector client-js's `codes.test.js` checks too: both must give these tags.
+#[test]
+fn code_tags_match_the_shared_vector() {
+	let key: CodeKey = core::array::from_fn(|i| i as u8);
+	let hex = |tag: CodeTag| format!("{tag:x}");
+	let procedure = code_tag(&key, CodeKind::Procedure, b"99213").expect("valid");
+	assert_eq!(hex(procedure), "135ae4ec5ce8ac38b9fdf2b448153c819d6e766b87132344d882c62b52867e5e");
+	let covered = code_tag(&key, CodeKind::Diagnosis, b"E11").expect("valid");
+	assert_eq!(hex(covered), "f08820a3d3c7d581332f9745ca1cb73bdfa6922ededaed2e860a7d3284e5f53f");
+	let diagnosis = diagnosis_tags(&key, b"E119").expect("valid");
+	assert_eq!(
+		diagnosis.map(hex),
+		[
+			"f08820a3d3c7d581332f9745ca1cb73bdfa6922ededaed2e860a7d3284e5f53f",
+			"5bf07a6d2b3c85269784a66e7181ef138d86f003893d8606f0690a7a1977b5ad",
+			"fd82361784fe1a5e857031de212cc5012acf6fbc787f735ad2e4e8b08a40a16d",
+			"b67d2d46de917962e361fe3cda7230ed502a8c70c1257f99456bae92c4792429",
+			"67a8e1b5198f980f13f51d4e550562b1de6cbbb0c96878330cc12e62495937ca",
+		]
+		.map(String::from)
+	);
+	// Codes that are not ICD-10-CM or CPT shaped are refused before they are tagged.
+	assert_eq!(code_tag(&key, CodeKind::Procedure, b"9921-"), None);
+	assert_eq!(code_tag(&key, CodeKind::Procedure, b""), None);
+	assert_eq!(diagnosis_tags(&key, b"E1"), None);
+	assert_eq!(diagnosis_tags(&key, b"E11900000"), None);
+	assert_eq!(diagnosis_tags(&key, b"e119"), None);
+}
+
+/// Kind and length are in the tagged message: a procedure's tag is never a diagnosis's, and a
+/// short code's padding never equals a longer code's prefix.
+#[test]
+fn kinds_and_padding_never_collide() {
+	assert_ne!(
+		code_tag(&KEY, CodeKind::Procedure, b"E11"),
+		code_tag(&KEY, CodeKind::Diagnosis, b"E11")
+	);
+	let short = dx("E11");
+	assert_eq!(short[0], prefix("E11"));
+	let fourth = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+	for c in fourth {
+		let longer = dx(&format!("E11{}", *c as char));
+		assert_eq!(longer[0], short[0]);
+		assert!(longer[1..].iter().all(|tag| !short.contains(tag)), "E11{}", *c as char);
+	}
+	// The claim pays for a procedure authorized under the diagnosis kind of the same text
+	// nothing more: the authorization is not found.
+	new_test_ext().execute_with(|| {
+		let (policy, record) = setup();
+		let wrong_kind = code_tag(&KEY, CodeKind::Diagnosis, b"70553").expect("valid");
+		assert_ok!(Claims::authorize_procedure(
+			signed(PAYER_CLERK),
+			policy,
+			PATIENT,
+			wrong_kind,
+			SERVICE_DAY,
+			SERVICE_DAY
+		));
+		assert_ok!(submit(policy, vec![line("70553", 1, 1_000)], record));
+		assert_eq!(outcomes(0), vec![LineOutcome::Denied(DenialReason::PriorAuthorizationMissing)]);
+	});
+}
+
+/// The plaintext codes of a whole claims journey (policy, prior authorization, claim,
+/// appeal) appear nowhere in state or events, nor does the prior authorization's procedure
+/// in its event.
+#[test]
+fn no_plaintext_code_reaches_state_or_events() {
+	new_test_ext().execute_with(|| {
+		let (policy, record) = setup();
+		assert_ok!(Claims::authorize_procedure(
+			signed(PAYER_CLERK),
+			policy,
+			PATIENT,
+			tag("70553"),
+			SERVICE_DAY,
+			SERVICE_DAY
+		));
+		System::assert_last_event(
+			Event::PriorAuthorizationGranted { policy_id: policy, authorization_id: 0 }.into(),
+		);
+		assert_ok!(submit_on(
+			policy,
+			SERVICE_DAY,
+			"E119",
+			vec![line("99213", 1, 150), line("70553", 1, 1_000), line("99499", 1, 40)],
+			vec![record]
+		));
+		assert_ok!(Claims::appeal_line(signed(MARYS_ADMIN), 0, 2, H256::repeat_byte(3)));
+		assert_eq!(
+			outcomes(0),
+			vec![
+				LineOutcome::Reduced,
+				LineOutcome::Allowed,
+				LineOutcome::UnderAppeal(DenialReason::NotCovered)
+			]
+		);
+		let claim = ClaimStore::<Test>::get(0).expect("stored");
+		assert_eq!(
+			(claim.attachment, claim.code_key_epoch, claim.diagnosis),
+			(ATTACHMENT, 0, dx("E119"))
+		);
+
+		let mut state = Vec::new();
+		let mut key = Vec::new();
+		while let Some(next) = sp_io::storage::next_key(&key) {
+			state.extend(sp_io::storage::get(&next).expect("a value").iter());
+			state.extend(&next);
+			key = next;
+		}
+		let events: Vec<u8> = System::events()
+			.iter()
+			.flat_map(|record| codec::Encode::encode(&record.event))
+			.collect();
+		for code in ["99213", "70553", "99499", "E119", "E11"] {
+			for (what, bytes) in [("state", &state), ("events", &events)] {
+				assert!(
+					!bytes.windows(code.len()).any(|w| w == code.as_bytes()),
+					"{code} in plaintext in {what}"
+				);
+			}
+		}
+	});
+}
+
+/// All 5-digit CPT-like codes and all 3-character ICD-10 categories, as a validator would try
+/// them.
+fn code_space() -> Vec<(CodeKind, String)> {
+	let cpt = (0..100_000u32).map(|n| (CodeKind::Procedure, format!("{n:05}")));
+	let icd = (b'A'..=b'Z')
+		.flat_map(|letter| (0..100u32).map(move |n| format!("{}{n:02}", letter as char)))
+		.map(|code| (CodeKind::Diagnosis, code));
+	cpt.chain(icd).collect()
+}
+
+/// A validator holds the chain's state but no code key: hashing every candidate code, unkeyed
+/// or under every 32-byte value the chain shows, finds none of a claim's tags; the payer, with
+/// its key, finds the claim's codes by the same search.
+#[test]
+fn a_validator_cannot_map_a_claims_tags_back_to_codes_by_trying_the_code_space() {
+	use std::collections::{BTreeMap, HashSet};
+	new_test_ext().execute_with(|| {
+		let (policy, record) = setup();
+		assert_ok!(submit_on(
+			policy,
+			SERVICE_DAY,
+			"E119",
+			vec![line("99213", 1, 150), line("80053", 1, 50)],
+			vec![record]
+		));
+		assert_ok!(Claims::share_code_key(signed(PAYER_CLERK), policy, 0, MARYS, [0x42; 80]));
+		let claim = ClaimStore::<Test>::get(0).expect("stored");
+		let stored = Policies::<Test>::get(policy).expect("stored");
+		let mut seen: HashSet<CodeTag> = claim.diagnosis.iter().copied().collect();
+		seen.extend(claim.lines.iter().map(|line| line.billed.procedure));
+		seen.extend(stored.terms.procedures.iter().map(|(tag, _)| *tag));
+		seen.extend(stored.terms.diagnosis_prefixes.iter().copied());
+		assert_eq!(seen.len(), 5 + 2 + 3 + 2 - 1 - 2, "E11 and both procedures appear twice");
+
+		// Keys the validator knows: none, zero, and every 32-byte value in the claim or policy.
+		let mut keys: Vec<Option<[u8; 32]>> = vec![None, Some([0; 32])];
+		keys.extend([claim.attachment, H256::repeat_byte(9)].map(|h| Some(h.0)));
+		keys.extend(seen.iter().map(|tag| Some(tag.0)));
+		keys.push(Some(<[u8; 32]>::try_from(&[0x42u8; 80][..32]).expect("32 bytes")));
+		let hash = |key: &Option<[u8; 32]>, message: &[u8]| {
+			let mut params = blake2b_simd::Params::new();
+			params.hash_length(32);
+			if let Some(key) = key {
+				params.key(key);
+			}
+			CodeTag::from_slice(params.hash(message).as_bytes())
+		};
+		let space = code_space();
+		assert_eq!(space.len(), 100_000 + 2_600);
+		for key in &keys {
+			for (kind, code) in &space {
+				let mut framed = crate::CODE_TAG_DOMAIN.to_vec();
+				framed.extend([*kind as u8, code.len() as u8]);
+				framed.extend(code.as_bytes());
+				for message in [code.as_bytes(), &framed[..]] {
+					assert!(!seen.contains(&hash(key, message)), "{code} found under {key:?}");
+				}
+			}
+		}
+
+		// The payer, with the key, reads the claim back: the procedures from the CPT space, the
+		// diagnosis's category from the ICD space and then its fourth character.
+		let found: BTreeMap<CodeTag, String> = space
+			.iter()
+			.map(|(kind, code)| {
+				(code_tag(&KEY, *kind, code.as_bytes()).expect("valid"), code.clone())
+			})
+			.filter(|(tag, _)| seen.contains(tag))
+			.collect();
+		let procedures: Vec<_> =
+			claim.lines.iter().map(|line| found.get(&line.billed.procedure).cloned()).collect();
+		assert_eq!(procedures, vec![Some("99213".to_string()), Some("80053".to_string())]);
+		let category = found.get(&claim.diagnosis[0]).cloned().expect("the category is found");
+		assert_eq!(category, "E11");
+		let full = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			.iter()
+			.map(|c| format!("{category}{}", *c as char))
+			.find(|code| {
+				diagnosis_tags(&KEY, code.as_bytes())
+					.is_some_and(|tags| tags[1] == claim.diagnosis[1])
+			});
+		assert_eq!(full.as_deref(), Some("E119"));
+	});
+}
+
+/// A claim tagged under another policy's key matches none of this policy's rules: every line
+/// is denied and nothing is paid.
+#[test]
+fn a_claim_tagged_under_another_key_is_denied() {
+	new_test_ext().execute_with(|| {
+		let (policy, record) = setup();
+		assert_ok!(submit_tagged(
+			policy,
+			SERVICE_DAY,
+			0,
+			&KEY_2,
+			"E119",
+			&[("99213", 1, 100)],
+			record
+		));
+		assert_eq!(outcomes(0), vec![LineOutcome::Denied(DenialReason::DiagnosisNotCovered)]);
+		// With every diagnosis covered, the procedure is not found in the fee schedule.
+		let open =
+			enrolled_since_first_day_in(CoverageTerms { diagnosis_prefixes: vec![], ..terms() });
+		assert_ok!(Claims::submit_claim(
+			signed(MARYS_DOCTOR),
+			open,
+			PATIENT,
+			SERVICE_DAY,
+			0,
+			diagnosis_tags(&KEY_2, b"E119").expect("valid"),
+			vec![ServiceLine { procedure: tag_in(&KEY_2, "80053"), units: 1, charged: 50 }],
+			vec![record],
+			ATTACHMENT,
+		));
+		assert_eq!(outcomes(1), vec![LineOutcome::Denied(DenialReason::NotCovered)]);
+		assert_eq!(provider_balance(), 0);
+	});
+}
+
+/// A rotation applies from the next day: earlier days stay billable under the previous key
+/// (once), later days only under the new one, and a second rotation retires the oldest key.
+#[test]
+fn code_key_rotation_keeps_each_day_on_one_key() {
+	new_test_ext().execute_with(|| {
+		let (policy, record) = setup();
+		let visit = [("99213", 1, 100)];
+		assert_noop!(
+			Claims::rotate_code_key(signed(OTHER_PAYER), policy, rules_in(&KEY_2)),
+			Error::<Test>::NotPolicyPayer
+		);
+		assert_noop!(
+			Claims::rotate_code_key(signed(MARYS_ADMIN), policy, rules_in(&KEY_2)),
+			Error::<Test>::NotPayer
+		);
+		let mut dearer = rules_in(&KEY_2);
+		dearer.procedures[0].1 = 101;
+		assert_noop!(
+			Claims::rotate_code_key(signed(PAYER_CLERK), policy, dearer),
+			Error::<Test>::RotationChangesRules
+		);
+		let mut narrower = rules_in(&KEY_2);
+		narrower.diagnosis_prefixes.pop();
+		assert_noop!(
+			Claims::rotate_code_key(signed(PAYER_CLERK), policy, narrower),
+			Error::<Test>::RotationChangesRules
+		);
+		assert_ok!(Claims::share_code_key(signed(PAYER_CLERK), policy, 0, MARYS, [1; 80]));
+		assert_ok!(Claims::rotate_code_key(signed(PAYER_CLERK), policy, rules_in(&KEY_2)));
+		System::assert_last_event(
+			Event::CodeKeyRotated { policy_id: policy, epoch: 1, first_day: SERVICE_DAY + 1 }
+				.into(),
+		);
+		assert_noop!(
+			Claims::rotate_code_key(signed(PAYER_CLERK), policy, rules_in(&KEY_3)),
+			Error::<Test>::CodeKeyRotationPending
+		);
+
+		// Today is still the old key's.
+		assert_noop!(
+			submit_tagged(policy, SERVICE_DAY, 1, &KEY_2, "E119", &visit, record),
+			Error::<Test>::ServiceBeforeCodeKeyEpoch
+		);
+		assert_noop!(
+			submit_tagged(policy, SERVICE_DAY, 2, &KEY_3, "E119", &visit, record),
+			Error::<Test>::UnknownCodeKeyEpoch
+		);
+		assert_ok!(submit_tagged(policy, SERVICE_DAY, 0, &KEY, "E119", &visit, record));
+		assert_eq!(outcomes(0), vec![LineOutcome::Allowed]);
+
+		// Tomorrow is the new key's; the same service of today is still paid once.
+		let tomorrow = record_on(SERVICE_DAY + 1, 7);
+		assert_noop!(
+			submit_tagged(policy, SERVICE_DAY + 1, 0, &KEY, "E119", &visit, tomorrow),
+			Error::<Test>::CodeKeyEpochSuperseded
+		);
+		assert_ok!(submit_tagged(policy, SERVICE_DAY + 1, 1, &KEY_2, "E119", &visit, tomorrow));
+		assert_eq!(outcomes(1), vec![LineOutcome::Allowed]);
+		assert_ok!(submit_tagged(policy, SERVICE_DAY, 0, &KEY, "E119", &visit, record));
+		assert_eq!(outcomes(2), vec![LineOutcome::Denied(DenialReason::Duplicate)]);
+		assert_noop!(
+			submit_tagged(policy, SERVICE_DAY, 1, &KEY_2, "E119", &visit, record),
+			Error::<Test>::ServiceBeforeCodeKeyEpoch
+		);
+
+		// A second rotation retires epoch 0: its days and its wrapped keys are gone.
+		assert_ok!(Claims::rotate_code_key(signed(PAYER_CLERK), policy, rules_in(&KEY_3)));
+		assert!(crate::WrappedCodeKeys::<Test>::get(policy, 0).is_empty());
+		assert_eq!(crate::PreviousCodes::<Test>::get(policy).map(|p| p.epoch), Some(1));
+		let again = record_on(SERVICE_DAY + 1, 8);
+		assert_noop!(
+			submit_tagged(policy, SERVICE_DAY, 0, &KEY, "E119", &[("80053", 1, 50)], again),
+			Error::<Test>::CodeKeyEpochRetired
+		);
+		// Yesterday's new service is still billable under epoch 1 until epoch 2 begins.
+		assert_ok!(submit_tagged(
+			policy,
+			SERVICE_DAY + 1,
+			1,
+			&KEY_2,
+			"E119",
+			&[("80053", 1, 50)],
+			tomorrow
+		));
+		assert_eq!(outcomes(3), vec![LineOutcome::Allowed]);
+	});
+}
+
+/// A pended claim is settled at the fee fixed when it was submitted, even after a rotation
+/// retired the code lists it was tagged under.
+#[test]
+fn a_pended_claim_is_settled_after_its_key_is_retired() {
+	new_test_ext().execute_with(|| {
+		let policy =
+			enrolled_since_first_day_in(CoverageTerms { review_threshold: 120, ..terms() });
+		let record = create_record(PATIENT, MARYS_DOCTOR, 1);
+		assert_ok!(submit(policy, vec![line("99213", 1, 150)], record));
+		assert_eq!(
+			ClaimStore::<Test>::get(0).map(|c| (c.status, c.lines[0].scheduled)),
+			Some((ClaimStatus::Pended(PendReason::AboveReviewThreshold), 100))
+		);
+		assert_ok!(Claims::rotate_code_key(signed(PAYER_CLERK), policy, rules_in(&KEY_2)));
+		Timestamp::set_timestamp(START + DAY);
+		assert_ok!(Claims::rotate_code_key(signed(PAYER_CLERK), policy, rules_in(&KEY_3)));
+		assert_ok!(Claims::review_claim(signed(PAYER_CLERK), 0, true));
+		assert_eq!(outcomes(0), vec![LineOutcome::Reduced]);
+		assert_eq!(provider_balance(), 40);
+	});
+}
+
+/// Only the policy's payer stores or replaces wrapped code keys, only for care providers, only
+/// for live epochs, and at most `MaxCodeKeyHolders` per epoch.
+#[test]
+fn only_the_payer_shares_code_keys_with_care_providers() {
+	new_test_ext().execute_with(|| {
+		let (policy, _) = setup();
+		let share = |who: u64, epoch: u32, org: u32, byte: u8| {
+			Claims::share_code_key(signed(who), policy, epoch, org, [byte; 80])
+		};
+		assert_ok!(share(PAYER_CLERK, 0, MARYS, 1));
+		System::assert_last_event(
+			Event::CodeKeyShared { policy_id: policy, epoch: 0, org: MARYS }.into(),
+		);
+		// A provider, even the holder, cannot store or replace a wrapped key; nor can another
+		// payer, or anyone for an organization that does not bill claims.
+		assert_noop!(share(MARYS_ADMIN, 0, MARYS, 2), Error::<Test>::NotPayer);
+		assert_noop!(share(CITY_DOCTOR, 0, MARYS, 2), Error::<Test>::NotPayer);
+		assert_noop!(share(CITY_DOCTOR, 0, 1, 2), Error::<Test>::NotPayer);
+		assert_noop!(share(OTHER_PAYER, 0, MARYS, 2), Error::<Test>::NotPolicyPayer);
+		assert_noop!(share(STRANGER, 0, MARYS, 2), Error::<Test>::NotPayer);
+		assert_noop!(share(PAYER_CLERK, 0, PAYER, 2), Error::<Test>::NotCareProvider);
+		assert_noop!(share(PAYER_CLERK, 0, 99, 2), Error::<Test>::NotCareProvider);
+		assert_noop!(share(PAYER_CLERK, 1, MARYS, 2), Error::<Test>::UnknownCodeKeyEpoch);
+		assert_noop!(
+			Claims::share_code_key(signed(PAYER_CLERK), 9, 0, MARYS, [2; 80]),
+			Error::<Test>::UnknownPolicy
+		);
+		let held = crate::WrappedCodeKeys::<Test>::get(policy, 0);
+		assert_eq!(held.get(&MARYS), Some(&[1; 80]));
+
+		// At the bound (2): a third organization is refused, a holder's key replaced.
+		assert_ok!(share(PAYER_ADMIN, 0, 1, 3));
+		assert_noop!(share(PAYER_CLERK, 0, NORTH, 4), Error::<Test>::TooManyCodeKeyHolders);
+		assert_ok!(share(PAYER_CLERK, 0, MARYS, 5));
+		assert_eq!(crate::WrappedCodeKeys::<Test>::get(policy, 0).get(&MARYS), Some(&[5; 80]));
+
+		// After a rotation both epochs are live; after another, the oldest is retired.
+		assert_ok!(Claims::rotate_code_key(signed(PAYER_CLERK), policy, rules_in(&KEY_2)));
+		assert_ok!(share(PAYER_CLERK, 1, NORTH, 6));
+		assert_ok!(share(PAYER_CLERK, 0, MARYS, 7));
+		Timestamp::set_timestamp(START + DAY);
+		assert_ok!(Claims::rotate_code_key(signed(PAYER_CLERK), policy, rules_in(&KEY_3)));
+		assert_noop!(share(PAYER_CLERK, 0, MARYS, 8), Error::<Test>::CodeKeyEpochRetired);
+		assert_eq!(crate::WrappedCodeKeys::<Test>::get(policy, 1).get(&NORTH), Some(&[6; 80]));
+	});
+}
+
+/// try_state catches a wrapped key of a retired epoch and a claim of an epoch never had.
+#[test]
+fn try_state_checks_code_keys() {
+	new_test_ext().execute_with(|| {
+		let (policy, record) = setup();
+		assert_ok!(submit(policy, vec![line("99213", 1, 100)], record));
+		assert_ok!(Claims::do_try_state());
+		crate::WrappedCodeKeys::<Test>::mutate(policy, 5, |holders| {
+			holders.try_insert(MARYS, [1; 80]).expect("room")
+		});
+		assert!(Claims::do_try_state().is_err());
+		crate::WrappedCodeKeys::<Test>::remove(policy, 5);
+		crate::WrappedCodeKeys::<Test>::mutate(policy, 0, |holders| {
+			holders.try_insert(PAYER, [1; 80]).expect("room")
+		});
+		assert!(Claims::do_try_state().is_err());
+		crate::WrappedCodeKeys::<Test>::remove(policy, 0);
+		ClaimStore::<Test>::mutate(0, |claim| {
+			if let Some(claim) = claim {
+				claim.code_key_epoch = 1;
+			}
+		});
+		assert!(Claims::do_try_state().is_err());
+		ClaimStore::<Test>::mutate(0, |claim| {
+			if let Some(claim) = claim {
+				claim.code_key_epoch = 0;
+			}
+		});
 	});
 }

@@ -3,9 +3,7 @@
 use crate::{BalanceOf, Config};
 use carechain_primitives::{Moment, OrgId, RecordId};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use frame_support::{
-	pallet_prelude::ConstU32, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
-};
+use frame_support::{BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
 use scale_info::TypeInfo;
 use sp_core::H256;
 use sp_runtime::Percent;
@@ -20,30 +18,183 @@ pub type ClaimId = u64;
 /// `Claim.item.servicedDate`, X12 837 `DTP*472`).
 pub type Day = u32;
 
-/// The longest code: ICD-10-CM codes have up to 7 characters without the dot, CPT and HCPCS 5.
-pub const MAX_CODE_LEN: u32 = 8;
+/// The policy code key: 32 random bytes a payer draws for each policy and key epoch, and
+/// shares only with the provider organizations it pays, wrapped to each organization's X25519
+/// key ([`WrappedCodeKey`]). It never reaches the chain.
+pub type CodeKey = [u8; 32];
 
-/// A procedure code (CPT or HCPCS) or a diagnosis code or prefix (ICD-10-CM, without the dot):
-/// 1 to 8 ASCII capital letters and digits.
-pub type Code = BoundedVec<u8, ConstU32<MAX_CODE_LEN>>;
+/// A keyed pseudonym of a clinical code or code prefix: BLAKE2b-256 keyed with the policy code
+/// key over `CODE_TAG_DOMAIN ‖ kind ‖ length ‖ code` (see `code_tag`). Whoever lacks the
+/// key, validators included, cannot map a tag back to its code, even by trying every code.
+pub type CodeTag = H256;
 
-/// Whether `code` is 1 to 8 ASCII capital letters and digits.
-pub fn is_valid_code(code: &[u8]) -> bool {
-	!code.is_empty() && code.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+/// What the message of a [`CodeTag`] starts with: a version, so that a changed encoding never
+/// produces tags equal to today's.
+pub const CODE_TAG_DOMAIN: &[u8] = b"carechain/code/v1";
+
+/// Which code system a tag stands for; its byte is part of the tagged message, so a procedure's
+/// tag never equals a diagnosis's, whatever the codes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u8)]
+pub enum CodeKind {
+	/// An ICD-10-CM diagnosis code or prefix.
+	Diagnosis = 0,
+	/// A CPT or HCPCS procedure code.
+	Procedure = 1,
 }
 
-/// A payer's coverage rules, generic over the list containers so that calls take plain vectors
-/// (checked against the bounds with named errors) and storage keeps bounded ones.
+/// The prefix lengths a claim's principal diagnosis is tagged at: ICD-10-CM categories have 3
+/// characters and full codes up to 7 (without the dot).
+pub const DIAGNOSIS_PREFIX_LENGTHS: core::ops::RangeInclusive<u8> = 3..=7;
+
+/// How many tags a claim's principal diagnosis carries: one per prefix length, padded for
+/// shorter codes, so every diagnosis costs the same and its length does not show.
+pub const DIAGNOSIS_TAGS: usize = 5;
+
+/// A principal diagnosis as a claim carries it: for each prefix length `n` in
+/// [`DIAGNOSIS_PREFIX_LENGTHS`], the tag of the code's first `n` characters, or, where the code
+/// is shorter than `n`, the tag of the whole code with length byte `n` (a message no real
+/// prefix has, so it matches no rule). See [`diagnosis_tags`].
+pub type DiagnosisTags = [CodeTag; DIAGNOSIS_TAGS];
+
+/// Bytes of a wrapped policy code key: HPKE base mode (X25519, HKDF-SHA256, ChaCha20-Poly1305)
+/// with info `carechain/claims/code-key/v1`, the encapsulated key (32) then the sealed code key
+/// (32 and a 16-byte tag), as the vault wraps record data keys.
+pub const WRAPPED_CODE_KEY_LEN: usize = 80;
+
+/// A policy code key wrapped to a provider organization's X25519 key.
+pub type WrappedCodeKey = [u8; WRAPPED_CODE_KEY_LEN];
+
+/// Whether `code` is 1 to 8 ASCII capital letters and digits: the shape of ICD-10-CM (without
+/// the dot), CPT and HCPCS codes.
+pub fn is_valid_code(code: &[u8]) -> bool {
+	(1..=8).contains(&code.len())
+		&& code.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
+/// The tag of `code` of `kind` under `key`, with `length` as the message's length byte.
+#[cfg(feature = "std")]
+fn tag_with_length(key: &CodeKey, kind: CodeKind, length: u8, code: &[u8]) -> CodeTag {
+	let mut state = blake2b_simd::Params::new().hash_length(32).key(key).to_state();
+	state.update(CODE_TAG_DOMAIN).update(&[kind as u8, length]).update(code);
+	CodeTag::from_slice(state.finalize().as_bytes())
+}
+
+/// The tag of a procedure code, or of a diagnosis prefix a policy covers, under a policy code
+/// key; `None` unless `code` is 1 to 8 capital letters and digits. Payers and providers compute
+/// tags off chain (client-js: `codeTag`); the chain only compares them.
+#[cfg(feature = "std")]
+pub fn code_tag(key: &CodeKey, kind: CodeKind, code: &[u8]) -> Option<CodeTag> {
+	let length = u8::try_from(code.len()).ok()?;
+	is_valid_code(code).then(|| tag_with_length(key, kind, length, code))
+}
+
+/// The tags of a principal diagnosis (see [`DiagnosisTags`]); `None` unless `code` is an
+/// ICD-10-CM code without the dot: 3 to 7 capital letters and digits.
+#[cfg(feature = "std")]
+pub fn diagnosis_tags(key: &CodeKey, code: &[u8]) -> Option<DiagnosisTags> {
+	let length = u8::try_from(code.len()).ok()?;
+	if !is_valid_code(code) || !DIAGNOSIS_PREFIX_LENGTHS.contains(&length) {
+		return None;
+	}
+	let mut tags = [CodeTag::zero(); DIAGNOSIS_TAGS];
+	for (tag, n) in tags.iter_mut().zip(DIAGNOSIS_PREFIX_LENGTHS) {
+		let prefix = &code[..usize::from(n.min(length))];
+		*tag = tag_with_length(key, CodeKind::Diagnosis, n, prefix);
+	}
+	Some(tags)
+}
+
+/// A policy's code key epoch: claims name the epoch whose key tagged them.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct CodeKeyEpoch {
+	/// The epoch: 0 when the policy is published, one more at each rotation.
+	pub epoch: u32,
+	/// The first day of service billed under this epoch's key; earlier days are billed under
+	/// the previous epoch's (while it is kept), so that a service always has the same tag and
+	/// the duplicate check holds across rotations.
+	pub first_day: Day,
+}
+
+/// The code lists of a policy under one epoch's key, generic over the list containers as
+/// [`CoverageTerms`] is.
 #[derive(
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
-pub struct CoverageTerms<Procedures, Codes, Balance> {
-	/// Covered procedure codes with the allowed amount per unit (the fee schedule).
+pub struct CodeRules<Procedures, Tags> {
+	/// Tags of covered procedure codes with the allowed amount per unit, sorted by tag.
 	pub procedures: Procedures,
-	/// ICD-10-CM prefixes of the principal diagnoses covered; empty covers every diagnosis.
-	pub diagnosis_prefixes: Codes,
-	/// Procedure codes that are paid only with a prior authorization.
-	pub prior_authorization: Codes,
+	/// Tags of the covered principal-diagnosis prefixes; empty covers every diagnosis.
+	pub diagnosis_prefixes: Tags,
+	/// Tags of the procedure codes paid only with a prior authorization.
+	pub prior_authorization: Tags,
+}
+
+/// Code lists as `rotate_code_key` takes them.
+pub type CodeRulesOf<Balance> =
+	CodeRules<alloc::vec::Vec<(CodeTag, Balance)>, alloc::vec::Vec<CodeTag>>;
+
+/// Code lists as storage keeps them.
+pub type BoundedCodeRules<T> = CodeRules<
+	BoundedVec<(CodeTag, BalanceOf<T>), <T as Config>::MaxProcedures>,
+	BoundedVec<CodeTag, <T as Config>::MaxCodeList>,
+>;
+
+/// The code lists of the epoch before a policy's current one, kept so that services of days
+/// before the rotation can still be billed under the key that tagged them.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound())]
+pub struct PreviousCodeRules<T: Config> {
+	/// The epoch they were tagged under.
+	pub epoch: u32,
+	/// The lists.
+	pub rules: BoundedCodeRules<T>,
+}
+
+/// An identifier of a prior authorization, assigned in grant order: events name it instead of
+/// the patient and the procedure.
+pub type AuthorizationId = u64;
+
+/// A prior authorization: the service days it covers.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct PriorAuthorization {
+	/// Its identifier.
+	pub id: AuthorizationId,
+	/// The first service day covered.
+	pub from: Day,
+	/// The last service day covered.
+	pub until: Day,
+}
+
+/// A payer's coverage rules, generic over the list containers so that calls take plain vectors
+/// (checked against the bounds with named errors) and storage keeps bounded ones. Codes appear
+/// only as tags under the policy code key of the current epoch.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct CoverageTerms<Procedures, Tags, Balance> {
+	/// Tags of covered procedure codes (CPT/HCPCS) with the allowed amount per unit (the fee
+	/// schedule).
+	pub procedures: Procedures,
+	/// Tags of the ICD-10-CM prefixes of the principal diagnoses covered, each tagged with its
+	/// own length (3 to 7 characters); empty covers every diagnosis.
+	pub diagnosis_prefixes: Tags,
+	/// Tags of the procedure codes that are paid only with a prior authorization.
+	pub prior_authorization: Tags,
 	/// What the patient pays each plan year before the policy shares costs.
 	pub deductible: Balance,
 	/// The patient's share of allowed amounts after the deductible.
@@ -63,12 +214,12 @@ pub struct CoverageTerms<Procedures, Codes, Balance> {
 
 /// Coverage terms as a call gives them.
 pub type TermsOf<Balance> =
-	CoverageTerms<alloc::vec::Vec<(Code, Balance)>, alloc::vec::Vec<Code>, Balance>;
+	CoverageTerms<alloc::vec::Vec<(CodeTag, Balance)>, alloc::vec::Vec<CodeTag>, Balance>;
 
-/// Coverage terms as storage keeps them; procedures sorted by code.
+/// Coverage terms as storage keeps them; procedures sorted by tag.
 pub type BoundedTerms<T> = CoverageTerms<
-	BoundedVec<(Code, BalanceOf<T>), <T as Config>::MaxProcedures>,
-	BoundedVec<Code, <T as Config>::MaxCodeList>,
+	BoundedVec<(CodeTag, BalanceOf<T>), <T as Config>::MaxProcedures>,
+	BoundedVec<CodeTag, <T as Config>::MaxCodeList>,
 	BalanceOf<T>,
 >;
 
@@ -81,8 +232,10 @@ pub type BoundedTerms<T> = CoverageTerms<
 pub struct Policy<T: Config> {
 	/// The payer organization that publishes and funds it.
 	pub payer: OrgId,
-	/// Its rules.
+	/// Its rules, the code lists tagged under the current epoch's key.
 	pub terms: BoundedTerms<T>,
+	/// The current code key epoch.
+	pub code_key: CodeKeyEpoch,
 	/// Whether claims are paid; a payer may suspend a policy.
 	pub active: bool,
 	/// When it was published.
@@ -112,8 +265,8 @@ pub struct Accumulator<Balance> {
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
 pub struct ServiceLine<Balance> {
-	/// The procedure code (CPT or HCPCS).
-	pub procedure: Code,
+	/// The tag of the procedure code (CPT or HCPCS) under the claim's code key epoch.
+	pub procedure: CodeTag,
 	/// How many units were provided.
 	pub units: u32,
 	/// What the provider charges for the line.
@@ -143,7 +296,7 @@ pub enum DenialReason {
 	/// The policy or its payer organization was suspended [CARC 27]. (A day of service outside
 	/// the policy's validity is refused at submission: `ServiceOutsidePolicyPeriod`.)
 	PolicyInactive,
-	/// The same service (patient, provider, day, procedure) was already claimed [CARC 18].
+	/// The same service (patient, provider, day, procedure tag) was already claimed [CARC 18].
 	Duplicate,
 	/// The payer rejected the claim on review.
 	RejectedOnReview,
@@ -184,6 +337,10 @@ pub struct AdjudicatedLine<Balance> {
 	pub billed: ServiceLine<Balance>,
 	/// Its outcome.
 	pub outcome: LineOutcome,
+	/// The fee schedule's amount for the billed units when the claim was submitted (zero when
+	/// the procedure is not covered): a pended line is settled at it, whatever the code lists
+	/// hold by then.
+	pub scheduled: Balance,
 	/// The amount the policy recognizes (FHIR adjudication `eligible`).
 	pub allowed: Balance,
 	/// What the payer paid the provider from escrow (`benefit`).
@@ -255,12 +412,18 @@ pub struct Claim<T: Config> {
 	pub practitioner: T::AccountId,
 	/// The day of service.
 	pub service_date: Day,
-	/// ICD-10-CM diagnosis codes, the principal one first.
-	pub diagnoses: BoundedVec<Code, T::MaxDiagnoses>,
+	/// The code key epoch whose key tagged the claim's codes.
+	pub code_key_epoch: u32,
+	/// The tags of the principal diagnosis (ICD-10-CM); the other diagnoses travel only in the
+	/// attachment, since no rule reads them.
+	pub diagnosis: DiagnosisTags,
 	/// The service lines and their adjudication.
 	pub lines: BoundedVec<AdjudicatedLine<BalanceOf<T>>, T::MaxLines>,
 	/// The records that support it, disclosed to the payer under Payment consent.
 	pub records: BoundedVec<RecordId, T::MaxSupportingRecords>,
+	/// blake2b-256 of the claim's sealed attachment in the vault: the plaintext codes (a FHIR
+	/// `Claim`), which only holders of its data key read.
+	pub attachment: H256,
 	/// Where it stands.
 	pub status: ClaimStatus,
 	/// When it was submitted.
