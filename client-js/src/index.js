@@ -12,3 +12,4 @@ export { Metadata } from './metadata.js';
 export { ScaleError } from './scale.js';
 export { today, dayOf, text, hashText, unitEpc, containerEpc } from './pallets.js';
 export { toHex, fromHex } from './bytes.js';
+export { dispenseCommitment, verifyDispenseOpening, fillNullifier, randomBlinding, encodeSgtin } from './dispense.js';

@@ -3,7 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Account, Carechain, DispatchError, RpcError, generateCodeKey, text, today, unitEpc } from './index.js';
+import { Account, Carechain, DispatchError, RpcError, generateCodeKey, randomBlinding, text, toHex, today, unitEpc } from './index.js';
 import { connectWhenUp, startDevNode } from './testing/dev-node.js';
 
 let node;
@@ -178,13 +178,31 @@ test('a pharmacy verifies a drug and a counterfeit is caught', async () => {
 
   const fake = await chain.provenance.verifyProduct(dave, { gtin, serial: 'SN9999' });
   assert.equal(fake.verification.type, 'Unknown');
-  await assert.rejects(chain.provenance.dispense(dave, { gtin, serial: 'SN9999' }),
+  const eve = Account.fromUri('//Eve');
+  await assert.rejects(chain.provenance.dispense(dave, { gtin, serial: 'SN9999' }, { patient: eve.address }),
     (e) => e instanceof DispatchError && e.pallet === 'Provenance' && e.error === 'UnknownUnit');
 
   const history = await chain.provenance.history(unitEpc(gtin, 'SN0001'));
   assert.deepEqual(history.map((e) => e.kind.type ?? e.kind), ['Commissioned', 'Shipped', 'Received']);
-  assert.equal((await chain.provenance.dispense(dave, { gtin, serial: 'SN0001' })).counterfeitSign, null);
-  assert.equal((await chain.provenance.verify({ gtin, serial: 'SN0001' })).value.status, 'Dispensed');
+  // Dispensed against Eve's prescription: the chain keeps a commitment and a spent fill, and
+  // neither the block body nor the events hold Eve's account or the prescription's record id.
+  const prescription = randomBlinding();
+  const dataKey = randomBlinding();
+  const sgtin = { gtin, serial: 'SN0001' };
+  const dispensed = await chain.provenance.dispense(dave, sgtin, { patient: eve.address, prescription, dataKey });
+  assert.equal(dispensed.counterfeitSign, null);
+  assert.equal(dispensed.fill.index, 0);
+  assert.equal((await chain.provenance.nextFill(dataKey, prescription)).index, 1);
+  assert.equal(await chain.provenance.dispenseCommitment(sgtin), dispensed.commitment);
+  assert.ok(await chain.provenance.verifyDispense(sgtin, dispensed.opening));
+  assert.equal(await chain.provenance.verifyDispense(sgtin, { ...dispensed.opening, patient: dave.address }), false);
+  const { block } = await chain.rpc.request('chain_getBlock', [dispensed.blockHash]);
+  const events = await chain.rpc.request('state_getStorage', [toHex(chain.storageKey('System', 'Events')), dispensed.blockHash]);
+  for (const secret of [toHex(eve.publicKey), toHex(prescription), toHex(dataKey)]) {
+    assert.ok(!JSON.stringify(block).includes(secret.slice(2)), 'the block body holds a secret of the dispense');
+    assert.ok(!events.includes(secret.slice(2)), 'the events hold a secret of the dispense');
+  }
+  assert.equal((await chain.provenance.verify(sgtin)).value.status, 'Dispensed');
   await assert.rejects(chain.provenance.registerProduct(one, '00312345678907', 'bad check digit'), (e) => e.error === 'InvalidGtin');
 });
 

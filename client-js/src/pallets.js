@@ -3,7 +3,8 @@
 // adjudication, the verification's answer). Reads go to storage, runtime APIs or the node's
 // domain RPC methods. Arguments use the forms of scale.js; addresses are SS58 strings.
 
-import { fromHex, fromUtf8, toHex, utf8 } from './bytes.js';
+import { fromHex, fromUtf8, toBytes, toHex, utf8 } from './bytes.js';
+import { dispenseCommitment, fillNullifier, randomBlinding, verifyDispenseOpening } from './dispense.js';
 import { blake2_256 } from './hashing.js';
 import { unwrapKey, wrapKey } from './envelope.js';
 import { claimAttachment, codeTag, diagnosisTags, tagRules, unwrapCodeKey, wrapCodeKey } from './codes.js';
@@ -497,15 +498,61 @@ export class Provenance extends PalletHelper {
   }
 
   /**
-   * A pharmacy dispenses a unit, optionally against a prescription record. An already
-   * dispensed identifier is reported as a likely counterfeit: `counterfeitSign` says why (null
-   * when the unit was dispensed); an unknown one is refused with `UnknownUnit`; linking a
-   * prescription needs the patient's Treatment consent for the pharmacy.
+   * A pharmacy dispenses a unit to `patient` (an address or account), against `prescription`
+   * (a MedicationRequest record id) when it fills one. Neither goes on chain: the call carries
+   * a commitment to them under fresh random bytes, and, for a prescription, the nullifier of
+   * its next unspent fill, keyed with the prescription's data key `dataKey` (the pharmacy
+   * unwraps it from the patient's consent). Check the prescription first (it is the patient's,
+   * current, and was given to you): the chain cannot. Resolves with `{ opening, commitment,
+   * fill, counterfeitSign, ...outcome }`: keep `opening` (`{ patient, prescription, blinding }`)
+   * in the dispensing record, to open the commitment to the patient, a regulator or an auditor.
+   * `fill` is `{ index, nullifier }` or null. An already dispensed identifier is reported as a
+   * likely counterfeit: `counterfeitSign` says why (null when the unit was dispensed); an
+   * unknown one is refused with `UnknownUnit`; a fill spent meanwhile by another pharmacy with
+   * `PrescriptionFillUsed` (dispense again for the next fill).
    */
-  async dispense(pharmacy, sgtin, prescription = null) {
-    const outcome = await this.submit(pharmacy, 'dispense', { sgtin, prescription });
+  async dispense(pharmacy, sgtin, { patient, prescription = null, dataKey = null } = {}) {
+    if (patient === undefined || patient === null) {
+      throw new TypeError('dispense needs the patient: the commitment binds the unit to them');
+    }
+    if ((prescription === null) !== (dataKey === null)) {
+      throw new TypeError('a prescription is filled with its data key: give both or neither');
+    }
+    const opening = { patient, prescription, blinding: randomBlinding() };
+    const commitment = dispenseCommitment({ ...opening, sgtin });
+    const fill = prescription === null ? null : await this.nextFill(dataKey, prescription);
+    const outcome = await this.submit(pharmacy, 'dispense', { sgtin, commitment, fill: fill?.nullifier ?? null });
     const counterfeit = findEvent(outcome, 'Provenance', 'CounterfeitSuspected');
-    return { counterfeitSign: counterfeit?.sign ?? null, ...outcome };
+    return { opening, commitment, fill, counterfeitSign: counterfeit?.sign ?? null, ...outcome };
+  }
+
+  /**
+   * The lowest fill of a prescription not yet dispensed, `{ index, nullifier }`, of the chain's
+   * `MaxFillsPerPrescription`; throws when every fill is spent (the prescriber must issue a new
+   * prescription). The chain cannot tell fills apart, so this bound is the pharmacy's to keep.
+   */
+  async nextFill(dataKey, prescription) {
+    const fills = Number(this.client.constant('Provenance', 'MaxFillsPerPrescription'));
+    for (let index = 0; index < fills; index++) {
+      const nullifier = fillNullifier(dataKey, prescription, index);
+      if ((await this.query('FillNullifiers', [nullifier])) === null) return { index, nullifier };
+    }
+    throw new Error(`all ${fills} fills of prescription ${toHex(toBytes(prescription))} were dispensed: ask the prescriber for a new one`);
+  }
+
+  /** The commitment a dispensed unit was dispensed under (0x-hex), or null. */
+  dispenseCommitment(sgtin) {
+    return this.query('DispenseCommitments', [sgtin]);
+  }
+
+  /**
+   * Whether `opening` (`{ patient, prescription, blinding }`, shown by the pharmacy) opens the
+   * commitment stored for `sgtin`. Only the stored commitment is read from the node; the
+   * opening is checked here and never sent.
+   */
+  async verifyDispense(sgtin, opening) {
+    const commitment = await this.dispenseCommitment(sgtin);
+    return commitment !== null && verifyDispenseOpening(commitment, sgtin, opening);
   }
 
   unit(sgtin) {

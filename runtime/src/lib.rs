@@ -372,8 +372,6 @@ impl pallet_claims::Config for Runtime {
 /// A case holds up to 1,000 units and a pallet up to 5,000 items in all.
 impl pallet_provenance::Config for Runtime {
 	type Registry = Registry;
-	type Records = Records;
-	type Access = Consent;
 	type GovernanceOrigin = crate::GovernanceOrigin;
 	type Time = Timestamp;
 	type MaxCommissionBatch = ConstU32<1000>;
@@ -382,8 +380,6 @@ impl pallet_provenance::Config for Runtime {
 	type MaxHistory = ConstU32<64>;
 	type MaxVerificationLog = ConstU32<16>;
 	type MaxCompanyPrefixes = ConstU32<16>;
-	/// The consent pallet's `MaxGrantsPerPatient`.
-	type MaxConsentsPerPatient = ConstU32<64>;
 	/// An original fill and up to 11 refills, the most US pharmacy law allows for a
 	/// non-controlled prescription within its year of validity.
 	type MaxFillsPerPrescription = ConstU32<12>;

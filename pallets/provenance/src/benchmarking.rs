@@ -279,34 +279,23 @@ mod benchmarks {
 		assert_eq!(Units::<T>::get(sgtin(0)).map(|u| u.status), Some(UnitStatus::Illegitimate));
 	}
 
-	/// A unit in a full case on a pallet, linked to a prescription whose patient holds `k`
-	/// consents, the pharmacist's last (the most the access check scans), for its last fill.
+	/// A unit in a full case on a pallet, filling a prescription: the spent-fill check and both
+	/// writes.
 	#[benchmark]
-	fn dispense(k: Linear<0, { T::MaxConsentsPerPatient::get() }>) {
+	fn dispense() {
 		let maker = manufacturer::<T>();
 		let (pharmacist, pharmacy) = member::<T>("pharmacy", OrgKind::Pharmacy);
 		packed::<T>(&maker, T::MaxChildren::get());
 		Pallet::<T>::ship(signed::<T>(&maker), Epc::Container(sscc(2)), pharmacy).expect("ships");
 		Pallet::<T>::receive(signed::<T>(&pharmacist), Epc::Container(sscc(2))).expect("receives");
-		let rx = (k > 0).then(|| {
-			let patient: T::AccountId = account("patient", 0, 0);
-			T::Registry::register_for_benchmark(&patient, None);
-			let rx =
-				T::Records::create_for_benchmark(&patient, FhirResourceType::MedicationRequest, 0);
-			for i in 1..k {
-				let other: T::AccountId = account("other grantee", i, 0);
-				T::Access::grant_for_benchmark(&patient, &other, &rx);
-			}
-			T::Access::grant_for_benchmark(&patient, &pharmacist, &rx);
-			PrescriptionFills::<T>::insert(rx, T::MaxFillsPerPrescription::get().saturating_sub(1));
-			rx
-		});
+		let patient: T::AccountId = account("patient", 0, 0);
+		let commitment =
+			dispense_commitment(&patient, Some(&H256::repeat_byte(1)), &sgtin(0), &[7; 32]);
+		let fill = fill_nullifier(&[9; 32], &H256::repeat_byte(1), 0);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(pharmacist), sgtin(0), rx);
+		_(RawOrigin::Signed(pharmacist), sgtin(0), commitment, Some(fill));
 		assert_eq!(Units::<T>::get(sgtin(0)).map(|u| u.status), Some(UnitStatus::Dispensed));
-		if let Some(rx) = rx {
-			assert_eq!(PrescriptionFills::<T>::get(rx), T::MaxFillsPerPrescription::get());
-		}
+		assert_eq!(FillNullifiers::<T>::get(fill), Some(sgtin(0)));
 	}
 
 	/// `o` prefixes recorded before are replaced by `n` others.

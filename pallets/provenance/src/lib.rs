@@ -31,13 +31,16 @@
 //! who may do neither: only a regulator quarantines or condemns goods on their way. Recalled, suspect, illegitimate, dispensed and expired
 //! units cannot be shipped or dispensed.
 //!
-//! A pharmacy dispenses a unit it holds, optionally linking the MedicationRequest record it
-//! fills (no patient is named on chain), which its pharmacist must be allowed to read for
-//! treatment by a consent of the patient, which must be the current version of its record
-//! (not amended, entered in error or erased), and which is filled at most
-//! `MaxFillsPerPrescription` times. Dispensing an unknown identifier is refused
-//! (`UnknownUnit`: a likely counterfeit); presenting an already dispensed one reports a likely
-//! counterfeit with `CounterfeitSuspected`.
+//! A pharmacy dispenses a unit it holds. Nothing on chain links the unit to a patient or a
+//! prescription: the call carries a [`DispenseCommitment`] to the patient, the prescription and
+//! the unit under 32 random bytes, which the pharmacy keeps and opens to the patient, a
+//! regulator or an auditor ([`verify_dispense_opening`]); a fill of a prescription is spent as
+//! a [`FillNullifier`], a hash keyed with the prescription's data key that the chain cannot
+//! invert, and no nullifier is spent twice. The pharmacy checks the prescription off chain
+//! (it exists, is current, is the patient's and was given to it, and has a fill left of
+//! `MaxFillsPerPrescription`); SECURITY.md, "Privacy: dispensing", says why. Dispensing an
+//! unknown identifier is refused (`UnknownUnit`: a likely counterfeit); presenting an already
+//! dispensed one reports a likely counterfeit with `CounterfeitSuspected`.
 //!
 //! Every state change is a GS1 EPCIS 2.0 event ([`EventKind::epcis`]): commissioning,
 //! packing and unpacking (`AggregationEvent`), shipping, receiving, dispensing, holding and
@@ -71,6 +74,7 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -82,10 +86,7 @@ pub use types::*;
 pub use weights::WeightInfo;
 
 use alloc::{string::String, vec::Vec};
-use carechain_primitives::{
-	AccessPolicy, FhirResourceType, Membership, MembershipProvider, Moment, OrgId, OrgKind,
-	Purpose, RecordId, RecordLookup,
-};
+use carechain_primitives::{Membership, MembershipProvider, Moment, OrgId, OrgKind};
 
 /// Milliseconds in a day.
 pub const DAY_MS: Moment = 24 * 60 * 60 * 1000;
@@ -112,8 +113,10 @@ pub mod pallet {
 
 	/// The in-code storage version. Still 0 after the hardening of issue 16: the new items
 	/// start empty, and a history written before (at most `MaxHistory` events in slots 0 on)
-	/// is a ring that has not yet turned, so no stored value changes meaning.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	/// is a ring that has not yet turned, so no stored value changes meaning. 1 since issue
+	/// 18: a dispensing event holds a commitment instead of the prescription, and fills are
+	/// nullifiers instead of counts per prescription ([`crate::migrations::v1`] migrates).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -124,11 +127,6 @@ pub mod pallet {
 	pub trait Config: frame_system::Config {
 		/// The consortium registry.
 		type Registry: MembershipProvider<Self::AccountId>;
-		/// The record index, to check linked prescriptions.
-		type Records: RecordLookup<Self::AccountId>;
-		/// The patients' consents, to check that a pharmacist linking a prescription may read
-		/// it for treatment.
-		type Access: AccessPolicy<Self::AccountId>;
 		/// Who records manufacturers' GS1 company prefixes: the consortium's governance, which
 		/// admits the manufacturer and checks its GS1 licence (one regulator alone cannot).
 		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
@@ -154,14 +152,11 @@ pub mod pallet {
 		/// The most GS1 company prefixes one manufacturer holds.
 		#[pallet::constant]
 		type MaxCompanyPrefixes: Get<u32>;
-		/// The most consents a patient may hold (the access policy's bound): an access check
-		/// on a linked prescription scans up to this many.
-		#[pallet::constant]
-		type MaxConsentsPerPatient: Get<u32>;
 		/// The most units dispensed against one prescription (one version of a
-		/// MedicationRequest record): its original fill and refills together. At least 1. It
-		/// must not shrink without a migration of [`PrescriptionFills`], whose counts
-		/// `try_state` checks against it.
+		/// MedicationRequest record): its original fill and refills together, fills 0 to
+		/// `MaxFillsPerPrescription - 1`, each spent once as a [`FillNullifier`]. At least 1.
+		/// The chain cannot see which prescription or fill a nullifier is, so pharmacies read
+		/// this bound and keep to it (SECURITY.md, "Privacy: dispensing").
 		#[pallet::constant]
 		type MaxFillsPerPrescription: Get<u32>;
 		/// Weights of this pallet's calls.
@@ -215,11 +210,18 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Quarantines<T: Config> = StorageMap<_, Blake2_128Concat, Sgtin, OrgId>;
 
-	/// How many units were dispensed against each prescription (a MedicationRequest record),
-	/// at most `MaxFillsPerPrescription`; never 0.
+	/// The spent fills of prescriptions, each with the unit that filled it. A nullifier names
+	/// no prescription: only those the patient gave the prescription can compute it.
+	// Keyed by a caller-chosen hash: Blake2 keeps the trie balanced whatever the callers pick.
 	#[pallet::storage]
-	pub type PrescriptionFills<T: Config> =
-		StorageMap<_, Blake2_128Concat, RecordId, u32, ValueQuery>;
+	pub type FillNullifiers<T: Config> = StorageMap<_, Blake2_128Concat, FillNullifier, Sgtin>;
+
+	/// Each dispensed unit's commitment to its patient and prescription, which the pharmacy
+	/// opens off chain ([`verify_dispense_opening`]). Kept apart from the unit's history, whose
+	/// ring could drop the dispensing event.
+	#[pallet::storage]
+	pub type DispenseCommitments<T: Config> =
+		StorageMap<_, Blake2_128Concat, Sgtin, DispenseCommitment>;
 
 	/// Each manufacturer's GS1 company prefixes, as governance recorded them.
 	// The registry assigns organization ids in admission order; callers cannot choose them.
@@ -320,8 +322,8 @@ pub mod pallet {
 		SuspicionCleared { sgtin: Sgtin, by: OrgId },
 		/// A suspect unit was declared illegitimate.
 		DeclaredIllegitimate { sgtin: Sgtin, by: OrgId },
-		/// A pharmacy dispensed a unit.
-		UnitDispensed { sgtin: Sgtin, pharmacy: OrgId, prescription: Option<RecordId> },
+		/// A pharmacy dispensed a unit, under its commitment to the patient and prescription.
+		UnitDispensed { sgtin: Sgtin, pharmacy: OrgId, commitment: DispenseCommitment },
 		/// A presented identifier is likely a counterfeit.
 		CounterfeitSuspected { sgtin: Sgtin, reported_by: OrgId, sign: CounterfeitSign },
 	}
@@ -432,19 +434,14 @@ pub mod pallet {
 		NotActive,
 		/// The unit is not suspect.
 		NotSuspect,
-		/// The linked prescription is not an existing MedicationRequest record.
-		BadPrescription,
-		/// The signer may not read the linked prescription for treatment: the patient (or a
-		/// guardian) must first grant the pharmacy a Treatment consent that covers it. An
-		/// erased prescription can be read by no one.
-		PrescriptionNotAccessible,
-		/// The linked prescription is not the current version of its record: it was amended
-		/// (dispense against the amended version) or marked entered in error (ask the
-		/// prescriber for a new one).
-		PrescriptionNotCurrent,
-		/// The linked prescription was dispensed against `MaxFillsPerPrescription` times
-		/// already: the prescriber must issue a new one.
-		PrescriptionFullyFilled,
+		/// The dispense commitment is zero: compute it with `dispense_commitment` from the
+		/// patient, the prescription, the unit and 32 fresh random bytes, and keep those to open
+		/// it later.
+		MissingCommitment,
+		/// That fill of the prescription was dispensed already (its nullifier is spent): take
+		/// the next fill below `MaxFillsPerPrescription`, or, when none is left, ask the
+		/// prescriber for a new prescription.
+		PrescriptionFillUsed,
 		/// The unit is in transit: while it travels, only a regulator quarantines or condemns
 		/// it. Its sender may report it to a regulator; its receiver may act once it has
 		/// received it.
@@ -924,27 +921,27 @@ pub mod pallet {
 		/// (`CounterfeitSuspected`); an unknown one is refused with `UnknownUnit` and leaves
 		/// no state.
 		///
-		/// The signer must be a member of the pharmacy that holds the unit and, to link a
-		/// prescription, allowed to read it for treatment (a consent of the patient): no
-		/// pharmacy ties a drug to a patient who did not send it the prescription. A linked
-		/// prescription must be the current version of its record (not amended, entered in
-		/// error or erased) and is filled at most `MaxFillsPerPrescription` times
-		/// ([`PrescriptionFills`] counts them).
+		/// The signer must be a member of the pharmacy that holds the unit. Neither the patient
+		/// nor the prescription is an argument: block bodies are public. The pharmacy checks
+		/// the prescription off chain (it exists, is the current version, is the patient's and
+		/// was given to the pharmacy) and keeps the opening of its commitment.
 		///
 		/// - `sgtin`: the unit.
-		/// - `prescription`: the MedicationRequest record it fills, if linked.
+		/// - `commitment`: [`dispense_commitment`] of the patient, the prescription (if any),
+		///   the unit and 32 fresh random bytes; not zero.
+		/// - `fill`: when the unit fills a prescription, [`fill_nullifier`] of the lowest of
+		///   its fills 0 to `MaxFillsPerPrescription - 1` not yet in [`FillNullifiers`]; each
+		///   is spent once.
 		///
-		/// Emits `UnitDispensed` or `CounterfeitSuspected`. O(c + k), c items in its case and k
-		/// consents of the prescription's patient (`MaxConsentsPerPatient`, charged when a
-		/// prescription is linked).
+		/// Emits `UnitDispensed` or `CounterfeitSuspected`. O(c), c items in its case: removing
+		/// the unit from the case scans the case's children.
 		#[pallet::call_index(11)]
-		#[pallet::weight(T::WeightInfo::dispense(
-			prescription.map_or(0, |_| T::MaxConsentsPerPatient::get())
-		))]
+		#[pallet::weight(T::WeightInfo::dispense())]
 		pub fn dispense(
 			origin: OriginFor<T>,
 			sgtin: Sgtin,
-			prescription: Option<RecordId>,
+			commitment: DispenseCommitment,
+			fill: Option<FillNullifier>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let pharmacy = T::Registry::active_membership(&who)
@@ -959,35 +956,15 @@ pub mod pallet {
 			ensure!(unit.owner == pharmacy, Error::<T>::NotOwner);
 			ensure!(unit.in_transit_to.is_none(), Error::<T>::InTransit);
 			Self::ensure_saleable(&sgtin, &unit, Self::today())?;
-			let fills = match prescription {
-				Some(record) => {
-					let subject = T::Records::record_subject(&record)
-						.filter(|s| s.resource_type == FhirResourceType::MedicationRequest)
-						.ok_or(Error::<T>::BadPrescription)?;
-					let now = T::Time::now();
-					// Checked before the record's state, which a pharmacy the patient did not
-					// send the prescription to has no business learning.
-					ensure!(
-						T::Access::check_access(
-							&subject.patient,
-							&who,
-							&record,
-							Purpose::Treatment,
-							now
-						)
-						.is_allowed(),
-						Error::<T>::PrescriptionNotAccessible
-					);
-					ensure!(subject.current && !subject.erased, Error::<T>::PrescriptionNotCurrent);
-					let fills = PrescriptionFills::<T>::get(record);
-					ensure!(
-						fills < T::MaxFillsPerPrescription::get(),
-						Error::<T>::PrescriptionFullyFilled
-					);
-					Some((record, fills.saturating_add(1)))
-				}
-				None => None,
-			};
+			// A zero commitment opens to nothing: the pharmacy could never show whom it
+			// dispensed to, as DSCSA dispenser records must.
+			ensure!(!commitment.is_zero(), Error::<T>::MissingCommitment);
+			if let Some(nullifier) = &fill {
+				ensure!(
+					!FillNullifiers::<T>::contains_key(nullifier),
+					Error::<T>::PrescriptionFillUsed
+				);
+			}
 			// A unit in a case leaves it: the case, and the pallet the case is on, shrink.
 			let packed = match unit.parent {
 				Some(sscc) => {
@@ -1015,14 +992,15 @@ pub mod pallet {
 				}
 				Self::append_history(&epc, EventKind::Unpacked { parent: sscc }, pharmacy, now);
 			}
-			if let Some((record, fills)) = fills {
-				PrescriptionFills::<T>::insert(record, fills);
+			if let Some(nullifier) = fill {
+				FillNullifiers::<T>::insert(nullifier, &sgtin);
 			}
+			DispenseCommitments::<T>::insert(&sgtin, commitment);
 			unit.parent = None;
 			unit.status = UnitStatus::Dispensed;
 			Units::<T>::insert(&sgtin, unit);
-			Self::append_history(&epc, EventKind::Dispensed { prescription }, pharmacy, now);
-			Self::deposit_event(Event::UnitDispensed { sgtin, pharmacy, prescription });
+			Self::append_history(&epc, EventKind::Dispensed { commitment }, pharmacy, now);
+			Self::deposit_event(Event::UnitDispensed { sgtin, pharmacy, commitment });
 			Ok(())
 		}
 
@@ -1312,6 +1290,19 @@ pub mod pallet {
 			Lots::<T>::get(sgtin.gtin, &unit.lot).is_some_and(|lot| lot.recall.is_some())
 		}
 
+		/// Whether `opening` opens the commitment stored for the dispensed unit `sgtin`: false
+		/// for a unit not dispensed under a commitment, or an opening with the wrong patient,
+		/// prescription or random bytes. It reads only the stored commitment: an auditor runs
+		/// it (or `client-js`'s `verifyDispense`) where the opening is, and no runtime API takes
+		/// an opening, so that none is ever sent to a node.
+		pub fn verify_dispense_opening(
+			sgtin: &Sgtin,
+			opening: &DispenseOpening<T::AccountId>,
+		) -> bool {
+			DispenseCommitments::<T>::get(sgtin)
+				.is_some_and(|commitment| verify_dispense_opening(&commitment, sgtin, opening))
+		}
+
 		/// The verification router's answer about an identifier.
 		pub fn verification(sgtin: &Sgtin) -> Verification {
 			let Some(unit) = Units::<T>::get(sgtin) else { return Verification::Unknown };
@@ -1361,8 +1352,9 @@ pub mod pallet {
 		/// container; contents counts match, levels stay within `MAX_LEVEL` and no container
 		/// is inside itself; dispensed units are loose; histories hold their first and latest
 		/// events in their slots; verification rings, counterfeit reports and quarantines
-		/// concern existing units only; prescriptions are filled at least once and at most
-		/// `MaxFillsPerPrescription` times; company prefixes and their index agree both ways.
+		/// concern existing units only; dispense commitments and spent fills name dispensed
+		/// units, each unit spending at most one fill; company prefixes and their index agree
+		/// both ways.
 		#[cfg(any(feature = "try-runtime", test))]
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 			use alloc::collections::btree_map::BTreeMap;
@@ -1490,12 +1482,20 @@ pub mod pallet {
 				);
 			}
 
-			let max_fills = T::MaxFillsPerPrescription::get();
-			for (_, fills) in PrescriptionFills::<T>::iter() {
+			for (sgtin, commitment) in DispenseCommitments::<T>::iter() {
+				ensure!(!commitment.is_zero(), "a dispense commitment is zero");
 				ensure!(
-					(1..=max_fills).contains(&fills),
-					"a prescription's fill count is 0 or past MaxFillsPerPrescription"
+					Units::<T>::get(&sgtin).is_some_and(|u| u.status == UnitStatus::Dispensed),
+					"a dispense commitment names no dispensed unit"
 				);
+			}
+			let mut filled: alloc::collections::btree_set::BTreeSet<Sgtin> = Default::default();
+			for (_, sgtin) in FillNullifiers::<T>::iter() {
+				ensure!(
+					DispenseCommitments::<T>::contains_key(&sgtin),
+					"a spent fill names a unit dispensed without a commitment"
+				);
+				ensure!(filled.insert(sgtin), "one unit spent two fills");
 			}
 
 			for (org, prefixes) in CompanyPrefixes::<T>::iter() {

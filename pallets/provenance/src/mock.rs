@@ -1,5 +1,5 @@
-//! A runtime with the registry, consent, records and provenance pallets, for the provenance
-//! pallet's unit tests and the supply-chain scenario.
+//! A runtime with the registry and provenance pallets, for the provenance pallet's unit tests
+//! and the supply-chain scenario.
 
 // Test and benchmark set-up arithmetic works on small known values.
 #![allow(clippy::arithmetic_side_effects)]
@@ -18,8 +18,6 @@ frame_support::construct_runtime!(
 		System: frame_system,
 		Timestamp: pallet_timestamp,
 		Registry: pallet_registry,
-		Consent: pallet_consent,
-		Records: pallet_records,
 		Provenance: pallet_provenance,
 	}
 );
@@ -33,7 +31,6 @@ impl frame_system::Config for Test {
 impl pallet_timestamp::Config for Test {}
 
 parameter_types! {
-	pub const BreakGlassPeriod: u64 = DAY;
 	pub const MemberRateLimit: pallet_registry::RateLimit =
 		pallet_registry::RateLimit { burst: 1_000, per_block: 100 };
 	pub const PatientRateLimit: pallet_registry::RateLimit =
@@ -54,41 +51,8 @@ impl pallet_registry::Config for Test {
 	type WeightInfo = ();
 }
 
-impl pallet_consent::Config for Test {
-	type Registry = Registry;
-	type Records = Records;
-	type Time = Timestamp;
-	type BreakGlassPeriod = BreakGlassPeriod;
-	type MaxGrantsPerPatient = ConstU32<4>;
-	type MaxScopeItems = ConstU32<4>;
-	type MaxWrappedKeys = ConstU32<4>;
-	type MaxWrappedKeyLen = ConstU32<80>;
-	type MaxBreakGlassPerPractitioner = ConstU32<4>;
-	type MaxBreakGlassPerOrganization = ConstU32<16>;
-	type MaxBreakGlassPerPatientPerOrganization = ConstU32<4>;
-	type BreakGlassRateWindow = BreakGlassPeriod;
-	type WeightInfo = ();
-}
-
-impl pallet_records::Config for Test {
-	type Registry = Registry;
-	type Access = Consent;
-	type Time = Timestamp;
-	type MaxLocatorLen = ConstU32<80>;
-	type MaxWrappedKeyLen = ConstU32<80>;
-	type MaxRecordsPerPatient = ConstU32<16>;
-	type MaxVersions = ConstU32<3>;
-	type ReservedForPatient = ConstU32<2>;
-	type MaxConsentsPerPatient = ConstU32<4>;
-	type MaxRecordsPerOrganization = ConstU32<8>;
-	type MaxWritesPerEmergency = ConstU32<4>;
-	type WeightInfo = ();
-}
-
 impl pallet_provenance::Config for Test {
 	type Registry = Registry;
-	type Records = Records;
-	type Access = Consent;
 	type GovernanceOrigin = EnsureRoot<u64>;
 	type Time = Timestamp;
 	type MaxCommissionBatch = ConstU32<1000>;
@@ -97,7 +61,6 @@ impl pallet_provenance::Config for Test {
 	type MaxHistory = ConstU32<16>;
 	type MaxVerificationLog = ConstU32<4>;
 	type MaxCompanyPrefixes = ConstU32<4>;
-	type MaxConsentsPerPatient = ConstU32<4>;
 	type MaxFillsPerPrescription = ConstU32<2>;
 	type WeightInfo = ();
 }
@@ -138,7 +101,9 @@ pub const UNLICENSED_MAKER_ORG: u32 = 7;
 pub const MAKER_PREFIX: &str = "030777";
 /// The other manufacturer's GS1 company prefix.
 pub const OTHER_MAKER_PREFIX: &str = "0312345";
-pub const PATIENT: u64 = 100;
+/// A patient, with an account whose encoding no other value in the tests shares, so that a
+/// search of the chain's bytes for it finds only the patient.
+pub const PATIENT: u64 = 0x7a71_e47a_cc0f_f1ce;
 
 /// Runs `test` on the test genesis, then checks the pallet's invariants.
 pub fn run_test(test: impl FnOnce()) {
@@ -152,7 +117,6 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	let org = |kind, seed, who| (kind, H256::repeat_byte(seed), vec![(who, Role::Staff)]);
 	let storage = RuntimeGenesisConfig {
 		system: Default::default(),
-		consent: Default::default(),
 		registry: pallet_registry::GenesisConfig {
 			organizations: vec![
 				org(OrgKind::Manufacturer, 1, MAKER),

@@ -5,15 +5,17 @@
 #![allow(clippy::arithmetic_side_effects)]
 
 use crate::{
-	mock::*, CompanyPrefix, CompanyPrefixes, Containers, CounterfeitReports, CounterfeitSign, Epc,
-	Error, Event, EventKind, Gtin, History, HistoryLength, Lot, Lots, PrefixLicensees,
-	PrescriptionFills, Quarantines, Serial, Sgtin, Sscc, UnitStatus, Units, Verification,
+	dispense_commitment, fill_nullifier, mock::*, verify_dispense_opening, CompanyPrefix,
+	CompanyPrefixes, Containers, CounterfeitReports, CounterfeitSign, DispenseCommitments,
+	DispenseOpening, Epc, Error, Event, EventKind, FillNullifiers, Gtin, History, HistoryLength,
+	Lot, Lots, PrefixLicensees, Quarantines, Serial, Sgtin, Sscc, UnitStatus, Units, Verification,
 	VerificationCount, Verifications,
 };
-use carechain_primitives::{FhirResourceType, Purpose, RecordId};
+use carechain_primitives::RecordId;
+use codec::Encode;
 use frame_support::{assert_noop, assert_ok, traits::Get};
 use sp_core::H256;
-use sp_runtime::DispatchError;
+use sp_runtime::{traits::Dispatchable, DispatchError, DispatchResult};
 
 /// Appends the GS1 check digit to `body`.
 fn with_check_digit<const N: usize>(body: &str) -> [u8; N] {
@@ -98,35 +100,41 @@ fn kinds(item: &Epc) -> Vec<EventKind> {
 	Provenance::history(item).into_iter().map(|e| e.kind).collect()
 }
 
-/// A record of the patient's own: a practitioner writes for a patient only with the patient's
-/// consent, which is the records pallet's concern, not this one's.
-fn prescription(resource_type: FhirResourceType) -> RecordId {
-	let index = pallet_records::PatientRecordCount::<Test>::get(PATIENT);
-	assert_ok!(Records::create_record(
-		signed(PATIENT),
-		PATIENT,
-		resource_type,
-		pallet_records::RecordContent {
-			content_hash: H256::repeat_byte(index as u8 + 1),
-			size: 10,
-			locator: vec![1; 8],
-			patient_key: vec![1; 32],
-		}
-	));
-	pallet_records::PatientRecords::<Test>::get(PATIENT, index).expect("created")
+/// The MedicationRequest record (a version of it) the patient sent the pharmacy. The pharmacy
+/// holds it off chain; a distinctive value, so that a search of the chain's bytes finds only it.
+const RX: RecordId = H256(*b"rx:medication-request-record-id!");
+
+/// The prescription's vault data key, which the patient's wallet wrapped to the pharmacy.
+const RX_DATA_KEY: [u8; 32] = *b"vault-data-key-of-the-rx-record!";
+
+/// The random bytes the pharmacy drew for a dispense, and keeps to open its commitment.
+const BLINDING: [u8; 32] = *b"pharmacy-random-blinding-32bytes";
+
+/// What the pharmacy keeps to open the commitment of dispensing against `RX` to the patient.
+fn opening() -> DispenseOpening<u64> {
+	DispenseOpening { patient: PATIENT, prescription: Some(RX), blinding: BLINDING }
 }
 
-/// The patient lets a pharmacy read their prescriptions for treatment.
-fn consent_to_pharmacy(org: u32) {
-	assert_ok!(Consent::grant(
-		signed(PATIENT),
-		PATIENT,
-		pallet_consent::Grantee::Organization(org),
-		pallet_consent::ConsentScope::ResourceTypes(vec![FhirResourceType::MedicationRequest]),
-		vec![Purpose::Treatment],
-		START + 30 * DAY,
-		vec![],
-	));
+/// The commitment to dispensing `sgtin` to the patient against `RX`.
+fn commitment(sgtin: &Sgtin) -> H256 {
+	dispense_commitment(&PATIENT, Some(&RX), sgtin, &BLINDING)
+}
+
+/// Dispenses `sgtin` under its commitment, filling no prescription.
+fn dispense(who: u64, sgtin: Sgtin) -> DispatchResult {
+	let commitment = commitment(&sgtin);
+	Provenance::dispense(signed(who), sgtin, commitment, None)
+}
+
+/// Dispenses `sgtin` as fill `fill` of `RX`.
+fn dispense_fill(who: u64, sgtin: Sgtin, fill: u32) -> DispatchResult {
+	let commitment = commitment(&sgtin);
+	Provenance::dispense(
+		signed(who),
+		sgtin,
+		commitment,
+		Some(fill_nullifier(&RX_DATA_KEY, &RX, fill)),
+	)
 }
 
 #[test]
@@ -209,10 +217,7 @@ fn provenance_scenario_catches_recalls_and_counterfeits() {
 		);
 		assert_ok!(Provenance::verify_product(signed(PHARMACIST), unit("S0042")));
 		assert!(matches!(last_verification(), Verification::Known { recalled: true, .. }));
-		assert_noop!(
-			Provenance::dispense(signed(PHARMACIST), unit("S0042"), None),
-			Error::<Test>::UnitRecalled
-		);
+		assert_noop!(dispense(PHARMACIST, unit("S0042")), Error::<Test>::UnitRecalled);
 		assert_eq!(
 			kinds(&epc("S0042")),
 			vec![
@@ -229,12 +234,16 @@ fn provenance_scenario_catches_recalls_and_counterfeits() {
 		// A good lot: dispensed once; the same identifier presented again is a counterfeit.
 		commission("L2", &["G1"]);
 		ship_and_receive(epc("G1"), MAKER, PHARMACY_ORG, PHARMACIST);
-		assert_ok!(Provenance::dispense(signed(PHARMACIST), unit("G1"), None));
+		assert_ok!(dispense(PHARMACIST, unit("G1")));
 		System::assert_last_event(
-			Event::UnitDispensed { sgtin: unit("G1"), pharmacy: PHARMACY_ORG, prescription: None }
-				.into(),
+			Event::UnitDispensed {
+				sgtin: unit("G1"),
+				pharmacy: PHARMACY_ORG,
+				commitment: commitment(&unit("G1")),
+			}
+			.into(),
 		);
-		assert_ok!(Provenance::dispense(signed(PHARMACIST), unit("G1"), None));
+		assert_ok!(dispense(PHARMACIST, unit("G1")));
 		System::assert_last_event(
 			Event::CounterfeitSuspected {
 				sgtin: unit("G1"),
@@ -245,10 +254,7 @@ fn provenance_scenario_catches_recalls_and_counterfeits() {
 		);
 		assert_eq!(CounterfeitReports::<Test>::get(unit("G1")), 1);
 		assert_eq!(kinds(&epc("G1")).last(), Some(&EventKind::CounterfeitReported));
-		assert_noop!(
-			Provenance::dispense(signed(OTHER_PHARMACIST), unit("FAKE1"), None),
-			Error::<Test>::UnknownUnit
-		);
+		assert_noop!(dispense(OTHER_PHARMACIST, unit("FAKE1")), Error::<Test>::UnknownUnit);
 		assert!(!Units::<Test>::contains_key(unit("FAKE1")));
 		assert!(!CounterfeitReports::<Test>::contains_key(unit("FAKE1")));
 	});
@@ -765,46 +771,27 @@ fn suspects_are_cleared_or_declared_illegitimate() {
 }
 
 #[test]
-fn dispensing_unpacks_the_unit_and_links_the_prescription() {
+fn dispensing_unpacks_the_unit_and_commits_to_the_patient_and_prescription() {
 	run_test(|| {
 		setup();
 		assert_ok!(Provenance::aggregate(signed(MAKER), sscc(1), vec![epc("A1"), epc("A2")]));
 		assert_ok!(Provenance::aggregate(signed(MAKER), sscc(2), vec![Epc::Container(sscc(1))]));
 		ship_and_receive(Epc::Container(sscc(2)), MAKER, PHARMACY_ORG, PHARMACIST);
 
-		assert_noop!(
-			Provenance::dispense(signed(WHOLESALER), unit("A1"), None),
-			Error::<Test>::NotPharmacy
-		);
-		assert_noop!(
-			Provenance::dispense(signed(OTHER_PHARMACIST), unit("A1"), None),
-			Error::<Test>::NotOwner
-		);
-		let observation = prescription(FhirResourceType::Observation);
-		assert_noop!(
-			Provenance::dispense(signed(PHARMACIST), unit("A1"), Some(observation)),
-			Error::<Test>::BadPrescription
-		);
-		assert_noop!(
-			Provenance::dispense(signed(PHARMACIST), unit("A1"), Some(H256::repeat_byte(0xaa))),
-			Error::<Test>::BadPrescription
-		);
-		let rx = prescription(FhirResourceType::MedicationRequest);
-		// Only with the patient's consent may the pharmacy tie the unit to the prescription.
-		assert_noop!(
-			Provenance::dispense(signed(PHARMACIST), unit("A1"), Some(rx)),
-			Error::<Test>::PrescriptionNotAccessible
-		);
-		consent_to_pharmacy(PHARMACY_ORG);
-		assert_ok!(Provenance::dispense(signed(PHARMACIST), unit("A1"), Some(rx)));
+		assert_noop!(dispense(WHOLESALER, unit("A1")), Error::<Test>::NotPharmacy);
+		// Another pharmacy cannot dispense a unit it does not hold, nor spend a fill with it.
+		assert_noop!(dispense_fill(OTHER_PHARMACIST, unit("A1"), 0), Error::<Test>::NotOwner);
+		assert_ok!(dispense_fill(PHARMACIST, unit("A1"), 0));
+		let commitment = commitment(&unit("A1"));
 		System::assert_last_event(
-			Event::UnitDispensed {
-				sgtin: unit("A1"),
-				pharmacy: PHARMACY_ORG,
-				prescription: Some(rx),
-			}
-			.into(),
+			Event::UnitDispensed { sgtin: unit("A1"), pharmacy: PHARMACY_ORG, commitment }.into(),
 		);
+		assert_eq!(DispenseCommitments::<Test>::get(unit("A1")), Some(commitment));
+		assert_eq!(
+			FillNullifiers::<Test>::get(fill_nullifier(&RX_DATA_KEY, &RX, 0)),
+			Some(unit("A1"))
+		);
+		assert!(Provenance::verify_dispense_opening(&unit("A1"), &opening()));
 		assert_eq!(
 			Containers::<Test>::get(sscc(1)).map(|c| (c.contents, c.children.len())),
 			Some((1, 1))
@@ -817,7 +804,7 @@ fn dispensing_unpacks_the_unit_and_links_the_prescription() {
 			vec![
 				EventKind::Received { from: MAKER_ORG },
 				EventKind::Unpacked { parent: sscc(1) },
-				EventKind::Dispensed { prescription: Some(rx) },
+				EventKind::Dispensed { commitment },
 			]
 		);
 		// A unit shipped on is no longer the pharmacy's to dispense.
@@ -826,10 +813,7 @@ fn dispensing_unpacks_the_unit_and_links_the_prescription() {
 			Epc::Container(sscc(2)),
 			OTHER_PHARMACY_ORG
 		));
-		assert_noop!(
-			Provenance::dispense(signed(PHARMACIST), unit("A2"), None),
-			Error::<Test>::InTransit
-		);
+		assert_noop!(dispense(PHARMACIST, unit("A2")), Error::<Test>::InTransit);
 	});
 }
 
@@ -872,7 +856,7 @@ fn events_map_to_epcis_vocabulary() {
 		EventKind::Shipped { to: 1 }.epcis(),
 		("ObjectEvent", "OBSERVE", "shipping", "in_transit")
 	);
-	assert_eq!(EventKind::Dispensed { prescription: None }.epcis().3, "dispensed");
+	assert_eq!(EventKind::Dispensed { commitment: H256::zero() }.epcis().3, "dispensed");
 	assert_eq!(EventKind::Recalled { reason: H256::zero() }.epcis().3, "recalled");
 }
 
@@ -915,12 +899,9 @@ fn the_owner_cannot_lift_a_regulators_quarantine() {
 				Error::<Test>::NotRegulatorOrQuarantiner
 			);
 		}
-		assert_noop!(
-			Provenance::dispense(signed(PHARMACIST), unit("A1"), None),
-			Error::<Test>::UnitSuspect
-		);
+		assert_noop!(dispense(PHARMACIST, unit("A1")), Error::<Test>::UnitSuspect);
 		assert_ok!(Provenance::clear_suspect(signed(INSPECTOR), unit("A1")));
-		assert_ok!(Provenance::dispense(signed(PHARMACIST), unit("A1"), None));
+		assert_ok!(dispense(PHARMACIST, unit("A1")));
 	});
 }
 
@@ -1014,7 +995,7 @@ fn toggling_a_quarantine_past_max_history_leaves_the_unit_usable() {
 		// Still packable, shippable, receivable and dispensable.
 		assert_ok!(Provenance::aggregate(signed(MAKER), sscc(1), vec![epc("A1")]));
 		ship_and_receive(Epc::Container(sscc(1)), MAKER, PHARMACY_ORG, PHARMACIST);
-		assert_ok!(Provenance::dispense(signed(PHARMACIST), unit("A1"), None));
+		assert_ok!(dispense(PHARMACIST, unit("A1")));
 		let history = kinds(&epc("A1"));
 		assert_eq!(history.len() as u32, max);
 		assert_eq!(history[0], EventKind::Commissioned);
@@ -1025,7 +1006,7 @@ fn toggling_a_quarantine_past_max_history_leaves_the_unit_usable() {
 				EventKind::Shipped { to: PHARMACY_ORG },
 				EventKind::Received { from: MAKER_ORG },
 				EventKind::Unpacked { parent: sscc(1) },
-				EventKind::Dispensed { prescription: None },
+				EventKind::Dispensed { commitment: commitment(&unit("A1")) },
 			]
 		);
 	});
@@ -1036,10 +1017,10 @@ fn repeated_counterfeit_reports_cannot_push_custody_out_of_a_history() {
 	run_test(|| {
 		setup();
 		ship_and_receive(epc("A1"), MAKER, PHARMACY_ORG, PHARMACIST);
-		assert_ok!(Provenance::dispense(signed(PHARMACIST), unit("A1"), None));
+		assert_ok!(dispense(PHARMACIST, unit("A1")));
 		let before = kinds(&epc("A1"));
 		for _ in 0..40 {
-			assert_ok!(Provenance::dispense(signed(OTHER_PHARMACIST), unit("A1"), None));
+			assert_ok!(dispense(OTHER_PHARMACIST, unit("A1")));
 		}
 		assert_eq!(CounterfeitReports::<Test>::get(unit("A1")), 40);
 		assert_eq!(kinds(&epc("A1")), [before, vec![EventKind::CounterfeitReported]].concat());
@@ -1056,16 +1037,10 @@ fn made_up_identifiers_leave_no_state() {
 			let fake = unit(&format!("FAKE{i}"));
 			assert_ok!(Provenance::verify_product(signed(OTHER_PHARMACIST), fake.clone()));
 			assert_eq!(last_verification(), Verification::Unknown);
-			assert_noop!(
-				Provenance::dispense(signed(PHARMACIST), fake.clone(), None),
-				Error::<Test>::UnknownUnit
-			);
+			assert_noop!(dispense(PHARMACIST, fake.clone()), Error::<Test>::UnknownUnit);
 			let other_product = Sgtin { gtin: other_gtin(), serial: serial(&format!("X{i}")) };
 			assert_ok!(Provenance::verify_product(signed(INSPECTOR), other_product.clone()));
-			assert_noop!(
-				Provenance::dispense(signed(PHARMACIST), other_product, None),
-				Error::<Test>::UnknownUnit
-			);
+			assert_noop!(dispense(PHARMACIST, other_product), Error::<Test>::UnknownUnit);
 		}
 		assert_eq!(provenance_keys(), before);
 	});
@@ -1126,10 +1101,7 @@ fn custody_calls_refuse_other_organizations() {
 			Error::<Test>::NotProductManufacturer
 		);
 		// Dispensing by a non-pharmacy, even the owner.
-		assert_noop!(
-			Provenance::dispense(signed(MAKER), unit("A2"), None),
-			Error::<Test>::NotPharmacy
-		);
+		assert_noop!(dispense(MAKER, unit("A2")), Error::<Test>::NotPharmacy);
 		// A case cannot be packed into itself or into what it holds.
 		assert_ok!(Provenance::aggregate(signed(MAKER), sscc(2), vec![Epc::Container(sscc(1))]));
 		assert_noop!(
@@ -1140,23 +1112,6 @@ fn custody_calls_refuse_other_organizations() {
 			Provenance::aggregate(signed(MAKER), sscc(2), vec![Epc::Container(sscc(2))]),
 			Error::<Test>::ContainerNested
 		);
-	});
-}
-
-#[test]
-fn a_pharmacy_cannot_link_a_prescription_it_was_not_given() {
-	run_test(|| {
-		setup();
-		ship_and_receive(epc("A1"), MAKER, PHARMACY_ORG, PHARMACIST);
-		let rx = prescription(FhirResourceType::MedicationRequest);
-		// The patient consented to another pharmacy, not this one.
-		consent_to_pharmacy(OTHER_PHARMACY_ORG);
-		assert_noop!(
-			Provenance::dispense(signed(PHARMACIST), unit("A1"), Some(rx)),
-			Error::<Test>::PrescriptionNotAccessible
-		);
-		// Without a link, the pharmacy still dispenses what it holds.
-		assert_ok!(Provenance::dispense(signed(PHARMACIST), unit("A1"), None));
 	});
 }
 
@@ -1177,85 +1132,296 @@ fn nobody_squats_a_manufacturers_sscc() {
 	});
 }
 
-/// A pharmacy holding units A1, A2 and A3, and a prescription the patient sent it.
-fn pharmacy_with_prescription() -> RecordId {
-	setup();
-	for serial in ["A1", "A2", "A3"] {
-		ship_and_receive(epc(serial), MAKER, PHARMACY_ORG, PHARMACIST);
+/// Whether `needle` occurs in `haystack`.
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+	haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Every key and value in state, each pair concatenated, but, when `with_accounts` is false,
+/// the registry's and the account records of `frame_system`, which list registered patients by
+/// design. Events are in state too (`System::Events`).
+fn state_bytes(with_accounts: bool) -> Vec<Vec<u8>> {
+	let registry = sp_io::hashing::twox_128(b"Registry");
+	use frame_support::storage::StoragePrefixedMap;
+	let accounts = frame_system::Account::<Test>::final_prefix();
+	let mut pairs = Vec::new();
+	let mut key = Vec::new();
+	while let Some(next) = sp_io::storage::next_key(&key) {
+		if with_accounts || !(next.starts_with(&registry) || next.starts_with(&accounts)) {
+			let value = sp_io::storage::get(&next).map(|v| v.to_vec()).unwrap_or_default();
+			pairs.push([next.clone(), value].concat());
+		}
+		key = next;
 	}
-	let rx = prescription(FhirResourceType::MedicationRequest);
-	consent_to_pharmacy(PHARMACY_ORG);
-	rx
+	pairs
+}
+
+/// What the chain must never see of a dispense: the patient's account, the prescription's
+/// record id, its data key and the pharmacy's random bytes.
+fn secrets() -> [(&'static str, Vec<u8>); 4] {
+	[
+		("the patient's account", PATIENT.encode()),
+		("the prescription's record id", RX.encode()),
+		("the prescription's data key", RX_DATA_KEY.to_vec()),
+		("the commitment's random bytes", BLINDING.to_vec()),
+	]
 }
 
 #[test]
-fn a_prescription_entered_in_error_is_not_filled() {
+fn a_dispense_puts_no_patient_or_prescription_in_state_events_or_the_call() {
 	run_test(|| {
-		let rx = pharmacy_with_prescription();
-		assert_ok!(Records::mark_entered_in_error(signed(PATIENT), rx));
-		assert_noop!(
-			Provenance::dispense(signed(PHARMACIST), unit("A1"), Some(rx)),
-			Error::<Test>::PrescriptionNotCurrent
-		);
-		assert_eq!(PrescriptionFills::<Test>::get(rx), 0);
-	});
-}
+		setup();
+		assert_ok!(Provenance::aggregate(signed(MAKER), sscc(1), vec![epc("A1")]));
+		ship_and_receive(Epc::Container(sscc(1)), MAKER, PHARMACY_ORG, PHARMACIST);
+		let fill = fill_nullifier(&RX_DATA_KEY, &RX, 0);
+		let call = RuntimeCall::Provenance(crate::Call::dispense {
+			sgtin: unit("A1"),
+			commitment: commitment(&unit("A1")),
+			fill: Some(fill),
+		});
+		assert_ok!(call.clone().dispatch(signed(PHARMACIST)));
+		// The same identifier presented again: the counterfeit report carries nothing either.
+		assert_ok!(dispense_fill(OTHER_PHARMACIST, unit("A1"), 1));
 
-#[test]
-fn an_erased_prescription_is_not_filled() {
-	run_test(|| {
-		let rx = pharmacy_with_prescription();
-		assert_ok!(Records::erase_record(signed(PATIENT), rx));
-		// No one reads an erased record, so the pharmacy learns nothing more about it.
-		assert_noop!(
-			Provenance::dispense(signed(PHARMACIST), unit("A1"), Some(rx)),
-			Error::<Test>::PrescriptionNotAccessible
-		);
-	});
-}
+		// What the chain keeps, decoded: the unit, its commitment, its history, the event.
+		let kept = Units::<Test>::get(unit("A1")).expect("kept");
+		assert_eq!((kept.owner, kept.status), (PHARMACY_ORG, UnitStatus::Dispensed));
+		assert_eq!(DispenseCommitments::<Test>::get(unit("A1")), Some(commitment(&unit("A1"))));
+		assert!(System::events().iter().any(|r| r.event
+			== RuntimeEvent::Provenance(Event::UnitDispensed {
+				sgtin: unit("A1"),
+				pharmacy: PHARMACY_ORG,
+				commitment: commitment(&unit("A1")),
+			})));
 
-#[test]
-fn an_amended_prescription_is_filled_only_in_its_new_version() {
-	run_test(|| {
-		let rx = pharmacy_with_prescription();
-		assert_ok!(Records::amend_record(
-			signed(PATIENT),
-			rx,
-			pallet_records::RecordContent {
-				content_hash: H256::repeat_byte(0xee),
-				size: 10,
-				locator: vec![2; 8],
-				patient_key: vec![2; 32],
+		// And as bytes: the call (the block body), every event and all state outside the
+		// registry hold none of the secrets.
+		let events: Vec<Vec<u8>> = System::events().iter().map(|r| r.encode()).collect();
+		let state = state_bytes(false);
+		for (what, secret) in secrets() {
+			assert!(!contains(&call.encode(), &secret), "the call holds {what}");
+			for event in &events {
+				assert!(!contains(event, &secret), "an event holds {what}");
 			}
-		));
-		let amended = pallet_records::NextVersion::<Test>::get(rx).expect("amended");
-		assert_noop!(
-			Provenance::dispense(signed(PHARMACIST), unit("A1"), Some(rx)),
-			Error::<Test>::PrescriptionNotCurrent
-		);
-		assert_ok!(Provenance::dispense(signed(PHARMACIST), unit("A1"), Some(amended)));
-		assert_eq!(PrescriptionFills::<Test>::get(amended), 1);
+			for pair in &state {
+				assert!(!contains(pair, &secret), "state under {} holds {what}", hex(&pair[..32]));
+			}
+		}
+		// The search is not blind: the registry and the account records list the patient, and
+		// the commitment and the spent fill are where they should be.
+		assert!(state_bytes(true).iter().any(|pair| contains(pair, &PATIENT.encode())));
+		assert!(state.iter().any(|pair| contains(pair, commitment(&unit("A1")).as_bytes())));
+		assert!(state.iter().any(|pair| contains(pair, fill.as_bytes())));
 	});
 }
 
 #[test]
-fn a_prescription_is_filled_at_most_max_fills_times() {
+fn an_opening_with_the_wrong_patient_prescription_blinding_or_unit_fails() {
 	run_test(|| {
-		let rx = pharmacy_with_prescription();
+		setup();
+		ship_and_receive(epc("A1"), MAKER, PHARMACY_ORG, PHARMACIST);
+		ship_and_receive(epc("A2"), MAKER, PHARMACY_ORG, PHARMACIST);
+		assert_ok!(dispense_fill(PHARMACIST, unit("A1"), 0));
+		assert!(Provenance::verify_dispense_opening(&unit("A1"), &opening()));
+
+		let wrong_patient = DispenseOpening { patient: DOCTOR, ..opening() };
+		let wrong_prescription = DispenseOpening { prescription: Some(H256([7; 32])), ..opening() };
+		let no_prescription = DispenseOpening { prescription: None, ..opening() };
+		let mut blinding = BLINDING;
+		blinding[31] ^= 1;
+		let wrong_blinding = DispenseOpening { blinding, ..opening() };
+		for forged in [wrong_patient, wrong_prescription, no_prescription, wrong_blinding] {
+			assert!(!Provenance::verify_dispense_opening(&unit("A1"), &forged), "{forged:?}");
+		}
+		// A's opening does not open another unit, dispensed or not, nor an unknown one.
+		assert_ok!(dispense(PHARMACIST, unit("A2")));
+		let stored = DispenseCommitments::<Test>::get(unit("A2")).expect("dispensed");
+		assert!(!verify_dispense_opening(&stored, &unit("A1"), &opening()));
+		assert!(!Provenance::verify_dispense_opening(&unit("A3"), &opening()));
+		assert!(!Provenance::verify_dispense_opening(&unit("NONE"), &opening()));
+		// A dispense with no prescription opens with none.
+		let commitment = dispense_commitment(&PATIENT, None, &unit("A3"), &BLINDING);
+		assert!(verify_dispense_opening(
+			&commitment,
+			&unit("A3"),
+			&DispenseOpening { prescription: None, ..opening() }
+		));
+	});
+}
+
+#[test]
+fn a_zero_commitment_is_refused() {
+	run_test(|| {
+		setup();
+		ship_and_receive(epc("A1"), MAKER, PHARMACY_ORG, PHARMACIST);
+		assert_noop!(
+			Provenance::dispense(signed(PHARMACIST), unit("A1"), H256::zero(), None),
+			Error::<Test>::MissingCommitment
+		);
+	});
+}
+
+#[test]
+fn each_fill_of_a_prescription_is_dispensed_once_by_any_pharmacy() {
+	run_test(|| {
+		setup();
+		commission("L1", &["A4"]);
+		for serial in ["A1", "A2", "A3"] {
+			ship_and_receive(epc(serial), MAKER, PHARMACY_ORG, PHARMACIST);
+		}
+		ship_and_receive(epc("A4"), MAKER, OTHER_PHARMACY_ORG, OTHER_PHARMACIST);
 		let max_fills: u32 = <Test as crate::Config>::MaxFillsPerPrescription::get();
 		assert_eq!(max_fills, 2);
-		// At the bound: the original fill and one refill.
-		assert_ok!(Provenance::dispense(signed(PHARMACIST), unit("A1"), Some(rx)));
-		assert_ok!(Provenance::dispense(signed(PHARMACIST), unit("A2"), Some(rx)));
-		assert_eq!(PrescriptionFills::<Test>::get(rx), max_fills);
-		// Past it.
+
+		assert_ok!(dispense_fill(PHARMACIST, unit("A1"), 0));
+		// The same fill again, at this pharmacy or at another one the patient also gave the
+		// prescription (both hold its data key): refused.
+		assert_noop!(dispense_fill(PHARMACIST, unit("A2"), 0), Error::<Test>::PrescriptionFillUsed);
 		assert_noop!(
-			Provenance::dispense(signed(PHARMACIST), unit("A3"), Some(rx)),
-			Error::<Test>::PrescriptionFullyFilled
+			dispense_fill(OTHER_PHARMACIST, unit("A4"), 0),
+			Error::<Test>::PrescriptionFillUsed
 		);
-		// A unit dispensed without a prescription counts against none.
-		assert_ok!(Provenance::dispense(signed(PHARMACIST), unit("A3"), None));
-		assert_eq!(PrescriptionFills::<Test>::get(rx), max_fills);
+		// The refill, up to the bound the pharmacies read from the chain.
+		assert_ok!(dispense_fill(OTHER_PHARMACIST, unit("A4"), 1));
+		let spent: Vec<bool> = (0..max_fills)
+			.map(|fill| {
+				FillNullifiers::<Test>::contains_key(fill_nullifier(&RX_DATA_KEY, &RX, fill))
+			})
+			.collect();
+		assert_eq!(spent, vec![true, true], "no fill is left: the pharmacy refuses a third");
+		assert_noop!(dispense_fill(PHARMACIST, unit("A2"), 1), Error::<Test>::PrescriptionFillUsed);
+
+		// The nullifiers of one prescription share nothing the chain could link, and an
+		// amended prescription (a new record id) has fills of its own.
+		let amended = H256(*b"rx:the-amended-version-record-id");
+		let nullifiers = [
+			fill_nullifier(&RX_DATA_KEY, &RX, 0),
+			fill_nullifier(&RX_DATA_KEY, &RX, 1),
+			fill_nullifier(&RX_DATA_KEY, &amended, 0),
+			fill_nullifier(&[0; 32], &RX, 0),
+		];
+		for (i, a) in nullifiers.iter().enumerate() {
+			for b in &nullifiers[i + 1..] {
+				assert_ne!(a, b);
+			}
+		}
+		let commitment = commitment(&unit("A2"));
+		assert_ok!(Provenance::dispense(
+			signed(PHARMACIST),
+			unit("A2"),
+			commitment,
+			Some(fill_nullifier(&RX_DATA_KEY, &amended, 0))
+		));
+		// A unit dispensed without a prescription spends no fill.
+		let before = FillNullifiers::<Test>::iter().count();
+		assert_ok!(dispense(PHARMACIST, unit("A3")));
+		assert_eq!(FillNullifiers::<Test>::iter().count(), before);
+	});
+}
+
+#[test]
+fn a_copy_of_a_dispensed_unit_is_reported_and_spends_no_fill() {
+	run_test(|| {
+		setup();
+		ship_and_receive(epc("A1"), MAKER, PHARMACY_ORG, PHARMACIST);
+		assert_ok!(dispense_fill(PHARMACIST, unit("A1"), 0));
+		// The copy is presented against the refill at another pharmacy.
+		assert_ok!(dispense_fill(OTHER_PHARMACIST, unit("A1"), 1));
+		System::assert_last_event(
+			Event::CounterfeitSuspected {
+				sgtin: unit("A1"),
+				reported_by: OTHER_PHARMACY_ORG,
+				sign: CounterfeitSign::AlreadyDispensed,
+			}
+			.into(),
+		);
+		assert!(!FillNullifiers::<Test>::contains_key(fill_nullifier(&RX_DATA_KEY, &RX, 1)));
+		assert_eq!(DispenseCommitments::<Test>::get(unit("A1")), Some(commitment(&unit("A1"))));
+	});
+}
+
+#[test]
+fn recalled_suspect_illegitimate_and_expired_units_are_not_dispensed_and_spend_no_fill() {
+	run_test(|| {
+		setup();
+		commission("L2", &["B1", "B2"]);
+		for serial in ["A1", "A2", "A3", "B1", "B2"] {
+			ship_and_receive(epc(serial), MAKER, PHARMACY_ORG, PHARMACIST);
+		}
+		assert_ok!(Provenance::recall_lot(signed(MAKER), gtin(), lot("L1"), H256::zero()));
+		assert_noop!(dispense_fill(PHARMACIST, unit("A1"), 0), Error::<Test>::UnitRecalled);
+		assert_ok!(Provenance::mark_suspect(signed(INSPECTOR), unit("B1"), H256::zero()));
+		assert_noop!(dispense_fill(PHARMACIST, unit("B1"), 0), Error::<Test>::UnitSuspect);
+		assert_ok!(Provenance::declare_illegitimate(signed(INSPECTOR), unit("B1")));
+		assert_noop!(dispense_fill(PHARMACIST, unit("B1"), 0), Error::<Test>::UnitIllegitimate);
+		Timestamp::set_timestamp(START + 366 * DAY);
+		assert_noop!(dispense_fill(PHARMACIST, unit("B2"), 0), Error::<Test>::UnitExpired);
+		assert!(FillNullifiers::<Test>::iter().next().is_none());
+		assert!(DispenseCommitments::<Test>::iter().next().is_none());
+	});
+}
+
+/// The vectors `client-js/src/dispense.test.js` checks too: both sides hash the same bytes.
+#[test]
+fn commitment_and_nullifier_match_the_client_js_vectors() {
+	let patient: [u8; 32] = core::array::from_fn(|i| i as u8 + 1);
+	let sgtin = Sgtin {
+		gtin: *b"00312345678906",
+		serial: b"SN0001".to_vec().try_into().expect("short serial"),
+	};
+	let commitment = dispense_commitment(&patient, Some(&H256([0xaa; 32])), &sgtin, &[0x42; 32]);
+	assert_eq!(
+		hex(commitment.as_bytes()),
+		"61c9fa187abe58a679ba919cad2c475b5701f3572beba349926c2fbd00d7c964"
+	);
+	let none = dispense_commitment(&patient, None, &sgtin, &[0x42; 32]);
+	assert_eq!(
+		hex(none.as_bytes()),
+		"25b7943e71056e3f01d804d4a1cfaf47202a9ad01ea0c20dd568715ac9167ff9"
+	);
+	let nullifier = fill_nullifier(&[0x07; 32], &H256([0xaa; 32]), 3);
+	assert_eq!(
+		hex(nullifier.as_bytes()),
+		"c41d1bd66f36a61219f694a4b2b7322bf4d47c0252af90b1f36a81196643c5e2"
+	);
+}
+
+fn hex(bytes: &[u8]) -> String {
+	bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn the_migration_to_v1_removes_prescriptions_from_state() {
+	use crate::migrations::v1::{v0, MigrateV0ToV1};
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	run_test(|| {
+		setup();
+		ship_and_receive(epc("A1"), MAKER, PHARMACY_ORG, PHARMACIST);
+		assert_ok!(dispense(PHARMACIST, unit("A1")));
+		// Version 0's state: the dispensing event names the prescription, and fills are
+		// counted by record id.
+		let slot = Provenance::history_slot(HistoryLength::<Test>::get(epc("A1")) - 1);
+		let at = History::<Test>::get(epc("A1"), slot).expect("dispensed").at;
+		let old = (v0::DISPENSED, Some(RX), PHARMACY_ORG, at);
+		let key = History::<Test>::hashed_key_for(epc("A1"), slot);
+		sp_io::storage::set(&key, &old.encode());
+		v0::PrescriptionFills::<Test>::insert(RX, 1);
+		DispenseCommitments::<Test>::remove(unit("A1"));
+		StorageVersion::new(0).put::<Provenance>();
+		assert!(state_bytes(false).iter().any(|pair| contains(pair, RX.as_bytes())));
+
+		MigrateV0ToV1::<Test>::on_runtime_upgrade();
+
+		assert_eq!(Provenance::on_chain_storage_version(), 1);
+		assert!(!state_bytes(false).iter().any(|pair| contains(pair, RX.as_bytes())));
+		assert_eq!(
+			History::<Test>::get(epc("A1"), slot).map(|e| e.kind),
+			Some(EventKind::Dispensed { commitment: H256::zero() })
+		);
+		assert_eq!(
+			kinds(&epc("A1"))[..2],
+			[EventKind::Commissioned, EventKind::Shipped { to: PHARMACY_ORG }]
+		);
 	});
 }
 

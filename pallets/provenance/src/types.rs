@@ -8,6 +8,7 @@ use frame_support::{
 };
 use scale_info::TypeInfo;
 use sp_core::H256;
+use sp_runtime::traits::{BlakeTwo256, Hash};
 
 /// A calendar day: days since 1970-01-01 (UTC), as expiry dates are printed (GS1 AI 17).
 pub type Day = u32;
@@ -219,8 +220,9 @@ pub enum EventKind {
 	},
 	/// A pharmacy dispensed it.
 	Dispensed {
-		/// The MedicationRequest record it filled, if linked.
-		prescription: Option<RecordId>,
+		/// The pharmacy's commitment to the patient and prescription ([`dispense_commitment`]);
+		/// zero for a unit dispensed before commitments existed (storage version 0).
+		commitment: DispenseCommitment,
 	},
 	/// It was quarantined as suspect.
 	MarkedSuspect {
@@ -347,4 +349,82 @@ pub enum CounterfeitSign {
 	UnknownIdentifier,
 	/// Its unit was dispensed already.
 	AlreadyDispensed,
+}
+
+/// A pharmacy's commitment to whom it dispensed a unit, and against which prescription:
+/// [`dispense_commitment`] of the patient, the prescription, the unit and 32 random bytes.
+/// Without the random bytes no one can test a guess of the patient or prescription against it.
+pub type DispenseCommitment = H256;
+
+/// A spent fill of a prescription ([`fill_nullifier`]): a hash keyed with the prescription's
+/// data key, which the chain and everyone the patient did not give the prescription lack, so
+/// that it names no prescription and two fills of one prescription cannot be linked.
+pub type FillNullifier = H256;
+
+/// The domain separator of [`dispense_commitment`].
+pub const DISPENSE_COMMITMENT_DOMAIN: &[u8] = b"carechain/dispense/v1";
+
+/// The domain separator of [`fill_nullifier`].
+pub const FILL_NULLIFIER_DOMAIN: &[u8] = b"carechain/dispense/fill/v1";
+
+/// What a pharmacy keeps to open its [`DispenseCommitment`] to the patient, a regulator or an
+/// auditor. It never goes on chain: an auditor checks it with [`verify_dispense_opening`]
+/// against the commitment read from [`crate::DispenseCommitments`].
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct DispenseOpening<AccountId> {
+	/// The patient the unit was dispensed to.
+	pub patient: AccountId,
+	/// The MedicationRequest record (the version) it filled, if any.
+	pub prescription: Option<RecordId>,
+	/// The 32 random bytes the pharmacy drew for this dispense.
+	pub blinding: [u8; 32],
+}
+
+/// The commitment to dispensing `sgtin` to `patient` against `prescription`:
+/// blake2b-256(`"carechain/dispense/v1"` ‖ SCALE(patient) ‖ prescription record id (32 zero
+/// bytes for none) ‖ SCALE(sgtin) ‖ blinding). For the runtime's 32-byte accounts SCALE(patient)
+/// is the account's 32 bytes; SCALE(sgtin) is the 14 GTIN digits, the serial's compact length
+/// and its characters. `client-js` computes the same bytes (`dispenseCommitment`).
+pub fn dispense_commitment<AccountId: Encode>(
+	patient: &AccountId,
+	prescription: Option<&RecordId>,
+	sgtin: &Sgtin,
+	blinding: &[u8; 32],
+) -> DispenseCommitment {
+	let mut preimage = DISPENSE_COMMITMENT_DOMAIN.to_vec();
+	patient.encode_to(&mut preimage);
+	preimage.extend_from_slice(prescription.map_or(&[0u8; 32], |r| r.as_fixed_bytes()));
+	sgtin.encode_to(&mut preimage);
+	preimage.extend_from_slice(blinding);
+	BlakeTwo256::hash(&preimage)
+}
+
+/// Whether `opening` opens `commitment`, the one stored for `sgtin`: the right patient, the
+/// right prescription and the right random bytes, for that unit.
+pub fn verify_dispense_opening<AccountId: Encode>(
+	commitment: &DispenseCommitment,
+	sgtin: &Sgtin,
+	opening: &DispenseOpening<AccountId>,
+) -> bool {
+	*commitment
+		== dispense_commitment(
+			&opening.patient,
+			opening.prescription.as_ref(),
+			sgtin,
+			&opening.blinding,
+		)
+}
+
+/// The nullifier of fill `fill` (from 0, below `MaxFillsPerPrescription`) of a prescription:
+/// blake2b-256(`"carechain/dispense/fill/v1"` ‖ data key ‖ prescription record id ‖ fill as
+/// u32 little endian). `data_key` is the prescription record's vault data key, which the
+/// patient's wallet wraps to each grantee: every pharmacy the patient gave the prescription
+/// computes the same nullifiers, and nobody else can (BLAKE2 with a secret prefix is a PRF: it
+/// has no length extension). `client-js` computes the same bytes (`fillNullifier`).
+pub fn fill_nullifier(data_key: &[u8; 32], prescription: &RecordId, fill: u32) -> FillNullifier {
+	let mut preimage = FILL_NULLIFIER_DOMAIN.to_vec();
+	preimage.extend_from_slice(data_key);
+	preimage.extend_from_slice(prescription.as_fixed_bytes());
+	preimage.extend_from_slice(&fill.to_le_bytes());
+	BlakeTwo256::hash(&preimage)
 }

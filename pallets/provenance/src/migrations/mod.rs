@@ -1,0 +1,3 @@
+//! Storage migrations of the provenance pallet.
+
+pub mod v1;
