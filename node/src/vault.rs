@@ -1132,11 +1132,14 @@ impl Vault {
 		let mut deleted = 0;
 		for record in events {
 			if let RuntimeEvent::Records(pallet_records::Event::RecordErased {
-				record_id,
-				content_hash,
-				..
+				record_id, ..
 			}) = record.event
 			{
+				// Events carry no locator: the tombstone keeps the blob's content address.
+				let Some(content_hash) = Self::record(&state, &record_id)?.map(|r| r.content_hash)
+				else {
+					continue;
+				};
 				// A blob goes only when no live record refers to it any more.
 				if let Some(live) = Self::anchor(&state, &content_hash)? {
 					tracing::warn!(

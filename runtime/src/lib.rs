@@ -301,7 +301,6 @@ impl pallet_records::Config for Runtime {
 	type Registry = Registry;
 	type Access = Consent;
 	type Time = Timestamp;
-	type MaxLocatorLen = ConstU32<256>;
 	type MaxWrappedKeyLen = ConstU32<256>;
 	type MaxRecordsPerPatient = ConstU32<100_000>;
 	type MaxVersions = ConstU32<64>;

@@ -348,7 +348,8 @@ async fn scenario(backend: Backend) {
 	// Governance admits a second hospital (the council is Sr25519 Alice alone).
 	let admit = RuntimeCall::Registry(pallet_registry::Call::admit_organization {
 		kind: OrgKind::Hospital,
-		credentials_hash: H256::repeat_byte(0x55),
+		licence: pallet_registry::Licence::npi(*b"155555555"),
+		documents_hash: H256::repeat_byte(0x55),
 		admin: other.clone(),
 	});
 	let length_bound = admit.encoded_size() as u32;
@@ -397,7 +398,7 @@ async fn scenario(backend: Backend) {
 		content: pallet_records::RecordContent {
 			content_hash: hash,
 			size: sealed.ciphertext.len() as u64,
-			locator: format!("cas:{hash:?}").into_bytes(),
+			locator: hash,
 			patient_key: envelope::wrap_key(&data_key, &patient_x25519.public_key()).unwrap(),
 		},
 	});
@@ -525,7 +526,7 @@ async fn scenario(backend: Backend) {
 		content: pallet_records::RecordContent {
 			content_hash: hash,
 			size: sealed.ciphertext.len() as u64,
-			locator: format!("cas:{hash:?}").into_bytes(),
+			locator: hash,
 			patient_key: vec![1; 80],
 		},
 	});
@@ -538,7 +539,7 @@ async fn scenario(backend: Backend) {
 		content: pallet_records::RecordContent {
 			content_hash: H256::repeat_byte(0x66),
 			size: 10,
-			locator: b"cas:x".to_vec(),
+			locator: H256::repeat_byte(0x66),
 			patient_key: vec![1; 80],
 		},
 	});
@@ -554,7 +555,7 @@ async fn scenario(backend: Backend) {
 			content: pallet_records::RecordContent {
 				content_hash: hash,
 				size: sealed.ciphertext.len() as u64,
-				locator: b"cas:parked".to_vec(),
+				locator: hash,
 				patient_key: vec![1; 80],
 			},
 		}),
@@ -711,7 +712,7 @@ async fn scenario(backend: Backend) {
 			&er_doctor,
 			RuntimeCall::Consent(pallet_consent::Call::break_glass {
 				patient: eve.clone(),
-				reason: pallet_consent::EmergencyReason::PatientUnconscious,
+				reason: pallet_consent::EmergencyReason::Unconscious,
 				justification_hash: H256::repeat_byte(0x42),
 			}),
 		)
@@ -849,7 +850,7 @@ async fn scenario(backend: Backend) {
 	let (_, tombstone) = tombstone.expect("the tombstone remains");
 	assert_eq!(tombstone.status, pallet_records::RecordStatus::Erased);
 	assert_eq!(tombstone.content_hash, hash);
-	assert!(tombstone.locator.is_empty() && tombstone.patient_key.is_empty());
+	assert!(tombstone.locator.is_none() && tombstone.patient_key.is_empty());
 	let request = chain.get_request(&patient, record_id, Purpose::Treatment).await;
 	let (code, message) = chain.get(&request).await.unwrap_err();
 	assert_eq!(code, 6021, "{message}");

@@ -59,7 +59,7 @@ async fn an_acknowledged_blob_survives_kill_9() {
 			content: pallet_records::RecordContent {
 				content_hash: hash,
 				size: sealed.ciphertext.len() as u64,
-				locator: format!("cas:{hash:?}").into_bytes(),
+				locator: hash,
 				patient_key: vec![7u8; 48],
 			},
 		});

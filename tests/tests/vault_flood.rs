@@ -136,7 +136,7 @@ async fn a_flood_of_vault_challenges_does_not_block_a_patients_read() {
 			content: pallet_records::RecordContent {
 				content_hash: hash,
 				size: sealed.ciphertext.len() as u64,
-				locator: format!("cas:{hash:?}").into_bytes(),
+				locator: hash,
 				patient_key: envelope::wrap_key(&data_key, &eve_x25519.public_key()).unwrap(),
 			},
 		}),

@@ -351,13 +351,13 @@ pub mod pallet {
 		ConsentRevoked { consent_id: ConsentId, patient: T::AccountId },
 		/// An expired consent was removed.
 		ConsentExpired { consent_id: ConsentId, patient: T::AccountId },
-		/// A practitioner broke the glass.
+		/// A practitioner broke the glass. The reason stays in the session's state
+		/// ([`Emergencies`]): events carry no reason.
 		BreakGlassOpened {
 			emergency_id: EmergencyId,
 			patient: T::AccountId,
 			accessor: T::AccountId,
 			org: OrgId,
-			reason: EmergencyReason,
 			expires_at: Moment,
 		},
 		/// The patient or a guardian (`disputed_by`) disputed an emergency access, which closed
@@ -660,8 +660,9 @@ pub mod pallet {
 		/// (`PatientBreakGlassLimit`). Sessions of other organizations never count.
 		///
 		/// - `patient`: a registered patient.
-		/// - `reason`: the reason code.
-		/// - `justification_hash`: blake2b-256 of the written justification.
+		/// - `reason`: why consent could not be asked (a coarse code, never a diagnosis).
+		/// - `justification_hash`: blake2b-256 of the written justification, which stays off
+		///   chain.
 		///
 		/// Emits `BreakGlassOpened`. O(p + o + q): the practitioner's, the organization's and
 		/// the (patient, organization) pair's recent openings, at most
@@ -745,7 +746,6 @@ pub mod pallet {
 				patient,
 				accessor,
 				org: membership.org,
-				reason,
 				expires_at,
 			});
 			Ok(())

@@ -189,11 +189,13 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 			organizations: vec![
 				(
 					OrgKind::Hospital,
+					pallet_registry::Licence::gln([b'1'; 12]),
 					H256::repeat_byte(1),
 					vec![(HOSPITAL_ADMIN, Role::Admin), (DOCTOR, Role::Practitioner)],
 				),
 				(
 					OrgKind::Hospital,
+					pallet_registry::Licence::gln([b'2'; 12]),
 					H256::repeat_byte(2),
 					vec![
 						(OTHER_DOCTOR, Role::Practitioner),
@@ -203,10 +205,16 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 				),
 				(
 					OrgKind::Payer,
+					pallet_registry::Licence::gln([b'3'; 12]),
 					H256::repeat_byte(3),
 					vec![(PAYER_CLERK, Role::Staff), (PAYER_ADMIN, Role::Admin)],
 				),
-				(OrgKind::Clinic, H256::repeat_byte(4), vec![(CLINIC_DOCTOR, Role::Practitioner)]),
+				(
+					OrgKind::Clinic,
+					pallet_registry::Licence::gln([b'4'; 12]),
+					H256::repeat_byte(4),
+					vec![(CLINIC_DOCTOR, Role::Practitioner)],
+				),
 			],
 			patients: vec![(PATIENT, [1u8; 32]), (GUARDIAN, [2u8; 32]), (OTHER_PATIENT, [3u8; 32])],
 			validators: Vec::new(),

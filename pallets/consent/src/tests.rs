@@ -21,7 +21,7 @@ use frame_support::{
 use sp_core::H256;
 use sp_runtime::BuildStorage;
 
-use crate::EmergencyReason::PatientUnconscious;
+use crate::EmergencyReason::Unconscious;
 use Purpose::*;
 
 fn grant_org(org: u32, scope: crate::ScopeOf, purposes: Vec<Purpose>) -> u64 {
@@ -403,13 +403,55 @@ fn a_practitioner_grant_covers_only_that_practitioner() {
 }
 
 #[test]
+fn break_glass_works_for_every_reason_and_no_event_carries_one() {
+	use crate::EmergencyReason::*;
+	build_and_execute(|| {
+		let openings = [
+			(DOCTOR, PATIENT, Unconscious),
+			(DOCTOR, OTHER_PATIENT, UnableToConsent),
+			(OTHER_DOCTOR, PATIENT, LifeThreatening),
+			(CLINIC_DOCTOR, PATIENT, Other),
+		];
+		for (emergency_id, (doctor, patient, reason)) in (0u64..).zip(openings) {
+			let justification = H256::repeat_byte(emergency_id as u8 + 1);
+			assert_ok!(Consent::break_glass(
+				RuntimeOrigin::signed(doctor),
+				patient,
+				reason,
+				justification
+			));
+			let session = Emergencies::<Test>::get(emergency_id).expect("opened");
+			assert_eq!((session.reason, session.justification_hash), (reason, justification));
+			let Some(RuntimeEvent::Consent(Event::BreakGlassOpened { emergency_id: id, .. })) =
+				System::events().pop().map(|e| e.event)
+			else {
+				panic!("BreakGlassOpened is the last event");
+			};
+			assert_eq!(id, emergency_id);
+			// Neither the reason nor the justification's hash is in any event's bytes.
+			for record in System::events() {
+				let bytes = codec::Encode::encode(&record.event);
+				assert!(!bytes.windows(32).any(|w| w == justification.as_bytes()));
+			}
+		}
+		// By type, not only by the events seen: no event of this pallet can carry a reason,
+		// a justification or any byte string a user fills.
+		for field in carechain_primitives::privacy::variant_fields::<Event<Test>>() {
+			assert!(!field.type_path.ends_with("EmergencyReason"), "{field:?}");
+			assert!(!["reason", "justification_hash"].contains(&&*field.field), "{field:?}");
+			assert!(!field.type_path.contains("BoundedVec"), "{field:?}");
+		}
+	});
+}
+
+#[test]
 fn break_glass_is_time_limited_flagged_and_disputable() {
 	build_and_execute(|| {
 		let justification = H256::repeat_byte(5);
 		assert_ok!(Consent::break_glass(
 			RuntimeOrigin::signed(DOCTOR),
 			PATIENT,
-			PatientUnconscious,
+			Unconscious,
 			justification
 		));
 		System::assert_last_event(
@@ -418,7 +460,6 @@ fn break_glass_is_time_limited_flagged_and_disputable() {
 				patient: PATIENT,
 				accessor: DOCTOR,
 				org: 0,
-				reason: PatientUnconscious,
 				expires_at: START + DAY,
 			}
 			.into(),
@@ -435,7 +476,7 @@ fn break_glass_is_time_limited_flagged_and_disputable() {
 			Consent::break_glass(
 				RuntimeOrigin::signed(DOCTOR),
 				PATIENT,
-				PatientUnconscious,
+				Unconscious,
 				justification
 			),
 			Error::<Test>::BreakGlassAlreadyOpen
@@ -476,7 +517,7 @@ fn break_glass_expires() {
 		assert_ok!(Consent::break_glass(
 			RuntimeOrigin::signed(DOCTOR),
 			PATIENT,
-			PatientUnconscious,
+			Unconscious,
 			H256::zero()
 		));
 		set_time(START + DAY);
@@ -485,7 +526,7 @@ fn break_glass_expires() {
 		assert_ok!(Consent::break_glass(
 			RuntimeOrigin::signed(DOCTOR),
 			PATIENT,
-			PatientUnconscious,
+			Unconscious,
 			H256::zero()
 		));
 	});
@@ -498,7 +539,7 @@ fn only_care_providers_break_the_glass() {
 			Consent::break_glass(
 				RuntimeOrigin::signed(PAYER_CLERK),
 				PATIENT,
-				PatientUnconscious,
+				Unconscious,
 				H256::zero()
 			),
 			Error::<Test>::NotCareProvider
@@ -507,7 +548,7 @@ fn only_care_providers_break_the_glass() {
 			Consent::break_glass(
 				RuntimeOrigin::signed(HOSPITAL_ADMIN),
 				PATIENT,
-				PatientUnconscious,
+				Unconscious,
 				H256::zero()
 			),
 			Error::<Test>::NotCareProvider
@@ -516,7 +557,7 @@ fn only_care_providers_break_the_glass() {
 			Consent::break_glass(
 				RuntimeOrigin::signed(DOCTOR),
 				STRANGER,
-				PatientUnconscious,
+				Unconscious,
 				H256::zero()
 			),
 			Error::<Test>::PatientNotRegistered
@@ -583,7 +624,7 @@ fn write(author: u64, resource_type: FhirResourceType) -> Decision {
 }
 
 fn open_glass(who: u64, patient: u64) -> frame_support::dispatch::DispatchResult {
-	Consent::break_glass(RuntimeOrigin::signed(who), patient, PatientUnconscious, H256::zero())
+	Consent::break_glass(RuntimeOrigin::signed(who), patient, Unconscious, H256::zero())
 }
 
 /// `who` leaves their organization (removed by `admin`) and joins `new_admin`'s with `role`.
@@ -1113,7 +1154,6 @@ fn ten_practitioners_of_one_hospital_cannot_lock_another_hospitals_doctor_out_of
 				patient: PATIENT,
 				accessor: CLINIC_DOCTOR,
 				org: 3,
-				reason: PatientUnconscious,
 				expires_at: START + DAY,
 			}
 			.into(),
@@ -1453,6 +1493,7 @@ fn genesis_consents_are_granted_by_their_patients_and_audited() {
 	pallet_registry::GenesisConfig::<Test> {
 		organizations: vec![(
 			carechain_primitives::OrgKind::Hospital,
+			pallet_registry::Licence::gln([b'1'; 12]),
 			H256::repeat_byte(1),
 			vec![(DOCTOR, Role::Practitioner)],
 		)],

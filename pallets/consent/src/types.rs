@@ -116,7 +116,10 @@ pub struct Consent<T: Config> {
 	pub expires_at: Moment,
 }
 
-/// Why a practitioner broke the glass.
+/// Why a practitioner broke the glass: a coarse code that says why consent could not be asked,
+/// never what the patient has (no diagnosis-like category), so that neither state nor events
+/// tell who had which kind of crisis. The practitioner's written justification stays off
+/// chain; only its hash is kept.
 #[derive(
 	Clone,
 	Copy,
@@ -130,13 +133,13 @@ pub struct Consent<T: Config> {
 	Debug,
 )]
 pub enum EmergencyReason {
-	/// The patient is unconscious and cannot consent.
-	PatientUnconscious,
-	/// A life-threatening condition needs the history now.
+	/// The patient is unconscious.
+	Unconscious,
+	/// The patient is conscious but cannot consent now, and no guardian can be reached.
+	UnableToConsent,
+	/// Waiting for consent would put the patient's life at risk.
 	LifeThreatening,
-	/// An acute mental-health crisis.
-	MentalHealthCrisis,
-	/// Any other emergency; the justification says which.
+	/// Another emergency; the justification says which.
 	Other,
 }
 

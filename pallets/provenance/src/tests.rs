@@ -109,7 +109,7 @@ fn prescription(resource_type: FhirResourceType) -> RecordId {
 		pallet_records::RecordContent {
 			content_hash: H256::repeat_byte(index as u8 + 1),
 			size: 10,
-			locator: vec![1; 8],
+			locator: H256::repeat_byte(index as u8 + 1),
 			patient_key: vec![1; 32],
 		}
 	));
@@ -938,6 +938,7 @@ fn a_former_regulator_member_cannot_lift_a_quarantine() {
 		assert_ok!(pallet_registry::Pallet::<Test>::admit_organization(
 			RuntimeOrigin::root(),
 			carechain_primitives::OrgKind::Pharmacy,
+			pallet_registry::Licence::gln([b'9'; 12]),
 			H256::repeat_byte(9),
 			INSPECTOR,
 		));
@@ -1224,7 +1225,7 @@ fn an_amended_prescription_is_filled_only_in_its_new_version() {
 			pallet_records::RecordContent {
 				content_hash: H256::repeat_byte(0xee),
 				size: 10,
-				locator: vec![2; 8],
+				locator: H256::repeat_byte(0xee),
 				patient_key: vec![2; 32],
 			}
 		));

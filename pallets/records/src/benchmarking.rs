@@ -24,10 +24,11 @@ fn practitioner<T: Config>(i: u32) -> T::AccountId {
 
 /// The largest content the bounds allow.
 fn content<T: Config>(seed: u64) -> RecordContent {
+	let content_hash = H256::from_low_u64_be(seed);
 	RecordContent {
-		content_hash: H256::from_low_u64_be(seed),
+		content_hash,
 		size: 1 << 20,
-		locator: alloc::vec![b'l'; T::MaxLocatorLen::get() as usize],
+		locator: content_hash,
 		patient_key: alloc::vec![b'k'; T::MaxWrappedKeyLen::get() as usize],
 	}
 }

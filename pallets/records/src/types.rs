@@ -32,8 +32,11 @@ pub enum RecordStatus {
 	Erased,
 }
 
-/// A content-addressed locator of the encrypted blob (for example `cas:<hash>`, an S3 key).
-pub type Locator<T> = BoundedVec<u8, <T as Config>::MaxLocatorLen>;
+/// Where a record's encrypted payload is kept: the vault's content address of the blob, the
+/// blake2b-256 of its ciphertext (`carechain_vault::BlobId`, the name every vault store files a
+/// blob under; a vault's receipt writes it as `cas:0x<hex>`). A fixed 32 bytes that must equal
+/// the record's content hash, so that no free text (a file name, a URL, a note) fits in it.
+pub type Locator = H256;
 
 /// The record's data key wrapped to the patient's X25519 key (opaque HPKE output).
 pub type WrappedKey<T> = BoundedVec<u8, <T as Config>::MaxWrappedKeyLen>;
@@ -58,8 +61,8 @@ pub struct Record<T: Config> {
 	pub content_hash: H256,
 	/// Size of the encrypted payload in bytes.
 	pub size: u64,
-	/// Where the encrypted payload is stored; empty once erased.
-	pub locator: Locator<T>,
+	/// Where the encrypted payload is stored, the same as `content_hash`; `None` once erased.
+	pub locator: Option<Locator>,
 	/// The data key wrapped to the patient; empty once erased.
 	pub patient_key: WrappedKey<T>,
 	/// The block it was created in.
@@ -83,8 +86,8 @@ pub struct RecordContent {
 	pub content_hash: H256,
 	/// Size of the encrypted payload in bytes.
 	pub size: u64,
-	/// Where the encrypted payload is stored.
-	pub locator: alloc::vec::Vec<u8>,
+	/// Where the encrypted payload is stored: its content address, equal to `content_hash`.
+	pub locator: Locator,
 	/// The data key wrapped to the patient.
 	pub patient_key: alloc::vec::Vec<u8>,
 }
