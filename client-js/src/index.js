@@ -8,5 +8,5 @@ export * as envelope from './envelope.js';
 export { EnvelopeError } from './envelope.js';
 export { Metadata } from './metadata.js';
 export { ScaleError } from './scale.js';
-export { today, dayOf, text, hashText, unitEpc, containerEpc } from './pallets.js';
+export { today, dayOf, text, hashText, commitText, unitEpc, containerEpc } from './pallets.js';
 export { toHex, fromHex } from './bytes.js';
