@@ -278,7 +278,9 @@ impl Consortium {
 			let licence = Licence::parse(&founder.licence)
 				.filter(|l| l.is_well_formed() && l.fits(founder.kind))
 				.ok_or(format!(
-					"organization {org} ({}) has licence {:?}, which is not `npi:` and the 10 digits of an NPI (care providers and pharmacies only) or `gln:` and the 13 digits of a GLN, with a right check digit",
+					"organization {org} ({}) has licence {:?}, which is not `npi:` and the 10 \
+					 digits of an NPI (care providers and pharmacies only) or `gln:` and the 13 \
+					 digits of a GLN, with a right check digit",
 					founder.credentials, founder.licence
 				))?;
 			let credentials = H256(sp_io::hashing::blake2_256(founder.credentials.as_bytes()));

@@ -661,8 +661,9 @@ pub mod pallet {
 		///
 		/// - `patient`: a registered patient.
 		/// - `reason`: why consent could not be asked (a coarse code, never a diagnosis).
-		/// - `justification_hash`: blake2b-256 of the written justification, which stays off
-		///   chain.
+		/// - `justification_hash`: a commitment to the written justification, which stays off
+		///   chain: blake2b-256 of a random salt and the text (client-js `commitText`), so that
+		///   a guessed phrase cannot be confirmed against it.
 		///
 		/// Emits `BreakGlassOpened`. O(p + o + q): the practitioner's, the organization's and
 		/// the (patient, organization) pair's recent openings, at most

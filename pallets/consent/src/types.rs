@@ -158,7 +158,7 @@ pub struct Emergency<T: Config> {
 	pub org: OrgId,
 	/// The reason code.
 	pub reason: EmergencyReason,
-	/// blake2b-256 of the written justification, kept off chain.
+	/// A salted commitment to the written justification, which is kept off chain.
 	pub justification_hash: H256,
 	/// When it was opened.
 	pub opened_at: Moment,
