@@ -96,7 +96,7 @@ test('a patient registers, receives a record, grants, is audited, revokes and er
   const tombstone = await chain.records.get(written.recordId);
   assert.equal(tombstone.status, 'Erased');
   assert.equal(tombstone.locator, null);
-  assert.equal(tombstone.patientKey, '0x');
+  assert.equal(tombstone.patientKey, null);
   assert.equal(tombstone.contentHash, written.contentHash);
   const again = await chain.vault.challenge(patient.address);
   await assert.rejects(chain.vault.get(patient, { recordId: written.recordId, purpose: 'Treatment', challenge: again.challenge }), (e) => e instanceof RpcError && e.code === 6021);
@@ -210,7 +210,7 @@ test('follows finalized events, reads over HTTP and explains refused transaction
 
   const http = await Carechain.connect(node.httpUrl);
   assert.equal((await http.records.get(created.recordId)).author, bob.address);
-  assert.equal(http.constant('Records', 'MaxWrappedKeyLen'), chain.constant('Records', 'MaxWrappedKeyLen'));
+  assert.equal(http.constant('Records', 'MaxVersions'), chain.constant('Records', 'MaxVersions'));
   await assert.rejects(http.records.erase(bob, created.recordId), /subscriptions need a ws:\/\//);
   await http.close();
 

@@ -226,7 +226,7 @@ export class Consent extends PalletHelper {
 
   async wrapForGrantee(patient, scope, { encryptionKey, recipient }) {
     const records = (await new Records(this.client).byPatient(patient, { count: 1000 })).filter(
-      (r) => r.status === 'Active' && r.patientKey !== '0x' && inScope(scope, r),
+      (r) => r.status === 'Active' && r.patientKey !== null && inScope(scope, r),
     );
     return records.map((r) => {
       const dataKey = unwrapKey(r.patientKey, encryptionKey);

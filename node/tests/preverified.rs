@@ -29,7 +29,9 @@ fn record(n: u32) -> RuntimeCall {
 			content_hash: BlakeTwo256::hash(&n.to_le_bytes()),
 			size: 10,
 			locator: BlakeTwo256::hash(&n.to_le_bytes()),
-			patient_key: vec![7u8; 256], // long enough that the signed payload is hashed
+			// With the signed extensions' implicit data (genesis and era hashes, versions),
+			// longer than 256 bytes: the signed payload is hashed.
+			patient_key: [7u8; 80],
 		},
 	})
 }

@@ -35,6 +35,14 @@ pub type EmergencyId = u64;
 /// Milliseconds since the Unix epoch, as `pallet-timestamp` keeps time.
 pub type Moment = u64;
 
+/// The length of a wrapped data key: an HPKE X25519 encapsulated key (32 bytes) and the sealed
+/// 32-byte data key with its 16-byte tag (`carechain_vault::envelope::WRAPPED_KEY_LEN`).
+pub const WRAPPED_KEY_LEN: usize = 80;
+
+/// A record's data key wrapped to one recipient's X25519 key. A fixed length, so that a field
+/// meant for a key has no room for anything longer.
+pub type WrappedKey = [u8; WRAPPED_KEY_LEN];
+
 /// The GS1 mod-10 check digit (as an ASCII digit) of ASCII digits `body`: the last digit of a
 /// GTIN, an SSCC or a GLN.
 pub fn gs1_check_digit(body: &[u8]) -> u8 {

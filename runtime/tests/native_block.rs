@@ -108,7 +108,7 @@ fn authored_block_imports_with_the_same_state_root() {
 		content_hash: BlakeTwo256::hash(b"ciphertext"),
 		size: 10,
 		locator: BlakeTwo256::hash(b"ciphertext"),
-		patient_key: vec![7u8; 48],
+		patient_key: [7u8; 80],
 	};
 	let signed = vec![
 		sign(

@@ -316,7 +316,7 @@ pub fn create_record(seed: u32) -> RuntimeCall {
 			content_hash: BlakeTwo256::hash(&seed.to_le_bytes()),
 			size: 1024,
 			locator: BlakeTwo256::hash(&seed.to_le_bytes()),
-			patient_key: vec![7u8; 48],
+			patient_key: [7u8; 80],
 		},
 	})
 }

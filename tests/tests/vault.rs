@@ -150,7 +150,7 @@ impl Chain {
 		patient: &ed25519::Pair,
 		org: u32,
 		record: RecordId,
-		wrapped_keys: Vec<(RecordId, Vec<u8>)>,
+		wrapped_keys: Vec<(RecordId, pallet_consent::WrappedKey)>,
 	) -> u64 {
 		let events = self
 			.submit(
@@ -399,7 +399,10 @@ async fn scenario(backend: Backend) {
 			content_hash: hash,
 			size: sealed.ciphertext.len() as u64,
 			locator: hash,
-			patient_key: envelope::wrap_key(&data_key, &patient_x25519.public_key()).unwrap(),
+			patient_key: envelope::wrap_key(&data_key, &patient_x25519.public_key())
+				.unwrap()
+				.try_into()
+				.unwrap(),
 		},
 	});
 	let doctor_id: AccountId = doctor.public().into();
@@ -527,7 +530,7 @@ async fn scenario(backend: Backend) {
 			content_hash: hash,
 			size: sealed.ciphertext.len() as u64,
 			locator: hash,
-			patient_key: vec![1; 80],
+			patient_key: [1; 80],
 		},
 	});
 	type RecordsError = pallet_records::Error<carechain_runtime::Runtime>;
@@ -540,7 +543,7 @@ async fn scenario(backend: Backend) {
 			content_hash: H256::repeat_byte(0x66),
 			size: 10,
 			locator: H256::repeat_byte(0x66),
-			patient_key: vec![1; 80],
+			patient_key: [1; 80],
 		},
 	});
 	assert!(chain.refuses(&mallory, into_eve, RecordsError::NotAuthorized).await);
@@ -556,7 +559,7 @@ async fn scenario(backend: Backend) {
 				content_hash: hash,
 				size: sealed.ciphertext.len() as u64,
 				locator: hash,
-				patient_key: vec![1; 80],
+				patient_key: [1; 80],
 			},
 		}),
 		chain.genesis,
@@ -585,8 +588,9 @@ async fn scenario(backend: Backend) {
 	assert!(message.contains("no consent"), "{message}");
 
 	// The patient's wallet unwraps her key and grants Treatment to the second hospital.
-	let key = envelope::unwrap_key(&record.patient_key, &patient_x25519).unwrap();
-	let for_reader = envelope::wrap_key(&key, &reader_x25519.public_key()).unwrap();
+	let key = envelope::unwrap_key(&record.patient_key.unwrap(), &patient_x25519).unwrap();
+	let for_reader =
+		envelope::wrap_key(&key, &reader_x25519.public_key()).unwrap().try_into().unwrap();
 	let consent_id =
 		chain.grant_treatment(&patient, second_org, record_id, vec![(record_id, for_reader)]).await;
 
@@ -850,7 +854,7 @@ async fn scenario(backend: Backend) {
 	let (_, tombstone) = tombstone.expect("the tombstone remains");
 	assert_eq!(tombstone.status, pallet_records::RecordStatus::Erased);
 	assert_eq!(tombstone.content_hash, hash);
-	assert!(tombstone.locator.is_none() && tombstone.patient_key.is_empty());
+	assert!(tombstone.locator.is_none() && tombstone.patient_key.is_none());
 	let request = chain.get_request(&patient, record_id, Purpose::Treatment).await;
 	let (code, message) = chain.get(&request).await.unwrap_err();
 	assert_eq!(code, 6021, "{message}");

@@ -60,7 +60,7 @@ async fn an_acknowledged_blob_survives_kill_9() {
 				content_hash: hash,
 				size: sealed.ciphertext.len() as u64,
 				locator: hash,
-				patient_key: vec![7u8; 48],
+				patient_key: [7u8; 80],
 			},
 		});
 		let _: H256 = client

@@ -137,7 +137,10 @@ async fn a_flood_of_vault_challenges_does_not_block_a_patients_read() {
 				content_hash: hash,
 				size: sealed.ciphertext.len() as u64,
 				locator: hash,
-				patient_key: envelope::wrap_key(&data_key, &eve_x25519.public_key()).unwrap(),
+				patient_key: envelope::wrap_key(&data_key, &eve_x25519.public_key())
+					.unwrap()
+					.try_into()
+					.unwrap(),
 			},
 		}),
 	)

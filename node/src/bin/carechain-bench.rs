@@ -242,7 +242,7 @@ fn create_record(n: u32) -> RuntimeCall {
 			content_hash: BlakeTwo256::hash(&n.to_le_bytes()),
 			size: 4096,
 			locator: BlakeTwo256::hash(&n.to_le_bytes()),
-			patient_key: vec![7u8; 48],
+			patient_key: [7u8; 80],
 		},
 	})
 }

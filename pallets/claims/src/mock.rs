@@ -47,7 +47,6 @@ parameter_types! {
 	pub const MaxGrantsPerPatient: u32 = 4;
 	pub const MaxScopeItems: u32 = 4;
 	pub const MaxWrappedKeys: u32 = 4;
-	pub const MaxWrappedKeyLen: u32 = 80;
 	pub const MaxRecordsPerPatient: u32 = 16;
 	pub const MaxVersions: u32 = 3;
 	pub const ReservedForPatient: u32 = 2;
@@ -86,7 +85,6 @@ impl pallet_consent::Config for Test {
 	type MaxGrantsPerPatient = MaxGrantsPerPatient;
 	type MaxScopeItems = MaxScopeItems;
 	type MaxWrappedKeys = MaxWrappedKeys;
-	type MaxWrappedKeyLen = MaxWrappedKeyLen;
 	type MaxBreakGlassPerPractitioner = MaxBreakGlassPerPractitioner;
 	type MaxBreakGlassPerOrganization = MaxBreakGlassPerOrganization;
 	type MaxBreakGlassPerPatientPerOrganization = MaxBreakGlassPerPatientPerOrganization;
@@ -98,7 +96,6 @@ impl pallet_records::Config for Test {
 	type Registry = Registry;
 	type Access = Consent;
 	type Time = Timestamp;
-	type MaxWrappedKeyLen = MaxWrappedKeyLen;
 	type MaxRecordsPerPatient = MaxRecordsPerPatient;
 	type MaxVersions = MaxVersions;
 	type ReservedForPatient = ReservedForPatient;

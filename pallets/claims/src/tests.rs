@@ -91,7 +91,7 @@ fn create_record(patient: u64, author: u64, seed: u8) -> RecordId {
 			content_hash: H256::repeat_byte(seed),
 			size: 100,
 			locator: H256::repeat_byte(seed),
-			patient_key: vec![seed; 32],
+			patient_key: [seed; 80],
 		}
 	));
 	pallet_records::PatientRecords::<Test>::get(patient, index).expect("just created")

@@ -46,7 +46,6 @@ parameter_types! {
 	pub const MaxGrantsPerPatient: u32 = 3;
 	pub const MaxScopeItems: u32 = 2;
 	pub const MaxWrappedKeys: u32 = 2;
-	pub const MaxWrappedKeyLen: u32 = 8;
 	pub const MemberRateLimit: pallet_registry::RateLimit =
 		pallet_registry::RateLimit { burst: 1_000, per_block: 100 };
 	pub const PatientRateLimit: pallet_registry::RateLimit =
@@ -79,7 +78,6 @@ impl pallet_consent::Config for Test {
 	type MaxGrantsPerPatient = MaxGrantsPerPatient;
 	type MaxScopeItems = MaxScopeItems;
 	type MaxWrappedKeys = MaxWrappedKeys;
-	type MaxWrappedKeyLen = MaxWrappedKeyLen;
 	type WeightInfo = ();
 }
 

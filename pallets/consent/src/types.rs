@@ -86,8 +86,7 @@ pub type BoundedScope<T> = ConsentScope<
 /// At most one of each purpose of use.
 pub type PurposeList = BoundedVec<Purpose, ConstU32<5>>;
 
-/// A data key wrapped for the grantee (opaque: an HPKE encapsulation).
-pub type WrappedKey<T> = BoundedVec<u8, <T as Config>::MaxWrappedKeyLen>;
+pub use carechain_primitives::WrappedKey;
 
 /// A patient's consent: the FHIR Consent resource, reduced to what is enforced.
 #[derive(

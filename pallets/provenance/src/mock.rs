@@ -62,7 +62,6 @@ impl pallet_consent::Config for Test {
 	type MaxGrantsPerPatient = ConstU32<4>;
 	type MaxScopeItems = ConstU32<4>;
 	type MaxWrappedKeys = ConstU32<4>;
-	type MaxWrappedKeyLen = ConstU32<80>;
 	type MaxBreakGlassPerPractitioner = ConstU32<4>;
 	type MaxBreakGlassPerOrganization = ConstU32<16>;
 	type MaxBreakGlassPerPatientPerOrganization = ConstU32<4>;
@@ -74,7 +73,6 @@ impl pallet_records::Config for Test {
 	type Registry = Registry;
 	type Access = Consent;
 	type Time = Timestamp;
-	type MaxWrappedKeyLen = ConstU32<80>;
 	type MaxRecordsPerPatient = ConstU32<16>;
 	type MaxVersions = ConstU32<3>;
 	type ReservedForPatient = ConstU32<2>;

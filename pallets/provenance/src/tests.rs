@@ -110,7 +110,7 @@ fn prescription(resource_type: FhirResourceType) -> RecordId {
 			content_hash: H256::repeat_byte(index as u8 + 1),
 			size: 10,
 			locator: H256::repeat_byte(index as u8 + 1),
-			patient_key: vec![1; 32],
+			patient_key: [1; 80],
 		}
 	));
 	pallet_records::PatientRecords::<Test>::get(PATIENT, index).expect("created")
@@ -1226,7 +1226,7 @@ fn an_amended_prescription_is_filled_only_in_its_new_version() {
 				content_hash: H256::repeat_byte(0xee),
 				size: 10,
 				locator: H256::repeat_byte(0xee),
-				patient_key: vec![2; 32],
+				patient_key: [2; 80],
 			}
 		));
 		let amended = pallet_records::NextVersion::<Test>::get(rx).expect("amended");

@@ -84,9 +84,6 @@ pub mod pallet {
 		type Access: AccessPolicy<Self::AccountId> + AuditLog<Self::AccountId>;
 		/// The chain's clock, in milliseconds since the Unix epoch.
 		type Time: Time<Moment = carechain_primitives::Moment>;
-		/// The longest wrapped data key, in bytes.
-		#[pallet::constant]
-		type MaxWrappedKeyLen: Get<u32>;
 		/// The most record versions one patient may have.
 		#[pallet::constant]
 		type MaxRecordsPerPatient: Get<u32>;
@@ -202,8 +199,6 @@ pub mod pallet {
 		/// The locator is not the payload's content address: a locator is the vault's name of
 		/// the blob, the blake2b-256 of its ciphertext, and so equals `content_hash`.
 		LocatorNotContentAddress,
-		/// The wrapped data key is empty or longer than `MaxWrappedKeyLen`.
-		BadWrappedKey,
 		/// The payload size is zero.
 		EmptyPayload,
 		/// No record has that id.
@@ -265,7 +260,6 @@ pub mod pallet {
 				T::ReservedForPatient::get() < T::MaxRecordsPerPatient::get(),
 				"others must be able to write some records"
 			);
-			assert!(T::MaxWrappedKeyLen::get() >= 1);
 			assert!(
 				T::MaxRecordsPerOrganization::get() >= 1 && T::MaxWritesPerEmergency::get() >= 1
 			);
@@ -467,7 +461,7 @@ pub mod pallet {
 				let previous = version.previous;
 				if version.status != RecordStatus::Erased {
 					version.locator = None;
-					version.patient_key = Default::default();
+					version.patient_key = None;
 					version.status = RecordStatus::Erased;
 					let content_hash = version.content_hash;
 					if ContentIndex::<T>::get(content_hash) == Some(id) {
@@ -566,9 +560,6 @@ pub mod pallet {
 		) -> Result<(u32, RecordId, Record<T>), DispatchError> {
 			ensure!(content.size > 0, Error::<T>::EmptyPayload);
 			ensure!(content.locator == content.content_hash, Error::<T>::LocatorNotContentAddress);
-			ensure!(!content.patient_key.is_empty(), Error::<T>::BadWrappedKey);
-			let patient_key =
-				content.patient_key.clone().try_into().map_err(|_| Error::<T>::BadWrappedKey)?;
 			ensure!(version <= T::MaxVersions::get(), Error::<T>::TooManyVersions);
 			let index = PatientRecordCount::<T>::get(patient);
 			ensure!(index < T::MaxRecordsPerPatient::get(), Error::<T>::TooManyRecords);
@@ -594,7 +585,7 @@ pub mod pallet {
 				content_hash: content.content_hash,
 				size: content.size,
 				locator: Some(content.locator),
-				patient_key,
+				patient_key: Some(content.patient_key),
 				created_at: frame_system::Pallet::<T>::block_number(),
 				created_at_ms: T::Time::now(),
 				version,
@@ -699,14 +690,14 @@ pub mod pallet {
 				let anchored = ContentIndex::<T>::get(record.content_hash);
 				if record.status == RecordStatus::Erased {
 					ensure!(record.locator.is_none(), "an erased record keeps its locator");
-					ensure!(record.patient_key.is_empty(), "an erased record keeps its key");
+					ensure!(record.patient_key.is_none(), "an erased record keeps its key");
 					ensure!(anchored != Some(id), "an erased record anchors its content hash");
 				} else {
 					ensure!(
 						record.locator == Some(record.content_hash),
 						"a live record's locator is not its content address"
 					);
-					ensure!(!record.patient_key.is_empty(), "a live record has no key");
+					ensure!(record.patient_key.is_some(), "a live record has no key");
 					ensure!(anchored == Some(id), "a live record's content hash is not anchored");
 				}
 				ensure!(record.version <= T::MaxVersions::get(), "too many versions");
@@ -818,13 +809,12 @@ impl<T: Config> RecordLookup<T::AccountId> for Pallet<T> {
 		resource_type: FhirResourceType,
 		seed: u32,
 	) -> RecordId {
-		use frame_support::traits::Get;
 		let content_hash = sp_core::H256::from_low_u64_be(seed.into());
 		let content = RecordContent {
 			content_hash,
 			size: 1024,
 			locator: content_hash,
-			patient_key: alloc::vec![b'k'; T::MaxWrappedKeyLen::get() as usize],
+			patient_key: [b'k'; carechain_primitives::WRAPPED_KEY_LEN],
 		};
 		let index = PatientRecordCount::<T>::get(patient);
 		let record_id = Self::record_id(patient, index, &content.content_hash);

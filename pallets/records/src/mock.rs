@@ -39,7 +39,6 @@ parameter_types! {
 	pub const MaxGrantsPerPatient: u32 = 4;
 	pub const MaxScopeItems: u32 = 4;
 	pub const MaxWrappedKeys: u32 = 4;
-	pub const MaxWrappedKeyLen: u32 = 80;
 	pub const MaxRecordsPerPatient: u32 = 6;
 	pub const MaxVersions: u32 = 3;
 	pub const ReservedForPatient: u32 = 2;
@@ -77,7 +76,6 @@ impl pallet_consent::Config for Test {
 	type MaxGrantsPerPatient = MaxGrantsPerPatient;
 	type MaxScopeItems = MaxScopeItems;
 	type MaxWrappedKeys = MaxWrappedKeys;
-	type MaxWrappedKeyLen = MaxWrappedKeyLen;
 	type MaxBreakGlassPerPractitioner = MaxBreakGlassPerPractitioner;
 	type MaxBreakGlassPerOrganization = MaxBreakGlassPerOrganization;
 	type MaxBreakGlassPerPatientPerOrganization = MaxBreakGlassPerPatientPerOrganization;
@@ -89,7 +87,6 @@ impl pallet_records::Config for Test {
 	type Registry = Registry;
 	type Access = Consent;
 	type Time = Timestamp;
-	type MaxWrappedKeyLen = MaxWrappedKeyLen;
 	type MaxRecordsPerPatient = MaxRecordsPerPatient;
 	type MaxVersions = MaxVersions;
 	type ReservedForPatient = ReservedForPatient;

@@ -21,7 +21,7 @@ fn content(seed: u8) -> RecordContent {
 		content_hash: H256::repeat_byte(seed),
 		size: 1234,
 		locator: H256::repeat_byte(seed),
-		patient_key: vec![seed; 48],
+		patient_key: [seed; 80],
 	}
 }
 
@@ -118,10 +118,6 @@ fn create_rejects_bad_input() {
 		assert_noop!(create(PAYER_CLERK, PATIENT, content(1)), Error::<Test>::NotAuthorized);
 		assert_noop!(create(STRANGER, PATIENT, content(1)), Error::<Test>::NotAuthorized);
 		assert_noop!(create(OTHER_PATIENT, PATIENT, content(1)), Error::<Test>::NotAuthorized);
-		let long_key = RecordContent { patient_key: vec![1; 81], ..content(1) };
-		assert_noop!(create(MARYS_DOCTOR, PATIENT, long_key), Error::<Test>::BadWrappedKey);
-		let no_key = RecordContent { patient_key: vec![], ..content(1) };
-		assert_noop!(create(MARYS_DOCTOR, PATIENT, no_key), Error::<Test>::BadWrappedKey);
 		let no_payload = RecordContent { size: 0, ..content(1) };
 		assert_noop!(create(MARYS_DOCTOR, PATIENT, no_payload), Error::<Test>::EmptyPayload);
 	});
@@ -306,7 +302,7 @@ fn erasing_any_version_shreds_the_whole_chain() {
 			ConsentScope::AllRecords,
 			vec![Treatment],
 			START + DAY,
-			vec![(v3, vec![7; 32]), (v2, vec![8; 32])],
+			vec![(v3, [7; 80]), (v2, [8; 80])],
 		));
 		let consent = pallet_consent::NextConsentId::<Test>::get() - 1;
 		// Naming the oldest version.
@@ -314,7 +310,7 @@ fn erasing_any_version_shreds_the_whole_chain() {
 		for (id, seed) in [(v1, 1), (v2, 2), (v3, 3)] {
 			let tombstone = RecordStore::<Test>::get(id).expect("tombstone stays");
 			assert_eq!(tombstone.status, RecordStatus::Erased);
-			assert!(tombstone.locator.is_none() && tombstone.patient_key.is_empty());
+			assert!(tombstone.locator.is_none() && tombstone.patient_key.is_none());
 			assert_eq!(tombstone.content_hash, H256::repeat_byte(seed));
 			assert_eq!(crate::ContentIndex::<Test>::get(H256::repeat_byte(seed)), None);
 			System::assert_has_event(
@@ -399,7 +395,7 @@ fn erasure_shreds_every_version_and_grantee_key() {
 			ConsentScope::AllRecords,
 			vec![Treatment],
 			START + DAY,
-			vec![(v2, vec![7; 32])],
+			vec![(v2, [7; 80])],
 		));
 		assert_noop!(
 			Records::erase_record(RuntimeOrigin::signed(MARYS_DOCTOR), v2),
@@ -410,7 +406,7 @@ fn erasure_shreds_every_version_and_grantee_key() {
 		for id in [v1, v2] {
 			let tombstone = RecordStore::<Test>::get(id).expect("tombstone stays");
 			assert_eq!(tombstone.status, RecordStatus::Erased);
-			assert!(tombstone.locator.is_none() && tombstone.patient_key.is_empty());
+			assert!(tombstone.locator.is_none() && tombstone.patient_key.is_none());
 		}
 		assert!(!pallet_consent::GrantedKeys::<Test>::contains_key(1, v2));
 		assert_noop!(
@@ -553,7 +549,7 @@ fn consent_scenario() {
 		}
 		let tombstone = RecordStore::<Test>::get(record).expect("tombstone");
 		assert_eq!(tombstone.content_hash, H256::repeat_byte(1));
-		assert!(tombstone.locator.is_none() && tombstone.patient_key.is_empty());
+		assert!(tombstone.locator.is_none() && tombstone.patient_key.is_none());
 	});
 }
 
@@ -730,7 +726,7 @@ fn no_plaintext_reaches_chain_state() {
 					content_hash: hash,
 					size: ciphertext.len() as u64,
 					locator: hash,
-					patient_key: seal(&[seed; 32], &[0xee; 32]),
+					patient_key: seal(&[seed; 80], &[0xee; 32]).try_into().expect("80 bytes"),
 				},
 			));
 		}

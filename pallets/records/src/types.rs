@@ -3,7 +3,7 @@
 use crate::Config;
 use carechain_primitives::{FhirResourceType, Moment, OrgId, RecordId};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use frame_support::{BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
+use frame_support::{CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
 use frame_system::pallet_prelude::BlockNumberFor;
 use scale_info::TypeInfo;
 use sp_core::H256;
@@ -38,8 +38,7 @@ pub enum RecordStatus {
 /// the record's content hash, so that no free text (a file name, a URL, a note) fits in it.
 pub type Locator = H256;
 
-/// The record's data key wrapped to the patient's X25519 key (opaque HPKE output).
-pub type WrappedKey<T> = BoundedVec<u8, <T as Config>::MaxWrappedKeyLen>;
+pub use carechain_primitives::WrappedKey;
 
 /// One version of a medical record: the hash, size and locator of its encrypted payload, never
 /// the payload itself.
@@ -63,8 +62,8 @@ pub struct Record<T: Config> {
 	pub size: u64,
 	/// Where the encrypted payload is stored, the same as `content_hash`; `None` once erased.
 	pub locator: Option<Locator>,
-	/// The data key wrapped to the patient; empty once erased.
-	pub patient_key: WrappedKey<T>,
+	/// The data key wrapped to the patient; `None` once erased.
+	pub patient_key: Option<WrappedKey>,
 	/// The block it was created in.
 	pub created_at: BlockNumberFor<T>,
 	/// When it was created, in milliseconds since the Unix epoch.
@@ -88,6 +87,6 @@ pub struct RecordContent {
 	pub size: u64,
 	/// Where the encrypted payload is stored: its content address, equal to `content_hash`.
 	pub locator: Locator,
-	/// The data key wrapped to the patient.
-	pub patient_key: alloc::vec::Vec<u8>,
+	/// The data key wrapped to the patient (80 bytes of HPKE output).
+	pub patient_key: WrappedKey,
 }
