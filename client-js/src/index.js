@@ -10,6 +10,6 @@ export * as codes from './codes.js';
 export { CodeError, codeTag, codeTags, diagnosisTags, generateCodeKey } from './codes.js';
 export { Metadata } from './metadata.js';
 export { ScaleError } from './scale.js';
-export { today, dayOf, text, hashText, unitEpc, containerEpc } from './pallets.js';
+export { today, dayOf, text, hashText, commitText, unitEpc, containerEpc } from './pallets.js';
 export { toHex, fromHex } from './bytes.js';
 export { dispenseCommitment, verifyDispenseOpening, fillNullifier, randomBlinding, encodeSgtin } from './dispense.js';

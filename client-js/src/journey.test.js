@@ -3,7 +3,9 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Account, Carechain, DispatchError, RpcError, generateCodeKey, randomBlinding, text, toHex, today, unitEpc } from './index.js';
+import { Account, Carechain, DispatchError, RpcError, commitText, generateCodeKey, hashText, randomBlinding, text, toHex, today, unitEpc } from './index.js';
+import { fromHex } from './bytes.js';
+import { event } from './pallets.js';
 import { connectWhenUp, startDevNode } from './testing/dev-node.js';
 
 let node;
@@ -49,6 +51,7 @@ test('a patient registers, receives a record, grants, is audited, revokes and er
   assert.equal(written.receipt.locator, `cas:${written.contentHash}`);
   const [record] = await chain.records.byPatient(patient.address);
   assert.equal(record.recordId, written.recordId);
+  assert.equal(record.locator, written.contentHash, 'the locator is the content address');
   assert.equal(record.author, bob.address);
   assert.doesNotMatch(Carechain.json(record), /PHI-marker/);
 
@@ -92,8 +95,8 @@ test('a patient registers, receives a record, grants, is audited, revokes and er
   await chain.records.erase(patient, written.recordId);
   const tombstone = await chain.records.get(written.recordId);
   assert.equal(tombstone.status, 'Erased');
-  assert.equal(tombstone.locator, '0x');
-  assert.equal(tombstone.patientKey, '0x');
+  assert.equal(tombstone.locator, null);
+  assert.equal(tombstone.patientKey, null);
   assert.equal(tombstone.contentHash, written.contentHash);
   const again = await chain.vault.challenge(patient.address);
   await assert.rejects(chain.vault.get(patient, { recordId: written.recordId, purpose: 'Treatment', challenge: again.challenge }), (e) => e instanceof RpcError && e.code === 6021);
@@ -213,8 +216,18 @@ test('follows finalized events, reads over HTTP and explains refused transaction
   const created = await chain.records.create(bob, {
     patient: eve.address,
     resourceType: 'Observation',
-    content: { contentHash: `0x${'ab'.repeat(32)}`, size: 10n, locator: 'cas:elsewhere', patientKey: `0x${'01'.repeat(80)}` },
+    content: { contentHash: `0x${'ab'.repeat(32)}`, size: 10n, patientKey: `0x${'01'.repeat(80)}` },
   });
+  // A locator is the blob's content address and nothing else: free text does not even encode,
+  // and 32 bytes of anything else are refused.
+  const phi = `0x${Buffer.from('HIV+ Jane Doe 1984-03-07 F20.9!!').toString('hex')}`;
+  for (const locator of [phi, `0x${'cd'.repeat(32)}`]) {
+    await assert.rejects(
+      chain.records.create(bob, { patient: eve.address, resourceType: 'Observation', content: { contentHash: `0x${'cd'.repeat(31)}ce`, size: 10n, locator, patientKey: `0x${'01'.repeat(80)}` } }),
+      (e) => e instanceof DispatchError && e.error === 'LocatorNotContentAddress',
+    );
+  }
+  await assert.rejects(chain.records.create(bob, { patient: eve.address, resourceType: 'Observation', content: { contentHash: `0x${'cd'.repeat(32)}`, size: 10n, locator: 'cas:elsewhere', patientKey: `0x${'01'.repeat(80)}` } }));
   const deadline = Date.now() + 20_000;
   while (!seen.some((e) => e.name === 'RecordCreated' && e.data.recordId === created.recordId)) {
     assert.ok(Date.now() < deadline, 'the finalized block reached the events subscription');
@@ -227,7 +240,7 @@ test('follows finalized events, reads over HTTP and explains refused transaction
 
   const http = await Carechain.connect(node.httpUrl);
   assert.equal((await http.records.get(created.recordId)).author, bob.address);
-  assert.equal(http.constant('Records', 'MaxLocatorLen'), chain.constant('Records', 'MaxLocatorLen'));
+  assert.equal(http.constant('Records', 'MaxVersions'), chain.constant('Records', 'MaxVersions'));
   await assert.rejects(http.records.erase(bob, created.recordId), /subscriptions need a ws:\/\//);
   await http.close();
 
@@ -264,14 +277,21 @@ test('a guardian acts for a minor: grants consent, sees and disputes an emergenc
   assert.equal((await chain.consent.check(minor.address, dave.address, written.recordId, 'Treatment')).type, 'Allowed');
 
   // Break-glass by a hospital practitioner is allowed, audited and visible in the minor's accounting.
-  const emergency = await chain.consent.breakGlass(bob, { patient: minor.address, reason: 'PatientUnconscious', justification: 'ER admission, unresponsive' });
+  const emergency = await chain.consent.breakGlass(bob, { patient: minor.address, reason: 'Unconscious', justification: 'ER admission, unresponsive' });
+  const opened = event(emergency, 'Consent', 'BreakGlassOpened');
+  assert.equal(opened.reason, undefined, 'the event carries no reason');
+  const session = await chain.query('Consent', 'Emergencies', [emergency.emergencyId]);
+  assert.equal(session.reason, 'Unconscious');
+  // The justification is committed with a salt: guessing the phrase does not confirm it.
+  assert.notEqual(session.justificationHash, hashText('ER admission, unresponsive'));
+  assert.equal(session.justificationHash, commitText('ER admission, unresponsive', fromHex(emergency.justificationSalt)).hash);
   const disclosures = await chain.consent.accountingOfDisclosures(minor.address);
   assert.ok(disclosures.some((e) => e.action === 'BreakGlass' && e.breakGlass && e.accessor === bob.address));
   await chain.consent.dispute(parent, emergency.emergencyId);
 
   // The dispute closes the session and keeps the practitioner from breaking the glass again
   // for this patient, until the guardian lifts the block.
-  const reopen = () => chain.consent.breakGlass(bob, { patient: minor.address, reason: 'PatientUnconscious', justification: 'again' });
+  const reopen = () => chain.consent.breakGlass(bob, { patient: minor.address, reason: 'LifeThreatening', justification: 'again' });
   await assert.rejects(reopen(), (e) => e instanceof DispatchError && e.pallet === 'Consent' && e.error === 'BlockedByDispute');
   await chain.consent.liftDisputeBlock(parent, { patient: minor.address, accessor: bob.address });
   const reopened = await reopen();

@@ -3,7 +3,8 @@
 // adjudication, the verification's answer). Reads go to storage, runtime APIs or the node's
 // domain RPC methods. Arguments use the forms of scale.js; addresses are SS58 strings.
 
-import { fromHex, fromUtf8, toBytes, toHex, utf8 } from './bytes.js';
+import { randomBytes } from '@noble/hashes/utils.js';
+import { concat, fromHex, fromUtf8, toBytes, toHex, utf8 } from './bytes.js';
 import { dispenseCommitment, fillNullifier, randomBlinding, verifyDispenseOpening } from './dispense.js';
 import { blake2_256 } from './hashing.js';
 import { unwrapKey, wrapKey } from './envelope.js';
@@ -32,6 +33,17 @@ export function text(hex) {
 /** A 32-byte hash of text (a justification, a reason, a member id) that keeps the text off chain. */
 export function hashText(value) {
   return toHex(blake2_256(typeof value === 'string' ? utf8(value) : value));
+}
+
+/**
+ * A salted commitment to text that may be clinical (a break-glass justification): the
+ * blake2b-256 of 32 random bytes and the text, so that nobody can confirm a guessed phrase
+ * against the chain. Returns `{ hash, salt }`; keep the salt with the text to open the
+ * commitment to the patient or an auditor (`hashText(salt ++ text)`).
+ */
+export function commitText(value, salt = randomBytes(32)) {
+  const bytes = typeof value === 'string' ? utf8(value) : value;
+  return { hash: toHex(blake2_256(concat(salt, bytes))), salt: toHex(salt) };
 }
 
 /**
@@ -123,6 +135,11 @@ export class Registry extends PalletHelper {
   }
 }
 
+/** Record content with its locator: the content address, unless one is given (to be refused). */
+function withLocator(content) {
+  return { locator: content?.contentHash, ...content };
+}
+
 /** The index of medical records: hashes, locators and wrapped keys, never content. */
 export class Records extends PalletHelper {
   constructor(client) {
@@ -130,17 +147,18 @@ export class Records extends PalletHelper {
   }
 
   /**
-   * Indexes a record of `patient`: `content` is `{ contentHash, size, locator, patientKey }`.
-   * Resolves with `{ recordId, ...outcome }`.
+   * Indexes a record of `patient`: `content` is `{ contentHash, size, patientKey }`, and
+   * `locator`, the blob's content address in the vault, which the chain requires to equal
+   * `contentHash` (the default). Resolves with `{ recordId, ...outcome }`.
    */
   async create(author, { patient, resourceType, content }) {
-    const outcome = await this.submit(author, 'create_record', { patient, resourceType, content });
+    const outcome = await this.submit(author, 'create_record', { patient, resourceType, content: withLocator(content) });
     return { recordId: event(outcome, 'Records', 'RecordCreated').recordId, ...outcome };
   }
 
   /** A new version of a record; resolves with `{ recordId, version, ...outcome }`. */
   async amend(author, recordId, content) {
-    const outcome = await this.submit(author, 'amend_record', { recordId, content });
+    const outcome = await this.submit(author, 'amend_record', { recordId, content: withLocator(content) });
     const amended = event(outcome, 'Records', 'RecordAmended');
     return { recordId: amended.newRecordId, version: amended.version, ...outcome };
   }
@@ -210,7 +228,7 @@ export class Consent extends PalletHelper {
 
   async wrapForGrantee(patient, scope, { encryptionKey, recipient }) {
     const records = (await new Records(this.client).byPatient(patient, { count: 1000 })).filter(
-      (r) => r.status === 'Active' && r.patientKey !== '0x' && inScope(scope, r),
+      (r) => r.status === 'Active' && r.patientKey !== null && inScope(scope, r),
     );
     return records.map((r) => {
       const dataKey = unwrapKey(r.patientKey, encryptionKey);
@@ -225,13 +243,17 @@ export class Consent extends PalletHelper {
   }
 
   /**
-   * Opens emergency access to a patient's records. The justification stays off chain: only
-   * its hash is recorded. Resolves with `{ emergencyId, expiresAt, ...outcome }`.
+   * Opens emergency access to a patient's records. `reason` is why consent could not be asked
+   * (`Unconscious`, `UnableToConsent`, `LifeThreatening` or `Other`), never a diagnosis; the
+   * justification stays off chain: only a salted commitment to it is recorded (`commitText`).
+   * Resolves with `{ emergencyId, expiresAt, justificationSalt, ...outcome }`; keep the salt
+   * with the justification.
    */
   async breakGlass(signer, { patient, reason, justification }) {
-    const outcome = await this.submit(signer, 'break_glass', { patient, reason, justificationHash: hashText(justification) });
+    const { hash, salt } = commitText(justification);
+    const outcome = await this.submit(signer, 'break_glass', { patient, reason, justificationHash: hash });
     const opened = event(outcome, 'Consent', 'BreakGlassOpened');
-    return { emergencyId: opened.emergencyId, expiresAt: opened.expiresAt, ...outcome };
+    return { emergencyId: opened.emergencyId, expiresAt: opened.expiresAt, justificationSalt: salt, ...outcome };
   }
 
   /** The patient disputes an emergency access. */

@@ -85,7 +85,7 @@ export class Vault {
         content: {
           contentHash: hash,
           size: BigInt(sealed.ciphertext.length),
-          locator: `cas:${hash}`,
+          locator: hash, // the vault's content address: the chain refuses anything else
           patientKey: wrapKey(sealed.dataKey, fromHex(registered.encryptionKey)),
         },
       });

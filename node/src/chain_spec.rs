@@ -5,6 +5,7 @@
 
 use carechain_primitives::{OrgKind, Role};
 use carechain_runtime::{AccountId, Balance, RuntimeGenesisConfig};
+use pallet_registry::Licence;
 use serde::Deserialize;
 use serde_json::{json, Map, Value as Json};
 use sp_core::{crypto::Ss58Codec, storage::Storage, H256};
@@ -187,10 +188,12 @@ impl ChainSpec {
 ///   "bootNodes": ["/ip4/10.0.0.1/tcp/30333", "/ip4/10.0.0.2/tcp/30333"],
 ///   "council": ["5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"],
 ///   "organizations": [
-///     { "kind": "Hospital", "credentials": "St. Mary's Hospital; licence H-1042",
+///     { "kind": "Hospital", "licence": "npi:1234567893",
+///       "credentials": "St. Mary's Hospital; licence H-1042",
 ///       "admins": ["5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty"],
 ///       "validator": "0x88dc3417d5058ec4b4503e0c12ea1a0a89be200fe98922423d4334014fa6b0ee" },
-///     { "kind": "Payer", "credentials": "Northwind Mutual; licence P-77",
+///     { "kind": "Payer", "licence": "gln:0614141000012",
+///       "credentials": "Northwind Mutual; licence P-77",
 ///       "admins": ["5FLSigC9HGRKVhB9FiEo4Y3koPsNmBmLJbpXg2mp1hXcS59Y"] }
 ///   ]
 /// }
@@ -198,7 +201,9 @@ impl ChainSpec {
 ///
 /// Accounts are SS58 addresses or 0x-prefixed public keys; a validator is the ed25519 public
 /// key that `carechain key generate --scheme ed25519` printed for it. Each organization is
-/// stored as the blake2b-256 hash of its credentials text: the documents stay off chain.
+/// stored with its licence (`npi:` and the 10 digits of an NPI, for care providers and
+/// pharmacies, or `gln:` and the 13 digits of a GS1 GLN, check digits included) and the
+/// blake2b-256 hash of its credentials text: the text stays off chain.
 #[derive(Deserialize, Debug)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Consortium {
@@ -222,6 +227,7 @@ pub struct Consortium {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Founder {
 	kind: OrgKind,
+	licence: String,
 	credentials: String,
 	admins: Vec<String>,
 	#[serde(default)]
@@ -269,8 +275,16 @@ impl Consortium {
 				}
 				members.push((AccountId::from(account), Role::Admin));
 			}
+			let licence = Licence::parse(&founder.licence)
+				.filter(|l| l.is_well_formed() && l.fits(founder.kind))
+				.ok_or(format!(
+					"organization {org} ({}) has licence {:?}, which is not `npi:` and the 10 \
+					 digits of an NPI (care providers and pharmacies only) or `gln:` and the 13 \
+					 digits of a GLN, with a right check digit",
+					founder.credentials, founder.licence
+				))?;
 			let credentials = H256(sp_io::hashing::blake2_256(founder.credentials.as_bytes()));
-			organizations.push((founder.kind, credentials, members));
+			organizations.push((founder.kind, licence, credentials, members));
 			if let Some(validator) = &founder.validator {
 				let key = public_key(validator, "validator")?;
 				crate::consensus::context::PublicKey::from_bytes(key)?;
@@ -369,9 +383,9 @@ mod tests {
 			"bootNodes": ["/ip4/10.0.0.1/tcp/30333"],
 			"council": ["5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"],
 			"organizations": [
-				{ "kind": "Hospital", "credentials": "St. Mary's; H-1", "admins": [ed("//Mary")], "validator": ed("//MaryNode") },
-				{ "kind": "Payer", "credentials": "Mutual; P-7", "admins": [ed("//Pat")] },
-				{ "kind": "Pharmacy", "credentials": "Corner; R-2", "admins": [ed("//Rx")], "validator": ed("//RxNode") },
+				{ "kind": "Hospital", "licence": "npi:1234567893", "credentials": "St. Mary's; H-1", "admins": [ed("//Mary")], "validator": ed("//MaryNode") },
+				{ "kind": "Payer", "licence": "gln:0614141000012", "credentials": "Mutual; P-7", "admins": [ed("//Pat")] },
+				{ "kind": "Pharmacy", "licence": "npi:1234567885", "credentials": "Corner; R-2", "admins": [ed("//Rx")], "validator": ed("//RxNode") },
 			],
 			"balances": [[ed("//Pat"), 5000]],
 		})
@@ -402,7 +416,10 @@ mod tests {
 
 	#[test]
 	fn bad_consortium_descriptions_say_what_is_wrong() {
-		let cases: [(&str, Json, &str); 6] = [
+		let cases: [(&str, Json, &str); 9] = [
+			("/organizations/0/licence", json!("npi:1234567890"), "right check digit"),
+			("/organizations/1/licence", json!("npi:1234567893"), "care providers and pharmacies"),
+			("/organizations/2/licence", json!("Corner Pharmacy"), "has licence"),
 			("/organizations/1/admins", json!([]), "has no admins"),
 			("/organizations/0/validator", json!("0x1234"), "neither an SS58 address"),
 			(

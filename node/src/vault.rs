@@ -859,13 +859,13 @@ impl Vault {
 			let key_source =
 				match basis {
 					AccessBasis::Patient | AccessBasis::Guardian => {
-						Ok(KeySource::Chain(Some(record.patient_key.to_vec())))
+						Ok(KeySource::Chain(record.patient_key.map(|key| key.to_vec())))
 					}
-					AccessBasis::Consent(consent) => Self::storage::<Vec<u8>>(
+					AccessBasis::Consent(consent) => Self::storage::<pallet_consent::WrappedKey>(
 						&state,
 						pallet_consent::GrantedKeys::<Runtime>::hashed_key_for(consent, record_id),
 					)
-					.map(KeySource::Chain),
+					.map(|key| KeySource::Chain(key.map(|key| key.to_vec()))),
 					// Deposited keys serve only current members of the organization they were
 					// deposited for (the record's author's): the chain allowed this read because
 					// the accessor is one, and this checks it against the same state again.
@@ -1132,11 +1132,14 @@ impl Vault {
 		let mut deleted = 0;
 		for record in events {
 			if let RuntimeEvent::Records(pallet_records::Event::RecordErased {
-				record_id,
-				content_hash,
-				..
+				record_id, ..
 			}) = record.event
 			{
+				// Events carry no locator: the tombstone keeps the blob's content address.
+				let Some(content_hash) = Self::record(&state, &record_id)?.map(|r| r.content_hash)
+				else {
+					continue;
+				};
 				// A blob goes only when no live record refers to it any more.
 				if let Some(live) = Self::anchor(&state, &content_hash)? {
 					tracing::warn!(

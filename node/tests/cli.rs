@@ -38,7 +38,7 @@ fn build_spec_writes_a_consortium_from_its_description() {
 	let description = serde_json::json!({
 		"name": "Northwind", "id": "northwind",
 		"council": ["5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"],
-		"organizations": [{ "kind": "Hospital", "credentials": "St. Mary's; H-1",
+		"organizations": [{ "kind": "Hospital", "licence": "npi:1234567893", "credentials": "St. Mary's; H-1",
 			"admins": ["5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty"],
 			"validator": format!("0x{ALICE}") }],
 	});

@@ -28,8 +28,10 @@ fn record(n: u32) -> RuntimeCall {
 		content: pallet_records::RecordContent {
 			content_hash: BlakeTwo256::hash(&n.to_le_bytes()),
 			size: 10,
-			locator: vec![b'x'; 300], // long enough that the signed payload is hashed
-			patient_key: vec![7u8; 48],
+			locator: BlakeTwo256::hash(&n.to_le_bytes()),
+			// With the signed extensions' implicit data (genesis and era hashes, versions),
+			// longer than 256 bytes: the signed payload is hashed.
+			patient_key: [7u8; 80],
 		},
 	})
 }

@@ -16,6 +16,8 @@ use serde::{Deserialize, Serialize};
 use sp_core::H256;
 
 #[cfg(feature = "std")]
+pub mod privacy;
+#[cfg(feature = "std")]
 pub mod signatures;
 
 /// Identifier of a consortium organization, assigned in admission order.
@@ -32,6 +34,31 @@ pub type EmergencyId = u64;
 
 /// Milliseconds since the Unix epoch, as `pallet-timestamp` keeps time.
 pub type Moment = u64;
+
+/// The length of a wrapped data key: an HPKE X25519 encapsulated key (32 bytes) and the sealed
+/// 32-byte data key with its 16-byte tag (`carechain_vault::envelope::WRAPPED_KEY_LEN`).
+pub const WRAPPED_KEY_LEN: usize = 80;
+
+/// A record's data key wrapped to one recipient's X25519 key. A fixed length, so that a field
+/// meant for a key has no room for anything longer.
+pub type WrappedKey = [u8; WRAPPED_KEY_LEN];
+
+/// The GS1 mod-10 check digit (as an ASCII digit) of ASCII digits `body`: the last digit of a
+/// GTIN, an SSCC or a GLN.
+pub fn gs1_check_digit(body: &[u8]) -> u8 {
+	// Weights 3, 1, 3, ... from the digit next to the check digit.
+	let weighted = body.iter().rev().enumerate().fold(0u32, |sum, (i, d)| {
+		let digit = u32::from(d.wrapping_sub(b'0'));
+		sum.wrapping_add(if i % 2 == 0 { digit.wrapping_mul(3) } else { digit })
+	});
+	b'0'.wrapping_add((10u32.wrapping_sub(weighted % 10) % 10) as u8)
+}
+
+/// Whether `digits` are ASCII digits whose last is the GS1 mod-10 check digit of the others.
+pub fn has_gs1_check_digit(digits: &[u8]) -> bool {
+	let Some((&check, body)) = digits.split_last() else { return false };
+	digits.iter().all(u8::is_ascii_digit) && check == gs1_check_digit(body)
+}
 
 /// What kind of organization a consortium member is.
 #[derive(

@@ -3,6 +3,7 @@
 use crate::{AccountId, RuntimeGenesisConfig};
 use alloc::{vec, vec::Vec};
 use carechain_primitives::{OrgKind, Purpose, Role};
+use pallet_registry::Licence;
 use sp_core::H256;
 use sp_genesis_builder::PresetId;
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
@@ -25,11 +26,11 @@ fn both(sr: Sr25519Keyring, ed: Ed25519Keyring) -> [AccountId; 2] {
 
 /// The development consortium, with each well-known dev name as both an sr25519 and an
 /// ed25519 account:
-/// - St. Alice General Hospital (org 0): Alice is admin, Bob a practitioner.
-/// - Charlie Health Insurance (org 1, payer): Charlie is admin.
-/// - Dave's Pharmacy (org 2): Dave is admin.
-/// - One Pharmaceuticals (org 3, manufacturer): One is admin.
-/// - Two Distribution (org 4, distributor): Two is admin.
+/// - St. Alice General Hospital (org 0, NPI 1234567893): Alice is admin, Bob a practitioner.
+/// - Charlie Health Insurance (org 1, payer, GLN 0800000000013): Charlie is admin.
+/// - Dave's Pharmacy (org 2, NPI 1234567885): Dave is admin.
+/// - One Pharmaceuticals (org 3, manufacturer, GLN 0614141000005): One is admin.
+/// - Two Distribution (org 4, distributor, GLN 0800000000020): Two is admin.
 /// - One Pharmaceuticals holds the GS1 company prefixes 0614141 and 0312345.
 /// - Eve and Ferdie are registered patients. Each of their four accounts has granted St. Alice
 ///   General Hospital (org 0) a consent for treatment, payment and operations on all records
@@ -41,8 +42,9 @@ fn both(sr: Sr25519Keyring, ed: Ed25519Keyring) -> [AccountId; 2] {
 pub fn development() -> RuntimeGenesisConfig {
 	use Ed25519Keyring as Ed;
 	use Sr25519Keyring as Sr;
-	let org = |kind, label: &str, members: Vec<(AccountId, Role)>| {
-		(kind, H256(sp_io::hashing::blake2_256(label.as_bytes())), members)
+	// Each founder's documents (here only a label) stay off chain: their hash is kept.
+	let org = |kind, licence, label: &str, members: Vec<(AccountId, Role)>| {
+		(kind, licence, H256(sp_io::hashing::blake2_256(label.as_bytes())), members)
 	};
 	let with_role = |accounts: [AccountId; 2], role| accounts.map(|a| (a, role)).to_vec();
 	let hospital = [
@@ -72,24 +74,33 @@ pub fn development() -> RuntimeGenesisConfig {
 	RuntimeGenesisConfig {
 		registry: pallet_registry::GenesisConfig {
 			organizations: vec![
-				org(OrgKind::Hospital, "St. Alice General Hospital; licence H-0001", hospital),
+				org(
+					OrgKind::Hospital,
+					Licence::npi(*b"123456789"),
+					"St. Alice General Hospital; licence H-0001",
+					hospital,
+				),
 				org(
 					OrgKind::Payer,
+					Licence::gln(*b"080000000001"),
 					"Charlie Health Insurance; licence P-0001",
 					with_role(both(Sr::Charlie, Ed::Charlie), Role::Admin),
 				),
 				org(
 					OrgKind::Pharmacy,
+					Licence::npi(*b"123456788"),
 					"Dave's Pharmacy; licence R-0001",
 					with_role(both(Sr::Dave, Ed::Dave), Role::Admin),
 				),
 				org(
 					OrgKind::Manufacturer,
+					Licence::gln(*b"061414100000"),
 					"One Pharmaceuticals; licence M-0001",
 					with_role(both(Sr::One, Ed::One), Role::Admin),
 				),
 				org(
 					OrgKind::Distributor,
+					Licence::gln(*b"080000000002"),
 					"Two Distribution; licence D-0001",
 					with_role(both(Sr::Two, Ed::Two), Role::Admin),
 				),

@@ -301,8 +301,6 @@ impl pallet_records::Config for Runtime {
 	type Registry = Registry;
 	type Access = Consent;
 	type Time = Timestamp;
-	type MaxLocatorLen = ConstU32<256>;
-	type MaxWrappedKeyLen = ConstU32<256>;
 	type MaxRecordsPerPatient = ConstU32<100_000>;
 	type MaxVersions = ConstU32<64>;
 	/// Writers other than the patient and guardians may fill 90,000 of the 100,000 slots.
@@ -336,7 +334,6 @@ impl pallet_consent::Config for Runtime {
 	type MaxGrantsPerPatient = ConstU32<64>;
 	type MaxScopeItems = ConstU32<64>;
 	type MaxWrappedKeys = ConstU32<64>;
-	type MaxWrappedKeyLen = ConstU32<256>;
 	type WeightInfo = pallet_consent::weights::SubstrateWeight<Runtime>;
 }
 

@@ -13,7 +13,8 @@ use sp_runtime::{traits::Hash as _, BuildStorage, DispatchError};
 fn admit(admin: &AccountId) -> RuntimeCall {
 	RuntimeCall::Registry(pallet_registry::Call::admit_organization {
 		kind: OrgKind::Lab,
-		credentials_hash: H256::repeat_byte(4),
+		licence: pallet_registry::Licence::npi(*b"100000060"),
+		documents_hash: H256::repeat_byte(4),
 		admin: admin.clone(),
 	})
 }
@@ -33,6 +34,7 @@ fn the_council_admits_an_organization_and_nobody_else_can() {
 			Registry::admit_organization(
 				RuntimeOrigin::signed(bob.clone()),
 				OrgKind::Lab,
+				pallet_registry::Licence::npi(*b"100000060"),
 				H256::zero(),
 				lab_admin.clone()
 			),

@@ -107,8 +107,8 @@ fn authored_block_imports_with_the_same_state_root() {
 	let content = pallet_records::RecordContent {
 		content_hash: BlakeTwo256::hash(b"ciphertext"),
 		size: 10,
-		locator: b"cas:0123".to_vec(),
-		patient_key: vec![7u8; 48],
+		locator: BlakeTwo256::hash(b"ciphertext"),
+		patient_key: [7u8; 80],
 	};
 	let signed = vec![
 		sign(

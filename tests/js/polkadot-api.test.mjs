@@ -50,7 +50,7 @@ test('connects and reads the chain, metadata and constants', async () => {
   assert.equal(api.runtimeVersion.specName.toString(), 'carechain');
   assert.ok(api.runtimeMetadata.version >= 14);
   assert.ok(api.tx.records.createRecord, 'the records pallet is in the metadata');
-  assert.ok(api.consts.records.maxLocatorLen.toNumber() > 0);
+  assert.ok(api.consts.records.maxVersions.toNumber() > 0);
   const genesis = await api.rpc.chain.getBlockHash(0);
   assert.equal(genesis.toHex(), api.genesisHash.toHex());
 });
@@ -59,11 +59,12 @@ test('signs a records call with an ed25519 pair and sees its event finalized', a
   const keyring = new Keyring({ type: 'ed25519' });
   const bob = keyring.addFromUri('//Bob');
   const eve = keyring.addFromUri('//Eve');
+  const contentHash = blake2AsHex('ciphertext from @polkadot/api');
   const call = api.tx.records.createRecord(eve.address, 'Observation', {
-    contentHash: blake2AsHex('ciphertext from @polkadot/api'),
+    contentHash,
     size: 2048,
-    locator: '0x' + Buffer.from('cas:from-polkadot-js').toString('hex'),
-    patientKey: '0x' + '07'.repeat(48),
+    locator: contentHash, // the vault's content address of the blob
+    patientKey: '0x' + '07'.repeat(80), // an HPKE-wrapped key is 80 bytes
   });
   const events = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`not finalized in 60 s; node log:\n${log}`)), 60_000);

@@ -315,8 +315,8 @@ pub fn create_record(seed: u32) -> RuntimeCall {
 		content: pallet_records::RecordContent {
 			content_hash: BlakeTwo256::hash(&seed.to_le_bytes()),
 			size: 1024,
-			locator: format!("cas:{seed}").into_bytes(),
-			patient_key: vec![7u8; 48],
+			locator: BlakeTwo256::hash(&seed.to_le_bytes()),
+			patient_key: [7u8; 80],
 		},
 	})
 }

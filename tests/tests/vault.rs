@@ -150,7 +150,7 @@ impl Chain {
 		patient: &ed25519::Pair,
 		org: u32,
 		record: RecordId,
-		wrapped_keys: Vec<(RecordId, Vec<u8>)>,
+		wrapped_keys: Vec<(RecordId, pallet_consent::WrappedKey)>,
 	) -> u64 {
 		let events = self
 			.submit(
@@ -348,7 +348,8 @@ async fn scenario(backend: Backend) {
 	// Governance admits a second hospital (the council is Sr25519 Alice alone).
 	let admit = RuntimeCall::Registry(pallet_registry::Call::admit_organization {
 		kind: OrgKind::Hospital,
-		credentials_hash: H256::repeat_byte(0x55),
+		licence: pallet_registry::Licence::npi(*b"155555555"),
+		documents_hash: H256::repeat_byte(0x55),
 		admin: other.clone(),
 	});
 	let length_bound = admit.encoded_size() as u32;
@@ -397,8 +398,11 @@ async fn scenario(backend: Backend) {
 		content: pallet_records::RecordContent {
 			content_hash: hash,
 			size: sealed.ciphertext.len() as u64,
-			locator: format!("cas:{hash:?}").into_bytes(),
-			patient_key: envelope::wrap_key(&data_key, &patient_x25519.public_key()).unwrap(),
+			locator: hash,
+			patient_key: envelope::wrap_key(&data_key, &patient_x25519.public_key())
+				.unwrap()
+				.try_into()
+				.unwrap(),
 		},
 	});
 	let doctor_id: AccountId = doctor.public().into();
@@ -525,8 +529,8 @@ async fn scenario(backend: Backend) {
 		content: pallet_records::RecordContent {
 			content_hash: hash,
 			size: sealed.ciphertext.len() as u64,
-			locator: format!("cas:{hash:?}").into_bytes(),
-			patient_key: vec![1; 80],
+			locator: hash,
+			patient_key: [1; 80],
 		},
 	});
 	type RecordsError = pallet_records::Error<carechain_runtime::Runtime>;
@@ -538,8 +542,8 @@ async fn scenario(backend: Backend) {
 		content: pallet_records::RecordContent {
 			content_hash: H256::repeat_byte(0x66),
 			size: 10,
-			locator: b"cas:x".to_vec(),
-			patient_key: vec![1; 80],
+			locator: H256::repeat_byte(0x66),
+			patient_key: [1; 80],
 		},
 	});
 	assert!(chain.refuses(&mallory, into_eve, RecordsError::NotAuthorized).await);
@@ -554,8 +558,8 @@ async fn scenario(backend: Backend) {
 			content: pallet_records::RecordContent {
 				content_hash: hash,
 				size: sealed.ciphertext.len() as u64,
-				locator: b"cas:parked".to_vec(),
-				patient_key: vec![1; 80],
+				locator: hash,
+				patient_key: [1; 80],
 			},
 		}),
 		chain.genesis,
@@ -584,8 +588,9 @@ async fn scenario(backend: Backend) {
 	assert!(message.contains("no consent"), "{message}");
 
 	// The patient's wallet unwraps her key and grants Treatment to the second hospital.
-	let key = envelope::unwrap_key(&record.patient_key, &patient_x25519).unwrap();
-	let for_reader = envelope::wrap_key(&key, &reader_x25519.public_key()).unwrap();
+	let key = envelope::unwrap_key(&record.patient_key.unwrap(), &patient_x25519).unwrap();
+	let for_reader =
+		envelope::wrap_key(&key, &reader_x25519.public_key()).unwrap().try_into().unwrap();
 	let consent_id =
 		chain.grant_treatment(&patient, second_org, record_id, vec![(record_id, for_reader)]).await;
 
@@ -711,7 +716,7 @@ async fn scenario(backend: Backend) {
 			&er_doctor,
 			RuntimeCall::Consent(pallet_consent::Call::break_glass {
 				patient: eve.clone(),
-				reason: pallet_consent::EmergencyReason::PatientUnconscious,
+				reason: pallet_consent::EmergencyReason::Unconscious,
 				justification_hash: H256::repeat_byte(0x42),
 			}),
 		)
@@ -849,7 +854,7 @@ async fn scenario(backend: Backend) {
 	let (_, tombstone) = tombstone.expect("the tombstone remains");
 	assert_eq!(tombstone.status, pallet_records::RecordStatus::Erased);
 	assert_eq!(tombstone.content_hash, hash);
-	assert!(tombstone.locator.is_empty() && tombstone.patient_key.is_empty());
+	assert!(tombstone.locator.is_none() && tombstone.patient_key.is_none());
 	let request = chain.get_request(&patient, record_id, Purpose::Treatment).await;
 	let (code, message) = chain.get(&request).await.unwrap_err();
 	assert_eq!(code, 6021, "{message}");

@@ -59,8 +59,8 @@ async fn an_acknowledged_blob_survives_kill_9() {
 			content: pallet_records::RecordContent {
 				content_hash: hash,
 				size: sealed.ciphertext.len() as u64,
-				locator: format!("cas:{hash:?}").into_bytes(),
-				patient_key: vec![7u8; 48],
+				locator: hash,
+				patient_key: [7u8; 80],
 			},
 		});
 		let _: H256 = client

@@ -136,8 +136,11 @@ async fn a_flood_of_vault_challenges_does_not_block_a_patients_read() {
 			content: pallet_records::RecordContent {
 				content_hash: hash,
 				size: sealed.ciphertext.len() as u64,
-				locator: format!("cas:{hash:?}").into_bytes(),
-				patient_key: envelope::wrap_key(&data_key, &eve_x25519.public_key()).unwrap(),
+				locator: hash,
+				patient_key: envelope::wrap_key(&data_key, &eve_x25519.public_key())
+					.unwrap()
+					.try_into()
+					.unwrap(),
 			},
 		}),
 	)

@@ -241,8 +241,8 @@ fn create_record(n: u32) -> RuntimeCall {
 		content: pallet_records::RecordContent {
 			content_hash: BlakeTwo256::hash(&n.to_le_bytes()),
 			size: 4096,
-			locator: format!("cas:{n:08}").into_bytes(),
-			patient_key: vec![7u8; 48],
+			locator: BlakeTwo256::hash(&n.to_le_bytes()),
+			patient_key: [7u8; 80],
 		},
 	})
 }

@@ -47,8 +47,6 @@ parameter_types! {
 	pub const MaxGrantsPerPatient: u32 = 4;
 	pub const MaxScopeItems: u32 = 4;
 	pub const MaxWrappedKeys: u32 = 4;
-	pub const MaxWrappedKeyLen: u32 = 80;
-	pub const MaxLocatorLen: u32 = 80;
 	pub const MaxRecordsPerPatient: u32 = 16;
 	pub const MaxVersions: u32 = 3;
 	pub const ReservedForPatient: u32 = 2;
@@ -87,7 +85,6 @@ impl pallet_consent::Config for Test {
 	type MaxGrantsPerPatient = MaxGrantsPerPatient;
 	type MaxScopeItems = MaxScopeItems;
 	type MaxWrappedKeys = MaxWrappedKeys;
-	type MaxWrappedKeyLen = MaxWrappedKeyLen;
 	type MaxBreakGlassPerPractitioner = MaxBreakGlassPerPractitioner;
 	type MaxBreakGlassPerOrganization = MaxBreakGlassPerOrganization;
 	type MaxBreakGlassPerPatientPerOrganization = MaxBreakGlassPerPatientPerOrganization;
@@ -99,8 +96,6 @@ impl pallet_records::Config for Test {
 	type Registry = Registry;
 	type Access = Consent;
 	type Time = Timestamp;
-	type MaxLocatorLen = MaxLocatorLen;
-	type MaxWrappedKeyLen = MaxWrappedKeyLen;
 	type MaxRecordsPerPatient = MaxRecordsPerPatient;
 	type MaxVersions = MaxVersions;
 	type ReservedForPatient = ReservedForPatient;
@@ -215,6 +210,7 @@ pub fn new_test_ext() -> TestExt {
 			organizations: vec![
 				(
 					OrgKind::Hospital,
+					pallet_registry::Licence::gln([b'1'; 12]),
 					H256::repeat_byte(1),
 					vec![
 						(MARYS_ADMIN, Role::Admin),
@@ -222,9 +218,15 @@ pub fn new_test_ext() -> TestExt {
 						(MARYS_CLERK, Role::Staff),
 					],
 				),
-				(OrgKind::Hospital, H256::repeat_byte(2), vec![(CITY_DOCTOR, Role::Practitioner)]),
+				(
+					OrgKind::Hospital,
+					pallet_registry::Licence::gln([b'2'; 12]),
+					H256::repeat_byte(2),
+					vec![(CITY_DOCTOR, Role::Practitioner)],
+				),
 				(
 					OrgKind::Payer,
+					pallet_registry::Licence::gln([b'3'; 12]),
 					H256::repeat_byte(3),
 					vec![
 						(PAYER_CLERK, Role::Staff),
@@ -233,8 +235,18 @@ pub fn new_test_ext() -> TestExt {
 						(PAYER_MEDICAL_DIRECTOR, Role::Practitioner),
 					],
 				),
-				(OrgKind::Payer, H256::repeat_byte(4), vec![(OTHER_PAYER, Role::Admin)]),
-				(OrgKind::Hospital, H256::repeat_byte(5), vec![(NORTH_ADMIN, Role::Admin)]),
+				(
+					OrgKind::Payer,
+					pallet_registry::Licence::gln([b'4'; 12]),
+					H256::repeat_byte(4),
+					vec![(OTHER_PAYER, Role::Admin)],
+				),
+				(
+					OrgKind::Hospital,
+					pallet_registry::Licence::gln([b'5'; 12]),
+					H256::repeat_byte(5),
+					vec![(NORTH_ADMIN, Role::Admin)],
+				),
 			],
 			// St. Mary's doctor is also a patient, to try billing for their own care.
 			patients: vec![

@@ -108,8 +108,8 @@ fn create_record(patient: u64, author: u64, seed: u8) -> RecordId {
 		pallet_records::RecordContent {
 			content_hash: H256::repeat_byte(seed),
 			size: 100,
-			locator: vec![seed; 8],
-			patient_key: vec![seed; 32],
+			locator: H256::repeat_byte(seed),
+			patient_key: [seed; 80],
 		}
 	));
 	pallet_records::PatientRecords::<Test>::get(patient, index).expect("just created")

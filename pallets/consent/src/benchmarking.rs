@@ -66,10 +66,8 @@ fn far_future<T: Config>() -> Moment {
 	T::Time::now().saturating_add(1_000_000_000)
 }
 
-/// A wrapped key of the longest length.
-fn longest_key<T: Config>() -> WrappedKey<T> {
-	alloc::vec![2u8; T::MaxWrappedKeyLen::get() as usize].try_into().expect("exactly the bound")
-}
+/// A wrapped key (every one has the same length).
+const KEY: WrappedKey = [2u8; carechain_primitives::WRAPPED_KEY_LEN];
 
 /// `MaxScopeItems` record ids that no record has: the largest scope to decode.
 fn unrelated_records<T: Config>() -> BoundedVec<RecordId, T::MaxScopeItems> {
@@ -88,7 +86,7 @@ fn consent_with_all_keys<T: Config>(
 	expires_at: Moment,
 ) -> ConsentId {
 	let keys = (0..T::MaxWrappedKeys::get())
-		.map(|i| (H256::from_low_u64_be(u64::from(i) | 1 << 41), longest_key::<T>()))
+		.map(|i| (H256::from_low_u64_be(u64::from(i) | 1 << 41), KEY))
 		.collect();
 	Pallet::<T>::insert_consent_for_benchmark(
 		Consent {
@@ -175,11 +173,7 @@ mod benchmarks {
 			);
 		}
 		let grantee = practitioner::<T>(0);
-		let keys = records
-			.iter()
-			.take(k as usize)
-			.map(|r| (*r, alloc::vec![2u8; T::MaxWrappedKeyLen::get() as usize]))
-			.collect();
+		let keys = records.iter().take(k as usize).map(|r| (*r, KEY)).collect();
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(patient.clone()),
@@ -200,11 +194,7 @@ mod benchmarks {
 		let records: Vec<RecordId> = (0..k.max(1))
 			.map(|i| T::Records::create_for_benchmark(&patient, FhirResourceType::Observation, i))
 			.collect();
-		let keys = records
-			.iter()
-			.take(k as usize)
-			.map(|r| (*r, alloc::vec![2u8; T::MaxWrappedKeyLen::get() as usize]))
-			.collect();
+		let keys = records.iter().take(k as usize).map(|r| (*r, KEY)).collect();
 		// The patient's list is full, so removing the consent from it reads the most.
 		for i in 1..T::MaxGrantsPerPatient::get() {
 			<Pallet<T> as AccessPolicy<T::AccountId>>::grant_for_benchmark(

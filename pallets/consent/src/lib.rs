@@ -169,9 +169,6 @@ pub mod pallet {
 		/// The most wrapped data keys one consent may carry.
 		#[pallet::constant]
 		type MaxWrappedKeys: Get<u32>;
-		/// The longest wrapped data key, in bytes.
-		#[pallet::constant]
-		type MaxWrappedKeyLen: Get<u32>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -196,15 +193,8 @@ pub mod pallet {
 
 	/// Data keys wrapped for a consent's grantee, per record. Record ids are hashes already.
 	#[pallet::storage]
-	pub type GrantedKeys<T: Config> = StorageDoubleMap<
-		_,
-		Twox64Concat,
-		ConsentId,
-		Identity,
-		RecordId,
-		WrappedKey<T>,
-		OptionQuery,
-	>;
+	pub type GrantedKeys<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, ConsentId, Identity, RecordId, WrappedKey, OptionQuery>;
 
 	/// Which consents hold a wrapped key of a record, so that erasure can destroy them all.
 	#[pallet::storage]
@@ -351,13 +341,13 @@ pub mod pallet {
 		ConsentRevoked { consent_id: ConsentId, patient: T::AccountId },
 		/// An expired consent was removed.
 		ConsentExpired { consent_id: ConsentId, patient: T::AccountId },
-		/// A practitioner broke the glass.
+		/// A practitioner broke the glass. The reason stays in the session's state
+		/// ([`Emergencies`]): events carry no reason.
 		BreakGlassOpened {
 			emergency_id: EmergencyId,
 			patient: T::AccountId,
 			accessor: T::AccountId,
 			org: OrgId,
-			reason: EmergencyReason,
 			expires_at: Moment,
 		},
 		/// The patient or a guardian (`disputed_by`) disputed an emergency access, which closed
@@ -413,8 +403,6 @@ pub mod pallet {
 		RecordErased,
 		/// A wrapped key is for a record outside the consent's scope.
 		KeyOutsideScope,
-		/// A wrapped key is empty or longer than `MaxWrappedKeyLen`.
-		BadWrappedKey,
 		/// The consent carries more wrapped keys than `MaxWrappedKeys` allows.
 		TooManyWrappedKeys,
 		/// A wrapped key is given twice for one record.
@@ -469,7 +457,6 @@ pub mod pallet {
 		fn integrity_test() {
 			assert!(T::MaxGrantsPerPatient::get() > 0, "a patient must be able to grant");
 			assert!(T::MaxScopeItems::get() > 0, "a scope must be able to list an item");
-			assert!(T::MaxWrappedKeyLen::get() > 0, "a wrapped key holds at least one byte");
 			assert!(T::BreakGlassPeriod::get() > 0, "a break-glass session must last");
 			assert!(
 				T::MaxBreakGlassPerPractitioner::get() > 0
@@ -529,7 +516,7 @@ pub mod pallet {
 			scope: ScopeOf,
 			purposes: Vec<Purpose>,
 			expires_at: Moment,
-			wrapped_keys: Vec<(RecordId, Vec<u8>)>,
+			wrapped_keys: Vec<(RecordId, WrappedKey)>,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			ensure!(
@@ -660,8 +647,10 @@ pub mod pallet {
 		/// (`PatientBreakGlassLimit`). Sessions of other organizations never count.
 		///
 		/// - `patient`: a registered patient.
-		/// - `reason`: the reason code.
-		/// - `justification_hash`: blake2b-256 of the written justification.
+		/// - `reason`: why consent could not be asked (a coarse code, never a diagnosis).
+		/// - `justification_hash`: a commitment to the written justification, which stays off
+		///   chain: blake2b-256 of a random salt and the text (client-js `commitText`), so that
+		///   a guessed phrase cannot be confirmed against it.
 		///
 		/// Emits `BreakGlassOpened`. O(p + o + q): the practitioner's, the organization's and
 		/// the (patient, organization) pair's recent openings, at most
@@ -745,7 +734,6 @@ pub mod pallet {
 				patient,
 				accessor,
 				org: membership.org,
-				reason,
 				expires_at,
 			});
 			Ok(())
@@ -937,13 +925,13 @@ pub mod pallet {
 		fn checked_keys(
 			patient: &T::AccountId,
 			scope: &BoundedScope<T>,
-			keys: Vec<(RecordId, Vec<u8>)>,
-		) -> Result<Vec<(RecordId, WrappedKey<T>)>, DispatchError> {
+			keys: Vec<(RecordId, WrappedKey)>,
+		) -> Result<Vec<(RecordId, WrappedKey)>, DispatchError> {
 			ensure!(
 				keys.len() <= T::MaxWrappedKeys::get() as usize,
 				Error::<T>::TooManyWrappedKeys
 			);
-			let mut checked: Vec<(RecordId, WrappedKey<T>)> = Vec::with_capacity(keys.len());
+			let mut checked: Vec<(RecordId, WrappedKey)> = Vec::with_capacity(keys.len());
 			for (record, key) in keys {
 				ensure!(checked.iter().all(|(r, _)| *r != record), Error::<T>::DuplicateWrappedKey);
 				let subject = Self::ensure_record_of(patient, &record)?;
@@ -951,8 +939,6 @@ pub mod pallet {
 					Self::scope_covers(scope, &record, &subject.resource_type),
 					Error::<T>::KeyOutsideScope
 				);
-				ensure!(!key.is_empty(), Error::<T>::BadWrappedKey);
-				let key: WrappedKey<T> = key.try_into().map_err(|_| Error::<T>::BadWrappedKey)?;
 				checked.push((record, key));
 			}
 			Ok(checked)
@@ -1235,7 +1221,7 @@ pub mod pallet {
 		/// The consent with its wrapped keys, for the grantee's wallet.
 		pub fn consent_with_keys(
 			consent_id: ConsentId,
-		) -> Option<(Consent<T>, Vec<(RecordId, WrappedKey<T>)>)> {
+		) -> Option<(Consent<T>, Vec<(RecordId, WrappedKey)>)> {
 			let consent = Consents::<T>::get(consent_id)?;
 			Some((consent, GrantedKeys::<T>::iter_prefix(consent_id).collect()))
 		}
@@ -1421,9 +1407,7 @@ impl<T: Config> AccessPolicy<T::AccountId> for Pallet<T> {
 	#[cfg(feature = "runtime-benchmarks")]
 	fn grant_for_benchmark(patient: &T::AccountId, grantee: &T::AccountId, record: &RecordId) {
 		let grantee_org = T::Registry::active_membership(grantee).map_or(OrgId::MAX, |m| m.org);
-		let key: WrappedKey<T> = alloc::vec![1u8; T::MaxWrappedKeyLen::get() as usize]
-			.try_into()
-			.expect("exactly the bound");
+		let key: WrappedKey = [1u8; carechain_primitives::WRAPPED_KEY_LEN];
 		Pallet::<T>::insert_consent_for_benchmark(
 			Consent {
 				patient: patient.clone(),
@@ -1447,7 +1431,7 @@ impl<T: Config> Pallet<T> {
 	/// Stores `consent` with `keys` as `grant` would, without its checks: only for benchmarks.
 	pub fn insert_consent_for_benchmark(
 		consent: Consent<T>,
-		keys: Vec<(RecordId, WrappedKey<T>)>,
+		keys: Vec<(RecordId, WrappedKey)>,
 	) -> ConsentId {
 		let consent_id = NextConsentId::<T>::get();
 		NextConsentId::<T>::put(consent_id.saturating_add(1));

@@ -46,7 +46,6 @@ parameter_types! {
 	pub const MaxGrantsPerPatient: u32 = 3;
 	pub const MaxScopeItems: u32 = 2;
 	pub const MaxWrappedKeys: u32 = 2;
-	pub const MaxWrappedKeyLen: u32 = 8;
 	pub const MemberRateLimit: pallet_registry::RateLimit =
 		pallet_registry::RateLimit { burst: 1_000, per_block: 100 };
 	pub const PatientRateLimit: pallet_registry::RateLimit =
@@ -79,7 +78,6 @@ impl pallet_consent::Config for Test {
 	type MaxGrantsPerPatient = MaxGrantsPerPatient;
 	type MaxScopeItems = MaxScopeItems;
 	type MaxWrappedKeys = MaxWrappedKeys;
-	type MaxWrappedKeyLen = MaxWrappedKeyLen;
 	type WeightInfo = ();
 }
 
@@ -189,11 +187,13 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 			organizations: vec![
 				(
 					OrgKind::Hospital,
+					pallet_registry::Licence::gln([b'1'; 12]),
 					H256::repeat_byte(1),
 					vec![(HOSPITAL_ADMIN, Role::Admin), (DOCTOR, Role::Practitioner)],
 				),
 				(
 					OrgKind::Hospital,
+					pallet_registry::Licence::gln([b'2'; 12]),
 					H256::repeat_byte(2),
 					vec![
 						(OTHER_DOCTOR, Role::Practitioner),
@@ -203,10 +203,16 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 				),
 				(
 					OrgKind::Payer,
+					pallet_registry::Licence::gln([b'3'; 12]),
 					H256::repeat_byte(3),
 					vec![(PAYER_CLERK, Role::Staff), (PAYER_ADMIN, Role::Admin)],
 				),
-				(OrgKind::Clinic, H256::repeat_byte(4), vec![(CLINIC_DOCTOR, Role::Practitioner)]),
+				(
+					OrgKind::Clinic,
+					pallet_registry::Licence::gln([b'4'; 12]),
+					H256::repeat_byte(4),
+					vec![(CLINIC_DOCTOR, Role::Practitioner)],
+				),
 			],
 			patients: vec![(PATIENT, [1u8; 32]), (GUARDIAN, [2u8; 32]), (OTHER_PATIENT, [3u8; 32])],
 			validators: Vec::new(),

@@ -21,7 +21,7 @@ use frame_support::{
 use sp_core::H256;
 use sp_runtime::BuildStorage;
 
-use crate::EmergencyReason::PatientUnconscious;
+use crate::EmergencyReason::Unconscious;
 use Purpose::*;
 
 fn grant_org(org: u32, scope: crate::ScopeOf, purposes: Vec<Purpose>) -> u64 {
@@ -53,7 +53,7 @@ fn patient_grants_an_organization() {
 			ConsentScope::AllRecords,
 			vec![Treatment],
 			START + DAY,
-			vec![(LAB, vec![1, 2, 3])],
+			vec![(LAB, [3; 80])],
 		));
 		System::assert_last_event(
 			Event::ConsentGranted {
@@ -66,7 +66,7 @@ fn patient_grants_an_organization() {
 			.into(),
 		);
 		assert_eq!(decide(DOCTOR, LAB, Treatment), Decision::Allowed(AccessBasis::Consent(0)));
-		assert_eq!(GrantedKeys::<Test>::get(0, LAB).map(|k| k.into_inner()), Some(vec![1, 2, 3]));
+		assert_eq!(GrantedKeys::<Test>::get(0, LAB), Some([3; 80]));
 		assert!(RecordKeyHolders::<Test>::contains_key(LAB, 0));
 		assert_eq!(AuditLength::<Test>::get(PATIENT), audit_before + 1);
 		let entry = Consent::accounting_of_disclosures(&PATIENT, 0).pop().expect("audited");
@@ -183,17 +183,9 @@ fn grant_rejects_bad_input() {
 				ConsentScope::Records(vec![LAB]),
 				vec![Treatment],
 				START + DAY,
-				vec![(ALLERGY, vec![1])]
+				vec![(ALLERGY, [1; 80])]
 			),
 			Error::<Test>::KeyOutsideScope
-		);
-		assert_noop!(
-			grant(org.clone(), all(), vec![Treatment], START + DAY, vec![(LAB, vec![0; 9])]),
-			Error::<Test>::BadWrappedKey
-		);
-		assert_noop!(
-			grant(org.clone(), all(), vec![Treatment], START + DAY, vec![(LAB, vec![])]),
-			Error::<Test>::BadWrappedKey
 		);
 		assert_noop!(
 			grant(
@@ -201,7 +193,7 @@ fn grant_rejects_bad_input() {
 				all(),
 				vec![Treatment],
 				START + DAY,
-				vec![(LAB, vec![1]), (LAB, vec![2])]
+				vec![(LAB, [1; 80]), (LAB, [2; 80])]
 			),
 			Error::<Test>::DuplicateWrappedKey
 		);
@@ -211,7 +203,7 @@ fn grant_rejects_bad_input() {
 				all(),
 				vec![Treatment],
 				START + DAY,
-				vec![(LAB, vec![1]), (ALLERGY, vec![2]), (OTHERS, vec![3])]
+				vec![(LAB, [1; 80]), (ALLERGY, [2; 80]), (OTHERS, [3; 80])]
 			),
 			Error::<Test>::TooManyWrappedKeys
 		);
@@ -288,7 +280,7 @@ fn on_idle_sweeps_expired_consents() {
 			ConsentScope::AllRecords,
 			vec![Payment],
 			START + 90 * DAY,
-			vec![(LAB, vec![1])],
+			vec![(LAB, [1; 80])],
 		));
 		set_time(START + 31 * DAY);
 		assert_eq!(Consent::on_idle(2, Weight::zero()), Weight::zero());
@@ -310,7 +302,7 @@ fn revoke_is_immediate_and_destroys_keys() {
 			ConsentScope::AllRecords,
 			vec![Treatment],
 			START + DAY,
-			vec![(LAB, vec![1])],
+			vec![(LAB, [1; 80])],
 		));
 		assert!(decide(DOCTOR, LAB, Treatment).is_allowed());
 		assert_noop!(
@@ -403,13 +395,55 @@ fn a_practitioner_grant_covers_only_that_practitioner() {
 }
 
 #[test]
+fn break_glass_works_for_every_reason_and_no_event_carries_one() {
+	use crate::EmergencyReason::*;
+	build_and_execute(|| {
+		let openings = [
+			(DOCTOR, PATIENT, Unconscious),
+			(DOCTOR, OTHER_PATIENT, UnableToConsent),
+			(OTHER_DOCTOR, PATIENT, LifeThreatening),
+			(CLINIC_DOCTOR, PATIENT, Other),
+		];
+		for (emergency_id, (doctor, patient, reason)) in (0u64..).zip(openings) {
+			let justification = H256::repeat_byte(emergency_id as u8 + 1);
+			assert_ok!(Consent::break_glass(
+				RuntimeOrigin::signed(doctor),
+				patient,
+				reason,
+				justification
+			));
+			let session = Emergencies::<Test>::get(emergency_id).expect("opened");
+			assert_eq!((session.reason, session.justification_hash), (reason, justification));
+			let Some(RuntimeEvent::Consent(Event::BreakGlassOpened { emergency_id: id, .. })) =
+				System::events().pop().map(|e| e.event)
+			else {
+				panic!("BreakGlassOpened is the last event");
+			};
+			assert_eq!(id, emergency_id);
+			// Neither the reason nor the justification's hash is in any event's bytes.
+			for record in System::events() {
+				let bytes = codec::Encode::encode(&record.event);
+				assert!(!bytes.windows(32).any(|w| w == justification.as_bytes()));
+			}
+		}
+		// By type, not only by the events seen: no event of this pallet can carry a reason,
+		// a justification or any byte string a user fills.
+		for field in carechain_primitives::privacy::variant_fields::<Event<Test>>() {
+			assert!(!field.type_path.ends_with("EmergencyReason"), "{field:?}");
+			assert!(!["reason", "justification_hash"].contains(&&*field.field), "{field:?}");
+			assert!(!field.type_path.contains("BoundedVec"), "{field:?}");
+		}
+	});
+}
+
+#[test]
 fn break_glass_is_time_limited_flagged_and_disputable() {
 	build_and_execute(|| {
 		let justification = H256::repeat_byte(5);
 		assert_ok!(Consent::break_glass(
 			RuntimeOrigin::signed(DOCTOR),
 			PATIENT,
-			PatientUnconscious,
+			Unconscious,
 			justification
 		));
 		System::assert_last_event(
@@ -418,7 +452,6 @@ fn break_glass_is_time_limited_flagged_and_disputable() {
 				patient: PATIENT,
 				accessor: DOCTOR,
 				org: 0,
-				reason: PatientUnconscious,
 				expires_at: START + DAY,
 			}
 			.into(),
@@ -435,7 +468,7 @@ fn break_glass_is_time_limited_flagged_and_disputable() {
 			Consent::break_glass(
 				RuntimeOrigin::signed(DOCTOR),
 				PATIENT,
-				PatientUnconscious,
+				Unconscious,
 				justification
 			),
 			Error::<Test>::BreakGlassAlreadyOpen
@@ -476,7 +509,7 @@ fn break_glass_expires() {
 		assert_ok!(Consent::break_glass(
 			RuntimeOrigin::signed(DOCTOR),
 			PATIENT,
-			PatientUnconscious,
+			Unconscious,
 			H256::zero()
 		));
 		set_time(START + DAY);
@@ -485,7 +518,7 @@ fn break_glass_expires() {
 		assert_ok!(Consent::break_glass(
 			RuntimeOrigin::signed(DOCTOR),
 			PATIENT,
-			PatientUnconscious,
+			Unconscious,
 			H256::zero()
 		));
 	});
@@ -498,7 +531,7 @@ fn only_care_providers_break_the_glass() {
 			Consent::break_glass(
 				RuntimeOrigin::signed(PAYER_CLERK),
 				PATIENT,
-				PatientUnconscious,
+				Unconscious,
 				H256::zero()
 			),
 			Error::<Test>::NotCareProvider
@@ -507,7 +540,7 @@ fn only_care_providers_break_the_glass() {
 			Consent::break_glass(
 				RuntimeOrigin::signed(HOSPITAL_ADMIN),
 				PATIENT,
-				PatientUnconscious,
+				Unconscious,
 				H256::zero()
 			),
 			Error::<Test>::NotCareProvider
@@ -516,7 +549,7 @@ fn only_care_providers_break_the_glass() {
 			Consent::break_glass(
 				RuntimeOrigin::signed(DOCTOR),
 				STRANGER,
-				PatientUnconscious,
+				Unconscious,
 				H256::zero()
 			),
 			Error::<Test>::PatientNotRegistered
@@ -534,7 +567,7 @@ fn erasure_forgets_granted_keys() {
 			ConsentScope::AllRecords,
 			vec![Treatment],
 			START + DAY,
-			vec![(LAB, vec![1]), (ALLERGY, vec![2])],
+			vec![(LAB, [1; 80]), (ALLERGY, [2; 80])],
 		));
 		Consent::forget_record_keys(&LAB);
 		assert!(!GrantedKeys::<Test>::contains_key(0, LAB));
@@ -583,7 +616,7 @@ fn write(author: u64, resource_type: FhirResourceType) -> Decision {
 }
 
 fn open_glass(who: u64, patient: u64) -> frame_support::dispatch::DispatchResult {
-	Consent::break_glass(RuntimeOrigin::signed(who), patient, PatientUnconscious, H256::zero())
+	Consent::break_glass(RuntimeOrigin::signed(who), patient, Unconscious, H256::zero())
 }
 
 /// `who` leaves their organization (removed by `admin`) and joins `new_admin`'s with `role`.
@@ -1113,7 +1146,6 @@ fn ten_practitioners_of_one_hospital_cannot_lock_another_hospitals_doctor_out_of
 				patient: PATIENT,
 				accessor: CLINIC_DOCTOR,
 				org: 3,
-				reason: PatientUnconscious,
 				expires_at: START + DAY,
 			}
 			.into(),
@@ -1242,7 +1274,7 @@ fn a_grant_is_charged_its_worst_case_and_refunded_to_its_actual_cost() {
 			scope: ConsentScope::ResourceTypes(vec![FhirResourceType::Observation]),
 			purposes: vec![Treatment],
 			expires_at: START + DAY,
-			wrapped_keys: vec![(LAB, vec![1])],
+			wrapped_keys: vec![(LAB, [1; 80])],
 		};
 		let charged = call.get_dispatch_info().call_weight;
 		assert_eq!(charged, <() as WeightInfo>::grant(MaxGrantsPerPatient::get() - 1, 1, 1, 1));
@@ -1253,7 +1285,7 @@ fn a_grant_is_charged_its_worst_case_and_refunded_to_its_actual_cost() {
 			ConsentScope::ResourceTypes(vec![FhirResourceType::Observation]),
 			vec![Treatment],
 			START + DAY,
-			vec![(LAB, vec![1])],
+			vec![(LAB, [1; 80])],
 		)
 		.expect("granted");
 		assert_eq!(post.actual_weight, Some(<() as WeightInfo>::grant(0, 1, 1, 0)));
@@ -1378,7 +1410,7 @@ fn keys_may_be_deposited_only_for_the_patients_own_records() {
 				ConsentScope::AllRecords,
 				vec![Treatment],
 				START + DAY,
-				vec![(OTHERS, vec![1])],
+				vec![(OTHERS, [1; 80])],
 			),
 			Error::<Test>::RecordNotOfPatient
 		);
@@ -1390,7 +1422,7 @@ fn keys_may_be_deposited_only_for_the_patients_own_records() {
 				ConsentScope::AllRecords,
 				vec![Treatment],
 				START + DAY,
-				vec![(OTHERS, vec![1])],
+				vec![(OTHERS, [1; 80])],
 			),
 			Error::<Test>::NotPatientOrGuardian
 		);
@@ -1403,7 +1435,7 @@ fn keys_may_be_deposited_only_for_the_patients_own_records() {
 				ConsentScope::AllRecords,
 				vec![Treatment],
 				START + DAY,
-				vec![(LAB, vec![1])],
+				vec![(LAB, [1; 80])],
 			),
 			Error::<Test>::RecordErased
 		);
@@ -1453,6 +1485,7 @@ fn genesis_consents_are_granted_by_their_patients_and_audited() {
 	pallet_registry::GenesisConfig::<Test> {
 		organizations: vec![(
 			carechain_primitives::OrgKind::Hospital,
+			pallet_registry::Licence::gln([b'1'; 12]),
 			H256::repeat_byte(1),
 			vec![(DOCTOR, Role::Practitioner)],
 		)],
@@ -1516,7 +1549,7 @@ fn try_state_finds_broken_invariants() {
 				ConsentScope::AllRecords,
 				vec![Treatment],
 				START + DAY,
-				vec![(LAB, vec![1])],
+				vec![(LAB, [1; 80])],
 			));
 			assert_ok!(open_glass(DOCTOR, PATIENT));
 			assert_ok!(Consent::dispute(RuntimeOrigin::signed(PATIENT), 0));

@@ -86,8 +86,7 @@ pub type BoundedScope<T> = ConsentScope<
 /// At most one of each purpose of use.
 pub type PurposeList = BoundedVec<Purpose, ConstU32<5>>;
 
-/// A data key wrapped for the grantee (opaque: an HPKE encapsulation).
-pub type WrappedKey<T> = BoundedVec<u8, <T as Config>::MaxWrappedKeyLen>;
+pub use carechain_primitives::WrappedKey;
 
 /// A patient's consent: the FHIR Consent resource, reduced to what is enforced.
 #[derive(
@@ -116,7 +115,10 @@ pub struct Consent<T: Config> {
 	pub expires_at: Moment,
 }
 
-/// Why a practitioner broke the glass.
+/// Why a practitioner broke the glass: a coarse code that says why consent could not be asked,
+/// never what the patient has (no diagnosis-like category), so that neither state nor events
+/// tell who had which kind of crisis. The practitioner's written justification stays off
+/// chain; only its hash is kept.
 #[derive(
 	Clone,
 	Copy,
@@ -130,13 +132,13 @@ pub struct Consent<T: Config> {
 	Debug,
 )]
 pub enum EmergencyReason {
-	/// The patient is unconscious and cannot consent.
-	PatientUnconscious,
-	/// A life-threatening condition needs the history now.
+	/// The patient is unconscious.
+	Unconscious,
+	/// The patient is conscious but cannot consent now, and no guardian can be reached.
+	UnableToConsent,
+	/// Waiting for consent would put the patient's life at risk.
 	LifeThreatening,
-	/// An acute mental-health crisis.
-	MentalHealthCrisis,
-	/// Any other emergency; the justification says which.
+	/// Another emergency; the justification says which.
 	Other,
 }
 
@@ -155,7 +157,7 @@ pub struct Emergency<T: Config> {
 	pub org: OrgId,
 	/// The reason code.
 	pub reason: EmergencyReason,
-	/// blake2b-256 of the written justification, kept off chain.
+	/// A salted commitment to the written justification, which is kept off chain.
 	pub justification_hash: H256,
 	/// When it was opened.
 	pub opened_at: Moment,

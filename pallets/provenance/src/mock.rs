@@ -114,7 +114,10 @@ pub fn run_test(test: impl FnOnce()) {
 }
 
 pub fn new_test_ext() -> sp_io::TestExternalities {
-	let org = |kind, seed, who| (kind, H256::repeat_byte(seed), vec![(who, Role::Staff)]);
+	let org = |kind, seed: u8, who| {
+		let licence = pallet_registry::Licence::gln([b'0' + seed; 12]);
+		(kind, licence, H256::repeat_byte(seed), vec![(who, Role::Staff)])
+	};
 	let storage = RuntimeGenesisConfig {
 		system: Default::default(),
 		registry: pallet_registry::GenesisConfig {
@@ -125,10 +128,16 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 				org(OrgKind::Pharmacy, 4, OTHER_PHARMACIST),
 				(
 					OrgKind::Regulator,
+					pallet_registry::Licence::gln([b'5'; 12]),
 					H256::repeat_byte(5),
 					vec![(INSPECTOR, Role::Staff), (CHIEF_INSPECTOR, Role::Admin)],
 				),
-				(OrgKind::Hospital, H256::repeat_byte(6), vec![(DOCTOR, Role::Practitioner)]),
+				(
+					OrgKind::Hospital,
+					pallet_registry::Licence::gln([b'6'; 12]),
+					H256::repeat_byte(6),
+					vec![(DOCTOR, Role::Practitioner)],
+				),
 				org(OrgKind::Manufacturer, 7, OTHER_MAKER),
 				org(OrgKind::Manufacturer, 8, UNLICENSED_MAKER),
 			],

@@ -44,21 +44,7 @@ pub fn is_company_prefix(prefix: &[u8]) -> bool {
 		&& prefix.iter().all(u8::is_ascii_digit)
 }
 
-/// The GS1 mod-10 check digit (as an ASCII digit) of ASCII digits `body`.
-pub fn gs1_check_digit(body: &[u8]) -> u8 {
-	// Weights 3, 1, 3, ... from the digit next to the check digit.
-	let weighted = body.iter().rev().enumerate().fold(0u32, |sum, (i, d)| {
-		let digit = u32::from(d.wrapping_sub(b'0'));
-		sum.wrapping_add(if i % 2 == 0 { digit.wrapping_mul(3) } else { digit })
-	});
-	b'0'.wrapping_add((10u32.wrapping_sub(weighted % 10) % 10) as u8)
-}
-
-/// Whether `digits` are ASCII digits whose last is the GS1 mod-10 check digit of the others.
-pub fn has_gs1_check_digit(digits: &[u8]) -> bool {
-	let Some((&check, body)) = digits.split_last() else { return false };
-	digits.iter().all(u8::is_ascii_digit) && check == gs1_check_digit(body)
-}
+pub use carechain_primitives::{gs1_check_digit, has_gs1_check_digit};
 
 /// Whether `text` is 1 to 20 ASCII letters and digits (a serial or lot number).
 pub fn is_alphanumeric(text: &[u8]) -> bool {

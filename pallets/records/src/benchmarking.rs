@@ -22,13 +22,14 @@ fn practitioner<T: Config>(i: u32) -> T::AccountId {
 	who
 }
 
-/// The largest content the bounds allow.
-fn content<T: Config>(seed: u64) -> RecordContent {
+/// A record's content (every field has a fixed size).
+fn content(seed: u64) -> RecordContent {
+	let content_hash = H256::from_low_u64_be(seed);
 	RecordContent {
-		content_hash: H256::from_low_u64_be(seed),
+		content_hash,
 		size: 1 << 20,
-		locator: alloc::vec![b'l'; T::MaxLocatorLen::get() as usize],
-		patient_key: alloc::vec![b'k'; T::MaxWrappedKeyLen::get() as usize],
+		locator: content_hash,
+		patient_key: [b'k'; carechain_primitives::WRAPPED_KEY_LEN],
 	}
 }
 
@@ -52,12 +53,7 @@ mod benchmarks {
 		let doctor = practitioner::<T>(0);
 		T::Access::grant_for_benchmark(&patient, &doctor, &anchor);
 		#[extrinsic_call]
-		_(
-			RawOrigin::Signed(doctor),
-			patient.clone(),
-			FhirResourceType::Observation,
-			content::<T>(1),
-		);
+		_(RawOrigin::Signed(doctor), patient.clone(), FhirResourceType::Observation, content(1));
 		assert_eq!(PatientRecordCount::<T>::get(&patient), 2);
 	}
 
@@ -84,10 +80,10 @@ mod benchmarks {
 			RawOrigin::Signed(doctor.clone()).into(),
 			patient.clone(),
 			FhirResourceType::Observation,
-			content::<T>(1),
+			content(1),
 		)?;
 		#[extrinsic_call]
-		_(RawOrigin::Signed(doctor), record, content::<T>(2));
+		_(RawOrigin::Signed(doctor), record, content(2));
 		assert_eq!(Records::<T>::get(record).map(|r| r.status), Some(RecordStatus::Amended));
 		Ok(())
 	}
@@ -127,7 +123,7 @@ mod benchmarks {
 			Pallet::<T>::amend_record(
 				RawOrigin::Signed(patient.clone()).into(),
 				record,
-				content::<T>(i.into()),
+				content(i.into()),
 			)?;
 			record = next;
 			versions.push(next);

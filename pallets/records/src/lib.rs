@@ -4,11 +4,12 @@
 //!
 //! ## Overview
 //!
-//! A record version holds the blake2b-256 hash, size and content-addressed locator of an
-//! encrypted FHIR R4 payload kept off chain, the payload's data key wrapped to the patient's
-//! X25519 key, its FHIR resource type, its author, and its place in the version chain. Record
-//! ids are deterministic: blake2b-256 of the patient, the patient's record counter and the
-//! content hash.
+//! A record version holds the blake2b-256 hash, size and locator of an encrypted FHIR R4
+//! payload kept off chain (the locator is the vault's content address of the blob, a fixed 32
+//! bytes equal to the hash, so no free text fits in it), the payload's data key wrapped to the
+//! patient's X25519 key, its FHIR resource type, its author, and its place in the version
+//! chain. Record ids are deterministic: blake2b-256 of the patient, the patient's record
+//! counter and the content hash.
 //!
 //! Practitioners of active care providers author records for registered patients only with a
 //! relationship the patient granted: an unexpired consent for treatment covering the resource
@@ -18,7 +19,7 @@
 //! exhaust them. Amendments are new versions linked to the old, both ways; erasure is
 //! crypto-shredding of the whole chain of versions, whichever version is named: each locator and
 //! every wrapped key are removed, a tombstone with the hash stays, and `RecordErased` tells
-//! off-chain stores to delete the blob.
+//! off-chain stores to delete the blob. Events name records by id: none carries a locator.
 //!
 //! A content hash anchors at most one live (unerased) record ([`ContentIndex`]), so nobody can
 //! anchor, and then erase, a record carrying someone else's blob: vaults delete a blob only when
@@ -83,12 +84,6 @@ pub mod pallet {
 		type Access: AccessPolicy<Self::AccountId> + AuditLog<Self::AccountId>;
 		/// The chain's clock, in milliseconds since the Unix epoch.
 		type Time: Time<Moment = carechain_primitives::Moment>;
-		/// The longest locator, in bytes.
-		#[pallet::constant]
-		type MaxLocatorLen: Get<u32>;
-		/// The longest wrapped data key, in bytes.
-		#[pallet::constant]
-		type MaxWrappedKeyLen: Get<u32>;
 		/// The most record versions one patient may have.
 		#[pallet::constant]
 		type MaxRecordsPerPatient: Get<u32>;
@@ -177,8 +172,9 @@ pub mod pallet {
 		RecordAmended { record_id: RecordId, new_record_id: RecordId, version: u32 },
 		/// A record was marked as entered in error.
 		RecordMarkedEnteredInError { record_id: RecordId },
-		/// A record version was crypto-shredded: off-chain stores must delete the blob.
-		RecordErased { record_id: RecordId, patient: T::AccountId, content_hash: sp_core::H256 },
+		/// A record version was crypto-shredded: off-chain stores must delete the blob, whose
+		/// content address its tombstone keeps (events carry no locator).
+		RecordErased { record_id: RecordId, patient: T::AccountId },
 		/// An accessor read a record's content.
 		AccessLogged {
 			record_id: RecordId,
@@ -200,10 +196,9 @@ pub mod pallet {
 		NotAuthorOrPatient,
 		/// Only the patient or a guardian may erase a record.
 		NotPatientOrGuardian,
-		/// The locator is empty or longer than `MaxLocatorLen`.
-		BadLocator,
-		/// The wrapped data key is empty or longer than `MaxWrappedKeyLen`.
-		BadWrappedKey,
+		/// The locator is not the payload's content address: a locator is the vault's name of
+		/// the blob, the blake2b-256 of its ciphertext, and so equals `content_hash`.
+		LocatorNotContentAddress,
 		/// The payload size is zero.
 		EmptyPayload,
 		/// No record has that id.
@@ -265,7 +260,6 @@ pub mod pallet {
 				T::ReservedForPatient::get() < T::MaxRecordsPerPatient::get(),
 				"others must be able to write some records"
 			);
-			assert!(T::MaxLocatorLen::get() >= 1 && T::MaxWrappedKeyLen::get() >= 1);
 			assert!(
 				T::MaxRecordsPerOrganization::get() >= 1 && T::MaxWritesPerEmergency::get() >= 1
 			);
@@ -288,7 +282,8 @@ pub mod pallet {
 		/// - `patient`: a registered patient.
 		/// - `resource_type`: the FHIR resource type of the payload.
 		/// - `content`: hash, size, locator and patient-wrapped key of the encrypted payload; the
-		///   hash must anchor no other live record.
+		///   hash must anchor no other live record, the locator must be the same content address
+		///   (`LocatorNotContentAddress`).
 		///
 		/// Emits `RecordCreated`. O(g), g the patient's consents: charged for
 		/// `MaxConsentsPerPatient`, refunded to the patient's.
@@ -465,8 +460,8 @@ pub mod pallet {
 			while let Some((id, mut version)) = next.take() {
 				let previous = version.previous;
 				if version.status != RecordStatus::Erased {
-					version.locator = Default::default();
-					version.patient_key = Default::default();
+					version.locator = None;
+					version.patient_key = None;
 					version.status = RecordStatus::Erased;
 					let content_hash = version.content_hash;
 					if ContentIndex::<T>::get(content_hash) == Some(id) {
@@ -477,7 +472,6 @@ pub mod pallet {
 					Self::deposit_event(Event::RecordErased {
 						record_id: id,
 						patient: patient.clone(),
-						content_hash,
 					});
 				}
 				versions.saturating_inc();
@@ -565,11 +559,7 @@ pub mod pallet {
 			previous: Option<RecordId>,
 		) -> Result<(u32, RecordId, Record<T>), DispatchError> {
 			ensure!(content.size > 0, Error::<T>::EmptyPayload);
-			ensure!(!content.locator.is_empty(), Error::<T>::BadLocator);
-			ensure!(!content.patient_key.is_empty(), Error::<T>::BadWrappedKey);
-			let locator = content.locator.clone().try_into().map_err(|_| Error::<T>::BadLocator)?;
-			let patient_key =
-				content.patient_key.clone().try_into().map_err(|_| Error::<T>::BadWrappedKey)?;
+			ensure!(content.locator == content.content_hash, Error::<T>::LocatorNotContentAddress);
 			ensure!(version <= T::MaxVersions::get(), Error::<T>::TooManyVersions);
 			let index = PatientRecordCount::<T>::get(patient);
 			ensure!(index < T::MaxRecordsPerPatient::get(), Error::<T>::TooManyRecords);
@@ -594,8 +584,8 @@ pub mod pallet {
 				resource_type,
 				content_hash: content.content_hash,
 				size: content.size,
-				locator,
-				patient_key,
+				locator: Some(content.locator),
+				patient_key: Some(content.patient_key),
 				created_at: frame_system::Pallet::<T>::block_number(),
 				created_at_ms: T::Time::now(),
 				version,
@@ -699,12 +689,15 @@ pub mod pallet {
 			for (id, record) in Records::<T>::iter() {
 				let anchored = ContentIndex::<T>::get(record.content_hash);
 				if record.status == RecordStatus::Erased {
-					ensure!(record.locator.is_empty(), "an erased record keeps its locator");
-					ensure!(record.patient_key.is_empty(), "an erased record keeps its key");
+					ensure!(record.locator.is_none(), "an erased record keeps its locator");
+					ensure!(record.patient_key.is_none(), "an erased record keeps its key");
 					ensure!(anchored != Some(id), "an erased record anchors its content hash");
 				} else {
-					ensure!(!record.locator.is_empty(), "a live record has no locator");
-					ensure!(!record.patient_key.is_empty(), "a live record has no key");
+					ensure!(
+						record.locator == Some(record.content_hash),
+						"a live record's locator is not its content address"
+					);
+					ensure!(record.patient_key.is_some(), "a live record has no key");
 					ensure!(anchored == Some(id), "a live record's content hash is not anchored");
 				}
 				ensure!(record.version <= T::MaxVersions::get(), "too many versions");
@@ -816,12 +809,12 @@ impl<T: Config> RecordLookup<T::AccountId> for Pallet<T> {
 		resource_type: FhirResourceType,
 		seed: u32,
 	) -> RecordId {
-		use frame_support::traits::Get;
+		let content_hash = sp_core::H256::from_low_u64_be(seed.into());
 		let content = RecordContent {
-			content_hash: sp_core::H256::from_low_u64_be(seed.into()),
+			content_hash,
 			size: 1024,
-			locator: alloc::vec![b'l'; T::MaxLocatorLen::get() as usize],
-			patient_key: alloc::vec![b'k'; T::MaxWrappedKeyLen::get() as usize],
+			locator: content_hash,
+			patient_key: [b'k'; carechain_primitives::WRAPPED_KEY_LEN],
 		};
 		let index = PatientRecordCount::<T>::get(patient);
 		let record_id = Self::record_id(patient, index, &content.content_hash);

@@ -39,8 +39,6 @@ parameter_types! {
 	pub const MaxGrantsPerPatient: u32 = 4;
 	pub const MaxScopeItems: u32 = 4;
 	pub const MaxWrappedKeys: u32 = 4;
-	pub const MaxWrappedKeyLen: u32 = 80;
-	pub const MaxLocatorLen: u32 = 80;
 	pub const MaxRecordsPerPatient: u32 = 6;
 	pub const MaxVersions: u32 = 3;
 	pub const ReservedForPatient: u32 = 2;
@@ -78,7 +76,6 @@ impl pallet_consent::Config for Test {
 	type MaxGrantsPerPatient = MaxGrantsPerPatient;
 	type MaxScopeItems = MaxScopeItems;
 	type MaxWrappedKeys = MaxWrappedKeys;
-	type MaxWrappedKeyLen = MaxWrappedKeyLen;
 	type MaxBreakGlassPerPractitioner = MaxBreakGlassPerPractitioner;
 	type MaxBreakGlassPerOrganization = MaxBreakGlassPerOrganization;
 	type MaxBreakGlassPerPatientPerOrganization = MaxBreakGlassPerPatientPerOrganization;
@@ -90,8 +87,6 @@ impl pallet_records::Config for Test {
 	type Registry = Registry;
 	type Access = Consent;
 	type Time = Timestamp;
-	type MaxLocatorLen = MaxLocatorLen;
-	type MaxWrappedKeyLen = MaxWrappedKeyLen;
 	type MaxRecordsPerPatient = MaxRecordsPerPatient;
 	type MaxVersions = MaxVersions;
 	type ReservedForPatient = ReservedForPatient;
@@ -125,6 +120,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 			organizations: vec![
 				(
 					OrgKind::Hospital,
+					pallet_registry::Licence::gln([b'1'; 12]),
 					H256::repeat_byte(1),
 					vec![
 						(MARYS_ADMIN, Role::Admin),
@@ -132,8 +128,18 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 						(MARYS_CLERK, Role::Staff),
 					],
 				),
-				(OrgKind::Hospital, H256::repeat_byte(2), vec![(CITY_DOCTOR, Role::Practitioner)]),
-				(OrgKind::Payer, H256::repeat_byte(3), vec![(PAYER_CLERK, Role::Practitioner)]),
+				(
+					OrgKind::Hospital,
+					pallet_registry::Licence::gln([b'2'; 12]),
+					H256::repeat_byte(2),
+					vec![(CITY_DOCTOR, Role::Practitioner)],
+				),
+				(
+					OrgKind::Payer,
+					pallet_registry::Licence::gln([b'3'; 12]),
+					H256::repeat_byte(3),
+					vec![(PAYER_CLERK, Role::Practitioner)],
+				),
 			],
 			patients: vec![(PATIENT, [1u8; 32]), (GUARDIAN, [2u8; 32]), (OTHER_PATIENT, [3u8; 32])],
 			validators: Vec::new(),

@@ -20,8 +20,8 @@ fn content(seed: u8) -> RecordContent {
 	RecordContent {
 		content_hash: H256::repeat_byte(seed),
 		size: 1234,
-		locator: format!("cas:{seed:02x}").into_bytes(),
-		patient_key: vec![seed; 48],
+		locator: H256::repeat_byte(seed),
+		patient_key: [seed; 80],
 	}
 }
 
@@ -83,7 +83,7 @@ fn practitioner_creates_a_record() {
 		assert_eq!(record.version, 1);
 		assert_eq!(record.status, RecordStatus::Active);
 		assert_eq!(record.created_at_ms, START);
-		assert_eq!(record.locator.into_inner(), b"cas:01".to_vec());
+		assert_eq!(record.locator, Some(H256::repeat_byte(1)));
 		let audit = last_audit();
 		assert_eq!(
 			(audit.action, audit.record, audit.accessor, audit.basis),
@@ -118,14 +118,6 @@ fn create_rejects_bad_input() {
 		assert_noop!(create(PAYER_CLERK, PATIENT, content(1)), Error::<Test>::NotAuthorized);
 		assert_noop!(create(STRANGER, PATIENT, content(1)), Error::<Test>::NotAuthorized);
 		assert_noop!(create(OTHER_PATIENT, PATIENT, content(1)), Error::<Test>::NotAuthorized);
-		let oversized = RecordContent { locator: vec![b'x'; 81], ..content(1) };
-		assert_noop!(create(MARYS_DOCTOR, PATIENT, oversized), Error::<Test>::BadLocator);
-		let empty = RecordContent { locator: vec![], ..content(1) };
-		assert_noop!(create(MARYS_DOCTOR, PATIENT, empty), Error::<Test>::BadLocator);
-		let long_key = RecordContent { patient_key: vec![1; 81], ..content(1) };
-		assert_noop!(create(MARYS_DOCTOR, PATIENT, long_key), Error::<Test>::BadWrappedKey);
-		let no_key = RecordContent { patient_key: vec![], ..content(1) };
-		assert_noop!(create(MARYS_DOCTOR, PATIENT, no_key), Error::<Test>::BadWrappedKey);
 		let no_payload = RecordContent { size: 0, ..content(1) };
 		assert_noop!(create(MARYS_DOCTOR, PATIENT, no_payload), Error::<Test>::EmptyPayload);
 	});
@@ -216,7 +208,7 @@ fn writing_needs_a_relationship_the_patient_granted() {
 		assert_ok!(Consent::break_glass(
 			RuntimeOrigin::signed(CITY_DOCTOR),
 			PATIENT,
-			EmergencyReason::PatientUnconscious,
+			EmergencyReason::Unconscious,
 			H256::repeat_byte(9)
 		));
 		assert_ok!(write(CITY_DOCTOR, Observation, 3));
@@ -233,7 +225,7 @@ fn a_disputed_emergency_leaves_its_author_no_rights_to_what_it_wrote() {
 		assert_ok!(Consent::break_glass(
 			RuntimeOrigin::signed(CITY_DOCTOR),
 			PATIENT,
-			EmergencyReason::PatientUnconscious,
+			EmergencyReason::Unconscious,
 			H256::repeat_byte(9)
 		));
 		let record = create(CITY_DOCTOR, 1);
@@ -310,7 +302,7 @@ fn erasing_any_version_shreds_the_whole_chain() {
 			ConsentScope::AllRecords,
 			vec![Treatment],
 			START + DAY,
-			vec![(v3, vec![7; 32]), (v2, vec![8; 32])],
+			vec![(v3, [7; 80]), (v2, [8; 80])],
 		));
 		let consent = pallet_consent::NextConsentId::<Test>::get() - 1;
 		// Naming the oldest version.
@@ -318,15 +310,11 @@ fn erasing_any_version_shreds_the_whole_chain() {
 		for (id, seed) in [(v1, 1), (v2, 2), (v3, 3)] {
 			let tombstone = RecordStore::<Test>::get(id).expect("tombstone stays");
 			assert_eq!(tombstone.status, RecordStatus::Erased);
-			assert!(tombstone.locator.is_empty() && tombstone.patient_key.is_empty());
+			assert!(tombstone.locator.is_none() && tombstone.patient_key.is_none());
+			assert_eq!(tombstone.content_hash, H256::repeat_byte(seed));
 			assert_eq!(crate::ContentIndex::<Test>::get(H256::repeat_byte(seed)), None);
 			System::assert_has_event(
-				Event::RecordErased {
-					record_id: id,
-					patient: PATIENT,
-					content_hash: H256::repeat_byte(seed),
-				}
-				.into(),
+				Event::RecordErased { record_id: id, patient: PATIENT }.into(),
 			);
 		}
 		assert!(!pallet_consent::GrantedKeys::<Test>::contains_key(consent, v3));
@@ -407,25 +395,18 @@ fn erasure_shreds_every_version_and_grantee_key() {
 			ConsentScope::AllRecords,
 			vec![Treatment],
 			START + DAY,
-			vec![(v2, vec![7; 32])],
+			vec![(v2, [7; 80])],
 		));
 		assert_noop!(
 			Records::erase_record(RuntimeOrigin::signed(MARYS_DOCTOR), v2),
 			Error::<Test>::NotPatientOrGuardian
 		);
 		assert_ok!(Records::erase_record(RuntimeOrigin::signed(GUARDIAN), v2));
-		System::assert_has_event(
-			Event::RecordErased {
-				record_id: v1,
-				patient: PATIENT,
-				content_hash: H256::repeat_byte(1),
-			}
-			.into(),
-		);
+		System::assert_has_event(Event::RecordErased { record_id: v1, patient: PATIENT }.into());
 		for id in [v1, v2] {
 			let tombstone = RecordStore::<Test>::get(id).expect("tombstone stays");
 			assert_eq!(tombstone.status, RecordStatus::Erased);
-			assert!(tombstone.locator.is_empty() && tombstone.patient_key.is_empty());
+			assert!(tombstone.locator.is_none() && tombstone.patient_key.is_none());
 		}
 		assert!(!pallet_consent::GrantedKeys::<Test>::contains_key(1, v2));
 		assert_noop!(
@@ -519,7 +500,7 @@ fn consent_scenario() {
 		assert_ok!(Consent::break_glass(
 			RuntimeOrigin::signed(CITY_DOCTOR),
 			PATIENT,
-			EmergencyReason::PatientUnconscious,
+			EmergencyReason::Unconscious,
 			H256::repeat_byte(9)
 		));
 		assert_ok!(read(CITY_DOCTOR));
@@ -568,7 +549,144 @@ fn consent_scenario() {
 		}
 		let tombstone = RecordStore::<Test>::get(record).expect("tombstone");
 		assert_eq!(tombstone.content_hash, H256::repeat_byte(1));
-		assert!(tombstone.locator.is_empty() && tombstone.patient_key.is_empty());
+		assert!(tombstone.locator.is_none() && tombstone.patient_key.is_none());
+	});
+}
+
+#[test]
+fn a_locator_that_is_not_the_content_address_is_refused() {
+	run(|| {
+		allow_treatment(0);
+		let refused = [
+			// At the bound: 32 bytes of text, a PHI-like note, another blob's address, zero.
+			H256(*b"HIV+ Jane Doe 1984-03-07 F20.9!!"),
+			H256(*b"cas:0101010101010101010101010101"),
+			H256::repeat_byte(2),
+			H256::zero(),
+		];
+		for locator in refused {
+			let content = RecordContent { locator, ..content(1) };
+			assert_noop!(
+				Records::create_record(
+					RuntimeOrigin::signed(MARYS_DOCTOR),
+					PATIENT,
+					Observation,
+					content.clone()
+				),
+				Error::<Test>::LocatorNotContentAddress
+			);
+		}
+		let record = create(MARYS_DOCTOR, 1);
+		assert_noop!(
+			Records::amend_record(
+				RuntimeOrigin::signed(MARYS_DOCTOR),
+				record,
+				RecordContent { locator: H256(*b"see note: schizophrenia, F20.9.."), ..content(2) }
+			),
+			Error::<Test>::LocatorNotContentAddress
+		);
+	});
+}
+
+/// A record's content as calls took it before locators were content addresses: any bytes.
+#[derive(codec::Encode)]
+struct FreeTextContent {
+	content_hash: H256,
+	size: u64,
+	locator: Vec<u8>,
+	patient_key: Vec<u8>,
+}
+
+#[test]
+fn a_locator_of_another_length_or_free_text_never_reaches_dispatch() {
+	use codec::{DecodeAll, Encode};
+	use frame_support::traits::UnfilteredDispatchable;
+	run(|| {
+		allow_treatment(0);
+		let hash = H256::repeat_byte(1);
+		let texts = [
+			vec![],
+			vec![0x01; 31],
+			vec![0x01; 33],
+			format!("cas:0x{}", hex(hash.as_bytes())).into_bytes(),
+			b"s3://bucket/Jane-Doe-HIV-positive-1984-03-07.pdf".to_vec(),
+			vec![b'x'; 4096],
+		];
+		for locator in texts {
+			let call = (
+				0u8, // create_record
+				PATIENT,
+				Observation,
+				FreeTextContent {
+					content_hash: hash,
+					size: 1234,
+					locator,
+					patient_key: vec![1; 48],
+				},
+			)
+				.encode();
+			// Past the bound: a call with free text where the 32 bytes go does not decode, or
+			// decodes to a locator that is not the content address.
+			if let Ok(call) = crate::Call::<Test>::decode_all(&mut &call[..]) {
+				let result = call.dispatch_bypass_filter(RuntimeOrigin::signed(MARYS_DOCTOR));
+				assert_eq!(
+					result.map_err(|e| e.error),
+					Err(Error::<Test>::LocatorNotContentAddress.into())
+				);
+			}
+		}
+		assert_eq!(PatientRecordCount::<Test>::get(PATIENT), 0);
+	});
+}
+
+#[test]
+fn no_event_carries_a_locator() {
+	run(|| {
+		allow_treatment(0);
+		let v1 = create(MARYS_DOCTOR, 1);
+		let v2 = amend(MARYS_DOCTOR, v1, 2);
+		let other = create(PATIENT, 3);
+		assert_ok!(Records::log_access(RuntimeOrigin::signed(MARYS_DOCTOR), v2, Treatment));
+		assert_ok!(Records::mark_entered_in_error(RuntimeOrigin::signed(PATIENT), other));
+		assert_ok!(Records::erase_record(RuntimeOrigin::signed(PATIENT), v2));
+		let events = System::events();
+		assert!(events.len() >= 7, "the journey's events were kept");
+		for record in events {
+			let bytes = codec::Encode::encode(&record.event);
+			for seed in [1u8, 2, 3] {
+				let locator = H256::repeat_byte(seed);
+				assert!(!contains(&bytes, locator.as_bytes()), "{:?}", record.event);
+				assert!(!contains(&bytes, hex(locator.as_bytes()).as_bytes()));
+			}
+		}
+		// By type: no event of the records or consent pallet has a field for one.
+		let fields = carechain_primitives::privacy::variant_fields::<crate::Event<Test>>()
+			.into_iter()
+			.chain(carechain_primitives::privacy::variant_fields::<pallet_consent::Event<Test>>());
+		for field in fields {
+			assert!(!["locator", "content_hash", "patient_key"].contains(&&*field.field));
+		}
+	});
+}
+
+#[test]
+fn try_state_finds_a_locator_that_is_not_the_content_address() {
+	new_test_ext().execute_with(|| {
+		let record = create(PATIENT, 1);
+		RecordStore::<Test>::mutate(record, |r| {
+			r.as_mut().expect("created").locator = Some(H256::repeat_byte(9))
+		});
+		assert!(Records::do_try_state().is_err());
+		RecordStore::<Test>::mutate(record, |r| r.as_mut().expect("created").locator = None);
+		assert!(Records::do_try_state().is_err());
+	});
+	new_test_ext().execute_with(|| {
+		let record = create(PATIENT, 1);
+		assert_ok!(Records::erase_record(RuntimeOrigin::signed(PATIENT), record));
+		RecordStore::<Test>::mutate(record, |r| {
+			r.as_mut().expect("kept").locator = Some(H256::repeat_byte(1))
+		});
+		assert!(Records::do_try_state().is_err());
 	});
 }
 
@@ -600,7 +718,6 @@ fn no_plaintext_reaches_chain_state() {
 			.concat();
 			let ciphertext = seal(&fhir, &[seed; 32]);
 			let hash = H256(blake2_256(&ciphertext));
-			let locator = format!("cas:{}", hex(&hash.0)).into_bytes();
 			assert_ok!(Records::create_record(
 				RuntimeOrigin::signed(MARYS_DOCTOR),
 				PATIENT,
@@ -608,8 +725,8 @@ fn no_plaintext_reaches_chain_state() {
 				RecordContent {
 					content_hash: hash,
 					size: ciphertext.len() as u64,
-					locator,
-					patient_key: seal(&[seed; 32], &[0xee; 32]),
+					locator: hash,
+					patient_key: seal(&[seed; 80], &[0xee; 32]).try_into().expect("80 bytes"),
 				},
 			));
 		}

@@ -3,7 +3,7 @@
 use crate::Config;
 use carechain_primitives::{FhirResourceType, Moment, OrgId, RecordId};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use frame_support::{BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
+use frame_support::{CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
 use frame_system::pallet_prelude::BlockNumberFor;
 use scale_info::TypeInfo;
 use sp_core::H256;
@@ -32,11 +32,13 @@ pub enum RecordStatus {
 	Erased,
 }
 
-/// A content-addressed locator of the encrypted blob (for example `cas:<hash>`, an S3 key).
-pub type Locator<T> = BoundedVec<u8, <T as Config>::MaxLocatorLen>;
+/// Where a record's encrypted payload is kept: the vault's content address of the blob, the
+/// blake2b-256 of its ciphertext (`carechain_vault::BlobId`, the name every vault store files a
+/// blob under; a vault's receipt writes it as `cas:0x<hex>`). A fixed 32 bytes that must equal
+/// the record's content hash, so that no free text (a file name, a URL, a note) fits in it.
+pub type Locator = H256;
 
-/// The record's data key wrapped to the patient's X25519 key (opaque HPKE output).
-pub type WrappedKey<T> = BoundedVec<u8, <T as Config>::MaxWrappedKeyLen>;
+pub use carechain_primitives::WrappedKey;
 
 /// One version of a medical record: the hash, size and locator of its encrypted payload, never
 /// the payload itself.
@@ -58,10 +60,10 @@ pub struct Record<T: Config> {
 	pub content_hash: H256,
 	/// Size of the encrypted payload in bytes.
 	pub size: u64,
-	/// Where the encrypted payload is stored; empty once erased.
-	pub locator: Locator<T>,
-	/// The data key wrapped to the patient; empty once erased.
-	pub patient_key: WrappedKey<T>,
+	/// Where the encrypted payload is stored, the same as `content_hash`; `None` once erased.
+	pub locator: Option<Locator>,
+	/// The data key wrapped to the patient; `None` once erased.
+	pub patient_key: Option<WrappedKey>,
 	/// The block it was created in.
 	pub created_at: BlockNumberFor<T>,
 	/// When it was created, in milliseconds since the Unix epoch.
@@ -83,8 +85,8 @@ pub struct RecordContent {
 	pub content_hash: H256,
 	/// Size of the encrypted payload in bytes.
 	pub size: u64,
-	/// Where the encrypted payload is stored.
-	pub locator: alloc::vec::Vec<u8>,
-	/// The data key wrapped to the patient.
-	pub patient_key: alloc::vec::Vec<u8>,
+	/// Where the encrypted payload is stored: its content address, equal to `content_hash`.
+	pub locator: Locator,
+	/// The data key wrapped to the patient (80 bytes of HPKE output).
+	pub patient_key: WrappedKey,
 }

@@ -20,8 +20,14 @@ mod benchmarks {
 	fn admitted<T: Config>(admin: &T::AccountId) -> OrgId {
 		let origin = T::GovernanceOrigin::try_successful_origin().expect("governance origin");
 		let org = NextOrgId::<T>::get();
-		Pallet::<T>::admit_organization(origin, OrgKind::Hospital, H256::zero(), admin.clone())
-			.expect("fresh admin");
+		Pallet::<T>::admit_organization(
+			origin,
+			OrgKind::Hospital,
+			Licence::for_benchmark(org),
+			H256::zero(),
+			admin.clone(),
+		)
+		.expect("fresh admin");
 		org
 	}
 
@@ -30,8 +36,10 @@ mod benchmarks {
 		let origin =
 			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let admin: T::AccountId = account("admin", 0, 0);
+		let licence = Licence::for_benchmark(NextOrgId::<T>::get());
 		#[extrinsic_call]
-		_(origin as T::RuntimeOrigin, OrgKind::Hospital, H256::zero(), admin.clone());
+		_(origin as T::RuntimeOrigin, OrgKind::Hospital, licence, H256::zero(), admin.clone());
+		assert_eq!(OrganizationByLicence::<T>::get(licence), NextOrgId::<T>::get().checked_sub(1));
 		assert!(Members::<T>::contains_key(&admin));
 		Ok(())
 	}
@@ -125,7 +133,8 @@ mod benchmarks {
 	/// covers it up to the bound the call checks first.
 	#[benchmark]
 	fn register_patient(g: Linear<0, { T::MaxGuardians::get() }>) {
-		let org = Pallet::<T>::insert_organization(OrgKind::Hospital, H256::zero())
+		let licence = Licence::for_benchmark(NextOrgId::<T>::get());
+		let org = Pallet::<T>::insert_organization(OrgKind::Hospital, licence, H256::zero())
 			.expect("organization ids remain");
 		let guardians: Vec<T::AccountId> = (0..g)
 			.map(|i| {

@@ -8,7 +8,9 @@
 //! regulators, research sponsors) are admitted, suspended, reinstated and removed only by
 //! consortium governance (`GovernanceOrigin`: two thirds of the council in production, Root in
 //! development). Each organization's admins add and remove members of their own organization
-//! only. An organization stores only a hash of its legal name and licence.
+//! only. An organization stores its licence identifier (an NPI or a GLN, with its check
+//! digit: [`Licence`]) and a hash of its credentials documents; nothing else it is described by
+//! (its name, its address) is on chain, so no field of it can carry free text.
 //!
 //! Governance also decides who validates: each validator is an organization's ed25519 consensus
 //! key. A change to the set is announced with the first block it validates,
@@ -199,6 +201,11 @@ pub mod pallet {
 	pub type OrgMembers<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, OrgId, Blake2_128Concat, T::AccountId, (), OptionQuery>;
 
+	/// The organization registered under each licence: one licence, one organization. Licences
+	/// are chosen by governance, which could pick colliding keys, hence `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type OrganizationByLicence<T: Config> = StorageMap<_, Blake2_128Concat, Licence, OrgId>;
+
 	/// Registered patients.
 	#[pallet::storage]
 	pub type Patients<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, Patient<T>>;
@@ -227,7 +234,7 @@ pub mod pallet {
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
-		/// Founding organizations: kind, credentials hash, and members with their roles.
+		/// Founding organizations: kind, licence, documents hash, and members with their roles.
 		pub organizations: Vec<GenesisOrganization<T::AccountId>>,
 		/// Founding patients with their X25519 public keys.
 		pub patients: Vec<(T::AccountId, EncryptionKey)>,
@@ -239,9 +246,9 @@ pub mod pallet {
 	#[pallet::genesis_build]
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
-			for (kind, credentials_hash, members) in &self.organizations {
-				let org = Pallet::<T>::insert_organization(*kind, *credentials_hash)
-					.expect("fewer than 2^32 founders");
+			for (kind, licence, documents_hash, members) in &self.organizations {
+				let org = Pallet::<T>::insert_organization(*kind, *licence, *documents_hash)
+					.unwrap_or_else(|e| panic!("founder {licence:?} is not admissible: {e:?}"));
 				for (account, role) in members {
 					Pallet::<T>::insert_member(org, account, *role)
 						.expect("genesis members are unique and within bounds");
@@ -304,6 +311,15 @@ pub mod pallet {
 	pub enum Error<T> {
 		/// No organization has that id.
 		UnknownOrganization,
+		/// The licence identifier is not all digits or its check digit is wrong (an NPI is 10
+		/// digits starting with 1 or 2, its last the Luhn check digit over `80840` and the first
+		/// nine; a GLN 13 digits, its last the GS1 check digit): copy it again from the register.
+		MalformedLicence,
+		/// NPIs are issued to care providers and pharmacies only: register this kind of
+		/// organization under its GLN.
+		LicenceNotForKind,
+		/// Another organization is registered under this licence.
+		LicenceInUse,
 		/// The organization is already active.
 		OrganizationAlreadyActive,
 		/// The organization is suspended: reinstate it first.
@@ -416,7 +432,11 @@ pub mod pallet {
 		/// The origin must be `GovernanceOrigin`.
 		///
 		/// - `kind`: what kind of organization it is.
-		/// - `credentials_hash`: blake2b-256 of its legal name and licence.
+		/// - `licence`: its licence identifier: an NPI (care providers and pharmacies only) or a
+		///   GLN, with a right check digit (`MalformedLicence`, `LicenceNotForKind`), under
+		///   which no other organization is registered (`LicenceInUse`).
+		/// - `documents_hash`: blake2b-256 of its credentials documents (legal name, licence),
+		///   which stay off chain.
 		/// - `admin`: its first admin; must not belong to another organization.
 		///
 		/// Emits `OrganizationAdmitted`. O(1).
@@ -425,13 +445,14 @@ pub mod pallet {
 		pub fn admit_organization(
 			origin: OriginFor<T>,
 			kind: OrgKind,
-			credentials_hash: H256,
+			licence: Licence,
+			documents_hash: H256,
 			admin: T::AccountId,
 		) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			ensure!(!Members::<T>::contains_key(&admin), Error::<T>::AlreadyMember);
 
-			let org = Self::insert_organization(kind, credentials_hash)?;
+			let org = Self::insert_organization(kind, licence, documents_hash)?;
 			Self::insert_member(org, &admin, Role::Admin)?;
 			Self::deposit_event(Event::OrganizationAdmitted { org, kind, admin });
 			Ok(())
@@ -523,6 +544,7 @@ pub mod pallet {
 				removed.saturating_inc();
 			}
 			Organizations::<T>::remove(org);
+			OrganizationByLicence::<T>::remove(organization.licence);
 			debug_assert_eq!(removed, organization.member_count);
 			Self::deposit_event(Event::OrganizationRemoved { org, members_removed: removed });
 			Ok(Some(T::WeightInfo::remove_organization(removed, validators)).into())
@@ -929,20 +951,27 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Admits an active organization without members: checks the id, then writes.
+		/// Admits an active organization without members: checks the licence and the id, then
+		/// writes.
 		pub(crate) fn insert_organization(
 			kind: OrgKind,
-			credentials_hash: H256,
+			licence: Licence,
+			documents_hash: H256,
 		) -> Result<OrgId, DispatchError> {
+			ensure!(licence.is_well_formed(), Error::<T>::MalformedLicence);
+			ensure!(licence.fits(kind), Error::<T>::LicenceNotForKind);
+			ensure!(!OrganizationByLicence::<T>::contains_key(licence), Error::<T>::LicenceInUse);
 			let org = NextOrgId::<T>::get();
 			let next = org.checked_add(1).ok_or(Error::<T>::OrgIdOverflow)?;
 			NextOrgId::<T>::put(next);
+			OrganizationByLicence::<T>::insert(licence, org);
 			Organizations::<T>::insert(
 				org,
 				Organization {
 					kind,
 					status: OrgStatus::Active,
-					credentials_hash,
+					licence,
+					documents_hash,
 					member_count: 0,
 					admitted_at: frame_system::Pallet::<T>::block_number(),
 				},
@@ -1020,6 +1049,21 @@ pub mod pallet {
 					"an organization's member_count differs from its OrgMembers"
 				);
 				ensure!(members <= T::MaxMembersPerOrg::get(), "an organization is over its bound");
+				ensure!(organization.licence.is_well_formed(), "a licence is malformed");
+				ensure!(
+					organization.licence.fits(organization.kind),
+					"a licence was issued for another kind of organization"
+				);
+				ensure!(
+					OrganizationByLicence::<T>::get(organization.licence) == Some(org),
+					"an organization's licence does not name it"
+				);
+			}
+			for (licence, org) in OrganizationByLicence::<T>::iter() {
+				ensure!(
+					Organizations::<T>::get(org).is_some_and(|o| o.licence == licence),
+					"a licence names an organization registered under another"
+				);
 			}
 			for (org, who, ()) in OrgMembers::<T>::iter() {
 				ensure!(
@@ -1134,7 +1178,9 @@ impl<T: Config> MembershipProvider<T::AccountId> for Pallet<T> {
 			Self::insert_patient(who, [7u8; 32], Default::default());
 		}
 		if let Some((kind, role)) = org {
-			let id = Self::insert_organization(kind, Default::default()).expect("ids remain");
+			let licence = Licence::for_benchmark(NextOrgId::<T>::get());
+			let id =
+				Self::insert_organization(kind, licence, Default::default()).expect("ids remain");
 			Self::insert_member(id, who, role).expect("fresh organization");
 		}
 	}

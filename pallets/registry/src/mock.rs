@@ -66,6 +66,11 @@ pub const PATIENT: u64 = 100;
 /// An account the chain has never seen.
 pub const STRANGER: u64 = 999;
 
+/// The founding hospital's licence: CMS's example NPI.
+pub const HOSPITAL_NPI: pallet_registry::Licence = pallet_registry::Licence::Npi(*b"1234567893");
+/// The founding payer's licence: GS1's example GLN.
+pub const PAYER_GLN: pallet_registry::Licence = pallet_registry::Licence::Gln(*b"0614141000012");
+
 /// A non-zero X25519 public key for tests.
 pub const KEY: [u8; 32] = [9u8; 32];
 
@@ -87,10 +92,11 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 			organizations: vec![
 				(
 					OrgKind::Hospital,
+					HOSPITAL_NPI,
 					H256::repeat_byte(1),
 					vec![(HOSPITAL_ADMIN, Role::Admin), (DOCTOR, Role::Practitioner)],
 				),
-				(OrgKind::Payer, H256::repeat_byte(2), vec![(PAYER_ADMIN, Role::Admin)]),
+				(OrgKind::Payer, PAYER_GLN, H256::repeat_byte(2), vec![(PAYER_ADMIN, Role::Admin)]),
 			],
 			patients: vec![(PATIENT, KEY)],
 			validators: [validator(1, 0), validator(2, 1)].map(|v| (v.key, v.org)).to_vec(),

@@ -3,7 +3,10 @@
 // Test and benchmark set-up arithmetic works on small known values.
 #![allow(clippy::arithmetic_side_effects)]
 
-use crate::{mock::*, Error, Event, Members, OrgStatus, Organizations, Patients};
+use crate::{
+	mock::*, Error, Event, Licence, Members, OrgStatus, OrganizationByLicence, Organizations,
+	Patients,
+};
 use carechain_primitives::{Membership, MembershipProvider, OrgKind, Role};
 use frame_support::{assert_noop, assert_ok};
 use sp_core::H256;
@@ -33,9 +36,12 @@ fn governance_admits_an_organization() {
 		assert_ok!(Registry::admit_organization(
 			RuntimeOrigin::root(),
 			OrgKind::Pharmacy,
+			PHARMACY_NPI,
 			H256::repeat_byte(3),
 			20
 		));
+		assert_eq!(OrganizationByLicence::<Test>::get(PHARMACY_NPI), Some(2));
+		assert_eq!(Organizations::<Test>::get(2).map(|o| o.licence), Some(PHARMACY_NPI));
 		System::assert_last_event(
 			Event::OrganizationAdmitted { org: 2, kind: OrgKind::Pharmacy, admin: 20 }.into(),
 		);
@@ -54,15 +60,105 @@ fn only_governance_admits() {
 			Registry::admit_organization(
 				RuntimeOrigin::signed(HOSPITAL_ADMIN),
 				OrgKind::Lab,
+				PHARMACY_NPI,
 				H256::zero(),
 				20
 			),
 			DispatchError::BadOrigin
 		);
 		assert_noop!(
-			Registry::admit_organization(RuntimeOrigin::root(), OrgKind::Lab, H256::zero(), DOCTOR),
+			Registry::admit_organization(
+				RuntimeOrigin::root(),
+				OrgKind::Lab,
+				PHARMACY_NPI,
+				H256::zero(),
+				DOCTOR
+			),
 			Error::<Test>::AlreadyMember
 		);
+	});
+}
+
+/// A pharmacy's NPI (CMS's example body with its last digit changed, and its check digit).
+const PHARMACY_NPI: Licence = Licence::Npi(*b"1234567885");
+
+fn admit(kind: OrgKind, licence: Licence) -> frame_support::dispatch::DispatchResult {
+	Registry::admit_organization(RuntimeOrigin::root(), kind, licence, H256::zero(), 20)
+}
+
+#[test]
+fn licences_carry_check_digits_and_nothing_else() {
+	run_test(|| {
+		assert_eq!(Licence::npi(*b"123456789"), HOSPITAL_NPI);
+		assert_eq!(Licence::npi(*b"123456788"), PHARMACY_NPI);
+		assert_eq!(Licence::gln(*b"061414100001"), PAYER_GLN);
+		assert_eq!(Licence::parse("npi:1234567893"), Some(HOSPITAL_NPI));
+		assert_eq!(Licence::parse("gln:0614141000012"), Some(PAYER_GLN));
+		for text in ["npi:123456789", "npi:12345678930", "gln:1234567893", "NPI:1234567893", ""] {
+			assert_eq!(Licence::parse(text), None, "{text}");
+		}
+		// Every wrong check digit, a first digit other than 1 or 2, letters (a name, a
+		// diagnosis) where the digits go: refused before anything is written.
+		let mut refused = Vec::new();
+		for check in (b'0'..=b'9').filter(|d| *d != b'3') {
+			let mut digits = *b"1234567893";
+			digits[9] = check;
+			refused.push((OrgKind::Hospital, Licence::Npi(digits)));
+		}
+		for check in (b'0'..=b'9').filter(|d| *d != b'2') {
+			let mut digits = *b"0614141000012";
+			digits[12] = check;
+			refused.push((OrgKind::Payer, Licence::Gln(digits)));
+		}
+		refused.extend([
+			(OrgKind::Hospital, Licence::npi(*b"323456789")),
+			(OrgKind::Hospital, Licence::npi(*b"023456789")),
+			(OrgKind::Hospital, Licence::Npi(*b"HIV+ J.Doe")),
+			(OrgKind::Hospital, Licence::Npi(*b"12345678 3")),
+			(OrgKind::Payer, Licence::Gln(*b"F32.9 J. Doe!")),
+			(OrgKind::Payer, Licence::Gln([0; 13])),
+		]);
+		for (kind, licence) in refused {
+			assert!(!licence.is_well_formed(), "{licence:?}");
+			assert_noop!(admit(kind, licence), Error::<Test>::MalformedLicence);
+		}
+	});
+}
+
+#[test]
+fn npis_are_for_care_providers_and_pharmacies_and_a_licence_registers_one_organization() {
+	run_test(|| {
+		for kind in [OrgKind::Payer, OrgKind::Manufacturer, OrgKind::Regulator] {
+			assert_noop!(admit(kind, PHARMACY_NPI), Error::<Test>::LicenceNotForKind);
+		}
+		assert_noop!(admit(OrgKind::Clinic, HOSPITAL_NPI), Error::<Test>::LicenceInUse);
+		assert_noop!(admit(OrgKind::Distributor, PAYER_GLN), Error::<Test>::LicenceInUse);
+		let gln = Licence::gln(*b"061414112345");
+		assert_ok!(admit(OrgKind::Hospital, gln));
+		// Removing an organization frees its licence for a successor.
+		assert_ok!(Registry::remove_organization(RuntimeOrigin::root(), 2));
+		assert_eq!(OrganizationByLicence::<Test>::get(gln), None);
+		assert_ok!(Registry::admit_organization(
+			RuntimeOrigin::root(),
+			OrgKind::Lab,
+			gln,
+			H256::zero(),
+			21
+		));
+	});
+}
+
+#[test]
+fn try_state_finds_a_malformed_or_unindexed_licence() {
+	new_test_ext().execute_with(|| {
+		Organizations::<Test>::mutate(0, |o| {
+			o.as_mut().expect("founder").licence = Licence::Npi(*b"1234567890")
+		});
+		assert!(Registry::do_try_state().is_err());
+	});
+	new_test_ext().execute_with(|| {
+		OrganizationByLicence::<Test>::remove(PAYER_GLN);
+		assert!(Registry::do_try_state().is_err());
 	});
 }
 
@@ -750,7 +846,8 @@ mod root {
 	fn admit_lab() -> Box<RuntimeCall> {
 		Box::new(RuntimeCall::Registry(crate::Call::admit_organization {
 			kind: OrgKind::Lab,
-			credentials_hash: H256::repeat_byte(4),
+			licence: Licence::npi(*b"199999999"),
+			documents_hash: H256::repeat_byte(4),
 			admin: 40,
 		}))
 	}
