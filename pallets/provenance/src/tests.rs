@@ -919,6 +919,7 @@ fn a_former_regulator_member_cannot_lift_a_quarantine() {
 		assert_ok!(pallet_registry::Pallet::<Test>::admit_organization(
 			RuntimeOrigin::root(),
 			carechain_primitives::OrgKind::Pharmacy,
+			pallet_registry::Licence::gln([b'9'; 12]),
 			H256::repeat_byte(9),
 			INSPECTOR,
 		));
