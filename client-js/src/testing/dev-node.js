@@ -25,10 +25,11 @@ export function freePort() {
 }
 
 /**
- * A dev node: `{ url, httpUrl, log(), stop() }`. The binary is CARECHAIN_BIN or the one
- * `cargo test` built (target/debug/carechain).
+ * A dev node: `{ url, httpUrl, log(), stop() }`, with more command-line `args` if given
+ * (`['--rpc-auth', 'on']`). The binary is CARECHAIN_BIN or the one `cargo test` built
+ * (target/debug/carechain).
  */
-export async function startDevNode() {
+export async function startDevNode(args = []) {
   const binary = process.env.CARECHAIN_BIN ?? join(targetDir, 'debug', 'carechain');
   if (!existsSync(binary)) {
     throw new Error(`${binary} is missing: run cargo build -p carechain-node first (or set CARECHAIN_BIN)`);
@@ -40,7 +41,9 @@ export async function startDevNode() {
     '--rpc-port', String(rpcPort),
     '--prometheus-port', String(await freePort()),
     '--listen-addr', `/ip4/127.0.0.1/tcp/${await freePort()}`,
+    ...args,
   ]);
+  const exited = new Promise((resolve) => child.on('exit', resolve));
   let output = '';
   child.stdout.on('data', (chunk) => { output += chunk; });
   child.stderr.on('data', (chunk) => { output += chunk; });
@@ -48,6 +51,13 @@ export async function startDevNode() {
     url: `ws://127.0.0.1:${rpcPort}`,
     httpUrl: `http://127.0.0.1:${rpcPort}`,
     log: () => output,
+    binary,
+    basePath,
+    /** Kills the node and waits for it to exit, keeping its base path (for `stop` to remove). */
+    async halt() {
+      child.kill('SIGKILL');
+      await exited;
+    },
     stop() {
       child.kill('SIGKILL');
       rmSync(basePath, { recursive: true, force: true });
