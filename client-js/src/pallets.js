@@ -312,9 +312,15 @@ export class Claims extends PalletHelper {
     return this.submit(payer, 'fund_policy', { policyId, amount: BigInt(amount) });
   }
 
-  /** Enrols a patient; the member id stays off chain (its hash is recorded). */
-  enroll(payer, policyId, patient, memberId) {
-    return this.submit(payer, 'enroll', { policyId, patient, memberIdHash: hashText(memberId) });
+  /**
+   * Enrols a patient; the member id stays off chain. The chain records a salted commitment to
+   * it (`commitText`), so that trying member numbers cannot find it; the payer keeps the
+   * returned `memberIdSalt` to open it.
+   */
+  async enroll(payer, policyId, patient, memberId) {
+    const { hash, salt } = commitText(memberId);
+    const outcome = await this.submit(payer, 'enroll', { policyId, patient, memberIdHash: hash });
+    return { memberIdSalt: salt, ...outcome };
   }
 
   /**
@@ -416,8 +422,14 @@ export class Claims extends PalletHelper {
     return this.submit(payer, 'review_claim', { claimId, approve });
   }
 
-  appealLine(provider, claimId, line, justification) {
-    return this.submit(provider, 'appeal_line', { claimId, line, justification: hashText(justification) });
+  /**
+   * Appeals a line; the justification stays off chain as a salted commitment (`commitText`),
+   * so that guessing its words cannot confirm them. The provider keeps `justificationSalt`.
+   */
+  async appealLine(provider, claimId, line, justification) {
+    const { hash, salt } = commitText(justification);
+    const outcome = await this.submit(provider, 'appeal_line', { claimId, line, justification: hash });
+    return { justificationSalt: salt, ...outcome };
   }
 
   resolveAppeal(payer, claimId, line, allowed = null) {
