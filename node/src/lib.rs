@@ -16,6 +16,7 @@
 #[cfg(feature = "runtime-benchmarks")]
 pub mod benchmark;
 pub mod chain_spec;
+pub mod challenge;
 pub mod client;
 pub mod consensus;
 pub mod db;
@@ -25,6 +26,7 @@ pub mod extrinsic;
 pub mod keys;
 pub mod pool;
 pub mod prometheus;
+pub mod registry;
 pub mod rpc;
 pub mod service;
 pub mod signatures;

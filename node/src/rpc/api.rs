@@ -212,8 +212,11 @@ pub trait CarechainApi {
 	#[method(name = "consensus_commit")]
 	fn consensus_commit(&self, number: u32) -> RpcResult<Option<CommitInfo>>;
 	/// A patient's records, a page at a time, SCALE-encoded as the runtime's
-	/// `RecordsApi::records_by_patient` returns them.
-	#[method(name = "records_byPatient")]
+	/// `RecordsApi::records_by_patient` returns them. With authentication on, the patient and
+	/// guardians get the whole page; anyone else only the records the chain lets them read
+	/// (consent, authorship, break-glass), the page refused when it holds none, and each answer
+	/// is in the node's accounting (`consent_nodeDisclosures`).
+	#[method(name = "records_byPatient", with_extensions)]
 	fn records_by_patient(
 		&self,
 		patient: AccountId,
@@ -221,8 +224,11 @@ pub trait CarechainApi {
 		count: u32,
 		at: Option<H256>,
 	) -> RpcResult<Bytes>;
-	/// Whether an accessor may read a record for a purpose now, and on which basis.
-	#[method(name = "consent_check")]
+	/// Whether an accessor may read a record for a purpose now, and on which basis. With
+	/// authentication on, the patient and guardians may ask about anyone; others only about
+	/// themselves, and get an answer only when they are allowed (a refusal otherwise, which
+	/// does not say why).
+	#[method(name = "consent_check", with_extensions)]
 	fn consent_check(
 		&self,
 		patient: AccountId,
@@ -232,12 +238,22 @@ pub trait CarechainApi {
 		at: Option<H256>,
 	) -> RpcResult<Decision>;
 	/// The accesses to a patient's records since a moment (HIPAA accounting of disclosures),
-	/// SCALE-encoded audit entries.
-	#[method(name = "consent_accountingOfDisclosures")]
+	/// SCALE-encoded audit entries. With authentication on, for the patient and guardians
+	/// only.
+	#[method(name = "consent_accountingOfDisclosures", with_extensions)]
 	fn accounting_of_disclosures(
 		&self,
 		patient: AccountId,
 		since: u64,
 		at: Option<H256>,
 	) -> RpcResult<Bytes>;
+	/// The patient-linked reads this node answered to others than the patient and guardians
+	/// since a moment (ms since the Unix epoch), oldest first: the node's part of the
+	/// accounting of disclosures. With authentication on, for the patient and guardians only.
+	#[method(name = "consent_nodeDisclosures", with_extensions)]
+	fn node_disclosures(
+		&self,
+		patient: AccountId,
+		since: u64,
+	) -> RpcResult<Vec<super::disclosures::NodeDisclosure>>;
 }
