@@ -11,6 +11,7 @@ import { Reader, encodeCompact } from './scale.js';
 import { mortalEra, signExtrinsic } from './extrinsic.js';
 import { Claims, Consent, Provenance, Records, Registry } from './pallets.js';
 import { Vault } from './vault.js';
+import { Session } from './session.js';
 
 /** A transaction ran in a finalized block and failed; `pallet` and `name` say how. */
 export class DispatchError extends Error {
@@ -52,10 +53,15 @@ function header(json) {
 
 /** A connection to a node with a helper per pallet: registry, records, consent, claims, provenance, vault. */
 export class Carechain {
-  /** Connects to a node (ws://, wss://, http://, https://) and reads its runtime. */
+  /**
+   * Connects to a node (ws://, wss://, http://, https://) and reads its runtime; with
+   * `options.signIn` (an Account), signs in first (see `signIn`). Other options are the
+   * transport's (`RpcClient`).
+   */
   static async connect(url = 'ws://127.0.0.1:9944', options = {}) {
     const client = new Carechain(new RpcClient(url, options));
     try {
+      if (options.signIn) await client.signIn(options.signIn);
       // Each request waits for the connection at most `options.timeout` (30 s by default).
       await client.refreshRuntime();
     } catch (e) {
@@ -95,8 +101,29 @@ export class Carechain {
     });
   }
 
+  /**
+   * Signs in as `signer` (an Account) to a node that authenticates RPC, and keeps the session:
+   * every later request carries its token, renewed before it expires. Members of an
+   * organization then read raw state and blocks; patients, guardians and grantees their
+   * patients' data. Resolves with the grant `{ token, account, expiresAt, renewableUntil }`.
+   * `options.onError` hears renewals that failed.
+   */
+  async signIn(signer, options = {}) {
+    this.session?.stop();
+    this.session = new Session(this.rpc, signer, options);
+    return this.session.signIn();
+  }
+
+  /** Ends the session (if any): later requests, on this connection too, are anonymous. */
+  async signOut() {
+    this.session?.stop();
+    this.session = null;
+    if (!this.rpc.http) await this.rpc.request('auth_signOut', []);
+  }
+
   /** Closes the connection. */
   close() {
+    this.session?.stop();
     return this.rpc.close();
   }
 

@@ -422,6 +422,13 @@ async fn members_read_raw_state_and_patients_do_not() {
 		let (code, _) = refusal(rpc.call("chain_getBlock", rpc_params![]).await);
 		assert_eq!(code, FORBIDDEN);
 	}
+	// A WebSocket connection signed out is anonymous again, whatever its handshake carried.
+	let rpc = connect(f.address, Transport::WsHeader, Some(&member.token)).await;
+	rpc.call("chain_getBlock", rpc_params![]).await.unwrap();
+	rpc.call("auth_signOut", rpc_params![]).await.unwrap();
+	let (code, _) = refusal(rpc.call("chain_getBlock", rpc_params![]).await);
+	assert_eq!(code, UNAUTHENTICATED);
+	assert!(rpc.call("auth_session", rpc_params![]).await.unwrap().is_null());
 }
 
 #[tokio::test]
@@ -584,14 +591,20 @@ async fn a_websocket_connection_renews_its_session_in_place_and_sessions_end() {
 
 #[tokio::test]
 async fn a_subprotocol_token_is_selected_in_the_handshake_answer() {
+	// Also by a node that does not check tokens: a client that always sends one connects.
+	for enforce in [true, false] {
+		let f = fixture(AuthSettings { enforce, ..Default::default() }).await;
+		let grant = sign_in(f.address, Ed25519Keyring::Alice).await;
+		handshake_selects_the_token(f.address, &grant.token).await;
+	}
+}
+
+async fn handshake_selects_the_token(address: SocketAddr, token: &str) {
 	use tokio::io::{AsyncReadExt, AsyncWriteExt};
-	let f = fixture(AuthSettings::default()).await;
-	let grant = sign_in(f.address, Ed25519Keyring::Alice).await;
-	let mut stream = tokio::net::TcpStream::connect(f.address).await.unwrap();
-	let protocol = format!("carechain.token.{}", grant.token);
+	let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+	let protocol = format!("carechain.token.{token}");
 	let request = format!(
-		"GET / HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: {protocol}\r\n\r\n",
-		f.address
+		"GET / HTTP/1.1\r\nHost: {address}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: {protocol}\r\n\r\n"
 	);
 	stream.write_all(request.as_bytes()).await.unwrap();
 	let mut answer = vec![0u8; 4096];

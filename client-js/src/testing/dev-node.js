@@ -25,10 +25,11 @@ export function freePort() {
 }
 
 /**
- * A dev node: `{ url, httpUrl, log(), stop() }`. The binary is CARECHAIN_BIN or the one
- * `cargo test` built (target/debug/carechain).
+ * A dev node: `{ url, httpUrl, log(), stop() }`, with more command-line `args` if given
+ * (`['--rpc-auth', 'on']`). The binary is CARECHAIN_BIN or the one `cargo test` built
+ * (target/debug/carechain).
  */
-export async function startDevNode() {
+export async function startDevNode(args = []) {
   const binary = process.env.CARECHAIN_BIN ?? join(targetDir, 'debug', 'carechain');
   if (!existsSync(binary)) {
     throw new Error(`${binary} is missing: run cargo build -p carechain-node first (or set CARECHAIN_BIN)`);
@@ -40,6 +41,7 @@ export async function startDevNode() {
     '--rpc-port', String(rpcPort),
     '--prometheus-port', String(await freePort()),
     '--listen-addr', `/ip4/127.0.0.1/tcp/${await freePort()}`,
+    ...args,
   ]);
   let output = '';
   child.stdout.on('data', (chunk) => { output += chunk; });

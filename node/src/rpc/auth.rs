@@ -393,6 +393,10 @@ pub trait AuthApi {
 	/// The session this call is made in; null when anonymous.
 	#[method(name = "session", with_extensions)]
 	fn session(&self) -> RpcResult<Option<SessionInfo>>;
+	/// Ends this WebSocket connection's session: its later calls are anonymous. (A token
+	/// stays valid until it expires; over HTTP, stop sending it.)
+	#[method(name = "signOut")]
+	fn sign_out(&self) -> RpcResult<bool>;
 }
 
 /// Authentication of one node: its sessions, sign-in challenges and the chain it asks.
@@ -434,20 +438,18 @@ impl Auth {
 		&self.settings
 	}
 
-	/// The caller of an HTTP request or WebSocket handshake, and the subprotocol to select.
-	fn caller_of(&self, headers: &http::HeaderMap, uri: &http::Uri) -> (Caller, Option<String>) {
+	/// The caller of an HTTP request or WebSocket handshake with this `token`.
+	fn caller_of(&self, token: Option<&str>) -> Caller {
 		if !self.settings.enforce {
-			return (Caller::Open, None);
+			return Caller::Open;
 		}
-		let (token, protocol) = token_of(headers, uri);
-		let caller = match token {
+		match token {
 			None => Caller::Anonymous,
-			Some(token) => match self.sessions.verify(&token, now_ms()) {
+			Some(token) => match self.sessions.verify(token, now_ms()) {
 				Ok(session) => Caller::Signed(session),
 				Err(e) => Caller::Refused(e),
 			},
-		};
-		(caller, protocol)
+		}
 	}
 
 	/// The active organization of `who`, read at the best block or taken from the cache.
@@ -590,6 +592,11 @@ impl AuthApiServer for AuthRpc {
 			_ => None,
 		})
 	}
+
+	fn sign_out(&self) -> RpcResult<bool> {
+		// The connection's middleware forgets the session once this answers.
+		Ok(true)
+	}
 }
 
 /// The token of a request, from `Authorization: Bearer`, `?token=` or a `carechain.token.`
@@ -668,6 +675,7 @@ const PUBLIC: &[&str] = &[
 	"auth_signIn",
 	"auth_renew",
 	"auth_session",
+	"auth_signOut",
 	"author_submitExtrinsic",
 	"author_submitAndWatchExtrinsic",
 	"author_unwatchExtrinsic",
@@ -757,9 +765,12 @@ where
 	}
 
 	fn call(&mut self, mut request: HttpRequest<B>) -> Self::Future {
-		let (caller, protocol) = match &self.auth {
-			None => (Caller::Open, None),
-			Some(auth) => auth.caller_of(request.headers(), request.uri()),
+		// The subprotocol is selected whether or not this node checks tokens, so that a client
+		// that always sends one connects to either.
+		let (token, protocol) = token_of(request.headers(), request.uri());
+		let caller = match &self.auth {
+			None => Caller::Open,
+			Some(auth) => auth.caller_of(token.as_deref()),
 		};
 		request.extensions_mut().insert(caller);
 		// The clone that was made ready serves this call (tower's rule for cloned services).
@@ -799,8 +810,9 @@ impl<S> tower::Layer<S> for AuthRpcLayer {
 pub struct AuthCalls<S> {
 	inner: Arc<S>,
 	auth: Option<Arc<Auth>>,
-	/// The session last granted on this connection.
-	adopted: Arc<Mutex<Option<Session>>>,
+	/// The caller this connection became: the session last granted on it, or anonymous after
+	/// `auth_signOut`; the handshake's until then.
+	adopted: Arc<Mutex<Option<Caller>>>,
 }
 
 impl<'a, S> RpcServiceT<'a> for AuthCalls<S>
@@ -816,7 +828,7 @@ where
 			return Box::pin(async move { inner.call(request).await });
 		};
 		let caller = match self.adopted.lock().clone() {
-			Some(session) => Caller::Signed(session),
+			Some(adopted) => adopted,
 			None => caller(request.extensions()),
 		}
 		.at(now_ms());
@@ -827,17 +839,23 @@ where
 			return Box::pin(std::future::ready(response));
 		}
 		request.extensions_mut().insert(caller);
-		let adopts = matches!(method.as_str(), "auth_signIn" | "auth_renew");
 		let adopted = self.adopted.clone();
 		Box::pin(async move {
 			let response = inner.call(request).await;
-			if adopts && response.is_success() {
-				let grant = serde_json::from_str::<serde_json::Value>(response.as_result())
-					.ok()
-					.and_then(|r| r.get("result")?.get("token")?.as_str().map(str::to_owned));
-				if let Some(Ok(session)) = grant.map(|t| auth.sessions.verify(&t, now_ms())) {
-					*adopted.lock() = Some(session);
+			if !response.is_success() {
+				return response;
+			}
+			match method.as_str() {
+				"auth_signIn" | "auth_renew" => {
+					let grant = serde_json::from_str::<serde_json::Value>(response.as_result())
+						.ok()
+						.and_then(|r| r.get("result")?.get("token")?.as_str().map(str::to_owned));
+					if let Some(Ok(session)) = grant.map(|t| auth.sessions.verify(&t, now_ms())) {
+						*adopted.lock() = Some(Caller::Signed(session));
+					}
 				}
+				"auth_signOut" => *adopted.lock() = Some(Caller::Anonymous),
+				_ => {}
 			}
 			response
 		})
