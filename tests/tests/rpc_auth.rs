@@ -22,7 +22,7 @@ use jsonrpsee::{
 	ws_client::WsClientBuilder,
 };
 use serde_json::Value as Json;
-use sp_core::{Bytes, Pair, H256};
+use sp_core::{Bytes, H256};
 use sp_keyring::Ed25519Keyring;
 use std::time::Duration;
 
@@ -182,10 +182,12 @@ async fn an_external_node_authenticates_every_patient_linked_read() {
 	assert!(!refused.status.success());
 	let stderr = String::from_utf8_lossy(&refused.stderr);
 	assert!(stderr.contains("needs a session"), "{stderr}");
+	// Signed in, it reads the chain: Bob's record, whose blob nobody uploaded (exit 2).
 	let signed_in = audit(&["--sign-in-as", "//Alice"]);
 	let stdout = String::from_utf8_lossy(&signed_in.stdout);
-	assert!(signed_in.status.success(), "{stdout}{}", String::from_utf8_lossy(&signed_in.stderr));
-	assert!(stdout.contains("1 record versions"), "{stdout}");
+	let stderr = String::from_utf8_lossy(&signed_in.stderr);
+	assert_eq!(signed_in.status.code(), Some(2), "{stdout}{stderr}");
+	assert!(stdout.contains("1 record versions") && stdout.contains("missing: 1"), "{stdout}");
 }
 
 #[tokio::test]
