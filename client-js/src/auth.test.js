@@ -59,3 +59,21 @@ test('a patient reads her own records and accounting, not raw state', async () =
     await chain.close();
   }
 });
+
+test('a new patient registers anonymously, signs in, grants a consent and reads her accounting', async () => {
+  const chain = await connectWhenUp(() => Carechain.connect(node.url), node);
+  try {
+    const { account: patient } = Account.generate();
+    // Submitting and learning the outcome need no session: the outcome is asked with the
+    // transaction's own signed bytes.
+    const registered = await chain.registry.registerPatient(patient);
+    assert.ok(registered.events.some((e) => e.pallet === 'Registry' && e.name === 'PatientRegistered'));
+    await chain.signIn(patient);
+    await chain.consent.grant(patient, { grantee: { type: 'Organization', value: 0 }, purposes: ['Treatment'], expiresAt: Date.now() + 86_400_000 });
+    const trail = await chain.consent.accountingOfDisclosures(patient.address);
+    assert.ok(trail.length >= 1, 'the grant is in her accounting');
+    await assert.rejects(chain.consent.accountingOfDisclosures(eve.address), refused(AuthErrorCode.FORBIDDEN));
+  } finally {
+    await chain.close();
+  }
+});

@@ -36,6 +36,17 @@ export class TransactionError extends Error {
 
 const ERA_PERIOD = 64;
 
+/** An event record as `{ pallet, name, data, phase, topics }`. */
+function eventOf(record) {
+  return {
+    pallet: record.event.type,
+    name: record.event.value.type ?? record.event.value,
+    data: record.event.value.value ?? null,
+    phase: record.phase,
+    topics: record.topics,
+  };
+}
+
 /** A decoded block header, with its hash. */
 function header(json) {
   const logs = json.digest.logs.map((l) => fromHex(l));
@@ -227,27 +238,25 @@ export class Carechain {
     return { ready, finalized };
   }
 
-  /** The outcome of `extrinsic` (0x-hex) in block `blockHash`. */
+  /**
+   * The outcome of `extrinsic` (0x-hex) in block `blockHash`, asked with its signed bytes
+   * (`author_extrinsicOutcome`), so that it needs no session: a patient's wallet reads its own.
+   */
   async outcome(blockHash, extrinsic) {
-    const { block } = await this.rpc.request('chain_getBlock', [blockHash]);
-    const index = block.extrinsics.indexOf(extrinsic);
-    if (index < 0) throw new Error(`the node reported block ${blockHash} but the extrinsic is not in it`);
-    const events = (await this.events(blockHash)).filter((e) => e.phase?.type === 'ApplyExtrinsic' && e.phase.value === index);
-    const outcome = { blockHash, blockNumber: Number(BigInt(block.header.number)), index, events };
+    const found = await this.rpc.request('author_extrinsicOutcome', [extrinsic, blockHash]);
+    if (!found) throw new Error(`the node reported block ${blockHash} but the extrinsic is not in it`);
+    const { index, blockNumber } = found;
+    const records = this.metadata.codec.decode(this.metadata.storage('System', 'Events').value, fromHex(found.events));
+    const events = records.map(eventOf);
+    const outcome = { blockHash, blockNumber, index, events };
     const failed = events.find((e) => e.pallet === 'System' && e.name === 'ExtrinsicFailed');
     if (failed) throw new DispatchError(this.metadata.describeDispatchError(failed.data.dispatchError), outcome);
     return outcome;
   }
 
-  /** The events of a block, each `{ pallet, name, data, phase, topics }`. */
+  /** The events of a block, each `{ pallet, name, data, phase, topics }` (a raw read: members). */
   async events(blockHash) {
-    return (await this.query('System', 'Events', [], blockHash)).map((record) => ({
-      pallet: record.event.type,
-      name: record.event.value.type ?? record.event.value,
-      data: record.event.value.value ?? null,
-      phase: record.phase,
-      topics: record.topics,
-    }));
+    return (await this.query('System', 'Events', [], blockHash)).map(eventOf);
   }
 
   /** The storage key of `pallet.entry` with map keys `keys` (all of them, or a prefix). */

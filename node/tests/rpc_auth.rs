@@ -52,6 +52,8 @@ struct Fixture {
 	auth: Arc<Auth>,
 	address: SocketAddr,
 	record: RecordId,
+	/// Bob's signed `create_record`, 0x-hex, and the block that holds it.
+	extrinsic: (String, H256),
 	_handle: ServerHandle,
 	_dir: tempfile::TempDir,
 }
@@ -84,6 +86,7 @@ async fn fixture(settings: AuthSettings) -> Fixture {
 		.unwrap();
 	assert_eq!(built.block.extrinsics.len(), 2, "the record made it into the block");
 	client.commit(&built.block, built.changes, &[]).unwrap();
+	let extrinsic = (carechain_node::extrinsic::to_hex(&extrinsic), built.block.header.hash());
 	let page = client
 		.call(
 			client.head().hash,
@@ -112,7 +115,7 @@ async fn fixture(settings: AuthSettings) -> Fixture {
 		..RpcSettings::new("127.0.0.1:0".parse().unwrap(), 16 << 20)
 	};
 	let (handle, address) = start(&settings, module).await.unwrap();
-	Fixture { node, auth, address, record, _handle: handle, _dir: dir }
+	Fixture { node, auth, address, record, extrinsic, _handle: handle, _dir: dir }
 }
 
 /// How a client carries its token.
@@ -127,7 +130,7 @@ const TRANSPORTS: [Transport; 3] = [Transport::Http, Transport::WsHeader, Transp
 
 /// A client of either kind.
 enum Rpc {
-	Http(HttpClient),
+	Http(Box<HttpClient>),
 	Ws(WsClient),
 }
 
@@ -149,12 +152,12 @@ fn bearer(token: &str) -> http::HeaderMap {
 async fn connect(address: SocketAddr, transport: Transport, token: Option<&str>) -> Rpc {
 	let headers = token.map(bearer).unwrap_or_default();
 	match transport {
-		Transport::Http => Rpc::Http(
+		Transport::Http => Rpc::Http(Box::new(
 			HttpClientBuilder::default()
 				.set_headers(headers)
 				.build(format!("http://{address}"))
 				.unwrap(),
-		),
+		)),
 		Transport::WsHeader => Rpc::Ws(
 			WsClientBuilder::default()
 				.set_headers(headers)
@@ -250,6 +253,24 @@ async fn anonymous_callers_get_only_what_is_public_by_design() {
 			assert!(message.contains("auth_signIn") && message.contains("Bearer"), "{message}");
 		}
 	}
+	// Whoever holds a transaction's signed bytes learns its outcome, and only that.
+	let rpc = connect(f.address, Transport::Http, None).await;
+	let (extrinsic, block) = &f.extrinsic;
+	let outcome = rpc.call("author_extrinsicOutcome", rpc_params![extrinsic, block]).await.unwrap();
+	assert_eq!((outcome["blockNumber"].as_u64(), outcome["index"].as_u64()), (Some(1), Some(1)));
+	let events: Bytes = serde_json::from_value(outcome["events"].clone()).unwrap();
+	let events = Vec::<frame_system::EventRecord<carechain_runtime::RuntimeEvent, H256>>::decode(
+		&mut &events[..],
+	)
+	.unwrap();
+	assert!(events.iter().all(|e| e.phase == frame_system::Phase::ApplyExtrinsic(1)));
+	assert!(events.iter().any(|e| matches!(
+		e.event,
+		carechain_runtime::RuntimeEvent::Records(pallet_records::Event::RecordCreated { .. })
+	)));
+	let other = format!("{extrinsic}00");
+	let none = rpc.call("author_extrinsicOutcome", rpc_params![other, block]).await.unwrap();
+	assert!(none.is_null());
 	// Headers stream to anyone.
 	let Rpc::Ws(ws) = connect(f.address, Transport::WsHeader, None).await else { unreachable!() };
 	let mut heads = ws

@@ -155,6 +155,27 @@ pub trait AuthorApi {
 	/// The extrinsics waiting in the pool.
 	#[method(name = "pendingExtrinsics")]
 	fn pending_extrinsics(&self) -> RpcResult<Vec<Bytes>>;
+	/// What became of a submitted extrinsic in a block: its position and its events; null
+	/// when the block does not hold exactly these bytes. Whoever holds the signed bytes (its
+	/// submitter) may ask, so a wallet learns its own outcome without reading blocks.
+	#[method(name = "extrinsicOutcome")]
+	fn extrinsic_outcome(
+		&self,
+		extrinsic: Bytes,
+		block: H256,
+	) -> RpcResult<Option<ExtrinsicOutcome>>;
+}
+
+/// What became of an extrinsic, as `author_extrinsicOutcome` answers it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExtrinsicOutcome {
+	/// The block's number.
+	pub block_number: u32,
+	/// The extrinsic's position in the block.
+	pub index: u32,
+	/// Its events, SCALE-encoded as `System::Events` holds them (`Vec<EventRecord>`).
+	pub events: Bytes,
 }
 
 /// A validator as the consensus RPC reports it.

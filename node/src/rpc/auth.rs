@@ -637,8 +637,9 @@ pub enum MethodClass {
 }
 
 /// Methods public by design. Signed transactions authenticate themselves (the runtime admits
-/// only members, patients and registrations), and a nonce counts an account's transactions
-/// without saying what they were; a new patient needs it to register.
+/// only members, patients and registrations), and so does asking what became of one (the
+/// question carries its signed bytes); a nonce counts an account's transactions without saying
+/// what they were; a new patient needs both to register.
 const PUBLIC: &[&str] = &[
 	"rpc_methods",
 	"system_health",
@@ -679,6 +680,8 @@ const PUBLIC: &[&str] = &[
 	"author_submitExtrinsic",
 	"author_submitAndWatchExtrinsic",
 	"author_unwatchExtrinsic",
+	// Answers only whoever holds the signed bytes: see `author_extrinsicOutcome`.
+	"author_extrinsicOutcome",
 	// Ending one's own subscription.
 	"state_unsubscribeStorage",
 	"vault_unsubscribeDisclosures",

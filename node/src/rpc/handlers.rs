@@ -497,6 +497,35 @@ impl AuthorApiServer for Handlers {
 	fn pending_extrinsics(&self) -> RpcResult<Vec<Bytes>> {
 		Ok(self.node.pool.pending().iter().map(|tx| Bytes(tx.extrinsic.encode())).collect())
 	}
+
+	fn extrinsic_outcome(
+		&self,
+		extrinsic: Bytes,
+		block: H256,
+	) -> RpcResult<Option<ExtrinsicOutcome>> {
+		self.node.metrics.rpc_calls.inc();
+		let Some(body) = self.node.client.block(block).map_err(err)? else { return Ok(None) };
+		let Some(index) = body.extrinsics.iter().position(|x| x.encode() == extrinsic.0) else {
+			return Ok(None);
+		};
+		let index = u32::try_from(index).unwrap_or(u32::MAX);
+		let state = self.node.client.state_at(block).map_err(err)?;
+		let events: Vec<frame_system::EventRecord<carechain_runtime::RuntimeEvent, H256>> =
+			crate::registry::storage(&state, crate::client::events_key())
+				.map_err(|message| {
+					err(ClientError::Runtime { method: "author_extrinsicOutcome".into(), message })
+				})?
+				.unwrap_or_default();
+		let own: Vec<_> = events
+			.into_iter()
+			.filter(|e| e.phase == frame_system::Phase::ApplyExtrinsic(index))
+			.collect();
+		Ok(Some(ExtrinsicOutcome {
+			block_number: body.header.number,
+			index,
+			events: Bytes(own.encode()),
+		}))
+	}
 }
 
 fn validator_info(
