@@ -1202,7 +1202,12 @@ impl VaultApiServer for VaultRpc {
 		let sink = pending.accept().await?;
 		let mut next = request.from_index.unwrap_or(length);
 		let mut at = vault.node.client.head().hash;
+		let live = ext.get::<crate::rpc::auth::LiveCaller>().cloned();
 		loop {
+			// A session that ended, or was signed out, stops hearing.
+			if let Some(live) = &live {
+				live.now().account("vault_subscribeDisclosures").map_err(|e| e.to_string())?;
+			}
 			// A guardian removed by the patient stops hearing at once.
 			let Some(disclosures) =
 				vault.disclosures_for(at, &request.subscriber, &request.patient, next)?
@@ -1222,6 +1227,13 @@ impl VaultApiServer for VaultRpc {
 					Err(tokio::sync::broadcast::error::RecvError::Closed) => return Ok(()),
 				},
 				() = sink.closed() => return Ok(()),
+				// Woken at the session's end too, to stop.
+				() = tokio::time::sleep(
+					live.as_ref()
+						.and_then(crate::rpc::auth::LiveCaller::remaining)
+						.unwrap_or(Duration::from_secs(3600))
+						.saturating_add(Duration::from_millis(1)),
+				) => vault.node.client.head().hash,
 			};
 		}
 	}

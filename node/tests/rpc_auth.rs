@@ -600,6 +600,16 @@ async fn a_websocket_connection_renews_its_session_in_place_and_sessions_end() {
 	tokio::time::sleep(Duration::from_millis(1_500)).await;
 	// Past the first token's expiry, the connection still reads.
 	ws.request::<Json, _>("chain_getBlock", rpc_params![]).await.unwrap();
+	// A storage subscription lasts as long as the session, not longer.
+	let mut storage = ws
+		.subscribe::<Json, _>(
+			"state_subscribeStorage",
+			rpc_params![vec!["0x00"]],
+			"state_unsubscribeStorage",
+		)
+		.await
+		.unwrap();
+	storage.next().await.unwrap().unwrap();
 	// Sessions end at the longest age: renewals stop extending, then are refused.
 	let renewed: SessionGrant =
 		ws.request("auth_renew", rpc_params![&renewed.token]).await.unwrap();
@@ -607,6 +617,8 @@ async fn a_websocket_connection_renews_its_session_in_place_and_sessions_end() {
 	tokio::time::sleep(Duration::from_millis(renewed.expires_in_ms + 100)).await;
 	let (code, _) = refusal(ws.request("chain_getBlock", rpc_params![]).await);
 	assert_eq!(code, SESSION_EXPIRED);
+	let ended = tokio::time::timeout(Duration::from_secs(2), storage.next()).await;
+	assert!(matches!(ended, Ok(None | Some(Err(_)))), "the subscription ended: {ended:?}");
 	let _ = f.auth;
 }
 

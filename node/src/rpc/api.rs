@@ -124,11 +124,13 @@ pub trait StateApi {
 		item = RuntimeVersion
 	)]
 	async fn subscribe_runtime_version(&self) -> jsonrpsee::core::SubscriptionResult;
-	/// Changes of storage values, after each block.
+	/// Changes of storage values, after each block; with authentication on, while the
+	/// connection's session lasts and its account is a member.
 	#[subscription(
 		name = "subscribeStorage" => "storage",
 		unsubscribe = "unsubscribeStorage",
-		item = Json
+		item = Json,
+		with_extensions
 	)]
 	async fn subscribe_storage(
 		&self,

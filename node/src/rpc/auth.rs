@@ -237,6 +237,38 @@ impl Caller {
 	}
 }
 
+/// A connection's caller as it is now, for subscriptions, which outlive the call that opened
+/// them: a renewal on the connection extends them, and the session's end, a sign-out or the
+/// loss of membership ends them.
+#[derive(Clone)]
+pub struct LiveCaller {
+	auth: Arc<Auth>,
+	adopted: Arc<Mutex<Option<Caller>>>,
+	handshake: Caller,
+}
+
+impl LiveCaller {
+	/// The caller now.
+	pub fn now(&self) -> Caller {
+		self.adopted.lock().clone().unwrap_or_else(|| self.handshake.clone()).at(now_ms())
+	}
+
+	/// Whether the caller may still hold a subscription of `class`.
+	pub fn admits(&self, class: MethodClass, method: &str) -> Result<(), AuthError> {
+		self.auth.admit(&self.now(), class, method)
+	}
+
+	/// How long until the session ends, if there is one.
+	pub fn remaining(&self) -> Option<Duration> {
+		match self.now() {
+			Caller::Signed(session) => {
+				Some(Duration::from_millis(session.expires_at.saturating_sub(now_ms())))
+			}
+			_ => None,
+		}
+	}
+}
+
 /// The caller of a call, from its extensions. A call without one did not come through the
 /// server (a test or a fuzz harness calling the module): it counts as anonymous.
 pub fn caller(extensions: &Extensions) -> Caller {
@@ -841,7 +873,13 @@ where
 			let response = MethodResponse::error(request.id, ErrorObjectOwned::from(refusal));
 			return Box::pin(std::future::ready(response));
 		}
+		let handshake = crate::rpc::auth::caller(request.extensions());
 		request.extensions_mut().insert(caller);
+		request.extensions_mut().insert(LiveCaller {
+			auth: auth.clone(),
+			adopted: self.adopted.clone(),
+			handshake,
+		});
 		let adopted = self.adopted.clone();
 		Box::pin(async move {
 			let response = inner.call(request).await;

@@ -22,7 +22,7 @@ use serde_json::{json, Value as Json};
 use sp_core::{Bytes, H256};
 use sp_state_machine::Backend as _;
 use sp_version::RuntimeVersion;
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 use tokio::sync::broadcast::error::RecvError;
 
 /// The most keys `state_getKeysPaged` returns at once.
@@ -410,14 +410,21 @@ impl StateApiServer for Handlers {
 	async fn subscribe_storage(
 		&self,
 		pending: PendingSubscriptionSink,
+		ext: &Extensions,
 		keys: Option<Vec<Bytes>>,
 	) -> SubscriptionResult {
 		let keys = keys.unwrap_or_default();
+		let live = ext.get::<auth::LiveCaller>().cloned();
 		let mut finalized = self.node.finalized.subscribe();
 		let sink = pending.accept().await?;
 		let mut last: Vec<Option<Bytes>> = vec![None; keys.len()];
 		let mut first = true;
 		loop {
+			// Raw state streams only while the session lasts and its account is a member.
+			if let Some(live) = &live {
+				live.admits(auth::MethodClass::Members, "state_subscribeStorage")
+					.map_err(|e| e.to_string())?;
+			}
 			let block = self.node.client.head().hash;
 			let mut changes = Vec::new();
 			for (key, last) in keys.iter().zip(last.iter_mut()) {
@@ -432,9 +439,15 @@ impl StateApiServer for Handlers {
 				sink.send(SubscriptionMessage::from_json(&message)?).await?;
 			}
 			first = false;
-			match finalized.recv().await {
-				Ok(_) | Err(RecvError::Lagged(_)) => continue,
-				Err(RecvError::Closed) => return Ok(()),
+			// Woken at the session's end too, when no block comes before it.
+			let session_end = live.as_ref().and_then(auth::LiveCaller::remaining);
+			let until_end = session_end.unwrap_or(Duration::from_secs(3600));
+			tokio::select! {
+				block = finalized.recv() => match block {
+					Ok(_) | Err(RecvError::Lagged(_)) => continue,
+					Err(RecvError::Closed) => return Ok(()),
+				},
+				() = tokio::time::sleep(until_end.saturating_add(Duration::from_millis(1))) => continue,
 			}
 		}
 	}
