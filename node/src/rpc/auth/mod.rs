@@ -25,8 +25,14 @@
 //! Refusals are JSON-RPC errors [`UNAUTHENTICATED`] to [`SIGN_IN_BUSY`], with messages that
 //! say what to do.
 
+mod middleware;
+mod token;
+
+pub use middleware::{class, AuthCalls, AuthHttp, AuthHttpLayer, AuthRpcLayer, MethodClass};
+pub use token::{Session, Sessions, TokenError};
+
 use crate::{
-	challenge::{equal, verify_signature, ChallengeError, Challenges, Issued},
+	challenge::{verify_signature, ChallengeError, Challenges, Issued},
 	service::Node,
 };
 use carechain_primitives::OrgId;
@@ -35,18 +41,14 @@ use codec::Encode;
 use jsonrpsee::{
 	core::RpcResult,
 	proc_macros::rpc,
-	server::{middleware::rpc::RpcServiceT, HttpRequest, HttpResponse, MethodResponse},
-	types::{ErrorObject, ErrorObjectOwned, Request},
+	types::{ErrorObject, ErrorObjectOwned},
 	Extensions,
 };
 use parking_lot::Mutex;
 use sp_core::{Bytes, H256};
 use std::{
 	collections::HashMap,
-	future::Future,
-	pin::Pin,
 	sync::Arc,
-	task::{Context, Poll},
 	time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 use zeroize::Zeroizing;
@@ -69,11 +71,6 @@ pub const TOKEN_PROTOCOL: &str = "carechain.token.";
 
 /// The domain tag of [`sign_in_message`].
 const SIGN_IN_TAG: &[u8; 24] = b"carechain/rpc/sign-in/v1";
-
-/// Bytes of a token: version (1), account (32), sign-in time (8), expiry (8), MAC (16).
-const TOKEN_LEN: usize = 65;
-const TOKEN_MAC_AT: usize = 49;
-const TOKEN_VERSION: u8 = 1;
 
 /// What an account signs to sign in: the SCALE encoding of the tag
 /// `carechain/rpc/sign-in/v1`, the chain's genesis hash, the challenge and the account (24 +
@@ -122,82 +119,6 @@ impl Default for AuthSettings {
 			challenge_ttl: Duration::from_secs(120),
 			membership_ttl: Duration::from_secs(5),
 		}
-	}
-}
-
-/// Why a token was refused.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum TokenError {
-	/// Not the hex of a token.
-	#[error("it is not a Carechain session token")]
-	Malformed,
-	/// The MAC does not verify: altered, or issued by another node.
-	#[error("it was altered, or another node issued it")]
-	Forged,
-	/// Past its expiry.
-	#[error("it expired at {0} ms since the Unix epoch")]
-	Expired(u64),
-}
-
-/// A signed-in account.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Session {
-	/// The account.
-	pub account: AccountId,
-	/// When it signed in, in milliseconds since the Unix epoch.
-	pub signed_in_at: u64,
-	/// When the token stops working, in milliseconds since the Unix epoch.
-	pub expires_at: u64,
-}
-
-/// The node's session tokens: see the module documentation.
-pub struct Sessions {
-	key: Zeroizing<[u8; 32]>,
-}
-
-impl Sessions {
-	/// Tokens under `key`.
-	pub fn new(key: Zeroizing<[u8; 32]>) -> Self {
-		Self { key }
-	}
-
-	fn mac(&self, body: &[u8]) -> [u8; 16] {
-		let mut input = Zeroizing::new(Vec::with_capacity(32 + 32 + TOKEN_MAC_AT));
-		input.extend_from_slice(b"carechain-rpc-session-mac-v1");
-		input.extend_from_slice(&self.key[..]);
-		input.extend_from_slice(body);
-		sp_io::hashing::blake2_128(&input)
-	}
-
-	/// The token of `session`, as hex.
-	pub fn issue(&self, session: &Session) -> String {
-		let mut bytes = [0u8; TOKEN_LEN];
-		bytes[0] = TOKEN_VERSION;
-		bytes[1..33].copy_from_slice(session.account.as_ref());
-		bytes[33..41].copy_from_slice(&session.signed_in_at.to_le_bytes());
-		bytes[41..TOKEN_MAC_AT].copy_from_slice(&session.expires_at.to_le_bytes());
-		let mac = self.mac(&bytes[..TOKEN_MAC_AT]);
-		bytes[TOKEN_MAC_AT..].copy_from_slice(&mac);
-		hex::encode(bytes)
-	}
-
-	/// The session of `token`, if this node issued it and it has not expired at `now` (ms).
-	pub fn verify(&self, token: &str, now: u64) -> Result<Session, TokenError> {
-		let bytes = hex::decode(token.trim().trim_start_matches("0x"))
-			.ok()
-			.and_then(|b| <[u8; TOKEN_LEN]>::try_from(b).ok())
-			.filter(|b| b[0] == TOKEN_VERSION)
-			.ok_or(TokenError::Malformed)?;
-		if !equal(&self.mac(&bytes[..TOKEN_MAC_AT]), &bytes[TOKEN_MAC_AT..]) {
-			return Err(TokenError::Forged);
-		}
-		let account: [u8; 32] = bytes[1..33].try_into().expect("32 bytes");
-		let signed_in_at = u64::from_le_bytes(bytes[33..41].try_into().expect("8 bytes"));
-		let expires_at = u64::from_le_bytes(bytes[41..TOKEN_MAC_AT].try_into().expect("8 bytes"));
-		if expires_at <= now {
-			return Err(TokenError::Expired(expires_at));
-		}
-		Ok(Session { account: AccountId::from(account), signed_in_at, expires_at })
 	}
 }
 
@@ -631,278 +552,6 @@ impl AuthApiServer for AuthRpc {
 	}
 }
 
-/// The token of a request, from `Authorization: Bearer`, `?token=` or a `carechain.token.`
-/// subprotocol, and that subprotocol, which a WebSocket handshake's answer must select.
-fn token_of(headers: &http::HeaderMap, uri: &http::Uri) -> (Option<String>, Option<String>) {
-	let bearer = headers
-		.get_all(http::header::AUTHORIZATION)
-		.iter()
-		.filter_map(|v| v.to_str().ok())
-		.find_map(|v| {
-			let (scheme, token) = v.trim().split_once(' ')?;
-			scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
-		});
-	let protocol = headers
-		.get_all(http::header::SEC_WEBSOCKET_PROTOCOL)
-		.iter()
-		.filter_map(|v| v.to_str().ok())
-		.flat_map(|v| v.split(','))
-		.map(str::trim)
-		.find(|p| p.starts_with(TOKEN_PROTOCOL))
-		.map(str::to_owned);
-	let query = uri
-		.query()
-		.and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("token=")).map(str::to_owned));
-	let from_protocol = protocol.as_deref().map(|p| p[TOKEN_PROTOCOL.len()..].to_owned());
-	(bearer.or(from_protocol).or(query), protocol)
-}
-
-/// What a method answers whom, when authentication is on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MethodClass {
-	/// Anyone, anonymous callers included: nothing about any patient.
-	Public,
-	/// Active members of active organizations: raw state, blocks, the pool, consensus.
-	Members,
-	/// Any session; the handler then answers only the patient, a guardian or a grantee.
-	PatientLinked,
-}
-
-/// Methods public by design. Signed transactions authenticate themselves (the runtime admits
-/// only members, patients and registrations), and so does asking what became of one (the
-/// question carries its signed bytes); a nonce counts an account's transactions without saying
-/// what they were; a new patient needs both to register.
-const PUBLIC: &[&str] = &[
-	"rpc_methods",
-	"system_health",
-	"system_name",
-	"system_version",
-	"system_chain",
-	"system_chainType",
-	"system_properties",
-	"system_accountNextIndex",
-	"account_nextIndex",
-	"state_getRuntimeVersion",
-	"chain_getRuntimeVersion",
-	"state_subscribeRuntimeVersion",
-	"chain_subscribeRuntimeVersion",
-	"state_unsubscribeRuntimeVersion",
-	"chain_unsubscribeRuntimeVersion",
-	"state_getMetadata",
-	"chain_getHeader",
-	"chain_getBlockHash",
-	"chain_getHead",
-	"chain_getFinalizedHead",
-	"chain_getFinalisedHead",
-	"chain_subscribeNewHeads",
-	"chain_subscribeNewHead",
-	"chain_unsubscribeNewHeads",
-	"chain_unsubscribeNewHead",
-	"chain_subscribeFinalizedHeads",
-	"chain_subscribeFinalisedHeads",
-	"chain_unsubscribeFinalizedHeads",
-	"chain_unsubscribeFinalisedHeads",
-	"chain_subscribeAllHeads",
-	"chain_unsubscribeAllHeads",
-	"auth_challenge",
-	"auth_signIn",
-	"auth_renew",
-	"auth_session",
-	"auth_signOut",
-	"author_submitExtrinsic",
-	"author_submitAndWatchExtrinsic",
-	"author_unwatchExtrinsic",
-	// Answers only whoever holds the signed bytes: see `author_extrinsicOutcome`.
-	"author_extrinsicOutcome",
-	// Ending one's own subscription.
-	"state_unsubscribeStorage",
-	"vault_unsubscribeDisclosures",
-];
-
-/// Runtime calls that `state_call` answers anyone: the runtime's version and metadata.
-const PUBLIC_RUNTIME_CALLS: &[&str] = &[
-	"Core_version",
-	"Metadata_metadata",
-	"Metadata_metadata_at_version",
-	"Metadata_metadata_versions",
-];
-
-/// Methods about one patient: a session, then the handler's check.
-const PATIENT_LINKED: &[&str] = &[
-	"records_byPatient",
-	"consent_check",
-	"consent_accountingOfDisclosures",
-	"consent_nodeDisclosures",
-	"vault_challenge",
-	"vault_put",
-	"vault_get",
-	"vault_escrowKey",
-	"vault_subscribeDisclosures",
-];
-
-/// The class of a call of `method` with `params`; anything unknown is for members.
-pub fn class(method: &str, params: Option<&str>) -> MethodClass {
-	if PUBLIC.contains(&method) {
-		return MethodClass::Public;
-	}
-	if PATIENT_LINKED.contains(&method) {
-		return MethodClass::PatientLinked;
-	}
-	if matches!(method, "state_call" | "state_callAt")
-		&& runtime_call_of(params).is_some_and(|m| PUBLIC_RUNTIME_CALLS.contains(&m.as_str()))
-	{
-		return MethodClass::Public;
-	}
-	MethodClass::Members
-}
-
-/// The runtime method a `state_call` names, by position or by name.
-fn runtime_call_of(params: Option<&str>) -> Option<String> {
-	match serde_json::from_str::<serde_json::Value>(params?).ok()? {
-		serde_json::Value::Array(values) => values.first()?.as_str().map(str::to_owned),
-		serde_json::Value::Object(map) => map.get("method")?.as_str().map(str::to_owned),
-		_ => None,
-	}
-}
-
-/// The HTTP middleware: finds each request's (or WebSocket handshake's) token and puts the
-/// [`Caller`] into its extensions; selects the token's subprotocol in a handshake's answer.
-#[derive(Clone, Debug)]
-pub struct AuthHttpLayer(pub Option<Arc<Auth>>);
-
-impl<S> tower::Layer<S> for AuthHttpLayer {
-	type Service = AuthHttp<S>;
-
-	fn layer(&self, inner: S) -> Self::Service {
-		AuthHttp { inner, auth: self.0.clone() }
-	}
-}
-
-/// The service of [`AuthHttpLayer`].
-#[derive(Clone, Debug)]
-pub struct AuthHttp<S> {
-	inner: S,
-	auth: Option<Arc<Auth>>,
-}
-
-impl<S, B> tower::Service<HttpRequest<B>> for AuthHttp<S>
-where
-	S: tower::Service<HttpRequest<B>, Response = HttpResponse> + Clone + Send + 'static,
-	S::Future: Send + 'static,
-	B: Send + 'static,
-{
-	type Response = HttpResponse;
-	type Error = S::Error;
-	type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, S::Error>> + Send>>;
-
-	fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-		self.inner.poll_ready(cx)
-	}
-
-	fn call(&mut self, mut request: HttpRequest<B>) -> Self::Future {
-		// The subprotocol is selected whether or not this node checks tokens, so that a client
-		// that always sends one connects to either.
-		let (token, protocol) = token_of(request.headers(), request.uri());
-		let caller = match &self.auth {
-			None => Caller::Open,
-			Some(auth) => auth.caller_of(token.as_deref()),
-		};
-		request.extensions_mut().insert(caller);
-		// The clone that was made ready serves this call (tower's rule for cloned services).
-		let clone = self.inner.clone();
-		let mut inner = std::mem::replace(&mut self.inner, clone);
-		Box::pin(async move {
-			let mut response = inner.call(request).await?;
-			// A browser drops a connection whose answer selects none of the subprotocols
-			// it offered.
-			let selected = protocol.and_then(|p| http::HeaderValue::from_str(&p).ok());
-			if let Some(selected) = selected {
-				if response.status() == http::StatusCode::SWITCHING_PROTOCOLS {
-					response.headers_mut().insert(http::header::SEC_WEBSOCKET_PROTOCOL, selected);
-				}
-			}
-			Ok(response)
-		})
-	}
-}
-
-/// The per-call middleware: checks each call against its [`MethodClass`] and hands the
-/// handlers the caller of this moment. jsonrpsee makes one service per WebSocket connection,
-/// which keeps the session that `auth_signIn` or `auth_renew` last answered on it.
-#[derive(Clone, Debug)]
-pub struct AuthRpcLayer(pub Option<Arc<Auth>>);
-
-impl<S> tower::Layer<S> for AuthRpcLayer {
-	type Service = AuthCalls<S>;
-
-	fn layer(&self, inner: S) -> Self::Service {
-		AuthCalls { inner: Arc::new(inner), auth: self.0.clone(), adopted: Arc::default() }
-	}
-}
-
-/// The service of [`AuthRpcLayer`], for one connection.
-#[derive(Clone, Debug)]
-pub struct AuthCalls<S> {
-	inner: Arc<S>,
-	auth: Option<Arc<Auth>>,
-	/// The caller this connection became: the session last granted on it, or anonymous after
-	/// `auth_signOut`; the handshake's until then.
-	adopted: Arc<Mutex<Option<Caller>>>,
-}
-
-impl<'a, S> RpcServiceT<'a> for AuthCalls<S>
-where
-	S: RpcServiceT<'a> + Send + Sync + 'static,
-{
-	type Future = Pin<Box<dyn Future<Output = MethodResponse> + Send + 'a>>;
-
-	fn call(&self, mut request: Request<'a>) -> Self::Future {
-		let inner = self.inner.clone();
-		let Some(auth) = self.auth.clone().filter(|a| a.settings.enforce) else {
-			request.extensions_mut().insert(Caller::Open);
-			return Box::pin(async move { inner.call(request).await });
-		};
-		let caller = match self.adopted.lock().clone() {
-			Some(adopted) => adopted,
-			None => caller(request.extensions()),
-		}
-		.at(now_ms());
-		let method = request.method_name().to_owned();
-		let class = class(&method, request.params.as_ref().map(|p| p.get()));
-		if let Err(refusal) = auth.admit(&caller, class, &method) {
-			let response = MethodResponse::error(request.id, ErrorObjectOwned::from(refusal));
-			return Box::pin(std::future::ready(response));
-		}
-		let handshake = crate::rpc::auth::caller(request.extensions());
-		request.extensions_mut().insert(caller);
-		request.extensions_mut().insert(LiveCaller {
-			auth: auth.clone(),
-			adopted: self.adopted.clone(),
-			handshake,
-		});
-		let adopted = self.adopted.clone();
-		Box::pin(async move {
-			let response = inner.call(request).await;
-			if !response.is_success() {
-				return response;
-			}
-			match method.as_str() {
-				"auth_signIn" | "auth_renew" => {
-					let grant = serde_json::from_str::<serde_json::Value>(response.as_result())
-						.ok()
-						.and_then(|r| r.get("result")?.get("token")?.as_str().map(str::to_owned));
-					if let Some(Ok(session)) = grant.map(|t| auth.sessions.verify(&t, now_ms())) {
-						*adopted.lock() = Some(Caller::Signed(session));
-					}
-				}
-				"auth_signOut" => *adopted.lock() = Some(Caller::Anonymous),
-				_ => {}
-			}
-			response
-		})
-	}
-}
-
 /// The session's account when a call acts as `named` (a vault request's signer): `Open`
 /// allows any, a session only its own account.
 pub fn require_account(ext: &Extensions, method: &str, named: &AccountId) -> Result<(), AuthError> {
@@ -939,76 +588,6 @@ where
 mod tests {
 	use super::*;
 	use sp_keyring::Ed25519Keyring;
-
-	fn sessions() -> Sessions {
-		let mut key = Zeroizing::new([0u8; 32]);
-		rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key[..]);
-		Sessions::new(key)
-	}
-
-	#[test]
-	fn tokens_verify_only_unaltered_unexpired_and_from_their_node() {
-		let sessions = sessions();
-		let session = Session {
-			account: Ed25519Keyring::Eve.to_account_id(),
-			signed_in_at: 1_000,
-			expires_at: 2_000,
-		};
-		let token = sessions.issue(&session);
-		assert_eq!(token.len(), 2 * TOKEN_LEN);
-		assert_eq!(sessions.verify(&token, 1_999), Ok(session.clone()));
-		assert_eq!(sessions.verify(&token, 2_000), Err(TokenError::Expired(2_000)));
-		assert_eq!(self::sessions().verify(&token, 1_500), Err(TokenError::Forged));
-		// Every byte matters: the account, the times, the MAC, the version.
-		for byte in 0..TOKEN_LEN {
-			let mut bytes = hex::decode(&token).unwrap();
-			bytes[byte] ^= 1;
-			let refused = sessions.verify(&hex::encode(bytes), 1_500).unwrap_err();
-			let expected = if byte == 0 { TokenError::Malformed } else { TokenError::Forged };
-			assert_eq!(refused, expected, "byte {byte}");
-		}
-		assert_eq!(sessions.verify("zz", 0), Err(TokenError::Malformed));
-		assert_eq!(sessions.verify(&token[..128], 0), Err(TokenError::Malformed));
-	}
-
-	#[test]
-	fn tokens_are_found_in_the_header_the_query_and_the_subprotocol() {
-		let uri: http::Uri = "/?a=1&token=abc".parse().unwrap();
-		let mut headers = http::HeaderMap::new();
-		assert_eq!(token_of(&headers, &uri), (Some("abc".into()), None));
-		headers.insert(
-			http::header::SEC_WEBSOCKET_PROTOCOL,
-			"json, carechain.token.def".parse().unwrap(),
-		);
-		assert_eq!(
-			token_of(&headers, &uri),
-			(Some("def".into()), Some("carechain.token.def".into()))
-		);
-		headers.insert(http::header::AUTHORIZATION, "Bearer ghi".parse().unwrap());
-		assert_eq!(token_of(&headers, &uri).0, Some("ghi".into()));
-		assert_eq!(token_of(&http::HeaderMap::new(), &"/".parse().unwrap()), (None, None));
-	}
-
-	#[test]
-	fn methods_fall_into_their_classes() {
-		assert_eq!(class("system_health", None), MethodClass::Public);
-		assert_eq!(class("chain_getBlock", None), MethodClass::Members);
-		assert_eq!(class("records_byPatient", None), MethodClass::PatientLinked);
-		assert_eq!(class("state_call", Some(r#"["Core_version","0x"]"#)), MethodClass::Public);
-		assert_eq!(
-			class(
-				"state_call",
-				Some(r#"{"method":"Metadata_metadata_at_version","data":"0x0f000000"}"#)
-			),
-			MethodClass::Public
-		);
-		assert_eq!(
-			class("state_call", Some(r#"["RecordsApi_records_by_patient","0x"]"#)),
-			MethodClass::Members
-		);
-		assert_eq!(class("state_call", Some("not json")), MethodClass::Members);
-		assert_eq!(class("something_new", None), MethodClass::Members);
-	}
 
 	#[test]
 	fn the_sign_in_message_binds_chain_challenge_and_account() {
