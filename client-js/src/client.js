@@ -11,6 +11,7 @@ import { Reader, encodeCompact } from './scale.js';
 import { mortalEra, signExtrinsic } from './extrinsic.js';
 import { Claims, Consent, Provenance, Records, Registry } from './pallets.js';
 import { Vault } from './vault.js';
+import { Session } from './session.js';
 
 /** A transaction ran in a finalized block and failed; `pallet` and `name` say how. */
 export class DispatchError extends Error {
@@ -35,6 +36,17 @@ export class TransactionError extends Error {
 
 const ERA_PERIOD = 64;
 
+/** An event record as `{ pallet, name, data, phase, topics }`. */
+function eventOf(record) {
+  return {
+    pallet: record.event.type,
+    name: record.event.value.type ?? record.event.value,
+    data: record.event.value.value ?? null,
+    phase: record.phase,
+    topics: record.topics,
+  };
+}
+
 /** A decoded block header, with its hash. */
 function header(json) {
   const logs = json.digest.logs.map((l) => fromHex(l));
@@ -52,10 +64,15 @@ function header(json) {
 
 /** A connection to a node with a helper per pallet: registry, records, consent, claims, provenance, vault. */
 export class Carechain {
-  /** Connects to a node (ws://, wss://, http://, https://) and reads its runtime. */
+  /**
+   * Connects to a node (ws://, wss://, http://, https://) and reads its runtime; with
+   * `options.signIn` (an Account), signs in first (see `signIn`). Other options are the
+   * transport's (`RpcClient`).
+   */
   static async connect(url = 'ws://127.0.0.1:9944', options = {}) {
     const client = new Carechain(new RpcClient(url, options));
     try {
+      if (options.signIn) await client.signIn(options.signIn);
       // Each request waits for the connection at most `options.timeout` (30 s by default).
       await client.refreshRuntime();
     } catch (e) {
@@ -95,8 +112,29 @@ export class Carechain {
     });
   }
 
+  /**
+   * Signs in as `signer` (an Account) to a node that authenticates RPC, and keeps the session:
+   * every later request carries its token, renewed before it expires. Members of an
+   * organization then read raw state and blocks; patients, guardians and grantees their
+   * patients' data. Resolves with the grant `{ token, account, expiresAt, renewableUntil }`.
+   * `options.onError` hears renewals that failed.
+   */
+  async signIn(signer, options = {}) {
+    this.session?.stop();
+    this.session = new Session(this.rpc, signer, options);
+    return this.session.signIn();
+  }
+
+  /** Ends the session (if any): later requests, on this connection too, are anonymous. */
+  async signOut() {
+    this.session?.stop();
+    this.session = null;
+    if (!this.rpc.http) await this.rpc.request('auth_signOut', []);
+  }
+
   /** Closes the connection. */
   close() {
+    this.session?.stop();
     return this.rpc.close();
   }
 
@@ -200,27 +238,25 @@ export class Carechain {
     return { ready, finalized };
   }
 
-  /** The outcome of `extrinsic` (0x-hex) in block `blockHash`. */
+  /**
+   * The outcome of `extrinsic` (0x-hex) in block `blockHash`, asked with its signed bytes
+   * (`author_extrinsicOutcome`), so that it needs no session: a patient's wallet reads its own.
+   */
   async outcome(blockHash, extrinsic) {
-    const { block } = await this.rpc.request('chain_getBlock', [blockHash]);
-    const index = block.extrinsics.indexOf(extrinsic);
-    if (index < 0) throw new Error(`the node reported block ${blockHash} but the extrinsic is not in it`);
-    const events = (await this.events(blockHash)).filter((e) => e.phase?.type === 'ApplyExtrinsic' && e.phase.value === index);
-    const outcome = { blockHash, blockNumber: Number(BigInt(block.header.number)), index, events };
+    const found = await this.rpc.request('author_extrinsicOutcome', [extrinsic, blockHash]);
+    if (!found) throw new Error(`the node reported block ${blockHash} but the extrinsic is not in it`);
+    const { index, blockNumber } = found;
+    const records = this.metadata.codec.decode(this.metadata.storage('System', 'Events').value, fromHex(found.events));
+    const events = records.map(eventOf);
+    const outcome = { blockHash, blockNumber, index, events };
     const failed = events.find((e) => e.pallet === 'System' && e.name === 'ExtrinsicFailed');
     if (failed) throw new DispatchError(this.metadata.describeDispatchError(failed.data.dispatchError), outcome);
     return outcome;
   }
 
-  /** The events of a block, each `{ pallet, name, data, phase, topics }`. */
+  /** The events of a block, each `{ pallet, name, data, phase, topics }` (a raw read: members). */
   async events(blockHash) {
-    return (await this.query('System', 'Events', [], blockHash)).map((record) => ({
-      pallet: record.event.type,
-      name: record.event.value.type ?? record.event.value,
-      data: record.event.value.value ?? null,
-      phase: record.phase,
-      topics: record.topics,
-    }));
+    return (await this.query('System', 'Events', [], blockHash)).map(eventOf);
   }
 
   /** The storage key of `pallet.entry` with map keys `keys` (all of them, or a prefix). */

@@ -41,11 +41,18 @@ async function webSocketClass(given) {
  * A connection to a node. `url` is ws://, wss://, http:// or https://. Options: `timeout`
  * (ms per request, default 30 000), `reconnect` (WebSocket only, default true), `backoff`
  * (`{ initial, max }` ms, default 250 and 8000), `WebSocket` (a constructor, for environments
- * without a global one; Node.js uses the `ws` package).
+ * without a global one; Node.js uses the `ws` package), `token` (a session token to send, see
+ * `setToken`), `tokenIn` (how a WebSocket handshake carries it: `'protocol'`, the default, or
+ * `'query'`).
  */
 export class RpcClient {
   constructor(url, options = {}) {
     this.url = url;
+    this.token = options.token ?? null;
+    this.tokenIn = options.tokenIn ?? 'protocol';
+    if (!['protocol', 'query'].includes(this.tokenIn)) {
+      throw new TypeError(`tokenIn is 'protocol' or 'query', not ${this.tokenIn}`);
+    }
     this.timeout = options.timeout ?? 30_000;
     this.reconnect = options.reconnect ?? true;
     this.backoff = { initial: 250, max: 8000, ...options.backoff };
@@ -62,6 +69,25 @@ export class RpcClient {
     this.socket = null;
     this.connected = null; // a promise of the open socket
     this.listeners = { connected: new Set(), disconnected: new Set() };
+  }
+
+  /**
+   * Sends `token` (a session token from `auth_signIn`, or null for none) from now on: as
+   * `Authorization: Bearer` on HTTP, and on the handshake of every later WebSocket connection
+   * (an open connection already took the session that `auth_signIn` or `auth_renew` answered
+   * on it).
+   */
+  setToken(token) {
+    this.token = token;
+  }
+
+  /** The URL and subprotocols of a WebSocket handshake that carries the current token. */
+  handshake() {
+    if (!this.token) return { url: this.url, protocols: undefined };
+    if (this.tokenIn === 'protocol') return { url: this.url, protocols: [`carechain.token.${this.token}`] };
+    const url = new URL(this.url);
+    url.searchParams.set('token', this.token);
+    return { url: url.toString(), protocols: undefined };
   }
 
   /** Calls `listener()` on 'connected' or 'disconnected'; returns a function that removes it. */
@@ -83,7 +109,8 @@ export class RpcClient {
       if (this.closed) throw new RpcDisconnectedError('connect', this.url);
       try {
         const socket = await new Promise((resolve, reject) => {
-          const ws = new WebSocket(this.url);
+          const { url, protocols } = this.handshake();
+          const ws = protocols ? new WebSocket(url, protocols) : new WebSocket(url);
           ws.onopen = () => resolve(ws);
           ws.onerror = (event) => reject(new Error(`cannot connect to ${this.url}`, { cause: event?.error ?? event }));
         });
@@ -171,7 +198,7 @@ export class RpcClient {
     try {
       response = await fetch(this.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
         body: payload,
         signal: controller.signal,
       });

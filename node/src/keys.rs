@@ -85,9 +85,13 @@ pub fn insert_validator_key(
 
 /// A full node's peer-to-peer identity seed, created on first use.
 pub fn node_key(chain_dir: &Path) -> Result<Zeroizing<[u8; 32]>, String> {
-	let dir = chain_dir.join("network");
-	let path = dir.join("secret_ed25519");
-	match fs::read_to_string(&path) {
+	secret_file(&chain_dir.join("network").join("secret_ed25519"))
+}
+
+/// A 32-byte secret kept as hex in `path` (mode 0600), made from fresh randomness on first use
+/// (with the folders above it).
+pub fn secret_file(path: &Path) -> Result<Zeroizing<[u8; 32]>, String> {
+	match fs::read_to_string(path) {
 		Ok(text) => {
 			let text = Zeroizing::new(text);
 			let bytes = hex::decode(text.trim())
@@ -97,14 +101,16 @@ pub fn node_key(chain_dir: &Path) -> Result<Zeroizing<[u8; 32]>, String> {
 			Ok(Zeroizing::new(bytes))
 		}
 		Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-			fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+			if let Some(dir) = path.parent() {
+				fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+			}
 			let mut seed = Zeroizing::new([0u8; 32]);
 			rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed[..]);
 			let mut options = fs::OpenOptions::new();
 			options.write(true).create_new(true);
 			#[cfg(unix)]
 			std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-			let mut file = options.open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+			let mut file = options.open(path).map_err(|e| format!("{}: {e}", path.display()))?;
 			file.write_all(Zeroizing::new(hex::encode(&seed[..])).as_bytes())
 				.map_err(|e| format!("{}: {e}", path.display()))?;
 			Ok(seed)

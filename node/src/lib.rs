@@ -16,6 +16,7 @@
 #[cfg(feature = "runtime-benchmarks")]
 pub mod benchmark;
 pub mod chain_spec;
+pub mod challenge;
 pub mod client;
 pub mod consensus;
 pub mod db;
@@ -26,6 +27,7 @@ pub mod keys;
 pub mod pool;
 pub mod privacy_scan;
 pub mod prometheus;
+pub mod registry;
 pub mod rpc;
 pub mod service;
 pub mod signatures;

@@ -50,6 +50,16 @@ struct RunArgs {
 	/// Listen for RPC on all interfaces, not only 127.0.0.1.
 	#[arg(long)]
 	rpc_external: bool,
+	/// Authenticate RPC callers: `on` answers anonymous callers only what is public by design
+	/// (versions, metadata, headers, health, sign-in, submitting signed transactions), raw state
+	/// and blocks only to members of active organizations, and a patient's data only to the
+	/// patient, a guardian or a grantee; `off` answers everyone everything. On by default with
+	/// --rpc-external, off on loopback.
+	#[arg(long, value_name = "on|off")]
+	rpc_auth: Option<Switch>,
+	/// Seconds a session token lives; `auth_renew` gives a fresh one.
+	#[arg(long, default_value_t = 900)]
+	rpc_session_ttl_secs: u64,
 	/// Browser origins allowed to call RPC: `all`, or a comma-separated list.
 	#[arg(long)]
 	rpc_cors: Option<String>,
@@ -114,6 +124,15 @@ struct RunArgs {
 	/// Seconds a vault challenge stays valid.
 	#[arg(long, default_value_t = 120)]
 	vault_challenge_ttl_secs: u64,
+}
+
+/// A setting that is on or off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Switch {
+	/// On.
+	On,
+	/// Off.
+	Off,
 }
 
 /// Where the record vault keeps blobs: `<base path>/chains/<id>/vault` unless an
@@ -278,6 +297,11 @@ enum VaultCommand {
 		/// Also write the report as JSON to this file.
 		#[arg(long)]
 		json: Option<PathBuf>,
+		/// Sign in to a node that authenticates RPC (`--rpc-auth on`) as this ed25519 account, a
+		/// member of an active organization, given as a secret URI; read from the environment
+		/// variable CARECHAIN_SIGN_IN_AS when not given, to keep it out of the shell's history.
+		#[arg(long, value_name = "SURI")]
+		sign_in_as: Option<String>,
 	},
 }
 
@@ -469,8 +493,16 @@ fn real_main() -> eyre::Result<()> {
 			gpu,
 			batch_bytes,
 			json,
+			sign_in_as,
 		})) => {
 			let local = chain_dir(&base_path.unwrap_or_default(), &chain)?.join("vault");
+			let signer = match sign_in_as.or_else(|| std::env::var("CARECHAIN_SIGN_IN_AS").ok()) {
+				Some(uri) => Some(
+					keys::pair(&zeroize::Zeroizing::new(uri))
+						.map_err(|e| eyre::eyre!("--sign-in-as: {e}"))?,
+				),
+				None => None,
+			};
 			let verifier =
 				carechain_gpu::Verifier::new(gpu).map_err(|e| eyre::eyre!("--gpu {gpu:?}: {e}"))?;
 			let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -478,9 +510,14 @@ fn real_main() -> eyre::Result<()> {
 				let store = store.open(local)?;
 				let settings =
 					carechain_vault::audit::AuditSettings { batch_bytes, ..Default::default() };
-				let (index, report) =
-					carechain_node::vault_audit::run(&rpc_url, store.as_ref(), &verifier, settings)
-						.await?;
+				let (index, report) = carechain_node::vault_audit::run(
+					&rpc_url,
+					signer.as_ref(),
+					store.as_ref(),
+					&verifier,
+					settings,
+				)
+				.await?;
 				print!(
 					"{}",
 					carechain_node::vault_audit::summary(&store.describe(), &index, &report)
@@ -683,6 +720,21 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 			.and_then(|blob| blob.checked_mul(2)?.checked_add(1 << 20))
 			.ok_or_else(|| eyre::eyre!("--vault-max-blob-bytes must be below 2 GiB"))?
 			.max(15 << 20);
+		let enforce = args.rpc_auth.map_or(args.rpc_external, |s| s == Switch::On);
+		if args.rpc_external && !enforce {
+			tracing::warn!(
+				"RPC listens beyond loopback with --rpc-auth off: anyone who reaches the port reads every patient's data"
+			);
+		}
+		let auth = rpc::auth::Auth::new(
+			node.clone(),
+			keys::secret_file(&base.join("rpc").join("session.key")).map_err(eyre::Report::msg)?,
+			rpc::auth::AuthSettings {
+				enforce,
+				session_ttl: Duration::from_secs(args.rpc_session_ttl_secs),
+				..Default::default()
+			},
+		);
 		let settings = rpc::RpcSettings {
 			max_connections: args.rpc_max_connections,
 			cors: match args.rpc_cors.as_deref() {
@@ -690,6 +742,7 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 				Some(list) => Some(list.split(',').map(|o| o.trim().to_owned()).collect()),
 			},
 			runtime: Some(rpc_threads),
+			auth: Some(auth.clone()),
 			..rpc::RpcSettings::new(SocketAddr::from((host, args.rpc_port)), max_message_bytes)
 		};
 		let store = args.vault.open(base.join("vault"))?;
@@ -705,12 +758,18 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 			},
 		)?;
 		carechain_node::vault::spawn_eraser(vault.clone());
-		let module = rpc::module(
-			rpc::handlers::Handlers::new(node.clone(), spec.clone()),
+		let disclosures =
+			Arc::new(rpc::disclosures::DisclosureLog::open(&base.join("rpc").join("disclosures"))?);
+		let module = rpc::module_with_auth(
+			rpc::handlers::Handlers::new(node.clone(), spec.clone()).with_disclosures(disclosures),
 			Some(carechain_node::vault::VaultRpc(vault)),
+			Some(auth),
 		)?;
 		let (rpc_handle, rpc_address) = rpc::start(&settings, module).await?;
-		tracing::info!("JSON-RPC on ws://{rpc_address} and http://{rpc_address}");
+		tracing::info!(
+			"JSON-RPC on ws://{rpc_address} and http://{rpc_address}, {}",
+			if enforce { "authenticated (--rpc-auth on)" } else { "open to every caller (--rpc-auth off)" }
+		);
 		if !args.no_prometheus {
 			let address = SocketAddr::from((Ipv4Addr::LOCALHOST, args.prometheus_port));
 			carechain_node::prometheus::serve(address, node.metrics.clone()).await?;

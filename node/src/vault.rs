@@ -3,7 +3,7 @@
 //! erases the record.
 //!
 //! - `vault_challenge` gives a single-use challenge for the account named, that expires
-//!   (default 2 minutes). A challenge carries its own issue time and block and a MAC over them
+//!   (default 2 minutes; [`crate::challenge`], shared with sign-in). A challenge carries its own issue time and block and a MAC over them
 //!   and the account under a secret of this process, so issuing one keeps nothing: a flood of
 //!   requests, for any accounts, cannot push out a challenge already given. Only a challenge
 //!   that a request signed by its account redeemed, for a request the chain allowed, is kept
@@ -40,7 +40,9 @@
 //!   deleted; the vault notes each uploader beside the blob).
 
 use crate::{
+	challenge::{ChallengeError, Challenges, Issued},
 	client::{ClientError, State},
+	rpc::auth::require_account,
 	service::Node,
 };
 use carechain_primitives::{AccessBasis, AuditAction, Decision, DenialReason, Purpose, RecordId};
@@ -51,18 +53,18 @@ use jsonrpsee::{
 	core::{async_trait, RpcResult},
 	proc_macros::rpc,
 	types::{ErrorObject, ErrorObjectOwned},
+	Extensions,
 };
 use parking_lot::Mutex;
 use rand::RngCore;
-use sp_core::{ed25519, sr25519, Bytes, H256};
-use sp_runtime::{traits::Verify, MultiSignature};
+use sp_core::{Bytes, H256};
 use sp_state_machine::Backend as _;
 use std::{
-	collections::{HashMap, HashSet, VecDeque},
+	collections::HashSet,
 	io::{Read as _, Write as _},
 	path::PathBuf,
 	sync::Arc,
-	time::{Duration, Instant},
+	time::Duration,
 };
 use zeroize::Zeroizing;
 
@@ -283,50 +285,6 @@ impl From<VaultError> for ErrorObjectOwned {
 	}
 }
 
-/// Challenges redeemed and not yet expired, kept to refuse replays. Every challenge lives the
-/// same time, so the order redeemed is close to the order they expire in; an entry is dropped
-/// once its challenge expired.
-#[derive(Default)]
-struct Redeemed {
-	challenges: HashSet<[u8; 32]>,
-	per_account: HashMap<AccountId, usize>,
-	/// (expiry, account, challenge), oldest first.
-	order: VecDeque<(Instant, AccountId, [u8; 32])>,
-}
-
-impl Redeemed {
-	fn forget_expired(&mut self, now: Instant) {
-		while let Some((expires, ..)) = self.order.front() {
-			if *expires > now {
-				break;
-			}
-			let Some((_, account, challenge)) = self.order.pop_front() else { break };
-			self.challenges.remove(&challenge);
-			if let std::collections::hash_map::Entry::Occupied(mut count) =
-				self.per_account.entry(account)
-			{
-				*count.get_mut() = count.get().saturating_sub(1);
-				if *count.get() == 0 {
-					count.remove();
-				}
-			}
-		}
-	}
-}
-
-/// What a challenge says of itself, checked by its MAC.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Issued {
-	/// The finalized head when it was issued: the audit entry must come after it.
-	block: u32,
-	/// When it expires.
-	expires: Instant,
-}
-
-/// Bytes of a challenge: milliseconds since the vault started (8), block (4), random (4),
-/// MAC (16).
-const CHALLENGE_MAC_AT: usize = 16;
-
 /// A challenge as `vault_challenge` answers it.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -486,11 +444,9 @@ pub struct Vault {
 	node: Arc<Node>,
 	store: Arc<dyn BlobStore>,
 	settings: VaultSettings,
-	/// The key of challenges' MACs; a restart forgets it, and with it every challenge issued.
-	challenge_key: Zeroizing<[u8; 32]>,
-	/// When the vault started: challenges count their issue time from it.
-	started: Instant,
-	redeemed: Mutex<Redeemed>,
+	/// The challenges it issues; a restart forgets their MAC key, and with it every
+	/// challenge issued.
+	challenges: Challenges,
 	/// Audit entries (patient, index) that already served a get.
 	served: Mutex<HashSet<(AccountId, u64)>>,
 	/// Where served entries are appended, so that a restart forgets none.
@@ -538,17 +494,17 @@ impl Vault {
 				(escrow, served, Some((path, Mutex::new(file))))
 			}
 		};
+		let challenges = Challenges::new(
+			b"carechain-vault-challenge-mac-v1",
+			settings.challenge_ttl,
+			settings.max_redeemed_per_account,
+			settings.max_redeemed,
+		);
 		Ok(Arc::new(Self {
 			node,
 			store,
 			settings,
-			challenge_key: {
-				let mut key = Zeroizing::new([0u8; 32]);
-				rand::rngs::OsRng.fill_bytes(&mut key[..]);
-				key
-			},
-			started: Instant::now(),
-			redeemed: Mutex::default(),
+			challenges,
 			served: Mutex::new(served),
 			served_log,
 			escrow,
@@ -588,31 +544,26 @@ impl Vault {
 
 	/// Issues a challenge to `account`. Keeps nothing: see the module documentation.
 	pub fn challenge(&self, account: AccountId) -> ChallengeGrant {
-		let mut bytes = [0u8; 32];
-		let since_start = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
 		let block = self.node.client.head().number;
-		bytes[..8].copy_from_slice(&since_start.to_le_bytes());
-		bytes[8..12].copy_from_slice(&block.to_le_bytes());
-		rand::rngs::OsRng.fill_bytes(&mut bytes[12..CHALLENGE_MAC_AT]);
-		let mac = self.challenge_mac(&account, &bytes);
-		bytes[CHALLENGE_MAC_AT..].copy_from_slice(&mac);
 		ChallengeGrant {
-			challenge: H256(bytes),
+			challenge: self.challenges.issue(&account, block),
 			block,
 			expires_in_ms: u64::try_from(self.settings.challenge_ttl.as_millis())
 				.unwrap_or(u64::MAX),
 		}
 	}
 
-	/// The MAC of the first 16 bytes of a challenge issued to `account`. BLAKE2 is a MAC with
-	/// the key prefixed (no length extension).
-	fn challenge_mac(&self, account: &AccountId, challenge: &[u8; 32]) -> [u8; 16] {
-		let mut input = Zeroizing::new(Vec::with_capacity(32 + 32 + 32 + CHALLENGE_MAC_AT));
-		input.extend_from_slice(b"carechain-vault-challenge-mac-v1");
-		input.extend_from_slice(&self.challenge_key[..]);
-		input.extend_from_slice(account.as_ref());
-		input.extend_from_slice(&challenge[..CHALLENGE_MAC_AT]);
-		sp_io::hashing::blake2_128(&input)
+	/// The vault's error for a refused challenge of `account`.
+	fn challenge_error(&self, account: &AccountId, error: ChallengeError) -> VaultError {
+		match error {
+			ChallengeError::Unknown => VaultError::ChallengeUnknown(account.clone()),
+			ChallengeError::Expired(ttl) => VaultError::ChallengeExpired(ttl),
+			ChallengeError::Used => VaultError::ChallengeUsed,
+			ChallengeError::AccountBusy { limit, ttl } => {
+				VaultError::AccountBusy { account: account.clone(), limit, ttl }
+			}
+			ChallengeError::Busy(limit) => VaultError::VaultBusy(limit),
+		}
 	}
 
 	/// Checks that this vault issued `challenge` to `account`, that it has not expired nor
@@ -625,33 +576,14 @@ impl Vault {
 		message: &[u8],
 		signature: &[u8],
 	) -> Result<Issued, VaultError> {
-		let bytes = &challenge.0;
-		let mac = self.challenge_mac(account, bytes);
-		// Constant time is not needed: a MAC guessed byte by byte still needs 2^128 tries
-		// per account, but comparing all bytes costs nothing.
-		let equal = mac.iter().zip(&bytes[CHALLENGE_MAC_AT..]).fold(0u8, |d, (a, b)| d | (a ^ b));
-		if equal != 0 {
-			return Err(VaultError::ChallengeUnknown(account.clone()));
-		}
-		let since_start = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes"));
-		let block = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
-		let expires =
-			self.started + Duration::from_millis(since_start) + self.settings.challenge_ttl;
-		let now = Instant::now();
-		if expires <= now {
-			return Err(VaultError::ChallengeExpired(self.settings.challenge_ttl));
-		}
-		{
-			let mut redeemed = self.redeemed.lock();
-			redeemed.forget_expired(now);
-			if redeemed.challenges.contains(bytes) {
-				return Err(VaultError::ChallengeUsed);
-			}
-		}
+		let issued = self
+			.challenges
+			.check(challenge, account)
+			.map_err(|e| self.challenge_error(account, e))?;
 		if !verify_signature(account, message, signature) {
 			return Err(VaultError::BadSignature(account.clone()));
 		}
-		Ok(Issued { block, expires })
+		Ok(issued)
 	}
 
 	/// Uses up a challenge that [`Self::check`] accepted, for a request the chain allowed.
@@ -661,45 +593,15 @@ impl Vault {
 		account: &AccountId,
 		issued: Issued,
 	) -> Result<(), VaultError> {
-		let mut redeemed = self.redeemed.lock();
-		redeemed.forget_expired(Instant::now());
-		if redeemed.challenges.contains(&challenge.0) {
-			return Err(VaultError::ChallengeUsed);
-		}
-		let count = redeemed.per_account.get(account).copied().unwrap_or(0);
-		if count >= self.settings.max_redeemed_per_account {
-			return Err(VaultError::AccountBusy {
-				account: account.clone(),
-				limit: self.settings.max_redeemed_per_account,
-				ttl: self.settings.challenge_ttl,
-			});
-		}
-		if redeemed.challenges.len() >= self.settings.max_redeemed {
-			return Err(VaultError::VaultBusy(self.settings.max_redeemed));
-		}
-		redeemed.challenges.insert(challenge.0);
-		redeemed.per_account.insert(account.clone(), count.saturating_add(1));
-		redeemed.order.push_back((issued.expires, account.clone(), challenge.0));
-		Ok(())
+		self.challenges
+			.redeem(challenge, account, issued)
+			.map_err(|e| self.challenge_error(account, e))
 	}
 
 	/// Puts a challenge back after a refusal that was not the caller's fault (the audit entry
-	/// is not in a block yet), so the same signed request can be retried. The challenge's
-	/// place in the expiry order stays; [`Redeemed::forget_expired`] tolerates its absence.
+	/// is not in a block yet), so the same signed request can be retried.
 	fn unredeem(&self, challenge: &H256, account: &AccountId) {
-		let mut redeemed = self.redeemed.lock();
-		if redeemed.challenges.remove(&challenge.0) {
-			let Redeemed { per_account, order, .. } = &mut *redeemed;
-			if let Some(position) = order.iter().rposition(|(_, _, c)| *c == challenge.0) {
-				order.remove(position);
-			}
-			if let Some(count) = per_account.get_mut(account) {
-				*count = count.saturating_sub(1);
-				if *count == 0 {
-					per_account.remove(account);
-				}
-			}
-		}
+		self.challenges.unredeem(challenge, account);
 	}
 
 	/// Stores a blob; see the module documentation.
@@ -1011,7 +913,7 @@ impl Vault {
 		state: &State,
 		who: &AccountId,
 	) -> Result<Option<pallet_registry::OrgMember>, VaultError> {
-		Self::storage(state, pallet_registry::Members::<Runtime>::hashed_key_for(who))
+		crate::registry::membership(state, who).map_err(VaultError::Chain)
 	}
 
 	/// The live record that anchors the blob `hash`, if any.
@@ -1053,9 +955,8 @@ impl Vault {
 		subscriber: &AccountId,
 		patient: &AccountId,
 	) -> Result<bool, VaultError> {
-		let registered: Option<pallet_registry::Patient<Runtime>> =
-			Self::storage(state, pallet_registry::Patients::<Runtime>::hashed_key_for(patient))?;
-		Ok(registered.is_some_and(|p| subscriber == patient || p.guardians.contains(subscriber)))
+		crate::registry::is_patient_or_guardian(state, subscriber, patient)
+			.map_err(VaultError::Chain)
 	}
 
 	/// The entries of `patient`'s audit trail from `from` on, in the state of block `at`, for
@@ -1225,34 +1126,21 @@ fn account_bytes(account: &AccountId) -> [u8; 32] {
 	*account.as_ref()
 }
 
-/// Whether `signature` by `account` over `message` verifies, as the runtime verifies
-/// `MultiSignature`: 64 bytes as sr25519 or ed25519, or a SCALE-encoded sr25519 or ed25519
-/// `MultiSignature` (65 bytes).
-pub fn verify_signature(account: &AccountId, message: &[u8], signature: &[u8]) -> bool {
-	let candidates = match <[u8; 64]>::try_from(signature) {
-		Ok(raw) => vec![
-			MultiSignature::Sr25519(sr25519::Signature::from_raw(raw)),
-			MultiSignature::Ed25519(ed25519::Signature::from_raw(raw)),
-		],
-		Err(_) if signature.len() == 65 => {
-			MultiSignature::decode(&mut &signature[..]).into_iter().collect()
-		}
-		Err(_) => Vec::new(),
-	};
-	candidates.iter().any(|s| s.verify(message, account))
-}
+pub use crate::challenge::verify_signature;
 
 /// `vault_*`: the record vault.
 #[rpc(server, client, namespace = "vault")]
 pub trait VaultApi {
-	/// A fresh single-use challenge for `account` to sign into a put or get.
-	#[method(name = "challenge")]
+	/// A fresh single-use challenge for `account` to sign into a put or get. With
+	/// authentication on, for the session's own account only, as are puts, gets and
+	/// subscriptions.
+	#[method(name = "challenge", with_extensions)]
 	fn challenge(&self, account: AccountId) -> RpcResult<ChallengeGrant>;
 	/// Uploads the ciphertext of a record of the uploader.
-	#[method(name = "put")]
+	#[method(name = "put", with_extensions)]
 	async fn put(&self, request: PutRequest) -> RpcResult<PutReceipt>;
 	/// Reads the ciphertext of a record and the caller's wrapped key.
-	#[method(name = "get")]
+	#[method(name = "get", with_extensions)]
 	async fn get(&self, request: GetRequest) -> RpcResult<GetResponse>;
 	/// This vault's escrow key, to wrap emergency copies of data keys to.
 	#[method(name = "escrowKey")]
@@ -1262,7 +1150,8 @@ pub trait VaultApi {
 	#[subscription(
 		name = "subscribeDisclosures" => "disclosure",
 		unsubscribe = "unsubscribeDisclosures",
-		item = Disclosure
+		item = Disclosure,
+		with_extensions
 	)]
 	async fn subscribe_disclosures(
 		&self,
@@ -1276,13 +1165,15 @@ pub struct VaultRpc(pub Arc<Vault>);
 
 #[async_trait]
 impl VaultApiServer for VaultRpc {
-	fn challenge(&self, account: AccountId) -> RpcResult<ChallengeGrant> {
+	fn challenge(&self, ext: &Extensions, account: AccountId) -> RpcResult<ChallengeGrant> {
 		self.0.node.metrics.rpc_calls.inc();
+		require_account(ext, "vault_challenge", &account)?;
 		Ok(self.0.challenge(account))
 	}
 
-	async fn put(&self, request: PutRequest) -> RpcResult<PutReceipt> {
+	async fn put(&self, ext: &Extensions, request: PutRequest) -> RpcResult<PutReceipt> {
 		self.0.node.metrics.rpc_calls.inc();
+		require_account(ext, "vault_put", &request.uploader)?;
 		self.0.put(request).await.map_err(Into::into)
 	}
 
@@ -1294,9 +1185,14 @@ impl VaultApiServer for VaultRpc {
 	async fn subscribe_disclosures(
 		&self,
 		pending: jsonrpsee::PendingSubscriptionSink,
+		ext: &Extensions,
 		request: DisclosuresRequest,
 	) -> jsonrpsee::core::SubscriptionResult {
 		self.0.node.metrics.rpc_calls.inc();
+		if let Err(e) = require_account(ext, "vault_subscribeDisclosures", &request.subscriber) {
+			pending.reject(ErrorObjectOwned::from(e)).await;
+			return Ok(());
+		}
 		let vault = self.0.clone();
 		let length = match vault.authorize_disclosures(&request) {
 			Ok(length) => length,
@@ -1309,7 +1205,12 @@ impl VaultApiServer for VaultRpc {
 		let sink = pending.accept().await?;
 		let mut next = request.from_index.unwrap_or(length);
 		let mut at = vault.node.client.head().hash;
+		let live = ext.get::<crate::rpc::auth::LiveCaller>().cloned();
 		loop {
+			// A session that ended, or was signed out, stops hearing.
+			if let Some(live) = &live {
+				live.now().account("vault_subscribeDisclosures").map_err(|e| e.to_string())?;
+			}
 			// A guardian removed by the patient stops hearing at once.
 			let Some(disclosures) =
 				vault.disclosures_for(at, &request.subscriber, &request.patient, next)?
@@ -1329,12 +1230,20 @@ impl VaultApiServer for VaultRpc {
 					Err(tokio::sync::broadcast::error::RecvError::Closed) => return Ok(()),
 				},
 				() = sink.closed() => return Ok(()),
+				// Woken at the session's end too, to stop.
+				() = tokio::time::sleep(
+					live.as_ref()
+						.and_then(crate::rpc::auth::LiveCaller::remaining)
+						.unwrap_or(Duration::from_secs(3600))
+						.saturating_add(Duration::from_millis(1)),
+				) => vault.node.client.head().hash,
 			};
 		}
 	}
 
-	async fn get(&self, request: GetRequest) -> RpcResult<GetResponse> {
+	async fn get(&self, ext: &Extensions, request: GetRequest) -> RpcResult<GetResponse> {
 		self.0.node.metrics.rpc_calls.inc();
+		require_account(ext, "vault_get", &request.accessor)?;
 		let accessor = request.accessor.clone();
 		let record = request.record;
 		let result = self.0.get(request).await;
@@ -1366,6 +1275,7 @@ mod tests {
 	use carechain_vault::LocalStore;
 	use sp_core::Pair as _;
 	use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+	use sp_runtime::MultiSignature;
 
 	fn vault(ttl: Duration) -> (Arc<Vault>, tempfile::TempDir) {
 		let dir = tempfile::tempdir().unwrap();
@@ -1510,7 +1420,7 @@ mod tests {
 			vault.challenge(AccountId::from(account));
 			vault.challenge(eve.to_account_id());
 		}
-		assert!(vault.redeemed.lock().challenges.is_empty());
+		assert_eq!(vault.challenges.redeemed(&eve.to_account_id()), (0, 0, 0));
 		let signature = eve.pair().sign(b"m").0;
 		use_up(&vault, &grant.challenge, &eve.to_account_id(), b"m", &signature).unwrap();
 	}
@@ -1548,9 +1458,7 @@ mod tests {
 		std::thread::sleep(Duration::from_millis(60));
 		let grant = vault.challenge(eve.to_account_id());
 		use_up(&vault, &grant.challenge, &eve.to_account_id(), b"m", &signature).unwrap();
-		let redeemed = vault.redeemed.lock();
-		assert_eq!((redeemed.challenges.len(), redeemed.order.len()), (1, 1));
-		assert_eq!(redeemed.per_account.get(&eve.to_account_id()), Some(&1));
+		assert_eq!(vault.challenges.redeemed(&eve.to_account_id()), (1, 1, 1));
 	}
 
 	#[tokio::test]

@@ -4,7 +4,9 @@
 //!
 //! It reads the chain through the node's standard RPC (`state_getKeysPaged`,
 //! `state_queryStorageAt` on the `Records` map at the finalized head), so it runs beside a
-//! live node, and the blobs straight from the store the node writes to.
+//! live node, and the blobs straight from the store the node writes to. A node that
+//! authenticates RPC answers those only to a member: the audit then signs in as one, on the
+//! same connection.
 
 use carechain_runtime::Runtime;
 use carechain_vault::{
@@ -35,13 +37,21 @@ pub struct ChainIndex {
 	pub head: H256,
 }
 
-/// Reads the record index from the node at `rpc_url`.
-pub async fn chain_index(rpc_url: &str) -> eyre::Result<ChainIndex> {
+/// Reads the record index from the node at `rpc_url`, signed in as `signer` when given.
+pub async fn chain_index(
+	rpc_url: &str,
+	signer: Option<&sp_core::ed25519::Pair>,
+) -> eyre::Result<ChainIndex> {
 	let client = WsClientBuilder::default()
 		.max_response_size(256 << 20)
 		.build(rpc_url)
 		.await
 		.map_err(|e| eyre::eyre!("cannot reach the node at {rpc_url}: {e}"))?;
+	if let Some(signer) = signer {
+		crate::rpc::auth::sign_in(&client, signer)
+			.await
+			.map_err(|e| eyre::eyre!("cannot sign in to the node at {rpc_url}: {e}"))?;
+	}
 	let head: H256 = client.request("chain_getFinalizedHead", rpc_params![]).await?;
 	let prefix = Bytes(records_prefix());
 	let mut live = HashSet::new();
@@ -76,14 +86,16 @@ pub async fn chain_index(rpc_url: &str) -> eyre::Result<ChainIndex> {
 	Ok(ChainIndex { live, records, head })
 }
 
-/// Audits `store` against the chain behind `rpc_url`, with a progress bar on a terminal.
+/// Audits `store` against the chain behind `rpc_url` (signed in as `signer` when given), with a
+/// progress bar on a terminal.
 pub async fn run(
 	rpc_url: &str,
+	signer: Option<&sp_core::ed25519::Pair>,
 	store: &dyn BlobStore,
 	verifier: &carechain_gpu::Verifier,
 	settings: AuditSettings,
 ) -> eyre::Result<(ChainIndex, AuditReport)> {
-	let index = chain_index(rpc_url).await?;
+	let index = chain_index(rpc_url, signer).await?;
 	let total = store.list().await?.len();
 	let bar = indicatif::ProgressBar::new(total as u64);
 	bar.set_style(

@@ -1,6 +1,7 @@
-// An unmodified @polkadot/api 16.5 against a real `carechain --dev` node: it connects, reads
-// metadata and constants, signs with an ed25519 keyring pair, submits a records call and sees
-// its event in a finalized block.
+// An unmodified @polkadot/api 16.5 against a real `carechain --dev --rpc-auth on` node, with a
+// member's session token in the WsProvider URL (`?token=`): it connects, reads metadata and
+// constants, signs with an ed25519 keyring pair, submits a records call and sees its event in a
+// finalized block. Without a session the node answers only what is public by design.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,7 +21,45 @@ const binary = process.env.CARECHAIN_BIN ?? join(here, '..', '..', 'target', 'de
 let node;
 let api;
 let basePath;
+let httpUrl;
 let log = '';
+
+/** One JSON-RPC call over HTTP; the whole answer (result or error). */
+async function call(method, params = []) {
+  const response = await fetch(httpUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
+  return response.json();
+}
+
+/**
+ * Signs in as `pair` (auth_challenge, then auth_signIn over the message the node names:
+ * `carechain/rpc/sign-in/v1` ++ genesis hash ++ challenge ++ account) and returns the token,
+ * retrying while the node starts.
+ */
+async function signIn(pair) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const { result } = await call('auth_challenge', [pair.address]);
+      const message = Buffer.concat([
+        Buffer.from('carechain/rpc/sign-in/v1'),
+        Buffer.from(result.genesisHash.slice(2), 'hex'),
+        Buffer.from(result.challenge.slice(2), 'hex'),
+        Buffer.from(pair.publicKey),
+      ]);
+      const signature = `0x${Buffer.from(pair.sign(message)).toString('hex')}`;
+      const answer = await call('auth_signIn', [pair.address, result.challenge, signature]);
+      assert.ok(answer.result, `sign-in refused: ${JSON.stringify(answer.error)}`);
+      return answer.result.token;
+    } catch (e) {
+      if (Date.now() > deadline || e instanceof assert.AssertionError) throw new Error(`no session: ${e.message}\n${log}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
 
 before(async () => {
   assert.ok(existsSync(binary), `${binary} is missing: run cargo build -p carechain-node first`);
@@ -31,11 +70,15 @@ before(async () => {
     '--rpc-port', String(rpcPort),
     '--prometheus-port', String(await freePort()),
     '--listen-addr', `/ip4/127.0.0.1/tcp/${await freePort()}`,
+    '--rpc-auth', 'on',
   ]);
   node.stdout.on('data', (chunk) => { log += chunk; });
   node.stderr.on('data', (chunk) => { log += chunk; });
   await cryptoWaitReady();
-  const provider = new WsProvider(`ws://127.0.0.1:${rpcPort}`, 250);
+  httpUrl = `http://127.0.0.1:${rpcPort}`;
+  // Alice is an admin of St. Alice General Hospital: a member, who may read raw state.
+  const token = await signIn(new Keyring({ type: 'ed25519' }).addFromUri('//Alice'));
+  const provider = new WsProvider(`ws://127.0.0.1:${rpcPort}?token=${token}`, 250);
   api = await ApiPromise.create({ provider, throwOnConnect: false, noInitWarn: true });
 });
 
@@ -85,4 +128,15 @@ test('signs a records call with an ed25519 pair and sees its event finalized', a
   assert.equal(created.event.data.patient.toString(), eve.address);
   const nonce = await api.rpc.system.accountNextIndex(bob.address);
   assert.equal(nonce.toNumber(), 1);
+});
+
+test('without a session the node answers only what is public by design', async () => {
+  assert.equal((await call('system_health')).result.isSyncing, false);
+  assert.ok((await call('state_getRuntimeVersion')).result.specVersion > 0);
+  const key = api.query.system.number.key();
+  const refused = await call('state_getStorage', [key]);
+  assert.equal(refused.error?.code, -32040, JSON.stringify(refused));
+  assert.match(refused.error.message, /auth_signIn/);
+  // The session's connection reads it.
+  assert.ok((await api.query.system.number()).toNumber() >= 1);
 });

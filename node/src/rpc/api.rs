@@ -124,11 +124,13 @@ pub trait StateApi {
 		item = RuntimeVersion
 	)]
 	async fn subscribe_runtime_version(&self) -> jsonrpsee::core::SubscriptionResult;
-	/// Changes of storage values, after each block.
+	/// Changes of storage values, after each block; with authentication on, while the
+	/// connection's session lasts and its account is a member.
 	#[subscription(
 		name = "subscribeStorage" => "storage",
 		unsubscribe = "unsubscribeStorage",
-		item = Json
+		item = Json,
+		with_extensions
 	)]
 	async fn subscribe_storage(
 		&self,
@@ -155,6 +157,27 @@ pub trait AuthorApi {
 	/// The extrinsics waiting in the pool.
 	#[method(name = "pendingExtrinsics")]
 	fn pending_extrinsics(&self) -> RpcResult<Vec<Bytes>>;
+	/// What became of a submitted extrinsic in a block: its position and its events; null
+	/// when the block does not hold exactly these bytes. Whoever holds the signed bytes (its
+	/// submitter) may ask, so a wallet learns its own outcome without reading blocks.
+	#[method(name = "extrinsicOutcome")]
+	fn extrinsic_outcome(
+		&self,
+		extrinsic: Bytes,
+		block: H256,
+	) -> RpcResult<Option<ExtrinsicOutcome>>;
+}
+
+/// What became of an extrinsic, as `author_extrinsicOutcome` answers it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExtrinsicOutcome {
+	/// The block's number.
+	pub block_number: u32,
+	/// The extrinsic's position in the block.
+	pub index: u32,
+	/// Its events, SCALE-encoded as `System::Events` holds them (`Vec<EventRecord>`).
+	pub events: Bytes,
 }
 
 /// A validator as the consensus RPC reports it.
@@ -212,8 +235,11 @@ pub trait CarechainApi {
 	#[method(name = "consensus_commit")]
 	fn consensus_commit(&self, number: u32) -> RpcResult<Option<CommitInfo>>;
 	/// A patient's records, a page at a time, SCALE-encoded as the runtime's
-	/// `RecordsApi::records_by_patient` returns them.
-	#[method(name = "records_byPatient")]
+	/// `RecordsApi::records_by_patient` returns them. With authentication on, the patient and
+	/// guardians get the whole page; anyone else only the records the chain lets them read
+	/// (consent, authorship, break-glass), the page refused when it holds none, and each answer
+	/// is in the node's accounting (`consent_nodeDisclosures`).
+	#[method(name = "records_byPatient", with_extensions)]
 	fn records_by_patient(
 		&self,
 		patient: AccountId,
@@ -221,8 +247,11 @@ pub trait CarechainApi {
 		count: u32,
 		at: Option<H256>,
 	) -> RpcResult<Bytes>;
-	/// Whether an accessor may read a record for a purpose now, and on which basis.
-	#[method(name = "consent_check")]
+	/// Whether an accessor may read a record for a purpose now, and on which basis. With
+	/// authentication on, the patient and guardians may ask about anyone; others only about
+	/// themselves, and get an answer only when they are allowed (a refusal otherwise, which
+	/// does not say why).
+	#[method(name = "consent_check", with_extensions)]
 	fn consent_check(
 		&self,
 		patient: AccountId,
@@ -232,12 +261,22 @@ pub trait CarechainApi {
 		at: Option<H256>,
 	) -> RpcResult<Decision>;
 	/// The accesses to a patient's records since a moment (HIPAA accounting of disclosures),
-	/// SCALE-encoded audit entries.
-	#[method(name = "consent_accountingOfDisclosures")]
+	/// SCALE-encoded audit entries. With authentication on, for the patient and guardians
+	/// only.
+	#[method(name = "consent_accountingOfDisclosures", with_extensions)]
 	fn accounting_of_disclosures(
 		&self,
 		patient: AccountId,
 		since: u64,
 		at: Option<H256>,
 	) -> RpcResult<Bytes>;
+	/// The patient-linked reads this node answered to others than the patient and guardians
+	/// since a moment (ms since the Unix epoch), oldest first: the node's part of the
+	/// accounting of disclosures. With authentication on, for the patient and guardians only.
+	#[method(name = "consent_nodeDisclosures", with_extensions)]
+	fn node_disclosures(
+		&self,
+		patient: AccountId,
+		since: u64,
+	) -> RpcResult<Vec<super::disclosures::NodeDisclosure>>;
 }

@@ -1,24 +1,28 @@
 //! The implementations of the RPC interface over the node's chain and pool.
 
-use super::api::*;
+use super::{
+	api::*,
+	auth::{self, AuthError},
+	disclosures::{DisclosedBy, DisclosureLog, NodeDisclosure},
+};
 use crate::{
 	client::{decode, ClientError},
 	pool::{account_nonce, PoolError},
 	service::Node,
 };
-use carechain_primitives::{Decision, Purpose, RecordId};
-use carechain_runtime::{AccountId, Header};
+use carechain_primitives::{Decision, DenialReason, Purpose, RecordId};
+use carechain_runtime::{AccountId, Header, Runtime};
 use codec::Encode;
 use jsonrpsee::{
 	core::{async_trait, RpcResult, SubscriptionResult},
 	types::{ErrorObject, ErrorObjectOwned},
-	PendingSubscriptionSink, SubscriptionMessage,
+	Extensions, PendingSubscriptionSink, SubscriptionMessage,
 };
 use serde_json::{json, Value as Json};
 use sp_core::{Bytes, H256};
 use sp_state_machine::Backend as _;
 use sp_version::RuntimeVersion;
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 use tokio::sync::broadcast::error::RecvError;
 
 /// The most keys `state_getKeysPaged` returns at once.
@@ -46,6 +50,9 @@ pub enum RpcError {
 	/// bytes).
 	#[error(transparent)]
 	BadInput(#[from] crate::decode::DecodeError),
+	/// A read the node could not enter in its accounting of disclosures, so it did not answer.
+	#[error("this read could not be entered in the node's accounting of disclosures ({0}), so it was not answered: retry")]
+	NotAccounted(String),
 }
 
 impl From<RpcError> for ErrorObjectOwned {
@@ -55,6 +62,7 @@ impl From<RpcError> for ErrorObjectOwned {
 			RpcError::BadNumber(_) | RpcError::TooManyKeys(_) | RpcError::BadInput(_) => -32602,
 			RpcError::Client(ClientError::Runtime { .. }) => 4002,
 			RpcError::Client(_) => 4000,
+			RpcError::NotAccounted(_) => 4003,
 			RpcError::Pool(e) => match e {
 				PoolError::Decode(_) => 1002,
 				PoolError::Invalid(_) => 1010,
@@ -79,12 +87,90 @@ fn err(error: impl Into<RpcError>) -> ErrorObjectOwned {
 pub struct Handlers {
 	node: Arc<Node>,
 	spec: Arc<crate::chain_spec::ChainSpec>,
+	disclosures: Arc<DisclosureLog>,
 }
 
+/// Who reads a patient's data through a patient-linked method.
+enum Reader {
+	/// Authentication is off.
+	Anyone,
+	/// The patient or one of the patient's guardians.
+	PatientOrGuardian,
+	/// Another signed-in account: a grantee, if the chain says so.
+	Other(AccountId),
+}
+
+/// Every purpose of use, to find whether the chain lets an account read a record for any.
+const PURPOSES: [Purpose; 5] = [
+	Purpose::Treatment,
+	Purpose::Payment,
+	Purpose::Operations,
+	Purpose::Research,
+	Purpose::PublicHealth,
+];
+
 impl Handlers {
-	/// Handlers over `node`, which runs `spec`.
+	/// Handlers over `node`, which runs `spec`, with the node's accounting of disclosures in
+	/// memory (see [`Self::with_disclosures`]).
 	pub fn new(node: Arc<Node>, spec: Arc<crate::chain_spec::ChainSpec>) -> Self {
-		Self { node, spec }
+		Self { node, spec, disclosures: Arc::new(DisclosureLog::in_memory()) }
+	}
+
+	/// The same handlers, with the node's accounting of disclosures in `log`.
+	pub fn with_disclosures(self, log: Arc<DisclosureLog>) -> Self {
+		Self { disclosures: log, ..self }
+	}
+
+	/// Who calls `method` about `patient`, as the state of block `at` says.
+	fn reader(
+		&self,
+		ext: &Extensions,
+		method: &str,
+		patient: &AccountId,
+		at: H256,
+	) -> Result<Reader, ErrorObjectOwned> {
+		let caller = auth::caller(ext);
+		let Some(account) = caller.account(method)? else { return Ok(Reader::Anyone) };
+		let state = self.node.client.state_at(at).map_err(err)?;
+		let follows = crate::registry::is_patient_or_guardian(&state, account, patient)
+			.map_err(|e| ErrorObjectOwned::from(AuthError::Chain(e)))?;
+		Ok(match follows {
+			true => Reader::PatientOrGuardian,
+			false => Reader::Other(account.clone()),
+		})
+	}
+
+	/// Whether the chain lets `accessor` read `record` of `patient` for some purpose at `at`.
+	fn may_read(
+		&self,
+		at: H256,
+		patient: &AccountId,
+		accessor: &AccountId,
+		record: RecordId,
+	) -> RpcResult<bool> {
+		for purpose in PURPOSES {
+			let decision = crate::vault::check_access(
+				&self.node.client,
+				at,
+				patient,
+				accessor,
+				record,
+				purpose,
+			)
+			.map_err(err)?;
+			match decision {
+				Decision::Allowed(_) => return Ok(true),
+				// No other purpose changes these.
+				Decision::Denied(
+					DenialReason::UnknownRecord
+					| DenialReason::RecordNotOfPatient
+					| DenialReason::RecordErased
+					| DenialReason::AccessorNotActive,
+				) => return Ok(false),
+				Decision::Denied(_) => {}
+			}
+		}
+		Ok(false)
 	}
 
 	fn at(&self, at: Option<H256>) -> Result<H256, ErrorObjectOwned> {
@@ -305,14 +391,21 @@ impl StateApiServer for Handlers {
 	async fn subscribe_storage(
 		&self,
 		pending: PendingSubscriptionSink,
+		ext: &Extensions,
 		keys: Option<Vec<Bytes>>,
 	) -> SubscriptionResult {
 		let keys = keys.unwrap_or_default();
+		let live = ext.get::<auth::LiveCaller>().cloned();
 		let mut finalized = self.node.finalized.subscribe();
 		let sink = pending.accept().await?;
 		let mut last: Vec<Option<Bytes>> = vec![None; keys.len()];
 		let mut first = true;
 		loop {
+			// Raw state streams only while the session lasts and its account is a member.
+			if let Some(live) = &live {
+				live.admits(auth::MethodClass::Members, "state_subscribeStorage")
+					.map_err(|e| e.to_string())?;
+			}
 			let block = self.node.client.head().hash;
 			let mut changes = Vec::new();
 			for (key, last) in keys.iter().zip(last.iter_mut()) {
@@ -327,9 +420,15 @@ impl StateApiServer for Handlers {
 				sink.send(SubscriptionMessage::from_json(&message)?).await?;
 			}
 			first = false;
-			match finalized.recv().await {
-				Ok(_) | Err(RecvError::Lagged(_)) => continue,
-				Err(RecvError::Closed) => return Ok(()),
+			// Woken at the session's end too, when no block comes before it.
+			let session_end = live.as_ref().and_then(auth::LiveCaller::remaining);
+			let until_end = session_end.unwrap_or(Duration::from_secs(3600));
+			tokio::select! {
+				block = finalized.recv() => match block {
+					Ok(_) | Err(RecvError::Lagged(_)) => continue,
+					Err(RecvError::Closed) => return Ok(()),
+				},
+				() = tokio::time::sleep(until_end.saturating_add(Duration::from_millis(1))) => continue,
 			}
 		}
 	}
@@ -392,6 +491,35 @@ impl AuthorApiServer for Handlers {
 	fn pending_extrinsics(&self) -> RpcResult<Vec<Bytes>> {
 		Ok(self.node.pool.pending().iter().map(|tx| Bytes(tx.extrinsic.encode())).collect())
 	}
+
+	fn extrinsic_outcome(
+		&self,
+		extrinsic: Bytes,
+		block: H256,
+	) -> RpcResult<Option<ExtrinsicOutcome>> {
+		self.node.metrics.rpc_calls.inc();
+		let Some(body) = self.node.client.block(block).map_err(err)? else { return Ok(None) };
+		let Some(index) = body.extrinsics.iter().position(|x| x.encode() == extrinsic.0) else {
+			return Ok(None);
+		};
+		let index = u32::try_from(index).unwrap_or(u32::MAX);
+		let state = self.node.client.state_at(block).map_err(err)?;
+		let events: Vec<frame_system::EventRecord<carechain_runtime::RuntimeEvent, H256>> =
+			crate::registry::storage(&state, crate::client::events_key())
+				.map_err(|message| {
+					err(ClientError::Runtime { method: "author_extrinsicOutcome".into(), message })
+				})?
+				.unwrap_or_default();
+		let own: Vec<_> = events
+			.into_iter()
+			.filter(|e| e.phase == frame_system::Phase::ApplyExtrinsic(index))
+			.collect();
+		Ok(Some(ExtrinsicOutcome {
+			block_number: body.header.number,
+			index,
+			events: Bytes(own.encode()),
+		}))
+	}
 }
 
 fn validator_info(
@@ -445,17 +573,49 @@ impl CarechainApiServer for Handlers {
 
 	fn records_by_patient(
 		&self,
+		ext: &Extensions,
 		patient: AccountId,
 		start: u32,
 		count: u32,
 		at: Option<H256>,
 	) -> RpcResult<Bytes> {
-		let input = (patient, start, count).encode();
-		self.runtime_call(at, "RecordsApi_records_by_patient", &input).map(Bytes)
+		let at = self.at(at)?;
+		let reader = self.reader(ext, "records_byPatient", &patient, at)?;
+		let input = (&patient, start, count).encode();
+		const METHOD: &str = "RecordsApi_records_by_patient";
+		let output = self.runtime_call(Some(at), METHOD, &input)?;
+		let Reader::Other(accessor) = reader else { return Ok(Bytes(output)) };
+		let page: Vec<(RecordId, pallet_records::Record<Runtime>)> =
+			decode(METHOD, &output).map_err(err)?;
+		let mut readable = Vec::with_capacity(page.len());
+		for (id, record) in page {
+			if self.may_read(at, &patient, &accessor, id)? {
+				readable.push((id, record));
+			}
+		}
+		if readable.is_empty() {
+			return Err(AuthError::NotEntitled {
+				account: accessor,
+				patient,
+				what: "list records (none in this page is yours to read)",
+			}
+			.into());
+		}
+		self.disclosures
+			.append(NodeDisclosure {
+				at: auth::now_ms(),
+				patient,
+				accessor,
+				method: DisclosedBy::RecordsByPatient,
+				records: readable.iter().map(|(id, _)| *id).collect(),
+			})
+			.map_err(|e| err(RpcError::NotAccounted(e)))?;
+		Ok(Bytes(readable.encode()))
 	}
 
 	fn consent_check(
 		&self,
+		ext: &Extensions,
 		patient: AccountId,
 		accessor: AccountId,
 		record: RecordId,
@@ -464,17 +624,62 @@ impl CarechainApiServer for Handlers {
 	) -> RpcResult<Decision> {
 		self.node.metrics.rpc_calls.inc();
 		let at = self.at(at)?;
-		crate::vault::check_access(&self.node.client, at, &patient, &accessor, record, purpose)
-			.map_err(err)
+		let reader = self.reader(ext, "consent_check", &patient, at)?;
+		let decision = |accessor: &AccountId| {
+			crate::vault::check_access(&self.node.client, at, &patient, accessor, record, purpose)
+				.map_err(err)
+		};
+		match reader {
+			Reader::Anyone | Reader::PatientOrGuardian => decision(&accessor),
+			// Others learn only their own allowed accesses: a denial's reason would tell whose
+			// record it is.
+			Reader::Other(caller) if caller != accessor => Err(AuthError::NotEntitled {
+				account: caller,
+				patient,
+				what: "ask about another account's access to the records",
+			}
+			.into()),
+			Reader::Other(caller) => match decision(&caller)? {
+				allowed @ Decision::Allowed(_) => Ok(allowed),
+				Decision::Denied(_) => Err(AuthError::NotEntitled {
+					account: caller,
+					patient,
+					what: "read this record for this purpose",
+				}
+				.into()),
+			},
+		}
 	}
 
 	fn accounting_of_disclosures(
 		&self,
+		ext: &Extensions,
 		patient: AccountId,
 		since: u64,
 		at: Option<H256>,
 	) -> RpcResult<Bytes> {
+		let at = self.at(at)?;
+		if let Reader::Other(account) =
+			self.reader(ext, "consent_accountingOfDisclosures", &patient, at)?
+		{
+			let what = "read the accounting of disclosures";
+			return Err(AuthError::NotEntitled { account, patient, what }.into());
+		}
 		let input = (patient, since).encode();
-		self.runtime_call(at, "ConsentApi_accounting_of_disclosures", &input).map(Bytes)
+		self.runtime_call(Some(at), "ConsentApi_accounting_of_disclosures", &input).map(Bytes)
+	}
+
+	fn node_disclosures(
+		&self,
+		ext: &Extensions,
+		patient: AccountId,
+		since: u64,
+	) -> RpcResult<Vec<NodeDisclosure>> {
+		let at = self.node.client.head().hash;
+		if let Reader::Other(account) = self.reader(ext, "consent_nodeDisclosures", &patient, at)? {
+			let what = "read the node's accounting of disclosures";
+			return Err(AuthError::NotEntitled { account, patient, what }.into());
+		}
+		self.disclosures.of_patient(&patient, since).map_err(|e| err(RpcError::NotAccounted(e)))
 	}
 }

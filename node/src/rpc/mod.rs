@@ -1,7 +1,10 @@
 //! The JSON-RPC server: HTTP and WebSocket on one port, the modules merged here, with the
-//! limits of [`RpcSettings`] on what one caller may hold ([`limits`]).
+//! limits of [`RpcSettings`] on what one caller may hold ([`limits`]) and, when the node serves
+//! beyond loopback, sessions and the classes of methods they open ([`auth`]).
 
 pub mod api;
+pub mod auth;
+pub mod disclosures;
 pub mod handlers;
 pub mod limits;
 
@@ -36,6 +39,8 @@ pub struct RpcSettings {
 	pub message_buffer_per_connection: u32,
 	/// The runtime whose threads serve RPC; the caller's when `None`.
 	pub runtime: Option<tokio::runtime::Handle>,
+	/// Who may call what; every method answers anyone when `None`.
+	pub auth: Option<std::sync::Arc<auth::Auth>>,
 }
 
 impl RpcSettings {
@@ -56,16 +61,30 @@ impl RpcSettings {
 			max_subscriptions_per_connection: 256,
 			message_buffer_per_connection: 256,
 			runtime: None,
+			auth: None,
 		}
 	}
 }
 
-/// Every method of the node, with `rpc_methods` listing them.
+/// Every method of the node but sign-in, with `rpc_methods` listing them.
 pub fn module(
 	handlers: Handlers,
 	vault: Option<crate::vault::VaultRpc>,
 ) -> Result<RpcModule<()>, jsonrpsee::core::RegisterMethodError> {
+	module_with_auth(handlers, vault, None)
+}
+
+/// Every method of the node, sign-in (`auth_*`) included when `auth` is given, with
+/// `rpc_methods` listing them.
+pub fn module_with_auth(
+	handlers: Handlers,
+	vault: Option<crate::vault::VaultRpc>,
+	auth: Option<std::sync::Arc<auth::Auth>>,
+) -> Result<RpcModule<()>, jsonrpsee::core::RegisterMethodError> {
 	let mut module = RpcModule::new(());
+	if let Some(auth) = auth {
+		module.merge(auth::AuthApiServer::into_rpc(auth::AuthRpc(auth)))?;
+	}
 	module.merge(SystemApiServer::into_rpc(handlers.clone()))?;
 	module.merge(ChainApiServer::into_rpc(handlers.clone()))?;
 	module.merge(StateApiServer::into_rpc(handlers.clone()))?;
@@ -100,7 +119,7 @@ pub async fn start(
 			tower_http::cors::CorsLayer::new()
 				.allow_origin(origins)
 				.allow_methods([http::Method::POST])
-				.allow_headers([http::header::CONTENT_TYPE])
+				.allow_headers([http::header::CONTENT_TYPE, http::header::AUTHORIZATION])
 		}
 	};
 	let budget = limits::RequestBudget::new(settings.max_request_bytes_in_flight);
@@ -116,20 +135,25 @@ pub async fn start(
 		.set_message_buffer_capacity(settings.message_buffer_per_connection.max(1))
 		// A batch is one call's worth of in-flight accounting: keep it to a page.
 		.set_batch_request_config(jsonrpsee::server::BatchRequestConfig::Limit(1024))
-		.set_http_middleware(tower::ServiceBuilder::new().layer(cors).layer(
-			limits::HttpGuardLayer {
-				budget: budget.clone(),
-				max_body: settings.max_message_bytes as usize,
-			},
-		))
-		.set_rpc_middleware(jsonrpsee::server::RpcServiceBuilder::new().layer(
-			limits::ConnectionLimitsLayer {
-				max_in_flight: settings.max_calls_per_connection,
-				// One request of the largest size, or many small ones.
-				max_bytes_in_flight: settings.max_message_bytes as usize,
-				budget,
-			},
-		))
+		.set_http_middleware(
+			tower::ServiceBuilder::new()
+				.layer(cors)
+				.layer(limits::HttpGuardLayer {
+					budget: budget.clone(),
+					max_body: settings.max_message_bytes as usize,
+				})
+				.layer(auth::AuthHttpLayer(settings.auth.clone())),
+		)
+		.set_rpc_middleware(
+			jsonrpsee::server::RpcServiceBuilder::new()
+				.layer(limits::ConnectionLimitsLayer {
+					max_in_flight: settings.max_calls_per_connection,
+					// One request of the largest size, or many small ones.
+					max_bytes_in_flight: settings.max_message_bytes as usize,
+					budget,
+				})
+				.layer(auth::AuthRpcLayer(settings.auth.clone())),
+		)
 		.build(settings.listen)
 		.await
 		.map_err(|e| eyre::eyre!("cannot listen for RPC on {}: {e}", settings.listen))?;

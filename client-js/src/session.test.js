@@ -1,0 +1,188 @@
+// Sessions against a scripted node that checks tokens as a `--rpc-auth on` node does: the
+// sign-in message has the node's layout, the token travels as a bearer header over HTTP and in
+// the handshake of every WebSocket connection (subprotocol or query), it is renewed before it
+// expires, and a session that can no longer be renewed signs in again.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { WebSocketServer } from 'ws';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { randomBytes } from '@noble/hashes/utils.js';
+import { Account, decodeAddress } from './keys.js';
+import { toHex, utf8 } from './bytes.js';
+import { RpcClient, RpcError } from './rpc.js';
+import { AuthErrorCode, Session, TOKEN_PROTOCOL, signInMessage } from './session.js';
+
+const alice = Account.fromUri('//Alice');
+const GENESIS = `0x${'11'.repeat(32)}`;
+
+/**
+ * A node on a free port (HTTP and WebSocket) with `auth_challenge`, `auth_signIn`,
+ * `auth_renew` and `whoami` (the caller's account, or the refusal a node gives). Tokens live
+ * `ttl` ms and are renewable for `renewableFor` ms after sign-in.
+ */
+async function scriptedNode({ ttl = 400, renewableFor = 10_000 } = {}) {
+  const tokens = new Map();
+  const challenges = new Map();
+  const seen = { bearer: [], protocols: [], queries: [], signIns: 0, renewals: 0 };
+  let issued = 0;
+  const grant = (account, signedInAt) => {
+    const token = `${(++issued).toString(16).padStart(4, '0')}aa`;
+    const expiresAt = Math.min(Date.now() + ttl, signedInAt + renewableFor);
+    tokens.set(token, { account, expiresAt, signedInAt });
+    return { token, account, expiresAt, expiresInMs: expiresAt - Date.now(), renewableUntil: signedInAt + renewableFor };
+  };
+  const error = (code, message) => ({ error: { code, message } });
+  const handle = (m, connection) => {
+    if (m.method === 'auth_challenge') {
+      const challenge = toHex(randomBytes(32));
+      challenges.set(challenge, m.params[0]);
+      return { result: { challenge, genesisHash: GENESIS, expiresInMs: 60_000 } };
+    }
+    if (m.method === 'auth_signIn') {
+      const [account, challenge, signature] = m.params;
+      const message = signInMessage(GENESIS, challenge, account);
+      const valid = challenges.get(challenge) === account && ed25519.verify(Buffer.from(signature.slice(2), 'hex'), message, decodeAddress(account));
+      if (!valid) return error(AuthErrorCode.SIGN_IN_REFUSED, 'sign-in challenge refused');
+      challenges.delete(challenge);
+      seen.signIns++;
+      const g = grant(account, Date.now());
+      connection.token = g.token;
+      return { result: g };
+    }
+    if (m.method === 'auth_renew') {
+      const session = tokens.get(m.params[0]);
+      if (!session || session.expiresAt <= Date.now()) return error(AuthErrorCode.SESSION_EXPIRED, 'the session ended');
+      if (Date.now() >= session.signedInAt + renewableFor) return error(AuthErrorCode.SESSION_EXPIRED, 'sign in again');
+      seen.renewals++;
+      const g = grant(session.account, session.signedInAt);
+      connection.token = g.token;
+      return { result: g };
+    }
+    if (m.method === 'whoami') {
+      const session = tokens.get(connection.token);
+      if (!session) return error(AuthErrorCode.UNAUTHENTICATED, 'whoami needs a session');
+      if (session.expiresAt <= Date.now()) return error(AuthErrorCode.SESSION_EXPIRED, 'the session ended');
+      return { result: session.account };
+    }
+    return error(-32601, 'Method not found');
+  };
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      const bearer = req.headers.authorization?.match(/^Bearer (.+)$/)?.[1] ?? null;
+      seen.bearer.push(bearer);
+      const m = JSON.parse(body);
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ jsonrpc: '2.0', id: m.id, ...handle(m, { token: bearer }) }));
+    });
+  });
+  const wss = new WebSocketServer({
+    server,
+    handleProtocols: (protocols) => [...protocols].find((p) => p.startsWith(TOKEN_PROTOCOL)) ?? false,
+  });
+  const sockets = [];
+  wss.on('connection', (socket, req) => {
+    sockets.push(socket);
+    const protocol = req.headers['sec-websocket-protocol'] ?? null;
+    const query = new URL(req.url, 'http://x').searchParams.get('token');
+    seen.protocols.push(protocol);
+    seen.queries.push(query);
+    const connection = { token: protocol?.slice(TOKEN_PROTOCOL.length) ?? query };
+    socket.on('message', (data) => {
+      const m = JSON.parse(String(data));
+      socket.send(JSON.stringify({ jsonrpc: '2.0', id: m.id, ...handle(m, connection) }));
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address();
+  return {
+    http: `http://127.0.0.1:${port}`,
+    ws: `ws://127.0.0.1:${port}`,
+    seen,
+    sockets,
+    close: () => { wss.close(); server.close(); server.closeAllConnections?.(); },
+  };
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+test('the sign-in message is the node\'s: tag, genesis hash, challenge, account', () => {
+  const challenge = `0x${'22'.repeat(32)}`;
+  const message = signInMessage(GENESIS, challenge, alice.address);
+  assert.equal(message.length, 24 + 32 * 3);
+  assert.deepEqual(message.subarray(0, 24), utf8('carechain/rpc/sign-in/v1'));
+  assert.deepEqual(message.subarray(24, 56), new Uint8Array(32).fill(0x11));
+  assert.deepEqual(message.subarray(56, 88), new Uint8Array(32).fill(0x22));
+  assert.deepEqual(message.subarray(88), alice.publicKey);
+});
+
+test('over HTTP the token is a bearer header, renewed before it expires, dropped on stop', async () => {
+  const node = await scriptedNode({ ttl: 1_000 });
+  const rpc = new RpcClient(node.http);
+  await assert.rejects(rpc.request('whoami'), (e) => e instanceof RpcError && e.code === AuthErrorCode.UNAUTHENTICATED);
+  const session = new Session(rpc, alice);
+  const grant = await session.signIn();
+  assert.equal(await rpc.request('whoami'), alice.address);
+  assert.equal(node.seen.bearer.at(-1), grant.token);
+  // Past the first token's life the session still works: it was renewed.
+  await sleep(1_600);
+  assert.equal(await rpc.request('whoami'), alice.address);
+  assert.ok(node.seen.renewals >= 1, 'renewed before expiry');
+  assert.notEqual(session.token, grant.token);
+  assert.equal(node.seen.bearer.at(-1), session.token);
+  session.stop();
+  await assert.rejects(rpc.request('whoami'), (e) => e.code === AuthErrorCode.UNAUTHENTICATED);
+  assert.equal(node.seen.bearer.at(-1), null);
+  node.close();
+});
+
+for (const tokenIn of ['protocol', 'query']) {
+  test(`over WebSocket every new connection carries the current token (${tokenIn})`, async () => {
+    const node = await scriptedNode({ ttl: 1_000 });
+    const rpc = new RpcClient(node.ws, { tokenIn, backoff: { initial: 20, max: 100 } });
+    const session = new Session(rpc, alice);
+    // Signed in on an anonymous connection, which takes the session it answered.
+    await session.signIn();
+    assert.equal(await rpc.request('whoami'), alice.address);
+    assert.deepEqual([node.seen.protocols[0], node.seen.queries[0]], [null, null]);
+    // A new connection (the node dropped the first) sends the token in its handshake.
+    const reconnected = new Promise((resolve) => rpc.on('connected', resolve));
+    node.sockets[0].terminate();
+    await reconnected;
+    assert.equal(await rpc.request('whoami'), alice.address);
+    const sent = tokenIn === 'protocol' ? node.seen.protocols[1] : node.seen.queries[1];
+    assert.equal(sent, tokenIn === 'protocol' ? `${TOKEN_PROTOCOL}${session.token}` : session.token);
+    // Renewals on the connection keep it signed in past each token's life.
+    await sleep(1_600);
+    assert.equal(await rpc.request('whoami'), alice.address);
+    session.stop();
+    await rpc.close();
+    node.close();
+  });
+}
+
+test('a session that can no longer be renewed signs in again with its signer', async () => {
+  const node = await scriptedNode({ ttl: 600, renewableFor: 1_000 });
+  const rpc = new RpcClient(node.http);
+  const session = new Session(rpc, alice);
+  await session.signIn();
+  await sleep(1_800);
+  assert.equal(await rpc.request('whoami'), alice.address);
+  assert.ok(node.seen.signIns >= 2, `signed in again (${node.seen.signIns} sign-ins, ${node.seen.renewals} renewals)`);
+  session.stop();
+  node.close();
+});
+
+test('a token given to the transport goes out at once, and tokenIn is checked', async () => {
+  assert.throws(() => new RpcClient('ws://x', { tokenIn: 'cookie' }), /tokenIn/);
+  const rpc = new RpcClient('wss://node.example:9944/rpc?x=1', { tokenIn: 'query', token: 'abc' });
+  assert.deepEqual(rpc.handshake(), { url: 'wss://node.example:9944/rpc?x=1&token=abc', protocols: undefined });
+  rpc.setToken('def');
+  rpc.tokenIn = 'protocol';
+  assert.deepEqual(rpc.handshake(), { url: 'wss://node.example:9944/rpc?x=1', protocols: ['carechain.token.def'] });
+  rpc.setToken(null);
+  assert.deepEqual(rpc.handshake().protocols, undefined);
+});

@@ -1,0 +1,331 @@
+//! The server's middleware: the token of each HTTP request or WebSocket handshake, and each
+//! call checked against its method's class.
+
+use super::{caller, now_ms, Auth, Caller, LiveCaller, TOKEN_PROTOCOL};
+use jsonrpsee::{
+	server::{middleware::rpc::RpcServiceT, HttpRequest, HttpResponse, MethodResponse},
+	types::{ErrorObjectOwned, Request},
+};
+use parking_lot::Mutex;
+use std::{
+	future::Future,
+	pin::Pin,
+	sync::Arc,
+	task::{Context, Poll},
+};
+
+/// The token of a request, from `Authorization: Bearer`, `?token=` or a `carechain.token.`
+/// subprotocol, and that subprotocol, which a WebSocket handshake's answer must select.
+fn token_of(headers: &http::HeaderMap, uri: &http::Uri) -> (Option<String>, Option<String>) {
+	let bearer = headers
+		.get_all(http::header::AUTHORIZATION)
+		.iter()
+		.filter_map(|v| v.to_str().ok())
+		.find_map(|v| {
+			let (scheme, token) = v.trim().split_once(' ')?;
+			scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+		});
+	let protocol = headers
+		.get_all(http::header::SEC_WEBSOCKET_PROTOCOL)
+		.iter()
+		.filter_map(|v| v.to_str().ok())
+		.flat_map(|v| v.split(','))
+		.map(str::trim)
+		.find(|p| p.starts_with(TOKEN_PROTOCOL))
+		.map(str::to_owned);
+	let query = uri
+		.query()
+		.and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("token=")).map(str::to_owned));
+	let from_protocol = protocol.as_deref().map(|p| p[TOKEN_PROTOCOL.len()..].to_owned());
+	(bearer.or(from_protocol).or(query), protocol)
+}
+
+/// What a method answers whom, when authentication is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MethodClass {
+	/// Anyone, anonymous callers included: nothing about any patient.
+	Public,
+	/// Active members of active organizations: raw state, blocks, the pool, consensus.
+	Members,
+	/// Any session; the handler then answers only the patient, a guardian or a grantee.
+	PatientLinked,
+}
+
+/// Methods public by design. Signed transactions authenticate themselves (the runtime admits
+/// only members, patients and registrations), and so does asking what became of one (the
+/// question carries its signed bytes); a nonce counts an account's transactions without saying
+/// what they were; a new patient needs both to register.
+const PUBLIC: &[&str] = &[
+	"rpc_methods",
+	"system_health",
+	"system_name",
+	"system_version",
+	"system_chain",
+	"system_chainType",
+	"system_properties",
+	"system_accountNextIndex",
+	"account_nextIndex",
+	"state_getRuntimeVersion",
+	"chain_getRuntimeVersion",
+	"state_subscribeRuntimeVersion",
+	"chain_subscribeRuntimeVersion",
+	"state_unsubscribeRuntimeVersion",
+	"chain_unsubscribeRuntimeVersion",
+	"state_getMetadata",
+	"chain_getHeader",
+	"chain_getBlockHash",
+	"chain_getHead",
+	"chain_getFinalizedHead",
+	"chain_getFinalisedHead",
+	"chain_subscribeNewHeads",
+	"chain_subscribeNewHead",
+	"chain_unsubscribeNewHeads",
+	"chain_unsubscribeNewHead",
+	"chain_subscribeFinalizedHeads",
+	"chain_subscribeFinalisedHeads",
+	"chain_unsubscribeFinalizedHeads",
+	"chain_unsubscribeFinalisedHeads",
+	"chain_subscribeAllHeads",
+	"chain_unsubscribeAllHeads",
+	"auth_challenge",
+	"auth_signIn",
+	"auth_renew",
+	"auth_session",
+	"auth_signOut",
+	"author_submitExtrinsic",
+	"author_submitAndWatchExtrinsic",
+	"author_unwatchExtrinsic",
+	// Answers only whoever holds the signed bytes: see `author_extrinsicOutcome`.
+	"author_extrinsicOutcome",
+	// Ending one's own subscription.
+	"state_unsubscribeStorage",
+	"vault_unsubscribeDisclosures",
+];
+
+/// Runtime calls that `state_call` answers anyone: the runtime's version and metadata.
+const PUBLIC_RUNTIME_CALLS: &[&str] = &[
+	"Core_version",
+	"Metadata_metadata",
+	"Metadata_metadata_at_version",
+	"Metadata_metadata_versions",
+];
+
+/// Methods about one patient: a session, then the handler's check.
+const PATIENT_LINKED: &[&str] = &[
+	"records_byPatient",
+	"consent_check",
+	"consent_accountingOfDisclosures",
+	"consent_nodeDisclosures",
+	"vault_challenge",
+	"vault_put",
+	"vault_get",
+	"vault_escrowKey",
+	"vault_subscribeDisclosures",
+];
+
+/// The class of a call of `method` with `params`; anything unknown is for members.
+pub fn class(method: &str, params: Option<&str>) -> MethodClass {
+	if PUBLIC.contains(&method) {
+		return MethodClass::Public;
+	}
+	if PATIENT_LINKED.contains(&method) {
+		return MethodClass::PatientLinked;
+	}
+	if matches!(method, "state_call" | "state_callAt")
+		&& runtime_call_of(params).is_some_and(|m| PUBLIC_RUNTIME_CALLS.contains(&m.as_str()))
+	{
+		return MethodClass::Public;
+	}
+	MethodClass::Members
+}
+
+/// The runtime method a `state_call` names, by position or by name.
+fn runtime_call_of(params: Option<&str>) -> Option<String> {
+	match serde_json::from_str::<serde_json::Value>(params?).ok()? {
+		serde_json::Value::Array(values) => values.first()?.as_str().map(str::to_owned),
+		serde_json::Value::Object(map) => map.get("method")?.as_str().map(str::to_owned),
+		_ => None,
+	}
+}
+
+/// The HTTP middleware: finds each request's (or WebSocket handshake's) token and puts the
+/// [`Caller`] into its extensions; selects the token's subprotocol in a handshake's answer.
+#[derive(Clone, Debug)]
+pub struct AuthHttpLayer(pub Option<Arc<Auth>>);
+
+impl<S> tower::Layer<S> for AuthHttpLayer {
+	type Service = AuthHttp<S>;
+
+	fn layer(&self, inner: S) -> Self::Service {
+		AuthHttp { inner, auth: self.0.clone() }
+	}
+}
+
+/// The service of [`AuthHttpLayer`].
+#[derive(Clone, Debug)]
+pub struct AuthHttp<S> {
+	inner: S,
+	auth: Option<Arc<Auth>>,
+}
+
+impl<S, B> tower::Service<HttpRequest<B>> for AuthHttp<S>
+where
+	S: tower::Service<HttpRequest<B>, Response = HttpResponse> + Clone + Send + 'static,
+	S::Future: Send + 'static,
+	B: Send + 'static,
+{
+	type Response = HttpResponse;
+	type Error = S::Error;
+	type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, S::Error>> + Send>>;
+
+	fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+		self.inner.poll_ready(cx)
+	}
+
+	fn call(&mut self, mut request: HttpRequest<B>) -> Self::Future {
+		// The subprotocol is selected whether or not this node checks tokens, so that a client
+		// that always sends one connects to either.
+		let (token, protocol) = token_of(request.headers(), request.uri());
+		let caller = match &self.auth {
+			None => Caller::Open,
+			Some(auth) => auth.caller_of(token.as_deref()),
+		};
+		request.extensions_mut().insert(caller);
+		// The clone that was made ready serves this call (tower's rule for cloned services).
+		let clone = self.inner.clone();
+		let mut inner = std::mem::replace(&mut self.inner, clone);
+		Box::pin(async move {
+			let mut response = inner.call(request).await?;
+			// A browser drops a connection whose answer selects none of the subprotocols
+			// it offered.
+			let selected = protocol.and_then(|p| http::HeaderValue::from_str(&p).ok());
+			if let Some(selected) = selected {
+				if response.status() == http::StatusCode::SWITCHING_PROTOCOLS {
+					response.headers_mut().insert(http::header::SEC_WEBSOCKET_PROTOCOL, selected);
+				}
+			}
+			Ok(response)
+		})
+	}
+}
+
+/// The per-call middleware: checks each call against its [`MethodClass`] and hands the
+/// handlers the caller of this moment. jsonrpsee makes one service per WebSocket connection,
+/// which keeps the session that `auth_signIn` or `auth_renew` last answered on it.
+#[derive(Clone, Debug)]
+pub struct AuthRpcLayer(pub Option<Arc<Auth>>);
+
+impl<S> tower::Layer<S> for AuthRpcLayer {
+	type Service = AuthCalls<S>;
+
+	fn layer(&self, inner: S) -> Self::Service {
+		AuthCalls { inner: Arc::new(inner), auth: self.0.clone(), adopted: Arc::default() }
+	}
+}
+
+/// The service of [`AuthRpcLayer`], for one connection.
+#[derive(Clone, Debug)]
+pub struct AuthCalls<S> {
+	inner: Arc<S>,
+	auth: Option<Arc<Auth>>,
+	/// The caller this connection became: the session last granted on it, or anonymous after
+	/// `auth_signOut`; the handshake's until then.
+	adopted: Arc<Mutex<Option<Caller>>>,
+}
+
+impl<'a, S> RpcServiceT<'a> for AuthCalls<S>
+where
+	S: RpcServiceT<'a> + Send + Sync + 'static,
+{
+	type Future = Pin<Box<dyn Future<Output = MethodResponse> + Send + 'a>>;
+
+	fn call(&self, mut request: Request<'a>) -> Self::Future {
+		let inner = self.inner.clone();
+		let Some(auth) = self.auth.clone().filter(|a| a.settings.enforce) else {
+			request.extensions_mut().insert(Caller::Open);
+			return Box::pin(async move { inner.call(request).await });
+		};
+		let caller = match self.adopted.lock().clone() {
+			Some(adopted) => adopted,
+			None => caller(request.extensions()),
+		}
+		.at(now_ms());
+		let method = request.method_name().to_owned();
+		let class = class(&method, request.params.as_ref().map(|p| p.get()));
+		if let Err(refusal) = auth.admit(&caller, class, &method) {
+			let response = MethodResponse::error(request.id, ErrorObjectOwned::from(refusal));
+			return Box::pin(std::future::ready(response));
+		}
+		let handshake = crate::rpc::auth::caller(request.extensions());
+		request.extensions_mut().insert(caller);
+		request.extensions_mut().insert(LiveCaller {
+			auth: auth.clone(),
+			adopted: self.adopted.clone(),
+			handshake,
+		});
+		let adopted = self.adopted.clone();
+		Box::pin(async move {
+			let response = inner.call(request).await;
+			if !response.is_success() {
+				return response;
+			}
+			match method.as_str() {
+				"auth_signIn" | "auth_renew" => {
+					let grant = serde_json::from_str::<serde_json::Value>(response.as_result())
+						.ok()
+						.and_then(|r| r.get("result")?.get("token")?.as_str().map(str::to_owned));
+					if let Some(Ok(session)) = grant.map(|t| auth.sessions.verify(&t, now_ms())) {
+						*adopted.lock() = Some(Caller::Signed(session));
+					}
+				}
+				"auth_signOut" => *adopted.lock() = Some(Caller::Anonymous),
+				_ => {}
+			}
+			response
+		})
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn tokens_are_found_in_the_header_the_query_and_the_subprotocol() {
+		let uri: http::Uri = "/?a=1&token=abc".parse().unwrap();
+		let mut headers = http::HeaderMap::new();
+		assert_eq!(token_of(&headers, &uri), (Some("abc".into()), None));
+		headers.insert(
+			http::header::SEC_WEBSOCKET_PROTOCOL,
+			"json, carechain.token.def".parse().unwrap(),
+		);
+		assert_eq!(
+			token_of(&headers, &uri),
+			(Some("def".into()), Some("carechain.token.def".into()))
+		);
+		headers.insert(http::header::AUTHORIZATION, "Bearer ghi".parse().unwrap());
+		assert_eq!(token_of(&headers, &uri).0, Some("ghi".into()));
+		assert_eq!(token_of(&http::HeaderMap::new(), &"/".parse().unwrap()), (None, None));
+	}
+
+	#[test]
+	fn methods_fall_into_their_classes() {
+		assert_eq!(class("system_health", None), MethodClass::Public);
+		assert_eq!(class("chain_getBlock", None), MethodClass::Members);
+		assert_eq!(class("records_byPatient", None), MethodClass::PatientLinked);
+		assert_eq!(class("state_call", Some(r#"["Core_version","0x"]"#)), MethodClass::Public);
+		assert_eq!(
+			class(
+				"state_call",
+				Some(r#"{"method":"Metadata_metadata_at_version","data":"0x0f000000"}"#)
+			),
+			MethodClass::Public
+		);
+		assert_eq!(
+			class("state_call", Some(r#"["RecordsApi_records_by_patient","0x"]"#)),
+			MethodClass::Members
+		);
+		assert_eq!(class("state_call", Some("not json")), MethodClass::Members);
+		assert_eq!(class("something_new", None), MethodClass::Members);
+	}
+}

@@ -1,0 +1,663 @@
+//! Attacks on authenticated reads, against the node's real RPC server on a socket, in process,
+//! over a dev chain with one record: Bob's Observation of Eve, whose genesis consent covers
+//! Bob's hospital. Anonymous callers, a patient reading another patient, a member of an
+//! organization without consent, expired, forged and altered tokens, challenges replayed or
+//! signed for another account are each refused, over HTTP and WebSocket (header, query and
+//! subprotocol); the patient, the grantee and members get what is theirs.
+
+#![allow(clippy::arithmetic_side_effects)]
+
+use carechain_node::{
+	chain_spec::ChainSpec,
+	client::Client,
+	db::ChainDb,
+	extrinsic::sign,
+	pool::{Pool, PoolLimits},
+	rpc::{
+		auth::{
+			self, Auth, AuthSettings, SessionGrant, FORBIDDEN, SESSION_EXPIRED, SIGN_IN_REFUSED,
+			UNAUTHENTICATED,
+		},
+		disclosures::{DisclosureLog, NodeDisclosure},
+		handlers::Handlers,
+		module_with_auth, start, RpcSettings,
+	},
+	service::Node,
+	signatures::BatchVerifier,
+	vault::{GetRequest, Vault, VaultRpc, VaultSettings},
+};
+use carechain_primitives::{FhirResourceType, Purpose, RecordId};
+use carechain_runtime::{AccountId, Runtime, RuntimeCall};
+use codec::{Decode, Encode};
+use jsonrpsee::{
+	core::{
+		client::{ClientT, Error as ClientError, SubscriptionClientT},
+		params::ArrayParams,
+	},
+	http_client::{HttpClient, HttpClientBuilder},
+	rpc_params,
+	server::ServerHandle,
+	ws_client::{WsClient, WsClientBuilder},
+};
+use serde_json::Value as Json;
+use sp_core::{Bytes, Pair, H256};
+use sp_keyring::Ed25519Keyring;
+use sp_runtime::traits::{BlakeTwo256, Hash as _};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+use zeroize::Zeroizing;
+
+/// A node at block 1 (Bob's record of Eve) serving RPC on loopback with authentication.
+struct Fixture {
+	node: Arc<Node>,
+	auth: Arc<Auth>,
+	address: SocketAddr,
+	record: RecordId,
+	/// Bob's signed `create_record`, 0x-hex, and the block that holds it.
+	extrinsic: (String, H256),
+	_handle: ServerHandle,
+	_dir: tempfile::TempDir,
+}
+
+fn key(byte: u8) -> Zeroizing<[u8; 32]> {
+	Zeroizing::new([byte; 32])
+}
+
+async fn fixture(settings: AuthSettings) -> Fixture {
+	let dir = tempfile::tempdir().unwrap();
+	let spec = Arc::new(ChainSpec::development());
+	let client = Arc::new(
+		Client::open(ChainDb::open(&dir.path().join("db")).unwrap(), &spec.genesis).unwrap(),
+	);
+	let genesis = client.genesis_hash();
+	let call = RuntimeCall::Records(pallet_records::Call::create_record {
+		patient: Ed25519Keyring::Eve.to_account_id(),
+		resource_type: FhirResourceType::Observation,
+		content: pallet_records::RecordContent {
+			content_hash: BlakeTwo256::hash(b"rpc auth ciphertext"),
+			size: 1024,
+			locator: b"cas:rpc-auth".to_vec(),
+			patient_key: vec![7u8; 48],
+		},
+	});
+	let extrinsic = sign(&Ed25519Keyring::Bob.pair(), 0, call, genesis);
+	let deadline = std::time::Instant::now() + Duration::from_secs(30);
+	let built = client
+		.build_block(1_700_000_000_000, [(H256::zero(), &extrinsic)], Default::default(), deadline)
+		.unwrap();
+	assert_eq!(built.block.extrinsics.len(), 2, "the record made it into the block");
+	client.commit(&built.block, built.changes, &[]).unwrap();
+	let extrinsic = (carechain_node::extrinsic::to_hex(&extrinsic), built.block.header.hash());
+	let page = client
+		.call(
+			client.head().hash,
+			"RecordsApi_records_by_patient",
+			&(Ed25519Keyring::Eve.to_account_id(), 0u32, 10u32).encode(),
+		)
+		.unwrap();
+	let page = Vec::<(RecordId, pallet_records::Record<Runtime>)>::decode(&mut &page[..]).unwrap();
+	let record = page[0].0;
+
+	let verifier = carechain_gpu::Verifier::new(carechain_gpu::Mode::Cpu).unwrap();
+	let node = Node::new(
+		client,
+		Arc::new(Pool::new(PoolLimits::default())),
+		Arc::new(BatchVerifier::new(verifier)),
+	);
+	let store = Arc::new(carechain_vault::LocalStore::open(dir.path().join("vault")).unwrap());
+	let vault = Vault::new(node.clone(), store, VaultSettings::default()).unwrap();
+	let auth = Auth::new(node.clone(), key(1), settings);
+	let handlers = Handlers::new(node.clone(), spec).with_disclosures(Arc::new(
+		DisclosureLog::open(&dir.path().join("rpc/disclosures")).unwrap(),
+	));
+	let module = module_with_auth(handlers, Some(VaultRpc(vault)), Some(auth.clone())).unwrap();
+	let settings = RpcSettings {
+		auth: Some(auth.clone()),
+		..RpcSettings::new("127.0.0.1:0".parse().unwrap(), 16 << 20)
+	};
+	let (handle, address) = start(&settings, module).await.unwrap();
+	Fixture { node, auth, address, record, extrinsic, _handle: handle, _dir: dir }
+}
+
+/// How a client carries its token.
+#[derive(Clone, Copy, Debug)]
+enum Transport {
+	Http,
+	WsHeader,
+	WsQuery,
+}
+
+const TRANSPORTS: [Transport; 3] = [Transport::Http, Transport::WsHeader, Transport::WsQuery];
+
+/// A client of either kind.
+enum Rpc {
+	Http(Box<HttpClient>),
+	Ws(WsClient),
+}
+
+impl Rpc {
+	async fn call(&self, method: &str, params: ArrayParams) -> Result<Json, ClientError> {
+		match self {
+			Rpc::Http(c) => c.request(method, params).await,
+			Rpc::Ws(c) => c.request(method, params).await,
+		}
+	}
+}
+
+fn bearer(token: &str) -> http::HeaderMap {
+	let mut headers = http::HeaderMap::new();
+	headers.insert(http::header::AUTHORIZATION, format!("Bearer {token}").parse().unwrap());
+	headers
+}
+
+async fn connect(address: SocketAddr, transport: Transport, token: Option<&str>) -> Rpc {
+	let headers = token.map(bearer).unwrap_or_default();
+	match transport {
+		Transport::Http => Rpc::Http(Box::new(
+			HttpClientBuilder::default()
+				.set_headers(headers)
+				.build(format!("http://{address}"))
+				.unwrap(),
+		)),
+		Transport::WsHeader => Rpc::Ws(
+			WsClientBuilder::default()
+				.set_headers(headers)
+				.build(format!("ws://{address}"))
+				.await
+				.unwrap(),
+		),
+		Transport::WsQuery => {
+			let query = token.map(|t| format!("/?token={t}")).unwrap_or_default();
+			Rpc::Ws(
+				WsClientBuilder::default().build(format!("ws://{address}{query}")).await.unwrap(),
+			)
+		}
+	}
+}
+
+async fn sign_in(address: SocketAddr, who: Ed25519Keyring) -> SessionGrant {
+	let client = HttpClientBuilder::default().build(format!("http://{address}")).unwrap();
+	auth::sign_in(&client, &who.pair()).await.unwrap()
+}
+
+/// The code and message of a refusal.
+fn refusal(result: Result<Json, ClientError>) -> (i32, String) {
+	match result {
+		Err(ClientError::Call(e)) => (e.code(), e.message().to_owned()),
+		other => panic!("expected a JSON-RPC error, got {other:?}"),
+	}
+}
+
+fn eve() -> AccountId {
+	Ed25519Keyring::Eve.to_account_id()
+}
+
+/// Every patient-linked method about Eve, as `caller` would call it for itself.
+fn patient_linked_calls(caller: &AccountId, record: RecordId) -> Vec<(&'static str, ArrayParams)> {
+	let get = GetRequest {
+		accessor: caller.clone(),
+		record,
+		purpose: Purpose::Treatment,
+		challenge: H256::zero(),
+		reader_key: None,
+		signature: Bytes(vec![0; 64]),
+	};
+	vec![
+		("records_byPatient", rpc_params![eve(), 0, 10]),
+		("consent_check", rpc_params![eve(), caller, record, Purpose::Treatment]),
+		("consent_accountingOfDisclosures", rpc_params![eve(), 0]),
+		("consent_nodeDisclosures", rpc_params![eve(), 0]),
+		("vault_challenge", rpc_params![eve()]),
+		("vault_get", rpc_params![get]),
+	]
+}
+
+#[tokio::test]
+async fn anonymous_callers_get_only_what_is_public_by_design() {
+	let f = fixture(AuthSettings::default()).await;
+	for transport in TRANSPORTS {
+		let rpc = connect(f.address, transport, None).await;
+		for (method, params) in [
+			("system_health", rpc_params![]),
+			("system_name", rpc_params![]),
+			("rpc_methods", rpc_params![]),
+			("state_getRuntimeVersion", rpc_params![]),
+			("state_getMetadata", rpc_params![]),
+			("chain_getHeader", rpc_params![]),
+			("chain_getBlockHash", rpc_params![0]),
+			("chain_getFinalizedHead", rpc_params![]),
+			("state_call", rpc_params!["Core_version", "0x"]),
+			("system_accountNextIndex", rpc_params![eve()]),
+			("auth_challenge", rpc_params![eve()]),
+		] {
+			rpc.call(method, params)
+				.await
+				.unwrap_or_else(|e| panic!("{transport:?} {method}: {e}"));
+		}
+		for (method, params) in [
+			("state_getStorage", rpc_params!["0x00"]),
+			("state_getKeysPaged", rpc_params!["0x", 10]),
+			("state_queryStorageAt", rpc_params![vec!["0x00"]]),
+			("state_getReadProof", rpc_params![vec!["0x00"]]),
+			("state_call", rpc_params!["RecordsApi_records_by_patient", "0x"]),
+			("chain_getBlock", rpc_params![]),
+			("author_pendingExtrinsics", rpc_params![]),
+			("consensus_validators", rpc_params![]),
+			("consensus_commit", rpc_params![1]),
+			("vault_escrowKey", rpc_params![]),
+		]
+		.into_iter()
+		.chain(patient_linked_calls(&eve(), f.record))
+		{
+			let (code, message) = refusal(rpc.call(method, params).await);
+			assert_eq!(code, UNAUTHENTICATED, "{transport:?} {method}: {message}");
+			assert!(message.contains("auth_signIn") && message.contains("Bearer"), "{message}");
+		}
+	}
+	// Whoever holds a transaction's signed bytes learns its outcome, and only that.
+	let rpc = connect(f.address, Transport::Http, None).await;
+	let (extrinsic, block) = &f.extrinsic;
+	let outcome = rpc.call("author_extrinsicOutcome", rpc_params![extrinsic, block]).await.unwrap();
+	assert_eq!((outcome["blockNumber"].as_u64(), outcome["index"].as_u64()), (Some(1), Some(1)));
+	let events: Bytes = serde_json::from_value(outcome["events"].clone()).unwrap();
+	let events = Vec::<frame_system::EventRecord<carechain_runtime::RuntimeEvent, H256>>::decode(
+		&mut &events[..],
+	)
+	.unwrap();
+	assert!(events.iter().all(|e| e.phase == frame_system::Phase::ApplyExtrinsic(1)));
+	assert!(events.iter().any(|e| matches!(
+		e.event,
+		carechain_runtime::RuntimeEvent::Records(pallet_records::Event::RecordCreated { .. })
+	)));
+	let other = format!("{extrinsic}00");
+	let none = rpc.call("author_extrinsicOutcome", rpc_params![other, block]).await.unwrap();
+	assert!(none.is_null());
+	// Headers stream to anyone.
+	let Rpc::Ws(ws) = connect(f.address, Transport::WsHeader, None).await else { unreachable!() };
+	let mut heads = ws
+		.subscribe::<Json, _>("chain_subscribeNewHeads", rpc_params![], "chain_unsubscribeNewHeads")
+		.await
+		.unwrap();
+	let head = heads.next().await.unwrap().unwrap();
+	assert_eq!(head["number"], "0x1");
+	// Raw state is refused even through a subscription.
+	let storage = ws
+		.subscribe::<Json, _>(
+			"state_subscribeStorage",
+			rpc_params![vec!["0x00"]],
+			"state_unsubscribeStorage",
+		)
+		.await;
+	assert!(matches!(storage, Err(ClientError::Call(e)) if e.code() == UNAUTHENTICATED));
+}
+
+#[tokio::test]
+async fn every_patient_linked_method_refuses_other_patients_and_members_without_consent() {
+	let f = fixture(AuthSettings::default()).await;
+	// Ferdie is another patient; Dave's pharmacy and Charlie's insurer have no consent of Eve's.
+	for who in [Ed25519Keyring::Ferdie, Ed25519Keyring::Dave, Ed25519Keyring::Charlie] {
+		let grant = sign_in(f.address, who).await;
+		for transport in TRANSPORTS {
+			let rpc = connect(f.address, transport, Some(&grant.token)).await;
+			for (method, params) in patient_linked_calls(&who.to_account_id(), f.record) {
+				let (code, message) = refusal(rpc.call(method, params).await);
+				// The vault refuses an unsigned get itself (6001: no challenge of its own).
+				let expected = if method == "vault_get" { 6001 } else { FORBIDDEN };
+				assert_eq!(code, expected, "{who:?} {transport:?} {method}: {message}");
+			}
+			// Asking about Eve's own access, or Bob's, is refused as well.
+			for accessor in [eve(), Ed25519Keyring::Bob.to_account_id()] {
+				let params = rpc_params![eve(), accessor, f.record, Purpose::Treatment];
+				let (code, _) = refusal(rpc.call("consent_check", params).await);
+				assert_eq!(code, FORBIDDEN, "{who:?} {transport:?}");
+			}
+		}
+	}
+	// The vault's own rule refuses a signed get by a member without consent.
+	let dave = Ed25519Keyring::Dave;
+	let grant = sign_in(f.address, dave).await;
+	let rpc = connect(f.address, Transport::Http, Some(&grant.token)).await;
+	let challenge: Json =
+		rpc.call("vault_challenge", rpc_params![dave.to_account_id()]).await.unwrap();
+	let challenge: H256 = serde_json::from_value(challenge["challenge"].clone()).unwrap();
+	let message = carechain_vault::access::get_message(&challenge.0, &f.record, Purpose::Treatment);
+	let get = GetRequest {
+		accessor: dave.to_account_id(),
+		record: f.record,
+		purpose: Purpose::Treatment,
+		challenge,
+		reader_key: None,
+		signature: Bytes(dave.pair().sign(&message).0.to_vec()),
+	};
+	let (code, message) = refusal(rpc.call("vault_get", rpc_params![get]).await);
+	assert_eq!(code, 6022, "{message}");
+	// A vault subscription in Eve's name, by Dave's session, is refused before anything else.
+	let Rpc::Ws(ws) = connect(f.address, Transport::WsQuery, Some(&grant.token)).await else {
+		unreachable!()
+	};
+	let request = serde_json::json!({
+		"subscriber": eve(), "patient": eve(), "challenge": H256::zero(), "signature": "0x00",
+	});
+	let subscribed = ws
+		.subscribe::<Json, _>(
+			"vault_subscribeDisclosures",
+			rpc_params![request],
+			"vault_unsubscribeDisclosures",
+		)
+		.await;
+	assert!(matches!(subscribed, Err(ClientError::Call(e)) if e.code() == FORBIDDEN));
+}
+
+#[tokio::test]
+async fn the_patient_and_the_grantee_get_what_is_theirs_and_the_grantee_s_reads_are_accounted() {
+	let f = fixture(AuthSettings::default()).await;
+	let eve_session = sign_in(f.address, Ed25519Keyring::Eve).await;
+	let bob = Ed25519Keyring::Bob.to_account_id();
+	let bob_session = sign_in(f.address, Ed25519Keyring::Bob).await;
+	for transport in TRANSPORTS {
+		let patient = connect(f.address, transport, Some(&eve_session.token)).await;
+		for method in ["consent_accountingOfDisclosures", "consent_nodeDisclosures"] {
+			patient.call(method, rpc_params![eve(), 0]).await.unwrap();
+		}
+		let page: Bytes = serde_json::from_value(
+			patient.call("records_byPatient", rpc_params![eve(), 0, 10]).await.unwrap(),
+		)
+		.unwrap();
+		assert_eq!(
+			Vec::<(RecordId, pallet_records::Record<Runtime>)>::decode(&mut &page[..])
+				.unwrap()
+				.len(),
+			1
+		);
+		// The patient may ask about anyone's access, Bob's included.
+		let decision = patient
+			.call("consent_check", rpc_params![eve(), &bob, f.record, Purpose::Treatment])
+			.await
+			.unwrap();
+		assert!(decision.get("Allowed").is_some(), "{decision}");
+
+		let grantee = connect(f.address, transport, Some(&bob_session.token)).await;
+		let page: Bytes = serde_json::from_value(
+			grantee.call("records_byPatient", rpc_params![eve(), 0, 10]).await.unwrap(),
+		)
+		.unwrap();
+		let page =
+			Vec::<(RecordId, pallet_records::Record<Runtime>)>::decode(&mut &page[..]).unwrap();
+		assert_eq!(page.iter().map(|(id, _)| *id).collect::<Vec<_>>(), vec![f.record]);
+		let decision = grantee
+			.call("consent_check", rpc_params![eve(), &bob, f.record, Purpose::Treatment])
+			.await
+			.unwrap();
+		assert!(decision.get("Allowed").is_some(), "{decision}");
+		// Research is not among the purposes Eve consented to: refused, without the reason.
+		let (code, _) = refusal(
+			grantee
+				.call("consent_check", rpc_params![eve(), &bob, f.record, Purpose::Research])
+				.await,
+		);
+		assert_eq!(code, FORBIDDEN);
+		// A page past the end holds nothing Bob may read.
+		let (code, _) = refusal(grantee.call("records_byPatient", rpc_params![eve(), 5, 10]).await);
+		assert_eq!(code, FORBIDDEN);
+		// The accounting is the patient's.
+		let (code, _) =
+			refusal(grantee.call("consent_accountingOfDisclosures", rpc_params![eve(), 0]).await);
+		assert_eq!(code, FORBIDDEN);
+	}
+	// Each of Bob's listings is in the node's accounting, which Eve reads.
+	let patient = connect(f.address, Transport::Http, Some(&eve_session.token)).await;
+	let entries: Vec<NodeDisclosure> = serde_json::from_value(
+		patient.call("consent_nodeDisclosures", rpc_params![eve(), 0]).await.unwrap(),
+	)
+	.unwrap();
+	assert_eq!(
+		entries.len(),
+		TRANSPORTS.len(),
+		"one entry per answered listing by Bob: {entries:?}"
+	);
+	assert!(entries.iter().all(|e| e.accessor == bob && e.records == vec![f.record]));
+}
+
+#[tokio::test]
+async fn members_read_raw_state_and_patients_do_not() {
+	let f = fixture(AuthSettings::default()).await;
+	let member = sign_in(f.address, Ed25519Keyring::Dave).await;
+	let patient = sign_in(f.address, Ed25519Keyring::Eve).await;
+	let key = format!(
+		"0x{}{}",
+		hex::encode(sp_io::hashing::twox_128(b"System")),
+		hex::encode(sp_io::hashing::twox_128(b"Number"))
+	);
+	for transport in TRANSPORTS {
+		let rpc = connect(f.address, transport, Some(&member.token)).await;
+		rpc.call("state_getStorage", rpc_params![&key]).await.unwrap();
+		rpc.call("chain_getBlock", rpc_params![]).await.unwrap();
+		// Admitted: the runtime, not authentication, refuses the empty input.
+		let (code, _) = refusal(
+			rpc.call("state_call", rpc_params!["RecordsApi_records_by_patient", "0x"]).await,
+		);
+		assert_eq!(code, 4002);
+		let rpc = connect(f.address, transport, Some(&patient.token)).await;
+		let (code, message) = refusal(rpc.call("state_getStorage", rpc_params![&key]).await);
+		assert_eq!(code, FORBIDDEN, "{message}");
+		assert!(message.contains("not a member"), "{message}");
+		let (code, _) = refusal(rpc.call("chain_getBlock", rpc_params![]).await);
+		assert_eq!(code, FORBIDDEN);
+	}
+	// A WebSocket connection signed out is anonymous again, whatever its handshake carried.
+	let rpc = connect(f.address, Transport::WsHeader, Some(&member.token)).await;
+	rpc.call("chain_getBlock", rpc_params![]).await.unwrap();
+	rpc.call("auth_signOut", rpc_params![]).await.unwrap();
+	let (code, _) = refusal(rpc.call("chain_getBlock", rpc_params![]).await);
+	assert_eq!(code, UNAUTHENTICATED);
+	assert!(rpc.call("auth_session", rpc_params![]).await.unwrap().is_null());
+}
+
+#[tokio::test]
+async fn expired_forged_altered_and_foreign_tokens_are_refused() {
+	let f =
+		fixture(AuthSettings { session_ttl: Duration::from_secs(2), ..Default::default() }).await;
+	let grant = sign_in(f.address, Ed25519Keyring::Dave).await;
+	assert!(grant.expires_in_ms <= 2_000);
+	// The same session under another node's secret.
+	let other = Auth::new(f.node.clone(), key(2), AuthSettings::default());
+	let other_token = {
+		let dave = Ed25519Keyring::Dave.to_account_id();
+		let challenge =
+			auth::AuthApiServer::challenge(&auth::AuthRpc(other.clone()), dave.clone()).unwrap();
+		let message = auth::sign_in_message(&challenge.genesis_hash, &challenge.challenge, &dave);
+		let signature =
+			sp_runtime::MultiSignature::from(Ed25519Keyring::Dave.pair().sign(&message));
+		other.sign_in(dave, challenge.challenge, &signature.encode()).unwrap().token
+	};
+	let mut altered = hex::decode(&grant.token).unwrap();
+	altered[1] ^= 1; // another account
+	let altered = hex::encode(altered);
+	let mut extended = hex::decode(&grant.token).unwrap();
+	extended[47] = 0xff; // a later expiry
+	let extended = hex::encode(extended);
+	for transport in TRANSPORTS {
+		for (token, what) in [
+			(&other_token, "another node's"),
+			(&altered, "altered"),
+			(&extended, "extended"),
+			(&"00".to_owned(), "malformed"),
+		] {
+			let rpc = connect(f.address, transport, Some(token)).await;
+			let (code, message) = refusal(rpc.call("chain_getBlock", rpc_params![]).await);
+			assert_eq!(code, UNAUTHENTICATED, "{transport:?} {what}: {message}");
+			assert!(message.contains("not valid on this node"), "{message}");
+			// Public methods still answer.
+			rpc.call("system_health", rpc_params![]).await.unwrap();
+		}
+	}
+	// The real token works, then expires, over every transport; renewal of an expired one fails.
+	let live = connect(f.address, Transport::WsHeader, Some(&grant.token)).await;
+	live.call("chain_getBlock", rpc_params![]).await.unwrap();
+	tokio::time::sleep(Duration::from_millis(2_100)).await;
+	for transport in TRANSPORTS {
+		let rpc = connect(f.address, transport, Some(&grant.token)).await;
+		let (code, message) = refusal(rpc.call("chain_getBlock", rpc_params![]).await);
+		assert_eq!(code, SESSION_EXPIRED, "{transport:?}: {message}");
+		assert!(message.contains("auth_renew"), "{message}");
+	}
+	// A connection opened before the expiry loses its session too.
+	let (code, _) = refusal(live.call("chain_getBlock", rpc_params![]).await);
+	assert_eq!(code, SESSION_EXPIRED);
+	let (code, _) = refusal(live.call("auth_renew", rpc_params![&grant.token]).await);
+	assert_eq!(code, SESSION_EXPIRED);
+}
+
+#[tokio::test]
+async fn a_challenge_serves_one_sign_in_of_its_own_account() {
+	let f = fixture(AuthSettings::default()).await;
+	let client = HttpClientBuilder::default().build(format!("http://{}", f.address)).unwrap();
+	let (eve, ferdie) = (Ed25519Keyring::Eve, Ed25519Keyring::Ferdie);
+	let challenge: auth::SignInChallenge =
+		client.request("auth_challenge", rpc_params![eve.to_account_id()]).await.unwrap();
+	assert_eq!(challenge.genesis_hash, f.node.client.genesis_hash());
+	let signed = |who: Ed25519Keyring, genesis: &H256| {
+		let message = auth::sign_in_message(genesis, &challenge.challenge, &who.to_account_id());
+		Bytes(who.pair().sign(&message).0.to_vec())
+	};
+	let sign_in = |who: Ed25519Keyring, signature: Bytes| {
+		let client = &client;
+		let challenge = challenge.challenge;
+		async move {
+			client
+				.request::<Json, _>(
+					"auth_signIn",
+					rpc_params![who.to_account_id(), challenge, signature],
+				)
+				.await
+		}
+	};
+	// Eve's challenge, replayed by Ferdie with his own signature.
+	let (code, message) = refusal(sign_in(ferdie, signed(ferdie, &challenge.genesis_hash)).await);
+	assert_eq!(code, SIGN_IN_REFUSED, "{message}");
+	assert!(message.contains("unknown challenge"), "{message}");
+	// Eve's signature for another chain, or Ferdie's signature in Eve's name.
+	for signature in [signed(eve, &H256::repeat_byte(9)), signed(ferdie, &challenge.genesis_hash)] {
+		let (code, message) = refusal(sign_in(eve, signature).await);
+		assert_eq!(code, SIGN_IN_REFUSED, "{message}");
+		assert!(message.contains("does not verify"), "{message}");
+	}
+	// Neither refusal used the challenge up; it serves Eve once.
+	let grant: SessionGrant =
+		serde_json::from_value(sign_in(eve, signed(eve, &challenge.genesis_hash)).await.unwrap())
+			.unwrap();
+	assert_eq!(grant.account, eve.to_account_id());
+	let (code, message) = refusal(sign_in(eve, signed(eve, &challenge.genesis_hash)).await);
+	assert_eq!(code, SIGN_IN_REFUSED, "{message}");
+	assert!(message.contains("already used"), "{message}");
+	// An account the chain does not know does not sign in.
+	let stranger = sp_core::ed25519::Pair::from_seed(&[42; 32]);
+	let (code, message) = match auth::sign_in(&client, &stranger).await {
+		Err(ClientError::Call(e)) => (e.code(), e.message().to_owned()),
+		other => panic!("{other:?}"),
+	};
+	assert_eq!(code, FORBIDDEN, "{message}");
+	assert!(message.contains("register_patient"), "{message}");
+	// An sr25519 account signs in too, and a wallet extension's <Bytes>-wrapped signature works.
+	let charlie = sp_keyring::Sr25519Keyring::Charlie;
+	let challenge: auth::SignInChallenge =
+		client.request("auth_challenge", rpc_params![charlie.to_account_id()]).await.unwrap();
+	let message = auth::sign_in_message(
+		&challenge.genesis_hash,
+		&challenge.challenge,
+		&charlie.to_account_id(),
+	);
+	let wrapped = [b"<Bytes>".as_slice(), &message, b"</Bytes>"].concat();
+	let signature = Bytes(charlie.pair().sign(&wrapped).0.to_vec());
+	let grant: SessionGrant = client
+		.request(
+			"auth_signIn",
+			rpc_params![charlie.to_account_id(), challenge.challenge, signature],
+		)
+		.await
+		.unwrap();
+	assert_eq!(grant.account, charlie.to_account_id());
+}
+
+#[tokio::test]
+async fn a_websocket_connection_renews_its_session_in_place_and_sessions_end() {
+	let f = fixture(AuthSettings {
+		session_ttl: Duration::from_secs(2),
+		max_session_age: Duration::from_secs(4),
+		..Default::default()
+	})
+	.await;
+	let grant = sign_in(f.address, Ed25519Keyring::Alice).await;
+	let Rpc::Ws(ws) = connect(f.address, Transport::WsQuery, Some(&grant.token)).await else {
+		unreachable!()
+	};
+	let session: Json = ws.request("auth_session", rpc_params![]).await.unwrap();
+	assert_eq!(session["expiresAt"], grant.expires_at);
+	tokio::time::sleep(Duration::from_millis(1_000)).await;
+	let renewed: SessionGrant = ws.request("auth_renew", rpc_params![&grant.token]).await.unwrap();
+	assert!(renewed.expires_at > grant.expires_at);
+	let session: Json = ws.request("auth_session", rpc_params![]).await.unwrap();
+	assert_eq!(session["expiresAt"], renewed.expires_at, "the connection took the renewed session");
+	tokio::time::sleep(Duration::from_millis(1_500)).await;
+	// Past the first token's expiry, the connection still reads.
+	ws.request::<Json, _>("chain_getBlock", rpc_params![]).await.unwrap();
+	// A storage subscription lasts as long as the session, not longer.
+	let mut storage = ws
+		.subscribe::<Json, _>(
+			"state_subscribeStorage",
+			rpc_params![vec!["0x00"]],
+			"state_unsubscribeStorage",
+		)
+		.await
+		.unwrap();
+	storage.next().await.unwrap().unwrap();
+	// Sessions end at the longest age: renewals stop extending, then are refused.
+	let renewed: SessionGrant =
+		ws.request("auth_renew", rpc_params![&renewed.token]).await.unwrap();
+	assert_eq!(renewed.expires_at, renewed.renewable_until);
+	tokio::time::sleep(Duration::from_millis(renewed.expires_in_ms + 100)).await;
+	let (code, _) = refusal(ws.request("chain_getBlock", rpc_params![]).await);
+	assert_eq!(code, SESSION_EXPIRED);
+	let ended = tokio::time::timeout(Duration::from_secs(2), storage.next()).await;
+	assert!(matches!(ended, Ok(None | Some(Err(_)))), "the subscription ended: {ended:?}");
+	let _ = f.auth;
+}
+
+#[tokio::test]
+async fn a_subprotocol_token_is_selected_in_the_handshake_answer() {
+	// Also by a node that does not check tokens: a client that always sends one connects.
+	for enforce in [true, false] {
+		let f = fixture(AuthSettings { enforce, ..Default::default() }).await;
+		let grant = sign_in(f.address, Ed25519Keyring::Alice).await;
+		handshake_selects_the_token(f.address, &grant.token).await;
+	}
+}
+
+async fn handshake_selects_the_token(address: SocketAddr, token: &str) {
+	use tokio::io::{AsyncReadExt, AsyncWriteExt};
+	let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+	let protocol = format!("carechain.token.{token}");
+	let request = format!(
+		"GET / HTTP/1.1\r\nHost: {address}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: {protocol}\r\n\r\n"
+	);
+	stream.write_all(request.as_bytes()).await.unwrap();
+	let mut answer = vec![0u8; 4096];
+	let n = stream.read(&mut answer).await.unwrap();
+	let answer = String::from_utf8_lossy(&answer[..n]).to_lowercase();
+	assert!(answer.starts_with("http/1.1 101"), "{answer}");
+	assert!(answer.contains(&format!("sec-websocket-protocol: {protocol}")), "{answer}");
+}
+
+#[tokio::test]
+async fn with_authentication_off_every_method_answers_everyone() {
+	let f = fixture(AuthSettings { enforce: false, ..Default::default() }).await;
+	for transport in TRANSPORTS {
+		let rpc = connect(f.address, transport, None).await;
+		rpc.call("records_byPatient", rpc_params![eve(), 0, 10]).await.unwrap();
+		rpc.call("chain_getBlock", rpc_params![]).await.unwrap();
+		rpc.call("consent_accountingOfDisclosures", rpc_params![eve(), 0]).await.unwrap();
+		// Sign-in still works, so clients need not know.
+		let session: Json = rpc.call("auth_session", rpc_params![]).await.unwrap();
+		assert!(session.is_null());
+	}
+	sign_in(f.address, Ed25519Keyring::Eve).await;
+}
