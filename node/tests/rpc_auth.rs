@@ -75,8 +75,8 @@ async fn fixture(settings: AuthSettings) -> Fixture {
 		content: pallet_records::RecordContent {
 			content_hash: BlakeTwo256::hash(b"rpc auth ciphertext"),
 			size: 1024,
-			locator: b"cas:rpc-auth".to_vec(),
-			patient_key: vec![7u8; 48],
+			locator: BlakeTwo256::hash(b"rpc auth ciphertext"),
+			patient_key: [7u8; 80],
 		},
 	});
 	let extrinsic = sign(&Ed25519Keyring::Bob.pair(), 0, call, genesis);
