@@ -357,45 +357,53 @@ impl Pool {
 		self.inner.lock().txs.contains_key(hash)
 	}
 
+	/// [`Self::insert_or_return`], for tests that need not have the transaction back.
+	#[cfg(test)]
+	fn insert(&self, tx: PoolTx, chain_next: Option<u32>, head: u32) -> Result<H256, PoolError> {
+		self.insert_or_return(tx, chain_next, head).map_err(|(error, _)| error)
+	}
+
 	/// Admits a transaction validated against block `head`. `chain_next` is its sender's next
 	/// nonce on chain when the transaction waits for earlier nonces (`None` when it is the next
 	/// one itself). Blocks after `head` may have committed since: the tags they provided are
 	/// not waited for, and a transaction whose own tag one of them provided (its nonce is used)
-	/// is refused as stale.
-	fn insert(&self, tx: PoolTx, chain_next: Option<u32>, head: u32) -> Result<H256, PoolError> {
+	/// is refused as stale. A transaction refused as too far in the future comes back with the
+	/// refusal, since a newer `chain_next` may admit it: it need not be built again, nor copied
+	/// beforehand.
+	fn insert_or_return(
+		&self,
+		tx: PoolTx,
+		chain_next: Option<u32>,
+		head: u32,
+	) -> Result<H256, (PoolError, Option<Box<PoolTx>>)> {
 		let mut inner = self.inner.lock();
 		let hash = tx.hash;
 		if inner.txs.contains_key(&hash) {
-			return Err(PoolError::AlreadyImported(hash));
+			return Err((PoolError::AlreadyImported(hash), None));
 		}
 		if let Some((sender, nonce)) = &tx.sender {
 			let held = inner.senders.get(sender);
 			let count = held.map_or(0, BTreeMap::len);
 			if count >= self.limits.per_sender {
-				return Err(PoolError::Full {
-					count,
-					bytes: inner.bytes,
-					sender: Some(sender.clone()),
-				});
+				let sender = Some(sender.clone());
+				return Err((PoolError::Full { count, bytes: inner.bytes, sender }, None));
 			}
 			if let Some(chain_next) = chain_next {
 				let next = held
 					.and_then(|nonces| nonces.last_key_value())
 					.map_or(chain_next, |(highest, _)| highest.saturating_add(1).max(chain_next));
 				if *nonce > next.saturating_add(self.limits.future_nonces) {
-					return Err(PoolError::TooFarInFuture {
-						nonce: *nonce,
-						next,
-						limit: self.limits.future_nonces,
-					});
+					let limit = self.limits.future_nonces;
+					let error = PoolError::TooFarInFuture { nonce: *nonce, next, limit };
+					return Err((error, Some(Box::new(tx))));
 				}
 			}
 		}
 		if tx.provides.iter().any(|tag| inner.provided_after(tag, head)) {
-			return Err(PoolError::Invalid(InvalidTransaction::Stale));
+			return Err((PoolError::Invalid(InvalidTransaction::Stale), None));
 		}
 		if tx.provides.iter().any(|tag| inner.providers.contains_key(tag)) {
-			return Err(PoolError::TooLowPriority);
+			return Err((PoolError::TooLowPriority, None));
 		}
 		let mut evicted = Vec::new();
 		while inner.txs.len() >= self.limits.count
@@ -405,7 +413,7 @@ impl Pool {
 				let (count, bytes) = (inner.txs.len(), inner.bytes);
 				drop(inner);
 				self.dropped(evicted);
-				return Err(PoolError::Full { count, bytes, sender: None });
+				return Err((PoolError::Full { count, bytes, sender: None }, None));
 			};
 			remove(&mut inner, &victim);
 			evicted.push(victim);
@@ -771,14 +779,15 @@ fn validate_and_insert(
 	tx: Candidate,
 	verdicts: carechain_primitives::signatures::PreVerifiedSignatures,
 ) -> Result<H256, PoolError> {
-	let Candidate { hash, extrinsic, len, verdict } = tx;
+	let Candidate { hash, mut extrinsic, len, verdict } = tx;
 	let sender = signed_nonce(&extrinsic).map(|(nonce, who)| (who, nonce));
-	let mut head = head.clone();
+	let mut newer: Option<crate::client::Head> = None;
 	loop {
-		let (validity, chain_next) = validate(client, &head, &extrinsic, verdicts.clone())?;
+		let at = newer.as_ref().unwrap_or(head);
+		let (validity, chain_next) = validate(client, at, &extrinsic, verdicts.clone())?;
 		let tx = PoolTx {
 			hash,
-			extrinsic: extrinsic.clone(),
+			extrinsic,
 			len,
 			priority: validity.priority,
 			requires: validity.requires,
@@ -787,11 +796,17 @@ fn validate_and_insert(
 			sender: sender.clone(),
 			seq: 0,
 		};
-		match pool.insert(tx, chain_next, head.number) {
-			Err(PoolError::TooFarInFuture { .. }) if client.head().number > head.number => {
-				head = client.head();
+		match pool.insert_or_return(tx, chain_next, at.number) {
+			Ok(hash) => return Ok(hash),
+			Err((error @ PoolError::TooFarInFuture { .. }, Some(refused))) => {
+				let latest = client.head();
+				if latest.number <= at.number {
+					return Err(error);
+				}
+				extrinsic = refused.extrinsic;
+				newer = Some(latest);
 			}
-			result => return result,
+			Err((error, _)) => return Err(error),
 		}
 	}
 }

@@ -157,12 +157,6 @@ impl Needles {
 			}
 		}
 	}
-
-	/// The needles searched in raw files: a file holds many items, so links are checked only
-	/// where items are told apart (state, extrinsics, events).
-	fn file_needles(&self) -> Vec<&Needle> {
-		self.needles.iter().collect()
-	}
 }
 
 /// Scans the chain `client` has open and every file under `folder`.
@@ -241,8 +235,10 @@ fn event_name(event: &RuntimeEvent) -> String {
 /// across a boundary is missed.
 const CHUNK: usize = 8 << 20;
 
+/// Every file under `folder`, for the needles alone: a file holds many items, so links are
+/// checked only where items are told apart (state, extrinsics, events).
 fn scan_files(folder: &Path, needles: &Needles, report: &mut Report) -> Result<(), String> {
-	let needles = needles.file_needles();
+	let needles = &needles.needles;
 	let longest = needles.iter().flat_map(|n| n.forms.iter().map(Vec::len)).max().unwrap_or(0);
 	let mut folders = vec![folder.to_path_buf()];
 	while let Some(folder) = folders.pop() {
@@ -256,7 +252,7 @@ fn scan_files(folder: &Path, needles: &Needles, report: &mut Report) -> Result<(
 			if kind.is_dir() {
 				folders.push(path);
 			} else if kind.is_file() {
-				scan_file(&path, &needles, longest, report)?;
+				scan_file(&path, needles, longest, report)?;
 			}
 		}
 	}
@@ -265,7 +261,7 @@ fn scan_files(folder: &Path, needles: &Needles, report: &mut Report) -> Result<(
 
 fn scan_file(
 	path: &Path,
-	needles: &[&Needle],
+	needles: &[Needle],
 	longest: usize,
 	report: &mut Report,
 ) -> Result<(), String> {

@@ -928,12 +928,7 @@ impl Vault {
 	}
 
 	fn storage<T: Decode>(state: &State, key: Vec<u8>) -> Result<Option<T>, VaultError> {
-		let Some(bytes) = state.storage(&key).map_err(VaultError::Chain)? else {
-			return Ok(None);
-		};
-		T::decode(&mut &bytes[..])
-			.map(Some)
-			.map_err(|e| VaultError::Chain(format!("undecodable storage value: {e}")))
+		crate::registry::storage(state, key).map_err(VaultError::Chain)
 	}
 
 	/// Checks a request to follow a patient's disclosures; the trail's length at the head.
