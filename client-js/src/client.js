@@ -125,11 +125,15 @@ export class Carechain {
     return this.session.signIn();
   }
 
-  /** Ends the session (if any): later requests, on this connection too, are anonymous. */
+  /**
+   * Ends the session (if any) on the node, for every connection and every token renewed from
+   * its sign-in; later requests, on this connection too, are anonymous.
+   */
   async signOut() {
-    this.session?.stop();
+    const session = this.session;
     this.session = null;
-    if (!this.rpc.http) await this.rpc.request('auth_signOut', []);
+    if (session) await session.signOut();
+    else if (!this.rpc.http) await this.rpc.request('auth_signOut', []);
   }
 
   /** Closes the connection. */

@@ -22,6 +22,11 @@ export const AuthErrorCode = Object.freeze({
   SIGN_IN_REFUSED: -32043,
   /** Too many sign-ins; retry shortly. */
   SIGN_IN_BUSY: -32044,
+  /** The node could not read the chain, or could not record a sign-out on disk; retry. */
+  AUTH_UNAVAILABLE: -32045,
+  /** The session was signed out (`auth_signOut`, on any connection) or the node's operator
+   * ended its account's sessions: it is not renewed; sign in again. */
+  SESSION_REVOKED: -32046,
 });
 
 /**
@@ -98,12 +103,27 @@ export class Session {
       await this.renew();
     } catch (e) {
       this.onError(e);
+      // Signed out elsewhere, or ended by the operator: signing in again is the user's call.
+      if (e?.code === AuthErrorCode.SESSION_REVOKED) return this.stop();
       // Retried while the token lasts; after that the next call's refusal says to sign in.
       if (this.grant && Date.now() + this.retryMs < this.grant.expiresAt) this.#schedule(this.retryMs);
     }
   }
 
-  /** Stops renewing and forgets the token. */
+  /**
+   * Signs out: the node ends this sign-in, every token renewed from it included, on every
+   * connection (over HTTP too), then the session stops. Resolves with whether there was a
+   * session to end.
+   */
+  async signOut() {
+    const token = this.token;
+    this.stop();
+    if (!token) return false;
+    return this.rpc.request('auth_signOut', [token]);
+  }
+
+  /** Stops renewing and forgets the token (the node keeps it valid until it expires: see
+   * `signOut`). */
   stop() {
     this.stopped = true;
     clearTimeout(this.timer);

@@ -1,7 +1,8 @@
 // Sessions against a scripted node that checks tokens as a `--rpc-auth on` node does: the
 // sign-in message has the node's layout, the token travels as a bearer header over HTTP and in
 // the handshake of every WebSocket connection (subprotocol or query), it is renewed before it
-// expires, and a session that can no longer be renewed signs in again.
+// expires, a session that can no longer be renewed signs in again, and a sign-out ends the
+// sign-in on the node (every token renewed from it) while a session revoked elsewhere stops.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,12 +26,14 @@ const GENESIS = `0x${'11'.repeat(32)}`;
 async function scriptedNode({ ttl = 400, renewableFor = 10_000 } = {}) {
   const tokens = new Map();
   const challenges = new Map();
-  const seen = { bearer: [], protocols: [], queries: [], signIns: 0, renewals: 0 };
+  const seen = { bearer: [], protocols: [], queries: [], signIns: 0, renewals: 0, signOuts: [] };
+  // Sign-ins signed out: every token of one is refused, as the node's revocations do.
+  const revoked = new Set();
   let issued = 0;
-  const grant = (account, signedInAt) => {
+  const grant = (account, signedInAt, signIn = issued + 1) => {
     const token = `${(++issued).toString(16).padStart(4, '0')}aa`;
     const expiresAt = Math.min(Date.now() + ttl, signedInAt + renewableFor);
-    tokens.set(token, { account, expiresAt, signedInAt });
+    tokens.set(token, { account, expiresAt, signedInAt, signIn });
     return { token, account, expiresAt, expiresInMs: expiresAt - Date.now(), renewableUntil: signedInAt + renewableFor };
   };
   const error = (code, message) => ({ error: { code, message } });
@@ -54,15 +57,23 @@ async function scriptedNode({ ttl = 400, renewableFor = 10_000 } = {}) {
     if (m.method === 'auth_renew') {
       const session = tokens.get(m.params[0]);
       if (!session || session.expiresAt <= Date.now()) return error(AuthErrorCode.SESSION_EXPIRED, 'the session ended');
+      if (revoked.has(session.signIn)) return error(AuthErrorCode.SESSION_REVOKED, 'signed out: sign in again');
       if (Date.now() >= session.signedInAt + renewableFor) return error(AuthErrorCode.SESSION_EXPIRED, 'sign in again');
       seen.renewals++;
-      const g = grant(session.account, session.signedInAt);
+      const g = grant(session.account, session.signedInAt, session.signIn);
       connection.token = g.token;
       return { result: g };
+    }
+    if (m.method === 'auth_signOut') {
+      const session = tokens.get(m.params[0] ?? connection.token);
+      seen.signOuts.push(m.params[0] ?? null);
+      if (session) revoked.add(session.signIn);
+      return { result: Boolean(session) };
     }
     if (m.method === 'whoami') {
       const session = tokens.get(connection.token);
       if (!session) return error(AuthErrorCode.UNAUTHENTICATED, 'whoami needs a session');
+      if (revoked.has(session.signIn)) return error(AuthErrorCode.SESSION_REVOKED, 'signed out: sign in again');
       if (session.expiresAt <= Date.now()) return error(AuthErrorCode.SESSION_EXPIRED, 'the session ended');
       return { result: session.account };
     }
@@ -103,6 +114,8 @@ async function scriptedNode({ ttl = 400, renewableFor = 10_000 } = {}) {
     ws: `ws://127.0.0.1:${port}`,
     seen,
     sockets,
+    /** Signs out every sign-in, as another device or the node's operator would. */
+    revokeAll: () => { for (const { signIn } of tokens.values()) revoked.add(signIn); },
     close: () => { wss.close(); server.close(); server.closeAllConnections?.(); },
   };
 }
@@ -185,4 +198,39 @@ test('a token given to the transport goes out at once, and tokenIn is checked', 
   assert.deepEqual(rpc.handshake(), { url: 'wss://node.example:9944/rpc?x=1', protocols: ['carechain.token.def'] });
   rpc.setToken(null);
   assert.deepEqual(rpc.handshake().protocols, undefined);
+});
+
+test('signOut ends the sign-in on the node over HTTP, every renewed token with it', async () => {
+  const node = await scriptedNode({ ttl: 400 });
+  const rpc = new RpcClient(node.http);
+  const session = new Session(rpc, alice);
+  const first = (await session.signIn()).token;
+  await sleep(350);
+  const renewed = session.token;
+  assert.notEqual(renewed, first, 'renewed before signing out');
+  assert.equal(await session.signOut(), true);
+  assert.deepEqual(node.seen.signOuts, [renewed]);
+  assert.equal(session.token, null);
+  // A copy of either token is refused now.
+  for (const token of [first, renewed]) {
+    const copy = new RpcClient(node.http, { token });
+    await assert.rejects(copy.request('whoami'), (e) => e instanceof RpcError && e.code === AuthErrorCode.SESSION_REVOKED);
+  }
+  assert.equal(await session.signOut(), false, 'nothing left to end');
+  node.close();
+});
+
+test('a session signed out elsewhere stops renewing instead of signing in again', async () => {
+  const node = await scriptedNode({ ttl: 400 });
+  const rpc = new RpcClient(node.http);
+  const errors = [];
+  const session = new Session(rpc, alice, { onError: (e) => errors.push(e), retryMs: 50 });
+  await session.signIn();
+  node.revokeAll();
+  await sleep(500);
+  assert.equal(errors.length, 1, `${errors}`);
+  assert.equal(errors[0].code, AuthErrorCode.SESSION_REVOKED);
+  assert.equal(session.token, null, 'stopped');
+  assert.equal(node.seen.signIns, 1, 'did not sign in again on its own');
+  node.close();
 });
