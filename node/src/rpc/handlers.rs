@@ -609,7 +609,7 @@ impl CarechainApiServer for Handlers {
 				method: DisclosedBy::RecordsByPatient,
 				records: readable.iter().map(|(id, _)| *id).collect(),
 			})
-			.map_err(|e| err(RpcError::NotAccounted(e)))?;
+			.map_err(ErrorObjectOwned::from)?;
 		Ok(Bytes(readable.encode()))
 	}
 
