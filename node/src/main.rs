@@ -60,6 +60,18 @@ struct RunArgs {
 	/// Seconds a session token lives; `auth_renew` gives a fresh one.
 	#[arg(long, default_value_t = 900)]
 	rpc_session_ttl_secs: u64,
+	/// Days the node keeps its accounting of the patient-linked reads it answered to grantees
+	/// (`consent_nodeDisclosures`); the default is HIPAA's six years.
+	#[arg(long, default_value_t = 2192)]
+	disclosure_retention_days: u64,
+	/// The most bytes of that accounting within retention; past it such reads are refused
+	/// (4004) rather than answered unaccounted.
+	#[arg(long, default_value_t = 1 << 30)]
+	disclosure_log_max_bytes: u64,
+	/// The most bytes of one grantee's entries in that accounting; past it that grantee's
+	/// reads are refused (4005).
+	#[arg(long, default_value_t = 1 << 26)]
+	disclosure_log_max_bytes_per_accessor: u64,
 	/// Browser origins allowed to call RPC: `all`, or a comma-separated list.
 	#[arg(long)]
 	rpc_cors: Option<String>,
@@ -213,6 +225,9 @@ enum Command {
 		#[arg(long = "link")]
 		links: Vec<String>,
 	},
+	/// Manage RPC sessions.
+	#[command(subcommand)]
+	Auth(AuthCommand),
 	/// Delete a chain's database and consensus log.
 	PurgeChain {
 		/// The base path.
@@ -268,6 +283,24 @@ enum BenchmarkCommand {
 		/// Where to write the runtime's database weights; printed only when not given.
 		#[arg(long)]
 		output: Option<PathBuf>,
+	},
+}
+
+#[derive(Subcommand, Debug)]
+enum AuthCommand {
+	/// End every RPC session of an account on the node of this base path, on every
+	/// connection: the running node applies it within a second (or at its next start), and a
+	/// restart keeps it. The account may sign in again while the chain knows it: remove it
+	/// from its organization to keep it out.
+	RevokeAccount {
+		/// The node's base path.
+		#[arg(long, short = 'd')]
+		base_path: PathBuf,
+		/// `dev`, `local`, or a spec file: names the chain folder.
+		#[arg(long, default_value = "dev")]
+		chain: String,
+		/// The account, as SS58 or 0x-hex.
+		account: String,
 	},
 }
 
@@ -370,6 +403,26 @@ fn real_main() -> eyre::Result<()> {
 			Ok(())
 		}
 		Some(Command::Key(command)) => key(command),
+		Some(Command::Auth(AuthCommand::RevokeAccount { base_path, chain, account })) => {
+			let account = rpc::auth::parse_account(&account).ok_or_else(|| {
+				eyre::eyre!("{account:?} is not an SS58 address or 0x-hex account")
+			})?;
+			let path = chain_dir(&base_path, &chain)?.join("rpc").join("revocations");
+			let request = rpc::auth::request_account_end(&path, &account)?;
+			// A running node takes the request within a second and removes it.
+			for _ in 0..30 {
+				if !request.exists() {
+					println!("every session of {account} ended");
+					return Ok(());
+				}
+				std::thread::sleep(Duration::from_millis(100));
+			}
+			println!(
+				"every session of {account} ends when the node takes {} (within a second of its next start if it is not running)",
+				request.display()
+			);
+			Ok(())
+		}
 		#[cfg(feature = "runtime-benchmarks")]
 		Some(Command::Benchmark(BenchmarkCommand::Overhead { extrinsics, repeat, output })) => {
 			let dir = tempfile::tempdir()?;
@@ -726,7 +779,8 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 				"RPC listens beyond loopback with --rpc-auth off: anyone who reaches the port reads every patient's data"
 			);
 		}
-		let auth = rpc::auth::Auth::new(
+		// The token key is kept across restarts, so sign-outs and revocations are too.
+		let auth = rpc::auth::Auth::open(
 			node.clone(),
 			keys::secret_file(&base.join("rpc").join("session.key")).map_err(eyre::Report::msg)?,
 			rpc::auth::AuthSettings {
@@ -734,7 +788,10 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 				session_ttl: Duration::from_secs(args.rpc_session_ttl_secs),
 				..Default::default()
 			},
-		);
+			&base.join("rpc").join("revocations"),
+		)
+		.map_err(eyre::Report::msg)?;
+		auth.spawn_operator_requests();
 		let settings = rpc::RpcSettings {
 			max_connections: args.rpc_max_connections,
 			cors: match args.rpc_cors.as_deref() {
@@ -758,8 +815,15 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 			},
 		)?;
 		carechain_node::vault::spawn_eraser(vault.clone());
-		let disclosures =
-			Arc::new(rpc::disclosures::DisclosureLog::open(&base.join("rpc").join("disclosures"))?);
+		let disclosures = Arc::new(rpc::disclosures::DisclosureLog::open_with(
+			&base.join("rpc").join("disclosures"),
+			rpc::disclosures::DisclosureLimits {
+				retention: Duration::from_secs(args.disclosure_retention_days.saturating_mul(86_400)),
+				max_bytes: args.disclosure_log_max_bytes,
+				max_bytes_per_accessor: args.disclosure_log_max_bytes_per_accessor,
+				..Default::default()
+			},
+		)?);
 		let module = rpc::module_with_auth(
 			rpc::handlers::Handlers::new(node.clone(), spec.clone()).with_disclosures(disclosures),
 			Some(carechain_node::vault::VaultRpc(vault)),

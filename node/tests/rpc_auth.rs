@@ -3,7 +3,9 @@
 //! Bob's hospital. Anonymous callers, a patient reading another patient, a member of an
 //! organization without consent, expired, forged and altered tokens, challenges replayed or
 //! signed for another account are each refused, over HTTP and WebSocket (header, query and
-//! subprotocol); the patient, the grantee and members get what is theirs.
+//! subprotocol); the patient, the grantee and members get what is theirs. Signed-out tokens,
+//! their renewals and the sessions of an account the operator ended are refused on every
+//! connection, also after a restart.
 
 #![allow(clippy::arithmetic_side_effects)]
 
@@ -15,8 +17,8 @@ use carechain_node::{
 	pool::{Pool, PoolLimits},
 	rpc::{
 		auth::{
-			self, Auth, AuthSettings, SessionGrant, FORBIDDEN, SESSION_EXPIRED, SIGN_IN_REFUSED,
-			UNAUTHENTICATED,
+			self, Auth, AuthSettings, SessionGrant, FORBIDDEN, SESSION_EXPIRED, SESSION_REVOKED,
+			SIGN_IN_BUSY, SIGN_IN_REFUSED, UNAUTHENTICATED,
 		},
 		disclosures::{DisclosureLog, NodeDisclosure},
 		handlers::Handlers,
@@ -54,8 +56,51 @@ struct Fixture {
 	record: RecordId,
 	/// Bob's signed `create_record`, 0x-hex, and the block that holds it.
 	extrinsic: (String, H256),
-	_handle: ServerHandle,
-	_dir: tempfile::TempDir,
+	spec: Arc<ChainSpec>,
+	vault: Arc<Vault>,
+	settings: AuthSettings,
+	handle: ServerHandle,
+	dir: tempfile::TempDir,
+}
+
+impl Fixture {
+	/// Where the node keeps its revocations.
+	fn revocations(&self) -> std::path::PathBuf {
+		self.dir.path().join("rpc/revocations")
+	}
+
+	/// Stops the server and starts it again over the same files and token key, as a restart
+	/// of the node does.
+	async fn restart(&mut self) {
+		self.handle.stop().unwrap();
+		self.handle.clone().stopped().await;
+		let (auth, handle, address) =
+			serve(&self.node, &self.spec, &self.vault, self.dir.path(), self.settings.clone())
+				.await;
+		(self.auth, self.handle, self.address) = (auth, handle, address);
+	}
+}
+
+/// The RPC server over `node`, with revocations and the disclosure log in `dir`.
+async fn serve(
+	node: &Arc<Node>,
+	spec: &Arc<ChainSpec>,
+	vault: &Arc<Vault>,
+	dir: &std::path::Path,
+	settings: AuthSettings,
+) -> (Arc<Auth>, ServerHandle, SocketAddr) {
+	let auth = Auth::open(node.clone(), key(1), settings, &dir.join("rpc/revocations")).unwrap();
+	auth.spawn_operator_requests();
+	let handlers = Handlers::new(node.clone(), spec.clone())
+		.with_disclosures(Arc::new(DisclosureLog::open(&dir.join("rpc/disclosures")).unwrap()));
+	let module =
+		module_with_auth(handlers, Some(VaultRpc(vault.clone())), Some(auth.clone())).unwrap();
+	let settings = RpcSettings {
+		auth: Some(auth.clone()),
+		..RpcSettings::new("127.0.0.1:0".parse().unwrap(), 16 << 20)
+	};
+	let (handle, address) = start(&settings, module).await.unwrap();
+	(auth, handle, address)
 }
 
 fn key(byte: u8) -> Zeroizing<[u8; 32]> {
@@ -105,17 +150,8 @@ async fn fixture(settings: AuthSettings) -> Fixture {
 	);
 	let store = Arc::new(carechain_vault::LocalStore::open(dir.path().join("vault")).unwrap());
 	let vault = Vault::new(node.clone(), store, VaultSettings::default()).unwrap();
-	let auth = Auth::new(node.clone(), key(1), settings);
-	let handlers = Handlers::new(node.clone(), spec).with_disclosures(Arc::new(
-		DisclosureLog::open(&dir.path().join("rpc/disclosures")).unwrap(),
-	));
-	let module = module_with_auth(handlers, Some(VaultRpc(vault)), Some(auth.clone())).unwrap();
-	let settings = RpcSettings {
-		auth: Some(auth.clone()),
-		..RpcSettings::new("127.0.0.1:0".parse().unwrap(), 16 << 20)
-	};
-	let (handle, address) = start(&settings, module).await.unwrap();
-	Fixture { node, auth, address, record, extrinsic, _handle: handle, _dir: dir }
+	let (auth, handle, address) = serve(&node, &spec, &vault, dir.path(), settings.clone()).await;
+	Fixture { node, auth, address, record, extrinsic, spec, vault, settings, handle, dir }
 }
 
 /// How a client carries its token.
@@ -473,7 +509,7 @@ async fn expired_forged_altered_and_foreign_tokens_are_refused() {
 	altered[1] ^= 1; // another account
 	let altered = hex::encode(altered);
 	let mut extended = hex::decode(&grant.token).unwrap();
-	extended[47] = 0xff; // a later expiry
+	extended[55] = 0xff; // a later expiry
 	let extended = hex::encode(extended);
 	for transport in TRANSPORTS {
 		for (token, what) in [
@@ -660,4 +696,241 @@ async fn with_authentication_off_every_method_answers_everyone() {
 		assert!(session.is_null());
 	}
 	sign_in(f.address, Ed25519Keyring::Eve).await;
+}
+
+/// Signs in as `who` and renews at once: two tokens of one sign-in.
+async fn sign_in_and_renew(
+	address: SocketAddr,
+	who: Ed25519Keyring,
+) -> (SessionGrant, SessionGrant) {
+	let first = sign_in(address, who).await;
+	let client = HttpClientBuilder::default().build(format!("http://{address}")).unwrap();
+	let renewed: SessionGrant =
+		client.request("auth_renew", rpc_params![&first.token]).await.unwrap();
+	assert_ne!(renewed.token, first.token);
+	(first, renewed)
+}
+
+/// Whether a call with `token` is refused as a revoked session over every transport.
+async fn assert_revoked(address: SocketAddr, token: &str, what: &str) {
+	for transport in TRANSPORTS {
+		let rpc = connect(address, transport, Some(token)).await;
+		let (code, message) = refusal(rpc.call("chain_getBlock", rpc_params![]).await);
+		assert_eq!(code, SESSION_REVOKED, "{what} over {transport:?}: {message}");
+		assert!(message.contains("sign in again"), "{message}");
+		// Public methods still answer it.
+		rpc.call("system_health", rpc_params![]).await.unwrap();
+	}
+	let client = HttpClientBuilder::default().build(format!("http://{address}")).unwrap();
+	let (code, message) = refusal(client.request("auth_renew", rpc_params![token]).await);
+	assert_eq!(code, SESSION_REVOKED, "renewing {what}: {message}");
+}
+
+async fn assert_live(address: SocketAddr, token: &str, what: &str) {
+	for transport in TRANSPORTS {
+		let rpc = connect(address, transport, Some(token)).await;
+		let answer = rpc.call("chain_getBlock", rpc_params![]).await;
+		assert!(answer.is_ok(), "{what} over {transport:?}: {answer:?}");
+	}
+}
+
+#[tokio::test]
+async fn a_signed_out_token_is_refused_on_every_connection_with_every_token_of_its_sign_in() {
+	let f = fixture(AuthSettings::default()).await;
+	// Dave signs in, renews at once (a token renewed before the sign-out), and signs in a
+	// second time elsewhere; each token is in use on its own WebSocket connection.
+	let (first, renewed) = sign_in_and_renew(f.address, Ed25519Keyring::Dave).await;
+	let elsewhere = sign_in(f.address, Ed25519Keyring::Dave).await;
+	let on_first = connect(f.address, Transport::WsHeader, Some(&first.token)).await;
+	let on_renewed = connect(f.address, Transport::WsQuery, Some(&renewed.token)).await;
+	// A connection that took its session in place, by renewing on it.
+	let in_place = connect(f.address, Transport::WsHeader, None).await;
+	let adopted: SessionGrant = serde_json::from_value(
+		in_place.call("auth_renew", rpc_params![&first.token]).await.unwrap(),
+	)
+	.unwrap();
+	for rpc in [&on_first, &on_renewed, &in_place] {
+		rpc.call("chain_getBlock", rpc_params![]).await.unwrap();
+	}
+	// A stolen copy of the first token is signed out, over HTTP, by whoever holds it.
+	let anonymous = connect(f.address, Transport::Http, None).await;
+	let ended = anonymous.call("auth_signOut", rpc_params![&first.token]).await.unwrap();
+	assert_eq!(ended, Json::Bool(true));
+	// Every token of that sign-in is refused, on every connection, old and new; renewing any
+	// of them too.
+	for rpc in [&on_first, &on_renewed, &in_place] {
+		let (code, message) = refusal(rpc.call("chain_getBlock", rpc_params![]).await);
+		assert_eq!(code, SESSION_REVOKED, "{message}");
+	}
+	for (token, what) in [
+		(&first.token, "the signed-out token"),
+		(&renewed.token, "its renewal"),
+		(&adopted.token, "its renewal in place"),
+	] {
+		assert_revoked(f.address, token, what).await;
+	}
+	// The other sign-in of the same account is untouched.
+	assert_live(f.address, &elsewhere.token, "another sign-in").await;
+	// Signing out twice is harmless; a forged token ends nothing.
+	anonymous.call("auth_signOut", rpc_params![&renewed.token]).await.unwrap();
+	let mut forged = hex::decode(&elsewhere.token).unwrap();
+	forged[40] ^= 1;
+	let (code, _) = refusal(anonymous.call("auth_signOut", rpc_params![hex::encode(forged)]).await);
+	assert_eq!(code, UNAUTHENTICATED);
+	assert_live(f.address, &elsewhere.token, "another sign-in").await;
+	// Over HTTP, a call signs out its own bearer session when it names none.
+	let http = connect(f.address, Transport::Http, Some(&elsewhere.token)).await;
+	assert_eq!(http.call("auth_signOut", rpc_params![]).await.unwrap(), Json::Bool(true));
+	assert_revoked(f.address, &elsewhere.token, "a bearer session signed out").await;
+	assert_eq!(anonymous.call("auth_signOut", rpc_params![]).await.unwrap(), Json::Bool(false));
+}
+
+#[tokio::test]
+async fn signing_out_an_expired_token_ends_the_renewal_that_outlived_it() {
+	let f =
+		fixture(AuthSettings { session_ttl: Duration::from_secs(2), ..Default::default() }).await;
+	let first = sign_in(f.address, Ed25519Keyring::Eve).await;
+	tokio::time::sleep(Duration::from_millis(1_200)).await;
+	let client = HttpClientBuilder::default().build(format!("http://{}", f.address)).unwrap();
+	let renewed: SessionGrant =
+		client.request("auth_renew", rpc_params![&first.token]).await.unwrap();
+	tokio::time::sleep(Duration::from_millis(1_000)).await;
+	// The first token has expired; its renewal lives; signing out the first ends both.
+	let rpc = connect(f.address, Transport::Http, Some(&first.token)).await;
+	let (code, _) = refusal(rpc.call("records_byPatient", rpc_params![eve(), 0, 10]).await);
+	assert_eq!(code, SESSION_EXPIRED);
+	let rpc = connect(f.address, Transport::Http, Some(&renewed.token)).await;
+	rpc.call("records_byPatient", rpc_params![eve(), 0, 10]).await.unwrap();
+	let ended: Json = client.request("auth_signOut", rpc_params![&first.token]).await.unwrap();
+	assert_eq!(ended, Json::Bool(true));
+	let (code, message) = refusal(rpc.call("records_byPatient", rpc_params![eve(), 0, 10]).await);
+	assert_eq!(code, SESSION_REVOKED, "{message}");
+	let (code, _) = refusal(client.request("auth_renew", rpc_params![&renewed.token]).await);
+	assert_eq!(code, SESSION_REVOKED);
+}
+
+#[tokio::test]
+async fn the_operator_ends_every_session_of_an_account_and_a_restart_keeps_every_revocation() {
+	let mut f = fixture(AuthSettings::default()).await;
+	let (daves, daves_renewed) = sign_in_and_renew(f.address, Ed25519Keyring::Dave).await;
+	let daves_other = sign_in(f.address, Ed25519Keyring::Dave).await;
+	let (alices, alices_renewed) = sign_in_and_renew(f.address, Ed25519Keyring::Alice).await;
+	let alices_other = sign_in(f.address, Ed25519Keyring::Alice).await;
+	let eves = sign_in(f.address, Ed25519Keyring::Eve).await;
+	let on_daves = connect(f.address, Transport::WsHeader, Some(&daves_other.token)).await;
+	on_daves.call("chain_getBlock", rpc_params![]).await.unwrap();
+	// Alice signs one sign-in out; the operator ends every session of Dave, as
+	// `carechain auth revoke-account` asks: the running node takes it within a second.
+	let client = HttpClientBuilder::default().build(format!("http://{}", f.address)).unwrap();
+	let _: Json = client.request("auth_signOut", rpc_params![&alices.token]).await.unwrap();
+	let request =
+		auth::request_account_end(&f.revocations(), &Ed25519Keyring::Dave.to_account_id()).unwrap();
+	for _ in 0..50 {
+		if !request.exists() {
+			break;
+		}
+		tokio::time::sleep(Duration::from_millis(100)).await;
+	}
+	assert!(!request.exists(), "the node took the operator's request");
+	let (code, message) = refusal(on_daves.call("chain_getBlock", rpc_params![]).await);
+	assert_eq!(code, SESSION_REVOKED, "{message}");
+	assert!(message.contains("operator"), "{message}");
+	for _ in 0..2 {
+		for (token, what) in [
+			(&daves.token, "Dave's first"),
+			(&daves_renewed.token, "Dave's renewal"),
+			(&daves_other.token, "Dave's second"),
+			(&alices.token, "Alice's signed-out"),
+			(&alices_renewed.token, "Alice's signed-out renewal"),
+		] {
+			assert_revoked(f.address, token, what).await;
+		}
+		assert_live(f.address, &alices_other.token, "Alice's other sign-in").await;
+		let rpc = connect(f.address, Transport::WsQuery, Some(&eves.token)).await;
+		rpc.call("records_byPatient", rpc_params![eve(), 0, 10]).await.unwrap();
+		// The tokens survive a restart, and so does every revocation.
+		f.restart().await;
+	}
+	// A token renewed after the restart is still of a live sign-in; Dave signs in again.
+	let client = HttpClientBuilder::default().build(format!("http://{}", f.address)).unwrap();
+	let renewed: SessionGrant =
+		client.request("auth_renew", rpc_params![&alices_other.token]).await.unwrap();
+	assert_live(f.address, &renewed.token, "a renewal after the restart").await;
+	let dave_again = sign_in(f.address, Ed25519Keyring::Dave).await;
+	assert_live(f.address, &dave_again.token, "Dave's sign-in after the revocation").await;
+}
+
+#[tokio::test]
+async fn a_flood_of_sign_ins_and_sign_outs_keeps_the_revocations_bounded() {
+	let mut f = fixture(AuthSettings::default()).await;
+	let client = HttpClientBuilder::default().build(format!("http://{}", f.address)).unwrap();
+	let mut ended = Vec::new();
+	// As many as the challenges allow each account in their lifetime (64), from two accounts.
+	for who in [Ed25519Keyring::Eve, Ed25519Keyring::Ferdie] {
+		for _ in 0..64 {
+			let grant = auth::sign_in(&client, &who.pair()).await.unwrap();
+			let _: Json = client.request("auth_signOut", rpc_params![&grant.token]).await.unwrap();
+			ended.push(grant.token);
+		}
+		let refused = auth::sign_in(&client, &who.pair()).await;
+		match refused {
+			Err(ClientError::Call(e)) => assert_eq!(e.code(), SIGN_IN_BUSY, "{}", e.message()),
+			other => panic!("the 65th sign-in within a challenge's life: {other:?}"),
+		}
+	}
+	// A bit per sign-in: the file is a snapshot and the records since, nowhere near a token
+	// each.
+	let bytes = std::fs::metadata(f.revocations()).unwrap().len();
+	assert!(bytes < 8 << 10, "{bytes} bytes for 128 sign-outs");
+	f.restart().await;
+	for token in ended.iter().step_by(13) {
+		assert_revoked(f.address, token, "a flooded sign-out, after a restart").await;
+	}
+	let bytes = std::fs::metadata(f.revocations()).unwrap().len();
+	assert!(bytes < 2 << 10, "{bytes} bytes after the restart's snapshot");
+}
+
+#[tokio::test]
+async fn a_grantee_hammering_records_by_patient_is_refused_once_its_share_of_the_log_is_full() {
+	let f = fixture(AuthSettings::default()).await;
+	let dir = tempfile::tempdir().unwrap();
+	let path = dir.path().join("disclosures");
+	let limits = carechain_node::rpc::disclosures::DisclosureLimits {
+		max_bytes_per_accessor: 350,
+		..Default::default()
+	};
+	let handlers = Handlers::new(f.node.clone(), f.spec.clone())
+		.with_disclosures(Arc::new(DisclosureLog::open_with(&path, limits.clone()).unwrap()));
+	let auth = Auth::new(f.node.clone(), key(1), AuthSettings::default());
+	let module = module_with_auth(handlers, None, Some(auth.clone())).unwrap();
+	let settings = RpcSettings {
+		auth: Some(auth),
+		..RpcSettings::new("127.0.0.1:0".parse().unwrap(), 16 << 20)
+	};
+	let (_handle, address) = start(&settings, module).await.unwrap();
+	// Bob's hospital holds Eve's consent: Bob lists her records until his share is full.
+	let bob = sign_in(address, Ed25519Keyring::Bob).await;
+	let rpc = connect(address, Transport::WsHeader, Some(&bob.token)).await;
+	let mut answered = 0;
+	let mut refused = None;
+	for _ in 0..50 {
+		match rpc.call("records_byPatient", rpc_params![eve(), 0, 10]).await {
+			Ok(_) => answered += 1,
+			Err(e) => refused = Some(refusal(Err(e))),
+		}
+	}
+	let (code, message) = refused.expect("the share filled");
+	assert_eq!(code, carechain_node::rpc::disclosures::ACCESSOR_SHARE_FULL, "{message}");
+	assert!(message.contains("--disclosure-log-max-bytes-per-accessor"), "{message}");
+	assert_eq!(answered, 3, "three entries of 110 bytes fit in 350");
+	let files: u64 =
+		std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum();
+	assert!(files <= limits.max_bytes_per_accessor, "{files} bytes on disk");
+	// Every answered read is accounted, and survives reopening the log.
+	let eve_session = sign_in(address, Ed25519Keyring::Eve).await;
+	let rpc = connect(address, Transport::WsHeader, Some(&eve_session.token)).await;
+	let entries = rpc.call("consent_nodeDisclosures", rpc_params![eve(), 0]).await.unwrap();
+	assert_eq!(entries.as_array().unwrap().len(), answered);
+	let reopened = DisclosureLog::open_with(&path, limits).unwrap();
+	assert_eq!(reopened.of_patient(&eve(), 0).unwrap().len(), answered);
 }

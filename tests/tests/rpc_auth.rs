@@ -3,12 +3,13 @@
 //! unauthenticated caller, a patient reading another patient, and a member of an organization
 //! without consent are each refused by every patient-linked method, over HTTP and WebSocket;
 //! the patient and the grantee read; anonymous callers still get health, versions, metadata and
-//! headers; `carechain vault audit` signs in as a member; a plain `--dev` node stays open.
+//! headers; `carechain vault audit` signs in as a member; a plain `--dev` node stays open;
+//! sign-outs and `carechain auth revoke-account` hold on every connection and across restarts.
 
 #![allow(clippy::arithmetic_side_effects)]
 
-use carechain_e2e::{create_record, hex_of, node_binary, sign, DevNode};
-use carechain_node::rpc::auth::{self, FORBIDDEN, UNAUTHENTICATED};
+use carechain_e2e::{carechain, create_record, hex_of, node_binary, sign, DevNode};
+use carechain_node::rpc::auth::{self, FORBIDDEN, SESSION_REVOKED, UNAUTHENTICATED};
 use carechain_primitives::{Purpose, RecordId};
 use carechain_runtime::{AccountId, Runtime};
 use codec::Decode;
@@ -201,4 +202,50 @@ async fn a_dev_node_on_loopback_stays_open() {
 	for answer in both(node.rpc_port, None, "chain_getBlock", rpc_params![]).await {
 		assert!(answer.is_ok(), "{answer:?}");
 	}
+}
+
+#[tokio::test]
+async fn sign_outs_and_the_operators_revocations_hold_across_restarts_of_the_node() {
+	let dir = tempfile::tempdir().unwrap();
+	let mut node = DevNode::start_with(dir.path(), &["--rpc-external"], &[]);
+	node.connect().await;
+	let port = node.rpc_port;
+	let signed_out = sign_in(port, Ed25519Keyring::Dave).await;
+	let daves = sign_in(port, Ed25519Keyring::Dave).await;
+	let alices = sign_in(port, Ed25519Keyring::Alice).await;
+	let http = HttpClientBuilder::default().build(format!("http://127.0.0.1:{port}")).unwrap();
+	let ended: bool = http.request("auth_signOut", rpc_params![&signed_out]).await.unwrap();
+	assert!(ended);
+	// The operator ends Alice's sessions while the node runs: it takes the request at once.
+	let alice = Ed25519Keyring::Alice.to_account_id().to_string();
+	let said = carechain(&["auth", "revoke-account", "--chain", "dev", &alice], dir.path());
+	assert!(said.contains("ended"), "{said}");
+	let refused = |port, token: String| async move {
+		for answer in both(port, Some(&token), "chain_getBlock", rpc_params![]).await {
+			assert_eq!(code(&answer), Some(SESSION_REVOKED), "{answer:?}");
+		}
+	};
+	refused(port, signed_out.clone()).await;
+	refused(port, alices.clone()).await;
+	for answer in both(port, Some(&daves), "chain_getBlock", rpc_params![]).await {
+		assert!(answer.is_ok(), "Dave's other sign-in: {answer:?}");
+	}
+	// A restart keeps the tokens and every revocation.
+	node.terminate();
+	let mut node = DevNode::start_with(dir.path(), &["--rpc-external"], &[]);
+	node.connect().await;
+	let port = node.rpc_port;
+	refused(port, signed_out.clone()).await;
+	refused(port, alices.clone()).await;
+	for answer in both(port, Some(&daves), "chain_getBlock", rpc_params![]).await {
+		assert!(answer.is_ok(), "Dave's other sign-in after the restart: {answer:?}");
+	}
+	// A revocation asked while the node is down holds from its next start.
+	node.terminate();
+	let dave = Ed25519Keyring::Dave.to_account_id().to_string();
+	let said = carechain(&["auth", "revoke-account", "--chain", "dev", &dave], dir.path());
+	assert!(said.contains("next start"), "{said}");
+	let node = DevNode::start_with(dir.path(), &["--rpc-external"], &[]);
+	node.connect().await;
+	refused(node.rpc_port, daves).await;
 }

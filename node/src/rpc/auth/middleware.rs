@@ -245,11 +245,10 @@ where
 			request.extensions_mut().insert(Caller::Open);
 			return Box::pin(async move { inner.call(request).await });
 		};
-		let caller = match self.adopted.lock().clone() {
+		let caller = auth.current(match self.adopted.lock().clone() {
 			Some(adopted) => adopted,
 			None => caller(request.extensions()),
-		}
-		.at(now_ms());
+		});
 		let method = request.method_name().to_owned();
 		let class = class(&method, request.params.as_ref().map(|p| p.get()));
 		if let Err(refusal) = auth.admit(&caller, class, &method) {

@@ -7,11 +7,16 @@
 //!   `auth_signIn(account, challenge, signature)`, which answers a session token. Only
 //!   accounts the chain knows sign in: members of an organization and registered patients
 //!   (guardians are one or the other).
-//! - **Sessions** are stateless: a token is the account, the sign-in time and the expiry under a
-//!   MAC of a secret of this node (`<base path>/chains/<id>/rpc/session.key`), so a restart keeps
-//!   them and another node's tokens, expired tokens and altered tokens are refused. A token lives
-//!   [`AuthSettings::session_ttl`] (15 minutes); `auth_renew(token)` gives a fresh one until
-//!   [`AuthSettings::max_session_age`] after sign-in (12 hours), then the account signs in again.
+//! - **Sessions**: a token is the account, the node's number of its sign-in, the sign-in time and
+//!   the expiry under a MAC of a secret of this node (`<base path>/chains/<id>/rpc/session.key`),
+//!   so a restart keeps them and another node's tokens, expired tokens and altered tokens are
+//!   refused. A token lives [`AuthSettings::session_ttl`] (15 minutes); `auth_renew(token)` gives
+//!   a fresh one, of the same sign-in, until [`AuthSettings::max_session_age`] after sign-in (12
+//!   hours), then the account signs in again.
+//! - **Revocation** ([`Revocations`], kept beside the key, so across restarts too):
+//!   `auth_signOut(token)` ends the token's sign-in, every token renewed from it included, on
+//!   every connection; the operator's `carechain auth revoke-account` ends every session of an
+//!   account. Every call checks it.
 //! - **Transport.** HTTP: `Authorization: Bearer <token>`. WebSocket (browsers cannot set
 //!   headers there): the same header on the handshake, `?token=<token>` in the URL, or the
 //!   subprotocol `carechain.token.<token>`, which the server selects in its answer. A WebSocket
@@ -26,9 +31,13 @@
 //! say what to do.
 
 mod middleware;
+mod revocations;
 mod token;
 
 pub use middleware::{class, AuthCalls, AuthHttp, AuthHttpLayer, AuthRpcLayer, MethodClass};
+pub use revocations::{
+	parse_account, request_account_end, RevocationError, Revocations, MAX_ENDED_ACCOUNTS,
+};
 pub use token::{Session, Sessions, TokenError};
 
 use crate::{
@@ -63,8 +72,10 @@ pub const SESSION_EXPIRED: i32 = -32042;
 pub const SIGN_IN_REFUSED: i32 = -32043;
 /// Too many sign-ins at once, by this account or in all; transient.
 pub const SIGN_IN_BUSY: i32 = -32044;
-/// The chain could not be read to decide; transient.
+/// The chain could not be read to decide, or a sign-out could not be made durable; transient.
 pub const AUTH_UNAVAILABLE: i32 = -32045;
+/// The session was signed out, or the operator ended its account's sessions: sign in again.
+pub const SESSION_REVOKED: i32 = -32046;
 
 /// The prefix of the WebSocket subprotocol that carries a token.
 pub const TOKEN_PROTOCOL: &str = "carechain.token.";
@@ -108,6 +119,10 @@ pub struct AuthSettings {
 	/// How long an account's membership, read from the chain, is trusted before it is read
 	/// again: a member removed or an organization suspended loses raw reads within this time.
 	pub membership_ttl: Duration,
+	/// The most sign-ins within `max_session_age` that the node tracks for revocation (a bit
+	/// each); past it sign-ins are refused until the oldest are past their longest life. The
+	/// sign-in challenges' own bound (65,536 per 2 minutes) stays below the default.
+	pub max_sign_ins: u64,
 }
 
 impl Default for AuthSettings {
@@ -118,6 +133,7 @@ impl Default for AuthSettings {
 			max_session_age: Duration::from_secs(12 * 60 * 60),
 			challenge_ttl: Duration::from_secs(120),
 			membership_ttl: Duration::from_secs(5),
+			max_sign_ins: 1 << 25,
 		}
 	}
 }
@@ -136,7 +152,8 @@ pub enum Caller {
 }
 
 impl Caller {
-	/// The caller at `now` (ms): a session past its expiry is refused.
+	/// The caller at `now` (ms): a session past its expiry is refused. Revocation is
+	/// [`Auth::current`]'s.
 	fn at(self, now: u64) -> Self {
 		match self {
 			Caller::Signed(session) if session.expires_at <= now => {
@@ -153,6 +170,9 @@ impl Caller {
 			Caller::Signed(session) => Ok(Some(&session.account)),
 			Caller::Anonymous => Err(AuthError::Unauthenticated { method: method.to_owned() }),
 			Caller::Refused(TokenError::Expired(at)) => Err(AuthError::Expired { at: *at }),
+			Caller::Refused(
+				e @ (TokenError::SignedOut | TokenError::Revoked | TokenError::Unknown),
+			) => Err(AuthError::Revoked(e.clone())),
 			Caller::Refused(e) => Err(AuthError::BadToken(e.clone())),
 		}
 	}
@@ -169,9 +189,9 @@ pub struct LiveCaller {
 }
 
 impl LiveCaller {
-	/// The caller now.
+	/// The caller now: a session signed out or revoked since is refused.
 	pub fn now(&self) -> Caller {
-		self.adopted.lock().clone().unwrap_or_else(|| self.handshake.clone()).at(now_ms())
+		self.auth.current(self.adopted.lock().clone().unwrap_or_else(|| self.handshake.clone()))
 	}
 
 	/// Whether the caller may still hold a subscription of `class`.
@@ -214,6 +234,9 @@ pub enum AuthError {
 		/// When it ended.
 		at: u64,
 	},
+	/// A session signed out, or whose account's sessions the operator ended.
+	#[error("the session token is no longer valid ({0}): sign in again with auth_challenge and auth_signIn")]
+	Revoked(TokenError),
 	/// Renewal past the session's longest life.
 	#[error("this session began at {signed_in_at} ms since the Unix epoch and may be renewed for {max:?} after sign-in: sign in again with auth_challenge and auth_signIn")]
 	TooOld {
@@ -260,6 +283,16 @@ pub enum AuthError {
 	/// Too many sign-ins.
 	#[error("too many sign-ins ({0}): retry in a minute")]
 	Busy(ChallengeError),
+	/// Too many sign-ins within the longest session life to track their revocation.
+	#[error("too many sign-ins on this node ({0}): retry then, or sign in on another node")]
+	TooManySessions(RevocationError),
+	/// A sign-out or revocation that holds in memory but could not be written down, so a
+	/// restart could forget it.
+	#[error("the session ended, but this node could not record it on disk ({0}): retry, so that it also holds after a restart")]
+	NotDurable(RevocationError),
+	/// The operator ended the sessions of too many accounts at once.
+	#[error("{0}: wait until the oldest of these revocations is 12 hours old")]
+	TooManyRevocations(RevocationError),
 	/// The chain could not be read.
 	#[error("the chain could not be read to check this call ({0}): retry")]
 	Chain(String),
@@ -271,13 +304,16 @@ impl AuthError {
 		match self {
 			AuthError::Unauthenticated { .. } | AuthError::BadToken(_) => UNAUTHENTICATED,
 			AuthError::Expired { .. } | AuthError::TooOld { .. } => SESSION_EXPIRED,
+			AuthError::Revoked(_) => SESSION_REVOKED,
 			AuthError::NotMember { .. }
 			| AuthError::NotEntitled { .. }
 			| AuthError::NotYourAccount { .. }
 			| AuthError::UnknownAccount(_) => FORBIDDEN,
 			AuthError::Challenge(_) | AuthError::BadSignature(_) => SIGN_IN_REFUSED,
-			AuthError::Busy(_) => SIGN_IN_BUSY,
-			AuthError::Chain(_) => AUTH_UNAVAILABLE,
+			AuthError::Busy(_) | AuthError::TooManySessions(_) => SIGN_IN_BUSY,
+			AuthError::Chain(_) | AuthError::NotDurable(_) | AuthError::TooManyRevocations(_) => {
+				AUTH_UNAVAILABLE
+			}
 		}
 	}
 }
@@ -346,10 +382,12 @@ pub trait AuthApi {
 	/// The session this call is made in; null when anonymous.
 	#[method(name = "session", with_extensions)]
 	fn session(&self) -> RpcResult<Option<SessionInfo>>;
-	/// Ends this WebSocket connection's session: its later calls are anonymous. (A token
-	/// stays valid until it expires; over HTTP, stop sending it.)
-	#[method(name = "signOut")]
-	fn sign_out(&self) -> RpcResult<bool>;
+	/// Ends the sign-in of `token` (the call's own session when not given) for every later use,
+	/// on every connection: the token and every token renewed from the same sign-in, before or
+	/// after it. A WebSocket connection's later calls are anonymous. False when there was no
+	/// session to end.
+	#[method(name = "signOut", with_extensions)]
+	fn sign_out(&self, token: Option<String>) -> RpcResult<bool>;
 }
 
 /// Authentication of one node: its sessions, sign-in challenges and the chain it asks.
@@ -357,6 +395,7 @@ pub struct Auth {
 	node: Arc<Node>,
 	settings: AuthSettings,
 	sessions: Sessions,
+	revocations: Revocations,
 	challenges: Challenges,
 	/// (account) -> (read at, active organization).
 	members: Mutex<HashMap<AccountId, (Instant, Option<OrgId>)>>,
@@ -372,8 +411,36 @@ impl std::fmt::Debug for Auth {
 const MAX_CACHED_MEMBERS: usize = 65_536;
 
 impl Auth {
-	/// Authentication over `node`'s chain with tokens under `key`.
+	/// Authentication over `node`'s chain with tokens under `key`, whose revocations a restart
+	/// forgets: for tests, and keys that do not outlive the process either.
 	pub fn new(node: Arc<Node>, key: Zeroizing<[u8; 32]>, settings: AuthSettings) -> Arc<Self> {
+		let revocations = Revocations::in_memory(settings.max_session_age, settings.max_sign_ins);
+		Self::with_revocations(node, key, settings, revocations)
+	}
+
+	/// Authentication over `node`'s chain with tokens under `key`, kept across restarts, and
+	/// their revocations kept in the file `revocations` (made on first use).
+	pub fn open(
+		node: Arc<Node>,
+		key: Zeroizing<[u8; 32]>,
+		settings: AuthSettings,
+		revocations: &std::path::Path,
+	) -> Result<Arc<Self>, String> {
+		let revocations = Revocations::open(
+			revocations,
+			settings.max_session_age,
+			settings.max_sign_ins,
+			now_ms(),
+		)?;
+		Ok(Self::with_revocations(node, key, settings, revocations))
+	}
+
+	fn with_revocations(
+		node: Arc<Node>,
+		key: Zeroizing<[u8; 32]>,
+		settings: AuthSettings,
+		revocations: Revocations,
+	) -> Arc<Self> {
 		// Only accounts the chain knows redeem challenges: a flood needs registered accounts.
 		let challenges =
 			Challenges::new(b"carechain-rpc-sign-in-mac-v1", settings.challenge_ttl, 64, 1 << 16);
@@ -381,9 +448,53 @@ impl Auth {
 			node,
 			settings,
 			sessions: Sessions::new(key),
+			revocations,
 			challenges,
 			members: Mutex::default(),
 		})
+	}
+
+	/// Ends every session of `account` signed in until now, on every connection: the
+	/// operator's revocation (`carechain auth revoke-account`, through
+	/// [`Self::apply_operator_requests`]).
+	pub fn end_account(&self, account: &AccountId) -> Result<(), AuthError> {
+		self.revocations.end_account(account, now_ms()).map_err(|e| match e {
+			RevocationError::TooManyAccounts(_) => AuthError::TooManyRevocations(e),
+			other => AuthError::NotDurable(other),
+		})
+	}
+
+	/// Applies the operator's revocations waiting beside the revocations file; the accounts
+	/// whose sessions ended.
+	pub fn apply_operator_requests(&self) -> Vec<AccountId> {
+		self.revocations.apply_requests(now_ms())
+	}
+
+	/// Applies the operator's revocations every second, for as long as the node runs.
+	pub fn spawn_operator_requests(self: &Arc<Self>) {
+		let weak = Arc::downgrade(self);
+		tokio::spawn(async move {
+			let mut tick = tokio::time::interval(Duration::from_secs(1));
+			loop {
+				tick.tick().await;
+				// Ends with the node's authentication.
+				let Some(auth) = weak.upgrade() else { return };
+				auth.apply_operator_requests();
+			}
+		});
+	}
+
+	/// `caller` as it stands now: a session past its expiry, signed out or revoked is refused.
+	pub fn current(&self, caller: Caller) -> Caller {
+		match caller.at(now_ms()) {
+			Caller::Signed(session) => {
+				match self.revocations.check(&session.account, session.sign_in) {
+					Ok(()) => Caller::Signed(session),
+					Err(e) => Caller::Refused(e),
+				}
+			}
+			other => other,
+		}
 	}
 
 	/// Its settings.
@@ -399,7 +510,7 @@ impl Auth {
 		match token {
 			None => Caller::Anonymous,
 			Some(token) => match self.sessions.verify(token, now_ms()) {
-				Ok(session) => Caller::Signed(session),
+				Ok(session) => self.current(Caller::Signed(session)),
 				Err(e) => Caller::Refused(e),
 			},
 		}
@@ -448,13 +559,14 @@ impl Auth {
 		Ok(())
 	}
 
-	/// A grant of a token to `account`, signed in at `signed_in_at`.
-	fn grant(&self, account: AccountId, signed_in_at: u64) -> SessionGrant {
+	/// A grant of a token to `account`, of the sign-in numbered `sign_in` made at
+	/// `signed_in_at`.
+	fn grant(&self, account: AccountId, sign_in: u64, signed_in_at: u64) -> SessionGrant {
 		let now = now_ms();
 		let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
 		let renewable_until = signed_in_at.saturating_add(ms(self.settings.max_session_age));
 		let expires_at = now.saturating_add(ms(self.settings.session_ttl)).min(renewable_until);
-		let session = Session { account: account.clone(), signed_in_at, expires_at };
+		let session = Session { account: account.clone(), sign_in, signed_in_at, expires_at };
 		SessionGrant {
 			token: self.sessions.issue(&session),
 			account,
@@ -486,7 +598,19 @@ impl Auth {
 			ChallengeError::AccountBusy { .. } | ChallengeError::Busy(_) => AuthError::Busy(e),
 			other => AuthError::Challenge(other),
 		})?;
-		Ok(self.grant(account, now_ms()))
+		let now = now_ms();
+		let sign_in = match self.revocations.issue(now) {
+			Ok(sign_in) => sign_in,
+			Err(e) => {
+				// Not the caller's fault: the same signed sign-in may be retried.
+				self.challenges.unredeem(&challenge, &account);
+				return Err(match e {
+					RevocationError::Full { .. } => AuthError::TooManySessions(e),
+					other => AuthError::NotDurable(other),
+				});
+			}
+		};
+		Ok(self.grant(account, sign_in, now))
 	}
 
 	/// A fresh token for a valid one's session.
@@ -495,6 +619,8 @@ impl Auth {
 			TokenError::Expired(at) => AuthError::Expired { at },
 			other => AuthError::BadToken(other),
 		})?;
+		// A signed-out sign-in is not renewed, whichever of its tokens is presented.
+		self.revocations.check(&session.account, session.sign_in).map_err(AuthError::Revoked)?;
 		let max = self.settings.max_session_age;
 		let age = now_ms().saturating_sub(session.signed_in_at);
 		if u128::from(age) >= max.as_millis() {
@@ -503,7 +629,22 @@ impl Auth {
 		if !self.known(&session.account)? {
 			return Err(AuthError::UnknownAccount(session.account));
 		}
-		Ok(self.grant(session.account, session.signed_in_at))
+		Ok(self.grant(session.account, session.sign_in, session.signed_in_at))
+	}
+
+	/// Ends the sign-in of `token`, or of the caller's own session: see
+	/// [`AuthApiServer::sign_out`].
+	pub fn sign_out(&self, token: Option<&str>, caller: &Caller) -> Result<bool, AuthError> {
+		let session = match (token, caller) {
+			// An expired token ends its sign-in too: a renewal of it may still be alive.
+			(Some(token), _) => self.sessions.open(token).map_err(AuthError::BadToken)?,
+			(None, Caller::Signed(session)) => session.clone(),
+			(None, _) => return Ok(false),
+		};
+		self.revocations
+			.sign_out(session.sign_in, session.signed_in_at)
+			.map_err(AuthError::NotDurable)?;
+		Ok(true)
 	}
 }
 
@@ -546,9 +687,9 @@ impl AuthApiServer for AuthRpc {
 		})
 	}
 
-	fn sign_out(&self) -> RpcResult<bool> {
-		// The connection's middleware forgets the session once this answers.
-		Ok(true)
+	fn sign_out(&self, ext: &Extensions, token: Option<String>) -> RpcResult<bool> {
+		// The connection's middleware also forgets its session once this answers.
+		self.0.sign_out(token.as_deref(), &caller(ext)).map_err(Into::into)
 	}
 }
 

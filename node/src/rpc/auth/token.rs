@@ -1,13 +1,17 @@
-//! Session tokens: an account, its sign-in time and expiry under a MAC of the node's secret.
+//! Session tokens: an account, its sign-in, its sign-in time and expiry under a MAC of the
+//! node's secret.
 
 use crate::challenge::equal;
 use carechain_runtime::AccountId;
 use zeroize::Zeroizing;
 
-/// Bytes of a token: version (1), account (32), sign-in time (8), expiry (8), MAC (16).
-const TOKEN_LEN: usize = 65;
-const TOKEN_MAC_AT: usize = 49;
-const TOKEN_VERSION: u8 = 1;
+/// Bytes of a token: version (1), account (32), sign-in number (8), sign-in time (8), expiry
+/// (8), MAC (16).
+const TOKEN_LEN: usize = 73;
+const TOKEN_MAC_AT: usize = 57;
+/// Version 2 carries the sign-in number that revocation names; version 1 tokens (no number)
+/// are refused, so they end at an upgrade.
+const TOKEN_VERSION: u8 = 2;
 
 /// Why a token was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -21,6 +25,17 @@ pub enum TokenError {
 	/// Past its expiry.
 	#[error("it expired at {0} ms since the Unix epoch")]
 	Expired(u64),
+	/// Its sign-in was signed out (`auth_signOut`), with every token renewed from it.
+	#[error("its sign-in was signed out")]
+	SignedOut,
+	/// The node's operator ended every session of its account (`carechain auth
+	/// revoke-account`).
+	#[error("the node's operator ended every session of its account")]
+	Revoked,
+	/// A sign-in this node does not track: older than the longest session life, or never
+	/// given out here.
+	#[error("this node keeps no sign-in of it")]
+	Unknown,
 }
 
 /// A signed-in account.
@@ -28,6 +43,9 @@ pub enum TokenError {
 pub struct Session {
 	/// The account.
 	pub account: AccountId,
+	/// The node's number of the sign-in this session comes from: renewals keep it, so ending
+	/// it ends every token renewed from that sign-in.
+	pub sign_in: u64,
 	/// When it signed in, in milliseconds since the Unix epoch.
 	pub signed_in_at: u64,
 	/// When the token stops working, in milliseconds since the Unix epoch.
@@ -58,15 +76,17 @@ impl Sessions {
 		let mut bytes = [0u8; TOKEN_LEN];
 		bytes[0] = TOKEN_VERSION;
 		bytes[1..33].copy_from_slice(session.account.as_ref());
-		bytes[33..41].copy_from_slice(&session.signed_in_at.to_le_bytes());
-		bytes[41..TOKEN_MAC_AT].copy_from_slice(&session.expires_at.to_le_bytes());
+		bytes[33..41].copy_from_slice(&session.sign_in.to_le_bytes());
+		bytes[41..49].copy_from_slice(&session.signed_in_at.to_le_bytes());
+		bytes[49..TOKEN_MAC_AT].copy_from_slice(&session.expires_at.to_le_bytes());
 		let mac = self.mac(&bytes[..TOKEN_MAC_AT]);
 		bytes[TOKEN_MAC_AT..].copy_from_slice(&mac);
 		hex::encode(bytes)
 	}
 
-	/// The session of `token`, if this node issued it and it has not expired at `now` (ms).
-	pub fn verify(&self, token: &str, now: u64) -> Result<Session, TokenError> {
+	/// The session of `token` if this node issued it, expired or not: what `auth_signOut`
+	/// needs, since a sign-in outlives its first token through renewals.
+	pub fn open(&self, token: &str) -> Result<Session, TokenError> {
 		let bytes = hex::decode(token.trim().trim_start_matches("0x"))
 			.ok()
 			.and_then(|b| <[u8; TOKEN_LEN]>::try_from(b).ok())
@@ -75,13 +95,24 @@ impl Sessions {
 		if !equal(&self.mac(&bytes[..TOKEN_MAC_AT]), &bytes[TOKEN_MAC_AT..]) {
 			return Err(TokenError::Forged);
 		}
+		let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
 		let account: [u8; 32] = bytes[1..33].try_into().expect("32 bytes");
-		let signed_in_at = u64::from_le_bytes(bytes[33..41].try_into().expect("8 bytes"));
-		let expires_at = u64::from_le_bytes(bytes[41..TOKEN_MAC_AT].try_into().expect("8 bytes"));
-		if expires_at <= now {
-			return Err(TokenError::Expired(expires_at));
+		Ok(Session {
+			account: AccountId::from(account),
+			sign_in: word(33),
+			signed_in_at: word(41),
+			expires_at: word(49),
+		})
+	}
+
+	/// The session of `token`, if this node issued it and it has not expired at `now` (ms).
+	/// Revocation is the caller's to check ([`super::Auth`]).
+	pub fn verify(&self, token: &str, now: u64) -> Result<Session, TokenError> {
+		let session = self.open(token)?;
+		if session.expires_at <= now {
+			return Err(TokenError::Expired(session.expires_at));
 		}
-		Ok(Session { account: AccountId::from(account), signed_in_at, expires_at })
+		Ok(session)
 	}
 }
 
@@ -101,6 +132,7 @@ mod tests {
 		let sessions = sessions();
 		let session = Session {
 			account: Ed25519Keyring::Eve.to_account_id(),
+			sign_in: 7,
 			signed_in_at: 1_000,
 			expires_at: 2_000,
 		};
@@ -108,8 +140,10 @@ mod tests {
 		assert_eq!(token.len(), 2 * TOKEN_LEN);
 		assert_eq!(sessions.verify(&token, 1_999), Ok(session.clone()));
 		assert_eq!(sessions.verify(&token, 2_000), Err(TokenError::Expired(2_000)));
+		// Signing out needs the sign-in of an expired token too.
+		assert_eq!(sessions.open(&token), Ok(session.clone()));
 		assert_eq!(self::sessions().verify(&token, 1_500), Err(TokenError::Forged));
-		// Every byte matters: the account, the times, the MAC, the version.
+		// Every byte matters: the account, the sign-in, the times, the MAC, the version.
 		for byte in 0..TOKEN_LEN {
 			let mut bytes = hex::decode(&token).unwrap();
 			bytes[byte] ^= 1;
@@ -119,5 +153,13 @@ mod tests {
 		}
 		assert_eq!(sessions.verify("zz", 0), Err(TokenError::Malformed));
 		assert_eq!(sessions.verify(&token[..128], 0), Err(TokenError::Malformed));
+	}
+
+	#[test]
+	fn a_version_1_token_is_refused() {
+		let sessions = sessions();
+		let mut bytes = [0u8; 65];
+		bytes[0] = 1;
+		assert_eq!(sessions.verify(&hex::encode(bytes), 0), Err(TokenError::Malformed));
 	}
 }
