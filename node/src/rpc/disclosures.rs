@@ -353,7 +353,13 @@ impl DisclosureLog {
 		let keep = |e: &NodeDisclosure| e.patient == *patient && e.at >= since;
 		let (numbers, memory) = {
 			let ledger = self.ledger.lock();
-			let numbers: Vec<u64> = ledger.segments.iter().map(|s| s.number).collect();
+			// A segment whose newest entry is older than `since` holds none of them.
+			let numbers: Vec<u64> = ledger
+				.segments
+				.iter()
+				.filter(|s| s.span.is_none_or(|(_, last)| last >= since))
+				.map(|s| s.number)
+				.collect();
 			(numbers, ledger.memory.iter().filter(|e| keep(e)).cloned().collect::<Vec<_>>())
 		};
 		let Some(dir) = &self.dir else { return Ok(memory) };
@@ -560,6 +566,9 @@ mod tests {
 		log.append(entry(until, &eve, Ed25519Keyring::Bob)).unwrap();
 		let left: Vec<u64> = log.of_patient(&eve, 0).unwrap().iter().map(|e| e.at).collect();
 		assert_eq!(left, vec![start + DAY, start + 2 * DAY, until]);
+		let since: Vec<u64> =
+			log.of_patient(&eve, start + 2 * DAY).unwrap().iter().map(|e| e.at).collect();
+		assert_eq!(since, vec![start + 2 * DAY, until], "segments older than `since` skipped");
 		assert_eq!(log.bytes(), 3 * size);
 		assert_eq!(file_bytes(&path), 3 * size);
 	}
