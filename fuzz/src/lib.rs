@@ -86,7 +86,8 @@ impl DevChain {
 	/// Valid signed extrinsics of several kinds, SCALE-encoded, to mutate.
 	pub fn valid_extrinsics(&self) -> Vec<Vec<u8>> {
 		let genesis = self.genesis();
-		let remark = RuntimeCall::System(frame_system::Call::remark { remark: vec![1, 2, 3] });
+		// Empty: the runtime refuses a remark with bytes, which would not be valid.
+		let remark = RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() });
 		let nested = RuntimeCall::Council(pallet_collective_call(remark.clone()));
 		[
 			carechain_node::extrinsic::sign(&Ed25519Keyring::Bob.pair(), 0, remark, genesis),

@@ -556,25 +556,52 @@ mod tests {
 	use super::*;
 	use crate::{chain_spec::ChainSpec, extrinsic::sign};
 	use carechain_runtime::RuntimeCall;
+	use frame_support::weights::Weight;
 	use sp_keyring::Ed25519Keyring;
 
-	fn remark(signer: Ed25519Keyring, bytes: usize, client: &Client) -> UncheckedExtrinsic {
-		let call = RuntimeCall::System(frame_system::Call::remark { remark: vec![7; bytes] });
+	/// A transaction of `signer`'s that declares `weight` of compute: `Council.close` is
+	/// charged its `proposal_weight_bound` up front (it fails at dispatch, with no motion to
+	/// close, and is charged all of it). Remarks carry no bytes, so a large transaction is a
+	/// heavy one, not a long one.
+	fn heavy(signer: Ed25519Keyring, weight: Weight, client: &Client) -> UncheckedExtrinsic {
+		let call = RuntimeCall::Council(pallet_collective::Call::close {
+			proposal_hash: H256::repeat_byte(1),
+			index: 0,
+			proposal_weight_bound: weight,
+			length_bound: 0,
+		});
+		sign(&signer.pair(), 0, call, client.genesis_hash())
+	}
+
+	fn remark(signer: Ed25519Keyring, client: &Client) -> UncheckedExtrinsic {
+		let call = RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() });
 		sign(&signer.pair(), 0, call, client.genesis_hash())
 	}
 
 	/// Issue 17's review: an extrinsic that passes validation but does not fit in what is left
-	/// of the block (two remarks of 3 MiB, blocks of 5 MiB) must not keep every smaller one
-	/// behind it out of the block.
+	/// of the block (two transactions of 3/5 of a block's compute each) must not keep every
+	/// smaller one behind it out of the block.
 	#[test]
 	fn a_transaction_too_big_for_what_is_left_does_not_block_the_ones_behind_it() {
+		use frame_support::dispatch::DispatchClass;
 		let dir = tempfile::tempdir().unwrap();
 		let db = ChainDb::open(dir.path()).unwrap();
 		let client = Client::open(db, &ChainSpec::development().genesis).unwrap();
+		let limits = carechain_runtime::RuntimeBlockWeights::get();
+		let weight = Weight::from_parts(limits.max_block.ref_time() / 5 * 3, 0);
+		let operational = limits.get(DispatchClass::Operational);
+		assert!(
+			operational.max_extrinsic.is_some_and(|max| weight.all_lte(max)),
+			"one fits in a block on its own"
+		);
+		assert!(
+			operational.max_total.is_some_and(|max| weight.saturating_mul(2).any_gt(max)),
+			"two do not"
+		);
 		let candidates = [
-			remark(Ed25519Keyring::Bob, 3 << 20, &client),
-			remark(Ed25519Keyring::Dave, 3 << 20, &client),
-			remark(Ed25519Keyring::Charlie, 10, &client),
+			heavy(Ed25519Keyring::Bob, weight, &client),
+			heavy(Ed25519Keyring::Dave, weight, &client),
+			remark(Ed25519Keyring::Charlie, &client),
 		];
 		let hashes: Vec<H256> = candidates.iter().map(|x| extrinsic_hash(&x.encode())).collect();
 		let far = Instant::now() + std::time::Duration::from_secs(600);

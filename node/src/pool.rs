@@ -167,7 +167,8 @@ fn describe_full(
 /// What a wallet's user can do about an invalid transaction, in words.
 fn describe_invalid(invalid: &InvalidTransaction) -> String {
 	use carechain_runtime::extensions::{
-		ALLOWANCE_SPENT, REGISTRATIONS_EXHAUSTED, REGISTRATION_REFUSED, SIGNER_NOT_PERMITTED,
+		ALLOWANCE_SPENT, RAW_STORAGE_OUTSIDE_MOTION, REGISTRATIONS_EXHAUSTED, REGISTRATION_REFUSED,
+		REMARK_NOT_EMPTY, SIGNER_NOT_PERMITTED,
 	};
 	match invalid {
 		InvalidTransaction::Custom(SIGNER_NOT_PERMITTED) => "the signer is neither an active \
@@ -185,6 +186,16 @@ fn describe_invalid(invalid: &InvalidTransaction) -> String {
 			spent, or the nonce is further ahead of the account's next one than the allowance \
 			lets into blocks (Custom(4)): the allowance grows back every block, so submit again \
 			a few blocks later, in nonce order"
+			.into(),
+		InvalidTransaction::Custom(REMARK_NOT_EMPTY) => "a remark must be empty: free bytes \
+			are not allowed in blocks (Custom(6)); the call, or a call nested in it, is a \
+			System remark or remark_with_event with bytes: send it with an empty remark"
+			.into(),
+		InvalidTransaction::Custom(RAW_STORAGE_OUTSIDE_MOTION) => "System's raw storage and \
+			code calls (set_storage, kill_storage, kill_prefix, set_code, \
+			apply_authorized_upgrade) are admitted only directly in Registry.dispatch_as_root \
+			directly in a council motion (Council.propose) signed by a council member \
+			(Custom(7)): propose it to the council that way"
 			.into(),
 		InvalidTransaction::Stale => "the nonce was already used (Stale): sign again with \
 			the nonce system_accountNextIndex returns"
@@ -1116,13 +1127,21 @@ mod tests {
 			(Arc::new(client), dir)
 		}
 
-		fn remark(
+		/// An empty remark: transactions of one signer differ by their nonces.
+		fn remark(signer: Ed25519Keyring, nonce: u32, client: &Client) -> UncheckedExtrinsic {
+			let call = RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() });
+			sign(&signer.pair(), nonce, call, client.genesis_hash())
+		}
+
+		/// Another transaction with the same signer and nonce as [`remark`]'s: an empty
+		/// `remark_with_event` (remarks carry no bytes, so the call tells them apart).
+		fn remark_elsewhere(
 			signer: Ed25519Keyring,
 			nonce: u32,
-			text: &[u8],
 			client: &Client,
 		) -> UncheckedExtrinsic {
-			let call = RuntimeCall::System(frame_system::Call::remark { remark: text.to_vec() });
+			let call =
+				RuntimeCall::System(frame_system::Call::remark_with_event { remark: Vec::new() });
 			sign(&signer.pair(), nonce, call, client.genesis_hash())
 		}
 
@@ -1172,10 +1191,10 @@ mod tests {
 			let pool = Pool::new(PoolLimits { future_nonces: 4, ..Default::default() });
 			let bob = Ed25519Keyring::Bob;
 			let stale_head = client.head();
-			let block: Vec<_> = (0..10).map(|n| remark(bob, n, b"block", &client)).collect();
+			let block: Vec<_> = (0..10).map(|n| remark(bob, n, &client)).collect();
 			commit_block(&pool, &client, &block);
 			let candidate = |nonce| {
-				let extrinsic = remark(bob, nonce, b"after", &client);
+				let extrinsic = remark(bob, nonce, &client);
 				let bytes = extrinsic.encode();
 				Candidate {
 					hash: extrinsic_hash(&bytes),
@@ -1206,18 +1225,18 @@ mod tests {
 			let pool = Pool::new(PoolLimits::default());
 			let mut events = pool.subscribe();
 			let (bob, dave) = (Ed25519Keyring::Bob, Ed25519Keyring::Dave);
-			let freed = admit(&pool, &client, remark(bob, 1, b"mine", &client));
-			let gap = admit(&pool, &client, remark(bob, 3, b"after a gap", &client));
-			let stale = admit(&pool, &client, remark(dave, 1, b"mine", &client));
+			let freed = admit(&pool, &client, remark(bob, 1, &client));
+			let gap = admit(&pool, &client, remark(bob, 3, &client));
+			let stale = admit(&pool, &client, remark(dave, 1, &client));
 			assert!(ready_hashes(&pool).is_empty(), "each waits for a nonce 0 or 2");
 
 			commit_block(
 				&pool,
 				&client,
 				&[
-					remark(bob, 0, b"elsewhere", &client),
-					remark(dave, 0, b"elsewhere", &client),
-					remark(dave, 1, b"elsewhere", &client),
+					remark_elsewhere(bob, 0, &client),
+					remark_elsewhere(dave, 0, &client),
+					remark_elsewhere(dave, 1, &client),
 				],
 			);
 			assert!(
@@ -1238,6 +1257,41 @@ mod tests {
 				.collect();
 			assert_eq!(invalid, vec![stale]);
 			assert_eq!(revalidate::round(&pool, &client, 100), 0, "nothing new until a block");
+		}
+
+		/// Issue 18: a remark with bytes, from a member or nested in the council's motion, is
+		/// refused by the pool with a message that says what to do; an empty one is admitted.
+		#[test]
+		fn a_remark_with_bytes_is_refused_with_what_to_do() {
+			use carechain_runtime::extensions::REMARK_NOT_EMPTY;
+			let (client, _dir) = dev_chain();
+			let head = client.head();
+			let text =
+				RuntimeCall::System(frame_system::Call::remark { remark: b"F32.9".to_vec() });
+			let motion = RuntimeCall::Council(pallet_collective::Call::execute {
+				proposal: Box::new(text.clone()),
+				length_bound: 1_000,
+			});
+			let genesis = client.genesis_hash();
+			for (signer, call) in [(Ed25519Keyring::Bob, text), (Ed25519Keyring::Alice, motion)] {
+				let extrinsic = sign(&signer.pair(), 0, call, genesis);
+				let refused = validate(&client, &head, &extrinsic, Default::default()).unwrap_err();
+				assert!(
+					matches!(
+						refused,
+						PoolError::Invalid(InvalidTransaction::Custom(REMARK_NOT_EMPTY))
+					),
+					"{refused:?}"
+				);
+				assert!(
+					refused.to_string().contains(
+						"a remark must be empty: free bytes are not allowed in blocks (Custom(6))"
+					),
+					"{refused}"
+				);
+			}
+			let empty = remark(Ed25519Keyring::Bob, 0, &client);
+			assert!(validate(&client, &head, &empty, Default::default()).is_ok());
 		}
 
 		/// Issue 17, item 2: a call nested 1,024 or 100,000 deep in `Council.execute` is

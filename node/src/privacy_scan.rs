@@ -329,7 +329,9 @@ mod tests {
 	/// The scan finds what it is told to find: a remark carrying a marker is found in its
 	/// block's extrinsic, in its event-less block and in the database's files, and a link
 	/// between the signer and a word of the remark in the extrinsic; a needle that was never
-	/// written is found nowhere.
+	/// written is found nowhere. The runtime refuses a remark with bytes (issue 18), so the
+	/// marker is planted in the body as the database stores it, after the block is built: the
+	/// scan reads what the node kept, whatever let it in.
 	#[test]
 	fn a_planted_marker_is_found_in_the_block_and_the_files() {
 		use crate::{chain_spec::ChainSpec, db::ChainDb, extrinsic::sign};
@@ -339,14 +341,19 @@ mod tests {
 		let db = ChainDb::open(&dir.path().join("db")).unwrap();
 		let client = Client::open(db, &ChainSpec::development().genesis).unwrap();
 		let bob = Ed25519Keyring::Bob;
-		let remark = b"PHI-marker-5521 took 00312345678906".to_vec();
-		let call = RuntimeCall::System(frame_system::Call::remark { remark });
-		let extrinsic = sign(&bob.pair(), 0, call, client.genesis_hash());
-		let hash = crate::client::extrinsic_hash(&extrinsic.encode());
+		let remark = |remark: Vec<u8>| {
+			let call = RuntimeCall::System(frame_system::Call::remark { remark });
+			sign(&bob.pair(), 0, call, client.genesis_hash())
+		};
+		let empty = remark(Vec::new());
+		let hash = crate::client::extrinsic_hash(&empty.encode());
 		let far = std::time::Instant::now() + std::time::Duration::from_secs(60);
 		let now = crate::consensus::timestamp::now_ms();
-		let built = client.build_block(now, [(hash, &extrinsic)], Default::default(), far).unwrap();
-		client.commit(&built.block, built.changes, b"certificate").unwrap();
+		let built = client.build_block(now, [(hash, &empty)], Default::default(), far).unwrap();
+		let mut block = built.block;
+		assert_eq!(block.extrinsics.len(), 2, "the timestamp and the empty remark");
+		block.extrinsics[1] = remark(b"PHI-marker-5521 took 00312345678906".to_vec());
+		client.commit(&block, built.changes, b"certificate").unwrap();
 
 		let bob_bytes = Needle::new("bob", &bob.public().0);
 		let needles = Needles {

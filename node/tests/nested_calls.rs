@@ -35,8 +35,9 @@ fn open() -> (Client, tempfile::TempDir) {
 	(Client::open(db, &ChainSpec::development().genesis).unwrap(), dir)
 }
 
+/// An empty remark: the runtime refuses one with bytes, nested or not.
 fn remark() -> RuntimeCall {
-	RuntimeCall::System(frame_system::Call::remark { remark: b"nested".to_vec() })
+	RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() })
 }
 
 fn execute(inner: RuntimeCall) -> RuntimeCall {

@@ -11,6 +11,14 @@
 //! | 2 | [`REGISTRATIONS_EXHAUSTED`] | the block's registrations are used up: retry next block |
 //! | 3 | [`REGISTRATION_REFUSED`] | `register_patient` would fail: fix its arguments |
 //! | 4 | [`ALLOWANCE_SPENT`] | allowance spent, or the nonce beyond it: retry blocks later |
+//! | 5 | [`TRANSACTION_TOO_LARGE`] | a patient's transaction over 16 KiB: send smaller calls |
+//! | 6 | [`REMARK_NOT_EMPTY`] | a remark with bytes, anywhere in the call: send an empty remark |
+//! | 7 | [`RAW_STORAGE_OUTSIDE_MOTION`] | `set_storage` and the like outside a Root motion |
+//!
+//! Codes 6 and 7 keep free bytes out of block bodies (the privacy rule: no text a user could
+//! fill with a clinical fact). They are checked on every extrinsic, signed, general or bare, in
+//! the pool, in blocks built here and in blocks imported from other validators, and through
+//! every call that holds a call ([`free_bytes`]).
 
 use crate::{AccountId, Nonce, Registry, Runtime, RuntimeCall, RuntimeOrigin};
 use codec::{Decode, DecodeWithMemTracking, Encode};
@@ -25,7 +33,9 @@ use sp_runtime::{
 		AsSystemOriginSigner, DispatchInfoOf, PostDispatchInfoOf, TransactionExtension,
 		ValidateResult,
 	},
-	transaction_validity::{InvalidTransaction, TransactionValidityError, ValidTransaction},
+	transaction_validity::{
+		InvalidTransaction, TransactionValidity, TransactionValidityError, ValidTransaction,
+	},
 	DispatchResult, Weight,
 };
 
@@ -46,10 +56,99 @@ pub const ALLOWANCE_SPENT: u8 = 4;
 /// `InvalidTransaction::Custom` code: a patient's transaction is longer than
 /// [`MAX_PATIENT_TRANSACTION_LEN`]; patients' calls carry hashes, keys and ids, never bulk.
 pub const TRANSACTION_TOO_LARGE: u8 = 5;
+/// `InvalidTransaction::Custom` code: the call is or holds a `System::remark` or
+/// `remark_with_event` with bytes in it. A block body is public to every validator and
+/// permanent, so no call may carry bytes its signer chooses freely; send an empty remark.
+pub const REMARK_NOT_EMPTY: u8 = 6;
+/// `InvalidTransaction::Custom` code: the call is or holds one of `System`'s raw storage and code
+/// calls (`set_storage`, `kill_storage`, `kill_prefix`, `set_code`, `set_code_without_checks`,
+/// `apply_authorized_upgrade`) other than directly inside `Registry::dispatch_as_root` directly
+/// inside a council motion (`Council::propose` or `execute`) signed by a council member. Anywhere
+/// else they can only fail (they need Root), yet their bytes would stay in the block body. A
+/// bare `apply_authorized_upgrade` is left to `frame_system`, which admits only the code whose
+/// hash the council authorized.
+pub const RAW_STORAGE_OUTSIDE_MOTION: u8 = 7;
 
 /// The longest transaction a patient who is not a member may sign: anyone can become a
 /// patient, so a patient must not fill blocks with a few large transactions.
 pub const MAX_PATIENT_TRANSACTION_LEN: usize = 16 * 1024;
+
+/// The longest chain of nested calls [`free_bytes`] walks: the depth to which extrinsics are
+/// decoded, so no decoded call goes deeper.
+const MAX_CALL_CHAIN: u32 = frame_support::MAX_EXTRINSIC_DEPTH;
+
+/// Where a call sits: what holds it, as far as [`free_bytes`] needs to know.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Holder {
+	/// Nothing: the extrinsic's own call.
+	Extrinsic,
+	/// A council motion (`Council::propose` or `execute`).
+	Motion,
+	/// `Registry::dispatch_as_root`, directly inside a council motion.
+	RootInMotion,
+	/// Any other call that holds calls.
+	Other,
+}
+
+/// Refuses a call that carries bytes its sender chooses freely, anywhere in it: a non-empty
+/// remark ([`REMARK_NOT_EMPTY`]), or a raw storage or code call of `System`'s
+/// ([`RAW_STORAGE_OUTSIDE_MOTION`]) other than the council's own: directly in
+/// `Registry::dispatch_as_root` directly in a council motion, signed by a council member
+/// (`councillor` is asked only then). A bare `apply_authorized_upgrade` as the extrinsic's own
+/// call is `frame_system`'s to validate (`bare` set).
+///
+/// Every call that holds a call holds exactly one, so the walk follows one chain, iteratively,
+/// and refuses a chain longer than [`MAX_CALL_CHAIN`] (`InvalidTransaction::Call`, never to
+/// pass), which a decoded extrinsic never reaches.
+pub fn free_bytes(
+	call: &RuntimeCall,
+	bare: bool,
+	councillor: impl FnOnce() -> bool,
+) -> Result<(), TransactionValidityError> {
+	use frame_system::Call as SystemCall;
+	let mut current = call;
+	let mut holder = Holder::Extrinsic;
+	for _ in 0..=MAX_CALL_CHAIN {
+		let (next, next_holder) = match current {
+			RuntimeCall::System(
+				SystemCall::remark { remark } | SystemCall::remark_with_event { remark },
+			) if !remark.is_empty() => return Err(InvalidTransaction::Custom(REMARK_NOT_EMPTY).into()),
+			RuntimeCall::System(SystemCall::apply_authorized_upgrade { .. })
+				if bare && holder == Holder::Extrinsic =>
+			{
+				return Ok(())
+			}
+			RuntimeCall::System(
+				SystemCall::set_storage { .. }
+				| SystemCall::kill_storage { .. }
+				| SystemCall::kill_prefix { .. }
+				| SystemCall::set_code { .. }
+				| SystemCall::set_code_without_checks { .. }
+				| SystemCall::apply_authorized_upgrade { .. },
+			) => {
+				let governance = !bare && holder == Holder::RootInMotion && councillor();
+				return if governance {
+					Ok(())
+				} else {
+					Err(InvalidTransaction::Custom(RAW_STORAGE_OUTSIDE_MOTION).into())
+				};
+			}
+			RuntimeCall::Council(
+				pallet_collective::Call::propose { proposal, .. }
+				| pallet_collective::Call::execute { proposal, .. },
+			) => (&**proposal, Holder::Motion),
+			RuntimeCall::Registry(pallet_registry::Call::dispatch_as_root { call }) => {
+				let root =
+					if holder == Holder::Motion { Holder::RootInMotion } else { Holder::Other };
+				(&**call, root)
+			}
+			_ => return Ok(()),
+		};
+		current = next;
+		holder = next_holder;
+	}
+	Err(InvalidTransaction::Call.into())
+}
 
 /// The arguments of a `register_patient` call.
 fn registration(call: &RuntimeCall) -> Option<(&pallet_registry::EncryptionKey, &[AccountId])> {
@@ -71,6 +170,10 @@ fn is_council_call(call: &RuntimeCall) -> bool {
 	matches!(call, RuntimeCall::Council(_) | RuntimeCall::CouncilMembership(_))
 }
 
+fn is_councillor(who: &AccountId) -> bool {
+	pallet_collective::Pallet::<Runtime, crate::CouncilCollective>::is_member(who)
+}
+
 /// Whether `who` may sign `call` of `len` bytes, and under which allowance: `Ok(None)` for a
 /// council member's council business or operational call, which is not rationed; everyone
 /// else's calls are, council and operational calls included (they would fail at dispatch,
@@ -83,8 +186,7 @@ fn allowance_of(
 ) -> Result<Option<RateLimit>, TransactionValidityError> {
 	// The council's member list is read only where it decides something: an ordinary member's
 	// ordinary call, the hot path, never reads it.
-	let councillor =
-		|| pallet_collective::Pallet::<Runtime, crate::CouncilCollective>::is_member(who);
+	let councillor = || is_councillor(who);
 	let limit = match Registry::standing(who) {
 		Some(pallet_registry::Standing::Patient)
 			if len > MAX_PATIENT_TRANSACTION_LEN && !councillor() =>
@@ -168,6 +270,9 @@ impl TransactionExtension<RuntimeCall> for CheckPermissioned {
 		_inherited_implication: &impl sp_runtime::traits::Implication,
 		_source: TransactionSource,
 	) -> ValidateResult<Rationed, RuntimeCall> {
+		// Before anything else, and whoever signs (or nobody, for a general transaction): the
+		// pool, the block builder and block import all come through here.
+		free_bytes(call, false, || origin.as_system_origin_signer().is_some_and(is_councillor))?;
 		let Some(who) = origin.as_system_origin_signer() else {
 			return Ok((ValidTransaction::default(), Rationed::Nothing, origin));
 		};
@@ -186,6 +291,28 @@ impl TransactionExtension<RuntimeCall> for CheckPermissioned {
 			return Err(InvalidTransaction::Custom(ALLOWANCE_SPENT).into());
 		}
 		Ok((ValidTransaction::default(), Rationed::Allowance(who.clone(), limit), origin))
+	}
+
+	/// A bare extrinsic (an inherent, or an unsigned call `ValidateUnsigned` admits) in the
+	/// pool: no bytes of its sender's choosing either.
+	fn bare_validate(
+		call: &RuntimeCall,
+		_info: &DispatchInfoOf<RuntimeCall>,
+		_len: usize,
+	) -> TransactionValidity {
+		free_bytes(call, true, || false)?;
+		Ok(ValidTransaction::default())
+	}
+
+	/// A bare extrinsic in a block, built here or imported: the runtime admits bare calls of
+	/// pallets without `ValidateUnsigned` into blocks (they fail at dispatch, for want of an
+	/// origin), so a validator could otherwise carry bytes in one.
+	fn bare_validate_and_prepare(
+		call: &RuntimeCall,
+		_info: &DispatchInfoOf<RuntimeCall>,
+		_len: usize,
+	) -> Result<(), TransactionValidityError> {
+		free_bytes(call, true, || false)
 	}
 
 	fn prepare(
@@ -702,7 +829,9 @@ mod tests {
 				"and it spent the patient's allowance"
 			);
 
-			let bulk = RuntimeCall::System(frame_system::Call::remark { remark: vec![0; 20_000] });
+			// The length is the extension's argument: an empty remark stands for any bulk call
+			// (a remark with bytes is refused for its bytes, whatever its length).
+			let bulk = remark();
 			let info = bulk.get_dispatch_info();
 			let refused = extension(0).validate_only(
 				signed(&eve),
@@ -743,5 +872,244 @@ mod tests {
 			assert!(!pallet_registry::Allowances::<Runtime>::contains_key(&alice));
 			assert_eq!(validate(&fresh(9), 0, &remark()), Err(SIGNER_NOT_PERMITTED));
 		});
+	}
+
+	fn remark_of(bytes: &[u8]) -> RuntimeCall {
+		RuntimeCall::System(frame_system::Call::remark { remark: bytes.to_vec() })
+	}
+
+	fn remark_with_event(bytes: &[u8]) -> RuntimeCall {
+		RuntimeCall::System(frame_system::Call::remark_with_event { remark: bytes.to_vec() })
+	}
+
+	fn execute(proposal: RuntimeCall) -> RuntimeCall {
+		RuntimeCall::Council(pallet_collective::Call::execute {
+			proposal: Box::new(proposal),
+			length_bound: 10_000,
+		})
+	}
+
+	fn propose(proposal: RuntimeCall) -> RuntimeCall {
+		RuntimeCall::Council(pallet_collective::Call::propose {
+			threshold: 1,
+			proposal: Box::new(proposal),
+			length_bound: 10_000,
+		})
+	}
+
+	fn as_root(call: RuntimeCall) -> RuntimeCall {
+		RuntimeCall::Registry(pallet_registry::Call::dispatch_as_root { call: Box::new(call) })
+	}
+
+	/// A raw storage write of `key` := `value`, as only Root may send it.
+	fn set_storage(key: &[u8], value: &[u8]) -> RuntimeCall {
+		RuntimeCall::System(frame_system::Call::set_storage {
+			items: vec![(key.to_vec(), value.to_vec())],
+		})
+	}
+
+	/// What the pool answers for a general (unsigned, extension-carrying) transaction.
+	fn validate_general(call: &RuntimeCall) -> Result<(), TransactionValidityError> {
+		let info = call.get_dispatch_info();
+		extension(0)
+			.validate_only(RuntimeOrigin::none(), call, &info, 100, TransactionSource::External, 0)
+			.map(|_| ())
+	}
+
+	/// Applies `call` as a bare extrinsic of a block, as block import does.
+	fn apply_bare(call: RuntimeCall) -> sp_runtime::ApplyExtrinsicResult {
+		sp_io::storage::start_transaction();
+		let applied = crate::Executive::apply_extrinsic(crate::UncheckedExtrinsic::new_bare(call));
+		sp_io::storage::rollback_transaction();
+		applied
+	}
+
+	const PHI: &[u8] = b"HIV+ J.Doe F32.9";
+
+	/// Issue 18: a patient put clinical text in a block body with a remark. Refused at
+	/// validation and in a block, with and without an event, and it spends no allowance.
+	#[test]
+	fn a_patients_remark_with_bytes_is_refused() {
+		test(|| {
+			let eve = Ed25519Keyring::Eve.to_account_id();
+			let limit = crate::PatientRateLimit::get();
+			for call in [remark_of(PHI), remark_with_event(PHI), remark_of(&[0])] {
+				assert_eq!(validate(&eve, 0, &call), Err(REMARK_NOT_EMPTY), "{call:?}");
+				assert_eq!(apply(&eve, 0, call), Err(REMARK_NOT_EMPTY));
+			}
+			assert_eq!(System::account_nonce(&eve), 0, "nothing of them stayed");
+			assert_eq!(Registry::allowance_left(&eve, limit), limit.burst);
+			// The empty ones pass, the load generator's call among them.
+			assert_eq!(apply(&eve, 0, remark()), Ok(()));
+			assert_eq!(apply(&eve, 1, remark_with_event(&[])), Ok(()));
+		});
+	}
+
+	/// Members and council members are refused too: nobody's block body carries free bytes,
+	/// whatever the length (one byte, or the megabytes a member may otherwise send).
+	#[test]
+	fn a_members_and_a_councillors_remarks_with_bytes_are_refused() {
+		test(|| {
+			let bob = Ed25519Keyring::Bob.to_account_id();
+			let alice = sp_keyring::Sr25519Keyring::Alice.to_account_id();
+			let large = vec![b'x'; 1 << 20];
+			for who in [&bob, &alice] {
+				assert_eq!(validate(who, 0, &remark_of(PHI)), Err(REMARK_NOT_EMPTY));
+				assert_eq!(validate(who, 0, &remark_with_event(PHI)), Err(REMARK_NOT_EMPTY));
+				assert_eq!(apply(who, 0, remark_of(&large)), Err(REMARK_NOT_EMPTY));
+				assert_eq!(apply(who, 0, remark()), Ok(()));
+			}
+		});
+	}
+
+	/// A remark nested in council motions and in `dispatch_as_root`, at any depth, from the
+	/// council itself: refused; the same motions with an empty remark pass and run.
+	#[test]
+	fn a_remark_with_bytes_nested_in_motions_and_root_calls_is_refused() {
+		test(|| {
+			let alice = sp_keyring::Sr25519Keyring::Alice.to_account_id();
+			let bob = Ed25519Keyring::Bob.to_account_id();
+			let wrappers: [fn(RuntimeCall) -> RuntimeCall; 5] = [
+				execute,
+				propose,
+				as_root,
+				|call| propose(as_root(call)),
+				|call| (0..8).fold(as_root(execute(call)), |inner, _| execute(inner)),
+			];
+			for wrap in wrappers {
+				for who in [&alice, &bob] {
+					for inner in [remark_of(PHI), remark_with_event(PHI)] {
+						let call = wrap(inner);
+						assert_eq!(validate(who, 0, &call), Err(REMARK_NOT_EMPTY), "{call:?}");
+						assert_eq!(apply(who, 0, call), Err(REMARK_NOT_EMPTY));
+					}
+				}
+				assert_eq!(validate(&alice, 0, &wrap(remark())), Ok(()));
+			}
+			assert_eq!(apply(&alice, 0, propose(as_root(remark()))), Ok(()));
+			assert_eq!(apply(&alice, 1, execute(remark())), Ok(()));
+		});
+	}
+
+	/// Issue 18: a validator could carry bytes in a bare extrinsic of its block: the runtime
+	/// lets bare calls of pallets without `ValidateUnsigned` (the council's) into blocks, where
+	/// they only fail for want of an origin. A remark with bytes in one fails the block, and a
+	/// general transaction (no signer) carrying one is refused by the pool.
+	#[test]
+	fn a_bare_or_unsigned_remark_with_bytes_is_refused_in_the_pool_and_in_blocks() {
+		test(|| {
+			for call in [execute(remark_of(PHI)), as_root(remark_with_event(PHI))] {
+				assert_eq!(
+					apply_bare(call.clone()),
+					Err(InvalidTransaction::Custom(REMARK_NOT_EMPTY).into()),
+					"{call:?}"
+				);
+				let info = call.get_dispatch_info();
+				assert_eq!(
+					TxExtension::bare_validate(&call, &info, 100),
+					Err(InvalidTransaction::Custom(REMARK_NOT_EMPTY).into())
+				);
+				assert_eq!(
+					validate_general(&call),
+					Err(InvalidTransaction::Custom(REMARK_NOT_EMPTY).into())
+				);
+			}
+			// A top-level bare remark is refused by frame-system's `ValidateUnsigned` already.
+			assert!(apply_bare(remark_of(PHI)).is_err());
+			// The same bare call without bytes is let in, and fails at dispatch only: the check
+			// above is what keeps the bytes out.
+			let empty = apply_bare(execute(remark()));
+			assert!(matches!(empty, Ok(Err(_))), "{empty:?}");
+		});
+	}
+
+	/// Raw storage and code calls carry bytes too, and need Root: outside the council's own
+	/// motion for Root they can only fail at dispatch, so they are refused before their bytes
+	/// reach a block, from anyone, signed or bare.
+	#[test]
+	fn raw_storage_calls_pass_only_in_a_councillors_motion_for_root() {
+		test(|| {
+			let alice = sp_keyring::Sr25519Keyring::Alice.to_account_id();
+			let bob = Ed25519Keyring::Bob.to_account_id();
+			let eve = Ed25519Keyring::Eve.to_account_id();
+			let key = b":carechain:written-by-root";
+			let write = || set_storage(key, PHI);
+			let raw = [
+				write(),
+				RuntimeCall::System(frame_system::Call::kill_storage { keys: vec![PHI.to_vec()] }),
+				RuntimeCall::System(frame_system::Call::kill_prefix {
+					prefix: PHI.to_vec(),
+					subkeys: 1,
+				}),
+				RuntimeCall::System(frame_system::Call::set_code { code: PHI.to_vec() }),
+				RuntimeCall::System(frame_system::Call::set_code_without_checks {
+					code: PHI.to_vec(),
+				}),
+				RuntimeCall::System(frame_system::Call::apply_authorized_upgrade {
+					code: PHI.to_vec(),
+				}),
+			];
+			for call in raw {
+				for who in [&eve, &bob, &alice] {
+					assert_eq!(
+						validate(who, 0, &call),
+						Err(RAW_STORAGE_OUTSIDE_MOTION),
+						"{call:?}"
+					);
+				}
+				// A patient or a member proposing it to the council: not a councillor.
+				for who in [&eve, &bob] {
+					let motion = propose(as_root(call.clone()));
+					assert_eq!(validate(who, 0, &motion), Err(RAW_STORAGE_OUTSIDE_MOTION));
+				}
+			}
+			let misplaced = [
+				as_root(write()),
+				execute(write()),
+				propose(write()),
+				propose(as_root(as_root(write()))),
+				propose(as_root(execute(write()))),
+			];
+			for call in misplaced {
+				assert_eq!(validate(&alice, 0, &call), Err(RAW_STORAGE_OUTSIDE_MOTION), "{call:?}");
+				assert_eq!(apply(&alice, 0, call.clone()), Err(RAW_STORAGE_OUTSIDE_MOTION));
+				assert_eq!(
+					apply_bare(call),
+					Err(InvalidTransaction::Custom(RAW_STORAGE_OUTSIDE_MOTION).into())
+				);
+			}
+			// Bare, even in the shape of the council's motion: a bare extrinsic has no signer.
+			assert_eq!(
+				apply_bare(propose(as_root(write()))),
+				Err(InvalidTransaction::Custom(RAW_STORAGE_OUTSIDE_MOTION).into())
+			);
+			// A bare upgrade is frame-system's to judge: only the code the council authorized.
+			let upgrade = RuntimeCall::System(frame_system::Call::apply_authorized_upgrade {
+				code: PHI.to_vec(),
+			});
+			assert_eq!(apply_bare(upgrade), Err(InvalidTransaction::Call.into()));
+
+			// The council's own motion for Root writes, unanimously (Alice is the council).
+			assert_eq!(validate(&alice, 0, &propose(as_root(write()))), Ok(()));
+			assert_eq!(apply(&alice, 0, propose(as_root(write()))), Ok(()));
+			assert_eq!(sp_io::storage::get(key).as_deref(), Some(PHI));
+		});
+	}
+
+	/// The walk follows at most `MAX_CALL_CHAIN` nested calls, which no decoded extrinsic
+	/// exceeds, and refuses what goes deeper instead of following it.
+	#[test]
+	fn the_walk_through_nested_calls_is_bounded() {
+		let nest = |leaf: RuntimeCall, depth: u32| (0..depth).fold(leaf, |inner, _| execute(inner));
+		let never = || -> bool { panic!("no raw storage call in these") };
+		assert_eq!(free_bytes(&nest(remark(), MAX_CALL_CHAIN), false, never), Ok(()));
+		assert_eq!(
+			free_bytes(&nest(remark_of(PHI), MAX_CALL_CHAIN), false, never),
+			Err(InvalidTransaction::Custom(REMARK_NOT_EMPTY).into())
+		);
+		assert_eq!(
+			free_bytes(&nest(remark(), MAX_CALL_CHAIN + 1), false, never),
+			Err(InvalidTransaction::Call.into())
+		);
 	}
 }

@@ -105,10 +105,10 @@ async fn assert_same_chain(clients: &[&WsClient], number: u32) {
 	}
 }
 
-/// Submits a remark signed by `signer` to `client` and returns the finalized block hash, or
-/// `None` if it is not finalized within a minute.
+/// Submits an empty remark (the runtime refuses one with bytes) signed by `signer` to `client`
+/// and returns the finalized block hash, or `None` if it is not finalized within a minute.
 async fn remark_finalized(client: &WsClient, signer: ed25519::Pair, genesis: H256) -> Option<H256> {
-	let call = RuntimeCall::System(frame_system::Call::remark { remark: b"carechain".to_vec() });
+	let call = RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() });
 	let extrinsic = sign(&signer, 0, call, genesis);
 	let mut watch = client
 		.subscribe::<Json, _>(

@@ -282,9 +282,8 @@ async fn garbage(kind: usize, port: u16, genesis: H256, nonce: &mut u32) -> Stri
 			exchange(port, request, None).await
 		}
 		8 => {
-			let remark = RuntimeCall::System(frame_system::Call::remark {
-				remark: nonce.to_le_bytes().to_vec(),
-			});
+			// Empty: the runtime refuses a remark with bytes; the nonce tells them apart.
+			let remark = RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() });
 			let extrinsic = sign(&Ed25519Keyring::Ferdie.pair(), *nonce, remark, genesis);
 			*nonce += 1;
 			// The signature follows the signer's key and the signature's variant byte.

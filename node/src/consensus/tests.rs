@@ -47,8 +47,13 @@ fn app() -> (App, tempfile::TempDir) {
 	(app, dir)
 }
 
+/// An empty remark: the runtime refuses one with bytes, nested or not.
 fn remark() -> RuntimeCall {
-	RuntimeCall::System(frame_system::Call::remark { remark: b"nested".to_vec() })
+	remark_of(b"")
+}
+
+fn remark_of(bytes: &[u8]) -> RuntimeCall {
+	RuntimeCall::System(frame_system::Call::remark { remark: bytes.to_vec() })
 }
 
 fn execute(inner: RuntimeCall) -> RuntimeCall {
@@ -228,5 +233,68 @@ fn a_faulty_proposer_nests_the_call_it_adds_as_asked() {
 			crate::decode::block(&with_nested_call(&block, depth)),
 			Err(crate::decode::DecodeError::TooDeep { .. })
 		));
+	}
+}
+
+/// Issue 18: a validator's block that carries a remark with bytes, in a signed extrinsic or in
+/// a bare one (a council motion, which the runtime would otherwise let into a block and fail
+/// at dispatch), fails to import: the runtime refuses the extrinsic while applying the block,
+/// before any root is compared, so the block is invalid whether it is proposed or synced. The
+/// block it was made from, with an empty remark in the same place, is valid.
+#[test]
+fn a_block_carrying_a_remark_with_bytes_fails_to_import() {
+	let key = ed::PrivateKey::from([7u8; 32]);
+	let proposer = PublicKey(key.public_key()).address();
+	let (author, _dir) = app();
+	let client = &author.node.client;
+	let genesis = client.genesis_hash();
+	let bob = Sr25519Keyring::Bob.pair();
+	let empty = crate::extrinsic::sign(&bob, 0, remark(), genesis);
+	let candidate = (crate::client::extrinsic_hash(&empty.encode()), &empty);
+	let far = Instant::now() + Duration::from_secs(600);
+	let built =
+		client.build_block(timestamp::now_ms(), [candidate], Default::default(), far).unwrap();
+	let block = built.block;
+	assert_eq!(block.extrinsics.len(), 2, "the timestamp and the empty remark");
+
+	let text = b"F32.9 J. Doe".as_slice();
+	let hostile = [
+		crate::extrinsic::sign(&bob, 0, remark_of(text), genesis),
+		UncheckedExtrinsic::new_bare(execute(remark_of(text))),
+		UncheckedExtrinsic::new_bare(RuntimeCall::Registry(
+			pallet_registry::Call::dispatch_as_root { call: Box::new(remark_of(text)) },
+		)),
+	];
+	for extrinsic in hostile {
+		let mut carrying = block.clone();
+		carrying.extrinsics[1] = extrinsic;
+		// The header names the new body, as its proposer would have made it.
+		carrying.header.extrinsics_root =
+			<sp_runtime::traits::BlakeTwo256 as sp_runtime::traits::Hash>::ordered_trie_root(
+				carrying.extrinsics.iter().map(|x| x.encode()).collect(),
+				sp_runtime::StateVersion::V1,
+			);
+		let (mut app, _dir) = app();
+		let error = app
+			.node
+			.client
+			.execute_block(&carrying, Default::default())
+			.err()
+			.expect("the block is refused");
+		assert!(
+			error.to_string().contains("applying extrinsic: InvalidTransaction custom error"),
+			"refused for the extrinsic, not a root: {error}"
+		);
+		match app.synced_value(Height(1), Round::new(0), proposer, &carrying.encode()) {
+			SyncedValueOutcome::Verdict(value) => assert_eq!(value.validity, Validity::Invalid),
+			_ => panic!("a decodable synced block gets a verdict"),
+		}
+		assert_eq!(app.node.client.head().number, 0, "nothing was imported");
+	}
+
+	let (mut app, _dir) = app();
+	match app.synced_value(Height(1), Round::new(0), proposer, &block.encode()) {
+		SyncedValueOutcome::Verdict(value) => assert_eq!(value.validity, Validity::Valid),
+		_ => panic!("a valid synced block gets a verdict"),
 	}
 }
