@@ -193,7 +193,7 @@ fn assert_matches_sp_core(verifier: &Verifier, cases: &[Case]) -> Vec<bool> {
 	let (verdicts, backend) = verifier.verify_ed25519(&items).expect("the batch runs");
 	eprintln!("{} verifications on the GPU in {:?}", items.len(), started.elapsed());
 	assert_eq!(backend, Backend::Gpu);
-	let expected = cpu::verify_ed25519(&items);
+	let expected = cpu::verify_ed25519_each(&items);
 	for ((case, got), want) in cases.iter().zip(&verdicts).zip(&expected) {
 		assert_eq!(got, want, "{}", case.what);
 	}
@@ -237,6 +237,60 @@ fn every_verdict_matches_sp_core_with(verifier: &Verifier) {
 		mixed.swap(i, rng.gen_range(0..=i));
 	}
 	assert_matches_sp_core(verifier, &mixed);
+}
+
+/// The CPU's batches against `sp_core`'s verdict on each signature alone, for every kind of
+/// case, in sets where every signature is valid (the batch equation holds, so the batch alone
+/// decides: small-order and non-canonical points included) and where an attacker hid bad ones.
+#[test]
+fn the_cpus_batches_give_sp_cores_verdict_on_every_signature() {
+	let mut rng = StdRng::seed_from_u64(215);
+	let check = |cases: &[Case]| -> Vec<bool> {
+		let items: Vec<Ed25519Item> = cases.iter().map(Case::item).collect();
+		let (batched, backend) =
+			Verifier::new(carechain_gpu::Mode::Cpu).unwrap().verify_ed25519(&items).unwrap();
+		assert_eq!(backend, Backend::Cpu);
+		let each = cpu::verify_ed25519_each(&items);
+		for ((case, got), want) in cases.iter().zip(&batched).zip(&each) {
+			assert_eq!(got, want, "{}", case.what);
+		}
+		each
+	};
+	let valid = valid_cases(&mut rng, 300);
+	assert!(check(&valid).iter().all(|v| *v));
+	let flips = bit_flip_cases(&mut rng);
+	check(&flips);
+	assert_eq!(check(&non_canonical_s_cases(&mut rng)), vec![false; 4]);
+	let small = small_order_cases();
+	let verdicts = check(&small);
+	// Only the ones ZIP-215 accepts, together: one batch equation must hold for all of them.
+	let accepted: Vec<Case> =
+		small.iter().zip(&verdicts).filter(|(_, v)| **v).map(|(c, _)| c.clone()).collect();
+	assert!(accepted.len() > 100);
+	assert!(check(&accepted).iter().all(|v| *v));
+	let points = non_canonical_point_cases(&mut rng);
+	let verdicts = check(&points);
+	let accepted: Vec<Case> =
+		points.iter().zip(&verdicts).filter(|(_, v)| **v).map(|(c, _)| c.clone()).collect();
+	check(&accepted);
+	check(&every_length_cases(&mut rng));
+
+	// One forgery hidden among a batch's worth of valid signatures of the same signer (whose
+	// terms the batch merges): only the forgery is refused, wherever it sits.
+	let pair = ed25519::Pair::from_seed(&[7; 32]);
+	for at in [0, 63, cpu::MAX_BATCH - 1, cpu::MAX_BATCH, 3 * cpu::MAX_BATCH - 1] {
+		let mut cases: Vec<Case> = (0..3 * cpu::MAX_BATCH)
+			.map(|i| {
+				let message = format!("nonce {i}").into_bytes();
+				let signature = pair.sign(&message).0;
+				Case { what: format!("#{i}"), message, public: pair.public().0, signature }
+			})
+			.collect();
+		cases[at].message.push(0);
+		let verdicts = check(&cases);
+		assert_eq!(verdicts.iter().filter(|v| !**v).count(), 1);
+		assert!(!verdicts[at]);
+	}
 }
 
 #[test]

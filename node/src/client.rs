@@ -8,7 +8,7 @@ use crate::{
 use carechain_primitives::signatures::{PreVerifiedExt, PreVerifiedSignatures};
 use carechain_runtime::{Block, Header, UncheckedExtrinsic};
 use codec::{Decode, Encode};
-use parking_lot::RwLock;
+use parking_lot::{Mutex, RwLock};
 use sp_core::{
 	storage::Storage,
 	traits::{CallContext, RuntimeCode, WrappedRuntimeCode},
@@ -117,6 +117,10 @@ pub struct Client {
 	db: Arc<ChainDb>,
 	genesis_hash: H256,
 	head: RwLock<Head>,
+	/// Held through a commit, so that commits run one at a time; the head's lock is taken only
+	/// to move the head once the block is on disk, so readers of the head (the pool's
+	/// validator, RPC) do not wait for the write and its fsync.
+	committing: Mutex<()>,
 	cache: SharedTrieCache<BlakeTwo256>,
 	keep_states: Option<u32>,
 }
@@ -172,6 +176,7 @@ impl Client {
 			db,
 			genesis_hash,
 			head: RwLock::new(Head { number, hash, header }),
+			committing: Mutex::new(()),
 			cache,
 			keep_states: Some(DEFAULT_KEEP_STATES),
 		})
@@ -421,7 +426,8 @@ impl Client {
 		changes: StorageChanges<BlakeTwo256>,
 		certificate: &[u8],
 	) -> Result<(), ClientError> {
-		let mut head = self.head.write();
+		let _committing = self.committing.lock();
+		let head = self.head();
 		let hash = block.header.hash();
 		let number = block.header.number;
 		if block.header.parent_hash != head.hash || number != head.number.saturating_add(1) {
@@ -443,7 +449,8 @@ impl Client {
 		write_block(&mut transaction, &block.header, &block.extrinsics, certificate);
 		ChainDb::set_finalized(&mut transaction, number, hash);
 		self.db.write(transaction)?;
-		*head = Head { number, hash, header: block.header.clone() };
+		// Only now, with the block durable, does anyone see it as the head.
+		*self.head.write() = Head { number, hash, header: block.header.clone() };
 		Ok(())
 	}
 }

@@ -662,11 +662,16 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 	// A lone dev validator has no peers to gossip to, and the network says so every round.
 	// Malachite's round-by-round steps are for debugging; the node logs each block it commits.
 	// A WebSocket message past the size limit is the client's fault and answered as such;
-	// soketto would also warn of each one.
+	// soketto would also warn of each one. frame-executive opens an info span for every
+	// extrinsic it applies, with the extrinsic in hex, and one for every block it executes, with
+	// the whole block formatted: at `info` that formatting was a tenth of block building's time
+	// (issue 19's profile), and nothing is ever logged inside those spans.
 	let default_filter = if args.dev {
-		"info,libp2p=warn,arc_malachitebft_network=off,arc_malachitebft_core_consensus=warn,soketto=error"
+		"info,frame_executive=warn,libp2p=warn,arc_malachitebft_network=off,\
+		 arc_malachitebft_core_consensus=warn,soketto=error"
 	} else {
-		"info,libp2p=warn,arc_malachitebft_core_consensus=warn,arc_malachitebft_engine=warn,soketto=error"
+		"info,frame_executive=warn,libp2p=warn,arc_malachitebft_core_consensus=warn,\
+		 arc_malachitebft_engine=warn,soketto=error"
 	};
 	tracing_subscriber::fmt()
 		.with_env_filter(

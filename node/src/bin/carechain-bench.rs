@@ -265,6 +265,16 @@ async fn scrape(address: &str) -> String {
 	body
 }
 
+/// CPU time a process has used so far, user and system, in seconds (`/proc/<pid>/stat`'s
+/// `utime` and `stime`, counted in USER_HZ, which is 100 on Linux's x86 and arm64).
+fn cpu_seconds(pid: &str) -> Option<f64> {
+	let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+	// The command name, in parentheses, may hold spaces: fields are counted after it.
+	let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+	let ticks = |n: usize| fields.get(n)?.parse::<f64>().ok();
+	Some((ticks(11)? + ticks(12)?) / 100.0)
+}
+
 fn peak_rss_mib(pid: u32) -> Option<f64> {
 	let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
 	let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -366,6 +376,11 @@ async fn main() -> eyre::Result<()> {
 	// Submit over several connections, each with requests in flight.
 	let submitted: Arc<Mutex<HashMap<H256, (Instant, u32)>>> = Arc::default();
 	let started_at = Instant::now();
+	let node_pid = started.as_ref().map(|node| node.children[0].id().to_string());
+	let cpu_at_start = (
+		node_pid.as_deref().and_then(cpu_seconds),
+		cpu_seconds("self"),
+	);
 	let mut tasks = Vec::new();
 	let connections = args.connections.max(1);
 	for k in 0..connections {
@@ -428,6 +443,12 @@ async fn main() -> eyre::Result<()> {
 		tokio::time::sleep(Duration::from_millis(100)).await;
 	}
 	follower.abort();
+	// CPU used from the first submission to the last finalization (or the timeout), as a
+	// share of one core: the node's, and this load generator's on the same machine.
+	let window = started_at.elapsed().as_secs_f64();
+	let cpu_share = |before: Option<f64>, after: Option<f64>| Some((after? - before?) / window);
+	let node_cpu = cpu_share(cpu_at_start.0, node_pid.as_deref().and_then(cpu_seconds));
+	let bench_cpu = cpu_share(cpu_at_start.1, cpu_seconds("self"));
 
 	let included = included.lock().clone();
 	// Accepted, never refused, and not in a block: the pool stranded it.
@@ -495,6 +516,13 @@ async fn main() -> eyre::Result<()> {
 	);
 	println!("| signatures verified on the GPU | {:.0} % |", gpu_share * 100.0);
 	println!("| first node's peak RSS | {} |", rss.map_or("n/a".into(), |r| format!("{r:.0} MiB")));
+	let percent = |share: Option<f64>| share.map_or("n/a".into(), |s| format!("{:.0} %", s * 100.0));
+	println!(
+		"| CPU, first node / this load generator (100 % = one core, {} cores) | {} / {} |",
+		std::thread::available_parallelism().map_or(0, |n| n.get()),
+		percent(node_cpu),
+		percent(bench_cpu)
+	);
 	let report = serde_json::json!({
 		"transactions": transactions.len(),
 		"refused": refused,
@@ -517,6 +545,8 @@ async fn main() -> eyre::Result<()> {
 		"latency_blocks_p99": percentile(&latency_blocks, 0.99),
 		"gpu_share": gpu_share,
 		"peak_rss_mib": rss,
+		"node_cpu_share": node_cpu,
+		"bench_cpu_share": bench_cpu,
 	});
 	std::fs::write(&args.json, serde_json::to_string_pretty(&report)?)?;
 	eprintln!("wrote {}", args.json.display());
