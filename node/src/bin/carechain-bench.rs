@@ -377,10 +377,7 @@ async fn main() -> eyre::Result<()> {
 	let submitted: Arc<Mutex<HashMap<H256, (Instant, u32)>>> = Arc::default();
 	let started_at = Instant::now();
 	let node_pid = started.as_ref().map(|node| node.children[0].id().to_string());
-	let cpu_at_start = (
-		node_pid.as_deref().and_then(cpu_seconds),
-		cpu_seconds("self"),
-	);
+	let cpu_at_start = (node_pid.as_deref().and_then(cpu_seconds), cpu_seconds("self"));
 	let mut tasks = Vec::new();
 	let connections = args.connections.max(1);
 	for k in 0..connections {
@@ -516,7 +513,8 @@ async fn main() -> eyre::Result<()> {
 	);
 	println!("| signatures verified on the GPU | {:.0} % |", gpu_share * 100.0);
 	println!("| first node's peak RSS | {} |", rss.map_or("n/a".into(), |r| format!("{r:.0} MiB")));
-	let percent = |share: Option<f64>| share.map_or("n/a".into(), |s| format!("{:.0} %", s * 100.0));
+	let percent =
+		|share: Option<f64>| share.map_or("n/a".into(), |s| format!("{:.0} %", s * 100.0));
 	println!(
 		"| CPU, first node / this load generator (100 % = one core, {} cores) | {} / {} |",
 		std::thread::available_parallelism().map_or(0, |n| n.get()),

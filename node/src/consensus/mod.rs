@@ -265,7 +265,6 @@ pub async fn run(settings: Settings, node: Arc<Node>) -> eyre::Result<()> {
 		early: HashMap::new(),
 		built: HashMap::new(),
 		streams: HashMap::new(),
-		last_block: Instant::now(),
 		gossiped: 0,
 		local: HashMap::new(),
 		fault: settings.fault,
@@ -342,7 +341,6 @@ struct App {
 	early: HashMap<BlockHash, Early>,
 	built: HashMap<(Height, Round), BlockHash>,
 	streams: HashMap<(PeerId, StreamId), Stream>,
-	last_block: Instant,
 	gossiped: u64,
 	/// This node's users' transactions, by hash, until they leave the pool.
 	local: HashMap<H256, Vec<u8>>,
@@ -600,24 +598,26 @@ impl App {
 		}
 	}
 
-	/// Builds a block on the head for `height`, no sooner than a block time after the last one.
+	/// Builds a block on the head for `height`, a block time after the head's, by the chain's
+	/// clock: blocks come every block time, empty or not, and back to back when building and
+	/// committing one takes longer (every validator paces by the same stamps, whoever proposed
+	/// the last block).
 	async fn build(
 		&mut self,
 		height: Height,
 		round: Round,
 		timeout: Duration,
 	) -> eyre::Result<BlockHash> {
-		// The block is due a block time after the last one; building takes up to 60% of the
-		// block time (a third of the proposal timeout at most), so it starts that much earlier.
+		// Building takes up to 60% of the block time (a third of the proposal timeout at most).
 		let budget = (self.block_time * 3 / 5).max(Duration::from_millis(50)).min(timeout / 3);
-		let due = self.last_block + self.block_time;
-		let wait = due.saturating_duration_since(Instant::now() + budget);
-		// The block is stamped with this clock, and its time must come a minimum period after
-		// its parent's, which may be a little ahead of this clock: waiting for that keeps the
-		// stamp on this clock rather than ahead of it.
+		// The head's time is its proposer's clock when it started building; its time must come
+		// a minimum period after its parent's, which may be a little ahead of this clock:
+		// waiting for that keeps the stamp on this clock rather than ahead of it.
 		let parent = self.node.client.timestamp(self.node.client.head().hash)?;
-		let earliest = timestamp::earliest(parent).saturating_sub(timestamp::now_ms());
-		let wait = wait.max(Duration::from_millis(earliest));
+		let block_time_ms = u64::try_from(self.block_time.as_millis()).unwrap_or(u64::MAX);
+		let due = if parent == 0 { 0 } else { parent.saturating_add(block_time_ms) };
+		let due = due.max(timestamp::earliest(parent));
+		let wait = Duration::from_millis(due.saturating_sub(timestamp::now_ms()));
 		tokio::time::sleep(wait.min(timeout / 2)).await;
 		let node = self.node.clone();
 		let fault = self.fault.map(|f| f.at(height));
@@ -924,7 +924,6 @@ impl App {
 		);
 		let record = RawDecidedValue { value_bytes: Bytes::new(), certificate: extended };
 		self.node.client.commit(&proposed.block, changes, &wire::encode_decided(&record))?;
-		self.last_block = Instant::now();
 		let included: Vec<H256> = proposed
 			.block
 			.extrinsics

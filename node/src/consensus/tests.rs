@@ -39,7 +39,6 @@ fn app() -> (App, tempfile::TempDir) {
 		early: HashMap::new(),
 		built: HashMap::new(),
 		streams: HashMap::new(),
-		last_block: Instant::now(),
 		gossiped: 0,
 		local: HashMap::new(),
 		fault: None,
