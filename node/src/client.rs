@@ -202,8 +202,8 @@ impl Client {
 	/// The header of a stored block.
 	///
 	/// A block being committed is readable in the database before its write is durable; it is
-	/// not shown until then ([`Client::commit`] holds the head while it writes, and the head
-	/// moves only once the write returned), so nothing a crash could take back is given out.
+	/// not shown until then ([`Client::commit`] moves the head only once the write returned),
+	/// so nothing a crash could take back is given out.
 	pub fn header(&self, hash: H256) -> Result<Option<Header>, ClientError> {
 		let header: Option<Header> = self.db.read(columns::HEADER, hash.as_bytes())?;
 		Ok(header.filter(|h| h.number <= self.head().number))
