@@ -83,6 +83,14 @@ pub type UncheckedExtrinsic =
 	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
 /// The payload a signer signs.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
+/// Storage migrations, run once by the first block a node with this runtime builds or imports
+/// after a spec version change. Each is versioned: it runs only on a pallet whose stored
+/// storage version is the one it migrates from, and a chain started with this runtime is
+/// already at the current versions (genesis writes them), so there it does nothing.
+pub type Migrations = (
+	pallet_claims::migrations::v1::MigrateV0ToV1<Runtime>,
+	pallet_provenance::migrations::v1::MigrateV0ToV1<Runtime>,
+);
 /// Block execution.
 pub type Executive = frame_executive::Executive<
 	Runtime,
@@ -90,6 +98,7 @@ pub type Executive = frame_executive::Executive<
 	frame_system::ChainContext<Runtime>,
 	Runtime,
 	AllPalletsWithSystem,
+	Migrations,
 >;
 
 /// The runtime's version.
@@ -98,7 +107,8 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("carechain"),
 	impl_name: Cow::Borrowed("carechain-native"),
 	authoring_version: 1,
-	spec_version: 1,
+	// 2: claims and provenance at storage version 1 (`Migrations`).
+	spec_version: 2,
 	impl_version: 1,
 	apis: RUNTIME_API_VERSIONS,
 	transaction_version: 1,
