@@ -9,7 +9,7 @@ use frame_support::{
 	Blake2_128Concat, StorageHasher,
 };
 use sp_core::H256;
-use sp_runtime::BuildStorage;
+use sp_runtime::{traits::Header as _, BuildStorage};
 
 /// The key of version 0's fill count of a prescription record (a map the pallet no longer
 /// declares).
