@@ -610,13 +610,13 @@ impl App {
 	) -> eyre::Result<BlockHash> {
 		// Building takes up to 60% of the block time (a third of the proposal timeout at most).
 		let budget = (self.block_time * 3 / 5).max(Duration::from_millis(50)).min(timeout / 3);
-		// The head's time is its proposer's clock when it started building; its time must come
-		// a minimum period after its parent's, which may be a little ahead of this clock:
-		// waiting for that keeps the stamp on this clock rather than ahead of it.
+		// The head's time is its proposer's clock when it started building. A block time is at
+		// least the runtime's minimum period (`run` refuses less), so waiting for the due time
+		// also waits out that period after a parent stamped a little ahead of this clock, and
+		// the stamp stays on this clock rather than ahead of it. Genesis has no time.
 		let parent = self.node.client.timestamp(self.node.client.head().hash)?;
 		let block_time_ms = u64::try_from(self.block_time.as_millis()).unwrap_or(u64::MAX);
 		let due = if parent == 0 { 0 } else { parent.saturating_add(block_time_ms) };
-		let due = due.max(timestamp::earliest(parent));
 		let wait = Duration::from_millis(due.saturating_sub(timestamp::now_ms()));
 		tokio::time::sleep(wait.min(timeout / 2)).await;
 		let node = self.node.clone();
