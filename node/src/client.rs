@@ -148,7 +148,7 @@ impl Client {
 	pub fn open(db: Arc<ChainDb>, genesis: &Storage) -> Result<Self, ClientError> {
 		let empty = sp_trie::empty_trie_root::<sp_trie::LayoutV1<BlakeTwo256>>();
 		let (root, nodes) =
-			TrieBackendBuilder::new(StateStore(db.clone()), empty).build().storage_root(
+			TrieBackendBuilder::new(StateStore::new(db.clone()), empty).build().storage_root(
 				genesis.top.iter().map(|(k, v)| (&k[..], Some(&v[..]))),
 				StateVersion::V1,
 			);
@@ -248,7 +248,7 @@ impl Client {
 
 	fn state(&self, root: H256) -> State {
 		let cache = self.cache.local_cache_trusted();
-		TrieBackendBuilder::new_with_cache(StateStore(self.db.clone()), root, cache).build()
+		TrieBackendBuilder::new_with_cache(StateStore::new(self.db.clone()), root, cache).build()
 	}
 
 	/// The validators that decide the block after `at`: `Registry::Validators` in its state.
@@ -318,8 +318,43 @@ impl Client {
 		deadline: Instant,
 	) -> Result<BuiltBlock, ClientError> {
 		let parent = self.head();
-		let stamp = crate::consensus::timestamp::authored(now_ms, self.timestamp(parent.hash)?);
+		let parent_stamp = self.timestamp(parent.hash)?;
 		let state = self.state(parent.header.state_root);
+		self.build(&parent.header, parent_stamp, state, now_ms, candidates, verdicts, deadline)
+	}
+
+	/// Builds a block, as [`Client::build_block`] does, on `parent`: a block built on the head
+	/// and not committed yet, stamped `parent_stamp`, whose new trie nodes are `nodes` (its
+	/// changes' `transaction`). The new block is valid once `parent` is committed.
+	#[allow(clippy::too_many_arguments)]
+	pub fn build_block_on<'a>(
+		&self,
+		parent: &Header,
+		parent_stamp: u64,
+		nodes: Arc<sp_trie::PrefixedMemoryDB<BlakeTwo256>>,
+		now_ms: u64,
+		candidates: impl IntoIterator<Item = (H256, &'a UncheckedExtrinsic)>,
+		verdicts: PreVerifiedSignatures,
+		deadline: Instant,
+	) -> Result<BuiltBlock, ClientError> {
+		let cache = self.cache.local_cache_trusted();
+		let store = StateStore::over_pending(self.db.clone(), nodes);
+		let state = TrieBackendBuilder::new_with_cache(store, parent.state_root, cache).build();
+		self.build(parent, parent_stamp, state, now_ms, candidates, verdicts, deadline)
+	}
+
+	#[allow(clippy::too_many_arguments)]
+	fn build<'a>(
+		&self,
+		parent: &Header,
+		parent_stamp: u64,
+		state: State,
+		now_ms: u64,
+		candidates: impl IntoIterator<Item = (H256, &'a UncheckedExtrinsic)>,
+		verdicts: PreVerifiedSignatures,
+		deadline: Instant,
+	) -> Result<BuiltBlock, ClientError> {
+		let stamp = crate::consensus::timestamp::authored(now_ms, parent_stamp);
 		let mut overlay = OverlayedChanges::default();
 		let mut extensions = Extensions::default();
 		extensions.register(PreVerifiedExt(verdicts));
@@ -331,7 +366,7 @@ impl Client {
 			parent.number.saturating_add(1),
 			Default::default(),
 			Default::default(),
-			parent.hash,
+			parent.hash(),
 			Default::default(),
 		);
 		call(&mut overlay, "Core_initialize_block", &header.encode())?;
@@ -345,6 +380,7 @@ impl Client {
 			refused => return Err(ClientError::Inherent(refused)),
 		}
 
+		let started = Instant::now();
 		let mut invalid = Vec::new();
 		let mut skipped = 0;
 		for (hash, extrinsic) in candidates {
@@ -368,9 +404,20 @@ impl Client {
 			}
 		}
 
+		let applied = started.elapsed();
 		let output = call(&mut overlay, "BlockBuilder_finalize_block", &[])?;
 		let header = decode::<Header>("BlockBuilder_finalize_block", &output)?;
+		let finalized = started.elapsed();
 		let changes = drain(&state, &mut overlay, "BlockBuilder_finalize_block")?;
+		drop(call);
+		drop(state);
+		tracing::debug!(
+			txs = extrinsics.len(),
+			apply_ms = applied.as_millis() as u64,
+			finalize_ms = (finalized - applied).as_millis() as u64,
+			drain_ms = (started.elapsed() - finalized).as_millis() as u64,
+			"built"
+		);
 		Ok(BuiltBlock { block: Block { header, extrinsics }, changes, invalid })
 	}
 

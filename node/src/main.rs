@@ -2,6 +2,12 @@
 
 mod panics;
 
+/// jemalloc rather than glibc's malloc: the node frees on one thread what another allocated
+/// (a block's state changes are built on one and dropped on another while the next is built),
+/// and glibc serialises those frees on its arena lock (issue 19: `node/BENCHMARKS.md`).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use carechain_node::{
 	chain_spec::ChainSpec,
 	client::Client,
