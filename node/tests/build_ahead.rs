@@ -68,7 +68,15 @@ fn build_on(
 	let nodes = Arc::new(parent.changes.transaction.clone());
 	let verdicts = PreVerifiedSignatures::default();
 	client
-		.build_block_on(&parent.block.header, parent_stamp, nodes, now, candidates(txs), verdicts, far())
+		.build_block_on(
+			&parent.block.header,
+			parent_stamp,
+			nodes,
+			now,
+			candidates(txs),
+			verdicts,
+			far(),
+		)
 		.unwrap()
 }
 
@@ -94,7 +102,8 @@ fn a_block_built_ahead_imports_on_its_parent_as_it_names() {
 
 	// Stored before its parent: refused, and nothing moves.
 	let genesis = author.head().hash;
-	let early = author.commit(&two.block, build_on(&author, &one, T0, T0 + 1_000, &second).changes, &[]);
+	let early =
+		author.commit(&two.block, build_on(&author, &one, T0, T0 + 1_000, &second).changes, &[]);
 	assert!(matches!(early, Err(ClientError::NotNext { number: 2, .. })), "{early:?}");
 	assert_eq!(author.head().hash, genesis);
 

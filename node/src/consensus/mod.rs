@@ -38,8 +38,8 @@ use malachitebft_app_channel::{
 		types::{
 			codec::Codec as _,
 			core::{
-				CommitCertificate, ExtendedCommitCertificate, LinearTimeouts, Round,
-				Context as _, Height as _, ValidatorSet as _, Validity, VoteExtensions,
+				CommitCertificate, Context as _, ExtendedCommitCertificate, Height as _,
+				LinearTimeouts, Round, ValidatorSet as _, Validity, VoteExtensions,
 			},
 			sync::RawDecidedValue,
 			Keypair, LocallyProposedValue, PeerId, ProposedValue,
@@ -389,8 +389,12 @@ fn build_from_pool(
 	let started = Instant::now();
 	let mut ready = node.pool.ready();
 	if let Some(on) = on {
-		let taken: std::collections::HashSet<H256> =
-			on.block.extrinsics.iter().map(|x| crate::client::extrinsic_hash(&x.encode())).collect();
+		let taken: std::collections::HashSet<H256> = on
+			.block
+			.extrinsics
+			.iter()
+			.map(|x| crate::client::extrinsic_hash(&x.encode()))
+			.collect();
 		ready.retain(|tx| !taken.contains(&tx.hash));
 	}
 	// The pool verified these signatures in batches as they arrived; only those it has no
@@ -705,9 +709,10 @@ impl App {
 		let node = self.node.clone();
 		let fault = self.fault.map(|f| f.at(height));
 		let budget = self.budget(timeout);
-		let (built, report) =
-			tokio::task::spawn_blocking(move || build_from_pool(&node, None, budget, fault, height))
-				.await?;
+		let (built, report) = tokio::task::spawn_blocking(move || {
+			build_from_pool(&node, None, budget, fault, height)
+		})
+		.await?;
 		Ok(self.propose_built(height, round, built?, report))
 	}
 
@@ -791,8 +796,10 @@ impl App {
 		let node = self.node.clone();
 		let task = tokio::spawn(async move {
 			tokio::time::sleep(wait).await;
-			tokio::task::spawn_blocking(move || build_from_pool(&node, Some(&on), budget, None, height))
-				.await
+			tokio::task::spawn_blocking(move || {
+				build_from_pool(&node, Some(&on), budget, None, height)
+			})
+			.await
 		});
 		self.ahead = Some(Ahead { parent, height, task });
 	}
