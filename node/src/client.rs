@@ -409,7 +409,6 @@ impl Client {
 		let header = decode::<Header>("BlockBuilder_finalize_block", &output)?;
 		let finalized = started.elapsed();
 		let changes = drain(&state, &mut overlay, "BlockBuilder_finalize_block")?;
-		drop(call);
 		drop(state);
 		tracing::debug!(
 			txs = extrinsics.len(),

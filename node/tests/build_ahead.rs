@@ -14,7 +14,7 @@ use carechain_node::{
 use carechain_primitives::{signatures::PreVerifiedSignatures, FhirResourceType};
 use carechain_runtime::{RuntimeCall, UncheckedExtrinsic};
 use codec::Encode;
-use sp_core::{crypto::Pair as _, H256};
+use sp_core::H256;
 use sp_keyring::Ed25519Keyring;
 use sp_runtime::traits::{BlakeTwo256, Hash as _};
 use std::{
