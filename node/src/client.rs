@@ -30,8 +30,9 @@ use std::{sync::Arc, time::Instant};
 /// The state of one block, read from the database through the shared trie cache.
 pub type State = TrieBackend<StateStore, BlakeTwo256, LocalTrieCache<BlakeTwo256>>;
 
-/// Bytes of trie nodes and values kept in memory across blocks.
-const TRIE_CACHE_BYTES: usize = 256 << 20;
+/// Bytes of trie nodes and values kept in memory across blocks, unless the node is told
+/// otherwise (`--trie-cache-size`).
+pub const DEFAULT_TRIE_CACHE_BYTES: usize = 256 << 20;
 
 /// Transactions in a row that do not fit in what is left of a block before its builder calls
 /// it full (Substrate's block authorship uses the same number).
@@ -171,7 +172,7 @@ impl Client {
 		let header = db
 			.read::<Header>(columns::HEADER, hash.as_bytes())?
 			.ok_or(ClientError::UnknownBlock(hash))?;
-		let cache = SharedTrieCache::new(CacheSize::new(TRIE_CACHE_BYTES), None);
+		let cache = SharedTrieCache::new(CacheSize::new(DEFAULT_TRIE_CACHE_BYTES), None);
 		Ok(Self {
 			db,
 			genesis_hash,
@@ -186,6 +187,12 @@ impl Client {
 	/// (an archive). Blocks themselves are always kept.
 	pub fn keep_states(mut self, keep: Option<u32>) -> Self {
 		self.keep_states = keep.map(|k| k.max(1));
+		self
+	}
+
+	/// Keeps up to `bytes` of trie nodes and values in memory across blocks.
+	pub fn trie_cache_bytes(mut self, bytes: usize) -> Self {
+		self.cache = SharedTrieCache::new(CacheSize::new(bytes), None);
 		self
 	}
 

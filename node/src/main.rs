@@ -131,6 +131,10 @@ struct RunArgs {
 	/// readable (blocks themselves are always kept).
 	#[arg(long, default_value = "256")]
 	state_pruning: String,
+	/// Bytes of trie nodes and values kept in memory across blocks (Substrate's option of the
+	/// same name): more spares reads of the chain database, less keeps the node smaller.
+	#[arg(long, default_value_t = carechain_node::client::DEFAULT_TRIE_CACHE_BYTES)]
+	trie_cache_size: usize,
 	/// The node's name in logs and to peers.
 	#[arg(long)]
 	name: Option<String>,
@@ -752,7 +756,11 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 				eyre::eyre!("--state-pruning {n:?}: give archive or a number of blocks")
 			})?),
 		};
-		let client = Arc::new(Client::open(db, &spec.genesis)?.keep_states(keep));
+		let client = Arc::new(
+			Client::open(db, &spec.genesis)?
+				.keep_states(keep)
+				.trie_cache_bytes(args.trie_cache_size),
+		);
 		let head = client.head();
 		tracing::info!(
 			"Chain {} ({}), genesis {}, finalized #{} ({})",
