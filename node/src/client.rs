@@ -325,43 +325,8 @@ impl Client {
 		deadline: Instant,
 	) -> Result<BuiltBlock, ClientError> {
 		let parent = self.head();
-		let parent_stamp = self.timestamp(parent.hash)?;
+		let stamp = crate::consensus::timestamp::authored(now_ms, self.timestamp(parent.hash)?);
 		let state = self.state(parent.header.state_root);
-		self.build(&parent.header, parent_stamp, state, now_ms, candidates, verdicts, deadline)
-	}
-
-	/// Builds a block, as [`Client::build_block`] does, on `parent`: a block built on the head
-	/// and not committed yet, stamped `parent_stamp`, whose new trie nodes are `nodes` (its
-	/// changes' `transaction`). The new block is valid once `parent` is committed.
-	#[allow(clippy::too_many_arguments)]
-	pub fn build_block_on<'a>(
-		&self,
-		parent: &Header,
-		parent_stamp: u64,
-		nodes: Arc<sp_trie::PrefixedMemoryDB<BlakeTwo256>>,
-		now_ms: u64,
-		candidates: impl IntoIterator<Item = (H256, &'a UncheckedExtrinsic)>,
-		verdicts: PreVerifiedSignatures,
-		deadline: Instant,
-	) -> Result<BuiltBlock, ClientError> {
-		let cache = self.cache.local_cache_trusted();
-		let store = StateStore::over_pending(self.db.clone(), nodes);
-		let state = TrieBackendBuilder::new_with_cache(store, parent.state_root, cache).build();
-		self.build(parent, parent_stamp, state, now_ms, candidates, verdicts, deadline)
-	}
-
-	#[allow(clippy::too_many_arguments)]
-	fn build<'a>(
-		&self,
-		parent: &Header,
-		parent_stamp: u64,
-		state: State,
-		now_ms: u64,
-		candidates: impl IntoIterator<Item = (H256, &'a UncheckedExtrinsic)>,
-		verdicts: PreVerifiedSignatures,
-		deadline: Instant,
-	) -> Result<BuiltBlock, ClientError> {
-		let stamp = crate::consensus::timestamp::authored(now_ms, parent_stamp);
 		let mut overlay = OverlayedChanges::default();
 		let mut extensions = Extensions::default();
 		extensions.register(PreVerifiedExt(verdicts));
@@ -373,7 +338,7 @@ impl Client {
 			parent.number.saturating_add(1),
 			Default::default(),
 			Default::default(),
-			parent.hash(),
+			parent.hash,
 			Default::default(),
 		);
 		call(&mut overlay, "Core_initialize_block", &header.encode())?;

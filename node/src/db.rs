@@ -347,40 +347,20 @@ impl Enactor {
 	}
 }
 
-/// The trie nodes of the state, read from the `STATE` column, and first from the new nodes of a
-/// block built on the head but not committed yet, when the next block is built on that one.
-pub struct StateStore {
-	db: Arc<ChainDb>,
-	pending: Option<Arc<sp_trie::PrefixedMemoryDB<BlakeTwo256>>>,
-}
+/// The trie nodes of the state, read from the `STATE` column.
+pub struct StateStore(Arc<ChainDb>);
 
 impl StateStore {
 	/// The nodes stored in `db`.
 	pub fn new(db: Arc<ChainDb>) -> Self {
-		Self { db, pending: None }
-	}
-
-	/// The nodes stored in `db` and the new ones of a block not committed yet (`pending`, its
-	/// state changes' trie nodes): the state of that block, whose parent is stored.
-	pub fn over_pending(
-		db: Arc<ChainDb>,
-		pending: Arc<sp_trie::PrefixedMemoryDB<BlakeTwo256>>,
-	) -> Self {
-		Self { db, pending: Some(pending) }
+		Self(db)
 	}
 }
 
 impl TrieBackendStorage<BlakeTwo256> for StateStore {
 	fn get(&self, key: &H256, prefix: (&[u8], Option<u8>)) -> Result<Option<DBValue>, String> {
-		// A node the pending block added (its count is positive) is there; one it released
-		// counts zero or less and is read from the database, as is every node it left alone.
-		if let Some(pending) = &self.pending {
-			if let Some(node) = sp_trie::HashDBT::get(&**pending, key, prefix) {
-				return Ok(Some(node));
-			}
-		}
 		let key = sp_trie::prefixed_key::<BlakeTwo256>(key, prefix);
-		Ok(Database::get(&*self.db, columns::STATE, &key))
+		Ok(Database::get(&*self.0, columns::STATE, &key))
 	}
 }
 

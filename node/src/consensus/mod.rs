@@ -38,8 +38,8 @@ use malachitebft_app_channel::{
 		types::{
 			codec::Codec as _,
 			core::{
-				CommitCertificate, Context as _, ExtendedCommitCertificate, Height as _,
-				LinearTimeouts, Round, ValidatorSet as _, Validity, VoteExtensions,
+				CommitCertificate, ExtendedCommitCertificate, LinearTimeouts, Round,
+				ValidatorSet as _, Validity, VoteExtensions,
 			},
 			sync::RawDecidedValue,
 			Keypair, LocallyProposedValue, PeerId, ProposedValue,
@@ -272,8 +272,6 @@ pub async fn run(settings: Settings, node: Arc<Node>) -> eyre::Result<()> {
 		gossiped: 0,
 		local: HashMap::new(),
 		fault: settings.fault,
-		ahead: None,
-		propose_timeout: Duration::from_secs(3),
 	};
 	let mut regossip = tokio::time::interval(REGOSSIP_INTERVAL);
 	loop {
@@ -351,60 +349,24 @@ struct App {
 	/// This node's users' transactions, by hash, until they leave the pool.
 	local: HashMap<H256, Vec<u8>>,
 	fault: Option<Fault>,
-	/// The block being built for the next height on a proposal of this one.
-	ahead: Option<Ahead>,
-	/// Consensus's proposal timeout, as it last asked for a value.
-	propose_timeout: Duration,
 }
 
-/// A block built for the height after a proposal that is not decided yet, on that proposal.
-struct Ahead {
-	/// The proposal's hash: the block is proposed only if that is the head when asked.
-	parent: H256,
-	height: Height,
-	task: tokio::task::JoinHandle<
-		Result<(Result<BuiltBlock, ClientError>, BatchReport), tokio::task::JoinError>,
-	>,
-}
-
-/// A block to build on that is not committed yet.
-struct Unsettled {
-	block: Block,
-	/// Its time.
-	stamp: u64,
-	/// The trie nodes its changes add.
-	nodes: Arc<sp_trie::PrefixedMemoryDB<sp_runtime::traits::BlakeTwo256>>,
-}
-
-/// Builds a block for `height` from the pool's ready transactions, on the head or on `on`
-/// (leaving out the transactions `on` holds): the pool's verdicts on their signatures, the
-/// missing ones verified now, then as many as fit in `budget`.
+/// Builds a block for `height` on the head from the pool's ready transactions: the pool's
+/// verdicts on their signatures, the missing ones verified now, then as many as fit in
+/// `budget`.
 fn build_from_pool(
 	node: &Node,
-	on: Option<&Unsettled>,
 	budget: Duration,
 	fault: Option<Fault>,
 	height: Height,
 ) -> (Result<BuiltBlock, ClientError>, BatchReport) {
 	let started = Instant::now();
-	let mut ready = node.pool.ready();
-	if let Some(on) = on {
-		let taken: std::collections::HashSet<H256> = on
-			.block
-			.extrinsics
-			.iter()
-			.map(|x| crate::client::extrinsic_hash(&x.encode()))
-			.collect();
-		ready.retain(|tx| !taken.contains(&tx.hash));
-	}
+	let ready = node.pool.ready();
 	// The pool verified these signatures in batches as they arrived; only those it has no
 	// verdict for are verified now.
 	let unverified: Vec<_> =
 		ready.iter().filter(|tx| tx.verdict.is_none()).map(|tx| &tx.extrinsic).collect();
-	let number = match on {
-		Some(on) => on.block.header.number.saturating_add(1),
-		None => node.client.head().number.saturating_add(1),
-	};
+	let number = node.client.head().number.saturating_add(1);
 	let (fresh, report) = node.verifier.verify(&node.client, number, unverified);
 	let verdicts = ready.iter().filter_map(|tx| tx.verdict).chain(fresh.iter()).collect();
 	let now_ms = match fault {
@@ -416,25 +378,17 @@ fn build_from_pool(
 	};
 	debug!(
 		%height,
-		ahead = on.is_some(),
 		ready = ready.len(),
 		ms = started.elapsed().as_millis() as u64,
 		"pool read"
 	);
 	let deadline = Instant::now() + budget;
-	let candidates = ready.iter().map(|tx| (tx.hash, &tx.extrinsic));
-	let built = match on {
-		None => node.client.build_block(now_ms, candidates, verdicts, deadline),
-		Some(on) => node.client.build_block_on(
-			&on.block.header,
-			on.stamp,
-			on.nodes.clone(),
-			now_ms,
-			candidates,
-			verdicts,
-			deadline,
-		),
-	};
+	let built = node.client.build_block(
+		now_ms,
+		ready.iter().map(|tx| (tx.hash, &tx.extrinsic)),
+		verdicts,
+		deadline,
+	);
 	(built, report)
 }
 
@@ -597,17 +551,12 @@ impl App {
 			}
 			AppMsg::GetValue { height, round, timeout, reply: r } => {
 				eyre::ensure!(self.me.is_some(), "consensus asked a full node to propose");
-				self.propose_timeout = timeout;
 				let hash = match self.built.get(&(height, round)) {
 					Some(hash) => *hash,
-					None => match self.built_ahead(height, round).await {
-						Some(hash) => hash,
-						None => self.build(height, round, timeout).await?,
-					},
+					None => self.build(height, round, timeout).await?,
 				};
 				reply(r, LocallyProposedValue::new(height, round, Value(hash)), "GetValue");
 				self.stream(channels, hash, Round::Nil).await?;
-				self.build_ahead(hash);
 			}
 			AppMsg::ExtendVote { reply: r, .. } => reply(r, None, "ExtendVote"),
 			AppMsg::VerifyVoteExtensions { extensions, reply: r, .. } => {
@@ -709,10 +658,9 @@ impl App {
 		let node = self.node.clone();
 		let fault = self.fault.map(|f| f.at(height));
 		let budget = self.budget(timeout);
-		let (built, report) = tokio::task::spawn_blocking(move || {
-			build_from_pool(&node, None, budget, fault, height)
-		})
-		.await?;
+		let (built, report) =
+			tokio::task::spawn_blocking(move || build_from_pool(&node, budget, fault, height))
+				.await?;
 		Ok(self.propose_built(height, round, built?, report))
 	}
 
@@ -762,67 +710,6 @@ impl App {
 			},
 		);
 		hash
-	}
-
-	/// Starts building the block after the valid proposal `hash` on top of it, before it is
-	/// decided and committed, when this node proposes first at that next height: the commit of
-	/// one block and the building of the next then run at once, on two cores. The block is due
-	/// when it would be due anyway (a block time after the proposal's stamp). It is proposed
-	/// only if the proposal it was built on is the head by then ([`App::built_ahead`]).
-	fn build_ahead(&mut self, hash: BlockHash) {
-		if self.fault.is_some() {
-			return;
-		}
-		let Some((me, _)) = &self.me else { return };
-		let Some(proposed) = self.proposals.get(&hash) else { return };
-		let (Validity::Valid, Some(changes)) = (proposed.validity, &proposed.changes) else {
-			return;
-		};
-		let height = proposed.height.increment();
-		if Ctx.select_proposer(&self.validators, height, Round::new(0)).address != *me {
-			return;
-		}
-		if self.ahead.as_ref().is_some_and(|ahead| ahead.height == height) {
-			return;
-		}
-		let on = Unsettled {
-			block: proposed.block.clone(),
-			stamp: timestamp::of_block(&proposed.block).unwrap_or_default(),
-			nodes: Arc::new(changes.transaction.clone()),
-		};
-		let parent = on.block.header.hash();
-		let wait = self.until_due(on.stamp).min(self.propose_timeout / 2);
-		let budget = self.budget(self.propose_timeout);
-		let node = self.node.clone();
-		let task = tokio::spawn(async move {
-			tokio::time::sleep(wait).await;
-			tokio::task::spawn_blocking(move || {
-				build_from_pool(&node, Some(&on), budget, None, height)
-			})
-			.await
-		});
-		self.ahead = Some(Ahead { parent, height, task });
-	}
-
-	/// The block built ahead for `height`, proposed for `(height, round)`, if it was built on
-	/// the head; `None` (and it is dropped) otherwise.
-	async fn built_ahead(&mut self, height: Height, round: Round) -> Option<BlockHash> {
-		let ahead = self.ahead.take()?;
-		if ahead.height != height || ahead.parent != self.node.client.head().hash {
-			ahead.task.abort();
-			return None;
-		}
-		match ahead.task.await {
-			Ok(Ok((Ok(built), report))) => Some(self.propose_built(height, round, built, report)),
-			Ok(Ok((Err(error), _))) => {
-				warn!(%error, %height, "building ahead failed; building on the head");
-				None
-			}
-			Ok(Err(error)) | Err(error) => {
-				warn!(%error, %height, "building ahead stopped; building on the head");
-				None
-			}
-		}
 	}
 
 	/// Publishes a proposal as parts: who proposes, the block in chunks, and a signature.
@@ -994,7 +881,6 @@ impl App {
 			hash,
 			Proposed { block, height, round, pol_round, proposer, changes, validity, refused },
 		);
-		self.build_ahead(hash);
 		hash
 	}
 
@@ -1089,9 +975,6 @@ impl App {
 		self.proposals.retain(|_, p| p.height > height);
 		self.early.retain(|_, e| e.height > height);
 		self.built.retain(|(h, _), _| *h > height);
-		if let Some(ahead) = self.ahead.take_if(|ahead| ahead.height <= height) {
-			ahead.task.abort();
-		}
 		Ok(())
 	}
 

@@ -42,8 +42,6 @@ fn app() -> (App, tempfile::TempDir) {
 		gossiped: 0,
 		local: HashMap::new(),
 		fault: None,
-		ahead: None,
-		propose_timeout: Duration::from_secs(3),
 	};
 	(app, dir)
 }
