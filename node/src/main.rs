@@ -84,6 +84,10 @@ struct RunArgs {
 	/// The most RPC connections open at once.
 	#[arg(long, default_value_t = 100)]
 	rpc_max_connections: u32,
+	/// The most RPC connections open at once from one address (one /64 for IPv6); a quarter of
+	/// --rpc-max-connections (at least 1) when unset.
+	#[arg(long)]
+	rpc_max_connections_per_ip: Option<u32>,
 	/// The Prometheus metrics port on 127.0.0.1.
 	#[arg(long, default_value_t = 9615)]
 	prometheus_port: u16,
@@ -813,6 +817,7 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 		auth.spawn_operator_requests();
 		let settings = rpc::RpcSettings {
 			max_connections: args.rpc_max_connections,
+			max_connections_per_ip: args.rpc_max_connections_per_ip,
 			cors: match args.rpc_cors.as_deref() {
 				None | Some("all") => None,
 				Some(list) => Some(list.split(',').map(|o| o.trim().to_owned()).collect()),

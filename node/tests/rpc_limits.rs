@@ -1,7 +1,8 @@
 //! Attacks on the RPC server itself, on a real socket: malformed and oversized bodies, ids that
-//! are not ids, more calls in flight and subscriptions than a connection may hold, and more
-//! request bytes than the server holds at once. Each is refused with an answer a client can act
-//! on, and the server keeps answering.
+//! are not ids, more calls in flight and subscriptions than a connection may hold, more request
+//! bytes than the server holds at once, connections that never send a request, more connections
+//! from one address than its share, and WebSocket peers that stop answering. Each is refused
+//! with an answer a client can act on, and the server keeps answering.
 
 #![allow(clippy::arithmetic_side_effects)]
 
@@ -9,14 +10,18 @@ use carechain_node::rpc::{limits::BUSY, start, RpcSettings};
 use jsonrpsee::{
 	core::client::{ClientT, Error as ClientError, SubscriptionClientT},
 	rpc_params,
-	server::ServerHandle,
+	server::{PingConfig, ServerHandle},
 	ws_client::WsClientBuilder,
 	RpcModule, SubscriptionMessage,
 };
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+	net::{IpAddr, SocketAddr},
+	sync::Arc,
+	time::{Duration, Instant},
+};
 use tokio::{
 	io::{AsyncReadExt, AsyncWriteExt},
-	net::TcpStream,
+	net::{TcpSocket, TcpStream},
 	sync::Semaphore,
 };
 
@@ -232,4 +237,145 @@ async fn requests_beyond_the_servers_byte_budget_are_refused_unread() {
 		held.push(stream);
 	}
 	still_answers(address).await;
+}
+
+/// A connection to `address` from `source` (any 127.0.0.0/8 address reaches a server on
+/// 127.0.0.1).
+async fn connect_from(source: &str, address: SocketAddr) -> TcpStream {
+	let socket = TcpSocket::new_v4().unwrap();
+	socket.bind(SocketAddr::new(source.parse::<IpAddr>().unwrap(), 0)).unwrap();
+	socket.connect(address).await.unwrap()
+}
+
+/// Reads until the server closes `stream`; what it sent, or `None` if it is still open after
+/// `wait`.
+async fn closed_within(stream: &mut TcpStream, wait: Duration) -> Option<String> {
+	let mut answer = Vec::new();
+	let mut buffer = [0u8; 4096];
+	let read = tokio::time::timeout(wait, async {
+		loop {
+			match stream.read(&mut buffer).await {
+				Ok(0) | Err(_) => return,
+				Ok(n) => answer.extend_from_slice(&buffer[..n]),
+			}
+		}
+	});
+	read.await.ok()?;
+	Some(String::from_utf8_lossy(&answer).into_owned())
+}
+
+/// Opens a WebSocket session on `stream` by hand, and answers nothing after it.
+async fn ws_handshake(stream: &mut TcpStream) {
+	let request = "GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+	stream.write_all(request.as_bytes()).await.unwrap();
+	let mut head = Vec::new();
+	while !head.ends_with(b"\r\n\r\n") {
+		let mut byte = [0u8; 1];
+		let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut byte));
+		assert_eq!(read.await.unwrap().unwrap(), 1, "closed during the handshake: {head:?}");
+		head.push(byte[0]);
+	}
+	let head = String::from_utf8_lossy(&head);
+	assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+}
+
+#[tokio::test]
+async fn connections_that_send_no_request_are_closed_at_the_deadline_and_free_their_slots() {
+	let (_handle, address, _) = server(|s| RpcSettings {
+		max_connections: 8,
+		max_connections_per_ip: Some(8),
+		request_deadline: Duration::from_secs(2),
+		..s
+	})
+	.await;
+	// Every slot: four silent, two with half their headers, one idle after a request
+	// (HTTP/1 keep-alive), and one that stalls after a few bytes.
+	let mut held = Vec::new();
+	for _ in 0..4 {
+		held.push(TcpStream::connect(address).await.unwrap());
+	}
+	for _ in 0..2 {
+		let mut stream = TcpStream::connect(address).await.unwrap();
+		stream.write_all(b"POST / HTTP/1.1\r\nHost: localhost\r\n").await.unwrap();
+		held.push(stream);
+	}
+	let mut kept_alive = TcpStream::connect(address).await.unwrap();
+	let call = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
+	let request = String::from_utf8(post(call)).unwrap().replace("Connection: close\r\n", "");
+	kept_alive.write_all(request.as_bytes()).await.unwrap();
+	let mut answer = [0u8; 512];
+	let n = kept_alive.read(&mut answer).await.unwrap();
+	assert!(String::from_utf8_lossy(&answer[..n]).contains("pong"));
+	held.push(kept_alive);
+	let mut stalled = TcpStream::connect(address).await.unwrap();
+	stalled.write_all(b"PO").await.unwrap();
+	held.push(stalled);
+	// The server is full: the next connection is told so at once.
+	let mut extra = TcpStream::connect(address).await.unwrap();
+	let refused = closed_within(&mut extra, Duration::from_secs(1)).await.expect("refused at once");
+	assert!(refused.starts_with("HTTP/1.1 429"), "{refused}");
+	assert!(refused.contains("limit of 8 RPC connections"), "{refused}");
+	// Past the deadline the server closes every one of them, and a caller gets in.
+	let opened = Instant::now();
+	for stream in &mut held {
+		let closed = closed_within(stream, Duration::from_secs(10)).await;
+		assert!(closed.is_some(), "a silent connection is still open after {:?}", opened.elapsed());
+	}
+	still_answers(address).await;
+}
+
+#[tokio::test]
+async fn one_address_holds_at_most_its_share_of_connections() {
+	// A quarter of 8: two per address.
+	let (_handle, address, _) = server(|s| RpcSettings { max_connections: 8, ..s }).await;
+	// A silent connection and a WebSocket session (whose slot outlives the HTTP exchange).
+	let mut first = connect_from("127.0.0.2", address).await;
+	let mut session = connect_from("127.0.0.2", address).await;
+	ws_handshake(&mut session).await;
+	let mut third = connect_from("127.0.0.2", address).await;
+	let refused = closed_within(&mut third, Duration::from_secs(1)).await.expect("refused at once");
+	assert!(refused.starts_with("HTTP/1.1 429"), "{refused}");
+	assert!(refused.contains("127.0.0.2 has 2 RPC connections open"), "{refused}");
+	// Another address still gets a slot, and the first one's come back when it closes them.
+	let mut other = connect_from("127.0.0.3", address).await;
+	other.write_all(&post(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#)).await.unwrap();
+	let answer = closed_within(&mut other, Duration::from_secs(10)).await.unwrap();
+	assert!(answer.contains("pong"), "{answer}");
+	drop(session);
+	first.shutdown().await.unwrap();
+	assert!(closed_within(&mut first, Duration::from_secs(10)).await.is_some());
+	drop(first);
+	let mut again = None;
+	for _ in 0..50 {
+		let mut stream = connect_from("127.0.0.2", address).await;
+		stream.write_all(&post(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#)).await.unwrap();
+		let answer = closed_within(&mut stream, Duration::from_secs(10)).await.unwrap();
+		if answer.contains("pong") {
+			again = Some(answer);
+			break;
+		}
+		tokio::time::sleep(Duration::from_millis(100)).await;
+	}
+	assert!(again.is_some(), "127.0.0.2 never got its slots back");
+}
+
+#[tokio::test]
+async fn a_websocket_peer_that_stops_answering_pings_is_dropped() {
+	let (_handle, address, _) = server(|s| RpcSettings {
+		ws_ping: PingConfig::new()
+			.ping_interval(Duration::from_millis(200))
+			.inactive_limit(Duration::from_millis(300))
+			.max_failures(1),
+		..s
+	})
+	.await;
+	let mut silent = TcpStream::connect(address).await.unwrap();
+	ws_handshake(&mut silent).await;
+	// Reading the pings answers none of them.
+	let closed = closed_within(&mut silent, Duration::from_secs(10)).await;
+	assert!(closed.is_some(), "a WebSocket peer that answers no ping is still connected");
+	// A client that answers them (jsonrpsee's does on its own) stays.
+	let client = WsClientBuilder::default().build(format!("ws://{address}")).await.unwrap();
+	tokio::time::sleep(Duration::from_secs(2)).await;
+	assert_eq!(client.request::<String, _>("ping", rpc_params![]).await.unwrap(), "pong");
 }

@@ -1,9 +1,11 @@
 //! The JSON-RPC server: HTTP and WebSocket on one port, the modules merged here, with the
-//! limits of [`RpcSettings`] on what one caller may hold ([`limits`]) and, when the node serves
+//! limits of [`RpcSettings`] on the connections one address may open and how long they may stay
+//! silent ([`connections`]), on what one caller may hold ([`limits`]) and, when the node serves
 //! beyond loopback, sessions and the classes of methods they open ([`auth`]).
 
 pub mod api;
 pub mod auth;
+pub mod connections;
 pub mod disclosures;
 pub mod handlers;
 pub mod limits;
@@ -11,10 +13,10 @@ pub mod limits;
 use api::{AuthorApiServer, CarechainApiServer, ChainApiServer, StateApiServer, SystemApiServer};
 use handlers::Handlers;
 use jsonrpsee::{
-	server::{Server, ServerHandle},
+	server::{PingConfig, Server, ServerHandle},
 	RpcModule,
 };
-use std::net::SocketAddr;
+use std::{net::SocketAddr, time::Duration};
 
 /// How the RPC server listens.
 #[derive(Clone, Debug)]
@@ -23,6 +25,14 @@ pub struct RpcSettings {
 	pub listen: SocketAddr,
 	/// Most open connections.
 	pub max_connections: u32,
+	/// Most open connections from one address (one /64 for IPv6); `None` is a quarter of
+	/// `max_connections`, at least 1.
+	pub max_connections_per_ip: Option<u32>,
+	/// How long a connection may stay open without sending a request: before its first, or
+	/// between two over HTTP/1 (also the most a request's headers may take).
+	pub request_deadline: Duration,
+	/// How often a WebSocket peer is pinged, and how long it may leave pings unanswered.
+	pub ws_ping: PingConfig,
 	/// Origins allowed by CORS; `None` allows all.
 	pub cors: Option<Vec<String>>,
 	/// Largest request or response, in bytes.
@@ -51,6 +61,13 @@ impl RpcSettings {
 		Self {
 			listen,
 			max_connections: 100,
+			max_connections_per_ip: None,
+			request_deadline: Duration::from_secs(10),
+			// A peer that answers no ping for about a minute and a half is gone.
+			ws_ping: PingConfig::new()
+				.ping_interval(Duration::from_secs(30))
+				.inactive_limit(Duration::from_secs(40))
+				.max_failures(2),
 			cors: None,
 			max_message_bytes,
 			// Serving a request holds a few copies of it (body, parsed parameters, decoded
@@ -63,6 +80,11 @@ impl RpcSettings {
 			runtime: None,
 			auth: None,
 		}
+	}
+
+	/// Most open connections from one address.
+	pub fn connections_per_ip(&self) -> u32 {
+		self.max_connections_per_ip.unwrap_or(self.max_connections / 4).max(1)
 	}
 }
 
@@ -123,16 +145,13 @@ pub async fn start(
 		}
 	};
 	let budget = limits::RequestBudget::new(settings.max_request_bytes_in_flight);
-	let mut builder = Server::builder();
-	if let Some(runtime) = &settings.runtime {
-		builder = builder.custom_tokio_runtime(runtime.clone());
-	}
-	let server = builder
+	let services = Server::builder()
 		.max_connections(settings.max_connections)
 		.max_request_body_size(settings.max_message_bytes)
 		.max_response_body_size(settings.max_message_bytes)
 		.max_subscriptions_per_connection(settings.max_subscriptions_per_connection)
 		.set_message_buffer_capacity(settings.message_buffer_per_connection.max(1))
+		.enable_ws_ping(settings.ws_ping)
 		// A batch is one call's worth of in-flight accounting: keep it to a page.
 		.set_batch_request_config(jsonrpsee::server::BatchRequestConfig::Limit(1024))
 		.set_http_middleware(
@@ -154,11 +173,55 @@ pub async fn start(
 				})
 				.layer(auth::AuthRpcLayer(settings.auth.clone())),
 		)
-		.build(settings.listen)
+		.to_service_builder();
+	let listener = tokio::net::TcpListener::bind(settings.listen)
 		.await
 		.map_err(|e| eyre::eyre!("cannot listen for RPC on {}: {e}", settings.listen))?;
-	let address = server.local_addr()?;
-	Ok((server.start(module), address))
+	let address = listener.local_addr()?;
+	let (stop, handle) = jsonrpsee::server::stop_channel();
+	let methods: jsonrpsee::server::Methods = module.into();
+	let slots = connections::Slots::new(settings.max_connections, settings.connections_per_ip());
+	let deadline = settings.request_deadline;
+	// jsonrpsee's accept loop, with the slots and the deadline of [`connections`].
+	let accept = async move {
+		let stopped = stop.clone().shutdown();
+		tokio::pin!(stopped);
+		loop {
+			let (stream, peer) = tokio::select! {
+				accepted = listener.accept() => match accepted {
+					Ok(accepted) => accepted,
+					Err(e) => {
+						// Out of file descriptors, most likely: let connections close first.
+						tracing::debug!(target: "rpc", "cannot accept a connection: {e}");
+						tokio::time::sleep(Duration::from_millis(50)).await;
+						continue;
+					}
+				},
+				() = &mut stopped => break,
+			};
+			let slot = match slots.take(peer.ip()) {
+				Ok(slot) => slot,
+				Err(why) => {
+					tracing::debug!(target: "rpc", "refused a connection: {why}");
+					connections::refuse(stream, &why);
+					continue;
+				}
+			};
+			let _ = stream.set_nodelay(true);
+			let service = services.clone().build(methods.clone(), stop.clone());
+			tokio::spawn(connections::serve(
+				connections::Held::new(stream, slot),
+				service,
+				stop.clone().shutdown(),
+				deadline,
+			));
+		}
+	};
+	match &settings.runtime {
+		Some(runtime) => runtime.spawn(accept),
+		None => tokio::spawn(accept),
+	};
+	Ok((handle, address))
 }
 
 #[cfg(test)]
