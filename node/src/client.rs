@@ -32,7 +32,7 @@ pub type State = TrieBackend<StateStore, BlakeTwo256, LocalTrieCache<BlakeTwo256
 
 /// Bytes of trie nodes and values kept in memory across blocks, unless the node is told
 /// otherwise (`--trie-cache-size`).
-pub const DEFAULT_TRIE_CACHE_BYTES: usize = 256 << 20;
+pub const DEFAULT_TRIE_CACHE_BYTES: usize = 64 << 20;
 
 /// Transactions in a row that do not fit in what is left of a block before its builder calls
 /// it full (Substrate's block authorship uses the same number).
