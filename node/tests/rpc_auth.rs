@@ -786,6 +786,41 @@ async fn a_signed_out_token_is_refused_on_every_connection_with_every_token_of_i
 }
 
 #[tokio::test]
+async fn signing_out_everywhere_ends_only_the_callers_own_sessions_until_now() {
+	let f = fixture(AuthSettings::default()).await;
+	// Dave on two devices, Eve on one.
+	let phone = sign_in(f.address, Ed25519Keyring::Dave).await;
+	let laptop = sign_in(f.address, Ed25519Keyring::Dave).await;
+	let eves = sign_in(f.address, Ed25519Keyring::Eve).await;
+	let on_laptop = connect(f.address, Transport::WsHeader, Some(&laptop.token)).await;
+	on_laptop.call("chain_getBlock", rpc_params![]).await.unwrap();
+	// Eve cannot end Dave's sessions: the method ends the caller's own account only.
+	let eve = connect(f.address, Transport::Http, Some(&eves.token)).await;
+	assert_eq!(eve.call("auth_signOutEverywhere", rpc_params![]).await.unwrap(), Json::Bool(true));
+	assert_revoked(f.address, &eves.token, "Eve's own session").await;
+	assert_live(f.address, &phone.token, "Dave's phone after Eve's call").await;
+	// Nor can an anonymous caller, nor a token passed as a parameter.
+	let anonymous = connect(f.address, Transport::Http, None).await;
+	let ended = anonymous.call("auth_signOutEverywhere", rpc_params![]).await.unwrap();
+	assert_eq!(ended, Json::Bool(false));
+	// A token passed as a parameter is ignored: the call's own session, none here, is meant.
+	let ended = anonymous.call("auth_signOutEverywhere", rpc_params![&phone.token]).await.unwrap();
+	assert_eq!(ended, Json::Bool(false));
+	assert_live(f.address, &phone.token, "Dave's phone after an anonymous call").await;
+	// Dave, from his phone, ends both devices' sessions, the open WebSocket's included.
+	let on_phone = connect(f.address, Transport::Http, Some(&phone.token)).await;
+	let ended = on_phone.call("auth_signOutEverywhere", rpc_params![]).await.unwrap();
+	assert_eq!(ended, Json::Bool(true));
+	let (code, message) = refusal(on_laptop.call("chain_getBlock", rpc_params![]).await);
+	assert_eq!(code, SESSION_REVOKED, "{message}");
+	assert_revoked(f.address, &phone.token, "the phone").await;
+	assert_revoked(f.address, &laptop.token, "the laptop").await;
+	// A sign-in after that is a new session and lives.
+	let again = sign_in(f.address, Ed25519Keyring::Dave).await;
+	assert_live(f.address, &again.token, "a sign-in after signing out everywhere").await;
+}
+
+#[tokio::test]
 async fn signing_out_an_expired_token_ends_the_renewal_that_outlived_it() {
 	let f =
 		fixture(AuthSettings { session_ttl: Duration::from_secs(2), ..Default::default() }).await;

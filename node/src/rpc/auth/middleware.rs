@@ -92,6 +92,7 @@ const PUBLIC: &[&str] = &[
 	"auth_renew",
 	"auth_session",
 	"auth_signOut",
+	"auth_signOutEverywhere",
 	"author_submitExtrinsic",
 	"author_submitAndWatchExtrinsic",
 	"author_unwatchExtrinsic",
@@ -277,7 +278,9 @@ where
 						*adopted.lock() = Some(Caller::Signed(session));
 					}
 				}
-				"auth_signOut" => *adopted.lock() = Some(Caller::Anonymous),
+				"auth_signOut" | "auth_signOutEverywhere" => {
+					*adopted.lock() = Some(Caller::Anonymous)
+				}
 				_ => {}
 			}
 			response

@@ -14,6 +14,7 @@
 //!   a fresh one, of the same sign-in, until [`AuthSettings::max_session_age`] after sign-in (12
 //!   hours), then the account signs in again.
 //! - **Revocation** ([`Revocations`], kept beside the key, so across restarts too):
+//!   `auth_signOutEverywhere()` ends every session of the caller's own account.
 //!   `auth_signOut(token)` ends the token's sign-in, every token renewed from it included, on
 //!   every connection; the operator's `carechain auth revoke-account` ends every session of an
 //!   account. Every call checks it.
@@ -388,6 +389,11 @@ pub trait AuthApi {
 	/// session to end.
 	#[method(name = "signOut", with_extensions)]
 	fn sign_out(&self, token: Option<String>) -> RpcResult<bool>;
+	/// Ends every session of the call's own account signed in until now, on every connection
+	/// to this node (a patient who lost a device ends what it held without the token). Later
+	/// sign-ins are not affected. False when the call has no session.
+	#[method(name = "signOutEverywhere", with_extensions)]
+	fn sign_out_everywhere(&self) -> RpcResult<bool>;
 }
 
 /// Authentication of one node: its sessions, sign-in challenges and the chain it asks.
@@ -690,6 +696,13 @@ impl AuthApiServer for AuthRpc {
 	fn sign_out(&self, ext: &Extensions, token: Option<String>) -> RpcResult<bool> {
 		// The connection's middleware also forgets its session once this answers.
 		self.0.sign_out(token.as_deref(), &caller(ext)).map_err(Into::into)
+	}
+
+	fn sign_out_everywhere(&self, ext: &Extensions) -> RpcResult<bool> {
+		// Only the caller's own account: the method names none.
+		let Caller::Signed(session) = caller(ext) else { return Ok(false) };
+		self.0.end_account(&session.account)?;
+		Ok(true)
 	}
 }
 
