@@ -136,6 +136,16 @@ export class Carechain {
     else if (!this.rpc.http) await this.rpc.request('auth_signOut', []);
   }
 
+  /**
+   * Ends every session of the signed-in account on the node (other devices' too), then this
+   * one; later requests are anonymous. False when not signed in.
+   */
+  async signOutEverywhere() {
+    const session = this.session;
+    this.session = null;
+    return session ? session.signOutEverywhere() : false;
+  }
+
   /** Closes the connection. */
   close() {
     this.session?.stop();

@@ -122,6 +122,24 @@ export class Session {
     return this.rpc.request('auth_signOut', [token]);
   }
 
+  /**
+   * Signs out everywhere: the node ends every session of this account signed in until now (on
+   * other devices too), on every connection, then this session stops. Resolves with whether
+   * there was a session to end.
+   */
+  async signOutEverywhere() {
+    if (!this.token) {
+      this.stop();
+      return false;
+    }
+    try {
+      // Sent with this session's token: the node ends the caller's own account's sessions.
+      return await this.rpc.request('auth_signOutEverywhere', []);
+    } finally {
+      this.stop();
+    }
+  }
+
   /** Stops renewing and forgets the token (the node keeps it valid until it expires: see
    * `signOut`). */
   stop() {

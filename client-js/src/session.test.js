@@ -70,6 +70,13 @@ async function scriptedNode({ ttl = 400, renewableFor = 10_000 } = {}) {
       if (session) revoked.add(session.signIn);
       return { result: Boolean(session) };
     }
+    if (m.method === 'auth_signOutEverywhere') {
+      // The caller's own account only, as the node does: every sign-in of it so far.
+      const caller = tokens.get(connection.token);
+      if (!caller) return { result: false };
+      for (const session of tokens.values()) if (session.account === caller.account) revoked.add(session.signIn);
+      return { result: true };
+    }
     if (m.method === 'whoami') {
       const session = tokens.get(connection.token);
       if (!session) return error(AuthErrorCode.UNAUTHENTICATED, 'whoami needs a session');
@@ -217,6 +224,27 @@ test('signOut ends the sign-in on the node over HTTP, every renewed token with i
     await assert.rejects(copy.request('whoami'), (e) => e instanceof RpcError && e.code === AuthErrorCode.SESSION_REVOKED);
   }
   assert.equal(await session.signOut(), false, 'nothing left to end');
+  node.close();
+});
+
+test('signOutEverywhere ends every session of the account, on other devices too, and no one else\'s', async () => {
+  const node = await scriptedNode({ ttl: 2_000 });
+  const bob = Account.fromUri('//Bob');
+  const phone = new Session(new RpcClient(node.http), alice);
+  const laptop = new Session(new RpcClient(node.http), alice);
+  const bobs = new Session(new RpcClient(node.http), bob);
+  const tokens = [(await phone.signIn()).token, (await laptop.signIn()).token];
+  const bobsToken = (await bobs.signIn()).token;
+  assert.equal(await phone.signOutEverywhere(), true);
+  assert.equal(phone.token, null);
+  for (const token of tokens) {
+    const copy = new RpcClient(node.http, { token });
+    await assert.rejects(copy.request('whoami'), (e) => e instanceof RpcError && e.code === AuthErrorCode.SESSION_REVOKED);
+  }
+  assert.equal(await new RpcClient(node.http, { token: bobsToken }).request('whoami'), bob.address);
+  assert.equal(await phone.signOutEverywhere(), false, 'nothing left to end');
+  laptop.stop();
+  bobs.stop();
   node.close();
 });
 
