@@ -518,7 +518,7 @@ pub fn storage(dir: &Path, keys: usize, batch: usize) -> Result<StorageCost, Str
 	let mut number = 0u32;
 	let mut commit = |root, changes: Vec<(Vec<u8>, Vec<u8>)>| -> Result<sp_core::H256, String> {
 		number += 1;
-		let state = TrieBackendBuilder::new(StateStore::new(db.clone()), root).build();
+		let state = TrieBackendBuilder::new(StateStore(db.clone()), root).build();
 		let (root, nodes) = state
 			.storage_root(changes.iter().map(|(k, v)| (&k[..], Some(&v[..]))), StateVersion::V1);
 		let mut transaction = Transaction::new();
@@ -537,7 +537,7 @@ pub fn storage(dir: &Path, keys: usize, batch: usize) -> Result<StorageCost, Str
 	let sample = &all[..all.len().min(20_000)];
 	let started = Instant::now();
 	for key in sample {
-		let state = TrieBackendBuilder::new(StateStore::new(db.clone()), root).build();
+		let state = TrieBackendBuilder::new(StateStore(db.clone()), root).build();
 		let found = state.storage(key)?;
 		if found.is_none() {
 			return Err(format!("key 0x{} went missing", hex::encode(key)));

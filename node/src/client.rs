@@ -149,7 +149,7 @@ impl Client {
 	pub fn open(db: Arc<ChainDb>, genesis: &Storage) -> Result<Self, ClientError> {
 		let empty = sp_trie::empty_trie_root::<sp_trie::LayoutV1<BlakeTwo256>>();
 		let (root, nodes) =
-			TrieBackendBuilder::new(StateStore::new(db.clone()), empty).build().storage_root(
+			TrieBackendBuilder::new(StateStore(db.clone()), empty).build().storage_root(
 				genesis.top.iter().map(|(k, v)| (&k[..], Some(&v[..]))),
 				StateVersion::V1,
 			);
@@ -255,7 +255,7 @@ impl Client {
 
 	fn state(&self, root: H256) -> State {
 		let cache = self.cache.local_cache_trusted();
-		TrieBackendBuilder::new_with_cache(StateStore::new(self.db.clone()), root, cache).build()
+		TrieBackendBuilder::new_with_cache(StateStore(self.db.clone()), root, cache).build()
 	}
 
 	/// The validators that decide the block after `at`: `Registry::Validators` in its state.

@@ -348,14 +348,7 @@ impl Enactor {
 }
 
 /// The trie nodes of the state, read from the `STATE` column.
-pub struct StateStore(Arc<ChainDb>);
-
-impl StateStore {
-	/// The nodes stored in `db`.
-	pub fn new(db: Arc<ChainDb>) -> Self {
-		Self(db)
-	}
-}
+pub struct StateStore(pub Arc<ChainDb>);
 
 impl TrieBackendStorage<BlakeTwo256> for StateStore {
 	fn get(&self, key: &H256, prefix: (&[u8], Option<u8>)) -> Result<Option<DBValue>, String> {

@@ -17,11 +17,7 @@ pub mod wire;
 #[cfg(test)]
 mod tests;
 
-use crate::{
-	client::{BuiltBlock, ClientError},
-	service::Node,
-	signatures::BatchReport,
-};
+use crate::service::Node;
 use bytes::Bytes;
 use carechain_runtime::Block;
 use codec::Encode as _;
@@ -351,47 +347,6 @@ struct App {
 	fault: Option<Fault>,
 }
 
-/// Builds a block for `height` on the head from the pool's ready transactions: the pool's
-/// verdicts on their signatures, the missing ones verified now, then as many as fit in
-/// `budget`.
-fn build_from_pool(
-	node: &Node,
-	budget: Duration,
-	fault: Option<Fault>,
-	height: Height,
-) -> (Result<BuiltBlock, ClientError>, BatchReport) {
-	let started = Instant::now();
-	let ready = node.pool.ready();
-	// The pool verified these signatures in batches as they arrived; only those it has no
-	// verdict for are verified now.
-	let unverified: Vec<_> =
-		ready.iter().filter(|tx| tx.verdict.is_none()).map(|tx| &tx.extrinsic).collect();
-	let number = node.client.head().number.saturating_add(1);
-	let (fresh, report) = node.verifier.verify(&node.client, number, unverified);
-	let verdicts = ready.iter().filter_map(|tx| tx.verdict).chain(fresh.iter()).collect();
-	let now_ms = match fault {
-		Some(Fault::FutureTimestamp) => {
-			warn!(%height, "stamping the year 2100, as --unsafe-faulty-proposals asks");
-			YEAR_2100_MS
-		}
-		_ => timestamp::now_ms(),
-	};
-	debug!(
-		%height,
-		ready = ready.len(),
-		ms = started.elapsed().as_millis() as u64,
-		"pool read"
-	);
-	let deadline = Instant::now() + budget;
-	let built = node.client.build_block(
-		now_ms,
-		ready.iter().map(|tx| (tx.hash, &tx.extrinsic)),
-		verdicts,
-		deadline,
-	);
-	(built, report)
-}
-
 fn height_params(validators: &ValidatorSet) -> HeightParams<Ctx> {
 	HeightParams::new(validators.clone(), LinearTimeouts::default(), None)
 }
@@ -653,43 +608,49 @@ impl App {
 		round: Round,
 		timeout: Duration,
 	) -> eyre::Result<BlockHash> {
+		// Building takes up to 60% of the block time (a third of the proposal timeout at most).
+		let budget = (self.block_time * 3 / 5).max(Duration::from_millis(50)).min(timeout / 3);
+		// The head's time is its proposer's clock when it started building. A block time is at
+		// least the runtime's minimum period (`run` refuses less), so waiting for the due time
+		// also waits out that period after a parent stamped a little ahead of this clock, and
+		// the stamp stays on this clock rather than ahead of it. Genesis has no time.
 		let parent = self.node.client.timestamp(self.node.client.head().hash)?;
-		tokio::time::sleep(self.until_due(parent).min(timeout / 2)).await;
-		let node = self.node.clone();
-		let fault = self.fault.map(|f| f.at(height));
-		let budget = self.budget(timeout);
-		let (built, report) =
-			tokio::task::spawn_blocking(move || build_from_pool(&node, budget, fault, height))
-				.await?;
-		Ok(self.propose_built(height, round, built?, report))
-	}
-
-	/// How long building may apply transactions: 60% of the block time, a third of the proposal
-	/// timeout at most.
-	fn budget(&self, timeout: Duration) -> Duration {
-		(self.block_time * 3 / 5).max(Duration::from_millis(50)).min(timeout / 3)
-	}
-
-	/// How long until a block on a parent stamped `parent` ms is due: a block time after it.
-	///
-	/// The parent's time is its proposer's clock when it started building. A block time is at
-	/// least the runtime's minimum period (`run` refuses less), so waiting for the due time also
-	/// waits out that period after a parent stamped a little ahead of this clock, and the stamp
-	/// stays on this clock rather than ahead of it. Genesis has no time.
-	fn until_due(&self, parent: u64) -> Duration {
 		let block_time_ms = u64::try_from(self.block_time.as_millis()).unwrap_or(u64::MAX);
 		let due = if parent == 0 { 0 } else { parent.saturating_add(block_time_ms) };
-		Duration::from_millis(due.saturating_sub(timestamp::now_ms()))
-	}
-
-	/// Remembers a block this node built for `(height, round)` as its proposal.
-	fn propose_built(
-		&mut self,
-		height: Height,
-		round: Round,
-		built: BuiltBlock,
-		report: BatchReport,
-	) -> BlockHash {
+		let wait = Duration::from_millis(due.saturating_sub(timestamp::now_ms()));
+		tokio::time::sleep(wait.min(timeout / 2)).await;
+		let node = self.node.clone();
+		let fault = self.fault.map(|f| f.at(height));
+		let built = tokio::task::spawn_blocking(move || {
+			let started = Instant::now();
+			let ready = node.pool.ready();
+			// The pool verified these signatures in batches as they arrived; only those it has
+			// no verdict for are verified now.
+			let unverified: Vec<_> =
+				ready.iter().filter(|tx| tx.verdict.is_none()).map(|tx| &tx.extrinsic).collect();
+			let number = node.client.head().number.saturating_add(1);
+			let (fresh, report) = node.verifier.verify(&node.client, number, unverified);
+			let verdicts = ready.iter().filter_map(|tx| tx.verdict).chain(fresh.iter()).collect();
+			let now_ms = match fault {
+				Some(Fault::FutureTimestamp) => {
+					warn!(%height, "stamping the year 2100, as --unsafe-faulty-proposals asks");
+					YEAR_2100_MS
+				}
+				_ => timestamp::now_ms(),
+			};
+			debug!(%height, ready = ready.len(), ms = started.elapsed().as_millis() as u64, "pool read");
+			let deadline = Instant::now() + budget;
+			let built = node.client.build_block(
+				now_ms,
+				ready.iter().map(|tx| (tx.hash, &tx.extrinsic)),
+				verdicts,
+				deadline,
+			);
+			(built, report)
+		})
+		.await?;
+		let (built, report) = built;
+		let built = built?;
 		self.node.pool.invalid(&built.invalid);
 		self.node.metrics.record_batch(report);
 		let hash = BlockHash::from(built.block.header.hash());
@@ -709,7 +670,7 @@ impl App {
 				refused: None,
 			},
 		);
-		hash
+		Ok(hash)
 	}
 
 	/// Publishes a proposal as parts: who proposes, the block in chunks, and a signature.
