@@ -549,9 +549,11 @@ pub fn storage(dir: &Path, keys: usize, batch: usize) -> Result<StorageCost, Str
 	let rounds = 20;
 	let started = Instant::now();
 	for round in 0..rounds {
+		// The keys cycle, so that every round updates `batch` keys however large it is.
 		let changes = all
 			.iter()
-			.skip(round * batch)
+			.cycle()
+			.skip(round * batch % all.len())
 			.take(batch)
 			.map(|k| (k.clone(), value(&mut rng)))
 			.collect();
