@@ -8,6 +8,11 @@
 //! does not verify for another. Only a challenge that a request signed by its account redeemed
 //! is kept (until it expires, to refuse replays), at most `max_redeemed_per_account` per
 //! account, so only an account's own requests compete with each other.
+//!
+//! At most `max_redeemed` are kept in all. When that many are held, the oldest is forgotten
+//! and every challenge that expires no later than it is refused from then on, as superseded:
+//! many accounts redeeming together shorten the time a fresh challenge may wait before its
+//! use (to `max_redeemed` divided by their rate), instead of refusing everyone's requests.
 
 use carechain_runtime::AccountId;
 use codec::Decode;
@@ -47,9 +52,12 @@ pub enum ChallengeError {
 		/// A challenge's lifetime.
 		ttl: Duration,
 	},
-	/// `max_redeemed` challenges are kept; a transient state.
-	#[error("{0} challenges are in use, the limit")]
-	Busy(usize),
+	/// Issued before the oldest redeemed challenge still kept, when `max_redeemed` were kept:
+	/// too old to tell from a replay.
+	#[error(
+		"challenge superseded: this node redeemed its limit of newer ones since it was issued"
+	)]
+	Superseded,
 }
 
 /// What a challenge says of itself, checked by its MAC.
@@ -70,25 +78,47 @@ struct Redeemed {
 	per_account: HashMap<AccountId, usize>,
 	/// (expiry, account, challenge), oldest first.
 	order: VecDeque<(Instant, AccountId, [u8; 32])>,
+	/// Challenges that expire at or before it are refused: those forgotten to make room.
+	floor: Option<Instant>,
 }
 
 impl Redeemed {
 	fn forget_expired(&mut self, now: Instant) {
+		if self.floor.is_some_and(|floor| floor <= now) {
+			self.floor = None;
+		}
 		while let Some((expires, ..)) = self.order.front() {
 			if *expires > now {
 				break;
 			}
-			let Some((_, account, challenge)) = self.order.pop_front() else { break };
-			self.challenges.remove(&challenge);
-			if let std::collections::hash_map::Entry::Occupied(mut count) =
-				self.per_account.entry(account)
-			{
-				*count.get_mut() = count.get().saturating_sub(1);
-				if *count.get() == 0 {
-					count.remove();
-				}
+			self.forget_oldest();
+		}
+	}
+
+	/// Forgets the oldest redeemed challenge; returns when it expires.
+	fn forget_oldest(&mut self) -> Option<Instant> {
+		let (expires, account, challenge) = self.order.pop_front()?;
+		self.challenges.remove(&challenge);
+		if let std::collections::hash_map::Entry::Occupied(mut count) =
+			self.per_account.entry(account)
+		{
+			*count.get_mut() = count.get().saturating_sub(1);
+			if *count.get() == 0 {
+				count.remove();
 			}
 		}
+		Some(expires)
+	}
+
+	/// Whether a challenge that expires at `expires` is redeemed, or may have been.
+	fn used(&self, challenge: &[u8; 32], expires: Instant) -> Result<(), ChallengeError> {
+		if self.floor.is_some_and(|floor| expires <= floor) {
+			return Err(ChallengeError::Superseded);
+		}
+		if self.challenges.contains(challenge) {
+			return Err(ChallengeError::Used);
+		}
+		Ok(())
 	}
 }
 
@@ -173,9 +203,7 @@ impl Challenges {
 		}
 		let mut redeemed = self.redeemed.lock();
 		redeemed.forget_expired(now);
-		if redeemed.challenges.contains(bytes) {
-			return Err(ChallengeError::Used);
-		}
+		redeemed.used(bytes, expires)?;
 		Ok(Issued { block, expires })
 	}
 
@@ -188,9 +216,7 @@ impl Challenges {
 	) -> Result<(), ChallengeError> {
 		let mut redeemed = self.redeemed.lock();
 		redeemed.forget_expired(Instant::now());
-		if redeemed.challenges.contains(&challenge.0) {
-			return Err(ChallengeError::Used);
-		}
+		redeemed.used(&challenge.0, issued.expires)?;
 		let count = redeemed.per_account.get(account).copied().unwrap_or(0);
 		if count >= self.max_redeemed_per_account {
 			return Err(ChallengeError::AccountBusy {
@@ -198,9 +224,13 @@ impl Challenges {
 				ttl: self.ttl,
 			});
 		}
-		if redeemed.challenges.len() >= self.max_redeemed {
-			return Err(ChallengeError::Busy(self.max_redeemed));
+		while redeemed.challenges.len() >= self.max_redeemed.max(1) {
+			let Some(expires) = redeemed.forget_oldest() else { break };
+			redeemed.floor = redeemed.floor.max(Some(expires));
 		}
+		// Forgetting made the floor reach this challenge (it was among the oldest): refused,
+		// as any other challenge of its age now is.
+		redeemed.used(&challenge.0, issued.expires)?;
 		redeemed.challenges.insert(challenge.0);
 		redeemed.per_account.insert(account.clone(), count.saturating_add(1));
 		redeemed.order.push_back((issued.expires, account.clone(), challenge.0));

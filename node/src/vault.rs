@@ -78,9 +78,9 @@ pub struct VaultSettings {
 	/// The most challenges one account may have redeemed within one `challenge_ttl`; beyond
 	/// it the account's requests are refused until its oldest expire.
 	pub max_redeemed_per_account: usize,
-	/// The most redeemed challenges kept, over all accounts; beyond it every request is
-	/// refused, as busy, until the oldest expire. Only accounts the chain allowed a request
-	/// fill it, `max_redeemed_per_account` at most each.
+	/// The most redeemed challenges kept, over all accounts; beyond it the oldest is
+	/// forgotten and challenges no younger than it are refused as superseded. Only accounts
+	/// the chain allowed a request fill it, `max_redeemed_per_account` at most each.
 	pub max_redeemed: usize,
 	/// Where the vault keeps its escrow key and the audit entries it served; `None` keeps both
 	/// in memory only (tests).
@@ -121,9 +121,9 @@ pub enum VaultError {
 		/// A challenge's lifetime.
 		ttl: Duration,
 	},
-	/// The vault holds `max_redeemed` redeemed challenges; a transient state.
-	#[error("the vault is serving {0} requests within a challenge's lifetime, its limit: retry in a few seconds")]
-	VaultBusy(usize),
+	/// A challenge issued before the oldest of the `max_redeemed` redeemed challenges kept.
+	#[error("challenge superseded: this vault served its limit of requests with newer challenges since this one was issued; ask vault_challenge for a fresh one and use it at once")]
+	ChallengeSuperseded,
 	/// The signature does not verify.
 	#[error("signature does not verify for {0} over this request and challenge: sign the exact message of carechain_vault::access (sr25519 or ed25519)")]
 	BadSignature(AccountId),
@@ -252,7 +252,7 @@ impl VaultError {
 			VaultError::ChallengeExpired(_) => 6002,
 			VaultError::ChallengeUsed => 6003,
 			VaultError::AccountBusy { .. } => 6006,
-			VaultError::VaultBusy(_) => 6007,
+			VaultError::ChallengeSuperseded => 6007,
 			VaultError::BadSignature(_) => 6005,
 			VaultError::TooLarge { .. } => 6010,
 			VaultError::NoMatchingRecord { .. } => 6011,
@@ -562,7 +562,7 @@ impl Vault {
 			ChallengeError::AccountBusy { limit, ttl } => {
 				VaultError::AccountBusy { account: account.clone(), limit, ttl }
 			}
-			ChallengeError::Busy(limit) => VaultError::VaultBusy(limit),
+			ChallengeError::Superseded => VaultError::ChallengeSuperseded,
 		}
 	}
 
@@ -1424,7 +1424,10 @@ mod tests {
 	fn redeemed_challenges_are_bounded_per_account_and_in_all() {
 		// At the bound (3 per account, 5 in all) and past it.
 		let (vault, _dir) = vault(Duration::from_secs(60));
+		// Challenges carry their issue time in milliseconds: each is issued in a later one.
+		let tick = || std::thread::sleep(Duration::from_millis(2));
 		let redeem = |signer: Ed25519Keyring| {
+			tick();
 			let grant = vault.challenge(signer.to_account_id());
 			let signature = signer.pair().sign(b"m").0;
 			use_up(&vault, &grant.challenge, &signer.to_account_id(), b"m", &signature)
@@ -1437,10 +1440,36 @@ mod tests {
 		assert_eq!(busy.code(), 6006);
 		// Another account is not held up by Eve's.
 		redeem(Ed25519Keyring::Ferdie).unwrap();
-		redeem(Ed25519Keyring::Ferdie).unwrap();
-		let full = redeem(Ed25519Keyring::Dave).unwrap_err();
-		assert!(matches!(full, VaultError::VaultBusy(5)), "{full}");
-		assert_eq!(full.code(), 6007);
+		// Eve asked for a challenge before the set filled up, and has not used it yet.
+		let eve = Ed25519Keyring::Eve;
+		tick();
+		let waiting = vault.challenge(eve.to_account_id()).challenge;
+		tick();
+		let first_of_ferdie = vault.challenge(Ed25519Keyring::Ferdie.to_account_id()).challenge;
+		let signature = Ed25519Keyring::Ferdie.pair().sign(b"m").0;
+		let ferdie = Ed25519Keyring::Ferdie.to_account_id();
+		use_up(&vault, &first_of_ferdie, &ferdie, b"m", &signature).unwrap();
+		assert_eq!(vault.challenges.redeemed(&ferdie).0, 5);
+		// Colluding accounts past the bound in all (the attack of issue 17's review): nobody
+		// is refused as busy; the oldest redeemed challenges are forgotten instead.
+		let colluders = [Ed25519Keyring::Dave, Ed25519Keyring::Charlie, Ed25519Keyring::Alice];
+		for signer in colluders.into_iter().chain([Ed25519Keyring::Bob, Ed25519Keyring::Dave]) {
+			redeem(signer).unwrap();
+		}
+		assert_eq!(vault.challenges.redeemed(&ferdie).0, 5);
+		// A forgotten challenge is not open to a replay: it and every challenge as old are
+		// refused as superseded, with a code and a message that say to ask for a fresh one.
+		let replay = use_up(&vault, &first_of_ferdie, &ferdie, b"m", &signature).unwrap_err();
+		assert!(matches!(replay, VaultError::ChallengeSuperseded), "{replay}");
+		assert_eq!(replay.code(), 6007);
+		let signature = eve.pair().sign(b"m").0;
+		let stale = use_up(&vault, &waiting, &eve.to_account_id(), b"m", &signature).unwrap_err();
+		assert!(matches!(stale, VaultError::ChallengeSuperseded), "{stale}");
+		assert!(stale.to_string().contains("fresh one"), "{stale}");
+		// A fresh challenge is served.
+		tick();
+		let fresh = vault.challenge(eve.to_account_id()).challenge;
+		use_up(&vault, &fresh, &eve.to_account_id(), b"m", &signature).unwrap();
 
 		// Expired entries make room again.
 		let (vault, _dir) = self::vault(Duration::from_millis(50));

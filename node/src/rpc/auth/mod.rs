@@ -601,7 +601,7 @@ impl Auth {
 			return Err(AuthError::UnknownAccount(account));
 		}
 		self.challenges.redeem(&challenge, &account, issued).map_err(|e| match e {
-			ChallengeError::AccountBusy { .. } | ChallengeError::Busy(_) => AuthError::Busy(e),
+			ChallengeError::AccountBusy { .. } => AuthError::Busy(e),
 			other => AuthError::Challenge(other),
 		})?;
 		let now = now_ms();
