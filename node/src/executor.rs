@@ -51,8 +51,10 @@ impl CodeExecutor for NativeExecutor {
 		// The runtime panics on a block it must reject (a wrong state root, an invalid
 		// extrinsic in an imported block): that is an error of the call, not of the node.
 		let result = catch_unwind(AssertUnwindSafe(|| {
-			sp_externalities::set_and_run_with_externalities(ext, || {
-				carechain_runtime::api::dispatch(method, data)
+			crate::panics::in_runtime(|| {
+				sp_externalities::set_and_run_with_externalities(ext, || {
+					carechain_runtime::api::dispatch(method, data)
+				})
 			})
 		}));
 		let result = match result {

@@ -24,6 +24,7 @@ pub mod decode;
 pub mod executor;
 pub mod extrinsic;
 pub mod keys;
+pub mod panics;
 pub mod pool;
 pub mod privacy_scan;
 pub mod prometheus;

@@ -1,6 +1,6 @@
 //! `carechain`: the Carechain node.
 
-mod panics;
+use carechain_node::panics;
 
 /// jemalloc rather than glibc's malloc: the node frees on one thread what another allocated
 /// (a block's state changes are built on one and dropped on another while the next is built),

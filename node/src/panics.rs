@@ -1,15 +1,41 @@
 //! The node's panic hook. The native executor catches the runtime's panics on calls it refuses
 //! (a bad `state_call` argument, an invalid extrinsic in a block), so anyone who can send such
 //! a call can make the node panic as often as it likes: the default hook would print each one,
-//! with a backtrace under `RUST_BACKTRACE=1`, thousands of lines a minute. This hook logs the
-//! first panic at each place in the code once per interval, with its message (cut short) and
-//! no backtrace, and counts the rest, which the next line of that place reports.
+//! with a backtrace under `RUST_BACKTRACE=1`, thousands of lines a minute. For a panic inside
+//! a runtime call ([`in_runtime`]), this hook logs the first at each place in the code once per
+//! interval, with its message (cut short) and no backtrace, and counts the rest, which the next
+//! line of that place reports. Any other panic is the node's own bug: the default hook prints
+//! it in full, backtrace included, however many runtime panics came before.
 
 use parking_lot::Mutex;
 use std::{
+	cell::Cell,
 	collections::HashMap,
 	time::{Duration, Instant},
 };
+
+thread_local! {
+	/// Whether this thread is inside a runtime call.
+	static IN_RUNTIME: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f`, a call into the runtime, so that its panics go to the rate-limited log.
+pub fn in_runtime<R>(f: impl FnOnce() -> R) -> R {
+	/// Puts the flag back when `f` returns or unwinds.
+	struct Restore(bool);
+	impl Drop for Restore {
+		fn drop(&mut self) {
+			IN_RUNTIME.with(|flag| flag.set(self.0));
+		}
+	}
+	let _restore = Restore(IN_RUNTIME.with(|flag| flag.replace(true)));
+	f()
+}
+
+/// Whether this thread is inside a runtime call.
+fn is_in_runtime() -> bool {
+	IN_RUNTIME.with(Cell::get)
+}
 
 /// The longest message logged; a panic's message may carry what a caller sent.
 const MAX_MESSAGE: usize = 256;
@@ -66,11 +92,16 @@ impl PanicLog {
 	}
 }
 
-/// Replaces the default panic hook with one that logs through `tracing`, once per place per
-/// `interval`, without backtraces.
+/// Replaces the default panic hook with one that logs a runtime call's panics through
+/// `tracing`, once per place per `interval`, without backtraces, and leaves every other panic
+/// to the default hook.
 pub fn install(interval: Duration) {
 	let log = PanicLog::new(interval);
+	let default = std::panic::take_hook();
 	std::panic::set_hook(Box::new(move |info| {
+		if !is_in_runtime() {
+			return default(info);
+		}
 		let place = info.location().map_or_else(
 			|| "an unknown place".to_owned(),
 			|l| format!("{}:{}", l.file(), l.line()),
@@ -102,6 +133,25 @@ pub fn install(interval: Duration) {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn only_a_runtime_call_is_in_the_runtime_even_when_it_panics() {
+		assert!(!is_in_runtime());
+		assert!(in_runtime(is_in_runtime));
+		// Nested calls keep the flag until the outer one ends.
+		in_runtime(|| {
+			in_runtime(|| ());
+			assert!(is_in_runtime());
+		});
+		assert!(!is_in_runtime());
+		// A runtime call that panics (the executor catches it) leaves the thread outside, so
+		// the node's own panics on this thread later are printed in full.
+		let caught = std::panic::catch_unwind(|| in_runtime(|| panic!("refused call")));
+		assert!(caught.is_err());
+		assert!(!is_in_runtime());
+		// Another thread is not inside because this one is.
+		in_runtime(|| assert!(!std::thread::spawn(is_in_runtime).join().unwrap()));
+	}
 
 	#[test]
 	fn one_panic_per_place_per_interval_is_logged_and_the_rest_counted() {
