@@ -71,6 +71,11 @@ struct Args {
 	/// `--rpc-max-connections` of the started node.
 	#[arg(long, default_value_t = 100)]
 	rpc_max_connections: u32,
+	/// Loopback addresses the attack comes from (127.0.0.1 and up; the node's monitor uses
+	/// 127.0.0.1 too). One is a single caller, whom the node's per-address cap holds to a
+	/// quarter of its connections; more are a botnet.
+	#[arg(long, default_value_t = 16)]
+	source_addresses: u32,
 	/// Where to write the JSON report.
 	#[arg(long, default_value = "garbage.json")]
 	json: PathBuf,
@@ -177,10 +182,24 @@ fn call(method: &str, params: &str) -> String {
 	format!(r#"{{"jsonrpc":"2.0","id":1,"method":"{method}","params":{params}}}"#)
 }
 
+/// How many loopback addresses the attack's connections come from (127.0.0.1 and up).
+static SOURCES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+
+/// A connection to the node from the next of the attack's loopback addresses in turn, so that
+/// the attack is many callers, as a botnet is, and not one the per-address cap turns away.
+async fn dial(port: u16) -> std::io::Result<TcpStream> {
+	static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+	let n = NEXT.fetch_add(1, Ordering::Relaxed) % SOURCES.load(Ordering::Relaxed).max(1);
+	let [_, _, high, low] = (n + 1).to_be_bytes();
+	let socket = tokio::net::TcpSocket::new_v4()?;
+	socket.bind(std::net::SocketAddr::from(([127, 0, high, low], 0)))?;
+	socket.connect(std::net::SocketAddr::from(([127, 0, 0, 1], port))).await
+}
+
 /// Sends `request` (and `tail`, in pieces) and reads the answer's status.
 async fn exchange(port: u16, request: Vec<u8>, tail: Option<(usize, u8)>) -> String {
 	let attempt = async {
-		let mut stream = TcpStream::connect(("127.0.0.1", port)).await.ok()?;
+		let mut stream = dial(port).await.ok()?;
 		// The server may answer and close before it read everything: read its answer anyway.
 		let written = stream.write_all(&request).await.is_ok();
 		if let (true, Some((len, byte))) = (written, tail) {
@@ -360,7 +379,7 @@ async fn ws_garbage(port: u16) -> String {
 		let client = WsClientBuilder::default()
 			.max_request_size(u32::MAX)
 			.request_timeout(Duration::from_secs(20))
-			.build(&url)
+			.build_with_stream(&url, dial(port).await.ok()?)
 			.await
 			.ok()?;
 		let mut batch = jsonrpsee::core::params::BatchRequestBuilder::new();
@@ -386,7 +405,7 @@ async fn ws_garbage(port: u16) -> String {
 /// Holds a connection that sent half a request, until `stop`.
 async fn idle(port: u16, stop: Arc<AtomicBool>) {
 	while !stop.load(Ordering::Relaxed) {
-		let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)).await else {
+		let Ok(mut stream) = dial(port).await else {
 			tokio::time::sleep(Duration::from_millis(500)).await;
 			continue;
 		};
@@ -406,6 +425,7 @@ async fn idle(port: u16, stop: Arc<AtomicBool>) {
 #[tokio::main]
 async fn main() -> eyre::Result<()> {
 	let args = Args::parse();
+	SOURCES.store(args.source_addresses, Ordering::Relaxed);
 	let started = match &args.url {
 		Some(_) => None,
 		None => Some(start_node(&args)?),
@@ -535,7 +555,7 @@ async fn main() -> eyre::Result<()> {
 	let outcomes = outcomes.lock().clone();
 	let sent: u64 = outcomes.iter().map(|o| o.sent).sum();
 
-	println!("| measure ({seconds:.0} s of garbage, {} workers, {} stalled connections) | value | target |", args.workers, args.idle_connections);
+	println!("| measure ({seconds:.0} s of garbage, {} workers, {} stalled connections, from {} addresses) | value | target |", args.workers, args.idle_connections, args.source_addresses);
 	println!("| --- | --- | --- |");
 	println!("| garbage requests sent | {sent} | |");
 	println!(
@@ -564,6 +584,7 @@ async fn main() -> eyre::Result<()> {
 		"seconds": seconds,
 		"workers": args.workers,
 		"idle_connections": args.idle_connections,
+		"source_addresses": args.source_addresses,
 		"sent": sent,
 		"blocks_finalized": blocks,
 		"longest_finality_gap_s": longest_gap.as_secs_f64(),
