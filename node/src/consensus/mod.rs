@@ -619,6 +619,9 @@ impl App {
 		let due = if parent == 0 { 0 } else { parent.saturating_add(block_time_ms) };
 		let wait = Duration::from_millis(due.saturating_sub(timestamp::now_ms()));
 		tokio::time::sleep(wait.min(timeout / 2)).await;
+		// Stamped when building starts, before the pool is read, so that reading a full pool
+		// does not push every later block back by as long.
+		let started_ms = timestamp::now_ms();
 		let node = self.node.clone();
 		let fault = self.fault.map(|f| f.at(height));
 		let built = tokio::task::spawn_blocking(move || {
@@ -636,7 +639,7 @@ impl App {
 					warn!(%height, "stamping the year 2100, as --unsafe-faulty-proposals asks");
 					YEAR_2100_MS
 				}
-				_ => timestamp::now_ms(),
+				_ => started_ms,
 			};
 			debug!(%height, ready = ready.len(), ms = started.elapsed().as_millis() as u64, "pool read");
 			let deadline = Instant::now() + budget;
