@@ -433,14 +433,14 @@ async fn a_batch_of_a_million_calls_is_refused_before_it_is_parsed() {
 	// Three bytes a call: parsed whole, the batch's list alone would take 16 MiB.
 	let batch = format!("[{}{{}}]", "{},".repeat(999_999));
 	let (status, body) = raw(address, &post(&batch)).await;
+	// Reading the 3 MB body takes a few MiB; nothing took several times the body.
+	let largest = LARGEST_ALLOCATION.load(Ordering::Relaxed);
+	assert!(largest < 8 << 20, "an allocation of {largest} bytes served the batch");
 	assert_eq!(status, 413, "{body}");
 	let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
 	assert_eq!(answer["error"]["code"], -32010, "{body}");
 	let message = answer["error"]["message"].as_str().unwrap();
 	assert!(message.contains("more than 1024 calls") && message.contains("split"), "{message}");
-	// Reading the 3 MB body takes a few MiB; nothing took several times the body.
-	let largest = LARGEST_ALLOCATION.load(Ordering::Relaxed);
-	assert!(largest < 8 << 20, "an allocation of {largest} bytes served the batch");
 	// A batch at the limit is served; one past it is refused.
 	let call = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
 	let at_limit = format!("[{}{call}]", format!("{call},").repeat(1023));
@@ -473,6 +473,14 @@ async fn one_addresss_slow_bodies_leave_other_addresses_their_share_of_the_budge
 		stream.write_all(request.as_bytes()).await.unwrap();
 		stalled.push(stream);
 	}
+	// Wait until the server has read what was sent.
+	tokio::time::sleep(Duration::from_millis(500)).await;
+	// Another address's 20 KiB call is served.
+	let call = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"ping"}}{}"#, " ".repeat(20 << 10));
+	let mut other = connect_from("127.0.0.3", address).await;
+	other.write_all(&post(&call)).await.unwrap();
+	let answer = closed_within(&mut other, Duration::from_secs(10)).await.unwrap();
+	assert!(answer.starts_with("HTTP/1.1 200") && answer.contains("pong"), "{answer}");
 	// The fifth and later are past the address's share: refused at once, with what to do.
 	let mut refused = 0;
 	for stream in &mut stalled {
@@ -483,12 +491,6 @@ async fn one_addresss_slow_bodies_leave_other_addresses_their_share_of_the_budge
 		}
 	}
 	assert_eq!(refused, 4, "127.0.0.2 held more than its share");
-	// Another address's 20 KiB call is served.
-	let call = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"ping"}}{}"#, " ".repeat(20 << 10));
-	let mut other = connect_from("127.0.0.3", address).await;
-	other.write_all(&post(&call)).await.unwrap();
-	let answer = closed_within(&mut other, Duration::from_secs(10)).await.unwrap();
-	assert!(answer.starts_with("HTTP/1.1 200") && answer.contains("pong"), "{answer}");
 }
 
 /// A masked WebSocket text frame of `payload` (the mask is zeros, which leaves it as is).
