@@ -1,8 +1,10 @@
 //! Attacks on the RPC server itself, on a real socket: malformed and oversized bodies, ids that
-//! are not ids, more calls in flight and subscriptions than a connection may hold, more request
-//! bytes than the server holds at once, connections that never send a request, more connections
-//! from one address than its share, and WebSocket peers that stop answering. Each is refused
-//! with an answer a client can act on, and the server keeps answering.
+//! are not ids, batches of too many calls, more calls in flight and subscriptions than a
+//! connection may hold, more request bytes than the server holds at once or one address's share
+//! of them, connections that never send a request or idle after one (HTTP/1 and HTTP/2), more
+//! connections from one address than its share, WebSocket peers that stop answering and peers
+//! that never read their answers. Each is refused with an answer a client can act on, and the
+//! server keeps answering.
 
 #![allow(clippy::arithmetic_side_effects)]
 
@@ -14,9 +16,14 @@ use jsonrpsee::{
 	ws_client::WsClientBuilder,
 	RpcModule, SubscriptionMessage,
 };
+use std::future::Future as _;
 use std::{
+	alloc::{GlobalAlloc, Layout, System},
 	net::{IpAddr, SocketAddr},
-	sync::Arc,
+	sync::{
+		atomic::{AtomicUsize, Ordering},
+		Arc,
+	},
 	time::{Duration, Instant},
 };
 use tokio::{
@@ -25,13 +32,49 @@ use tokio::{
 	sync::Semaphore,
 };
 
-/// A server with `ping`, `hold` (answers once the test releases it) and `subscribe_ticks`.
+/// The allocator, noting the largest single allocation of the process: a request parsed whole
+/// shows as one allocation several times its size.
+struct NotingLargest;
+
+static LARGEST_ALLOCATION: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is passed on to the system allocator unchanged.
+unsafe impl GlobalAlloc for NotingLargest {
+	unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+		LARGEST_ALLOCATION.fetch_max(layout.size(), Ordering::Relaxed);
+		System.alloc(layout)
+	}
+
+	unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+		System.dealloc(ptr, layout)
+	}
+
+	unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+		LARGEST_ALLOCATION.fetch_max(layout.size(), Ordering::Relaxed);
+		System.alloc_zeroed(layout)
+	}
+
+	unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+		LARGEST_ALLOCATION.fetch_max(new_size, Ordering::Relaxed);
+		System.realloc(ptr, layout, new_size)
+	}
+}
+
+#[global_allocator]
+static ALLOCATOR: NotingLargest = NotingLargest;
+
+/// The size of an answer of `big`.
+const BIG_ANSWER: usize = 16 << 10;
+
+/// A server with `ping`, `hold` (answers once the test releases it), `big` (answers
+/// [`BIG_ANSWER`] bytes) and `subscribe_ticks`.
 async fn server(
 	settings: impl FnOnce(RpcSettings) -> RpcSettings,
 ) -> (ServerHandle, SocketAddr, Arc<Semaphore>) {
 	let release = Arc::new(Semaphore::new(0));
 	let mut module = RpcModule::new(());
 	module.register_method("ping", |_, _, _| "pong").unwrap();
+	module.register_method("big", |_, _, _| "x".repeat(BIG_ANSWER)).unwrap();
 	let held = release.clone();
 	module
 		.register_async_method("hold", move |_, _, _| {
@@ -92,6 +135,13 @@ fn post(body: &str) -> Vec<u8> {
 		body.len()
 	)
 	.into_bytes()
+}
+
+/// The headers of a request declaring a body of `length`, without the empty line that ends them.
+fn post_head(length: usize) -> String {
+	format!(
+		"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n"
+	)
 }
 
 fn chunked(chunks: &str) -> Vec<u8> {
@@ -216,10 +266,7 @@ async fn requests_beyond_the_servers_byte_budget_are_refused_unread() {
 		server(|s| RpcSettings { max_request_bytes_in_flight: 48 << 10, ..s }).await;
 	// Below the size limit (64 KiB), above what the server holds at once: 503 from the
 	// headers alone, the body never sent.
-	let request = format!(
-		"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
-		60 << 10
-	);
+	let request = format!("{}Connection: close\r\n\r\n", post_head(60 << 10));
 	let (status, body) = raw(address, request.as_bytes()).await;
 	assert_eq!(status, 503, "{body}");
 	assert!(body.contains("retry"), "{body}");
@@ -378,4 +425,184 @@ async fn a_websocket_peer_that_stops_answering_pings_is_dropped() {
 	let client = WsClientBuilder::default().build(format!("ws://{address}")).await.unwrap();
 	tokio::time::sleep(Duration::from_secs(2)).await;
 	assert_eq!(client.request::<String, _>("ping", rpc_params![]).await.unwrap(), "pong");
+}
+
+#[tokio::test]
+async fn a_batch_of_a_million_calls_is_refused_before_it_is_parsed() {
+	let (_handle, address, _) = server(|s| RpcSettings { max_message_bytes: 4 << 20, ..s }).await;
+	// Three bytes a call: parsed whole, the batch's list alone would take 16 MiB.
+	let batch = format!("[{}{{}}]", "{},".repeat(999_999));
+	let (status, body) = raw(address, &post(&batch)).await;
+	// Reading the 3 MB body takes a few MiB; nothing took several times the body.
+	let largest = LARGEST_ALLOCATION.load(Ordering::Relaxed);
+	assert!(largest < 8 << 20, "an allocation of {largest} bytes served the batch");
+	assert_eq!(status, 413, "{body}");
+	let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+	assert_eq!(answer["error"]["code"], -32010, "{body}");
+	let message = answer["error"]["message"].as_str().unwrap();
+	assert!(message.contains("more than 1024 calls") && message.contains("split"), "{message}");
+	// A batch at the limit is served; one past it is refused.
+	let call = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
+	let at_limit = format!("[{}{call}]", format!("{call},").repeat(1023));
+	let (status, body) = raw(address, &post(&at_limit)).await;
+	assert_eq!((status, body.matches("pong").count()), (200, 1024));
+	let past = format!("[{}{call}]", format!("{call},").repeat(1024));
+	let (status, body) = raw(address, &post(&past)).await;
+	assert_eq!(status, 413, "{body}");
+	// Commas inside strings and nested values are not calls.
+	let nested = format!(
+		r#"[{{"jsonrpc":"2.0","id":"{}","method":"ping","params":[{}1]}}]"#,
+		",".repeat(2000),
+		"1,".repeat(2000)
+	);
+	let (status, body) = raw(address, &post(&nested)).await;
+	assert_eq!(status, 200, "{body}");
+	still_answers(address).await;
+}
+
+#[tokio::test]
+async fn one_addresss_slow_bodies_leave_other_addresses_their_share_of_the_budget() {
+	// A share of half the 256 KiB budget per address.
+	let (_handle, address, _) =
+		server(|s| RpcSettings { max_request_bytes_in_flight: 256 << 10, ..s }).await;
+	// 127.0.0.2 declares 60 KiB bodies, sends 30 KiB of each and stalls, on 8 connections.
+	let request = format!("{}\r\n{}", post_head(60 << 10), " ".repeat(30 << 10));
+	let mut stalled = Vec::new();
+	for _ in 0..8 {
+		let mut stream = connect_from("127.0.0.2", address).await;
+		stream.write_all(request.as_bytes()).await.unwrap();
+		stalled.push(stream);
+	}
+	// Wait until the server has read what was sent.
+	tokio::time::sleep(Duration::from_millis(500)).await;
+	// Another address's 20 KiB call is served.
+	let call = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"ping"}}{}"#, " ".repeat(20 << 10));
+	let mut other = connect_from("127.0.0.3", address).await;
+	other.write_all(&post(&call)).await.unwrap();
+	let answer = closed_within(&mut other, Duration::from_secs(10)).await.unwrap();
+	assert!(answer.starts_with("HTTP/1.1 200") && answer.contains("pong"), "{answer}");
+	// The fifth and later are past the address's share: refused at once, with what to do.
+	let mut refused = 0;
+	for stream in &mut stalled {
+		if let Some(answer) = closed_within(stream, Duration::from_millis(500)).await {
+			assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+			assert!(answer.contains("127.0.0.2 holds its share of 131072 bytes"), "{answer}");
+			refused += 1;
+		}
+	}
+	assert_eq!(refused, 4, "127.0.0.2 held more than its share");
+}
+
+/// A masked WebSocket text frame of `payload` (the mask is zeros, which leaves it as is).
+fn ws_frame(payload: &[u8]) -> Vec<u8> {
+	let mut frame = vec![0x81];
+	match payload.len() {
+		n if n < 126 => frame.push(0x80 | n as u8),
+		n if n <= 0xffff => {
+			frame.push(0x80 | 126);
+			frame.extend_from_slice(&(n as u16).to_be_bytes());
+		}
+		n => {
+			frame.push(0x80 | 127);
+			frame.extend_from_slice(&(n as u64).to_be_bytes());
+		}
+	}
+	frame.extend_from_slice(&[0; 4]);
+	frame.extend_from_slice(payload);
+	frame
+}
+
+#[tokio::test]
+async fn a_websocket_peer_that_never_reads_its_answers_is_not_read_either() {
+	let (_handle, address, _) = server(|s| s).await;
+	// Small socket buffers on the peer's side, so that the kernel holds little for it.
+	let socket = TcpSocket::new_v4().unwrap();
+	socket.set_recv_buffer_size(64 << 10).unwrap();
+	socket.set_send_buffer_size(64 << 10).unwrap();
+	let mut peer = socket.connect(address).await.unwrap();
+	ws_handshake(&mut peer).await;
+	// 32 KiB calls whose 16 KiB answers it never reads. Read on, the server would hold 48 MiB
+	// of answers for the 96 MiB sent; it stops reading once its writes find the socket full.
+	let padding = "x".repeat(32 << 10);
+	let mut sent = 0usize;
+	let mut blocked = false;
+	for id in 0..3072 {
+		let call =
+			format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"big","params":["{padding}"]}}"#);
+		let frame = ws_frame(call.as_bytes());
+		let write = tokio::time::timeout(Duration::from_secs(2), peer.write_all(&frame));
+		if write.await.is_err() {
+			blocked = true;
+			break;
+		}
+		sent += call.len();
+	}
+	assert!(blocked, "the server read {sent} bytes of calls whose answers were never read");
+	assert!(sent < 64 << 20, "the server read {sent} bytes of calls before it stopped");
+	// Others are answered at once.
+	let client = WsClientBuilder::default().build(format!("ws://{address}")).await.unwrap();
+	let answered = tokio::time::timeout(
+		Duration::from_secs(1),
+		client.request::<String, _>("ping", rpc_params![]),
+	);
+	assert_eq!(answered.await.expect("an answer within a second").unwrap(), "pong");
+	still_answers(address).await;
+}
+
+#[tokio::test]
+async fn an_http2_connection_idle_after_its_requests_is_closed_at_the_deadline() {
+	let (_handle, address, release) =
+		server(|s| RpcSettings { request_deadline: Duration::from_secs(2), ..s }).await;
+	// HTTP/2 with prior knowledge (h2c), as a client that keeps its connection would.
+	let stream = TcpStream::connect(address).await.unwrap();
+	let (sender, connection) = h2::client::handshake(stream).await.unwrap();
+	let (closed_tx, closed) = tokio::sync::oneshot::channel();
+	let driver = tokio::spawn(async move {
+		let mut connection = connection;
+		let mut streams = None;
+		let ended = futures::future::poll_fn(|cx| {
+			streams = Some(connection.max_concurrent_send_streams());
+			std::pin::Pin::new(&mut connection).poll(cx)
+		});
+		let _ = ended.await;
+		let _ = closed_tx.send(Instant::now());
+		streams
+	});
+	let call = |method: &str| {
+		let sender = sender.clone();
+		let body = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"{method}"}}"#);
+		async move {
+			let request = http::Request::post("http://localhost/")
+				.header("content-type", "application/json")
+				.body(())
+				.unwrap();
+			let mut sender = sender.ready().await.unwrap();
+			let (answer, mut send) = sender.send_request(request, false).unwrap();
+			send.send_data(bytes::Bytes::from(body), true).unwrap();
+			let mut body = answer.await.unwrap().into_body();
+			let mut answer = Vec::new();
+			while let Some(chunk) = body.data().await {
+				let chunk = chunk.unwrap();
+				let _ = body.flow_control().release_capacity(chunk.len());
+				answer.extend_from_slice(&chunk);
+			}
+			String::from_utf8(answer).unwrap()
+		}
+	};
+	assert!(call("ping").await.contains("pong"));
+	// A call in flight for longer than the deadline keeps the connection.
+	let held = tokio::spawn(call("hold"));
+	tokio::time::sleep(Duration::from_secs(3)).await;
+	release.add_permits(1);
+	assert!(held.await.unwrap().contains("released"));
+	// Idle after it, the connection is closed at the deadline.
+	let idle_from = Instant::now();
+	let closed_at = tokio::time::timeout(Duration::from_secs(10), closed)
+		.await
+		.expect("an idle HTTP/2 connection is still open after 10 s")
+		.unwrap();
+	let idle = closed_at.duration_since(idle_from);
+	assert!(idle >= Duration::from_secs(1), "closed after {idle:?} idle");
+	assert_eq!(driver.await.unwrap(), Some(16), "the server's HTTP/2 streams a connection");
+	still_answers(address).await;
 }

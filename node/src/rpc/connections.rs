@@ -5,11 +5,23 @@
 //!   (one /64 for IPv6); a connection past either is answered HTTP 429 with what to do, at
 //!   once and unread, and closed;
 //! - a connection whose first request has not arrived within the deadline is closed, and so is
-//!   an HTTP/1 connection idle that long between requests (hyper's header-read timeout, which
-//!   also bounds a request's headers sent slowly);
+//!   one, HTTP/1 or HTTP/2, that has no request in flight and has neither received a request
+//!   nor written a byte for that long (hyper's header-read timeout also bounds a request's
+//!   headers sent slowly); one that is told to close and writes nothing for that long is
+//!   dropped;
+//! - a connection whose answers are not being read (its last write found the socket's send
+//!   buffer full, or its WebSocket answers not yet written pass a bound) is not read from
+//!   either until its writes catch up: a peer that sends calls and reads no answer fills the
+//!   kernel's buffers and then waits, instead of making the server hold its answers (jsonrpsee
+//!   reads a WebSocket without waiting for answers);
 //! - a WebSocket session keeps its slot until it ends (the slot travels with the socket into
 //!   the upgrade); jsonrpsee's pings end one whose peer stopped answering.
 
+use futures::task::AtomicWaker;
+use hyper_util::{
+	rt::{TokioExecutor, TokioIo, TokioTimer},
+	server::conn::auto,
+};
 use jsonrpsee::core::BoxError;
 use parking_lot::Mutex;
 use std::{
@@ -17,14 +29,16 @@ use std::{
 	future::Future,
 	net::{IpAddr, Ipv6Addr},
 	pin::Pin,
-	sync::Arc,
+	sync::{
+		atomic::{AtomicBool, AtomicUsize, Ordering},
+		Arc,
+	},
 	task::{Context, Poll},
 	time::Duration,
 };
 use tokio::{
 	io::{AsyncRead, AsyncWrite, ReadBuf},
 	net::TcpStream,
-	sync::Notify,
 };
 
 /// The connection slots, over all and per source address.
@@ -43,7 +57,7 @@ struct Open {
 
 /// Whom a connection counts against: its address, or for IPv6 its /64, which one host usually
 /// holds whole.
-fn source(ip: IpAddr) -> IpAddr {
+pub fn source(ip: IpAddr) -> IpAddr {
 	match ip.to_canonical() {
 		IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from(v6.to_bits() & !u128::from(u64::MAX))),
 		v4 => v4,
@@ -110,18 +124,125 @@ pub fn refuse(stream: TcpStream, why: &str) {
 	let _ = stream.try_write(answer.as_bytes());
 }
 
+/// The source a request came from (see [`source`]), in every request's extensions, so that
+/// what the server holds for requests can be shared out per source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Source(pub IpAddr);
+
+/// What a connection is doing, shared by its socket and its service: whether its last write
+/// found the send buffer full, the bytes of answers not yet written, when it last received a
+/// request or wrote a byte, and how many requests it has in flight.
+#[derive(Debug)]
+struct Activity {
+	/// The last write was refused for a full send buffer and none went through since.
+	stalled: AtomicBool,
+	/// Bytes of WebSocket answers made and not yet written (less whatever else was written).
+	unsent: AtomicUsize,
+	/// Past this many `unsent` bytes, the connection is not read.
+	max_unsent: usize,
+	/// The read that waits for the stall to end.
+	reader: AtomicWaker,
+	opened: tokio::time::Instant,
+	/// Milliseconds from `opened` to the last request or written byte.
+	last: AtomicUsize,
+	in_flight: AtomicUsize,
+	/// Requests received since the connection opened.
+	requests: AtomicUsize,
+}
+
+impl Activity {
+	fn new(max_unsent: usize) -> Self {
+		Self {
+			stalled: AtomicBool::new(false),
+			unsent: AtomicUsize::new(0),
+			max_unsent,
+			reader: AtomicWaker::new(),
+			opened: tokio::time::Instant::now(),
+			last: AtomicUsize::new(0),
+			in_flight: AtomicUsize::new(0),
+			requests: AtomicUsize::new(0),
+		}
+	}
+
+	fn touch(&self) {
+		let since = self.opened.elapsed().as_millis();
+		self.last.fetch_max(usize::try_from(since).unwrap_or(usize::MAX), Ordering::Relaxed);
+	}
+
+	fn last(&self) -> tokio::time::Instant {
+		let since = Duration::from_millis(self.last.load(Ordering::Relaxed) as u64);
+		self.opened.checked_add(since).unwrap_or(self.opened)
+	}
+
+	/// Notes a write's outcome: a full send buffer stops reads until a write goes through.
+	fn wrote(&self, written: &Poll<std::io::Result<usize>>) {
+		match written {
+			Poll::Pending => self.stalled.store(true, Ordering::Release),
+			Poll::Ready(result) => {
+				self.touch();
+				let bytes = *result.as_ref().unwrap_or(&0);
+				let _ = self.unsent.fetch_update(Ordering::AcqRel, Ordering::Acquire, |unsent| {
+					Some(unsent.saturating_sub(bytes))
+				});
+				self.stalled.store(false, Ordering::Release);
+				// A read waiting for the writes to catch up looks again.
+				self.reader.wake();
+			}
+		}
+	}
+
+	/// Whether reads wait for the writes to catch up.
+	fn behind(&self) -> bool {
+		self.stalled.load(Ordering::Acquire)
+			|| self.unsent.load(Ordering::Acquire) > self.max_unsent
+	}
+
+	/// Resolves once the connection has had no request in flight, received no request and
+	/// written nothing for `deadline`.
+	async fn idle(&self, deadline: Duration) {
+		loop {
+			if self.in_flight.load(Ordering::Acquire) > 0 {
+				tokio::time::sleep(deadline.checked_div(4).unwrap_or(deadline)).await;
+				continue;
+			}
+			let until = self.last().checked_add(deadline).unwrap_or_else(|| self.last());
+			if until <= tokio::time::Instant::now() {
+				return;
+			}
+			tokio::time::sleep_until(until).await;
+		}
+	}
+}
+
 /// A socket with its slot: whoever ends up owning the socket (hyper, or a WebSocket session
-/// after an upgrade) holds the slot until it closes the socket.
+/// after an upgrade) holds the slot until it closes the socket. It reads nothing while its
+/// answers wait for the peer to read them (see the module documentation).
 #[derive(Debug)]
 pub struct Held {
 	stream: TcpStream,
-	_slot: Slot,
+	activity: Arc<Activity>,
+	slot: Slot,
 }
 
 impl Held {
-	/// `stream`, holding `slot`.
-	pub fn new(stream: TcpStream, slot: Slot) -> Self {
-		Self { stream, _slot: slot }
+	/// `stream`, holding `slot`, not read while more than `max_unsent` bytes of its WebSocket
+	/// answers wait to be written.
+	pub fn new(stream: TcpStream, slot: Slot, max_unsent: usize) -> Self {
+		Self { stream, activity: Arc::new(Activity::new(max_unsent)), slot }
+	}
+}
+
+/// The bytes of WebSocket answers a connection has to write, in every request's extensions:
+/// [`super::limits::ConnectionLimitsLayer`] adds each answer it passes.
+#[derive(Clone, Debug)]
+pub struct Unsent(Arc<Activity>);
+
+impl Unsent {
+	/// Adds an answer of `bytes` to write.
+	pub fn add(&self, bytes: usize) {
+		let _ = self.0.unsent.fetch_update(Ordering::AcqRel, Ordering::Acquire, |unsent| {
+			Some(unsent.saturating_add(bytes))
+		});
 	}
 }
 
@@ -131,7 +252,15 @@ impl AsyncRead for Held {
 		cx: &mut Context<'_>,
 		buf: &mut ReadBuf<'_>,
 	) -> Poll<std::io::Result<()>> {
-		Pin::new(&mut self.get_mut().stream).poll_read(cx, buf)
+		let this = self.get_mut();
+		if this.activity.behind() {
+			this.activity.reader.register(cx.waker());
+			// A write may have gone through in between.
+			if this.activity.behind() {
+				return Poll::Pending;
+			}
+		}
+		Pin::new(&mut this.stream).poll_read(cx, buf)
 	}
 }
 
@@ -141,7 +270,10 @@ impl AsyncWrite for Held {
 		cx: &mut Context<'_>,
 		buf: &[u8],
 	) -> Poll<std::io::Result<usize>> {
-		Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
+		let this = self.get_mut();
+		let written = Pin::new(&mut this.stream).poll_write(cx, buf);
+		this.activity.wrote(&written);
+		written
 	}
 
 	fn poll_write_vectored(
@@ -149,7 +281,10 @@ impl AsyncWrite for Held {
 		cx: &mut Context<'_>,
 		bufs: &[std::io::IoSlice<'_>],
 	) -> Poll<std::io::Result<usize>> {
-		Pin::new(&mut self.get_mut().stream).poll_write_vectored(cx, bufs)
+		let this = self.get_mut();
+		let written = Pin::new(&mut this.stream).poll_write_vectored(cx, bufs);
+		this.activity.wrote(&written);
+		written
 	}
 
 	fn is_write_vectored(&self) -> bool {
@@ -165,35 +300,72 @@ impl AsyncWrite for Held {
 	}
 }
 
-/// A service that tells when a request arrived on its connection.
+/// A service that counts its connection's requests in flight and marks each with its
+/// [`Source`].
 #[derive(Clone, Debug)]
 struct NoticeRequests<S> {
 	inner: S,
-	arrived: Arc<Notify>,
+	activity: Arc<Activity>,
+	source: Source,
 }
 
-impl<S: tower::Service<R>, R> tower::Service<R> for NoticeRequests<S> {
+/// One request in flight, until dropped.
+struct InFlight(Arc<Activity>);
+
+impl Drop for InFlight {
+	fn drop(&mut self) {
+		self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+		self.0.touch();
+	}
+}
+
+impl<S, B> tower::Service<http::Request<B>> for NoticeRequests<S>
+where
+	S: tower::Service<http::Request<B>>,
+	S::Future: Send + 'static,
+{
 	type Response = S::Response;
 	type Error = S::Error;
-	type Future = S::Future;
+	type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
 
 	fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
 		self.inner.poll_ready(cx)
 	}
 
-	fn call(&mut self, request: R) -> S::Future {
-		self.arrived.notify_one();
-		self.inner.call(request)
+	fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
+		self.activity.in_flight.fetch_add(1, Ordering::AcqRel);
+		self.activity.requests.fetch_add(1, Ordering::AcqRel);
+		self.activity.touch();
+		let in_flight = InFlight(self.activity.clone());
+		request.extensions_mut().insert(self.source);
+		request.extensions_mut().insert(Unsent(self.activity.clone()));
+		let answer = self.inner.call(request);
+		Box::pin(async move {
+			let answer = answer.await;
+			drop(in_flight);
+			answer
+		})
 	}
 }
 
+/// How hyper serves a connection: HTTP/1 with the header-read deadline, HTTP/2 with at most
+/// `max_streams` requests at once.
+fn builder(deadline: Duration, max_streams: u32) -> auto::Builder<TokioExecutor> {
+	let mut builder = auto::Builder::new(TokioExecutor::new());
+	builder.http1().timer(TokioTimer::new()).header_read_timeout(deadline);
+	builder.http2().max_concurrent_streams(max_streams);
+	builder
+}
+
 /// Serves one accepted connection with `service` until it ends, the server stops (`stopped`),
-/// or no request arrived within `deadline` of its opening.
+/// or it idles for `deadline` (see the module documentation); HTTP/2 with at most
+/// `max_streams` requests at once.
 pub async fn serve<S, B>(
 	stream: Held,
 	service: S,
 	stopped: impl Future<Output = ()>,
 	deadline: Duration,
+	max_streams: u32,
 ) where
 	S: tower::Service<http::Request<hyper::body::Incoming>, Response = http::Response<B>>
 		+ Clone
@@ -204,34 +376,36 @@ pub async fn serve<S, B>(
 	B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
 	B::Error: Into<BoxError>,
 {
-	use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-	let arrived = Arc::new(Notify::new());
+	let activity = stream.activity.clone();
+	let source = Source(stream.slot.source);
 	let service = hyper_util::service::TowerToHyperService::new(NoticeRequests {
 		inner: service,
-		arrived: arrived.clone(),
+		activity: activity.clone(),
+		source,
 	});
-	let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-	builder.http1().timer(TokioTimer::new()).header_read_timeout(deadline);
+	let builder = builder(deadline, max_streams);
 	let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
 	tokio::pin!(connection, stopped);
-	let first_request = tokio::time::timeout(deadline, arrived.notified());
 	tokio::select! {
+		// Over HTTP/1 an upgrade to a WebSocket ends this, leaving the socket to the session.
 		_ = connection.as_mut() => return,
-		arrived = first_request => if arrived.is_err() {
-			tracing::debug!(target: "rpc", "closed a connection that sent no request within {deadline:?}");
-			return;
-		},
-		() = stopped.as_mut() => {
-			connection.as_mut().graceful_shutdown();
-			let _ = connection.await;
-			return;
+		() = activity.idle(deadline) => {
+			if activity.requests.load(Ordering::Acquire) == 0 {
+				tracing::debug!(target: "rpc", "closed a connection that sent no request within {deadline:?}");
+				return;
+			}
+			tracing::debug!(target: "rpc", "closing a connection idle for {deadline:?}");
 		}
+		() = stopped.as_mut() => {}
 	}
+	connection.as_mut().graceful_shutdown();
+	// A peer that reads nothing would keep a graceful close waiting for good: it gets
+	// `deadline` from now to take what is still being written.
+	activity.touch();
 	tokio::select! {
-		_ = connection.as_mut() => {}
-		() = stopped => {
-			connection.as_mut().graceful_shutdown();
-			let _ = connection.await;
+		_ = connection => {}
+		() = activity.idle(deadline) => {
+			tracing::debug!(target: "rpc", "dropped a connection that wrote nothing for {deadline:?} while closing");
 		}
 	}
 }

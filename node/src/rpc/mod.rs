@@ -29,8 +29,12 @@ pub struct RpcSettings {
 	/// `max_connections`, at least 1.
 	pub max_connections_per_ip: Option<u32>,
 	/// How long a connection may stay open without sending a request: before its first, or
-	/// between two over HTTP/1 (also the most a request's headers may take).
+	/// between two while it has none in flight and writes nothing (also the most a request's
+	/// headers may take).
 	pub request_deadline: Duration,
+	/// Requests in flight on one HTTP/2 connection (its concurrent streams): each holds its
+	/// answer until the peer reads it.
+	pub max_http2_streams: u32,
 	/// How often a WebSocket peer is pinged, and how long it may leave pings unanswered.
 	pub ws_ping: PingConfig,
 	/// Origins allowed by CORS; `None` allows all.
@@ -40,6 +44,9 @@ pub struct RpcSettings {
 	/// Bytes of requests the server holds at once, over all connections; beyond it requests
 	/// are refused as busy (HTTP 503, or JSON-RPC [`limits::BUSY`]) until others are answered.
 	pub max_request_bytes_in_flight: usize,
+	/// The share of `max_request_bytes_in_flight` one address (one /64 for IPv6) may hold;
+	/// `None` is half of it, or one of the largest requests if that is more.
+	pub max_request_bytes_per_ip: Option<usize>,
 	/// Calls in flight on one WebSocket connection.
 	pub max_calls_per_connection: u32,
 	/// Subscriptions open on one WebSocket connection.
@@ -47,6 +54,10 @@ pub struct RpcSettings {
 	/// Answers and notifications queued for one WebSocket connection that reads slowly; beyond
 	/// it the server waits for the connection before it answers more.
 	pub message_buffer_per_connection: u32,
+	/// Bytes of answers made for one WebSocket connection and not yet written to its socket;
+	/// beyond it (or while its socket's send buffer is full) the server reads nothing more
+	/// from the connection until its peer reads.
+	pub max_unsent_bytes_per_connection: usize,
 	/// The runtime whose threads serve RPC; the caller's when `None`.
 	pub runtime: Option<tokio::runtime::Handle>,
 	/// Who may call what; every method answers anyone when `None`.
@@ -63,6 +74,9 @@ impl RpcSettings {
 			max_connections: 100,
 			max_connections_per_ip: None,
 			request_deadline: Duration::from_secs(10),
+			// A browser opens a handful of streams at once; a node's clients pipeline over
+			// WebSocket.
+			max_http2_streams: 16,
 			// A peer that answers no ping for about a minute and a half is gone.
 			ws_ping: PingConfig::new()
 				.ping_interval(Duration::from_secs(30))
@@ -74,9 +88,12 @@ impl RpcSettings {
 			// bytes): one of the largest, with room for small ones beside it, keeps a node
 			// under a few hundred MiB however many callers send large bodies at once.
 			max_request_bytes_in_flight: (max_message_bytes as usize).saturating_add(8 << 20),
+			max_request_bytes_per_ip: None,
 			max_calls_per_connection: 256,
 			max_subscriptions_per_connection: 256,
 			message_buffer_per_connection: 256,
+			// The kernel's send buffer takes a few MiB more: a peer that keeps up never waits.
+			max_unsent_bytes_per_connection: 1 << 20,
 			runtime: None,
 			auth: None,
 		}
@@ -86,7 +103,19 @@ impl RpcSettings {
 	pub fn connections_per_ip(&self) -> u32 {
 		self.max_connections_per_ip.unwrap_or(self.max_connections / 4).max(1)
 	}
+
+	/// Most bytes of requests one address holds at once: never more than the server's.
+	pub fn request_bytes_per_ip(&self) -> usize {
+		let all = self.max_request_bytes_in_flight;
+		self.max_request_bytes_per_ip
+			.unwrap_or_else(|| (all / 2).max(self.max_message_bytes as usize))
+			.min(all)
+	}
 }
+
+/// The most calls in one batch: a batch is one call's worth of in-flight accounting, so it
+/// is kept to a page.
+pub const MAX_BATCH: u32 = 1024;
 
 /// Every method of the node but sign-in, with `rpc_methods` listing them.
 pub fn module(
@@ -144,7 +173,10 @@ pub async fn start(
 				.allow_headers([http::header::CONTENT_TYPE, http::header::AUTHORIZATION])
 		}
 	};
-	let budget = limits::RequestBudget::new(settings.max_request_bytes_in_flight);
+	let budget = limits::RequestBudget::with_share(
+		settings.max_request_bytes_in_flight,
+		settings.request_bytes_per_ip(),
+	);
 	let services = Server::builder()
 		.max_connections(settings.max_connections)
 		.max_request_body_size(settings.max_message_bytes)
@@ -152,14 +184,14 @@ pub async fn start(
 		.max_subscriptions_per_connection(settings.max_subscriptions_per_connection)
 		.set_message_buffer_capacity(settings.message_buffer_per_connection.max(1))
 		.enable_ws_ping(settings.ws_ping)
-		// A batch is one call's worth of in-flight accounting: keep it to a page.
-		.set_batch_request_config(jsonrpsee::server::BatchRequestConfig::Limit(1024))
+		.set_batch_request_config(jsonrpsee::server::BatchRequestConfig::Limit(MAX_BATCH))
 		.set_http_middleware(
 			tower::ServiceBuilder::new()
 				.layer(cors)
 				.layer(limits::HttpGuardLayer {
 					budget: budget.clone(),
 					max_body: settings.max_message_bytes as usize,
+					max_batch: MAX_BATCH as usize,
 				})
 				.layer(auth::AuthHttpLayer(settings.auth.clone())),
 		)
@@ -182,6 +214,8 @@ pub async fn start(
 	let methods: jsonrpsee::server::Methods = module.into();
 	let slots = connections::Slots::new(settings.max_connections, settings.connections_per_ip());
 	let deadline = settings.request_deadline;
+	let max_http2_streams = settings.max_http2_streams.max(1);
+	let max_unsent = settings.max_unsent_bytes_per_connection;
 	// jsonrpsee's accept loop, with the slots and the deadline of [`connections`].
 	let accept = async move {
 		let stopped = stop.clone().shutdown();
@@ -210,10 +244,11 @@ pub async fn start(
 			let _ = stream.set_nodelay(true);
 			let service = services.clone().build(methods.clone(), stop.clone());
 			tokio::spawn(connections::serve(
-				connections::Held::new(stream, slot),
+				connections::Held::new(stream, slot, max_unsent),
 				service,
 				stop.clone().shutdown(),
 				deadline,
+				max_http2_streams,
 			));
 		}
 	};
