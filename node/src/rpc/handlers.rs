@@ -117,7 +117,27 @@ impl From<RpcError> for ErrorObjectOwned {
 				PoolError::Client(_) | PoolError::Closed => 1000,
 			},
 		};
+		// A refused transaction answers as Substrate's pool does: the title tools match in
+		// `message`, the sentence for people (why, and what to do) in `data`.
+		if let RpcError::Pool(refusal) = &error {
+			return ErrorObject::owned(code, pool_title(refusal), Some(error.to_string()));
+		}
 		ErrorObject::owned(code, error.to_string(), None::<()>)
+	}
+}
+
+/// The `message` of a pool refusal: Substrate's (`sc-rpc-api`'s author errors) where this node
+/// refuses for the same reason.
+fn pool_title(refusal: &PoolError) -> &'static str {
+	match refusal {
+		PoolError::Decode(_) => "Extrinsic has invalid format",
+		PoolError::Invalid(_) => "Invalid Transaction",
+		PoolError::Unknown(_) => "Unknown Transaction Validity",
+		PoolError::AlreadyImported(_) => "Transaction Already Imported",
+		PoolError::TooLowPriority => "Priority is too low",
+		PoolError::TooFarInFuture { .. } => "Transaction nonce is too far in the future",
+		PoolError::Full { .. } => "Immediately Dropped",
+		PoolError::Client(_) | PoolError::Closed => "Transaction pool unavailable",
 	}
 }
 

@@ -107,10 +107,13 @@ async fn bad_input_gets_codes_and_messages() {
 	);
 	assert_eq!(c, 4002, "{m}");
 	assert!(m.contains("no API method Nothing_here"), "{m}");
-	let (c, m) = code(
-		rpc.call::<_, H256>("author_submitExtrinsic", rpc_params!["0x0102"]).await.unwrap_err(),
-	);
-	assert_eq!(c, 1002, "{m}");
+	// A refused transaction: Substrate's title in `message`, the reason for people in `data`.
+	let refused =
+		rpc.call::<_, H256>("author_submitExtrinsic", rpc_params!["0x0102"]).await.unwrap_err();
+	let MethodsError::JsonRpc(refused) = refused else { panic!("{refused:?}") };
+	assert_eq!((refused.code(), refused.message()), (1002, "Extrinsic has invalid format"));
+	let data: String = serde_json::from_str(refused.data().unwrap().get()).unwrap();
+	assert!(data.contains("does not decode"), "{data}");
 }
 
 /// A node whose block 1 holds Bob's record of Eve, with the handlers of a node whose RPC
