@@ -1,9 +1,9 @@
 // An unmodified @polkadot/api 16.5 against a real `carechain --dev --rpc-auth on` node, with a
 // member's session token in the WsProvider URL (`?token=`): it connects, reads metadata and
 // constants, signs with an ed25519 keyring pair, submits a records call and sees its event in a
-// finalized block; a wallet's fee queries (`tx.paymentInfo`, `payment_queryInfo`, `rpc.payment.queryFeeDetails`) answer the
-// call's weight and a fee of zero on this feeless chain. Without a session the node answers only
-// what is public by design.
+// finalized block; a wallet's fee queries (`tx.paymentInfo`, `payment_queryInfo`,
+// `rpc.payment.queryFeeDetails`) answer the call's weight and a fee of zero on this feeless
+// chain. Without a session the node answers only what is public by design.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
