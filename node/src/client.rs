@@ -334,23 +334,9 @@ impl Client {
 			execute(&state, overlay, &mut extensions, method, data, false)
 		};
 
-		let header = Header::new(
-			parent.number.saturating_add(1),
-			Default::default(),
-			Default::default(),
-			parent.hash,
-			Default::default(),
-		);
-		call(&mut overlay, "Core_initialize_block", &header.encode())?;
-
-		let mut extrinsics = Vec::new();
-		let timestamp = UncheckedExtrinsic::new_bare(carechain_runtime::RuntimeCall::Timestamp(
-			pallet_timestamp::Call::set { now: stamp },
-		));
-		match apply(&mut call, &mut overlay, &timestamp)? {
-			Ok(Ok(())) => extrinsics.push(timestamp),
-			refused => return Err(ClientError::Inherent(refused)),
-		}
+		let number = parent.number.saturating_add(1);
+		let timestamp = begin_block(&mut call, &mut overlay, number, parent.hash, stamp)?;
+		let mut extrinsics = vec![timestamp];
 
 		let started = Instant::now();
 		let mut invalid = Vec::new();
@@ -390,6 +376,24 @@ impl Client {
 			"built"
 		);
 		Ok(BuiltBlock { block: Block { header, extrinsics }, changes, invalid })
+	}
+
+	/// Applies `extrinsic` (its SCALE bytes, which the caller has bounded) to a block built on
+	/// `at`, initialized and stamped as a proposer would, and answers what the runtime's
+	/// `BlockBuilder_apply_extrinsic` answers, SCALE-encoded; nothing is kept. The runtime
+	/// checks the signature itself (no batch verdicts are registered).
+	pub fn dry_run(&self, at: H256, extrinsic: &[u8]) -> Result<Vec<u8>, ClientError> {
+		let parent = self.header(at)?.ok_or(ClientError::UnknownBlock(at))?;
+		let now = crate::consensus::timestamp::now_ms();
+		let stamp = crate::consensus::timestamp::authored(now, self.timestamp(at)?);
+		let state = self.state(parent.state_root);
+		let mut overlay = OverlayedChanges::default();
+		let mut extensions = Extensions::default();
+		let mut call = |overlay: &mut OverlayedChanges<BlakeTwo256>, method: &str, data: &[u8]| {
+			execute(&state, overlay, &mut extensions, method, data, false)
+		};
+		begin_block(&mut call, &mut overlay, parent.number.saturating_add(1), at, stamp)?;
+		call(&mut overlay, "BlockBuilder_apply_extrinsic", extrinsic)
 	}
 
 	/// Executes a block that extends the head, as import does: the runtime checks every
@@ -513,14 +517,42 @@ fn execute(
 	result
 }
 
+/// A runtime call on a block being built, over its overlay: method and input in, output out.
+trait BlockCall:
+	FnMut(&mut OverlayedChanges<BlakeTwo256>, &str, &[u8]) -> Result<Vec<u8>, ClientError>
+{
+}
+
+impl<F> BlockCall for F where
+	F: FnMut(&mut OverlayedChanges<BlakeTwo256>, &str, &[u8]) -> Result<Vec<u8>, ClientError>
+{
+}
+
+/// Initializes block `number` on `parent` and applies its timestamp inherent stamped `stamp`;
+/// answers the inherent, the block's first extrinsic.
+fn begin_block(
+	call: &mut impl BlockCall,
+	overlay: &mut OverlayedChanges<BlakeTwo256>,
+	number: u32,
+	parent: H256,
+	stamp: u64,
+) -> Result<UncheckedExtrinsic, ClientError> {
+	let header =
+		Header::new(number, Default::default(), Default::default(), parent, Default::default());
+	call(overlay, "Core_initialize_block", &header.encode())?;
+	let timestamp = UncheckedExtrinsic::new_bare(carechain_runtime::RuntimeCall::Timestamp(
+		pallet_timestamp::Call::set { now: stamp },
+	));
+	match apply(call, overlay, &timestamp)? {
+		Ok(Ok(())) => Ok(timestamp),
+		refused => Err(ClientError::Inherent(refused)),
+	}
+}
+
 /// Applies an extrinsic inside a storage transaction that is rolled back when it is invalid,
 /// so that it leaves no trace in the block.
 fn apply(
-	call: &mut impl FnMut(
-		&mut OverlayedChanges<BlakeTwo256>,
-		&str,
-		&[u8],
-	) -> Result<Vec<u8>, ClientError>,
+	call: &mut impl BlockCall,
 	overlay: &mut OverlayedChanges<BlakeTwo256>,
 	extrinsic: &UncheckedExtrinsic,
 ) -> Result<ApplyExtrinsicResult, ClientError> {

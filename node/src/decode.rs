@@ -115,6 +115,28 @@ pub fn check_runtime_input(method: &str, data: &[u8]) -> Result<(), DecodeError>
 			)
 			.map(drop)
 		}
+		// An extrinsic or a call, then the length the caller says it has.
+		"TransactionPaymentApi_query_info" | "TransactionPaymentApi_query_fee_details" => {
+			bounded::<(UncheckedExtrinsic, u32)>(
+				"extrinsic",
+				data,
+				max_extrinsic_bytes().saturating_add(4),
+				MAX_CALL_DEPTH,
+				Whole::Yes,
+			)
+			.map(drop)
+		}
+		"TransactionPaymentCallApi_query_call_info"
+		| "TransactionPaymentCallApi_query_call_fee_details" => {
+			bounded::<(carechain_runtime::RuntimeCall, u32)>(
+				"call",
+				data,
+				max_extrinsic_bytes().saturating_add(4),
+				MAX_CALL_DEPTH,
+				Whole::Yes,
+			)
+			.map(drop)
+		}
 		_ => Ok(()),
 	}
 }

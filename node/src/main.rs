@@ -728,9 +728,14 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 		Role::Validator { key } => key,
 		Role::Full { node_key } => node_key,
 	};
+	let peer_id = consensus::peer_id(seed)?;
+	let validator_key = match &role {
+		Role::Validator { key } => Some(ed25519::Pair::from_seed(key).public().0),
+		Role::Full { .. } => None,
+	};
 	tracing::info!(
 		"Local peer id {} ({}), consensus on {}/p2p/{0}",
-		consensus::peer_id(seed)?,
+		peer_id,
 		if matches!(role, Role::Validator { .. }) { "validator" } else { "full node" },
 		args.listen_addr,
 	);
@@ -848,8 +853,18 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 				..Default::default()
 			},
 		)?);
+		// Substrate's unsafe methods are the operator's: served only on loopback, as
+		// Substrate's `--rpc-methods auto` does.
+		let local_node = rpc::handlers::LocalNode {
+			peer_id: peer_id.clone(),
+			validator_key,
+			operator_methods: !args.rpc_external,
+			starting_block: node.client.head().number,
+		};
 		let module = rpc::module_with_auth(
-			rpc::handlers::Handlers::new(node.clone(), spec.clone()).with_disclosures(disclosures),
+			rpc::handlers::Handlers::new(node.clone(), spec.clone())
+				.with_disclosures(disclosures)
+				.with_local_node(local_node),
 			Some(carechain_node::vault::VaultRpc(vault)),
 			Some(auth),
 		)?;

@@ -157,6 +157,21 @@ fn runtime_calls_refuse_nested_extrinsics_on_an_ordinary_stack() {
 				("BlockBuilder_apply_extrinsic", extrinsic.clone()),
 				("Core_execute_block", block.clone()),
 				("BlockBuilder_check_inherents", [block.clone(), vec![0]].concat()),
+				// The fee queries wallets make before signing: an extrinsic, or a bare call,
+				// then its length.
+				("TransactionPaymentApi_query_info", [extrinsic.clone(), 9u32.encode()].concat()),
+				(
+					"TransactionPaymentApi_query_fee_details",
+					[extrinsic.clone(), 9u32.encode()].concat(),
+				),
+				(
+					"TransactionPaymentCallApi_query_call_info",
+					[nested_bytes(depth), 9u32.encode()].concat(),
+				),
+				(
+					"TransactionPaymentCallApi_query_call_fee_details",
+					[nested_bytes(depth), 9u32.encode()].concat(),
+				),
 			] {
 				let error = client.call(genesis, method, &input).unwrap_err().to_string();
 				assert!(

@@ -21,7 +21,7 @@ use carechain_node::{
 			SIGN_IN_BUSY, SIGN_IN_REFUSED, UNAUTHENTICATED,
 		},
 		disclosures::{DisclosureLog, NodeDisclosure},
-		handlers::Handlers,
+		handlers::{Handlers, LocalNode},
 		module_with_auth, start, RpcSettings,
 	},
 	service::Node,
@@ -91,8 +91,11 @@ async fn serve(
 ) -> (Arc<Auth>, ServerHandle, SocketAddr) {
 	let auth = Auth::open(node.clone(), key(1), settings, &dir.join("rpc/revocations")).unwrap();
 	auth.spawn_operator_requests();
+	// On loopback, as `main` wires it: Substrate's unsafe methods are served, to members.
+	let local = LocalNode { operator_methods: true, ..Default::default() };
 	let handlers = Handlers::new(node.clone(), spec.clone())
-		.with_disclosures(Arc::new(DisclosureLog::open(&dir.join("rpc/disclosures")).unwrap()));
+		.with_disclosures(Arc::new(DisclosureLog::open(&dir.join("rpc/disclosures")).unwrap()))
+		.with_local_node(local);
 	let module =
 		module_with_auth(handlers, Some(VaultRpc(vault.clone())), Some(auth.clone())).unwrap();
 	let settings = RpcSettings {
@@ -486,6 +489,75 @@ async fn members_read_raw_state_and_patients_do_not() {
 	let (code, _) = refusal(rpc.call("chain_getBlock", rpc_params![]).await);
 	assert_eq!(code, UNAUTHENTICATED);
 	assert!(rpc.call("auth_session", rpc_params![]).await.unwrap().is_null());
+}
+
+/// The storage methods of issue 20 read raw state, so they answer members only, exactly as
+/// `state_getStorage`: `state_queryStorage` over Eve's record would show when Bob wrote it and
+/// what, `system_dryRun` of Bob's record call whether it would pass, and the hash and size of
+/// a record's entry whether Eve has one. An anonymous caller and a patient are refused each;
+/// a member gets each. The fee queries read no state and answer anyone.
+#[tokio::test]
+async fn storage_queries_and_dry_runs_refuse_anonymous_callers_and_patients() {
+	let f = fixture(AuthSettings::default()).await;
+	let member = sign_in(f.address, Ed25519Keyring::Dave).await;
+	let patient = sign_in(f.address, Ed25519Keyring::Ferdie).await;
+	let genesis = f.node.client.genesis_hash();
+	let (extrinsic, _) = &f.extrinsic;
+	// A key of the records pallet that block 1 wrote: an entry about Eve's record.
+	let dave = connect(f.address, Transport::Http, Some(&member.token)).await;
+	let prefix = format!("0x{}", hex::encode(sp_io::hashing::twox_128(b"Records")));
+	let keys = dave.call("state_getKeysPaged", rpc_params![&prefix, 100]).await.unwrap();
+	let mut record_key = None;
+	for key in keys.as_array().unwrap() {
+		let before = dave.call("state_getStorage", rpc_params![key, genesis]).await.unwrap();
+		if before.is_null() {
+			record_key = key.as_str().map(str::to_owned);
+			break;
+		}
+	}
+	let record_key = record_key.expect("block 1 wrote the records pallet's state");
+	let raw_reads = || {
+		vec![
+			("state_getStorageHash", rpc_params![&record_key]),
+			("state_getStorageHashAt", rpc_params![&record_key, genesis]),
+			("state_getStorageSize", rpc_params![&record_key]),
+			("state_queryStorage", rpc_params![vec![&record_key], genesis]),
+			("state_queryStorageAt", rpc_params![vec![&record_key]]),
+			("system_dryRun", rpc_params![extrinsic, genesis]),
+			("author_removeExtrinsic", rpc_params![vec![serde_json::json!({ "hash": genesis })]]),
+			("author_hasKey", rpc_params!["0x00", "cons"]),
+		]
+	};
+	for transport in TRANSPORTS {
+		for (token, expected) in [(None, UNAUTHENTICATED), (Some(&patient.token), FORBIDDEN)] {
+			let rpc = connect(f.address, transport, token.map(String::as_str)).await;
+			for (method, params) in raw_reads() {
+				let (code, message) = refusal(rpc.call(method, params).await);
+				assert_eq!(code, expected, "{transport:?} {method}: {message}");
+			}
+			// What a wallet asks before signing reads no state: anyone gets it.
+			let info = rpc.call("payment_queryInfo", rpc_params![extrinsic]).await.unwrap();
+			assert_eq!(info["partialFee"], "0");
+			rpc.call("payment_queryFeeDetails", rpc_params![extrinsic]).await.unwrap();
+			let input =
+				format!("{extrinsic}{}", hex::encode(((extrinsic.len() / 2 - 1) as u32).encode()));
+			rpc.call("state_call", rpc_params!["TransactionPaymentApi_query_info", input])
+				.await
+				.unwrap();
+			rpc.call("chain_getBlockHash", rpc_params![vec![0, 1]]).await.unwrap();
+			rpc.call("system_syncState", rpc_params![]).await.unwrap();
+		}
+		let rpc = connect(f.address, transport, Some(&member.token)).await;
+		for (method, params) in raw_reads() {
+			rpc.call(method, params)
+				.await
+				.unwrap_or_else(|e| panic!("{transport:?} {method}: {e}"));
+		}
+		let sets =
+			rpc.call("state_queryStorage", rpc_params![vec![&record_key], genesis]).await.unwrap();
+		// Absent at genesis, written at block 1.
+		assert_eq!(sets.as_array().unwrap().len(), 2, "{sets}");
+	}
 }
 
 #[tokio::test]

@@ -1,15 +1,18 @@
 //! The runtime APIs the node calls natively through [`api::dispatch`].
 
 use crate::{
-	AccountId, Block, Consent, Executive, InherentDataExt, Nonce, Provenance, Records, Runtime,
-	System, Timestamp, VERSION,
+	AccountId, Balance, Block, Consent, Executive, InherentDataExt, Nonce, Provenance, Records,
+	Runtime, RuntimeCall, System, Timestamp, VERSION,
 };
 use alloc::vec::Vec;
 use carechain_primitives::{Decision, Moment, Purpose, RecordId};
 use frame_support::{
+	dispatch::{DispatchInfo, GetDispatchInfo},
 	genesis_builder_helper::{build_state, get_preset},
 	traits::Time,
+	weights::Weight,
 };
+use pallet_transaction_payment_rpc_runtime_api::{FeeDetails, InclusionFee, RuntimeDispatchInfo};
 use sp_api::impl_runtime_apis;
 use sp_core::OpaqueMetadata;
 use sp_runtime::{
@@ -18,6 +21,21 @@ use sp_runtime::{
 	ApplyExtrinsicResult, ExtrinsicInclusionMode,
 };
 use sp_version::RuntimeVersion;
+
+/// What a transaction of this weight and class costs on a feeless chain: its weight, its class
+/// and no fee, as a fee-charging chain would answer it, so that wallets show a fee of zero.
+fn feeless_info(info: DispatchInfo) -> RuntimeDispatchInfo<Balance> {
+	RuntimeDispatchInfo { weight: info.total_weight(), class: info.class, partial_fee: 0 }
+}
+
+/// The parts of a fee on a feeless chain: an inclusion fee of zero in every part (not `None`,
+/// which would say the transaction is exempt, as an unsigned one is), and no tip.
+fn feeless_details() -> FeeDetails<Balance> {
+	FeeDetails {
+		inclusion_fee: Some(InclusionFee { base_fee: 0, len_fee: 0, adjusted_weight_fee: 0 }),
+		tip: 0,
+	}
+}
 
 impl_runtime_apis! {
 	impl sp_api::Core<Block> for Runtime {
@@ -82,6 +100,44 @@ impl_runtime_apis! {
 	impl frame_system_rpc_runtime_api::AccountNonceApi<Block, AccountId, Nonce> for Runtime {
 		fn account_nonce(account: AccountId) -> Nonce {
 			System::account_nonce(account)
+		}
+	}
+
+	impl pallet_transaction_payment_rpc_runtime_api::TransactionPaymentApi<Block, Balance> for Runtime {
+		fn query_info(uxt: <Block as BlockT>::Extrinsic, _len: u32) -> RuntimeDispatchInfo<Balance> {
+			feeless_info(uxt.get_dispatch_info())
+		}
+
+		fn query_fee_details(_uxt: <Block as BlockT>::Extrinsic, _len: u32) -> FeeDetails<Balance> {
+			feeless_details()
+		}
+
+		fn query_weight_to_fee(_weight: Weight) -> Balance {
+			0
+		}
+
+		fn query_length_to_fee(_length: u32) -> Balance {
+			0
+		}
+	}
+
+	impl pallet_transaction_payment_rpc_runtime_api::TransactionPaymentCallApi<Block, Balance, RuntimeCall>
+		for Runtime
+	{
+		fn query_call_info(call: RuntimeCall, _len: u32) -> RuntimeDispatchInfo<Balance> {
+			feeless_info(call.get_dispatch_info())
+		}
+
+		fn query_call_fee_details(_call: RuntimeCall, _len: u32) -> FeeDetails<Balance> {
+			feeless_details()
+		}
+
+		fn query_weight_to_fee(_weight: Weight) -> Balance {
+			0
+		}
+
+		fn query_length_to_fee(_length: u32) -> Balance {
+			0
 		}
 	}
 

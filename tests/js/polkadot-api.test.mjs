@@ -1,7 +1,9 @@
 // An unmodified @polkadot/api 16.5 against a real `carechain --dev --rpc-auth on` node, with a
 // member's session token in the WsProvider URL (`?token=`): it connects, reads metadata and
 // constants, signs with an ed25519 keyring pair, submits a records call and sees its event in a
-// finalized block. Without a session the node answers only what is public by design.
+// finalized block; a wallet's fee queries (`tx.paymentInfo`, `payment_queryInfo`,
+// `rpc.payment.queryFeeDetails`) answer the call's weight and a fee of zero on this feeless
+// chain. Without a session the node answers only what is public by design.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,6 +22,7 @@ const binary = process.env.CARECHAIN_BIN ?? join(here, '..', '..', 'target', 'de
 
 let node;
 let api;
+let provider;
 let basePath;
 let httpUrl;
 let log = '';
@@ -78,7 +81,7 @@ before(async () => {
   httpUrl = `http://127.0.0.1:${rpcPort}`;
   // Alice is an admin of St. Alice General Hospital: a member, who may read raw state.
   const token = await signIn(new Keyring({ type: 'ed25519' }).addFromUri('//Alice'));
-  const provider = new WsProvider(`ws://127.0.0.1:${rpcPort}?token=${token}`, 250);
+  provider = new WsProvider(`ws://127.0.0.1:${rpcPort}?token=${token}`, 250);
   api = await ApiPromise.create({ provider, throwOnConnect: false, noInitWarn: true });
 });
 
@@ -98,17 +101,23 @@ test('connects and reads the chain, metadata and constants', async () => {
   assert.equal(genesis.toHex(), api.genesisHash.toHex());
 });
 
-test('signs a records call with an ed25519 pair and sees its event finalized', async () => {
+/** Bob (ed25519), Eve, and Bob's call anchoring an Observation of Eve sealed as `ciphertext`. */
+function bobRecordsForEve(ciphertext, size) {
   const keyring = new Keyring({ type: 'ed25519' });
   const bob = keyring.addFromUri('//Bob');
   const eve = keyring.addFromUri('//Eve');
-  const contentHash = blake2AsHex('ciphertext from @polkadot/api');
+  const contentHash = blake2AsHex(ciphertext);
   const call = api.tx.records.createRecord(eve.address, 'Observation', {
     contentHash,
-    size: 2048,
+    size,
     locator: contentHash, // the vault's content address of the blob
     patientKey: '0x' + '07'.repeat(80), // an HPKE-wrapped key is 80 bytes
   });
+  return { bob, eve, call };
+}
+
+test('signs a records call with an ed25519 pair and sees its event finalized', async () => {
+  const { bob, eve, call } = bobRecordsForEve('ciphertext from @polkadot/api', 2048);
   const events = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`not finalized in 60 s; node log:\n${log}`)), 60_000);
     call.signAndSend(bob, ({ status, events, dispatchError }) => {
@@ -128,6 +137,36 @@ test('signs a records call with an ed25519 pair and sees its event finalized', a
   assert.equal(created.event.data.patient.toString(), eve.address);
   const nonce = await api.rpc.system.accountNextIndex(bob.address);
   assert.equal(nonce.toNumber(), 1);
+});
+
+test('tx.paymentInfo and rpc.payment.* answer the weight and a fee of zero', async () => {
+  const { bob, call: tx } = bobRecordsForEve('a fee query from @polkadot/api', 512);
+  assert.ok(api.call.transactionPaymentApi?.queryInfo, 'TransactionPaymentApi is in the runtime');
+  const info = await tx.paymentInfo(bob);
+  assert.equal(info.partialFee.toBigInt(), 0n);
+  assert.equal(info.class.toString(), 'Normal');
+  assert.ok(info.weight.refTime.toBigInt() > 0n, `weight ${info.weight.toString()}`);
+  // The legacy RPC, on signed bytes, answers the same fee, in Substrate's shape: the weight
+  // as sp-weights serializes it (`ref_time`, `proof_size`). @polkadot/api's decorated
+  // `rpc.payment.queryInfo` still decodes the weight as V1 (a bare number: "Stuck on V1
+  // forever", its source says) and fails on it, against Substrate's own nodes as here; the
+  // provider's answer is checked instead.
+  const signed = await tx.signAsync(bob, { nonce: 1000 });
+  const legacy = await api.rpc.payment.queryFeeDetails(signed.toHex());
+  assert.equal(legacy.inclusionFee.unwrap().baseFee.toBigInt(), 0n);
+  const raw = await provider.send('payment_queryInfo', [signed.toHex()]);
+  assert.deepEqual(raw, {
+    weight: { ref_time: Number(info.weight.refTime.toBigInt()), proof_size: Number(info.weight.proofSize.toBigInt()) },
+    class: 'normal',
+    partialFee: '0',
+  });
+  // A caller without a session too.
+  const anonymous = await call('payment_queryInfo', [signed.toHex()]);
+  assert.equal(anonymous.result?.partialFee, '0', JSON.stringify(anonymous));
+  assert.equal(BigInt(anonymous.result.weight.ref_time), info.weight.refTime.toBigInt());
+  // Block hashes for a list of numbers, as Substrate answers them.
+  const hashes = await call('chain_getBlockHash', [[0, 1]]);
+  assert.equal(hashes.result?.[0], api.genesisHash.toHex(), JSON.stringify(hashes));
 });
 
 test('without a session the node answers only what is public by design', async () => {

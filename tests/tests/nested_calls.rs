@@ -53,7 +53,11 @@ fn hostile_extrinsic(depth: usize, genesis: H256) -> Vec<u8> {
 
 fn error_of(error: RpcClientError) -> (i32, String) {
 	match error {
-		RpcClientError::Call(e) => (e.code(), e.message().to_owned()),
+		// A refused transaction says why in `data`, after Substrate's title in `message`.
+		RpcClientError::Call(e) => match e.data() {
+			Some(data) => (e.code(), format!("{}: {}", e.message(), data.get())),
+			None => (e.code(), e.message().to_owned()),
+		},
 		other => panic!("expected a JSON-RPC error, got {other:?}"),
 	}
 }

@@ -17,6 +17,78 @@ pub enum NumberOrHex {
 	Hex(String),
 }
 
+impl Default for NumberOrHex {
+	fn default() -> Self {
+		Self::Number(0)
+	}
+}
+
+impl From<u128> for NumberOrHex {
+	/// A number when it fits in a `u64` (JSON's safe range is the caller's concern, as in
+	/// Substrate), else `0x`-prefixed hex.
+	fn from(value: u128) -> Self {
+		match u64::try_from(value) {
+			Ok(small) => Self::Number(small),
+			Err(_) => Self::Hex(format!("{value:#x}")),
+		}
+	}
+}
+
+/// One value or a list of them, as Substrate's `chain_getBlockHash` takes and answers.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum ListOrValue<T> {
+	/// A list: answered with a list, in the same order.
+	List(Vec<T>),
+	/// A single value: answered with a single value.
+	Value(T),
+}
+
+/// A transaction named by its bytes or its hash, as `author_removeExtrinsic` takes it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ExtrinsicOrHash {
+	/// Its hash.
+	Hash(H256),
+	/// Its SCALE-encoded bytes.
+	Extrinsic(Bytes),
+}
+
+/// The storage values that changed in one block, as `state_queryStorage` answers them.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StorageChangeSet {
+	/// The block.
+	pub block: H256,
+	/// Each key whose value changed in this block (every key in the first block), with its
+	/// value (`null` when it has none).
+	pub changes: Vec<(Bytes, Option<Bytes>)>,
+}
+
+/// Where the node stands in syncing, as `system_syncState` answers it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncState {
+	/// The finalized head when the node started.
+	pub starting_block: u32,
+	/// The node's finalized head.
+	pub current_block: u32,
+	/// The highest block the node knows of: its own head, since a block is final once decided
+	/// and the node imports no block it has not seen decided.
+	pub highest_block: u32,
+}
+
+/// What a transaction costs, as Substrate's `payment_queryInfo` answers it: its weight
+/// (`{"ref_time", "proof_size"}`), class and `partialFee` (a decimal string; always `"0"`: the
+/// chain charges no fee).
+pub type DispatchInfoAnswer = pallet_transaction_payment_rpc_runtime_api::RuntimeDispatchInfo<
+	carechain_runtime::Balance,
+	frame_support::weights::Weight,
+>;
+
+/// The parts of a transaction's fee, as Substrate's `payment_queryFeeDetails` answers them:
+/// `{"inclusionFee": {"baseFee", "lenFee", "adjustedWeightFee"}}`, every part 0.
+pub type FeeDetailsAnswer = pallet_transaction_payment_rpc_runtime_api::FeeDetails<NumberOrHex>;
+
 /// `system_*`: the node and the chain it runs.
 #[rpc(server, client, namespace = "system")]
 pub trait SystemApi {
@@ -41,14 +113,32 @@ pub trait SystemApi {
 	/// The next nonce of an account, counting its transactions in the pool.
 	#[method(name = "accountNextIndex", aliases = ["account_nextIndex"])]
 	fn account_next_index(&self, account: AccountId) -> RpcResult<u32>;
+	/// Applies an extrinsic to a block built on `at` (the head when not given) and answers the
+	/// SCALE-encoded `ApplyExtrinsicResult`; nothing is kept. An operator's method, as in
+	/// Substrate.
+	#[method(name = "dryRun", aliases = ["system_dryRunAt"])]
+	fn dry_run(&self, extrinsic: Bytes, at: Option<H256>) -> RpcResult<Bytes>;
+	/// The node's libp2p peer id (the one its consensus network uses).
+	#[method(name = "localPeerId")]
+	fn local_peer_id(&self) -> RpcResult<String>;
+	/// `["Authority"]` on a validator, `["Full"]` on a full node.
+	#[method(name = "nodeRoles")]
+	fn node_roles(&self) -> RpcResult<Vec<String>>;
+	/// Where the node stands in syncing.
+	#[method(name = "syncState")]
+	fn sync_state(&self) -> RpcResult<SyncState>;
 }
 
 /// `chain_*`: blocks and headers.
 #[rpc(server, client, namespace = "chain")]
 pub trait ChainApi {
-	/// The hash of a block by number; the head when none is given.
+	/// The hash of a block by number, or of each of a list of numbers; the head when none is
+	/// given.
 	#[method(name = "getBlockHash", aliases = ["chain_getHead"])]
-	fn block_hash(&self, number: Option<NumberOrHex>) -> RpcResult<Option<H256>>;
+	fn block_hash(
+		&self,
+		number: Option<ListOrValue<NumberOrHex>>,
+	) -> RpcResult<ListOrValue<Option<H256>>>;
 	/// A header; the head's when no hash is given.
 	#[method(name = "getHeader")]
 	fn header(&self, hash: Option<H256>) -> RpcResult<Option<Header>>;
@@ -97,6 +187,22 @@ pub trait StateApi {
 	/// A storage value.
 	#[method(name = "getStorage", aliases = ["state_getStorageAt"])]
 	fn storage(&self, key: Bytes, at: Option<H256>) -> RpcResult<Option<Bytes>>;
+	/// The BLAKE2b-256 hash of a storage value.
+	#[method(name = "getStorageHash", aliases = ["state_getStorageHashAt"])]
+	fn storage_hash(&self, key: Bytes, at: Option<H256>) -> RpcResult<Option<H256>>;
+	/// The length in bytes of a storage value.
+	#[method(name = "getStorageSize", aliases = ["state_getStorageSizeAt"])]
+	fn storage_size(&self, key: Bytes, at: Option<H256>) -> RpcResult<Option<u64>>;
+	/// The changes of storage values over a range of blocks, `from` to `to` (the head when not
+	/// given): every key at `from`, then each block where one changed. An operator's method,
+	/// as in Substrate.
+	#[method(name = "queryStorage")]
+	fn query_storage(
+		&self,
+		keys: Vec<Bytes>,
+		from: H256,
+		to: Option<H256>,
+	) -> RpcResult<Vec<StorageChangeSet>>;
 	/// Storage keys with a prefix, a page at a time.
 	#[method(name = "getKeysPaged", aliases = ["state_getKeysPagedAt"])]
 	fn keys_paged(
@@ -157,6 +263,14 @@ pub trait AuthorApi {
 	/// The extrinsics waiting in the pool.
 	#[method(name = "pendingExtrinsics")]
 	fn pending_extrinsics(&self) -> RpcResult<Vec<Bytes>>;
+	/// Removes transactions from the pool (their watchers hear `"invalid"`) and answers the
+	/// hashes of those it held. An operator's method, as in Substrate.
+	#[method(name = "removeExtrinsic")]
+	fn remove_extrinsic(&self, bytes_or_hash: Vec<ExtrinsicOrHash>) -> RpcResult<Vec<H256>>;
+	/// Whether the node holds the secret of `public_key` for `key_type`: its consensus key is
+	/// of type `"cons"` (ed25519). An operator's method, as in Substrate.
+	#[method(name = "hasKey")]
+	fn has_key(&self, public_key: Bytes, key_type: String) -> RpcResult<bool>;
 	/// What became of a submitted extrinsic in a block: its position and its events; null
 	/// when the block does not hold exactly these bytes. Whoever holds the signed bytes (its
 	/// submitter) may ask, so a wallet learns its own outcome without reading blocks.
@@ -178,6 +292,18 @@ pub struct ExtrinsicOutcome {
 	pub index: u32,
 	/// Its events, SCALE-encoded as `System::Events` holds them (`Vec<EventRecord>`).
 	pub events: Bytes,
+}
+
+/// `payment_*`: what a transaction costs, as a fee-charging chain answers it. The chain is
+/// feeless: weight and class are the runtime's, every fee is zero.
+#[rpc(server, client, namespace = "payment")]
+pub trait PaymentApi {
+	/// A transaction's weight, class and partial fee (zero).
+	#[method(name = "queryInfo")]
+	fn query_info(&self, extrinsic: Bytes, at: Option<H256>) -> RpcResult<DispatchInfoAnswer>;
+	/// The parts of a transaction's fee (each zero).
+	#[method(name = "queryFeeDetails")]
+	fn query_fee_details(&self, extrinsic: Bytes, at: Option<H256>) -> RpcResult<FeeDetailsAnswer>;
 }
 
 /// A validator as the consensus RPC reports it.

@@ -28,6 +28,14 @@ use tokio::sync::broadcast::error::RecvError;
 /// The most keys `state_getKeysPaged` returns at once.
 const MAX_KEYS_PAGE: u32 = 1000;
 
+/// The most blocks one `state_queryStorage` reads, and the most keys it follows: at most a
+/// million reads per call.
+const MAX_QUERY_BLOCKS: u32 = 1000;
+const MAX_QUERY_KEYS: usize = 1000;
+
+/// The key type of the node's consensus key in `author_hasKey` (ed25519).
+const CONSENSUS_KEY_TYPE: &str = "cons";
+
 /// Errors of the RPC handlers, with Substrate's codes.
 #[derive(Debug, thiserror::Error)]
 pub enum RpcError {
@@ -50,6 +58,34 @@ pub enum RpcError {
 	/// bytes).
 	#[error(transparent)]
 	BadInput(#[from] crate::decode::DecodeError),
+	/// One of Substrate's unsafe methods, called on a node whose RPC listens beyond loopback.
+	#[error("{0} is an operator's method (one of Substrate's unsafe methods) and this node serves RPC beyond loopback: call it on the node's own machine, through an RPC port that listens on loopback only")]
+	OperatorOnly(&'static str),
+	/// A `state_queryStorage` range that is not a range of this chain's blocks.
+	#[error(
+		"block {to:?} (#{to_number}) is before block {from:?} (#{from_number}): give `from` first"
+	)]
+	BadRange {
+		/// The first block asked for.
+		from: H256,
+		/// Its number.
+		from_number: u32,
+		/// The last block asked for.
+		to: H256,
+		/// Its number.
+		to_number: u32,
+	},
+	/// A `state_queryStorage` range longer than one call reads.
+	#[error("the range holds {blocks} blocks, above the limit of {MAX_QUERY_BLOCKS} per call: query it in parts")]
+	TooManyBlocks {
+		/// Blocks in the range.
+		blocks: u64,
+	},
+	/// More keys than one `state_queryStorage` follows.
+	#[error(
+		"{0} keys asked for, above the limit of {MAX_QUERY_KEYS} per call: query them in parts"
+	)]
+	TooManyQueryKeys(usize),
 	/// A read the node could not enter in its accounting of disclosures, so it did not answer.
 	#[error("this read could not be entered in the node's accounting of disclosures ({0}), so it was not answered: retry")]
 	NotAccounted(String),
@@ -59,7 +95,14 @@ impl From<RpcError> for ErrorObjectOwned {
 	fn from(error: RpcError) -> Self {
 		let code = match &error {
 			RpcError::UnknownBlock(_) => 4001,
-			RpcError::BadNumber(_) | RpcError::TooManyKeys(_) | RpcError::BadInput(_) => -32602,
+			RpcError::BadNumber(_)
+			| RpcError::TooManyKeys(_)
+			| RpcError::BadInput(_)
+			| RpcError::BadRange { .. }
+			| RpcError::TooManyBlocks { .. }
+			| RpcError::TooManyQueryKeys(_) => -32602,
+			// Substrate's code for an unsafe method called externally.
+			RpcError::OperatorOnly(_) => -32601,
 			RpcError::Client(ClientError::Runtime { .. }) => 4002,
 			RpcError::Client(_) => 4000,
 			RpcError::NotAccounted(_) => 4003,
@@ -74,7 +117,27 @@ impl From<RpcError> for ErrorObjectOwned {
 				PoolError::Client(_) | PoolError::Closed => 1000,
 			},
 		};
+		// A refused transaction answers as Substrate's pool does: the title tools match in
+		// `message`, the sentence for people (why, and what to do) in `data`.
+		if let RpcError::Pool(refusal) = &error {
+			return ErrorObject::owned(code, pool_title(refusal), Some(error.to_string()));
+		}
 		ErrorObject::owned(code, error.to_string(), None::<()>)
+	}
+}
+
+/// The `message` of a pool refusal: Substrate's (`sc-rpc-api`'s author errors) where this node
+/// refuses for the same reason.
+fn pool_title(refusal: &PoolError) -> &'static str {
+	match refusal {
+		PoolError::Decode(_) => "Extrinsic has invalid format",
+		PoolError::Invalid(_) => "Invalid Transaction",
+		PoolError::Unknown(_) => "Unknown Transaction Validity",
+		PoolError::AlreadyImported(_) => "Transaction Already Imported",
+		PoolError::TooLowPriority => "Priority is too low",
+		PoolError::TooFarInFuture { .. } => "Transaction nonce is too far in the future",
+		PoolError::Full { .. } => "Immediately Dropped",
+		PoolError::Client(_) | PoolError::Closed => "Transaction pool unavailable",
 	}
 }
 
@@ -88,6 +151,35 @@ pub struct Handlers {
 	node: Arc<Node>,
 	spec: Arc<crate::chain_spec::ChainSpec>,
 	disclosures: Arc<DisclosureLog>,
+	local: Arc<LocalNode>,
+}
+
+/// What the node says about itself: its consensus identity and whether its RPC port is the
+/// operator's own.
+#[derive(Clone, Debug)]
+pub struct LocalNode {
+	/// Its libp2p peer id.
+	pub peer_id: String,
+	/// Its consensus key (ed25519 public key) when it validates.
+	pub validator_key: Option<[u8; 32]>,
+	/// Whether Substrate's unsafe methods (`system_dryRun`, `state_queryStorage`,
+	/// `author_removeExtrinsic`, `author_hasKey`) are served: only when RPC listens on
+	/// loopback, as Substrate's `--rpc-methods auto` decides.
+	pub operator_methods: bool,
+	/// The finalized head's number when the node started.
+	pub starting_block: u32,
+}
+
+impl Default for LocalNode {
+	/// A node that says nothing of itself and refuses the operator's methods.
+	fn default() -> Self {
+		Self {
+			peer_id: String::new(),
+			validator_key: None,
+			operator_methods: false,
+			starting_block: 0,
+		}
+	}
 }
 
 /// Who reads a patient's data through a patient-linked method.
@@ -113,7 +205,26 @@ impl Handlers {
 	/// Handlers over `node`, which runs `spec`, with the node's accounting of disclosures in
 	/// memory (see [`Self::with_disclosures`]).
 	pub fn new(node: Arc<Node>, spec: Arc<crate::chain_spec::ChainSpec>) -> Self {
-		Self { node, spec, disclosures: Arc::new(DisclosureLog::in_memory()) }
+		let local = LocalNode { starting_block: node.client.head().number, ..Default::default() };
+		Self {
+			node,
+			spec,
+			disclosures: Arc::new(DisclosureLog::in_memory()),
+			local: Arc::new(local),
+		}
+	}
+
+	/// The same handlers, saying `local` of the node.
+	pub fn with_local_node(self, local: LocalNode) -> Self {
+		Self { local: Arc::new(local), ..self }
+	}
+
+	/// Refuses `method`, one of Substrate's unsafe methods, unless RPC listens on loopback.
+	fn operator_only(&self, method: &'static str) -> Result<(), ErrorObjectOwned> {
+		match self.local.operator_methods {
+			true => Ok(()),
+			false => Err(err(RpcError::OperatorOnly(method))),
+		}
 	}
 
 	/// The same handlers, with the node's accounting of disclosures in `log`.
@@ -236,6 +347,32 @@ impl SystemApiServer for Handlers {
 		let next = self.node.pool.next_nonce(&account, next);
 		Ok(next)
 	}
+
+	fn dry_run(&self, extrinsic: Bytes, at: Option<H256>) -> RpcResult<Bytes> {
+		self.operator_only("system_dryRun")?;
+		self.node.metrics.rpc_calls.inc();
+		crate::decode::extrinsic(&extrinsic).map_err(err)?;
+		let at = self.at(at)?;
+		self.node.client.dry_run(at, &extrinsic).map(Bytes).map_err(err)
+	}
+
+	fn local_peer_id(&self) -> RpcResult<String> {
+		Ok(self.local.peer_id.clone())
+	}
+
+	fn node_roles(&self) -> RpcResult<Vec<String>> {
+		let role = if self.local.validator_key.is_some() { "Authority" } else { "Full" };
+		Ok(vec![role.into()])
+	}
+
+	fn sync_state(&self) -> RpcResult<SyncState> {
+		let head = self.node.client.head().number;
+		Ok(SyncState {
+			starting_block: self.local.starting_block,
+			current_block: head,
+			highest_block: head,
+		})
+	}
 }
 
 fn parse_number(number: NumberOrHex) -> Result<u32, RpcError> {
@@ -250,12 +387,22 @@ fn parse_number(number: NumberOrHex) -> Result<u32, RpcError> {
 
 #[async_trait]
 impl ChainApiServer for Handlers {
-	fn block_hash(&self, number: Option<NumberOrHex>) -> RpcResult<Option<H256>> {
+	fn block_hash(
+		&self,
+		number: Option<ListOrValue<NumberOrHex>>,
+	) -> RpcResult<ListOrValue<Option<H256>>> {
+		let hash = |number: NumberOrHex| -> RpcResult<Option<H256>> {
+			let number = parse_number(number).map_err(err)?;
+			self.node.client.hash(number).map_err(err)
+		};
 		match number {
-			None => Ok(Some(self.node.client.head().hash)),
-			Some(number) => {
-				let number = parse_number(number).map_err(err)?;
-				self.node.client.hash(number).map_err(err)
+			None => Ok(ListOrValue::Value(Some(self.node.client.head().hash))),
+			Some(ListOrValue::Value(number)) => hash(number).map(ListOrValue::Value),
+			Some(ListOrValue::List(numbers)) => {
+				if numbers.len() > MAX_QUERY_BLOCKS as usize {
+					return Err(err(RpcError::TooManyBlocks { blocks: numbers.len() as u64 }));
+				}
+				numbers.into_iter().map(hash).collect::<RpcResult<_>>().map(ListOrValue::List)
 			}
 		}
 	}
@@ -315,6 +462,69 @@ impl StateApiServer for Handlers {
 			err(ClientError::Runtime { method: "state_getStorage".into(), message: e.to_string() })
 		})?;
 		Ok(value.map(Bytes))
+	}
+
+	fn storage_hash(&self, key: Bytes, at: Option<H256>) -> RpcResult<Option<H256>> {
+		// The chain's hasher, as Substrate answers it.
+		Ok(self.storage(key, at)?.map(|value| sp_io::hashing::blake2_256(&value).into()))
+	}
+
+	fn storage_size(&self, key: Bytes, at: Option<H256>) -> RpcResult<Option<u64>> {
+		// Substrate sums the values under a prefix when the key has none; that walk is left
+		// out: a key without a value answers null.
+		Ok(self.storage(key, at)?.map(|value| value.len() as u64))
+	}
+
+	fn query_storage(
+		&self,
+		keys: Vec<Bytes>,
+		from: H256,
+		to: Option<H256>,
+	) -> RpcResult<Vec<StorageChangeSet>> {
+		self.operator_only("state_queryStorage")?;
+		if keys.len() > MAX_QUERY_KEYS {
+			return Err(err(RpcError::TooManyQueryKeys(keys.len())));
+		}
+		let client = &self.node.client;
+		let number_of = |hash: H256| -> RpcResult<u32> {
+			let header = client.header(hash).map_err(err)?;
+			header.map(|h| h.number).ok_or_else(|| err(RpcError::UnknownBlock(hash)))
+		};
+		let to = self.at(to)?;
+		let (from_number, to_number) = (number_of(from)?, number_of(to)?);
+		// Every stored block is final, so `to` descends from `from` exactly when it is not
+		// numbered before it.
+		if to_number < from_number {
+			return Err(err(RpcError::BadRange { from, from_number, to, to_number }));
+		}
+		let blocks = u64::from(to_number.saturating_sub(from_number)).saturating_add(1);
+		if blocks > u64::from(MAX_QUERY_BLOCKS) {
+			return Err(err(RpcError::TooManyBlocks { blocks }));
+		}
+		let failed = |e: String| {
+			err(ClientError::Runtime { method: "state_queryStorage".into(), message: e })
+		};
+		let mut last: Vec<Option<Bytes>> = vec![None; keys.len()];
+		let mut sets = Vec::new();
+		for number in from_number..=to_number {
+			let block = client.hash(number).map_err(err)?.ok_or_else(|| {
+				failed(format!("block #{number} is missing from this node's database"))
+			})?;
+			let state = client.state_at(block).map_err(err)?;
+			let mut changes = Vec::new();
+			for (key, last) in keys.iter().zip(last.iter_mut()) {
+				let value = state.storage(key).map_err(failed)?.map(Bytes);
+				// Every key at the first block, then only those whose value changed.
+				if number == from_number || value != *last {
+					changes.push((key.clone(), value.clone()));
+					*last = value;
+				}
+			}
+			if !changes.is_empty() {
+				sets.push(StorageChangeSet { block, changes });
+			}
+		}
+		Ok(sets)
 	}
 
 	fn keys_paged(
@@ -492,6 +702,24 @@ impl AuthorApiServer for Handlers {
 		Ok(self.node.pool.pending().iter().map(|tx| Bytes(tx.extrinsic.encode())).collect())
 	}
 
+	fn remove_extrinsic(&self, bytes_or_hash: Vec<ExtrinsicOrHash>) -> RpcResult<Vec<H256>> {
+		self.operator_only("author_removeExtrinsic")?;
+		let hashes: Vec<H256> = bytes_or_hash
+			.into_iter()
+			.map(|named| match named {
+				ExtrinsicOrHash::Hash(hash) => hash,
+				ExtrinsicOrHash::Extrinsic(bytes) => crate::client::extrinsic_hash(&bytes),
+			})
+			.collect();
+		Ok(self.node.pool.remove(&hashes))
+	}
+
+	fn has_key(&self, public_key: Bytes, key_type: String) -> RpcResult<bool> {
+		self.operator_only("author_hasKey")?;
+		let own = self.local.validator_key.is_some_and(|key| key[..] == public_key[..]);
+		Ok(key_type == CONSENSUS_KEY_TYPE && own)
+	}
+
 	fn extrinsic_outcome(
 		&self,
 		extrinsic: Bytes,
@@ -519,6 +747,44 @@ impl AuthorApiServer for Handlers {
 			index,
 			events: Bytes(own.encode()),
 		}))
+	}
+}
+
+impl Handlers {
+	/// Calls a fee query of the runtime with `extrinsic` and its length, as Substrate's
+	/// `payment_*` methods do.
+	fn payment_call(&self, method: &str, extrinsic: Bytes, at: Option<H256>) -> RpcResult<Vec<u8>> {
+		let len = u32::try_from(extrinsic.len()).unwrap_or(u32::MAX);
+		let mut input = extrinsic.0;
+		len.encode_to(&mut input);
+		// Refused here, a malformed or too deeply nested extrinsic is the caller's invalid
+		// params rather than a failed runtime call.
+		crate::decode::check_runtime_input(method, &input).map_err(err)?;
+		self.runtime_call(at, method, &input)
+	}
+}
+
+impl PaymentApiServer for Handlers {
+	fn query_info(&self, extrinsic: Bytes, at: Option<H256>) -> RpcResult<DispatchInfoAnswer> {
+		const METHOD: &str = "TransactionPaymentApi_query_info";
+		let output = self.payment_call(METHOD, extrinsic, at)?;
+		decode(METHOD, &output).map_err(err)
+	}
+
+	fn query_fee_details(&self, extrinsic: Bytes, at: Option<H256>) -> RpcResult<FeeDetailsAnswer> {
+		use pallet_transaction_payment_rpc_runtime_api::{FeeDetails, InclusionFee};
+		const METHOD: &str = "TransactionPaymentApi_query_fee_details";
+		let output = self.payment_call(METHOD, extrinsic, at)?;
+		let details: FeeDetails<carechain_runtime::Balance> =
+			decode(METHOD, &output).map_err(err)?;
+		Ok(FeeDetails {
+			inclusion_fee: details.inclusion_fee.map(|fee| InclusionFee {
+				base_fee: fee.base_fee.into(),
+				len_fee: fee.len_fee.into(),
+				adjusted_weight_fee: fee.adjusted_weight_fee.into(),
+			}),
+			tip: details.tip.into(),
+		})
 	}
 }
 

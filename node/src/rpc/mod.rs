@@ -10,7 +10,10 @@ pub mod disclosures;
 pub mod handlers;
 pub mod limits;
 
-use api::{AuthorApiServer, CarechainApiServer, ChainApiServer, StateApiServer, SystemApiServer};
+use api::{
+	AuthorApiServer, CarechainApiServer, ChainApiServer, PaymentApiServer, StateApiServer,
+	SystemApiServer,
+};
 use handlers::Handlers;
 use jsonrpsee::{
 	server::{PingConfig, Server, ServerHandle},
@@ -140,6 +143,7 @@ pub fn module_with_auth(
 	module.merge(ChainApiServer::into_rpc(handlers.clone()))?;
 	module.merge(StateApiServer::into_rpc(handlers.clone()))?;
 	module.merge(AuthorApiServer::into_rpc(handlers.clone()))?;
+	module.merge(PaymentApiServer::into_rpc(handlers.clone()))?;
 	module.merge(CarechainApiServer::into_rpc(handlers))?;
 	if let Some(vault) = vault {
 		module.merge(crate::vault::VaultApiServer::into_rpc(vault))?;

@@ -9,6 +9,7 @@ use crate::{
 	service::Node,
 	signatures::BatchVerifier,
 };
+use codec::{Decode, Encode};
 use jsonrpsee::{rpc_params, MethodsError, RpcModule};
 use serde_json::Value as Json;
 use sp_core::H256;
@@ -106,8 +107,283 @@ async fn bad_input_gets_codes_and_messages() {
 	);
 	assert_eq!(c, 4002, "{m}");
 	assert!(m.contains("no API method Nothing_here"), "{m}");
-	let (c, m) = code(
-		rpc.call::<_, H256>("author_submitExtrinsic", rpc_params!["0x0102"]).await.unwrap_err(),
+	// A refused transaction: Substrate's title in `message`, the reason for people in `data`.
+	let refused =
+		rpc.call::<_, H256>("author_submitExtrinsic", rpc_params!["0x0102"]).await.unwrap_err();
+	let MethodsError::JsonRpc(refused) = refused else { panic!("{refused:?}") };
+	assert_eq!((refused.code(), refused.message()), (1002, "Extrinsic has invalid format"));
+	let data: String = serde_json::from_str(refused.data().unwrap().get()).unwrap();
+	assert!(data.contains("does not decode"), "{data}");
+}
+
+/// A node whose block 1 holds Bob's record of Eve, with the handlers of a node whose RPC
+/// listens on loopback (`operator`: Substrate's unsafe methods served) or beyond it.
+fn rpc_after_one_block(
+	operator: bool,
+) -> (RpcModule<()>, Arc<Node>, carechain_runtime::UncheckedExtrinsic, tempfile::TempDir) {
+	use sp_keyring::Ed25519Keyring;
+	use sp_runtime::traits::{BlakeTwo256, Hash as _};
+	let dir = tempfile::tempdir().unwrap();
+	let spec = Arc::new(ChainSpec::development());
+	let client = Arc::new(Client::open(ChainDb::open(dir.path()).unwrap(), &spec.genesis).unwrap());
+	let call = carechain_runtime::RuntimeCall::Records(pallet_records::Call::create_record {
+		patient: Ed25519Keyring::Eve.to_account_id(),
+		resource_type: carechain_primitives::FhirResourceType::Observation,
+		content: pallet_records::RecordContent {
+			content_hash: BlakeTwo256::hash(b"fee test ciphertext"),
+			size: 1024,
+			locator: BlakeTwo256::hash(b"fee test ciphertext"),
+			patient_key: [7u8; 80],
+		},
+	});
+	let extrinsic =
+		crate::extrinsic::sign(&Ed25519Keyring::Bob.pair(), 0, call, client.genesis_hash());
+	let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+	let built = client
+		.build_block(1_700_000_000_000, [(H256::zero(), &extrinsic)], Default::default(), deadline)
+		.unwrap();
+	assert_eq!(built.block.extrinsics.len(), 2, "the record made it into the block");
+	client.commit(&built.block, built.changes, &[]).unwrap();
+	let verifier = carechain_gpu::Verifier::new(carechain_gpu::Mode::Cpu).unwrap();
+	let node = Node::new(
+		client,
+		Arc::new(Pool::new(PoolLimits::default())),
+		Arc::new(BatchVerifier::new(verifier)),
 	);
-	assert_eq!(c, 1002, "{m}");
+	let local = super::handlers::LocalNode {
+		peer_id: "12D3KooWtest".into(),
+		validator_key: Some(Ed25519Keyring::Alice.public().0),
+		operator_methods: operator,
+		starting_block: 1,
+	};
+	let handlers = Handlers::new(node.clone(), spec).with_local_node(local);
+	(module(handlers, None).unwrap(), node, extrinsic, dir)
+}
+
+fn system_number_key() -> String {
+	format!(
+		"0x{}{}",
+		hex::encode(sp_io::hashing::twox_128(b"System")),
+		hex::encode(sp_io::hashing::twox_128(b"Number"))
+	)
+}
+
+#[tokio::test]
+async fn fee_queries_answer_the_weight_and_class_and_a_fee_of_zero() {
+	use frame_support::dispatch::GetDispatchInfo;
+	let (rpc, _node, extrinsic, _dir) = rpc_after_one_block(false);
+	let bytes = crate::extrinsic::to_hex(&extrinsic);
+	let info: Json = rpc.call("payment_queryInfo", rpc_params![&bytes]).await.unwrap();
+	let weight = extrinsic.get_dispatch_info().total_weight();
+	assert!(weight.ref_time() > 0);
+	// Substrate's shape: the weight as sp-weights serializes it, the fee as a decimal string.
+	assert_eq!(
+		info,
+		serde_json::json!({
+			"weight": { "ref_time": weight.ref_time(), "proof_size": weight.proof_size() },
+			"class": "normal",
+			"partialFee": "0",
+		})
+	);
+	let details: Json = rpc.call("payment_queryFeeDetails", rpc_params![&bytes]).await.unwrap();
+	assert_eq!(
+		details,
+		serde_json::json!({ "inclusionFee": { "baseFee": 0, "lenFee": 0, "adjustedWeightFee": 0 } })
+	);
+	// The runtime API answers the same through `state_call`, as `@polkadot/api` asks it.
+	let len = u32::try_from(extrinsic.encode().len()).unwrap();
+	let input = format!("{bytes}{}", hex::encode(len.encode()));
+	let output: sp_core::Bytes = rpc
+		.call("state_call", rpc_params!["TransactionPaymentApi_query_info", input])
+		.await
+		.unwrap();
+	let decoded = pallet_transaction_payment_rpc_runtime_api::RuntimeDispatchInfo::<u128>::decode(
+		&mut &output[..],
+	)
+	.unwrap();
+	assert_eq!((decoded.weight, decoded.partial_fee), (weight, 0));
+	// Bytes that are no extrinsic are the caller's invalid params.
+	for bad in ["0x0102", "0x"] {
+		let (c, m) =
+			code(rpc.call::<_, Json>("payment_queryInfo", rpc_params![bad]).await.unwrap_err());
+		assert_eq!(c, -32602, "{m}");
+		assert!(m.contains("extrinsic"), "{m}");
+	}
+}
+
+#[tokio::test]
+async fn storage_hash_size_and_block_hash_lists_answer_as_substrate_does() {
+	let (rpc, node, _extrinsic, _dir) = rpc_after_one_block(false);
+	let key = system_number_key();
+	let value: sp_core::Bytes = rpc.call("state_getStorage", rpc_params![&key]).await.unwrap();
+	let hash: H256 = rpc.call("state_getStorageHash", rpc_params![&key]).await.unwrap();
+	assert_eq!(hash, H256(sp_io::hashing::blake2_256(&value)));
+	let size: u64 = rpc.call("state_getStorageSize", rpc_params![&key]).await.unwrap();
+	assert_eq!(size, value.len() as u64);
+	let genesis = node.client.genesis_hash();
+	let at_genesis: Option<u64> =
+		rpc.call("state_getStorageSizeAt", rpc_params!["0x0badbeef", genesis]).await.unwrap();
+	assert_eq!(at_genesis, None);
+	let (c, _) = code(
+		rpc.call::<_, Json>("state_getStorageHash", rpc_params![&key, H256::repeat_byte(9)])
+			.await
+			.unwrap_err(),
+	);
+	assert_eq!(c, 4001);
+	let hashes: Vec<Option<H256>> = rpc
+		.call("chain_getBlockHash", rpc_params![vec![Json::from(0), "0x1".into(), 5.into()]])
+		.await
+		.unwrap();
+	assert_eq!(hashes, vec![Some(genesis), Some(node.client.head().hash), None]);
+	let one: Option<H256> = rpc.call("chain_getBlockHash", rpc_params![1]).await.unwrap();
+	assert_eq!(one, Some(node.client.head().hash));
+	let too_many = vec![0u32; 1001];
+	let (c, m) =
+		code(rpc.call::<_, Json>("chain_getBlockHash", rpc_params![too_many]).await.unwrap_err());
+	assert_eq!(c, -32602, "{m}");
+	let roles: Vec<String> = rpc.call("system_nodeRoles", rpc_params![]).await.unwrap();
+	assert_eq!(roles, ["Authority"]);
+	let peer: String = rpc.call("system_localPeerId", rpc_params![]).await.unwrap();
+	assert_eq!(peer, "12D3KooWtest");
+	let sync: Json = rpc.call("system_syncState", rpc_params![]).await.unwrap();
+	assert_eq!(
+		sync,
+		serde_json::json!({ "startingBlock": 1, "currentBlock": 1, "highestBlock": 1 })
+	);
+	let methods: Json = rpc.call("rpc_methods", rpc_params![]).await.unwrap();
+	let methods = methods["methods"].as_array().unwrap();
+	for name in [
+		"payment_queryInfo",
+		"payment_queryFeeDetails",
+		"state_getStorageHash",
+		"state_getStorageSize",
+		"state_queryStorage",
+		"state_queryStorageAt",
+		"system_dryRun",
+		"system_localPeerId",
+		"system_nodeRoles",
+		"system_syncState",
+		"author_hasKey",
+		"author_removeExtrinsic",
+	] {
+		assert!(methods.contains(&Json::from(name)), "rpc_methods lacks {name}");
+	}
+}
+
+/// Substrate's unsafe methods, on a node whose RPC listens beyond loopback: refused to
+/// everyone (the class check then decides who on loopback).
+#[tokio::test]
+async fn operator_methods_are_refused_beyond_loopback() {
+	let (rpc, node, extrinsic, _dir) = rpc_after_one_block(false);
+	let bytes = crate::extrinsic::to_hex(&extrinsic);
+	let genesis = node.client.genesis_hash();
+	for (method, params) in [
+		("system_dryRun", rpc_params![&bytes]),
+		("state_queryStorage", rpc_params![vec![system_number_key()], genesis]),
+		("author_removeExtrinsic", rpc_params![vec![serde_json::json!({ "hash": genesis })]]),
+		("author_hasKey", rpc_params!["0x00", "cons"]),
+	] {
+		let (c, m) = code(rpc.call::<_, Json>(method, params).await.unwrap_err());
+		assert_eq!(c, -32601, "{method}: {m}");
+		assert!(m.contains(method) && m.contains("loopback"), "{m}");
+	}
+}
+
+#[tokio::test]
+async fn query_storage_reports_each_change_over_a_bounded_range() {
+	let (rpc, node, _extrinsic, _dir) = rpc_after_one_block(true);
+	let key = system_number_key();
+	let genesis = node.client.genesis_hash();
+	let head = node.client.head().hash;
+	let sets: Json =
+		rpc.call("state_queryStorage", rpc_params![vec![&key], genesis]).await.unwrap();
+	let sets = sets.as_array().unwrap();
+	assert_eq!(sets.len(), 2, "{sets:?}");
+	assert_eq!(sets[0]["block"], serde_json::to_value(genesis).unwrap());
+	assert_eq!(sets[1]["block"], serde_json::to_value(head).unwrap());
+	assert_eq!(sets[1]["changes"][0][1], "0x01000000");
+	// A key that never changes is reported at the first block only.
+	let sets: Json = rpc
+		.call("state_queryStorage", rpc_params![vec!["0x0badbeef"], genesis, head])
+		.await
+		.unwrap();
+	assert_eq!(sets, serde_json::json!([{ "block": genesis, "changes": [["0x0badbeef", null]] }]));
+	// Backwards, unknown, too many keys.
+	let (c, m) = code(
+		rpc.call::<_, Json>("state_queryStorage", rpc_params![vec![&key], head, genesis])
+			.await
+			.unwrap_err(),
+	);
+	assert_eq!(c, -32602, "{m}");
+	assert!(m.contains("give `from` first"), "{m}");
+	let (c, _) = code(
+		rpc.call::<_, Json>("state_queryStorage", rpc_params![vec![&key], H256::repeat_byte(4)])
+			.await
+			.unwrap_err(),
+	);
+	assert_eq!(c, 4001);
+	let keys = vec![key.clone(); 1001];
+	let (c, m) = code(
+		rpc.call::<_, Json>("state_queryStorage", rpc_params![keys, genesis]).await.unwrap_err(),
+	);
+	assert_eq!(c, -32602, "{m}");
+	assert!(m.contains("limit of 1000"), "{m}");
+}
+
+#[tokio::test]
+async fn a_dry_run_applies_without_keeping_and_a_replay_is_stale() {
+	use sp_runtime::{
+		transaction_validity::{InvalidTransaction, TransactionValidityError},
+		ApplyExtrinsicResult,
+	};
+	let (rpc, node, extrinsic, _dir) = rpc_after_one_block(true);
+	let bytes = crate::extrinsic::to_hex(&extrinsic);
+	let genesis = node.client.genesis_hash();
+	let head = node.client.head();
+	let at_genesis: sp_core::Bytes =
+		rpc.call("system_dryRun", rpc_params![&bytes, genesis]).await.unwrap();
+	let result = ApplyExtrinsicResult::decode(&mut &at_genesis[..]).unwrap();
+	assert!(matches!(result, Ok(Ok(()))), "{result:?}");
+	// The same bytes again on the head, which holds them: a replay.
+	let at_head: sp_core::Bytes = rpc.call("system_dryRun", rpc_params![&bytes]).await.unwrap();
+	let result = ApplyExtrinsicResult::decode(&mut &at_head[..]).unwrap();
+	assert_eq!(result, Err(TransactionValidityError::Invalid(InvalidTransaction::Stale)));
+	// Nothing was kept.
+	assert_eq!(node.client.head().hash, head.hash);
+	let (c, m) =
+		code(rpc.call::<_, Json>("system_dryRun", rpc_params!["0x0102"]).await.unwrap_err());
+	assert_eq!(c, -32602, "{m}");
+}
+
+#[tokio::test]
+async fn the_operator_removes_pool_transactions_and_asks_for_the_node_s_key() {
+	use sp_keyring::Ed25519Keyring;
+	let (rpc, node, _extrinsic, _dir) = rpc_after_one_block(true);
+	let call =
+		carechain_runtime::RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() });
+	let genesis = node.client.genesis_hash();
+	let waiting = crate::extrinsic::sign(&Ed25519Keyring::Alice.pair(), 0, call, genesis);
+	let hash = node.submitter.submit(waiting.encode()).await.unwrap();
+	assert!(node.pool.contains(&hash));
+	let other = H256::repeat_byte(8);
+	let removed: Vec<H256> = rpc
+		.call(
+			"author_removeExtrinsic",
+			rpc_params![vec![
+				serde_json::json!({ "extrinsic": crate::extrinsic::to_hex(&waiting) }),
+				serde_json::json!({ "hash": other }),
+			]],
+		)
+		.await
+		.unwrap();
+	assert_eq!(removed, vec![hash], "only what the pool held");
+	assert!(!node.pool.contains(&hash));
+	let alice = format!("0x{}", hex::encode(Ed25519Keyring::Alice.public().0));
+	let bob = format!("0x{}", hex::encode(Ed25519Keyring::Bob.public().0));
+	for (key, kind, expected) in
+		[(&alice, "cons", true), (&bob, "cons", false), (&alice, "aura", false)]
+	{
+		let has: bool = rpc.call("author_hasKey", rpc_params![key, kind]).await.unwrap();
+		assert_eq!(has, expected, "{key} {kind}");
+	}
 }

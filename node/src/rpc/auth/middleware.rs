@@ -98,17 +98,36 @@ const PUBLIC: &[&str] = &[
 	"author_unwatchExtrinsic",
 	// Answers only whoever holds the signed bytes: see `author_extrinsicOutcome`.
 	"author_extrinsicOutcome",
+	// A transaction's weight and class, and a fee of zero: what the runtime computes from the
+	// bytes the caller sends, reading no state (wallets ask before signing).
+	"payment_queryInfo",
+	"payment_queryFeeDetails",
+	// The node's own identity and progress: its peer id is in every peer's log, its head in
+	// every header.
+	"system_localPeerId",
+	"system_nodeRoles",
+	"system_syncState",
 	// Ending one's own subscription.
 	"state_unsubscribeStorage",
 	"vault_unsubscribeDisclosures",
 ];
 
-/// Runtime calls that `state_call` answers anyone: the runtime's version and metadata.
+/// Runtime calls that `state_call` answers anyone: the runtime's version and metadata, and the
+/// fee queries (weight and class of the bytes sent, fees of zero; no state read), which
+/// `@polkadot/api`'s `tx.paymentInfo` makes through `state_call`.
 const PUBLIC_RUNTIME_CALLS: &[&str] = &[
 	"Core_version",
 	"Metadata_metadata",
 	"Metadata_metadata_at_version",
 	"Metadata_metadata_versions",
+	"TransactionPaymentApi_query_info",
+	"TransactionPaymentApi_query_fee_details",
+	"TransactionPaymentApi_query_weight_to_fee",
+	"TransactionPaymentApi_query_length_to_fee",
+	"TransactionPaymentCallApi_query_call_info",
+	"TransactionPaymentCallApi_query_call_fee_details",
+	"TransactionPaymentCallApi_query_weight_to_fee",
+	"TransactionPaymentCallApi_query_length_to_fee",
 ];
 
 /// Methods about one patient: a session, then the handler's check.
@@ -329,5 +348,21 @@ mod tests {
 		);
 		assert_eq!(class("state_call", Some("not json")), MethodClass::Members);
 		assert_eq!(class("something_new", None), MethodClass::Members);
+		// Issue 20: fee queries read no state; the storage methods and dry runs read raw state.
+		for public in ["payment_queryInfo", "payment_queryFeeDetails", "system_syncState"] {
+			assert_eq!(class(public, None), MethodClass::Public, "{public}");
+		}
+		let fee_call = r#"["TransactionPaymentApi_query_info","0x"]"#;
+		assert_eq!(class("state_call", Some(fee_call)), MethodClass::Public);
+		for raw in [
+			"state_getStorageHash",
+			"state_getStorageSize",
+			"state_queryStorage",
+			"system_dryRun",
+			"author_removeExtrinsic",
+			"author_hasKey",
+		] {
+			assert_eq!(class(raw, None), MethodClass::Members, "{raw}");
+		}
 	}
 }
