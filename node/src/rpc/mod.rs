@@ -9,6 +9,7 @@ pub mod connections;
 pub mod disclosures;
 pub mod handlers;
 pub mod limits;
+pub mod spec_v2;
 
 use api::{AuthorApiServer, CarechainApiServer, ChainApiServer, StateApiServer, SystemApiServer};
 use handlers::Handlers;
@@ -111,6 +112,8 @@ pub fn module_with_auth(
 	module.merge(ChainApiServer::into_rpc(handlers.clone()))?;
 	module.merge(StateApiServer::into_rpc(handlers.clone()))?;
 	module.merge(AuthorApiServer::into_rpc(handlers.clone()))?;
+	let (node, spec) = handlers.parts();
+	module.merge(spec_v2::module(node, spec, Default::default())?)?;
 	module.merge(CarechainApiServer::into_rpc(handlers))?;
 	if let Some(vault) = vault {
 		module.merge(crate::vault::VaultApiServer::into_rpc(vault))?;
