@@ -155,6 +155,9 @@ pub async fn start(
 		.max_subscriptions_per_connection(settings.max_subscriptions_per_connection)
 		.set_message_buffer_capacity(settings.message_buffer_per_connection.max(1))
 		.enable_ws_ping(settings.ws_ping)
+		// String subscription ids, as Substrate's nodes answer: polkadot-api takes only those
+		// (the new spec calls them opaque strings), and they are not guessable.
+		.set_id_provider(jsonrpsee::server::RandomStringIdProvider::new(16))
 		// A batch is one call's worth of in-flight accounting: keep it to a page.
 		.set_batch_request_config(jsonrpsee::server::BatchRequestConfig::Limit(1024))
 		.set_http_middleware(
