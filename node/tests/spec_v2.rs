@@ -187,7 +187,11 @@ async fn chain_head_reads_are_refused_exactly_as_their_legacy_twins_are() {
 		// Bodies as blocks, runtime calls as state_call.
 		let legacy: Result<Json, _> = rpc.request("chain_getBlock", rpc_params![&head]).await;
 		let new: Result<Json, _> = rpc.request("chainHead_v1_body", rpc_params![&id, &head]).await;
-		assert_eq!(as_twin(&new, "chainHead_v1_body", "chain_getBlock"), refusal(&legacy), "{who:?}");
+		assert_eq!(
+			as_twin(&new, "chainHead_v1_body", "chain_getBlock"),
+			refusal(&legacy),
+			"{who:?}"
+		);
 		if let Ok(started) = new {
 			let op = started["operationId"].clone();
 			let done = next(&mut sub).await;
