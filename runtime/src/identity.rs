@@ -49,7 +49,7 @@ impl OnRuntimeUpgrade for WriteRuntimeIdentity {
 mod tests {
 	use super::*;
 	use codec::Decode;
-	use sp_runtime::BuildStorage;
+	use sp_runtime::{traits::Header as _, BuildStorage};
 
 	#[test]
 	fn the_identity_names_the_version_and_the_metadata_and_is_no_wasm() {
