@@ -30,6 +30,7 @@ pub mod privacy_scan;
 pub mod prometheus;
 pub mod registry;
 pub mod rpc;
+pub mod runtime_identity;
 pub mod service;
 pub mod signatures;
 pub mod vault;

@@ -779,6 +779,7 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 			head.number,
 			carechain_node::service::short(&head.hash),
 		);
+		carechain_node::runtime_identity::log_check(&client);
 		let verifier = match carechain_gpu::Verifier::new(args.gpu) {
 			Ok(verifier) => verifier,
 			Err(error) => eyre::bail!("--gpu {:?}: {error}", args.gpu),

@@ -26,6 +26,7 @@ mod apis;
 mod db_weights;
 pub mod extensions;
 pub mod genesis;
+pub mod identity;
 mod overhead_weights;
 mod signature;
 
@@ -86,10 +87,12 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// Storage migrations, run once by the first block a node with this runtime builds or imports
 /// after a spec version change. Each is versioned: it runs only on a pallet whose stored
 /// storage version is the one it migrates from, and a chain started with this runtime is
-/// already at the current versions (genesis writes them), so there it does nothing.
+/// already at the current versions (genesis writes them), so there it does nothing. The last
+/// writes the new runtime's identity under `:code` ([`identity`]) at every spec version change.
 pub type Migrations = (
 	pallet_claims::migrations::v1::MigrateV0ToV1<Runtime>,
 	pallet_provenance::migrations::v1::MigrateV0ToV1<Runtime>,
+	identity::WriteRuntimeIdentity,
 );
 /// Block execution.
 pub type Executive = frame_executive::Executive<
@@ -108,7 +111,8 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	impl_name: Cow::Borrowed("carechain-native"),
 	authoring_version: 1,
 	// 2: claims and provenance at storage version 1 (`Migrations`).
-	spec_version: 2,
+	// 3: the runtime's identity under `:code` (`identity`).
+	spec_version: 3,
 	impl_version: 1,
 	apis: RUNTIME_API_VERSIONS,
 	transaction_version: 1,

@@ -232,6 +232,11 @@ impl Handlers {
 		Self { disclosures: log, ..self }
 	}
 
+	/// The node and the chain spec served, for the modules merged beside these handlers.
+	pub fn parts(&self) -> (Arc<Node>, Arc<crate::chain_spec::ChainSpec>) {
+		(self.node.clone(), self.spec.clone())
+	}
+
 	/// Who calls `method` about `patient`, as the state of block `at` says.
 	fn reader(
 		&self,

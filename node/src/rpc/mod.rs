@@ -9,6 +9,7 @@ pub mod connections;
 pub mod disclosures;
 pub mod handlers;
 pub mod limits;
+pub mod spec_v2;
 
 use api::{
 	AuthorApiServer, CarechainApiServer, ChainApiServer, PaymentApiServer, StateApiServer,
@@ -144,6 +145,8 @@ pub fn module_with_auth(
 	module.merge(StateApiServer::into_rpc(handlers.clone()))?;
 	module.merge(AuthorApiServer::into_rpc(handlers.clone()))?;
 	module.merge(PaymentApiServer::into_rpc(handlers.clone()))?;
+	let (node, spec) = handlers.parts();
+	module.merge(spec_v2::module(node, spec, Default::default())?)?;
 	module.merge(CarechainApiServer::into_rpc(handlers))?;
 	if let Some(vault) = vault {
 		module.merge(crate::vault::VaultApiServer::into_rpc(vault))?;
@@ -188,6 +191,10 @@ pub async fn start(
 		.max_subscriptions_per_connection(settings.max_subscriptions_per_connection)
 		.set_message_buffer_capacity(settings.message_buffer_per_connection.max(1))
 		.enable_ws_ping(settings.ws_ping)
+		// String subscription ids, as Substrate's nodes answer: polkadot-api takes only those
+		// (the new spec calls them opaque strings), and they are not guessable.
+		.set_id_provider(jsonrpsee::server::RandomStringIdProvider::new(16))
+		// A batch is one call's worth of in-flight accounting: keep it to a page.
 		.set_batch_request_config(jsonrpsee::server::BatchRequestConfig::Limit(MAX_BATCH))
 		.set_http_middleware(
 			tower::ServiceBuilder::new()

@@ -110,7 +110,27 @@ const PUBLIC: &[&str] = &[
 	// Ending one's own subscription.
 	"state_unsubscribeStorage",
 	"vault_unsubscribeDisclosures",
+	// The new spec's twins of the public methods above: headers, the chain spec, submission.
+	// A follow subscription and its operations belong to its connection
+	// (`rpc::spec_v2::chain_head`); bodies, raw state and paging through it are for members.
+	"chainHead_v1_follow",
+	"chainHead_v1_unfollow",
+	"chainHead_v1_header",
+	"chainHead_v1_unpin",
+	"chainHead_v1_stopOperation",
+	"chainSpec_v1_chainName",
+	"chainSpec_v1_genesisHash",
+	"chainSpec_v1_properties",
+	"transaction_v1_broadcast",
+	"transaction_v1_stop",
+	"transactionWatch_v1_submitAndWatch",
+	"transactionWatch_v1_unwatch",
 ];
+
+/// The storage key whose value is public: the runtime's identity under `:code` (what
+/// `state_getRuntimeVersion` and `state_getMetadata` tell anyone), by which clients name
+/// runtimes.
+const PUBLIC_STORAGE_KEY: &str = "0x3a636f6465";
 
 /// Runtime calls that `state_call` answers anyone: the runtime's version and metadata, and the
 /// fee queries (weight and class of the bytes sent, fees of zero; no state read), which
@@ -151,19 +171,50 @@ pub fn class(method: &str, params: Option<&str>) -> MethodClass {
 	if PATIENT_LINKED.contains(&method) {
 		return MethodClass::PatientLinked;
 	}
-	if matches!(method, "state_call" | "state_callAt")
-		&& runtime_call_of(params).is_some_and(|m| PUBLIC_RUNTIME_CALLS.contains(&m.as_str()))
-	{
-		return MethodClass::Public;
+	let public = match method {
+		"state_call" | "state_callAt" => param(params, 0, "method")
+			.is_some_and(|m| m.as_str().is_some_and(|m| PUBLIC_RUNTIME_CALLS.contains(&m))),
+		"chainHead_v1_call" => param(params, 2, "function")
+			.is_some_and(|m| m.as_str().is_some_and(|m| PUBLIC_RUNTIME_CALLS.contains(&m))),
+		"state_getStorage" | "state_getStorageAt" => {
+			param(params, 0, "key").is_some_and(|k| is_public_key(&k))
+		}
+		// Every item the identity's value or hash, in the main trie.
+		"chainHead_v1_storage" => {
+			let main_trie = param(params, 3, "childTrie").is_none_or(|c| c.is_null());
+			let items = param(params, 2, "items");
+			let items = items.as_ref().and_then(serde_json::Value::as_array);
+			main_trie
+				&& items.is_some_and(|items| {
+					!items.is_empty()
+						&& items.iter().all(|item| {
+							item.get("key").is_some_and(is_public_key)
+								&& matches!(
+									item.get("type").and_then(serde_json::Value::as_str),
+									Some("value" | "hash")
+								)
+						})
+				})
+		}
+		_ => false,
+	};
+	match public {
+		true => MethodClass::Public,
+		false => MethodClass::Members,
 	}
-	MethodClass::Members
 }
 
-/// The runtime method a `state_call` names, by position or by name.
-fn runtime_call_of(params: Option<&str>) -> Option<String> {
+fn is_public_key(key: &serde_json::Value) -> bool {
+	key.as_str().is_some_and(|k| k.eq_ignore_ascii_case(PUBLIC_STORAGE_KEY))
+}
+
+/// A call's parameter, by position or by name.
+fn param(params: Option<&str>, position: usize, name: &str) -> Option<serde_json::Value> {
 	match serde_json::from_str::<serde_json::Value>(params?).ok()? {
-		serde_json::Value::Array(values) => values.first()?.as_str().map(str::to_owned),
-		serde_json::Value::Object(map) => map.get("method")?.as_str().map(str::to_owned),
+		serde_json::Value::Array(mut values) if position < values.len() => {
+			Some(values.swap_remove(position))
+		}
+		serde_json::Value::Object(mut map) => map.remove(name),
 		_ => None,
 	}
 }
@@ -364,5 +415,31 @@ mod tests {
 		] {
 			assert_eq!(class(raw, None), MethodClass::Members, "{raw}");
 		}
+		assert_eq!(class("state_getStorage", Some(r#"["0x3a636f6465"]"#)), MethodClass::Public);
+		assert_eq!(class("state_getStorage", Some(r#"["0x3a636f64"]"#)), MethodClass::Members);
+		let code = r#"{"key":"0x3a636f6465","type":"hash"}"#;
+		let storage = |items: &str, child: &str| format!(r#"["1","0x00",[{items}],{child}]"#);
+		let storage_class = |p: &str| class("chainHead_v1_storage", Some(p));
+		assert_eq!(storage_class(&storage(code, "null")), MethodClass::Public);
+		assert_eq!(storage_class(&storage(code, r#""0x3a636f6465""#)), MethodClass::Members);
+		let with_other = format!(r#"{code},{{"key":"0x26aa","type":"value"}}"#);
+		assert_eq!(storage_class(&storage(&with_other, "null")), MethodClass::Members);
+		let descendants = r#"{"key":"0x3a636f6465","type":"descendantsValues"}"#;
+		assert_eq!(storage_class(&storage(descendants, "null")), MethodClass::Members);
+		assert_eq!(storage_class(&storage("", "null")), MethodClass::Members);
+		assert_eq!(
+			class("chainHead_v1_call", Some(r#"["1","0x00","Metadata_metadata_versions","0x"]"#)),
+			MethodClass::Public
+		);
+		assert_eq!(
+			class(
+				"chainHead_v1_call",
+				Some(r#"["1","0x00","RecordsApi_records_by_patient","0x"]"#)
+			),
+			MethodClass::Members
+		);
+		assert_eq!(class("chainHead_v1_body", None), MethodClass::Members);
+		assert_eq!(class("chainHead_v1_continue", None), MethodClass::Members);
+		assert_eq!(class("chainHead_v1_follow", None), MethodClass::Public);
 	}
 }
