@@ -603,27 +603,19 @@ impl Pool {
 		}
 	}
 
-	/// Drops the transactions the node's operator removes (`author_removeExtrinsic`) and
-	/// answers those it held; their watchers hear `"invalid"`, as in Substrate.
-	pub fn remove(&self, hashes: &[H256]) -> Vec<H256> {
+	/// Drops transactions that can never be included, or that the node's operator removes
+	/// (`author_removeExtrinsic`), and answers those it held; their watchers hear `"invalid"`,
+	/// as in Substrate.
+	pub fn invalid(&self, hashes: &[H256]) -> Vec<H256> {
 		let mut inner = self.inner.lock();
-		let removed: Vec<H256> =
-			hashes.iter().filter(|hash| remove(&mut inner, hash).is_some()).copied().collect();
-		drop(inner);
-		for hash in &removed {
-			let _ = self.events.send(PoolEvent::Invalid(*hash));
-		}
-		removed
-	}
-
-	/// Drops transactions that can never be included.
-	pub fn invalid(&self, hashes: &[H256]) {
-		let mut inner = self.inner.lock();
+		let mut removed = Vec::new();
 		for hash in hashes {
 			if remove(&mut inner, hash).is_some() {
 				let _ = self.events.send(PoolEvent::Invalid(*hash));
+				removed.push(*hash);
 			}
 		}
+		removed
 	}
 }
 

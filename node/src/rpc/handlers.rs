@@ -4,6 +4,7 @@ use super::{
 	api::*,
 	auth::{self, AuthError},
 	disclosures::{DisclosedBy, DisclosureLog, NodeDisclosure},
+	fate::{fate, Fate},
 };
 use crate::{
 	client::{decode, ClientError},
@@ -155,8 +156,8 @@ pub struct Handlers {
 }
 
 /// What the node says about itself: its consensus identity and whether its RPC port is the
-/// operator's own.
-#[derive(Clone, Debug)]
+/// operator's own. The default says nothing of itself and refuses the operator's methods.
+#[derive(Clone, Debug, Default)]
 pub struct LocalNode {
 	/// Its libp2p peer id.
 	pub peer_id: String,
@@ -168,18 +169,6 @@ pub struct LocalNode {
 	pub operator_methods: bool,
 	/// The finalized head's number when the node started.
 	pub starting_block: u32,
-}
-
-impl Default for LocalNode {
-	/// A node that says nothing of itself and refuses the operator's methods.
-	fn default() -> Self {
-		Self {
-			peer_id: String::new(),
-			validator_key: None,
-			operator_methods: false,
-			starting_block: 0,
-		}
-	}
 }
 
 /// Who reads a patient's data through a patient-linked method.
@@ -673,34 +662,21 @@ impl AuthorApiServer for Handlers {
 		};
 		let sink = pending.accept().await?;
 		sink.send(SubscriptionMessage::from_json(&"ready")?).await?;
-		loop {
-			tokio::select! {
-				block = finalized.recv() => match block {
-					Ok(block) if block.extrinsics.contains(&hash) => {
-						let at = block.header.hash();
-						sink.send(SubscriptionMessage::from_json(&json!({ "inBlock": at }))?).await?;
-						sink.send(SubscriptionMessage::from_json(&json!({ "finalized": at }))?).await?;
-						return Ok(());
-					},
-					Ok(_) | Err(RecvError::Lagged(_)) => {},
-					Err(RecvError::Closed) => return Ok(()),
-				},
-				event = pool_events.recv() => match event {
-					Ok(crate::pool::PoolEvent::Invalid(dropped)) if dropped == hash => {
-						sink.send(SubscriptionMessage::from_json(&"invalid")?).await?;
-						return Ok(());
-					},
-					// Evicted from a full pool for a lighter sender: it may be submitted again.
-					Ok(crate::pool::PoolEvent::Dropped(dropped)) if dropped == hash => {
-						sink.send(SubscriptionMessage::from_json(&"dropped")?).await?;
-						return Ok(());
-					},
-					Ok(_) | Err(RecvError::Lagged(_)) => {},
-					Err(RecvError::Closed) => return Ok(()),
-				},
-				_ = sink.closed() => return Ok(()),
-			}
-		}
+		let status = tokio::select! {
+			fate = fate(hash, &mut finalized, &mut pool_events) => match fate {
+				Fate::Finalized(at) => {
+					sink.send(SubscriptionMessage::from_json(&json!({ "inBlock": at }))?).await?;
+					json!({ "finalized": at })
+				}
+				Fate::Invalid => json!("invalid"),
+				// Evicted from a full pool for a lighter sender: it may be submitted again.
+				Fate::Dropped => json!("dropped"),
+				Fate::Closed => return Ok(()),
+			},
+			_ = sink.closed() => return Ok(()),
+		};
+		sink.send(SubscriptionMessage::from_json(&status)?).await?;
+		Ok(())
 	}
 
 	fn pending_extrinsics(&self) -> RpcResult<Vec<Bytes>> {
@@ -716,7 +692,7 @@ impl AuthorApiServer for Handlers {
 				ExtrinsicOrHash::Extrinsic(bytes) => crate::client::extrinsic_hash(&bytes),
 			})
 			.collect();
-		Ok(self.node.pool.remove(&hashes))
+		Ok(self.node.pool.invalid(&hashes))
 	}
 
 	fn has_key(&self, public_key: Bytes, key_type: String) -> RpcResult<bool> {

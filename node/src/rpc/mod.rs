@@ -7,6 +7,7 @@ pub mod api;
 pub mod auth;
 pub mod connections;
 pub mod disclosures;
+pub mod fate;
 pub mod handlers;
 pub mod limits;
 pub mod spec_v2;

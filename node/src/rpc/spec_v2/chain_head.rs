@@ -323,6 +323,20 @@ impl ChainHead {
 		follow.state.lock().operations.remove(operation);
 	}
 
+	/// Runs an operation that ends in one event, which `work` makes from the operation's id,
+	/// on a task of its own; then sends the event and ends the operation.
+	fn spawn_one(
+		follow: Arc<Follow>,
+		operation_id: String,
+		work: impl FnOnce(String) -> FollowEvent + Send + 'static,
+	) {
+		tokio::spawn(async move {
+			let event = work(operation_id.clone());
+			Self::emit(&follow, &operation_id, event).await;
+			Self::finish(&follow, &operation_id);
+		});
+	}
+
 	async fn run_storage(
 		self,
 		follow: Arc<Follow>,
@@ -576,20 +590,13 @@ impl ChainHeadApiServer for ChainHead {
 			return Ok(OperationStart::LimitReached);
 		};
 		let node = self.node.clone();
-		let op = operation_id.clone();
-		tokio::spawn(async move {
-			let event = match node.client.body(hash) {
-				Ok(Some(body)) => FollowEvent::OperationBodyDone {
-					operation_id: op.clone(),
-					value: body.iter().map(|x| Bytes(x.encode())).collect(),
-				},
-				Ok(None) => FollowEvent::OperationInaccessible { operation_id: op.clone() },
-				Err(e) => {
-					FollowEvent::OperationError { operation_id: op.clone(), error: e.to_string() }
-				}
-			};
-			Self::emit(&follow, &op, event).await;
-			Self::finish(&follow, &op);
+		Self::spawn_one(follow, operation_id.clone(), move |op| match node.client.body(hash) {
+			Ok(Some(body)) => FollowEvent::OperationBodyDone {
+				operation_id: op,
+				value: body.iter().map(|x| Bytes(x.encode())).collect(),
+			},
+			Ok(None) => FollowEvent::OperationInaccessible { operation_id: op },
+			Err(e) => FollowEvent::OperationError { operation_id: op, error: e.to_string() },
 		});
 		Ok(OperationStart::Started { operation_id })
 	}
@@ -612,24 +619,18 @@ impl ChainHeadApiServer for ChainHead {
 			return Ok(OperationStart::LimitReached);
 		};
 		let node = self.node.clone();
-		let op = operation_id.clone();
-		tokio::spawn(async move {
+		Self::spawn_one(follow, operation_id.clone(), move |op| {
 			node.metrics.rpc_calls.inc();
 			// The executor refuses inputs nested too deep before the runtime sees them.
-			let event = match node.client.call(hash, &function, &call_parameters) {
-				Ok(output) => FollowEvent::OperationCallDone {
-					operation_id: op.clone(),
-					output: Bytes(output),
-				},
+			match node.client.call(hash, &function, &call_parameters) {
+				Ok(output) => {
+					FollowEvent::OperationCallDone { operation_id: op, output: Bytes(output) }
+				}
 				Err(ClientError::UnknownBlock(_)) => {
-					FollowEvent::OperationInaccessible { operation_id: op.clone() }
+					FollowEvent::OperationInaccessible { operation_id: op }
 				}
-				Err(e) => {
-					FollowEvent::OperationError { operation_id: op.clone(), error: e.to_string() }
-				}
-			};
-			Self::emit(&follow, &op, event).await;
-			Self::finish(&follow, &op);
+				Err(e) => FollowEvent::OperationError { operation_id: op, error: e.to_string() },
+			}
 		});
 		Ok(OperationStart::Started { operation_id })
 	}

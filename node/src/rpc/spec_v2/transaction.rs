@@ -2,7 +2,12 @@
 //! `author_submitExtrinsic` uses.
 
 use super::api::*;
-use crate::{client::extrinsic_hash, pool::PoolError, service::Node};
+use crate::{
+	client::extrinsic_hash,
+	pool::PoolError,
+	rpc::fate::{fate, Fate},
+	service::Node,
+};
 use codec::Encode;
 use jsonrpsee::{
 	core::{async_trait, RpcResult, SubscriptionResult},
@@ -20,7 +25,7 @@ use std::{
 	},
 	time::Duration,
 };
-use tokio::sync::{broadcast::error::RecvError, oneshot};
+use tokio::sync::oneshot;
 
 /// `transaction_v1_stop` of an operation this node does not know (or that ended).
 pub const UNKNOWN_BROADCAST: i32 = -32602;
@@ -63,52 +68,10 @@ pub struct Transactions {
 	next: Arc<AtomicU64>,
 }
 
-/// What became of a transaction in the pool.
-enum Fate {
-	/// In this finalized block, at this position.
-	Finalized(TransactionBlock),
-	/// Dropped as invalid.
-	Invalid,
-	/// Evicted from a full pool.
-	Dropped,
-	/// The node stops.
-	Closed,
-}
-
 impl Transactions {
 	/// Over `node`'s pool.
 	pub fn new(node: Arc<Node>) -> Self {
 		Self { node, broadcasts: Arc::default(), next: Arc::new(AtomicU64::new(1)) }
-	}
-
-	/// Waits for what becomes of transaction `hash`, given receivers subscribed before it was
-	/// submitted.
-	async fn fate(
-		&self,
-		hash: H256,
-		finalized: &mut tokio::sync::broadcast::Receiver<Arc<crate::service::Finalized>>,
-		pool: &mut tokio::sync::broadcast::Receiver<crate::pool::PoolEvent>,
-	) -> Fate {
-		use crate::pool::PoolEvent;
-		loop {
-			tokio::select! {
-				block = finalized.recv() => match block {
-					Ok(block) if block.extrinsics.contains(&hash) => {
-						let at = block.header.hash();
-						let index = self.index_in(at, hash).unwrap_or_default();
-						return Fate::Finalized(TransactionBlock { hash: at, index });
-					}
-					Ok(_) | Err(RecvError::Lagged(_)) => {}
-					Err(RecvError::Closed) => return Fate::Closed,
-				},
-				event = pool.recv() => match event {
-					Ok(PoolEvent::Invalid(dropped)) if dropped == hash => return Fate::Invalid,
-					Ok(PoolEvent::Dropped(dropped)) if dropped == hash => return Fate::Dropped,
-					Ok(_) | Err(RecvError::Lagged(_)) => {}
-					Err(RecvError::Closed) => return Fate::Closed,
-				},
-			}
-		}
 	}
 
 	/// The position of transaction `hash` in block `at`.
@@ -162,7 +125,7 @@ impl TransactionApiServer for Transactions {
 				match submitted {
 					// The pool gossips it to the other validators; its fate ends the broadcast.
 					Ok(hash) => {
-						this.fate(hash, &mut finalized, &mut pool).await;
+						fate(hash, &mut finalized, &mut pool).await;
 					}
 					// Not reported (the spec's rule); it still holds its place until stopped.
 					Err(error) => {
@@ -219,8 +182,10 @@ impl TransactionWatchApiServer for Transactions {
 		};
 		send(&sink, TransactionEvent::Validated).await?;
 		let last = tokio::select! {
-			fate = self.fate(hash, &mut finalized, &mut pool) => match fate {
-				Fate::Finalized(block) => {
+			fate = fate(hash, &mut finalized, &mut pool) => match fate {
+				Fate::Finalized(at) => {
+					let index = self.index_in(at, hash).unwrap_or_default();
+					let block = TransactionBlock { hash: at, index };
 					let included = TransactionEvent::BestChainBlockIncluded { block: Some(block.clone()) };
 					send(&sink, included).await?;
 					TransactionEvent::Finalized { block }
