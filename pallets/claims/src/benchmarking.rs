@@ -145,6 +145,7 @@ mod benchmarks {
 	fn publish_policy(p: Linear<1, { T::MaxProcedures::get() }>) {
 		let payer = member::<T>("payer", OrgKind::Payer, Role::Admin);
 		let terms = terms::<T>(p, 0);
+		T::Registry::whitelist_signer_for_benchmark(&payer);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(payer), terms);
 		assert_eq!(NextPolicyId::<T>::get(), 1);
@@ -153,6 +154,7 @@ mod benchmarks {
 	#[benchmark]
 	fn set_policy_active() {
 		let s = setup::<T>(0, 0);
+		T::Registry::whitelist_signer_for_benchmark(&s.payer);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(s.payer), s.policy, false);
 		assert_eq!(Policies::<T>::get(s.policy).map(|p| p.active), Some(false));
@@ -162,6 +164,7 @@ mod benchmarks {
 	fn fund_policy() {
 		let s = setup::<T>(0, 0);
 		let before = Pallet::<T>::escrow_balance(s.policy);
+		T::Registry::whitelist_signer_for_benchmark(&s.payer);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(s.payer), s.policy, money::<T>(1_000));
 		assert_eq!(Pallet::<T>::escrow_balance(s.policy), before + money::<T>(1_000));
@@ -172,6 +175,7 @@ mod benchmarks {
 		let s = setup::<T>(0, 0);
 		let patient: T::AccountId = account("patient", 1, 0);
 		T::Registry::register_for_benchmark(&patient, None);
+		T::Registry::whitelist_signer_for_benchmark(&s.payer);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(s.payer), s.policy, patient.clone(), H256::zero());
 		assert!(Enrollments::<T>::contains_key(s.policy, &patient));
@@ -180,6 +184,7 @@ mod benchmarks {
 	#[benchmark]
 	fn authorize_procedure() {
 		let s = setup::<T>(0, 0);
+		T::Registry::whitelist_signer_for_benchmark(&s.payer);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(s.payer), s.policy, s.patient.clone(), code(0), 1, 2);
 		assert_eq!(
@@ -209,6 +214,7 @@ mod benchmarks {
 		)
 		.expect("payer rotates");
 		let lines = lines::<T>(l);
+		T::Registry::whitelist_signer_for_benchmark(&s.practitioner);
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(s.practitioner.clone()),
@@ -230,6 +236,7 @@ mod benchmarks {
 	fn review_claim(l: Linear<1, { T::MaxLines::get() }>) {
 		let s = setup::<T>(1, 0);
 		let claim = submit(&s, lines::<T>(l));
+		T::Registry::whitelist_signer_for_benchmark(&s.payer);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(s.payer), claim, true);
 		assert_eq!(Claims::<T>::get(claim).map(|c| c.status), Some(ClaimStatus::Adjudicated));
@@ -241,6 +248,7 @@ mod benchmarks {
 		let mut billed = lines::<T>(T::MaxLines::get());
 		billed[0].procedure = code(999_999);
 		let claim = submit(&s, billed);
+		T::Registry::whitelist_signer_for_benchmark(&s.practitioner);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(s.practitioner.clone()), claim, 0, H256::zero());
 		assert!(Claims::<T>::get(claim).is_some_and(|c| c.lines[0].appeal.is_some()));
@@ -259,6 +267,7 @@ mod benchmarks {
 			H256::zero(),
 		)
 		.expect("provider appeals");
+		T::Registry::whitelist_signer_for_benchmark(&s.payer);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(s.payer), claim, 0, Some(money::<T>(100)));
 		assert!(Claims::<T>::get(claim).is_some_and(|c| c.lines[0].outcome == LineOutcome::Allowed));
@@ -269,6 +278,7 @@ mod benchmarks {
 		let s = setup::<T>(0, 0);
 		let before = Pallet::<T>::escrow_balance(s.policy);
 		let payer = T::Registry::active_membership(&s.payer).expect("member").org;
+		T::Registry::whitelist_signer_for_benchmark(&s.payer);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(s.payer), s.policy, money::<T>(1_000));
 		assert_eq!(Pallet::<T>::escrow_balance(s.policy) + money::<T>(1_000), before);
@@ -286,6 +296,7 @@ mod benchmarks {
 		let payout: T::AccountId = account("payout", 0, 0);
 		PayoutAccounts::<T>::insert(provider, &payout);
 		T::Currency::set_balance(&Pallet::<T>::settlement_account(provider), money::<T>(1_000));
+		T::Registry::whitelist_signer_for_benchmark(&admin);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(admin.clone()), money::<T>(1_000));
 		assert_eq!(T::Currency::balance(&payout), money::<T>(1_000));
@@ -316,6 +327,7 @@ mod benchmarks {
 			diagnosis_prefixes: rotated.diagnosis_prefixes,
 			prior_authorization: rotated.prior_authorization,
 		};
+		T::Registry::whitelist_signer_for_benchmark(&payer);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(payer), 0, rules);
 		assert_eq!(Policies::<T>::get(0).map(|policy| policy.code_key.epoch), Some(1));
@@ -331,6 +343,7 @@ mod benchmarks {
 				holders.try_insert(OrgId::MAX - i, [1; WRAPPED_CODE_KEY_LEN]).expect("in bounds");
 			}
 		});
+		T::Registry::whitelist_signer_for_benchmark(&s.payer);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(s.payer), s.policy, 0, provider, [7; WRAPPED_CODE_KEY_LEN]);
 		assert!(WrappedCodeKeys::<T>::get(s.policy, 0).contains_key(&provider));

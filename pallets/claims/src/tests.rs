@@ -112,7 +112,9 @@ fn create_record(patient: u64, author: u64, seed: u8) -> RecordId {
 			patient_key: [seed; 80],
 		}
 	));
-	pallet_records::PatientRecords::<Test>::get(patient, index).expect("just created")
+	let id = pallet_records::Pallet::<Test>::record_id(&patient, index);
+	assert!(pallet_records::Records::<Test>::contains_key(id), "just created");
+	id
 }
 
 /// Moves the clock to noon of `day`, and St. Mary's doctor writes a record of the patient's

@@ -174,6 +174,7 @@ mod benchmarks {
 		}
 		let grantee = practitioner::<T>(0);
 		let keys = records.iter().take(k as usize).map(|r| (*r, KEY)).collect();
+		T::Registry::whitelist_signer_for_benchmark(&patient);
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(patient.clone()),
@@ -214,6 +215,7 @@ mod benchmarks {
 			keys,
 		)
 		.map_err(|e| e.error)?;
+		T::Registry::whitelist_signer_for_benchmark(&patient);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(patient), consent_id);
 		assert!(Consents::<T>::get(consent_id).is_none());
@@ -239,6 +241,7 @@ mod benchmarks {
 			BoundedVec::truncate_from(recent(T::MaxBreakGlassPerOrganization::get())),
 		);
 		full_patient_log::<T>(&patient, org, 1);
+		T::Registry::whitelist_signer_for_benchmark(&doctor);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(doctor.clone()), patient.clone(), EmergencyReason::Other, H256::zero());
 		assert!(Emergencies::<T>::get(NextEmergencyId::<T>::get() - 1)
@@ -260,6 +263,7 @@ mod benchmarks {
 			EmergencyReason::Other,
 			H256::zero(),
 		)?;
+		T::Registry::whitelist_signer_for_benchmark(&patient);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(patient.clone()), emergency_id);
 		assert!(Emergencies::<T>::get(emergency_id).is_some_and(|e| e.disputed));
@@ -281,6 +285,7 @@ mod benchmarks {
 			H256::zero(),
 		)?;
 		Pallet::<T>::dispute(RawOrigin::Signed(patient.clone()).into(), 0)?;
+		T::Registry::whitelist_signer_for_benchmark(&patient);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(patient.clone()), patient.clone(), doctor.clone());
 		assert!(!DisputeBlocks::<T>::contains_key(&patient, &doctor));

@@ -167,6 +167,7 @@ mod benchmarks {
 	#[benchmark]
 	fn register_product() {
 		let maker = licensed_maker::<T>();
+		T::Registry::whitelist_signer_for_benchmark(&maker);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(maker), GTIN, H256::zero());
 		assert!(Products::<T>::contains_key(GTIN));
@@ -176,6 +177,7 @@ mod benchmarks {
 	fn commission(n: Linear<1, { T::MaxCommissionBatch::get() }>) {
 		let maker = manufacturer::<T>();
 		let serials = (0..n).map(serial).collect::<Vec<_>>();
+		T::Registry::whitelist_signer_for_benchmark(&maker);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(maker), GTIN, lot(), Day::MAX, serials);
 		assert_eq!(Lots::<T>::get(GTIN, lot()).map(|l| l.units), Some(n));
@@ -187,6 +189,7 @@ mod benchmarks {
 	fn aggregate(n: Linear<1, { T::MaxChildren::get() }>) {
 		let maker = manufacturer::<T>();
 		let children = heavy_children::<T>(&maker, n);
+		T::Registry::whitelist_signer_for_benchmark(&maker);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(maker), sscc(1), children);
 		assert_eq!(Containers::<T>::get(sscc(1)).map(|c| c.children.len() as u32), Some(n));
@@ -198,6 +201,7 @@ mod benchmarks {
 		let maker = manufacturer::<T>();
 		let children = heavy_children::<T>(&maker, n);
 		Pallet::<T>::aggregate(signed::<T>(&maker), sscc(1), children).expect("packs");
+		T::Registry::whitelist_signer_for_benchmark(&maker);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(maker), sscc(1), Vec::new());
 		assert_eq!(Containers::<T>::get(sscc(1)).map(|c| c.contents), Some(0));
@@ -209,6 +213,7 @@ mod benchmarks {
 		let maker = manufacturer::<T>();
 		let (_, pharmacy) = member::<T>("pharmacy", OrgKind::Pharmacy);
 		let epc = shipment::<T>(&maker, n);
+		T::Registry::whitelist_signer_for_benchmark(&maker);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(maker), epc, pharmacy);
 		assert!(Units::<T>::get(sgtin(0)).is_some_and(|u| u.in_transit_to == Some(pharmacy)));
@@ -221,6 +226,7 @@ mod benchmarks {
 		let (pharmacist, pharmacy) = member::<T>("pharmacy", OrgKind::Pharmacy);
 		let epc = shipment::<T>(&maker, n);
 		Pallet::<T>::ship(signed::<T>(&maker), epc.clone(), pharmacy).expect("ships");
+		T::Registry::whitelist_signer_for_benchmark(&pharmacist);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(pharmacist), epc);
 		assert!(Units::<T>::get(sgtin(0)).is_some_and(|u| u.owner == pharmacy));
@@ -231,6 +237,7 @@ mod benchmarks {
 		let maker = manufacturer::<T>();
 		commission_units::<T>(&maker, 1);
 		Pallet::<T>::recall_lot(signed::<T>(&maker), GTIN, lot(), H256::zero()).expect("recalls");
+		T::Registry::whitelist_signer_for_benchmark(&maker);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(maker), sgtin(0));
 		assert_eq!(VerificationCount::<T>::get(sgtin(0)), 1);
@@ -240,6 +247,7 @@ mod benchmarks {
 	fn recall_lot() {
 		let maker = manufacturer::<T>();
 		commission_units::<T>(&maker, 1);
+		T::Registry::whitelist_signer_for_benchmark(&maker);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(maker), GTIN, lot(), H256::zero());
 		assert!(Lots::<T>::get(GTIN, lot()).is_some_and(|l| l.recall.is_some()));
@@ -252,6 +260,7 @@ mod benchmarks {
 		commission_units::<T>(&maker, 1);
 		Pallet::<T>::mark_suspect(signed::<T>(&maker), sgtin(0), H256::zero()).expect("marks");
 		let (inspector, regulator) = member::<T>("inspector", OrgKind::Regulator);
+		T::Registry::whitelist_signer_for_benchmark(&inspector);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(inspector), sgtin(0), H256::zero());
 		assert_eq!(Quarantines::<T>::get(sgtin(0)), Some(regulator));
@@ -263,6 +272,7 @@ mod benchmarks {
 		commission_units::<T>(&maker, 1);
 		let (inspector, _) = member::<T>("inspector", OrgKind::Regulator);
 		Pallet::<T>::mark_suspect(signed::<T>(&inspector), sgtin(0), H256::zero()).expect("marks");
+		T::Registry::whitelist_signer_for_benchmark(&inspector);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(inspector), sgtin(0));
 		assert_eq!(Units::<T>::get(sgtin(0)).map(|u| u.status), Some(UnitStatus::Active));
@@ -274,6 +284,7 @@ mod benchmarks {
 		commission_units::<T>(&maker, 1);
 		let (inspector, _) = member::<T>("inspector", OrgKind::Regulator);
 		Pallet::<T>::mark_suspect(signed::<T>(&inspector), sgtin(0), H256::zero()).expect("marks");
+		T::Registry::whitelist_signer_for_benchmark(&inspector);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(inspector), sgtin(0));
 		assert_eq!(Units::<T>::get(sgtin(0)).map(|u| u.status), Some(UnitStatus::Illegitimate));
@@ -292,6 +303,7 @@ mod benchmarks {
 		let commitment =
 			dispense_commitment(&patient, Some(&H256::repeat_byte(1)), &sgtin(0), &[7; 32]);
 		let fill = fill_nullifier(&[9; 32], &H256::repeat_byte(1), 0);
+		T::Registry::whitelist_signer_for_benchmark(&pharmacist);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(pharmacist), sgtin(0), commitment, Some(fill));
 		assert_eq!(Units::<T>::get(sgtin(0)).map(|u| u.status), Some(UnitStatus::Dispensed));

@@ -52,6 +52,7 @@ mod benchmarks {
 		}
 		let doctor = practitioner::<T>(0);
 		T::Access::grant_for_benchmark(&patient, &doctor, &anchor);
+		T::Registry::whitelist_signer_for_benchmark(&doctor);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(doctor), patient.clone(), FhirResourceType::Observation, content(1));
 		assert_eq!(PatientRecordCount::<T>::get(&patient), 2);
@@ -75,13 +76,14 @@ mod benchmarks {
 		}
 		T::Access::grant_for_benchmark(&patient, &doctor, &anchor);
 		let index = PatientRecordCount::<T>::get(&patient);
-		let record = Pallet::<T>::record_id(&patient, index, &H256::from_low_u64_be(1));
+		let record = Pallet::<T>::record_id(&patient, index);
 		Pallet::<T>::create_record(
 			RawOrigin::Signed(doctor.clone()).into(),
 			patient.clone(),
 			FhirResourceType::Observation,
 			content(1),
 		)?;
+		T::Registry::whitelist_signer_for_benchmark(&doctor);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(doctor), record, content(2));
 		assert_eq!(Records::<T>::get(record).map(|r| r.status), Some(RecordStatus::Amended));
@@ -96,6 +98,7 @@ mod benchmarks {
 			FhirResourceType::Observation,
 			0,
 		);
+		T::Registry::whitelist_signer_for_benchmark(&patient);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(patient), record);
 		assert_eq!(Records::<T>::get(record).map(|r| r.status), Some(RecordStatus::EnteredInError));
@@ -119,7 +122,7 @@ mod benchmarks {
 		let mut versions = alloc::vec![first];
 		for i in 1..v {
 			let index = PatientRecordCount::<T>::get(&patient);
-			let next = Pallet::<T>::record_id(&patient, index, &H256::from_low_u64_be(i.into()));
+			let next = Pallet::<T>::record_id(&patient, index);
 			Pallet::<T>::amend_record(
 				RawOrigin::Signed(patient.clone()).into(),
 				record,
@@ -132,6 +135,7 @@ mod benchmarks {
 			let version = versions[i as usize % versions.len()];
 			T::Access::grant_for_benchmark(&patient, &practitioner::<T>(i), &version);
 		}
+		T::Registry::whitelist_signer_for_benchmark(&patient);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(patient), first);
 		assert_eq!(Records::<T>::get(record).map(|r| r.status), Some(RecordStatus::Erased));
@@ -152,6 +156,7 @@ mod benchmarks {
 		}
 		let reader = practitioner::<T>(0);
 		T::Access::grant_for_benchmark(&patient, &reader, &record);
+		T::Registry::whitelist_signer_for_benchmark(&reader);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(reader), record, Purpose::Treatment);
 	}

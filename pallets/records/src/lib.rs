@@ -111,19 +111,9 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Records<T: Config> = StorageMap<_, Identity, RecordId, Record<T>>;
 
-	/// Each patient's record versions, in creation order, for paged queries.
-	#[pallet::storage]
-	pub type PatientRecords<T: Config> = StorageDoubleMap<
-		_,
-		Blake2_128Concat,
-		T::AccountId,
-		Twox64Concat,
-		u32,
-		RecordId,
-		OptionQuery,
-	>;
-
-	/// How many record versions each patient has.
+	/// How many record versions each patient has. A patient's `i`-th version has the id
+	/// `record_id(patient, i)`, so the count is also the index of their versions in creation
+	/// order (no second key per record).
 	#[pallet::storage]
 	pub type PatientRecordCount<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
@@ -203,7 +193,8 @@ pub mod pallet {
 		EmptyPayload,
 		/// No record has that id.
 		UnknownRecord,
-		/// A record with that id exists already.
+		/// A record with that id exists already. (No longer returned: ids are fresh by
+		/// construction; kept so that later errors keep their indices.)
 		RecordExists,
 		/// The patient has as many records as `MaxRecordsPerPatient` allows.
 		TooManyRecords,
@@ -537,13 +528,10 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
-		/// The deterministic id of a patient's `index`-th record version.
-		pub fn record_id(
-			patient: &T::AccountId,
-			index: u32,
-			content_hash: &sp_core::H256,
-		) -> RecordId {
-			let preimage = (b"carechain/record/v1", patient, index, content_hash).encode();
+		/// The id of a patient's `index`-th record version: distinct for every patient and
+		/// position, so a new version's id is fresh without a lookup.
+		pub fn record_id(patient: &T::AccountId, index: u32) -> RecordId {
+			let preimage = (b"carechain/record/v2", patient, index).encode();
 			<sp_runtime::traits::BlakeTwo256 as sp_runtime::traits::Hash>::hash(&preimage)
 		}
 
@@ -575,8 +563,7 @@ pub mod pallet {
 				!ContentIndex::<T>::contains_key(content.content_hash),
 				Error::<T>::ContentHashInUse
 			);
-			let record_id = Self::record_id(patient, index, &content.content_hash);
-			ensure!(!Records::<T>::contains_key(record_id), Error::<T>::RecordExists);
+			let record_id = Self::record_id(patient, index);
 			let record = Record {
 				patient: patient.clone(),
 				author: author.clone(),
@@ -675,7 +662,6 @@ pub mod pallet {
 
 		fn insert(record_id: RecordId, index: u32, record: Record<T>) {
 			ContentIndex::<T>::insert(record.content_hash, record_id);
-			PatientRecords::<T>::insert(&record.patient, index, record_id);
 			PatientRecordCount::<T>::insert(&record.patient, index.saturating_add(1));
 			Records::<T>::insert(record_id, record);
 		}
@@ -729,9 +715,8 @@ pub mod pallet {
 			for (patient, count) in PatientRecordCount::<T>::iter() {
 				ensure!(count <= T::MaxRecordsPerPatient::get(), "too many records");
 				for index in 0..count {
-					let id = PatientRecords::<T>::get(&patient, index)
-						.ok_or("a patient's record position is empty")?;
-					let record = Records::<T>::get(id).ok_or("a position names no record")?;
+					let record = Records::<T>::get(Self::record_id(&patient, index))
+						.ok_or("a patient's record position names no record")?;
 					ensure!(record.patient == patient, "a position names another's record");
 				}
 			}
@@ -741,8 +726,7 @@ pub mod pallet {
 					"an organization wrote past its quota"
 				);
 				let authored = (0..PatientRecordCount::<T>::get(&patient))
-					.filter_map(|i| PatientRecords::<T>::get(&patient, i))
-					.filter_map(Records::<T>::get)
+					.filter_map(|i| Records::<T>::get(Self::record_id(&patient, i)))
 					.filter(|r| r.author_org == Some(org) && r.author != patient)
 					.count();
 				ensure!(
@@ -750,12 +734,13 @@ pub mod pallet {
 					"an organization's count disagrees with the records it wrote"
 				);
 			}
-			for (patient, index, _) in PatientRecords::<T>::iter() {
-				ensure!(
-					index < PatientRecordCount::<T>::get(&patient),
-					"a record position past the count"
-				);
-			}
+			// Positions name distinct ids, each a record of its patient's: if there are as
+			// many records as positions, every record is at one.
+			let positions: u64 = PatientRecordCount::<T>::iter_values().map(u64::from).sum();
+			ensure!(
+				Records::<T>::iter_keys().count() as u64 == positions,
+				"a record is at no position of its patient's"
+			);
 			Ok(())
 		}
 
@@ -768,7 +753,7 @@ pub mod pallet {
 			let end =
 				PatientRecordCount::<T>::get(patient).min(start.saturating_add(limit.min(100)));
 			(start..end)
-				.filter_map(|i| PatientRecords::<T>::get(patient, i))
+				.map(|i| Self::record_id(patient, i))
 				.filter_map(|id| Records::<T>::get(id).map(|r| (id, r)))
 				.collect()
 		}
@@ -816,8 +801,7 @@ impl<T: Config> RecordLookup<T::AccountId> for Pallet<T> {
 			locator: content_hash,
 			patient_key: [b'k'; carechain_primitives::WRAPPED_KEY_LEN],
 		};
-		let index = PatientRecordCount::<T>::get(patient);
-		let record_id = Self::record_id(patient, index, &content.content_hash);
+		let record_id = Self::record_id(patient, PatientRecordCount::<T>::get(patient));
 		Pallet::<T>::create_record(
 			frame_system::RawOrigin::Signed(patient.clone()).into(),
 			patient.clone(),

@@ -27,7 +27,7 @@ fn content(seed: u8) -> RecordContent {
 
 fn create(author: u64, seed: u8) -> RecordId {
 	let index = PatientRecordCount::<Test>::get(PATIENT);
-	let id = Records::record_id(&PATIENT, index, &H256::repeat_byte(seed));
+	let id = Records::record_id(&PATIENT, index);
 	assert_ok!(Records::create_record(
 		RuntimeOrigin::signed(author),
 		PATIENT,
@@ -39,7 +39,7 @@ fn create(author: u64, seed: u8) -> RecordId {
 
 fn amend(who: u64, record: RecordId, seed: u8) -> RecordId {
 	let index = PatientRecordCount::<Test>::get(PATIENT);
-	let id = Records::record_id(&PATIENT, index, &H256::repeat_byte(seed));
+	let id = Records::record_id(&PATIENT, index);
 	assert_ok!(Records::amend_record(RuntimeOrigin::signed(who), record, content(seed)));
 	id
 }
@@ -687,6 +687,40 @@ fn try_state_finds_a_locator_that_is_not_the_content_address() {
 			r.as_mut().expect("kept").locator = Some(H256::repeat_byte(1))
 		});
 		assert!(Records::do_try_state().is_err());
+	});
+}
+
+/// A record's id names its patient and position, nothing else: the same content at another
+/// position, or for another patient, gets another id; an erased position is never reused; and
+/// a record slipped into the map at no position, or a position whose record is gone, is found.
+#[test]
+fn ids_name_positions_and_try_state_finds_a_record_at_none() {
+	new_test_ext().execute_with(|| {
+		let first = create(PATIENT, 1);
+		assert_eq!(first, Records::record_id(&PATIENT, 0));
+		assert_ok!(Records::erase_record(RuntimeOrigin::signed(PATIENT), first));
+		// The erased blob's content again: a fresh position and id; the tombstone stays.
+		let again = create(PATIENT, 1);
+		assert_eq!(again, Records::record_id(&PATIENT, 1));
+		assert_ne!(again, first);
+		assert_eq!(RecordStore::<Test>::get(first).map(|r| r.status), Some(RecordStatus::Erased));
+		assert_ne!(Records::record_id(&OTHER_PATIENT, 0), first);
+		assert_ok!(Records::do_try_state());
+
+		// A stray record under an id no position names (as a faulty migration might leave).
+		let stray = H256::repeat_byte(0xee);
+		let mut copy = RecordStore::<Test>::get(again).expect("created");
+		copy.content_hash = stray;
+		copy.locator = Some(stray);
+		RecordStore::<Test>::insert(stray, copy);
+		crate::ContentIndex::<Test>::insert(stray, stray);
+		assert!(Records::do_try_state().is_err());
+	});
+	new_test_ext().execute_with(|| {
+		let record = create(PATIENT, 1);
+		crate::ContentIndex::<Test>::remove(H256::repeat_byte(1));
+		RecordStore::<Test>::remove(record);
+		assert!(Records::do_try_state().is_err(), "a position names no record");
 	});
 }
 

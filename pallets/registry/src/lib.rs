@@ -1184,4 +1184,16 @@ impl<T: Config> MembershipProvider<T::AccountId> for Pallet<T> {
 			Self::insert_member(id, who, role).expect("fresh organization");
 		}
 	}
+
+	/// The keys `standing` reads: the membership and its organization, or the membership's
+	/// absence and the patient.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn whitelist_signer_for_benchmark(who: &T::AccountId) {
+		use frame_benchmarking::benchmarking::add_to_whitelist;
+		add_to_whitelist(Members::<T>::hashed_key_for(who).into());
+		match Members::<T>::get(who) {
+			Some(member) => add_to_whitelist(Organizations::<T>::hashed_key_for(member.org).into()),
+			None => add_to_whitelist(Patients::<T>::hashed_key_for(who).into()),
+		}
+	}
 }
