@@ -32,11 +32,11 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// 800 samples.
 	fn grant(g: u32, s: u32, k: u32, e: u32) -> Weight {
-		Weight::from_parts(292_589_554, 0)
-			.saturating_add(Weight::from_parts(6_537_422, 0).saturating_mul(g.into()))
-			.saturating_add(Weight::from_parts(5_694_743, 0).saturating_mul(k.into()))
-			.saturating_add(Weight::from_parts(334_786_764, 0).saturating_mul(e.into()))
-			.saturating_add(T::DbWeight::get().reads(72_u64))
+		Weight::from_parts(150_530_001, 0)
+			.saturating_add(Weight::from_parts(2_360_230, 0).saturating_mul(g.into()))
+			.saturating_add(Weight::from_parts(3_022_383, 0).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(299_610_829, 0).saturating_mul(e.into()))
+			.saturating_add(T::DbWeight::get().reads(70_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(g.into())))
 			.saturating_add(T::DbWeight::get().reads((65_u64).saturating_mul(e.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -45,54 +45,54 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// 200 samples.
 	fn revoke(k: u32) -> Weight {
-		Weight::from_parts(109_844_785, 0)
-			.saturating_add(Weight::from_parts(6_594_466, 0).saturating_mul(k.into()))
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+		Weight::from_parts(8_516_372, 0)
+			.saturating_add(Weight::from_parts(5_839_536, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(k.into())))
 	}
 	/// 10 samples.
 	fn break_glass() -> Weight {
-		Weight::from_parts(63_955_000, 0)
-			.saturating_add(T::DbWeight::get().reads(12_u64))
+		Weight::from_parts(34_110_000, 0)
+			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// 10 samples.
 	fn dispute() -> Weight {
-		Weight::from_parts(41_371_000, 0)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+		Weight::from_parts(20_670_000, 0)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// 10 samples.
 	fn lift_dispute_block() -> Weight {
-		Weight::from_parts(31_386_000, 0)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		Weight::from_parts(14_922_000, 0)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// 10 samples.
 	fn sweep_expired_item() -> Weight {
-		Weight::from_parts(459_073_000, 0)
+		Weight::from_parts(246_564_000, 0)
 			.saturating_add(T::DbWeight::get().reads(69_u64))
 			.saturating_add(T::DbWeight::get().writes(131_u64))
 	}
 	/// 10 samples.
 	fn sweep_expired_visit() -> Weight {
-		Weight::from_parts(11_066_000, 0)
+		Weight::from_parts(5_428_000, 0)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// 200 samples.
 	fn check_access(g: u32) -> Weight {
-		Weight::from_parts(3_259_377, 0)
-			.saturating_add(Weight::from_parts(3_657_430, 0).saturating_mul(g.into()))
+		Weight::from_parts(9_526_320, 0)
+			.saturating_add(Weight::from_parts(2_787_949, 0).saturating_mul(g.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(g.into())))
 	}
 	/// 200 samples.
 	fn check_write(g: u32) -> Weight {
-		Weight::from_parts(26_415_132, 0)
-			.saturating_add(Weight::from_parts(2_879_421, 0).saturating_mul(g.into()))
+		Weight::from_parts(10_205_000, 0)
+			.saturating_add(Weight::from_parts(5_121_557, 0).saturating_mul(g.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(g.into())))
 	}
@@ -102,11 +102,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 impl WeightInfo for () {
 	/// 800 samples.
 	fn grant(g: u32, s: u32, k: u32, e: u32) -> Weight {
-		Weight::from_parts(292_589_554, 0)
-			.saturating_add(Weight::from_parts(6_537_422, 0).saturating_mul(g.into()))
-			.saturating_add(Weight::from_parts(5_694_743, 0).saturating_mul(k.into()))
-			.saturating_add(Weight::from_parts(334_786_764, 0).saturating_mul(e.into()))
-			.saturating_add(RocksDbWeight::get().reads(72_u64))
+		Weight::from_parts(150_530_001, 0)
+			.saturating_add(Weight::from_parts(2_360_230, 0).saturating_mul(g.into()))
+			.saturating_add(Weight::from_parts(3_022_383, 0).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(299_610_829, 0).saturating_mul(e.into()))
+			.saturating_add(RocksDbWeight::get().reads(70_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(g.into())))
 			.saturating_add(RocksDbWeight::get().reads((65_u64).saturating_mul(e.into())))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
@@ -115,54 +115,54 @@ impl WeightInfo for () {
 	}
 	/// 200 samples.
 	fn revoke(k: u32) -> Weight {
-		Weight::from_parts(109_844_785, 0)
-			.saturating_add(Weight::from_parts(6_594_466, 0).saturating_mul(k.into()))
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
+		Weight::from_parts(8_516_372, 0)
+			.saturating_add(Weight::from_parts(5_839_536, 0).saturating_mul(k.into()))
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(k.into())))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(k.into())))
 	}
 	/// 10 samples.
 	fn break_glass() -> Weight {
-		Weight::from_parts(63_955_000, 0)
-			.saturating_add(RocksDbWeight::get().reads(12_u64))
+		Weight::from_parts(34_110_000, 0)
+			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	/// 10 samples.
 	fn dispute() -> Weight {
-		Weight::from_parts(41_371_000, 0)
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
+		Weight::from_parts(20_670_000, 0)
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	/// 10 samples.
 	fn lift_dispute_block() -> Weight {
-		Weight::from_parts(31_386_000, 0)
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
+		Weight::from_parts(14_922_000, 0)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	/// 10 samples.
 	fn sweep_expired_item() -> Weight {
-		Weight::from_parts(459_073_000, 0)
+		Weight::from_parts(246_564_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(69_u64))
 			.saturating_add(RocksDbWeight::get().writes(131_u64))
 	}
 	/// 10 samples.
 	fn sweep_expired_visit() -> Weight {
-		Weight::from_parts(11_066_000, 0)
+		Weight::from_parts(5_428_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// 200 samples.
 	fn check_access(g: u32) -> Weight {
-		Weight::from_parts(3_259_377, 0)
-			.saturating_add(Weight::from_parts(3_657_430, 0).saturating_mul(g.into()))
+		Weight::from_parts(9_526_320, 0)
+			.saturating_add(Weight::from_parts(2_787_949, 0).saturating_mul(g.into()))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(g.into())))
 	}
 	/// 200 samples.
 	fn check_write(g: u32) -> Weight {
-		Weight::from_parts(26_415_132, 0)
-			.saturating_add(Weight::from_parts(2_879_421, 0).saturating_mul(g.into()))
+		Weight::from_parts(10_205_000, 0)
+			.saturating_add(Weight::from_parts(5_121_557, 0).saturating_mul(g.into()))
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(g.into())))
 	}

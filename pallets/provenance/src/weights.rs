@@ -36,95 +36,94 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// 10 samples.
 	fn register_product() -> Weight {
-		Weight::from_parts(42_162_000, 0)
-			.saturating_add(T::DbWeight::get().reads(14_u64))
+		Weight::from_parts(21_952_000, 0)
+			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// 200 samples.
 	fn commission(n: u32) -> Weight {
-		Weight::from_parts(34_591_000, 0)
-			.saturating_add(Weight::from_parts(9_116_808, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		Weight::from_parts(17_236_000, 0)
+			.saturating_add(Weight::from_parts(5_366_922, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
 	}
 	/// 200 samples.
 	fn aggregate(n: u32) -> Weight {
-		Weight::from_parts(1_409_421_300, 0)
-			.saturating_add(Weight::from_parts(21_568_617, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(13_u64))
+		Weight::from_parts(569_835_509, 0)
+			.saturating_add(Weight::from_parts(8_992_436, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
 	}
 	/// 200 samples.
 	fn disaggregate(n: u32) -> Weight {
-		Weight::from_parts(2_083_381_893, 0)
-			.saturating_add(Weight::from_parts(24_976_058, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		Weight::from_parts(145_926_000, 0)
+			.saturating_add(Weight::from_parts(13_724_575, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
 	}
 	/// 200 samples.
 	fn ship(n: u32) -> Weight {
-		Weight::from_parts(21_072_000, 0)
-			.saturating_add(Weight::from_parts(24_025_072, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		Weight::from_parts(18_928_000, 0)
+			.saturating_add(Weight::from_parts(13_393_008, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
 	}
 	/// 200 samples.
 	fn receive(n: u32) -> Weight {
-		Weight::from_parts(23_885_000, 0)
-			.saturating_add(Weight::from_parts(19_919_448, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+		Weight::from_parts(14_442_000, 0)
+			.saturating_add(Weight::from_parts(13_176_880, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
 	}
 	/// 10 samples.
 	fn verify_product() -> Weight {
-		Weight::from_parts(18_568_000, 0)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+		Weight::from_parts(15_253_000, 0)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn recall_lot() -> Weight {
-		Weight::from_parts(15_042_000, 0)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		Weight::from_parts(12_879_000, 0)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn mark_suspect() -> Weight {
-		Weight::from_parts(18_678_000, 0)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+		Weight::from_parts(16_435_000, 0)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// 10 samples.
 	fn clear_suspect() -> Weight {
-		Weight::from_parts(16_695_000, 0)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		Weight::from_parts(14_822_000, 0)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// 10 samples.
 	fn declare_illegitimate() -> Weight {
-		Weight::from_parts(17_586_000, 0)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		Weight::from_parts(14_702_000, 0)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
-	/// Estimate, edited by hand in issue 18 until the next measurement: the measured cost of
-	/// dispensing from a full case on a pallet without a prescription (200 samples), plus the
-	/// spent-fill check and write and the commitment's write.
+	/// 10 samples.
 	fn dispense() -> Weight {
-		Weight::from_parts(435_000_000, 0)
-			.saturating_add(T::DbWeight::get().reads(12_u64))
-			.saturating_add(T::DbWeight::get().writes(9_u64))
+		Weight::from_parts(176_060_000, 0)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// 400 samples.
 	fn set_company_prefixes(o: u32, n: u32) -> Weight {
-		Weight::from_parts(36_691_841, 0)
-			.saturating_add(Weight::from_parts(2_885_551, 0).saturating_mul(n.into()))
+		Weight::from_parts(3_693_585, 0)
+			.saturating_add(Weight::from_parts(933_378, 0).saturating_mul(o.into()))
+			.saturating_add(Weight::from_parts(2_150_045, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -137,95 +136,94 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 impl WeightInfo for () {
 	/// 10 samples.
 	fn register_product() -> Weight {
-		Weight::from_parts(42_162_000, 0)
-			.saturating_add(RocksDbWeight::get().reads(14_u64))
+		Weight::from_parts(21_952_000, 0)
+			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// 200 samples.
 	fn commission(n: u32) -> Weight {
-		Weight::from_parts(34_591_000, 0)
-			.saturating_add(Weight::from_parts(9_116_808, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
+		Weight::from_parts(17_236_000, 0)
+			.saturating_add(Weight::from_parts(5_366_922, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(n.into())))
 	}
 	/// 200 samples.
 	fn aggregate(n: u32) -> Weight {
-		Weight::from_parts(1_409_421_300, 0)
-			.saturating_add(Weight::from_parts(21_568_617, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(13_u64))
+		Weight::from_parts(569_835_509, 0)
+			.saturating_add(Weight::from_parts(8_992_436, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(n.into())))
 	}
 	/// 200 samples.
 	fn disaggregate(n: u32) -> Weight {
-		Weight::from_parts(2_083_381_893, 0)
-			.saturating_add(Weight::from_parts(24_976_058, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
+		Weight::from_parts(145_926_000, 0)
+			.saturating_add(Weight::from_parts(13_724_575, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(n.into())))
 	}
 	/// 200 samples.
 	fn ship(n: u32) -> Weight {
-		Weight::from_parts(21_072_000, 0)
-			.saturating_add(Weight::from_parts(24_025_072, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
+		Weight::from_parts(18_928_000, 0)
+			.saturating_add(Weight::from_parts(13_393_008, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(n.into())))
 	}
 	/// 200 samples.
 	fn receive(n: u32) -> Weight {
-		Weight::from_parts(23_885_000, 0)
-			.saturating_add(Weight::from_parts(19_919_448, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
+		Weight::from_parts(14_442_000, 0)
+			.saturating_add(Weight::from_parts(13_176_880, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(n.into())))
 	}
 	/// 10 samples.
 	fn verify_product() -> Weight {
-		Weight::from_parts(18_568_000, 0)
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
+		Weight::from_parts(15_253_000, 0)
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn recall_lot() -> Weight {
-		Weight::from_parts(15_042_000, 0)
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
+		Weight::from_parts(12_879_000, 0)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn mark_suspect() -> Weight {
-		Weight::from_parts(18_678_000, 0)
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
+		Weight::from_parts(16_435_000, 0)
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	/// 10 samples.
 	fn clear_suspect() -> Weight {
-		Weight::from_parts(16_695_000, 0)
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
+		Weight::from_parts(14_822_000, 0)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	/// 10 samples.
 	fn declare_illegitimate() -> Weight {
-		Weight::from_parts(17_586_000, 0)
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
+		Weight::from_parts(14_702_000, 0)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
-	/// Estimate, edited by hand in issue 18 until the next measurement: the measured cost of
-	/// dispensing from a full case on a pallet without a prescription (200 samples), plus the
-	/// spent-fill check and write and the commitment's write.
+	/// 10 samples.
 	fn dispense() -> Weight {
-		Weight::from_parts(435_000_000, 0)
-			.saturating_add(RocksDbWeight::get().reads(12_u64))
-			.saturating_add(RocksDbWeight::get().writes(9_u64))
+		Weight::from_parts(176_060_000, 0)
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
+			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	/// 400 samples.
 	fn set_company_prefixes(o: u32, n: u32) -> Weight {
-		Weight::from_parts(36_691_841, 0)
-			.saturating_add(Weight::from_parts(2_885_551, 0).saturating_mul(n.into()))
+		Weight::from_parts(3_693_585, 0)
+			.saturating_add(Weight::from_parts(933_378, 0).saturating_mul(o.into()))
+			.saturating_add(Weight::from_parts(2_150_045, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))

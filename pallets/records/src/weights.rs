@@ -28,32 +28,32 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// 200 samples.
 	fn create_record(g: u32) -> Weight {
-		Weight::from_parts(69_096_422, 0)
-			.saturating_add(Weight::from_parts(3_031_911, 0).saturating_mul(g.into()))
-			.saturating_add(T::DbWeight::get().reads(10_u64))
+		Weight::from_parts(35_846_394, 0)
+			.saturating_add(Weight::from_parts(2_197_652, 0).saturating_mul(g.into()))
+			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(g.into())))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// 200 samples.
 	fn amend_record(g: u32) -> Weight {
-		Weight::from_parts(38_890_880, 0)
-			.saturating_add(Weight::from_parts(3_256_373, 0).saturating_mul(g.into()))
-			.saturating_add(T::DbWeight::get().reads(11_u64))
+		Weight::from_parts(44_690_577, 0)
+			.saturating_add(Weight::from_parts(2_183_794, 0).saturating_mul(g.into()))
+			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(g.into())))
-			.saturating_add(T::DbWeight::get().writes(9_u64))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// 10 samples.
 	fn mark_entered_in_error() -> Weight {
-		Weight::from_parts(19_208_000, 0)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		Weight::from_parts(16_124_000, 0)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// 400 samples.
 	fn erase_record(v: u32, k: u32) -> Weight {
-		Weight::from_parts(275_851_000, 0)
-			.saturating_add(Weight::from_parts(16_471_539, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(4_205_323, 0).saturating_mul(k.into()))
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		Weight::from_parts(237_121_000, 0)
+			.saturating_add(Weight::from_parts(9_294_277, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(2_952_804, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -62,9 +62,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// 200 samples.
 	fn log_access(g: u32) -> Weight {
-		Weight::from_parts(42_000_216, 0)
-			.saturating_add(Weight::from_parts(3_355_381, 0).saturating_mul(g.into()))
-			.saturating_add(T::DbWeight::get().reads(7_u64))
+		Weight::from_parts(23_257_236, 0)
+			.saturating_add(Weight::from_parts(2_117_199, 0).saturating_mul(g.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(g.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -74,32 +74,32 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 impl WeightInfo for () {
 	/// 200 samples.
 	fn create_record(g: u32) -> Weight {
-		Weight::from_parts(69_096_422, 0)
-			.saturating_add(Weight::from_parts(3_031_911, 0).saturating_mul(g.into()))
-			.saturating_add(RocksDbWeight::get().reads(10_u64))
+		Weight::from_parts(35_846_394, 0)
+			.saturating_add(Weight::from_parts(2_197_652, 0).saturating_mul(g.into()))
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(g.into())))
-			.saturating_add(RocksDbWeight::get().writes(7_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	/// 200 samples.
 	fn amend_record(g: u32) -> Weight {
-		Weight::from_parts(38_890_880, 0)
-			.saturating_add(Weight::from_parts(3_256_373, 0).saturating_mul(g.into()))
-			.saturating_add(RocksDbWeight::get().reads(11_u64))
+		Weight::from_parts(44_690_577, 0)
+			.saturating_add(Weight::from_parts(2_183_794, 0).saturating_mul(g.into()))
+			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(g.into())))
-			.saturating_add(RocksDbWeight::get().writes(9_u64))
+			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	/// 10 samples.
 	fn mark_entered_in_error() -> Weight {
-		Weight::from_parts(19_208_000, 0)
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
+		Weight::from_parts(16_124_000, 0)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	/// 400 samples.
 	fn erase_record(v: u32, k: u32) -> Weight {
-		Weight::from_parts(275_851_000, 0)
-			.saturating_add(Weight::from_parts(16_471_539, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(4_205_323, 0).saturating_mul(k.into()))
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
+		Weight::from_parts(237_121_000, 0)
+			.saturating_add(Weight::from_parts(9_294_277, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(2_952_804, 0).saturating_mul(k.into()))
+			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(v.into())))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(k.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
@@ -108,9 +108,9 @@ impl WeightInfo for () {
 	}
 	/// 200 samples.
 	fn log_access(g: u32) -> Weight {
-		Weight::from_parts(42_000_216, 0)
-			.saturating_add(Weight::from_parts(3_355_381, 0).saturating_mul(g.into()))
-			.saturating_add(RocksDbWeight::get().reads(7_u64))
+		Weight::from_parts(23_257_236, 0)
+			.saturating_add(Weight::from_parts(2_117_199, 0).saturating_mul(g.into()))
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(g.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}

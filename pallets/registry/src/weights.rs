@@ -34,32 +34,29 @@ pub trait WeightInfo {
 /// Weights for `pallet_registry` on the runtime's database weights.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
-	/// 10 samples; one read and one write more since (`OrganizationByLicence`), counted by hand
-	/// until the next measurement.
+	/// 10 samples.
 	fn admit_organization() -> Weight {
-		Weight::from_parts(27_050_000, 0)
+		Weight::from_parts(21_932_000, 0)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// 200 samples.
 	fn suspend_organization(v: u32) -> Weight {
-		Weight::from_parts(22_081_260, 0)
-			.saturating_add(Weight::from_parts(69_011, 0).saturating_mul(v.into()))
+		Weight::from_parts(15_072_126, 0)
+			.saturating_add(Weight::from_parts(32_234, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn reinstate_organization() -> Weight {
-		Weight::from_parts(16_935_000, 0)
+		Weight::from_parts(6_580_000, 0)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
-	/// 400 samples; one write more since (`OrganizationByLicence`), counted by hand until the
-	/// next measurement.
+	/// 400 samples.
 	fn remove_organization(m: u32, v: u32) -> Weight {
-		Weight::from_parts(40_400_000, 0)
-			.saturating_add(Weight::from_parts(7_458_063, 0).saturating_mul(m.into()))
-			.saturating_add(Weight::from_parts(1_913_213, 0).saturating_mul(v.into()))
+		Weight::from_parts(23_715_000, 0)
+			.saturating_add(Weight::from_parts(7_970_947, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -67,90 +64,86 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// 10 samples.
 	fn add_member() -> Weight {
-		Weight::from_parts(32_298_000, 0)
+		Weight::from_parts(18_818_000, 0)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// 10 samples.
 	fn remove_member() -> Weight {
-		Weight::from_parts(24_897_000, 0)
+		Weight::from_parts(14_181_000, 0)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// 200 samples.
 	fn register_patient(g: u32) -> Weight {
-		Weight::from_parts(21_262_869, 0)
-			.saturating_add(Weight::from_parts(5_098_756, 0).saturating_mul(g.into()))
+		Weight::from_parts(10_593_845, 0)
+			.saturating_add(Weight::from_parts(2_967_840, 0).saturating_mul(g.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(g.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn add_guardian() -> Weight {
-		Weight::from_parts(18_057_000, 0)
+		Weight::from_parts(19_388_000, 0)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn remove_guardian() -> Weight {
-		Weight::from_parts(14_151_000, 0)
+		Weight::from_parts(14_091_000, 0)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn rotate_encryption_key() -> Weight {
-		Weight::from_parts(13_280_000, 0)
+		Weight::from_parts(12_228_000, 0)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// 200 samples.
 	fn add_validator(v: u32) -> Weight {
-		Weight::from_parts(54_797_374, 0)
-			.saturating_add(Weight::from_parts(176_961, 0).saturating_mul(v.into()))
+		Weight::from_parts(65_051_424, 0)
+			.saturating_add(Weight::from_parts(68_923, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// 200 samples.
 	fn remove_validator(v: u32) -> Weight {
-		Weight::from_parts(7_728_326, 0)
-			.saturating_add(Weight::from_parts(150_062, 0).saturating_mul(v.into()))
+		Weight::from_parts(18_593_030, 0)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn dispatch_as_root() -> Weight {
-		Weight::from_parts(14_982_000, 0)
+		Weight::from_parts(5_458_000, 0)
 	}
 }
 
 // For tests: the same compute, RocksDB's read and write costs.
 impl WeightInfo for () {
-	/// 10 samples; one read and one write more since (`OrganizationByLicence`), counted by hand
-	/// until the next measurement.
+	/// 10 samples.
 	fn admit_organization() -> Weight {
-		Weight::from_parts(27_050_000, 0)
+		Weight::from_parts(21_932_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	/// 200 samples.
 	fn suspend_organization(v: u32) -> Weight {
-		Weight::from_parts(22_081_260, 0)
-			.saturating_add(Weight::from_parts(69_011, 0).saturating_mul(v.into()))
+		Weight::from_parts(15_072_126, 0)
+			.saturating_add(Weight::from_parts(32_234, 0).saturating_mul(v.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn reinstate_organization() -> Weight {
-		Weight::from_parts(16_935_000, 0)
+		Weight::from_parts(6_580_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
-	/// 400 samples; one write more since (`OrganizationByLicence`), counted by hand until the
-	/// next measurement.
+	/// 400 samples.
 	fn remove_organization(m: u32, v: u32) -> Weight {
-		Weight::from_parts(40_400_000, 0)
-			.saturating_add(Weight::from_parts(7_458_063, 0).saturating_mul(m.into()))
-			.saturating_add(Weight::from_parts(1_913_213, 0).saturating_mul(v.into()))
+		Weight::from_parts(23_715_000, 0)
+			.saturating_add(Weight::from_parts(7_970_947, 0).saturating_mul(m.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(m.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -158,58 +151,57 @@ impl WeightInfo for () {
 	}
 	/// 10 samples.
 	fn add_member() -> Weight {
-		Weight::from_parts(32_298_000, 0)
+		Weight::from_parts(18_818_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	/// 10 samples.
 	fn remove_member() -> Weight {
-		Weight::from_parts(24_897_000, 0)
+		Weight::from_parts(14_181_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	/// 200 samples.
 	fn register_patient(g: u32) -> Weight {
-		Weight::from_parts(21_262_869, 0)
-			.saturating_add(Weight::from_parts(5_098_756, 0).saturating_mul(g.into()))
+		Weight::from_parts(10_593_845, 0)
+			.saturating_add(Weight::from_parts(2_967_840, 0).saturating_mul(g.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(g.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn add_guardian() -> Weight {
-		Weight::from_parts(18_057_000, 0)
+		Weight::from_parts(19_388_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn remove_guardian() -> Weight {
-		Weight::from_parts(14_151_000, 0)
+		Weight::from_parts(14_091_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn rotate_encryption_key() -> Weight {
-		Weight::from_parts(13_280_000, 0)
+		Weight::from_parts(12_228_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// 200 samples.
 	fn add_validator(v: u32) -> Weight {
-		Weight::from_parts(54_797_374, 0)
-			.saturating_add(Weight::from_parts(176_961, 0).saturating_mul(v.into()))
+		Weight::from_parts(65_051_424, 0)
+			.saturating_add(Weight::from_parts(68_923, 0).saturating_mul(v.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// 200 samples.
 	fn remove_validator(v: u32) -> Weight {
-		Weight::from_parts(7_728_326, 0)
-			.saturating_add(Weight::from_parts(150_062, 0).saturating_mul(v.into()))
+		Weight::from_parts(18_593_030, 0)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn dispatch_as_root() -> Weight {
-		Weight::from_parts(14_982_000, 0)
+		Weight::from_parts(5_458_000, 0)
 	}
 }
