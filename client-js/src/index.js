@@ -10,7 +10,7 @@ export { EnvelopeError } from './envelope.js';
 export * as codes from './codes.js';
 export { CodeError, codeTag, codeTags, diagnosisTags, generateCodeKey } from './codes.js';
 export { Metadata } from './metadata.js';
-export { ScaleError } from './scale.js';
+export { ScaleError } from './codec.js';
 export { today, dayOf, text, hashText, commitText, unitEpc, containerEpc } from './pallets.js';
 export { toHex, fromHex } from './bytes.js';
 export { dispenseCommitment, verifyDispenseOpening, fillNullifier, randomBlinding, encodeSgtin } from './dispense.js';

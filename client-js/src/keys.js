@@ -11,7 +11,7 @@ import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { pbkdf2 } from '@noble/hashes/pbkdf2.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
-import { AccountId, Blake2256, compact, fromBufferToBase58, getSs58AddressInfo } from '@polkadot-api/substrate-bindings';
+import { Blake2256, compact, fromBufferToBase58, getSs58AddressInfo } from '@polkadot-api/substrate-bindings';
 import { base58 } from '@scure/base';
 import { entropyToMnemonic, generateMnemonic as bip39Generate, mnemonicToEntropy, validateMnemonic } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
@@ -68,10 +68,6 @@ export function decodeAddress(address) {
   return Uint8Array.from(info.publicKey);
 }
 
-/** The codec of 32-byte accounts as SS58 addresses of `prefix`, for SCALE values. */
-export function accountCodec(prefix = SS58_PREFIX) {
-  return AccountId(prefix);
-}
 
 /** The 32 account bytes of an address, hex, bytes or account object. */
 export function accountBytes(value, what = 'account') {
