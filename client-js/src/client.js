@@ -269,7 +269,7 @@ export class Carechain {
     return (await this.query('System', 'Events', [], blockHash)).map(eventOf);
   }
 
-  /** The storage key of `pallet.entry` with map keys `keys` (all of them, or a prefix), as 0x-hex. */
+  /** The storage key of `pallet.entry` with map keys `keys` (all of them, or a prefix). */
   storageKey(pallet, entry, keys = []) {
     const item = this.metadata.storage(pallet, entry);
     const keyTypes = this.keyTypes(item);
@@ -277,7 +277,7 @@ export class Carechain {
       throw new TypeError(`${pallet}.${entry} has ${keyTypes.length} keys, got ${keys.length}`);
     }
     const { codec } = this.metadata;
-    return item.codec.keys.enc(...keys.map((key, i) => codec.toPapi(keyTypes[i], key, `${pallet}.${entry} key ${i}`)));
+    return fromHex(item.codec.keys.enc(...keys.map((key, i) => codec.toPapi(keyTypes[i], key, `${pallet}.${entry} key ${i}`))));
   }
 
   /** The lookup entries of a storage map's keys, in order (none for a plain value). */
@@ -294,7 +294,7 @@ export class Carechain {
    */
   async query(pallet, entry, keys = [], at = undefined) {
     const item = this.metadata.storage(pallet, entry);
-    const key = this.storageKey(pallet, entry, keys);
+    const key = toHex(this.storageKey(pallet, entry, keys));
     const raw = await this.rpc.request('state_getStorage', at ? [key, at] : [key]);
     if (raw === null) return item.modifier === 'Default' ? this.metadata.codec.decode(item.value, item.default) : null;
     return this.metadata.codec.decode(item.value, raw);
@@ -306,7 +306,7 @@ export class Carechain {
    */
   async entries(pallet, entry, prefixKeys = [], at = undefined) {
     const item = this.metadata.storage(pallet, entry);
-    const prefix = this.storageKey(pallet, entry, prefixKeys);
+    const prefix = toHex(this.storageKey(pallet, entry, prefixKeys));
     const keys = [];
     for (let start = null; ; ) {
       const page = await this.rpc.request('state_getKeysPaged', [prefix, 1000, start, at ?? null]);

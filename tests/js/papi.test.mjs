@@ -118,10 +118,11 @@ async function watch(tx, signer) {
 }
 
 /**
- * The papi flow through `makeProvider(url, logger)`; `expectWire(sent)` checks the methods that
- * went over the socket once the flow has run.
+ * The papi flow through `makeProvider(url, logger)`; `chainNameMethod` is the legacy method whose
+ * answer papi gives as the chain's name, and `expectWire(sent)` checks the methods that went
+ * over the socket once the flow has run.
  */
-function papiFlow(name, makeProvider, expectWire) {
+function papiFlow(name, { makeProvider, chainNameMethod, expectWire }) {
   describe(name, () => {
     let client;
     const wire = wireLog();
@@ -134,7 +135,7 @@ function papiFlow(name, makeProvider, expectWire) {
 
     test('names the chain and reads the runtime named by the hash of :code', async () => {
       const spec = await client.getChainSpecData();
-      assert.equal(spec.name, 'Development');
+      assert.equal(spec.name, await rpc(chainNameMethod));
       assert.equal(spec.genesisHash, await rpc('chain_getBlockHash', [0]));
       // `:code` is public (anyone may read the runtime's identity) and not WebAssembly.
       const code = await rpc('state_getStorage', ['0x3a636f6465']);
@@ -200,9 +201,13 @@ function papiFlow(name, makeProvider, expectWire) {
       assert.ok(signed.includes(`${address}01`), `MultiSignature::Sr25519 after the signer in ${signed}`);
       const patient = await api.query.Registry.Patients.getValue(pair.address, { at: finalized.block.hash });
       assert.equal(patient.encryption_key, encryptionKey);
-      // Another fresh sr25519 account signing what only members may do is refused by the pool.
+      // Another fresh sr25519 account signing what only members may do is refused before it is
+      // broadcast: InvalidTransaction::Custom(1), SIGNER_NOT_PERMITTED (runtime/src/extensions.rs).
       const stranger = freshSr25519();
-      await assert.rejects(watch(api.tx.System.remark({ remark: new Uint8Array() }), stranger.signer));
+      await assert.rejects(watch(api.tx.System.remark({ remark: new Uint8Array() }), stranger.signer), (e) => {
+        assert.deepEqual(e.error, { type: 'Invalid', value: { type: 'Custom', value: 1 } });
+        return true;
+      });
     });
 
     test('went over the wire as this run says', () => {
@@ -211,30 +216,33 @@ function papiFlow(name, makeProvider, expectWire) {
   });
 }
 
-papiFlow(
-  "the node's new-spec methods, through papi's default provider",
-  (url, logger) => getWsProvider(url, { websocketClass, logger }),
-  (sent) => {
+papiFlow("the node's new-spec methods, through papi's default provider", {
+  makeProvider: (url, logger) => getWsProvider(url, { websocketClass, logger }),
+  // chainSpec_v1_chainName answers the chain spec's name, as system_chain does: 'Development'.
+  chainNameMethod: 'system_chain',
+  expectWire: (sent) => {
     for (const method of ['chainHead_v1_follow', 'chainHead_v1_storage', 'chainHead_v1_call', 'transaction_v1_broadcast']) {
       assert.ok(sent.includes(method), `${method} among ${[...new Set(sent)].join(', ')}`);
     }
     assert.ok(!sent.includes('chain_subscribeFinalizedHeads') && !sent.includes('author_submitExtrinsic'));
   },
-);
+});
 
-papiFlow(
-  "the legacy methods, through papi's legacy fallback (withLegacy)",
-  (url, logger) => getBareWsProvider(url, { websocketClass, logger, middleware: withLegacy }),
-  (sent) => {
+papiFlow("the legacy methods, through papi's legacy fallback (withLegacy)", {
+  makeProvider: (url, logger) => getBareWsProvider(url, { websocketClass, logger, middleware: withLegacy }),
+  // papi's fallback answers chainSpec_v1_chainName with system_name (the node's name).
+  chainNameMethod: 'system_name',
+  expectWire: (sent) => {
     for (const method of ['chain_subscribeFinalizedHeads', 'chain_getHeader', 'chain_getBlock', 'state_getStorage', 'state_call', 'author_submitExtrinsic']) {
       assert.ok(sent.includes(method), `${method} among ${[...new Set(sent)].join(', ')}`);
     }
     const modern = sent.filter((method) => /_v1_/.test(method));
     assert.deepEqual(modern, [], 'no new-spec method went to the node');
   },
-);
+});
 
-test('the node lists the new-spec methods', async () => {
+test('the node lists the new-spec methods and names the chain Development', async () => {
+  assert.equal(await rpc('system_chain'), 'Development');
   const { methods } = await rpc('rpc_methods');
   for (const method of ['chainHead_v1_follow', 'chainHead_v1_storage', 'chainSpec_v1_genesisHash',
     'transaction_v1_broadcast', 'transactionWatch_v1_submitAndWatch']) {
