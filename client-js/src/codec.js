@@ -25,7 +25,11 @@ export class ScaleError extends Error {
   }
 }
 
-/** `snake_case` to `camelCase`, as field names appear in JavaScript. */
+/**
+ * `snake_case` to `camelCase`, as field names appear in JavaScript.
+ * @param {string} name
+ * @returns {string}
+ */
 export function camelCase(name) {
   return name.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
 }
@@ -52,9 +56,15 @@ function integer(primitive, value, what) {
 
 /**
  * Encodes and decodes values of the runtime's types (by type id) with the conventions above.
- * `lookup` is metadata-builders' `getLookupFn(metadata)`, `builder` its `getDynamicBuilder`.
  */
 export class TypeCodec {
+  /**
+   * @param {import('@polkadot-api/metadata-builders').MetadataLookup} lookup metadata-builders'
+   *   `getLookupFn(metadata)`
+   * @param {{ buildDefinition(id: number): import('@polkadot-api/substrate-bindings').Codec<any>, ss58Prefix?: number }} builder
+   *   its `getDynamicBuilder(lookup)` (or anything with `buildDefinition`)
+   * @param {number} ss58Prefix the prefix of decoded addresses
+   */
   constructor(lookup, builder, ss58Prefix) {
     this.lookup = lookup;
     this.builder = builder;
@@ -65,19 +75,33 @@ export class TypeCodec {
     this.types = new Map(lookup.metadata.lookup.map((t) => [t.id, t]));
   }
 
-  /** The lookup entry of type `id`: `{ type: 'struct' | 'enum' | ..., value }`. */
+  /**
+   * The lookup entry of type `id`: `{ type: 'struct' | 'enum' | ..., value }`.
+   * @param {number} id
+   * @returns {import('@polkadot-api/metadata-builders').LookupEntry}
+   */
   entry(id) {
     if (!this.types.has(id)) throw new ScaleError(`type ${id} is not in the runtime's type registry`);
     return this.lookup(id);
   }
 
-  /** A readable name of a type, for error messages. */
+  /**
+   * A readable name of a type, for error messages.
+   * @param {number} id
+   * @returns {string}
+   */
   name(id) {
     const path = this.types.get(id)?.path ?? [];
     return path.length ? path[path.length - 1] : `type ${id}`;
   }
 
-  /** The SCALE bytes of `value` as type `id`. */
+  /**
+   * The SCALE bytes of `value` as type `id`; throws a ScaleError naming `what` when it does not fit.
+   * @param {number} id
+   * @param {unknown} value
+   * @param {string} [what] what the value is, for error messages
+   * @returns {Uint8Array}
+   */
   encode(id, value, what = this.name(id)) {
     const papi = this.toPapi(this.entry(id), value, what);
     try {
@@ -87,12 +111,23 @@ export class TypeCodec {
     }
   }
 
-  /** The value of type `id` from all of `bytes` (0x-hex or a Uint8Array). */
+  /**
+   * The value of type `id` from all of `bytes`; throws a ScaleError on bytes left over.
+   * @param {number} id
+   * @param {string|Uint8Array} bytes 0x-hex or bytes
+   * @returns {any}
+   */
   decode(id, bytes) {
     return this.fromPapi(this.entry(id), decodeAll(this.builder.buildDefinition(id), bytes, this.name(id)));
   }
 
-  /** An SDK value as polkadot-api's codec of `entry` takes it. */
+  /**
+   * An SDK value as polkadot-api's codec of `entry` takes it.
+   * @param {import('@polkadot-api/metadata-builders').LookupEntry} entry
+   * @param {unknown} value
+   * @param {string} what what the value is, for error messages
+   * @returns {any}
+   */
   toPapi(entry, value, what) {
     switch (entry.type) {
       case 'void':
@@ -177,7 +212,12 @@ export class TypeCodec {
     }
   }
 
-  /** A value decoded by polkadot-api's codec of `entry`, in the SDK's convention. */
+  /**
+   * A value decoded by polkadot-api's codec of `entry`, in the SDK's convention.
+   * @param {import('@polkadot-api/metadata-builders').LookupEntry} entry
+   * @param {any} value
+   * @returns {any}
+   */
   fromPapi(entry, value) {
     switch (entry.type) {
       case 'void':

@@ -68,7 +68,13 @@ function extensionParts(metadata, context) {
   });
 }
 
-/** The bytes a signer signs for `call` with `context`. */
+/**
+ * The bytes a signer signs for `call` with `context`.
+ * @param {import('./metadata.js').Metadata} metadata
+ * @param {Uint8Array} call the call's SCALE bytes
+ * @param {{ nonce: number, specVersion: number, transactionVersion: number, genesisHash: string, era: Uint8Array, eraBlockHash: string, tip?: number|bigint }} context
+ * @returns {Uint8Array}
+ */
 export function signingPayload(metadata, call, context) {
   const parts = extensionParts(metadata, context);
   const payload = concat(call, ...parts.map(([explicit]) => explicit), ...parts.map(([, implicit]) => implicit));
@@ -80,6 +86,11 @@ const SIGNATURE_VARIANT = { ed25519: 'Ed25519', sr25519: 'Sr25519' };
 /**
  * A signed extrinsic of `call` (SCALE bytes) by `signer` (an Account), length-prefixed: the
  * signature is `MultiSignature::Ed25519` or `::Sr25519` after the signer's scheme.
+ * @param {import('./metadata.js').Metadata} metadata
+ * @param {Uint8Array} call
+ * @param {{ type: 'ed25519'|'sr25519', publicKey: Uint8Array, sign(message: Uint8Array): Uint8Array }} signer
+ * @param {Parameters<typeof signingPayload>[2]} context as `signingPayload` takes it
+ * @returns {Uint8Array}
  */
 export function signExtrinsic(metadata, call, signer, context) {
   const { codec, extrinsic } = metadata;

@@ -4,7 +4,7 @@ export { Carechain } from './client.js';
 export { DispatchError, TransactionError } from './client.js';
 export { RpcClient, RpcError, RpcTimeoutError, RpcDisconnectedError } from './rpc.js';
 export { Session, AuthErrorCode, TOKEN_PROTOCOL, signInMessage } from './session.js';
-export { Account, EncryptionKey, KeyError, DEV_PHRASE, encodeAddress, decodeAddress, generateMnemonic } from './keys.js';
+export { Account, EncryptionKey, KeyError, DEV_PHRASE, SCHEMES, encodeAddress, decodeAddress, generateMnemonic } from './keys.js';
 export * as envelope from './envelope.js';
 export { EnvelopeError } from './envelope.js';
 export * as codes from './codes.js';

@@ -69,7 +69,12 @@ export function decodeAddress(address) {
 }
 
 
-/** The 32 account bytes of an address, hex, bytes or account object. */
+/**
+ * The 32 account bytes of an address, hex, bytes or account object.
+ * @param {string|Uint8Array|{ publicKey: Uint8Array }} value
+ * @param {string} [what] what the value is, for error messages
+ * @returns {Uint8Array}
+ */
 export function accountBytes(value, what = 'account') {
   if (value && typeof value === 'object' && value.publicKey instanceof Uint8Array) return value.publicKey;
   if (typeof value === 'string' && !isHex(value)) return decodeAddress(value);
@@ -78,12 +83,21 @@ export function accountBytes(value, what = 'account') {
   return bytes;
 }
 
-/** A 12-word mnemonic from fresh randomness. */
+/**
+ * A 12-word mnemonic from fresh randomness.
+ * @returns {string}
+ */
 export function generateMnemonic() {
   return bip39Generate(wordlist, 128);
 }
 
-/** The 32-byte mini secret of a mnemonic, as substrate-bip39 derives it. */
+/**
+ * The 32-byte mini secret of a mnemonic, as substrate-bip39 derives it: the ed25519 seed, and
+ * the sr25519 seed that schnorrkel expands.
+ * @param {string} mnemonic
+ * @param {string} [password]
+ * @returns {Uint8Array}
+ */
 export function mnemonicToMiniSecret(mnemonic, password = '') {
   const normalized = mnemonic.trim().split(/\s+/).join(' ');
   if (!validateMnemonic(normalized, wordlist)) {
@@ -139,7 +153,11 @@ function parseUri(uri) {
   return { miniSecret, junctions };
 }
 
-/** The ed25519 seed of a secret URI: `[phrase | 0xseed][//hard...][///password]`. */
+/**
+ * The ed25519 seed of a secret URI: `[phrase | 0xseed][//hard...][///password]`.
+ * @param {string} uri
+ * @returns {Uint8Array}
+ */
 export function seedFromUri(uri) {
   const { miniSecret, junctions } = parseUri(uri);
   let seed = miniSecret;
@@ -155,6 +173,8 @@ export function seedFromUri(uri) {
 /**
  * The 64-byte sr25519 secret key of a secret URI, as schnorrkel and polkadot.js derive it:
  * the mini secret expanded (Ed25519 mode), then each hard (`//`) or soft (`/`) junction.
+ * @param {string} uri
+ * @returns {Uint8Array}
  */
 export function sr25519SecretFromUri(uri) {
   const { miniSecret, junctions } = parseUri(uri);

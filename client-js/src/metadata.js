@@ -60,7 +60,10 @@ export class Metadata {
     return OPAQUE_METADATA.dec(hex) ?? null;
   }
 
-  /** The pallet named `name` (as in construct_runtime, e.g. "Records"), or by index. */
+  /**
+   * The pallet named `name` (as in construct_runtime, e.g. "Records"), or by index.
+   * @param {string|number} name
+   */
   pallet(name) {
     const pallet = this.pallets.find((p) => (typeof name === 'number' ? p.index === name : p.name === name));
     if (!pallet) {
@@ -70,8 +73,11 @@ export class Metadata {
   }
 
   /**
-   * The variant of a pallet's Call, Event or Error enum, by name or index:
-   * `{ name, index, fields: [{ name, type }], docs }`.
+   * The variant of a pallet's Call, Event or Error enum, by name or index.
+   * @param {string|number} palletName
+   * @param {'calls'|'events'|'errors'} part
+   * @param {string|number} name
+   * @returns {{ name: string, index: number, fields: Array<{ name?: string, type: number }>, docs: string[] }}
    */
   variant(palletName, part, name) {
     if (!PARTS.includes(part)) throw new TypeError(`a pallet's enums are ${PARTS.join(', ')}, not ${part}`);
@@ -87,7 +93,10 @@ export class Metadata {
     return { name: found.name, index: found.index, fields: found.fields, docs: found.docs };
   }
 
-  /** The registry's definition of type `id`: `{ id, path, params, def: { tag, value }, docs }`. */
+  /**
+   * The registry's definition of type `id`: `{ id, path, params, def: { tag, value }, docs }`.
+   * @param {number} id
+   */
   type(id) {
     const type = this.codec.types.get(id);
     if (!type) throw new ScaleError(`type ${id} is not in the runtime's type registry`);
@@ -97,6 +106,8 @@ export class Metadata {
   /**
    * A storage entry of a pallet: `{ prefix, name, modifier: 'Optional' | 'Default', hashers,
    * key, value, default }`, with polkadot-api's codec of its keys and value in `codec`.
+   * @param {string} palletName
+   * @param {string} entryName
    */
   storage(palletName, entryName) {
     const pallet = this.pallet(palletName);
@@ -119,7 +130,12 @@ export class Metadata {
     };
   }
 
-  /** The decoded value of a pallet's constant. */
+  /**
+   * The decoded value of a pallet's constant.
+   * @param {string} palletName
+   * @param {string} name
+   * @returns {any}
+   */
   constant(palletName, name) {
     const pallet = this.pallet(palletName);
     const constant = pallet.constants.find((c) => c.name === name);
@@ -129,7 +145,11 @@ export class Metadata {
     return this.codec.decode(constant.type, constant.value);
   }
 
-  /** A runtime API method, e.g. ("ProvenanceApi", "verify_product"): `{ name, inputs, output, docs }`. */
+  /**
+   * A runtime API method, e.g. ("ProvenanceApi", "verify_product"): `{ name, inputs, output, docs }`.
+   * @param {string} apiName
+   * @param {string} method its name in snake_case or camelCase
+   */
   api(apiName, method) {
     const api = this.apis.find((a) => a.name === apiName);
     if (!api) throw new ScaleError(`the runtime has no API ${apiName}; it has ${this.apis.map((a) => a.name).join(', ')}`);
@@ -142,6 +162,8 @@ export class Metadata {
    * A dispatch error in words: `{ pallet, name, docs }` for a pallet's error, `{ name }` for
    * the others (BadOrigin, Token, Arithmetic...). `error` is a decoded `DispatchError`, whose
    * `Module` variant polkadot-api decodes as `{ type: pallet, value: error }`.
+   * @param {any} error
+   * @returns {{ pallet: string|null, name: string, docs: string }}
    */
   describeDispatchError(error) {
     if (error?.type === 'Module') {
