@@ -2,12 +2,11 @@
 // every pallet helper is built on: submit a call and wait for finality, read storage, call a
 // runtime API, decode events, follow finalized blocks.
 
+import { compact } from '@polkadot-api/substrate-bindings';
 import { concat, fromHex, toHex } from './bytes.js';
-import { blake2_256, hashKey, twox } from './hashing.js';
-import { accountBytes, encodeAddress } from './keys.js';
+import { blake2_256 } from './hashing.js';
 import { Metadata, jsonSafe } from './metadata.js';
 import { RpcClient } from './rpc.js';
-import { Reader, encodeCompact } from './scale.js';
 import { mortalEra, signExtrinsic } from './extrinsic.js';
 import { Claims, Consent, Provenance, Records, Registry } from './pallets.js';
 import { Vault } from './vault.js';
@@ -53,10 +52,10 @@ function header(json) {
   const number = Number(BigInt(json.number));
   const encoded = concat(
     fromHex(json.parentHash),
-    encodeCompact(number),
+    compact.enc(number),
     fromHex(json.stateRoot),
     fromHex(json.extrinsicsRoot),
-    encodeCompact(logs.length),
+    compact.enc(logs.length),
     ...logs,
   );
   return { ...json, number, hash: toHex(blake2_256(encoded)) };
@@ -101,15 +100,12 @@ export class Carechain {
       this.rpc.request('state_getRuntimeVersion', []),
       this.rpc.request('system_properties', []),
     ]);
-    const bytes = new Reader(fromHex(raw, 'metadata')).option((r) => r.vec());
+    const bytes = Metadata.opaque(raw);
     if (!bytes) throw new Error('the node does not serve version 15 metadata, which this client reads');
     this.ss58 = properties.ss58Format ?? 42;
     this.genesisHash = genesisHash;
     this.version = version;
-    this.metadata = new Metadata(bytes, {
-      encode: (value, what) => accountBytes(value, what),
-      decode: (b) => encodeAddress(b, this.ss58),
-    });
+    this.metadata = new Metadata(bytes, { ss58Prefix: this.ss58 });
   }
 
   /**
@@ -260,7 +256,7 @@ export class Carechain {
     const found = await this.rpc.request('author_extrinsicOutcome', [extrinsic, blockHash]);
     if (!found) throw new Error(`the node reported block ${blockHash} but the extrinsic is not in it`);
     const { index, blockNumber } = found;
-    const records = this.metadata.codec.decode(this.metadata.storage('System', 'Events').value, fromHex(found.events));
+    const records = this.metadata.codec.decode(this.metadata.storage('System', 'Events').value, found.events);
     const events = records.map(eventOf);
     const outcome = { blockHash, blockNumber, index, events };
     const failed = events.find((e) => e.pallet === 'System' && e.name === 'ExtrinsicFailed');
@@ -280,16 +276,16 @@ export class Carechain {
     if (keys.length > keyTypes.length) {
       throw new TypeError(`${pallet}.${entry} has ${keyTypes.length} keys, got ${keys.length}`);
     }
-    const parts = keys.map((key, i) =>
-      hashKey(item.hashers[i], this.metadata.codec.encode(keyTypes[i], key, `${pallet}.${entry} key ${i}`)),
-    );
-    return concat(twox(item.prefix, 128), twox(entry, 128), ...parts);
+    const { codec } = this.metadata;
+    return fromHex(item.codec.keys.enc(...keys.map((key, i) => codec.toPapi(keyTypes[i], key, `${pallet}.${entry} key ${i}`))));
   }
 
+  /** The lookup entries of a storage map's keys, in order (none for a plain value). */
   keyTypes(item) {
     if (item.hashers.length === 0) return [];
-    if (item.hashers.length === 1) return [item.key];
-    return this.metadata.codec.type(item.key).def.fields;
+    const key = this.metadata.codec.entry(item.key);
+    if (item.hashers.length === 1) return [key];
+    return key.type === 'tuple' ? key.value : Array(key.len).fill(key.value);
   }
 
   /**
@@ -301,7 +297,7 @@ export class Carechain {
     const key = toHex(this.storageKey(pallet, entry, keys));
     const raw = await this.rpc.request('state_getStorage', at ? [key, at] : [key]);
     if (raw === null) return item.modifier === 'Default' ? this.metadata.codec.decode(item.value, item.default) : null;
-    return this.metadata.codec.decode(item.value, fromHex(raw));
+    return this.metadata.codec.decode(item.value, raw);
   }
 
   /**
@@ -322,24 +318,18 @@ export class Carechain {
     const [changes] = await this.rpc.request('state_queryStorageAt', [keys, at ?? null]);
     return changes.changes
       .filter(([, value]) => value !== null)
-      .map(([key, value]) => ({ keys: this.decodeKeys(item, fromHex(key)), value: this.metadata.codec.decode(item.value, fromHex(value)) }));
+      .map(([key, value]) => ({ keys: this.decodeKeys(item, key), value: this.metadata.codec.decode(item.value, value) }));
   }
 
+  /**
+   * The map keys of a storage key (0x-hex) that its hashers let one read back: null for a key
+   * that only a hash of is stored.
+   */
   decodeKeys(item, key) {
-    const reader = new Reader(key.subarray(32));
-    const out = [];
-    for (const [i, type] of this.keyTypes(item).entries()) {
-      const hasher = item.hashers[i];
-      // The hash in front of a concat hasher's key; other hashers do not keep the key.
-      const hashLength = { Blake2_128Concat: 16, Twox64Concat: 8, Identity: 0 }[hasher];
-      if (hashLength === undefined) {
-        out.push(null);
-        break;
-      }
-      reader.take(hashLength);
-      out.push(this.metadata.codec.decode(type, reader));
-    }
-    return out;
+    const types = this.keyTypes(item);
+    return item.codec.keys
+      .dec(key)
+      .map((value, i) => (['Blake2128Concat', 'Twox64Concat', 'Identity'].includes(item.hashers[i]) ? this.metadata.codec.fromPapi(types[i], value) : null));
   }
 
   /** A pallet's constant, decoded. */
@@ -360,7 +350,7 @@ export class Carechain {
 
   /** A runtime API method's SCALE output (0x-hex), as `state_call` or a domain RPC returns it. */
   decodeApiOutput(api, method, raw) {
-    return this.metadata.codec.decode(this.metadata.api(api, method).output, fromHex(raw));
+    return this.metadata.codec.decode(this.metadata.api(api, method).output, raw);
   }
 
   /** Calls `onHeader(header)` for each finalized block; resolves with the subscription. */

@@ -9,10 +9,10 @@
 // opening never needs to reach a node. `pallets/provenance/src/tests.rs` pins the same vectors.
 
 import { randomBytes } from '@noble/hashes/utils.js';
+import { compact } from '@polkadot-api/substrate-bindings';
 import { concat, equalBytes, toBytes, toHex, utf8 } from './bytes.js';
 import { blake2_256 } from './hashing.js';
 import { accountBytes } from './keys.js';
-import { encodeCompact } from './scale.js';
 
 const COMMITMENT_DOMAIN = utf8('carechain/dispense/v1');
 const NULLIFIER_DOMAIN = utf8('carechain/dispense/fill/v1');
@@ -32,7 +32,7 @@ export function randomBlinding() {
 export function encodeSgtin({ gtin, serial }) {
   const gtinBytes = exactly(gtin, 14, 'gtin');
   const serialBytes = toBytes(serial, 'serial');
-  return concat(gtinBytes, encodeCompact(serialBytes.length), serialBytes);
+  return concat(gtinBytes, compact.enc(serialBytes.length), serialBytes);
 }
 
 /**

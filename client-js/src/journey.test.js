@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Account, Carechain, DispatchError, RpcError, commitText, generateCodeKey, hashText, randomBlinding, text, toHex, today, unitEpc } from './index.js';
+import { compact } from '@polkadot-api/substrate-bindings';
 import { fromHex } from './bytes.js';
 import { event } from './pallets.js';
 import { connectWhenUp, startDevNode } from './testing/dev-node.js';
@@ -296,4 +297,22 @@ test('a guardian acts for a minor: grants consent, sees and disputes an emergenc
   await chain.consent.liftDisputeBlock(parent, { patient: minor.address, accessor: bob.address });
   const reopened = await reopen();
   assert.ok(reopened.emergencyId > emergency.emergencyId);
+});
+
+test("an sr25519 member's transaction carries MultiSignature::Sr25519 and is finalized", async () => {
+  // Bob's sr25519 dev account is a practitioner of the hospital too, so it may sign.
+  const bobSr = Account.fromUri('//Bob', { type: 'sr25519' });
+  assert.notEqual(bobSr.address, bob.address);
+  const extrinsic = fromHex(await chain.sign(bobSr, 'System', 'remark', { remark: '0x' }));
+  chain.nonces.delete(bobSr.address);
+  // compact length, 0x84 (signed v4), MultiAddress::Id (0) and the key, MultiSignature::Sr25519 (1).
+  const start = compact.enc(compact.dec(extrinsic)).length;
+  assert.equal(compact.dec(extrinsic), extrinsic.length - start, 'the length prefix');
+  assert.equal(extrinsic[start], 0x84);
+  assert.equal(extrinsic[start + 1], 0);
+  assert.deepEqual(extrinsic.subarray(start + 2, start + 34), bobSr.publicKey);
+  assert.equal(extrinsic[start + 34], 1, 'MultiSignature::Sr25519');
+  const outcome = await chain.submit(bobSr, 'System', 'remark', { remark: '0x' });
+  assert.ok(outcome.events.some((e) => e.pallet === 'System' && e.name === 'ExtrinsicSuccess'));
+  assert.ok(outcome.blockNumber >= 1);
 });

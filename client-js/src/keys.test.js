@@ -1,10 +1,12 @@
-// Keys against known answers from `carechain key inspect --scheme ed25519` (sp-core), SS58,
-// and what must never leak.
+// Keys against known answers from `carechain key inspect --scheme ed25519` (sp-core), against
+// polkadot.js's Keyring for ed25519 and sr25519, SS58, and what must never leak.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady, signatureVerify } from '@polkadot/util-crypto';
 import { Account, DEV_PHRASE, KeyError, decodeAddress, encodeAddress } from './keys.js';
 import { toHex } from './bytes.js';
 
@@ -27,6 +29,61 @@ test('secret URIs give the accounts sp-core gives', () => {
   }
 });
 
+// Secret URIs with hard and soft junctions, passwords, hex seeds and long junction names;
+// `soft` marks those that only sr25519 derives.
+const URIS = [
+  ['//Alice', false],
+  ['//Bob//stash', false],
+  ['//Alice/1', true],
+  ['//Alice//hospital/2/ward', true],
+  [`${DEV_PHRASE}//hospital//1`, false],
+  [`${DEV_PHRASE}/soft//hard///pass word`, true],
+  ['legal winner thank year wave sausage worth useful legal winner thank yellow', false],
+  ['legal winner thank year wave sausage worth useful legal winner thank yellow///TREZOR', false],
+  ['0x9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60//1', false],
+  ['//a-junction-name-that-is-longer-than-thirty-two-bytes/and-a-soft-one-that-is-also-long', true],
+  ['//18446744073709551615//0', false],
+];
+// Numeric junctions past u64 (`//18446744073709551616`) are where sp-core and polkadot.js part:
+// sp-core reads them as text, polkadot.js truncates them to 64 bits. This client follows sp-core
+// (`carechain key inspect`), so they are left out here.
+
+test('sr25519 and ed25519 accounts have the addresses polkadot.js gives', async () => {
+  await cryptoWaitReady();
+  const sr = new Keyring({ type: 'sr25519', ss58Format: 42 });
+  const ed = new Keyring({ type: 'ed25519', ss58Format: 42 });
+  for (const [uri, soft] of URIS) {
+    const account = Account.fromUri(uri, { type: 'sr25519' });
+    assert.equal(account.type, 'sr25519');
+    assert.equal(account.address, sr.addFromUri(uri).address, `sr25519 ${uri}`);
+    if (soft) assert.throws(() => Account.fromUri(uri), /no soft derivation/);
+    else assert.equal(Account.fromUri(uri).address, ed.addFromUri(uri).address, `ed25519 ${uri}`);
+  }
+  const { account, mnemonic } = Account.generate({ type: 'sr25519' });
+  assert.equal(account.address, sr.addFromMnemonic(mnemonic).address);
+  assert.equal(Account.fromMnemonic(mnemonic, { type: 'sr25519', password: 'x' }).address, sr.addFromUri(`${mnemonic}///x`).address);
+  assert.equal(Account.fromUri('//Alice', { type: 'sr25519', prefix: 0 }).address, new Keyring({ type: 'sr25519', ss58Format: 0 }).addFromUri('//Alice').address);
+  // The well-known dev account, as every Substrate tool prints it.
+  assert.equal(Account.fromUri('//Alice', { type: 'sr25519' }).address, '5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY');
+});
+
+test('sr25519 signatures verify with polkadot.js and bind the message and the key', async () => {
+  await cryptoWaitReady();
+  const alice = Account.fromUri('//Alice/wallet', { type: 'sr25519' });
+  const message = new TextEncoder().encode('carechain');
+  const signature = alice.sign(message);
+  assert.equal(signature.length, 64);
+  assert.ok(alice.verify(message, signature));
+  const checked = signatureVerify(message, signature, alice.address);
+  assert.ok(checked.isValid && checked.crypto === 'sr25519', JSON.stringify(checked));
+  assert.notDeepEqual(alice.sign(message), signature, 'sr25519 signing draws fresh randomness');
+  assert.ok(!alice.verify(new TextEncoder().encode('carechaiN'), signature));
+  assert.ok(!Account.fromUri('//Alice', { type: 'sr25519' }).verify(message, signature));
+  // A polkadot.js signature verifies here too.
+  const theirs = new Keyring({ type: 'sr25519' }).addFromUri('//Alice/wallet').sign(message);
+  assert.ok(alice.verify(message, theirs));
+});
+
 test('signatures verify as ed25519 and bind the message', () => {
   const alice = Account.fromUri('//Alice');
   const message = new TextEncoder().encode('carechain');
@@ -39,6 +96,8 @@ test('signatures verify as ed25519 and bind the message', () => {
 
 test('bad keys, addresses and URIs say what is wrong', () => {
   assert.throws(() => Account.fromUri('//Alice/soft'), /no soft derivation/);
+  assert.throws(() => Account.fromUri('//Alice', { type: 'ecdsa' }), /ed25519 or sr25519, not ecdsa/);
+  assert.throws(() => new Account(new Uint8Array(48), { type: 'sr25519' }), /32 bytes and a secret key 64, got 48/);
   assert.throws(() => Account.fromMnemonic('bottom drive obey lake curtain smoke basket hold race lonely fit fit'), /not a valid BIP-39/);
   assert.throws(() => Account.fromUri('0x1234'), /32 bytes/);
   const address = Account.fromUri('//Bob').address;
@@ -59,4 +118,13 @@ test('secrets never print and forget() wipes them', () => {
   assert.notDeepEqual(key.publicKey, Account.generate().account.encryptionKey().publicKey);
   account.forget();
   assert.notDeepEqual(account.sign(new Uint8Array(1)), Account.fromMnemonic(mnemonic).sign(new Uint8Array(1)));
+
+  const { account: sr, mnemonic: srMnemonic } = Account.generate({ type: 'sr25519' });
+  assert.ok(seedFree(JSON.stringify(sr)) && !inspect(sr).includes(srMnemonic.split(' ')[0] + ' '));
+  assert.match(inspect(sr), /sr25519 .*<secret>/);
+  const message = new Uint8Array(1);
+  const before = sr.sign(message);
+  assert.ok(sr.verify(message, before));
+  sr.forget();
+  assert.throws(() => { if (!sr.verify(message, sr.sign(message))) throw new Error('forgotten'); });
 });

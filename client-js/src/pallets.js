@@ -1,7 +1,7 @@
 // Typed helpers for Carechain's pallets: each signs, submits, waits for finality and returns
 // what the caller needs from the events (the new record's id, the consent's id, the claim's
 // adjudication, the verification's answer). Reads go to storage, runtime APIs or the node's
-// domain RPC methods. Arguments use the forms of scale.js; addresses are SS58 strings.
+// domain RPC methods. Arguments use the forms of codec.js; addresses are SS58 strings.
 
 import { randomBytes } from '@noble/hashes/utils.js';
 import { concat, fromHex, fromUtf8, toBytes, toHex, utf8 } from './bytes.js';

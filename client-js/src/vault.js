@@ -134,5 +134,5 @@ export function resourceTypes(client) {
   const { metadata } = client;
   const call = metadata.variant('Records', 'calls', 'create_record');
   const type = call.fields.find((f) => f.name === 'resource_type').type;
-  return metadata.codec.type(type).def.variants.map((v) => v.name).filter((name) => name !== 'Other');
+  return metadata.type(type).def.value.map((v) => v.name).filter((name) => name !== 'Other');
 }
