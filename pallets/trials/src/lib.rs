@@ -95,7 +95,7 @@
 //!   pseudonym.
 //! - [`Pallet::capture_data`], [`Pallet::mark_lost_to_follow_up`], [`Pallet::complete`],
 //!   [`Pallet::report_adverse_event`]: a practitioner of the subject's site.
-//! - [`Pallet::flag_overdue`]: anyone.
+//! - [`Pallet::flag_overdue`]: any signed account.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
