@@ -234,7 +234,7 @@ mod benchmarks {
 			allocation_path(d).1.try_into().expect("within MaxAllocationDepth");
 		#[extrinsic_call]
 		_(RawOrigin::Signed(sponsor), study, pseudonym, 0, hash(7), proof);
-		assert_eq!(Subjects::<T>::get(study, pseudonym).and_then(|s| s.allocation), Some((0, 0)));
+		assert_eq!(Subjects::<T>::get(study, pseudonym).and_then(|s| s.arm), Some(0));
 	}
 
 	#[benchmark]

@@ -24,7 +24,7 @@
 //! active site screens a subject under its pseudonym, eligible or not; an eligible subject's
 //! patient enrols by signing a consent to the current protocol version at that site, while the
 //! study is below its target enrolment. The sponsor randomises an enrolled subject by revealing
-//! the next entry of the allocation list with its Merkle proof. The site captures data as
+//! the allocation list's entry for the subject's slot with its Merkle proof. The site captures data as
 //! record hashes, marks a subject lost to follow-up or completed, and reports adverse events
 //! (serious ones within `SeriousAdverseEventDeadline` of onset, others within
 //! `AdverseEventDeadline`): a late report is accepted, stored with a flag and announced with
@@ -78,9 +78,11 @@
 //! random bytes. Each entry is a leaf [`allocation_leaf`] = blake2b-256 of the SCALE encoding
 //! of `(slot, arm, salt)` under a domain tag; the leaves (zero-padded to `2^d`) form a binary
 //! Merkle tree whose inner nodes ([`allocation_node`]) hash under another tag, and the study
-//! commits to its root. Subjects take slots in the order they are randomised: the chain
-//! assigns slot `n` to the `n`-th randomisation, and the sponsor reveals that slot's arm and
-//! salt with its `d` sibling hashes. [`verify_allocation`] recomputes the root; a wrong arm, a
+//! commits to its root. Subjects take slots in the order they enrol: the chain gives slot `n`
+//! to the `n`-th enrolment (from 0), and at randomisation the sponsor reveals that slot's arm
+//! and salt with its `d` sibling hashes. The slot is fixed before anyone reveals anything, by
+//! the patient's own enrolment, so the sponsor, who knows the list, cannot choose which subject
+//! gets which arm; the site, which enrols, does not know the list. [`verify_allocation`] recomputes the root; a wrong arm, a
 //! wrong salt, a proof of another slot or one of the wrong length is `InvalidAllocationProof`.
 //! The salts keep the arms of unrevealed slots concealed; the root makes the list immutable.
 //!
@@ -214,7 +216,8 @@ pub mod pallet {
 		ProtocolVersion,
 	>;
 
-	/// Each study's sites by organization. Organization ids are assigned by the registry.
+	/// Each study's sites by organization. Study ids are assigned by the chain, organization ids
+	/// by the registry.
 	#[pallet::storage]
 	pub type Sites<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, StudyId, Twox64Concat, OrgId, Site>;
@@ -226,6 +229,7 @@ pub mod pallet {
 		StorageDoubleMap<_, Twox64Concat, StudyId, Blake2_128Concat, Pseudonym, Subject>;
 
 	/// Each subject's consents, in order from 0: what version was agreed to, and when.
+	// The subject half holds a wallet's pseudonym (Blake2); positions are the chain's counter.
 	#[pallet::storage]
 	pub type ConsentHistory<T: Config> = StorageDoubleMap<
 		_,
@@ -237,21 +241,25 @@ pub mod pallet {
 	>;
 
 	/// Each subject's captured record hashes, in order from 0.
+	// The subject half holds a wallet's pseudonym (Blake2); positions are the chain's counter.
 	#[pallet::storage]
 	pub type Captures<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, (StudyId, Pseudonym), Twox64Concat, u32, Capture>;
 
 	/// Each study's adverse events by id, assigned in reporting order.
+	// Both keys are assigned by the chain.
 	#[pallet::storage]
 	pub type AdverseEvents<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, StudyId, Twox64Concat, u32, AdverseEvent>;
 
 	/// Each study's CONSORT participant flow.
+	// Study ids are assigned by the chain.
 	#[pallet::storage]
 	pub type ConsortFlows<T: Config> = StorageMap<_, Twox64Concat, StudyId, ConsortFlow<T>>;
 
 	/// Each study's reported results, with their comparison to the registered outcomes: kept
 	/// forever.
+	// Study ids are assigned by the chain.
 	#[pallet::storage]
 	pub type Results<T: Config> = StorageMap<_, Twox64Concat, StudyId, StudyResults<T>>;
 
@@ -388,7 +396,7 @@ pub mod pallet {
 		NotRandomised,
 		/// The study has no arm with that index.
 		UnknownArm,
-		/// The arm and salt are not the allocation list's entry for the next slot under the
+		/// The arm and salt are not the allocation list's entry for the subject's slot under the
 		/// study's root (a wrong arm, salt, slot or proof length).
 		InvalidAllocationProof,
 		/// The subject has as many captured records as `MaxCapturesPerSubject` allows.
@@ -722,7 +730,8 @@ pub mod pallet {
 					status,
 					consent_version: 0,
 					consents: 0,
-					allocation: None,
+					slot: None,
+					arm: None,
 					captures: 0,
 					adverse_events: 0,
 					enrolled_at: None,
@@ -773,6 +782,7 @@ pub mod pallet {
 			let now = T::Time::now();
 			subject.status = SubjectStatus::Enrolled;
 			subject.enrolled_at = Some(now);
+			subject.slot = Some(flow.enrolled);
 			Self::record_consent(study, &pseudonym, &mut subject, consent);
 			Subjects::<T>::insert(study, pseudonym, subject);
 			flow.enrolled.saturating_inc();
@@ -812,8 +822,8 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Randomises an enrolled subject: reveals the allocation list's entry for the next
-		/// slot, which the chain checks against the study's committed root.
+		/// Randomises an enrolled subject: reveals the allocation list's entry for the slot the
+		/// subject took at enrolment, which the chain checks against the study's committed root.
 		///
 		/// The signer must be an admin or practitioner of the study's sponsor; the subject must
 		/// be enrolled, not yet randomised, with a consent the latest re-consent amendment
@@ -821,7 +831,7 @@ pub mod pallet {
 		///
 		/// - `study`: the study.
 		/// - `pseudonym`: the subject's pseudonym.
-		/// - `arm`: the arm the list assigns to the next slot ([`Study::randomised`]).
+		/// - `arm`: the arm the list assigns to the subject's slot ([`Subject::slot`]).
 		/// - `salt`: that entry's 32 random bytes.
 		/// - `proof`: the entry's [`allocation_depth`] sibling hashes, leaf to root
 		///   ([`allocation_proof`]).
@@ -851,7 +861,7 @@ pub mod pallet {
 			}
 			Self::ensure_consent_current(&info, &subject)?;
 			ensure!(usize::from(arm) < info.arms.len(), Error::<T>::UnknownArm);
-			let slot = info.randomised;
+			let slot = subject.slot.ok_or(Error::<T>::NotConsented)?;
 			ensure!(
 				verify_allocation(
 					&info.allocation_root,
@@ -869,7 +879,7 @@ pub mod pallet {
 			arm_flow.allocated.saturating_inc();
 			ConsortFlows::<T>::insert(study, flow);
 			subject.status = SubjectStatus::Randomised;
-			subject.allocation = Some((slot, arm));
+			subject.arm = Some(arm);
 			Subjects::<T>::insert(study, pseudonym, subject);
 			info.randomised.saturating_inc();
 			Studies::<T>::insert(study, info);
@@ -939,8 +949,8 @@ pub mod pallet {
 			let mut subject = Self::patients_subject(&who, study, &pseudonym)?;
 			Self::ensure_participating(&subject)?;
 			let mut flow = Self::flow(study)?;
-			match subject.allocation {
-				Some((_, arm)) => flow
+			match subject.arm {
+				Some(arm) => flow
 					.arms
 					.get_mut(usize::from(arm))
 					.ok_or(Error::<T>::UnknownArm)?
@@ -1323,8 +1333,8 @@ pub mod pallet {
 		/// The arm of a subject in follow-up after randomisation.
 		fn ensure_randomised(subject: &Subject) -> Result<ArmIndex, DispatchError> {
 			Self::ensure_participating(subject)?;
-			match (subject.status, subject.allocation) {
-				(SubjectStatus::Randomised, Some((_, arm))) => Ok(arm),
+			match (subject.status, subject.arm) {
+				(SubjectStatus::Randomised, Some(arm)) => Ok(arm),
 				_ => Err(Error::<T>::NotRandomised.into()),
 			}
 		}
@@ -1396,12 +1406,12 @@ pub mod pallet {
 				if subject.status.is_enrolled() {
 					flow.enrolled.saturating_inc();
 				}
-				match subject.allocation {
+				match subject.arm {
 					None if subject.status == SubjectStatus::Withdrawn => {
 						flow.withdrawn_before_allocation.saturating_inc()
 					}
 					None => {}
-					Some((_, arm)) => {
+					Some(arm) => {
 						let arm = flow
 							.arms
 							.get_mut(usize::from(arm))
@@ -1428,7 +1438,8 @@ pub mod pallet {
 		/// subjects' states imply; its randomisation, capture and adverse-event counters equal
 		/// what is stored; its protocol versions are dense from 1; its sites are counted;
 		/// registry identifiers index their studies both ways; each subject's state agrees with
-		/// its allocation, consents and site; results exist only after a lock.
+		/// its slot, arm, consents and site, and the enrolled subjects hold slots 0 to their
+		/// count, each once; results exist only after a lock.
 		#[cfg(any(feature = "try-runtime", test))]
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 			let next = NextStudyId::<T>::get();
@@ -1486,16 +1497,17 @@ pub mod pallet {
 							| SubjectStatus::Completed
 							| SubjectStatus::LostToFollowUp
 					);
+					ensure!(!allocated || subject.arm.is_some(), "a randomised subject has no arm");
 					ensure!(
-						!allocated || subject.allocation.is_some(),
-						"a randomised subject has no allocation"
-					);
-					ensure!(
-						subject.allocation.is_none()
+						subject.arm.is_none()
 							|| allocated || subject.status == SubjectStatus::Withdrawn,
-						"an unrandomised subject has an allocation"
+						"an unrandomised subject has an arm"
 					);
-					if let Some((slot, _)) = subject.allocation {
+					ensure!(
+						subject.status.is_enrolled() == subject.slot.is_some(),
+						"a subject has a slot without enrolment, or none with it"
+					);
+					if let Some(slot) = subject.slot {
 						slots.push(slot);
 					}
 					ensure!(
@@ -1528,8 +1540,9 @@ pub mod pallet {
 				}
 				slots.sort_unstable();
 				ensure!(
-					slots.iter().enumerate().all(|(i, slot)| *slot as usize == i),
-					"allocation slots are not 0 to the randomisations, each once"
+					slots.len() == flow.enrolled as usize
+						&& slots.iter().enumerate().all(|(i, slot)| *slot as usize == i),
+					"allocation slots are not 0 to the enrolments, each once"
 				);
 				ensure!(captures == info.captures, "a study's capture count is wrong");
 				ensure!(events == info.adverse_events, "a study's adverse-event count is wrong");

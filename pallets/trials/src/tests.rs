@@ -122,7 +122,8 @@ fn enrolled(study: StudyId, patient: u64) -> Pseudonym {
 
 fn randomise(study: StudyId, pseudonym: Pseudonym) -> ArmIndex {
 	let info = crate::Studies::<Test>::get(study).expect("registered");
-	let (arm, salt, proof) = reveal(info.target_enrolment, info.randomised);
+	let slot = Subjects::<Test>::get(study, pseudonym).and_then(|s| s.slot).expect("enrolled");
+	let (arm, salt, proof) = reveal(info.target_enrolment, slot);
 	assert_ok!(Trials::randomise(signed(SPONSOR_SCIENTIST), study, pseudonym, arm, salt, proof));
 	arm
 }
@@ -691,19 +692,28 @@ fn a_subject_consents_again_to_an_amended_protocol() {
 // Randomisation.
 
 #[test]
-fn randomisation_reveals_the_committed_list_in_slot_order() {
+fn randomisation_reveals_the_slot_each_subject_took_at_enrolment() {
 	run(|| {
 		let study = open_study();
 		let first = enrolled(study, PATIENT);
 		let second = enrolled(study, OTHER_PATIENT);
+		assert_eq!(Subjects::<Test>::get(study, first).and_then(|s| s.slot), Some(0));
+		assert_eq!(Subjects::<Test>::get(study, second).and_then(|s| s.slot), Some(1));
+		// The sponsor, who knows the list, cannot give the second subject slot 0's arm.
 		let (arm, salt, proof) = reveal(4, 0);
+		assert_noop!(
+			Trials::randomise(signed(SPONSOR_SCIENTIST), study, second, arm, salt, proof),
+			Error::<Test>::InvalidAllocationProof
+		);
+		// Subjects are randomised in any order, each to its own slot's arm.
+		let (arm, salt, proof) = reveal(4, 1);
 		assert_ok!(Trials::randomise(signed(SPONSOR_SCIENTIST), study, second, arm, salt, proof));
 		System::assert_last_event(
-			Event::SubjectRandomised { study, pseudonym: second, slot: 0, arm: 1 }.into(),
+			Event::SubjectRandomised { study, pseudonym: second, slot: 1, arm: 0 }.into(),
 		);
-		assert_eq!(Subjects::<Test>::get(study, second).and_then(|s| s.allocation), Some((0, 1)));
-		assert_eq!(randomise(study, first), 0);
-		assert_eq!(Subjects::<Test>::get(study, first).and_then(|s| s.allocation), Some((1, 0)));
+		assert_eq!(Subjects::<Test>::get(study, second).and_then(|s| s.arm), Some(0));
+		assert_eq!(randomise(study, first), 1);
+		assert_eq!(Subjects::<Test>::get(study, first).and_then(|s| s.arm), Some(1));
 		assert_eq!(status(study, first), SubjectStatus::Randomised);
 		assert_eq!(
 			flow(study).arms.to_vec(),
@@ -733,7 +743,7 @@ fn a_wrong_reveal_is_refused() {
 		assert_noop!(randomise(arm, salt, bent), Error::<Test>::InvalidAllocationProof);
 		let short: BoundedVec<_, _> = proof[..1].to_vec().try_into().expect("shorter");
 		assert_noop!(randomise(arm, salt, short), Error::<Test>::InvalidAllocationProof);
-		// Slot 1's entry (arm 0) for the subject who takes slot 0: the order cannot be skipped.
+		// Slot 1's entry (arm 0) for the subject who took slot 0: no subject takes another's arm.
 		let (other_arm, other_salt, other_proof) = reveal(4, 1);
 		assert_noop!(
 			randomise(other_arm, other_salt, other_proof),
@@ -1557,6 +1567,15 @@ fn try_state_finds_a_corrupted_counter() {
 			Box::new(|study| {
 				crate::Studies::<Test>::mutate(study, |s| {
 					s.as_mut().expect("a study").captures += 1
+				})
+			}),
+		),
+		(
+			"slot",
+			Box::new(|study| {
+				let pseudonym = pseudonym_of(study, PATIENT);
+				Subjects::<Test>::mutate(study, pseudonym, |s| {
+					s.as_mut().expect("a subject").slot = Some(1)
 				})
 			}),
 		),

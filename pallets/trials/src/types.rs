@@ -156,7 +156,7 @@ pub struct Study<T: Config> {
 	pub min_consent_version: ProtocolVersionId,
 	/// How many sites were ever activated.
 	pub sites: u32,
-	/// How many subjects were randomised: the allocation slot the next one takes.
+	/// How many subjects were randomised.
 	pub randomised: u32,
 	/// How many record hashes were captured, over all subjects.
 	pub captures: u32,
@@ -291,8 +291,11 @@ pub struct Subject {
 	pub consent_version: ProtocolVersionId,
 	/// How many consents the subject gave ([`crate::ConsentHistory`]).
 	pub consents: u32,
-	/// The allocation slot and arm the subject was randomised to.
-	pub allocation: Option<(u32, ArmIndex)>,
+	/// The allocation slot the subject took at enrolment: the `n`-th subject enrolled (from 0)
+	/// takes slot `n`, whenever it is randomised.
+	pub slot: Option<u32>,
+	/// The arm the subject was randomised to: the allocation list's entry for its slot.
+	pub arm: Option<ArmIndex>,
 	/// How many record hashes were captured for the subject ([`crate::Captures`]).
 	pub captures: u32,
 	/// How many adverse events were reported for the subject.
