@@ -24,9 +24,9 @@
 //! active site screens a subject under its pseudonym, eligible or not; an eligible subject's
 //! patient enrols by signing a consent to the current protocol version at that site, while the
 //! study is below its target enrolment. The sponsor randomises an enrolled subject by revealing
-//! the allocation list's entry for the subject's slot with its Merkle proof. The site captures data as
-//! record hashes, marks a subject lost to follow-up or completed, and reports adverse events
-//! (serious ones within `SeriousAdverseEventDeadline` of onset, others within
+//! the allocation list's entry for the subject's slot with its Merkle proof. The site captures
+//! data as record hashes, marks a subject lost to follow-up or completed, and reports adverse
+//! events (serious ones within `SeriousAdverseEventDeadline` of onset, others within
 //! `AdverseEventDeadline`): a late report is accepted, stored with a flag and announced with
 //! `AdverseEventReportedLate`. The patient may consent again to a new version and may withdraw
 //! at any time; nothing is captured after withdrawal.
@@ -69,7 +69,8 @@
 //! the patient's calls is a signed extrinsic whose block names the signer. The key keeps the
 //! account out of state and out of every event, and makes the binding one-way for anyone
 //! without a candidate; unlinkability from the chain's other readers needs the patient to act
-//! from a study-scoped account, which is left for later (see the crate's report).
+//! from a study-scoped account the chain can still recognise as a registered patient's, which
+//! is not done yet.
 //!
 //! ## Randomisation
 //!
@@ -80,11 +81,13 @@
 //! Merkle tree whose inner nodes ([`allocation_node`]) hash under another tag, and the study
 //! commits to its root. Subjects take slots in the order they enrol: the chain gives slot `n`
 //! to the `n`-th enrolment (from 0), and at randomisation the sponsor reveals that slot's arm
-//! and salt with its `d` sibling hashes. The slot is fixed before anyone reveals anything, by
-//! the patient's own enrolment, so the sponsor, who knows the list, cannot choose which subject
-//! gets which arm; the site, which enrols, does not know the list. [`verify_allocation`] recomputes the root; a wrong arm, a
-//! wrong salt, a proof of another slot or one of the wrong length is `InvalidAllocationProof`.
-//! The salts keep the arms of unrevealed slots concealed; the root makes the list immutable.
+//! and salt with its `d` sibling hashes. The slot is fixed before anything is revealed, by the
+//! patient's own enrolment, so the sponsor, who knows the list, cannot choose which subject
+//! gets which arm, and the site, which screens, does not know the list. [`verify_allocation`]
+//! recomputes the root; a wrong arm, a wrong salt, a proof of another slot or one of the wrong
+//! length is `InvalidAllocationProof`. The salts keep the arms of unrevealed slots concealed;
+//! the root makes the list immutable. What the chain cannot check is that the list was drawn
+//! at random and kept from the sites: that stays with the randomisation service and its audit.
 //!
 //! ## Dispatchable Functions
 //!
