@@ -62,12 +62,16 @@
 //! account. Every call the patient makes for the subject (`enrol`, `reconsent`, `withdraw`)
 //! recomputes the key from its signer and is refused (`NotSubject`) unless it matches, so only
 //! the patient behind a pseudonym acts for it, and nobody who merely saw the screening can
-//! enrol under someone else's pseudonym first.
+//! enrol under someone else's pseudonym first. Enrolment also records the patient's
+//! [`EnrolmentNullifier`] in the study (blake2b-256 of the study and the account), so that one
+//! patient enrols once, under one pseudonym, and cannot withdraw and come back under another to
+//! draw a different arm.
 //!
-//! What the key does not hide: it is a deterministic function of public inputs, so whoever
-//! holds the list of registered patients can test each against a subject's key; and each of
-//! the patient's calls is a signed extrinsic whose block names the signer. The key keeps the
-//! account out of state and out of every event, and makes the binding one-way for anyone
+//! What the key and the nullifier do not hide: they are deterministic functions of the
+//! account and public inputs, so whoever holds the list of registered patients can test each
+//! against them (the chain itself must be able to compute them from the signer); and each of
+//! the patient's calls is a signed extrinsic whose block names the signer. They keep the
+//! account out of state and out of every event, and make the binding one-way for anyone
 //! without a candidate; unlinkability from the chain's other readers needs the patient to act
 //! from a study-scoped account the chain can still recognise as a registered patient's, which
 //! is not done yet.
@@ -231,6 +235,13 @@ pub mod pallet {
 	pub type Subjects<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, StudyId, Blake2_128Concat, Pseudonym, Subject>;
 
+	/// The [`EnrolmentNullifier`] of every patient who enrolled in each study, under whatever
+	/// pseudonym: a patient enrols in a study once.
+	// Nullifiers are blake2b-256 hashes the chain computes from the signer: `Identity` is safe.
+	#[pallet::storage]
+	pub type EnrolledPatients<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, StudyId, Identity, EnrolmentNullifier, ()>;
+
 	/// Each subject's consents, in order from 0: what version was agreed to, and when.
 	// The subject half holds a wallet's pseudonym (Blake2); positions are the chain's counter.
 	#[pallet::storage]
@@ -374,6 +385,10 @@ pub mod pallet {
 		NotSubject,
 		/// The subject was screened as not eligible.
 		NotEligible,
+		/// The signer enrolled in the study already, under another pseudonym: a patient takes
+		/// part in a study once, and does not come back under a new pseudonym after
+		/// withdrawing.
+		PatientAlreadyEnrolled,
 		/// The subject is enrolled already.
 		AlreadyEnrolled,
 		/// The subject was screened at another site: enrol there.
@@ -748,8 +763,9 @@ pub mod pallet {
 		/// Consents to a protocol version and enrols as a subject.
 		///
 		/// The signer must be a registered patient whose [`subject_key`] for the pseudonym is
-		/// the one the site recorded at screening; the subject must be eligible and not yet
-		/// enrolled, the site active, the study below its target and not locked.
+		/// the one the site recorded at screening, not enrolled in the study under any
+		/// pseudonym; the subject must be eligible and not yet enrolled, the site active, the
+		/// study below its target and not locked.
 		///
 		/// - `study`: the study.
 		/// - `pseudonym`: the subject's pseudonym.
@@ -778,6 +794,11 @@ pub mod pallet {
 			ensure!(subject.site == site, Error::<T>::WrongSite);
 			ensure!(Self::is_active_site(study, site), Error::<T>::SiteNotActive);
 			ensure!(version == info.version, Error::<T>::NotCurrentVersion);
+			let nullifier = enrolment_nullifier(study, &who);
+			ensure!(
+				!EnrolledPatients::<T>::contains_key(study, nullifier),
+				Error::<T>::PatientAlreadyEnrolled
+			);
 			let mut flow = Self::flow(study)?;
 			ensure!(flow.enrolled < info.target_enrolment, Error::<T>::TargetReached);
 			let consent = Self::consent_record(study, version)?;
@@ -788,6 +809,7 @@ pub mod pallet {
 			subject.slot = Some(flow.enrolled);
 			Self::record_consent(study, &pseudonym, &mut subject, consent);
 			Subjects::<T>::insert(study, pseudonym, subject);
+			EnrolledPatients::<T>::insert(study, nullifier, ());
 			flow.enrolled.saturating_inc();
 			ConsortFlows::<T>::insert(study, flow);
 			Self::deposit_event(Event::SubjectEnrolled { study, pseudonym, site, version });
@@ -1543,6 +1565,10 @@ pub mod pallet {
 				}
 				slots.sort_unstable();
 				ensure!(
+					EnrolledPatients::<T>::iter_prefix(id).count() == flow.enrolled as usize,
+					"a study's enrolled patients differ from its enrolments"
+				);
+				ensure!(
 					slots.len() == flow.enrolled as usize
 						&& slots.iter().enumerate().all(|(i, slot)| *slot as usize == i),
 					"allocation slots are not 0 to the enrolments, each once"
@@ -1574,6 +1600,9 @@ pub mod pallet {
 					Studies::<T>::get(id).is_some_and(|s| s.registry_id == registry_id),
 					"a registry identifier indexes another study"
 				);
+			}
+			for (id, _) in EnrolledPatients::<T>::iter_keys() {
+				ensure!(Studies::<T>::contains_key(id), "an enrolled patient has no study");
 			}
 			for id in ConsortFlows::<T>::iter_keys().chain(Results::<T>::iter_keys()) {
 				ensure!(Studies::<T>::contains_key(id), "a flow or result belongs to no study");

@@ -628,6 +628,36 @@ fn enrolment_follows_screening_at_an_active_site_and_the_current_version() {
 }
 
 #[test]
+fn a_patient_enrols_in_a_study_once_whatever_the_pseudonym() {
+	run(|| {
+		let study = open_study();
+		let first = enrolled(study, PATIENT);
+		// The patient's wallet makes a second pseudonym, and the site screens it too.
+		let second = crate::pseudonym(study, &PATIENT, &[9; 32]);
+		let key = crate::subject_key(study, &second, &PATIENT);
+		assert_ok!(Trials::screen(signed(MARYS_DOCTOR), study, second, key, true));
+		assert_noop!(
+			Trials::enrol(signed(PATIENT), study, second, MARYS, 1),
+			Error::<Test>::PatientAlreadyEnrolled
+		);
+		// Withdrawing does not open a way back in under the new pseudonym, to draw another arm.
+		assert_ok!(Trials::withdraw(signed(PATIENT), study, first));
+		assert_noop!(
+			Trials::enrol(signed(PATIENT), study, second, MARYS, 1),
+			Error::<Test>::PatientAlreadyEnrolled
+		);
+		assert!(crate::EnrolledPatients::<Test>::contains_key(
+			study,
+			crate::enrolment_nullifier(study, &PATIENT)
+		));
+		// Another study is another matter.
+		let other = register_with(4, RegistryId::Nct(*b"76543210"));
+		assert_ok!(Trials::activate_site(signed(SPONSOR_SCIENTIST), other, MARYS, h(5)));
+		enrolled(other, PATIENT);
+	});
+}
+
+#[test]
 fn no_enrolment_past_the_target() {
 	run(|| {
 		let study = register_with(2, NCT);
@@ -1568,6 +1598,15 @@ fn try_state_finds_a_corrupted_counter() {
 				crate::Studies::<Test>::mutate(study, |s| {
 					s.as_mut().expect("a study").captures += 1
 				})
+			}),
+		),
+		(
+			"enrolled patients",
+			Box::new(|study| {
+				crate::EnrolledPatients::<Test>::remove(
+					study,
+					crate::enrolment_nullifier(study, &PATIENT),
+				)
 			}),
 		),
 		(

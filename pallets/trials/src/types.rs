@@ -554,6 +554,9 @@ pub struct ConsortFlow<T: Config> {
 /// The domain separator of [`subject_key`].
 pub const SUBJECT_KEY_DOMAIN: &[u8] = b"carechain/trials/subject-key/v1";
 
+/// The domain separator of [`enrolment_nullifier`].
+pub const ENROLMENT_NULLIFIER_DOMAIN: &[u8] = b"carechain/trials/enrolment/v1";
+
 /// The domain separator of [`pseudonym`].
 pub const PSEUDONYM_DOMAIN: &[u8] = b"carechain/trials/pseudonym/v1";
 
@@ -594,6 +597,24 @@ pub fn subject_key<AccountId: Encode>(
 	let mut preimage = SUBJECT_KEY_DOMAIN.to_vec();
 	preimage.extend_from_slice(&study.to_le_bytes());
 	preimage.extend_from_slice(pseudonym.as_bytes());
+	patient.encode_to(&mut preimage);
+	BlakeTwo256::hash(&preimage)
+}
+
+/// What marks `patient` as enrolled in `study`, whatever the pseudonym:
+/// blake2b-256(`ENROLMENT_NULLIFIER_DOMAIN` ‖ study as u32 little endian ‖ SCALE(patient)). A
+/// patient enrols in a study once, so nobody withdraws and comes back under a fresh pseudonym
+/// to draw another arm. It says no more than the subject key does: both can be tested against
+/// the registered patients, and neither names the account.
+pub type EnrolmentNullifier = H256;
+
+/// The [`EnrolmentNullifier`] of `patient` in `study`.
+pub fn enrolment_nullifier<AccountId: Encode>(
+	study: StudyId,
+	patient: &AccountId,
+) -> EnrolmentNullifier {
+	let mut preimage = ENROLMENT_NULLIFIER_DOMAIN.to_vec();
+	preimage.extend_from_slice(&study.to_le_bytes());
 	patient.encode_to(&mut preimage);
 	BlakeTwo256::hash(&preimage)
 }

@@ -105,14 +105,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Trials::Subjects` (r:1 w:1)
 	/// Storage: `Trials::Sites` (r:1 w:0)
 	/// Storage: `Registry::Organizations` (r:1 w:0)
+	/// Storage: `Trials::EnrolledPatients` (r:1 w:1)
 	/// Storage: `Trials::ConsortFlows` (r:1 w:1)
 	/// Storage: `Trials::ProtocolVersions` (r:1 w:0)
 	/// Storage: `Trials::ConsentHistory` (r:0 w:1)
 	/// Proof: estimated at 6_000 bytes (not measured).
 	fn enrol() -> Weight {
-		Weight::from_parts(40_000_000, 6_000)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		Weight::from_parts(42_000_000, 6_000)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Trials::Studies` (r:1 w:0)
 	/// Storage: `Trials::Subjects` (r:1 w:1)
@@ -284,14 +285,15 @@ impl WeightInfo for () {
 	/// Storage: `Trials::Subjects` (r:1 w:1)
 	/// Storage: `Trials::Sites` (r:1 w:0)
 	/// Storage: `Registry::Organizations` (r:1 w:0)
+	/// Storage: `Trials::EnrolledPatients` (r:1 w:1)
 	/// Storage: `Trials::ConsortFlows` (r:1 w:1)
 	/// Storage: `Trials::ProtocolVersions` (r:1 w:0)
 	/// Storage: `Trials::ConsentHistory` (r:0 w:1)
 	/// Proof: estimated at 6_000 bytes (not measured).
 	fn enrol() -> Weight {
-		Weight::from_parts(40_000_000, 6_000)
-			.saturating_add(RocksDbWeight::get().reads(7_u64))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
+		Weight::from_parts(42_000_000, 6_000)
+			.saturating_add(RocksDbWeight::get().reads(8_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Trials::Studies` (r:1 w:0)
 	/// Storage: `Trials::Subjects` (r:1 w:1)
