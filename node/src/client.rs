@@ -247,6 +247,13 @@ impl Client {
 		Ok(certificate.filter(|_| number <= self.head().number))
 	}
 
+	/// Whether the node still keeps the state of block `number` (`--state-pruning`): every
+	/// finalized block's state on an archive node, the newest `keep` otherwise.
+	pub fn keeps_state_of(&self, number: u32) -> bool {
+		let head = self.head().number;
+		number <= head && self.keep_states.is_none_or(|keep| head.saturating_sub(number) < keep)
+	}
+
 	/// The state of a stored block.
 	pub fn state_at(&self, hash: H256) -> Result<State, ClientError> {
 		let header = self.header(hash)?.ok_or(ClientError::UnknownBlock(hash))?;

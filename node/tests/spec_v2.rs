@@ -2,8 +2,8 @@
 //! a dev chain at genesis: whatever `state_getStorage`, `chain_getBlock` and `state_call`
 //! refuse a caller (anonymous, a patient), `chainHead_v1_storage`, `chainHead_v1_body`,
 //! `chainHead_v1_call` and `chainHead_v1_continue` refuse with the same code and message, and a
-//! member gets the same values from both. Another connection cannot read through someone
-//! else's follow subscription.
+//! member gets the same values from both; `archive_v1_*` likewise. Another connection cannot
+//! read through someone else's follow subscription.
 
 #![allow(clippy::arithmetic_side_effects)]
 
@@ -112,8 +112,8 @@ async fn items(rpc: &WsClient, sub: &mut Subscription<Json>, id: &Json, op: &str
 
 /// The refusal of the new-spec call `new` (by `new_method`), with its method named as its
 /// legacy twin's: refusals name the method refused, and are otherwise the same.
-fn as_twin(
-	new: &Result<Json, ClientError>,
+fn as_twin<T: std::fmt::Debug>(
+	new: &Result<T, ClientError>,
 	new_method: &str,
 	legacy_method: &str,
 ) -> Option<(i32, String)> {
@@ -233,6 +233,84 @@ async fn chain_head_reads_are_refused_exactly_as_their_legacy_twins_are() {
 			.await
 			.unwrap();
 		assert_eq!(next(&mut sub).await["operationId"], started["operationId"]);
+	}
+}
+
+#[tokio::test]
+async fn archive_reads_are_refused_exactly_as_their_legacy_twins_are() {
+	let dir = tempfile::tempdir().unwrap();
+	let (address, _handle) = serve(dir.path()).await;
+	let cases = [
+		(None, Some(UNAUTHENTICATED)),
+		(Some(Ed25519Keyring::Eve), Some(FORBIDDEN)),
+		(Some(Ed25519Keyring::Dave), None),
+	];
+	for (who, refused) in cases {
+		let rpc = connect(address, who).await;
+		let head: Json = rpc.request("archive_v1_hashByHeight", rpc_params![0]).await.unwrap();
+		let head = head[0].clone();
+		assert!(head.is_string(), "{who:?}: heights are public");
+		let header: Json = rpc.request("archive_v1_header", rpc_params![&head]).await.unwrap();
+		assert!(header.is_string(), "{who:?}: headers are public");
+		let subscribe = |method: &'static str, params| {
+			let rpc = &rpc;
+			async move {
+				let unsubscribe = match method {
+					"archive_v1_storage" => "archive_v1_stopStorage",
+					_ => "archive_v1_stopStorageDiff",
+				};
+				rpc.subscribe::<Json, _>(method, params, unsubscribe).await
+			}
+		};
+
+		// A raw key, as state_getStorage.
+		let key = system_number();
+		let legacy: Result<Json, _> =
+			rpc.request("state_getStorage", rpc_params![&key, &head]).await;
+		assert_eq!(refusal(&legacy).map(|r| r.0), refused, "{who:?}: {legacy:?}");
+		let query = json!([{ "key": key, "type": "value" }]);
+		let new = subscribe("archive_v1_storage", rpc_params![&head, query, None::<()>]).await;
+		let twin = as_twin(&new, "archive_v1_storage", "state_getStorage");
+		assert_eq!(twin, refusal(&legacy), "{who:?}: the same refusal");
+		if let Ok(mut sub) = new {
+			// At genesis the number is not stored: then nothing but the end.
+			let value = legacy.unwrap();
+			if !value.is_null() {
+				let event = next(&mut sub).await;
+				assert_eq!(event, json!({ "event": "storage", "key": key, "value": value }));
+			}
+			assert_eq!(next(&mut sub).await, json!({ "event": "storageDone" }));
+		}
+		// What a block changed is raw state too; bodies are blocks; runtime calls state_call.
+		let diff = subscribe("archive_v1_storageDiff", rpc_params![&head]).await;
+		assert_eq!(refusal(&diff).map(|r| r.0), refused, "{who:?}");
+		let legacy: Result<Json, _> = rpc.request("chain_getBlock", rpc_params![&head]).await;
+		let new: Result<Json, _> = rpc.request("archive_v1_body", rpc_params![&head]).await;
+		assert_eq!(as_twin(&new, "archive_v1_body", "chain_getBlock"), refusal(&legacy), "{who:?}");
+		let call = "RecordsApi_records_by_patient";
+		let legacy: Result<Json, _> = rpc.request("state_call", rpc_params![call, "0x"]).await;
+		let new: Result<Json, _> =
+			rpc.request("archive_v1_call", rpc_params![&head, call, "0x"]).await;
+		match refused {
+			Some(_) => {
+				assert_eq!(as_twin(&new, "archive_v1_call", "state_call"), refusal(&legacy))
+			}
+			None => assert_eq!(new.unwrap()["success"], false, "the runtime refuses 0x"),
+		}
+
+		// Public to all: the runtime identity and version, by either method.
+		let code = "0x3a636f6465";
+		let legacy: Json = rpc.request("state_getStorage", rpc_params![code, &head]).await.unwrap();
+		let query = json!([{ "key": code, "type": "value" }]);
+		let mut sub =
+			subscribe("archive_v1_storage", rpc_params![&head, query, None::<()>]).await.unwrap();
+		assert_eq!(
+			next(&mut sub).await,
+			json!({ "event": "storage", "key": code, "value": legacy })
+		);
+		let version: Json =
+			rpc.request("archive_v1_call", rpc_params![&head, "Core_version", "0x"]).await.unwrap();
+		assert_eq!(version["success"], true, "{who:?}: {version}");
 	}
 }
 

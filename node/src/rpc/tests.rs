@@ -265,6 +265,16 @@ async fn storage_hash_size_and_block_hash_lists_answer_as_substrate_does() {
 		"system_syncState",
 		"author_hasKey",
 		"author_removeExtrinsic",
+		"archive_v1_body",
+		"archive_v1_call",
+		"archive_v1_finalizedHeight",
+		"archive_v1_genesisHash",
+		"archive_v1_hashByHeight",
+		"archive_v1_header",
+		"archive_v1_storage",
+		"archive_v1_stopStorage",
+		"archive_v1_storageDiff",
+		"archive_v1_stopStorageDiff",
 	] {
 		assert!(methods.contains(&Json::from(name)), "rpc_methods lacks {name}");
 	}

@@ -140,6 +140,7 @@ mod benchmarks {
 		let sponsor = sponsor::<T>();
 		let primary = o.min(T::MaxOutcomes::get());
 		let (root, _) = allocation_path(T::MaxAllocationDepth::get());
+		T::Membership::whitelist_signer_for_benchmark(&sponsor);
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(sponsor),
@@ -161,6 +162,7 @@ mod benchmarks {
 	fn amend_protocol() {
 		let sponsor = sponsor::<T>();
 		let study = study::<T>(&sponsor, 1);
+		T::Membership::whitelist_signer_for_benchmark(&sponsor);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(sponsor), study, hash(21), hash(22), true);
 		assert_eq!(Studies::<T>::get(study).map(|s| s.min_consent_version), Some(2));
@@ -171,6 +173,7 @@ mod benchmarks {
 		let sponsor = sponsor::<T>();
 		let study = study::<T>(&sponsor, 1);
 		let (_, site) = member::<T>("doctor", OrgKind::Hospital, Role::Practitioner);
+		T::Membership::whitelist_signer_for_benchmark(&sponsor);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(sponsor), study, site, hash(4));
 		assert!(Sites::<T>::get(study, site).is_some_and(|s| s.active));
@@ -181,6 +184,7 @@ mod benchmarks {
 		let sponsor = sponsor::<T>();
 		let study = study::<T>(&sponsor, 1);
 		let (_, site) = site::<T>(&sponsor, study);
+		T::Membership::whitelist_signer_for_benchmark(&sponsor);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(sponsor), study, site);
 		assert!(Sites::<T>::get(study, site).is_some_and(|s| !s.active));
@@ -194,6 +198,7 @@ mod benchmarks {
 		let who = patient::<T>(0);
 		let pseudonym = pseudonym(study, &who, &[7; 32]);
 		let key = subject_key(study, &pseudonym, &who);
+		T::Membership::whitelist_signer_for_benchmark(&doctor);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(doctor), study, pseudonym, key, true);
 		assert!(Subjects::<T>::contains_key(study, pseudonym));
@@ -205,6 +210,7 @@ mod benchmarks {
 		let study = study::<T>(&sponsor, 1);
 		let (doctor, site) = site::<T>(&sponsor, study);
 		let (who, pseudonym) = screened::<T>(&doctor, study, 0);
+		T::Membership::whitelist_signer_for_benchmark(&who);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who), study, pseudonym, site, 1);
 		assert_eq!(Subjects::<T>::get(study, pseudonym).map(|s| s.consents), Some(1));
@@ -218,6 +224,7 @@ mod benchmarks {
 		let (who, pseudonym) = enrolled::<T>(&doctor, site, study, 0);
 		Pallet::<T>::amend_protocol(signed::<T>(&sponsor), study, hash(21), hash(22), true)
 			.expect("amends");
+		T::Membership::whitelist_signer_for_benchmark(&who);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who), study, pseudonym, 2);
 		assert_eq!(Subjects::<T>::get(study, pseudonym).map(|s| s.consent_version), Some(2));
@@ -232,6 +239,7 @@ mod benchmarks {
 		let (_, pseudonym) = enrolled::<T>(&doctor, site, study, 0);
 		let proof: BoundedVec<H256, T::MaxAllocationDepth> =
 			allocation_path(d).1.try_into().expect("within MaxAllocationDepth");
+		T::Membership::whitelist_signer_for_benchmark(&sponsor);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(sponsor), study, pseudonym, 0, hash(7), proof);
 		assert_eq!(Subjects::<T>::get(study, pseudonym).and_then(|s| s.arm), Some(0));
@@ -243,6 +251,7 @@ mod benchmarks {
 		let study = study::<T>(&sponsor, 1);
 		let (doctor, site) = site::<T>(&sponsor, study);
 		let (_, pseudonym) = randomised::<T>(&sponsor, &doctor, site, study);
+		T::Membership::whitelist_signer_for_benchmark(&doctor);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(doctor), study, pseudonym, hash(50));
 		assert_eq!(Studies::<T>::get(study).map(|s| s.captures), Some(1));
@@ -255,6 +264,7 @@ mod benchmarks {
 		let study = study::<T>(&sponsor, 1);
 		let (doctor, site) = site::<T>(&sponsor, study);
 		let (who, pseudonym) = randomised::<T>(&sponsor, &doctor, site, study);
+		T::Membership::whitelist_signer_for_benchmark(&who);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who), study, pseudonym);
 		assert_eq!(
@@ -269,6 +279,7 @@ mod benchmarks {
 		let study = study::<T>(&sponsor, 1);
 		let (doctor, site) = site::<T>(&sponsor, study);
 		let (_, pseudonym) = randomised::<T>(&sponsor, &doctor, site, study);
+		T::Membership::whitelist_signer_for_benchmark(&doctor);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(doctor), study, pseudonym);
 		assert_eq!(
@@ -283,6 +294,7 @@ mod benchmarks {
 		let study = study::<T>(&sponsor, 1);
 		let (doctor, site) = site::<T>(&sponsor, study);
 		let (_, pseudonym) = randomised::<T>(&sponsor, &doctor, site, study);
+		T::Membership::whitelist_signer_for_benchmark(&doctor);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(doctor), study, pseudonym);
 		assert_eq!(
@@ -300,6 +312,7 @@ mod benchmarks {
 		T::BenchmarkHelper::set_time(1_000);
 		let (_, pseudonym) = randomised::<T>(&sponsor, &doctor, site, study);
 		T::BenchmarkHelper::set_time(1_001 + T::SeriousAdverseEventDeadline::get());
+		T::Membership::whitelist_signer_for_benchmark(&doctor);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(doctor), study, pseudonym, Seriousness::Serious, 1_000, hash(60));
 		assert!(AdverseEvents::<T>::get(study, 0).is_some_and(|e| e.late));
@@ -310,6 +323,7 @@ mod benchmarks {
 	fn lock_database() {
 		let sponsor = sponsor::<T>();
 		let study = study::<T>(&sponsor, 1);
+		T::Membership::whitelist_signer_for_benchmark(&sponsor);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(sponsor), study, hash(9));
 		assert!(Studies::<T>::get(study).is_some_and(|s| s.lock.is_some()));
@@ -322,6 +336,7 @@ mod benchmarks {
 		let study = study::<T>(&sponsor, 1);
 		Pallet::<T>::lock_database(signed::<T>(&sponsor), study, hash(9)).expect("locks");
 		let primary = o.min(T::MaxOutcomes::get());
+		T::Membership::whitelist_signer_for_benchmark(&sponsor);
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(sponsor),
@@ -343,6 +358,7 @@ mod benchmarks {
 		Pallet::<T>::complete(signed::<T>(&doctor), study, pseudonym).expect("completes");
 		T::BenchmarkHelper::set_time(1_001 + T::ResultsDeadline::get());
 		let anyone = patient::<T>(9);
+		T::Membership::whitelist_signer_for_benchmark(&anyone);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(anyone), study);
 		assert!(Studies::<T>::get(study).is_some_and(|s| s.results_overdue.is_some()));

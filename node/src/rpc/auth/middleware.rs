@@ -125,6 +125,13 @@ const PUBLIC: &[&str] = &[
 	"transaction_v1_stop",
 	"transactionWatch_v1_submitAndWatch",
 	"transactionWatch_v1_unwatch",
+	// The archive's twins: heights, hashes and headers; ending one's own storage reads.
+	"archive_v1_finalizedHeight",
+	"archive_v1_genesisHash",
+	"archive_v1_hashByHeight",
+	"archive_v1_header",
+	"archive_v1_stopStorage",
+	"archive_v1_stopStorageDiff",
 ];
 
 /// The storage key whose value is public: the runtime's identity under `:code` (what
@@ -176,25 +183,19 @@ pub fn class(method: &str, params: Option<&str>) -> MethodClass {
 			.is_some_and(|m| m.as_str().is_some_and(|m| PUBLIC_RUNTIME_CALLS.contains(&m))),
 		"chainHead_v1_call" => param(params, 2, "function")
 			.is_some_and(|m| m.as_str().is_some_and(|m| PUBLIC_RUNTIME_CALLS.contains(&m))),
+		"archive_v1_call" => param(params, 1, "function")
+			.is_some_and(|m| m.as_str().is_some_and(|m| PUBLIC_RUNTIME_CALLS.contains(&m))),
+		"archive_v1_storage" => {
+			let main_trie = param(params, 2, "childTrie").is_none_or(|c| c.is_null());
+			main_trie && public_items(param(params, 1, "items"))
+		}
 		"state_getStorage" | "state_getStorageAt" => {
 			param(params, 0, "key").is_some_and(|k| is_public_key(&k))
 		}
 		// Every item the identity's value or hash, in the main trie.
 		"chainHead_v1_storage" => {
 			let main_trie = param(params, 3, "childTrie").is_none_or(|c| c.is_null());
-			let items = param(params, 2, "items");
-			let items = items.as_ref().and_then(serde_json::Value::as_array);
-			main_trie
-				&& items.is_some_and(|items| {
-					!items.is_empty()
-						&& items.iter().all(|item| {
-							item.get("key").is_some_and(is_public_key)
-								&& matches!(
-									item.get("type").and_then(serde_json::Value::as_str),
-									Some("value" | "hash")
-								)
-						})
-				})
+			main_trie && public_items(param(params, 2, "items"))
 		}
 		_ => false,
 	};
@@ -202,6 +203,21 @@ pub fn class(method: &str, params: Option<&str>) -> MethodClass {
 		true => MethodClass::Public,
 		false => MethodClass::Members,
 	}
+}
+
+/// Whether a storage call's items ask only for the value or hash of the public key.
+fn public_items(items: Option<serde_json::Value>) -> bool {
+	let items = items.as_ref().and_then(serde_json::Value::as_array);
+	items.is_some_and(|items| {
+		!items.is_empty()
+			&& items.iter().all(|item| {
+				item.get("key").is_some_and(is_public_key)
+					&& matches!(
+						item.get("type").and_then(serde_json::Value::as_str),
+						Some("value" | "hash")
+					)
+			})
+	})
 }
 
 fn is_public_key(key: &serde_json::Value) -> bool {
@@ -441,5 +457,23 @@ mod tests {
 		assert_eq!(class("chainHead_v1_body", None), MethodClass::Members);
 		assert_eq!(class("chainHead_v1_continue", None), MethodClass::Members);
 		assert_eq!(class("chainHead_v1_follow", None), MethodClass::Public);
+
+		// The archive's twins: the same split, at the archive's parameter positions.
+		let archive_call = |f: &str| format!(r#"["0x00","{f}","0x"]"#);
+		let call_class = |f: &str| class("archive_v1_call", Some(&archive_call(f)));
+		assert_eq!(call_class("Core_version"), MethodClass::Public);
+		assert_eq!(call_class("RecordsApi_records_by_patient"), MethodClass::Members);
+		let archive_storage = |items: &str, child: &str| format!(r#"["0x00",[{items}],{child}]"#);
+		let storage_class = |p: &str| class("archive_v1_storage", Some(p));
+		assert_eq!(storage_class(&archive_storage(code, "null")), MethodClass::Public);
+		assert_eq!(
+			storage_class(&archive_storage(code, r#""0x3a636f6465""#)),
+			MethodClass::Members
+		);
+		assert_eq!(storage_class(&archive_storage(descendants, "null")), MethodClass::Members);
+		assert_eq!(storage_class(&archive_storage(&with_other, "null")), MethodClass::Members);
+		assert_eq!(class("archive_v1_body", None), MethodClass::Members);
+		assert_eq!(class("archive_v1_storageDiff", None), MethodClass::Members);
+		assert_eq!(class("archive_v1_header", None), MethodClass::Public);
 	}
 }

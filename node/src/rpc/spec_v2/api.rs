@@ -359,3 +359,189 @@ pub trait TransactionWatchApi {
 	)]
 	async fn submit_and_watch(&self, transaction: Bytes) -> SubscriptionResult;
 }
+
+/// One item of `archive_v1_storage`: a `chainHead_v1_storage` item, and where to resume the
+/// descendants of an earlier call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArchiveStorageQuery {
+	/// The key, or the prefix of the descendants.
+	pub key: Bytes,
+	/// What to answer about it.
+	#[serde(rename = "type")]
+	pub query_type: StorageQueryType,
+	/// For descendants: the key after which to resume.
+	#[serde(default, skip_serializing_if = "Option::is_none")]
+	pub pagination_start_key: Option<Bytes>,
+}
+
+/// An event of an `archive_v1_storage` subscription.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "camelCase")]
+pub enum ArchiveStorageEvent {
+	/// One answer.
+	Storage(ArchiveStorageResult),
+	/// Every answer was sent. The last event.
+	StorageDone,
+	/// The operation failed. The last event.
+	StorageError {
+		/// Why, for developers.
+		error: String,
+	},
+}
+
+/// One answer of `archive_v1_storage`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArchiveStorageResult {
+	/// The storage item's answer.
+	#[serde(flatten)]
+	pub item: StorageResult,
+	/// The child trie it is in; none for the main trie.
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub child_trie_key: Option<Bytes>,
+}
+
+/// What `archive_v1_storageDiff` answers for the keys of an item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum DiffReturnType {
+	/// The new value.
+	Value,
+	/// The BLAKE2b-256 of the new value.
+	Hash,
+}
+
+/// One item of `archive_v1_storageDiff`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageDiffItem {
+	/// The prefix of the keys compared; every key when absent.
+	#[serde(default, skip_serializing_if = "Option::is_none")]
+	pub key: Option<Bytes>,
+	/// What to answer for each changed key.
+	pub return_type: DiffReturnType,
+	/// The child trie compared; the main trie when absent.
+	#[serde(default, skip_serializing_if = "Option::is_none")]
+	pub child_trie_key: Option<Bytes>,
+}
+
+/// How a key differs between two blocks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum DiffKind {
+	/// Only the newer block has it.
+	Added,
+	/// Both have it, with different values.
+	Modified,
+	/// Only the older block has it.
+	Deleted,
+}
+
+/// An event of an `archive_v1_storageDiff` subscription.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "camelCase")]
+pub enum ArchiveStorageDiffEvent {
+	/// One changed key.
+	StorageDiff(StorageDiffResult),
+	/// Every change was sent. The last event.
+	StorageDiffDone,
+	/// The operation failed. The last event.
+	StorageDiffError {
+		/// Why, for developers.
+		error: String,
+	},
+}
+
+/// One changed key of `archive_v1_storageDiff`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageDiffResult {
+	/// The key.
+	pub key: Bytes,
+	/// Its new value (none when deleted), for `value`.
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub value: Option<Bytes>,
+	/// Its new value's hash (none when deleted), for `hash`.
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub hash: Option<Bytes>,
+	/// How it changed.
+	#[serde(rename = "type")]
+	pub kind: DiffKind,
+	/// The child trie it is in; none for the main trie.
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub child_trie_key: Option<Bytes>,
+}
+
+/// What `archive_v1_call` answers for a known block.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchiveCallResult {
+	/// Whether the runtime answered.
+	pub success: bool,
+	/// Its SCALE-encoded answer, on success.
+	#[serde(default, skip_serializing_if = "Option::is_none")]
+	pub value: Option<Bytes>,
+	/// Why it failed, for developers, on failure.
+	#[serde(default, skip_serializing_if = "Option::is_none")]
+	pub error: Option<String>,
+}
+
+/// `archive_v1_*`: any finalized block, by height or hash.
+#[rpc(server, namespace = "archive")]
+pub trait ArchiveApi {
+	/// The block's extrinsics, SCALE-encoded; null for an unknown block.
+	#[method(name = "v1_body")]
+	async fn body(&self, hash: H256) -> RpcResult<Option<Vec<Bytes>>>;
+
+	/// Calls the runtime at the block; null for an unknown block.
+	#[method(name = "v1_call")]
+	async fn call(
+		&self,
+		hash: H256,
+		function: String,
+		call_parameters: Bytes,
+	) -> RpcResult<Option<ArchiveCallResult>>;
+
+	/// The finalized head's height.
+	#[method(name = "v1_finalizedHeight")]
+	fn finalized_height(&self) -> RpcResult<u64>;
+
+	/// The genesis block's hash.
+	#[method(name = "v1_genesisHash")]
+	fn genesis_hash(&self) -> RpcResult<H256>;
+
+	/// The blocks at `height`: exactly one up to the finalized height, none above it.
+	#[method(name = "v1_hashByHeight")]
+	fn hash_by_height(&self, height: u64) -> RpcResult<Vec<H256>>;
+
+	/// The block's SCALE-encoded header; null for an unknown block.
+	#[method(name = "v1_header")]
+	fn header(&self, hash: H256) -> RpcResult<Option<Bytes>>;
+
+	/// Reads the block's storage, as `archive_v1_storageEvent` notifications.
+	#[subscription(
+		name = "v1_storage" => "v1_storageEvent",
+		unsubscribe = "v1_stopStorage",
+		item = ArchiveStorageEvent
+	)]
+	async fn storage(
+		&self,
+		hash: H256,
+		items: Vec<ArchiveStorageQuery>,
+		child_trie: Option<Bytes>,
+	) -> SubscriptionResult;
+
+	/// The keys that differ between the block and `previous_hash` (its parent when absent), as
+	/// `archive_v1_storageDiffEvent` notifications.
+	#[subscription(
+		name = "v1_storageDiff" => "v1_storageDiffEvent",
+		unsubscribe = "v1_stopStorageDiff",
+		item = ArchiveStorageDiffEvent
+	)]
+	async fn storage_diff(
+		&self,
+		hash: H256,
+		items: Option<Vec<StorageDiffItem>>,
+		previous_hash: Option<H256>,
+	) -> SubscriptionResult;
+}

@@ -426,7 +426,7 @@ impl ChainHead {
 }
 
 /// Why a storage operation ended early.
-enum StorageFailure {
+pub(super) enum StorageFailure {
 	/// The block's state is gone (pruned): `operationInaccessible`.
 	Inaccessible,
 	/// It cannot be read: `operationError`.
@@ -434,14 +434,14 @@ enum StorageFailure {
 }
 
 /// Reads the storage of one block, main trie or one child trie.
-struct StorageReader<'a> {
-	node: &'a Node,
-	hash: H256,
-	child: Option<&'a sp_core::storage::ChildInfo>,
+pub(super) struct StorageReader<'a> {
+	pub(super) node: &'a Node,
+	pub(super) hash: H256,
+	pub(super) child: Option<&'a sp_core::storage::ChildInfo>,
 }
 
 impl StorageReader<'_> {
-	fn state(&self) -> Result<crate::client::State, StorageFailure> {
+	pub(super) fn state(&self) -> Result<crate::client::State, StorageFailure> {
 		self.node.client.state_at(self.hash).map_err(|e| match e {
 			ClientError::UnknownBlock(_) => StorageFailure::Inaccessible,
 			other => StorageFailure::Error(other.to_string()),
@@ -461,7 +461,7 @@ impl StorageReader<'_> {
 		read.map_err(|_| StorageFailure::Inaccessible)
 	}
 
-	fn result(key: Vec<u8>, value: Vec<u8>, hashed: bool) -> StorageResult {
+	pub(super) fn result(key: Vec<u8>, value: Vec<u8>, hashed: bool) -> StorageResult {
 		let (value, hash) = match hashed {
 			true => (None, Some(Bytes(sp_io::hashing::blake2_256(&value).to_vec()))),
 			false => (Some(Bytes(value)), None),
@@ -471,7 +471,10 @@ impl StorageReader<'_> {
 
 	/// The answer to a `value`, `hash` or `closestDescendantMerkleValue` item; none when there
 	/// is nothing at (or under) the key.
-	fn single(&self, item: &StorageQuery) -> Result<Option<StorageResult>, StorageFailure> {
+	pub(super) fn single(
+		&self,
+		item: &StorageQuery,
+	) -> Result<Option<StorageResult>, StorageFailure> {
 		let state = self.state()?;
 		let key = item.key.0.clone();
 		if item.query_type == StorageQueryType::ClosestDescendantMerkleValue {

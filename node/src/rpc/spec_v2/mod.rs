@@ -1,6 +1,7 @@
 //! The new JSON-RPC spec (paritytech/json-rpc-interface-spec), as polkadot-api, substrate-connect
 //! and new wallets speak it: `chainHead_v1_*` ([`chain_head`]), `chainSpec_v1_*`,
-//! `transaction_v1_*` and `transactionWatch_v1_*` ([`transaction`]).
+//! `transaction_v1_*` and `transactionWatch_v1_*` ([`transaction`]), and `archive_v1_*`
+//! ([`archive`]).
 //!
 //! They reuse what the legacy methods use: the finalized-block notifications
 //! (`chain_subscribeFinalizedHeads`), the state and runtime calls (`state_getStorage`,
@@ -10,6 +11,7 @@
 //! for members, and runtime calls are public only for the runtime's version and metadata.
 
 pub mod api;
+pub mod archive;
 pub mod chain_head;
 pub mod transaction;
 
@@ -18,7 +20,8 @@ mod tests;
 
 use crate::service::Node;
 use api::{
-	ChainHeadApiServer, ChainSpecApiServer, TransactionApiServer, TransactionWatchApiServer,
+	ArchiveApiServer, ChainHeadApiServer, ChainSpecApiServer, TransactionApiServer,
+	TransactionWatchApiServer,
 };
 use jsonrpsee::RpcModule;
 use std::sync::Arc;
@@ -32,6 +35,7 @@ pub fn module(
 	let mut module = RpcModule::new(());
 	module.merge(chain_head::ChainHead::new(node.clone(), limits).into_rpc())?;
 	module.merge(transaction::ChainSpecRpc { node: node.clone(), spec }.into_rpc())?;
+	module.merge(archive::Archive::new(node.clone(), Default::default()).into_rpc())?;
 	let transactions = transaction::Transactions::new(node);
 	module.merge(TransactionApiServer::into_rpc(transactions.clone()))?;
 	module.merge(TransactionWatchApiServer::into_rpc(transactions))?;

@@ -26,10 +26,15 @@ struct Chain {
 
 impl Chain {
 	fn new(limits: Limits) -> Self {
+		Self::keeping(limits, Some(crate::client::DEFAULT_KEEP_STATES))
+	}
+
+	/// A chain whose node keeps the newest `keep` states (all with `None`).
+	fn keeping(limits: Limits, keep: Option<u32>) -> Self {
 		let dir = tempfile::tempdir().unwrap();
 		let spec = Arc::new(ChainSpec::development());
-		let client =
-			Arc::new(Client::open(ChainDb::open(dir.path()).unwrap(), &spec.genesis).unwrap());
+		let client = Client::open(ChainDb::open(dir.path()).unwrap(), &spec.genesis).unwrap();
+		let client = Arc::new(client.keep_states(keep));
 		let verifier = carechain_gpu::Verifier::new(carechain_gpu::Mode::Cpu).unwrap();
 		let node = Node::new(
 			client,
@@ -459,4 +464,256 @@ async fn a_watched_transaction_is_validated_then_finalized_with_its_position() {
 		json!({ "event": "bestChainBlockIncluded", "block": included })
 	);
 	assert_eq!(next(&mut watch).await, json!({ "event": "finalized", "block": included }));
+}
+
+/// Every event of a subscription up to its last (`done` or `error`).
+async fn all_events(sub: &mut Subscription, done: &str, error: &str) -> Vec<Json> {
+	let mut events = Vec::new();
+	loop {
+		let event = next(sub).await;
+		let last = event["event"] == done || event["event"] == error;
+		events.push(event);
+		if last {
+			return events;
+		}
+	}
+}
+
+#[tokio::test]
+async fn archive_names_each_finalized_block_by_height_with_its_header_and_body() {
+	let chain = Chain::new(Limits::default());
+	let genesis = chain.node.client.genesis_hash();
+	let (first, second) = (chain.block(), chain.block());
+	assert_eq!(chain.call("archive_v1_finalizedHeight", rpc_params![]).await, json!(2));
+	assert_eq!(chain.call("archive_v1_genesisHash", rpc_params![]).await, json!(genesis));
+	for (height, hash) in [(0, genesis), (1, first), (2, second)] {
+		assert_eq!(chain.call("archive_v1_hashByHeight", rpc_params![height]).await, json!([hash]));
+	}
+	// Above the finalized height, and past any block number: nothing.
+	for height in [json!(3), json!(u64::MAX)] {
+		let hashes = chain.call("archive_v1_hashByHeight", rpc_params![height]).await;
+		assert_eq!(hashes, json!([]));
+	}
+	let header = chain.call("archive_v1_header", rpc_params![first]).await;
+	let bytes = hex::decode(header.as_str().unwrap().trim_start_matches("0x")).unwrap();
+	let header = carechain_runtime::Header::decode(&mut &bytes[..]).unwrap();
+	assert_eq!((header.number, header.parent_hash), (1, genesis));
+	let body = chain.call("archive_v1_body", rpc_params![first]).await;
+	let stored = chain.node.client.body(first).unwrap().unwrap();
+	let expected: Vec<String> = stored.iter().map(|x| hex(&x.encode())).collect();
+	assert!(!expected.is_empty(), "a block holds its timestamp inherent");
+	assert_eq!(body, json!(expected));
+	let unknown = H256::repeat_byte(7);
+	assert_eq!(chain.call("archive_v1_header", rpc_params![unknown]).await, Json::Null);
+	assert_eq!(chain.call("archive_v1_body", rpc_params![unknown]).await, Json::Null);
+}
+
+#[tokio::test]
+async fn archive_calls_the_runtime_of_the_block_named() {
+	let chain = Chain::new(Limits::default());
+	let first = chain.block();
+	let answer = chain.call("archive_v1_call", rpc_params![first, "Core_version", "0x"]).await;
+	assert_eq!(answer["success"], true, "{answer}");
+	let value = hex::decode(answer["value"].as_str().unwrap().trim_start_matches("0x")).unwrap();
+	let version = sp_version::RuntimeVersion::decode(&mut &value[..]).unwrap();
+	assert_eq!(version.spec_version, carechain_runtime::VERSION.spec_version);
+	let missing = chain.call("archive_v1_call", rpc_params![first, "Nothing_here", "0x"]).await;
+	assert_eq!(missing["success"], false, "{missing}");
+	assert!(missing["error"].as_str().is_some_and(|e| !e.is_empty()), "{missing}");
+	assert!(missing.get("value").is_none(), "{missing}");
+	let unknown = H256::repeat_byte(7);
+	let call = chain.call("archive_v1_call", rpc_params![unknown, "Core_version", "0x"]).await;
+	assert_eq!(call, Json::Null);
+}
+
+#[tokio::test]
+async fn archive_storage_streams_values_hashes_and_descendants_and_resumes_after_a_key() {
+	let chain = Chain::new(Limits::default());
+	let first = chain.block();
+	let state = chain.node.client.state_at(first).unwrap();
+	use sp_state_machine::Backend as _;
+	let code_key = sp_core::storage::well_known_keys::CODE.to_vec();
+	let code = state.storage(&code_key).unwrap().unwrap();
+	// System's prefix: twox128("System").
+	let system = sp_io::hashing::twox_128(b"System").to_vec();
+	let mut args = sp_state_machine::IterArgs::default();
+	args.prefix = Some(&system);
+	let system_keys: Vec<Vec<u8>> = state.keys(args).unwrap().map(|k| k.unwrap()).collect();
+	assert!(system_keys.len() > 3, "System holds several keys");
+
+	let items = json!([
+		{ "key": hex(&code_key), "type": "value" },
+		{ "key": hex(&code_key), "type": "hash" },
+		{ "key": hex(&system), "type": "descendantsHashes", "paginationStartKey": hex(&system_keys[1]) },
+		{ "key": "0x00ff00ff", "type": "value" },
+	]);
+	let mut sub = chain
+		.rpc
+		.subscribe_unbounded("archive_v1_storage", rpc_params![first, items, Json::Null])
+		.await
+		.unwrap();
+	let events = all_events(&mut sub, "storageDone", "storageError").await;
+	assert_eq!(events.last().unwrap(), &json!({ "event": "storageDone" }));
+	assert_eq!(
+		events[0],
+		json!({ "event": "storage", "key": hex(&code_key), "value": hex(&code) })
+	);
+	let code_hash = hex(&sp_io::hashing::blake2_256(&code));
+	assert_eq!(events[1], json!({ "event": "storage", "key": hex(&code_key), "hash": code_hash }));
+	// Resumed after the second key: the third and the rest, hashed; nothing for a missing key.
+	let keys: Vec<&str> = events[2..events.len() - 1]
+		.iter()
+		.map(|e| {
+			assert!(e["hash"].is_string() && e.get("value").is_none(), "{e}");
+			e["key"].as_str().unwrap()
+		})
+		.collect();
+	let expected: Vec<String> = system_keys[2..].iter().map(|k| hex(k)).collect();
+	assert_eq!(keys, expected);
+}
+
+#[tokio::test]
+async fn archive_storage_refuses_what_it_cannot_answer_with_reasons() {
+	let chain = Chain::new(Limits::default());
+	let first = chain.block();
+	let subscribe = |params| chain.rpc.subscribe_unbounded("archive_v1_storage", params);
+	// An unknown block: an error event.
+	let items = json!([{ "key": "0x3a636f6465", "type": "value" }]);
+	let mut sub =
+		subscribe(rpc_params![H256::repeat_byte(7), items.clone(), Json::Null]).await.unwrap();
+	let event = next(&mut sub).await;
+	assert_eq!(event["event"], "storageError", "{event}");
+	assert!(event["error"].as_str().unwrap().contains("not known"), "{event}");
+	// Too many items, and a resumption key outside its item's key: refused with -32602.
+	let many: Vec<Json> = (0..65).map(|_| json!({ "key": "0x00", "type": "value" })).collect();
+	let Err(error) = subscribe(rpc_params![first, many, Json::Null]).await else {
+		panic!("65 items are refused")
+	};
+	let (c, m) = code(error);
+	assert_eq!(c, -32602, "{m}");
+	assert!(m.contains("64"), "{m}");
+	let misplaced =
+		json!([{ "key": "0x26aa", "type": "descendantsValues", "paginationStartKey": "0x3a" }]);
+	let Err(error) = subscribe(rpc_params![first, misplaced, Json::Null]).await else {
+		panic!("a resumption key outside the prefix is refused")
+	};
+	assert_eq!(code(error).0, -32602);
+}
+
+#[tokio::test]
+async fn archive_storage_runs_a_few_operations_per_connection_and_frees_them_when_stopped() {
+	use super::api::ArchiveApiServer;
+	use super::archive::{Archive, ArchiveLimits, TOO_MANY_OPERATIONS};
+	let chain = Chain::new(Limits::default());
+	let limits = ArchiveLimits { operations_per_connection: 2, items_per_call: 8, read_ahead: 1 };
+	let rpc = Archive::new(chain.node.clone(), limits).into_rpc();
+	let head = chain.node.client.head().hash;
+	// Every key of the state, read by nobody: each operation stays running.
+	let everything =
+		|| rpc_params![head, json!([{ "key": "0x", "type": "descendantsValues" }]), Json::Null];
+	let first = rpc.subscribe("archive_v1_storage", everything(), 1).await.unwrap();
+	let _second = rpc.subscribe("archive_v1_storage", everything(), 1).await.unwrap();
+	let Err(error) = rpc.subscribe("archive_v1_storage", everything(), 1).await else {
+		panic!("a third operation on one connection is refused")
+	};
+	let (c, m) = code(error);
+	assert_eq!(c, TOO_MANY_OPERATIONS, "{m}");
+	let Err(error) = rpc.subscribe("archive_v1_storageDiff", rpc_params![head], 1).await else {
+		panic!("diffs count too")
+	};
+	assert_eq!(code(error).0, TOO_MANY_OPERATIONS);
+	// Stopping one frees its slot once its reader notices.
+	drop(first);
+	let deadline = std::time::Instant::now() + Duration::from_secs(10);
+	loop {
+		match rpc.subscribe("archive_v1_storage", everything(), 1).await {
+			Ok(_third) => break,
+			Err(_) if std::time::Instant::now() < deadline => {
+				tokio::time::sleep(Duration::from_millis(50)).await
+			}
+			Err(e) => panic!("the stopped operation's slot was never freed: {e:?}"),
+		}
+	}
+}
+
+#[tokio::test]
+async fn archive_storage_diff_names_what_a_block_changed() {
+	let chain = Chain::new(Limits::default());
+	let genesis = chain.node.client.genesis_hash();
+	let (first, second) = (chain.block(), chain.block());
+	let rpc = &chain.rpc;
+	let diff = |params| async move {
+		let mut sub = rpc.subscribe_unbounded("archive_v1_storageDiff", params).await.unwrap();
+		all_events(&mut sub, "storageDiffDone", "storageDiffError").await
+	};
+	use sp_state_machine::Backend as _;
+	let (before, after) =
+		(chain.node.client.state_at(first).unwrap(), chain.node.client.state_at(second).unwrap());
+	let all = |state: &crate::client::State| -> std::collections::BTreeMap<Vec<u8>, Vec<u8>> {
+		state.pairs(Default::default()).unwrap().map(|p| p.unwrap()).collect()
+	};
+	let (before, after) = (all(&before), all(&after));
+	// Against the parent, every key: exactly the keys whose values differ, with their kind.
+	let events = diff(rpc_params![second]).await;
+	assert_eq!(events.last().unwrap(), &json!({ "event": "storageDiffDone" }));
+	let changes = &events[..events.len() - 1];
+	let mut expected = Vec::new();
+	for key in before.keys().chain(after.keys()).collect::<std::collections::BTreeSet<_>>() {
+		let kind = match (before.get(key), after.get(key)) {
+			(Some(a), Some(b)) if a == b => continue,
+			(Some(_), Some(_)) => "modified",
+			(None, Some(_)) => "added",
+			_ => "deleted",
+		};
+		let mut event = json!({ "event": "storageDiff", "key": hex(key), "type": kind });
+		if let Some(value) = after.get(key) {
+			event["value"] = json!(hex(value));
+		}
+		expected.push(event);
+	}
+	assert!(!expected.is_empty(), "a block changes its number and time at least");
+	assert_eq!(changes, &expected[..]);
+	// Timestamp's keys only, hashed, against genesis named as the previous block.
+	let timestamp = hex(&sp_io::hashing::twox_128(b"Timestamp"));
+	let items = json!([{ "key": timestamp, "returnType": "hash" }]);
+	let events = diff(rpc_params![second, items, genesis]).await;
+	assert!(events.len() >= 2, "{events:?}");
+	for event in &events[..events.len() - 1] {
+		assert!(event["key"].as_str().unwrap().starts_with(&timestamp), "{event}");
+		assert!(event["hash"].is_string() && event.get("value").is_none(), "{event}");
+	}
+	// A later block as the previous one, and genesis without one: errors that say why.
+	let events = diff(rpc_params![first, Json::Null, second]).await;
+	assert_eq!(events.len(), 1);
+	assert!(events[0]["error"].as_str().unwrap().contains("not an ancestor"), "{events:?}");
+	let events = diff(rpc_params![genesis]).await;
+	assert!(events[0]["error"].as_str().unwrap().contains("no parent"), "{events:?}");
+}
+
+#[tokio::test]
+async fn archive_says_when_a_state_is_no_longer_kept_and_still_serves_its_header() {
+	let chain = Chain::keeping(Limits::default(), Some(2));
+	let first = chain.block();
+	for _ in 0..3 {
+		chain.block();
+	}
+	assert!(!chain.node.client.keeps_state_of(1));
+	let header = chain.call("archive_v1_header", rpc_params![first]).await;
+	assert!(header.is_string(), "{header}");
+	let call = chain.call("archive_v1_call", rpc_params![first, "Core_version", "0x"]).await;
+	assert_eq!(call["success"], false, "{call}");
+	assert!(call["error"].as_str().unwrap().contains("--state-pruning archive"), "{call}");
+	let items = json!([{ "key": "0x3a636f6465", "type": "value" }]);
+	let mut sub = chain
+		.rpc
+		.subscribe_unbounded("archive_v1_storage", rpc_params![first, items, Json::Null])
+		.await
+		.unwrap();
+	let event = next(&mut sub).await;
+	assert_eq!(event["event"], "storageError", "{event}");
+	assert!(event["error"].as_str().unwrap().contains("--state-pruning archive"), "{event}");
+	// The newest states are still there.
+	let head = chain.node.client.head().hash;
+	let call = chain.call("archive_v1_call", rpc_params![head, "Core_version", "0x"]).await;
+	assert_eq!(call["success"], true, "{call}");
 }
