@@ -168,7 +168,7 @@ fn describe_full(
 fn describe_invalid(invalid: &InvalidTransaction) -> String {
 	use carechain_runtime::extensions::{
 		ALLOWANCE_SPENT, RAW_STORAGE_OUTSIDE_MOTION, REGISTRATIONS_EXHAUSTED, REGISTRATION_REFUSED,
-		REMARK_NOT_EMPTY, SIGNER_NOT_PERMITTED,
+		REMARK_NOT_EMPTY, RUNTIME_IDENTITY_PROTECTED, SIGNER_NOT_PERMITTED,
 	};
 	match invalid {
 		InvalidTransaction::Custom(SIGNER_NOT_PERMITTED) => "the signer is neither an active \
@@ -196,6 +196,11 @@ fn describe_invalid(invalid: &InvalidTransaction) -> String {
 			apply_authorized_upgrade) are admitted only directly in Registry.dispatch_as_root \
 			directly in a council motion (Council.propose) signed by a council member \
 			(Custom(7)): propose it to the council that way"
+			.into(),
+		InvalidTransaction::Custom(RUNTIME_IDENTITY_PROTECTED) => "the runtime is compiled into \
+			the node, so no code in storage is run and :code holds the runtime's identity \
+			(Custom(8)): a code upgrade, or a raw storage call that writes, kills or wipes :code, \
+			is refused even in the council's motion; upgrade the runtime by upgrading the node"
 			.into(),
 		InvalidTransaction::Stale => "the nonce was already used (Stale): sign again with \
 			the nonce system_accountNextIndex returns"

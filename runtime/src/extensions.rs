@@ -14,6 +14,7 @@
 //! | 5 | [`TRANSACTION_TOO_LARGE`] | a patient's transaction over 16 KiB: send smaller calls |
 //! | 6 | [`REMARK_NOT_EMPTY`] | a remark with bytes, anywhere in the call: send an empty remark |
 //! | 7 | [`RAW_STORAGE_OUTSIDE_MOTION`] | `set_storage` and the like outside a Root motion |
+//! | 8 | [`RUNTIME_IDENTITY_PROTECTED`] | a code upgrade, or a raw write to `:code`: upgrade the node |
 //!
 //! Codes 6 and 7 keep free bytes out of block bodies (the privacy rule: no text a user could
 //! fill with a clinical fact). They are checked on every extrinsic, signed, general or bare, in
@@ -64,10 +65,15 @@ pub const REMARK_NOT_EMPTY: u8 = 6;
 /// calls (`set_storage`, `kill_storage`, `kill_prefix`, `set_code`, `set_code_without_checks`,
 /// `apply_authorized_upgrade`) other than directly inside `Registry::dispatch_as_root` directly
 /// inside a council motion (`Council::propose` or `execute`) signed by a council member. Anywhere
-/// else they can only fail (they need Root), yet their bytes would stay in the block body. A
-/// bare `apply_authorized_upgrade` is left to `frame_system`, which admits only the code whose
-/// hash the council authorized.
+/// else they can only fail (they need Root), yet their bytes would stay in the block body.
 pub const RAW_STORAGE_OUTSIDE_MOTION: u8 = 7;
+/// `InvalidTransaction::Custom` code: the council's motion for Root holds a code upgrade
+/// (`set_code`, `set_code_without_checks`, `apply_authorized_upgrade`) or a raw storage call
+/// that would write, kill or wipe `:code`. The runtime is compiled into the node, so no code
+/// in storage is ever run: `:code` holds the runtime's identity, which clients name runtimes
+/// by, and only the node writes it (at genesis and after each spec version change). Upgrade
+/// the runtime by upgrading the node.
+pub const RUNTIME_IDENTITY_PROTECTED: u8 = 8;
 
 /// The longest transaction a patient who is not a member may sign: anyone can become a
 /// patient, so a patient must not fill blocks with a few large transactions.
@@ -94,8 +100,8 @@ enum Holder {
 /// remark ([`REMARK_NOT_EMPTY`]), or a raw storage or code call of `System`'s
 /// ([`RAW_STORAGE_OUTSIDE_MOTION`]) other than the council's own: directly in
 /// `Registry::dispatch_as_root` directly in a council motion, signed by a council member
-/// (`councillor` is asked only then). A bare `apply_authorized_upgrade` as the extrinsic's own
-/// call is `frame_system`'s to validate (`bare` set).
+/// (`councillor` is asked only then), and even there no code upgrade and no write of `:code`
+/// ([`RUNTIME_IDENTITY_PROTECTED`]); nor a bare `apply_authorized_upgrade` (`bare` set).
 ///
 /// Every call that holds a call holds exactly one, so the walk follows one chain, iteratively,
 /// and refuses a chain longer than [`MAX_CALL_CHAIN`] (`InvalidTransaction::Call`, never to
@@ -113,10 +119,11 @@ pub fn free_bytes(
 			RuntimeCall::System(
 				SystemCall::remark { remark } | SystemCall::remark_with_event { remark },
 			) if !remark.is_empty() => return Err(InvalidTransaction::Custom(REMARK_NOT_EMPTY).into()),
+			// No upgrade reaches `:code`, even one the council authorized.
 			RuntimeCall::System(SystemCall::apply_authorized_upgrade { .. })
 				if bare && holder == Holder::Extrinsic =>
 			{
-				return Ok(())
+				return Err(InvalidTransaction::Custom(RUNTIME_IDENTITY_PROTECTED).into())
 			}
 			RuntimeCall::System(
 				SystemCall::set_storage { .. }
@@ -127,10 +134,12 @@ pub fn free_bytes(
 				| SystemCall::apply_authorized_upgrade { .. },
 			) => {
 				let governance = !bare && holder == Holder::RootInMotion && councillor();
-				return if governance {
-					Ok(())
-				} else {
+				return if !governance {
 					Err(InvalidTransaction::Custom(RAW_STORAGE_OUTSIDE_MOTION).into())
+				} else if touches_code(current) {
+					Err(InvalidTransaction::Custom(RUNTIME_IDENTITY_PROTECTED).into())
+				} else {
+					Ok(())
 				};
 			}
 			RuntimeCall::Council(
@@ -148,6 +157,28 @@ pub fn free_bytes(
 		holder = next_holder;
 	}
 	Err(InvalidTransaction::Call.into())
+}
+
+/// Whether a raw storage or code call of `System`'s would change `:code`: an upgrade, or a
+/// write or kill of the key, or of a prefix it is under.
+fn touches_code(call: &RuntimeCall) -> bool {
+	use frame_system::Call as SystemCall;
+	let code = sp_core::storage::well_known_keys::CODE;
+	match call {
+		RuntimeCall::System(SystemCall::set_storage { items }) => {
+			items.iter().any(|(key, _)| key.as_slice() == code)
+		}
+		RuntimeCall::System(SystemCall::kill_storage { keys }) => {
+			keys.iter().any(|key| key.as_slice() == code)
+		}
+		RuntimeCall::System(SystemCall::kill_prefix { prefix, .. }) => code.starts_with(prefix),
+		RuntimeCall::System(
+			SystemCall::set_code { .. }
+			| SystemCall::set_code_without_checks { .. }
+			| SystemCall::apply_authorized_upgrade { .. },
+		) => true,
+		_ => false,
+	}
 }
 
 /// The arguments of a `register_patient` call.
@@ -1083,7 +1114,8 @@ mod tests {
 				apply_bare(propose(as_root(write()))),
 				Err(InvalidTransaction::Custom(RAW_STORAGE_OUTSIDE_MOTION).into())
 			);
-			// A bare upgrade is frame-system's to judge: only the code the council authorized.
+			// A bare upgrade nobody authorized: frame-system refuses it first (an authorized
+			// one: `not_even_the_council_rewrites_the_runtime_identity`).
 			let upgrade = RuntimeCall::System(frame_system::Call::apply_authorized_upgrade {
 				code: PHI.to_vec(),
 			});
@@ -1093,6 +1125,67 @@ mod tests {
 			assert_eq!(validate(&alice, 0, &propose(as_root(write()))), Ok(()));
 			assert_eq!(apply(&alice, 0, propose(as_root(write()))), Ok(()));
 			assert_eq!(sp_io::storage::get(key).as_deref(), Some(PHI));
+		});
+	}
+
+	/// `:code` holds the runtime's identity, which clients name runtimes by; the runtime runs
+	/// from the node binary. Not even the council's own motion for Root may upgrade the code or
+	/// write, kill or wipe `:code`, however the key or prefix is put; other keys it may.
+	#[test]
+	fn not_even_the_council_rewrites_the_runtime_identity() {
+		test(|| {
+			use frame_system::Call as SystemCall;
+			let alice = sp_keyring::Sr25519Keyring::Alice.to_account_id();
+			let code = sp_core::storage::well_known_keys::CODE.to_vec();
+			let identity = sp_io::storage::get(&code);
+			let other = (b":carechain:other".to_vec(), PHI.to_vec());
+			let system = RuntimeCall::System;
+			let attacks = [
+				system(SystemCall::set_code { code: PHI.to_vec() }),
+				system(SystemCall::set_code_without_checks { code: PHI.to_vec() }),
+				system(SystemCall::apply_authorized_upgrade { code: PHI.to_vec() }),
+				system(SystemCall::set_storage { items: vec![(code.clone(), PHI.to_vec())] }),
+				system(SystemCall::set_storage {
+					items: vec![other.clone(), (code.clone(), PHI.to_vec())],
+				}),
+				system(SystemCall::kill_storage { keys: vec![code.clone()] }),
+				system(SystemCall::kill_prefix { prefix: b":co".to_vec(), subkeys: 1 }),
+				system(SystemCall::kill_prefix { prefix: Vec::new(), subkeys: u32::MAX }),
+			];
+			for call in attacks {
+				let motion = propose(as_root(call.clone()));
+				assert_eq!(
+					validate(&alice, 0, &motion),
+					Err(RUNTIME_IDENTITY_PROTECTED),
+					"{call:?}"
+				);
+				assert_eq!(apply(&alice, 0, motion), Err(RUNTIME_IDENTITY_PROTECTED), "{call:?}");
+				assert_eq!(sp_io::storage::get(&code), identity, "{call:?}");
+			}
+			// Not by the back door either: the council authorizes an upgrade, anyone applies it.
+			let authorize = system(SystemCall::authorize_upgrade {
+				code_hash: sp_io::hashing::blake2_256(PHI).into(),
+			});
+			assert_eq!(apply(&alice, 0, propose(as_root(authorize))), Ok(()));
+			let upgrade = system(SystemCall::apply_authorized_upgrade { code: PHI.to_vec() });
+			assert_eq!(
+				apply_bare(upgrade),
+				Err(InvalidTransaction::Custom(RUNTIME_IDENTITY_PROTECTED).into())
+			);
+			assert_eq!(sp_io::storage::get(&code), identity);
+			// Keys beside it, and prefixes that do not cover it, stay the council's to write.
+			let beside = [
+				system(SystemCall::set_storage { items: vec![other.clone()] }),
+				system(SystemCall::kill_prefix { prefix: b":code:x".to_vec(), subkeys: 1 }),
+				system(SystemCall::kill_storage { keys: vec![b":cod".to_vec()] }),
+			];
+			for call in beside {
+				assert_eq!(
+					validate(&alice, 1, &propose(as_root(call.clone()))),
+					Ok(()),
+					"{call:?}"
+				);
+			}
 		});
 	}
 

@@ -400,7 +400,7 @@ impl ArchiveApiServer for Archive {
 		if let Some(item) = misplaced {
 			let message = format!(
 				"paginationStartKey 0x{} is not under key 0x{}: resume from a key the call answered",
-				hex::encode(item.pagination_start_key.as_deref().map(|k| &k[..]).unwrap_or_default()),
+				hex::encode(item.pagination_start_key.as_deref().unwrap_or_default()),
 				hex::encode(&item.key[..])
 			);
 			pending.reject(invalid(message)).await;
