@@ -44,7 +44,7 @@ use std::{
 	cmp::Reverse,
 	collections::{BTreeMap, BinaryHeap, HashMap, HashSet},
 	sync::Arc,
-	time::Duration,
+	time::{Duration, Instant},
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -55,6 +55,12 @@ type Tag = Vec<u8>;
 /// Blocks whose provided tags the pool remembers. A batch validated against a head this many
 /// blocks old would have taken minutes; what it still misses, the revalidator finds.
 const CHAIN_TAG_BLOCKS: u32 = 256;
+
+/// How long a transaction the operator removed is refused (Substrate's pool: 30 minutes).
+pub const BAN_TIME: Duration = Duration::from_secs(30 * 60);
+
+/// The most removed transactions refused at once; the operator removes them by hand.
+const MAX_BANNED: usize = 65_536;
 
 /// Stack of the threads that run the runtime for the pool: a call nested
 /// [`MAX_EXTRINSIC_DEPTH`] deep recurses through dispatch and validation once per level.
@@ -126,6 +132,13 @@ pub enum PoolError {
 		/// The pool's limit.
 		limit: u32,
 	},
+	/// The node's operator removed it (`author_removeExtrinsic`) a short while ago.
+	#[error(
+		"transaction {0:?} was removed from this node's pool by its operator and is refused \
+		 for {minutes} minutes after that: ask the operator, or sign a new transaction",
+		minutes = BAN_TIME.as_secs() / 60
+	)]
+	TemporarilyBanned(H256),
 	/// Another transaction in the pool provides the same tag (the same account and nonce).
 	#[error("a transaction with the same sender and nonce is already in the pool")]
 	TooLowPriority,
@@ -263,6 +276,8 @@ struct Inner {
 	provided_at: HashMap<Tag, u32>,
 	/// The newest block the pool heard of.
 	best: u32,
+	/// Transactions the operator removed, and until when they are refused.
+	banned: HashMap<H256, Instant>,
 }
 
 impl Inner {
@@ -396,6 +411,9 @@ impl Pool {
 		let hash = tx.hash;
 		if inner.txs.contains_key(&hash) {
 			return Err((PoolError::AlreadyImported(hash), None));
+		}
+		if is_banned(&inner, &hash) {
+			return Err((PoolError::TemporarilyBanned(hash), None));
 		}
 		if let Some((sender, nonce)) = &tx.sender {
 			let held = inner.senders.get(sender);
@@ -608,6 +626,38 @@ impl Pool {
 		}
 	}
 
+	/// Drops the transactions the node's operator removes (`author_removeExtrinsic`), as
+	/// [`Self::invalid`] does, and refuses each of them, held or not, for [`BAN_TIME`], as
+	/// Substrate's pool does: a peer or a wallet resending it does not bring it straight back.
+	pub fn remove_and_ban(&self, hashes: &[H256]) -> Vec<H256> {
+		self.ban_for(hashes, BAN_TIME);
+		self.invalid(hashes)
+	}
+
+	/// Refuses `hashes` for `time`; past [`MAX_BANNED`] held, the bans that end soonest go.
+	fn ban_for(&self, hashes: &[H256], time: Duration) {
+		let mut inner = self.inner.lock();
+		let now = Instant::now();
+		inner.banned.retain(|_, until| *until > now);
+		for hash in hashes {
+			inner.banned.insert(*hash, now + time);
+		}
+		let excess = inner.banned.len().saturating_sub(MAX_BANNED);
+		if excess > 0 {
+			let mut by_end: Vec<(Instant, H256)> =
+				inner.banned.iter().map(|(hash, until)| (*until, *hash)).collect();
+			by_end.sort_unstable();
+			for (_, hash) in &by_end[..excess] {
+				inner.banned.remove(hash);
+			}
+		}
+	}
+
+	/// Whether the operator removed `hash` less than [`BAN_TIME`] ago.
+	pub fn is_banned(&self, hash: &H256) -> bool {
+		is_banned(&self.inner.lock(), hash)
+	}
+
 	/// Drops transactions that can never be included, or that the node's operator removes
 	/// (`author_removeExtrinsic`), and answers those it held; their watchers hear `"invalid"`,
 	/// as in Substrate.
@@ -640,6 +690,10 @@ fn eviction_candidate(
 		return None;
 	}
 	nonces.last_key_value().map(|(_, hash)| *hash)
+}
+
+fn is_banned(inner: &Inner, hash: &H256) -> bool {
+	inner.banned.get(hash).is_some_and(|until| *until > Instant::now())
 }
 
 fn remove(inner: &mut Inner, hash: &H256) -> Option<Entry> {
@@ -758,6 +812,10 @@ fn validate_batch(
 		};
 		if pool.contains(&hash) {
 			let _ = reply.send(Err(PoolError::AlreadyImported(hash)));
+			continue;
+		}
+		if pool.is_banned(&hash) {
+			let _ = reply.send(Err(PoolError::TemporarilyBanned(hash)));
 			continue;
 		}
 		decoded.push((hash, bytes, local, extrinsic, reply));
@@ -1176,6 +1234,12 @@ mod tests {
 			pool.insert(tx, chain_next, head.number).unwrap()
 		}
 
+		/// A submission of `extrinsic` as a batch hands it on.
+		fn candidate(extrinsic: UncheckedExtrinsic) -> Candidate {
+			let bytes = extrinsic.encode();
+			Candidate { hash: extrinsic_hash(&bytes), extrinsic, len: bytes.len(), verdict: None }
+		}
+
 		/// Builds and commits a block of `extrinsics` on the head, and tells the pool, as
 		/// consensus does.
 		fn commit_block(pool: &Pool, client: &Client, extrinsics: &[UncheckedExtrinsic]) {
@@ -1188,6 +1252,44 @@ mod tests {
 			let hashes: Vec<H256> =
 				built.block.extrinsics.iter().map(|x| extrinsic_hash(&x.encode())).collect();
 			pool.included(built.block.header.number, &hashes);
+		}
+
+		/// `author_removeExtrinsic`: the removed transaction is refused while its ban lasts,
+		/// whichever way it comes back, then admitted again; other transactions are not
+		/// touched; the bans held are bounded.
+		#[test]
+		fn a_removed_transaction_is_refused_until_its_ban_ends() {
+			let (client, _dir) = dev_chain();
+			let pool = Pool::new(PoolLimits::default());
+			let bob = Ed25519Keyring::Bob;
+			let (first, second) = (remark(bob, 0, &client), remark(bob, 1, &client));
+			let hash = admit(&pool, &client, first.clone());
+			let kept = admit(&pool, &client, second);
+			assert_eq!(pool.remove_and_ban(&[hash]), vec![hash]);
+			assert!(pool.is_banned(&hash) && !pool.is_banned(&kept) && pool.contains(&kept));
+			let head = client.head();
+			let again = validate_and_insert(
+				&pool,
+				&client,
+				&head,
+				candidate(first.clone()),
+				Default::default(),
+			);
+			assert!(
+				matches!(again, Err(PoolError::TemporarilyBanned(h)) if h == hash),
+				"{again:?}"
+			);
+			// A short ban, ended: admitted again.
+			pool.ban_for(&[hash], Duration::from_millis(20));
+			std::thread::sleep(Duration::from_millis(40));
+			assert!(!pool.is_banned(&hash));
+			let back =
+				validate_and_insert(&pool, &client, &head, candidate(first), Default::default());
+			assert_eq!(back.unwrap(), hash);
+			// The operator's list cannot grow without bound.
+			let many: Vec<H256> = (0..MAX_BANNED as u64 + 10).map(H256::from_low_u64_be).collect();
+			pool.ban_for(&many, BAN_TIME);
+			assert!(pool.inner.lock().banned.len() <= MAX_BANNED);
 		}
 
 		/// Issue 17: a batch validated against head `n` reads the sender's next nonce there; a
@@ -1203,16 +1305,7 @@ mod tests {
 			let stale_head = client.head();
 			let block: Vec<_> = (0..10).map(|n| remark(bob, n, &client)).collect();
 			commit_block(&pool, &client, &block);
-			let candidate = |nonce| {
-				let extrinsic = remark(bob, nonce, &client);
-				let bytes = extrinsic.encode();
-				Candidate {
-					hash: extrinsic_hash(&bytes),
-					extrinsic,
-					len: bytes.len(),
-					verdict: None,
-				}
-			};
+			let candidate = |nonce| candidate(remark(bob, nonce, &client));
 
 			let next_but_one =
 				validate_and_insert(&pool, &client, &stale_head, candidate(11), Default::default());

@@ -190,7 +190,8 @@ pub trait StateApi {
 	/// The BLAKE2b-256 hash of a storage value.
 	#[method(name = "getStorageHash", aliases = ["state_getStorageHashAt"])]
 	fn storage_hash(&self, key: Bytes, at: Option<H256>) -> RpcResult<Option<H256>>;
-	/// The length in bytes of a storage value.
+	/// The length in bytes of a storage value; for a key without one, the sum of the values
+	/// under it as a prefix (null when none).
 	#[method(name = "getStorageSize", aliases = ["state_getStorageSizeAt"])]
 	fn storage_size(&self, key: Bytes, at: Option<H256>) -> RpcResult<Option<u64>>;
 	/// The changes of storage values over a range of blocks, `from` to `to` (the head when not

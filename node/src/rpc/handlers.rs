@@ -33,6 +33,8 @@ const MAX_KEYS_PAGE: u32 = 1000;
 /// million reads per call.
 const MAX_QUERY_BLOCKS: u32 = 1000;
 const MAX_QUERY_KEYS: usize = 1000;
+/// How long `state_getStorageSize` may spend summing the values under a prefix.
+const SIZE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The key type of the node's consensus key in `author_hasKey` (ed25519).
 const CONSENSUS_KEY_TYPE: &str = "cons";
@@ -87,6 +89,16 @@ pub enum RpcError {
 		"{0} keys asked for, above the limit of {MAX_QUERY_KEYS} per call: query them in parts"
 	)]
 	TooManyQueryKeys(usize),
+	/// Summing the values under a prefix took longer than the node allows one call.
+	#[error(
+		"the values under this prefix could not be summed within {} ms ({keys} keys so far): \
+		 ask for a longer prefix",
+		SIZE_DEADLINE.as_millis()
+	)]
+	PrefixTooLarge {
+		/// The keys summed when the time ran out.
+		keys: u64,
+	},
 	/// A read the node could not enter in its accounting of disclosures, so it did not answer.
 	#[error("this read could not be entered in the node's accounting of disclosures ({0}), so it was not answered: retry")]
 	NotAccounted(String),
@@ -101,21 +113,24 @@ impl From<RpcError> for ErrorObjectOwned {
 			| RpcError::BadInput(_)
 			| RpcError::BadRange { .. }
 			| RpcError::TooManyBlocks { .. }
-			| RpcError::TooManyQueryKeys(_) => -32602,
+			| RpcError::TooManyQueryKeys(_)
+			| RpcError::PrefixTooLarge { .. } => -32602,
 			// Substrate's code for an unsafe method called externally.
 			RpcError::OperatorOnly(_) => -32601,
 			RpcError::Client(ClientError::Runtime { .. }) => 4002,
 			RpcError::Client(_) => 4000,
 			RpcError::NotAccounted(_) => 4003,
 			RpcError::Pool(e) => match e {
-				PoolError::Decode(_) => 1002,
+				// Substrate's author errors (`sc-rpc-api`).
+				PoolError::Decode(_) => 1001,
 				PoolError::Invalid(_) => 1010,
 				PoolError::Unknown(_) => 1011,
+				PoolError::TemporarilyBanned(_) => 1012,
 				PoolError::AlreadyImported(_) => 1013,
 				PoolError::TooLowPriority => 1014,
-				PoolError::TooFarInFuture { .. } => 1012,
 				PoolError::Full { .. } => 1016,
-				PoolError::Client(_) | PoolError::Closed => 1000,
+				PoolError::TooFarInFuture { .. } => 1021,
+				PoolError::Client(_) | PoolError::Closed => 1040,
 			},
 		};
 		// A refused transaction answers as Substrate's pool does: the title tools match in
@@ -134,9 +149,10 @@ fn pool_title(refusal: &PoolError) -> &'static str {
 		PoolError::Decode(_) => "Extrinsic has invalid format",
 		PoolError::Invalid(_) => "Invalid Transaction",
 		PoolError::Unknown(_) => "Unknown Transaction Validity",
+		PoolError::TemporarilyBanned(_) => "Transaction is temporarily banned",
 		PoolError::AlreadyImported(_) => "Transaction Already Imported",
 		PoolError::TooLowPriority => "Priority is too low",
-		PoolError::TooFarInFuture { .. } => "Transaction nonce is too far in the future",
+		PoolError::TooFarInFuture { .. } => "The pool is not accepting future transactions",
 		PoolError::Full { .. } => "Immediately Dropped",
 		PoolError::Client(_) | PoolError::Closed => "Transaction pool unavailable",
 	}
@@ -464,9 +480,28 @@ impl StateApiServer for Handlers {
 	}
 
 	fn storage_size(&self, key: Bytes, at: Option<H256>) -> RpcResult<Option<u64>> {
-		// Substrate sums the values under a prefix when the key has none; that walk is left
-		// out: a key without a value answers null.
-		Ok(self.storage(key, at)?.map(|value| value.len() as u64))
+		let state = self.node.client.state_at(self.at(at)?).map_err(err)?;
+		let failed = |e: String| {
+			err(ClientError::Runtime { method: "state_getStorageSize".into(), message: e })
+		};
+		if let Some(value) = state.storage(&key).map_err(|e| failed(e.to_string()))? {
+			return Ok(Some(value.len() as u64));
+		}
+		// As Substrate: a key without a value is a prefix, and the answer the sum of the
+		// values under it (null when there are none), within a deadline.
+		let deadline = std::time::Instant::now() + SIZE_DEADLINE;
+		let mut args = sp_state_machine::IterArgs::default();
+		args.prefix = Some(&key);
+		let (mut keys, mut bytes) = (0u64, 0u64);
+		for pair in state.pairs(args).map_err(failed)? {
+			let (_, value) = pair.map_err(failed)?;
+			keys = keys.saturating_add(1);
+			bytes = bytes.saturating_add(value.len() as u64);
+			if keys % 1024 == 0 && std::time::Instant::now() > deadline {
+				return Err(err(RpcError::PrefixTooLarge { keys }));
+			}
+		}
+		Ok((keys > 0).then_some(bytes))
 	}
 
 	fn query_storage(
@@ -692,7 +727,7 @@ impl AuthorApiServer for Handlers {
 				ExtrinsicOrHash::Extrinsic(bytes) => crate::client::extrinsic_hash(&bytes),
 			})
 			.collect();
-		Ok(self.node.pool.invalid(&hashes))
+		Ok(self.node.pool.remove_and_ban(&hashes))
 	}
 
 	fn has_key(&self, public_key: Bytes, key_type: String) -> RpcResult<bool> {

@@ -111,7 +111,7 @@ async fn bad_input_gets_codes_and_messages() {
 	let refused =
 		rpc.call::<_, H256>("author_submitExtrinsic", rpc_params!["0x0102"]).await.unwrap_err();
 	let MethodsError::JsonRpc(refused) = refused else { panic!("{refused:?}") };
-	assert_eq!((refused.code(), refused.message()), (1002, "Extrinsic has invalid format"));
+	assert_eq!((refused.code(), refused.message()), (1001, "Extrinsic has invalid format"));
 	let data: String = serde_json::from_str(refused.data().unwrap().get()).unwrap();
 	assert!(data.contains("does not decode"), "{data}");
 }
@@ -224,6 +224,22 @@ async fn storage_hash_size_and_block_hash_lists_answer_as_substrate_does() {
 	let at_genesis: Option<u64> =
 		rpc.call("state_getStorageSizeAt", rpc_params!["0x0badbeef", genesis]).await.unwrap();
 	assert_eq!(at_genesis, None);
+	// A key without a value is a prefix: the sum of the values under it (Records' map here).
+	let records = format!(
+		"0x{}{}",
+		hex::encode(sp_io::hashing::twox_128(b"Records")),
+		hex::encode(sp_io::hashing::twox_128(b"Records"))
+	);
+	let keys: Vec<String> =
+		rpc.call("state_getKeysPaged", rpc_params![&records, 100, Json::Null]).await.unwrap();
+	assert!(!keys.is_empty(), "block 1 holds a record");
+	let mut sum = 0u64;
+	for key in &keys {
+		let value: sp_core::Bytes = rpc.call("state_getStorage", rpc_params![key]).await.unwrap();
+		sum += value.len() as u64;
+	}
+	let size: u64 = rpc.call("state_getStorageSize", rpc_params![&records]).await.unwrap();
+	assert_eq!(size, sum);
 	let (c, _) = code(
 		rpc.call::<_, Json>("state_getStorageHash", rpc_params![&key, H256::repeat_byte(9)])
 			.await
@@ -387,6 +403,17 @@ async fn the_operator_removes_pool_transactions_and_asks_for_the_node_s_key() {
 		.await
 		.unwrap();
 	assert_eq!(removed, vec![hash], "only what the pool held");
+	assert!(!node.pool.contains(&hash));
+	// Sent again, by a wallet or a peer: refused for a while, as Substrate's pool does.
+	let again = rpc
+		.call::<_, H256>("author_submitExtrinsic", rpc_params![crate::extrinsic::to_hex(&waiting)])
+		.await
+		.unwrap_err();
+	let MethodsError::JsonRpc(again) = again else { panic!("{again:?}") };
+	assert_eq!((again.code(), again.message()), (1012, "Transaction is temporarily banned"));
+	let data: String = serde_json::from_str(again.data().unwrap().get()).unwrap();
+	assert!(data.contains("30 minutes"), "{data}");
+	assert!(node.submitter.submit_from_peer(waiting.encode()).await.is_err(), "from a peer too");
 	assert!(!node.pool.contains(&hash));
 	let alice = format!("0x{}", hex::encode(Ed25519Keyring::Alice.public().0));
 	let bob = format!("0x{}", hex::encode(Ed25519Keyring::Bob.public().0));

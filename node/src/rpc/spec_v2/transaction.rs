@@ -86,7 +86,7 @@ impl Transactions {
 fn refused(error: PoolError) -> TransactionEvent {
 	let error_text = error.to_string();
 	match error {
-		PoolError::Full { .. } | PoolError::TooLowPriority => {
+		PoolError::Full { .. } | PoolError::TooLowPriority | PoolError::TemporarilyBanned(_) => {
 			TransactionEvent::Dropped { error: error_text }
 		}
 		PoolError::Client(_) | PoolError::Closed => TransactionEvent::Error { error: error_text },
