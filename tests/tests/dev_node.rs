@@ -138,7 +138,7 @@ async fn bad_requests_get_clear_errors_and_the_node_keeps_serving() {
 
 	// Hex, but not an extrinsic.
 	let (code, message) = error_code(submit("0x0102".into()).await.unwrap_err());
-	assert_eq!(code, 1002, "{message}");
+	assert_eq!(code, 1001, "{message}");
 	assert!(message.contains("does not decode"), "{message}");
 
 	// A signature that does not match.
@@ -178,7 +178,7 @@ async fn bad_requests_get_clear_errors_and_the_node_keeps_serving() {
 	let (code, message) = error_code(
 		submit(hex_of(&sign(&doctor, 20_000, create_record(4), genesis))).await.unwrap_err(),
 	);
-	assert_eq!(code, 1012, "{message}");
+	assert_eq!(code, 1021, "{message}");
 
 	// An unknown method and an unknown block.
 	let unknown = client.request::<Json, _>("carechain_nothing", rpc_params![]).await.unwrap_err();

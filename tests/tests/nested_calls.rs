@@ -110,7 +110,7 @@ async fn author_submit_extrinsic_refuses_calls_nested_too_deep_and_the_node_live
 			.await
 			.expect_err("a call nested too deep is refused");
 		let (code, message) = error_of(error);
-		assert_eq!(code, 1002, "{message}");
+		assert_eq!(code, 1001, "{message}");
 		assert!(message.contains("call nested deeper than 256"), "{message}");
 		assert_healthy(&client, &node, &format!("a call nested {depth} deep")).await;
 	}
