@@ -658,6 +658,16 @@ impl Pool {
 		is_banned(&self.inner.lock(), hash)
 	}
 
+	/// Why `hash` is refused before anyone validates it (held already, or banned), under one
+	/// lock.
+	fn refused_unseen(&self, hash: &H256) -> Option<PoolError> {
+		let inner = self.inner.lock();
+		if inner.txs.contains_key(hash) {
+			return Some(PoolError::AlreadyImported(*hash));
+		}
+		is_banned(&inner, hash).then_some(PoolError::TemporarilyBanned(*hash))
+	}
+
 	/// Drops transactions that can never be included, or that the node's operator removes
 	/// (`author_removeExtrinsic`), and answers those it held; their watchers hear `"invalid"`,
 	/// as in Substrate.
@@ -810,12 +820,8 @@ fn validate_batch(
 				continue;
 			}
 		};
-		if pool.contains(&hash) {
-			let _ = reply.send(Err(PoolError::AlreadyImported(hash)));
-			continue;
-		}
-		if pool.is_banned(&hash) {
-			let _ = reply.send(Err(PoolError::TemporarilyBanned(hash)));
+		if let Some(refusal) = pool.refused_unseen(&hash) {
+			let _ = reply.send(Err(refusal));
 			continue;
 		}
 		decoded.push((hash, bytes, local, extrinsic, reply));

@@ -193,7 +193,7 @@ pub trait StateApi {
 	/// The length in bytes of a storage value; for a key without one, the sum of the values
 	/// under it as a prefix (null when none).
 	#[method(name = "getStorageSize", aliases = ["state_getStorageSizeAt"])]
-	fn storage_size(&self, key: Bytes, at: Option<H256>) -> RpcResult<Option<u64>>;
+	async fn storage_size(&self, key: Bytes, at: Option<H256>) -> RpcResult<Option<u64>>;
 	/// The changes of storage values over a range of blocks, `from` to `to` (the head when not
 	/// given): every key at `from`, then each block where one changed. An operator's method,
 	/// as in Substrate.

@@ -479,29 +479,25 @@ impl StateApiServer for Handlers {
 		Ok(self.storage(key, at)?.map(|value| sp_io::hashing::blake2_256(&value).into()))
 	}
 
-	fn storage_size(&self, key: Bytes, at: Option<H256>) -> RpcResult<Option<u64>> {
-		let state = self.node.client.state_at(self.at(at)?).map_err(err)?;
-		let failed = |e: String| {
-			err(ClientError::Runtime { method: "state_getStorageSize".into(), message: e })
-		};
-		if let Some(value) = state.storage(&key).map_err(|e| failed(e.to_string()))? {
-			return Ok(Some(value.len() as u64));
-		}
-		// As Substrate: a key without a value is a prefix, and the answer the sum of the
-		// values under it (null when there are none), within a deadline.
-		let deadline = std::time::Instant::now() + SIZE_DEADLINE;
-		let mut args = sp_state_machine::IterArgs::default();
-		args.prefix = Some(&key);
-		let (mut keys, mut bytes) = (0u64, 0u64);
-		for pair in state.pairs(args).map_err(failed)? {
-			let (_, value) = pair.map_err(failed)?;
-			keys = keys.saturating_add(1);
-			bytes = bytes.saturating_add(value.len() as u64);
-			if keys % 1024 == 0 && std::time::Instant::now() > deadline {
-				return Err(err(RpcError::PrefixTooLarge { keys }));
-			}
-		}
-		Ok((keys > 0).then_some(bytes))
+	async fn storage_size(&self, key: Bytes, at: Option<H256>) -> RpcResult<Option<u64>> {
+		let at = self.at(at)?;
+		// A prefix walk reads the state for up to a second: it runs on a blocking thread, and
+		// no more of them at once than `PREFIX_WALKS` allows; other callers wait their turn
+		// without holding a thread.
+		let _turn = PREFIX_WALKS.acquire().await.map_err(|e| {
+			err(ClientError::Runtime {
+				method: "state_getStorageSize".into(),
+				message: e.to_string(),
+			})
+		})?;
+		let node = self.node.clone();
+		let size = tokio::task::spawn_blocking(move || storage_size(&node, &key, at)).await;
+		size.map_err(|e| {
+			err(ClientError::Runtime {
+				method: "state_getStorageSize".into(),
+				message: e.to_string(),
+			})
+		})?
 	}
 
 	fn query_storage(
@@ -671,6 +667,34 @@ impl StateApiServer for Handlers {
 			}
 		}
 	}
+}
+
+/// Prefix walks of `state_getStorageSize` running at once.
+static PREFIX_WALKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// The length of the value at `key` in block `at`; for a key without a value, as Substrate,
+/// the sum of the values under it as a prefix (none when there are none), within
+/// [`SIZE_DEADLINE`].
+fn storage_size(node: &Node, key: &[u8], at: H256) -> RpcResult<Option<u64>> {
+	let state = node.client.state_at(at).map_err(err)?;
+	let failed =
+		|e: String| err(ClientError::Runtime { method: "state_getStorageSize".into(), message: e });
+	if let Some(value) = state.storage(key).map_err(|e| failed(e.to_string()))? {
+		return Ok(Some(value.len() as u64));
+	}
+	let deadline = std::time::Instant::now() + SIZE_DEADLINE;
+	let mut args = sp_state_machine::IterArgs::default();
+	args.prefix = Some(key);
+	let (mut keys, mut bytes) = (0u64, 0u64);
+	for pair in state.pairs(args).map_err(failed)? {
+		let (_, value) = pair.map_err(failed)?;
+		keys = keys.saturating_add(1);
+		bytes = bytes.saturating_add(value.len() as u64);
+		if keys.is_multiple_of(1024) && std::time::Instant::now() > deadline {
+			return Err(err(RpcError::PrefixTooLarge { keys }));
+		}
+	}
+	Ok((keys > 0).then_some(bytes))
 }
 
 #[async_trait]

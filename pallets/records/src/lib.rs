@@ -8,8 +8,8 @@
 //! payload kept off chain (the locator is the vault's content address of the blob, a fixed 32
 //! bytes equal to the hash, so no free text fits in it), the payload's data key wrapped to the
 //! patient's X25519 key, its FHIR resource type, its author, and its place in the version
-//! chain. Record ids are deterministic: blake2b-256 of the patient, the patient's record
-//! counter and the content hash.
+//! chain. Record ids are deterministic: blake2b-256 of the patient and the patient's record
+//! counter, so each position names one id and no second key is needed to list them.
 //!
 //! Practitioners of active care providers author records for registered patients only with a
 //! relationship the patient granted: an unexpired consent for treatment covering the resource

@@ -224,15 +224,39 @@ fn is_public_key(key: &serde_json::Value) -> bool {
 	key.as_str().is_some_and(|k| k.eq_ignore_ascii_case(PUBLIC_STORAGE_KEY))
 }
 
-/// A call's parameter, by position or by name.
+/// A call's parameter, by position or by name. jsonrpsee takes a named parameter under its
+/// camelCase name and under its snake_case one, so both are read: a value that is not null
+/// under either counts (a `child_trie` must not pass as an absent `childTrie`).
 fn param(params: Option<&str>, position: usize, name: &str) -> Option<serde_json::Value> {
 	match serde_json::from_str::<serde_json::Value>(params?).ok()? {
 		serde_json::Value::Array(mut values) if position < values.len() => {
 			Some(values.swap_remove(position))
 		}
-		serde_json::Value::Object(mut map) => map.remove(name),
+		serde_json::Value::Object(mut map) => {
+			let camel = map.remove(name);
+			let snake = map.remove(&snake_case(name));
+			match (camel, snake) {
+				(Some(value), _) if !value.is_null() => Some(value),
+				(_, Some(value)) if !value.is_null() => Some(value),
+				(camel, snake) => camel.or(snake),
+			}
+		}
 		_ => None,
 	}
+}
+
+/// `childTrie` as `child_trie`.
+fn snake_case(name: &str) -> String {
+	let mut snake = String::with_capacity(name.len() + 4);
+	for c in name.chars() {
+		if c.is_ascii_uppercase() {
+			snake.push('_');
+			snake.push(c.to_ascii_lowercase());
+		} else {
+			snake.push(c);
+		}
+	}
+	snake
 }
 
 /// The HTTP middleware: finds each request's (or WebSocket handshake's) token and puts the
@@ -471,6 +495,21 @@ mod tests {
 			MethodClass::Members
 		);
 		assert_eq!(storage_class(&archive_storage(descendants, "null")), MethodClass::Members);
+		// Named parameters, the child trie under either spelling jsonrpsee takes.
+		for child in ["childTrie", "child_trie"] {
+			let named = format!(r#"{{"hash":"0x00","items":[{code}],"{child}":"0x3a636f6465"}}"#);
+			assert_eq!(storage_class(&named), MethodClass::Members, "{child}");
+			let both = format!(
+				r#"{{"hash":"0x00","items":[{code}],"childTrie":null,"child_trie":"0x3a"}}"#
+			);
+			assert_eq!(storage_class(&both), MethodClass::Members);
+			let head = format!(
+				r#"{{"followSubscription":"1","hash":"0x00","items":[{code}],"{child}":"0x3a"}}"#
+			);
+			assert_eq!(class("chainHead_v1_storage", Some(&head)), MethodClass::Members);
+		}
+		let named_main = format!(r#"{{"hash":"0x00","items":[{code}],"child_trie":null}}"#);
+		assert_eq!(storage_class(&named_main), MethodClass::Public);
 		assert_eq!(storage_class(&archive_storage(&with_other, "null")), MethodClass::Members);
 		assert_eq!(class("archive_v1_body", None), MethodClass::Members);
 		assert_eq!(class("archive_v1_storageDiff", None), MethodClass::Members);

@@ -7,10 +7,13 @@
 //! answer an error that says so.
 //!
 //! Storage and diffs stream as subscriptions: the state is read on a blocking thread a few
-//! events ahead of the socket, so a slow reader holds back the reading, not the node's memory,
-//! and stopping (or closing the connection) ends it at the next event. Each connection may run
-//! [`ArchiveLimits::operations_per_connection`] of them at once (past it
-//! [`TOO_MANY_OPERATIONS`]), each with at most [`ArchiveLimits::items_per_call`] items.
+//! events ahead of the socket, so a slow reader holds back the reading, not the node's memory.
+//! Stopping, or closing the connection, ends the reading within 1,024 keys; a client that reads
+//! nothing for [`STALL_LIMIT`] loses the operation. Each connection may run
+//! [`ArchiveLimits::operations_per_connection`] of them at once and the node
+//! [`ArchiveLimits::operations_in_all`] (past either [`TOO_MANY_OPERATIONS`]), each with at
+//! most [`ArchiveLimits::items_per_call`] items; a diff compares at most
+//! [`ArchiveLimits::diff_keys`] keys.
 
 use super::{
 	api::*,
@@ -27,8 +30,18 @@ use parking_lot::Mutex;
 use serde::Serialize;
 use sp_core::{storage::ChildInfo, Bytes, H256};
 use sp_state_machine::{Backend as _, IterArgs};
-use std::{collections::HashMap, sync::Arc};
-use tokio::sync::mpsc;
+use std::{
+	collections::HashMap,
+	sync::{
+		atomic::{AtomicBool, Ordering},
+		Arc,
+	},
+	time::{Duration, Instant},
+};
+use tokio::sync::{
+	mpsc::{self, error::TrySendError},
+	OwnedSemaphorePermit, Semaphore,
+};
 
 /// More storage or diff operations on one connection than
 /// [`ArchiveLimits::operations_per_connection`].
@@ -36,21 +49,35 @@ pub const TOO_MANY_OPERATIONS: i32 = -32805;
 /// The node could not read a block it holds.
 pub const INTERNAL: i32 = -32603;
 
+/// How long an operation waits for its client to read before it gives up.
+pub const STALL_LIMIT: Duration = Duration::from_secs(30);
+
 /// The limits of `archive_v1_*`.
 #[derive(Clone, Copy, Debug)]
 pub struct ArchiveLimits {
 	/// `archive_v1_storage` and `archive_v1_storageDiff` subscriptions one connection may run
 	/// at once (the spec asks for at least one).
 	pub operations_per_connection: usize,
+	/// Such subscriptions the node runs at once, over all connections: each holds a blocking
+	/// thread, which block building shares.
+	pub operations_in_all: usize,
 	/// Items in one `archive_v1_storage` or `archive_v1_storageDiff` call.
 	pub items_per_call: usize,
+	/// Keys one `archive_v1_storageDiff` may compare, over both blocks and all its items.
+	pub diff_keys: u64,
 	/// Events read ahead of the socket.
 	pub read_ahead: usize,
 }
 
 impl Default for ArchiveLimits {
 	fn default() -> Self {
-		Self { operations_per_connection: 4, items_per_call: 64, read_ahead: 16 }
+		Self {
+			operations_per_connection: 4,
+			operations_in_all: 16,
+			items_per_call: 64,
+			diff_keys: 10_000_000,
+			read_ahead: 16,
+		}
 	}
 }
 
@@ -61,12 +88,57 @@ pub struct Archive {
 	limits: ArchiveLimits,
 	/// Storage and diff operations running, per connection.
 	running: Arc<Mutex<HashMap<ConnectionId, usize>>>,
+	/// Storage and diff operations the node may still start.
+	permits: Arc<Semaphore>,
 }
 
 /// One running operation of a connection; released when dropped.
 struct Slot {
 	running: Arc<Mutex<HashMap<ConnectionId, usize>>>,
 	connection: ConnectionId,
+	_permit: OwnedSemaphorePermit,
+}
+
+/// Where an operation's blocking thread hands its events.
+struct Out<E> {
+	events: mpsc::Sender<E>,
+	/// Cleared when the client stops the operation or goes.
+	alive: Arc<AtomicBool>,
+}
+
+impl<E> Out<E> {
+	/// Sends `event`, waiting while the client is behind: false once it stopped, went, or read
+	/// nothing for [`STALL_LIMIT`].
+	fn send(&self, mut event: E) -> bool {
+		let since = Instant::now();
+		loop {
+			match self.events.try_send(event) {
+				Ok(()) => return true,
+				Err(TrySendError::Closed(_)) => return false,
+				Err(TrySendError::Full(back)) => {
+					if !self.alive() || since.elapsed() > STALL_LIMIT {
+						return false;
+					}
+					event = back;
+					std::thread::sleep(Duration::from_millis(5));
+				}
+			}
+		}
+	}
+
+	/// Whether the client still wants the operation.
+	fn alive(&self) -> bool {
+		self.alive.load(Ordering::Relaxed) && !self.events.is_closed()
+	}
+}
+
+/// Clears an operation's `alive` when its forwarding ends, however it ends.
+struct Gone(Arc<AtomicBool>);
+
+impl Drop for Gone {
+	fn drop(&mut self) {
+		self.0.store(false, Ordering::Relaxed);
+	}
 }
 
 impl Drop for Slot {
@@ -96,11 +168,20 @@ fn invalid(message: String) -> ErrorObjectOwned {
 impl Archive {
 	/// The methods over `node`, within `limits`.
 	pub fn new(node: Arc<Node>, limits: ArchiveLimits) -> Self {
-		Self { node, limits, running: Arc::default() }
+		let permits = Arc::new(Semaphore::new(limits.operations_in_all));
+		Self { node, limits, running: Arc::default(), permits }
 	}
 
-	/// A slot for one more operation of `connection`, if it has one left.
+	/// A slot for one more operation of `connection`, if it and the node have one left.
 	fn slot(&self, connection: ConnectionId) -> Result<Slot, ErrorObjectOwned> {
+		let Ok(permit) = self.permits.clone().try_acquire_owned() else {
+			let all = self.limits.operations_in_all;
+			return Err(ErrorObject::owned(
+				TOO_MANY_OPERATIONS,
+				format!("this node runs {all} archive storage operations, the most it runs at once: retry shortly"),
+				None::<()>,
+			));
+		};
 		let mut running = self.running.lock();
 		let n = running.entry(connection).or_default();
 		if *n >= self.limits.operations_per_connection {
@@ -112,7 +193,7 @@ impl Archive {
 			));
 		}
 		*n += 1;
-		Ok(Slot { running: self.running.clone(), connection })
+		Ok(Slot { running: self.running.clone(), connection, _permit: permit })
 	}
 
 	/// The number of a stored block; none for a block the node does not hold.
@@ -134,20 +215,22 @@ impl Archive {
 	}
 
 	/// Accepts `pending`, then sends what `work` produces on a blocking thread: each event it
-	/// hands to its `send` (false once the client is gone), then the one it returns.
+	/// hands to its [`Out`], then the one it returns.
 	async fn stream<E: Serialize + Send + 'static>(
 		&self,
 		pending: PendingSubscriptionSink,
 		slot: Slot,
-		work: impl FnOnce(&dyn Fn(E) -> bool) -> E + Send + 'static,
+		work: impl FnOnce(&Out<E>) -> E + Send + 'static,
 	) -> SubscriptionResult {
 		let sink = pending.accept().await?;
 		let (events, mut received) = mpsc::channel::<E>(self.limits.read_ahead.max(1));
+		let alive = Arc::new(AtomicBool::new(true));
+		let _gone = Gone(alive.clone());
 		tokio::task::spawn_blocking(move || {
 			let _slot = slot;
-			let send = |event: E| events.blocking_send(event).is_ok();
-			let last = work(&send);
-			send(last);
+			let out = Out { events, alive };
+			let last = work(&out);
+			out.send(last);
 		});
 		loop {
 			tokio::select! {
@@ -168,7 +251,7 @@ fn read_storage(
 	number: u32,
 	items: Vec<ArchiveStorageQuery>,
 	child_key: Option<Bytes>,
-	send: &dyn Fn(ArchiveStorageEvent) -> bool,
+	out: &Out<ArchiveStorageEvent>,
 ) -> ArchiveStorageEvent {
 	let child = child_key.as_ref().map(|key| ChildInfo::new_default(key));
 	let reader = StorageReader { node: &archive.node, hash, child: child.as_ref() };
@@ -192,7 +275,7 @@ fn read_storage(
 		) {
 			let query = StorageQuery { key: item.key, query_type: item.query_type };
 			match reader.single(&query) {
-				Ok(Some(result)) if !send(answer(result.clone())) => {
+				Ok(Some(result)) if !out.send(answer(result.clone())) => {
 					return ArchiveStorageEvent::StorageDone
 				}
 				Ok(_) => continue,
@@ -214,7 +297,7 @@ fn read_storage(
 		};
 		for pair in pairs {
 			let Ok((key, value)) = pair else { return failed(StorageFailure::Inaccessible) };
-			if !send(answer(StorageReader::result(key, value, hashed))) {
+			if !out.send(answer(StorageReader::result(key, value, hashed))) {
 				return ArchiveStorageEvent::StorageDone;
 			}
 		}
@@ -229,7 +312,7 @@ fn diff_storage(
 	(hash, number): (H256, u32),
 	(previous, previous_number): (H256, u32),
 	items: Vec<StorageDiffItem>,
-	send: &dyn Fn(ArchiveStorageDiffEvent) -> bool,
+	out: &Out<ArchiveStorageDiffEvent>,
 ) -> ArchiveStorageDiffEvent {
 	let failed = |number, hash, failure| ArchiveStorageDiffEvent::StorageDiffError {
 		error: archive.unreadable(number, hash, failure),
@@ -245,6 +328,7 @@ fn diff_storage(
 		(Err(failure), _) => return failed(previous_number, previous, failure),
 		(_, Err(failure)) => return failed(number, hash, failure),
 	};
+	let mut compared = 0u64;
 	for item in items {
 		let prefix = item.key.map(|key| key.0).unwrap_or_default();
 		let child = item.child_trie_key.as_ref().map(|key| ChildInfo::new_default(key));
@@ -306,9 +390,20 @@ fn diff_storage(
 					kind,
 					child_trie_key: item.child_trie_key.clone(),
 				};
-				if !send(ArchiveStorageDiffEvent::StorageDiff(result)) {
+				if !out.send(ArchiveStorageDiffEvent::StorageDiff(result)) {
 					return ArchiveStorageDiffEvent::StorageDiffDone;
 				}
+			}
+			// Unchanged keys send nothing: stopping is noticed here too.
+			compared = compared.saturating_add(1);
+			if compared.is_multiple_of(1024) && !out.alive() {
+				return ArchiveStorageDiffEvent::StorageDiffDone;
+			}
+			if compared > archive.limits.diff_keys {
+				let most = archive.limits.diff_keys;
+				return ArchiveStorageDiffEvent::StorageDiffError {
+					error: format!("compared {most} keys, the most one diff may: name longer key prefixes, or fewer items"),
+				};
 			}
 			let stepped = (
 				if advance_old { next(&mut old_pairs) } else { Ok(before.take()) },
@@ -421,8 +516,8 @@ impl ArchiveApiServer for Archive {
 				.await;
 		};
 		let archive = self.clone();
-		self.stream(pending, slot, move |send| {
-			read_storage(&archive, hash, number, items, child_trie, send)
+		self.stream(pending, slot, move |out| {
+			read_storage(&archive, hash, number, items, child_trie, out)
 		})
 		.await
 	}

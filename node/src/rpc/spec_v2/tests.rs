@@ -605,7 +605,12 @@ async fn archive_storage_runs_a_few_operations_per_connection_and_frees_them_whe
 	use super::api::ArchiveApiServer;
 	use super::archive::{Archive, ArchiveLimits, TOO_MANY_OPERATIONS};
 	let chain = Chain::new(Limits::default());
-	let limits = ArchiveLimits { operations_per_connection: 2, items_per_call: 8, read_ahead: 1 };
+	let limits = ArchiveLimits {
+		operations_per_connection: 2,
+		items_per_call: 8,
+		read_ahead: 1,
+		..Default::default()
+	};
 	let rpc = Archive::new(chain.node.clone(), limits).into_rpc();
 	let head = chain.node.client.head().hash;
 	// Every key of the state, read by nobody: each operation stays running.
@@ -716,4 +721,42 @@ async fn archive_says_when_a_state_is_no_longer_kept_and_still_serves_its_header
 	let head = chain.node.client.head().hash;
 	let call = chain.call("archive_v1_call", rpc_params![head, "Core_version", "0x"]).await;
 	assert_eq!(call["success"], true, "{call}");
+}
+
+#[tokio::test]
+async fn archive_operations_are_bounded_in_all_and_a_diff_in_the_keys_it_compares() {
+	use super::api::ArchiveApiServer;
+	use super::archive::{Archive, ArchiveLimits, TOO_MANY_OPERATIONS};
+	let chain = Chain::new(Limits::default());
+	chain.block();
+	let head = chain.node.client.head().hash;
+	// The node's own bound, below any connection's.
+	let limits = ArchiveLimits {
+		operations_per_connection: 8,
+		operations_in_all: 1,
+		read_ahead: 1,
+		..Default::default()
+	};
+	let rpc = Archive::new(chain.node.clone(), limits).into_rpc();
+	let everything = json!([{ "key": "0x", "type": "descendantsValues" }]);
+	let _running =
+		rpc.subscribe("archive_v1_storage", rpc_params![head, &everything, Json::Null], 1).await;
+	let Err(error) =
+		rpc.subscribe("archive_v1_storage", rpc_params![head, &everything, Json::Null], 1).await
+	else {
+		panic!("a second operation on a node that runs one is refused")
+	};
+	let (c, m) = code(error);
+	assert_eq!(c, TOO_MANY_OPERATIONS, "{m}");
+	assert!(m.contains("node runs 1"), "{m}");
+
+	// A diff of the whole state, allowed to compare only a few keys: an error that says so.
+	let limits = ArchiveLimits { diff_keys: 10, ..Default::default() };
+	let rpc = Archive::new(chain.node.clone(), limits).into_rpc();
+	let mut sub =
+		rpc.subscribe_unbounded("archive_v1_storageDiff", rpc_params![head]).await.unwrap();
+	let events = all_events(&mut sub, "storageDiffDone", "storageDiffError").await;
+	let last = events.last().unwrap();
+	assert_eq!(last["event"], "storageDiffError", "{events:?}");
+	assert!(last["error"].as_str().unwrap().contains("compared 10 keys"), "{last}");
 }
