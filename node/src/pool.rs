@@ -654,7 +654,8 @@ impl Pool {
 	}
 
 	/// Whether the operator removed `hash` less than [`BAN_TIME`] ago.
-	pub fn is_banned(&self, hash: &H256) -> bool {
+	#[cfg(test)]
+	fn is_banned(&self, hash: &H256) -> bool {
 		is_banned(&self.inner.lock(), hash)
 	}
 

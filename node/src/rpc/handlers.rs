@@ -484,20 +484,10 @@ impl StateApiServer for Handlers {
 		// A prefix walk reads the state for up to a second: it runs on a blocking thread, and
 		// no more of them at once than `PREFIX_WALKS` allows; other callers wait their turn
 		// without holding a thread.
-		let _turn = PREFIX_WALKS.acquire().await.map_err(|e| {
-			err(ClientError::Runtime {
-				method: "state_getStorageSize".into(),
-				message: e.to_string(),
-			})
-		})?;
+		let _turn = PREFIX_WALKS.acquire().await.map_err(|e| size_failed(e.to_string()))?;
 		let node = self.node.clone();
 		let size = tokio::task::spawn_blocking(move || storage_size(&node, &key, at)).await;
-		size.map_err(|e| {
-			err(ClientError::Runtime {
-				method: "state_getStorageSize".into(),
-				message: e.to_string(),
-			})
-		})?
+		size.map_err(|e| size_failed(e.to_string()))?
 	}
 
 	fn query_storage(
@@ -669,6 +659,11 @@ impl StateApiServer for Handlers {
 	}
 }
 
+/// A failure of `state_getStorageSize` that is the node's, not the caller's.
+fn size_failed(message: String) -> ErrorObjectOwned {
+	err(ClientError::Runtime { method: "state_getStorageSize".into(), message })
+}
+
 /// Prefix walks of `state_getStorageSize` running at once.
 static PREFIX_WALKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
@@ -677,17 +672,15 @@ static PREFIX_WALKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(
 /// [`SIZE_DEADLINE`].
 fn storage_size(node: &Node, key: &[u8], at: H256) -> RpcResult<Option<u64>> {
 	let state = node.client.state_at(at).map_err(err)?;
-	let failed =
-		|e: String| err(ClientError::Runtime { method: "state_getStorageSize".into(), message: e });
-	if let Some(value) = state.storage(key).map_err(|e| failed(e.to_string()))? {
+	if let Some(value) = state.storage(key).map_err(|e| size_failed(e.to_string()))? {
 		return Ok(Some(value.len() as u64));
 	}
 	let deadline = std::time::Instant::now() + SIZE_DEADLINE;
 	let mut args = sp_state_machine::IterArgs::default();
 	args.prefix = Some(key);
 	let (mut keys, mut bytes) = (0u64, 0u64);
-	for pair in state.pairs(args).map_err(failed)? {
-		let (_, value) = pair.map_err(failed)?;
+	for pair in state.pairs(args).map_err(size_failed)? {
+		let (_, value) = pair.map_err(size_failed)?;
 		keys = keys.saturating_add(1);
 		bytes = bytes.saturating_add(value.len() as u64);
 		if keys.is_multiple_of(1024) && std::time::Instant::now() > deadline {

@@ -179,12 +179,9 @@ pub fn class(method: &str, params: Option<&str>) -> MethodClass {
 		return MethodClass::PatientLinked;
 	}
 	let public = match method {
-		"state_call" | "state_callAt" => param(params, 0, "method")
-			.is_some_and(|m| m.as_str().is_some_and(|m| PUBLIC_RUNTIME_CALLS.contains(&m))),
-		"chainHead_v1_call" => param(params, 2, "function")
-			.is_some_and(|m| m.as_str().is_some_and(|m| PUBLIC_RUNTIME_CALLS.contains(&m))),
-		"archive_v1_call" => param(params, 1, "function")
-			.is_some_and(|m| m.as_str().is_some_and(|m| PUBLIC_RUNTIME_CALLS.contains(&m))),
+		"state_call" | "state_callAt" => is_public_call(param(params, 0, "method")),
+		"chainHead_v1_call" => is_public_call(param(params, 2, "function")),
+		"archive_v1_call" => is_public_call(param(params, 1, "function")),
 		"archive_v1_storage" => {
 			let main_trie = param(params, 2, "childTrie").is_none_or(|c| c.is_null());
 			main_trie && public_items(param(params, 1, "items"))
@@ -203,6 +200,11 @@ pub fn class(method: &str, params: Option<&str>) -> MethodClass {
 		true => MethodClass::Public,
 		false => MethodClass::Members,
 	}
+}
+
+/// Whether a runtime call's entry point is one of [`PUBLIC_RUNTIME_CALLS`].
+fn is_public_call(function: Option<serde_json::Value>) -> bool {
+	function.is_some_and(|f| f.as_str().is_some_and(|f| PUBLIC_RUNTIME_CALLS.contains(&f)))
 }
 
 /// Whether a storage call's items ask only for the value or hash of the public key.

@@ -196,6 +196,17 @@ impl Archive {
 		Ok(Slot { running: self.running.clone(), connection, _permit: permit })
 	}
 
+	/// Refuses a storage or diff call of more than [`ArchiveLimits::items_per_call`] items.
+	fn items_allowed(&self, items: usize) -> Result<(), ErrorObjectOwned> {
+		let limit = self.limits.items_per_call;
+		if items <= limit {
+			return Ok(());
+		}
+		Err(invalid(format!(
+			"{items} items in one call, more than the {limit} allowed: split them over several calls"
+		)))
+	}
+
 	/// The number of a stored block; none for a block the node does not hold.
 	fn number_of(&self, hash: H256) -> Result<Option<u32>, ErrorObjectOwned> {
 		Ok(self.node.client.header(hash).map_err(internal)?.map(|header| header.number))
@@ -241,6 +252,21 @@ impl Archive {
 				_ = sink.closed() => return Ok(()),
 			}
 		}
+	}
+}
+
+/// Refuses an item whose `paginationStartKey` is not under its key.
+fn resumed_under_their_keys(items: &[ArchiveStorageQuery]) -> Result<(), ErrorObjectOwned> {
+	let misplaced = items.iter().find(|item| {
+		item.pagination_start_key.as_ref().is_some_and(|start| !start.0.starts_with(&item.key))
+	});
+	match misplaced {
+		None => Ok(()),
+		Some(item) => Err(invalid(format!(
+			"paginationStartKey 0x{} is not under key 0x{}: resume from a key the call answered",
+			hex::encode(item.pagination_start_key.as_deref().unwrap_or_default()),
+			hex::encode(&item.key[..])
+		))),
 	}
 }
 
@@ -376,17 +402,21 @@ fn diff_storage(
 				}
 			};
 			if let Some(kind) = kind {
+				// The new value or its hash, as a storage read answers it; nothing once deleted.
 				let hashed = item.return_type == DiffReturnType::Hash;
-				let (value, hash) = match value {
-					Some(value) if hashed => {
-						(None, Some(Bytes(sp_io::hashing::blake2_256(&value).to_vec())))
-					}
-					value => (value.map(Bytes), None),
+				let answer = match value {
+					Some(value) => StorageReader::result(key, value, hashed),
+					None => StorageResult {
+						key: Bytes(key),
+						value: None,
+						hash: None,
+						closest_descendant_merkle_value: None,
+					},
 				};
 				let result = StorageDiffResult {
-					key: Bytes(key),
-					value,
-					hash,
+					key: answer.key,
+					value: answer.value,
+					hash: answer.hash,
 					kind,
 					child_trie_key: item.child_trie_key.clone(),
 				};
@@ -483,25 +513,11 @@ impl ArchiveApiServer for Archive {
 		items: Vec<ArchiveStorageQuery>,
 		child_trie: Option<Bytes>,
 	) -> SubscriptionResult {
-		if items.len() > self.limits.items_per_call {
-			let limit = self.limits.items_per_call;
-			let message = format!("{} items in one call, more than the {limit} allowed: split them over several calls", items.len());
-			pending.reject(invalid(message)).await;
-			return Ok(());
-		}
-		let misplaced = items.iter().find(|item| {
-			item.pagination_start_key.as_ref().is_some_and(|start| !start.0.starts_with(&item.key))
-		});
-		if let Some(item) = misplaced {
-			let message = format!(
-				"paginationStartKey 0x{} is not under key 0x{}: resume from a key the call answered",
-				hex::encode(item.pagination_start_key.as_deref().unwrap_or_default()),
-				hex::encode(&item.key[..])
-			);
-			pending.reject(invalid(message)).await;
-			return Ok(());
-		}
-		let slot = match self.slot(pending.connection_id()) {
+		let admitted = self
+			.items_allowed(items.len())
+			.and_then(|()| resumed_under_their_keys(&items))
+			.and_then(|()| self.slot(pending.connection_id()));
+		let slot = match admitted {
 			Ok(slot) => slot,
 			Err(error) => {
 				pending.reject(error).await;
@@ -510,8 +526,7 @@ impl ArchiveApiServer for Archive {
 		};
 		let Some(number) = self.number_of(hash)? else {
 			let error = format!("block {hash:?} is not known to this node");
-			let archive = self.clone();
-			return archive
+			return self
 				.stream(pending, slot, move |_| ArchiveStorageEvent::StorageError { error })
 				.await;
 		};
@@ -530,12 +545,8 @@ impl ArchiveApiServer for Archive {
 		previous_hash: Option<H256>,
 	) -> SubscriptionResult {
 		let mut items = items.unwrap_or_default();
-		if items.len() > self.limits.items_per_call {
-			let limit = self.limits.items_per_call;
-			let message = format!("{} items in one call, more than the {limit} allowed: split them over several calls", items.len());
-			pending.reject(invalid(message)).await;
-			return Ok(());
-		}
+		let admitted =
+			self.items_allowed(items.len()).and_then(|()| self.slot(pending.connection_id()));
 		if items.is_empty() {
 			items.push(StorageDiffItem {
 				key: None,
@@ -543,7 +554,7 @@ impl ArchiveApiServer for Archive {
 				child_trie_key: None,
 			});
 		}
-		let slot = match self.slot(pending.connection_id()) {
+		let slot = match admitted {
 			Ok(slot) => slot,
 			Err(error) => {
 				pending.reject(error).await;
