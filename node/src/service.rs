@@ -115,6 +115,8 @@ pub struct Node {
 	pub metrics: Arc<Metrics>,
 	/// Every finalized block's header and extrinsic hashes, as it is committed.
 	pub finalized: broadcast::Sender<Arc<Finalized>>,
+	/// The connected peers and their heights, once consensus has started.
+	pub peers: Arc<crate::consensus::peers::PeerBook>,
 	/// Extrinsics this node's users submitted, for consensus to gossip to the peers.
 	gossip: parking_lot::Mutex<Option<mpsc::Receiver<Vec<u8>>>>,
 }
@@ -151,6 +153,7 @@ impl Node {
 			verifier,
 			metrics,
 			finalized: broadcast::channel(256).0,
+			peers: Arc::default(),
 			gossip: parking_lot::Mutex::new(Some(gossip_receiver)),
 		})
 	}

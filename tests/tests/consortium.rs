@@ -10,7 +10,7 @@
 use carechain_e2e::{carechain, hex_of, sign, Network, Role};
 use carechain_node::{
 	consensus::timestamp::{minimum_period, now_ms, MAX_FUTURE_DRIFT, MAX_PROPOSAL_AGE},
-	rpc::api::{CommitInfo, ValidatorSetInfo},
+	rpc::api::{CommitInfo, PeerInfo, ValidatorSetInfo},
 };
 use carechain_runtime::{Header, RuntimeCall};
 use codec::Decode as _;
@@ -180,6 +180,41 @@ async fn four_validators_agree_survive_one_crash_and_halt_without_two() {
 	assert_same_chain(&all, highest).await;
 	// Four validators sign each commit: more than two thirds of them, at least three.
 	assert!(commit(&clients[0], highest).await.signers.len() >= 3);
+
+	// `system_peers`: each node lists the other four, the validators as authorities, each
+	// with a height it reported and this node's block at that height.
+	let mut ids = Vec::new();
+	for client in &clients {
+		ids.push(client.request::<String, _>("system_localPeerId", rpc_params![]).await.unwrap());
+	}
+	let authorities: Vec<&String> = ids[..4].iter().collect();
+	for (i, client) in clients.iter().enumerate() {
+		eventually(
+			&network,
+			&format!("node {i} hears every peer's height"),
+			Duration::from_secs(30),
+			|| async {
+				let peers: Vec<PeerInfo> =
+					client.request("system_peers", rpc_params![]).await.unwrap();
+				peers.len() == 4 && peers.iter().all(|p| p.best_hash.is_some())
+			},
+		)
+		.await;
+		let peers: Vec<PeerInfo> = client.request("system_peers", rpc_params![]).await.unwrap();
+		let mut listed: Vec<&String> = peers.iter().map(|p| &p.peer_id).collect();
+		let mut others: Vec<&String> = ids.iter().filter(|id| **id != ids[i]).collect();
+		listed.sort();
+		others.sort();
+		assert_eq!(listed, others, "node {i} lists the other four");
+		for peer in &peers {
+			let role = if authorities.contains(&&peer.peer_id) { "AUTHORITY" } else { "FULL" };
+			assert_eq!(peer.roles, role, "node {i}'s view of {}", peer.peer_id);
+			let number = peer.best_number.expect("a height once its hash is known");
+			let ours: Option<H256> =
+				client.request("chain_getBlockHash", rpc_params![number]).await.unwrap();
+			assert_eq!(peer.best_hash, ours, "node {i}: the hash at #{number}");
+		}
+	}
 
 	// kill -9 one validator: the other three keep finalizing.
 	network.kill(3);

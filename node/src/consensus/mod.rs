@@ -10,6 +10,7 @@
 //! before it imports one (see [`timestamp`]): one validator cannot set the chain's clock.
 
 pub mod context;
+pub mod peers;
 pub mod signing;
 pub mod timestamp;
 pub mod wire;
@@ -29,6 +30,7 @@ use malachitebft_app_channel::{
 	app::{
 		config::{ConsensusConfig, NodeConfig, P2pConfig, ValueSyncConfig},
 		engine::host::{HeightParams, Next, SyncedValueOutcome},
+		metrics::SharedRegistry,
 		net::Multiaddr,
 		streaming::{StreamContent, StreamId, StreamMessage},
 		types::{
@@ -41,8 +43,8 @@ use malachitebft_app_channel::{
 			Keypair, LocallyProposedValue, PeerId, ProposedValue,
 		},
 	},
-	AppMsg, Channels, ConsensusContext, NetworkContext, NetworkIdentity, NetworkMsg,
-	RequestContext, Signer as _, SyncContext, WalContext,
+	AppMsg, Channels, ConsensusContext, EngineBuilder, NetworkIdentity, NetworkMsg, RequestContext,
+	Signer as _, SyncContext, WalContext,
 };
 use malachitebft_signing_ed25519 as ed;
 use sp_core::H256;
@@ -244,16 +246,27 @@ pub async fn run(settings: Settings, node: Arc<Node>) -> eyre::Result<()> {
 		},
 		value_sync: ValueSyncConfig::default(),
 	};
-	let (mut channels, _engine) = malachitebft_app_channel::start_engine(
-		Ctx,
-		config,
-		WalContext::new(settings.wal_dir.join("consensus.wal"), BorshCodec),
-		NetworkContext::new(identity, BorshCodec),
-		context,
-		SyncContext::new(BorshCodec),
-		RequestContext::new(100),
+	// The network is spawned here rather than by the builder so that the peer book can
+	// subscribe to its events (each peer's reported height, for `system_peers`).
+	let registry = SharedRegistry::global().with_moniker(config.moniker());
+	let (network, tx_network) = malachitebft_app_channel::spawn::spawn_network_actor(
+		identity,
+		config.consensus(),
+		config.value_sync(),
+		&registry,
+		BorshCodec,
 	)
 	.await?;
+	peers::watch(&network, node.peers.clone()).await?;
+	let (mut channels, _engine) = EngineBuilder::new(Ctx, config)
+		.with_default_wal(WalContext::new(settings.wal_dir.join("consensus.wal"), BorshCodec))
+		.with_custom_network(network, tx_network)
+		.with_default_sync(SyncContext::new(BorshCodec))
+		.with_default_consensus(context)
+		.with_default_request(RequestContext::new(100))
+		.build()
+		.await?;
+	node.peers.connect(channels.net_requests.clone());
 	let mut gossip =
 		node.take_gossip().ok_or_else(|| eyre::eyre!("consensus runs once per node"))?;
 	let mut app = App {

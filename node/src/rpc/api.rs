@@ -77,6 +77,23 @@ pub struct SyncState {
 	pub highest_block: u32,
 }
 
+/// One connected peer, as `system_peers` answers it (Substrate's `PeerInfo`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PeerInfo {
+	/// Its libp2p peer id.
+	pub peer_id: String,
+	/// `AUTHORITY` when it proved a key of the current validator set, `FULL` otherwise.
+	pub roles: String,
+	/// This node's block at `bestNumber` (the same block on every honest node: finality is
+	/// instant); `null` while this node has not imported that height yet, or before the peer's
+	/// first status.
+	pub best_hash: Option<H256>,
+	/// The finalized height in the peer's last sync status (sent on connection and every 10
+	/// s); `null` before its first.
+	pub best_number: Option<u32>,
+}
+
 /// What a transaction costs, as Substrate's `payment_queryInfo` answers it: its weight
 /// (`{"ref_time", "proof_size"}`), class and `partialFee` (a decimal string; always `"0"`: the
 /// chain charges no fee).
@@ -124,6 +141,10 @@ pub trait SystemApi {
 	/// `["Authority"]` on a validator, `["Full"]` on a full node.
 	#[method(name = "nodeRoles")]
 	fn node_roles(&self) -> RpcResult<Vec<String>>;
+	/// The connected peers, with the finalized height each last reported. An operator's
+	/// method, as in Substrate.
+	#[method(name = "peers")]
+	async fn peers(&self) -> RpcResult<Vec<PeerInfo>>;
 	/// Where the node stands in syncing.
 	#[method(name = "syncState")]
 	fn sync_state(&self) -> RpcResult<SyncState>;

@@ -102,6 +102,9 @@ pub enum RpcError {
 	/// A read the node could not enter in its accounting of disclosures, so it did not answer.
 	#[error("this read could not be entered in the node's accounting of disclosures ({0}), so it was not answered: retry")]
 	NotAccounted(String),
+	/// The peer-to-peer network could not list its peers.
+	#[error(transparent)]
+	Peers(#[from] crate::consensus::peers::PeersError),
 }
 
 impl From<RpcError> for ErrorObjectOwned {
@@ -120,6 +123,8 @@ impl From<RpcError> for ErrorObjectOwned {
 			RpcError::Client(ClientError::Runtime { .. }) => 4002,
 			RpcError::Client(_) => 4000,
 			RpcError::NotAccounted(_) => 4003,
+			// Substrate's base code for its `system_*` errors.
+			RpcError::Peers(_) => 2000,
 			RpcError::Pool(e) => match e {
 				// Substrate's author errors (`sc-rpc-api`).
 				PoolError::Decode(_) => 1001,
@@ -325,6 +330,7 @@ async fn forward_headers(pending: PendingSubscriptionSink, node: Arc<Node>) -> S
 	}
 }
 
+#[async_trait]
 impl SystemApiServer for Handlers {
 	fn chain(&self) -> RpcResult<String> {
 		Ok(self.spec.name.clone())
@@ -375,12 +381,34 @@ impl SystemApiServer for Handlers {
 		Ok(vec![role.into()])
 	}
 
+	async fn peers(&self) -> RpcResult<Vec<PeerInfo>> {
+		self.operator_only("system_peers")?;
+		let peers = self.node.peers.list().await.map_err(|e| err(RpcError::from(e)))?;
+		let client = &self.node.client;
+		let head = client.head().number;
+		Ok(peers
+			.into_iter()
+			.map(|peer| {
+				let best_number = peer.best.and_then(|n| u32::try_from(n).ok());
+				PeerInfo {
+					peer_id: peer.id,
+					roles: if peer.validator { "AUTHORITY" } else { "FULL" }.into(),
+					best_hash: best_number
+						.filter(|n| *n <= head)
+						.and_then(|n| client.hash(n).ok().flatten()),
+					best_number,
+				}
+			})
+			.collect())
+	}
+
 	fn sync_state(&self) -> RpcResult<SyncState> {
 		let head = self.node.client.head().number;
+		let highest = self.node.peers.highest().and_then(|n| u32::try_from(n).ok());
 		Ok(SyncState {
 			starting_block: self.local.starting_block,
 			current_block: head,
-			highest_block: head,
+			highest_block: highest.map_or(head, |peer| peer.max(head)),
 		})
 	}
 }

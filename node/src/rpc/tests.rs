@@ -278,6 +278,7 @@ async fn storage_hash_size_and_block_hash_lists_answer_as_substrate_does() {
 		"system_dryRun",
 		"system_localPeerId",
 		"system_nodeRoles",
+		"system_peers",
 		"system_syncState",
 		"author_hasKey",
 		"author_removeExtrinsic",
@@ -308,11 +309,22 @@ async fn operator_methods_are_refused_beyond_loopback() {
 		("state_queryStorage", rpc_params![vec![system_number_key()], genesis]),
 		("author_removeExtrinsic", rpc_params![vec![serde_json::json!({ "hash": genesis })]]),
 		("author_hasKey", rpc_params!["0x00", "cons"]),
+		("system_peers", rpc_params![]),
 	] {
 		let (c, m) = code(rpc.call::<_, Json>(method, params).await.unwrap_err());
 		assert_eq!(c, -32601, "{method}: {m}");
 		assert!(m.contains(method) && m.contains("loopback"), "{m}");
 	}
+}
+
+/// No consensus runs here: the peer-to-peer network is not there to list peers, and the
+/// operator is told so (the consortium test lists real peers).
+#[tokio::test]
+async fn peers_before_the_network_starts_are_an_error_that_says_so() {
+	let (rpc, _node, _extrinsic, _dir) = rpc_after_one_block(true);
+	let (c, m) = code(rpc.call::<_, Json>("system_peers", rpc_params![]).await.unwrap_err());
+	assert_eq!(c, 2000, "{m}");
+	assert!(m.contains("not started"), "{m}");
 }
 
 #[tokio::test]

@@ -454,6 +454,7 @@ mod tests {
 			"system_dryRun",
 			"author_removeExtrinsic",
 			"author_hasKey",
+			"system_peers",
 		] {
 			assert_eq!(class(raw, None), MethodClass::Members, "{raw}");
 		}
