@@ -23,6 +23,7 @@ const binary = process.env.CARECHAIN_BIN ?? join(here, '..', '..', 'target', 'de
 let node;
 let api;
 let provider;
+let wsUrl;
 let basePath;
 let httpUrl;
 let log = '';
@@ -81,7 +82,8 @@ before(async () => {
   httpUrl = `http://127.0.0.1:${rpcPort}`;
   // Alice is an admin of St. Alice General Hospital: a member, who may read raw state.
   const token = await signIn(new Keyring({ type: 'ed25519' }).addFromUri('//Alice'));
-  provider = new WsProvider(`ws://127.0.0.1:${rpcPort}?token=${token}`, 250);
+  wsUrl = `ws://127.0.0.1:${rpcPort}?token=${token}`;
+  provider = new WsProvider(wsUrl, 250);
   api = await ApiPromise.create({ provider, throwOnConnect: false, noInitWarn: true });
 });
 
@@ -160,6 +162,31 @@ test('tx.paymentInfo and rpc.payment.* answer the weight and a fee of zero', asy
     class: 'normal',
     partialFee: '0',
   });
+  // Given the type Substrate's nodes answer with (`RuntimeDispatchInfo`, whose weight is
+  // sp-weights' V2) through @polkadot/api's own `rpc` option, its decorated
+  // `rpc.payment.queryInfo` decodes the answer.
+  const v2 = await ApiPromise.create({
+    provider: new WsProvider(wsUrl, 250),
+    noInitWarn: true,
+    rpc: {
+      payment: {
+        queryInfo: {
+          description: 'The weight, class and fee of an extrinsic',
+          params: [{ name: 'extrinsic', type: 'Bytes' }, { name: 'at', type: 'BlockHash', isOptional: true }],
+          type: 'RuntimeDispatchInfo',
+        },
+      },
+    },
+  });
+  try {
+    const decorated = await v2.rpc.payment.queryInfo(signed.toHex());
+    assert.equal(decorated.weight.refTime.toBigInt(), info.weight.refTime.toBigInt());
+    assert.equal(decorated.weight.proofSize.toBigInt(), info.weight.proofSize.toBigInt());
+    assert.equal(decorated.class.toString(), 'Normal');
+    assert.equal(decorated.partialFee.toBigInt(), 0n);
+  } finally {
+    await v2.disconnect();
+  }
   // A caller without a session too.
   const anonymous = await call('payment_queryInfo', [signed.toHex()]);
   assert.equal(anonymous.result?.partialFee, '0', JSON.stringify(anonymous));
