@@ -292,6 +292,23 @@ async fn storage_hash_size_and_block_hash_lists_answer_as_substrate_does() {
 		"archive_v1_stopStorage",
 		"archive_v1_storageDiff",
 		"archive_v1_stopStorageDiff",
+		"chainHead_v1_follow",
+		"chainHead_v1_unfollow",
+		"chainHead_v1_header",
+		"chainHead_v1_body",
+		"chainHead_v1_storage",
+		"chainHead_v1_call",
+		"chainHead_v1_continue",
+		"chainHead_v1_stopOperation",
+		"chainHead_v1_unpin",
+		"chainSpec_v1_chainName",
+		"chainSpec_v1_genesisHash",
+		"chainSpec_v1_properties",
+		"transaction_v1_broadcast",
+		"transaction_v1_stop",
+		"transactionWatch_v1_submitAndWatch",
+		"transactionWatch_v1_unwatch",
+		"chain_getBlockHash",
 	] {
 		assert!(methods.contains(&Json::from(name)), "rpc_methods lacks {name}");
 	}
