@@ -38,7 +38,7 @@ use sp_core::H256;
 use sp_externalities::Extensions;
 use sp_runtime::transaction_validity::{
 	InvalidTransaction, TransactionSource, TransactionValidity, TransactionValidityError,
-	UnknownTransaction,
+	UnknownTransaction, ValidTransaction,
 };
 use std::{
 	cmp::Reverse,
@@ -780,6 +780,14 @@ pub fn start_validator(
 ) -> Submitter {
 	let (queue, mut submissions) = mpsc::channel::<Submission>(pool.limits.batch);
 	revalidate::start(Arc::downgrade(&pool), Arc::downgrade(&client));
+	// The runtime's checks of a batch run on every core; the pool admits their results in the
+	// order the submissions came, on the validator thread.
+	let workers = rayon::ThreadPoolBuilder::new()
+		.num_threads(std::thread::available_parallelism().map_or(2, |n| n.get()))
+		.thread_name(|i| format!("pool-check-{i}"))
+		.stack_size(RUNTIME_THREAD_STACK)
+		.build()
+		.expect("the pool's checking threads start");
 	std::thread::Builder::new()
 		.name("pool-validator".into())
 		.stack_size(RUNTIME_THREAD_STACK)
@@ -792,7 +800,7 @@ pub fn start_validator(
 						Err(_) => break,
 					}
 				}
-				let report = validate_batch(&pool, &client, &verifier, &gossip, batch);
+				let report = validate_batch(&pool, &client, &verifier, &gossip, &workers, batch);
 				on_batch(report);
 			}
 		})
@@ -805,8 +813,10 @@ fn validate_batch(
 	client: &Client,
 	verifier: &BatchVerifier,
 	gossip: &Gossip,
+	workers: &rayon::ThreadPool,
 	batch: Vec<Submission>,
 ) -> BatchReport {
+	use rayon::prelude::*;
 	let head = client.head();
 	let mut decoded = Vec::with_capacity(batch.len());
 	for Submission { bytes, local, reply } in batch {
@@ -829,12 +839,20 @@ fn validate_batch(
 	}
 	let (verdicts, report) =
 		verifier.verify(client, head.number.saturating_add(1), decoded.iter().map(|d| &d.3));
-	for (hash, bytes, local, extrinsic, reply) in decoded {
+	// Each check reads the head's state only, so the checks run in parallel; `collect` keeps
+	// the submissions' order, in which they are admitted.
+	let checked: Vec<_> = workers.install(|| {
+		decoded
+			.par_iter()
+			.map(|(_, _, _, extrinsic, _)| validate(client, &head, extrinsic, verdicts.clone()))
+			.collect()
+	});
+	for ((hash, bytes, local, extrinsic, reply), checked) in decoded.into_iter().zip(checked) {
 		let len = bytes.len();
-		let verdict = crate::signatures::ed25519_signer(&extrinsic)
-			.and_then(|(public, signature)| verdicts.get(&public, &signature));
+		let verdict = crate::signatures::signer(&extrinsic)
+			.and_then(|(scheme, public, signature)| verdicts.get(scheme, &public, &signature));
 		let tx = Candidate { hash, extrinsic, len, verdict };
-		let result = validate_and_insert(pool, client, &head, tx, verdicts.clone());
+		let result = insert_checked(pool, client, &head, tx, checked, verdicts.clone());
 		// A peer that misses a gossiped transaction still gets it in a block; a full queue
 		// only means the peers' pools see fewer of this node's transactions early.
 		if result.is_ok() && local && gossip.try_send(bytes).is_err() {
@@ -853,24 +871,29 @@ struct Candidate {
 	verdict: Option<Verdict>,
 }
 
-/// Validates `tx` against `head` and admits it. A batch is validated against the head it
-/// started on; a block committed meanwhile may have included every transaction the pool held
-/// of the sender, so that the sender's next nonce read at `head` lags the chain's by a whole
-/// block. A transaction refused as too far ahead of that stale nonce is validated once more
-/// against the newest head before the refusal stands.
-fn validate_and_insert(
+/// Admits `tx`, which the runtime checked against `head` (`checked`). A batch is checked
+/// against the head it started on; a block committed meanwhile may have included every
+/// transaction the pool held of the sender, so that the sender's next nonce read at `head`
+/// lags the chain's by a whole block. A transaction refused as too far ahead of that stale
+/// nonce is checked once more against the newest head before the refusal stands.
+fn insert_checked(
 	pool: &Pool,
 	client: &Client,
 	head: &crate::client::Head,
 	tx: Candidate,
+	checked: Result<(ValidTransaction, Option<u32>), PoolError>,
 	verdicts: carechain_primitives::signatures::PreVerifiedSignatures,
 ) -> Result<H256, PoolError> {
 	let Candidate { hash, mut extrinsic, len, verdict } = tx;
 	let sender = signed_nonce(&extrinsic).map(|(nonce, who)| (who, nonce));
 	let mut newer: Option<crate::client::Head> = None;
+	let mut checked = Some(checked);
 	loop {
 		let at = newer.as_ref().unwrap_or(head);
-		let (validity, chain_next) = validate(client, at, &extrinsic, verdicts.clone())?;
+		let (validity, chain_next) = match checked.take() {
+			Some(first) => first?,
+			None => validate(client, at, &extrinsic, verdicts.clone())?,
+		};
 		let tx = PoolTx {
 			hash,
 			extrinsic,
@@ -897,6 +920,20 @@ fn validate_and_insert(
 	}
 }
 
+/// Checks `tx` against `head`, then admits it: what the validator thread does with each
+/// submission, one at a time.
+#[cfg(test)]
+fn validate_and_insert(
+	pool: &Pool,
+	client: &Client,
+	head: &crate::client::Head,
+	tx: Candidate,
+	verdicts: carechain_primitives::signatures::PreVerifiedSignatures,
+) -> Result<H256, PoolError> {
+	let checked = validate(client, head, &tx.extrinsic, verdicts.clone());
+	insert_checked(pool, client, head, tx, checked, verdicts)
+}
+
 /// The runtime's verdict, and the sender's next nonce on chain when the transaction waits for
 /// earlier nonces.
 fn validate(
@@ -904,7 +941,7 @@ fn validate(
 	head: &crate::client::Head,
 	extrinsic: &UncheckedExtrinsic,
 	verdicts: carechain_primitives::signatures::PreVerifiedSignatures,
-) -> Result<(sp_runtime::transaction_validity::ValidTransaction, Option<u32>), PoolError> {
+) -> Result<(ValidTransaction, Option<u32>), PoolError> {
 	const METHOD: &str = "TaggedTransactionQueue_validate_transaction";
 	let mut extensions = Extensions::default();
 	extensions.register(PreVerifiedExt(verdicts));

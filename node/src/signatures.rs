@@ -1,17 +1,20 @@
-//! Batch verification of the ed25519 signatures of transactions, before the runtime sees them.
+//! Verification of the signatures of transactions in batches, before the runtime sees them.
 //!
 //! The node rebuilds each signed payload exactly as `sp_runtime` does (call, extensions and
-//! their implicit data, hashed when longer than 256 bytes), verifies the whole batch with
-//! `carechain-gpu` (GPU or CPU, identical verdicts), and hands the verdicts to the runtime as
+//! their implicit data, hashed when longer than 256 bytes), verifies the ed25519 ones as one
+//! batch with `carechain-gpu` (GPU or CPU, identical verdicts) and the sr25519 ones with
+//! `sp_core` on every core, and hands the verdicts to the runtime as
 //! [`PreVerifiedSignatures`]. A payload it cannot rebuild is simply left out: the runtime then
-//! verifies that signature itself.
+//! verifies that signature itself. A transaction's verdict travels with it in the pool, so a
+//! signature admitted to the pool is not verified again when a block is built.
 
 use crate::client::Client;
 use carechain_gpu::{Backend, Ed25519Item, Verifier};
-use carechain_primitives::signatures::PreVerifiedSignatures;
+use carechain_primitives::signatures::{PreVerifiedSignatures, Scheme};
 use carechain_runtime::{UncheckedExtrinsic, VERSION};
 use codec::{Decode, Encode};
-use sp_core::ed25519;
+use rayon::prelude::*;
+use sp_core::{crypto::Pair as _, sr25519};
 use sp_runtime::{
 	generic::{Era, Preamble},
 	MultiAddress, MultiSignature,
@@ -31,8 +34,9 @@ pub struct BatchReport {
 
 /// One signed payload to check.
 struct Signed {
-	public: ed25519::Public,
-	signature: ed25519::Signature,
+	scheme: Scheme,
+	public: [u8; 32],
+	signature: [u8; 64],
 	message: Vec<u8>,
 }
 
@@ -57,25 +61,42 @@ impl BatchVerifier {
 		&self.adapter
 	}
 
-	/// Verifies the ed25519 signatures of `extrinsics`, which execute in block `number`.
+	/// Verifies the ed25519 and sr25519 signatures of `extrinsics`, which execute in block
+	/// `number`. The report counts the ed25519 batch, the part that may run on the GPU.
 	pub fn verify<'a>(
 		&self,
 		client: &Client,
 		number: u32,
 		extrinsics: impl IntoIterator<Item = &'a UncheckedExtrinsic>,
 	) -> (PreVerifiedSignatures, BatchReport) {
-		let signed: Vec<Signed> =
-			extrinsics.into_iter().filter_map(|x| signed_payload(client, number, x)).collect();
+		let (ed, sr): (Vec<Signed>, Vec<Signed>) = extrinsics
+			.into_iter()
+			.filter_map(|x| signed_payload(client, number, x))
+			.partition(|s| s.scheme == Scheme::Ed25519);
 		let mut verdicts = PreVerifiedSignatures::default();
-		if signed.is_empty() {
+		// sp-core's own check, so that every verdict is the runtime's.
+		let sr_valid: Vec<bool> = sr
+			.par_iter()
+			.map(|s| {
+				sr25519::Pair::verify(
+					&sr25519::Signature::from_raw(s.signature),
+					&s.message,
+					&sr25519::Public::from_raw(s.public),
+				)
+			})
+			.collect();
+		for (s, valid) in sr.into_iter().zip(sr_valid) {
+			verdicts.insert(s.scheme, s.public, s.signature, &s.message, valid);
+		}
+		if ed.is_empty() {
 			return (verdicts, BatchReport::default());
 		}
-		let items: Vec<Ed25519Item<'_>> = signed
+		let items: Vec<Ed25519Item<'_>> = ed
 			.iter()
 			.map(|s| Ed25519Item {
 				message: &s.message,
-				public: &s.public.0,
-				signature: &s.signature.0,
+				public: &s.public,
+				signature: &s.signature,
 			})
 			.collect();
 		let started = Instant::now();
@@ -88,32 +109,34 @@ impl BatchVerifier {
 			}
 		};
 		let report = BatchReport {
-			signatures: signed.len(),
+			signatures: ed.len(),
 			on_gpu: backend == Backend::Gpu,
 			elapsed: started.elapsed(),
 		};
-		for (s, valid) in signed.into_iter().zip(valid) {
-			verdicts.insert(s.public, s.signature, &s.message, valid);
+		for (s, valid) in ed.into_iter().zip(valid) {
+			verdicts.insert(s.scheme, s.public, s.signature, &s.message, valid);
 		}
 		(verdicts, report)
 	}
 }
 
-/// The key and signature of an extrinsic signed with ed25519 by an account.
-pub fn ed25519_signer(
-	extrinsic: &UncheckedExtrinsic,
-) -> Option<(ed25519::Public, ed25519::Signature)> {
+/// The scheme, key and signature of an extrinsic signed with ed25519 or sr25519 by an account.
+pub fn signer(extrinsic: &UncheckedExtrinsic) -> Option<(Scheme, [u8; 32], [u8; 64])> {
 	let Preamble::Signed(MultiAddress::Id(who), signature, _) = &extrinsic.preamble else {
 		return None;
 	};
-	let MultiSignature::Ed25519(signature) = &signature.0 else { return None };
-	Some((ed25519::Public::from_raw(*who.as_ref()), *signature))
+	let public: [u8; 32] = *who.as_ref();
+	match &signature.0 {
+		MultiSignature::Ed25519(signature) => Some((Scheme::Ed25519, public, signature.0)),
+		MultiSignature::Sr25519(signature) => Some((Scheme::Sr25519, public, signature.0)),
+		_ => None,
+	}
 }
 
-/// The message an ed25519-signed extrinsic's signature covers, rebuilt as `sp_runtime` builds it
-/// when the extrinsic executes in block `number`.
+/// The message a signed extrinsic's signature covers, rebuilt as `sp_runtime` builds it when the
+/// extrinsic executes in block `number`.
 fn signed_payload(client: &Client, number: u32, extrinsic: &UncheckedExtrinsic) -> Option<Signed> {
-	let (public, signature) = ed25519_signer(extrinsic)?;
+	let (scheme, public, signature) = signer(extrinsic)?;
 	let Preamble::Signed(_, _, extension) = &extrinsic.preamble else { return None };
 	// `CheckEra` keeps its era private; it encodes as the era alone.
 	let era = Era::decode(&mut &extension.5.encode()[..]).ok()?;
@@ -130,5 +153,5 @@ fn signed_payload(client: &Client, number: u32, extrinsic: &UncheckedExtrinsic) 
 	if message.len() > 256 {
 		message = sp_io::hashing::blake2_256(&message).to_vec();
 	}
-	Some(Signed { public, signature, message })
+	Some(Signed { scheme, public, signature, message })
 }

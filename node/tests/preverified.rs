@@ -1,17 +1,20 @@
 //! The runtime gives the same verdicts on signatures with the node's batch verdicts as without
-//! them: a valid block imports to the same state root either way, and a block with one bad
-//! signature is refused either way.
+//! them, ed25519 and sr25519 alike: a valid block imports to the same state root either way,
+//! and a block with one bad signature of either scheme is refused either way.
 
 #![allow(clippy::arithmetic_side_effects)]
 
 use carechain_node::{
 	chain_spec::ChainSpec, client::Client, db::ChainDb, extrinsic::sign, signatures::BatchVerifier,
 };
-use carechain_primitives::{signatures::PreVerifiedSignatures, FhirResourceType};
+use carechain_primitives::{
+	signatures::{PreVerifiedSignatures, Scheme},
+	FhirResourceType,
+};
 use carechain_runtime::{RuntimeCall, UncheckedExtrinsic};
 use codec::Encode;
 use sp_core::crypto::Pair as _;
-use sp_keyring::Ed25519Keyring;
+use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 use sp_runtime::traits::{BlakeTwo256, Hash as _};
 use std::time::{Duration, Instant};
 
@@ -45,15 +48,21 @@ fn verdicts_are_the_same_with_and_without_the_extension() {
 	let (author, _a) = open();
 	let genesis = author.genesis_hash();
 	let doctor = Ed25519Keyring::Bob.pair();
-	let txs: Vec<UncheckedExtrinsic> =
+	// Bob's sr25519 account is a practitioner of the same organization.
+	let wallet = Sr25519Keyring::Bob.pair();
+	let mut txs: Vec<UncheckedExtrinsic> =
 		(0..3).map(|n| sign(&doctor, n, record(n), genesis)).collect();
+	txs.extend((0..2).map(|n| sign(&wallet, n, record(10 + n), genesis)));
 
 	let (verdicts, report) = verifier().verify(&author, 1, &txs);
-	assert_eq!((verdicts.len(), report.signatures), (3, 3));
+	// Five verdicts, all valid; the report counts the ed25519 batch.
+	assert_eq!((verdicts.len(), report.signatures), (5, 3));
+	assert!(verdicts.iter().all(|v| v.valid));
+	assert_eq!(verdicts.iter().filter(|v| v.scheme == Scheme::Sr25519).count(), 2);
 	let candidates = txs.iter().map(|x| (BlakeTwo256::hash(&x.encode()), x));
 	let far = Instant::now() + Duration::from_secs(60);
 	let built = author.build_block(1_700_000_000_000, candidates, verdicts, far).unwrap();
-	assert_eq!(built.block.extrinsics.len(), 4, "timestamp and three records");
+	assert_eq!(built.block.extrinsics.len(), 6, "timestamp and five records");
 
 	// Import with the batch verdicts and without: same state root, the header's.
 	for with_verdicts in [true, false] {
@@ -67,26 +76,37 @@ fn verdicts_are_the_same_with_and_without_the_extension() {
 		assert_eq!(changes.transaction_storage_root, built.block.header.state_root);
 	}
 
-	// One forged signature: refused with the verdicts and without.
-	let mut forged = built.block.clone();
-	if let sp_runtime::generic::Preamble::Signed(_, signature, _) =
-		&mut forged.extrinsics[2].preamble
-	{
-		*signature = sp_runtime::MultiSignature::Ed25519(doctor.sign(b"another message")).into();
-	}
-	for with_verdicts in [true, false] {
-		let (importer, _d) = open();
-		let verdicts = if with_verdicts {
-			let (verdicts, _) = verifier().verify(&importer, 1, &forged.extrinsics);
-			assert_eq!(verdicts.len(), 3);
-			verdicts
-		} else {
-			PreVerifiedSignatures::default()
-		};
-		let Err(error) = importer.execute_block(&forged, verdicts) else {
-			panic!("a block with a forged signature imported (verdicts: {with_verdicts})");
-		};
-		assert!(error.to_string().contains("Core_execute_block"), "{error}");
+	// One forged signature, of either scheme: refused with the verdicts and without.
+	for (position, scheme) in [(2, Scheme::Ed25519), (5, Scheme::Sr25519)] {
+		let mut forged = built.block.clone();
+		if let sp_runtime::generic::Preamble::Signed(_, signature, _) =
+			&mut forged.extrinsics[position].preamble
+		{
+			*signature = match scheme {
+				Scheme::Ed25519 => {
+					sp_runtime::MultiSignature::Ed25519(doctor.sign(b"another message"))
+				}
+				Scheme::Sr25519 => {
+					sp_runtime::MultiSignature::Sr25519(wallet.sign(b"another message"))
+				}
+			}
+			.into();
+		}
+		for with_verdicts in [true, false] {
+			let (importer, _d) = open();
+			let verdicts = if with_verdicts {
+				let (verdicts, _) = verifier().verify(&importer, 1, &forged.extrinsics);
+				assert_eq!(verdicts.len(), 5);
+				assert_eq!(verdicts.iter().filter(|v| !v.valid).count(), 1, "{scheme:?}");
+				verdicts
+			} else {
+				PreVerifiedSignatures::default()
+			};
+			let Err(error) = importer.execute_block(&forged, verdicts) else {
+				panic!("a block with a forged {scheme:?} signature imported (verdicts: {with_verdicts})");
+			};
+			assert!(error.to_string().contains("Core_execute_block"), "{error}");
+		}
 	}
 }
 
@@ -103,7 +123,7 @@ fn a_verdict_for_another_message_is_not_used() {
 	// An "invalid" verdict recorded for this signature on some other message must not make
 	// the valid transaction fail: the lookup is by key, signature and exact message.
 	let mut lying = PreVerifiedSignatures::default();
-	lying.insert(doctor.public(), signature, b"not the payload", false);
+	lying.insert(Scheme::Ed25519, doctor.public().0, signature.0, b"not the payload", false);
 	let candidates = [(BlakeTwo256::hash(&tx.encode()), &tx)];
 	let far = Instant::now() + Duration::from_secs(60);
 	let built = client.build_block(1_700_000_000_000, candidates, lying, far).unwrap();

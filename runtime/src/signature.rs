@@ -1,5 +1,6 @@
 //! The transaction signature: `MultiSignature` on the wire and in the metadata, with its ed25519
-//! check answered from the verdicts the node computed in a batch, when it registered them.
+//! and sr25519 checks answered from the verdicts the node computed ahead, when it registered
+//! them.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
@@ -8,7 +9,7 @@ use sp_runtime::{
 	AccountId32, MultiSignature, MultiSigner,
 };
 
-/// A `MultiSignature` whose ed25519 check consults
+/// A `MultiSignature` whose ed25519 and sr25519 checks consult
 /// [`carechain_primitives::signatures::PreVerifiedExt`].
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen)]
 pub struct Signature(pub MultiSignature);
@@ -45,10 +46,22 @@ impl Verify for Signature {
 
 	fn verify<L: Lazy<[u8]>>(&self, mut message: L, signer: &AccountId32) -> bool {
 		#[cfg(feature = "std")]
-		if let MultiSignature::Ed25519(signature) = &self.0 {
-			let public = sp_core::ed25519::Public::from_raw(*signer.as_ref());
-			if let Some(valid) = pre_verified(&public, signature, message.get()) {
-				return valid;
+		{
+			use carechain_primitives::signatures::Scheme;
+			let known = match &self.0 {
+				MultiSignature::Ed25519(signature) => Some((Scheme::Ed25519, &signature.0)),
+				MultiSignature::Sr25519(signature) => Some((Scheme::Sr25519, &signature.0)),
+				_ => None,
+			};
+			if let Some((scheme, signature)) = known {
+				if let Some(valid) = pre_verified(
+					scheme,
+					AsRef::<[u8; 32]>::as_ref(signer),
+					signature,
+					message.get(),
+				) {
+					return valid;
+				}
 			}
 		}
 		self.0.verify(message, signer)
@@ -57,15 +70,16 @@ impl Verify for Signature {
 
 #[cfg(feature = "std")]
 fn pre_verified(
-	public: &sp_core::ed25519::Public,
-	signature: &sp_core::ed25519::Signature,
+	scheme: carechain_primitives::signatures::Scheme,
+	public: &[u8; 32],
+	signature: &[u8; 64],
 	message: &[u8],
 ) -> Option<bool> {
 	use carechain_primitives::signatures::PreVerifiedExt;
 	use sp_externalities::ExternalitiesExt;
 	sp_externalities::with_externalities(|mut ext| {
 		ext.extension::<PreVerifiedExt>()
-			.and_then(|verdicts| verdicts.0.verdict(public, signature, message))
+			.and_then(|verdicts| verdicts.0.verdict(scheme, public, signature, message))
 	})
 	.flatten()
 }

@@ -621,8 +621,9 @@ impl App {
 		round: Round,
 		timeout: Duration,
 	) -> eyre::Result<BlockHash> {
-		// Building takes up to 60% of the block time (a third of the proposal timeout at most).
-		let budget = (self.block_time * 3 / 5).max(Duration::from_millis(50)).min(timeout / 3);
+		// Building takes up to two thirds of the block time, the share Substrate's authoring
+		// gives a proposer (a third of the proposal timeout at most).
+		let budget = (self.block_time * 2 / 3).max(Duration::from_millis(50)).min(timeout / 3);
 		// The head's time is its proposer's clock when it started building. A block time is at
 		// least the runtime's minimum period (`run` refuses less), so waiting for the due time
 		// also waits out that period after a parent stamped a little ahead of this clock, and

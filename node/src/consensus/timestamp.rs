@@ -36,7 +36,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub const MAX_FUTURE_DRIFT: Duration = Duration::from_secs(3);
 
 /// How far behind this node's clock a fresh proposal's time may be. A proposal is stamped when
-/// its building starts; building (at most 60% of a block time), gossip and execution take a
+/// its building starts; building (at most two thirds of a block time), gossip and execution take a
 /// few seconds at worst. An older stamp holds the chain's clock back (consents would outlive
 /// their expiry, audit entries would carry a false time). Like CometBFT's proposer-based
 /// timestamps (whose message delay is 15 s), the bound is loose: a false refusal costs a round.
