@@ -373,18 +373,21 @@ async fn main() -> eyre::Result<()> {
 		})
 	};
 
-	// Submit over several connections, each with requests in flight.
+	// Submit over several connections, each with requests in flight. The connections are
+	// opened first, as a wallet's is before it submits, so that opening them is not timed.
+	let connections = args.connections.max(1);
+	let clients =
+		futures::future::try_join_all((0..connections).map(|k| connect(&urls[k % urls.len()])))
+			.await?;
 	let submitted: Arc<Mutex<HashMap<H256, (Instant, u32)>>> = Arc::default();
 	let started_at = Instant::now();
 	let node_pid = started.as_ref().map(|node| node.children[0].id().to_string());
 	let cpu_at_start = (node_pid.as_deref().and_then(cpu_seconds), cpu_seconds("self"));
 	let mut tasks = Vec::new();
-	let connections = args.connections.max(1);
-	for k in 0..connections {
+	for (k, client) in clients.into_iter().enumerate() {
 		// Interleaved, so that every connection sends nonces close to the chain's.
 		let chunk: Vec<(H256, String)> =
 			transactions.iter().skip(k).step_by(connections).cloned().collect();
-		let client = connect(&urls[k % urls.len()]).await?;
 		let (head, submitted) = (head.clone(), submitted.clone());
 		let in_flight = args.in_flight;
 		tasks.push(tokio::spawn(async move {
