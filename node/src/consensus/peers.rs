@@ -23,6 +23,9 @@ use tokio::sync::mpsc;
 /// At most this many peers' heights are kept: the network admits far fewer.
 const MAX_PEERS: usize = 4_096;
 
+/// How long `system_peers` waits for the network actor's state dump.
+const DUMP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// One connected peer, as `system_peers` reports it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Peer {
@@ -51,6 +54,8 @@ pub struct PeerBook {
 	/// By peer id's bytes: the network's events and its state dump name peers with two types.
 	heights: Mutex<HashMap<Vec<u8>, u64>>,
 	requests: OnceLock<mpsc::Sender<NetworkRequest>>,
+	/// One state dump at a time.
+	turn: tokio::sync::Mutex<()>,
 }
 
 impl PeerBook {
@@ -76,19 +81,22 @@ impl PeerBook {
 		}
 	}
 
-	/// The highest finalized height a connected peer reported.
-	pub fn highest(&self) -> Option<u64> {
-		self.heights.lock().values().copied().max()
-	}
-
-	/// The connected peers, ordered by peer id.
+	/// The connected peers, ordered by peer id. One call at a time asks the network actor
+	/// (it stops gossiping while it answers), and gives up after [`DUMP_TIMEOUT`].
 	pub async fn list(&self) -> Result<Vec<Peer>, PeersError> {
 		let requests = self.requests.get().ok_or(PeersError::NotStarted)?;
-		let dump = NetworkRequest::dump_state(requests)
+		let _turn = self.turn.lock().await;
+		let dump = tokio::time::timeout(DUMP_TIMEOUT, NetworkRequest::dump_state(requests))
 			.await
 			.map_err(|_| PeersError::NoAnswer)?
+			.map_err(|_| PeersError::NoAnswer)?
 			.ok_or(PeersError::NoAnswer)?;
-		let heights = self.heights.lock();
+		let mut heights = self.heights.lock();
+		// A disconnection the watch missed (the network's event port drops events when a
+		// subscriber lags) leaves no height behind.
+		let connected: std::collections::HashSet<Vec<u8>> =
+			dump.peers.keys().map(|id| id.to_bytes()).collect();
+		heights.retain(|id, _| connected.contains(id));
 		let mut peers: Vec<Peer> = dump
 			.peers
 			.iter()

@@ -90,7 +90,7 @@ pub struct PeerInfo {
 	/// first status.
 	pub best_hash: Option<H256>,
 	/// The finalized height in the peer's last sync status (sent on connection and every 10
-	/// s); `null` before its first.
+	/// s), as the peer claims it (nothing checks it); `null` before its first.
 	pub best_number: Option<u32>,
 }
 

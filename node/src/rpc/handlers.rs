@@ -404,11 +404,10 @@ impl SystemApiServer for Handlers {
 
 	fn sync_state(&self) -> RpcResult<SyncState> {
 		let head = self.node.client.head().number;
-		let highest = self.node.peers.highest().and_then(|n| u32::try_from(n).ok());
 		Ok(SyncState {
 			starting_block: self.local.starting_block,
 			current_block: head,
-			highest_block: highest.map_or(head, |peer| peer.max(head)),
+			highest_block: head,
 		})
 	}
 }
