@@ -139,6 +139,11 @@ struct RunArgs {
 	/// same name): more spares reads of the chain database, less keeps the node smaller.
 	#[arg(long, default_value_t = carechain_node::client::DEFAULT_TRIE_CACHE_BYTES)]
 	trie_cache_size: usize,
+	/// Threads that run the runtime's checks of submitted transactions, in parallel (the
+	/// machine's cores when unset, at least 1): fewer leave more of the machine to building
+	/// and importing blocks while a flood of submissions is checked.
+	#[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+	pool_check_threads: Option<u16>,
 	/// The node's name in logs and to peers.
 	#[arg(long)]
 	name: Option<String>,
@@ -792,7 +797,11 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 		};
 		let verifier = Arc::new(BatchVerifier::new(verifier));
 		tracing::info!("Signature batches verify on {}", verifier.adapter());
-		let pool = Arc::new(Pool::new(PoolLimits::default()));
+		let mut limits = PoolLimits::default();
+		if let Some(threads) = args.pool_check_threads {
+			limits.check_threads = threads.into();
+		}
+		let pool = Arc::new(Pool::new(limits));
 		let node = Node::new(client, pool, verifier);
 
 		let host = if args.rpc_external { Ipv4Addr::UNSPECIFIED } else { Ipv4Addr::LOCALHOST };

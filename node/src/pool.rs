@@ -80,6 +80,8 @@ pub struct PoolLimits {
 	pub future_nonces: u32,
 	/// Most submissions verified and validated in one batch.
 	pub batch: usize,
+	/// Threads that run the runtime's checks of a batch in parallel.
+	pub check_threads: usize,
 }
 
 impl Default for PoolLimits {
@@ -97,6 +99,7 @@ impl Default for PoolLimits {
 			// it can park ahead.
 			future_nonces: 8_192,
 			batch: 4096,
+			check_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
 		}
 	}
 }
@@ -783,7 +786,7 @@ pub fn start_validator(
 	// The runtime's checks of a batch run on every core; the pool admits their results in the
 	// order the submissions came, on the validator thread.
 	let workers = rayon::ThreadPoolBuilder::new()
-		.num_threads(std::thread::available_parallelism().map_or(2, |n| n.get()))
+		.num_threads(pool.limits.check_threads.max(1))
 		.thread_name(|i| format!("pool-check-{i}"))
 		.stack_size(RUNTIME_THREAD_STACK)
 		.build()

@@ -145,3 +145,11 @@ fn an_unknown_gpu_arithmetic_is_a_clear_error() {
 	let stderr = String::from_utf8_lossy(&out.stderr);
 	assert!(stderr.contains("unknown field arithmetic \"l64\"; use l13, l16 or w32"), "{stderr}");
 }
+
+#[test]
+fn no_threads_for_the_pool_s_checks_is_a_clear_error() {
+	let out = carechain(&["--dev", "--pool-check-threads", "0"]);
+	assert!(!out.status.success());
+	let stderr = String::from_utf8_lossy(&out.stderr);
+	assert!(stderr.contains("--pool-check-threads") && stderr.contains("0"), "{stderr}");
+}
