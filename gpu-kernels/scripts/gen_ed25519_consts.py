@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Writes src/shaders/ed25519_consts_{l13,l16,w32}.wgsl: field and curve constants of
+"""Writes src/shaders/ed25519_consts_{l13,l16,w32,r26}.wgsl: field and curve constants of
 edwards25519 in each of the shader's field representations (20 limbs of 13 bits, 16 limbs of
-16 bits, 8 limbs of 32 bits); and src/base_table.rs: the table [1..128]B of the base point in
+16 bits, 8 limbs of 32 bits, 10 limbs of 26 and 25 bits); and src/base_table.rs: the table [1..128]B of the base point in
 affine Niels form (y+x, y-x, 2dxy), canonical little-endian words, which the host converts to
 the kernel's representation and uploads once into a storage buffer (a WGSL `const` table would
 be copied into local memory at every runtime-indexed access). The script checks its values
@@ -43,11 +43,15 @@ def add(p, q):
     return (x3, y3)
 
 
-# name: (limb count, bits per limb)
-REPRESENTATIONS = {"l13": (20, 13), "l16": (16, 16), "w32": (8, 32)}
+# name: (limb count, bits per limb; None for radix 2^25.5: 26, 25, 26, ... bits)
+REPRESENTATIONS = {"l13": (20, 13), "l16": (16, 16), "w32": (8, 32), "r26": (10, None)}
+R26_WIDTHS = [26, 25] * 5
 
 
 def limbs(v, n, bits):
+    if bits is None:
+        offsets = [sum(R26_WIDTHS[:i]) for i in range(n)]
+        return [(v >> o) & ((1 << w) - 1) for o, w in zip(offsets, R26_WIDTHS)]
     return [(v >> (bits * i)) & ((1 << bits) - 1) for i in range(n)]
 
 
@@ -94,6 +98,17 @@ def bias(name, n, bits):
         return [
             "// 4p with every limb at least 2^16 - 1: added before a subtraction so no limb goes",
             "// negative.",
+            f"const FE_4P = array<u32, {n}>(" + ", ".join(f"{x}u" for x in limbs_4p) + ");",
+        ]
+    if name == "r26":
+        offsets = [sum(R26_WIDTHS[:i]) for i in range(n)]
+        limbs_4p = [4 * x for x in limbs(P, n, bits)]
+        # Carried: limb i below 2^width + 2^15.
+        assert all(x >= 2**w + 2**15 for x, w in zip(limbs_4p, R26_WIDTHS))
+        assert sum(x << o for x, o in zip(limbs_4p, offsets)) == 4 * P
+        return [
+            "// 4p with every limb above a carried limb's bound: added before a subtraction so no",
+            "// limb goes negative.",
             f"const FE_4P = array<u32, {n}>(" + ", ".join(f"{x}u" for x in limbs_4p) + ");",
         ]
     return []  # w32 subtracts with borrows

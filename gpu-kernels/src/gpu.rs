@@ -73,14 +73,18 @@ pub enum Arithmetic {
 	Limbs13,
 	/// 16 limbs of 16 bits, each product split into halves: 256 products. Core WGSL.
 	Limbs16,
-	/// 8 limbs of 32 bits with 64-bit products: 64 products. Needs `SHADER_INT64`.
+	/// 8 limbs of 32 bits with 64-bit products: 64 products, each split into halves. Needs
+	/// `SHADER_INT64`.
 	Words32,
+	/// 10 limbs of 26 and 25 bits (radix 2^25.5, ref10's) with 64-bit products: 100 products
+	/// that accumulate without splitting; additions in 32 bits. Needs `SHADER_INT64`.
+	Limbs26,
 }
 
 impl Arithmetic {
 	/// Every representation, in the order the benchmark reports them.
-	pub const ALL: [Arithmetic; 3] =
-		[Arithmetic::Limbs13, Arithmetic::Limbs16, Arithmetic::Words32];
+	pub const ALL: [Arithmetic; 4] =
+		[Arithmetic::Limbs13, Arithmetic::Limbs16, Arithmetic::Words32, Arithmetic::Limbs26];
 
 	/// Its name in benchmark tables and on the command line.
 	pub fn name(self) -> &'static str {
@@ -88,6 +92,7 @@ impl Arithmetic {
 			Arithmetic::Limbs13 => "13-bit limbs",
 			Arithmetic::Limbs16 => "16-bit limbs",
 			Arithmetic::Words32 => "32-bit limbs, int64",
+			Arithmetic::Limbs26 => "25.5-bit limbs, int64",
 		}
 	}
 
@@ -95,37 +100,49 @@ impl Arithmetic {
 	pub fn features(self) -> wgpu::Features {
 		match self {
 			Arithmetic::Limbs13 | Arithmetic::Limbs16 => wgpu::Features::empty(),
-			Arithmetic::Words32 => wgpu::Features::SHADER_INT64,
+			Arithmetic::Words32 | Arithmetic::Limbs26 => wgpu::Features::SHADER_INT64,
 		}
 	}
 
-	/// The representation a context uses unless told otherwise: 32-bit limbs where the device
-	/// has 64-bit integers, else 16-bit limbs. Chosen by measurement (BENCHMARKS.md, lavapipe,
-	/// the only adapter measured so far): 32-bit limbs verify 2.7 times as fast as 16-bit limbs,
-	/// which verify 1.3 times as fast as 13-bit limbs.
+	/// The representation a context uses unless told otherwise: 25.5-bit limbs where the device
+	/// has 64-bit integers, else 13-bit limbs. Chosen by measurement (BENCHMARKS.md, lavapipe,
+	/// the only adapter measured so far, with the kernel of issue 25): 25.5-bit limbs verify
+	/// 1.2 to 1.25 times as fast as 32-bit limbs, 13-bit limbs 1.04 to 1.09 times as fast as
+	/// 16-bit limbs.
 	pub fn preferred(features: wgpu::Features) -> Arithmetic {
-		if features.contains(Arithmetic::Words32.features()) {
-			Arithmetic::Words32
+		if features.contains(Arithmetic::Limbs26.features()) {
+			Arithmetic::Limbs26
 		} else {
-			Arithmetic::Limbs16
+			Arithmetic::Limbs13
 		}
 	}
 
-	/// Limbs per field element and bits per limb.
-	fn limbs(self) -> (usize, u32) {
+	/// Limb `i`'s first bit and width.
+	fn limb(self, i: usize) -> (usize, u32) {
 		match self {
-			Arithmetic::Limbs13 => (20, 13),
-			Arithmetic::Limbs16 => (16, 16),
-			Arithmetic::Words32 => (8, 32),
+			Arithmetic::Limbs13 => (13 * i, 13),
+			Arithmetic::Limbs16 => (16 * i, 16),
+			Arithmetic::Words32 => (32 * i, 32),
+			// 26, 25, 26, ... bits.
+			Arithmetic::Limbs26 => (i * 51 / 2 + i % 2, 26 - (i % 2) as u32),
+		}
+	}
+
+	/// Limbs per field element.
+	fn limb_count(self) -> usize {
+		match self {
+			Arithmetic::Limbs13 => 20,
+			Arithmetic::Limbs16 => 16,
+			Arithmetic::Words32 => 8,
+			Arithmetic::Limbs26 => 10,
 		}
 	}
 
 	/// A canonical field element (eight little-endian words, below 2^255) in this
 	/// representation's limbs.
 	fn to_limbs(self, words: &[u32; 8]) -> impl Iterator<Item = u32> + '_ {
-		let (count, bits) = self.limbs();
-		(0..count).map(move |i| {
-			let bit = i * bits as usize;
+		(0..self.limb_count()).map(move |i| {
+			let (bit, bits) = self.limb(i);
 			let (word, shift) = (bit / 32, bit % 32);
 			let pair =
 				u64::from(words[word]) | (u64::from(*words.get(word + 1).unwrap_or(&0)) << 32);
@@ -144,6 +161,7 @@ impl Arithmetic {
 			Arithmetic::Limbs13 => ed25519_source!("l13", "shaders/ed25519_verify.wgsl"),
 			Arithmetic::Limbs16 => ed25519_source!("l16", "shaders/ed25519_verify.wgsl"),
 			Arithmetic::Words32 => ed25519_source!("w32", "shaders/ed25519_verify.wgsl"),
+			Arithmetic::Limbs26 => ed25519_source!("r26", "shaders/ed25519_verify.wgsl"),
 		}
 	}
 
@@ -152,6 +170,7 @@ impl Arithmetic {
 			Arithmetic::Limbs13 => ed25519_source!("l13", "shaders/probe.wgsl"),
 			Arithmetic::Limbs16 => ed25519_source!("l16", "shaders/probe.wgsl"),
 			Arithmetic::Words32 => ed25519_source!("w32", "shaders/probe.wgsl"),
+			Arithmetic::Limbs26 => ed25519_source!("r26", "shaders/probe.wgsl"),
 		}
 	}
 }
@@ -164,7 +183,8 @@ impl std::str::FromStr for Arithmetic {
 			"l13" | "limbs13" => Ok(Arithmetic::Limbs13),
 			"l16" | "limbs16" => Ok(Arithmetic::Limbs16),
 			"w32" | "int64" => Ok(Arithmetic::Words32),
-			other => Err(format!("unknown field arithmetic {other:?}; use l13, l16 or w32")),
+			"r26" | "limbs26" => Ok(Arithmetic::Limbs26),
+			other => Err(format!("unknown field arithmetic {other:?}; use l13, l16, w32 or r26")),
 		}
 	}
 }

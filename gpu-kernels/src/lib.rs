@@ -12,8 +12,9 @@
 //!
 //! The shaders live in `src/shaders/*.wgsl` and are composed at compile time: 64-bit words as
 //! `vec2<u32>` (`u64.wgsl`), the BLAKE2b rounds, field arithmetic modulo 2^255 - 19 in one of
-//! three representations ([`Arithmetic`]: 13-bit limbs, 16-bit limbs, or 32-bit limbs with the
-//! adapter's 64-bit integers), the edwards25519 group, SHA-512 and scalars modulo l.
+//! four representations ([`Arithmetic`]: 13-bit limbs, 16-bit limbs, or with the adapter's
+//! 64-bit integers 32-bit or 25.5-bit limbs), the edwards25519 group, SHA-512 and scalars
+//! modulo l. [`differential`] makes random and adversarial triples for checks against sp-core.
 
 // The lint guards on-chain arithmetic in the pallets; here sizes come from in-memory batches
 // and are checked against the adapter's limits before any buffer is made.

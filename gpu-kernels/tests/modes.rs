@@ -24,13 +24,13 @@ fn field_representations_parse_and_the_preferred_one_follows_the_features() {
 	assert_eq!("l16".parse::<Arithmetic>(), Ok(Arithmetic::Limbs16));
 	assert_eq!("w32".parse::<Arithmetic>(), Ok(Arithmetic::Words32));
 	let error = "l64".parse::<Arithmetic>().expect_err("not a representation");
-	assert!(error.contains("l64") && error.contains("l13, l16 or w32"), "{error}");
-	// Without 64-bit integers the faster core-WGSL path, with them 32-bit limbs.
-	assert_eq!(Arithmetic::preferred(wgpu::Features::empty()), Arithmetic::Limbs16);
-	assert_eq!(Arithmetic::preferred(wgpu::Features::SHADER_INT64), Arithmetic::Words32);
-	assert!(Arithmetic::ALL
-		.iter()
-		.all(|a| a.features() == wgpu::Features::empty() || *a == Arithmetic::Words32));
+	assert_eq!("r26".parse::<Arithmetic>(), Ok(Arithmetic::Limbs26));
+	assert!(error.contains("l64") && error.contains("l13, l16, w32 or r26"), "{error}");
+	// Without 64-bit integers the faster core-WGSL path, with them 25.5-bit limbs.
+	assert_eq!(Arithmetic::preferred(wgpu::Features::empty()), Arithmetic::Limbs13);
+	assert_eq!(Arithmetic::preferred(wgpu::Features::SHADER_INT64), Arithmetic::Limbs26);
+	assert!(Arithmetic::ALL.iter().all(|a| a.features() == wgpu::Features::empty()
+		|| matches!(a, Arithmetic::Words32 | Arithmetic::Limbs26)));
 }
 
 #[test]
@@ -84,7 +84,7 @@ fn the_field_arithmetic_can_be_chosen_and_the_cpu_ignores_it() {
 	let gpu = Verifier::new(Mode::Gpu).expect("lavapipe at least (mesa-vulkan-drivers)");
 	let context = gpu.gpu().expect("a context");
 	let preferred = context.arithmetic();
-	let features = if context.supports(Arithmetic::Words32) {
+	let features = if context.supports(Arithmetic::Limbs26) {
 		wgpu::Features::SHADER_INT64
 	} else {
 		wgpu::Features::empty()

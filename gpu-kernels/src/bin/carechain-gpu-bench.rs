@@ -2,11 +2,11 @@
 //! cores), for batch sizes from 1 to 1,048,576: a table on stdout, `bench.json` and
 //! `throughput.png` in the output folder, and the crossover batch sizes. The ed25519 kernel is
 //! measured with each field representation the adapter runs (`--arithmetic`, default all of
-//! l13, l16 and w32), and the fastest is named.
+//! l13, l16, w32 and r26), and the fastest is named.
 //!
 //! ```text
 //! cargo run --release -p carechain-gpu --features bench --bin carechain-gpu-bench -- \
-//!     [--max-batch N] [--budget-secs S] [--out DIR] [--arithmetic l13,l16,w32] \
+//!     [--max-batch N] [--budget-secs S] [--out DIR] [--arithmetic l13,l16,w32,r26] \
 //!     [--differential N] [--no-sweep] [--hardware-only]
 //! ```
 //!
@@ -175,6 +175,7 @@ fn plot(points: &[Point], adapter: &str, path: &std::path::Path) -> Result<(), S
 		("ed25519", ed25519_series(Arithmetic::Limbs13), RED),
 		("ed25519", ed25519_series(Arithmetic::Limbs16), GREEN),
 		("ed25519", ed25519_series(Arithmetic::Words32), BLACK),
+		("ed25519", ed25519_series(Arithmetic::Limbs26), RGBColor(255, 140, 0)),
 		("ed25519", "cpu".to_owned(), BLUE),
 		("blake2b-256 1 KiB", "gpu".to_owned(), MAGENTA),
 		("blake2b-256 1 KiB", "cpu".to_owned(), CYAN),
