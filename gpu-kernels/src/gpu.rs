@@ -107,8 +107,8 @@ impl Arithmetic {
 	/// The representation a context uses unless told otherwise: 25.5-bit limbs where the device
 	/// has 64-bit integers, else 13-bit limbs. Chosen by measurement (BENCHMARKS.md, lavapipe,
 	/// the only adapter measured so far, with the kernel of issue 25): 25.5-bit limbs verify
-	/// 1.2 to 1.25 times as fast as 32-bit limbs, 13-bit limbs 1.04 to 1.09 times as fast as
-	/// 16-bit limbs.
+	/// 1.2 to 1.4 times as fast as 32-bit limbs; 13-bit limbs are close to 16-bit limbs, ahead
+	/// in most runs (1.03 to 1.08 times).
 	pub fn preferred(features: wgpu::Features) -> Arithmetic {
 		if features.contains(Arithmetic::Limbs26.features()) {
 			Arithmetic::Limbs26

@@ -20,7 +20,7 @@ use std::time::Instant;
 const SEED: u64 = 25;
 
 /// Batch sizes that straddle a workgroup (64), the buffers' power-of-two growth and, with
-/// 1 MiB dispatches, several chunks (about 900 triples each); then the rest in one batch.
+/// 1 MiB dispatches, several chunks (about 1,600 triples each); then the rest in one batch.
 const BATCHES: [usize; 12] = [1, 63, 64, 65, 127, 129, 1_000, 4_095, 4_096, 4_097, 8_193, 20_000];
 
 fn check(verifier: &Verifier, cases: &[Case], expected: &[bool], batches: &[usize]) {
