@@ -561,6 +561,7 @@ impl GpuContext {
 		output_words: usize,
 		count: u32,
 	) -> Result<Vec<u32>, Error> {
+		self.check()?;
 		let kernel =
 			Kernel::with_entry(&self.device, entry, self.arithmetic.probe_source(), entry, None);
 		let input = self.storage("probe input", input);
@@ -768,6 +769,9 @@ impl GpuContext {
 		expected: Option<&[[u8; 32]]>,
 		mut each: impl FnMut(usize, Vec<u32>),
 	) -> Result<(), Error> {
+		// Before any buffer is made: wgpu panics on a buffer mapped at creation (the inputs')
+		// once the device is lost, and the caller must get an error to fall back on instead.
+		self.check()?;
 		let block_len = |m: &[u8]| blake2b_blocks(m) * BLAKE2B_BLOCK;
 		for (index, m) in messages.iter().enumerate() {
 			if block_len(m) as u64 > self.max_binding || u32::try_from(m.len()).is_err() {

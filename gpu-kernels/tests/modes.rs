@@ -150,3 +150,18 @@ fn a_lost_device_falls_back_to_the_cpu() {
 	let (digests, backend) = verifier.blake2b_256(&[b"abc"]).expect("falls back");
 	assert_eq!((digests[0], backend), (cpu::blake2b_256(b"abc"), Backend::Cpu));
 }
+
+/// The same when hashing is the first thing asked of the lost device.
+#[test]
+fn a_lost_device_falls_back_to_the_cpu_for_hashing_too() {
+	let context = GpuContext::new(AdapterPolicy::AllowSoftware)
+		.expect("lavapipe at least (mesa-vulkan-drivers)");
+	let verifier = Verifier::with_context(context, Mode::Gpu);
+	verifier.gpu().expect("a context").lose_device_for_testing();
+	let blobs: Vec<&[u8]> = vec![b"record", b"", &[7u8; 300]];
+	let (digests, backend) = verifier.blake2b_256(&blobs).expect("falls back, no error");
+	assert_eq!(backend, Backend::Cpu);
+	assert_eq!(digests, cpu::blake2b_256_batch(&blobs));
+	let expected = [cpu::blake2b_256(b"record"), [0; 32], cpu::blake2b_256(&[7u8; 300])];
+	assert_eq!(verifier.blake2b_256_verify(&blobs, &expected).expect("falls back").0, vec![1]);
+}
