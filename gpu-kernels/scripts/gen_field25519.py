@@ -9,6 +9,10 @@
   columns; 256 products instead of 400, each costing a mask and a shift more.
 - src/shaders/field25519_w32_ops.wgsl: 8 limbs of 32 bits with 64-bit products (u64, which
   needs the adapter's SHADER_INT64): 64 products, columns summed in u64.
+- src/shaders/field25519_r26_ops.wgsl: 10 limbs of alternately 26 and 25 bits (radix 2^25.5,
+  ref10's) in u32 with 64-bit products (SHADER_INT64): 100 products (55 for a square) that
+  accumulate in u64 columns without splitting, the wrapped ones premultiplied by 19; additions
+  and subtractions stay in u32.
 
 All three are straight-line code with constant indices only: software Vulkan (Mesa's
 lavapipe) limits any loop to 65535 iterations per invocation and turns dynamically indexed
@@ -306,6 +310,166 @@ def w32():
     return lines
 
 
+# ---------------------------------------------------------------------------------------------
+# 10 limbs of 26, 25, 26, ... bits (radix 2^25.5), 64-bit products.
+
+R26_WIDTHS = [26, 25] * 5
+R26_OFFSETS = [sum(R26_WIDTHS[:i]) for i in range(10)]
+# Carried: limb i below 2^width + 2^15 (limb 1 takes the last carry of a multiplication).
+R26_BOUND = [2**w + 2**15 for w in R26_WIDTHS]
+
+
+def r26():
+    n = 10
+    mask = lambda i: "M26" if R26_WIDTHS[i] == 26 else "M25"
+
+    def carry_lines(ty, names):
+        """The carry chain over `names` (limbs of type ty): limb 9's carry folds into limb 0
+        as 19 (2^255 = 19 mod p), and limb 0's new carry goes to limb 1."""
+        suffix = "lu" if ty == "u64" else "u"
+        out = [f"    var c: {ty};"]
+        for i in range(n):
+            if i > 0:
+                out.append(f"    {names[i]} = {names[i]} + c;")
+            out.append(f"    c = {names[i]} >> {R26_WIDTHS[i]}u;")
+            out.append(f"    {names[i]} = {names[i]} & {mask(i)}{'' if ty == 'u32' else 'L'};")
+        out.append(f"    {names[0]} = {names[0]} + 19{suffix} * c;")
+        out.append(f"    c = {names[0]} >> 26u;")
+        out.append(f"    {names[0]} = {names[0]} & M26{'' if ty == 'u32' else 'L'};")
+        out.append(f"    {names[1]} = {names[1]} + c;")
+        return out
+
+    def fe_carry():
+        out = [
+            "// Limbs below 2^29 in, carried out.",
+            "fn fe_carry(a: Fe) -> Fe {",
+        ] + [f"    var r{i} = a[{i}];" for i in range(n)]
+        out += carry_lines("u32", [f"r{i}" for i in range(n)])
+        return out + returned(n)
+
+    def fe_propagate():
+        out = [
+            "// Carries from limb 0 up to limb 9, leaving any bits past 2^255 in limb 9.",
+            "fn fe_propagate(a: Fe) -> Fe {",
+            "    var c = 0u;",
+        ] + [f"    var r{i} = a[{i}];" for i in range(n)]
+        for i in range(n - 1):
+            out.append(f"    r{i} = r{i} + c;")
+            out.append(f"    c = r{i} >> {R26_WIDTHS[i]}u;")
+            out.append(f"    r{i} = r{i} & {mask(i)};")
+        out.append("    r9 = r9 + c;")
+        return out + returned(n)
+
+    def product(name, square):
+        args = "a: Fe" if square else "a: Fe, b: Fe"
+        out = [f"fn {name}({args}) -> Fe {{"]
+        out += [f"    let a{i} = u64(a[{i}]);" for i in range(n)]
+        if not square:
+            out += [f"    let b{i} = u64(b[{i}]);" for i in range(n)]
+        scaled = {}
+
+        def operand(base, i, factor):
+            if factor == 1:
+                return f"{base}{i}"
+            key = f"{base}{i}_{factor}"
+            if key not in scaled:
+                scaled[key] = f"    let {key} = {factor}lu * {base}{i};"
+            return key
+
+        columns = [[] for _ in range(n)]
+        bounds = [0] * n
+        for i in range(n):
+            for j in range(n):
+                if square and j < i:
+                    continue
+                k = (i + j) % n
+                factor = (2 if i % 2 == 1 and j % 2 == 1 else 1) * (19 if i + j >= n else 1)
+                if square and i < j:
+                    factor *= 2
+                left = "a"
+                right = "a" if square else "b"
+                # Put the factor on one operand (precomputed once per limb).
+                if square:
+                    term = f"{operand(left, i, factor)} * {right}{j}"
+                else:
+                    two = 2 if i % 2 == 1 and j % 2 == 1 else 1
+                    nineteen = 19 if i + j >= n else 1
+                    term = f"{operand(left, i, two)} * {operand(right, j, nineteen)}"
+                columns[k].append(term)
+                bounds[k] += factor * R26_BOUND[i] * R26_BOUND[j]
+        for k in range(n):
+            assert bounds[k] < 2**63, (name, k, bounds[k].bit_length())
+        out += list(scaled.values())
+        for k in range(n):
+            out.append(f"    var h{k} = " + " + ".join(columns[k]) + ";")
+        out += carry_lines("u64", [f"h{k}" for k in range(n)])
+        out.append("    return Fe(" + ", ".join(f"u32(h{k})" for k in range(n)) + ");")
+        out.append("}")
+        return out
+
+    lines = header(
+        "10 limbs of 26 and 25 bits (radix 2^25.5) with 64-bit products (SHADER_INT64)",
+        [
+            'Invariant of every value passed between functions ("carried"): even limbs < 2^26,',
+            "odd limbs < 2^25, limb 1 < 2^25 + 2^15. Products accumulate in u64 columns without",
+            "splitting (the script checks every column's bound), the wrapped ones premultiplied",
+            "by 19, and one carry chain ends each multiplication.",
+        ],
+    )
+    lines += ["const M26L: u64 = 0x3fffffflu;", "const M25L: u64 = 0x1fffffflu;", ""]
+    lines += fe_carry() + [""]
+    lines += fe_propagate() + [""]
+    lines += elementwise(n, "fe_add", lambda i: f"a[{i}] + b[{i}]") + [""]
+    lines += elementwise(n, "fe_sub", lambda i: f"a[{i}] + FE_4P[{i}] - b[{i}]") + [""]
+    lines += product("fe_mul", False) + [""]
+    lines += product("fe_sq", True) + [""]
+    return lines
+
+
+def check_r26(lines_of):
+    """Runs the generated r26 multiplication's column formulas and carry chain in Python on
+    random carried inputs, against the integers they stand for."""
+    rng = random.Random(2551)
+
+    def value(limbs):
+        return sum(x << o for x, o in zip(limbs, R26_OFFSETS))
+
+    def carry(h):
+        h = list(h)
+        c = 0
+        for i in range(10):
+            if i > 0:
+                h[i] += c
+            c = h[i] >> R26_WIDTHS[i]
+            h[i] &= (1 << R26_WIDTHS[i]) - 1
+        h[0] += 19 * c
+        c = h[0] >> 26
+        h[0] &= (1 << 26) - 1
+        h[1] += c
+        return h
+
+    for _ in range(2000):
+        a = [rng.randrange(b) for b in R26_BOUND]
+        b = [rng.randrange(b) for b in R26_BOUND]
+        h = [0] * 10
+        for i in range(10):
+            for j in range(10):
+                factor = (2 if i % 2 == 1 and j % 2 == 1 else 1) * (19 if i + j >= 10 else 1)
+                h[(i + j) % 10] += factor * a[i] * b[j]
+        assert all(x < 2**64 for x in h)
+        r = carry(h)
+        assert all(x < bound for x, bound in zip(r, R26_BOUND)), r
+        assert value(r) % P == value(a) * value(b) % P
+        # fe_carry on a sum and on a biased difference.
+        four_p = [4 * ((P >> o) & ((1 << w) - 1)) for o, w in zip(R26_OFFSETS, R26_WIDTHS)]
+        assert value(four_p) == 4 * P and all(x >= bound for x, bound in zip(four_p, R26_BOUND))
+        for s in ([x + y for x, y in zip(a, b)], [x + q - y for x, q, y in zip(a, four_p, b)]):
+            assert all(x < 2**29 for x in s)
+            r = carry(s)
+            assert all(x < bound for x, bound in zip(r, R26_BOUND)), r
+            assert value(r) % P == value(s) % P
+
+
 def check_fold_arithmetic():
     # The constants the folds rely on.
     assert 2**260 % P == 608
@@ -337,7 +501,8 @@ def check_fold_arithmetic():
 
 
 check_fold_arithmetic()
-for name, lines in (("l13", l13()), ("l16", l16()), ("w32", w32())):
+check_r26(None)
+for name, lines in (("l13", l13()), ("l16", l16()), ("w32", w32()), ("r26", r26())):
     path = SHADERS / f"field25519_{name}_ops.wgsl"
     path.write_text("\n".join(lines) + "\n")
     print(f"wrote {path}")

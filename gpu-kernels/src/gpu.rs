@@ -1,17 +1,42 @@
 //! The wgpu context and the two kernels' host code.
 
-use crate::{Ed25519Item, Error};
-use std::{borrow::Cow, sync::OnceLock};
+use crate::{base_table::BASE_NIELS, Ed25519Item, Error};
+use rayon::prelude::*;
+use std::{
+	borrow::Cow,
+	num::NonZeroU64,
+	sync::{Arc, Mutex, OnceLock},
+	time::Duration,
+};
 use wgpu::util::DeviceExt;
 
-/// Invocations per workgroup in every kernel (`@workgroup_size(64)`).
+/// Invocations per workgroup in every kernel: the shaders' `WORKGROUP_SIZE` override
+/// (`shaders/dispatch.wgsl`) is set from this value when a pipeline is made.
 const WORKGROUP_SIZE: u32 = 64;
 /// The most workgroups in one dimension of a dispatch.
 const MAX_GROUPS_PER_DIMENSION: u32 = 65_535;
+/// How long a batch may run on the device before the context gives up on it, marks itself
+/// failed and the batch goes to the CPU ([`GpuContext::with_timeout`] changes it).
+pub const DEFAULT_GPU_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The workgroup grid (x, y) for `count` invocations: rows of at most 65,535 workgroups, as
+/// many rows as needed. `shaders/dispatch.wgsl` numbers invocations row by row.
+pub fn dispatch_grid(count: u32) -> (u32, u32) {
+	let groups = count.div_ceil(WORKGROUP_SIZE).max(1);
+	let x = groups.min(MAX_GROUPS_PER_DIMENSION);
+	(x, groups.div_ceil(x))
+}
+
+/// The index `shaders/dispatch.wgsl` gives the invocation `local` of workgroup (x, y) in a grid
+/// `width` workgroups wide: the host's copy of the shader's arithmetic, for tests.
+pub fn invocation_index(x: u32, y: u32, width: u32, local: u32) -> u64 {
+	(u64::from(y) * u64::from(width) + u64::from(x)) * u64::from(WORKGROUP_SIZE) + u64::from(local)
+}
 /// BLAKE2b's block: messages are laid out at block boundaries, zero-padded to whole blocks.
 const BLAKE2B_BLOCK: usize = 128;
 
 const BLAKE2B_SOURCE: &str = concat!(
+	include_str!("shaders/dispatch.wgsl"),
 	include_str!("shaders/u64.wgsl"),
 	include_str!("shaders/blake2b_compress.wgsl"),
 	include_str!("shaders/blake2b256.wgsl"),
@@ -22,6 +47,7 @@ const BLAKE2B_SOURCE: &str = concat!(
 macro_rules! ed25519_source {
 	($r:literal, $tail:literal) => {
 		concat!(
+			include_str!("shaders/dispatch.wgsl"),
 			include_str!("shaders/u64.wgsl"),
 			include_str!(concat!("shaders/field25519_", $r, ".wgsl")),
 			include_str!(concat!("shaders/field25519_", $r, "_ops.wgsl")),
@@ -47,14 +73,18 @@ pub enum Arithmetic {
 	Limbs13,
 	/// 16 limbs of 16 bits, each product split into halves: 256 products. Core WGSL.
 	Limbs16,
-	/// 8 limbs of 32 bits with 64-bit products: 64 products. Needs `SHADER_INT64`.
+	/// 8 limbs of 32 bits with 64-bit products: 64 products, each split into halves. Needs
+	/// `SHADER_INT64`.
 	Words32,
+	/// 10 limbs of 26 and 25 bits (radix 2^25.5, ref10's) with 64-bit products: 100 products
+	/// that accumulate without splitting; additions in 32 bits. Needs `SHADER_INT64`.
+	Limbs26,
 }
 
 impl Arithmetic {
 	/// Every representation, in the order the benchmark reports them.
-	pub const ALL: [Arithmetic; 3] =
-		[Arithmetic::Limbs13, Arithmetic::Limbs16, Arithmetic::Words32];
+	pub const ALL: [Arithmetic; 4] =
+		[Arithmetic::Limbs13, Arithmetic::Limbs16, Arithmetic::Words32, Arithmetic::Limbs26];
 
 	/// Its name in benchmark tables and on the command line.
 	pub fn name(self) -> &'static str {
@@ -62,6 +92,7 @@ impl Arithmetic {
 			Arithmetic::Limbs13 => "13-bit limbs",
 			Arithmetic::Limbs16 => "16-bit limbs",
 			Arithmetic::Words32 => "32-bit limbs, int64",
+			Arithmetic::Limbs26 => "25.5-bit limbs, int64",
 		}
 	}
 
@@ -69,20 +100,60 @@ impl Arithmetic {
 	pub fn features(self) -> wgpu::Features {
 		match self {
 			Arithmetic::Limbs13 | Arithmetic::Limbs16 => wgpu::Features::empty(),
-			Arithmetic::Words32 => wgpu::Features::SHADER_INT64,
+			Arithmetic::Words32 | Arithmetic::Limbs26 => wgpu::Features::SHADER_INT64,
 		}
 	}
 
-	/// The representation a context uses unless told otherwise: 32-bit limbs where the device
-	/// has 64-bit integers, else 16-bit limbs. Chosen by measurement (BENCHMARKS.md, lavapipe,
-	/// the only adapter measured so far): 32-bit limbs verify 2.7 times as fast as 16-bit limbs,
-	/// which verify 1.3 times as fast as 13-bit limbs.
+	/// The representation a context uses unless told otherwise: 25.5-bit limbs where the device
+	/// has 64-bit integers, else 13-bit limbs. Chosen by measurement (BENCHMARKS.md, lavapipe,
+	/// the only adapter measured so far, with the kernel of issue 25): 25.5-bit limbs verify
+	/// 1.2 to 1.4 times as fast as 32-bit limbs; 13-bit limbs are close to 16-bit limbs, ahead
+	/// in most runs (1.03 to 1.08 times).
 	pub fn preferred(features: wgpu::Features) -> Arithmetic {
-		if features.contains(Arithmetic::Words32.features()) {
-			Arithmetic::Words32
+		if features.contains(Arithmetic::Limbs26.features()) {
+			Arithmetic::Limbs26
 		} else {
-			Arithmetic::Limbs16
+			Arithmetic::Limbs13
 		}
+	}
+
+	/// Limb `i`'s first bit and width.
+	fn limb(self, i: usize) -> (usize, u32) {
+		match self {
+			Arithmetic::Limbs13 => (13 * i, 13),
+			Arithmetic::Limbs16 => (16 * i, 16),
+			Arithmetic::Words32 => (32 * i, 32),
+			// 26, 25, 26, ... bits.
+			Arithmetic::Limbs26 => (i * 51 / 2 + i % 2, 26 - (i % 2) as u32),
+		}
+	}
+
+	/// Limbs per field element.
+	fn limb_count(self) -> usize {
+		match self {
+			Arithmetic::Limbs13 => 20,
+			Arithmetic::Limbs16 => 16,
+			Arithmetic::Words32 => 8,
+			Arithmetic::Limbs26 => 10,
+		}
+	}
+
+	/// A canonical field element (eight little-endian words, below 2^255) in this
+	/// representation's limbs.
+	fn to_limbs(self, words: &[u32; 8]) -> impl Iterator<Item = u32> + '_ {
+		(0..self.limb_count()).map(move |i| {
+			let (bit, bits) = self.limb(i);
+			let (word, shift) = (bit / 32, bit % 32);
+			let pair =
+				u64::from(words[word]) | (u64::from(*words.get(word + 1).unwrap_or(&0)) << 32);
+			((pair >> shift) & ((1u64 << bits) - 1)) as u32
+		})
+	}
+
+	/// The base point's table ([`BASE_NIELS`]) in this representation, as the kernel's
+	/// `base_table` binding reads it.
+	fn base_table(self) -> Vec<u32> {
+		BASE_NIELS.iter().flatten().flat_map(|fe| self.to_limbs(fe)).collect()
 	}
 
 	fn verify_source(self) -> &'static str {
@@ -90,6 +161,7 @@ impl Arithmetic {
 			Arithmetic::Limbs13 => ed25519_source!("l13", "shaders/ed25519_verify.wgsl"),
 			Arithmetic::Limbs16 => ed25519_source!("l16", "shaders/ed25519_verify.wgsl"),
 			Arithmetic::Words32 => ed25519_source!("w32", "shaders/ed25519_verify.wgsl"),
+			Arithmetic::Limbs26 => ed25519_source!("r26", "shaders/ed25519_verify.wgsl"),
 		}
 	}
 
@@ -98,6 +170,7 @@ impl Arithmetic {
 			Arithmetic::Limbs13 => ed25519_source!("l13", "shaders/probe.wgsl"),
 			Arithmetic::Limbs16 => ed25519_source!("l16", "shaders/probe.wgsl"),
 			Arithmetic::Words32 => ed25519_source!("w32", "shaders/probe.wgsl"),
+			Arithmetic::Limbs26 => ed25519_source!("r26", "shaders/probe.wgsl"),
 		}
 	}
 }
@@ -110,7 +183,8 @@ impl std::str::FromStr for Arithmetic {
 			"l13" | "limbs13" => Ok(Arithmetic::Limbs13),
 			"l16" | "limbs16" => Ok(Arithmetic::Limbs16),
 			"w32" | "int64" => Ok(Arithmetic::Words32),
-			other => Err(format!("unknown field arithmetic {other:?}; use l13, l16 or w32")),
+			"r26" | "limbs26" => Ok(Arithmetic::Limbs26),
+			other => Err(format!("unknown field arithmetic {other:?}; use l13, l16, w32 or r26")),
 		}
 	}
 }
@@ -123,24 +197,177 @@ struct Kernel {
 
 impl Kernel {
 	fn new(device: &wgpu::Device, label: &str, source: &str) -> Self {
-		Self::with_entry(device, label, source, "main")
+		Self::with_entry(device, label, source, "main", None)
 	}
 
-	fn with_entry(device: &wgpu::Device, label: &str, source: &str, entry: &str) -> Self {
+	/// Compiles `entry` of `source`, with `layout` when given, else the layout naga infers.
+	fn with_entry(
+		device: &wgpu::Device,
+		label: &str,
+		source: &str,
+		entry: &str,
+		layout: Option<wgpu::BindGroupLayout>,
+	) -> Self {
 		let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
 			label: Some(label),
 			source: wgpu::ShaderSource::Wgsl(Cow::Borrowed(source)),
 		});
+		let pipeline_layout = layout.as_ref().map(|layout| {
+			device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+				label: Some(label),
+				bind_group_layouts: &[Some(layout)],
+				immediate_size: 0,
+			})
+		});
 		let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
 			label: Some(label),
-			layout: None,
+			layout: pipeline_layout.as_ref(),
 			module: &module,
 			entry_point: Some(entry),
-			compilation_options: Default::default(),
+			compilation_options: wgpu::PipelineCompilationOptions {
+				constants: &[("WORKGROUP_SIZE", f64::from(WORKGROUP_SIZE))],
+				..Default::default()
+			},
 			cache: None,
 		});
-		let layout = pipeline.get_bind_group_layout(0);
+		let layout = layout.unwrap_or_else(|| pipeline.get_bind_group_layout(0));
 		Self { pipeline, layout }
+	}
+}
+
+/// A storage or uniform binding of the ed25519 kernel, at least `min_bytes` long.
+fn layout_entry(
+	binding: u32,
+	ty: wgpu::BufferBindingType,
+	min_bytes: u64,
+) -> wgpu::BindGroupLayoutEntry {
+	wgpu::BindGroupLayoutEntry {
+		binding,
+		visibility: wgpu::ShaderStages::COMPUTE,
+		ty: wgpu::BindingType::Buffer {
+			ty,
+			has_dynamic_offset: false,
+			min_binding_size: NonZeroU64::new(min_bytes),
+		},
+		count: None,
+	}
+}
+
+/// The ed25519 kernel's bindings: keys, signatures, message descriptors, message data,
+/// verdicts, the uniform count and the base point's table (`shaders/ed25519_verify.wgsl`).
+fn ed25519_layout(device: &wgpu::Device) -> wgpu::BindGroupLayout {
+	let read = wgpu::BufferBindingType::Storage { read_only: true };
+	let write = wgpu::BufferBindingType::Storage { read_only: false };
+	device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+		label: Some("ed25519_verify"),
+		entries: &[
+			layout_entry(0, read, 32),
+			layout_entry(1, read, 64),
+			layout_entry(2, read, 8),
+			layout_entry(3, read, 4),
+			layout_entry(4, write, 4),
+			layout_entry(5, wgpu::BufferBindingType::Uniform, 16),
+			layout_entry(6, read, 4),
+		],
+	})
+}
+
+/// The ed25519 kernel and its base point's table, uploaded once.
+struct Ed25519Kernel {
+	kernel: Kernel,
+	base_table: wgpu::Buffer,
+}
+
+/// The ed25519 kernel's buffers and bind group, kept from batch to batch and made larger (to
+/// the next power of two) only when a batch does not fit; and the host's packing space.
+struct Ed25519Buffers {
+	items: usize,
+	data_words: usize,
+	keys: wgpu::Buffer,
+	signatures: wgpu::Buffer,
+	messages: wgpu::Buffer,
+	data: wgpu::Buffer,
+	verdicts: wgpu::Buffer,
+	readback: wgpu::Buffer,
+	params: wgpu::Buffer,
+	bind_group: wgpu::BindGroup,
+	packed: Packed,
+}
+
+/// One chunk of a batch laid out as the kernel reads it.
+#[derive(Default)]
+struct Packed {
+	keys: Vec<u32>,
+	signatures: Vec<u32>,
+	messages: Vec<u32>,
+	data: Vec<u32>,
+}
+
+impl Packed {
+	/// Lays `items` out on every core: keys, signatures, (offset, length) descriptors, and the
+	/// messages as little-endian words, each starting at a word boundary.
+	fn pack(&mut self, items: &[Ed25519Item<'_>]) {
+		let n = items.len();
+		self.keys.resize(n * 8, 0);
+		self.signatures.resize(n * 16, 0);
+		self.messages.resize(n * 2, 0);
+		let mut offset = 0usize;
+		for (descriptor, item) in self.messages.chunks_exact_mut(2).zip(items) {
+			descriptor[0] = offset as u32;
+			descriptor[1] = item.message.len() as u32;
+			offset += item.message.len().div_ceil(4);
+		}
+		self.data.clear();
+		self.data.resize(offset, 0);
+		self.keys
+			.par_chunks_mut(8)
+			.zip(self.signatures.par_chunks_mut(16))
+			.zip(items.par_iter())
+			.for_each(|((key, signature), item)| {
+				copy_le_words(key, item.public);
+				copy_le_words(signature, item.signature);
+			});
+		let mut rest = self.data.as_mut_slice();
+		let mut slots = Vec::with_capacity(n);
+		for item in items {
+			let (slot, tail) =
+				std::mem::take(&mut rest).split_at_mut(item.message.len().div_ceil(4));
+			slots.push(slot);
+			rest = tail;
+		}
+		slots.into_par_iter().zip(items.par_iter()).for_each(|(slot, item)| {
+			copy_le_words(slot, item.message);
+		});
+	}
+}
+
+/// Little-endian words of `bytes` into `words`, the last one zero-padded.
+fn copy_le_words(words: &mut [u32], bytes: &[u8]) {
+	for (word, piece) in words.iter_mut().zip(bytes.chunks(4)) {
+		let mut le = [0u8; 4];
+		le[..piece.len()].copy_from_slice(piece);
+		*word = u32::from_le_bytes(le);
+	}
+}
+
+/// Why the device can no longer be used, once it cannot: recorded by wgpu's callbacks (device
+/// lost, uncaptured errors) and by a batch that timed out.
+#[derive(Default)]
+struct Health {
+	failure: Mutex<Option<String>>,
+}
+
+impl Health {
+	fn fail(&self, reason: String) {
+		let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
+		if failure.is_none() {
+			log::error!("GPU device unusable, batches go to the CPU from now on: {reason}");
+			*failure = Some(reason);
+		}
+	}
+
+	fn failure(&self) -> Option<String> {
+		self.failure.lock().unwrap_or_else(|e| e.into_inner()).clone()
 	}
 }
 
@@ -160,9 +387,12 @@ pub struct GpuContext {
 	info: wgpu::AdapterInfo,
 	max_binding: u64,
 	arithmetic: Arithmetic,
+	timeout: Duration,
+	health: Arc<Health>,
 	// Compiled on first use: a software adapter takes a while to compile the ed25519 kernel.
 	blake2b: OnceLock<Kernel>,
-	ed25519: OnceLock<Kernel>,
+	ed25519: OnceLock<Ed25519Kernel>,
+	ed25519_buffers: Mutex<Option<Ed25519Buffers>>,
 }
 
 impl GpuContext {
@@ -217,15 +447,52 @@ impl GpuContext {
 	) -> Self {
 		let max_binding = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
 		let arithmetic = Arithmetic::preferred(device.features());
+		let health = Arc::new(Health::default());
+		// Errors wgpu does not return to a call would otherwise panic in its default handler;
+		// here they make the device unusable, and the batch and its successors go to the CPU.
+		let on_error = Arc::clone(&health);
+		device.on_uncaptured_error(Arc::new(move |e| on_error.fail(format!("wgpu error: {e}"))));
+		let on_lost = Arc::clone(&health);
+		device.set_device_lost_callback(move |reason, message| {
+			on_lost.fail(format!("device lost ({reason:?}): {message}"))
+		});
 		Self {
 			device,
 			queue,
 			info,
 			max_binding,
 			arithmetic,
+			timeout: DEFAULT_GPU_TIMEOUT,
+			health,
 			blake2b: OnceLock::new(),
 			ed25519: OnceLock::new(),
+			ed25519_buffers: Mutex::new(None),
 		}
+	}
+
+	/// The same context with `timeout` as the longest a batch may run on the device.
+	pub fn with_timeout(self, timeout: Duration) -> Self {
+		Self { timeout, ..self }
+	}
+
+	/// Why the device can no longer be used (lost, a wgpu error, a batch past the timeout), if
+	/// it cannot; then every batch runs on the CPU.
+	pub fn failure(&self) -> Option<String> {
+		self.health.failure()
+	}
+
+	/// The same context with at most `bytes` of messages and keys per dispatch, so that tests
+	/// cross the chunk boundaries of a batch without gigabytes of data.
+	#[doc(hidden)]
+	pub fn with_max_binding_for_testing(self, bytes: u64) -> Self {
+		Self { max_binding: bytes.min(self.max_binding), ..self }
+	}
+
+	/// Destroys the device, as a driver reset or an unplugged GPU would lose it: for tests of
+	/// the CPU fallback.
+	#[doc(hidden)]
+	pub fn lose_device_for_testing(&self) {
+		self.device.destroy();
 	}
 
 	fn blake2b_kernel(&self) -> &Kernel {
@@ -242,7 +509,7 @@ impl GpuContext {
 				missing: format!("{:?}", arithmetic.features() - self.device.features()),
 			});
 		}
-		Ok(Self { arithmetic, ed25519: OnceLock::new(), ..self })
+		Ok(Self { arithmetic, ed25519: OnceLock::new(), ed25519_buffers: Mutex::new(None), ..self })
 	}
 
 	/// Whether the device has what `arithmetic` needs.
@@ -255,9 +522,26 @@ impl GpuContext {
 		self.arithmetic
 	}
 
-	fn ed25519_kernel(&self) -> &Kernel {
+	fn ed25519_kernel(&self) -> &Ed25519Kernel {
 		self.ed25519.get_or_init(|| {
-			Kernel::new(&self.device, "ed25519_verify", self.arithmetic.verify_source())
+			let kernel = Kernel::with_entry(
+				&self.device,
+				"ed25519_verify",
+				self.arithmetic.verify_source(),
+				"main",
+				Some(ed25519_layout(&self.device)),
+			);
+			// Written through the queue: a buffer mapped at creation panics in wgpu when the
+			// device is already lost, and the caller must get an error instead.
+			let words = self.arithmetic.base_table();
+			let base_table = self.device.create_buffer(&wgpu::BufferDescriptor {
+				label: Some("ed25519 base table"),
+				size: (words.len() * 4) as u64,
+				usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+				mapped_at_creation: false,
+			});
+			self.queue.write_buffer(&base_table, 0, bytemuck::cast_slice(&words));
+			Ed25519Kernel { kernel, base_table }
 		})
 	}
 
@@ -277,7 +561,9 @@ impl GpuContext {
 		output_words: usize,
 		count: u32,
 	) -> Result<Vec<u32>, Error> {
-		let kernel = Kernel::with_entry(&self.device, entry, self.arithmetic.probe_source(), entry);
+		self.check()?;
+		let kernel =
+			Kernel::with_entry(&self.device, entry, self.arithmetic.probe_source(), entry, None);
 		let input = self.storage("probe input", input);
 		self.run(&kernel, entry, &[&input], 0, output_words, &[[count, 0, 0, 0]], count)
 	}
@@ -368,9 +654,8 @@ impl GpuContext {
 			})
 			.collect();
 
-		let groups = count.div_ceil(WORKGROUP_SIZE).max(1);
-		let x = groups.min(MAX_GROUPS_PER_DIMENSION);
-		let y = groups.div_ceil(x);
+		self.check()?;
+		let (x, y) = dispatch_grid(count);
 		let mut encoder = self
 			.device
 			.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) });
@@ -386,25 +671,73 @@ impl GpuContext {
 			}
 		}
 		encoder.copy_buffer_to_buffer(&out, 0, &readback, 0, out_size);
-		self.queue.submit([encoder.finish()]);
+		self.read_back(encoder, &readback, out_size, out_words)
+	}
 
-		let slice = readback.slice(..);
+	/// Submits `encoder`, whose last command copies the output into `readback`, waits for it
+	/// at most the context's timeout, and returns the first `words` of `readback`. A device
+	/// that is lost, reports an error or passes the timeout is marked failed and not used
+	/// again: the caller's batch goes to the CPU.
+	fn read_back(
+		&self,
+		encoder: wgpu::CommandEncoder,
+		readback: &wgpu::Buffer,
+		bytes: u64,
+		words: usize,
+	) -> Result<Vec<u32>, Error> {
+		self.check()?;
+		let submission = self.queue.submit([encoder.finish()]);
+		let slice = readback.slice(..bytes);
 		let (sender, receiver) = std::sync::mpsc::channel();
 		slice.map_async(wgpu::MapMode::Read, move |result| {
 			let _ = sender.send(result);
 		});
-		self.device
-			.poll(wgpu::PollType::wait_indefinitely())
-			.map_err(|e| Error::Device(e.to_string()))?;
-		receiver
-			.recv()
-			.map_err(|e| Error::Device(e.to_string()))?
-			.map_err(|e| Error::Device(e.to_string()))?;
-		let view = slice.get_mapped_range().map_err(|e| Error::Device(e.to_string()))?;
-		let words: Vec<u32> = bytemuck::cast_slice(&view)[..out_words].to_vec();
+		let waited = self.device.poll(wgpu::PollType::Wait {
+			submission_index: Some(submission),
+			timeout: Some(self.timeout),
+		});
+		if let Err(e) = waited {
+			let timed_out = matches!(e, wgpu::PollError::Timeout);
+			self.health.fail(format!("waiting for a batch: {e}"));
+			return Err(if timed_out {
+				Error::Timeout { after: self.timeout }
+			} else {
+				Error::DeviceLost { reason: e.to_string() }
+			});
+		}
+		self.check()?;
+		let mapped = receiver.try_recv();
+		match mapped {
+			Ok(Ok(())) => {}
+			Ok(Err(e)) => {
+				self.health.fail(format!("mapping the results: {e}"));
+				return Err(Error::DeviceLost { reason: e.to_string() });
+			}
+			Err(e) => {
+				self.health.fail(format!("the results were not mapped after the wait: {e}"));
+				return Err(Error::DeviceLost { reason: e.to_string() });
+			}
+		}
+		let view = slice.get_mapped_range().map_err(|e| {
+			self.health.fail(format!("reading the results: {e}"));
+			Error::DeviceLost { reason: e.to_string() }
+		})?;
+		let out: Vec<u32> = bytemuck::cast_slice(&view)[..words].to_vec();
 		drop(view);
 		readback.unmap();
-		Ok(words)
+		Ok(out)
+	}
+
+	/// An error when the device can no longer be used. Polls first: wgpu reports a lost
+	/// device to its callback while it maintains the device, not when the loss happens.
+	fn check(&self) -> Result<(), Error> {
+		if let Err(e) = self.device.poll(wgpu::PollType::Poll) {
+			self.health.fail(format!("polling the device: {e}"));
+		}
+		match self.health.failure() {
+			Some(reason) => Err(Error::DeviceLost { reason }),
+			None => Ok(()),
+		}
 	}
 
 	/// Splits a batch into chunks whose laid-out data fits one storage binding.
@@ -436,6 +769,9 @@ impl GpuContext {
 		expected: Option<&[[u8; 32]]>,
 		mut each: impl FnMut(usize, Vec<u32>),
 	) -> Result<(), Error> {
+		// Before any buffer is made: wgpu panics on a buffer mapped at creation (the inputs')
+		// once the device is lost, and the caller must get an error to fall back on instead.
+		self.check()?;
 		let block_len = |m: &[u8]| blake2b_blocks(m) * BLAKE2B_BLOCK;
 		for (index, m) in messages.iter().enumerate() {
 			if block_len(m) as u64 > self.max_binding || u32::try_from(m.len()).is_err() {
@@ -512,37 +848,123 @@ impl GpuContext {
 
 	/// One verdict per triple.
 	pub(crate) fn ed25519(&self, items: &[Ed25519Item<'_>]) -> Result<Vec<bool>, Error> {
+		self.check()?;
+		let kernel = self.ed25519_kernel();
 		let mut verdicts = Vec::with_capacity(items.len());
 		let padded = |m: &[u8]| m.len().div_ceil(4) * 4;
+		let mut buffers = self.ed25519_buffers.lock().unwrap_or_else(|e| e.into_inner());
 		for (start, end) in self.chunks(items.iter().map(|i| padded(i.message)), 96) {
 			let chunk = &items[start..end];
-			let mut keys = Vec::with_capacity(chunk.len() * 8);
-			let mut signatures = Vec::with_capacity(chunk.len() * 16);
-			let mut descriptors = Vec::with_capacity(chunk.len() * 2);
-			let mut data = Vec::new();
-			for item in chunk {
-				keys.extend(item.public.chunks_exact(4).map(le_word));
-				signatures.extend(item.signature.chunks_exact(4).map(le_word));
-				descriptors.extend([data.len() as u32, item.message.len() as u32]);
-				push_le_words(&mut data, item.message);
+			let data_words = chunk.iter().map(|i| i.message.len().div_ceil(4)).sum::<usize>();
+			let fits = buffers
+				.as_ref()
+				.is_some_and(|b| b.items >= chunk.len() && b.data_words >= data_words);
+			if !fits {
+				let packed = buffers.take().map(|b| b.packed).unwrap_or_default();
+				*buffers = Some(self.ed25519_buffers(kernel, chunk.len(), data_words, packed));
 			}
-			let keys = self.storage("ed25519 keys", &keys);
-			let signatures = self.storage("ed25519 signatures", &signatures);
-			let descriptors = self.storage("ed25519 messages", &descriptors);
-			let data = self.storage("ed25519 data", &data);
+			let b = buffers.as_mut().expect("made above when missing or too small");
+			b.packed.pack(chunk);
 			let count = chunk.len() as u32;
-			let words = self.run(
-				self.ed25519_kernel(),
-				"ed25519_verify",
-				&[&keys, &signatures, &descriptors, &data],
-				0,
-				chunk.len(),
-				&[[count, 0, 0, 0]],
-				count,
-			)?;
+			for (buffer, words) in [
+				(&b.keys, &b.packed.keys),
+				(&b.signatures, &b.packed.signatures),
+				(&b.messages, &b.packed.messages),
+				(&b.data, &b.packed.data),
+			] {
+				if !words.is_empty() {
+					self.queue.write_buffer(buffer, 0, bytemuck::cast_slice(words));
+				}
+			}
+			self.queue.write_buffer(&b.params, 0, bytemuck::cast_slice(&[count, 0, 0, 0]));
+			let (x, y) = dispatch_grid(count);
+			let mut encoder = self
+				.device
+				.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("ed25519") });
+			{
+				let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+					label: Some("ed25519_verify"),
+					timestamp_writes: None,
+				});
+				pass.set_pipeline(&kernel.kernel.pipeline);
+				pass.set_bind_group(0, &b.bind_group, &[]);
+				pass.dispatch_workgroups(x, y, 1);
+			}
+			let bytes = u64::from(count) * 4;
+			encoder.copy_buffer_to_buffer(&b.verdicts, 0, &b.readback, 0, bytes);
+			let words = self.read_back(encoder, &b.readback, bytes, chunk.len())?;
 			verdicts.extend(words.iter().map(|w| *w == 1));
 		}
 		Ok(verdicts)
+	}
+
+	/// Buffers for chunks of up to `items` triples and `data_words` words of messages, each
+	/// rounded up to a power of two so that a growing load reallocates rarely.
+	fn ed25519_buffers(
+		&self,
+		kernel: &Ed25519Kernel,
+		items: usize,
+		data_words: usize,
+		packed: Packed,
+	) -> Ed25519Buffers {
+		// Rounded up, but no binding past the device's limit (a signature takes 64 bytes).
+		let max_items = usize::try_from(self.max_binding / 64).unwrap_or(usize::MAX);
+		let items = items.max(1).next_power_of_two().min(max_items.max(items));
+		let data_words = data_words.max(1).next_power_of_two();
+		let limit = usize::try_from(self.max_binding / 4).unwrap_or(usize::MAX);
+		let data_words = data_words.min(limit.max(1));
+		let buffer = |label: &str, words: usize, usage: wgpu::BufferUsages| {
+			self.device.create_buffer(&wgpu::BufferDescriptor {
+				label: Some(label),
+				size: (words * 4) as u64,
+				usage,
+				mapped_at_creation: false,
+			})
+		};
+		let input = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST;
+		let keys = buffer("ed25519 keys", items * 8, input);
+		let signatures = buffer("ed25519 signatures", items * 16, input);
+		let messages = buffer("ed25519 messages", items * 2, input);
+		let data = buffer("ed25519 data", data_words, input);
+		let verdicts = buffer(
+			"ed25519 verdicts",
+			items,
+			wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+		);
+		let readback = buffer(
+			"ed25519 readback",
+			items,
+			wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+		);
+		let params =
+			buffer("ed25519 params", 4, wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST);
+		let bound = [&keys, &signatures, &messages, &data, &verdicts, &params, &kernel.base_table];
+		let entries: Vec<wgpu::BindGroupEntry> = bound
+			.iter()
+			.enumerate()
+			.map(|(i, b)| wgpu::BindGroupEntry {
+				binding: i as u32,
+				resource: b.as_entire_binding(),
+			})
+			.collect();
+		let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+			label: Some("ed25519_verify"),
+			layout: &kernel.kernel.layout,
+			entries: &entries,
+		});
+		Ed25519Buffers {
+			items,
+			data_words,
+			keys,
+			signatures,
+			messages,
+			data,
+			verdicts,
+			readback,
+			params,
+			bind_group,
+			packed,
+		}
 	}
 }
 

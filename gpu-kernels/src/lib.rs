@@ -12,17 +12,22 @@
 //!
 //! The shaders live in `src/shaders/*.wgsl` and are composed at compile time: 64-bit words as
 //! `vec2<u32>` (`u64.wgsl`), the BLAKE2b rounds, field arithmetic modulo 2^255 - 19 in one of
-//! three representations ([`Arithmetic`]: 13-bit limbs, 16-bit limbs, or 32-bit limbs with the
-//! adapter's 64-bit integers), the edwards25519 group, SHA-512 and scalars modulo l.
+//! four representations ([`Arithmetic`]: 13-bit limbs, 16-bit limbs, or with the adapter's
+//! 64-bit integers 32-bit or 25.5-bit limbs), the edwards25519 group, SHA-512 and scalars
+//! modulo l. [`differential`] makes random and adversarial triples for checks against sp-core.
 
 // The lint guards on-chain arithmetic in the pallets; here sizes come from in-memory batches
 // and are checked against the adapter's limits before any buffer is made.
 #![allow(clippy::arithmetic_side_effects)]
 
+mod base_table;
 pub mod cpu;
+pub mod differential;
 mod gpu;
 
-pub use gpu::{AdapterPolicy, Arithmetic, GpuContext};
+pub use gpu::{
+	dispatch_grid, invocation_index, AdapterPolicy, Arithmetic, GpuContext, DEFAULT_GPU_TIMEOUT,
+};
 
 /// The longest message [`Verifier::verify_ed25519`] accepts, in bytes. Substrate signs the
 /// payload itself only up to 256 bytes (longer payloads are signed as their blake2-256), so
@@ -69,9 +74,21 @@ pub enum Error {
 		/// The missing features.
 		missing: String,
 	},
-	/// The device could not be created or failed while running a batch.
+	/// The device could not be created.
 	#[error("GPU device error: {0}")]
 	Device(String),
+	/// The device was lost or reported an error; it is not used again.
+	#[error("the GPU device is unusable: {reason}")]
+	DeviceLost {
+		/// What wgpu reported.
+		reason: String,
+	},
+	/// A batch ran past the context's timeout; the device is not used again.
+	#[error("a GPU batch ran for more than {after:?}; raise it with GpuContext::with_timeout if the device is just slow")]
+	Timeout {
+		/// The timeout.
+		after: std::time::Duration,
+	},
 	/// A message is longer than [`MAX_MESSAGE_LEN`].
 	#[error("message {index} is {len} bytes; ed25519 batches take messages of at most {max} bytes (sign the blake2-256 of longer payloads, as Substrate does)")]
 	MessageTooLong {
@@ -206,12 +223,31 @@ impl Verifier {
 		self.gpu.as_ref()
 	}
 
-	/// Where a batch of `len` items goes.
+	/// Where a batch of `len` items goes: never to a device that failed.
 	fn backend_for(&self, len: usize, crossover: usize) -> Backend {
-		match (self.mode, &self.gpu) {
-			(Mode::Gpu, Some(_)) => Backend::Gpu,
-			(Mode::Auto, Some(_)) if len >= crossover => Backend::Gpu,
+		let usable = self.gpu.as_ref().is_some_and(|gpu| gpu.failure().is_none());
+		match self.mode {
+			Mode::Gpu if usable => Backend::Gpu,
+			Mode::Auto if usable && len >= crossover => Backend::Gpu,
 			_ => Backend::Cpu,
+		}
+	}
+
+	/// `on_gpu`'s result, or on a device failure (lost, a wgpu error, past the timeout) the
+	/// CPU's, with the reason in the log: the caller's thread neither panics nor hangs.
+	fn or_cpu<T>(
+		what: &str,
+		len: usize,
+		on_gpu: Result<T, Error>,
+		on_cpu: impl FnOnce() -> T,
+	) -> Result<(T, Backend), Error> {
+		match on_gpu {
+			Ok(result) => Ok((result, Backend::Gpu)),
+			Err(e @ (Error::DeviceLost { .. } | Error::Timeout { .. })) => {
+				log::warn!("{what} of {len} items failed on the GPU ({e}); running it on the CPU");
+				Ok((on_cpu(), Backend::Cpu))
+			}
+			Err(e) => Err(e),
 		}
 	}
 
@@ -228,7 +264,11 @@ impl Verifier {
 			});
 		}
 		match (self.backend_for(items.len(), self.ed25519_crossover), &self.gpu) {
-			(Backend::Gpu, Some(gpu)) => Ok((gpu.ed25519(items)?, Backend::Gpu)),
+			(Backend::Gpu, Some(gpu)) => {
+				Self::or_cpu("ed25519 batch", items.len(), gpu.ed25519(items), || {
+					cpu::verify_ed25519(items)
+				})
+			}
 			_ => Ok((cpu::verify_ed25519(items), Backend::Cpu)),
 		}
 	}
@@ -236,7 +276,11 @@ impl Verifier {
 	/// blake2b-256 of each message, and where the batch ran.
 	pub fn blake2b_256(&self, messages: &[&[u8]]) -> Result<(Vec<[u8; 32]>, Backend), Error> {
 		match (self.backend_for(messages.len(), self.blake2b_crossover), &self.gpu) {
-			(Backend::Gpu, Some(gpu)) => Ok((gpu.blake2b_digests(messages)?, Backend::Gpu)),
+			(Backend::Gpu, Some(gpu)) => {
+				Self::or_cpu("blake2b batch", messages.len(), gpu.blake2b_digests(messages), || {
+					cpu::blake2b_256_batch(messages)
+				})
+			}
 			_ => Ok((cpu::blake2b_256_batch(messages), Backend::Cpu)),
 		}
 	}
@@ -254,20 +298,24 @@ impl Verifier {
 			});
 		}
 		match (self.backend_for(messages.len(), self.blake2b_crossover), &self.gpu) {
-			(Backend::Gpu, Some(gpu)) => {
-				Ok((gpu.blake2b_differing(messages, expected)?, Backend::Gpu))
-			}
-			_ => {
-				let digests = cpu::blake2b_256_batch(messages);
-				let differing = digests
-					.iter()
-					.zip(expected)
-					.enumerate()
-					.filter(|(_, (d, e))| d != e)
-					.map(|(i, _)| i)
-					.collect();
-				Ok((differing, Backend::Cpu))
-			}
+			(Backend::Gpu, Some(gpu)) => Self::or_cpu(
+				"blake2b check",
+				messages.len(),
+				gpu.blake2b_differing(messages, expected),
+				|| cpu_differing(messages, expected),
+			),
+			_ => Ok((cpu_differing(messages, expected), Backend::Cpu)),
 		}
 	}
+}
+
+/// The indices of the messages whose blake2b-256 differs from `expected`, on the CPU.
+fn cpu_differing(messages: &[&[u8]], expected: &[[u8; 32]]) -> Vec<usize> {
+	cpu::blake2b_256_batch(messages)
+		.iter()
+		.zip(expected)
+		.enumerate()
+		.filter(|(_, (d, e))| d != e)
+		.map(|(i, _)| i)
+		.collect()
 }

@@ -146,3 +146,38 @@ fn decompression_matches_curve25519_dalek() {
 		}
 	}
 }
+
+/// The grid a dispatch uses covers every item exactly once, with no row more than it needs,
+/// for batches up to and past the 65,535 workgroups (4,194,240 invocations) of one row.
+#[test]
+fn the_dispatch_grid_covers_every_item_once_past_one_row() {
+	for count in
+		[1u32, 63, 64, 65, 4_194_176, 4_194_239, 4_194_240, 4_194_241, 8_388_481, 44_739_242]
+	{
+		let (x, y) = carechain_gpu::dispatch_grid(count);
+		assert!((1..=65_535).contains(&x) && (1..=65_535).contains(&y), "{count}: {x} x {y}");
+		let covered = u64::from(x) * u64::from(y) * 64;
+		assert!(covered >= u64::from(count), "{count}: {x} x {y} covers {covered}");
+		assert!(u64::from(x) * (u64::from(y) - 1) * 64 < u64::from(count), "{count}: a spare row");
+		// Row-major numbering: the corners, and the first invocation of the second row.
+		assert_eq!(carechain_gpu::invocation_index(0, 0, x, 0), 0);
+		assert_eq!(carechain_gpu::invocation_index(x - 1, y - 1, x, 63), covered - 1);
+		if y > 1 {
+			assert_eq!(carechain_gpu::invocation_index(0, 1, x, 0), u64::from(x) * 64);
+		}
+		// The shader computes in u32: no index below `count` may wrap.
+		assert!(covered <= 1 << 32, "{count}");
+	}
+}
+
+/// The same on the device: one invocation per item of a batch one past the first row, each
+/// writing its own index, every index written.
+#[test]
+fn a_dispatch_past_one_row_reaches_every_item_on_the_device() {
+	let count = 65_535 * 64 + 1;
+	let gpu = common::gpu_verifier().gpu().expect("a GPU context");
+	let out = gpu.probe("probe_dispatch", &[0], count as usize, count).expect("runs");
+	let wrong: Vec<usize> =
+		out.iter().enumerate().filter(|(i, v)| **v != *i as u32).map(|(i, _)| i).take(5).collect();
+	assert!(wrong.is_empty(), "items not reached or reached twice: {wrong:?}");
+}

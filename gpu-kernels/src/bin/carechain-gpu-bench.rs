@@ -2,12 +2,22 @@
 //! cores), for batch sizes from 1 to 1,048,576: a table on stdout, `bench.json` and
 //! `throughput.png` in the output folder, and the crossover batch sizes. The ed25519 kernel is
 //! measured with each field representation the adapter runs (`--arithmetic`, default all of
-//! l13, l16 and w32), and the fastest is named.
+//! l13, l16, w32 and r26), and the fastest is named.
 //!
 //! ```text
 //! cargo run --release -p carechain-gpu --features bench --bin carechain-gpu-bench -- \
-//!     [--max-batch N] [--budget-secs S] [--out DIR] [--arithmetic l13,l16,w32]
+//!     [--max-batch N] [--budget-secs S] [--out DIR] [--arithmetic l13,l16,w32,r26] \
+//!     [--differential N] [--no-sweep] [--hardware-only]
 //! ```
+//!
+//! `--hardware-only` refuses a software adapter such as lavapipe (scripts/gpu-check.sh passes
+//! it, so a machine whose GPU driver is missing fails instead of measuring the CPU).
+//!
+//! `--differential N` first checks N triples of `carechain_gpu::differential` (random and
+//! adversarial: the generator of `tests/differential.rs`) on the GPU with each representation
+//! against `sp_core` verdict by verdict, prints every difference (the first 20 in full) and
+//! records the counts in `bench.json`; the process exits with an error when there is one.
+//! `--no-sweep` skips the throughput sweep.
 //!
 //! A measurement whose predecessor took more than a quarter of the budget is skipped (4x the
 //! batch, about 4x the time), so a slow adapter such as lavapipe stops early.
@@ -25,6 +35,9 @@ use std::{
 
 struct Options {
 	max_batch: usize,
+	differential: usize,
+	sweep: bool,
+	hardware_only: bool,
 	arithmetic: Vec<Arithmetic>,
 	budget: Duration,
 	out: PathBuf,
@@ -33,6 +46,9 @@ struct Options {
 fn options() -> Result<Options, String> {
 	let mut options = Options {
 		max_batch: 1 << 20,
+		differential: 0,
+		sweep: true,
+		hardware_only: false,
 		arithmetic: Arithmetic::ALL.to_vec(),
 		budget: Duration::from_secs(20),
 		out: PathBuf::from("target/carechain-gpu-bench"),
@@ -49,6 +65,12 @@ fn options() -> Result<Options, String> {
 				options.budget = Duration::from_secs_f64(secs);
 			}
 			"--out" => options.out = PathBuf::from(value()?),
+			"--differential" => {
+				options.differential =
+					value()?.parse().map_err(|e| format!("--differential: {e}"))?
+			}
+			"--no-sweep" => options.sweep = false,
+			"--hardware-only" => options.hardware_only = true,
 			"--arithmetic" => {
 				options.arithmetic = value()?
 					.split(',')
@@ -131,7 +153,8 @@ fn plot(points: &[Point], adapter: &str, path: &std::path::Path) -> Result<(), S
 	root.fill(&WHITE).map_err(|e| e.to_string())?;
 	let max_batch = points.iter().map(|p| p.batch).max().unwrap_or(1) as f64;
 	let max_rate = points.iter().map(|p| p.per_second).fold(1.0, f64::max) * 2.0;
-	let min_rate = points.iter().map(|p| p.per_second).fold(f64::MAX, f64::min).max(1e-3) / 2.0;
+	let min_rate =
+		points.iter().map(|p| p.per_second).fold(max_rate / 4.0, f64::min).max(1e-3) / 2.0;
 	let mut chart = ChartBuilder::on(&root)
 		.caption(format!("carechain-gpu throughput on {adapter}"), ("sans-serif", 22))
 		.margin(20)
@@ -152,6 +175,7 @@ fn plot(points: &[Point], adapter: &str, path: &std::path::Path) -> Result<(), S
 		("ed25519", ed25519_series(Arithmetic::Limbs13), RED),
 		("ed25519", ed25519_series(Arithmetic::Limbs16), GREEN),
 		("ed25519", ed25519_series(Arithmetic::Words32), BLACK),
+		("ed25519", ed25519_series(Arithmetic::Limbs26), RGBColor(255, 140, 0)),
 		("ed25519", "cpu".to_owned(), BLUE),
 		("blake2b-256 1 KiB", "gpu".to_owned(), MAGENTA),
 		("blake2b-256 1 KiB", "cpu".to_owned(), CYAN),
@@ -183,6 +207,43 @@ fn plot(points: &[Point], adapter: &str, path: &std::path::Path) -> Result<(), S
 	root.present().map_err(|e| e.to_string())
 }
 
+/// Differences against sp-core per representation, over `count` cases of the differential
+/// generator, made and checked on the CPU in chunks while the GPU verifies them.
+fn differential(gpus: &[(Arithmetic, Verifier)], count: usize) -> (Vec<(Arithmetic, usize)>, f64) {
+	const SEED: u64 = 25;
+	const CHUNK: usize = 1 << 18;
+	let started = Instant::now();
+	let mut differences: Vec<(Arithmetic, usize)> = gpus.iter().map(|(a, _)| (*a, 0)).collect();
+	let mut start = 0;
+	while start < count {
+		let n = CHUNK.min(count - start);
+		let cases = carechain_gpu::differential::cases(SEED, start as u64, n);
+		let items: Vec<Ed25519Item> = cases.iter().map(|c| c.item()).collect();
+		let expected = carechain_gpu::cpu::verify_ed25519_each(&items);
+		for ((arithmetic, verifier), (_, differing)) in gpus.iter().zip(&mut differences) {
+			let (verdicts, backend) = verifier.verify_ed25519(&items).expect("verifies");
+			assert_eq!(backend, Backend::Gpu, "{} fell back to the CPU", arithmetic.name());
+			for (i, (got, want)) in verdicts.iter().zip(&expected).enumerate() {
+				if got != want {
+					*differing += 1;
+					if *differing <= 20 {
+						eprintln!(
+							"DIFFERENCE {}: case {} ({}): GPU {got}, sp-core {want}: {:02x?}",
+							arithmetic.name(),
+							start + i,
+							cases[i].kind,
+							cases[i].item()
+						);
+					}
+				}
+			}
+		}
+		start += n;
+		eprintln!("differential: {start} of {count} checked in {:.1?}", started.elapsed());
+	}
+	(differences, started.elapsed().as_secs_f64())
+}
+
 fn main() -> Result<(), String> {
 	let options = options()?;
 	let sizes: Vec<usize> = std::iter::successors(Some(1usize), |s| Some(s * 4))
@@ -193,6 +254,9 @@ fn main() -> Result<(), String> {
 	let cpu = Verifier::new(Mode::Cpu).map_err(|e| e.to_string())?;
 	let context = gpu.gpu().ok_or("Mode::Gpu has a context")?;
 	let adapter = context.adapter_name();
+	if options.hardware_only && context.is_software() {
+		return Err(format!("{adapter} is a software adapter and --hardware-only was given"));
+	}
 	let started = Instant::now();
 	context.warm_up();
 	eprintln!("adapter: {adapter}; kernels compiled in {:.1?}", started.elapsed());
@@ -211,6 +275,19 @@ fn main() -> Result<(), String> {
 		}
 	}
 	let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+	println!("adapter: {adapter}");
+	let (differences, differential_seconds) = if options.differential > 0 {
+		differential(&ed25519_gpus, options.differential)
+	} else {
+		(Vec::new(), 0.0)
+	};
+	for (arithmetic, differing) in &differences {
+		println!(
+			"differential, {}: {differing} differences from sp-core in {} triples",
+			arithmetic.name(),
+			options.differential
+		);
+	}
 
 	// 4096 distinct signed messages of 128 bytes, repeated to fill larger batches: every
 	// verification does the same work whether or not its triple repeats.
@@ -250,6 +327,7 @@ fn main() -> Result<(), String> {
 	eprintln!("first dispatches took {:.1?}", started.elapsed());
 
 	let mut points = Vec::new();
+	let sizes = if options.sweep { sizes } else { Vec::new() };
 	points.extend(sweep("ed25519", "cpu", &sizes, options.budget, 128, |n| verify(&cpu, n)));
 	for (arithmetic, verifier) in &ed25519_gpus {
 		let series = ed25519_series(*arithmetic);
@@ -262,7 +340,6 @@ fn main() -> Result<(), String> {
 	points
 		.extend(sweep("blake2b-256 1 KiB", "gpu", &sizes, options.budget, 1024, |n| hash(&gpu, n)));
 
-	println!("adapter: {adapter}");
 	println!("cpu: {cores} cores");
 	println!(
 		"{:<18} {:<26} {:>9} {:>12} {:>14} {:>10}",
@@ -321,6 +398,14 @@ fn main() -> Result<(), String> {
 			.collect::<serde_json::Map<_, _>>(),
 		"ed25519_fastest_arithmetic": fastest.map(Arithmetic::name),
 		"blake2b_crossover": blake_crossover,
+		"differential": {
+			"triples": options.differential,
+			"seconds": differential_seconds,
+			"differences": differences
+				.iter()
+				.map(|(a, n)| (a.name().to_string(), serde_json::json!(n)))
+				.collect::<serde_json::Map<_, _>>(),
+		},
 		"points": points.iter().map(|p| serde_json::json!({
 			"kernel": p.kernel,
 			"backend": p.backend,
@@ -336,5 +421,9 @@ fn main() -> Result<(), String> {
 	let png_path = options.out.join("throughput.png");
 	plot(&points, &adapter, &png_path)?;
 	eprintln!("wrote {} and {}", json_path.display(), png_path.display());
+	let total: usize = differences.iter().map(|(_, n)| n).sum();
+	if total > 0 {
+		return Err(format!("{total} differences from sp-core; see DIFFERENCE lines above"));
+	}
 	Ok(())
 }

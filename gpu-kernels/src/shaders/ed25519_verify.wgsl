@@ -20,6 +20,9 @@ struct Params {
 @group(0) @binding(3) var<storage, read> data: array<u32>;
 @group(0) @binding(4) var<storage, read_write> verdicts: array<u32>;
 @group(0) @binding(5) var<uniform> params: Params;
+// [j]B for j = 1..128 in affine Niels form, three field elements of FE_LIMBS words each
+// (src/base_table.rs, converted to the representation's limbs by the host).
+@group(0) @binding(6) var<storage, read> base_table: array<u32>;
 
 fn word_byte(w: u32, j: u32) -> u32 {
     return (w >> (8u * (j % 4u))) & 0xffu;
@@ -75,9 +78,44 @@ fn challenge(i: u32) -> Scalar {
     return scalar_from_digest(state);
 }
 
-// Steps of the verification's one group-operation loop: software compilers such as lavapipe
-// inline every call, so the shader keeps a single point addition, reached from one loop.
-const BUILD_STEPS: u32 = 14u;
+fn base_table_fe(offset: u32) -> Fe {
+    var r: Fe;
+    for (var j = 0u; j < FE_LIMBS; j++) {
+        r[j] = base_table[offset + j];
+    }
+    return r;
+}
+
+// [|digit|]B, negated when digit < 0, in affine Niels form.
+fn base_multiple(digit: i32) -> Cached {
+    if (digit == 0) {
+        return cached_identity();
+    }
+    let offset = (u32(abs(digit)) - 1u) * 3u * FE_LIMBS;
+    let q = Cached(
+        base_table_fe(offset),
+        base_table_fe(offset + FE_LIMBS),
+        FE_ZERO,
+        base_table_fe(offset + 2u * FE_LIMBS),
+    );
+    if (digit < 0) {
+        return cached_neg(q);
+    }
+    return q;
+}
+
+// The verification's group operations, as one loop of steps: software compilers such as
+// lavapipe's inline every call, so the shader keeps one doubling and one addition, reached
+// from one loop whose schedule is the same for every invocation (no divergence on a GPU).
+//
+// [k](-A) + [s]B by Straus's method over 64 windows of 4 bits (k's signed radix-16 digits, in
+// [-8, 8], against [1..8](-A) built in BUILD_STEPS additions), with s's signed radix-256
+// digits (in [-128, 128], against the precomputed [1..128]B) added at every second window.
+// Each window has WINDOW_STEPS slots: four doublings (none in the first window: its
+// accumulator is the identity), the addition for k and, in even windows, the one for s. The
+// last steps subtract R and multiply by 8.
+const BUILD_STEPS: u32 = 7u;
+const WINDOWS: u32 = 64u;
 const WINDOW_STEPS: u32 = 6u;
 const MAIN_STEPS: u32 = 384u;
 const FINAL_STEPS: u32 = 4u;
@@ -105,66 +143,76 @@ fn verify(i: u32) -> bool {
     }
     let k = challenge(i);
 
-    // R' = [k](-A) + [s]B by Straus's method with 4-bit windows: the table [0..15](-A) is
-    // built in the first 14 steps, the base point's table is precomputed on the host. Each
-    // window takes four doublings (additions of a point to itself: the formulas are complete)
-    // and up to two table additions. The last steps form R - R' and multiply it by 8.
-    var table: array<Cached, 16>;
-    let neg_a = ext_neg(points[0]);
-    table[0] = Cached(FE_ONE, FE_ONE, fe_add(FE_ONE, FE_ONE), FE_ZERO);
-    table[1] = to_cached(neg_a);
-    var multiple = neg_a;
-    var q = ext_identity();
+    // table[j] = [j + 1](-A).
+    var table: array<Cached, 8>;
+    var acc = ext_neg(points[0]);
+    table[0] = to_cached(acc);
+    let neg_r = to_cached(ext_neg(points[1]));
     for (var step = 0u; step < BUILD_STEPS + MAIN_STEPS + FINAL_STEPS; step++) {
-        var acc = q;
-        var operand: Cached;
-        var cache_from = q;
-        var needs_cache = false;
-        var skip = false;
+        var is_double = false;
+        var affine = false;
+        var need_t = false;
+        var operand = table[0];
         if (step < BUILD_STEPS) {
-            acc = multiple;
-            operand = table[1];
+            need_t = true;
         } else if (step < BUILD_STEPS + MAIN_STEPS) {
             let m = step - BUILD_STEPS;
-            let window = 63u - m / WINDOW_STEPS;
-            let phase = m % WINDOW_STEPS;
-            if (phase < 4u) {
-                needs_cache = true;
-            } else if (phase == 4u) {
-                let digit = scalar_nibble(k, window);
-                skip = digit == 0u;
-                operand = table[digit];
+            let window = WINDOWS - 1u - m / WINDOW_STEPS;
+            let slot = m % WINDOW_STEPS;
+            let adds_s = window % 2u == 0u;
+            if (slot < 4u) {
+                if (window == WINDOWS - 1u) {
+                    continue;
+                }
+                is_double = true;
+                need_t = slot == 3u;
+            } else if (slot == 4u) {
+                let digit = scalar_signed_digit(k, window, 4u);
+                operand = cached_identity();
+                if (digit != 0) {
+                    operand = table[u32(abs(digit)) - 1u];
+                }
+                if (digit < 0) {
+                    operand = cached_neg(operand);
+                }
+                need_t = adds_s;
             } else {
-                let digit = scalar_nibble(s, window);
-                skip = digit == 0u;
-                operand = BASE_TABLE[digit];
+                if (!adds_s) {
+                    continue;
+                }
+                operand = base_multiple(scalar_signed_digit(s, window / 2u, 8u));
+                affine = true;
+                need_t = window == 0u;
             }
+        } else if (step == BUILD_STEPS + MAIN_STEPS) {
+            operand = neg_r;
         } else {
-            needs_cache = true;
-            if (step == BUILD_STEPS + MAIN_STEPS) {
-                acc = points[1];
-                cache_from = ext_neg(q);
-            }
+            is_double = true;
         }
-        if (needs_cache) {
-            operand = to_cached(cache_from);
+        var completed: Completed;
+        if (is_double) {
+            completed = completed_double(acc);
+        } else {
+            completed = completed_add(acc, operand, affine);
         }
-        if (!skip) {
-            acc = ext_add(acc, operand);
-        }
+        acc = from_completed(completed, need_t);
         if (step < BUILD_STEPS) {
-            multiple = acc;
-            table[step + 2u] = to_cached(acc);
-        } else {
-            q = acc;
+            table[step + 1u] = to_cached(acc);
+            if (step == BUILD_STEPS - 1u) {
+                acc = ext_identity();
+            }
         }
     }
-    return ext_is_identity(q);
+    return ext_is_identity(acc);
 }
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-    let i = gid.x + gid.y * groups.x * 64u;
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(
+    @builtin(workgroup_id) workgroup: vec3<u32>,
+    @builtin(num_workgroups) groups: vec3<u32>,
+    @builtin(local_invocation_id) local: vec3<u32>,
+) {
+    let i = invocation_index(workgroup, groups, local);
     if (i >= params.count) {
         return;
     }

@@ -25,9 +25,13 @@ fn probe_store(offset: u32, w: array<u32, 8>) {
 
 // Per pair (a, b) of 32-byte encodings: a*b, a^2, a+b, a-b, a^((p-5)/8), and on the
 // unreduced results of a multiplication and a squaring: ab + b^2, ab - b^2, ab * b^2, -ab.
-@compute @workgroup_size(64)
-fn probe_field(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let i = gid.x;
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn probe_field(
+    @builtin(workgroup_id) workgroup: vec3<u32>,
+    @builtin(num_workgroups) groups: vec3<u32>,
+    @builtin(local_invocation_id) local: vec3<u32>,
+) {
+    let i = invocation_index(workgroup, groups, local);
     if (i >= probe_params.count) {
         return;
     }
@@ -48,9 +52,13 @@ fn probe_field(@builtin(global_invocation_id) gid: vec3<u32>) {
 }
 
 // Per encoding: a flag (1 when it decompresses), then the canonical re-encoding.
-@compute @workgroup_size(64)
-fn probe_decompress(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let i = gid.x;
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn probe_decompress(
+    @builtin(workgroup_id) workgroup: vec3<u32>,
+    @builtin(num_workgroups) groups: vec3<u32>,
+    @builtin(local_invocation_id) local: vec3<u32>,
+) {
+    let i = invocation_index(workgroup, groups, local);
     if (i >= probe_params.count) {
         return;
     }
@@ -59,4 +67,20 @@ fn probe_decompress(@builtin(global_invocation_id) gid: vec3<u32>) {
     w[7] = w[7] | (select(0u, 1u, fe_is_negative(d.point.x)) << 31u);
     probe_output[i * 9u] = select(0u, 1u, d.ok);
     probe_store(i * 9u + 1u, w);
+}
+
+// Per invocation: its own index plus input word 0 (given as 0; read so that the entry point
+// binds the probes' three buffers), so that a test can check that a dispatch covers every item
+// of a batch exactly once, past the 65,535 workgroups of one row included.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn probe_dispatch(
+    @builtin(workgroup_id) workgroup: vec3<u32>,
+    @builtin(num_workgroups) groups: vec3<u32>,
+    @builtin(local_invocation_id) local: vec3<u32>,
+) {
+    let i = invocation_index(workgroup, groups, local);
+    if (i >= probe_params.count) {
+        return;
+    }
+    probe_output[i] = i + probe_input[0];
 }

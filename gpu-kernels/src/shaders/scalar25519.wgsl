@@ -44,7 +44,16 @@ fn scalar_from_digest(digest: Sha512State) -> Scalar {
     return r;
 }
 
-// The 4-bit window `w` (0..63) of a scalar.
-fn scalar_nibble(s: Scalar, w: u32) -> u32 {
-    return (s[w / 8u] >> (4u * (w % 8u))) & 0xfu;
+// Digit `window` of the signed radix-2^bits form of `s` (bits divides 32, s < 2^255), in
+// [-2^(bits-1), 2^(bits-1)]: the window's bits, plus the bit below the window, minus 2^bits
+// times the window's top bit (Booth's recoding). Summed with their weights the digits telescope
+// back to s, and each is computed alone, without a carry chain or an array of digits.
+fn scalar_signed_digit(s: Scalar, window: u32, bits: u32) -> i32 {
+    let start = window * bits;
+    let raw = (s[start / 32u] >> (start % 32u)) & ((1u << bits) - 1u);
+    var below = 0u;
+    if (start > 0u) {
+        below = (s[(start - 1u) / 32u] >> ((start - 1u) % 32u)) & 1u;
+    }
+    return i32(raw + below) - i32((raw >> (bits - 1u)) << bits);
 }
