@@ -97,9 +97,9 @@ struct RunArgs {
 	/// Where batch signature checks run: auto, gpu or cpu.
 	#[arg(long, default_value = "auto")]
 	gpu: carechain_gpu::Mode,
-	/// The field arithmetic of the GPU's ed25519 kernel: l13 or l16 (core WGSL), or w32 (the
-	/// adapter's 64-bit integers). Unset, w32 where the adapter has 64-bit integers, else l16;
-	/// set it to what `carechain-gpu-bench` measures fastest on this machine's GPU.
+	/// The field arithmetic of the GPU's ed25519 kernel: l13 or l16 (core WGSL), or w32 or r26
+	/// (the adapter's 64-bit integers). Unset, r26 where the adapter has 64-bit integers, else
+	/// l13; set it to what `carechain-gpu-bench` measures fastest on this machine's GPU.
 	#[arg(long)]
 	gpu_arithmetic: Option<carechain_gpu::Arithmetic>,
 	/// Validate with the consensus key in `<base path>/chains/<chain id>/validator.key`

@@ -143,7 +143,10 @@ fn an_unknown_gpu_arithmetic_is_a_clear_error() {
 	let out = carechain(&["--dev", "--gpu-arithmetic", "l64"]);
 	assert_eq!(out.status.code(), Some(2));
 	let stderr = String::from_utf8_lossy(&out.stderr);
-	assert!(stderr.contains("unknown field arithmetic \"l64\"; use l13, l16 or w32"), "{stderr}");
+	assert!(
+		stderr.contains("unknown field arithmetic \"l64\"; use l13, l16, w32 or r26"),
+		"{stderr}"
+	);
 }
 
 #[test]
