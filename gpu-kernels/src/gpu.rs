@@ -634,18 +634,7 @@ impl GpuContext {
 					contents: bytemuck::cast_slice(params),
 					usage: wgpu::BufferUsages::UNIFORM,
 				});
-				let mut entries: Vec<wgpu::BindGroupEntry> = bound
-					.iter()
-					.enumerate()
-					.map(|(i, b)| wgpu::BindGroupEntry {
-						binding: i as u32,
-						resource: b.as_entire_binding(),
-					})
-					.collect();
-				entries.push(wgpu::BindGroupEntry {
-					binding: bound.len() as u32,
-					resource: uniform.as_entire_binding(),
-				});
+				let entries = bind_entries(bound.iter().copied().chain([&uniform]));
 				self.device.create_bind_group(&wgpu::BindGroupDescriptor {
 					label: Some(label),
 					layout: &kernel.layout,
@@ -939,14 +928,7 @@ impl GpuContext {
 		let params =
 			buffer("ed25519 params", 4, wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST);
 		let bound = [&keys, &signatures, &messages, &data, &verdicts, &params, &kernel.base_table];
-		let entries: Vec<wgpu::BindGroupEntry> = bound
-			.iter()
-			.enumerate()
-			.map(|(i, b)| wgpu::BindGroupEntry {
-				binding: i as u32,
-				resource: b.as_entire_binding(),
-			})
-			.collect();
+		let entries = bind_entries(bound);
 		let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
 			label: Some("ed25519_verify"),
 			layout: &kernel.kernel.layout,
@@ -997,4 +979,15 @@ fn push_le_words(words: &mut Vec<u32>, bytes: &[u8]) {
 
 fn le_word(b: &[u8]) -> u32 {
 	u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+}
+
+/// Bind group entries for `buffers`, each bound whole at its position.
+fn bind_entries<'a>(
+	buffers: impl IntoIterator<Item = &'a wgpu::Buffer>,
+) -> Vec<wgpu::BindGroupEntry<'a>> {
+	buffers
+		.into_iter()
+		.enumerate()
+		.map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() })
+		.collect()
 }

@@ -7,8 +7,11 @@
 
 mod common;
 
-use carechain_gpu::{cpu, Backend, Ed25519Item, Error, Verifier, MAX_MESSAGE_LEN};
-use curve25519_dalek::{constants::EIGHT_TORSION, edwards::CompressedEdwardsY};
+use carechain_gpu::{
+	cpu, differential::small_order_encodings, Backend, Ed25519Item, Error, Verifier,
+	MAX_MESSAGE_LEN,
+};
+use curve25519_dalek::edwards::CompressedEdwardsY;
 use num_bigint::BigUint;
 use rand::{rngs::StdRng, Rng, RngCore, SeedableRng};
 use sp_core::{ed25519, Pair};
@@ -96,35 +99,6 @@ fn non_canonical_s_cases(rng: &mut StdRng) -> Vec<Case> {
 		with_s(base.clone(), ell() - 1u8, "S = l - 1 (canonical, wrong)"),
 		with_s(base, (BigUint::from(1u8) << 256u32) - 1u8, "S = 2^256 - 1"),
 	]
-}
-
-/// Every encoding of a small-order point: canonical, with the sign bit flipped, and y + p where
-/// y + p < 2^255 (non-canonical y).
-fn small_order_encodings() -> Vec<[u8; 32]> {
-	let p = (BigUint::from(1u8) << 255u32) - 19u8;
-	let mut encodings = Vec::new();
-	for point in EIGHT_TORSION {
-		let canonical = point.compress().to_bytes();
-		let mut flipped = canonical;
-		flipped[31] ^= 0x80;
-		encodings.extend([canonical, flipped]);
-		let mut y = canonical;
-		y[31] &= 0x7f;
-		let y = BigUint::from_bytes_le(&y);
-		if y < BigUint::from(19u8) {
-			let mut bytes = (&y + &p).to_bytes_le();
-			bytes.resize(32, 0);
-			let mut e = [0u8; 32];
-			e.copy_from_slice(&bytes);
-			e[31] |= canonical[31] & 0x80;
-			encodings.push(e);
-			e[31] ^= 0x80;
-			encodings.push(e);
-		}
-	}
-	encodings.sort();
-	encodings.dedup();
-	encodings
 }
 
 /// ZIP-215's cases: small-order A and R, S = 0, so [8][S]B = [8]R + [8][k]A holds for every
