@@ -198,6 +198,38 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_trials::TrialsApi<Block, pallet_trials::Study<Runtime>, pallet_trials::ConsortFlow<Runtime>>
+		for Runtime
+	{
+		fn study(study: pallet_trials::StudyId) -> Option<pallet_trials::Study<Runtime>> {
+			pallet_trials::Studies::<Runtime>::get(study)
+		}
+
+		fn protocol_history(study: pallet_trials::StudyId) -> Vec<pallet_trials::ProtocolVersion> {
+			crate::Trials::protocol_history(study)
+		}
+
+		fn subject(
+			study: pallet_trials::StudyId,
+			pseudonym: pallet_trials::Pseudonym,
+		) -> Option<pallet_trials::Subject> {
+			pallet_trials::Subjects::<Runtime>::get(study, pseudonym)
+		}
+
+		fn consent_history(
+			study: pallet_trials::StudyId,
+			pseudonym: pallet_trials::Pseudonym,
+		) -> Vec<pallet_trials::ConsentRecord> {
+			crate::Trials::consent_history(study, pseudonym)
+		}
+
+		fn consort_flow(
+			study: pallet_trials::StudyId,
+		) -> Option<pallet_trials::ConsortFlow<Runtime>> {
+			crate::Trials::consort_flow(study)
+		}
+	}
+
 	#[cfg(feature = "runtime-benchmarks")]
 	impl frame_benchmarking::Benchmark<Block> for Runtime {
 		fn benchmark_metadata(
@@ -206,7 +238,7 @@ impl_runtime_apis! {
 			use frame_benchmarking::BenchmarkList;
 			use frame_support::traits::StorageInfoTrait;
 			let mut list = Vec::<BenchmarkList>::new();
-			use crate::{Claims, Consent, Provenance, Records, Registry};
+			use crate::{Claims, Consent, Provenance, Records, Registry, Trials};
 			list_benchmarks!(list, extra);
 			(list, crate::AllPalletsWithSystem::storage_info())
 		}
@@ -219,7 +251,7 @@ impl_runtime_apis! {
 			let whitelist = crate::AllPalletsWithSystem::whitelisted_storage_keys();
 			let mut batches = Vec::<BenchmarkBatch>::new();
 			let params = (&config, &whitelist);
-			use crate::{Claims, Consent, Provenance, Records, Registry};
+			use crate::{Claims, Consent, Provenance, Records, Registry, Trials};
 			add_benchmarks!(params, batches);
 			Ok(batches)
 		}

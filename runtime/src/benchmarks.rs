@@ -7,4 +7,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_consent, Consent]
 	[pallet_claims, Claims]
 	[pallet_provenance, Provenance]
+	[pallet_trials, Trials]
 );

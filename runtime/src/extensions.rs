@@ -41,7 +41,8 @@ use sp_runtime::{
 };
 
 /// `InvalidTransaction::Custom` code: the signer is neither an active organization member, a
-/// registered patient nor a council member. Register as a patient or ask an admin to add you.
+/// registered patient nor a council member, nor a trial subject's account sending one of the
+/// subject's own calls. Register as a patient or ask an admin to add you.
 pub const SIGNER_NOT_PERMITTED: u8 = 1;
 /// `InvalidTransaction::Custom` code: this block's patient registrations are used up; retry in
 /// the next block.
@@ -196,6 +197,28 @@ fn is_self_registration(call: &RuntimeCall) -> bool {
 	registration(call).is_some()
 }
 
+/// The study and pseudonym of a trial subject's own call: `enrol`, `reconsent` or `withdraw`.
+fn subject_call(call: &RuntimeCall) -> Option<(pallet_trials::StudyId, &pallet_trials::Pseudonym)> {
+	use pallet_trials::Call as TrialsCall;
+	match call {
+		RuntimeCall::Trials(
+			TrialsCall::enrol { study, pseudonym, .. }
+			| TrialsCall::reconsent { study, pseudonym, .. }
+			| TrialsCall::withdraw { study, pseudonym },
+		) => Some((*study, pseudonym)),
+		_ => None,
+	}
+}
+
+/// Whether `who` sends `call` as the subject account of the trial subject the call acts for
+/// (one read, of that subject). A patient acts in a study from an account of its own that
+/// appears nowhere else on chain (see `pallet_trials`, "Pseudonyms"); this is the only thing
+/// such an account may sign.
+fn is_subject_signer(who: &AccountId, call: &RuntimeCall) -> bool {
+	subject_call(call)
+		.is_some_and(|(study, pseudonym)| crate::Trials::is_subject_account(who, study, pseudonym))
+}
+
 /// Council business: bounded by the council's own size and motions, never rationed.
 fn is_council_call(call: &RuntimeCall) -> bool {
 	matches!(call, RuntimeCall::Council(_) | RuntimeCall::CouncilMembership(_))
@@ -226,6 +249,13 @@ fn allowance_of(
 		}
 		Some(standing) => Registry::rate_limit(standing),
 		None if councillor() => Registry::rate_limit(pallet_registry::Standing::Member),
+		// A trial subject's account, for the subject's own calls: rationed like a patient.
+		None if is_subject_signer(who, call) => {
+			if len > MAX_PATIENT_TRANSACTION_LEN {
+				return Err(InvalidTransaction::Custom(TRANSACTION_TOO_LARGE).into());
+			}
+			Registry::rate_limit(pallet_registry::Standing::Patient)
+		}
 		None => return Err(InvalidTransaction::Custom(SIGNER_NOT_PERMITTED).into()),
 	};
 	if (info.class == DispatchClass::Operational || is_council_call(call)) && councillor() {
@@ -252,6 +282,9 @@ fn registration_refused(error: sp_runtime::DispatchError) -> TransactionValidity
 ///   one transaction of the signer's allowance (`MemberRateLimit`, or `PatientRateLimit` for a
 ///   patient who is not a member) is spent in `prepare`; [`ALLOWANCE_SPENT`] when none is
 ///   left. Council business and operational calls are not rationed.
+/// - a trial subject's own call (`Trials::enrol`, `reconsent`, `withdraw`) from the subject
+///   account the site recorded for it ([`pallet_trials::Pallet::is_subject_account`]), which
+///   is registered nowhere: rationed as a patient's.
 /// - anything else: [`SIGNER_NOT_PERMITTED`].
 #[derive(Encode, Decode, DecodeWithMemTracking, Clone, Eq, PartialEq, TypeInfo, Debug, Default)]
 pub struct CheckPermissioned;
@@ -286,6 +319,11 @@ impl TransactionExtension<RuntimeCall> for CheckPermissioned {
 				<Runtime as pallet_registry::Config>::WeightInfo::register_patient(
 					(guardians.len() as u32).min(max),
 				)
+			}
+			// An unknown signer of a subject call costs one more read, of the subject; charged
+			// whoever signs, as the call alone does not say.
+			None if subject_call(call).is_some() => {
+				<Runtime as frame_system::Config>::DbWeight::get().reads(1)
 			}
 			None => Weight::zero(),
 		}
@@ -373,9 +411,10 @@ impl TransactionExtension<RuntimeCall> for CheckPermissioned {
 type SystemCheckNonce = frame_system::CheckNonce<Runtime>;
 
 /// `frame_system::CheckNonce`, except that an account the chain has never seen may send its
-/// first transaction when that transaction registers it as a patient. The registration gives
+/// first transaction when that transaction registers it as a patient (the registration gives
 /// the account its provider reference; `frame_system::CheckNonce` alone would refuse it for
-/// having none. Encoded and identified exactly like `CheckNonce`, so wallets sign it unchanged.
+/// having none), and a trial subject's account, which never gets a provider, sends the
+/// subject's own calls, one at a time. Encoded and identified exactly like `CheckNonce`, so wallets sign it unchanged.
 ///
 /// The nonce of such an account is bumped (creating its `System::Account` entry) only in
 /// `prepare`, after [`CheckPermissioned`] has checked on the same state that the registration
@@ -389,8 +428,9 @@ pub struct CheckNonce(#[codec(compact)] pub Nonce);
 pub enum NonceVal {
 	/// The usual check.
 	System(<SystemCheckNonce as TransactionExtension<RuntimeCall>>::Val),
-	/// The first transaction of an unknown account registering itself.
-	Registration(AccountId),
+	/// A transaction of an account without a provider: a registration, or a trial subject's
+	/// own call from its subject account.
+	Unprovided(AccountId),
 }
 
 /// What [`CheckNonce`] carries to post-dispatch.
@@ -398,8 +438,8 @@ pub enum NonceVal {
 pub enum NoncePre {
 	/// The usual check.
 	System(<SystemCheckNonce as TransactionExtension<RuntimeCall>>::Pre),
-	/// A registration's nonce was bumped.
-	Registration,
+	/// An unprovided account's nonce was bumped.
+	Unprovided,
 }
 
 impl CheckNonce {
@@ -431,13 +471,12 @@ impl CheckNonce {
 		Ok(())
 	}
 
-	/// The signer and its stored nonce, when this is a registration by an account with no
-	/// provider. The call is looked at first, so other transactions read no extra storage.
-	fn unprovided_registrant(
-		origin: &RuntimeOrigin,
-		call: &RuntimeCall,
-	) -> Option<(AccountId, Nonce)> {
-		if !is_self_registration(call) {
+	/// The signer and its stored nonce, when this is a registration, or a trial subject's own
+	/// call, by an account with no provider ([`CheckPermissioned`] has checked that it is the
+	/// subject's account). The call is looked at first, so other transactions read no extra
+	/// storage.
+	fn unprovided_signer(origin: &RuntimeOrigin, call: &RuntimeCall) -> Option<(AccountId, Nonce)> {
+		if !is_self_registration(call) && subject_call(call).is_none() {
 			return None;
 		}
 		let who = origin.as_system_origin_signer()?;
@@ -466,7 +505,7 @@ impl TransactionExtension<RuntimeCall> for CheckNonce {
 		inherited_implication: &impl sp_runtime::traits::Implication,
 		source: TransactionSource,
 	) -> ValidateResult<NonceVal, RuntimeCall> {
-		let Some((who, account_nonce)) = Self::unprovided_registrant(&origin, call) else {
+		let Some((who, account_nonce)) = Self::unprovided_signer(&origin, call) else {
 			Self::ensure_within_allowance(&origin, self.0, call, info, len)?;
 			let (validity, val, origin) = SystemCheckNonce::from(self.0).validate(
 				origin,
@@ -483,14 +522,14 @@ impl TransactionExtension<RuntimeCall> for CheckNonce {
 			return Err(InvalidTransaction::Stale.into());
 		}
 		if self.0 > account_nonce {
-			// An unknown account's first transaction must be its registration.
+			// An account without a provider sends one transaction at a time.
 			return Err(InvalidTransaction::Future.into());
 		}
 		let validity = ValidTransaction {
 			provides: alloc::vec![(who.clone(), self.0).encode()],
 			..Default::default()
 		};
-		Ok((validity, NonceVal::Registration(who), origin))
+		Ok((validity, NonceVal::Unprovided(who), origin))
 	}
 
 	fn prepare(
@@ -505,14 +544,14 @@ impl TransactionExtension<RuntimeCall> for CheckNonce {
 			NonceVal::System(val) => SystemCheckNonce::from(self.0)
 				.prepare(val, origin, call, info, len)
 				.map(NoncePre::System),
-			NonceVal::Registration(who) => {
+			NonceVal::Unprovided(who) => {
 				if frame_system::Account::<Runtime>::get(&who).nonce != self.0 {
 					return Err(InvalidTransaction::Stale.into());
 				}
 				frame_system::Account::<Runtime>::mutate(&who, |a| {
 					a.nonce = a.nonce.saturating_add(1)
 				});
-				Ok(NoncePre::Registration)
+				Ok(NoncePre::Unprovided)
 			}
 		}
 	}
@@ -528,7 +567,7 @@ impl TransactionExtension<RuntimeCall> for CheckNonce {
 			NoncePre::System(pre) => {
 				SystemCheckNonce::post_dispatch_details(pre, info, post_info, len, result)
 			}
-			NoncePre::Registration => Ok(Weight::zero()),
+			NoncePre::Unprovided => Ok(Weight::zero()),
 		}
 	}
 }

@@ -20,6 +20,16 @@ pub fn dev_encryption_key(name: &str) -> [u8; 32] {
 /// The settlement funds of the development payer: ten million in cents.
 pub const DEV_PAYER_FUNDS: crate::Balance = 1_000_000_000;
 
+/// `//Grace` of the development phrase, sr25519 then ed25519: the research sponsor's
+/// practitioner, a name the keyrings lack.
+pub fn grace() -> [AccountId; 2] {
+	use sp_core::Pair as _;
+	let uri = "//Grace";
+	let sr = sp_core::sr25519::Pair::from_string(uri, None).expect("a dev URI");
+	let ed = sp_core::ed25519::Pair::from_string(uri, None).expect("a dev URI");
+	[AccountId::from(sr.public()), AccountId::from(ed.public())]
+}
+
 fn both(sr: Sr25519Keyring, ed: Ed25519Keyring) -> [AccountId; 2] {
 	[sr.to_account_id(), ed.to_account_id()]
 }
@@ -31,6 +41,9 @@ fn both(sr: Sr25519Keyring, ed: Ed25519Keyring) -> [AccountId; 2] {
 /// - Dave's Pharmacy (org 2, NPI 1234567885): Dave is admin.
 /// - One Pharmaceuticals (org 3, manufacturer, GLN 0614141000005): One is admin.
 /// - Two Distribution (org 4, distributor, GLN 0800000000020): Two is admin.
+/// - Grace Clinical Research (org 5, research sponsor, GLN 0800000000037): Grace (`//Grace`,
+///   which the keyrings lack: derived from the development phrase) is a practitioner, who
+///   registers and runs studies.
 /// - One Pharmaceuticals holds the GS1 company prefixes 0614141 and 0312345.
 /// - Eve and Ferdie are registered patients. Each of their four accounts has granted St. Alice
 ///   General Hospital (org 0) a consent for treatment, payment and operations on all records
@@ -103,6 +116,12 @@ pub fn development() -> RuntimeGenesisConfig {
 					Licence::gln(*b"080000000002"),
 					"Two Distribution; licence D-0001",
 					with_role(both(Sr::Two, Ed::Two), Role::Admin),
+				),
+				org(
+					OrgKind::ResearchSponsor,
+					Licence::gln(*b"080000000003"),
+					"Grace Clinical Research; licence S-0001",
+					with_role(grace(), Role::Practitioner),
 				),
 			],
 			patients,

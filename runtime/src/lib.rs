@@ -112,7 +112,8 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	authoring_version: 1,
 	// 2: claims and provenance at storage version 1 (`Migrations`).
 	// 3: the runtime's identity under `:code` (`identity`).
-	spec_version: 4,
+	// 5: the trials pallet (genesis writes its storage version; nothing to migrate).
+	spec_version: 5,
 	impl_version: 1,
 	apis: RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -136,6 +137,7 @@ frame_support::construct_runtime!(
 		Consent: pallet_consent = 12,
 		Claims: pallet_claims = 13,
 		Provenance: pallet_provenance = 14,
+		Trials: pallet_trials = 15,
 	}
 );
 
@@ -395,4 +397,40 @@ impl pallet_provenance::Config for Runtime {
 	/// non-controlled prescription within its year of validity.
 	type MaxFillsPerPrescription = ConstU32<12>;
 	type WeightInfo = pallet_provenance::weights::SubstrateWeight<Runtime>;
+}
+
+/// Clinical trials: a study of up to 16 arms and 32 outcomes in each list, amended up to 63
+/// times, run at up to 256 sites, enrolling up to 2^20 subjects, each with up to 1,024 captured
+/// records and 128 adverse events.
+impl pallet_trials::Config for Runtime {
+	type Membership = Registry;
+	type Time = Timestamp;
+	type MaxArms = ConstU32<16>;
+	type MaxOutcomes = ConstU32<32>;
+	type MaxProtocolVersions = ConstU32<64>;
+	type MaxSites = ConstU32<256>;
+	type MaxAllocationDepth = ConstU32<20>;
+	type MaxCapturesPerSubject = ConstU32<1024>;
+	type MaxAdverseEventsPerSubject = ConstU32<128>;
+	/// A site reports a serious adverse event to the sponsor at once (ICH E6 4.11.1): within
+	/// 24 hours of learning of it.
+	type SeriousAdverseEventDeadline = ConstU64<DAY_MS>;
+	/// Other adverse events within 30 days, as protocols commonly set.
+	type AdverseEventDeadline = ConstU64<{ 30 * DAY_MS }>;
+	/// Results within a year of the primary completion (FDAAA 801, 42 CFR 11.44).
+	type ResultsDeadline = ConstU64<{ 365 * DAY_MS }>;
+	type WeightInfo = pallet_trials::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = TrialsClock;
+}
+
+/// Sets the chain's clock for the trials pallet's benchmarks, so that deadlines pass.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct TrialsClock;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_trials::BenchmarkHelper for TrialsClock {
+	fn set_time(now: u64) {
+		pallet_timestamp::Now::<Runtime>::put(now);
+	}
 }

@@ -296,7 +296,7 @@ fn metadata_and_presets_are_served() {
 	let out = chain.call("GenesisBuilder_get_preset", &Some(genesis::DEVELOPMENT).encode());
 	let preset = Option::<Vec<u8>>::decode(&mut &out[..]).expect("decodes").expect("dev preset");
 	let json: serde_json::Value = serde_json::from_slice(&preset).expect("the preset is JSON");
-	assert_eq!(json["registry"]["organizations"].as_array().map(Vec::len), Some(5));
+	assert_eq!(json["registry"]["organizations"].as_array().map(Vec::len), Some(6));
 	let out = chain.call("GenesisBuilder_get_preset", &Some("no-such-preset").encode());
 	assert_eq!(Option::<Vec<u8>>::decode(&mut &out[..]).expect("decodes"), None);
 }
@@ -403,4 +403,130 @@ fn supply_chain_and_claims_calls_run_in_a_block() {
 			pallet_provenance::EventKind::Received { from: 3 },
 		]
 	);
+}
+
+/// A trial in natively executed blocks: the sponsor registers, the hospital's doctor screens a
+/// subject whose patient acts from an account registered nowhere, and that account enrols and
+/// withdraws; the pool admits it for nothing else, and nobody else acts for the subject.
+#[test]
+fn a_trial_subject_acts_from_an_account_registered_nowhere() {
+	use pallet_trials::Call as Trials;
+	let mut chain = Chain::genesis();
+	let genesis_hash = chain.genesis_header().hash();
+	let grace = ed25519::Pair::from_string("//Grace", None).expect("a dev URI");
+	let bob = Ed25519Keyring::Bob.pair();
+	let eve = Ed25519Keyring::Eve.to_account_id();
+	// The account Eve's wallet derives for this study: in no registry, never funded.
+	let subject = ed25519::Pair::from_seed(&[77u8; 32]);
+	let subject_account = AccountId::from(subject.public());
+	let study = 0;
+	let pseudonym = pallet_trials::pseudonym(study, &eve, &[3; 32]);
+	let key = pallet_trials::subject_key(study, &pseudonym, &subject_account);
+	let nullifier = pallet_trials::enrolment_nullifier(&[0x4E; 32], study, &eve);
+	let leaves: Vec<H256> = (0..2u32)
+		.map(|slot| pallet_trials::allocation_leaf(slot, 0, &H256::repeat_byte(9)))
+		.collect();
+	let hash = |n: u8| H256::repeat_byte(n);
+	let arms = vec![
+		pallet_trials::Arm { index: 0, description_hash: hash(0x40) },
+		pallet_trials::Arm { index: 1, description_hash: hash(0x41) },
+	];
+	let calls: Vec<(&ed25519::Pair, u32, RuntimeCall)> = vec![
+		(
+			&grace,
+			0,
+			Trials::register_study {
+				registry_id: pallet_trials::RegistryId::Nct(*b"01234567"),
+				phase: pallet_trials::Phase::Phase2,
+				arms: arms.try_into().expect("two arms"),
+				target_enrolment: 2,
+				protocol_hash: hash(1),
+				consent_form_hash: hash(2),
+				primary_outcomes: vec![hash(11)].try_into().expect("one"),
+				secondary_outcomes: vec![].try_into().expect("none"),
+				analysis_plan_hash: hash(3),
+				allocation_root: pallet_trials::allocation_root(&leaves, 1),
+			}
+			.into(),
+		),
+		(&grace, 1, Trials::activate_site { study, site: 0, ethics_approval_hash: hash(4) }.into()),
+		(&bob, 0, Trials::screen { study, pseudonym, key, nullifier, eligible: true }.into()),
+	];
+	let header = Header::new(1, H256::zero(), H256::zero(), genesis_hash, Default::default());
+	chain.call("Core_initialize_block", &header.encode());
+	assert_eq!(apply(&mut chain, &timestamp(1_700_000_000_000)), Ok(Ok(())));
+	for (pair, nonce, call) in calls {
+		let extrinsic = sign(pair, nonce, call, genesis_hash);
+		assert_eq!(apply(&mut chain, &extrinsic), Ok(Ok(())), "{extrinsic:?}");
+	}
+
+	let not_permitted: TransactionValidityError =
+		InvalidTransaction::Custom(carechain_runtime::extensions::SIGNER_NOT_PERMITTED).into();
+	let enrol = Trials::enrol { study, pseudonym, site: 0, version: 1 };
+	// Anything else the subject account signs is refused: another pallet's call, a trial call
+	// that is not the subject's own, the subject call of a pseudonym that is not its own.
+	let refused: Vec<RuntimeCall> = vec![
+		RuntimeCall::Registry(pallet_registry::Call::rotate_encryption_key {
+			encryption_key: [1; 32],
+		}),
+		Trials::capture_data { study, pseudonym, record: hash(5) }.into(),
+		Trials::enrol { study, pseudonym: hash(6), site: 0, version: 1 }.into(),
+		Trials::enrol { study: 1, pseudonym, site: 0, version: 1 }.into(),
+	];
+	for call in refused {
+		let extrinsic = sign(&subject, 0, call, genesis_hash);
+		assert_eq!(
+			validate(&mut chain, &extrinsic, genesis_hash),
+			Err(not_permitted),
+			"{extrinsic:?}"
+		);
+		assert_eq!(apply(&mut chain, &extrinsic), Err(not_permitted));
+	}
+	// Another account with the subject's seed guessed wrong is refused the same way.
+	let stranger =
+		sign(&ed25519::Pair::from_seed(&[78u8; 32]), 0, enrol.clone().into(), genesis_hash);
+	assert_eq!(apply(&mut chain, &stranger), Err(not_permitted));
+	// Eve herself is a patient, so her transaction is admitted, but the call refuses her: the
+	// subject is bound to the subject account, not to her.
+	let eve_enrols = sign(&Ed25519Keyring::Eve.pair(), 0, enrol.clone().into(), genesis_hash);
+	let not_subject: sp_runtime::DispatchError = pallet_trials::Error::<Runtime>::NotSubject.into();
+	assert!(matches!(apply(&mut chain, &eve_enrols), Ok(Err(e)) if e == not_subject));
+
+	// The subject account itself: admitted one transaction at a time, nonce by nonce.
+	let ahead = sign(&subject, 1, enrol.clone().into(), genesis_hash);
+	assert_eq!(apply(&mut chain, &ahead), Err(InvalidTransaction::Future.into()));
+	let enrols = sign(&subject, 0, enrol.clone().into(), genesis_hash);
+	assert!(validate(&mut chain, &enrols, genesis_hash).is_ok());
+	assert_eq!(apply(&mut chain, &enrols), Ok(Ok(())));
+	assert_eq!(apply(&mut chain, &enrols), Err(InvalidTransaction::Stale.into()), "no replay");
+	let withdraws = sign(&subject, 1, Trials::withdraw { study, pseudonym }.into(), genesis_hash);
+	assert_eq!(apply(&mut chain, &withdraws), Ok(Ok(())));
+	chain.call("BlockBuilder_finalize_block", &[]);
+
+	let out = chain.call("TrialsApi_consort_flow", &study.encode());
+	let flow = Option::<pallet_trials::ConsortFlow<Runtime>>::decode(&mut &out[..])
+		.expect("a flow")
+		.expect("the study");
+	assert_eq!((flow.assessed, flow.enrolled, flow.withdrawn_before_allocation), (1, 1, 1));
+	let out = chain.call("TrialsApi_consent_history", &(study, pseudonym).encode());
+	let history =
+		Vec::<pallet_trials::ConsentRecord>::decode(&mut &out[..]).expect("a consent history");
+	assert_eq!(history.len(), 1);
+	assert_eq!((history[0].version, history[0].consent_form_hash), (1, hash(2)));
+	// The subject account holds no provider: nothing on chain ties it to a patient.
+	let account = frame_system::Account::<Runtime>::hashed_key_for(&subject_account);
+	let info =
+		chain
+			.overlay
+			.storage(&account)
+			.flatten()
+			.map(|bytes| {
+				frame_system::AccountInfo::<
+					u32,
+					pallet_balances::AccountData<carechain_runtime::Balance>,
+				>::decode(&mut &bytes[..])
+				.expect("account info")
+			})
+			.expect("the nonce is kept");
+	assert_eq!((info.nonce, info.providers), (2, 0));
 }

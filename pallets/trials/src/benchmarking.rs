@@ -91,12 +91,16 @@ fn site<T: Config>(sponsor: &T::AccountId, study: StudyId) -> (T::AccountId, Org
 	(doctor, site)
 }
 
-/// Patient `i`'s pseudonym, screened at the doctor's site.
+/// Patient `i`'s pseudonym, screened at the doctor's site, and the subject account (registered
+/// nowhere) the patient acts from for it.
 fn screened<T: Config>(doctor: &T::AccountId, study: StudyId, i: u32) -> (T::AccountId, Pseudonym) {
-	let who = patient::<T>(i);
-	let pseudonym = pseudonym(study, &who, &[7; 32]);
+	let patient = patient::<T>(i);
+	let who: T::AccountId = account("subject", i, 0);
+	let pseudonym = pseudonym(study, &patient, &[7; 32]);
 	let key = subject_key(study, &pseudonym, &who);
-	Pallet::<T>::screen(signed::<T>(doctor), study, pseudonym, key, true).expect("screens");
+	let nullifier = enrolment_nullifier(&[0x4E; 32], study, &patient);
+	Pallet::<T>::screen(signed::<T>(doctor), study, pseudonym, key, nullifier, true)
+		.expect("screens");
 	(who, pseudonym)
 }
 
@@ -195,12 +199,14 @@ mod benchmarks {
 		let sponsor = sponsor::<T>();
 		let study = study::<T>(&sponsor, 1);
 		let (doctor, _) = site::<T>(&sponsor, study);
-		let who = patient::<T>(0);
-		let pseudonym = pseudonym(study, &who, &[7; 32]);
+		let patient = patient::<T>(0);
+		let who: T::AccountId = account("subject", 0, 0);
+		let pseudonym = pseudonym(study, &patient, &[7; 32]);
 		let key = subject_key(study, &pseudonym, &who);
+		let nullifier = enrolment_nullifier(&[0x4E; 32], study, &patient);
 		T::Membership::whitelist_signer_for_benchmark(&doctor);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(doctor), study, pseudonym, key, true);
+		_(RawOrigin::Signed(doctor), study, pseudonym, key, nullifier, true);
 		assert!(Subjects::<T>::contains_key(study, pseudonym));
 	}
 

@@ -55,26 +55,34 @@
 //!
 //! ## Pseudonyms
 //!
-//! Trial state holds no patient account. A subject is a 32-byte pseudonym the patient's wallet
-//! chooses ([`pseudonym`] suggests blake2b-256 of the study, the patient and 32 random bytes the
-//! wallet keeps). At screening the site records, with the pseudonym, the [`SubjectKey`] the
-//! wallet gives it: [`subject_key`], blake2b-256 of the study, the pseudonym and the patient's
-//! account. Every call the patient makes for the subject (`enrol`, `reconsent`, `withdraw`)
-//! recomputes the key from its signer and is refused (`NotSubject`) unless it matches, so only
-//! the patient behind a pseudonym acts for it, and nobody who merely saw the screening can
-//! enrol under someone else's pseudonym first. Enrolment also records the patient's
-//! [`EnrolmentNullifier`] in the study (blake2b-256 of the study and the account), so that one
-//! patient enrols once, under one pseudonym, and cannot withdraw and come back under another to
-//! draw a different arm.
+//! Neither trial state, events nor block bodies name the patient's account. A subject is a
+//! 32-byte pseudonym the patient's wallet chooses ([`pseudonym`] suggests blake2b-256 of the
+//! study, the patient and 32 random bytes the wallet keeps), and the patient acts for it from a
+//! **subject account**: a key pair the wallet derives for this study alone (client-js derives
+//! it from the patient's seed with the hard path `//carechain/trial/<study>/<salt>`), which is
+//! neither a patient nor a member and appears nowhere else on chain. Taking part in a study is
+//! itself a clinical fact (a study names its condition), so the patient's own account never
+//! signs a subject call: a signed extrinsic's block names its signer for good.
 //!
-//! What the key and the nullifier do not hide: they are deterministic functions of the
-//! account and public inputs, so whoever holds the list of registered patients can test each
-//! against them (the chain itself must be able to compute them from the signer); and each of
-//! the patient's calls is a signed extrinsic whose block names the signer. They keep the
-//! account out of state and out of every event, and make the binding one-way for anyone
-//! without a candidate; unlinkability from the chain's other readers needs the patient to act
-//! from a study-scoped account the chain can still recognise as a registered patient's, which
-//! is not done yet.
+//! At screening the site records, with the pseudonym, the [`SubjectKey`] the wallet gives it:
+//! [`subject_key`], blake2b-256 of the study, the pseudonym and the subject account. Every
+//! subject call (`enrol`, `reconsent`, `withdraw`) recomputes the key from its signer and is
+//! refused (`NotSubject`) unless it matches, so only the holder of the subject account acts
+//! for the pseudonym, and nobody who merely saw the screening can enrol under someone else's
+//! pseudonym first. The runtime's `CheckPermissioned` extension admits an otherwise unknown
+//! signer for exactly these calls when [`Pallet::is_subject_account`] says the key matches,
+//! under a patient's allowance; nothing else it signs gets into the pool. The subject account
+//! is vouched for by the site that screened it in person, not by the registry: a site could
+//! screen someone who is not a registered patient, as it could enter any data it captures.
+//!
+//! The site also records the patient's [`EnrolmentNullifier`], computed from the patient's
+//! account under a nullifier key the sponsor gives the study's sites with their activation
+//! (never on chain). Enrolment takes it into [`EnrolledPatients`], and a nullifier already
+//! there refuses screening and enrolment (`PatientAlreadyEnrolled`), so that one patient
+//! enrols once, under one pseudonym, and cannot withdraw and come back under another to draw a
+//! different arm. Without the key nobody can test the registered patients against the
+//! nullifiers; a site that computed one wrongly would only defeat the check, which the chain
+//! cannot see.
 //!
 //! ## Randomisation
 //!
@@ -379,15 +387,13 @@ pub mod pallet {
 		SubjectExists,
 		/// The study has no subject with that pseudonym.
 		UnknownSubject,
-		/// The signer is not a registered patient.
-		NotPatient,
-		/// The signer is not the patient behind the pseudonym: its subject key differs.
+		/// The signer is not the account the subject acts from: its subject key differs.
 		NotSubject,
 		/// The subject was screened as not eligible.
 		NotEligible,
-		/// The signer enrolled in the study already, under another pseudonym: a patient takes
-		/// part in a study once, and does not come back under a new pseudonym after
-		/// withdrawing.
+		/// The patient (by the enrolment nullifier the site computed) enrolled in the study
+		/// already, under another pseudonym: a patient takes part in a study once, and does not
+		/// come back under a new pseudonym after withdrawing.
 		PatientAlreadyEnrolled,
 		/// The subject is enrolled already.
 		AlreadyEnrolled,
@@ -709,8 +715,11 @@ pub mod pallet {
 		/// - `pseudonym`: the subject's pseudonym, as the patient's wallet chose it; unused in
 		///   the study.
 		/// - `key`: the subject key the patient's wallet computed ([`subject_key`] of the study,
-		///   the pseudonym and the patient's account), which every call of the patient must
-		///   match.
+		///   the pseudonym and the subject account the patient will act from), which every
+		///   subject call must match.
+		/// - `nullifier`: the patient's [`enrolment_nullifier`] in the study, which the site
+		///   computes from the patient's account under the study's nullifier key; a patient
+		///   already enrolled under it is refused.
 		/// - `eligible`: whether the subject meets the eligibility criteria.
 		///
 		/// Emits `SubjectScreened`. O(1).
@@ -720,6 +729,7 @@ pub mod pallet {
 			study: StudyId,
 			pseudonym: Pseudonym,
 			key: SubjectKey,
+			nullifier: EnrolmentNullifier,
 			eligible: bool,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
@@ -729,8 +739,15 @@ pub mod pallet {
 				.ok_or(Error::<T>::NotSiteStaff)?
 				.org;
 			ensure!(Self::is_active_site(study, site), Error::<T>::SiteNotActive);
-			ensure!(!pseudonym.is_zero() && !key.is_zero(), Error::<T>::ZeroHash);
+			ensure!(
+				!pseudonym.is_zero() && !key.is_zero() && !nullifier.is_zero(),
+				Error::<T>::ZeroHash
+			);
 			ensure!(!Subjects::<T>::contains_key(study, pseudonym), Error::<T>::SubjectExists);
+			ensure!(
+				!EnrolledPatients::<T>::contains_key(study, nullifier),
+				Error::<T>::PatientAlreadyEnrolled
+			);
 			let mut flow = Self::flow(study)?;
 
 			flow.assessed.saturating_inc();
@@ -744,6 +761,7 @@ pub mod pallet {
 				pseudonym,
 				Subject {
 					key,
+					nullifier,
 					site,
 					status,
 					consent_version: 0,
@@ -762,10 +780,10 @@ pub mod pallet {
 
 		/// Consents to a protocol version and enrols as a subject.
 		///
-		/// The signer must be a registered patient whose [`subject_key`] for the pseudonym is
-		/// the one the site recorded at screening, not enrolled in the study under any
-		/// pseudonym; the subject must be eligible and not yet enrolled, the site active, the
-		/// study below its target and not locked.
+		/// The signer must be the subject account whose [`subject_key`] for the pseudonym the
+		/// site recorded at screening, and the patient (by the nullifier the site recorded) not
+		/// enrolled in the study under any pseudonym; the subject must be eligible and not yet
+		/// enrolled, the site active, the study below its target and not locked.
 		///
 		/// - `study`: the study.
 		/// - `pseudonym`: the subject's pseudonym.
@@ -783,7 +801,6 @@ pub mod pallet {
 			version: ProtocolVersionId,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			ensure!(T::Membership::is_patient(&who), Error::<T>::NotPatient);
 			let info = Self::open_study(study)?;
 			let mut subject = Self::patients_subject(&who, study, &pseudonym)?;
 			match subject.status {
@@ -794,7 +811,7 @@ pub mod pallet {
 			ensure!(subject.site == site, Error::<T>::WrongSite);
 			ensure!(Self::is_active_site(study, site), Error::<T>::SiteNotActive);
 			ensure!(version == info.version, Error::<T>::NotCurrentVersion);
-			let nullifier = enrolment_nullifier(study, &who);
+			let nullifier = subject.nullifier;
 			ensure!(
 				!EnrolledPatients::<T>::contains_key(study, nullifier),
 				Error::<T>::PatientAlreadyEnrolled
@@ -818,8 +835,8 @@ pub mod pallet {
 
 		/// Consents to the study's current protocol version, after an amendment.
 		///
-		/// The signer must be the patient behind the pseudonym; the subject must be taking part
-		/// (enrolled or randomised) and the database not locked.
+		/// The signer must be the subject account behind the pseudonym; the subject must be
+		/// taking part (enrolled or randomised) and the database not locked.
 		///
 		/// - `study`: the study.
 		/// - `pseudonym`: the subject's pseudonym.
@@ -956,8 +973,8 @@ pub mod pallet {
 		/// Withdraws the subject's consent: no more data is captured for it. Accepted after the
 		/// database lock too.
 		///
-		/// The signer must be the patient behind the pseudonym; the subject must be taking part
-		/// (enrolled or randomised).
+		/// The signer must be the subject account behind the pseudonym; the subject must be
+		/// taking part (enrolled or randomised).
 		///
 		/// - `study`: the study.
 		/// - `pseudonym`: the subject's pseudonym.
@@ -1330,7 +1347,19 @@ pub mod pallet {
 			Ok(Subjects::<T>::get(study, pseudonym).ok_or(Error::<T>::UnknownSubject)?)
 		}
 
-		/// The subject, if the signer is the patient behind its pseudonym.
+		/// Whether `who` is the account the subject `pseudonym` of `study` acts from: the
+		/// transaction extension admits an otherwise unknown signer for the subject's own calls
+		/// (`enrol`, `reconsent`, `withdraw`) on this. One read.
+		pub fn is_subject_account(
+			who: &T::AccountId,
+			study: StudyId,
+			pseudonym: &Pseudonym,
+		) -> bool {
+			Subjects::<T>::get(study, pseudonym)
+				.is_some_and(|subject| subject.key == subject_key(study, pseudonym, who))
+		}
+
+		/// The subject, if the signer is the account it acts from.
 		fn patients_subject(
 			who: &T::AccountId,
 			study: StudyId,
@@ -1617,4 +1646,25 @@ fn has_repeats<I: Ord>(items: &[I]) -> bool {
 	let mut sorted: Vec<&I> = items.iter().collect();
 	sorted.sort();
 	sorted.windows(2).any(|w| w[0] == w[1])
+}
+
+sp_api::decl_runtime_apis! {
+	/// Queries of clinical trials, for the node's `trials_*` methods and wallets. Everything
+	/// they return is in state already: ids, hashes, counts and pseudonyms, no patient account.
+	pub trait TrialsApi<Study, ConsortFlow> where
+		Study: codec::Codec,
+		ConsortFlow: codec::Codec,
+	{
+		/// A study's registration and its state now.
+		fn study(study: StudyId) -> Option<Study>;
+		/// A study's protocol versions in order, the registration's first.
+		fn protocol_history(study: StudyId) -> Vec<ProtocolVersion>;
+		/// A subject of a study, by pseudonym.
+		fn subject(study: StudyId, pseudonym: Pseudonym) -> Option<Subject>;
+		/// A subject's consents in order: each protocol version agreed to, its consent form
+		/// and when.
+		fn consent_history(study: StudyId, pseudonym: Pseudonym) -> Vec<ConsentRecord>;
+		/// A study's CONSORT participant flow.
+		fn consort_flow(study: StudyId) -> Option<ConsortFlow>;
+	}
 }

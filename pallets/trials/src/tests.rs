@@ -94,8 +94,21 @@ fn pseudonym_of(study: StudyId, patient: u64) -> Pseudonym {
 	crate::pseudonym(study, &patient, &[patient as u8; 32])
 }
 
+/// The account `patient` acts from as a subject of `study`: a wallet derives one per study,
+/// registered nowhere.
+fn subject_account(study: StudyId, patient: u64) -> u64 {
+	patient ^ (0xA5 << 56) ^ (u64::from(study) + 1) << 40
+}
+
 fn key_of(study: StudyId, patient: u64) -> H256 {
-	crate::subject_key(study, &pseudonym_of(study, patient), &patient)
+	crate::subject_key(study, &pseudonym_of(study, patient), &subject_account(study, patient))
+}
+
+/// The nullifier key the sponsor gives the study's sites.
+const NULLIFIER_KEY: [u8; 32] = [0x4E; 32];
+
+fn nullifier_of(study: StudyId, patient: u64) -> H256 {
+	crate::enrolment_nullifier(&NULLIFIER_KEY, study, &patient)
 }
 
 fn screened(study: StudyId, patient: u64) -> Pseudonym {
@@ -105,6 +118,7 @@ fn screened(study: StudyId, patient: u64) -> Pseudonym {
 		study,
 		pseudonym,
 		key_of(study, patient),
+		nullifier_of(study, patient),
 		true
 	));
 	pseudonym
@@ -116,7 +130,13 @@ fn current_version(study: StudyId) -> u32 {
 
 fn enrolled(study: StudyId, patient: u64) -> Pseudonym {
 	let pseudonym = screened(study, patient);
-	assert_ok!(Trials::enrol(signed(patient), study, pseudonym, MARYS, current_version(study)));
+	assert_ok!(Trials::enrol(
+		signed(subject_account(study, patient)),
+		study,
+		pseudonym,
+		MARYS,
+		current_version(study)
+	));
 	pseudonym
 }
 
@@ -470,6 +490,7 @@ fn a_site_screens_subjects_eligible_or_not() {
 			study,
 			other,
 			key_of(study, OTHER_PATIENT),
+			nullifier_of(study, OTHER_PATIENT),
 			false
 		));
 		assert_eq!(status(study, other), SubjectStatus::ScreenFailed);
@@ -484,7 +505,8 @@ fn only_a_practitioner_of_an_active_site_screens() {
 		let study = open_study();
 		let pseudonym = pseudonym_of(study, PATIENT);
 		let key = key_of(study, PATIENT);
-		let screen = |who| Trials::screen(signed(who), study, pseudonym, key, true);
+		let nullifier = nullifier_of(study, PATIENT);
+		let screen = |who| Trials::screen(signed(who), study, pseudonym, key, nullifier, true);
 		assert_noop!(screen(MARYS_CLERK), Error::<Test>::NotSiteStaff);
 		assert_noop!(screen(STRANGER), Error::<Test>::NotSiteStaff);
 		assert_noop!(screen(SPONSOR_CLERK), Error::<Test>::NotSiteStaff);
@@ -494,15 +516,19 @@ fn only_a_practitioner_of_an_active_site_screens() {
 		assert_noop!(screen(MARYS_DOCTOR), Error::<Test>::NotSiteStaff);
 		MockRegistry::set_active(MARYS, true);
 		assert_noop!(
-			Trials::screen(signed(MARYS_DOCTOR), study, H256::zero(), key, true),
+			Trials::screen(signed(MARYS_DOCTOR), study, H256::zero(), key, nullifier, true),
 			Error::<Test>::ZeroHash
 		);
 		assert_noop!(
-			Trials::screen(signed(MARYS_DOCTOR), study, pseudonym, H256::zero(), true),
+			Trials::screen(signed(MARYS_DOCTOR), study, pseudonym, H256::zero(), nullifier, true),
 			Error::<Test>::ZeroHash
 		);
 		assert_noop!(
-			Trials::screen(signed(MARYS_DOCTOR), 7, pseudonym, key, true),
+			Trials::screen(signed(MARYS_DOCTOR), study, pseudonym, key, H256::zero(), true),
+			Error::<Test>::ZeroHash
+		);
+		assert_noop!(
+			Trials::screen(signed(MARYS_DOCTOR), 7, pseudonym, key, nullifier, true),
 			Error::<Test>::UnknownStudy
 		);
 		assert_ok!(screen(MARYS_DOCTOR));
@@ -510,7 +536,7 @@ fn only_a_practitioner_of_an_active_site_screens() {
 		assert_ok!(Trials::deactivate_site(signed(SPONSOR_SCIENTIST), study, MARYS));
 		let other = pseudonym_of(study, OTHER_PATIENT);
 		assert_noop!(
-			Trials::screen(signed(MARYS_DOCTOR), study, other, key, true),
+			Trials::screen(signed(MARYS_DOCTOR), study, other, key, nullifier, true),
 			Error::<Test>::SiteNotActive
 		);
 	});
@@ -524,7 +550,13 @@ fn a_patient_consents_and_enrols_under_a_pseudonym() {
 		let study = open_study();
 		let pseudonym = screened(study, PATIENT);
 		advance(DAY);
-		assert_ok!(Trials::enrol(signed(PATIENT), study, pseudonym, MARYS, 1));
+		assert_ok!(Trials::enrol(
+			signed(subject_account(study, PATIENT)),
+			study,
+			pseudonym,
+			MARYS,
+			1
+		));
 		System::assert_last_event(
 			Event::SubjectEnrolled { study, pseudonym, site: MARYS, version: 1 }.into(),
 		);
@@ -548,26 +580,38 @@ fn another_patient_cannot_act_for_a_pseudonym() {
 		let pseudonym = screened(study, PATIENT);
 		// Someone who saw the screening tries to enrol under the patient's pseudonym first.
 		assert_noop!(
-			Trials::enrol(signed(OTHER_PATIENT), study, pseudonym, MARYS, 1),
+			Trials::enrol(
+				signed(subject_account(study, OTHER_PATIENT)),
+				study,
+				pseudonym,
+				MARYS,
+				1
+			),
 			Error::<Test>::NotSubject
 		);
-		assert_ok!(Trials::enrol(signed(PATIENT), study, pseudonym, MARYS, 1));
+		assert_ok!(Trials::enrol(
+			signed(subject_account(study, PATIENT)),
+			study,
+			pseudonym,
+			MARYS,
+			1
+		));
 		assert_ok!(Trials::amend_protocol(signed(SPONSOR_SCIENTIST), study, h(21), h(22), true));
 		assert_noop!(
-			Trials::reconsent(signed(OTHER_PATIENT), study, pseudonym, 2),
+			Trials::reconsent(signed(subject_account(study, OTHER_PATIENT)), study, pseudonym, 2),
 			Error::<Test>::NotSubject
 		);
 		assert_noop!(
-			Trials::withdraw(signed(OTHER_PATIENT), study, pseudonym),
+			Trials::withdraw(signed(subject_account(study, OTHER_PATIENT)), study, pseudonym),
 			Error::<Test>::NotSubject
 		);
 		// Nor may the site or the sponsor, whatever they know of the pseudonym.
 		assert_noop!(
-			Trials::withdraw(signed(MARYS_DOCTOR), study, pseudonym),
+			Trials::withdraw(signed(subject_account(study, MARYS_DOCTOR)), study, pseudonym),
 			Error::<Test>::NotSubject
 		);
 		assert_noop!(
-			Trials::withdraw(signed(SPONSOR_SCIENTIST), study, pseudonym),
+			Trials::withdraw(signed(subject_account(study, SPONSOR_SCIENTIST)), study, pseudonym),
 			Error::<Test>::NotSubject
 		);
 		// The same pseudonym in another study binds another key.
@@ -581,15 +625,27 @@ fn enrolment_follows_screening_at_an_active_site_and_the_current_version() {
 		let study = open_study();
 		assert_ok!(Trials::activate_site(signed(SPONSOR_SCIENTIST), study, CITY, h(5)));
 		let pseudonym = screened(study, PATIENT);
-		let enrol =
-			|who, site, version| Trials::enrol(signed(who), study, pseudonym, site, version);
-		assert_noop!(enrol(STRANGER, MARYS, 1), Error::<Test>::NotPatient);
+		let enrol = |who, site, version| {
+			Trials::enrol(signed(subject_account(study, who)), study, pseudonym, site, version)
+		};
+		assert_noop!(enrol(STRANGER, MARYS, 1), Error::<Test>::NotSubject);
+		// The patient's own account is not the subject account either.
 		assert_noop!(
-			Trials::enrol(signed(PATIENT), study, pseudonym_of(study, OTHER_PATIENT), MARYS, 1),
+			Trials::enrol(signed(PATIENT), study, pseudonym, MARYS, 1),
+			Error::<Test>::NotSubject
+		);
+		assert_noop!(
+			Trials::enrol(
+				signed(subject_account(study, PATIENT)),
+				study,
+				pseudonym_of(study, OTHER_PATIENT),
+				MARYS,
+				1
+			),
 			Error::<Test>::UnknownSubject
 		);
 		assert_noop!(
-			Trials::enrol(signed(PATIENT), 7, pseudonym, MARYS, 1),
+			Trials::enrol(signed(subject_account(7, PATIENT)), 7, pseudonym, MARYS, 1),
 			Error::<Test>::UnknownStudy
 		);
 		assert_noop!(enrol(PATIENT, CITY, 1), Error::<Test>::WrongSite);
@@ -612,16 +668,17 @@ fn enrolment_follows_screening_at_an_active_site_and_the_current_version() {
 			study,
 			failed,
 			key_of(study, OTHER_PATIENT),
+			nullifier_of(study, OTHER_PATIENT),
 			false
 		));
 		assert_noop!(
-			Trials::enrol(signed(OTHER_PATIENT), study, failed, MARYS, 2),
+			Trials::enrol(signed(subject_account(study, OTHER_PATIENT)), study, failed, MARYS, 2),
 			Error::<Test>::NotEligible
 		);
 		let late = screened(study, THIRD_PATIENT);
 		assert_ok!(Trials::lock_database(signed(SPONSOR_SCIENTIST), study, h(9)));
 		assert_noop!(
-			Trials::enrol(signed(THIRD_PATIENT), study, late, MARYS, 2),
+			Trials::enrol(signed(subject_account(study, THIRD_PATIENT)), study, late, MARYS, 2),
 			Error::<Test>::StudyLocked
 		);
 	});
@@ -631,25 +688,34 @@ fn enrolment_follows_screening_at_an_active_site_and_the_current_version() {
 fn a_patient_enrols_in_a_study_once_whatever_the_pseudonym() {
 	run(|| {
 		let study = open_study();
-		let first = enrolled(study, PATIENT);
-		// The patient's wallet makes a second pseudonym, and the site screens it too.
+		// The patient's wallet makes a second pseudonym and subject account, and the site
+		// screens both before either enrols: the nullifier is the patient's, whatever the
+		// pseudonym.
+		let first = screened(study, PATIENT);
 		let second = crate::pseudonym(study, &PATIENT, &[9; 32]);
-		let key = crate::subject_key(study, &second, &PATIENT);
-		assert_ok!(Trials::screen(signed(MARYS_DOCTOR), study, second, key, true));
+		let second_account = subject_account(study, PATIENT) ^ 1;
+		let key = crate::subject_key(study, &second, &second_account);
+		let nullifier = nullifier_of(study, PATIENT);
+		assert_ok!(Trials::screen(signed(MARYS_DOCTOR), study, second, key, nullifier, true));
+		assert_ok!(Trials::enrol(signed(subject_account(study, PATIENT)), study, first, MARYS, 1));
 		assert_noop!(
-			Trials::enrol(signed(PATIENT), study, second, MARYS, 1),
+			Trials::enrol(signed(second_account), study, second, MARYS, 1),
 			Error::<Test>::PatientAlreadyEnrolled
 		);
 		// Withdrawing does not open a way back in under the new pseudonym, to draw another arm.
-		assert_ok!(Trials::withdraw(signed(PATIENT), study, first));
+		assert_ok!(Trials::withdraw(signed(subject_account(study, PATIENT)), study, first));
 		assert_noop!(
-			Trials::enrol(signed(PATIENT), study, second, MARYS, 1),
+			Trials::enrol(signed(second_account), study, second, MARYS, 1),
 			Error::<Test>::PatientAlreadyEnrolled
 		);
-		assert!(crate::EnrolledPatients::<Test>::contains_key(
-			study,
-			crate::enrolment_nullifier(study, &PATIENT)
-		));
+		// Nor does a third pseudonym screened after the enrolment.
+		let third = crate::pseudonym(study, &PATIENT, &[10; 32]);
+		let third_key = crate::subject_key(study, &third, &(second_account ^ 2));
+		assert_noop!(
+			Trials::screen(signed(MARYS_DOCTOR), study, third, third_key, nullifier, true),
+			Error::<Test>::PatientAlreadyEnrolled
+		);
+		assert!(crate::EnrolledPatients::<Test>::contains_key(study, nullifier));
 		// Another study is another matter.
 		let other = register_with(4, RegistryId::Nct(*b"76543210"));
 		assert_ok!(Trials::activate_site(signed(SPONSOR_SCIENTIST), other, MARYS, h(5)));
@@ -664,11 +730,15 @@ fn no_enrolment_past_the_target() {
 		assert_ok!(Trials::activate_site(signed(SPONSOR_SCIENTIST), study, MARYS, h(5)));
 		enrolled(study, PATIENT);
 		// A withdrawal does not free a place: the target counts everyone enrolled.
-		assert_ok!(Trials::withdraw(signed(PATIENT), study, pseudonym_of(study, PATIENT)));
+		assert_ok!(Trials::withdraw(
+			signed(subject_account(study, PATIENT)),
+			study,
+			pseudonym_of(study, PATIENT)
+		));
 		enrolled(study, OTHER_PATIENT);
 		let third = screened(study, THIRD_PATIENT);
 		assert_noop!(
-			Trials::enrol(signed(THIRD_PATIENT), study, third, MARYS, 1),
+			Trials::enrol(signed(subject_account(study, THIRD_PATIENT)), study, third, MARYS, 1),
 			Error::<Test>::TargetReached
 		);
 		assert_eq!(flow(study).enrolled, 2);
@@ -684,7 +754,7 @@ fn a_subject_consents_again_to_an_amended_protocol() {
 		let pseudonym = enrolled(study, PATIENT);
 		assert_ok!(Trials::amend_protocol(signed(SPONSOR_SCIENTIST), study, h(21), h(22), true));
 		advance(DAY);
-		assert_ok!(Trials::reconsent(signed(PATIENT), study, pseudonym, 2));
+		assert_ok!(Trials::reconsent(signed(subject_account(study, PATIENT)), study, pseudonym, 2));
 		System::assert_last_event(
 			Event::SubjectReconsented { study, pseudonym, version: 2 }.into(),
 		);
@@ -694,26 +764,31 @@ fn a_subject_consents_again_to_an_amended_protocol() {
 			vec![(1, h(2), START), (2, h(22), START + DAY)]
 		);
 		assert_noop!(
-			Trials::reconsent(signed(PATIENT), study, pseudonym, 2),
+			Trials::reconsent(signed(subject_account(study, PATIENT)), study, pseudonym, 2),
 			Error::<Test>::AlreadyConsented
 		);
 		assert_noop!(
-			Trials::reconsent(signed(PATIENT), study, pseudonym, 1),
+			Trials::reconsent(signed(subject_account(study, PATIENT)), study, pseudonym, 1),
 			Error::<Test>::NotCurrentVersion
 		);
 		assert_noop!(
-			Trials::reconsent(signed(PATIENT), study, pseudonym, 3),
+			Trials::reconsent(signed(subject_account(study, PATIENT)), study, pseudonym, 3),
 			Error::<Test>::NotCurrentVersion
 		);
 		let only_screened = screened(study, OTHER_PATIENT);
 		assert_noop!(
-			Trials::reconsent(signed(OTHER_PATIENT), study, only_screened, 2),
+			Trials::reconsent(
+				signed(subject_account(study, OTHER_PATIENT)),
+				study,
+				only_screened,
+				2
+			),
 			Error::<Test>::NotConsented
 		);
-		assert_ok!(Trials::withdraw(signed(PATIENT), study, pseudonym));
+		assert_ok!(Trials::withdraw(signed(subject_account(study, PATIENT)), study, pseudonym));
 		assert_ok!(Trials::amend_protocol(signed(SPONSOR_SCIENTIST), study, h(31), h(32), true));
 		assert_noop!(
-			Trials::reconsent(signed(PATIENT), study, pseudonym, 3),
+			Trials::reconsent(signed(subject_account(study, PATIENT)), study, pseudonym, 3),
 			Error::<Test>::SubjectWithdrawn
 		);
 	});
@@ -809,6 +884,7 @@ fn no_randomisation_without_a_current_consent() {
 			study,
 			failed,
 			key_of(study, THIRD_PATIENT),
+			nullifier_of(study, THIRD_PATIENT),
 			false
 		));
 		assert_noop!(randomise(failed), Error::<Test>::NotConsented);
@@ -816,7 +892,11 @@ fn no_randomisation_without_a_current_consent() {
 		let pseudonym = enrolled(study, OTHER_PATIENT);
 		assert_ok!(Trials::amend_protocol(signed(SPONSOR_SCIENTIST), study, h(21), h(22), true));
 		assert_noop!(randomise(pseudonym), Error::<Test>::ReconsentRequired);
-		assert_ok!(Trials::withdraw(signed(OTHER_PATIENT), study, pseudonym));
+		assert_ok!(Trials::withdraw(
+			signed(subject_account(study, OTHER_PATIENT)),
+			study,
+			pseudonym
+		));
 		assert_noop!(randomise(pseudonym), Error::<Test>::SubjectWithdrawn);
 	});
 }
@@ -907,7 +987,7 @@ fn no_capture_after_withdrawal() {
 		let study = open_study();
 		let (pseudonym, _) = randomised(study, PATIENT);
 		assert_ok!(Trials::capture_data(signed(MARYS_DOCTOR), study, pseudonym, h(0x51)));
-		assert_ok!(Trials::withdraw(signed(PATIENT), study, pseudonym));
+		assert_ok!(Trials::withdraw(signed(subject_account(study, PATIENT)), study, pseudonym));
 		assert_noop!(
 			Trials::capture_data(signed(MARYS_DOCTOR), study, pseudonym, h(0x52)),
 			Error::<Test>::SubjectWithdrawn
@@ -926,7 +1006,7 @@ fn no_capture_under_an_old_consent_when_reconsent_is_required() {
 		assert_ok!(capture(h(0x51)));
 		assert_ok!(Trials::amend_protocol(signed(SPONSOR_SCIENTIST), study, h(31), h(32), true));
 		assert_noop!(capture(h(0x52)), Error::<Test>::ReconsentRequired);
-		assert_ok!(Trials::reconsent(signed(PATIENT), study, pseudonym, 3));
+		assert_ok!(Trials::reconsent(signed(subject_account(study, PATIENT)), study, pseudonym, 3));
 		assert_ok!(capture(h(0x52)));
 	});
 }
@@ -939,22 +1019,25 @@ fn withdrawals_are_counted_before_and_after_allocation() {
 		let study = open_study();
 		let before = enrolled(study, PATIENT);
 		let (after, arm) = randomised(study, OTHER_PATIENT);
-		assert_ok!(Trials::withdraw(signed(PATIENT), study, before));
+		assert_ok!(Trials::withdraw(signed(subject_account(study, PATIENT)), study, before));
 		System::assert_last_event(Event::SubjectWithdrawn { study, pseudonym: before }.into());
-		assert_ok!(Trials::withdraw(signed(OTHER_PATIENT), study, after));
+		assert_ok!(Trials::withdraw(signed(subject_account(study, OTHER_PATIENT)), study, after));
 		let counts = flow(study);
 		assert_eq!(counts.withdrawn_before_allocation, 1);
 		assert_eq!(counts.arms[arm as usize], arm_flow(1, 0, 1, 0, 0));
 		assert_noop!(
-			Trials::withdraw(signed(PATIENT), study, before),
+			Trials::withdraw(signed(subject_account(study, PATIENT)), study, before),
 			Error::<Test>::SubjectWithdrawn
 		);
 		let only_screened = screened(study, THIRD_PATIENT);
 		assert_noop!(
-			Trials::withdraw(signed(THIRD_PATIENT), study, only_screened),
+			Trials::withdraw(signed(subject_account(study, THIRD_PATIENT)), study, only_screened),
 			Error::<Test>::NotConsented
 		);
-		assert_noop!(Trials::withdraw(signed(PATIENT), 7, before), Error::<Test>::UnknownStudy);
+		assert_noop!(
+			Trials::withdraw(signed(subject_account(7, PATIENT)), 7, before),
+			Error::<Test>::UnknownStudy
+		);
 	});
 }
 
@@ -964,7 +1047,7 @@ fn a_patient_may_withdraw_after_the_lock() {
 		let study = open_study();
 		let (pseudonym, arm) = randomised(study, PATIENT);
 		assert_ok!(Trials::lock_database(signed(SPONSOR_SCIENTIST), study, h(9)));
-		assert_ok!(Trials::withdraw(signed(PATIENT), study, pseudonym));
+		assert_ok!(Trials::withdraw(signed(subject_account(study, PATIENT)), study, pseudonym));
 		assert_eq!(flow(study).arms[arm as usize], arm_flow(1, 0, 1, 0, 0));
 	});
 }
@@ -1003,7 +1086,7 @@ fn a_site_marks_subjects_lost_or_completed() {
 			);
 		}
 		assert_noop!(
-			Trials::withdraw(signed(PATIENT), study, lost),
+			Trials::withdraw(signed(subject_account(study, PATIENT)), study, lost),
 			Error::<Test>::SubjectNotParticipating
 		);
 	});
@@ -1031,7 +1114,7 @@ fn only_the_subjects_site_ends_follow_up_of_a_randomised_subject() {
 			Trials::mark_lost_to_follow_up(signed(SPONSOR_SCIENTIST), study, pseudonym),
 			Error::<Test>::NotSiteStaff
 		);
-		assert_ok!(Trials::withdraw(signed(PATIENT), study, pseudonym));
+		assert_ok!(Trials::withdraw(signed(subject_account(study, PATIENT)), study, pseudonym));
 		assert_noop!(
 			Trials::complete(signed(MARYS_DOCTOR), study, pseudonym),
 			Error::<Test>::SubjectWithdrawn
@@ -1182,7 +1265,7 @@ fn adverse_event_reports_are_checked() {
 		assert_noop!(report(MARYS_DOCTOR, pseudonym, now, H256::zero()), Error::<Test>::ZeroHash);
 		assert_noop!(report(MARYS_DOCTOR, h(0x77), now, h(0x61)), Error::<Test>::UnknownSubject);
 		// Safety reporting goes on after withdrawal and after the lock.
-		assert_ok!(Trials::withdraw(signed(PATIENT), study, pseudonym));
+		assert_ok!(Trials::withdraw(signed(subject_account(study, PATIENT)), study, pseudonym));
 		assert_ok!(report(MARYS_DOCTOR, pseudonym, now, h(0x61)));
 		assert_ok!(Trials::lock_database(signed(SPONSOR_SCIENTIST), study, h(9)));
 		assert_ok!(report(MARYS_DOCTOR, pseudonym, now, h(0x62)));
@@ -1223,6 +1306,7 @@ fn the_lock_freezes_the_data_and_counts_the_analysed() {
 				study,
 				pseudonym,
 				key_of(study, THIRD_PATIENT),
+				nullifier_of(study, THIRD_PATIENT),
 				true
 			),
 			Error::<Test>::StudyLocked
@@ -1415,14 +1499,26 @@ fn the_trial_journey_matches_the_consort_counts() {
 		let patients = [PATIENT, OTHER_PATIENT, THIRD_PATIENT, STRANGER];
 		let pseudonyms: Vec<_> = patients.iter().map(|p| screened(study, *p)).collect();
 		let excluded = h(0x99);
-		assert_ok!(Trials::screen(signed(MARYS_DOCTOR), study, excluded, h(0x98), false));
+		assert_ok!(Trials::screen(signed(MARYS_DOCTOR), study, excluded, h(0x98), h(0x97), false));
 		// Three enrol on version 1; the protocol is amended requiring re-consent; the fourth
 		// enrols on version 2.
 		for (patient, pseudonym) in patients.iter().zip(&pseudonyms).take(3) {
-			assert_ok!(Trials::enrol(signed(*patient), study, *pseudonym, MARYS, 1));
+			assert_ok!(Trials::enrol(
+				signed(subject_account(study, *patient)),
+				study,
+				*pseudonym,
+				MARYS,
+				1
+			));
 		}
 		assert_ok!(Trials::amend_protocol(signed(SPONSOR_SCIENTIST), study, h(21), h(22), true));
-		assert_ok!(Trials::enrol(signed(STRANGER), study, pseudonyms[3], MARYS, 2));
+		assert_ok!(Trials::enrol(
+			signed(subject_account(study, STRANGER)),
+			study,
+			pseudonyms[3],
+			MARYS,
+			2
+		));
 		// Nobody on version 1 is randomised or captured until they consent again.
 		let (arm, salt, proof) = reveal(4, 0);
 		assert_noop!(
@@ -1434,7 +1530,12 @@ fn the_trial_journey_matches_the_consort_counts() {
 			Error::<Test>::ReconsentRequired
 		);
 		for (patient, pseudonym) in patients.iter().zip(&pseudonyms).take(3) {
-			assert_ok!(Trials::reconsent(signed(*patient), study, *pseudonym, 2));
+			assert_ok!(Trials::reconsent(
+				signed(subject_account(study, *patient)),
+				study,
+				*pseudonym,
+				2
+			));
 		}
 		// Randomisation in list order: arms 1, 0, 0, 1.
 		let arms: Vec<_> = pseudonyms.iter().map(|p| randomise(study, *p)).collect();
@@ -1460,7 +1561,7 @@ fn the_trial_journey_matches_the_consort_counts() {
 		));
 		assert!(AdverseEvents::<Test>::get(study, 0).expect("stored").late);
 		// One withdraws (arm 1), one is lost (arm 0), two complete (arms 0 and 1).
-		assert_ok!(Trials::withdraw(signed(PATIENT), study, pseudonyms[0]));
+		assert_ok!(Trials::withdraw(signed(subject_account(study, PATIENT)), study, pseudonyms[0]));
 		assert_noop!(
 			Trials::capture_data(signed(MARYS_DOCTOR), study, pseudonyms[0], h(0x59)),
 			Error::<Test>::SubjectWithdrawn
@@ -1603,10 +1704,7 @@ fn try_state_finds_a_corrupted_counter() {
 		(
 			"enrolled patients",
 			Box::new(|study| {
-				crate::EnrolledPatients::<Test>::remove(
-					study,
-					crate::enrolment_nullifier(study, &PATIENT),
-				)
+				crate::EnrolledPatients::<Test>::remove(study, nullifier_of(study, PATIENT))
 			}),
 		),
 		(

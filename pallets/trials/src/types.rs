@@ -24,8 +24,8 @@ pub type ArmIndex = u8;
 /// learns how it was made.
 pub type Pseudonym = H256;
 
-/// The one-way binding of a pseudonym to the patient behind it ([`subject_key`]), checked on
-/// each of the patient's calls.
+/// The one-way binding of a pseudonym to the account the patient acts from for it
+/// ([`subject_key`]), checked on each subject call.
 pub type SubjectKey = H256;
 
 /// A trial registry identifier: a registry and the digits it assigned. Digits only, so that
@@ -280,9 +280,12 @@ impl SubjectStatus {
 	Debug,
 )]
 pub struct Subject {
-	/// The binding to the patient behind the pseudonym ([`subject_key`]), as the site recorded
-	/// it from the patient's wallet at screening.
+	/// The binding to the account the patient acts from for this subject ([`subject_key`]),
+	/// as the site recorded it from the patient's wallet at screening.
 	pub key: SubjectKey,
+	/// The patient's [`EnrolmentNullifier`] in the study, as the site computed it at screening;
+	/// taken at enrolment.
+	pub nullifier: EnrolmentNullifier,
 	/// The site organization that screened the subject.
 	pub site: OrgId,
 	/// Where the subject stands.
@@ -555,7 +558,7 @@ pub struct ConsortFlow<T: Config> {
 pub const SUBJECT_KEY_DOMAIN: &[u8] = b"carechain/trials/subject-key/v1";
 
 /// The domain separator of [`enrolment_nullifier`].
-pub const ENROLMENT_NULLIFIER_DOMAIN: &[u8] = b"carechain/trials/enrolment/v1";
+pub const ENROLMENT_NULLIFIER_DOMAIN: &[u8] = b"carechain/trials/enrolment/v2";
 
 /// The domain separator of [`pseudonym`].
 pub const PSEUDONYM_DOMAIN: &[u8] = b"carechain/trials/pseudonym/v1";
@@ -585,35 +588,41 @@ pub fn pseudonym<AccountId: Encode>(
 	BlakeTwo256::hash(&preimage)
 }
 
-/// The binding of `pseudonym` in `study` to `patient`: blake2b-256(`SUBJECT_KEY_DOMAIN` ‖ study
-/// as u32 little endian ‖ pseudonym ‖ SCALE(patient)). The chain recomputes it from the signer
-/// of each patient call and compares it with the stored key; state keeps the key, never the
-/// account. See the crate docs ("Pseudonyms") for what it does and does not hide.
+/// The binding of `pseudonym` in `study` to `account`, the account the patient acts from for
+/// the subject: blake2b-256(`SUBJECT_KEY_DOMAIN` ‖ study as u32 little endian ‖ pseudonym ‖
+/// SCALE(account)). A wallet uses a study-scoped subject account (see the crate docs,
+/// "Pseudonyms"), never the patient's own. The chain recomputes the key from the signer of
+/// each subject call and compares it with the stored one; state keeps the key, not the account.
 pub fn subject_key<AccountId: Encode>(
 	study: StudyId,
 	pseudonym: &Pseudonym,
-	patient: &AccountId,
+	account: &AccountId,
 ) -> SubjectKey {
 	let mut preimage = SUBJECT_KEY_DOMAIN.to_vec();
 	preimage.extend_from_slice(&study.to_le_bytes());
 	preimage.extend_from_slice(pseudonym.as_bytes());
-	patient.encode_to(&mut preimage);
+	account.encode_to(&mut preimage);
 	BlakeTwo256::hash(&preimage)
 }
 
-/// What marks `patient` as enrolled in `study`, whatever the pseudonym:
-/// blake2b-256(`ENROLMENT_NULLIFIER_DOMAIN` ‖ study as u32 little endian ‖ SCALE(patient)). A
-/// patient enrols in a study once, so nobody withdraws and comes back under a fresh pseudonym
-/// to draw another arm. It says no more than the subject key does: both can be tested against
-/// the registered patients, and neither names the account.
+/// What marks a patient as enrolled in a study, whatever the pseudonym and whichever subject
+/// account it acts from: [`enrolment_nullifier`] of the study's nullifier key, the study and the
+/// patient's account. The site computes it at screening (it knows its patient), so that a
+/// patient enrols in a study once and nobody withdraws and comes back under a fresh pseudonym
+/// to draw another arm. The key is a secret the sponsor gives the study's sites with their
+/// activation: without it nobody can test the registered patients against the nullifiers.
 pub type EnrolmentNullifier = H256;
 
-/// The [`EnrolmentNullifier`] of `patient` in `study`.
+/// The [`EnrolmentNullifier`] of `patient` in `study` under the study's nullifier key:
+/// blake2b-256(`ENROLMENT_NULLIFIER_DOMAIN` ‖ key ‖ study as u32 little endian ‖
+/// SCALE(patient)).
 pub fn enrolment_nullifier<AccountId: Encode>(
+	key: &[u8; 32],
 	study: StudyId,
 	patient: &AccountId,
 ) -> EnrolmentNullifier {
 	let mut preimage = ENROLMENT_NULLIFIER_DOMAIN.to_vec();
+	preimage.extend_from_slice(key);
 	preimage.extend_from_slice(&study.to_le_bytes());
 	patient.encode_to(&mut preimage);
 	BlakeTwo256::hash(&preimage)
