@@ -198,7 +198,13 @@ impl_runtime_apis! {
 		}
 	}
 
-	impl pallet_trials::TrialsApi<Block, pallet_trials::Study<Runtime>, pallet_trials::ConsortFlow<Runtime>>
+	impl
+		pallet_trials::TrialsApi<
+			Block,
+			pallet_trials::Study<Runtime>,
+			pallet_trials::ConsortFlow<Runtime>,
+			pallet_trials::StudyResults<Runtime>,
+		>
 		for Runtime
 	{
 		fn study(study: pallet_trials::StudyId) -> Option<pallet_trials::Study<Runtime>> {
@@ -227,6 +233,10 @@ impl_runtime_apis! {
 			study: pallet_trials::StudyId,
 		) -> Option<pallet_trials::ConsortFlow<Runtime>> {
 			crate::Trials::consort_flow(study)
+		}
+
+		fn results(study: pallet_trials::StudyId) -> Option<pallet_trials::StudyResults<Runtime>> {
+			pallet_trials::Results::<Runtime>::get(study)
 		}
 	}
 

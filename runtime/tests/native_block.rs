@@ -515,18 +515,17 @@ fn a_trial_subject_acts_from_an_account_registered_nowhere() {
 	assert_eq!((history[0].version, history[0].consent_form_hash), (1, hash(2)));
 	// The subject account holds no provider: nothing on chain ties it to a patient.
 	let account = frame_system::Account::<Runtime>::hashed_key_for(&subject_account);
-	let info =
-		chain
-			.overlay
-			.storage(&account)
-			.flatten()
-			.map(|bytes| {
-				frame_system::AccountInfo::<
+	let info = chain
+		.overlay
+		.storage(&account)
+		.flatten()
+		.map(|bytes| {
+			frame_system::AccountInfo::<
 					u32,
 					pallet_balances::AccountData<carechain_runtime::Balance>,
 				>::decode(&mut &bytes[..])
 				.expect("account info")
-			})
-			.expect("the nonce is kept");
+		})
+		.expect("the nonce is kept");
 	assert_eq!((info.nonce, info.providers), (2, 0));
 }

@@ -163,7 +163,7 @@ fn pool_title(refusal: &PoolError) -> &'static str {
 	}
 }
 
-fn err(error: impl Into<RpcError>) -> ErrorObjectOwned {
+pub(super) fn err(error: impl Into<RpcError>) -> ErrorObjectOwned {
 	error.into().into()
 }
 
@@ -299,7 +299,7 @@ impl Handlers {
 		Ok(false)
 	}
 
-	fn at(&self, at: Option<H256>) -> Result<H256, ErrorObjectOwned> {
+	pub(super) fn at(&self, at: Option<H256>) -> Result<H256, ErrorObjectOwned> {
 		match at {
 			None => Ok(self.node.client.head().hash),
 			Some(hash) => match self.node.client.header(hash).map_err(err)? {
@@ -309,7 +309,12 @@ impl Handlers {
 		}
 	}
 
-	fn runtime_call(&self, at: Option<H256>, method: &str, data: &[u8]) -> RpcResult<Vec<u8>> {
+	pub(super) fn runtime_call(
+		&self,
+		at: Option<H256>,
+		method: &str,
+		data: &[u8],
+	) -> RpcResult<Vec<u8>> {
 		self.node.metrics.rpc_calls.inc();
 		let at = self.at(at)?;
 		self.node.client.call(at, method, data).map_err(err)

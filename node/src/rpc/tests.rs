@@ -35,6 +35,31 @@ fn code(error: MethodsError) -> (i32, String) {
 	}
 }
 
+/// The trials views of a study or subject that does not exist are null, and a block this node
+/// does not hold is an error that names it; the journey itself runs against a real node in
+/// client-js's `trials.test.js`.
+#[tokio::test]
+async fn trials_views_of_nothing_are_null_and_unknown_blocks_are_errors() {
+	let (rpc, node, _dir) = rpc();
+	for (method, params) in [
+		("trials_study", rpc_params![0]),
+		("trials_consortFlow", rpc_params![u32::MAX]),
+		("trials_consentHistory", rpc_params![0, H256::repeat_byte(1)]),
+	] {
+		let answer: Option<Json> = rpc.call(method, params).await.unwrap();
+		assert_eq!(answer, None, "{method}");
+	}
+	let genesis = node.client.genesis_hash();
+	let at_genesis: Option<Json> = rpc.call("trials_study", rpc_params![0, genesis]).await.unwrap();
+	assert_eq!(at_genesis, None);
+	let unknown = H256::repeat_byte(7);
+	let error = rpc.call::<_, Option<Json>>("trials_study", rpc_params![0, unknown]).await;
+	let (_, message) = code(error.unwrap_err());
+	assert!(message.contains("is not known to this node"), "{message}");
+	let error = rpc.call::<_, Option<Json>>("trials_consentHistory", rpc_params![0, "0x12"]).await;
+	assert!(error.is_err(), "a pseudonym is 32 bytes");
+}
+
 #[tokio::test]
 async fn system_and_chain_describe_the_dev_chain() {
 	let (rpc, node, _dir) = rpc();
@@ -309,6 +334,9 @@ async fn storage_hash_size_and_block_hash_lists_answer_as_substrate_does() {
 		"transactionWatch_v1_submitAndWatch",
 		"transactionWatch_v1_unwatch",
 		"chain_getBlockHash",
+		"trials_study",
+		"trials_consentHistory",
+		"trials_consortFlow",
 	] {
 		assert!(methods.contains(&Json::from(name)), "rpc_methods lacks {name}");
 	}

@@ -1651,9 +1651,10 @@ fn has_repeats<I: Ord>(items: &[I]) -> bool {
 sp_api::decl_runtime_apis! {
 	/// Queries of clinical trials, for the node's `trials_*` methods and wallets. Everything
 	/// they return is in state already: ids, hashes, counts and pseudonyms, no patient account.
-	pub trait TrialsApi<Study, ConsortFlow> where
+	pub trait TrialsApi<Study, ConsortFlow, StudyResults> where
 		Study: codec::Codec,
 		ConsortFlow: codec::Codec,
+		StudyResults: codec::Codec,
 	{
 		/// A study's registration and its state now.
 		fn study(study: StudyId) -> Option<Study>;
@@ -1666,5 +1667,7 @@ sp_api::decl_runtime_apis! {
 		fn consent_history(study: StudyId, pseudonym: Pseudonym) -> Vec<ConsentRecord>;
 		/// A study's CONSORT participant flow.
 		fn consort_flow(study: StudyId) -> Option<ConsortFlow>;
+		/// A study's reported results and their comparison with the registered outcomes.
+		fn results(study: StudyId) -> Option<StudyResults>;
 	}
 }

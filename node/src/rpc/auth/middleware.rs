@@ -132,6 +132,11 @@ const PUBLIC: &[&str] = &[
 	"archive_v1_header",
 	"archive_v1_stopStorage",
 	"archive_v1_stopStorageDiff",
+	// Clinical trials: registrations, amendments, counts and pseudonymous consent histories,
+	// public as the trial registries they mirror (see `rpc::trials`).
+	"trials_study",
+	"trials_consentHistory",
+	"trials_consortFlow",
 ];
 
 /// The storage key whose value is public: the runtime's identity under `:code` (what
@@ -442,7 +447,14 @@ mod tests {
 		assert_eq!(class("state_call", Some("not json")), MethodClass::Members);
 		assert_eq!(class("something_new", None), MethodClass::Members);
 		// Issue 20: fee queries read no state; the storage methods and dry runs read raw state.
-		for public in ["payment_queryInfo", "payment_queryFeeDetails", "system_syncState"] {
+		for public in [
+			"payment_queryInfo",
+			"payment_queryFeeDetails",
+			"system_syncState",
+			"trials_study",
+			"trials_consentHistory",
+			"trials_consortFlow",
+		] {
 			assert_eq!(class(public, None), MethodClass::Public, "{public}");
 		}
 		let fee_call = r#"["TransactionPaymentApi_query_info","0x"]"#;
