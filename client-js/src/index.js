@@ -14,3 +14,4 @@ export { ScaleError } from './codec.js';
 export { today, dayOf, text, hashText, commitText, unitEpc, containerEpc } from './pallets.js';
 export { toHex, fromHex } from './bytes.js';
 export { dispenseCommitment, verifyDispenseOpening, fillNullifier, randomBlinding, encodeSgtin } from './dispense.js';
+export { TrialError, subjectIdentity, pseudonym, subjectKey, enrolmentNullifier, allocationList, allocationReveal, allocationDepth, registryId } from './trials.js';

@@ -247,6 +247,7 @@ function scheme(type) {
  */
 export class Account {
   #secret;
+  #prefix;
 
   /**
    * @param {string|Uint8Array} secret an ed25519 seed (32 bytes), or for sr25519 a 32-byte
@@ -270,6 +271,7 @@ export class Account {
       this.publicKey = sr25519.getPublicKey(this.#secret);
     }
     this.address = encodeAddress(this.publicKey, prefix);
+    this.#prefix = prefix;
   }
 
   /**
@@ -307,6 +309,31 @@ export class Account {
   static generate(options = {}) {
     const mnemonic = entropyToMnemonic(randomBytes(16), wordlist);
     return { mnemonic, account: Account.fromMnemonic(mnemonic, options) };
+  }
+
+  /**
+   * The account this one's secret derives along hard junctions, in the same scheme and SS58
+   * prefix: `Account.fromUri('//Alice').deriveHard('trial', '7')` is
+   * `Account.fromUri('//Alice//trial//7')`. Hard derivation cannot be followed from the public
+   * key, so nobody without this account's secret can link the two.
+   * @param {...string} junctions
+   * @returns {Account}
+   */
+  deriveHard(...junctions) {
+    if (junctions.length === 0) throw new KeyError('deriveHard needs at least one junction');
+    let secret = Uint8Array.from(this.#secret);
+    for (const junction of junctions) {
+      if (typeof junction !== 'string' || junction === '' || junction.includes('/')) {
+        throw new KeyError(`a junction is a non-empty string without "/", got ${JSON.stringify(junction)}`);
+      }
+      const code = chainCode(junction);
+      const next = this.type === 'sr25519' ? sr25519.HDKD.secretHard(secret, code) : Blake2256(concat(ED25519_HDKD, secret, code));
+      secret.fill(0);
+      secret = next;
+    }
+    const account = new Account(secret, { type: this.type, prefix: this.#prefix });
+    secret.fill(0);
+    return account;
   }
 
   /**

@@ -9,6 +9,7 @@ import { dispenseCommitment, fillNullifier, randomBlinding, verifyDispenseOpenin
 import { blake2_256 } from './hashing.js';
 import { unwrapKey, wrapKey } from './envelope.js';
 import { claimAttachment, codeTag, diagnosisTags, tagRules, unwrapCodeKey, wrapCodeKey } from './codes.js';
+import { TrialError, allocationReveal, enrolmentNullifier, registryId } from './trials.js';
 
 const DAY_MS = 86_400_000;
 
@@ -591,5 +592,161 @@ export class Provenance extends PalletHelper {
 
   unit(sgtin) {
     return this.query('Units', [sgtin]);
+  }
+}
+
+/**
+ * Clinical trials: a sponsor registers and runs a study, sites screen and follow subjects, and
+ * a patient takes part from a subject account registered nowhere (see `trials.js`), so that no
+ * block or state ties the patient's own account to the study. Documents, arms and outcomes go
+ * on chain as blake2b-256 hashes of their text (`hashText`): keep the texts off chain.
+ */
+export class Trials extends PalletHelper {
+  constructor(client) {
+    super(client, 'Trials');
+  }
+
+  /**
+   * A sponsor's admin or practitioner registers a study: `registryId` ('NCT01234567'), `phase`
+   * ('Phase1'..'Phase4', 'NotApplicable'...), `arms` (descriptions), `targetEnrolment`,
+   * `protocol`, `consentForm`, `primaryOutcomes`, `secondaryOutcomes`, `analysisPlan` (texts,
+   * hashed here) and `allocationRoot` (from `allocationList`). Resolves with `{ study, ...outcome }`.
+   */
+  async registerStudy(sponsor, { registryId: id, phase, arms, targetEnrolment, protocol, consentForm, primaryOutcomes, secondaryOutcomes = [], analysisPlan, allocationRoot }) {
+    const outcome = await this.submit(sponsor, 'register_study', {
+      registryId: registryId(id),
+      phase,
+      arms: arms.map((description, index) => ({ index, descriptionHash: hashText(description) })),
+      targetEnrolment,
+      protocolHash: hashText(protocol),
+      consentFormHash: hashText(consentForm),
+      primaryOutcomes: primaryOutcomes.map(hashText),
+      secondaryOutcomes: secondaryOutcomes.map(hashText),
+      analysisPlanHash: hashText(analysisPlan),
+      allocationRoot,
+    });
+    return { study: event(outcome, 'Trials', 'StudyRegistered').study, ...outcome };
+  }
+
+  /** The sponsor amends the protocol: a new version, and whether subjects must consent again. */
+  async amendProtocol(sponsor, study, { protocol, consentForm, reconsentRequired }) {
+    const outcome = await this.submit(sponsor, 'amend_protocol', {
+      study,
+      protocolHash: hashText(protocol),
+      consentFormHash: hashText(consentForm),
+      reconsentRequired,
+    });
+    return { version: event(outcome, 'Trials', 'ProtocolAmended').version, ...outcome };
+  }
+
+  /** The sponsor activates a care provider as a site, with its ethics committee's approval (hashed). */
+  activateSite(sponsor, study, site, ethicsApproval) {
+    return this.submit(sponsor, 'activate_site', { study, site, ethicsApprovalHash: hashText(ethicsApproval) });
+  }
+
+  deactivateSite(sponsor, study, site) {
+    return this.submit(sponsor, 'deactivate_site', { study, site });
+  }
+
+  /**
+   * A site's practitioner screens a subject: `identity` is what the patient's wallet gave the
+   * site (`{ pseudonym, key }` of `subjectIdentity`), `patient` the patient's address (known to
+   * the site, never sent: it only feeds the enrolment nullifier, under the study's
+   * `nullifierKey`), `eligible` the screening's verdict.
+   */
+  screen(practitioner, study, { pseudonym, key }, { patient, nullifierKey, eligible = true }) {
+    const nullifier = enrolmentNullifier(nullifierKey, study, patient);
+    return this.submit(practitioner, 'screen', { study, pseudonym, key, nullifier, eligible });
+  }
+
+  /** The subject, signing with its subject account, consents to `version` and enrols at `site`. */
+  enrol(identity, { site, version }) {
+    return this.submit(identity.account, 'enrol', { study: identity.study, pseudonym: identity.pseudonym, site, version });
+  }
+
+  /** The subject consents to the current version after an amendment. */
+  reconsent(identity, version) {
+    return this.submit(identity.account, 'reconsent', { study: identity.study, pseudonym: identity.pseudonym, version });
+  }
+
+  /** The subject withdraws: nothing more is captured for it. */
+  withdraw(identity) {
+    return this.submit(identity.account, 'withdraw', { study: identity.study, pseudonym: identity.pseudonym });
+  }
+
+  /**
+   * The sponsor randomises an enrolled subject by revealing its slot of the allocation list
+   * (`list` from `allocationList`; the slot is the one the subject took at enrolment).
+   * Resolves with `{ arm, slot, ...outcome }`.
+   */
+  async randomise(sponsor, study, pseudonym, list) {
+    const subject = await this.query('Subjects', [study, pseudonym]);
+    if (subject?.slot === undefined || subject.slot === null) throw new TrialError(`subject ${pseudonym} of study ${study} has no slot: it is not enrolled`);
+    const { arm, salt, proof } = allocationReveal(list, subject.slot);
+    const outcome = await this.submit(sponsor, 'randomise', { study, pseudonym, arm, salt, proof });
+    return { arm, slot: subject.slot, ...outcome };
+  }
+
+  /** A site's practitioner captures a record id (or a case-report form's hash) for a subject. */
+  captureData(practitioner, study, pseudonym, record) {
+    return this.submit(practitioner, 'capture_data', { study, pseudonym, record });
+  }
+
+  markLostToFollowUp(practitioner, study, pseudonym) {
+    return this.submit(practitioner, 'mark_lost_to_follow_up', { study, pseudonym });
+  }
+
+  complete(practitioner, study, pseudonym) {
+    return this.submit(practitioner, 'complete', { study, pseudonym });
+  }
+
+  /**
+   * A site reports an adverse event of a subject: `report` (text, hashed), `seriousness`
+   * ('NonSerious' or 'Serious') and `onset` (ms since the epoch).
+   * Resolves with `{ late, ...outcome }`: whether it came after its deadline.
+   */
+  async reportAdverseEvent(practitioner, study, pseudonym, { report, seriousness, onset }) {
+    const outcome = await this.submit(practitioner, 'report_adverse_event', { study, pseudonym, reportHash: hashText(report), seriousness, onset });
+    return { late: findEvent(outcome, 'Trials', 'AdverseEventReportedLate') !== undefined, ...outcome };
+  }
+
+  /** The sponsor locks the database with its root over the clinical data. */
+  lockDatabase(sponsor, study, dataRoot) {
+    return this.submit(sponsor, 'lock_database', { study, dataRoot });
+  }
+
+  /**
+   * The sponsor reports results: the results document and the outcomes it reports (texts,
+   * hashed as at registration). Resolves with `{ switched, ...outcome }`: the comparison when
+   * an outcome was added, dropped, promoted or demoted (null when none was).
+   */
+  async reportResults(sponsor, study, { results, primaryOutcomes, secondaryOutcomes = [] }) {
+    const outcome = await this.submit(sponsor, 'report_results', {
+      study,
+      resultsHash: hashText(results),
+      primaryOutcomes: primaryOutcomes.map(hashText),
+      secondaryOutcomes: secondaryOutcomes.map(hashText),
+    });
+    return { switched: findEvent(outcome, 'Trials', 'OutcomeSwitched') ?? null, ...outcome };
+  }
+
+  /** Anyone flags a study whose results are overdue. */
+  flagOverdue(signer, study) {
+    return this.submit(signer, 'flag_overdue', { study });
+  }
+
+  /** The study's registration, state and protocol history (`trials_study`), or null. */
+  study(study, at = null) {
+    return this.client.rpc.request('trials_study', [study, at]);
+  }
+
+  /** A subject's consents as one document, with the block it was read at (`trials_consentHistory`), or null. */
+  consentHistory(study, pseudonym, at = null) {
+    return this.client.rpc.request('trials_consentHistory', [study, pseudonym, at]);
+  }
+
+  /** The study's CONSORT participant flow (`trials_consortFlow`), or null. */
+  consortFlow(study, at = null) {
+    return this.client.rpc.request('trials_consortFlow', [study, at]);
   }
 }

@@ -1755,3 +1755,47 @@ fn a_subject_key_binds_study_pseudonym_and_account() {
 	assert_ne!(key, crate::subject_key(0, &pseudonym, &OTHER_PATIENT));
 	assert_ne!(crate::pseudonym(0, &PATIENT, &[1; 32]), crate::pseudonym(0, &PATIENT, &[2; 32]));
 }
+
+/// The values client-js's `trials.js` computes for the same inputs (its `trials.test.js`
+/// asserts the same hex): wallets, sites and sponsors hash exactly as the chain does.
+#[test]
+fn hashes_match_the_wallet_sdk() {
+	use sp_runtime::AccountId32;
+	let account = |hex: &str| AccountId32::new(hex_bytes(hex));
+	let alice = account("88dc3417d5058ec4b4503e0c12ea1a0a89be200fe98922423d4334014fa6b0ee");
+	let bob = account("d17c2d7823ebf260fd138f2d7e27d114c0145d968b5ff5006125f2414fadae69");
+	let pseudonym = crate::pseudonym(7, &alice, &[1; 32]);
+	assert_eq!(
+		pseudonym,
+		H256(hex_bytes("f4b1f15d268a01abdfe45eb6a816c8c4f0ce19773a23f5d13548dd1929c373f1"))
+	);
+	assert_eq!(
+		crate::subject_key(7, &pseudonym, &bob),
+		H256(hex_bytes("85d61cb47b0d62f7e18313b465a7822e0b89c83bbf19a5ed77fc6b90937c2b9d"))
+	);
+	assert_eq!(
+		crate::enrolment_nullifier(&[0x4E; 32], 7, &alice),
+		H256(hex_bytes("89679b5b6a5f403e37c9bc2fc509e03b5d7686e804514ea662ed7997adc5dfe5"))
+	);
+	// The list arms 0, 1, 1, 0 with salts 0xA0.., 0xA1..: client-js's reveal of slot 2.
+	let leaves: Vec<H256> = [0u8, 1, 1, 0]
+		.iter()
+		.enumerate()
+		.map(|(slot, arm)| crate::allocation_leaf(slot as u32, *arm, &h(0xA0 + slot as u8)))
+		.collect();
+	let root = crate::allocation_root(&leaves, 2);
+	let proof = [
+		H256(hex_bytes("168ad2c53e73f70d782177fde8fdf85205f350e31b5d8a03fba88ec6ae906c73")),
+		H256(hex_bytes("4d717713846c4cd675c8e22bebc1867ef3682c33565a0f302dcf3a9c8acf5c8b")),
+	];
+	assert_eq!(crate::allocation_proof(&leaves, 2, 2), proof.to_vec());
+	assert!(crate::verify_allocation(&root, 2, 2, 1, &h(0xA2), &proof));
+}
+
+fn hex_bytes(hex: &str) -> [u8; 32] {
+	let mut bytes = [0u8; 32];
+	for (i, byte) in bytes.iter_mut().enumerate() {
+		*byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("hex");
+	}
+	bytes
+}
