@@ -750,3 +750,48 @@ export class Trials extends PalletHelper {
     return this.client.rpc.request('trials_consortFlow', [study, at]);
   }
 }
+
+/**
+ * Research access: a sponsor opens a request under an ethics approval and a data-use
+ * agreement (texts, hashed here), patients opt in with a consent for 'Research' to the
+ * sponsor (`consent.grant`) and out by revoking it, and each release of records is checked
+ * against those consents and audited in each patient's accounting of disclosures.
+ */
+export class Research extends PalletHelper {
+  constructor(client) {
+    super(client, 'Research');
+  }
+
+  /**
+   * Opens a request: `dataSet` ('DeIdentified' or 'LimitedDataSet'), `ethicsApproval` and
+   * `dataUseAgreement` (texts), `expiresAt` (ms since the epoch). Resolves with `{ request, ...outcome }`.
+   */
+  async requestAccess(sponsor, { dataSet, ethicsApproval, dataUseAgreement, expiresAt }) {
+    const outcome = await this.submit(sponsor, 'request_access', {
+      dataSet,
+      ethicsApprovalHash: hashText(ethicsApproval),
+      dataUseAgreementHash: hashText(dataUseAgreement),
+      expiresAt,
+    });
+    return { request: event(outcome, 'Research', 'AccessRequested').request, ...outcome };
+  }
+
+  closeRequest(sponsor, request) {
+    return this.submit(sponsor, 'close_request', { request });
+  }
+
+  /** Releases records under a request, all or none; each is audited in its patient's log. */
+  release(sponsor, request, records) {
+    return this.submit(sponsor, 'release', { request, records });
+  }
+
+  /** The request `{ sponsor, dataSet, ..., closed, releases }`, or null. */
+  request(request) {
+    return this.client.callApi('ResearchApi', 'request', [request]);
+  }
+
+  /** The records a request released, as `[recordId, at]` pairs. */
+  released(request) {
+    return this.client.callApi('ResearchApi', 'released', [request]);
+  }
+}

@@ -162,3 +162,53 @@ test('a trial runs from registration to results, and its rules hold against each
   assert.equal(registered.results.comparison.primaryAdded, 1);
   assert.equal(registered.results.comparison.primaryOmitted, 1);
 });
+
+test('research access: only consented records are released, and the patient sees each release', async () => {
+  const { request } = await chain.research.requestAccess(grace, {
+    dataSet: 'LimitedDataSet',
+    ethicsApproval: 'IRB approval 2026-207',
+    dataUseAgreement: 'DUA Grace/Alice 2026',
+    expiresAt: Date.now() + 30 * DAY_MS,
+  });
+  const SPONSOR = 5;
+  const observation = { resourceType: 'Observation', status: 'final', code: { text: 'HbA1c' }, valueQuantity: { value: 6.1, unit: '%' } };
+  const patients = [];
+  const records = [];
+  for (let i = 0; i < 2; i++) {
+    const { account } = Account.generate();
+    await chain.registry.registerPatient(account);
+    await chain.consent.grant(account, { grantee: { type: 'Organization', value: HOSPITAL }, purposes: ['Treatment'], expiresAt: Date.now() + DAY_MS });
+    const { recordId } = await chain.vault.writeRecord(bob, { patient: account.address, resource: observation });
+    patients.push(account);
+    records.push(recordId);
+  }
+  // The first patient opts in; the second does not. A release of both is refused whole.
+  const { consentId } = await chain.consent.grant(patients[0], { grantee: { type: 'Organization', value: SPONSOR }, purposes: ['Research'], expiresAt: Date.now() + DAY_MS });
+  await assert.rejects(chain.research.release(grace, request, records), refusedBy('Research', 'NoResearchConsent'));
+  // Another organization's staff cannot use the request; the hospital cannot release to research.
+  await assert.rejects(chain.research.release(bob, request, [records[0]]), refusedBy('Research', 'NotResearchSponsor'));
+  await chain.research.release(grace, request, [records[0]]);
+  await assert.rejects(chain.research.release(grace, request, [records[0]]), refusedBy('Research', 'AlreadyReleased'));
+
+  // The patient's accounting of disclosures holds the release: who, which record, for research.
+  const log = await chain.consent.accountingOfDisclosures(patients[0].address);
+  const release = log.find((e) => e.purpose === 'Research' && e.action === 'Disclose');
+  assert.ok(release, 'the release is in the patient\'s accounting');
+  assert.equal(release.accessor, grace.address);
+  assert.equal(release.record, records[0]);
+  const other = await chain.consent.accountingOfDisclosures(patients[1].address);
+  assert.equal(other.some((e) => e.purpose === 'Research'), false);
+
+  // Opting out stops the next release.
+  const second = await chain.vault.writeRecord(bob, { patient: patients[0].address, resource: observation });
+  await chain.consent.revoke(patients[0], consentId);
+  await assert.rejects(chain.research.release(grace, request, [second.recordId]), refusedBy('Research', 'NoResearchConsent'));
+
+  const info = await chain.research.request(request);
+  assert.equal(info.releases, 1);
+  assert.equal(info.sponsor, SPONSOR);
+  const released = await chain.research.released(request);
+  assert.deepEqual(released.map(([record]) => record), [records[0]]);
+  await chain.research.closeRequest(grace, request);
+  await assert.rejects(chain.research.release(grace, request, [records[1]]), refusedBy('Research', 'RequestClosed'));
+});

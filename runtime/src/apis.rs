@@ -240,6 +240,16 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_research::ResearchApi<Block> for Runtime {
+		fn request(request: pallet_research::RequestId) -> Option<pallet_research::ResearchRequest> {
+			pallet_research::Requests::<Runtime>::get(request)
+		}
+
+		fn released(request: pallet_research::RequestId) -> Vec<(RecordId, u64)> {
+			crate::Research::released(request)
+		}
+	}
+
 	#[cfg(feature = "runtime-benchmarks")]
 	impl frame_benchmarking::Benchmark<Block> for Runtime {
 		fn benchmark_metadata(
@@ -248,7 +258,7 @@ impl_runtime_apis! {
 			use frame_benchmarking::BenchmarkList;
 			use frame_support::traits::StorageInfoTrait;
 			let mut list = Vec::<BenchmarkList>::new();
-			use crate::{Claims, Consent, Provenance, Records, Registry, Trials};
+			use crate::{Claims, Consent, Provenance, Records, Registry, Research, Trials};
 			list_benchmarks!(list, extra);
 			(list, crate::AllPalletsWithSystem::storage_info())
 		}
@@ -261,7 +271,7 @@ impl_runtime_apis! {
 			let whitelist = crate::AllPalletsWithSystem::whitelisted_storage_keys();
 			let mut batches = Vec::<BenchmarkBatch>::new();
 			let params = (&config, &whitelist);
-			use crate::{Claims, Consent, Provenance, Records, Registry, Trials};
+			use crate::{Claims, Consent, Provenance, Records, Registry, Research, Trials};
 			add_benchmarks!(params, batches);
 			Ok(batches)
 		}

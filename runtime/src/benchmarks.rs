@@ -8,4 +8,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_claims, Claims]
 	[pallet_provenance, Provenance]
 	[pallet_trials, Trials]
+	[pallet_research, Research]
 );

@@ -112,7 +112,8 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	authoring_version: 1,
 	// 2: claims and provenance at storage version 1 (`Migrations`).
 	// 3: the runtime's identity under `:code` (`identity`).
-	// 5: the trials pallet (genesis writes its storage version; nothing to migrate).
+	// 5: the trials and research pallets (genesis writes their storage versions; nothing to
+	// migrate).
 	spec_version: 5,
 	impl_version: 1,
 	apis: RUNTIME_API_VERSIONS,
@@ -138,6 +139,7 @@ frame_support::construct_runtime!(
 		Claims: pallet_claims = 13,
 		Provenance: pallet_provenance = 14,
 		Trials: pallet_trials = 15,
+		Research: pallet_research = 16,
 	}
 );
 
@@ -422,6 +424,46 @@ impl pallet_trials::Config for Runtime {
 	type WeightInfo = pallet_trials::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = TrialsClock;
+}
+
+/// Research access: a request runs for at most two years (a common data-use agreement term),
+/// and releases up to 64 records at a time, each checked against its patient's consents.
+impl pallet_research::Config for Runtime {
+	type Registry = Registry;
+	type Access = Consent;
+	type Records = Records;
+	type Time = Timestamp;
+	type MaxRequestDuration = ConstU64<{ 2 * 365 * DAY_MS }>;
+	type MaxRecordsPerRelease = ConstU32<64>;
+	type CheckAccessWeight = pallet_consent::CheckAccessWeight<Runtime>;
+	type WeightInfo = pallet_research::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = ResearchConsents;
+}
+
+/// Stores research consents for the research pallet's benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct ResearchConsents;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_research::BenchmarkHelper<AccountId> for ResearchConsents {
+	fn grant_research(patient: &AccountId, org: carechain_primitives::OrgId) {
+		pallet_consent::Pallet::<Runtime>::insert_consent_for_benchmark(
+			pallet_consent::Consent {
+				patient: patient.clone(),
+				granted_by: patient.clone(),
+				grantee: pallet_consent::Grantee::Organization(org),
+				grantee_org: org,
+				scope: pallet_consent::ConsentScope::AllRecords,
+				purposes: alloc::vec![carechain_primitives::Purpose::Research]
+					.try_into()
+					.expect("one purpose"),
+				granted_at: 0,
+				expires_at: u64::MAX,
+			},
+			alloc::vec::Vec::new(),
+		);
+	}
 }
 
 /// Sets the chain's clock for the trials pallet's benchmarks, so that deadlines pass.
