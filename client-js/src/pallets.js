@@ -749,6 +749,16 @@ export class Trials extends PalletHelper {
   consortFlow(study, at = null) {
     return this.client.rpc.request('trials_consortFlow', [study, at]);
   }
+
+  /** The study as a FHIR R4 ResearchStudy (`trials_researchStudy`), or null. */
+  researchStudy(study, at = null) {
+    return this.client.rpc.request('trials_researchStudy', [study, at]);
+  }
+
+  /** A subject as a FHIR R4 ResearchSubject named by its pseudonym (`trials_researchSubject`), or null. */
+  researchSubject(study, pseudonym, at = null) {
+    return this.client.rpc.request('trials_researchSubject', [study, pseudonym, at]);
+  }
 }
 
 /**

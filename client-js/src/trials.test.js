@@ -161,6 +161,18 @@ test('a trial runs from registration to results, and its rules hold against each
   assert.equal(registered.results.outcomesSwitched, true);
   assert.equal(registered.results.comparison.primaryAdded, 1);
   assert.equal(registered.results.comparison.primaryOmitted, 1);
+
+  // The same as FHIR R4: a completed ResearchStudy, and ResearchSubjects named by pseudonym.
+  const fhirStudy = await chain.trials.researchStudy(study);
+  assert.equal(fhirStudy.resourceType, 'ResearchStudy');
+  assert.equal(fhirStudy.status, 'completed');
+  assert.deepEqual(fhirStudy.identifier[0], { system: 'https://clinicaltrials.gov', value: 'NCT04000001' });
+  assert.ok(fhirStudy.period.end, 'the lock ends the period');
+  const fhirSubjects = await Promise.all(subjects.map((s) => chain.trials.researchSubject(study, s.pseudonym)));
+  assert.deepEqual(fhirSubjects.map((s) => s.status), ['off-study', 'withdrawn', 'off-study']);
+  assert.equal(fhirSubjects[0].study.reference, `ResearchStudy/${fhirStudy.id}`);
+  assert.equal(fhirSubjects[0].individual.identifier.value, first.pseudonym);
+  assert.doesNotMatch(JSON.stringify(fhirSubjects), new RegExp(patients.map(hex).join('|')));
 });
 
 test('research access: only consented records are released, and the patient sees each release', async () => {

@@ -4,7 +4,8 @@
 //! resource: a JSON object whose `resourceType` names an R4 resource; a valid `id`; no
 //! `null` outside arrays and no empty strings, objects or arrays; property names as FHIR
 //! writes them; for the resource types the chain indexes, the elements R4 requires (1..1
-//! cardinality) with their required value sets; and the same, recursively, for a Bundle's
+//! cardinality) with their required value sets (and ResearchStudy's and ResearchSubject's, which
+//! the node serves for trials); and the same, recursively, for a Bundle's
 //! entries and for contained resources. It does not check profiles or terminology bindings
 //! beyond those value sets: that is a FHIR server's job, and the node never sees plaintext.
 
@@ -378,6 +379,44 @@ fn required(name: &str, object: &Map<String, Value>, here: &str) -> Result<(), F
 			)?;
 			need("subject")
 		}
+		"ResearchStudy" => code(
+			"status",
+			&[
+				"active",
+				"administratively-completed",
+				"approved",
+				"closed-to-accrual",
+				"closed-to-accrual-and-intervention",
+				"completed",
+				"disapproved",
+				"in-review",
+				"temporarily-closed-to-accrual",
+				"temporarily-closed-to-accrual-and-intervention",
+				"withdrawn",
+			],
+		),
+		"ResearchSubject" => {
+			code(
+				"status",
+				&[
+					"candidate",
+					"eligible",
+					"follow-up",
+					"ineligible",
+					"not-registered",
+					"off-study",
+					"on-study",
+					"on-study-intervention",
+					"on-study-observation",
+					"pending-on-study",
+					"potential-candidate",
+					"screening",
+					"withdrawn",
+				],
+			)?;
+			need("study")?;
+			need("individual")
+		}
 		"Bundle" => code(
 			"type",
 			&[
@@ -654,5 +693,27 @@ mod tests {
 			);
 		}
 		assert!(matches!(check(&nested), Err(FhirError::TooDeep(_))));
+	}
+
+	#[test]
+	fn research_resources_need_their_status_study_and_individual() {
+		let subject = r#"{"resourceType":"ResearchSubject","status":"on-study","study":{"reference":"ResearchStudy/s0"},"individual":{"identifier":{"value":"x"}}}"#;
+		assert_eq!(check(subject), Ok(FhirResourceType::Other));
+		assert_eq!(
+			check(&subject.replace(r#","individual":{"identifier":{"value":"x"}}"#, "")),
+			Err(FhirError::Missing("ResearchSubject.individual".into()))
+		);
+		assert!(matches!(
+			check(&subject.replace("on-study", "enrolled")),
+			Err(FhirError::BadCode { .. })
+		));
+		assert_eq!(
+			check(r#"{"resourceType":"ResearchStudy","status":"active"}"#),
+			Ok(FhirResourceType::Other)
+		);
+		assert_eq!(
+			check(r#"{"resourceType":"ResearchStudy","id":"s0"}"#),
+			Err(FhirError::Missing("ResearchStudy.status".into()))
+		);
 	}
 }

@@ -45,6 +45,8 @@ async fn trials_views_of_nothing_are_null_and_unknown_blocks_are_errors() {
 		("trials_study", rpc_params![0]),
 		("trials_consortFlow", rpc_params![u32::MAX]),
 		("trials_consentHistory", rpc_params![0, H256::repeat_byte(1)]),
+		("trials_researchStudy", rpc_params![0]),
+		("trials_researchSubject", rpc_params![0, H256::repeat_byte(1)]),
 	] {
 		let answer: Option<Json> = rpc.call(method, params).await.unwrap();
 		assert_eq!(answer, None, "{method}");
@@ -337,6 +339,8 @@ async fn storage_hash_size_and_block_hash_lists_answer_as_substrate_does() {
 		"trials_study",
 		"trials_consentHistory",
 		"trials_consortFlow",
+		"trials_researchStudy",
+		"trials_researchSubject",
 	] {
 		assert!(methods.contains(&Json::from(name)), "rpc_methods lacks {name}");
 	}

@@ -41,6 +41,20 @@ pub trait TrialsRpc {
 	/// counted from the subjects' on-chain transitions; null when no study has that id.
 	#[method(name = "consortFlow")]
 	fn consort_flow(&self, study: StudyId, at: Option<H256>) -> RpcResult<Option<Json>>;
+	/// The study as a FHIR R4 ResearchStudy (registry identifier, status, phase, sponsor,
+	/// arms, objectives, period, and the protocol's, consent forms' and analysis plan's hashes
+	/// as related artifacts), checked as the vault checks FHIR; null when no study has that id.
+	#[method(name = "researchStudy")]
+	fn research_study(&self, study: StudyId, at: Option<H256>) -> RpcResult<Option<Json>>;
+	/// A subject as a FHIR R4 ResearchSubject (status, period, study, arm), the individual
+	/// named by the pseudonym alone; null when the study has no subject with that pseudonym.
+	#[method(name = "researchSubject")]
+	fn research_subject(
+		&self,
+		study: StudyId,
+		pseudonym: Pseudonym,
+		at: Option<H256>,
+	) -> RpcResult<Option<Json>>;
 }
 
 impl Handlers {
@@ -104,6 +118,190 @@ impl TrialsRpcServer for Handlers {
 		let (at, block) = self.trials_block(at)?;
 		let flow: Option<ConsortFlow<Runtime>> = self.trials_call(at, "consort_flow", study)?;
 		Ok(flow.map(|flow| flow_json(study, &flow, block)))
+	}
+
+	fn research_study(&self, study: StudyId, at: Option<H256>) -> RpcResult<Option<Json>> {
+		let at = self.at(at)?;
+		let Some(info) = self.trials_call::<Option<Study<Runtime>>>(at, "study", study)? else {
+			return Ok(None);
+		};
+		let versions: Vec<ProtocolVersion> = self.trials_call(at, "protocol_history", study)?;
+		let results: Option<StudyResults<Runtime>> = self.trials_call(at, "results", study)?;
+		fhir::checked(fhir::research_study(study, &info, &versions, results.is_some())).map(Some)
+	}
+
+	fn research_subject(
+		&self,
+		study: StudyId,
+		pseudonym: Pseudonym,
+		at: Option<H256>,
+	) -> RpcResult<Option<Json>> {
+		let at = self.at(at)?;
+		let key = (study, pseudonym);
+		let Some(subject) = self.trials_call::<Option<Subject>>(at, "subject", key)? else {
+			return Ok(None);
+		};
+		fhir::checked(fhir::research_subject(study, &pseudonym, &subject)).map(Some)
+	}
+}
+
+/// The FHIR R4 views of studies and subjects. Hashes stand where documents would: the texts
+/// stay with the sponsor.
+pub mod fhir {
+	use super::*;
+	use jsonrpsee::types::ErrorObjectOwned;
+	use pallet_trials::{Phase, RegistryId};
+
+	/// The identifier system of the chain's study ids.
+	pub const STUDY_SYSTEM: &str = "urn:carechain:trials:study";
+	/// The identifier system of subjects' pseudonyms.
+	pub const PSEUDONYM_SYSTEM: &str = "urn:carechain:trials:pseudonym";
+	/// The identifier system of the consortium's organization ids.
+	pub const ORGANIZATION_SYSTEM: &str = "urn:carechain:organization";
+
+	/// `resource` if the vault's FHIR check passes it, else an internal error that says why
+	/// (a mapping bug, never the caller's).
+	pub fn checked(resource: Json) -> RpcResult<Json> {
+		match carechain_vault::fhir::validate(resource.to_string().as_bytes()) {
+			Ok(_) => Ok(resource),
+			Err(e) => Err(ErrorObjectOwned::owned(
+				jsonrpsee::types::error::INTERNAL_ERROR_CODE,
+				format!("the node built FHIR that does not validate ({e}): report this bug"),
+				None::<()>,
+			)),
+		}
+	}
+
+	/// A FHIR instant (RFC 3339, UTC, milliseconds) of a moment in ms since the Unix epoch.
+	pub fn instant(ms: u64) -> String {
+		let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms);
+		humantime::format_rfc3339_millis(at).to_string()
+	}
+
+	fn hash_url(hash: &H256) -> String {
+		format!("urn:carechain:blake2b-256:{hash:?}")
+	}
+
+	fn study_id(study: StudyId) -> String {
+		format!("carechain-study-{study}")
+	}
+
+	fn phase(phase: Phase) -> &'static str {
+		match phase {
+			Phase::EarlyPhase1 => "early-phase-1",
+			Phase::Phase1 => "phase-1",
+			Phase::Phase1Phase2 => "phase-1-phase-2",
+			Phase::Phase2 => "phase-2",
+			Phase::Phase2Phase3 => "phase-2-phase-3",
+			Phase::Phase3 => "phase-3",
+			Phase::Phase4 => "phase-4",
+			Phase::NotApplicable => "n-a",
+		}
+	}
+
+	fn objective(hash: &H256, kind: &str) -> Json {
+		json!({
+			"name": format!("{hash:?}"),
+			"type": { "coding": [{
+				"system": "http://terminology.hl7.org/CodeSystem/research-study-objective-type",
+				"code": kind,
+			}] },
+		})
+	}
+
+	fn artifact(label: String, hash: &H256) -> Json {
+		json!({ "type": "documentation", "label": label, "url": hash_url(hash) })
+	}
+
+	/// A study as a ResearchStudy: `active` until the lock, `closed-to-accrual-and-intervention`
+	/// after it, `completed` once results are reported.
+	pub fn research_study(
+		id: StudyId,
+		info: &Study<Runtime>,
+		versions: &[ProtocolVersion],
+		reported: bool,
+	) -> Json {
+		let system = match info.registry_id {
+			RegistryId::Nct(_) => "https://clinicaltrials.gov",
+			RegistryId::Isrctn(_) => "https://www.isrctn.com",
+		};
+		let status = match (info.lock, reported) {
+			(_, true) => "completed",
+			(Some(_), false) => "closed-to-accrual-and-intervention",
+			(None, false) => "active",
+		};
+		let mut artifacts = Vec::new();
+		for (n, v) in (1u32..).zip(versions) {
+			artifacts.push(artifact(format!("protocol v{n}"), &v.protocol_hash));
+			artifacts.push(artifact(format!("consent form v{n}"), &v.consent_form_hash));
+		}
+		artifacts.push(artifact("statistical analysis plan".into(), &info.analysis_plan_hash));
+		let objectives: Vec<Json> = info
+			.primary_outcomes
+			.iter()
+			.map(|h| objective(h, "primary"))
+			.chain(info.secondary_outcomes.iter().map(|h| objective(h, "secondary")))
+			.collect();
+		let arms: Vec<Json> = info
+			.arms
+			.iter()
+			.map(
+				|a| json!({ "name": format!("arm-{}", a.index), "description": hash_url(&a.description_hash) }),
+			)
+			.collect();
+		let mut period = json!({ "start": instant(info.registered_at) });
+		if let Some(lock) = info.lock {
+			period["end"] = Json::from(instant(lock.at));
+		}
+		json!({
+			"resourceType": "ResearchStudy",
+			"id": study_id(id),
+			"identifier": [
+				{ "system": system, "value": registry_id(info) },
+				{ "system": STUDY_SYSTEM, "value": id.to_string() },
+			],
+			"status": status,
+			"phase": { "coding": [{
+				"system": "http://terminology.hl7.org/CodeSystem/research-study-phase",
+				"code": phase(info.phase),
+			}] },
+			"sponsor": { "identifier": { "system": ORGANIZATION_SYSTEM, "value": info.sponsor.to_string() } },
+			"period": period,
+			"arm": arms,
+			"objective": objectives,
+			"relatedArtifact": artifacts,
+		})
+	}
+
+	fn subject_status(status: SubjectStatus) -> &'static str {
+		match status {
+			SubjectStatus::Screened => "eligible",
+			SubjectStatus::ScreenFailed => "ineligible",
+			SubjectStatus::Enrolled => "on-study",
+			SubjectStatus::Randomised => "on-study-intervention",
+			SubjectStatus::Completed | SubjectStatus::LostToFollowUp => "off-study",
+			SubjectStatus::Withdrawn => "withdrawn",
+		}
+	}
+
+	/// A subject as a ResearchSubject whose individual is the pseudonym: no patient, ever.
+	pub fn research_subject(study: StudyId, pseudonym: &Pseudonym, subject: &Subject) -> Json {
+		let name = format!("{pseudonym:?}");
+		let mut resource = json!({
+			"resourceType": "ResearchSubject",
+			"identifier": [{ "system": PSEUDONYM_SYSTEM, "value": name }],
+			"status": subject_status(subject.status),
+			"study": { "reference": format!("ResearchStudy/{}", study_id(study)) },
+			"individual": { "identifier": { "system": PSEUDONYM_SYSTEM, "value": name } },
+		});
+		if let Some(at) = subject.enrolled_at {
+			resource["period"] = json!({ "start": instant(at) });
+		}
+		if let Some(arm) = subject.arm {
+			resource["assignedArm"] = Json::from(format!("arm-{arm}"));
+			resource["actualArm"] = Json::from(format!("arm-{arm}"));
+		}
+		resource
 	}
 }
 
@@ -268,4 +466,132 @@ fn flow_json(study: StudyId, flow: &ConsortFlow<Runtime>, block: Json) -> Json {
 		"arms": arms,
 		"block": block,
 	})
+}
+
+#[cfg(test)]
+mod tests {
+	use super::{fhir, *};
+	use pallet_trials::{Arm, DatabaseLock, Phase, RegistryId};
+
+	fn h(n: u8) -> H256 {
+		H256::repeat_byte(n)
+	}
+
+	fn study() -> Study<Runtime> {
+		Study {
+			sponsor: 5,
+			registry_id: RegistryId::Nct(*b"04000001"),
+			phase: Phase::Phase2Phase3,
+			arms: vec![
+				Arm { index: 0, description_hash: h(0x40) },
+				Arm { index: 1, description_hash: h(0x41) },
+			]
+			.try_into()
+			.unwrap(),
+			target_enrolment: 4,
+			primary_outcomes: vec![h(11)].try_into().unwrap(),
+			secondary_outcomes: vec![h(12)].try_into().unwrap(),
+			analysis_plan_hash: h(3),
+			allocation_root: h(4),
+			registered_at: 1_700_000_000_000,
+			version: 2,
+			min_consent_version: 2,
+			sites: 1,
+			randomised: 0,
+			captures: 0,
+			capture_digest: H256::zero(),
+			adverse_events: 0,
+			late_adverse_events: 0,
+			last_completion: None,
+			lock: None,
+			results_overdue: None,
+		}
+	}
+
+	fn version(n: u8) -> ProtocolVersion {
+		ProtocolVersion {
+			protocol_hash: h(n),
+			consent_form_hash: h(n + 0x10),
+			reconsent_required: n > 1,
+			at: 1_700_000_000_000,
+		}
+	}
+
+	#[test]
+	fn a_study_is_a_valid_research_study_through_its_life() {
+		let mut info = study();
+		let versions = [version(1), version(2)];
+		let active = fhir::checked(fhir::research_study(0, &info, &versions, false)).unwrap();
+		assert_eq!(active["status"], "active");
+		assert_eq!(active["identifier"][0]["value"], "NCT04000001");
+		assert_eq!(active["identifier"][0]["system"], "https://clinicaltrials.gov");
+		assert_eq!(active["phase"]["coding"][0]["code"], "phase-2-phase-3");
+		assert_eq!(active["period"]["start"], "2023-11-14T22:13:20.000Z");
+		assert_eq!(active["objective"].as_array().map(Vec::len), Some(2));
+		assert_eq!(active["objective"][0]["type"]["coding"][0]["code"], "primary");
+		// Two versions' protocol and consent form, and the analysis plan.
+		assert_eq!(active["relatedArtifact"].as_array().map(Vec::len), Some(5));
+		info.lock = Some(DatabaseLock {
+			data_root: h(9),
+			capture_digest: H256::zero(),
+			captures: 0,
+			at: 1_700_000_086_400,
+		});
+		let locked = fhir::checked(fhir::research_study(0, &info, &versions, false)).unwrap();
+		assert_eq!(locked["status"], "closed-to-accrual-and-intervention");
+		assert_eq!(locked["period"]["end"], "2023-11-14T22:14:46.400Z");
+		let done = fhir::checked(fhir::research_study(0, &info, &versions, true)).unwrap();
+		assert_eq!(done["status"], "completed");
+	}
+
+	#[test]
+	fn a_subject_is_a_valid_research_subject_named_by_its_pseudonym_alone() {
+		let pseudonym = h(0x77);
+		let mut subject = Subject {
+			key: h(1),
+			nullifier: h(2),
+			site: 0,
+			status: SubjectStatus::Screened,
+			consent_version: 0,
+			consents: 0,
+			slot: None,
+			arm: None,
+			captures: 0,
+			adverse_events: 0,
+			enrolled_at: None,
+		};
+		let screened = fhir::checked(fhir::research_subject(3, &pseudonym, &subject)).unwrap();
+		assert_eq!(screened["status"], "eligible");
+		assert_eq!(screened["study"]["reference"], "ResearchStudy/carechain-study-3");
+		assert_eq!(screened["individual"]["identifier"]["value"], format!("{pseudonym:?}"));
+		assert!(screened.get("assignedArm").is_none());
+		// Neither the subject key nor the nullifier leaves the chain's view.
+		let text = screened.to_string();
+		assert!(!text.contains(&format!("{:?}", h(1))) && !text.contains(&format!("{:?}", h(2))));
+		subject.status = SubjectStatus::Randomised;
+		subject.arm = Some(1);
+		subject.enrolled_at = Some(1_700_000_000_000);
+		let randomised = fhir::checked(fhir::research_subject(3, &pseudonym, &subject)).unwrap();
+		assert_eq!(randomised["status"], "on-study-intervention");
+		assert_eq!(randomised["assignedArm"], "arm-1");
+		assert_eq!(randomised["period"]["start"], "2023-11-14T22:13:20.000Z");
+		for (status, code) in [
+			(SubjectStatus::ScreenFailed, "ineligible"),
+			(SubjectStatus::Enrolled, "on-study"),
+			(SubjectStatus::Completed, "off-study"),
+			(SubjectStatus::LostToFollowUp, "off-study"),
+			(SubjectStatus::Withdrawn, "withdrawn"),
+		] {
+			subject.status = status;
+			let resource = fhir::checked(fhir::research_subject(3, &pseudonym, &subject)).unwrap();
+			assert_eq!(resource["status"], code);
+		}
+	}
+
+	#[test]
+	fn a_mapping_that_breaks_fhir_is_an_internal_error_not_a_document() {
+		let broken = json!({ "resourceType": "ResearchSubject", "status": "on-study" });
+		let error = fhir::checked(broken).unwrap_err();
+		assert!(error.message().contains("ResearchSubject.study"), "{}", error.message());
+	}
 }

@@ -137,6 +137,8 @@ const PUBLIC: &[&str] = &[
 	"trials_study",
 	"trials_consentHistory",
 	"trials_consortFlow",
+	"trials_researchStudy",
+	"trials_researchSubject",
 ];
 
 /// The storage key whose value is public: the runtime's identity under `:code` (what
@@ -454,6 +456,8 @@ mod tests {
 			"trials_study",
 			"trials_consentHistory",
 			"trials_consortFlow",
+			"trials_researchStudy",
+			"trials_researchSubject",
 		] {
 			assert_eq!(class(public, None), MethodClass::Public, "{public}");
 		}

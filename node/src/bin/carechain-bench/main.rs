@@ -10,12 +10,18 @@
 //! latency (submission to finalized) in milliseconds and in blocks, the share of signatures
 //! verified on the GPU, and the peak RSS of the first node. Prints a table and writes JSON.
 //!
+//! `--call` picks the workload: `record` and `remark` (see [`Args::call`]), and the trials
+//! workloads `enrol` and `capture` (`trials.rs`), whose study, site and subjects are set up and
+//! finalized before the clock starts.
+//!
 //! It checks as well as measures: every transaction the node accepted must be finalized within
 //! `--timeout-s`. It exits with status 1 when any accepted transaction was never included (the
 //! pool stranded it), after printing how many.
 
 // Benchmark bookkeeping works on counts and durations it bounds itself.
 #![allow(clippy::arithmetic_side_effects)]
+
+mod trials;
 
 use carechain_node::extrinsic::{sign, to_hex};
 use carechain_primitives::FhirResourceType;
@@ -69,7 +75,10 @@ struct Args {
 	#[arg(long, default_value = "bench-node.json")]
 	json: PathBuf,
 	/// The call to submit: `record` (records.create_record by a practitioner, the hot path of
-	/// a hospital) or `remark` (system.remark, the bare cost of a signed extrinsic).
+	/// a hospital), `remark` (system.remark, the bare cost of a signed extrinsic), `enrol`
+	/// (trials.enrol, each from its own subject account: as many signers as transactions) or
+	/// `capture` (trials.capture_data by the site's practitioner). The trials workloads set up
+	/// their study, site and subjects first, finalized before the clock starts.
 	#[arg(long, default_value = "record")]
 	call: String,
 	/// Give up waiting for inclusion after this many seconds.
@@ -79,8 +88,8 @@ struct Args {
 	#[arg(long, default_value_t = 1)]
 	validators: usize,
 	/// Development accounts that sign, round-robin, each with its own nonces: for `remark` up
-	/// to 8 (the four organizations' members' ed25519, then sr25519 accounts), for `record` up
-	/// to 2 (the practitioner Bob's two accounts).
+	/// to 8 (the four organizations' members' ed25519, then sr25519 accounts), for `record` and
+	/// `capture` up to 2 (the practitioner Bob's two accounts); `enrol` ignores it.
 	#[arg(long, default_value_t = 1)]
 	signers: usize,
 }
@@ -100,7 +109,7 @@ impl Signer {
 		use sp_keyring::Sr25519Keyring as Sr;
 		use Ed25519Keyring as Ed;
 		let all = match call {
-			"record" => vec![
+			"record" | "capture" => vec![
 				Signer::Ed25519(Box::new(Ed::Bob.pair())),
 				Signer::Sr25519(Box::new(Sr::Bob.pair())),
 			],
@@ -119,6 +128,13 @@ impl Signer {
 			all.len()
 		);
 		Ok(all.into_iter().take(n).collect())
+	}
+
+	fn account(&self) -> carechain_runtime::AccountId {
+		match self {
+			Signer::Ed25519(pair) => sp_core::Pair::public(&**pair).into(),
+			Signer::Sr25519(pair) => sp_core::Pair::public(&**pair).into(),
+		}
 	}
 
 	fn sign(&self, nonce: u32, call: RuntimeCall, genesis: H256) -> UncheckedExtrinsic {
@@ -294,8 +310,8 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 async fn main() -> eyre::Result<()> {
 	let args = Args::parse();
 	eyre::ensure!(
-		matches!(args.call.as_str(), "record" | "remark"),
-		"--call {:?}: use record or remark",
+		matches!(args.call.as_str(), "record" | "remark" | "enrol" | "capture"),
+		"--call {:?}: use record, remark, enrol or capture",
 		args.call
 	);
 	let started = match &args.url {
@@ -315,25 +331,65 @@ async fn main() -> eyre::Result<()> {
 	}
 	let genesis: H256 = watcher.request("chain_getBlockHash", rpc_params![0]).await?;
 
+	// The trials workloads' study, site and subjects, finalized before the clock starts.
+	let preparing = Instant::now();
+	let prepared = match args.call.as_str() {
+		"enrol" => Some(trials::prepare(&watcher, genesis, args.transactions, false).await?),
+		"capture" => {
+			let subjects = trials::capture_subjects(args.transactions);
+			Some(trials::prepare(&watcher, genesis, subjects, true).await?)
+		}
+		_ => None,
+	};
+	if let Some(prepared) = &prepared {
+		eprintln!(
+			"set up study {} with {} subject(s) in {:.1} s",
+			prepared.study,
+			prepared.subjects.len(),
+			preparing.elapsed().as_secs_f64()
+		);
+	}
+
 	// Pre-sign: signing is the wallets' work, not the node's. Transaction n is signer
-	// n mod N's nonce n / N.
+	// n mod N's n / N-th transaction from its next nonce; each enrolment is its subject's
+	// first.
 	let signers = Signer::development(&args.call, args.signers)?;
+	let mut first_nonces = Vec::with_capacity(signers.len());
+	for signer in &signers {
+		let account = signer.account().to_string();
+		first_nonces.push(
+			watcher.request::<u32, _>("system_accountNextIndex", rpc_params![account]).await?,
+		);
+	}
 	let signing = Instant::now();
-	let transactions: Vec<(H256, String)> = (0..args.transactions)
-		.map(|n| {
-			let call = match args.call.as_str() {
-				"remark" => RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() }),
-				_ => create_record(n),
-			};
-			let count = signers.len() as u32;
-			let x = signers[(n % count) as usize].sign(n / count, call, genesis);
-			(BlakeTwo256::hash(&x.encode()), to_hex(&x))
-		})
-		.collect();
+	let extrinsics: Vec<UncheckedExtrinsic> = match &prepared {
+		Some(prepared) if args.call == "enrol" => {
+			trials::enrolments(prepared.study, &prepared.subjects, genesis)
+		}
+		_ => (0..args.transactions)
+			.map(|n| {
+				let call = match (args.call.as_str(), &prepared) {
+					("remark", _) => {
+						RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() })
+					}
+					("capture", Some(prepared)) => trials::capture(prepared, n),
+					_ => create_record(n),
+				};
+				let count = signers.len() as u32;
+				let signer = (n % count) as usize;
+				signers[signer].sign(first_nonces[signer] + n / count, call, genesis)
+			})
+			.collect(),
+	};
+	let signer_count = match args.call.as_str() {
+		"enrol" => extrinsics.len(),
+		_ => signers.len(),
+	};
+	let transactions: Vec<(H256, String)> =
+		extrinsics.iter().map(|x| (BlakeTwo256::hash(&x.encode()), to_hex(x))).collect();
 	eprintln!(
-		"signed {} extrinsics from {} signer(s) in {:.1} s",
+		"signed {} extrinsics from {signer_count} signer(s) in {:.1} s",
 		transactions.len(),
-		signers.len(),
 		signing.elapsed().as_secs_f64()
 	);
 
@@ -489,7 +545,7 @@ async fn main() -> eyre::Result<()> {
 	println!(
 		"| measure ({} calls from {} signer(s), {} × {} in flight, --gpu {}, {} validator(s)) \
 		 | value |",
-		args.call, args.signers, args.connections, args.in_flight, args.gpu, args.validators
+		args.call, signer_count, args.connections, args.in_flight, args.gpu, args.validators
 	);
 	println!("| --- | --- |");
 	println!(
@@ -530,7 +586,7 @@ async fn main() -> eyre::Result<()> {
 		"finalized": finalized,
 		"accepted": accepted.len(),
 		"stranded": stranded,
-		"signers": args.signers,
+		"signers": signer_count,
 		"connections": args.connections,
 		"in_flight": args.in_flight,
 		"call": args.call,
