@@ -570,6 +570,13 @@ async fn main() -> eyre::Result<()> {
 		percentile(&latency_blocks, 0.5),
 		percentile(&latency_blocks, 0.99)
 	);
+	let succeeded = match &prepared {
+		Some(prepared) => Some(trials::succeeded(&watcher, prepared, &args.call).await?),
+		None => None,
+	};
+	if let Some(count) = succeeded {
+		println!("| calls that succeeded (the study's own count) | {count} |");
+	}
 	println!("| signatures verified on the GPU | {:.0} % |", gpu_share * 100.0);
 	println!("| first node's peak RSS | {} |", rss.map_or("n/a".into(), |r| format!("{r:.0} MiB")));
 	let percent =
@@ -604,9 +611,17 @@ async fn main() -> eyre::Result<()> {
 		"peak_rss_mib": rss,
 		"node_cpu_share": node_cpu,
 		"bench_cpu_share": bench_cpu,
+		"succeeded": succeeded,
 	});
 	std::fs::write(&args.json, serde_json::to_string_pretty(&report)?)?;
 	eprintln!("wrote {}", args.json.display());
+	if let Some(count) = succeeded {
+		if count < finalized as u64 {
+			eprintln!("only {count} of {finalized} finalized calls succeeded");
+			drop(started);
+			std::process::exit(1);
+		}
+	}
 	if stranded > 0 {
 		eprintln!(
 			"{stranded} of {} accepted transactions were neither included within {} s nor \

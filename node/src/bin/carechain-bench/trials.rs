@@ -195,3 +195,17 @@ pub fn capture(prepared: &Prepared, n: u32) -> RuntimeCall {
 	}
 	.into()
 }
+
+/// How many of the timed calls succeeded, from the study's own counts: subjects enrolled for
+/// `enrol`, records captured for `capture` (a call in a block may still fail at dispatch).
+pub async fn succeeded(client: &WsClient, prepared: &Prepared, call: &str) -> eyre::Result<u64> {
+	let study: Option<serde_json::Value> =
+		client.request("trials_study", rpc_params![prepared.study]).await?;
+	let flow: Option<serde_json::Value> =
+		client.request("trials_consortFlow", rpc_params![prepared.study]).await?;
+	let count = match call {
+		"enrol" => flow.and_then(|f| f["enrolled"].as_u64()),
+		_ => study.and_then(|s| s["captures"].as_u64()),
+	};
+	count.ok_or_else(|| eyre::eyre!("study {} is gone", prepared.study))
+}
