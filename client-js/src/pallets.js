@@ -687,9 +687,21 @@ export class Trials extends PalletHelper {
     return { arm, slot: subject.slot, ...outcome };
   }
 
-  /** A site's practitioner captures a record id (or a case-report form's hash) for a subject. */
-  captureData(practitioner, study, pseudonym, record) {
-    return this.submit(practitioner, 'capture_data', { study, pseudonym, record });
+  /**
+   * A site's practitioner captures a case-report form for a subject: the chain keeps a salted
+   * hash of it (`commitText`), never a records-pallet id, whose index names the patient (the
+   * chain refuses one: `RecordIdentifiesPatient`). Resolves with `{ hash, salt, ...outcome }`:
+   * keep the salt with the form, to open the commitment to a monitor or auditor.
+   */
+  async captureForm(practitioner, study, pseudonym, form) {
+    const { hash, salt } = commitText(typeof form === 'string' ? form : JSON.stringify(form));
+    const outcome = await this.captureData(practitioner, study, pseudonym, hash);
+    return { hash, salt, ...outcome };
+  }
+
+  /** Captures a hash the site computed itself (see `captureForm`). */
+  captureData(practitioner, study, pseudonym, hash) {
+    return this.submit(practitioner, 'capture_data', { study, pseudonym, record: hash });
   }
 
   markLostToFollowUp(practitioner, study, pseudonym) {

@@ -100,25 +100,31 @@ function levels(leaves, depth) {
 
 /**
  * The sponsor's allocation list for `target` subjects over `arms` arms: for each slot an arm
- * (permuted blocks of `arms` slots, each arm once per block, shuffled with a CSPRNG) and 32
- * random bytes. Returns `{ depth, entries: [{ slot, arm, salt }], root }`: the study commits to
- * `root` at registration; keep `entries` secret from the sites, and reveal one with
- * `allocationReveal` when its subject is randomised.
+ * and 32 random bytes. Arms come in permuted blocks of randomly varied size (1, 2 or 3 times
+ * `arms` slots, each arm equally often in a block, shuffled with a CSPRNG), so that a site
+ * that sees earlier allocations cannot tell the next one from where a block ends. Returns
+ * `{ depth, entries: [{ slot, arm, salt }], blocks, root }` (`blocks`: the block sizes, in
+ * order): the study commits to `root` at registration; keep the rest secret from the sites,
+ * and reveal one entry with `allocationReveal` when its subject is randomised.
  */
 export function allocationList(target, arms) {
   if (!Number.isInteger(arms) || arms < 1 || arms > 256) throw new TrialError(`a study has 1 to 256 arms, got ${arms}`);
   const depth = allocationDepth(target);
+  const slots = 2 ** depth;
   const entries = [];
-  for (let slot = 0; slot < 2 ** depth; slot += arms) {
-    const block = Array.from({ length: arms }, (_, arm) => arm);
+  const blocks = [];
+  while (entries.length < slots) {
+    const size = Math.min(arms * (1 + randomIndex(3)), slots - entries.length);
+    const block = Array.from({ length: size }, (_, i) => i % arms);
     for (let i = block.length - 1; i > 0; i--) {
       const j = randomIndex(i + 1);
       [block[i], block[j]] = [block[j], block[i]];
     }
-    for (const arm of block) if (entries.length < 2 ** depth) entries.push({ slot: entries.length, arm, salt: toHex(randomBytes(32)) });
+    for (const arm of block) entries.push({ slot: entries.length, arm, salt: toHex(randomBytes(32)) });
+    blocks.push(size);
   }
   const leaves = entries.map((e) => allocationLeaf(e.slot, e.arm, e.salt));
-  return { depth, entries, root: toHex(levels(leaves, depth).at(-1)[0]) };
+  return { depth, entries, blocks, root: toHex(levels(leaves, depth).at(-1)[0]) };
 }
 
 function randomIndex(bound) {

@@ -107,7 +107,8 @@ test('a trial runs from registration to results, and its rules hold against each
   }
 
   // Capture, a withdrawal (nothing captured after it), a serious adverse event reported late.
-  await chain.trials.captureData(bob, study, first.pseudonym, hashText('crf 1'));
+  const crf = await chain.trials.captureForm(bob, study, first.pseudonym, { visit: 1, form: 'CRF-01' });
+  assert.equal(crf.hash, hashText(Buffer.concat([Buffer.from(crf.salt.slice(2), 'hex'), Buffer.from(JSON.stringify({ visit: 1, form: 'CRF-01' }))])));
   await chain.trials.withdraw(second);
   await assert.rejects(chain.trials.captureData(bob, study, second.pseudonym, hashText('crf 2')), refusedBy('Trials', 'SubjectWithdrawn'));
   // An event before the subject enrolled is not the study's; one reported at once is on time

@@ -210,13 +210,15 @@ fn subject_call(call: &RuntimeCall) -> Option<(pallet_trials::StudyId, &pallet_t
 	}
 }
 
-/// Whether `who` sends `call` as the subject account of the trial subject the call acts for
-/// (one read, of that subject). A patient acts in a study from an account of its own that
-/// appears nowhere else on chain (see `pallet_trials`, "Pseudonyms"); this is the only thing
-/// such an account may sign.
+/// Whether `who` sends `call` as the subject account of the trial subject the call acts for,
+/// while the subject stands where the call can succeed (one read, of that subject). A patient
+/// acts in a study from an account of its own that appears nowhere else on chain (see
+/// `pallet_trials`, "Pseudonyms"); this is the only thing such an account may sign.
 fn is_subject_signer(who: &AccountId, call: &RuntimeCall) -> bool {
-	subject_call(call)
-		.is_some_and(|(study, pseudonym)| crate::Trials::is_subject_account(who, study, pseudonym))
+	let enrolment = matches!(call, RuntimeCall::Trials(pallet_trials::Call::enrol { .. }));
+	subject_call(call).is_some_and(|(study, pseudonym)| {
+		crate::Trials::is_subject_account(who, study, pseudonym, enrolment)
+	})
 }
 
 /// Council business: bounded by the council's own size and motions, never rationed.
@@ -320,10 +322,11 @@ impl TransactionExtension<RuntimeCall> for CheckPermissioned {
 					(guardians.len() as u32).min(max),
 				)
 			}
-			// An unknown signer of a subject call costs one more read, of the subject; charged
-			// whoever signs, as the call alone does not say.
+			// An unknown signer of a subject call costs three reads the measured base (a
+			// member's) does not hold: the patient entry and the council's list that miss, and
+			// the subject; charged whoever signs, as the call alone does not say.
 			None if subject_call(call).is_some() => {
-				<Runtime as frame_system::Config>::DbWeight::get().reads(1)
+				<Runtime as frame_system::Config>::DbWeight::get().reads(3)
 			}
 			None => Weight::zero(),
 		}
@@ -414,12 +417,15 @@ type SystemCheckNonce = frame_system::CheckNonce<Runtime>;
 /// first transaction when that transaction registers it as a patient (the registration gives
 /// the account its provider reference; `frame_system::CheckNonce` alone would refuse it for
 /// having none), and a trial subject's account, which never gets a provider, sends the
-/// subject's own calls, one at a time. Encoded and identified exactly like `CheckNonce`, so wallets sign it unchanged.
+/// subject's own calls, one at a time. Encoded and identified exactly like `CheckNonce`, so
+/// wallets sign it unchanged.
 ///
 /// The nonce of such an account is bumped (creating its `System::Account` entry) only in
 /// `prepare`, after [`CheckPermissioned`] has checked on the same state that the registration
 /// will succeed: a registration that would fail is refused before this runs, so it leaves no
-/// account behind.
+/// account behind. A subject call is admitted only while the subject stands where it can
+/// succeed, yet it may still fail at dispatch (the study locked, the target reached); its
+/// nonce and allowance entries then stay, as any signer's do.
 #[derive(Encode, Decode, DecodeWithMemTracking, Clone, Eq, PartialEq, TypeInfo, Debug)]
 pub struct CheckNonce(#[codec(compact)] pub Nonce);
 

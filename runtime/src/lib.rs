@@ -406,6 +406,7 @@ impl pallet_provenance::Config for Runtime {
 /// records and 128 adverse events.
 impl pallet_trials::Config for Runtime {
 	type Membership = Registry;
+	type Records = Records;
 	type Time = Timestamp;
 	type MaxArms = ConstU32<16>;
 	type MaxOutcomes = ConstU32<32>;

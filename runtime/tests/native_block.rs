@@ -498,9 +498,20 @@ fn a_trial_subject_acts_from_an_account_registered_nowhere() {
 	let enrols = sign(&subject, 0, enrol.clone().into(), genesis_hash);
 	assert!(validate(&mut chain, &enrols, genesis_hash).is_ok());
 	assert_eq!(apply(&mut chain, &enrols), Ok(Ok(())));
-	assert_eq!(apply(&mut chain, &enrols), Err(InvalidTransaction::Stale.into()), "no replay");
+	// No replay: the subject is enrolled, so its enrolment is not admitted again (and its
+	// nonce is spent).
+	assert_eq!(apply(&mut chain, &enrols), Err(not_permitted), "no replay");
 	let withdraws = sign(&subject, 1, Trials::withdraw { study, pseudonym }.into(), genesis_hash);
 	assert_eq!(apply(&mut chain, &withdraws), Ok(Ok(())));
+	// Withdrawn, the subject account may send nothing more: its calls could only fail.
+	for call in [
+		RuntimeCall::from(Trials::withdraw { study, pseudonym }),
+		Trials::reconsent { study, pseudonym, version: 1 }.into(),
+		enrol.clone().into(),
+	] {
+		let extrinsic = sign(&subject, 2, call, genesis_hash);
+		assert_eq!(apply(&mut chain, &extrinsic), Err(not_permitted), "{extrinsic:?}");
+	}
 	chain.call("BlockBuilder_finalize_block", &[]);
 
 	let out = chain.call("TrialsApi_consort_flow", &study.encode());

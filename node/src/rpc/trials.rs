@@ -2,9 +2,10 @@
 //! study's CONSORT participant flow, as JSON, from the runtime's `TrialsApi`.
 //!
 //! Everything they return is in state already and names no patient: ids, hashes, counts,
-//! pseudonyms. Trial registration and results are public by law (ClinicalTrials.gov, the EU CTR)
-//! and a pseudonym tells nothing without the patient's wallet, so the methods are public, like
-//! the registries they mirror.
+//! pseudonyms. With authentication on, a subject's consent history is public (it holds what was
+//! agreed to and when, under a pseudonym only the patient's wallet and the site know); the
+//! study views, the CONSORT counts and the subject's FHIR view are for the consortium's members,
+//! like raw state: while a trial runs, its per-arm counts and arms could unblind it.
 
 use super::handlers::{err, Handlers};
 use crate::client::{decode, ClientError};

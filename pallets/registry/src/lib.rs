@@ -216,7 +216,8 @@ pub mod pallet {
 	pub type RegistrationsInBlock<T> = StorageValue<_, u32, ValueQuery>;
 
 	/// What is left of each signer's transaction allowance. No entry is a full allowance. Keys
-	/// are accounts the registry admitted (members, patients) or council members.
+	/// are accounts the registry admitted (members, patients), council members, or trial
+	/// subjects' accounts the runtime admits for their own calls.
 	#[pallet::storage]
 	pub type Allowances<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, Allowance<BlockNumberFor<T>>>;

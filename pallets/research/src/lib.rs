@@ -233,7 +233,9 @@ pub mod pallet {
 		/// The record was erased.
 		RecordErased,
 		/// The record's patient has given the signer no research consent that covers it now
-		/// (none, revoked, expired, out of scope, or the signer is not an active member).
+		/// (none, revoked, expired, out of scope, or the signer is not an active member); also
+		/// when the signer is the patient or a guardian, whose access is never a research
+		/// release.
 		NoResearchConsent,
 		/// The chain has used every request id.
 		RequestIdOverflow,
@@ -429,18 +431,29 @@ pub mod pallet {
 			Releases::<T>::iter_prefix(request).collect()
 		}
 
-		/// Checks the pallet's invariants: every request's release count is the number of
-		/// records it released, each release lies within its request's life, and no request has
-		/// an id at or past `NextRequestId`.
+		/// Checks the pallet's invariants: every request runs at most `MaxRequestDuration`, its
+		/// release count is the number of records it released, each release lies within its
+		/// request's life and names a record the index holds, and no request has an id at or
+		/// past `NextRequestId`.
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 			let next = NextRequestId::<T>::get();
 			for (id, request) in Requests::<T>::iter() {
 				ensure!(id < next, "a request's id is at or past NextRequestId");
+				ensure!(
+					request.opened_at < request.expires_at
+						&& request.expires_at
+							<= request.opened_at.saturating_add(T::MaxRequestDuration::get()),
+					"a request runs longer than MaxRequestDuration"
+				);
 				let mut count = 0u32;
-				for (_, at) in Releases::<T>::iter_prefix(id) {
+				for (record, at) in Releases::<T>::iter_prefix(id) {
 					ensure!(
 						request.opened_at <= at && at < request.expires_at,
 						"a release lies outside its request's life"
+					);
+					ensure!(
+						T::Records::record_subject(&record).is_some(),
+						"a released record is not in the record index"
 					);
 					count.saturating_inc();
 				}

@@ -59,7 +59,8 @@
 //! 32-byte pseudonym the patient's wallet chooses ([`pseudonym`] suggests blake2b-256 of the
 //! study, the patient and 32 random bytes the wallet keeps), and the patient acts for it from a
 //! **subject account**: a key pair the wallet derives for this study alone (client-js derives
-//! it from the patient's seed with the hard path `//carechain/trial/<study>/<salt>`), which is
+//! it from the patient's secret with the hard junctions `//carechain//trial//<study>//<salt>`:
+//! hard, so that nobody can follow it from the patient's public key), which is
 //! neither a patient nor a member and appears nowhere else on chain. Taking part in a study is
 //! itself a clinical fact (a study names its condition), so the patient's own account never
 //! signs a subject call: a signed extrinsic's block names its signer for good.
@@ -76,13 +77,19 @@
 //! screen someone who is not a registered patient, as it could enter any data it captures.
 //!
 //! The site also records the patient's [`EnrolmentNullifier`], computed from the patient's
-//! account under a nullifier key the sponsor gives the study's sites with their activation
-//! (never on chain). Enrolment takes it into [`EnrolledPatients`], and a nullifier already
-//! there refuses screening and enrolment (`PatientAlreadyEnrolled`), so that one patient
-//! enrols once, under one pseudonym, and cannot withdraw and come back under another to draw a
-//! different arm. Without the key nobody can test the registered patients against the
-//! nullifiers; a site that computed one wrongly would only defeat the check, which the chain
-//! cannot see.
+//! account under the study's nullifier key (never on chain). Enrolment takes it into
+//! [`EnrolledPatients`], and a nullifier already there refuses screening and enrolment
+//! (`PatientAlreadyEnrolled`), so that one patient enrols once, under one pseudonym, and
+//! cannot withdraw and come back under another to draw a different arm. Whoever holds the key
+//! can test every registered patient against the nullifiers and so re-identify every enrolled
+//! subject: it belongs with one party, the sponsor's enrolment service (the IWRS trials already
+//! use to assign subjects), which the site asks for each screening's nullifier, and never with
+//! the sites. A nullifier computed wrongly only defeats the check, which the chain cannot see;
+//! a site that enrolled a decoy under a patient's nullifier would shut the patient out of the
+//! study, which the enrolment service's log shows.
+//!
+//! Captures are salted hashes of case-report forms, never ids of the records pallet (whose
+//! index names each record's patient): `capture_data` refuses a record id the index knows.
 //!
 //! ## Randomisation
 //!
@@ -134,7 +141,7 @@ pub use weights::WeightInfo;
 
 use alloc::vec::Vec;
 use carechain_primitives::{
-	Membership, MembershipProvider, Moment, OrgId, OrgKind, RecordId, Role,
+	Membership, MembershipProvider, Moment, OrgId, OrgKind, RecordId, RecordLookup, Role,
 };
 
 /// What benchmarks need from the runtime beyond the pallet's `Config`.
@@ -164,6 +171,9 @@ pub mod pallet {
 	pub trait Config: frame_system::Config {
 		/// The consortium registry: organizations, roles and patients.
 		type Membership: MembershipProvider<Self::AccountId>;
+		/// The record index: a capture must not name one of its records, which would tie the
+		/// pseudonym to the record's patient.
+		type Records: RecordLookup<Self::AccountId>;
 		/// The chain's clock, in milliseconds since the Unix epoch.
 		type Time: Time<Moment = Moment>;
 		/// The most arms a study has. At most 256 (arm indices are bytes).
@@ -245,10 +255,11 @@ pub mod pallet {
 
 	/// The [`EnrolmentNullifier`] of every patient who enrolled in each study, under whatever
 	/// pseudonym: a patient enrols in a study once.
-	// Nullifiers are blake2b-256 hashes the chain computes from the signer: `Identity` is safe.
+	// Nullifiers come from the screening site, which could choose them to unbalance the trie:
+	// `Blake2_128Concat`.
 	#[pallet::storage]
 	pub type EnrolledPatients<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, StudyId, Identity, EnrolmentNullifier, ()>;
+		StorageDoubleMap<_, Twox64Concat, StudyId, Blake2_128Concat, EnrolmentNullifier, ()>;
 
 	/// Each subject's consents, in order from 0: what version was agreed to, and when.
 	// The subject half holds a wallet's pseudonym (Blake2); positions are the chain's counter.
@@ -389,6 +400,9 @@ pub mod pallet {
 		UnknownSubject,
 		/// The signer is not the account the subject acts from: its subject key differs.
 		NotSubject,
+		/// The captured hash is the id of a record in the records pallet, whose index names the
+		/// record's patient: capture a salted hash of the case-report form instead.
+		RecordIdentifiesPatient,
 		/// The subject was screened as not eligible.
 		NotEligible,
 		/// The patient (by the enrolment nullifier the site computed) enrolled in the study
@@ -937,7 +951,9 @@ pub mod pallet {
 		///
 		/// - `study`: the study.
 		/// - `pseudonym`: the subject's pseudonym.
-		/// - `record`: the record id (or case-report form hash) captured.
+		/// - `record`: the salted hash of the case-report form captured (blake2b-256 of 32
+		///   random bytes the site keeps and the form): never an id of the records pallet, whose
+		///   index names each record's patient (`RecordIdentifiesPatient`).
 		///
 		/// Emits `DataCaptured`. O(1).
 		#[pallet::call_index(8)]
@@ -958,6 +974,10 @@ pub mod pallet {
 				Error::<T>::TooManyCaptures
 			);
 			ensure!(!record.is_zero(), Error::<T>::ZeroHash);
+			ensure!(
+				T::Records::record_subject(&record).is_none(),
+				Error::<T>::RecordIdentifiesPatient
+			);
 
 			let at = T::Time::now();
 			Captures::<T>::insert((study, pseudonym), subject.captures, Capture { record, at });
@@ -1347,16 +1367,25 @@ pub mod pallet {
 			Ok(Subjects::<T>::get(study, pseudonym).ok_or(Error::<T>::UnknownSubject)?)
 		}
 
-		/// Whether `who` is the account the subject `pseudonym` of `study` acts from: the
-		/// transaction extension admits an otherwise unknown signer for the subject's own calls
-		/// (`enrol`, `reconsent`, `withdraw`) on this. One read.
+		/// Whether `who` is the account the subject `pseudonym` of `study` acts from, and the
+		/// subject stands where the call can succeed: screened and eligible for `enrol`
+		/// (`enrolment`), enrolled or randomised for `reconsent` and `withdraw`. The transaction
+		/// extension admits an otherwise unknown signer for the subject's own calls on this, so
+		/// that an account the site once screened cannot keep sending calls that can only
+		/// fail. One read.
 		pub fn is_subject_account(
 			who: &T::AccountId,
 			study: StudyId,
 			pseudonym: &Pseudonym,
+			enrolment: bool,
 		) -> bool {
-			Subjects::<T>::get(study, pseudonym)
-				.is_some_and(|subject| subject.key == subject_key(study, pseudonym, who))
+			Subjects::<T>::get(study, pseudonym).is_some_and(|subject| {
+				let standing = match enrolment {
+					true => subject.status == SubjectStatus::Screened,
+					false => subject.status.is_participating(),
+				};
+				standing && subject.key == subject_key(study, pseudonym, who)
+			})
 		}
 
 		/// The subject, if the signer is the account it acts from.
@@ -1540,6 +1569,7 @@ pub mod pallet {
 
 				let (mut captures, mut events) = (0u32, 0u32);
 				let mut slots = Vec::new();
+				let mut nullifiers = Vec::new();
 				for (pseudonym, subject) in Subjects::<T>::iter_prefix(id) {
 					ensure!(
 						Sites::<T>::contains_key(id, subject.site),
@@ -1591,8 +1621,20 @@ pub mod pallet {
 					);
 					captures = captures.saturating_add(subject.captures);
 					events = events.saturating_add(subject.adverse_events);
+					if subject.status.is_enrolled() {
+						ensure!(
+							EnrolledPatients::<T>::contains_key(id, subject.nullifier),
+							"an enrolled subject's nullifier is not among the study's"
+						);
+						nullifiers.push(subject.nullifier);
+					}
 				}
 				slots.sort_unstable();
+				nullifiers.sort_unstable();
+				ensure!(
+					nullifiers.windows(2).all(|w| w[0] != w[1]),
+					"two enrolled subjects share a nullifier"
+				);
 				ensure!(
 					EnrolledPatients::<T>::iter_prefix(id).count() == flow.enrolled as usize,
 					"a study's enrolled patients differ from its enrolments"

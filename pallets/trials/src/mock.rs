@@ -48,6 +48,7 @@ parameter_types! {
 
 impl pallet_trials::Config for Test {
 	type Membership = MockRegistry;
+	type Records = MockRegistry;
 	type Time = Timestamp;
 	type MaxArms = MaxArms;
 	type MaxOutcomes = MaxOutcomes;
@@ -82,6 +83,8 @@ pub struct Consortium {
 	organizations: BTreeMap<OrgId, (OrgKind, bool)>,
 	members: BTreeMap<u64, (OrgId, Role)>,
 	patients: BTreeSet<u64>,
+	/// The record index: each record's id and patient.
+	records: BTreeMap<sp_core::H256, u64>,
 }
 
 thread_local! {
@@ -121,8 +124,41 @@ impl MockRegistry {
 		CONSORTIUM.with(|c| c.borrow_mut().patients.insert(who));
 	}
 
+	/// Indexes a record of `patient` under `id`, as the records pallet would.
+	pub fn index_record(id: sp_core::H256, patient: u64) {
+		CONSORTIUM.with(|c| c.borrow_mut().records.insert(id, patient));
+	}
+
 	fn reset() {
 		CONSORTIUM.with(|c| *c.borrow_mut() = Consortium::default());
+	}
+}
+
+impl carechain_primitives::RecordLookup<u64> for MockRegistry {
+	fn record_subject(
+		record: &carechain_primitives::RecordId,
+	) -> Option<carechain_primitives::RecordSubject<u64>> {
+		let patient = CONSORTIUM.with(|c| c.borrow().records.get(record).copied())?;
+		Some(carechain_primitives::RecordSubject {
+			patient,
+			resource_type: carechain_primitives::FhirResourceType::Observation,
+			author_org: None,
+			erased: false,
+			current: true,
+			created_at: 0,
+			emergency: None,
+		})
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn create_for_benchmark(
+		patient: &u64,
+		_resource_type: carechain_primitives::FhirResourceType,
+		seed: u32,
+	) -> carechain_primitives::RecordId {
+		let id = sp_core::H256::from_low_u64_be(u64::from(seed) + 1);
+		MockRegistry::index_record(id, *patient);
+		id
 	}
 }
 

@@ -1799,3 +1799,65 @@ fn hex_bytes(hex: &str) -> [u8; 32] {
 	}
 	bytes
 }
+
+/// A capture must not name a record of the records pallet: its index names the patient, and
+/// the capture would tie the pseudonym to them.
+#[test]
+fn a_capture_of_a_record_id_that_names_its_patient_is_refused() {
+	run(|| {
+		let study = open_study();
+		let pseudonym = enrolled(study, PATIENT);
+		let record = h(0x61);
+		MockRegistry::index_record(record, PATIENT);
+		assert_noop!(
+			Trials::capture_data(signed(MARYS_DOCTOR), study, pseudonym, record),
+			Error::<Test>::RecordIdentifiesPatient
+		);
+		// Even another patient's record: any id the index knows links someone.
+		MockRegistry::index_record(h(0x62), OTHER_PATIENT);
+		assert_noop!(
+			Trials::capture_data(signed(MARYS_DOCTOR), study, pseudonym, h(0x62)),
+			Error::<Test>::RecordIdentifiesPatient
+		);
+		assert_ok!(Trials::capture_data(signed(MARYS_DOCTOR), study, pseudonym, h(0x63)));
+	});
+}
+
+/// The transaction extension admits a subject account only where its call can succeed: for
+/// `enrol` while screened, for `reconsent` and `withdraw` while taking part; never another
+/// account, and never once the subject has left.
+#[test]
+fn a_subject_account_is_admitted_only_while_its_call_can_succeed() {
+	run(|| {
+		let study = open_study();
+		let account = subject_account(study, PATIENT);
+		let pseudonym = screened(study, PATIENT);
+		let admitted =
+			|who, enrolment| Trials::is_subject_account(&who, study, &pseudonym, enrolment);
+		assert!(admitted(account, true));
+		assert!(!admitted(account, false), "not taking part yet");
+		assert!(!admitted(PATIENT, true), "the patient's own account is not the subject's");
+		assert!(!Trials::is_subject_account(&account, study, &h(0x55), true), "another pseudonym");
+		assert!(
+			!Trials::is_subject_account(&account, study + 1, &pseudonym, true),
+			"another study"
+		);
+		assert_ok!(Trials::enrol(signed(account), study, pseudonym, MARYS, 1));
+		assert!(!admitted(account, true), "enrolled once");
+		assert!(admitted(account, false));
+		assert_ok!(Trials::withdraw(signed(account), study, pseudonym));
+		assert!(!admitted(account, false) && !admitted(account, true), "withdrawn: nothing more");
+		// A screen failure never admits its account.
+		let failed = pseudonym_of(study, OTHER_PATIENT);
+		assert_ok!(Trials::screen(
+			signed(MARYS_DOCTOR),
+			study,
+			failed,
+			key_of(study, OTHER_PATIENT),
+			nullifier_of(study, OTHER_PATIENT),
+			false
+		));
+		let other = subject_account(study, OTHER_PATIENT);
+		assert!(!Trials::is_subject_account(&other, study, &failed, true));
+	});
+}

@@ -132,13 +132,9 @@ const PUBLIC: &[&str] = &[
 	"archive_v1_header",
 	"archive_v1_stopStorage",
 	"archive_v1_stopStorageDiff",
-	// Clinical trials: registrations, amendments, counts and pseudonymous consent histories,
-	// public as the trial registries they mirror (see `rpc::trials`).
-	"trials_study",
+	// A trial subject's consent history, by pseudonym: what the subject agreed to and when,
+	// no arm and no count (see `rpc::trials`).
 	"trials_consentHistory",
-	"trials_consortFlow",
-	"trials_researchStudy",
-	"trials_researchSubject",
 ];
 
 /// The storage key whose value is public: the runtime's identity under `:code` (what
@@ -453,13 +449,15 @@ mod tests {
 			"payment_queryInfo",
 			"payment_queryFeeDetails",
 			"system_syncState",
-			"trials_study",
 			"trials_consentHistory",
-			"trials_consortFlow",
-			"trials_researchStudy",
-			"trials_researchSubject",
 		] {
 			assert_eq!(class(public, None), MethodClass::Public, "{public}");
+		}
+		// A running trial's counts and arms are for the consortium: interim data can unblind.
+		for members in
+			["trials_study", "trials_consortFlow", "trials_researchStudy", "trials_researchSubject"]
+		{
+			assert_eq!(class(members, None), MethodClass::Members, "{members}");
 		}
 		let fee_call = r#"["TransactionPaymentApi_query_info","0x"]"#;
 		assert_eq!(class("state_call", Some(fee_call)), MethodClass::Public);
