@@ -9,10 +9,7 @@
 #![allow(clippy::unnecessary_cast, clippy::arithmetic_side_effects)]
 
 use core::marker::PhantomData;
-use frame_support::{
-	traits::Get,
-	weights::{constants::RocksDbWeight, Weight},
-};
+use frame_support::{traits::Get, weights::{constants::RocksDbWeight, Weight}};
 
 /// Weight functions needed for `pallet_trials`.
 pub trait WeightInfo {
@@ -39,101 +36,99 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// 400 samples.
 	fn register_study(a: u32, o: u32) -> Weight {
-		Weight::from_parts(13_948_108, 0)
-			.saturating_add(Weight::from_parts(51_932, 0).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(21_500, 0).saturating_mul(o.into()))
+		Weight::from_parts(27_933_879, 0)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// 10 samples.
 	fn amend_protocol() -> Weight {
-		Weight::from_parts(14_311_000, 0)
+		Weight::from_parts(14_832_000, 0)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn activate_site() -> Weight {
-		Weight::from_parts(17_126_000, 0)
+		Weight::from_parts(17_165_000, 0)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn deactivate_site() -> Weight {
-		Weight::from_parts(13_760_000, 0)
+		Weight::from_parts(14_822_000, 0)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn screen() -> Weight {
-		Weight::from_parts(20_290_000, 0)
+		Weight::from_parts(27_911_000, 0)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn enrol() -> Weight {
-		Weight::from_parts(21_972_000, 0)
+		Weight::from_parts(23_135_000, 0)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// 10 samples.
 	fn reconsent() -> Weight {
-		Weight::from_parts(14_472_000, 0)
+		Weight::from_parts(15_843_000, 0)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// 200 samples.
 	fn randomise(d: u32) -> Weight {
-		Weight::from_parts(18_163_620, 0)
-			.saturating_add(Weight::from_parts(280_921, 0).saturating_mul(d.into()))
+		Weight::from_parts(19_523_185, 0)
+			.saturating_add(Weight::from_parts(184_363, 0).saturating_mul(d.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// 10 samples.
 	fn capture_data() -> Weight {
-		Weight::from_parts(17_335_000, 0)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+		Weight::from_parts(18_818_000, 0)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// 10 samples.
 	fn withdraw() -> Weight {
-		Weight::from_parts(12_178_000, 0)
+		Weight::from_parts(13_650_000, 0)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn mark_lost_to_follow_up() -> Weight {
-		Weight::from_parts(16_825_000, 0)
+		Weight::from_parts(18_157_000, 0)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn complete() -> Weight {
-		Weight::from_parts(18_467_000, 0)
+		Weight::from_parts(19_549_000, 0)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// 10 samples.
 	fn report_adverse_event() -> Weight {
-		Weight::from_parts(18_237_000, 0)
+		Weight::from_parts(20_030_000, 0)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// 10 samples.
 	fn lock_database() -> Weight {
-		Weight::from_parts(16_003_000, 0)
+		Weight::from_parts(16_655_000, 0)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// 200 samples.
 	fn report_results(o: u32) -> Weight {
-		Weight::from_parts(15_886_807, 0)
-			.saturating_add(Weight::from_parts(148_980, 0).saturating_mul(o.into()))
+		Weight::from_parts(17_109_852, 0)
+			.saturating_add(Weight::from_parts(87_163, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn flag_overdue() -> Weight {
-		Weight::from_parts(15_153_000, 0)
+		Weight::from_parts(15_853_000, 0)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -143,101 +138,99 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 impl WeightInfo for () {
 	/// 400 samples.
 	fn register_study(a: u32, o: u32) -> Weight {
-		Weight::from_parts(13_948_108, 0)
-			.saturating_add(Weight::from_parts(51_932, 0).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(21_500, 0).saturating_mul(o.into()))
+		Weight::from_parts(27_933_879, 0)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	/// 10 samples.
 	fn amend_protocol() -> Weight {
-		Weight::from_parts(14_311_000, 0)
+		Weight::from_parts(14_832_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn activate_site() -> Weight {
-		Weight::from_parts(17_126_000, 0)
+		Weight::from_parts(17_165_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn deactivate_site() -> Weight {
-		Weight::from_parts(13_760_000, 0)
+		Weight::from_parts(14_822_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn screen() -> Weight {
-		Weight::from_parts(20_290_000, 0)
+		Weight::from_parts(27_911_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn enrol() -> Weight {
-		Weight::from_parts(21_972_000, 0)
+		Weight::from_parts(23_135_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	/// 10 samples.
 	fn reconsent() -> Weight {
-		Weight::from_parts(14_472_000, 0)
+		Weight::from_parts(15_843_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	/// 200 samples.
 	fn randomise(d: u32) -> Weight {
-		Weight::from_parts(18_163_620, 0)
-			.saturating_add(Weight::from_parts(280_921, 0).saturating_mul(d.into()))
+		Weight::from_parts(19_523_185, 0)
+			.saturating_add(Weight::from_parts(184_363, 0).saturating_mul(d.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	/// 10 samples.
 	fn capture_data() -> Weight {
-		Weight::from_parts(17_335_000, 0)
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
+		Weight::from_parts(18_818_000, 0)
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	/// 10 samples.
 	fn withdraw() -> Weight {
-		Weight::from_parts(12_178_000, 0)
+		Weight::from_parts(13_650_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn mark_lost_to_follow_up() -> Weight {
-		Weight::from_parts(16_825_000, 0)
+		Weight::from_parts(18_157_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn complete() -> Weight {
-		Weight::from_parts(18_467_000, 0)
+		Weight::from_parts(19_549_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	/// 10 samples.
 	fn report_adverse_event() -> Weight {
-		Weight::from_parts(18_237_000, 0)
+		Weight::from_parts(20_030_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	/// 10 samples.
 	fn lock_database() -> Weight {
-		Weight::from_parts(16_003_000, 0)
+		Weight::from_parts(16_655_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	/// 200 samples.
 	fn report_results(o: u32) -> Weight {
-		Weight::from_parts(15_886_807, 0)
-			.saturating_add(Weight::from_parts(148_980, 0).saturating_mul(o.into()))
+		Weight::from_parts(17_109_852, 0)
+			.saturating_add(Weight::from_parts(87_163, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn flag_overdue() -> Weight {
-		Weight::from_parts(15_153_000, 0)
+		Weight::from_parts(15_853_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
