@@ -9,7 +9,10 @@
 #![allow(clippy::unnecessary_cast, clippy::arithmetic_side_effects)]
 
 use core::marker::PhantomData;
-use frame_support::{traits::Get, weights::{constants::RocksDbWeight, Weight}};
+use frame_support::{
+	traits::Get,
+	weights::{constants::RocksDbWeight, Weight},
+};
 
 /// Weight functions needed for `pallet_trials`.
 pub trait WeightInfo {
