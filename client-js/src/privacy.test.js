@@ -1,12 +1,13 @@
 // Issue 18's privacy scan: a full journey with planted clinical facts against a real
 // `carechain --dev` node, then `carechain privacy-scan` over its base path (every state entry,
-// block, kept event and file) finds none of them, and no patient-to-drug link.
+// block, kept event and file) finds none of them, no patient-to-drug link, and no link of the
+// patient to the clinical trial they take part in.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { Account, Carechain, encodeSgtin, generateCodeKey, randomBlinding, toHex, today, unitEpc } from './index.js';
+import { Account, Carechain, allocationList, encodeSgtin, generateCodeKey, randomBlinding, subjectIdentity, toHex, today, unitEpc } from './index.js';
 import { connectWhenUp, startDevNode } from './testing/dev-node.js';
 
 let node;
@@ -15,6 +16,7 @@ const bob = Account.fromUri('//Bob'); // practitioner, St. Alice General Hospita
 const charlie = Account.fromUri('//Charlie'); // admin, Charlie Health Insurance (org 1, payer)
 const dave = Account.fromUri('//Dave'); // admin, Dave's Pharmacy (org 2)
 const one = Account.fromUri('//One'); // admin, One Pharmaceuticals (org 3, manufacturer)
+const grace = Account.fromUri('//Grace'); // practitioner, Grace Clinical Research (org 5, sponsor)
 
 // What the journey plants: a marker in every plaintext a user writes, and codes that must only
 // ever reach the chain as keyed tags.
@@ -116,6 +118,26 @@ test('a full journey leaves no clinical fact and no patient-to-drug link in stat
   const sgtin = { gtin: ANTIRETROVIRAL, serial: 'SN7001' };
   await chain.provenance.dispense(dave, sgtin, { patient: patient.address, prescription: prescription.recordId, dataKey: randomBlinding() });
 
+  // The patient joins a trial of an HIV treatment: screened at the hospital, enrolled from the
+  // subject account the wallet derived, a case-report form captured.
+  const trialDigits = String(Math.floor(Math.random() * 1e8)).padStart(8, '0');
+  const { study } = await chain.trials.registerStudy(grace, {
+    registryId: `NCT${trialDigits}`,
+    phase: 'Phase3',
+    arms: ['antiretroviral A', 'antiretroviral B'],
+    targetEnrolment: 2,
+    protocol: `${MARKER} protocol`,
+    consentForm: `${MARKER} consent`,
+    primaryOutcomes: ['viral load below 50 copies/mL at 48 weeks'],
+    analysisPlan: 'SAP',
+    allocationRoot: allocationList(2, 2).root,
+  });
+  await chain.trials.activateSite(grace, study, 0, 'IRB approval');
+  const subject = subjectIdentity(patient, study);
+  await chain.trials.screen(bob, study, subject, { patient: patient.address, nullifierKey: randomBytes(32) });
+  await chain.trials.enrol(subject, { site: 0, version: 1 });
+  await chain.trials.captureForm(bob, study, subject.pseudonym, `${MARKER} visit 1 CRF`);
+
   await chain.close();
   chain = undefined;
   await node.halt();
@@ -124,7 +146,10 @@ test('a full journey leaves no clinical fact and no patient-to-drug link in stat
   const unit = `hex:${toHex(encodeSgtin(sgtin))}`;
   const needles = [MARKER, MEMBER_ID, JUSTIFICATION, 'E11.65', 'F32.2', ...DIAGNOSES, ...PROCEDURES]
     .flatMap((needle) => ['--needle', needle]);
-  const links = [`${account}=${unit}`, `${account}=${ANTIRETROVIRAL}`, `hex:${prescription.recordId}=${unit}`]
+  // The trial: nothing holds the patient's account with the subject's pseudonym, the subject
+  // account or the study's registry number.
+  const trial = [`${account}=hex:${subject.pseudonym}`, `${account}=hex:${toHex(subject.account.publicKey)}`, `${account}=${trialDigits}`];
+  const links = [`${account}=${unit}`, `${account}=${ANTIRETROVIRAL}`, `hex:${prescription.recordId}=${unit}`, ...trial]
     .flatMap((link) => ['--link', link]);
   const clean = scan([...needles, ...links]);
   assert.equal(clean.status, 0, `the scan found planted facts:\n${clean.report}`);
@@ -135,6 +160,9 @@ test('a full journey leaves no clinical fact and no patient-to-drug link in stat
   // The scan is not blind: the patient's account is in the registry and beside their records.
   const seen = scan(['--needle', account, '--link', `${account}=hex:${prescription.recordId}`]);
   assert.equal(seen.status, 2, seen.report);
+  // Nor is it blind to the trial: the pseudonym is in state beside the subject key.
+  const subjectSeen = scan(['--link', `hex:${subject.pseudonym}=hex:${subject.key}`]);
+  assert.equal(subjectSeen.status, 2, subjectSeen.report);
   assert.match(seen.report, /hit: hex:0x[0-9a-f]+ in state key/);
   assert.match(seen.report, new RegExp(`hit: hex:0x[0-9a-f]+ with hex:${prescription.recordId} in`));
 });
