@@ -77,6 +77,7 @@ fn attest(
 	Telehealth::attest_encounter(
 		signed(MARYS_DOCTOR),
 		id,
+		PATIENT,
 		e.started_at,
 		e.ended_at,
 		e.note_hash,
@@ -306,12 +307,26 @@ fn an_encounter_needs_the_patients_signature_over_exactly_its_facts() {
 			Telehealth::attest_encounter(
 				signed(CITY_DOCTOR),
 				id,
+				PATIENT,
 				e.started_at,
 				e.ended_at,
 				e.note_hash,
 				countersigned(PATIENT, id, &e, Modality::Video)
 			),
 			Error::<Test>::NotAppointmentPractitioner
+		);
+		// Naming another patient (whose signature it is) does not pass either.
+		assert_noop!(
+			Telehealth::attest_encounter(
+				signed(MARYS_DOCTOR),
+				id,
+				OTHER_PATIENT,
+				e.started_at,
+				e.ended_at,
+				e.note_hash,
+				countersigned(OTHER_PATIENT, id, &e, Modality::Video)
+			),
+			Error::<Test>::WrongPatient
 		);
 		assert_ok!(attest(id, e, countersigned(PATIENT, id, &e, Modality::Video)));
 		System::assert_last_event(
