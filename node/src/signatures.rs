@@ -71,7 +71,7 @@ impl BatchVerifier {
 	) -> (PreVerifiedSignatures, BatchReport) {
 		let (ed, sr): (Vec<Signed>, Vec<Signed>) = extrinsics
 			.into_iter()
-			.filter_map(|x| signed_payload(client, number, x))
+			.flat_map(|x| signed_payload(client, number, x).into_iter().chain(countersignature(x)))
 			.partition(|s| s.scheme == Scheme::Ed25519);
 		let mut verdicts = PreVerifiedSignatures::default();
 		// sp-core's own check, so that every verdict is the runtime's.
@@ -131,6 +131,39 @@ pub fn signer(extrinsic: &UncheckedExtrinsic) -> Option<(Scheme, [u8; 32], [u8; 
 		MultiSignature::Sr25519(signature) => Some((Scheme::Sr25519, public, signature.0)),
 		_ => None,
 	}
+}
+
+/// The patient's countersignature a call carries beside the extrinsic's own signature, with the
+/// message it covers, built from the call alone: a telehealth encounter's attestation.
+fn countersignature(extrinsic: &UncheckedExtrinsic) -> Option<Signed> {
+	let carechain_runtime::RuntimeCall::Telehealth(pallet_telehealth::Call::attest_encounter {
+		appointment,
+		patient,
+		modality,
+		started_at,
+		ended_at,
+		note_hash,
+		patient_signature,
+	}) = &extrinsic.function
+	else {
+		return None;
+	};
+	let (scheme, signature) = match &patient_signature.0 {
+		MultiSignature::Ed25519(signature) => (Scheme::Ed25519, signature.0),
+		MultiSignature::Sr25519(signature) => (Scheme::Sr25519, signature.0),
+		_ => return None,
+	};
+	let encounter = pallet_telehealth::Encounter {
+		started_at: *started_at,
+		ended_at: *ended_at,
+		note_hash: *note_hash,
+	};
+	Some(Signed {
+		scheme,
+		public: *AsRef::<[u8; 32]>::as_ref(patient),
+		signature,
+		message: pallet_telehealth::attestation_payload(*appointment, &encounter, *modality),
+	})
 }
 
 /// The message a signed extrinsic's signature covers, rebuilt as `sp_runtime` builds it when the

@@ -129,3 +129,119 @@ fn a_verdict_for_another_message_is_not_used() {
 	let built = client.build_block(1_700_000_000_000, candidates, lying, far).unwrap();
 	assert_eq!(built.block.extrinsics.len(), 2, "the runtime verified it itself and took it");
 }
+
+/// A telehealth encounter's patient countersignature is verified in the node's batch beside
+/// the transaction signatures, and gives the same verdict as the runtime's own check: a good
+/// one fulfils the appointment, a forged one leaves it booked, with the batch's verdicts and
+/// without.
+#[test]
+fn an_encounters_countersignature_is_verified_in_the_batch() {
+	use pallet_telehealth::{Call as Telehealth, Encounter, Modality};
+	use sp_state_machine::Backend as _;
+	const T0: u64 = 1_700_000_000_000;
+	let (author, _a) = open();
+	let genesis = author.genesis_hash();
+	let alice = Ed25519Keyring::Alice.pair();
+	let bob = Ed25519Keyring::Bob.pair();
+	let eve = Ed25519Keyring::Eve.pair();
+	let ca = pallet_telehealth::Jurisdiction::parse("US-CA").unwrap();
+	let setup = [
+		sign(
+			&alice,
+			0,
+			Telehealth::issue_licence {
+				practitioner: Ed25519Keyring::Bob.to_account_id(),
+				jurisdiction: ca,
+				expires_at: T0 + 86_400_000,
+			}
+			.into(),
+			genesis,
+		),
+		sign(
+			&bob,
+			0,
+			Telehealth::propose_appointment {
+				patient: Ed25519Keyring::Eve.to_account_id(),
+				jurisdiction: ca,
+				start: T0 + 60_000,
+				end: T0 + 1_860_000,
+				modality: Modality::Video,
+			}
+			.into(),
+			genesis,
+		),
+		sign(&eve, 0, Telehealth::book { appointment: 0 }.into(), genesis),
+	];
+	let far = Instant::now() + Duration::from_secs(60);
+	let candidates = setup.iter().map(|x| (BlakeTwo256::hash(&x.encode()), x));
+	let (verdicts, _) = verifier().verify(&author, 1, &setup);
+	let first = author.build_block(T0, candidates, verdicts, far).unwrap();
+	assert_eq!(first.block.extrinsics.len(), 4, "timestamp, licence, proposal, booking");
+	author.commit(&first.block, first.changes, &[]).unwrap();
+
+	let encounter = Encounter {
+		started_at: T0 + 60_000,
+		ended_at: T0 + 1_200_000,
+		note_hash: [9u8; 32].into(),
+	};
+	let attest = |signature: sp_runtime::MultiSignature| {
+		sign(
+			&bob,
+			1,
+			Telehealth::attest_encounter {
+				appointment: 0,
+				patient: Ed25519Keyring::Eve.to_account_id(),
+				modality: Modality::Video,
+				started_at: encounter.started_at,
+				ended_at: encounter.ended_at,
+				note_hash: encounter.note_hash,
+				patient_signature: signature.into(),
+			}
+			.into(),
+			genesis,
+		)
+	};
+	let payload = pallet_telehealth::attestation_payload(0, &encounter, Modality::Video);
+	let good = attest(eve.sign(&payload).into());
+	let forged = attest(eve.sign(b"another visit").into());
+	let status = |client: &Client, hash| {
+		let key = pallet_telehealth::Appointments::<carechain_runtime::Runtime>::hashed_key_for(0);
+		let bytes = client.state_at(hash).unwrap().storage(&key).unwrap().unwrap();
+		let appointment =
+			<pallet_telehealth::Appointment<carechain_runtime::AccountId> as codec::Decode>::decode(&mut &bytes[..]).unwrap();
+		appointment.status
+	};
+	for (tx, fulfilled) in [(&good, true), (&forged, false)] {
+		// The batch holds two verdicts, the transaction's and the countersignature's.
+		let (verdicts, report) = verifier().verify(&author, 2, [tx]);
+		assert_eq!((verdicts.len(), report.signatures), (2, 2));
+		assert_eq!(verdicts.iter().filter(|v| v.valid).count(), if fulfilled { 2 } else { 1 });
+		let candidates = [(BlakeTwo256::hash(&tx.encode()), tx)];
+		let built = author.build_block(T0 + 2_000_000, candidates, verdicts, far).unwrap();
+		assert_eq!(built.block.extrinsics.len(), 2, "the attestation is in the block either way");
+		for with_verdicts in [true, false] {
+			let (importer, _d) = open();
+			let (v, _) = verifier().verify(&importer, 1, &first.block.extrinsics);
+			let changes = importer.execute_block(&first.block, v).unwrap();
+			importer.commit(&first.block, changes, &[]).unwrap();
+			let verdicts = if with_verdicts {
+				verifier().verify(&importer, 2, &built.block.extrinsics).0
+			} else {
+				PreVerifiedSignatures::default()
+			};
+			let changes = importer.execute_block(&built.block, verdicts).unwrap();
+			assert_eq!(changes.transaction_storage_root, built.block.header.state_root);
+			importer.commit(&built.block, changes, &[]).unwrap();
+			let expected = if fulfilled {
+				pallet_telehealth::AppointmentStatus::Fulfilled
+			} else {
+				pallet_telehealth::AppointmentStatus::Booked
+			};
+			assert_eq!(
+				status(&importer, built.block.header.hash()),
+				expected,
+				"verdicts: {with_verdicts}"
+			);
+		}
+	}
+}

@@ -140,6 +140,7 @@ frame_support::construct_runtime!(
 		Provenance: pallet_provenance = 14,
 		Trials: pallet_trials = 15,
 		Research: pallet_research = 16,
+		Telehealth: pallet_telehealth = 17,
 	}
 );
 
@@ -425,6 +426,16 @@ impl pallet_trials::Config for Runtime {
 	type WeightInfo = pallet_trials::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = TrialsClock;
+}
+
+/// Telehealth: an appointment lasts at most four hours; the patient countersigns an encounter
+/// with the runtime's own signature type, so the node verifies it in its batches.
+impl pallet_telehealth::Config for Runtime {
+	type Registry = Registry;
+	type Time = Timestamp;
+	type Signature = Signature;
+	type Signer = sp_runtime::MultiSigner;
+	type MaxAppointmentDuration = ConstU64<{ 4 * 60 * 60 * 1000 }>;
 }
 
 /// Research access: a request runs for at most two years (a common data-use agreement term),

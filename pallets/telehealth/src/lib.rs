@@ -357,8 +357,8 @@ pub mod pallet {
 		BadEncounterTimes,
 		/// The patient's signature does not attest exactly this encounter.
 		BadCountersignature,
-		/// The account named as the patient is not the appointment's patient.
-		WrongPatient,
+		/// The patient or modality named is not the appointment's.
+		WrongAppointmentFacts,
 		/// The appointment has not ended yet.
 		NotEnded,
 		/// The visit note's hash is zero.
@@ -535,14 +535,16 @@ pub mod pallet {
 		/// The signer must be the appointment's practitioner, still licensed in its
 		/// jurisdiction at `started_at`; the encounter must have ended, last at most
 		/// `MaxAppointmentDuration`, and start within a day of the appointment's start.
-		/// `patient` names the appointment's patient (`WrongPatient` otherwise), so that the
-		/// node can verify the countersignature in its signature batches from the call alone.
+		/// `patient` and `modality` name the appointment's (`WrongAppointmentFacts` otherwise),
+		/// so that the node can verify the countersignature in its signature batches from the
+		/// call alone.
 		#[pallet::call_index(5)]
 		#[pallet::weight(Weight::from_parts(100_000_000, 0))]
 		pub fn attest_encounter(
 			origin: OriginFor<T>,
 			appointment: AppointmentId,
 			patient: T::AccountId,
+			modality: Modality,
 			started_at: Moment,
 			ended_at: Moment,
 			note_hash: H256,
@@ -551,7 +553,10 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let mut info = Self::appointment(appointment)?;
 			ensure!(who == info.practitioner, Error::<T>::NotAppointmentPractitioner);
-			ensure!(patient == info.patient, Error::<T>::WrongPatient);
+			ensure!(
+				patient == info.patient && modality == info.modality,
+				Error::<T>::WrongAppointmentFacts
+			);
 			ensure!(info.status == AppointmentStatus::Booked, Error::<T>::WrongStatus);
 			ensure!(!note_hash.is_zero(), Error::<T>::ZeroHash);
 			const DAY: Moment = 24 * 60 * 60 * 1000;

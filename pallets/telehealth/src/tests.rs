@@ -78,6 +78,7 @@ fn attest(
 		signed(MARYS_DOCTOR),
 		id,
 		PATIENT,
+		Modality::Video,
 		e.started_at,
 		e.ended_at,
 		e.note_hash,
@@ -308,6 +309,7 @@ fn an_encounter_needs_the_patients_signature_over_exactly_its_facts() {
 				signed(CITY_DOCTOR),
 				id,
 				PATIENT,
+				Modality::Video,
 				e.started_at,
 				e.ended_at,
 				e.note_hash,
@@ -321,12 +323,13 @@ fn an_encounter_needs_the_patients_signature_over_exactly_its_facts() {
 				signed(MARYS_DOCTOR),
 				id,
 				OTHER_PATIENT,
+				Modality::Video,
 				e.started_at,
 				e.ended_at,
 				e.note_hash,
 				countersigned(OTHER_PATIENT, id, &e, Modality::Video)
 			),
-			Error::<Test>::WrongPatient
+			Error::<Test>::WrongAppointmentFacts
 		);
 		assert_ok!(attest(id, e, countersigned(PATIENT, id, &e, Modality::Video)));
 		System::assert_last_event(
