@@ -258,7 +258,9 @@ impl_runtime_apis! {
 			use frame_benchmarking::BenchmarkList;
 			use frame_support::traits::StorageInfoTrait;
 			let mut list = Vec::<BenchmarkList>::new();
-			use crate::{Claims, Consent, Provenance, Records, Registry, Research, Trials};
+			use crate::{
+				Claims, Consent, Provenance, Records, Registry, Research, Telehealth, Trials,
+			};
 			list_benchmarks!(list, extra);
 			(list, crate::AllPalletsWithSystem::storage_info())
 		}
@@ -271,7 +273,9 @@ impl_runtime_apis! {
 			let whitelist = crate::AllPalletsWithSystem::whitelisted_storage_keys();
 			let mut batches = Vec::<BenchmarkBatch>::new();
 			let params = (&config, &whitelist);
-			use crate::{Claims, Consent, Provenance, Records, Registry, Research, Trials};
+			use crate::{
+				Claims, Consent, Provenance, Records, Registry, Research, Telehealth, Trials,
+			};
 			add_benchmarks!(params, batches);
 			Ok(batches)
 		}

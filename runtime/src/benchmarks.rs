@@ -9,4 +9,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_provenance, Provenance]
 	[pallet_trials, Trials]
 	[pallet_research, Research]
+	[pallet_telehealth, Telehealth]
 );

@@ -114,7 +114,8 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	// 3: the runtime's identity under `:code` (`identity`).
 	// 5: the trials and research pallets (genesis writes their storage versions; nothing to
 	// migrate).
-	spec_version: 5,
+	// 6: the telehealth pallet (likewise).
+	spec_version: 6,
 	impl_version: 1,
 	apis: RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -436,6 +437,26 @@ impl pallet_telehealth::Config for Runtime {
 	type Signature = Signature;
 	type Signer = sp_runtime::MultiSigner;
 	type MaxAppointmentDuration = ConstU64<{ 4 * 60 * 60 * 1000 }>;
+	type WeightInfo = pallet_telehealth::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = TelehealthHelper;
+}
+
+/// Sets the clock and signs as a patient for the telehealth pallet's benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct TelehealthHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_telehealth::BenchmarkHelper<AccountId, Signature> for TelehealthHelper {
+	fn set_time(now: u64) {
+		pallet_timestamp::Now::<Runtime>::put(now);
+	}
+
+	fn countersign(payload: &[u8]) -> (AccountId, Signature) {
+		use sp_core::Pair as _;
+		let pair = sp_core::ed25519::Pair::from_seed(&[42u8; 32]);
+		(pair.public().into(), sp_runtime::MultiSignature::Ed25519(pair.sign(payload)).into())
+	}
 }
 
 /// Research access: a request runs for at most two years (a common data-use agreement term),

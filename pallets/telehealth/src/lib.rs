@@ -39,15 +39,29 @@ extern crate alloc;
 
 pub use pallet::*;
 
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
 mod tests;
+pub mod weights;
+
+pub use weights::WeightInfo;
 
 use carechain_primitives::{MembershipProvider, Moment, OrgId, OrgKind, Role};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use sp_core::H256;
+
+/// What benchmarks need from the runtime beyond the pallet's `Config`.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId, Signature> {
+	/// Sets the chain's clock, so that an appointment can end.
+	fn set_time(now: Moment);
+	/// A patient's account and its signature over `payload`.
+	fn countersign(payload: &[u8]) -> (AccountId, Signature);
+}
 
 /// An appointment's id, assigned by the chain in order.
 pub type AppointmentId = u32;
@@ -265,6 +279,11 @@ pub mod pallet {
 		/// The longest appointment, in milliseconds.
 		#[pallet::constant]
 		type MaxAppointmentDuration: Get<Moment>;
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+		/// Sets the clock and signs for benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId, Self::Signature>;
 	}
 
 	/// Licences by practitioner and jurisdiction.
@@ -382,7 +401,7 @@ pub mod pallet {
 		/// The signer must be an admin of the practitioner's care provider, or an admin or
 		/// practitioner of an active regulator.
 		#[pallet::call_index(0)]
-		#[pallet::weight(Weight::from_parts(50_000_000, 0))]
+		#[pallet::weight(T::WeightInfo::issue_licence())]
 		pub fn issue_licence(
 			origin: OriginFor<T>,
 			practitioner: T::AccountId,
@@ -416,7 +435,7 @@ pub mod pallet {
 		/// The signer must be an admin of the issuing organization, or an admin or
 		/// practitioner of an active regulator.
 		#[pallet::call_index(1)]
-		#[pallet::weight(Weight::from_parts(50_000_000, 0))]
+		#[pallet::weight(T::WeightInfo::revoke_licence())]
 		pub fn revoke_licence(
 			origin: OriginFor<T>,
 			practitioner: T::AccountId,
@@ -440,7 +459,7 @@ pub mod pallet {
 		/// `jurisdiction` at `start`; the patient registered; `start` in the future, `end`
 		/// after it, at most `MaxAppointmentDuration` apart.
 		#[pallet::call_index(2)]
-		#[pallet::weight(Weight::from_parts(50_000_000, 0))]
+		#[pallet::weight(T::WeightInfo::propose_appointment())]
 		pub fn propose_appointment(
 			origin: OriginFor<T>,
 			patient: T::AccountId,
@@ -488,7 +507,7 @@ pub mod pallet {
 		///
 		/// The signer must be the patient or one of their guardians.
 		#[pallet::call_index(3)]
-		#[pallet::weight(Weight::from_parts(50_000_000, 0))]
+		#[pallet::weight(T::WeightInfo::book())]
 		pub fn book(origin: OriginFor<T>, appointment: AppointmentId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut info = Self::appointment(appointment)?;
@@ -509,7 +528,7 @@ pub mod pallet {
 		///
 		/// The signer must be the patient, a guardian, or the practitioner.
 		#[pallet::call_index(4)]
-		#[pallet::weight(Weight::from_parts(50_000_000, 0))]
+		#[pallet::weight(T::WeightInfo::cancel())]
 		pub fn cancel(origin: OriginFor<T>, appointment: AppointmentId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut info = Self::appointment(appointment)?;
@@ -539,7 +558,7 @@ pub mod pallet {
 		/// so that the node can verify the countersignature in its signature batches from the
 		/// call alone.
 		#[pallet::call_index(5)]
-		#[pallet::weight(Weight::from_parts(100_000_000, 0))]
+		#[pallet::weight(T::WeightInfo::attest_encounter())]
 		pub fn attest_encounter(
 			origin: OriginFor<T>,
 			appointment: AppointmentId,
@@ -589,7 +608,7 @@ pub mod pallet {
 		///
 		/// The signer must be the appointment's practitioner.
 		#[pallet::call_index(6)]
-		#[pallet::weight(Weight::from_parts(50_000_000, 0))]
+		#[pallet::weight(T::WeightInfo::mark_no_show())]
 		pub fn mark_no_show(origin: OriginFor<T>, appointment: AppointmentId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut info = Self::appointment(appointment)?;

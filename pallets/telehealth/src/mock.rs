@@ -60,6 +60,24 @@ impl pallet_telehealth::Config for Test {
 	type Signature = TestSignature;
 	type Signer = UintAuthorityId;
 	type MaxAppointmentDuration = MaxAppointmentDuration;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MockHelper;
+}
+
+/// Sets the clock and signs for the benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct MockHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<u64, TestSignature> for MockHelper {
+	fn set_time(now: u64) {
+		Timestamp::set_timestamp(now);
+	}
+
+	fn countersign(payload: &[u8]) -> (u64, TestSignature) {
+		(7_777, TestSignature(7_777, payload.to_vec()))
+	}
 }
 
 pub const HOUR: u64 = 60 * 60 * 1000;
@@ -86,7 +104,7 @@ pub const OTHER_PATIENT: u64 = 102;
 pub const STRANGER: u64 = 999;
 
 /// A test chain whose `execute_with` checks the telehealth pallet's invariants after the test.
-pub struct TestExt(sp_io::TestExternalities);
+pub struct TestExt(pub sp_io::TestExternalities);
 
 impl TestExt {
 	/// Runs `test`, then checks `try_state`.
