@@ -15,3 +15,4 @@ export { today, dayOf, text, hashText, commitText, unitEpc, containerEpc } from 
 export { toHex, fromHex } from './bytes.js';
 export { dispenseCommitment, verifyDispenseOpening, fillNullifier, randomBlinding, encodeSgtin } from './dispense.js';
 export { TrialError, subjectIdentity, pseudonym, subjectKey, enrolmentNullifier, allocationList, allocationReveal, allocationDepth, registryId } from './trials.js';
+export { TelehealthError, attestationPayload, countersign, jurisdiction } from './telehealth.js';

@@ -10,6 +10,7 @@ import { blake2_256 } from './hashing.js';
 import { unwrapKey, wrapKey } from './envelope.js';
 import { claimAttachment, codeTag, diagnosisTags, tagRules, unwrapCodeKey, wrapCodeKey } from './codes.js';
 import { TrialError, allocationReveal, enrolmentNullifier, registryId } from './trials.js';
+import { jurisdiction } from './telehealth.js';
 
 const DAY_MS = 86_400_000;
 
@@ -817,3 +818,68 @@ export class Research extends PalletHelper {
     return this.client.callApi('ResearchApi', 'released', [request]);
   }
 }
+
+/**
+ * Telehealth: licences per jurisdiction, appointments, and encounters both sides attest. The
+ * patient's wallet countersigns the encounter's facts (`countersign`); the practitioner submits
+ * them with that signature, which the node verifies in its batch.
+ */
+export class Telehealth extends PalletHelper {
+  constructor(client) {
+    super(client, 'Telehealth');
+  }
+
+  /** A regulator's staff or the practitioner's own admin licenses `practitioner` in `code` (`US-CA`). */
+  issueLicence(issuer, practitioner, code, expiresAt) {
+    return this.submit(issuer, 'issue_licence', { practitioner, jurisdiction: jurisdiction(code), expiresAt });
+  }
+
+  revokeLicence(issuer, practitioner, code) {
+    return this.submit(issuer, 'revoke_licence', { practitioner, jurisdiction: jurisdiction(code) });
+  }
+
+  /**
+   * A licensed practitioner proposes an appointment: `{ patient, jurisdiction: 'US-CA', start,
+   * end, modality: 'Video' | 'AudioOnly' | 'Asynchronous' }`. Resolves with `{ appointment, ...outcome }`.
+   */
+  async proposeAppointment(practitioner, { patient, jurisdiction: code, start, end, modality }) {
+    const outcome = await this.submit(practitioner, 'propose_appointment', { patient, jurisdiction: jurisdiction(code), start, end, modality });
+    return { appointment: event(outcome, 'Telehealth', 'AppointmentProposed').appointment, ...outcome };
+  }
+
+  /** The patient or a guardian books it. */
+  book(signer, appointment) {
+    return this.submit(signer, 'book', { appointment });
+  }
+
+  cancel(signer, appointment) {
+    return this.submit(signer, 'cancel', { appointment });
+  }
+
+  /**
+   * The practitioner records the encounter `{ patient, modality, startedAt, endedAt, noteHash }`
+   * with the patient's `signature` (`countersign`). Resolves with `{ minutes, ...outcome }`.
+   */
+  async attestEncounter(practitioner, appointment, { patient, modality, startedAt, endedAt, noteHash }, signature) {
+    const outcome = await this.submit(practitioner, 'attest_encounter', {
+      appointment,
+      patient,
+      modality,
+      startedAt,
+      endedAt,
+      noteHash,
+      patientSignature: signature,
+    });
+    return { minutes: event(outcome, 'Telehealth', 'EncounterAttested').minutes, ...outcome };
+  }
+
+  markNoShow(practitioner, appointment) {
+    return this.submit(practitioner, 'mark_no_show', { appointment });
+  }
+
+  /** An appointment `{ patient, practitioner, org, start, end, modality, status, encounter }`, or null. */
+  appointment(appointment) {
+    return this.query('Appointments', [appointment]);
+  }
+}
+

@@ -436,3 +436,18 @@ fn try_state_finds_an_encounter_on_an_unfulfilled_appointment() {
 		Appointments::<Test>::mutate(id, |a| a.as_mut().expect("kept").encounter = None);
 	});
 }
+
+/// The bytes client-js's `attestationPayload` gives for the same facts (its
+/// `telehealth.test.js` asserts the same hex): a wallet countersigns exactly what the chain checks.
+#[test]
+fn the_attestation_payload_matches_the_wallet_sdk() {
+	let encounter = Encounter {
+		started_at: 1_700_000_060_000,
+		ended_at: 1_700_001_200_000,
+		note_hash: H256::repeat_byte(9),
+	};
+	let payload = attestation_payload(7, &encounter, Modality::AudioOnly);
+	let expected = "63617265636861696e2f74656c656865616c74682f656e636f756e7465722f7631070000006052e6cf8b01000080b7f7cf8b010000010909090909090909090909090909090909090909090909090909090909090909";
+	let hex: String = payload.iter().map(|b| format!("{b:02x}")).collect();
+	assert_eq!(hex, expected);
+}
