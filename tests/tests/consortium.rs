@@ -191,12 +191,18 @@ async fn four_validators_agree_survive_one_crash_and_halt_without_two() {
 	for (i, client) in clients.iter().enumerate() {
 		eventually(
 			&network,
-			&format!("node {i} hears every peer's height"),
+			&format!("node {i} hears every peer's height and knows the validators"),
 			Duration::from_secs(30),
 			|| async {
 				let peers: Vec<PeerInfo> =
 					client.request("system_peers", rpc_params![]).await.unwrap();
-				peers.len() == 4 && peers.iter().all(|p| p.best_hash.is_some())
+				// A peer is an authority once it has proved a validator's key to this node,
+				// which may come after its first status: wait for both.
+				let proved = peers.iter().filter(|p| p.roles == "AUTHORITY").count();
+				let expected = if i < 4 { 3 } else { 4 };
+				peers.len() == 4
+					&& peers.iter().all(|p| p.best_hash.is_some())
+					&& proved == expected
 			},
 		)
 		.await;
