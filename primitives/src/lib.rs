@@ -19,6 +19,8 @@ use sp_core::H256;
 pub mod privacy;
 #[cfg(feature = "std")]
 pub mod signatures;
+pub mod telehealth;
+pub mod wellness;
 
 /// Identifier of a consortium organization, assigned in admission order.
 pub type OrgId = u32;

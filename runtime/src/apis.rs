@@ -250,6 +250,59 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_telehealth::TelehealthApi<Block, AccountId> for Runtime {
+		fn appointment(
+			appointment: pallet_telehealth::AppointmentId,
+		) -> Option<pallet_telehealth::Appointment<AccountId>> {
+			pallet_telehealth::Appointments::<Runtime>::get(appointment)
+		}
+
+		fn licence(
+			practitioner: AccountId,
+			jurisdiction: pallet_telehealth::Jurisdiction,
+		) -> Option<pallet_telehealth::Licence> {
+			pallet_telehealth::Licences::<Runtime>::get(practitioner, jurisdiction)
+		}
+	}
+
+	impl pallet_wellness::WellnessApi<Block, AccountId, Balance> for Runtime {
+		fn program(
+			program: pallet_wellness::ProgramId,
+		) -> Option<pallet_wellness::Program<Balance, Vec<pallet_wellness::Rule>>> {
+			pallet_wellness::Programs::<Runtime>::get(program).map(|p| pallet_wellness::Program {
+				sponsor: p.sponsor,
+				terms_hash: p.terms_hash,
+				point_value: p.point_value,
+				deposit: p.deposit,
+				starts_at: p.starts_at,
+				ends_at: p.ends_at,
+				rules: p.rules.into_inner(),
+				status: p.status,
+			})
+		}
+
+		fn ledger(program: pallet_wellness::ProgramId) -> pallet_wellness::Ledger<Balance> {
+			pallet_wellness::Ledgers::<Runtime>::get(program)
+		}
+
+		fn enrolment(
+			program: pallet_wellness::ProgramId,
+			patient: AccountId,
+		) -> Option<pallet_wellness::Enrolment<Balance>> {
+			pallet_wellness::Members::<Runtime>::get(program, patient)
+		}
+
+		fn rule_totals(program: pallet_wellness::ProgramId) -> Vec<(u32, pallet_wellness::RuleTotal)> {
+			let mut totals: Vec<_> = pallet_wellness::RuleTotals::<Runtime>::iter_prefix(program).collect();
+			totals.sort_by_key(|(rule, _)| *rule);
+			totals
+		}
+
+		fn programs_of(patient: AccountId) -> Vec<pallet_wellness::ProgramId> {
+			pallet_wellness::PatientPrograms::<Runtime>::get(patient).into_inner()
+		}
+	}
+
 	#[cfg(feature = "runtime-benchmarks")]
 	impl frame_benchmarking::Benchmark<Block> for Runtime {
 		fn benchmark_metadata(
@@ -259,7 +312,7 @@ impl_runtime_apis! {
 			use frame_support::traits::StorageInfoTrait;
 			let mut list = Vec::<BenchmarkList>::new();
 			use crate::{
-				Claims, Consent, Provenance, Records, Registry, Research, Telehealth, Trials,
+				Claims, Consent, Provenance, Records, Registry, Research, Telehealth, Trials, Wellness,
 			};
 			list_benchmarks!(list, extra);
 			(list, crate::AllPalletsWithSystem::storage_info())
@@ -274,7 +327,7 @@ impl_runtime_apis! {
 			let mut batches = Vec::<BenchmarkBatch>::new();
 			let params = (&config, &whitelist);
 			use crate::{
-				Claims, Consent, Provenance, Records, Registry, Research, Telehealth, Trials,
+				Claims, Consent, Provenance, Records, Registry, Research, Telehealth, Trials, Wellness,
 			};
 			add_benchmarks!(params, batches);
 			Ok(batches)

@@ -10,4 +10,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_trials, Trials]
 	[pallet_research, Research]
 	[pallet_telehealth, Telehealth]
+	[pallet_wellness, Wellness]
 );

@@ -91,6 +91,7 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// writes the new runtime's identity under `:code` ([`identity`]) at every spec version change.
 pub type Migrations = (
 	pallet_claims::migrations::v1::MigrateV0ToV1<Runtime>,
+	pallet_claims::migrations::v2::MigrateV1ToV2<Runtime>,
 	pallet_provenance::migrations::v1::MigrateV0ToV1<Runtime>,
 	identity::WriteRuntimeIdentity,
 );
@@ -115,7 +116,9 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	// 5: the trials and research pallets (genesis writes their storage versions; nothing to
 	// migrate).
 	// 6: the telehealth pallet (likewise).
-	spec_version: 6,
+	// 7: telehealth claim lines: claims at storage version 2 (`Migrations`); the wellness
+	// pallet.
+	spec_version: 7,
 	impl_version: 1,
 	apis: RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -142,6 +145,7 @@ frame_support::construct_runtime!(
 		Trials: pallet_trials = 15,
 		Research: pallet_research = 16,
 		Telehealth: pallet_telehealth = 17,
+		Wellness: pallet_wellness = 18,
 	}
 );
 
@@ -318,6 +322,7 @@ impl pallet_registry::Config for Runtime {
 }
 
 impl pallet_records::Config for Runtime {
+	type CareEvents = Wellness;
 	type Registry = Registry;
 	type Access = Consent;
 	type Time = Timestamp;
@@ -360,6 +365,7 @@ impl pallet_consent::Config for Runtime {
 parameter_types! {
 	/// Seeds the claims pallet's escrow and settlement accounts.
 	pub const ClaimsPalletId: PalletId = PalletId(*b"cc/claim");
+	pub const WellnessPalletId: PalletId = PalletId(*b"cc/welln");
 }
 
 /// Bounds from X12 837P: up to 50 service lines per claim (the diagnoses are in the claim's
@@ -368,6 +374,7 @@ impl pallet_claims::Config for Runtime {
 	type Registry = Registry;
 	type Access = Consent;
 	type Records = Records;
+	type Encounters = Telehealth;
 	type GovernanceOrigin = GovernanceOrigin;
 	type Currency = Balances;
 	type Time = Timestamp;
@@ -432,6 +439,7 @@ impl pallet_trials::Config for Runtime {
 /// Telehealth: an appointment lasts at most four hours; the patient countersigns an encounter
 /// with the runtime's own signature type, so the node verifies it in its batches.
 impl pallet_telehealth::Config for Runtime {
+	type CareEvents = Wellness;
 	type Registry = Registry;
 	type Time = Timestamp;
 	type Signature = Signature;
@@ -456,6 +464,34 @@ impl pallet_telehealth::BenchmarkHelper<AccountId, Signature> for TelehealthHelp
 		use sp_core::Pair as _;
 		let pair = sp_core::ed25519::Pair::from_seed(&[42u8; 32]);
 		(pair.public().into(), sp_runtime::MultiSignature::Ed25519(pair.sign(payload)).into())
+	}
+}
+
+/// Wellness programs: up to 8 rules each, a patient in up to 4 at once, 64 open at once
+/// (`on_idle` walks their ends in order), a reported fill supplies at most a year.
+impl pallet_wellness::Config for Runtime {
+	type Registry = Registry;
+	type Currency = Balances;
+	type Dispensing = Provenance;
+	type Time = Timestamp;
+	type PalletId = WellnessPalletId;
+	type MaxRules = ConstU32<8>;
+	type MaxProgramsPerPatient = ConstU32<4>;
+	type MaxOpenPrograms = ConstU32<64>;
+	type MaxDaysSupply = ConstU32<365>;
+	type WeightInfo = pallet_wellness::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = WellnessClock;
+}
+
+/// Sets the clock for the wellness pallet's benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct WellnessClock;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_wellness::BenchmarkHelper for WellnessClock {
+	fn set_time(now: u64) {
+		pallet_timestamp::Now::<Runtime>::put(now);
 	}
 }
 

@@ -53,7 +53,7 @@ fn a_chain_of_an_older_spec_is_migrated_by_its_first_block_once() {
 
 		start_block(1);
 
-		assert_eq!(Claims::on_chain_storage_version(), 1);
+		assert_eq!(Claims::on_chain_storage_version(), 2);
 		assert_eq!(Provenance::on_chain_storage_version(), 1);
 		assert_eq!(unhashed::get::<u32>(&prescription_fills_key(record)), None);
 		assert_eq!(
@@ -73,7 +73,7 @@ fn a_chain_of_an_older_spec_is_migrated_by_its_first_block_once() {
 fn a_chain_that_started_at_this_spec_runs_no_migration() {
 	let storage = genesis::development().build_storage().expect("the dev genesis builds");
 	sp_io::TestExternalities::new(storage).execute_with(|| {
-		assert_eq!(Claims::on_chain_storage_version(), 1);
+		assert_eq!(Claims::on_chain_storage_version(), 2);
 		assert_eq!(Provenance::on_chain_storage_version(), 1);
 		// Were the provenance migration to run here, it would clear this.
 		let record = H256::repeat_byte(0x77);
@@ -86,12 +86,65 @@ fn a_chain_that_started_at_this_spec_runs_no_migration() {
 #[test]
 fn a_pallet_already_at_version_1_is_not_migrated_again_by_a_spec_change() {
 	chain_of_spec_1().execute_with(|| {
-		// Provenance reached version 1 some other way; only claims is behind.
+		// Provenance reached version 1 some other way; only claims is behind (and goes on to
+		// version 2).
 		StorageVersion::new(1).put::<Provenance>();
 		let record = H256::repeat_byte(0x33);
 		unhashed::put(&prescription_fills_key(record), &2u32);
 		start_block(1);
-		assert_eq!(Claims::on_chain_storage_version(), 1);
+		assert_eq!(Claims::on_chain_storage_version(), 2);
 		assert_eq!(unhashed::get::<u32>(&prescription_fills_key(record)), Some(2));
+	});
+}
+
+#[test]
+fn claims_of_storage_version_1_gain_no_telehealth_and_keep_everything_else() {
+	use pallet_claims::{
+		migrations::v2::{V1AdjudicatedLine, V1Claim, V1ServiceLine},
+		ClaimStatus, LineOutcome,
+	};
+	let storage = genesis::development().build_storage().expect("the dev genesis builds");
+	sp_io::TestExternalities::new(storage).execute_with(|| {
+		let mut old = VERSION;
+		old.spec_version = 6;
+		frame_system::LastRuntimeUpgrade::<Runtime>::put(
+			frame_system::LastRuntimeUpgradeInfo::from(old),
+		);
+		StorageVersion::new(1).put::<Claims>();
+		let patient = sp_runtime::AccountId32::new([7; 32]);
+		let claim = V1Claim::<_, u128> {
+			policy: 0,
+			patient: patient.clone(),
+			provider: 0,
+			practitioner: patient.clone(),
+			service_date: 20_000,
+			code_key_epoch: 0,
+			diagnosis: [H256::repeat_byte(1); 5],
+			lines: vec![V1AdjudicatedLine {
+				billed: V1ServiceLine { procedure: H256::repeat_byte(2), units: 3, charged: 300 },
+				outcome: LineOutcome::Allowed,
+				scheduled: 300,
+				allowed: 300,
+				payer_paid: 240,
+				patient_share: 60,
+				appeal: None,
+			}],
+			records: vec![H256::repeat_byte(3)],
+			attachment: H256::repeat_byte(4),
+			status: ClaimStatus::Adjudicated,
+			submitted_at: 7,
+		};
+		unhashed::put(&pallet_claims::Claims::<Runtime>::hashed_key_for(9), &claim);
+
+		start_block(1);
+
+		assert_eq!(Claims::on_chain_storage_version(), 2);
+		let migrated = pallet_claims::Claims::<Runtime>::get(9).expect("still decodes");
+		assert_eq!(migrated.patient, patient);
+		assert_eq!((migrated.service_date, migrated.submitted_at), (20_000, 7));
+		let line = &migrated.lines[0];
+		assert_eq!(line.billed.telehealth, None);
+		assert_eq!((line.billed.units, line.billed.charged, line.payer_paid), (3, 300, 240));
+		assert_eq!(migrated.records.to_vec(), vec![H256::repeat_byte(3)]);
 	});
 }

@@ -114,9 +114,31 @@ fn setup<T: Config>(records: u32, review_threshold: u32) -> Setup<T> {
 	Setup { payer, policy, patient, practitioner, records }
 }
 
-fn lines<T: Config>(count: u32) -> Vec<ServiceLine<BalanceOf<T>>> {
+/// `count` telehealth lines, the costlier kind: each bills its own attested encounter of the
+/// patient with the practitioner today, read with the practitioner's licence.
+fn lines<T: Config>(s: &Setup<T>, count: u32) -> Vec<ServiceLine<BalanceOf<T>>> {
+	let org = T::Registry::active_membership(&s.practitioner).expect("a member").org;
 	(0..count)
-		.map(|i| ServiceLine { procedure: code(i), units: 1, charged: money::<T>(100) })
+		.map(|i| {
+			let appointment = T::Encounters::attested_for_benchmark(
+				&s.patient,
+				&s.practitioner,
+				org,
+				T::Time::now(),
+			);
+			ServiceLine {
+				procedure: code(i),
+				units: 1,
+				charged: money::<T>(100),
+				telehealth: Some(TelehealthService {
+					appointment,
+					place: TelehealthPlace::Home,
+					modifier: TelehealthModifier::AudioVideo,
+					jurisdiction: carechain_primitives::telehealth::Jurisdiction(*b"US-CA\0"),
+					minutes: 30,
+				}),
+			}
+		})
 		.collect()
 }
 
@@ -213,7 +235,7 @@ mod benchmarks {
 			},
 		)
 		.expect("payer rotates");
-		let lines = lines::<T>(l);
+		let lines = lines::<T>(&s, l);
 		T::Registry::whitelist_signer_for_benchmark(&s.practitioner);
 		#[extrinsic_call]
 		_(
@@ -235,7 +257,7 @@ mod benchmarks {
 	#[benchmark]
 	fn review_claim(l: Linear<1, { T::MaxLines::get() }>) {
 		let s = setup::<T>(1, 0);
-		let claim = submit(&s, lines::<T>(l));
+		let claim = submit(&s, lines::<T>(&s, l));
 		T::Registry::whitelist_signer_for_benchmark(&s.payer);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(s.payer), claim, true);
@@ -245,7 +267,7 @@ mod benchmarks {
 	#[benchmark]
 	fn appeal_line() {
 		let s = setup::<T>(1, u32::MAX);
-		let mut billed = lines::<T>(T::MaxLines::get());
+		let mut billed = lines::<T>(&s, T::MaxLines::get());
 		billed[0].procedure = code(999_999);
 		let claim = submit(&s, billed);
 		T::Registry::whitelist_signer_for_benchmark(&s.practitioner);
@@ -257,7 +279,7 @@ mod benchmarks {
 	#[benchmark]
 	fn resolve_appeal() {
 		let s = setup::<T>(1, u32::MAX);
-		let mut billed = lines::<T>(T::MaxLines::get());
+		let mut billed = lines::<T>(&s, T::MaxLines::get());
 		billed[0].procedure = code(999_999);
 		let claim = submit(&s, billed);
 		Pallet::<T>::appeal_line(

@@ -121,6 +121,7 @@ pub use weights::WeightInfo;
 
 use alloc::vec::Vec;
 use carechain_primitives::{
+	telehealth::{AppointmentId, EncounterLookup},
 	AccessBasis, AccessPolicy, AuditAction, AuditLog, Decision, Membership, MembershipProvider,
 	Moment, OrgId, OrgKind, Purpose, RecordId, RecordLookup, Role,
 };
@@ -157,8 +158,9 @@ pub mod pallet {
 	/// The in-code storage version: 1 added the escrow ledgers ([`Escrows`]);
 	/// [`crate::migrations::v1::MigrateV0ToV1`] migrates from 0. Version 1 state with plaintext
 	/// codes has no migration to tags (the chain cannot tag codes without the payers' keys):
-	/// such a chain starts over.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// such a chain starts over. 2 added telehealth lines ([`ServiceLine::telehealth`]);
+	/// [`crate::migrations::v2::MigrateV1ToV2`] migrates from 1.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	/// Days in a plan year, counted from the policy's first day.
 	pub const PLAN_YEAR_DAYS: Day = 365;
@@ -177,6 +179,9 @@ pub mod pallet {
 		/// The records that claims cite (the records pallet): when each was written and whether
 		/// it is current. Benchmarks also create records through it.
 		type Records: RecordLookup<Self::AccountId>;
+		/// The telehealth encounters and licences that telehealth lines bill (the telehealth
+		/// pallet).
+		type Encounters: EncounterLookup<Self::AccountId>;
 		/// Registers each organization's payout account: the only account its settlement
 		/// account pays out to.
 		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
@@ -310,6 +315,12 @@ pub mod pallet {
 	/// service has one tag. Keys are hashes, so `Identity` is safe.
 	#[pallet::storage]
 	pub type ClaimedServices<T: Config> = StorageMap<_, Identity, H256, ClaimId>;
+
+	/// The claim whose telehealth line holds each billed encounter: an encounter is billed by
+	/// one pending or paid line. Appointment ids are assigned by the telehealth pallet in order,
+	/// so `Twox64Concat` is safe.
+	#[pallet::storage]
+	pub type BilledEncounters<T: Config> = StorageMap<_, Twox64Concat, AppointmentId, ClaimId>;
 
 	/// The day of service each cited record supports, fixed by the first claim that cites it:
 	/// a record supports the services of one day only. Record ids are hashes that the records
@@ -474,6 +485,10 @@ pub mod pallet {
 		ZeroUnits,
 		/// A line charges nothing.
 		ZeroCharge,
+		/// A telehealth line bills zero minutes.
+		ZeroMinutes,
+		/// The line's telehealth encounter is already billed by a pending or paid line.
+		EncounterAlreadyBilled,
 		/// A supporting record does not exist or belongs to another patient.
 		UnknownRecord,
 		/// A supporting record was erased.
@@ -835,6 +850,7 @@ pub mod pallet {
 			for line in &lines {
 				ensure!(line.units > 0, Error::<T>::ZeroUnits);
 				ensure!(!line.charged.is_zero(), Error::<T>::ZeroCharge);
+				ensure!(line.telehealth.is_none_or(|t| t.minutes > 0), Error::<T>::ZeroMinutes);
 			}
 			let mut disclosures = Vec::with_capacity(records.len());
 			for record in &records {
@@ -857,6 +873,7 @@ pub mod pallet {
 			// The rules, line by line, before anything is written.
 			let mut adjudicated = Vec::with_capacity(lines.len());
 			let mut services = Vec::with_capacity(lines.len());
+			let mut encounters = Vec::new();
 			// Prefix matching is set membership: the claim carries a tag per prefix length.
 			let covered_diagnosis = rules.diagnosis_prefixes.is_empty()
 				|| diagnosis.iter().any(|tag| rules.diagnosis_prefixes.contains(tag));
@@ -878,6 +895,20 @@ pub mod pallet {
 				} else if !Self::prior_authorized(policy_id, &rules, &patient, &line, service_date)
 				{
 					Some(DenialReason::PriorAuthorizationMissing)
+				} else if let Some(telehealth) = &line.telehealth {
+					if encounters.contains(&telehealth.appointment)
+						|| BilledEncounters::<T>::contains_key(telehealth.appointment)
+					{
+						Some(DenialReason::Duplicate)
+					} else {
+						Self::telehealth_denial(
+							telehealth,
+							&patient,
+							&practitioner,
+							provider,
+							service_date,
+						)
+					}
 				} else {
 					None
 				};
@@ -885,6 +916,9 @@ pub mod pallet {
 					Some(reason) => (LineOutcome::Denied(reason), Zero::zero()),
 					None => {
 						services.push(service);
+						if let Some(telehealth) = &line.telehealth {
+							encounters.push(telehealth.appointment);
+						}
 						let fee = Self::fee(&rules, &line.procedure).unwrap_or_else(Zero::zero);
 						(LineOutcome::Pending, fee.saturating_mul(line.units.into()))
 					}
@@ -962,6 +996,9 @@ pub mod pallet {
 			for service in services {
 				ClaimedServices::<T>::insert(service, claim_id);
 			}
+			for appointment in encounters {
+				BilledEncounters::<T>::insert(appointment, claim_id);
+			}
 			ProviderDailyLines::<T>::insert(provider, service_date, daily_lines);
 			for (record, basis) in disclosures {
 				T::Access::append(
@@ -1030,6 +1067,13 @@ pub mod pallet {
 							);
 							if ClaimedServices::<T>::get(service) == Some(claim_id) {
 								ClaimedServices::<T>::remove(service);
+							}
+							if let Some(telehealth) = &line.billed.telehealth {
+								if BilledEncounters::<T>::get(telehealth.appointment)
+									== Some(claim_id)
+								{
+									BilledEncounters::<T>::remove(telehealth.appointment);
+								}
 							}
 						}
 						LineOutcome::UnderAppeal(reason) => {
@@ -1162,6 +1206,11 @@ pub mod pallet {
 				!ClaimedServices::<T>::contains_key(service),
 				Error::<T>::ServiceAlreadyClaimed
 			);
+			let encounter = entry.billed.telehealth.map(|t| t.appointment);
+			ensure!(
+				!encounter.is_some_and(BilledEncounters::<T>::contains_key),
+				Error::<T>::EncounterAlreadyBilled
+			);
 			let mut accumulator = Accumulators::<T>::get((policy_id, &patient, year));
 			Self::settle_line(&policy, &mut accumulator, entry, allowed);
 			let (payer_paid, patient_share) = (entry.payer_paid, entry.patient_share);
@@ -1169,6 +1218,9 @@ pub mod pallet {
 
 			Self::pay(policy_id, provider, payer_paid)?;
 			ClaimedServices::<T>::insert(service, claim_id);
+			if let Some(appointment) = encounter {
+				BilledEncounters::<T>::insert(appointment, claim_id);
+			}
 			Accumulators::<T>::insert((policy_id, &patient, year), accumulator);
 			Claims::<T>::insert(claim_id, claim);
 			Self::deposit_event(Event::AppealResolved {
@@ -1447,6 +1499,41 @@ pub mod pallet {
 				Error::<T>::RecordSupportsAnotherDay
 			);
 			Ok(())
+		}
+
+		/// Why a telehealth line cannot be paid, if it cannot: its encounter must be attested
+		/// with the claim's patient, practitioner, organization and day and the modifier's
+		/// modality; the practitioner licensed for the line's jurisdiction (the encounter's)
+		/// when it started; and it must have lasted at least the minutes billed.
+		fn telehealth_denial(
+			telehealth: &TelehealthService,
+			patient: &T::AccountId,
+			practitioner: &T::AccountId,
+			provider: OrgId,
+			service_date: Day,
+		) -> Option<DenialReason> {
+			let Some(encounter) = T::Encounters::attested_encounter(telehealth.appointment) else {
+				return Some(DenialReason::EncounterNotAttested);
+			};
+			let same_facts = encounter.patient == *patient
+				&& encounter.practitioner == *practitioner
+				&& encounter.org == provider
+				&& Self::day_of(encounter.started_at) == service_date
+				&& encounter.modality == telehealth.modifier.modality();
+			if !same_facts {
+				Some(DenialReason::EncounterNotAttested)
+			} else if telehealth.jurisdiction != encounter.jurisdiction
+				|| !T::Encounters::licensed(
+					practitioner,
+					telehealth.jurisdiction,
+					encounter.started_at,
+				) {
+				Some(DenialReason::NotLicensedInJurisdiction)
+			} else if telehealth.minutes > encounter.minutes() {
+				Some(DenialReason::DurationNotSupported)
+			} else {
+				None
+			}
 		}
 
 		/// The calendar day (UTC) of a time in milliseconds since the Unix epoch.
@@ -1738,6 +1825,7 @@ pub mod pallet {
 			let mut paid = BTreeMap::<PolicyId, BalanceOf<T>>::new();
 			let mut shares = BTreeMap::<(PolicyId, T::AccountId, u32), BalanceOf<T>>::new();
 			let mut held = BTreeSet::<H256>::new();
+			let mut billed = BTreeSet::<AppointmentId>::new();
 			let mut cited = BTreeSet::<(RecordId, Day)>::new();
 			let next_claim = NextClaimId::<T>::get();
 			for (id, claim) in Claims::<T>::iter() {
@@ -1826,12 +1914,26 @@ pub mod pallet {
 							"a pending or paid line's service is not held by its claim"
 						);
 						ensure!(held.insert(service), "two lines hold the same service");
+						if let Some(telehealth) = &line.billed.telehealth {
+							ensure!(
+								BilledEncounters::<T>::get(telehealth.appointment) == Some(id),
+								"a pending or paid telehealth line's encounter is not held by its claim"
+							);
+							ensure!(
+								billed.insert(telehealth.appointment),
+								"two lines bill the same encounter"
+							);
+						}
 					}
 				}
 			}
 			ensure!(
 				ClaimedServices::<T>::iter_keys().count() == held.len(),
 				"a service is held by no pending or paid line"
+			);
+			ensure!(
+				BilledEncounters::<T>::iter_keys().count() == billed.len(),
+				"an encounter is held by no pending or paid line"
 			);
 			for (record, day) in RecordServiceDays::<T>::iter() {
 				ensure!(

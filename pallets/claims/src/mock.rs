@@ -22,6 +22,7 @@ frame_support::construct_runtime!(
 		Consent: pallet_consent,
 		Records: pallet_records,
 		Claims: pallet_claims,
+		Telehealth: pallet_telehealth,
 	}
 );
 
@@ -93,6 +94,7 @@ impl pallet_consent::Config for Test {
 }
 
 impl pallet_records::Config for Test {
+	type CareEvents = ();
 	type Registry = Registry;
 	type Access = Consent;
 	type Time = Timestamp;
@@ -105,10 +107,44 @@ impl pallet_records::Config for Test {
 	type WeightInfo = ();
 }
 
+parameter_types! {
+	pub const MaxAppointmentDuration: u64 = 2 * 60 * 60 * 1000;
+}
+
+impl pallet_telehealth::Config for Test {
+	type CareEvents = ();
+	type Registry = Registry;
+	type Time = Timestamp;
+	type Signature = sp_runtime::testing::TestSignature;
+	type Signer = sp_runtime::testing::UintAuthorityId;
+	type MaxAppointmentDuration = MaxAppointmentDuration;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = TelehealthHelper;
+}
+
+/// Sets the clock and signs for the telehealth pallet's benchmarks (not run here).
+#[cfg(feature = "runtime-benchmarks")]
+pub struct TelehealthHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_telehealth::BenchmarkHelper<u64, sp_runtime::testing::TestSignature>
+	for TelehealthHelper
+{
+	fn set_time(now: u64) {
+		Timestamp::set_timestamp(now);
+	}
+
+	fn countersign(payload: &[u8]) -> (u64, sp_runtime::testing::TestSignature) {
+		(7_777, sp_runtime::testing::TestSignature(7_777, payload.to_vec()))
+	}
+}
+
 impl pallet_claims::Config for Test {
 	type Registry = Registry;
 	type Access = Consent;
 	type Records = Records;
+	type Encounters = Telehealth;
 	type GovernanceOrigin = EnsureRoot<u64>;
 	type Currency = Balances;
 	type Time = Timestamp;
@@ -134,6 +170,7 @@ pub const MARYS_DOCTOR: u64 = 2;
 pub const MARYS_CLERK: u64 = 3;
 /// Org 1: City hospital.
 pub const CITY_DOCTOR: u64 = 10;
+pub const CITY_ADMIN: u64 = 11;
 /// Org 2: a payer, with claims staff, two admins and a medical director.
 pub const PAYER_CLERK: u64 = 20;
 pub const PAYER_ADMIN: u64 = 21;
@@ -222,7 +259,7 @@ pub fn new_test_ext() -> TestExt {
 					OrgKind::Hospital,
 					pallet_registry::Licence::gln([b'2'; 12]),
 					H256::repeat_byte(2),
-					vec![(CITY_DOCTOR, Role::Practitioner)],
+					vec![(CITY_DOCTOR, Role::Practitioner), (CITY_ADMIN, Role::Admin)],
 				),
 				(
 					OrgKind::Payer,

@@ -148,7 +148,7 @@ fn setup() -> (PolicyId, RecordId) {
 }
 
 fn line(procedure: &str, units: u32, charged: u64) -> ServiceLine<u64> {
-	ServiceLine { procedure: tag(procedure), units, charged }
+	ServiceLine { procedure: tag(procedure), units, charged, telehealth: None }
 }
 
 fn submit_on(
@@ -1662,6 +1662,7 @@ fn submit_tagged(
 				procedure: tag_in(key, code),
 				units: *units,
 				charged: *charged,
+				telehealth: None,
 			})
 			.collect(),
 		vec![record],
@@ -1905,7 +1906,12 @@ fn a_claim_tagged_under_another_key_is_denied() {
 			SERVICE_DAY,
 			0,
 			diagnosis_tags(&KEY_2, b"E119").expect("valid"),
-			vec![ServiceLine { procedure: tag_in(&KEY_2, "80053"), units: 1, charged: 50 }],
+			vec![ServiceLine {
+				procedure: tag_in(&KEY_2, "80053"),
+				units: 1,
+				charged: 50,
+				telehealth: None,
+			}],
 			vec![record],
 			ATTACHMENT,
 		));
@@ -2100,4 +2106,387 @@ fn try_state_checks_code_keys() {
 			}
 		});
 	});
+}
+
+// Telehealth lines: paid only against an encounter both sides attested, with the claim's
+// patient, practitioner, organization, day and modality, a licence for the patient's
+// jurisdiction, and at least the minutes billed.
+
+mod telehealth {
+	use super::*;
+	use crate::{BilledEncounters, TelehealthModifier, TelehealthPlace, TelehealthService};
+	use pallet_telehealth::{attestation_payload, Encounter, Jurisdiction, Modality};
+	use sp_runtime::testing::TestSignature;
+
+	const MINUTE: u64 = 60_000;
+
+	fn california() -> Jurisdiction {
+		Jurisdiction::parse("US-CA").expect("a code")
+	}
+
+	fn licence(doctor: u64, admin: u64, expires_at: u64) {
+		assert_ok!(Telehealth::issue_licence(signed(admin), doctor, california(), expires_at));
+	}
+
+	/// A booked appointment of `patient` with `doctor` starting 5 minutes from now and lasting
+	/// an hour at most.
+	fn booked(doctor: u64, patient: u64, modality: Modality) -> (u32, u64) {
+		let id = pallet_telehealth::NextAppointmentId::<Test>::get();
+		let start = Timestamp::get() + 5 * MINUTE;
+		assert_ok!(Telehealth::propose_appointment(
+			signed(doctor),
+			patient,
+			california(),
+			start,
+			start + 60 * MINUTE,
+			modality,
+		));
+		assert_ok!(Telehealth::book(signed(patient), id));
+		(id, start)
+	}
+
+	/// The doctor records an encounter of `minutes` of a booked appointment, countersigned by
+	/// `signer` (the patient, unless forging).
+	fn attest(
+		doctor: u64,
+		patient: u64,
+		id: u32,
+		start: u64,
+		minutes: u64,
+		signer: u64,
+	) -> DispatchResult {
+		let modality = pallet_telehealth::Appointments::<Test>::get(id).expect("stored").modality;
+		let encounter = Encounter {
+			started_at: start,
+			ended_at: start + minutes * MINUTE,
+			note_hash: H256::repeat_byte(0x0e),
+		};
+		if Timestamp::get() < encounter.ended_at {
+			Timestamp::set_timestamp(encounter.ended_at);
+		}
+		Telehealth::attest_encounter(
+			signed(doctor),
+			id,
+			patient,
+			modality,
+			encounter.started_at,
+			encounter.ended_at,
+			encounter.note_hash,
+			TestSignature(signer, attestation_payload(id, &encounter, modality)),
+		)
+		.map(|_| ())
+		.map_err(|e| e.error)
+	}
+
+	/// A 30-minute video visit of the patient with St. Mary's doctor today, attested.
+	fn video_visit() -> u32 {
+		licence(MARYS_DOCTOR, MARYS_ADMIN, START + 365 * DAY);
+		let (id, start) = booked(MARYS_DOCTOR, PATIENT, Modality::Video);
+		assert_ok!(attest(MARYS_DOCTOR, PATIENT, id, start, 30, PATIENT));
+		id
+	}
+
+	fn visit_line(
+		appointment: u32,
+		modifier: TelehealthModifier,
+		minutes: u32,
+	) -> ServiceLine<u64> {
+		ServiceLine {
+			telehealth: Some(TelehealthService {
+				appointment,
+				place: TelehealthPlace::Home,
+				modifier,
+				jurisdiction: california(),
+				minutes,
+			}),
+			..line("99213", 1, 100)
+		}
+	}
+
+	#[test]
+	fn a_telehealth_line_with_an_attested_encounter_is_paid() {
+		new_test_ext().execute_with(|| {
+			let (policy, record) = setup();
+			let visit = video_visit();
+			assert_ok!(submit(
+				policy,
+				vec![visit_line(visit, TelehealthModifier::AudioVideo, 30)],
+				record
+			));
+			assert_eq!(outcomes(0), vec![LineOutcome::Allowed]);
+			assert_eq!(
+				ClaimStore::<Test>::get(0).map(|c| c.status),
+				Some(ClaimStatus::Adjudicated)
+			);
+			// Deductible 50, then 20% of the other 50: the payer pays 40.
+			assert_eq!(provider_balance(), 40);
+			assert_eq!(BilledEncounters::<Test>::get(visit), Some(0));
+		});
+	}
+
+	#[test]
+	fn a_line_naming_no_attested_encounter_is_denied() {
+		new_test_ext().execute_with(|| {
+			let (policy, record) = setup();
+			licence(MARYS_DOCTOR, MARYS_ADMIN, START + 365 * DAY);
+			// Booked, never attested; a forged countersignature is refused at attestation.
+			let (booked_only, start) = booked(MARYS_DOCTOR, PATIENT, Modality::Video);
+			Timestamp::set_timestamp(start + 30 * MINUTE);
+			assert_noop!(
+				attest(MARYS_DOCTOR, PATIENT, booked_only, start, 30, MARYS_DOCTOR),
+				pallet_telehealth::Error::<Test>::BadCountersignature
+			);
+			let lines = vec![
+				visit_line(booked_only, TelehealthModifier::AudioVideo, 30),
+				ServiceLine {
+					procedure: tag("80053"),
+					..visit_line(999, TelehealthModifier::AudioVideo, 30)
+				},
+			];
+			assert_ok!(submit(policy, lines, record));
+			assert_eq!(
+				outcomes(0),
+				vec![LineOutcome::Denied(DenialReason::EncounterNotAttested); 2]
+			);
+			assert_eq!(provider_balance(), 0);
+			assert_eq!(BilledEncounters::<Test>::iter().count(), 0);
+		});
+	}
+
+	#[test]
+	fn an_encounter_with_other_facts_than_the_claim_is_denied() {
+		new_test_ext().execute_with(|| {
+			let (policy, record) = setup();
+			// A video visit billed as audio only.
+			let video = video_visit();
+			// An audio visit of another patient, and one with City's doctor.
+			let (other, start) = booked(MARYS_DOCTOR, OTHER_PATIENT, Modality::AudioOnly);
+			assert_ok!(attest(MARYS_DOCTOR, OTHER_PATIENT, other, start, 30, OTHER_PATIENT));
+			assert_ok!(Telehealth::issue_licence(
+				signed(CITY_ADMIN),
+				CITY_DOCTOR,
+				california(),
+				START + 365 * DAY
+			));
+			let (city, start) = booked(CITY_DOCTOR, PATIENT, Modality::AudioOnly);
+			assert_ok!(attest(CITY_DOCTOR, PATIENT, city, start, 30, PATIENT));
+			let lines = vec![
+				visit_line(video, TelehealthModifier::AudioOnly, 30),
+				ServiceLine {
+					procedure: tag("80053"),
+					..visit_line(other, TelehealthModifier::AudioOnly, 30)
+				},
+			];
+			assert_ok!(submit(policy, lines, record));
+			assert_eq!(
+				outcomes(0),
+				vec![LineOutcome::Denied(DenialReason::EncounterNotAttested); 2]
+			);
+			// St. Mary's doctor billing City's doctor's visit with the patient.
+			assert_ok!(submit(
+				policy,
+				vec![visit_line(city, TelehealthModifier::AudioOnly, 30)],
+				record
+			));
+			assert_eq!(outcomes(1), vec![LineOutcome::Denied(DenialReason::EncounterNotAttested)]);
+		});
+	}
+
+	#[test]
+	fn an_encounter_on_another_day_is_denied() {
+		new_test_ext().execute_with(|| {
+			let (policy, _) = setup();
+			licence(MARYS_DOCTOR, MARYS_ADMIN, START + 365 * DAY);
+			Timestamp::set_timestamp(u64::from(SERVICE_DAY + 1) * DAY + DAY / 2);
+			let (tomorrow, start) = booked(MARYS_DOCTOR, PATIENT, Modality::Video);
+			assert_ok!(attest(MARYS_DOCTOR, PATIENT, tomorrow, start, 30, PATIENT));
+			let record = create_record(PATIENT, MARYS_DOCTOR, 3);
+			assert_ok!(submit(
+				policy,
+				vec![visit_line(tomorrow, TelehealthModifier::AudioVideo, 30)],
+				record
+			));
+			assert_eq!(outcomes(0), vec![LineOutcome::Denied(DenialReason::EncounterNotAttested)]);
+			// Billed on its own day, it is paid.
+			let record = create_record(PATIENT, MARYS_DOCTOR, 4);
+			assert_ok!(submit_on(
+				policy,
+				SERVICE_DAY + 1,
+				"E119",
+				vec![visit_line(tomorrow, TelehealthModifier::AudioVideo, 30)],
+				vec![record],
+			));
+			assert_eq!(outcomes(1), vec![LineOutcome::Allowed]);
+		});
+	}
+
+	#[test]
+	fn a_wrong_jurisdiction_or_a_revoked_or_expired_licence_is_not_paid() {
+		new_test_ext().execute_with(|| {
+			let (policy, record) = setup();
+			let visit = video_visit();
+			// The line says the patient was in New York: the doctor holds no licence there.
+			let mut new_york = visit_line(visit, TelehealthModifier::AudioVideo, 30);
+			if let Some(t) = new_york.telehealth.as_mut() {
+				t.jurisdiction = Jurisdiction::parse("US-NY").expect("a code");
+			}
+			// The board revoked the licence after the visit (for fraud, say).
+			let revoked = {
+				let (id, start) = booked(MARYS_DOCTOR, PATIENT, Modality::Video);
+				assert_ok!(attest(MARYS_DOCTOR, PATIENT, id, start, 30, PATIENT));
+				id
+			};
+			assert_ok!(submit(policy, vec![new_york], record));
+			assert_eq!(
+				outcomes(0),
+				vec![LineOutcome::Denied(DenialReason::NotLicensedInJurisdiction)]
+			);
+			assert_ok!(Telehealth::revoke_licence(signed(MARYS_ADMIN), MARYS_DOCTOR, california()));
+			assert_ok!(submit(
+				policy,
+				vec![ServiceLine {
+					procedure: tag("80053"),
+					..visit_line(revoked, TelehealthModifier::AudioVideo, 30)
+				}],
+				record
+			));
+			assert_eq!(
+				outcomes(1),
+				vec![LineOutcome::Denied(DenialReason::NotLicensedInJurisdiction)]
+			);
+
+			// A licence that expired before the visit: the encounter cannot even be attested.
+			assert_ok!(Telehealth::issue_licence(
+				signed(CITY_ADMIN),
+				CITY_DOCTOR,
+				california(),
+				Timestamp::get() + 10 * MINUTE
+			));
+			let (late, start) = booked(CITY_DOCTOR, PATIENT, Modality::Video);
+			Timestamp::set_timestamp(start + 45 * MINUTE);
+			assert_noop!(
+				attest(CITY_DOCTOR, PATIENT, late, start + 15 * MINUTE, 30, PATIENT),
+				pallet_telehealth::Error::<Test>::NotLicensed
+			);
+		});
+	}
+
+	#[test]
+	fn minutes_beyond_the_attested_duration_are_not_paid() {
+		new_test_ext().execute_with(|| {
+			let (policy, record) = setup();
+			let visit = video_visit();
+			assert_noop!(
+				submit(policy, vec![visit_line(visit, TelehealthModifier::AudioVideo, 0)], record),
+				Error::<Test>::ZeroMinutes
+			);
+			assert_ok!(submit(
+				policy,
+				vec![visit_line(visit, TelehealthModifier::AudioVideo, 31)],
+				record
+			));
+			assert_eq!(outcomes(0), vec![LineOutcome::Denied(DenialReason::DurationNotSupported)]);
+			// A denied line holds nothing: the encounter is billed again, honestly.
+			assert_eq!(BilledEncounters::<Test>::get(visit), None);
+			assert_ok!(submit(
+				policy,
+				vec![ServiceLine {
+					procedure: tag("80053"),
+					..visit_line(visit, TelehealthModifier::AudioVideo, 30)
+				}],
+				record
+			));
+			assert_eq!(outcomes(1), vec![LineOutcome::Reduced]);
+		});
+	}
+
+	#[test]
+	fn an_encounter_is_billed_by_one_line_until_the_payer_rejects_it() {
+		new_test_ext().execute_with(|| {
+			let policy = publish(CoverageTerms { review_threshold: 120, ..terms() });
+			assert_ok!(Claims::fund_policy(signed(PAYER_CLERK), policy, ESCROW));
+			assert_ok!(Claims::enroll(signed(PAYER_CLERK), policy, PATIENT, H256::zero()));
+			let record = create_record(PATIENT, MARYS_DOCTOR, 1);
+			grant(PATIENT, vec![Purpose::Payment]);
+			let visit = video_visit();
+			// Two lines of one claim billing the same visit: the second is a duplicate.
+			let twice = vec![
+				visit_line(visit, TelehealthModifier::AudioVideo, 30),
+				ServiceLine {
+					procedure: tag("80053"),
+					..visit_line(visit, TelehealthModifier::AudioVideo, 30)
+				},
+			];
+			assert_ok!(submit(policy, twice, record));
+			assert_eq!(
+				outcomes(0),
+				vec![LineOutcome::Allowed, LineOutcome::Denied(DenialReason::Duplicate)]
+			);
+			// Another claim with a procedure whose service no line holds: still a duplicate.
+			assert_ok!(submit(
+				policy,
+				vec![ServiceLine {
+					procedure: tag("80053"),
+					..visit_line(visit, TelehealthModifier::AudioVideo, 30)
+				}],
+				record
+			));
+			assert_eq!(outcomes(1), vec![LineOutcome::Denied(DenialReason::Duplicate)]);
+			assert_eq!(BilledEncounters::<Test>::get(visit), Some(0));
+
+			// A pended claim's encounter is freed when the payer rejects it.
+			let (second, start) = booked(MARYS_DOCTOR, PATIENT, Modality::Video);
+			assert_ok!(attest(MARYS_DOCTOR, PATIENT, second, start, 30, PATIENT));
+			let costly = ServiceLine {
+				charged: 150,
+				..visit_line(second, TelehealthModifier::AudioVideo, 30)
+			};
+			let claim = NextClaimId::<Test>::get();
+			assert_ok!(Claims::submit_claim(
+				signed(MARYS_DOCTOR),
+				policy,
+				PATIENT,
+				SERVICE_DAY,
+				0,
+				dx("E119"),
+				vec![ServiceLine { procedure: tag("80053"), ..costly.clone() }],
+				vec![record],
+				ATTACHMENT,
+			));
+			assert!(matches!(
+				ClaimStore::<Test>::get(claim).map(|c| c.status),
+				Some(ClaimStatus::Pended(_))
+			));
+			assert_eq!(BilledEncounters::<Test>::get(second), Some(claim));
+			assert_ok!(Claims::review_claim(signed(PAYER_CLERK), claim, false));
+			assert_eq!(BilledEncounters::<Test>::get(second), None);
+		});
+	}
+
+	#[test]
+	fn an_appeal_cannot_pay_an_encounter_another_line_was_paid_for() {
+		new_test_ext().execute_with(|| {
+			let (policy, record) = setup();
+			let visit = video_visit();
+			// Denied for too many minutes, appealed; then billed honestly and paid.
+			assert_ok!(submit(
+				policy,
+				vec![visit_line(visit, TelehealthModifier::AudioVideo, 45)],
+				record
+			));
+			assert_ok!(Claims::appeal_line(signed(MARYS_DOCTOR), 0, 0, H256::repeat_byte(1)));
+			assert_ok!(submit(
+				policy,
+				vec![ServiceLine {
+					procedure: tag("80053"),
+					..visit_line(visit, TelehealthModifier::AudioVideo, 30)
+				}],
+				record
+			));
+			assert_noop!(
+				Claims::resolve_appeal(signed(PAYER_CLERK), 0, 0, Some(100)),
+				Error::<Test>::EncounterAlreadyBilled
+			);
+		});
+	}
 }

@@ -1,7 +1,10 @@
 //! SCALE types stored by the claims pallet.
 
 use crate::{BalanceOf, Config};
-use carechain_primitives::{Moment, OrgId, RecordId};
+use carechain_primitives::{
+	telehealth::{AppointmentId, Jurisdiction, Modality},
+	Moment, OrgId, RecordId,
+};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
 use scale_info::TypeInfo;
@@ -260,6 +263,82 @@ pub struct Accumulator<Balance> {
 	pub out_of_pocket: Balance,
 }
 
+/// Where a telehealth service was received (CMS place-of-service codes).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum TelehealthPlace {
+	/// POS 02: telehealth received somewhere other than the patient's home.
+	OtherThanHome,
+	/// POS 10: telehealth received in the patient's home.
+	Home,
+}
+
+/// The modifier of a telehealth line, which names how it took place.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum TelehealthModifier {
+	/// 95: synchronous audio and video; paid against a video encounter.
+	AudioVideo,
+	/// 93: synchronous audio only; paid against an audio-only encounter.
+	AudioOnly,
+}
+
+impl TelehealthModifier {
+	/// The encounter modality the modifier bills.
+	pub fn modality(self) -> Modality {
+		match self {
+			TelehealthModifier::AudioVideo => Modality::Video,
+			TelehealthModifier::AudioOnly => Modality::AudioOnly,
+		}
+	}
+}
+
+/// What makes a line a telehealth service: the attested encounter it bills and how.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct TelehealthService {
+	/// The telehealth pallet's appointment whose attested encounter the line bills.
+	pub appointment: AppointmentId,
+	/// Where the patient received it (POS 02 or 10).
+	pub place: TelehealthPlace,
+	/// How it took place (modifier 95 or 93).
+	pub modifier: TelehealthModifier,
+	/// The jurisdiction the patient was in, where the practitioner must have been licensed.
+	pub jurisdiction: Jurisdiction,
+	/// The minutes billed (time-based codes): at most the encounter's attested duration.
+	pub minutes: u32,
+}
+
 /// A service line as the provider bills it (FHIR `Claim.item`, X12 837 `SV1`).
 #[derive(
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
@@ -271,6 +350,11 @@ pub struct ServiceLine<Balance> {
 	pub units: u32,
 	/// What the provider charges for the line.
 	pub charged: Balance,
+	/// For a telehealth service, the encounter it bills; paid only when that encounter was
+	/// attested by both sides with the claim's patient, practitioner, organization, day and
+	/// modality, the practitioner was licensed for the patient's jurisdiction when it started,
+	/// and it lasted at least the minutes billed.
+	pub telehealth: Option<TelehealthService>,
 }
 
 /// Why a line was not paid (X12 835 claim adjustment reason codes in brackets).
@@ -300,6 +384,14 @@ pub enum DenialReason {
 	Duplicate,
 	/// The payer rejected the claim on review.
 	RejectedOnReview,
+	/// A telehealth line names no encounter attested by both sides with the claim's patient,
+	/// practitioner, organization, day of service and the modifier's modality [CARC 5].
+	EncounterNotAttested,
+	/// The practitioner held no valid licence for the patient's jurisdiction when the
+	/// encounter started, or the line names another jurisdiction than the encounter's [CARC B7].
+	NotLicensedInJurisdiction,
+	/// The minutes billed exceed the encounter's attested duration [CARC 150].
+	DurationNotSupported,
 }
 
 /// Where a line stands (FHIR `ClaimResponse.item.adjudication`).

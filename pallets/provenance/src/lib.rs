@@ -223,6 +223,13 @@ pub mod pallet {
 	pub type DispenseCommitments<T: Config> =
 		StorageMap<_, Blake2_128Concat, Sgtin, DispenseCommitment>;
 
+	/// How many units each pharmacy dispensed each day (days since the Unix epoch): what a
+	/// wellness program's fill reports are bounded by, without naming a unit or a patient.
+	// Organization ids are assigned by the registry and days by the clock: `Twox64Concat`.
+	#[pallet::storage]
+	pub type DispensedPerDay<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, OrgId, Twox64Concat, Day, u32, ValueQuery>;
+
 	/// Each manufacturer's GS1 company prefixes, as governance recorded them.
 	// The registry assigns organization ids in admission order; callers cannot choose them.
 	#[pallet::storage]
@@ -996,6 +1003,7 @@ pub mod pallet {
 				FillNullifiers::<T>::insert(nullifier, &sgtin);
 			}
 			DispenseCommitments::<T>::insert(&sgtin, commitment);
+			DispensedPerDay::<T>::mutate(pharmacy, Self::today(), |n| *n = n.saturating_add(1));
 			unit.parent = None;
 			unit.status = UnitStatus::Dispensed;
 			Units::<T>::insert(&sgtin, unit);
@@ -1526,5 +1534,16 @@ sp_api::decl_runtime_apis! {
 		fn verify_product(sgtin: Sgtin) -> Verification;
 		/// A unit's or container's supply events in time order (GS1 EPCIS events).
 		fn history(epc: Epc) -> Vec<SupplyEvent>;
+	}
+}
+
+impl<T: Config> carechain_primitives::wellness::DispensingCounts for Pallet<T> {
+	fn dispensed_on(org: OrgId, day: u32) -> u32 {
+		DispensedPerDay::<T>::get(org, day)
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn set_dispensed_for_benchmark(org: OrgId, day: u32, count: u32) {
+		DispensedPerDay::<T>::insert(org, day, count);
 	}
 }

@@ -7,9 +7,9 @@
 use crate::{
 	dispense_commitment, fill_nullifier, mock::*, verify_dispense_opening, CompanyPrefix,
 	CompanyPrefixes, Containers, CounterfeitReports, CounterfeitSign, DispenseCommitments,
-	DispenseOpening, Epc, Error, Event, EventKind, FillNullifiers, Gtin, History, HistoryLength,
-	Lot, Lots, PrefixLicensees, Quarantines, Serial, Sgtin, Sscc, UnitStatus, Units, Verification,
-	VerificationCount, Verifications,
+	DispenseOpening, DispensedPerDay, Epc, Error, Event, EventKind, FillNullifiers, Gtin, History,
+	HistoryLength, Lot, Lots, PrefixLicensees, Quarantines, Serial, Sgtin, Sscc, UnitStatus, Units,
+	Verification, VerificationCount, Verifications,
 };
 use carechain_primitives::RecordId;
 use codec::Encode;
@@ -1338,6 +1338,11 @@ fn a_copy_of_a_dispensed_unit_is_reported_and_spends_no_fill() {
 		);
 		assert!(!FillNullifiers::<Test>::contains_key(fill_nullifier(&RX_DATA_KEY, &RX, 1)));
 		assert_eq!(DispenseCommitments::<Test>::get(unit("A1")), Some(commitment(&unit("A1"))));
+		// Only the real dispense counts towards the day's dispensing (what wellness fill
+		// reports are bounded by); the copy's pharmacy dispensed nothing.
+		let today = u32::try_from(Timestamp::get() / DAY).expect("a day");
+		assert_eq!(DispensedPerDay::<Test>::get(PHARMACY_ORG, today), 1);
+		assert_eq!(DispensedPerDay::<Test>::get(OTHER_PHARMACY_ORG, today), 0);
 	});
 }
 

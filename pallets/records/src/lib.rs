@@ -84,6 +84,8 @@ pub mod pallet {
 		type Access: AccessPolicy<Self::AccountId> + AuditLog<Self::AccountId>;
 		/// The chain's clock, in milliseconds since the Unix epoch.
 		type Time: Time<Moment = carechain_primitives::Moment>;
+		/// Who hears of new records (the wellness pallet, which rewards immunizations).
+		type CareEvents: carechain_primitives::wellness::CareEvents<Self::AccountId>;
 		/// The most record versions one patient may have.
 		#[pallet::constant]
 		type MaxRecordsPerPatient: Get<u32>;
@@ -279,7 +281,8 @@ pub mod pallet {
 		/// Emits `RecordCreated`. O(g), g the patient's consents: charged for
 		/// `MaxConsentsPerPatient`, refunded to the patient's.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::create_record(T::MaxConsentsPerPatient::get()))]
+		#[pallet::weight(T::WeightInfo::create_record(T::MaxConsentsPerPatient::get())
+			.saturating_add(<T::CareEvents as carechain_primitives::wellness::CareEvents<T::AccountId>>::max_record_weight()))]
 		pub fn create_record(
 			origin: OriginFor<T>,
 			patient: T::AccountId,
@@ -312,8 +315,15 @@ pub mod pallet {
 				Some(basis),
 			);
 			let scanned = T::Access::consents_of(&patient);
+			let heard =
+				<T::CareEvents as carechain_primitives::wellness::CareEvents<_>>::record_created(
+					&patient,
+					resource_type,
+					author_org,
+					T::Time::now(),
+				);
 			Self::deposit_event(Event::RecordCreated { record_id, patient, author, resource_type });
-			Ok(Some(T::WeightInfo::create_record(scanned.max(1))).into())
+			Ok(Some(T::WeightInfo::create_record(scanned.max(1)).saturating_add(heard)).into())
 		}
 
 		/// Anchors a new version of a record; the old one becomes `Amended`.

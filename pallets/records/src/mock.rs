@@ -84,6 +84,7 @@ impl pallet_consent::Config for Test {
 }
 
 impl pallet_records::Config for Test {
+	type CareEvents = ();
 	type Registry = Registry;
 	type Access = Consent;
 	type Time = Timestamp;

@@ -49,7 +49,12 @@ pub mod weights;
 
 pub use weights::WeightInfo;
 
-use carechain_primitives::{MembershipProvider, Moment, OrgId, OrgKind, Role};
+pub use carechain_primitives::telehealth::{AppointmentId, Jurisdiction, Modality};
+use carechain_primitives::{
+	telehealth::{AttestedEncounter, EncounterLookup},
+	wellness::CareEvents,
+	MembershipProvider, Moment, OrgId, OrgKind, Role,
+};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use sp_core::H256;
@@ -61,52 +66,6 @@ pub trait BenchmarkHelper<AccountId, Signature> {
 	fn set_time(now: Moment);
 	/// A patient's account and its signature over `payload`.
 	fn countersign(payload: &[u8]) -> (AccountId, Signature);
-}
-
-/// An appointment's id, assigned by the chain in order.
-pub type AppointmentId = u32;
-
-/// A jurisdiction as its ISO 3166-2 code (`US-CA`, `DE-BY`, `FR-75`), zero-padded to 6 bytes:
-/// two capital letters, a hyphen, then one to three capital letters or digits.
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	PartialOrd,
-	Ord,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Debug,
-)]
-pub struct Jurisdiction(pub [u8; 6]);
-
-impl Jurisdiction {
-	/// The jurisdiction of an ISO 3166-2 code, if it is one in form.
-	pub fn parse(code: &str) -> Option<Self> {
-		let bytes = code.as_bytes();
-		let mut padded = [0u8; 6];
-		padded.get_mut(..bytes.len())?.copy_from_slice(bytes);
-		let jurisdiction = Jurisdiction(padded);
-		jurisdiction.is_valid().then_some(jurisdiction)
-	}
-
-	/// Whether it is an ISO 3166-2 code in form.
-	pub fn is_valid(&self) -> bool {
-		let [a, b, hyphen, rest @ ..] = self.0;
-		let subdivision: alloc::vec::Vec<u8> =
-			rest.iter().copied().take_while(|c| *c != 0).collect();
-		let padding_is_zero = rest.iter().skip(subdivision.len()).all(|c| *c == 0);
-		a.is_ascii_uppercase()
-			&& b.is_ascii_uppercase()
-			&& hyphen == b'-'
-			&& !subdivision.is_empty()
-			&& subdivision.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-			&& padding_is_zero
-	}
 }
 
 /// A practitioner's licence to practise in a jurisdiction.
@@ -136,28 +95,6 @@ impl Licence {
 	pub fn valid_at(&self, at: Moment) -> bool {
 		!self.revoked && at < self.expires_at
 	}
-}
-
-/// How a consultation takes place.
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Debug,
-)]
-pub enum Modality {
-	/// Real-time audio and video (place of service 02/10, modifier 95).
-	Video,
-	/// Real-time audio only (modifier 93).
-	AudioOnly,
-	/// Store and forward.
-	Asynchronous,
 }
 
 /// Where an appointment stands.
@@ -276,6 +213,8 @@ pub mod pallet {
 		type Signature: Verify<Signer = Self::Signer> + Parameter;
 		/// Who signs: identifies an account.
 		type Signer: IdentifyAccount<AccountId = Self::AccountId>;
+		/// Who hears of attested encounters and no-shows (the wellness pallet).
+		type CareEvents: CareEvents<Self::AccountId>;
 		/// The longest appointment, in milliseconds.
 		#[pallet::constant]
 		type MaxAppointmentDuration: Get<Moment>;
@@ -558,7 +497,8 @@ pub mod pallet {
 		/// so that the node can verify the countersignature in its signature batches from the
 		/// call alone.
 		#[pallet::call_index(5)]
-		#[pallet::weight(T::WeightInfo::attest_encounter())]
+		#[pallet::weight(T::WeightInfo::attest_encounter()
+			.saturating_add(T::CareEvents::max_encounter_weight()))]
 		pub fn attest_encounter(
 			origin: OriginFor<T>,
 			appointment: AppointmentId,
@@ -568,7 +508,7 @@ pub mod pallet {
 			ended_at: Moment,
 			note_hash: H256,
 			patient_signature: T::Signature,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let mut info = Self::appointment(appointment)?;
 			ensure!(who == info.practitioner, Error::<T>::NotAppointmentPractitioner);
@@ -601,15 +541,20 @@ pub mod pallet {
 			let minutes =
 				u32::try_from(ended_at.saturating_sub(started_at) / 60_000).unwrap_or(u32::MAX);
 			Self::deposit_event(Event::EncounterAttested { appointment, org, modality, minutes });
-			Ok(())
+			let heard = T::CareEvents::encounter_attested(&patient, started_at);
+			Ok(Some(T::WeightInfo::attest_encounter().saturating_add(heard)).into())
 		}
 
 		/// Marks a booked appointment whose end has passed without an encounter as a no-show.
 		///
 		/// The signer must be the appointment's practitioner.
 		#[pallet::call_index(6)]
-		#[pallet::weight(T::WeightInfo::mark_no_show())]
-		pub fn mark_no_show(origin: OriginFor<T>, appointment: AppointmentId) -> DispatchResult {
+		#[pallet::weight(T::WeightInfo::mark_no_show()
+			.saturating_add(T::CareEvents::max_encounter_weight()))]
+		pub fn mark_no_show(
+			origin: OriginFor<T>,
+			appointment: AppointmentId,
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let mut info = Self::appointment(appointment)?;
 			ensure!(who == info.practitioner, Error::<T>::NotAppointmentPractitioner);
@@ -617,9 +562,11 @@ pub mod pallet {
 			ensure!(T::Time::now() >= info.end, Error::<T>::NotEnded);
 
 			info.status = AppointmentStatus::NoShow;
+			let (patient, start) = (info.patient.clone(), info.start);
 			Appointments::<T>::insert(appointment, info);
 			Self::deposit_event(Event::NoShow { appointment });
-			Ok(())
+			let heard = T::CareEvents::no_show(&patient, start);
+			Ok(Some(T::WeightInfo::mark_no_show().saturating_add(heard)).into())
 		}
 	}
 
@@ -670,5 +617,78 @@ pub mod pallet {
 			}
 			Ok(())
 		}
+	}
+}
+
+impl<T: Config> EncounterLookup<T::AccountId> for Pallet<T> {
+	fn attested_encounter(appointment: AppointmentId) -> Option<AttestedEncounter<T::AccountId>> {
+		let info = Appointments::<T>::get(appointment)?;
+		let encounter = info.encounter.filter(|_| info.status == AppointmentStatus::Fulfilled)?;
+		Some(AttestedEncounter {
+			patient: info.patient,
+			practitioner: info.practitioner,
+			org: info.org,
+			jurisdiction: info.jurisdiction,
+			modality: info.modality,
+			started_at: encounter.started_at,
+			ended_at: encounter.ended_at,
+		})
+	}
+
+	fn no_show(appointment: AppointmentId) -> Option<T::AccountId> {
+		Appointments::<T>::get(appointment)
+			.filter(|a| a.status == AppointmentStatus::NoShow)
+			.map(|a| a.patient)
+	}
+
+	fn licensed(practitioner: &T::AccountId, jurisdiction: Jurisdiction, at: Moment) -> bool {
+		Self::licensed(practitioner, jurisdiction, at)
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn attested_for_benchmark(
+		patient: &T::AccountId,
+		practitioner: &T::AccountId,
+		org: OrgId,
+		started_at: Moment,
+	) -> AppointmentId {
+		let jurisdiction = Jurisdiction(*b"US-CA\0");
+		Licences::<T>::insert(
+			practitioner,
+			jurisdiction,
+			Licence { issuer: org, expires_at: Moment::MAX, revoked: false },
+		);
+		let appointment = NextAppointmentId::<T>::get();
+		NextAppointmentId::<T>::put(appointment.saturating_add(1));
+		let ended_at = started_at.saturating_add(30 * 60_000);
+		Appointments::<T>::insert(
+			appointment,
+			Appointment {
+				patient: patient.clone(),
+				practitioner: practitioner.clone(),
+				org,
+				jurisdiction,
+				start: started_at,
+				end: ended_at,
+				modality: Modality::Video,
+				status: AppointmentStatus::Fulfilled,
+				encounter: Some(Encounter {
+					started_at,
+					ended_at,
+					note_hash: H256::repeat_byte(1),
+				}),
+			},
+		);
+		appointment
+	}
+}
+
+sp_api::decl_runtime_apis! {
+	/// Queries of telehealth licences and appointments, for the node and wallets.
+	pub trait TelehealthApi<AccountId> where AccountId: codec::Codec {
+		/// An appointment, with its encounter once attested, or `None`.
+		fn appointment(appointment: AppointmentId) -> Option<Appointment<AccountId>>;
+		/// A practitioner's licence for a jurisdiction, or `None`.
+		fn licence(practitioner: AccountId, jurisdiction: Jurisdiction) -> Option<Licence>;
 	}
 }

@@ -55,6 +55,7 @@ impl pallet_registry::Config for Test {
 }
 
 impl pallet_telehealth::Config for Test {
+	type CareEvents = ();
 	type Registry = Registry;
 	type Time = Timestamp;
 	type Signature = TestSignature;

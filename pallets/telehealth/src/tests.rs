@@ -84,6 +84,8 @@ fn attest(
 		e.note_hash,
 		signature,
 	)
+	.map(|_| ())
+	.map_err(|e| e.error)
 }
 
 #[test]

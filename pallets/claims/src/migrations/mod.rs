@@ -1,3 +1,4 @@
 //! Storage migrations of the claims pallet.
 
 pub mod v1;
+pub mod v2;

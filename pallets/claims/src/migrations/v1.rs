@@ -9,12 +9,14 @@
 //! which `try_state` then reports).
 
 use crate::{
-	AdjudicatedLine, BalanceOf, ClaimedServices, Claims, Config, EscrowLedger, Escrows,
-	LineOutcome, Pallet, Policies, PolicyId,
+	migrations::v2::{V1AdjudicatedLine, V1Claim},
+	BalanceOf, ClaimedServices, Claims, Config, EscrowLedger, Escrows, LineOutcome, Pallet,
+	Policies, PolicyId,
 };
 use alloc::collections::btree_map::BTreeMap;
 use frame_support::{
 	migrations::VersionedMigration,
+	storage::unhashed,
 	traits::{fungible::Inspect, Get, UncheckedOnRuntimeUpgrade},
 	weights::Weight,
 };
@@ -35,7 +37,7 @@ mod version_unchecked {
 	/// The migration without its version check: use [`super::MigrateV0ToV1`].
 	pub struct MigrateV0ToV1<T>(core::marker::PhantomData<T>);
 
-	fn settled<B>(line: &AdjudicatedLine<B>) -> bool {
+	fn settled<B>(line: &V1AdjudicatedLine<B>) -> bool {
 		matches!(line.outcome, LineOutcome::Allowed | LineOutcome::Reduced)
 	}
 
@@ -43,8 +45,14 @@ mod version_unchecked {
 		fn on_runtime_upgrade() -> Weight {
 			let (mut reads, mut writes) = (0u64, 0u64);
 			let mut paid = BTreeMap::<PolicyId, BalanceOf<T>>::new();
-			for (claim_id, claim) in Claims::<T>::iter() {
+			// Claims as version 0 and 1 stored them (version 2 added a field to their lines).
+			for claim_id in Claims::<T>::iter_keys() {
 				reads.saturating_inc();
+				let Some(claim) = unhashed::get::<V1Claim<T::AccountId, BalanceOf<T>>>(
+					&Claims::<T>::hashed_key_for(claim_id),
+				) else {
+					continue;
+				};
 				for line in claim.lines.iter().filter(|line| settled(line)) {
 					let total = paid.entry(claim.policy).or_insert_with(Zero::zero);
 					*total = total.saturating_add(line.payer_paid);
