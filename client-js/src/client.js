@@ -8,7 +8,7 @@ import { blake2_256 } from './hashing.js';
 import { Metadata, jsonSafe } from './metadata.js';
 import { RpcClient } from './rpc.js';
 import { mortalEra, signExtrinsic } from './extrinsic.js';
-import { Claims, Consent, Provenance, Records, Registry, Research, Telehealth, Trials } from './pallets.js';
+import { Claims, Consent, Provenance, Records, Registry, Research, Telehealth, Trials, Wellness } from './pallets.js';
 import { Vault } from './vault.js';
 import { Session } from './session.js';
 
@@ -61,7 +61,7 @@ function header(json) {
   return { ...json, number, hash: toHex(blake2_256(encoded)) };
 }
 
-/** A connection to a node with a helper per pallet: registry, records, consent, claims, provenance, trials, research, telehealth, vault. */
+/** A connection to a node with a helper per pallet: registry, records, consent, claims, provenance, trials, research, telehealth, wellness, vault. */
 export class Carechain {
   /**
    * Connects to a node (ws://, wss://, http://, https://) and reads its runtime; with
@@ -92,6 +92,7 @@ export class Carechain {
     this.trials = new Trials(this);
     this.research = new Research(this);
     this.telehealth = new Telehealth(this);
+    this.wellness = new Wellness(this);
     this.vault = new Vault(this);
   }
 

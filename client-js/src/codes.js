@@ -145,6 +145,17 @@ export function unwrapCodeKey(wrapped, secret, { policyId, epoch, org }) {
 const ICD10CM = 'http://hl7.org/fhir/sid/icd-10-cm';
 const CPT = 'http://www.ama-assn.org/go/cpt';
 
+/** CMS's place-of-service code set, where telehealth is 02 (not at home) or 10 (at home). */
+const PLACE_OF_SERVICE = 'https://www.cms.gov/Medicare/Coding/place-of-service-codes/Place_of_Service_Code_Set';
+
+/** A telehealth line's modifier and place of service, as a Claim item carries them. */
+function telehealthItem({ placeOfService, modifier }) {
+  return {
+    modifier: [{ coding: [{ system: CPT, code: String(modifier) }] }],
+    locationCodeableConcept: { coding: [{ system: PLACE_OF_SERVICE, code: String(placeOfService).padStart(2, '0') }] },
+  };
+}
+
 /**
  * The claim's attachment: a FHIR R4 Claim with the plaintext codes (the principal diagnosis
  * first), which is sealed into the vault; the chain keeps only its content hash.
@@ -169,6 +180,7 @@ export function claimAttachment({ policyId, serviceDate, diagnoses, lines }) {
       servicedDate: day,
       quantity: { value: line.units },
       net: { value: Number(line.charged), currency: 'USD' },
+      ...(line.telehealth ? telehealthItem(line.telehealth) : {}),
     })),
   };
 }

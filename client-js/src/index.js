@@ -11,7 +11,7 @@ export * as codes from './codes.js';
 export { CodeError, codeTag, codeTags, diagnosisTags, generateCodeKey } from './codes.js';
 export { Metadata } from './metadata.js';
 export { ScaleError } from './codec.js';
-export { today, dayOf, text, hashText, commitText, unitEpc, containerEpc } from './pallets.js';
+export { today, dayOf, text, hashText, commitText, unitEpc, containerEpc, telehealthService } from './pallets.js';
 export { toHex, fromHex } from './bytes.js';
 export { dispenseCommitment, verifyDispenseOpening, fillNullifier, randomBlinding, encodeSgtin } from './dispense.js';
 export { TrialError, subjectIdentity, pseudonym, subjectKey, enrolmentNullifier, allocationList, allocationReveal, allocationDepth, registryId } from './trials.js';

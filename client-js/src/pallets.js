@@ -374,7 +374,8 @@ export class Claims extends PalletHelper {
 
   /**
    * Files a claim: `diagnoses` are ICD-10-CM codes (the principal one first), `lines`
-   * `{ procedure, units, charged }` with CPT/HCPCS codes, `records` the consented records that
+   * `{ procedure, units, charged, telehealth? }` with CPT/HCPCS codes (`telehealth`: see
+   * `telehealthService`), `records` the consented records that
    * back it; the codes are tagged under `codeKey` of epoch `epoch` (the current one unless
    * given; the previous one for days before a rotation). Unless `attachment` (a content hash)
    * is given, the codes are sealed into a FHIR Claim written to the vault as a record of the
@@ -385,7 +386,12 @@ export class Claims extends PalletHelper {
   async submitClaim(provider, { policyId, patient, serviceDate = today(), codeKey, epoch, diagnoses, lines, records, attachment }) {
     const day = dayOf(serviceDate);
     const diagnosis = diagnosisTags(codeKey, diagnoses[0]);
-    const tagged = lines.map((l) => ({ procedure: codeTag(codeKey, 'Procedure', l.procedure), units: l.units, charged: BigInt(l.charged) }));
+    const tagged = lines.map((l) => ({
+      procedure: codeTag(codeKey, 'Procedure', l.procedure),
+      units: l.units,
+      charged: BigInt(l.charged),
+      telehealth: telehealthService(l.telehealth),
+    }));
     const codeKeyEpoch = epoch ?? (await this.policy(policyId))?.codeKey.epoch ?? 0;
     let cited = records;
     if (attachment === undefined) {
@@ -881,5 +887,112 @@ export class Telehealth extends PalletHelper {
   appointment(appointment) {
     return this.query('Appointments', [appointment]);
   }
+
+  /** The appointment as the node's JSON view (`telehealth_appointment`), or null. */
+  view(appointment, at = null) {
+    return this.client.rpc.request('telehealth_appointment', [appointment, at]);
+  }
+
+  /** The appointment as a FHIR R4 Appointment (`telehealth_fhirAppointment`), or null. */
+  fhirAppointment(appointment, at = null) {
+    return this.client.rpc.request('telehealth_fhirAppointment', [appointment, at]);
+  }
+
+  /** Its attested encounter as a FHIR R4 Encounter (`telehealth_fhirEncounter`), or null. */
+  fhirEncounter(appointment, at = null) {
+    return this.client.rpc.request('telehealth_fhirEncounter', [appointment, at]);
+  }
+}
+
+/** The places of service and modifiers of a telehealth claim line, as billing writes them. */
+const PLACES = { '02': 'OtherThanHome', 10: 'Home', '10': 'Home' };
+const MODIFIERS = { 95: 'AudioVideo', '95': 'AudioVideo', 93: 'AudioOnly', '93': 'AudioOnly' };
+
+/**
+ * A telehealth claim line's `telehealth` part from `{ appointment, placeOfService: '02' | '10',
+ * modifier: '95' | '93', jurisdiction: 'US-CA', minutes }`; null for an in-person line.
+ */
+export function telehealthService(t) {
+  if (!t) return null;
+  const place = PLACES[t.placeOfService];
+  const modifier = MODIFIERS[t.modifier];
+  if (!place) throw new Error(`place of service ${t.placeOfService} is not telehealth: use '02' or '10'`);
+  if (!modifier) throw new Error(`modifier ${t.modifier} is not a telehealth modifier: use '95' (audio and video) or '93' (audio only)`);
+  return { appointment: t.appointment, place, modifier, jurisdiction: jurisdiction(t.jurisdiction), minutes: t.minutes };
+}
+
+/**
+ * Wellness programs: a payer funds rewards for attended visits, refills on time and
+ * immunizations; patients enrol and redeem; pharmacies report fills (days supplied, never the
+ * drug). Points are earned from facts the chain holds, pushed by the telehealth and records
+ * pallets: no call here names a visit or a record.
+ */
+export class Wellness extends PalletHelper {
+  constructor(client) {
+    super(client, 'Wellness');
+  }
+
+  /**
+   * A payer's admin creates a program: `terms` (text, hashed here), `pointValue`, `deposit`
+   * (0 for none), `startsAt`, `endsAt` (ms), and `rules`, each `{ trigger, points, capPerPeriod,
+   * periodDays, expiresAt }` with `trigger` 'AttendedVisit', 'Immunization' or `{ Refill: {
+   * minPdc: 80 } }`. Resolves with `{ program, ...outcome }`.
+   */
+  async createProgram(payer, { terms, pointValue, deposit = 0n, startsAt, endsAt, rules }) {
+    const outcome = await this.submit(payer, 'create_program', {
+      termsHash: hashText(terms),
+      pointValue: BigInt(pointValue),
+      deposit: BigInt(deposit),
+      startsAt,
+      endsAt,
+      rules: rules.map((r) => ({ ...r, trigger: trigger(r.trigger) })),
+    });
+    return { program: event(outcome, 'Wellness', 'ProgramCreated').program, ...outcome };
+  }
+
+  fund(payer, program, amount) {
+    return this.submit(payer, 'fund', { program, amount: BigInt(amount) });
+  }
+
+  withdraw(payer, program, amount) {
+    return this.submit(payer, 'withdraw', { program, amount: BigInt(amount) });
+  }
+
+  /** The patient, or a guardian for them, enrols (paying the deposit, if any). */
+  enrol(signer, program, patient = signer.address) {
+    return this.submit(signer, 'enrol', { program, patient });
+  }
+
+  /** Leaves: the deposit comes back, unredeemed points are forfeited. */
+  leave(signer, program, patient = signer.address) {
+    return this.submit(signer, 'leave', { program, patient });
+  }
+
+  /** Redeems points; resolves with `{ paid, ...outcome }`, paid to the patient. */
+  async redeem(signer, program, points, patient = signer.address) {
+    const outcome = await this.submit(signer, 'redeem', { program, patient, points: BigInt(points) });
+    return { paid: event(outcome, 'Wellness', 'Redeemed').paid, ...outcome };
+  }
+
+  /** A pharmacy reports a fill of `daysSupply` days for an enrolled patient, after dispensing. */
+  reportFill(pharmacist, program, patient, daysSupply) {
+    return this.submit(pharmacist, 'report_fill', { program, patient, daysSupply });
+  }
+
+  /** The program with its ledger and totals per rule (`wellness_program`), or null. */
+  program(program, at = null) {
+    return this.client.rpc.request('wellness_program', [program, at]);
+  }
+
+  /** A patient's points, deposit and adherence in a program (`wellness_enrolment`), or null. */
+  enrolment(program, patient, at = null) {
+    return this.client.rpc.request('wellness_enrolment', [program, patient, at]);
+  }
+}
+
+function trigger(t) {
+  if (typeof t === 'string') return t;
+  if (t?.Refill) return { Refill: { minPdc: t.Refill.minPdc } };
+  throw new Error(`unknown wellness trigger ${JSON.stringify(t)}: use 'AttendedVisit', 'Immunization' or { Refill: { minPdc } }`);
 }
 

@@ -24,8 +24,8 @@ pub trait CareEvents<AccountId> {
 	) -> Weight;
 	/// The most `encounter_attested` or `no_show` uses.
 	fn max_encounter_weight() -> Weight;
-	/// The most `record_created` uses.
-	fn max_record_weight() -> Weight;
+	/// The most `record_created` uses for a record of `resource_type`.
+	fn max_record_weight(resource_type: FhirResourceType) -> Weight;
 }
 
 /// Nobody listens.
@@ -42,7 +42,7 @@ impl<AccountId> CareEvents<AccountId> for () {
 	fn max_encounter_weight() -> Weight {
 		Weight::zero()
 	}
-	fn max_record_weight() -> Weight {
+	fn max_record_weight(_: FhirResourceType) -> Weight {
 		Weight::zero()
 	}
 }

@@ -4,8 +4,9 @@
 //! resource: a JSON object whose `resourceType` names an R4 resource; a valid `id`; no
 //! `null` outside arrays and no empty strings, objects or arrays; property names as FHIR
 //! writes them; for the resource types the chain indexes, the elements R4 requires (1..1
-//! cardinality) with their required value sets (and ResearchStudy's and ResearchSubject's, which
-//! the node serves for trials); and the same, recursively, for a Bundle's
+//! cardinality) with their required value sets (and Appointment's, ResearchStudy's and
+//! ResearchSubject's, which the node serves for telehealth and trials); and the same,
+//! recursively, for a Bundle's
 //! entries and for contained resources. It does not check profiles or terminology bindings
 //! beyond those value sets: that is a FHIR server's job, and the node never sees plaintext.
 
@@ -379,6 +380,24 @@ fn required(name: &str, object: &Map<String, Value>, here: &str) -> Result<(), F
 			)?;
 			need("subject")
 		}
+		"Appointment" => {
+			code(
+				"status",
+				&[
+					"proposed",
+					"pending",
+					"booked",
+					"arrived",
+					"fulfilled",
+					"cancelled",
+					"noshow",
+					"entered-in-error",
+					"checked-in",
+					"waitlist",
+				],
+			)?;
+			need("participant")
+		}
 		"ResearchStudy" => code(
 			"status",
 			&[
@@ -693,6 +712,20 @@ mod tests {
 			);
 		}
 		assert!(matches!(check(&nested), Err(FhirError::TooDeep(_))));
+	}
+
+	#[test]
+	fn appointments_need_a_status_from_the_value_set_and_participants() {
+		let good = r#"{"resourceType":"Appointment","status":"booked","participant":[{"status":"accepted"}]}"#;
+		assert_eq!(check(good), Ok(FhirResourceType::Other));
+		assert_eq!(
+			check(r#"{"resourceType":"Appointment","status":"booked"}"#),
+			Err(FhirError::Missing("Appointment.participant".into()))
+		);
+		assert!(check(
+			r#"{"resourceType":"Appointment","status":"done","participant":[{"status":"accepted"}]}"#
+		)
+		.is_err());
 	}
 
 	#[test]

@@ -11,6 +11,7 @@ pub mod fate;
 pub mod handlers;
 pub mod limits;
 pub mod spec_v2;
+pub mod telehealth;
 pub mod trials;
 
 use api::{
@@ -150,6 +151,8 @@ pub fn module_with_auth(
 	let (node, spec) = handlers.parts();
 	module.merge(spec_v2::module(node, spec, Default::default())?)?;
 	module.merge(trials::TrialsRpcServer::into_rpc(handlers.clone()))?;
+	module.merge(telehealth::TelehealthRpcServer::into_rpc(handlers.clone()))?;
+	module.merge(telehealth::WellnessRpcServer::into_rpc(handlers.clone()))?;
 	module.merge(CarechainApiServer::into_rpc(handlers))?;
 	if let Some(vault) = vault {
 		module.merge(crate::vault::VaultApiServer::into_rpc(vault))?;

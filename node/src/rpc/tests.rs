@@ -62,6 +62,26 @@ async fn trials_views_of_nothing_are_null_and_unknown_blocks_are_errors() {
 	assert!(error.is_err(), "a pseudonym is 32 bytes");
 }
 
+/// The telehealth and wellness views of what does not exist are null; a patient's account must
+/// be an account. The journeys run against a real node in client-js's `telehealth.test.js`.
+#[tokio::test]
+async fn telehealth_and_wellness_views_of_nothing_are_null() {
+	let (rpc, _node, _dir) = rpc();
+	let patient = carechain_runtime::AccountId::new([9; 32]);
+	for (method, params) in [
+		("telehealth_appointment", rpc_params![0]),
+		("telehealth_fhirAppointment", rpc_params![u32::MAX]),
+		("telehealth_fhirEncounter", rpc_params![0]),
+		("wellness_program", rpc_params![0]),
+		("wellness_enrolment", rpc_params![0, &patient]),
+	] {
+		let answer: Option<Json> = rpc.call(method, params).await.unwrap();
+		assert_eq!(answer, None, "{method}");
+	}
+	let error = rpc.call::<_, Option<Json>>("wellness_enrolment", rpc_params![0, "0x12"]).await;
+	assert!(error.is_err(), "an account is 32 bytes");
+}
+
 #[tokio::test]
 async fn system_and_chain_describe_the_dev_chain() {
 	let (rpc, node, _dir) = rpc();
@@ -341,6 +361,11 @@ async fn storage_hash_size_and_block_hash_lists_answer_as_substrate_does() {
 		"trials_consortFlow",
 		"trials_researchStudy",
 		"trials_researchSubject",
+		"telehealth_appointment",
+		"telehealth_fhirAppointment",
+		"telehealth_fhirEncounter",
+		"wellness_program",
+		"wellness_enrolment",
 	] {
 		assert!(methods.contains(&Json::from(name)), "rpc_methods lacks {name}");
 	}

@@ -36,14 +36,14 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// 10 samples.
 	fn register_product() -> Weight {
-		Weight::from_parts(21_952_000, 0)
+		Weight::from_parts(24_255_000, 0)
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// 200 samples.
 	fn commission(n: u32) -> Weight {
-		Weight::from_parts(17_236_000, 0)
-			.saturating_add(Weight::from_parts(5_366_922, 0).saturating_mul(n.into()))
+		Weight::from_parts(19_249_000, 0)
+			.saturating_add(Weight::from_parts(5_489_879, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -51,8 +51,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// 200 samples.
 	fn aggregate(n: u32) -> Weight {
-		Weight::from_parts(569_835_509, 0)
-			.saturating_add(Weight::from_parts(8_992_436, 0).saturating_mul(n.into()))
+		Weight::from_parts(518_879_285, 0)
+			.saturating_add(Weight::from_parts(9_166_870, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -60,8 +60,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// 200 samples.
 	fn disaggregate(n: u32) -> Weight {
-		Weight::from_parts(145_926_000, 0)
-			.saturating_add(Weight::from_parts(13_724_575, 0).saturating_mul(n.into()))
+		Weight::from_parts(326_647_539, 0)
+			.saturating_add(Weight::from_parts(11_121_654, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -69,61 +69,61 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// 200 samples.
 	fn ship(n: u32) -> Weight {
-		Weight::from_parts(18_928_000, 0)
-			.saturating_add(Weight::from_parts(13_393_008, 0).saturating_mul(n.into()))
+		Weight::from_parts(20_260_000, 0)
+			.saturating_add(Weight::from_parts(12_893_001, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
 	}
 	/// 200 samples.
 	fn receive(n: u32) -> Weight {
-		Weight::from_parts(14_442_000, 0)
-			.saturating_add(Weight::from_parts(13_176_880, 0).saturating_mul(n.into()))
+		Weight::from_parts(16_054_000, 0)
+			.saturating_add(Weight::from_parts(11_160_316, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
 	}
 	/// 10 samples.
 	fn verify_product() -> Weight {
-		Weight::from_parts(15_253_000, 0)
+		Weight::from_parts(18_156_000, 0)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn recall_lot() -> Weight {
-		Weight::from_parts(12_879_000, 0)
+		Weight::from_parts(14_682_000, 0)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn mark_suspect() -> Weight {
-		Weight::from_parts(16_435_000, 0)
+		Weight::from_parts(17_366_000, 0)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// 10 samples.
 	fn clear_suspect() -> Weight {
-		Weight::from_parts(14_822_000, 0)
+		Weight::from_parts(16_404_000, 0)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// 10 samples.
 	fn declare_illegitimate() -> Weight {
-		Weight::from_parts(14_702_000, 0)
+		Weight::from_parts(16_204_000, 0)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// 10 samples.
 	fn dispense() -> Weight {
-		Weight::from_parts(176_060_000, 0)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+		Weight::from_parts(182_019_000, 0)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
 	/// 400 samples.
 	fn set_company_prefixes(o: u32, n: u32) -> Weight {
-		Weight::from_parts(3_693_585, 0)
-			.saturating_add(Weight::from_parts(933_378, 0).saturating_mul(o.into()))
-			.saturating_add(Weight::from_parts(2_150_045, 0).saturating_mul(n.into()))
+		Weight::from_parts(6_942_730, 0)
+			.saturating_add(Weight::from_parts(894_886, 0).saturating_mul(o.into()))
+			.saturating_add(Weight::from_parts(2_080_371, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -136,14 +136,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 impl WeightInfo for () {
 	/// 10 samples.
 	fn register_product() -> Weight {
-		Weight::from_parts(21_952_000, 0)
+		Weight::from_parts(24_255_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// 200 samples.
 	fn commission(n: u32) -> Weight {
-		Weight::from_parts(17_236_000, 0)
-			.saturating_add(Weight::from_parts(5_366_922, 0).saturating_mul(n.into()))
+		Weight::from_parts(19_249_000, 0)
+			.saturating_add(Weight::from_parts(5_489_879, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -151,8 +151,8 @@ impl WeightInfo for () {
 	}
 	/// 200 samples.
 	fn aggregate(n: u32) -> Weight {
-		Weight::from_parts(569_835_509, 0)
-			.saturating_add(Weight::from_parts(8_992_436, 0).saturating_mul(n.into()))
+		Weight::from_parts(518_879_285, 0)
+			.saturating_add(Weight::from_parts(9_166_870, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -160,8 +160,8 @@ impl WeightInfo for () {
 	}
 	/// 200 samples.
 	fn disaggregate(n: u32) -> Weight {
-		Weight::from_parts(145_926_000, 0)
-			.saturating_add(Weight::from_parts(13_724_575, 0).saturating_mul(n.into()))
+		Weight::from_parts(326_647_539, 0)
+			.saturating_add(Weight::from_parts(11_121_654, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -169,61 +169,61 @@ impl WeightInfo for () {
 	}
 	/// 200 samples.
 	fn ship(n: u32) -> Weight {
-		Weight::from_parts(18_928_000, 0)
-			.saturating_add(Weight::from_parts(13_393_008, 0).saturating_mul(n.into()))
+		Weight::from_parts(20_260_000, 0)
+			.saturating_add(Weight::from_parts(12_893_001, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(n.into())))
 	}
 	/// 200 samples.
 	fn receive(n: u32) -> Weight {
-		Weight::from_parts(14_442_000, 0)
-			.saturating_add(Weight::from_parts(13_176_880, 0).saturating_mul(n.into()))
+		Weight::from_parts(16_054_000, 0)
+			.saturating_add(Weight::from_parts(11_160_316, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(n.into())))
 	}
 	/// 10 samples.
 	fn verify_product() -> Weight {
-		Weight::from_parts(15_253_000, 0)
+		Weight::from_parts(18_156_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn recall_lot() -> Weight {
-		Weight::from_parts(12_879_000, 0)
+		Weight::from_parts(14_682_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn mark_suspect() -> Weight {
-		Weight::from_parts(16_435_000, 0)
+		Weight::from_parts(17_366_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	/// 10 samples.
 	fn clear_suspect() -> Weight {
-		Weight::from_parts(14_822_000, 0)
+		Weight::from_parts(16_404_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	/// 10 samples.
 	fn declare_illegitimate() -> Weight {
-		Weight::from_parts(14_702_000, 0)
+		Weight::from_parts(16_204_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	/// 10 samples.
 	fn dispense() -> Weight {
-		Weight::from_parts(176_060_000, 0)
-			.saturating_add(RocksDbWeight::get().reads(7_u64))
-			.saturating_add(RocksDbWeight::get().writes(8_u64))
+		Weight::from_parts(182_019_000, 0)
+			.saturating_add(RocksDbWeight::get().reads(8_u64))
+			.saturating_add(RocksDbWeight::get().writes(9_u64))
 	}
 	/// 400 samples.
 	fn set_company_prefixes(o: u32, n: u32) -> Weight {
-		Weight::from_parts(3_693_585, 0)
-			.saturating_add(Weight::from_parts(933_378, 0).saturating_mul(o.into()))
-			.saturating_add(Weight::from_parts(2_150_045, 0).saturating_mul(n.into()))
+		Weight::from_parts(6_942_730, 0)
+			.saturating_add(Weight::from_parts(894_886, 0).saturating_mul(o.into()))
+			.saturating_add(Weight::from_parts(2_080_371, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))

@@ -282,7 +282,7 @@ pub mod pallet {
 		/// `MaxConsentsPerPatient`, refunded to the patient's.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::create_record(T::MaxConsentsPerPatient::get())
-			.saturating_add(<T::CareEvents as carechain_primitives::wellness::CareEvents<T::AccountId>>::max_record_weight()))]
+			.saturating_add(<T::CareEvents as carechain_primitives::wellness::CareEvents<T::AccountId>>::max_record_weight(*resource_type)))]
 		pub fn create_record(
 			origin: OriginFor<T>,
 			patient: T::AccountId,

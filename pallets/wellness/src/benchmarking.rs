@@ -51,7 +51,7 @@ fn program<T: Config>(admin: &T::AccountId, rules: alloc::vec::Vec<Rule>) -> Pro
 		rules,
 	)
 	.expect("creates");
-	Pallet::<T>::fund(RawOrigin::Signed(admin.clone()).into(), id, money::<T>(1 << 30))
+	Pallet::<T>::fund(RawOrigin::Signed(admin.clone()).into(), id, money::<T>(1 << 24))
 		.expect("funds");
 	id
 }
@@ -112,7 +112,7 @@ mod benchmarks {
 		T::Registry::whitelist_signer_for_benchmark(&admin);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(admin), id, money::<T>(1_000));
-		assert!(Ledgers::<T>::get(id).funded > money::<T>(1 << 30));
+		assert!(Ledgers::<T>::get(id).funded > money::<T>(1 << 24));
 	}
 
 	#[benchmark]

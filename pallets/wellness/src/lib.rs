@@ -1142,12 +1142,16 @@ impl<T: Config> CareEvents<T::AccountId> for Pallet<T> {
 		author_org: Option<OrgId>,
 		at: Moment,
 	) -> Weight {
+		use frame_support::traits::Get;
 		// Only an immunization a care provider recorded earns; anything else costs nothing.
+		if resource_type != FhirResourceType::Immunization {
+			return Weight::zero();
+		}
 		let by_care_provider = author_org.is_some_and(|org| {
 			T::Registry::active_organization_kind(org).is_some_and(|k| k.is_care_provider())
 		});
-		if resource_type != FhirResourceType::Immunization || !by_care_provider {
-			return Weight::zero();
+		if !by_care_provider {
+			return T::DbWeight::get().reads(1);
 		}
 		Self::award_everywhere(patient, at, |t| t == Trigger::Immunization)
 	}
@@ -1157,8 +1161,12 @@ impl<T: Config> CareEvents<T::AccountId> for Pallet<T> {
 		T::WeightInfo::care_event(T::MaxProgramsPerPatient::get(), Self::max_rules())
 	}
 
-	fn max_record_weight() -> Weight {
+	fn max_record_weight(resource_type: FhirResourceType) -> Weight {
 		use frame_support::traits::Get;
+		if resource_type != FhirResourceType::Immunization {
+			// `record_created` returns at once, reading nothing, for any other type.
+			return Weight::zero();
+		}
 		T::WeightInfo::care_event(T::MaxProgramsPerPatient::get(), Self::max_rules())
 	}
 }

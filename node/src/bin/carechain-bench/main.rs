@@ -21,6 +21,7 @@
 // Benchmark bookkeeping works on counts and durations it bounds itself.
 #![allow(clippy::arithmetic_side_effects)]
 
+mod telehealth;
 mod trials;
 
 use carechain_node::extrinsic::{sign, to_hex};
@@ -77,8 +78,11 @@ struct Args {
 	/// The call to submit: `record` (records.create_record by a practitioner, the hot path of
 	/// a hospital), `remark` (system.remark, the bare cost of a signed extrinsic), `enrol`
 	/// (trials.enrol, each from its own subject account: as many signers as transactions) or
-	/// `capture` (trials.capture_data by the site's practitioner). The trials workloads set up
-	/// their study, site and subjects first, finalized before the clock starts.
+	/// `capture` (trials.capture_data by the site's practitioner) or `attest`
+	/// (telehealth.attest_encounter by the practitioner, each with its patient's
+	/// countersignature, verified in the node's batch). The trials and telehealth workloads
+	/// set up their study, site and subjects, or licence, patients and booked appointments,
+	/// first, finalized before the clock starts.
 	#[arg(long, default_value = "record")]
 	call: String,
 	/// Give up waiting for inclusion after this many seconds.
@@ -109,7 +113,7 @@ impl Signer {
 		use sp_keyring::Sr25519Keyring as Sr;
 		use Ed25519Keyring as Ed;
 		let all = match call {
-			"record" | "capture" => vec![
+			"record" | "capture" | "attest" => vec![
 				Signer::Ed25519(Box::new(Ed::Bob.pair())),
 				Signer::Sr25519(Box::new(Sr::Bob.pair())),
 			],
@@ -310,8 +314,8 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 async fn main() -> eyre::Result<()> {
 	let args = Args::parse();
 	eyre::ensure!(
-		matches!(args.call.as_str(), "record" | "remark" | "enrol" | "capture"),
-		"--call {:?}: use record, remark, enrol or capture",
+		matches!(args.call.as_str(), "record" | "remark" | "enrol" | "capture" | "attest"),
+		"--call {:?}: use record, remark, enrol, capture or attest",
 		args.call
 	);
 	let started = match &args.url {
@@ -341,6 +345,17 @@ async fn main() -> eyre::Result<()> {
 		}
 		_ => None,
 	};
+	let visits = match args.call.as_str() {
+		"attest" => Some(telehealth::prepare(&watcher, genesis, args.transactions).await?),
+		_ => None,
+	};
+	if visits.is_some() {
+		eprintln!(
+			"set up {} booked appointment(s) in {:.1} s",
+			args.transactions,
+			preparing.elapsed().as_secs_f64()
+		);
+	}
 	if let Some(prepared) = &prepared {
 		eprintln!(
 			"set up study {} with {} subject(s) in {:.1} s",
@@ -363,6 +378,10 @@ async fn main() -> eyre::Result<()> {
 	}
 	let signing = Instant::now();
 	let extrinsics: Vec<UncheckedExtrinsic> = match &prepared {
+		_ if visits.is_some() => match &visits {
+			Some(visits) => telehealth::attestations(visits, first_nonces[0], genesis),
+			None => Vec::new(),
+		},
 		Some(prepared) if args.call == "enrol" => {
 			trials::enrolments(prepared.study, &prepared.subjects, genesis)
 		}
@@ -570,12 +589,13 @@ async fn main() -> eyre::Result<()> {
 		percentile(&latency_blocks, 0.5),
 		percentile(&latency_blocks, 0.99)
 	);
-	let succeeded = match &prepared {
-		Some(prepared) => Some(trials::succeeded(&watcher, prepared, &args.call).await?),
-		None => None,
+	let succeeded = match (&prepared, &visits) {
+		(_, Some(visits)) => Some(telehealth::succeeded(&watcher, visits).await?),
+		(Some(prepared), _) => Some(trials::succeeded(&watcher, prepared, &args.call).await?),
+		(None, None) => None,
 	};
 	if let Some(count) = succeeded {
-		println!("| calls that succeeded (the study's own count) | {count} |");
+		println!("| calls that succeeded (the chain's own count) | {count} |");
 	}
 	println!("| signatures verified on the GPU | {:.0} % |", gpu_share * 100.0);
 	println!("| first node's peak RSS | {} |", rss.map_or("n/a".into(), |r| format!("{r:.0} MiB")));

@@ -454,9 +454,19 @@ mod tests {
 			assert_eq!(class(public, None), MethodClass::Public, "{public}");
 		}
 		// A running trial's counts and arms are for the consortium: interim data can unblind.
-		for members in
-			["trials_study", "trials_consortFlow", "trials_researchStudy", "trials_researchSubject"]
-		{
+		// Appointments name their patient, as raw state does; an enrolment names a patient's
+		// points.
+		for members in [
+			"trials_study",
+			"trials_consortFlow",
+			"trials_researchStudy",
+			"trials_researchSubject",
+			"telehealth_appointment",
+			"telehealth_fhirAppointment",
+			"telehealth_fhirEncounter",
+			"wellness_program",
+			"wellness_enrolment",
+		] {
 			assert_eq!(class(members, None), MethodClass::Members, "{members}");
 		}
 		let fee_call = r#"["TransactionPaymentApi_query_info","0x"]"#;

@@ -1,0 +1,201 @@
+//! The telehealth workload: `attest` (the practitioner recording encounters, each with its
+//! patient's ed25519 countersignature, which the node verifies in its signature batch beside
+//! the transaction's). Its set-up (a licence for Bob, one registered patient per appointment,
+//! each appointment proposed and booked) is submitted and finalized before the clock starts.
+
+use carechain_node::extrinsic::{sign, to_hex};
+use carechain_runtime::{AccountId, RuntimeCall, UncheckedExtrinsic};
+use codec::Encode;
+use futures::{StreamExt, TryStreamExt};
+use jsonrpsee::{core::client::ClientT, rpc_params, ws_client::WsClient};
+use pallet_telehealth::{AppointmentId, Call as Telehealth, Encounter, Jurisdiction, Modality};
+use sp_core::{crypto::Pair as _, ed25519, H256};
+use sp_keyring::Ed25519Keyring;
+use sp_runtime::traits::{BlakeTwo256, Hash as _};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+const MINUTE: u64 = 60_000;
+
+fn jurisdiction() -> Jurisdiction {
+	Jurisdiction(*b"US-CA\0")
+}
+
+fn now_ms() -> u64 {
+	SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+/// The booked appointments and their patients' keys.
+pub struct Prepared {
+	appointments: Vec<(AppointmentId, ed25519::Pair)>,
+	/// When the appointments start.
+	start: u64,
+}
+
+async fn next_nonce(client: &WsClient, who: &AccountId) -> eyre::Result<u32> {
+	Ok(client.request("system_accountNextIndex", rpc_params![who.to_string()]).await?)
+}
+
+/// Submits `extrinsics`, 64 at a time in flight, failing on the first refusal.
+async fn submit_all(client: &WsClient, extrinsics: Vec<UncheckedExtrinsic>) -> eyre::Result<()> {
+	futures::stream::iter(extrinsics)
+		.map(|x| async move {
+			client.request::<H256, _>("author_submitExtrinsic", rpc_params![to_hex(&x)]).await
+		})
+		.buffer_unordered(64)
+		.try_collect::<Vec<_>>()
+		.await?;
+	Ok(())
+}
+
+/// Waits until `ready` says yes, or fails after 10 minutes with `what`.
+async fn wait_until<F, Fut>(what: &str, ready: F) -> eyre::Result<()>
+where
+	F: Fn() -> Fut,
+	Fut: std::future::Future<Output = eyre::Result<bool>>,
+{
+	let deadline = Instant::now() + Duration::from_secs(600);
+	while !ready().await? {
+		eyre::ensure!(Instant::now() < deadline, "set-up: {what} never happened");
+		tokio::time::sleep(Duration::from_millis(250)).await;
+	}
+	Ok(())
+}
+
+/// The appointment `id`'s status in the node's JSON view, if it exists.
+async fn status(client: &WsClient, id: AppointmentId) -> eyre::Result<Option<String>> {
+	let view: Option<serde_json::Value> =
+		client.request("telehealth_appointment", rpc_params![id]).await?;
+	Ok(view.and_then(|v| v["status"].as_str().map(str::to_owned)))
+}
+
+/// Licenses Bob in California, registers `n` patients, and has Bob propose each an
+/// appointment an hour from now which the patient books: all finalized before this returns.
+pub async fn prepare(client: &WsClient, genesis: H256, n: u32) -> eyre::Result<Prepared> {
+	let alice = Ed25519Keyring::Alice.pair();
+	let bob = Ed25519Keyring::Bob.pair();
+	let first: AppointmentId = {
+		// The next id: the first that has no appointment.
+		let mut id = 0;
+		while status(client, id).await?.is_some() {
+			id += 1;
+		}
+		id
+	};
+	let licence = Telehealth::issue_licence {
+		practitioner: Ed25519Keyring::Bob.to_account_id(),
+		jurisdiction: jurisdiction(),
+		expires_at: now_ms() + 24 * 60 * MINUTE,
+	};
+	let alice_nonce = next_nonce(client, &Ed25519Keyring::Alice.to_account_id()).await?;
+	submit_all(client, vec![sign(&alice, alice_nonce, licence.into(), genesis)]).await?;
+
+	// A patient of its own for each appointment, as a clinic's day has.
+	let patients: Vec<ed25519::Pair> = (0..n)
+		.map(|i| {
+			let seed = BlakeTwo256::hash(&(b"carechain-bench/telehealth-patient", i).encode());
+			ed25519::Pair::from_seed(&seed.0)
+		})
+		.collect();
+	let registrations = patients
+		.iter()
+		.map(|p| {
+			let call = pallet_registry::Call::register_patient {
+				encryption_key: p.public().0,
+				guardians: Vec::new(),
+			};
+			sign(p, 0, RuntimeCall::Registry(call), genesis)
+		})
+		.collect();
+	submit_all(client, registrations).await?;
+	let last = AccountId::from(patients.last().map_or([0; 32], |p| p.public().0));
+	wait_until("the patients' registration", || async {
+		Ok(next_nonce(client, &last).await? >= 1)
+	})
+	.await?;
+
+	// Proposals start an hour from now: attesting needs no wait for the visit to begin.
+	let start = now_ms() + 60 * MINUTE;
+	let bob_nonce = next_nonce(client, &Ed25519Keyring::Bob.to_account_id()).await?;
+	let proposals = patients
+		.iter()
+		.zip(bob_nonce..)
+		.map(|(p, nonce)| {
+			let call = Telehealth::propose_appointment {
+				patient: AccountId::from(p.public()),
+				jurisdiction: jurisdiction(),
+				start,
+				end: start + 30 * MINUTE,
+				modality: Modality::Video,
+			};
+			sign(&bob, nonce, call.into(), genesis)
+		})
+		.collect();
+	submit_all(client, proposals).await?;
+	let last_id = first + n - 1;
+	wait_until("the proposals", || async { Ok(status(client, last_id).await?.is_some()) }).await?;
+	let appointments: Vec<(AppointmentId, ed25519::Pair)> = (first..).zip(patients).collect();
+	for (id, _) in [&appointments[0], &appointments[appointments.len() - 1]] {
+		eyre::ensure!(
+			status(client, *id).await?.as_deref() == Some("proposed"),
+			"set-up: appointment {id} was not proposed to the patient expected (another client \
+			 proposing on this chain?)"
+		);
+	}
+	let bookings = appointments
+		.iter()
+		.map(|(id, p)| sign(p, 1, Telehealth::book { appointment: *id }.into(), genesis))
+		.collect();
+	submit_all(client, bookings).await?;
+	wait_until("the bookings", || async {
+		Ok(status(client, last_id).await?.as_deref() == Some("booked"))
+	})
+	.await?;
+	Ok(Prepared { appointments, start })
+}
+
+/// Bob's attestations of every prepared appointment, each countersigned by its patient: a
+/// 20-minute visit that started 25 minutes ago (within a day of the appointment's start).
+pub fn attestations(
+	prepared: &Prepared,
+	first_nonce: u32,
+	genesis: H256,
+) -> Vec<UncheckedExtrinsic> {
+	let bob = Ed25519Keyring::Bob.pair();
+	let started_at = now_ms() - 25 * MINUTE;
+	debug_assert!(prepared.start.abs_diff(started_at) < 24 * 60 * MINUTE);
+	prepared
+		.appointments
+		.iter()
+		.zip(first_nonce..)
+		.map(|((id, patient), nonce)| {
+			let encounter = Encounter {
+				started_at,
+				ended_at: started_at + 20 * MINUTE,
+				note_hash: BlakeTwo256::hash(&(b"carechain-bench/note", id).encode()),
+			};
+			let payload = pallet_telehealth::attestation_payload(*id, &encounter, Modality::Video);
+			let signature = sp_runtime::MultiSignature::Ed25519(patient.sign(&payload));
+			let call = Telehealth::attest_encounter {
+				appointment: *id,
+				patient: AccountId::from(patient.public()),
+				modality: Modality::Video,
+				started_at: encounter.started_at,
+				ended_at: encounter.ended_at,
+				note_hash: encounter.note_hash,
+				patient_signature: signature.into(),
+			};
+			sign(&bob, nonce, call.into(), genesis)
+		})
+		.collect()
+}
+
+/// How many of the prepared appointments are fulfilled: attestations that succeeded (a call
+/// in a block may still fail at dispatch).
+pub async fn succeeded(client: &WsClient, prepared: &Prepared) -> eyre::Result<u64> {
+	let statuses = futures::stream::iter(prepared.appointments.iter().map(|(id, _)| *id))
+		.map(|id| async move { status(client, id).await })
+		.buffer_unordered(64)
+		.try_collect::<Vec<_>>()
+		.await?;
+	Ok(statuses.iter().filter(|s| s.as_deref() == Some("fulfilled")).count() as u64)
+}
