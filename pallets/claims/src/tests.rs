@@ -1310,6 +1310,44 @@ fn huge_amounts_cannot_pay_more_than_the_escrow_holds() {
 	});
 }
 
+/// Rewrites every stored claim as storage versions 0 and 1 encoded it.
+fn store_claims_as_version_1() {
+	use crate::migrations::v2::{V1AdjudicatedLine, V1Claim, V1ServiceLine};
+	for (id, claim) in ClaimStore::<Test>::iter().collect::<Vec<_>>() {
+		let old = V1Claim::<u64, u64> {
+			policy: claim.policy,
+			patient: claim.patient,
+			provider: claim.provider,
+			practitioner: claim.practitioner,
+			service_date: claim.service_date,
+			code_key_epoch: claim.code_key_epoch,
+			diagnosis: claim.diagnosis,
+			lines: claim
+				.lines
+				.iter()
+				.map(|l| V1AdjudicatedLine {
+					billed: V1ServiceLine {
+						procedure: l.billed.procedure,
+						units: l.billed.units,
+						charged: l.billed.charged,
+					},
+					outcome: l.outcome,
+					scheduled: l.scheduled,
+					allowed: l.allowed,
+					payer_paid: l.payer_paid,
+					patient_share: l.patient_share,
+					appeal: l.appeal,
+				})
+				.collect(),
+			records: claim.records.to_vec(),
+			attachment: claim.attachment,
+			status: claim.status,
+			submitted_at: claim.submitted_at,
+		};
+		frame_support::storage::unhashed::put(&ClaimStore::<Test>::hashed_key_for(id), &old);
+	}
+}
+
 #[test]
 fn migration_to_v1_starts_each_ledger_at_its_escrow_balance() {
 	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
@@ -1325,9 +1363,14 @@ fn migration_to_v1_starts_each_ledger_at_its_escrow_balance() {
 		let overturned = Claims::service_key(&PATIENT, MARYS, SERVICE_DAY, &tag("99499"));
 		ClaimedServices::<Test>::remove(overturned);
 		StorageVersion::new(0).put::<Claims>();
+		// Version 0 stored claims as version 1 did: lines without `telehealth`.
+		store_claims_as_version_1();
 
 		crate::migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
 		assert_eq!(Claims::on_chain_storage_version(), 1);
+		crate::migrations::v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(Claims::on_chain_storage_version(), 2);
+		assert_eq!(ClaimStore::<Test>::get(0).map(|c| c.lines.len()), Some(2));
 		// Paid: 40 and 160. Withdrawals before the ledger are folded into `funded`.
 		assert_eq!(
 			Escrows::<Test>::get(policy),
