@@ -883,6 +883,14 @@ export class Telehealth extends PalletHelper {
     return this.submit(practitioner, 'mark_no_show', { appointment });
   }
 
+  /**
+   * The practitioner links a prescription (a MedicationRequest record they wrote for the
+   * patient during or within a day after the visit) to the encounter it was issued in.
+   */
+  linkPrescription(practitioner, appointment, recordId) {
+    return this.submit(practitioner, 'link_prescription', { appointment, record: recordId });
+  }
+
   /** An appointment `{ patient, practitioner, org, start, end, modality, status, encounter }`, or null. */
   appointment(appointment) {
     return this.query('Appointments', [appointment]);
@@ -992,7 +1000,7 @@ export class Wellness extends PalletHelper {
 
 function trigger(t) {
   if (typeof t === 'string') return t;
-  if (t?.Refill) return { Refill: { minPdc: t.Refill.minPdc } };
+  if (t?.Refill) return { type: 'Refill', value: { minPdc: t.Refill.minPdc } };
   throw new Error(`unknown wellness trigger ${JSON.stringify(t)}: use 'AttendedVisit', 'Immunization' or { Refill: { minPdc } }`);
 }
 

@@ -32,7 +32,7 @@ const refusedBy = (pallet, error) => (e) => e instanceof DispatchError && e.pall
 
 /** A GTIN-14 under One's GS1 company prefix 0614141, with its check digit. */
 function gtin(item) {
-  const body = `0614141${String(item).padStart(6, '0')}`;
+  const body = `00614141${String(item).padStart(5, '0')}`;
   const sum = [...body].reverse().reduce((acc, d, i) => acc + Number(d) * (i % 2 === 0 ? 3 : 1), 0);
   return `${body}${(10 - (sum % 10)) % 10}`;
 }
@@ -114,6 +114,16 @@ test('an attested video visit billed as a telehealth line is paid; more minutes 
   // Billing that visit again, under another code, is a duplicate.
   const again = await chain.claims.submitClaim(bob, { ...more, lines: [line('99214')] });
   assert.deepEqual(again.claim.lines[0].outcome, { type: 'Denied', value: 'Duplicate' });
+
+  // The prescription Bob issued in the visit is linked to it; another patient's is refused.
+  const rx = await chain.vault.writeRecord(bob, {
+    patient: patient.address,
+    resource: { resourceType: 'MedicationRequest', status: 'active', intent: 'order', subject: { reference: 'Patient/p1' }, medicationCodeableConcept: { text: 'amoxicillin 500 mg' } },
+  });
+  await chain.telehealth.linkPrescription(bob, visit.appointment, rx.recordId);
+  await assert.rejects(chain.telehealth.linkPrescription(bob, visit.appointment, rx.recordId), refusedBy('Telehealth', 'AlreadyLinked'));
+  await assert.rejects(chain.telehealth.linkPrescription(bob, visit.appointment, note.recordId), refusedBy('Telehealth', 'NotPrescription'));
+  assert.deepEqual((await chain.telehealth.view(visit.appointment)).prescriptions, [rx.recordId]);
 
   // The appointment and its encounter as FHIR R4, which the node checked before answering.
   const fhirAppointment = await chain.telehealth.fhirAppointment(visit.appointment);

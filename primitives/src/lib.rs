@@ -421,6 +421,10 @@ pub trait RecordLookup<AccountId> {
 		resource_type: FhirResourceType,
 		seed: u32,
 	) -> RecordId;
+
+	/// Makes `record` one a practitioner of `org` wrote, for benchmarks.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn set_author_org_for_benchmark(_record: &RecordId, _org: OrgId) {}
 }
 
 /// The access policy: the patient's consents and open emergencies.

@@ -263,6 +263,14 @@ impl_runtime_apis! {
 		) -> Option<pallet_telehealth::Licence> {
 			pallet_telehealth::Licences::<Runtime>::get(practitioner, jurisdiction)
 		}
+
+		fn prescriptions(appointment: pallet_telehealth::AppointmentId) -> Vec<RecordId> {
+			pallet_telehealth::EncounterPrescriptions::<Runtime>::get(appointment).into_inner()
+		}
+
+		fn prescription_encounter(record: RecordId) -> Option<pallet_telehealth::AppointmentId> {
+			pallet_telehealth::PrescriptionEncounters::<Runtime>::get(record)
+		}
 	}
 
 	impl pallet_wellness::WellnessApi<Block, AccountId, Balance> for Runtime {

@@ -439,6 +439,8 @@ impl pallet_trials::Config for Runtime {
 /// Telehealth: an appointment lasts at most four hours; the patient countersigns an encounter
 /// with the runtime's own signature type, so the node verifies it in its batches.
 impl pallet_telehealth::Config for Runtime {
+	type Records = Records;
+	type MaxPrescriptionsPerEncounter = frame_support::traits::ConstU32<16>;
 	type CareEvents = Wellness;
 	type Registry = Registry;
 	type Time = Timestamp;

@@ -20,8 +20,8 @@ use sp_core::{crypto::Ss58Codec, H256};
 #[rpc(server, client, namespace = "telehealth")]
 pub trait TelehealthRpc {
 	/// An appointment: patient, practitioner, organization, jurisdiction, times, modality,
-	/// status and, once attested, the encounter (times, minutes, the visit note's hash);
-	/// null when no appointment has that id.
+	/// status and, once attested, the encounter (times, minutes, the visit note's hash) and the
+	/// prescriptions (record ids) issued in it; null when no appointment has that id.
 	#[method(name = "appointment")]
 	fn appointment(&self, appointment: AppointmentId, at: Option<H256>) -> RpcResult<Option<Json>>;
 	/// The appointment as a FHIR R4 Appointment; null when no appointment has that id.
@@ -85,7 +85,13 @@ impl Handlers {
 
 impl TelehealthRpcServer for Handlers {
 	fn appointment(&self, appointment: AppointmentId, at: Option<H256>) -> RpcResult<Option<Json>> {
-		Ok(self.appointment_at(appointment, at)?.map(|a| appointment_json(appointment, &a)))
+		let at = Some(self.at(at)?);
+		let Some(info) = self.appointment_at(appointment, at)? else { return Ok(None) };
+		let prescriptions: Vec<H256> =
+			self.api_call(at, "TelehealthApi", "prescriptions", appointment)?;
+		let mut view = appointment_json(appointment, &info);
+		view["prescriptions"] = json!(prescriptions);
+		Ok(Some(view))
 	}
 
 	fn fhir_appointment(

@@ -112,6 +112,8 @@ parameter_types! {
 }
 
 impl pallet_telehealth::Config for Test {
+	type Records = Records;
+	type MaxPrescriptionsPerEncounter = frame_support::traits::ConstU32<2>;
 	type CareEvents = ();
 	type Registry = Registry;
 	type Time = Timestamp;

@@ -821,6 +821,15 @@ impl<T: Config> RecordLookup<T::AccountId> for Pallet<T> {
 		.expect("benchmark patient is registered");
 		record_id
 	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn set_author_org_for_benchmark(record: &RecordId, org: carechain_primitives::OrgId) {
+		Records::<T>::mutate(record, |r| {
+			if let Some(r) = r {
+				r.author_org = Some(org);
+			}
+		});
+	}
 }
 
 sp_api::decl_runtime_apis! {

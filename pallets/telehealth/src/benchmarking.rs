@@ -6,7 +6,10 @@
 
 use super::*;
 use frame_benchmarking::v2::*;
-use frame_support::traits::Time;
+use frame_support::{
+	traits::{Get, Time},
+	BoundedVec,
+};
 use frame_system::RawOrigin;
 
 const HOUR: Moment = 60 * 60 * 1000;
@@ -170,6 +173,37 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(doctor), id);
 		assert_eq!(Appointments::<T>::get(id).map(|a| a.status), Some(AppointmentStatus::NoShow));
+	}
+
+	/// The encounter already lists all but one of its prescriptions.
+	#[benchmark]
+	fn link_prescription() {
+		T::BenchmarkHelper::set_time(1_700_000_000_000);
+		let doctor: T::AccountId = account("doctor", 0, 0);
+		T::Registry::register_for_benchmark(&doctor, Some((OrgKind::Hospital, Role::Practitioner)));
+		let org = T::Registry::active_membership(&doctor).expect("a member").org;
+		let patient: T::AccountId = account("patient", 0, 0);
+		T::Registry::register_for_benchmark(&patient, None);
+		let id = <Pallet<T> as EncounterLookup<T::AccountId>>::attested_for_benchmark(
+			&patient,
+			&doctor,
+			org,
+			T::Time::now() - HOUR / 6,
+		);
+		let record =
+			T::Records::create_for_benchmark(&patient, FhirResourceType::MedicationRequest, 0);
+		T::Records::set_author_org_for_benchmark(&record, org);
+		let others: alloc::vec::Vec<RecordId> = (1..T::MaxPrescriptionsPerEncounter::get())
+			.map(|i| RecordId::from_low_u64_be(u64::from(i)))
+			.collect();
+		EncounterPrescriptions::<T>::insert(id, BoundedVec::truncate_from(others.clone()));
+		for other in others {
+			PrescriptionEncounters::<T>::insert(other, id);
+		}
+		T::Registry::whitelist_signer_for_benchmark(&doctor);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(doctor), id, record);
+		assert_eq!(PrescriptionEncounters::<T>::get(record), Some(id));
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext().0, crate::mock::Test);

@@ -53,7 +53,7 @@ pub use carechain_primitives::telehealth::{AppointmentId, Jurisdiction, Modality
 use carechain_primitives::{
 	telehealth::{AttestedEncounter, EncounterLookup},
 	wellness::CareEvents,
-	MembershipProvider, Moment, OrgId, OrgKind, Role,
+	FhirResourceType, MembershipProvider, Moment, OrgId, OrgKind, RecordId, RecordLookup, Role,
 };
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
@@ -215,6 +215,12 @@ pub mod pallet {
 		type Signer: IdentifyAccount<AccountId = Self::AccountId>;
 		/// Who hears of attested encounters and no-shows (the wellness pallet).
 		type CareEvents: CareEvents<Self::AccountId>;
+		/// The record index (the records pallet): prescriptions linked to encounters are its
+		/// `MedicationRequest` records.
+		type Records: RecordLookup<Self::AccountId>;
+		/// The most prescriptions linked to one encounter.
+		#[pallet::constant]
+		type MaxPrescriptionsPerEncounter: Get<u32>;
 		/// The longest appointment, in milliseconds.
 		#[pallet::constant]
 		type MaxAppointmentDuration: Get<Moment>;
@@ -246,6 +252,22 @@ pub mod pallet {
 	pub type Appointments<T: Config> =
 		StorageMap<_, Twox64Concat, AppointmentId, Appointment<T::AccountId>>;
 
+	/// The prescriptions (`MedicationRequest` records) issued in each encounter.
+	#[pallet::storage]
+	pub type EncounterPrescriptions<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		AppointmentId,
+		BoundedVec<RecordId, T::MaxPrescriptionsPerEncounter>,
+		ValueQuery,
+	>;
+
+	/// The encounter each linked prescription was issued in: where an auditor who opened a
+	/// dispensing commitment (which commits to the prescription's record id) finds the visit.
+	/// Record ids are hashes the records pallet derives, so `Identity` is safe.
+	#[pallet::storage]
+	pub type PrescriptionEncounters<T: Config> = StorageMap<_, Identity, RecordId, AppointmentId>;
+
 	// Event fields are named for what they hold; the variant docs say what happened. No patient
 	// account and no note.
 	#[allow(missing_docs)]
@@ -276,6 +298,8 @@ pub mod pallet {
 		},
 		/// The patient did not attend.
 		NoShow { appointment: AppointmentId },
+		/// A prescription was linked to the encounter it was issued in.
+		PrescriptionLinked { appointment: AppointmentId },
 	}
 
 	#[pallet::error]
@@ -323,6 +347,23 @@ pub mod pallet {
 		ZeroHash,
 		/// The chain has used every appointment id.
 		AppointmentIdOverflow,
+		/// No record has that id.
+		UnknownRecord,
+		/// The record is not a prescription (`MedicationRequest`).
+		NotPrescription,
+		/// The prescription is of another patient than the encounter's, or was written by
+		/// another organization than the appointment's.
+		PrescriptionNotOfEncounter,
+		/// The prescription was amended, marked entered in error or erased: link its current
+		/// version.
+		PrescriptionNotCurrent,
+		/// The prescription was written before the encounter started or more than a day after
+		/// it ended.
+		PrescriptionOutsideEncounter,
+		/// The prescription is linked to an encounter already.
+		AlreadyLinked,
+		/// The encounter has `MaxPrescriptionsPerEncounter` prescriptions already.
+		TooManyPrescriptions,
 	}
 
 	#[pallet::hooks]
@@ -568,6 +609,52 @@ pub mod pallet {
 			let heard = T::CareEvents::no_show(&patient, start);
 			Ok(Some(T::WeightInfo::mark_no_show().saturating_add(heard)).into())
 		}
+
+		/// Links a prescription issued in an encounter to it (FHIR `MedicationRequest.encounter`).
+		///
+		/// The signer must be the appointment's practitioner; the appointment fulfilled; the
+		/// record a current `MedicationRequest` of the appointment's patient written by a
+		/// practitioner of the appointment's organization, from the encounter's start to a day
+		/// after its end; each prescription is linked once.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::link_prescription())]
+		pub fn link_prescription(
+			origin: OriginFor<T>,
+			appointment: AppointmentId,
+			record: RecordId,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let info = Self::appointment(appointment)?;
+			ensure!(who == info.practitioner, Error::<T>::NotAppointmentPractitioner);
+			let encounter = info
+				.encounter
+				.filter(|_| info.status == AppointmentStatus::Fulfilled)
+				.ok_or(Error::<T>::WrongStatus)?;
+			let subject = T::Records::record_subject(&record).ok_or(Error::<T>::UnknownRecord)?;
+			ensure!(
+				subject.resource_type == FhirResourceType::MedicationRequest,
+				Error::<T>::NotPrescription
+			);
+			ensure!(
+				subject.patient == info.patient && subject.author_org == Some(info.org),
+				Error::<T>::PrescriptionNotOfEncounter
+			);
+			ensure!(subject.current && !subject.erased, Error::<T>::PrescriptionNotCurrent);
+			const DAY: Moment = 24 * 60 * 60 * 1000;
+			ensure!(
+				subject.created_at >= encounter.started_at
+					&& subject.created_at <= encounter.ended_at.saturating_add(DAY),
+				Error::<T>::PrescriptionOutsideEncounter
+			);
+			ensure!(!PrescriptionEncounters::<T>::contains_key(record), Error::<T>::AlreadyLinked);
+			let mut linked = EncounterPrescriptions::<T>::get(appointment);
+			linked.try_push(record).map_err(|_| Error::<T>::TooManyPrescriptions)?;
+
+			EncounterPrescriptions::<T>::insert(appointment, linked);
+			PrescriptionEncounters::<T>::insert(record, appointment);
+			Self::deposit_event(Event::PrescriptionLinked { appointment });
+			Ok(())
+		}
 	}
 
 	impl<T: Config> Pallet<T> {
@@ -615,6 +702,26 @@ pub mod pallet {
 			for (_, jurisdiction, _) in Licences::<T>::iter() {
 				ensure!(jurisdiction.is_valid(), "a licence's jurisdiction is malformed");
 			}
+			let mut linked = 0usize;
+			for (appointment, records) in EncounterPrescriptions::<T>::iter() {
+				let a = Appointments::<T>::get(appointment)
+					.ok_or("prescriptions linked to no appointment")?;
+				ensure!(
+					a.status == AppointmentStatus::Fulfilled,
+					"prescriptions linked to an appointment that was not fulfilled"
+				);
+				for record in records.iter() {
+					ensure!(
+						PrescriptionEncounters::<T>::get(record) == Some(appointment),
+						"a linked prescription's encounter disagrees"
+					);
+				}
+				linked = linked.saturating_add(records.len());
+			}
+			ensure!(
+				PrescriptionEncounters::<T>::iter_keys().count() == linked,
+				"a prescription's encounter does not list it"
+			);
 			Ok(())
 		}
 	}
@@ -690,5 +797,9 @@ sp_api::decl_runtime_apis! {
 		fn appointment(appointment: AppointmentId) -> Option<Appointment<AccountId>>;
 		/// A practitioner's licence for a jurisdiction, or `None`.
 		fn licence(practitioner: AccountId, jurisdiction: Jurisdiction) -> Option<Licence>;
+		/// The prescriptions (record ids) linked to an appointment's encounter.
+		fn prescriptions(appointment: AppointmentId) -> alloc::vec::Vec<RecordId>;
+		/// The appointment whose encounter a prescription was issued in, or `None`.
+		fn prescription_encounter(record: RecordId) -> Option<AppointmentId>;
 	}
 }

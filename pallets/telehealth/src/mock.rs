@@ -4,7 +4,7 @@
 #![allow(clippy::arithmetic_side_effects)]
 
 use crate as pallet_telehealth;
-use carechain_primitives::{OrgKind, Role};
+use carechain_primitives::{FhirResourceType, OrgKind, RecordLookup, RecordSubject, Role};
 use frame_support::{derive_impl, parameter_types};
 use frame_system::EnsureRoot;
 use sp_core::H256;
@@ -55,6 +55,8 @@ impl pallet_registry::Config for Test {
 }
 
 impl pallet_telehealth::Config for Test {
+	type Records = MockRecords;
+	type MaxPrescriptionsPerEncounter = frame_support::traits::ConstU32<2>;
 	type CareEvents = ();
 	type Registry = Registry;
 	type Time = Timestamp;
@@ -64,6 +66,59 @@ impl pallet_telehealth::Config for Test {
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockHelper;
+}
+
+thread_local! {
+	static RECORDS: core::cell::RefCell<std::collections::BTreeMap<H256, RecordSubject<u64>>> =
+		const { core::cell::RefCell::new(std::collections::BTreeMap::new()) };
+}
+
+/// A record index the tests fill: what the records pallet would answer.
+pub struct MockRecords;
+
+impl MockRecords {
+	/// Records `subject` under `id`.
+	pub fn insert(id: H256, subject: RecordSubject<u64>) {
+		RECORDS.with(|r| r.borrow_mut().insert(id, subject));
+	}
+
+	/// What the index holds under `id`.
+	pub fn subject(id: H256) -> RecordSubject<u64> {
+		RECORDS.with(|r| r.borrow().get(&id).cloned()).expect("inserted")
+	}
+}
+
+impl RecordLookup<u64> for MockRecords {
+	fn record_subject(record: &H256) -> Option<RecordSubject<u64>> {
+		RECORDS.with(|r| r.borrow().get(record).cloned())
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn create_for_benchmark(patient: &u64, resource_type: FhirResourceType, seed: u32) -> H256 {
+		let id = H256::from_low_u64_be(seed.into());
+		Self::insert(
+			id,
+			RecordSubject {
+				patient: *patient,
+				resource_type,
+				author_org: None,
+				erased: false,
+				current: true,
+				created_at: Timestamp::get(),
+				emergency: None,
+			},
+		);
+		id
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn set_author_org_for_benchmark(record: &H256, org: u32) {
+		RECORDS.with(|r| {
+			if let Some(s) = r.borrow_mut().get_mut(record) {
+				s.author_org = Some(org);
+			}
+		});
+	}
 }
 
 /// Sets the clock and signs for the benchmarks.
@@ -119,6 +174,7 @@ impl TestExt {
 }
 
 pub fn new_test_ext() -> TestExt {
+	RECORDS.with(|r| r.borrow_mut().clear());
 	let org = |kind, n: u8, members: Vec<(u64, Role)>| {
 		(kind, pallet_registry::Licence::gln([b'0' + n; 12]), H256::repeat_byte(n), members)
 	};

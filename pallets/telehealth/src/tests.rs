@@ -453,3 +453,114 @@ fn the_attestation_payload_matches_the_wallet_sdk() {
 	let hex: String = payload.iter().map(|b| format!("{b:02x}")).collect();
 	assert_eq!(hex, expected);
 }
+
+/// A fulfilled video visit of the patient with St. Mary's doctor: (id, the encounter).
+fn fulfilled() -> (AppointmentId, Encounter) {
+	let id = booked();
+	let e = encounter();
+	Timestamp::set_timestamp(e.ended_at);
+	assert_ok!(attest(id, e, countersigned(PATIENT, id, &e, Modality::Video)));
+	(id, e)
+}
+
+/// A record in the mock index: a `resource_type` of `patient` by `org` at `at`.
+fn record(
+	seed: u8,
+	patient: u64,
+	resource_type: carechain_primitives::FhirResourceType,
+	org: Option<u32>,
+	at: u64,
+) -> H256 {
+	let id = H256::repeat_byte(seed);
+	MockRecords::insert(
+		id,
+		carechain_primitives::RecordSubject {
+			patient,
+			resource_type,
+			author_org: org,
+			erased: false,
+			current: true,
+			created_at: at,
+			emergency: None,
+		},
+	);
+	id
+}
+
+#[test]
+fn a_prescription_is_linked_once_to_the_encounter_it_was_issued_in() {
+	use carechain_primitives::FhirResourceType::{MedicationRequest, Observation};
+	new_test_ext().execute_with(|| {
+		let open = booked();
+		let (id, e) = fulfilled();
+		let during = e.started_at + 60_000;
+		let rx = record(1, PATIENT, MedicationRequest, Some(MARYS), during);
+		// Only the appointment's practitioner, once it is fulfilled.
+		assert_noop!(
+			Telehealth::link_prescription(signed(CITY_DOCTOR), id, rx),
+			Error::<Test>::NotAppointmentPractitioner
+		);
+		assert_noop!(
+			Telehealth::link_prescription(signed(MARYS_DOCTOR), open, rx),
+			Error::<Test>::WrongStatus
+		);
+		// The record must be a current prescription of this patient by this organization,
+		// written from the visit's start to a day after its end.
+		let cases = [
+			(H256::repeat_byte(9), Error::<Test>::UnknownRecord),
+			(record(2, PATIENT, Observation, Some(MARYS), during), Error::<Test>::NotPrescription),
+			(
+				record(3, OTHER_PATIENT, MedicationRequest, Some(MARYS), during),
+				Error::<Test>::PrescriptionNotOfEncounter,
+			),
+			(
+				record(4, PATIENT, MedicationRequest, Some(1), during),
+				Error::<Test>::PrescriptionNotOfEncounter,
+			),
+			(
+				record(5, PATIENT, MedicationRequest, None, during),
+				Error::<Test>::PrescriptionNotOfEncounter,
+			),
+			(
+				record(6, PATIENT, MedicationRequest, Some(MARYS), e.started_at - 1),
+				Error::<Test>::PrescriptionOutsideEncounter,
+			),
+			(
+				record(7, PATIENT, MedicationRequest, Some(MARYS), e.ended_at + DAY + 1),
+				Error::<Test>::PrescriptionOutsideEncounter,
+			),
+		];
+		for (bad, error) in cases {
+			assert_noop!(Telehealth::link_prescription(signed(MARYS_DOCTOR), id, bad), error);
+		}
+		let amended = record(8, PATIENT, MedicationRequest, Some(MARYS), during);
+		MockRecords::insert(
+			amended,
+			carechain_primitives::RecordSubject {
+				current: false,
+				..crate::mock::MockRecords::subject(amended)
+			},
+		);
+		assert_noop!(
+			Telehealth::link_prescription(signed(MARYS_DOCTOR), id, amended),
+			Error::<Test>::PrescriptionNotCurrent
+		);
+
+		assert_ok!(Telehealth::link_prescription(signed(MARYS_DOCTOR), id, rx));
+		System::assert_last_event(Event::PrescriptionLinked { appointment: id }.into());
+		assert_eq!(crate::PrescriptionEncounters::<Test>::get(rx), Some(id));
+		assert_noop!(
+			Telehealth::link_prescription(signed(MARYS_DOCTOR), id, rx),
+			Error::<Test>::AlreadyLinked
+		);
+		// Two at most per encounter in the mock.
+		let second = record(10, PATIENT, MedicationRequest, Some(MARYS), during);
+		assert_ok!(Telehealth::link_prescription(signed(MARYS_DOCTOR), id, second));
+		let third = record(11, PATIENT, MedicationRequest, Some(MARYS), during);
+		assert_noop!(
+			Telehealth::link_prescription(signed(MARYS_DOCTOR), id, third),
+			Error::<Test>::TooManyPrescriptions
+		);
+		assert_eq!(crate::EncounterPrescriptions::<Test>::get(id).to_vec(), vec![rx, second]);
+	});
+}

@@ -23,6 +23,7 @@ pub trait WeightInfo {
 	fn cancel() -> Weight;
 	fn attest_encounter() -> Weight;
 	fn mark_no_show() -> Weight;
+	fn link_prescription() -> Weight;
 }
 
 /// Weights for `pallet_telehealth` on the runtime's database weights.
@@ -70,6 +71,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
+	/// Placeholder until measured.
+	fn link_prescription() -> Weight {
+		Weight::from_parts(30_000_000, 0)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
 }
 
 // For tests: the same compute, RocksDB's read and write costs.
@@ -115,5 +122,11 @@ impl WeightInfo for () {
 		Weight::from_parts(11_116_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
+	}
+	/// Placeholder until measured.
+	fn link_prescription() -> Weight {
+		Weight::from_parts(30_000_000, 0)
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 }

@@ -99,6 +99,8 @@ impl pallet_records::Config for Test {
 }
 
 impl pallet_telehealth::Config for Test {
+	type Records = Records;
+	type MaxPrescriptionsPerEncounter = frame_support::traits::ConstU32<2>;
 	type CareEvents = Wellness;
 	type Registry = Registry;
 	type Time = Timestamp;

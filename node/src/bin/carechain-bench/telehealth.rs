@@ -15,6 +15,11 @@ use sp_runtime::traits::{BlakeTwo256, Hash as _};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const MINUTE: u64 = 60_000;
+/// Patients registered for the workload: a block admits 256 registrations, so each patient
+/// has several appointments (a clinic's patients come back).
+const PATIENTS: u32 = 500;
+/// Registrations submitted before waiting for them to be in a block.
+const REGISTRATIONS_PER_ROUND: usize = 200;
 
 fn jurisdiction() -> Jurisdiction {
 	Jurisdiction(*b"US-CA\0")
@@ -68,8 +73,9 @@ async fn status(client: &WsClient, id: AppointmentId) -> eyre::Result<Option<Str
 	Ok(view.and_then(|v| v["status"].as_str().map(str::to_owned)))
 }
 
-/// Licenses Bob in California, registers `n` patients, and has Bob propose each an
-/// appointment an hour from now which the patient books: all finalized before this returns.
+/// Licenses Bob in California, registers up to `PATIENTS` patients, and has Bob propose `n`
+/// appointments an hour from now, to the patients in turn, which they book: all finalized
+/// before this returns.
 pub async fn prepare(client: &WsClient, genesis: H256, n: u32) -> eyre::Result<Prepared> {
 	let alice = Ed25519Keyring::Alice.pair();
 	let bob = Ed25519Keyring::Bob.pair();
@@ -89,35 +95,41 @@ pub async fn prepare(client: &WsClient, genesis: H256, n: u32) -> eyre::Result<P
 	let alice_nonce = next_nonce(client, &Ed25519Keyring::Alice.to_account_id()).await?;
 	submit_all(client, vec![sign(&alice, alice_nonce, licence.into(), genesis)]).await?;
 
-	// A patient of its own for each appointment, as a clinic's day has.
-	let patients: Vec<ed25519::Pair> = (0..n)
+	let patients: Vec<ed25519::Pair> = (0..n.min(PATIENTS))
 		.map(|i| {
 			let seed = BlakeTwo256::hash(&(b"carechain-bench/telehealth-patient", i).encode());
 			ed25519::Pair::from_seed(&seed.0)
 		})
 		.collect();
-	let registrations = patients
-		.iter()
-		.map(|p| {
-			let call = pallet_registry::Call::register_patient {
-				encryption_key: p.public().0,
-				guardians: Vec::new(),
-			};
-			sign(p, 0, RuntimeCall::Registry(call), genesis)
+	for round in patients.chunks(REGISTRATIONS_PER_ROUND) {
+		let registrations = round
+			.iter()
+			.map(|p| {
+				let call = pallet_registry::Call::register_patient {
+					encryption_key: p.public().0,
+					guardians: Vec::new(),
+				};
+				sign(p, 0, RuntimeCall::Registry(call), genesis)
+			})
+			.collect();
+		submit_all(client, registrations).await?;
+		let last = AccountId::from(round.last().map_or([0; 32], |p| p.public().0));
+		let key = format!("0x{}", hex::encode(last.encode()));
+		wait_until("the patients' registration", || async {
+			// The nonce in state, not the pool's: 1 once the registration is in a block.
+			let nonce: String = client
+				.request("state_call", rpc_params!["AccountNonceApi_account_nonce", &key])
+				.await?;
+			Ok(nonce != "0x00000000")
 		})
-		.collect();
-	submit_all(client, registrations).await?;
-	let last = AccountId::from(patients.last().map_or([0; 32], |p| p.public().0));
-	wait_until("the patients' registration", || async {
-		Ok(next_nonce(client, &last).await? >= 1)
-	})
-	.await?;
+		.await?;
+	}
 
 	// Proposals start an hour from now: attesting needs no wait for the visit to begin.
 	let start = now_ms() + 60 * MINUTE;
 	let bob_nonce = next_nonce(client, &Ed25519Keyring::Bob.to_account_id()).await?;
-	let proposals = patients
-		.iter()
+	let proposals = (0..n as usize)
+		.map(|i| &patients[i % patients.len()])
 		.zip(bob_nonce..)
 		.map(|(p, nonce)| {
 			let call = Telehealth::propose_appointment {
@@ -133,7 +145,8 @@ pub async fn prepare(client: &WsClient, genesis: H256, n: u32) -> eyre::Result<P
 	submit_all(client, proposals).await?;
 	let last_id = first + n - 1;
 	wait_until("the proposals", || async { Ok(status(client, last_id).await?.is_some()) }).await?;
-	let appointments: Vec<(AppointmentId, ed25519::Pair)> = (first..).zip(patients).collect();
+	let appointments: Vec<(AppointmentId, ed25519::Pair)> =
+		(first..).zip((0..n as usize).map(|i| patients[i % patients.len()].clone())).collect();
 	for (id, _) in [&appointments[0], &appointments[appointments.len() - 1]] {
 		eyre::ensure!(
 			status(client, *id).await?.as_deref() == Some("proposed"),
@@ -141,9 +154,14 @@ pub async fn prepare(client: &WsClient, genesis: H256, n: u32) -> eyre::Result<P
 			 proposing on this chain?)"
 		);
 	}
+	// Each patient's bookings in order of its appointments, from nonce 1.
 	let bookings = appointments
 		.iter()
-		.map(|(id, p)| sign(p, 1, Telehealth::book { appointment: *id }.into(), genesis))
+		.enumerate()
+		.map(|(i, (id, p))| {
+			let nonce = 1 + (i / patients.len()) as u32;
+			sign(p, nonce, Telehealth::book { appointment: *id }.into(), genesis)
+		})
 		.collect();
 	submit_all(client, bookings).await?;
 	wait_until("the bookings", || async {
