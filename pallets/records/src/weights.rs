@@ -28,31 +28,31 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// 200 samples.
 	fn create_record(g: u32) -> Weight {
-		Weight::from_parts(41_445_898, 0)
-			.saturating_add(Weight::from_parts(2_153_925, 0).saturating_mul(g.into()))
+		Weight::from_parts(37_255_438, 0)
+			.saturating_add(Weight::from_parts(2_366_474, 0).saturating_mul(g.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(g.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// 200 samples.
 	fn amend_record(g: u32) -> Weight {
-		Weight::from_parts(43_407_225, 0)
-			.saturating_add(Weight::from_parts(2_051_865, 0).saturating_mul(g.into()))
+		Weight::from_parts(42_492_265, 0)
+			.saturating_add(Weight::from_parts(2_184_774, 0).saturating_mul(g.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(g.into())))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// 10 samples.
 	fn mark_entered_in_error() -> Weight {
-		Weight::from_parts(17_406_000, 0)
+		Weight::from_parts(19_098_000, 0)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// 400 samples.
 	fn erase_record(v: u32, k: u32) -> Weight {
-		Weight::from_parts(226_455_000, 0)
-			.saturating_add(Weight::from_parts(9_435_254, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(2_462_136, 0).saturating_mul(k.into()))
+		Weight::from_parts(227_756_000, 0)
+			.saturating_add(Weight::from_parts(9_645_393, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(2_643_581, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(k.into())))
@@ -62,8 +62,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// 200 samples.
 	fn log_access(g: u32) -> Weight {
-		Weight::from_parts(24_962_441, 0)
-			.saturating_add(Weight::from_parts(1_992_299, 0).saturating_mul(g.into()))
+		Weight::from_parts(24_861_579, 0)
+			.saturating_add(Weight::from_parts(2_157_631, 0).saturating_mul(g.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(g.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -74,31 +74,31 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 impl WeightInfo for () {
 	/// 200 samples.
 	fn create_record(g: u32) -> Weight {
-		Weight::from_parts(41_445_898, 0)
-			.saturating_add(Weight::from_parts(2_153_925, 0).saturating_mul(g.into()))
+		Weight::from_parts(37_255_438, 0)
+			.saturating_add(Weight::from_parts(2_366_474, 0).saturating_mul(g.into()))
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(g.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	/// 200 samples.
 	fn amend_record(g: u32) -> Weight {
-		Weight::from_parts(43_407_225, 0)
-			.saturating_add(Weight::from_parts(2_051_865, 0).saturating_mul(g.into()))
+		Weight::from_parts(42_492_265, 0)
+			.saturating_add(Weight::from_parts(2_184_774, 0).saturating_mul(g.into()))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(g.into())))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	/// 10 samples.
 	fn mark_entered_in_error() -> Weight {
-		Weight::from_parts(17_406_000, 0)
+		Weight::from_parts(19_098_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	/// 400 samples.
 	fn erase_record(v: u32, k: u32) -> Weight {
-		Weight::from_parts(226_455_000, 0)
-			.saturating_add(Weight::from_parts(9_435_254, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(2_462_136, 0).saturating_mul(k.into()))
+		Weight::from_parts(227_756_000, 0)
+			.saturating_add(Weight::from_parts(9_645_393, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(2_643_581, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(v.into())))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(k.into())))
@@ -108,8 +108,8 @@ impl WeightInfo for () {
 	}
 	/// 200 samples.
 	fn log_access(g: u32) -> Weight {
-		Weight::from_parts(24_962_441, 0)
-			.saturating_add(Weight::from_parts(1_992_299, 0).saturating_mul(g.into()))
+		Weight::from_parts(24_861_579, 0)
+			.saturating_add(Weight::from_parts(2_157_631, 0).saturating_mul(g.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(g.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))

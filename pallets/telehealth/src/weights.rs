@@ -31,49 +31,49 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// 10 samples.
 	fn issue_licence() -> Weight {
-		Weight::from_parts(15_913_000, 0)
+		Weight::from_parts(14_582_000, 0)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn revoke_licence() -> Weight {
-		Weight::from_parts(12_439_000, 0)
+		Weight::from_parts(11_888_000, 0)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn propose_appointment() -> Weight {
-		Weight::from_parts(16_875_000, 0)
+		Weight::from_parts(15_543_000, 0)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn book() -> Weight {
-		Weight::from_parts(12_329_000, 0)
+		Weight::from_parts(11_657_000, 0)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn cancel() -> Weight {
-		Weight::from_parts(10_405_000, 0)
+		Weight::from_parts(11_337_000, 0)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn attest_encounter() -> Weight {
-		Weight::from_parts(51_696_000, 0)
+		Weight::from_parts(55_122_000, 0)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn mark_no_show() -> Weight {
-		Weight::from_parts(11_116_000, 0)
+		Weight::from_parts(12_148_000, 0)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
-	/// Placeholder until measured.
+	/// 10 samples.
 	fn link_prescription() -> Weight {
-		Weight::from_parts(30_000_000, 0)
+		Weight::from_parts(16_524_000, 0)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -83,49 +83,49 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 impl WeightInfo for () {
 	/// 10 samples.
 	fn issue_licence() -> Weight {
-		Weight::from_parts(15_913_000, 0)
+		Weight::from_parts(14_582_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn revoke_licence() -> Weight {
-		Weight::from_parts(12_439_000, 0)
+		Weight::from_parts(11_888_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn propose_appointment() -> Weight {
-		Weight::from_parts(16_875_000, 0)
+		Weight::from_parts(15_543_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn book() -> Weight {
-		Weight::from_parts(12_329_000, 0)
+		Weight::from_parts(11_657_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn cancel() -> Weight {
-		Weight::from_parts(10_405_000, 0)
+		Weight::from_parts(11_337_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn attest_encounter() -> Weight {
-		Weight::from_parts(51_696_000, 0)
+		Weight::from_parts(55_122_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn mark_no_show() -> Weight {
-		Weight::from_parts(11_116_000, 0)
+		Weight::from_parts(12_148_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
-	/// Placeholder until measured.
+	/// 10 samples.
 	fn link_prescription() -> Weight {
-		Weight::from_parts(30_000_000, 0)
+		Weight::from_parts(16_524_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
