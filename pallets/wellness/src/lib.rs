@@ -928,8 +928,10 @@ pub mod pallet {
 				}
 				let index = u32::try_from(index).unwrap_or(u32::MAX);
 				let period_ms = Moment::from(rule.period_days).saturating_mul(DAY_MS).max(1);
-				let period = u32::try_from(now.saturating_sub(info.starts_at) / period_ms)
-					.unwrap_or(u32::MAX);
+				let period = u32::try_from(
+					now.saturating_sub(info.starts_at).checked_div(period_ms).unwrap_or(0),
+				)
+				.unwrap_or(u32::MAX);
 				let (stored_period, used) = PeriodPoints::<T>::get((program, patient, index));
 				let used = if stored_period == period { used } else { 0 };
 				let points = rule.points.min(rule.cap_per_period.saturating_sub(used));
@@ -1007,7 +1009,10 @@ pub mod pallet {
 			let budget = if per_member.ref_time() == 0 {
 				u32::MAX
 			} else {
-				u32::try_from(affordable.ref_time() / per_member.ref_time()).unwrap_or(u32::MAX)
+				u32::try_from(
+					affordable.ref_time().checked_div(per_member.ref_time()).unwrap_or(u64::MAX),
+				)
+				.unwrap_or(u32::MAX)
 			};
 			let Some(mut info) = Programs::<T>::get(program) else {
 				ends.remove(0);

@@ -146,7 +146,7 @@ pub async fn prepare(client: &WsClient, genesis: H256, n: u32) -> eyre::Result<P
 	let last_id = first + n - 1;
 	wait_until("the proposals", || async { Ok(status(client, last_id).await?.is_some()) }).await?;
 	let appointments: Vec<(AppointmentId, ed25519::Pair)> =
-		(first..).zip((0..n as usize).map(|i| patients[i % patients.len()].clone())).collect();
+		(first..).zip((0..n as usize).map(|i| patients[i % patients.len()])).collect();
 	for (id, _) in [&appointments[0], &appointments[appointments.len() - 1]] {
 		eyre::ensure!(
 			status(client, *id).await?.as_deref() == Some("proposed"),
