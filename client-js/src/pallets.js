@@ -971,7 +971,10 @@ export class Wellness extends PalletHelper {
     return this.submit(signer, 'enrol', { program, patient });
   }
 
-  /** Leaves: the deposit comes back, unredeemed points are forfeited. */
+  /**
+   * Leaves, for good: unredeemed points are forfeited, and the deposit comes back when the
+   * program ends (a no-show of an appointment that began before still forfeits it).
+   */
   leave(signer, program, patient = signer.address) {
     return this.submit(signer, 'leave', { program, patient });
   }

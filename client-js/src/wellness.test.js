@@ -191,6 +191,8 @@ test('a wellness journey: enrol, attend, get immunized, refill, earn to the cap,
   const { paid } = await chain.wellness.redeem(patient, program, 30);
   assert.equal(paid, 90n);
   assert.equal((await chain.wellness.program(program)).ledger.redeemed, '90');
+  // Leaving is final: enrolling again (which would reset the caps) is refused.
   await chain.wellness.leave(patient, program);
-  assert.equal(await chain.wellness.enrolment(program, patient.address), null);
+  assert.equal((await chain.wellness.enrolment(program, patient.address)).left, true);
+  await assert.rejects(chain.wellness.enrol(patient, program), refusedBy('Wellness', 'AlreadyEnrolled'));
 });

@@ -469,8 +469,9 @@ impl pallet_telehealth::BenchmarkHelper<AccountId, Signature> for TelehealthHelp
 	}
 }
 
-/// Wellness programs: up to 8 rules each, a patient in up to 4 at once, 64 open at once
-/// (`on_idle` walks their ends in order), a reported fill supplies at most a year.
+/// Wellness programs: up to 8 rules each, a patient in up to 4 at once, 256 open at once and
+/// 16 per sponsor (`on_idle` walks their ends in order), running at most two years; a
+/// reported fill supplies at most a year.
 impl pallet_wellness::Config for Runtime {
 	type Registry = Registry;
 	type Currency = Balances;
@@ -479,11 +480,24 @@ impl pallet_wellness::Config for Runtime {
 	type PalletId = WellnessPalletId;
 	type MaxRules = ConstU32<8>;
 	type MaxProgramsPerPatient = ConstU32<4>;
-	type MaxOpenPrograms = ConstU32<64>;
+	type MaxOpenPrograms = ConstU32<256>;
+	type MaxOpenProgramsPerSponsor = ConstU32<16>;
+	type MaxProgramDuration = ConstU64<{ 2 * 365 * DAY_MS }>;
+	type SettlementAccount = ClaimsSettlement;
 	type MaxDaysSupply = ConstU32<365>;
 	type WeightInfo = pallet_wellness::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = WellnessClock;
+}
+
+/// A payer's settlement account in the claims pallet: where wellness withdrawals go, collected
+/// by its admins into the payout account governance registered.
+pub struct ClaimsSettlement;
+
+impl sp_runtime::traits::Convert<carechain_primitives::OrgId, AccountId> for ClaimsSettlement {
+	fn convert(org: carechain_primitives::OrgId) -> AccountId {
+		Claims::settlement_account(org)
+	}
 }
 
 /// Sets the clock for the wellness pallet's benchmarks.

@@ -148,6 +148,7 @@ impl WellnessRpcServer for Handlers {
 			"program": program,
 			"enrolledAt": e.enrolled_at,
 			"points": e.points,
+			"left": e.left,
 			"deposit": e.deposit.to_string(),
 			"adherence": {
 				"firstFill": e.adherence.first_fill,
@@ -382,6 +383,13 @@ pub mod fhir {
 				assert_eq!(resource["start"], "2023-11-14T22:13:20.000Z");
 				assert_eq!(encounter(4, &a).is_some(), s == AppointmentStatus::Fulfilled);
 			}
+			// Times past year 9999 (which the runtime refuses) still make a document.
+			let far = Appointment {
+				start: u64::MAX - 1,
+				end: u64::MAX,
+				..booked(AppointmentStatus::Booked)
+			};
+			assert_eq!(appointment(5, &far)["end"], "9999-12-31T23:59:59.999Z");
 			let e = encounter(4, &booked(AppointmentStatus::Fulfilled)).expect("fulfilled");
 			carechain_vault::fhir::validate(e.to_string().as_bytes()).expect("valid");
 			assert_eq!(e["length"]["value"], 25);

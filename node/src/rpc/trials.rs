@@ -174,8 +174,11 @@ pub mod fhir {
 	}
 
 	/// A FHIR instant (RFC 3339, UTC, milliseconds) of a moment in ms since the Unix epoch.
+	/// Times past the end of year 9999, which RFC 3339 cannot write, are written as its last
+	/// millisecond: the runtime bounds the times it stores, and a view never fails on one.
 	pub fn instant(ms: u64) -> String {
-		let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms);
+		const LAST: u64 = 253_402_300_799_999;
+		let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms.min(LAST));
 		humantime::format_rfc3339_millis(at).to_string()
 	}
 

@@ -37,40 +37,40 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// 200 samples.
 	fn publish_policy(p: u32) -> Weight {
-		Weight::from_parts(13_495_932, 0)
-			.saturating_add(Weight::from_parts(30_674, 0).saturating_mul(p.into()))
+		Weight::from_parts(13_483_769, 0)
+			.saturating_add(Weight::from_parts(29_139, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn set_policy_active() -> Weight {
-		Weight::from_parts(21_201_000, 0)
+		Weight::from_parts(26_459_000, 0)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn fund_policy() -> Weight {
-		Weight::from_parts(70_314_000, 0)
+		Weight::from_parts(69_523_000, 0)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// 10 samples.
 	fn enroll() -> Weight {
-		Weight::from_parts(23_294_000, 0)
+		Weight::from_parts(24_015_000, 0)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn authorize_procedure() -> Weight {
-		Weight::from_parts(22_644_000, 0)
+		Weight::from_parts(23_615_000, 0)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// 400 samples.
 	fn submit_claim(l: u32, r: u32) -> Weight {
-		Weight::from_parts(28_783_795, 0)
-			.saturating_add(Weight::from_parts(10_287_198, 0).saturating_mul(l.into()))
-			.saturating_add(Weight::from_parts(141_869_167, 0).saturating_mul(r.into()))
+		Weight::from_parts(62_471_636, 0)
+			.saturating_add(Weight::from_parts(9_656_201, 0).saturating_mul(l.into()))
+			.saturating_add(Weight::from_parts(141_351_207, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(79_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(l.into())))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(r.into())))
@@ -80,51 +80,51 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// 200 samples.
 	fn review_claim(l: u32) -> Weight {
-		Weight::from_parts(76_780_063, 0)
-			.saturating_add(Weight::from_parts(181_055, 0).saturating_mul(l.into()))
+		Weight::from_parts(75_516_401, 0)
+			.saturating_add(Weight::from_parts(230_930, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// 10 samples.
 	fn appeal_line() -> Weight {
-		Weight::from_parts(22_823_000, 0)
+		Weight::from_parts(24_676_000, 0)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn resolve_appeal() -> Weight {
-		Weight::from_parts(89_623_000, 0)
+		Weight::from_parts(89_853_000, 0)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// 10 samples.
 	fn withdraw_escrow() -> Weight {
-		Weight::from_parts(66_077_000, 0)
+		Weight::from_parts(65_266_000, 0)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// 10 samples.
 	fn collect_payments() -> Weight {
-		Weight::from_parts(61_211_000, 0)
+		Weight::from_parts(59_798_000, 0)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn set_payout_account() -> Weight {
-		Weight::from_parts(7_802_000, 0)
+		Weight::from_parts(7_982_000, 0)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// 200 samples.
 	fn rotate_code_key(p: u32) -> Weight {
-		Weight::from_parts(16_021_023, 0)
-			.saturating_add(Weight::from_parts(64_611, 0).saturating_mul(p.into()))
+		Weight::from_parts(15_772_310, 0)
+			.saturating_add(Weight::from_parts(64_280, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn share_code_key() -> Weight {
-		Weight::from_parts(30_715_000, 0)
+		Weight::from_parts(30_164_000, 0)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -134,40 +134,40 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 impl WeightInfo for () {
 	/// 200 samples.
 	fn publish_policy(p: u32) -> Weight {
-		Weight::from_parts(13_495_932, 0)
-			.saturating_add(Weight::from_parts(30_674, 0).saturating_mul(p.into()))
+		Weight::from_parts(13_483_769, 0)
+			.saturating_add(Weight::from_parts(29_139, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn set_policy_active() -> Weight {
-		Weight::from_parts(21_201_000, 0)
+		Weight::from_parts(26_459_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn fund_policy() -> Weight {
-		Weight::from_parts(70_314_000, 0)
+		Weight::from_parts(69_523_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	/// 10 samples.
 	fn enroll() -> Weight {
-		Weight::from_parts(23_294_000, 0)
+		Weight::from_parts(24_015_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn authorize_procedure() -> Weight {
-		Weight::from_parts(22_644_000, 0)
+		Weight::from_parts(23_615_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	/// 400 samples.
 	fn submit_claim(l: u32, r: u32) -> Weight {
-		Weight::from_parts(28_783_795, 0)
-			.saturating_add(Weight::from_parts(10_287_198, 0).saturating_mul(l.into()))
-			.saturating_add(Weight::from_parts(141_869_167, 0).saturating_mul(r.into()))
+		Weight::from_parts(62_471_636, 0)
+			.saturating_add(Weight::from_parts(9_656_201, 0).saturating_mul(l.into()))
+			.saturating_add(Weight::from_parts(141_351_207, 0).saturating_mul(r.into()))
 			.saturating_add(RocksDbWeight::get().reads(79_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(l.into())))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(r.into())))
@@ -177,51 +177,51 @@ impl WeightInfo for () {
 	}
 	/// 200 samples.
 	fn review_claim(l: u32) -> Weight {
-		Weight::from_parts(76_780_063, 0)
-			.saturating_add(Weight::from_parts(181_055, 0).saturating_mul(l.into()))
+		Weight::from_parts(75_516_401, 0)
+			.saturating_add(Weight::from_parts(230_930, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	/// 10 samples.
 	fn appeal_line() -> Weight {
-		Weight::from_parts(22_823_000, 0)
+		Weight::from_parts(24_676_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// 10 samples.
 	fn resolve_appeal() -> Weight {
-		Weight::from_parts(89_623_000, 0)
+		Weight::from_parts(89_853_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	/// 10 samples.
 	fn withdraw_escrow() -> Weight {
-		Weight::from_parts(66_077_000, 0)
+		Weight::from_parts(65_266_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	/// 10 samples.
 	fn collect_payments() -> Weight {
-		Weight::from_parts(61_211_000, 0)
+		Weight::from_parts(59_798_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn set_payout_account() -> Weight {
-		Weight::from_parts(7_802_000, 0)
+		Weight::from_parts(7_982_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// 200 samples.
 	fn rotate_code_key(p: u32) -> Weight {
-		Weight::from_parts(16_021_023, 0)
-			.saturating_add(Weight::from_parts(64_611, 0).saturating_mul(p.into()))
+		Weight::from_parts(15_772_310, 0)
+			.saturating_add(Weight::from_parts(64_280, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn share_code_key() -> Weight {
-		Weight::from_parts(30_715_000, 0)
+		Weight::from_parts(30_164_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}

@@ -170,6 +170,9 @@ pub struct Appointment<AccountId> {
 	pub encounter: Option<Encounter>,
 }
 
+/// How far ahead an appointment may be proposed: a year (and a day).
+pub const MAX_LEAD_TIME: Moment = 366 * 24 * 60 * 60 * 1000;
+
 /// The domain separator of [`attestation_payload`].
 pub const ATTESTATION_DOMAIN: &[u8] = b"carechain/telehealth/encounter/v1";
 
@@ -313,6 +316,9 @@ pub mod pallet {
 		NotLicenceIssuer,
 		/// The expiry is not in the future.
 		ExpiryInPast,
+		/// The licence was issued or revoked by a regulator's decision (or revoked): only a
+		/// regulator may issue it again.
+		RegulatorsDecision,
 		/// No licence for that practitioner and jurisdiction.
 		UnknownLicence,
 		/// The licence was revoked already.
@@ -321,8 +327,8 @@ pub mod pallet {
 		NotLicensed,
 		/// The patient is not registered.
 		NotPatient,
-		/// The appointment's times are wrong: in the past, ending before starting, or longer
-		/// than `MaxAppointmentDuration`.
+		/// The appointment's times are wrong: in the past, more than a year ahead, ending
+		/// before starting, or longer than `MaxAppointmentDuration`.
 		BadTimes,
 		/// No appointment has that id.
 		UnknownAppointment,
@@ -395,6 +401,18 @@ pub mod pallet {
 				.ok_or(Error::<T>::NotPractitioner)?;
 			let issuer = Self::issuer_for(&who, holder.org)?;
 			ensure!(expires_at > T::Time::now(), Error::<T>::ExpiryInPast);
+			// A regulator's decision stands: only a regulator renews a licence a regulator
+			// issued, or one that was revoked.
+			if let Some(current) = Licences::<T>::get(&practitioner, jurisdiction) {
+				let by_regulator = T::Registry::active_organization_kind(current.issuer)
+					== Some(OrgKind::Regulator);
+				let issuer_is_regulator =
+					T::Registry::active_organization_kind(issuer) == Some(OrgKind::Regulator);
+				ensure!(
+					issuer_is_regulator || !(by_regulator || current.revoked),
+					Error::<T>::RegulatorsDecision
+				);
+			}
 
 			Licences::<T>::insert(
 				&practitioner,
@@ -457,6 +475,7 @@ pub mod pallet {
 			let now = T::Time::now();
 			ensure!(
 				start > now
+					&& start <= now.saturating_add(MAX_LEAD_TIME)
 					&& end > start && end.saturating_sub(start) <= T::MaxAppointmentDuration::get(),
 				Error::<T>::BadTimes
 			);

@@ -104,6 +104,8 @@ fn jurisdictions_are_iso_3166_2_codes() {
 fn regulators_and_the_practitioners_own_admin_issue_licences() {
 	new_test_ext().execute_with(|| {
 		let issue = |who, doctor| Telehealth::issue_licence(signed(who), doctor, ca(), START + DAY);
+		assert_ok!(issue(MARYS_ADMIN, MARYS_DOCTOR));
+		assert_eq!(Licences::<Test>::get(MARYS_DOCTOR, ca()).map(|l| l.issuer), Some(MARYS));
 		assert_ok!(issue(BOARD_OFFICER, MARYS_DOCTOR));
 		System::assert_last_event(
 			Event::LicenceIssued {
@@ -114,8 +116,15 @@ fn regulators_and_the_practitioners_own_admin_issue_licences() {
 			}
 			.into(),
 		);
-		assert_ok!(issue(MARYS_ADMIN, MARYS_DOCTOR));
-		assert_eq!(Licences::<Test>::get(MARYS_DOCTOR, ca()).map(|l| l.issuer), Some(MARYS));
+		// The hospital's admin cannot replace the board's licence (nor undo its revocation).
+		assert_noop!(issue(MARYS_ADMIN, MARYS_DOCTOR), Error::<Test>::RegulatorsDecision);
+		assert_ok!(Telehealth::revoke_licence(signed(BOARD_OFFICER), MARYS_DOCTOR, ca()));
+		assert_noop!(issue(MARYS_ADMIN, MARYS_DOCTOR), Error::<Test>::RegulatorsDecision);
+		assert_ok!(issue(BOARD_OFFICER, MARYS_DOCTOR));
+		// A licence the hospital revoked itself is not the hospital's to restore either.
+		assert_ok!(issue(CITY_ADMIN, CITY_DOCTOR));
+		assert_ok!(Telehealth::revoke_licence(signed(CITY_ADMIN), CITY_DOCTOR, ca()));
+		assert_noop!(issue(CITY_ADMIN, CITY_DOCTOR), Error::<Test>::RegulatorsDecision);
 		// Another organization's admin, a clerk, a payer, a stranger and the doctor themself
 		// issue nothing.
 		assert_noop!(issue(CITY_ADMIN, MARYS_DOCTOR), Error::<Test>::NotLicenceIssuer);
@@ -562,5 +571,26 @@ fn a_prescription_is_linked_once_to_the_encounter_it_was_issued_in() {
 			Error::<Test>::TooManyPrescriptions
 		);
 		assert_eq!(crate::EncounterPrescriptions::<Test>::get(id).to_vec(), vec![rx, second]);
+	});
+}
+
+#[test]
+fn appointments_are_proposed_at_most_a_year_ahead() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(Telehealth::issue_licence(signed(BOARD_OFFICER), MARYS_DOCTOR, ca(), u64::MAX));
+		let propose = |start: u64| {
+			Telehealth::propose_appointment(
+				signed(MARYS_DOCTOR),
+				PATIENT,
+				ca(),
+				start,
+				start.saturating_add(HOUR),
+				Modality::Video,
+			)
+		};
+		// Far-future times (past year 9999 even) are refused: views write them as dates.
+		assert_noop!(propose(u64::MAX - HOUR), Error::<Test>::BadTimes);
+		assert_noop!(propose(START + crate::MAX_LEAD_TIME + 1), Error::<Test>::BadTimes);
+		assert_ok!(propose(START + crate::MAX_LEAD_TIME));
 	});
 }

@@ -141,7 +141,7 @@ mod benchmarks {
 		T::Registry::whitelist_signer_for_benchmark(&who);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), id, who.clone());
-		assert!(!Members::<T>::contains_key(id, &who));
+		assert_eq!(Members::<T>::get(id, &who).map(|m| m.left), Some(true));
 	}
 
 	#[benchmark]

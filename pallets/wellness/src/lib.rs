@@ -264,6 +264,10 @@ pub struct Enrolment<Balance> {
 	pub deposit: Balance,
 	/// Their fills, for refill rules.
 	pub adherence: Adherence,
+	/// Whether they left: they earn nothing more and may not enrol again, and their deposit
+	/// stays held (a no-show of an appointment that began before they left still forfeits
+	/// it) until the program ends.
+	pub left: bool,
 }
 
 /// What a program's escrow received and paid, so that what it may still pay is known without
@@ -377,6 +381,17 @@ pub mod pallet {
 		/// The most programs open (or closing) at once: `on_idle` walks their ends in order.
 		#[pallet::constant]
 		type MaxOpenPrograms: Get<u32>;
+		/// The most programs one sponsor has open at once, so that no payer fills
+		/// `MaxOpenPrograms` for the others.
+		#[pallet::constant]
+		type MaxOpenProgramsPerSponsor: Get<u32>;
+		/// The longest a program runs.
+		#[pallet::constant]
+		type MaxProgramDuration: Get<Moment>;
+		/// The account a sponsor's withdrawals are paid into (the claims pallet's settlement
+		/// account of the organization, which only its admins collect from, into the payout
+		/// account governance registered), never a signer's own.
+		type SettlementAccount: sp_runtime::traits::Convert<OrgId, Self::AccountId>;
 		/// The most days one reported fill supplies.
 		#[pallet::constant]
 		type MaxDaysSupply: Get<u32>;
@@ -398,7 +413,7 @@ pub mod pallet {
 	/// The programs not yet closed, by end time: `on_idle` closes them in this order.
 	#[pallet::storage]
 	pub type Ends<T: Config> =
-		StorageValue<_, BoundedVec<(Moment, ProgramId), T::MaxOpenPrograms>, ValueQuery>;
+		StorageValue<_, BoundedVec<(Moment, ProgramId, OrgId), T::MaxOpenPrograms>, ValueQuery>;
 
 	/// Members by program and patient.
 	// Patients' accounts are chosen by callers: `Blake2_128Concat`.
@@ -462,7 +477,8 @@ pub mod pallet {
 		Funded { program: ProgramId, amount: BalanceOf<T> },
 		/// A patient enrolled.
 		Enrolled { program: ProgramId, patient: T::AccountId },
-		/// A patient left; their deposit came back and their unredeemed points were forfeited.
+		/// A patient left; their unredeemed points were forfeited (their deposit comes back
+		/// when the program ends).
 		Left { program: ProgramId, patient: T::AccountId, forfeited_points: u64 },
 		/// A member earned points under a rule.
 		PointsEarned { program: ProgramId, rule: u32, patient: T::AccountId, points: u32 },
@@ -491,11 +507,13 @@ pub mod pallet {
 		/// A rule earns no points, has a cap below its points, a period of no days, or expires
 		/// before the program starts.
 		BadRule,
-		/// The program's times are wrong: it ends before it starts, or has ended already.
+		/// The program's times are wrong: it ends before it starts, has ended already, or runs
+		/// longer than `MaxProgramDuration`.
 		BadTimes,
 		/// A point must be worth something.
 		ZeroPointValue,
-		/// `MaxOpenPrograms` programs are open: wait for one to close.
+		/// `MaxOpenPrograms` programs are open, or the sponsor has `MaxOpenProgramsPerSponsor`:
+		/// wait for one to close.
 		TooManyOpenPrograms,
 		/// The chain has used every program id.
 		ProgramIdOverflow,
@@ -511,7 +529,7 @@ pub mod pallet {
 		NotPatient,
 		/// The signer is not the patient or one of their guardians.
 		NotPatientOrGuardian,
-		/// The patient is enrolled already.
+		/// The patient is enrolled already, or was and left: one enrolment per program.
 		AlreadyEnrolled,
 		/// The patient is in `MaxProgramsPerPatient` programs already: leave one first.
 		TooManyPrograms,
@@ -588,13 +606,24 @@ pub mod pallet {
 					&& r.expires_at > starts_at),
 				Error::<T>::BadRule
 			);
-			ensure!(ends_at > starts_at && ends_at > T::Time::now(), Error::<T>::BadTimes);
+			ensure!(
+				ends_at > starts_at
+					&& ends_at > T::Time::now()
+					&& ends_at.saturating_sub(starts_at) <= T::MaxProgramDuration::get(),
+				Error::<T>::BadTimes
+			);
 			ensure!(!point_value.is_zero(), Error::<T>::ZeroPointValue);
 			let program = NextProgramId::<T>::get();
 			let next = program.checked_add(1).ok_or(Error::<T>::ProgramIdOverflow)?;
 			let mut ends = Ends::<T>::get();
-			let at = ends.partition_point(|(end, _)| *end <= ends_at);
-			ends.try_insert(at, (ends_at, program)).map_err(|_| Error::<T>::TooManyOpenPrograms)?;
+			let own = ends.iter().filter(|(_, _, s)| *s == sponsor).count();
+			ensure!(
+				own < T::MaxOpenProgramsPerSponsor::get() as usize,
+				Error::<T>::TooManyOpenPrograms
+			);
+			let at = ends.partition_point(|(end, _, _)| *end <= ends_at);
+			ends.try_insert(at, (ends_at, program, sponsor))
+				.map_err(|_| Error::<T>::TooManyOpenPrograms)?;
 
 			NextProgramId::<T>::put(next);
 			Ends::<T>::put(ends);
@@ -688,14 +717,18 @@ pub mod pallet {
 					points: 0,
 					deposit: info.deposit,
 					adherence: Adherence::default(),
+					left: false,
 				},
 			);
 			Self::deposit_event(Event::Enrolled { program, patient });
 			Ok(())
 		}
 
-		/// Takes a patient out of a program: their deposit (unless forfeited) goes back to
-		/// them, and their unredeemed points are forfeited (redeem them first).
+		/// Takes a patient out of a program: their unredeemed points are forfeited (redeem them
+		/// first) and they earn nothing more. Leaving is final for the program's life: the
+		/// patient may not enrol again, their caps and adherence stay counted, and their deposit
+		/// stays held until the program ends (a no-show of an appointment that began before
+		/// they left still forfeits it), so that leaving never resets what joining commits to.
 		///
 		/// The signer must be the patient or one of their guardians.
 		#[pallet::call_index(3)]
@@ -710,9 +743,19 @@ pub mod pallet {
 				T::Registry::is_patient_or_guardian(&patient, &who),
 				Error::<T>::NotPatientOrGuardian
 			);
-			let member = Members::<T>::get(program, &patient).ok_or(Error::<T>::NotEnrolled)?;
-			Self::settle_member(program, &patient, member)?;
-			Self::deposit_event(Event::Left { program, patient, forfeited_points: member.points });
+			let mut member = Members::<T>::get(program, &patient)
+				.filter(|m| !m.left)
+				.ok_or(Error::<T>::NotEnrolled)?;
+
+			let forfeited_points = member.points;
+			Ledgers::<T>::mutate(program, |l| {
+				l.outstanding = l.outstanding.saturating_sub(forfeited_points);
+				l.expired = l.expired.saturating_add(forfeited_points);
+			});
+			member.points = 0;
+			member.left = true;
+			Members::<T>::insert(program, &patient, member);
+			Self::deposit_event(Event::Left { program, patient, forfeited_points });
 			Ok(())
 		}
 
@@ -735,7 +778,9 @@ pub mod pallet {
 			);
 			ensure!(points > 0, Error::<T>::ZeroAmount);
 			let info = Programs::<T>::get(program).ok_or(Error::<T>::UnknownProgram)?;
-			let mut member = Members::<T>::get(program, &patient).ok_or(Error::<T>::NotEnrolled)?;
+			let mut member = Members::<T>::get(program, &patient)
+				.filter(|m| !m.left)
+				.ok_or(Error::<T>::NotEnrolled)?;
 			ensure!(member.points >= points, Error::<T>::NotEnoughPoints);
 			let paid = Self::worth(&info, points);
 			let mut ledger = Ledgers::<T>::get(program);
@@ -787,7 +832,9 @@ pub mod pallet {
 				info.status == ProgramStatus::Open && now < info.ends_at,
 				Error::<T>::ProgramEnded
 			);
-			let mut member = Members::<T>::get(program, &patient).ok_or(Error::<T>::NotEnrolled)?;
+			let mut member = Members::<T>::get(program, &patient)
+				.filter(|m| !m.left)
+				.ok_or(Error::<T>::NotEnrolled)?;
 			let today = Self::day_of(now);
 			let reported = FillReports::<T>::get(pharmacy, today).saturating_add(1);
 			ensure!(
@@ -810,8 +857,8 @@ pub mod pallet {
 			Ok(Some(T::WeightInfo::report_fill(rules)).into())
 		}
 
-		/// Moves `amount` from a closed program's escrow, or from an open one's beyond what
-		/// its outstanding points are worth, to the signer.
+		/// Moves `amount` from a program's escrow, beyond what its outstanding points are
+		/// worth, to the sponsor's settlement account (`SettlementAccount`).
 		///
 		/// The signer must be an admin of the program's sponsor.
 		#[pallet::call_index(6)]
@@ -833,7 +880,7 @@ pub mod pallet {
 
 			T::Currency::transfer(
 				&Self::escrow_account(program),
-				&who,
+				&<T::SettlementAccount as sp_runtime::traits::Convert<_, _>>::convert(info.sponsor),
 				amount,
 				Preservation::Expendable,
 			)
@@ -913,7 +960,7 @@ pub mod pallet {
 
 		/// Awards `patient`'s points in `program` under each rule whose trigger `earns`, within
 		/// the rule's cap for the period and only while the escrow can pay them; how many
-		/// rules earned.
+		/// rules matched (what the weight is charged for).
 		fn award(
 			program: ProgramId,
 			info: &ProgramOf<T>,
@@ -923,7 +970,12 @@ pub mod pallet {
 		) -> u32 {
 			let mut awarded = 0u32;
 			for (index, rule) in info.rules.iter().enumerate() {
-				if !earns(rule.trigger) || now >= rule.expires_at || now < info.starts_at {
+				if !earns(rule.trigger) {
+					continue;
+				}
+				// A matching rule costs its reads whether or not it awards.
+				awarded.saturating_inc();
+				if now >= rule.expires_at || now < info.starts_at {
 					continue;
 				}
 				let index = u32::try_from(index).unwrap_or(u32::MAX);
@@ -963,7 +1015,6 @@ pub mod pallet {
 					patient: patient.clone(),
 					points,
 				});
-				awarded.saturating_inc();
 			}
 			awarded
 		}
@@ -980,8 +1031,8 @@ pub mod pallet {
 			let now = T::Time::now();
 			for program in programs.iter().copied() {
 				let Some(info) = Programs::<T>::get(program) else { continue };
-				let joined_before =
-					Members::<T>::get(program, patient).is_some_and(|m| m.enrolled_at <= at);
+				let joined_before = Members::<T>::get(program, patient)
+					.is_some_and(|m| m.enrolled_at <= at && !m.left);
 				if info.status != ProgramStatus::Open || now >= info.ends_at || !joined_before {
 					continue;
 				}
@@ -999,7 +1050,7 @@ pub mod pallet {
 			}
 			let now = T::Time::now();
 			let mut ends = Ends::<T>::get();
-			let Some((end, program)) = ends.first().copied() else { return used };
+			let Some((end, program, _)) = ends.first().copied() else { return used };
 			if end > now {
 				return used;
 			}
@@ -1084,7 +1135,7 @@ pub mod pallet {
 				);
 				ensure!(
 					(info.status == ProgramStatus::Closed)
-						!= Ends::<T>::get().iter().any(|(_, p)| *p == id),
+						!= Ends::<T>::get().iter().any(|(_, p, s)| *p == id && *s == info.sponsor),
 					"a program is in Ends exactly while not closed"
 				);
 			}

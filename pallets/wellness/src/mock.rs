@@ -161,11 +161,23 @@ impl pallet_wellness::Config for Test {
 	type PalletId = WellnessPalletId;
 	type MaxRules = frame_support::traits::ConstU32<4>;
 	type MaxProgramsPerPatient = frame_support::traits::ConstU32<2>;
-	type MaxOpenPrograms = frame_support::traits::ConstU32<4>;
+	type MaxOpenPrograms = frame_support::traits::ConstU32<6>;
+	type MaxOpenProgramsPerSponsor = frame_support::traits::ConstU32<4>;
+	type MaxProgramDuration = frame_support::traits::ConstU64<{ 400 * DAY }>;
+	type SettlementAccount = Settlement;
 	type MaxDaysSupply = frame_support::traits::ConstU32<90>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = WellnessHelper;
+}
+
+/// Each organization's settlement account: 1,000 plus its id.
+pub struct Settlement;
+
+impl sp_runtime::traits::Convert<u32, u64> for Settlement {
+	fn convert(org: u32) -> u64 {
+		1_000 + u64::from(org)
+	}
 }
 
 /// Sets the clock for the wellness benchmarks.

@@ -18,7 +18,7 @@ use frame_support::{
 };
 use pallet_telehealth::{attestation_payload, Encounter, Jurisdiction, Modality};
 use sp_core::H256;
-use sp_runtime::{testing::TestSignature, DispatchResult, Percent};
+use sp_runtime::{testing::TestSignature, traits::Convert, DispatchResult, Percent};
 
 const MINUTE: u64 = 60_000;
 /// What a point is worth, and the attendance deposit.
@@ -300,9 +300,9 @@ fn points_expire_when_the_program_ends_and_deposits_come_back() {
 		);
 		let ledger = Ledgers::<Test>::get(program);
 		assert_eq!((ledger.outstanding, ledger.expired), (0, 10));
-		// The payer takes back everything.
+		// The payer takes back everything, into its settlement account.
 		assert_ok!(Wellness::withdraw(signed(PAYER_ADMIN), program, 10_000));
-		assert_eq!(Balances::balance(&PAYER_ADMIN), FUNDS);
+		assert_eq!(Balances::balance(&Settlement::convert(PAYER)), 10_000);
 	});
 }
 
@@ -479,14 +479,25 @@ fn create_program_checks_the_sponsor_and_the_rules() {
 			create_with(PAYER_ADMIN, 0, START, end, rules()),
 			Error::<Test>::ZeroPointValue
 		);
+		assert_noop!(
+			create_with(PAYER_ADMIN, 1, START, START + 401 * DAY, rules()),
+			Error::<Test>::BadTimes
+		);
 		for _ in 0..4 {
 			assert_ok!(create_with(PAYER_ADMIN, 1, START, end, rules()));
 		}
+		// Four per sponsor: one payer cannot fill the chain's six for the others.
 		assert_noop!(
 			create_with(PAYER_ADMIN, 1, START, end, rules()),
 			Error::<Test>::TooManyOpenPrograms
 		);
 		System::assert_has_event(Event::ProgramCreated { program: 3, sponsor: PAYER }.into());
+		assert_ok!(create_with(OTHER_PAYER_ADMIN, 1, START, end, rules()));
+		assert_ok!(create_with(OTHER_PAYER_ADMIN, 1, START, end, rules()));
+		assert_noop!(
+			create_with(OTHER_PAYER_ADMIN, 1, START, end, rules()),
+			Error::<Test>::TooManyOpenPrograms
+		);
 	});
 }
 
@@ -509,7 +520,11 @@ fn only_the_sponsors_admins_move_a_programs_money() {
 			Wellness::withdraw(signed(PAYER_ADMIN), program, 10_001),
 			Error::<Test>::InsufficientEscrow
 		);
+		// Paid into the payer's settlement account, never the signer's own.
+		let admin_before = Balances::balance(&PAYER_ADMIN);
 		assert_ok!(Wellness::withdraw(signed(PAYER_ADMIN), program, 10_000));
+		assert_eq!(Balances::balance(&Settlement::convert(PAYER)), 10_000);
+		assert_eq!(Balances::balance(&PAYER_ADMIN), admin_before);
 	});
 }
 
@@ -568,13 +583,16 @@ fn patients_and_guardians_enrol_leave_and_redeem_for_themselves_only() {
 		let before = Balances::balance(&PATIENT);
 		assert_ok!(Wellness::redeem(signed(GUARDIAN), program, PATIENT, 10));
 		assert_eq!(Balances::balance(&PATIENT), before + 20);
-		// Leaving returns the deposit to the patient; a second leave finds nothing.
+		// Leaving keeps the deposit until the program ends; a second leave finds nothing.
 		assert_ok!(Wellness::leave(signed(GUARDIAN), program, PATIENT));
-		assert_eq!(Balances::balance(&PATIENT), before + 20 + DEPOSIT);
+		assert_eq!(Balances::balance(&PATIENT), before + 20);
 		assert_noop!(
 			Wellness::leave(signed(PATIENT), program, PATIENT),
 			Error::<Test>::NotEnrolled
 		);
+		Timestamp::set_timestamp(START + LENGTH);
+		Wellness::on_idle(2, Weight::MAX);
+		assert_eq!(Balances::balance(&PATIENT), before + 20 + DEPOSIT);
 		assert!(PatientPrograms::<Test>::get(PATIENT).is_empty());
 	});
 }
@@ -589,8 +607,12 @@ fn a_patient_is_in_at_most_max_programs() {
 			Wellness::enrol(signed(PATIENT), programs[2], PATIENT),
 			Error::<Test>::TooManyPrograms
 		);
+		// A program left keeps its place until it ends.
 		assert_ok!(Wellness::leave(signed(PATIENT), programs[0], PATIENT));
-		assert_ok!(Wellness::enrol(signed(PATIENT), programs[2], PATIENT));
+		assert_noop!(
+			Wellness::enrol(signed(PATIENT), programs[2], PATIENT),
+			Error::<Test>::TooManyPrograms
+		);
 	});
 }
 
@@ -622,5 +644,41 @@ fn try_state_catches_unbacked_points() {
 			}
 		});
 		assert!(Wellness::do_try_state().is_err());
+	});
+}
+
+#[test]
+fn leaving_is_final_and_resets_nothing() {
+	new_test_ext().execute_with(|| {
+		let program = setup();
+		visit(PATIENT);
+		assert_ok!(fill(program, 30));
+		assert_eq!(points(program, PATIENT), 15);
+		// A visit booked, missed, then the patient leaves before the practitioner marks it.
+		let (missed, _) = booked(PATIENT);
+		assert_ok!(Wellness::leave(signed(PATIENT), program, PATIENT));
+		assert_eq!(Ledgers::<Test>::get(program).expired, 15, "unredeemed points are forfeited");
+		// Enrolling again (to reset the caps, the adherence or the deposit) is refused.
+		assert_noop!(
+			Wellness::enrol(signed(PATIENT), program, PATIENT),
+			Error::<Test>::AlreadyEnrolled
+		);
+		// The no-show still forfeits the deposit held.
+		Timestamp::set_timestamp(Timestamp::get() + HOUR);
+		assert_ok!(Telehealth::mark_no_show(signed(MARYS_DOCTOR), missed));
+		assert_eq!(Ledgers::<Test>::get(program).forfeited, DEPOSIT);
+		// A left member earns nothing, is reported no fill and redeems nothing.
+		visit(PATIENT);
+		assert_eq!(points(program, PATIENT), 0);
+		MockDispensing::dispense(PHARMACY);
+		assert_noop!(
+			Wellness::report_fill(signed(PHARMACIST), program, PATIENT, 30),
+			Error::<Test>::NotEnrolled
+		);
+		assert_noop!(
+			Wellness::redeem(signed(PATIENT), program, PATIENT, 1),
+			Error::<Test>::NotEnrolled
+		);
+		assert_eq!(PeriodPoints::<Test>::iter().count(), 2, "its counters stay");
 	});
 }

@@ -32,39 +32,39 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// 200 samples.
 	fn create_program(r: u32) -> Weight {
-		Weight::from_parts(12_306_891, 0)
-			.saturating_add(Weight::from_parts(25_775, 0).saturating_mul(r.into()))
+		Weight::from_parts(12_639_187, 0)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// 10 samples.
 	fn fund() -> Weight {
-		Weight::from_parts(52_207_000, 0)
+		Weight::from_parts(52_969_000, 0)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// 10 samples.
 	fn enrol() -> Weight {
-		Weight::from_parts(59_739_000, 0)
+		Weight::from_parts(60_279_000, 0)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// 200 samples.
 	fn leave(r: u32) -> Weight {
-		Weight::from_parts(62_993_159, 0)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(13_u64))
+		Weight::from_parts(10_958_532, 0)
+			.saturating_add(Weight::from_parts(15_252, 0).saturating_mul(r.into()))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn redeem() -> Weight {
-		Weight::from_parts(54_080_000, 0)
+		Weight::from_parts(54_331_000, 0)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// 200 samples.
 	fn report_fill(r: u32) -> Weight {
-		Weight::from_parts(17_002_199, 0)
-			.saturating_add(Weight::from_parts(7_738_035, 0).saturating_mul(r.into()))
+		Weight::from_parts(17_245_827, 0)
+			.saturating_add(Weight::from_parts(7_783_148, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -72,15 +72,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// 10 samples.
 	fn withdraw() -> Weight {
-		Weight::from_parts(53_879_000, 0)
+		Weight::from_parts(52_537_000, 0)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// 400 samples.
 	fn care_event(p: u32, r: u32) -> Weight {
-		Weight::from_parts(15_973_000, 0)
-			.saturating_add(Weight::from_parts(19_203_282, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(2_835_605, 0).saturating_mul(r.into()))
+		Weight::from_parts(16_474_000, 0)
+			.saturating_add(Weight::from_parts(20_054_347, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(3_003_086, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
@@ -89,8 +89,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// 200 samples.
 	fn close_step(m: u32) -> Weight {
-		Weight::from_parts(14_181_000, 0)
-			.saturating_add(Weight::from_parts(45_335_401, 0).saturating_mul(m.into()))
+		Weight::from_parts(14_842_000, 0)
+			.saturating_add(Weight::from_parts(45_316_075, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -102,39 +102,39 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 impl WeightInfo for () {
 	/// 200 samples.
 	fn create_program(r: u32) -> Weight {
-		Weight::from_parts(12_306_891, 0)
-			.saturating_add(Weight::from_parts(25_775, 0).saturating_mul(r.into()))
+		Weight::from_parts(12_639_187, 0)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	/// 10 samples.
 	fn fund() -> Weight {
-		Weight::from_parts(52_207_000, 0)
+		Weight::from_parts(52_969_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	/// 10 samples.
 	fn enrol() -> Weight {
-		Weight::from_parts(59_739_000, 0)
+		Weight::from_parts(60_279_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	/// 200 samples.
 	fn leave(r: u32) -> Weight {
-		Weight::from_parts(62_993_159, 0)
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
-			.saturating_add(RocksDbWeight::get().writes(13_u64))
+		Weight::from_parts(10_958_532, 0)
+			.saturating_add(Weight::from_parts(15_252, 0).saturating_mul(r.into()))
+			.saturating_add(RocksDbWeight::get().reads(2_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	/// 10 samples.
 	fn redeem() -> Weight {
-		Weight::from_parts(54_080_000, 0)
+		Weight::from_parts(54_331_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	/// 200 samples.
 	fn report_fill(r: u32) -> Weight {
-		Weight::from_parts(17_002_199, 0)
-			.saturating_add(Weight::from_parts(7_738_035, 0).saturating_mul(r.into()))
+		Weight::from_parts(17_245_827, 0)
+			.saturating_add(Weight::from_parts(7_783_148, 0).saturating_mul(r.into()))
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(r.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -142,15 +142,15 @@ impl WeightInfo for () {
 	}
 	/// 10 samples.
 	fn withdraw() -> Weight {
-		Weight::from_parts(53_879_000, 0)
+		Weight::from_parts(52_537_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	/// 400 samples.
 	fn care_event(p: u32, r: u32) -> Weight {
-		Weight::from_parts(15_973_000, 0)
-			.saturating_add(Weight::from_parts(19_203_282, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(2_835_605, 0).saturating_mul(r.into()))
+		Weight::from_parts(16_474_000, 0)
+			.saturating_add(Weight::from_parts(20_054_347, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(3_003_086, 0).saturating_mul(r.into()))
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(r.into())))
@@ -159,8 +159,8 @@ impl WeightInfo for () {
 	}
 	/// 200 samples.
 	fn close_step(m: u32) -> Weight {
-		Weight::from_parts(14_181_000, 0)
-			.saturating_add(Weight::from_parts(45_335_401, 0).saturating_mul(m.into()))
+		Weight::from_parts(14_842_000, 0)
+			.saturating_add(Weight::from_parts(45_316_075, 0).saturating_mul(m.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(m.into())))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
