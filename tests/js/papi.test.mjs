@@ -233,9 +233,12 @@ papiFlow("the legacy methods, through papi's legacy fallback (withLegacy)", {
   // papi's fallback answers chainSpec_v1_chainName with system_name (the node's name).
   chainNameMethod: 'system_name',
   expectWire: (sent) => {
-    for (const method of ['chain_subscribeFinalizedHeads', 'chain_getHeader', 'chain_getBlock', 'state_getStorage', 'state_call', 'author_submitExtrinsic']) {
+    for (const method of ['chain_subscribeFinalizedHeads', 'chain_getBlock', 'state_getStorage', 'state_call', 'author_submitExtrinsic']) {
       assert.ok(sent.includes(method), `${method} among ${[...new Set(sent)].join(', ')}`);
     }
+    // Headers come with chain_subscribeAllHeads; papi asks chain_getHeader only for one it
+    // missed, which depends on timing (seen once absent, after a run where it was sent).
+    assert.ok(['chain_getHeader', 'chain_subscribeAllHeads'].some((m) => sent.includes(m)), `headers among ${[...new Set(sent)].join(', ')}`);
     const modern = sent.filter((method) => /_v1_/.test(method));
     assert.deepEqual(modern, [], 'no new-spec method went to the node');
   },
