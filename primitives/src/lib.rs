@@ -37,6 +37,24 @@ pub type EmergencyId = u64;
 /// Milliseconds since the Unix epoch, as `pallet-timestamp` keeps time.
 pub type Moment = u64;
 
+/// Milliseconds in a day.
+pub const DAY_MS: Moment = 24 * 60 * 60 * 1000;
+
+/// An account only the pallet `pallet` (its `PalletId`) controls, one per `purpose`: blake2b-256
+/// of both, as many bytes as the account id takes (zeros after), so that it holds whatever
+/// the account id's size. Claims' escrows and settlement accounts and wellness's escrows.
+pub fn pallet_account<AccountId: Decode>(pallet: impl Encode, purpose: impl Encode) -> AccountId {
+	use sp_runtime::traits::{BlakeTwo256, Hash, TrailingZeroInput};
+	let entropy = BlakeTwo256::hash_of(&(pallet, purpose));
+	AccountId::decode(&mut TrailingZeroInput::new(entropy.as_ref()))
+		.expect("infinite input; decoding an account id cannot fail")
+}
+
+/// The calendar day (UTC) of a time: days since 1970-01-01; `u32::MAX` for times past it.
+pub fn day_of(at: Moment) -> u32 {
+	u32::try_from(at / DAY_MS).unwrap_or(u32::MAX)
+}
+
 /// The length of a wrapped data key: an HPKE X25519 encapsulated key (32 bytes) and the sealed
 /// 32-byte data key with its 16-byte tag (`carechain_vault::envelope::WRAPPED_KEY_LEN`).
 pub const WRAPPED_KEY_LEN: usize = 80;

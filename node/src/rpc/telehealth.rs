@@ -61,7 +61,7 @@ pub trait WellnessRpc {
 
 impl Handlers {
 	/// Calls `<api>_<method>` with `input` at `at` and decodes its answer as `T`.
-	fn api_call<T: Decode>(
+	pub(super) fn api_call<T: Decode>(
 		&self,
 		at: Option<H256>,
 		api: &str,

@@ -8,7 +8,7 @@
 //! like raw state: while a trial runs, its per-arm counts and arms could unblind it.
 
 use super::handlers::{err, Handlers};
-use crate::client::{decode, ClientError};
+use crate::client::ClientError;
 use carechain_runtime::Runtime;
 use codec::{Decode, Encode};
 use jsonrpsee::{core::RpcResult, proc_macros::rpc};
@@ -61,9 +61,7 @@ pub trait TrialsRpc {
 impl Handlers {
 	/// Calls `TrialsApi_<method>` with `input` at `at` and decodes its answer as `T`.
 	fn trials_call<T: Decode>(&self, at: H256, method: &str, input: impl Encode) -> RpcResult<T> {
-		let method = format!("TrialsApi_{method}");
-		let output = self.runtime_call(Some(at), &method, &input.encode())?;
-		decode(&method, &output).map_err(err)
+		self.api_call(Some(at), "TrialsApi", method, input)
 	}
 
 	/// The block `at` names (the best block when none), with its number and state root.

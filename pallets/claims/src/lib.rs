@@ -128,7 +128,7 @@ use carechain_primitives::{
 use frame_support::traits::fungible;
 
 /// Milliseconds in a calendar day: service days are counted in days since the Unix epoch.
-pub const MILLISECONDS_PER_DAY: Moment = 24 * 60 * 60 * 1000;
+pub const MILLISECONDS_PER_DAY: Moment = carechain_primitives::DAY_MS;
 
 /// A list's length as a weight component; lengths past `u32::MAX` are charged as `u32::MAX`.
 fn count(len: usize) -> u32 {
@@ -1458,10 +1458,7 @@ pub mod pallet {
 		/// An account only this pallet controls, from a hash of its id and `purpose`, so that
 		/// every policy and organization gets its own whatever the account id's size.
 		fn derived_account(purpose: impl codec::Encode) -> T::AccountId {
-			use sp_runtime::traits::{BlakeTwo256, Hash, TrailingZeroInput};
-			let entropy = BlakeTwo256::hash_of(&(T::PalletId::get(), purpose));
-			T::AccountId::decode(&mut TrailingZeroInput::new(entropy.as_ref()))
-				.expect("infinite input; decoding an account id cannot fail")
+			carechain_primitives::pallet_account(T::PalletId::get(), purpose)
 		}
 
 		/// What a policy's escrow can pay: its ledger's funds, less what it paid and what was
@@ -1545,7 +1542,7 @@ pub mod pallet {
 
 		/// The calendar day (UTC) of a time in milliseconds since the Unix epoch.
 		pub fn day_of(now: Moment) -> Day {
-			Day::try_from(now / MILLISECONDS_PER_DAY).unwrap_or(Day::MAX)
+			carechain_primitives::day_of(now)
 		}
 
 		/// The signer's membership of an active payer organization.

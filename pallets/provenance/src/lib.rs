@@ -89,7 +89,7 @@ use alloc::{string::String, vec::Vec};
 use carechain_primitives::{Membership, MembershipProvider, Moment, OrgId, OrgKind};
 
 /// Milliseconds in a day.
-pub const DAY_MS: Moment = 24 * 60 * 60 * 1000;
+pub use carechain_primitives::DAY_MS;
 
 /// The deepest nesting of containers: units in cases, cases on pallets.
 pub const MAX_LEVEL: u8 = 2;
@@ -1112,7 +1112,7 @@ pub mod pallet {
 	impl<T: Config> Pallet<T> {
 		/// Today, in days since the Unix epoch.
 		fn today() -> Day {
-			(T::Time::now() / DAY_MS).try_into().unwrap_or(Day::MAX)
+			carechain_primitives::day_of(T::Time::now())
 		}
 
 		fn member_org(who: &T::AccountId) -> Result<OrgId, Error<T>> {

@@ -54,6 +54,7 @@ use carechain_primitives::{
 	telehealth::{AttestedEncounter, EncounterLookup},
 	wellness::CareEvents,
 	FhirResourceType, MembershipProvider, Moment, OrgId, OrgKind, RecordId, RecordLookup, Role,
+	DAY_MS,
 };
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
@@ -171,7 +172,7 @@ pub struct Appointment<AccountId> {
 }
 
 /// How far ahead an appointment may be proposed: a year (and a day).
-pub const MAX_LEAD_TIME: Moment = 366 * 24 * 60 * 60 * 1000;
+pub const MAX_LEAD_TIME: Moment = 366 * DAY_MS;
 
 /// The domain separator of [`attestation_payload`].
 pub const ATTESTATION_DOMAIN: &[u8] = b"carechain/telehealth/encounter/v1";
@@ -578,12 +579,11 @@ pub mod pallet {
 			);
 			ensure!(info.status == AppointmentStatus::Booked, Error::<T>::WrongStatus);
 			ensure!(!note_hash.is_zero(), Error::<T>::ZeroHash);
-			const DAY: Moment = 24 * 60 * 60 * 1000;
 			ensure!(
 				started_at < ended_at
 					&& ended_at <= T::Time::now()
 					&& ended_at.saturating_sub(started_at) <= T::MaxAppointmentDuration::get()
-					&& started_at.abs_diff(info.start) <= DAY,
+					&& started_at.abs_diff(info.start) <= DAY_MS,
 				Error::<T>::BadEncounterTimes
 			);
 			ensure!(Self::licensed(&who, info.jurisdiction, started_at), Error::<T>::NotLicensed);
@@ -659,10 +659,9 @@ pub mod pallet {
 				Error::<T>::PrescriptionNotOfEncounter
 			);
 			ensure!(subject.current && !subject.erased, Error::<T>::PrescriptionNotCurrent);
-			const DAY: Moment = 24 * 60 * 60 * 1000;
 			ensure!(
 				subject.created_at >= encounter.started_at
-					&& subject.created_at <= encounter.ended_at.saturating_add(DAY),
+					&& subject.created_at <= encounter.ended_at.saturating_add(DAY_MS),
 				Error::<T>::PrescriptionOutsideEncounter
 			);
 			ensure!(!PrescriptionEncounters::<T>::contains_key(record), Error::<T>::AlreadyLinked);

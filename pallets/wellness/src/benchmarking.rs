@@ -167,7 +167,11 @@ mod benchmarks {
 		let pharmacist: T::AccountId = account("pharmacist", 0, 0);
 		T::Registry::register_for_benchmark(&pharmacist, Some((OrgKind::Pharmacy, Role::Staff)));
 		let org = T::Registry::active_membership(&pharmacist).expect("a member").org;
-		T::Dispensing::set_dispensed_for_benchmark(org, Pallet::<T>::day_of(T::Time::now()), 1);
+		T::Dispensing::set_dispensed_for_benchmark(
+			org,
+			carechain_primitives::day_of(T::Time::now()),
+			1,
+		);
 		T::Registry::whitelist_signer_for_benchmark(&pharmacist);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(pharmacist), id, who.clone(), 30);

@@ -84,8 +84,7 @@ pub type ProgramId = u32;
 /// A calendar day: days since 1970-01-01 (UTC).
 pub type Day = u32;
 
-/// Milliseconds in a day.
-pub const DAY_MS: Moment = 24 * 60 * 60 * 1000;
+pub use carechain_primitives::DAY_MS;
 
 /// The settlement currency's balance type.
 pub type BalanceOf<T> =
@@ -835,7 +834,7 @@ pub mod pallet {
 			let mut member = Members::<T>::get(program, &patient)
 				.filter(|m| !m.left)
 				.ok_or(Error::<T>::NotEnrolled)?;
-			let today = Self::day_of(now);
+			let today = carechain_primitives::day_of(now);
 			let reported = FillReports::<T>::get(pharmacy, today).saturating_add(1);
 			ensure!(
 				reported <= T::Dispensing::dispensed_on(pharmacy, today),
@@ -896,15 +895,7 @@ pub mod pallet {
 		/// The account holding a program's escrow and deposits: derived from the pallet id and
 		/// the program id, so only this pallet moves its funds.
 		pub fn escrow_account(program: ProgramId) -> T::AccountId {
-			use sp_runtime::traits::{BlakeTwo256, Hash, TrailingZeroInput};
-			let entropy = BlakeTwo256::hash_of(&(T::PalletId::get(), b"escrow", program));
-			T::AccountId::decode(&mut TrailingZeroInput::new(entropy.as_ref()))
-				.expect("infinite input; decoding an account id cannot fail")
-		}
-
-		/// The calendar day (UTC) of a time.
-		pub fn day_of(at: Moment) -> Day {
-			Day::try_from(at / DAY_MS).unwrap_or(Day::MAX)
+			carechain_primitives::pallet_account(T::PalletId::get(), (b"escrow", program))
 		}
 
 		/// What `points` are worth in a program.
@@ -969,6 +960,9 @@ pub mod pallet {
 			earns: impl Fn(Trigger) -> bool,
 		) -> u32 {
 			let mut awarded = 0u32;
+			// The member and the ledger, read when a rule first awards and written once after.
+			let mut credited: Option<(Enrolment<BalanceOf<T>>, Ledger<BalanceOf<T>>)> = None;
+			let mut changed = false;
 			for (index, rule) in info.rules.iter().enumerate() {
 				if !earns(rule.trigger) {
 					continue;
@@ -990,8 +984,11 @@ pub mod pallet {
 				if points == 0 {
 					continue;
 				}
-				let Some(mut member) = Members::<T>::get(program, patient) else { return awarded };
-				let mut ledger = Ledgers::<T>::get(program);
+				if credited.is_none() {
+					let Some(member) = Members::<T>::get(program, patient) else { return awarded };
+					credited = Some((member, Ledgers::<T>::get(program)));
+				}
+				let Some((member, ledger)) = credited.as_mut() else { continue };
 				let owed = Self::worth(info, ledger.outstanding.saturating_add(u64::from(points)));
 				if owed > ledger.available() {
 					Self::deposit_event(Event::Unfunded { program, rule: index });
@@ -999,8 +996,7 @@ pub mod pallet {
 				}
 				member.points = member.points.saturating_add(u64::from(points));
 				ledger.outstanding = ledger.outstanding.saturating_add(u64::from(points));
-				Members::<T>::insert(program, patient, member);
-				Ledgers::<T>::insert(program, ledger);
+				changed = true;
 				PeriodPoints::<T>::insert(
 					(program, patient, index),
 					(period, used.saturating_add(points)),
@@ -1015,6 +1011,10 @@ pub mod pallet {
 					patient: patient.clone(),
 					points,
 				});
+			}
+			if let Some((member, ledger)) = credited.filter(|_| changed) {
+				Members::<T>::insert(program, patient, member);
+				Ledgers::<T>::insert(program, ledger);
 			}
 			awarded
 		}

@@ -3,7 +3,8 @@
 //! the transaction's). Its set-up (a licence for Bob, one registered patient per appointment,
 //! each appointment proposed and booked) is submitted and finalized before the clock starts.
 
-use carechain_node::extrinsic::{sign, to_hex};
+use crate::trials::{next_nonce, submit_all};
+use carechain_node::extrinsic::sign;
 use carechain_runtime::{AccountId, RuntimeCall, UncheckedExtrinsic};
 use codec::Encode;
 use futures::{StreamExt, TryStreamExt};
@@ -34,22 +35,6 @@ pub struct Prepared {
 	appointments: Vec<(AppointmentId, ed25519::Pair)>,
 	/// When the appointments start.
 	start: u64,
-}
-
-async fn next_nonce(client: &WsClient, who: &AccountId) -> eyre::Result<u32> {
-	Ok(client.request("system_accountNextIndex", rpc_params![who.to_string()]).await?)
-}
-
-/// Submits `extrinsics`, 64 at a time in flight, failing on the first refusal.
-async fn submit_all(client: &WsClient, extrinsics: Vec<UncheckedExtrinsic>) -> eyre::Result<()> {
-	futures::stream::iter(extrinsics)
-		.map(|x| async move {
-			client.request::<H256, _>("author_submitExtrinsic", rpc_params![to_hex(&x)]).await
-		})
-		.buffer_unordered(64)
-		.try_collect::<Vec<_>>()
-		.await?;
-	Ok(())
 }
 
 /// Waits until `ready` says yes, or fails after 10 minutes with `what`.

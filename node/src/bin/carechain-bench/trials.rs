@@ -45,12 +45,15 @@ pub struct Prepared {
 	pub subjects: Vec<Subject>,
 }
 
-async fn next_nonce(client: &WsClient, who: &AccountId) -> eyre::Result<u32> {
+pub async fn next_nonce(client: &WsClient, who: &AccountId) -> eyre::Result<u32> {
 	Ok(client.request("system_accountNextIndex", rpc_params![who.to_string()]).await?)
 }
 
 /// Submits `extrinsics`, 64 at a time in flight, failing on the first refusal.
-async fn submit_all(client: &WsClient, extrinsics: Vec<UncheckedExtrinsic>) -> eyre::Result<()> {
+pub async fn submit_all(
+	client: &WsClient,
+	extrinsics: Vec<UncheckedExtrinsic>,
+) -> eyre::Result<()> {
 	futures::stream::iter(extrinsics)
 		.map(|x| async move {
 			client.request::<H256, _>("author_submitExtrinsic", rpc_params![to_hex(&x)]).await
