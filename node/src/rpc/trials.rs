@@ -594,6 +594,10 @@ mod tests {
 	fn a_mapping_that_breaks_fhir_is_an_internal_error_not_a_document() {
 		let broken = json!({ "resourceType": "ResearchSubject", "status": "on-study" });
 		let error = fhir::checked(broken).unwrap_err();
-		assert!(error.message().contains("ResearchSubject.study"), "{}", error.message());
+		assert!(
+			error.message().contains("ResearchSubject.individual is required"),
+			"{}",
+			error.message()
+		);
 	}
 }
