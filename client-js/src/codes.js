@@ -158,17 +158,23 @@ function telehealthItem({ placeOfService, modifier }) {
 
 /**
  * The claim's attachment: a FHIR R4 Claim with the plaintext codes (the principal diagnosis
- * first), which is sealed into the vault; the chain keeps only its content hash.
+ * first), which is sealed into the vault; the chain keeps only its content hash. `patient` and
+ * `provider` (account addresses) name the patient and the practitioner when given.
  */
-export function claimAttachment({ policyId, serviceDate, diagnoses, lines }) {
+export function claimAttachment({ policyId, serviceDate, diagnoses, lines, patient = undefined, provider = undefined }) {
   diagnoses.forEach(checkCode);
   lines.forEach((line) => checkCode(line.procedure));
   const day = new Date(serviceDate * 86_400_000).toISOString().slice(0, 10);
+  const account = (address, display) => (address ? { identifier: { system: 'urn:carechain:account', value: address } } : { display });
   return {
     resourceType: 'Claim',
     status: 'active',
+    type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/claim-type', code: 'professional' }] },
     use: 'claim',
+    patient: account(patient, "the claim's patient on chain"),
     created: day,
+    provider: account(provider, "the claim's practitioner on chain"),
+    priority: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/processpriority', code: 'normal' }] },
     insurance: [{ sequence: 1, focal: true, coverage: { display: `policy ${policyId}` } }],
     diagnosis: diagnoses.map((code, i) => ({
       sequence: i + 1,

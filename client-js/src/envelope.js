@@ -8,6 +8,7 @@
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { concat, equalBytes, fromUtf8, toBytes, utf8 } from './bytes.js';
+import { FhirError, validateResource } from './fhir.js';
 import { blake2_256 } from './hashing.js';
 import { HpkeError, open as hpkeOpen, seal as hpkeSeal } from './hpke.js';
 
@@ -20,8 +21,8 @@ const WRAP_INFO = utf8('carechain/vault/data-key/v1');
 
 /** Sealing, opening, wrapping or unwrapping failed; `reason` is a stable code. */
 export class EnvelopeError extends Error {
-  constructor(reason, message) {
-    super(message);
+  constructor(reason, message, options = undefined) {
+    super(message, options);
     this.name = 'EnvelopeError';
     this.reason = reason;
   }
@@ -89,41 +90,10 @@ export function unwrapKey(wrapped, secret) {
   }
 }
 
-// FHIR R4 JSON, as far as a wallet checks it before sealing: an object whose resourceType is an
-// R4 resource, a valid id, property names that FHIR allows, no null values and no empty
-// strings, objects or arrays (FHIR JSON forbids them), nesting within limits. The Rust vault
-// checks the same and, for the indexed types, their required elements.
-const ID = /^[A-Za-z0-9\-.]{1,64}$/;
-const PROPERTY = /^(_?[A-Za-z][A-Za-z0-9_]*|resourceType|@[a-z]+)$/;
-const MAX_DEPTH = 64;
-
-function checkValue(value, path, depth) {
-  if (depth > MAX_DEPTH) throw new EnvelopeError('not-fhir', `payload is not FHIR R4 JSON: ${path} nests too deeply`);
-  if (value === null) throw new EnvelopeError('not-fhir', `payload is not FHIR R4 JSON: ${path} is null`);
-  if (typeof value === 'string' && value.trim() === '') {
-    throw new EnvelopeError('not-fhir', `payload is not FHIR R4 JSON: ${path} is an empty string`);
-  }
-  if (Array.isArray(value)) {
-    if (value.length === 0) throw new EnvelopeError('not-fhir', `payload is not FHIR R4 JSON: ${path} is an empty array`);
-    value.forEach((item, i) => {
-      if (item !== null) checkValue(item, `${path}[${i}]`, depth + 1);
-    });
-  } else if (typeof value === 'object') {
-    const keys = Object.keys(value);
-    if (keys.length === 0) throw new EnvelopeError('not-fhir', `payload is not FHIR R4 JSON: ${path} is an empty object`);
-    for (const key of keys) {
-      if (!PROPERTY.test(key)) throw new EnvelopeError('not-fhir', `payload is not FHIR R4 JSON: ${path}.${key} is not a FHIR property name`);
-      checkValue(value[key], `${path}.${key}`, depth + 1);
-    }
-    if ('resourceType' in value && depth > 0 && typeof value.resourceType !== 'string') {
-      throw new EnvelopeError('not-fhir', `payload is not FHIR R4 JSON: ${path}.resourceType must be a string`);
-    }
-  }
-}
-
 /**
- * Checks `json` (a string, bytes or an object) as a FHIR R4 resource; returns its
- * resourceType. `resourceTypes`, when given, are the types the chain indexes.
+ * Checks `json` (a string, bytes or an object) as a FHIR R4 resource, as the Rust vault does
+ * (`./fhir.js`); returns its resourceType. `resourceTypes`, when given, are the types the chain
+ * indexes.
  */
 export function validateFhir(json, resourceTypes = undefined) {
   let resource = json;
@@ -134,20 +104,16 @@ export function validateFhir(json, resourceTypes = undefined) {
       throw new EnvelopeError('not-fhir', `payload is not FHIR R4 JSON: it is not JSON (${e.message})`);
     }
   }
-  if (resource === null || typeof resource !== 'object' || Array.isArray(resource)) {
-    throw new EnvelopeError('not-fhir', 'payload is not FHIR R4 JSON: a resource is a JSON object');
-  }
-  const type = resource.resourceType;
-  if (typeof type !== 'string' || !/^[A-Z][A-Za-z]+$/.test(type)) {
-    throw new EnvelopeError('not-fhir', 'payload is not FHIR R4 JSON: resourceType is missing or not a resource name');
+  let type;
+  try {
+    type = validateResource(resource);
+  } catch (e) {
+    if (e instanceof FhirError) throw new EnvelopeError('not-fhir', `payload is not FHIR R4 JSON: ${e.message}`, { cause: e });
+    throw e;
   }
   if (resourceTypes && !resourceTypes.includes(type)) {
     throw new EnvelopeError('not-fhir', `payload is not FHIR R4 JSON this chain indexes: resourceType ${type} is not one of ${resourceTypes.join(', ')}`);
   }
-  if ('id' in resource && (typeof resource.id !== 'string' || !ID.test(resource.id))) {
-    throw new EnvelopeError('not-fhir', `payload is not FHIR R4 JSON: ${type}.id must be 1-64 of A-Z a-z 0-9 - .`);
-  }
-  checkValue(resource, type, 0);
   return type;
 }
 

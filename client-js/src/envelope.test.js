@@ -67,17 +67,20 @@ test('a wrapped key opens for its recipient only', () => {
 test('FHIR validation names what is wrong', () => {
   assert.equal(validateFhir('{"resourceType":"Patient","id":"p-1","active":true}'), 'Patient');
   const cases = [
-    ['[1]', /a resource is a JSON object/],
+    ['[1]', /a resource must be a JSON object/],
     ['{"name":"x"}', /resourceType is missing/],
     ['not json', /it is not JSON/],
-    ['{"resourceType":"Patient","id":"bad id!"}', /Patient.id must be/],
-    ['{"resourceType":"Patient","name":null}', /Patient.name is null/],
-    ['{"resourceType":"Patient","name":[]}', /Patient.name is an empty array/],
-    ['{"resourceType":"Patient","gender":""}', /Patient.gender is an empty string/],
-    ['{"resourceType":"Patient","bad-name":1}', /not a FHIR property name/],
+    ['{"resourceType":"Patient","id":"bad id!"}', /Patient.id is "bad id!": not a valid FHIR id/],
+    ['{"resourceType":"Patient","name":null}', /Patient.name is empty or null/],
+    ['{"resourceType":"Patient","name":[]}', /Patient.name is empty or null/],
+    ['{"resourceType":"Patient","gender":""}', /Patient.gender is empty or null/],
+    ['{"resourceType":"Patient","bad-name":1}', /Patient.bad-name: R4 defines no such element here/],
+    ['{"resourceType":"Patient","gender":"robot"}', /Patient.gender is "robot": not a code of its required value set/],
+    ['{"resourceType":"Patient","birthDate":"2021-02-30"}', /Patient.birthDate is "2021-02-30": not a valid FHIR date/],
   ];
   for (const [json, message] of cases) assert.throws(() => validateFhir(json), { reason: 'not-fhir', message });
-  assert.throws(() => validateFhir('{"resourceType":"Flag"}', ['Patient', 'Observation']), /Flag is not one of Patient, Observation/);
+  const flag = '{"resourceType":"Flag","status":"active","code":{"text":"x"},"subject":{"reference":"Patient/1"}}';
+  assert.throws(() => validateFhir(flag, ['Patient', 'Observation']), /Flag is not one of Patient, Observation/);
 });
 
 test('an encryption key never prints its secret', () => {

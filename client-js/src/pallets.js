@@ -397,7 +397,7 @@ export class Claims extends PalletHelper {
     if (attachment === undefined) {
       const written = await this.client.vault.writeRecord(provider, {
         patient,
-        resource: claimAttachment({ policyId, serviceDate: day, diagnoses, lines }),
+        resource: claimAttachment({ policyId, serviceDate: day, diagnoses, lines, patient, provider: provider.address }),
       });
       attachment = written.contentHash;
       cited = [...records, written.recordId];

@@ -135,26 +135,45 @@ pub fn validate_value(value: &serde_json::Value) -> Result<FhirResourceType, Fhi
 }
 
 /// The typed model's finding as an error naming the element: a code outside its required
-/// value set reads as [`FhirError::BadCode`] with the value set from the element definition.
+/// value set reads as [`FhirError::BadCode`] at the element that holds it (with its indices, as
+/// the walk names elements), with the value set from the element definition.
 fn model_issue(
 	name: &str,
 	value: &serde_json::Value,
 	issue: fhir::r4::validate::ValidationIssue,
 ) -> FhirError {
-	// The model names `<element path>.code` for a coded element, without the resource type.
+	// The model names `<element path>.code`, without the resource type or indices, and quotes
+	// the code in its message.
 	let element = issue.path.strip_suffix(".code").unwrap_or(&issue.path);
-	let path = format!("{name}.{element}");
+	let code = issue.message.split('"').nth(1).unwrap_or_default().to_owned();
 	if issue.message.contains("not in the required value set") {
-		let given = element
-			.split('.')
-			.try_fold(value, |v, key| v.get(key))
-			.and_then(serde_json::Value::as_str)
-			.unwrap_or_default()
-			.to_owned();
+		let keys: Vec<&str> = element.split('.').collect();
+		let path = locate(value, &keys, &code, name).unwrap_or_else(|| format!("{name}.{element}"));
 		let value_set = walk::binding_of(name, element).unwrap_or("its required value set");
-		return FhirError::BadCode { path, value: given, value_set: value_set.to_owned() };
+		return FhirError::BadCode { path, value: code, value_set: value_set.to_owned() };
 	}
-	FhirError::Model { path, message: issue.message }
+	FhirError::Model { path: format!("{name}.{element}"), message: issue.message }
+}
+
+/// Where along `keys` (through any array items) `code` stands, as a FHIR path from `here`.
+fn locate(value: &serde_json::Value, keys: &[&str], code: &str, here: &str) -> Option<String> {
+	use serde_json::Value;
+	let Some((key, rest)) = keys.split_first() else {
+		return (value.as_str() == Some(code)).then(|| here.to_owned());
+	};
+	let inner = value.get(*key)?;
+	let at = format!("{here}.{key}");
+	let named = |item: &Value, at: String| match item.get("resourceType").and_then(Value::as_str) {
+		Some(kind) if *key == "contained" || *key == "resource" => format!("{at}({kind})"),
+		_ => at,
+	};
+	match inner {
+		Value::Array(items) => items
+			.iter()
+			.enumerate()
+			.find_map(|(i, item)| locate(item, rest, code, &named(item, format!("{at}[{i}]")))),
+		item => locate(item, rest, code, &named(item, at)),
+	}
 }
 
 /// The chain's resource type for an R4 resource name.

@@ -1,7 +1,7 @@
 //! The walk of a JSON resource against R4's element definitions, as the `fhir` crate holds them.
 
 use crate::{primitive, FhirError};
-use fhir::r4::meta::ElementMeta;
+use fhir::r4::meta::{BindingStrength, ElementMeta};
 use serde_json::{Map, Value};
 use std::{
 	collections::{HashMap, HashSet},
@@ -13,6 +13,17 @@ pub const MAX_NESTING: usize = 8;
 
 /// The abstract resources, whose names no resource carries.
 const ABSTRACT: &[&str] = &["Resource", "DomainResource", "MetadataResource"];
+
+/// Required bindings the typed model leaves as plain codes, with their codes: their value sets
+/// take part of a code system (`Immunization.status` takes 3 of `event-status`'s 8), and the model
+/// maps a value set only to a whole code system's enum. R4's value sets give the codes.
+pub(crate) const SUBSET_VALUE_SETS: &[(&str, &[&str])] = &[
+	(
+		"http://hl7.org/fhir/ValueSet/immunization-status",
+		&["completed", "entered-in-error", "not-done"],
+	),
+	("http://hl7.org/fhir/ValueSet/care-plan-intent", &["proposal", "plan", "order", "option"]),
+];
 
 /// Element definitions by the path of the element (or type) they sit in.
 static CHILDREN: LazyLock<HashMap<&'static str, Vec<&'static ElementMeta>>> = LazyLock::new(|| {
@@ -181,6 +192,7 @@ fn elements(
 				depth,
 				object.contains_key(&format!("_{bare}")),
 			)?;
+			subset_binding(value, element, &path)?;
 		}
 	}
 	if let Some(children) = CHILDREN.get(def) {
@@ -189,6 +201,33 @@ fn elements(
 				let name = element.path.rsplit('.').next().unwrap_or(element.path);
 				return Err(FhirError::Missing(format!("{here}.{name}")));
 			}
+		}
+	}
+	Ok(())
+}
+
+/// Checks the codes of an element bound to one of [`SUBSET_VALUE_SETS`].
+fn subset_binding(value: &Value, element: &ElementMeta, path: &str) -> Result<(), FhirError> {
+	let Some(binding) = element.binding.filter(|b| b.strength == BindingStrength::Required) else {
+		return Ok(());
+	};
+	let Some(value_set) = binding.value_set.map(|v| v.split('|').next().unwrap_or(v)) else {
+		return Ok(());
+	};
+	let Some((_, codes)) = SUBSET_VALUE_SETS.iter().find(|(url, _)| *url == value_set) else {
+		return Ok(());
+	};
+	let items = match value {
+		Value::Array(items) => items.iter().collect(),
+		one => vec![one],
+	};
+	for code in items.into_iter().filter_map(Value::as_str) {
+		if !codes.contains(&code) {
+			return Err(FhirError::BadCode {
+				path: path.into(),
+				value: code.into(),
+				value_set: value_set.into(),
+			});
 		}
 	}
 	Ok(())
@@ -205,6 +244,7 @@ fn occurrences(
 ) -> Result<(), FhirError> {
 	let repeats = element.max != "0" && element.max != "1";
 	match (value, repeats) {
+		(Value::Null, _) => Err(FhirError::Empty(path.into())),
 		(Value::Array(items), true) => {
 			if items.is_empty() || items.iter().all(Value::is_null) {
 				return Err(FhirError::Empty(path.into()));

@@ -438,5 +438,8 @@ pub fn provenance(id: &H256, record: &Record<Runtime>) -> Json {
 	resource
 }
 
+pub mod telehealth;
+pub mod trials;
+
 #[cfg(test)]
 mod tests;

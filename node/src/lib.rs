@@ -23,6 +23,7 @@ pub mod db;
 pub mod decode;
 pub mod executor;
 pub mod extrinsic;
+pub mod fhir_rest;
 pub mod keys;
 pub mod panics;
 pub mod pool;

@@ -88,6 +88,15 @@ struct RunArgs {
 	/// --rpc-max-connections (at least 1) when unset.
 	#[arg(long)]
 	rpc_max_connections_per_ip: Option<u32>,
+	/// The FHIR R4 REST interface's port, on the RPC's interface (read and search of consents,
+	/// audit events and the record index; bearer session tokens from RPC's sign-in). Off unless
+	/// given, except with --dev, which serves it 11 above the RPC port (9955 beside 9944) when
+	/// that port is free.
+	#[arg(long)]
+	fhir_port: Option<u16>,
+	/// Do not serve the FHIR interface, even with --dev.
+	#[arg(long)]
+	no_fhir: bool,
 	/// The Prometheus metrics port on 127.0.0.1.
 	#[arg(long, default_value_t = 9615)]
 	prometheus_port: u16,
@@ -871,10 +880,22 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 			operator_methods: !args.rpc_external,
 			starting_block: node.client.head().number,
 		};
+		let handlers = rpc::handlers::Handlers::new(node.clone(), spec.clone())
+			.with_disclosures(disclosures)
+			.with_local_node(local_node);
+		// (port, whether the operator asked for it): an asked-for port that cannot be bound
+		// stops the node; --dev's own choice only warns.
+		let fhir_port = match (args.fhir_port, args.dev && !args.no_fhir) {
+			(Some(port), _) if !args.no_fhir => Some((port, true)),
+			(None, true) => args.rpc_port.checked_add(carechain_node::fhir_rest::DEV_PORT_OFFSET).map(|p| (p, false)),
+			_ => None,
+		};
+		let fhir = fhir_port.map(|(port, asked)| {
+			let rest = carechain_node::fhir_rest::FhirRest::new(handlers.clone(), auth.clone());
+			(carechain_node::fhir_rest::FhirSettings::new(SocketAddr::from((host, port))), rest, asked)
+		});
 		let module = rpc::module_with_auth(
-			rpc::handlers::Handlers::new(node.clone(), spec.clone())
-				.with_disclosures(disclosures)
-				.with_local_node(local_node),
+			handlers,
 			Some(carechain_node::vault::VaultRpc(vault)),
 			Some(auth),
 		)?;
@@ -883,6 +904,15 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 			"JSON-RPC on ws://{rpc_address} and http://{rpc_address}, {}",
 			if enforce { "authenticated (--rpc-auth on)" } else { "open to every caller (--rpc-auth off)" }
 		);
+		if let Some((fhir_settings, rest, asked)) = fhir {
+			match carechain_node::fhir_rest::serve(&fhir_settings, rest).await {
+				Ok(address) => tracing::info!(
+					"FHIR R4 on http://{address}/fhir (metadata: http://{address}/fhir/metadata; bearer session tokens from auth_signIn)"
+				),
+				Err(e) if asked => return Err(e),
+				Err(e) => tracing::warn!("FHIR interface not served: {e}"),
+			}
+		}
 		if !args.no_prometheus {
 			let address = SocketAddr::from((Ipv4Addr::LOCALHOST, args.prometheus_port));
 			carechain_node::prometheus::serve(address, node.metrics.clone()).await?;

@@ -118,7 +118,9 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	// 6: the telehealth pallet (likewise).
 	// 7: telehealth claim lines: claims at storage version 2 (`Migrations`); the wellness
 	// pallet.
-	spec_version: 7,
+	// 8: ended consents kept for the patient's history (`Consent::EndedConsents`, new storage;
+	// nothing to migrate).
+	spec_version: 8,
 	impl_version: 1,
 	apis: RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -359,6 +361,9 @@ impl pallet_consent::Config for Runtime {
 	type MaxGrantsPerPatient = ConstU32<64>;
 	type MaxScopeItems = ConstU32<64>;
 	type MaxWrappedKeys = ConstU32<64>;
+	/// A patient's last 64 ended consents stay readable (FHIR `Consent`, `inactive`); the audit
+	/// trail keeps every grant and revocation regardless.
+	type MaxEndedConsentsPerPatient = ConstU32<64>;
 	type WeightInfo = pallet_consent::weights::SubstrateWeight<Runtime>;
 }
 

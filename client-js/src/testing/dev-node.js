@@ -25,7 +25,7 @@ export function freePort() {
 }
 
 /**
- * A dev node: `{ url, httpUrl, log(), stop() }`, with more command-line `args` if given
+ * A dev node: `{ url, httpUrl, fhirUrl, log(), stop() }`, with more command-line `args` if given
  * (`['--rpc-auth', 'on']`). The binary is CARECHAIN_BIN or the one `cargo test` built
  * (target/debug/carechain).
  */
@@ -36,9 +36,11 @@ export async function startDevNode(args = []) {
   }
   const basePath = mkdtempSync(join(tmpdir(), 'carechain-client-js-'));
   const rpcPort = await freePort();
+  const fhirPort = await freePort();
   const child = spawn(binary, [
     '--dev', '--gpu', 'cpu', '--base-path', basePath,
     '--rpc-port', String(rpcPort),
+    '--fhir-port', String(fhirPort),
     '--prometheus-port', String(await freePort()),
     '--listen-addr', `/ip4/127.0.0.1/tcp/${await freePort()}`,
     ...args,
@@ -50,6 +52,7 @@ export async function startDevNode(args = []) {
   return {
     url: `ws://127.0.0.1:${rpcPort}`,
     httpUrl: `http://127.0.0.1:${rpcPort}`,
+    fhirUrl: `http://127.0.0.1:${fhirPort}/fhir`,
     log: () => output,
     binary,
     basePath,

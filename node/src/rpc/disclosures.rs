@@ -1,5 +1,6 @@
 //! The node's own accounting of the patient-linked reads it answered to someone other than the
-//! patient or a guardian: a grantee's listing of the patient's records. (Reading a record's
+//! patient or a guardian: a grantee's listing of the patient's records, over RPC or the FHIR
+//! interface. (Reading a record's
 //! content is audited on chain: the vault serves a read only against its own
 //! `records.log_access` entry.)
 //!
@@ -71,6 +72,9 @@ pub enum DisclosedBy {
 	/// `records_byPatient`.
 	#[serde(rename = "records_byPatient")]
 	RecordsByPatient,
+	/// The FHIR interface: a DocumentReference or Provenance read or search.
+	#[serde(rename = "fhir")]
+	Fhir,
 }
 
 /// One read the node answered.

@@ -1,5 +1,9 @@
 //! The implementations of the RPC interface over the node's chain and pool.
 
+mod fhir_reads;
+
+pub use fhir_reads::{ConsentEntry, RecordEntry};
+
 use super::{
 	api::*,
 	auth::{self, AuthError},

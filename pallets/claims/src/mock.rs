@@ -86,6 +86,7 @@ impl pallet_consent::Config for Test {
 	type MaxGrantsPerPatient = MaxGrantsPerPatient;
 	type MaxScopeItems = MaxScopeItems;
 	type MaxWrappedKeys = MaxWrappedKeys;
+	type MaxEndedConsentsPerPatient = frame_support::traits::ConstU32<4>;
 	type MaxBreakGlassPerPractitioner = MaxBreakGlassPerPractitioner;
 	type MaxBreakGlassPerOrganization = MaxBreakGlassPerOrganization;
 	type MaxBreakGlassPerPatientPerOrganization = MaxBreakGlassPerPatientPerOrganization;

@@ -163,6 +163,7 @@ mod benchmarks {
 			.collect();
 		if e == 1 {
 			consent_with_all_keys::<T>(&patient, &practitioner::<T>(1), 0);
+			Pallet::<T>::fill_ended_for_benchmark(&patient);
 		}
 		for i in 0..g {
 			let other = practitioner::<T>(i.saturating_add(2));
@@ -204,6 +205,7 @@ mod benchmarks {
 				&records[0],
 			);
 		}
+		Pallet::<T>::fill_ended_for_benchmark(&patient);
 		let consent_id = NextConsentId::<T>::get();
 		Pallet::<T>::grant(
 			RawOrigin::Signed(patient.clone()).into(),
@@ -306,6 +308,7 @@ mod benchmarks {
 				&record,
 			);
 		}
+		Pallet::<T>::fill_ended_for_benchmark(&patient);
 		ExpirySweepCursor::<T>::put(expired);
 		let limit = T::WeightInfo::sweep_expired_item()
 			.saturating_add(T::DbWeight::get().reads_writes(2, 1));
@@ -314,6 +317,7 @@ mod benchmarks {
 			Pallet::<T>::sweep_expired(limit);
 		}
 		assert!(Consents::<T>::get(expired).is_none());
+		assert!(EndedConsents::<T>::contains_key(expired));
 		assert_eq!(GrantedKeys::<T>::iter_prefix(expired).count(), 0);
 	}
 

@@ -169,6 +169,10 @@ pub mod pallet {
 		/// The most wrapped data keys one consent may carry.
 		#[pallet::constant]
 		type MaxWrappedKeys: Get<u32>;
+		/// The most ended (revoked or expired) consents kept per patient for the history of
+		/// consents; the oldest goes first.
+		#[pallet::constant]
+		type MaxEndedConsentsPerPatient: Get<u32>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -200,6 +204,21 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type RecordKeyHolders<T: Config> =
 		StorageDoubleMap<_, Identity, RecordId, Twox64Concat, ConsentId, (), OptionQuery>;
+
+	/// Consents that ended, by id: the patient's history of consents, without their keys.
+	#[pallet::storage]
+	pub type EndedConsents<T: Config> = StorageMap<_, Twox64Concat, ConsentId, EndedConsent<T>>;
+
+	/// The ids of each patient's ended consents, oldest first, at most
+	/// `MaxEndedConsentsPerPatient`.
+	#[pallet::storage]
+	pub type PatientEndedConsents<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<ConsentId, T::MaxEndedConsentsPerPatient>,
+		ValueQuery,
+	>;
 
 	/// Where `on_idle` resumes its sweep for expired consents.
 	#[pallet::storage]
@@ -457,6 +476,10 @@ pub mod pallet {
 		fn integrity_test() {
 			assert!(T::MaxGrantsPerPatient::get() > 0, "a patient must be able to grant");
 			assert!(T::MaxScopeItems::get() > 0, "a scope must be able to list an item");
+			assert!(
+				T::MaxEndedConsentsPerPatient::get() > 0,
+				"the history of consents must keep the last one"
+			);
 			assert!(T::BreakGlassPeriod::get() > 0, "a break-glass session must last");
 			assert!(
 				T::MaxBreakGlassPerPractitioner::get() > 0
@@ -961,10 +984,30 @@ pub mod pallet {
 				RecordKeyHolders::<T>::remove(record, consent_id);
 				destroyed.saturating_inc();
 			}
+			let patient = consent.patient.clone();
+			let ending = if expired { ConsentEnding::Expired } else { ConsentEnding::Revoked };
+			Self::keep_ended(consent_id, consent, ending);
 			if expired {
-				Self::deposit_event(Event::ConsentExpired { consent_id, patient: consent.patient });
+				Self::deposit_event(Event::ConsentExpired { consent_id, patient });
 			}
 			destroyed
+		}
+
+		/// Keeps an ended consent in its patient's history, the oldest ended one making room.
+		pub(crate) fn keep_ended(
+			consent_id: ConsentId,
+			consent: Consent<T>,
+			ending: ConsentEnding,
+		) {
+			PatientEndedConsents::<T>::mutate(&consent.patient, |ids| {
+				if ids.is_full() && !ids.is_empty() {
+					EndedConsents::<T>::remove(ids.remove(0));
+				}
+				// Room was made above; `integrity_test` keeps the bound above zero.
+				let _ = ids.try_push(consent_id);
+			});
+			let ended_at = T::Time::now();
+			EndedConsents::<T>::insert(consent_id, EndedConsent { consent, ended_at, ending });
 		}
 
 		/// Removes expired consents, resuming where the last sweep stopped, within `limit`.
@@ -1300,6 +1343,26 @@ pub mod pallet {
 				);
 			}
 
+			for (patient, ids) in PatientEndedConsents::<T>::iter() {
+				for (i, id) in ids.iter().enumerate() {
+					ensure!(!ids[..i].contains(id), "an ended consent is listed twice");
+					let ended =
+						EndedConsents::<T>::get(id).ok_or("a listed ended consent is missing")?;
+					ensure!(
+						ended.consent.patient == patient,
+						"an ended consent is listed for another patient"
+					);
+				}
+			}
+			for (id, ended) in EndedConsents::<T>::iter() {
+				ensure!(id < next_consent, "an ended consent's id was never assigned");
+				ensure!(!Consents::<T>::contains_key(id), "a consent is both in force and ended");
+				ensure!(
+					PatientEndedConsents::<T>::get(&ended.consent.patient).contains(&id),
+					"an ended consent is missing from its patient's history"
+				);
+			}
+
 			for (patient, length) in AuditLength::<T>::iter() {
 				let mut previous: Option<(BlockNumberFor<T>, Moment)> = None;
 				for index in 0..length {
@@ -1444,6 +1507,27 @@ impl<T: Config> Pallet<T> {
 		}
 		Consents::<T>::insert(consent_id, consent);
 		consent_id
+	}
+
+	/// Fills `patient`'s history of ended consents, so that the next consent to end evicts the
+	/// oldest: the worst case of ending one. Only for benchmarks.
+	pub fn fill_ended_for_benchmark(patient: &T::AccountId) {
+		let max = T::MaxEndedConsentsPerPatient::get();
+		for i in 0..u64::from(max) {
+			let consent_id = NextConsentId::<T>::get();
+			NextConsentId::<T>::put(consent_id.saturating_add(1));
+			let consent = Consent {
+				patient: patient.clone(),
+				granted_by: patient.clone(),
+				grantee: Grantee::Organization(0),
+				grantee_org: 0,
+				scope: ConsentScope::AllRecords,
+				purposes: Default::default(),
+				granted_at: i,
+				expires_at: i,
+			};
+			Self::keep_ended(consent_id, consent, ConsentEnding::Revoked);
+		}
 	}
 }
 

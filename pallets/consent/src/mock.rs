@@ -46,6 +46,7 @@ parameter_types! {
 	pub const MaxGrantsPerPatient: u32 = 3;
 	pub const MaxScopeItems: u32 = 2;
 	pub const MaxWrappedKeys: u32 = 2;
+	pub const MaxEndedConsentsPerPatient: u32 = 2;
 	pub const MemberRateLimit: pallet_registry::RateLimit =
 		pallet_registry::RateLimit { burst: 1_000, per_block: 100 };
 	pub const PatientRateLimit: pallet_registry::RateLimit =
@@ -78,6 +79,7 @@ impl pallet_consent::Config for Test {
 	type MaxGrantsPerPatient = MaxGrantsPerPatient;
 	type MaxScopeItems = MaxScopeItems;
 	type MaxWrappedKeys = MaxWrappedKeys;
+	type MaxEndedConsentsPerPatient = MaxEndedConsentsPerPatient;
 	type WeightInfo = ();
 }
 

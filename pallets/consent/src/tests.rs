@@ -5,9 +5,10 @@
 #![allow(clippy::arithmetic_side_effects)]
 
 use crate::{
-	mock::*, AuditLength, AuditTrail, ConsentScope, Consents, DisputeBlocks, Emergencies, Error,
-	Event, GrantedKeys, Grantee, NextEmergencyId, PatientConsents, RecordKeyHolders,
-	DISPUTE_AUDIT_ACTION, LIFT_DISPUTE_BLOCK_AUDIT_ACTION,
+	mock::*, AuditLength, AuditTrail, ConsentEnding, ConsentScope, Consents, DisputeBlocks,
+	Emergencies, EndedConsents, Error, Event, GrantedKeys, Grantee, NextEmergencyId,
+	PatientConsents, PatientEndedConsents, RecordKeyHolders, DISPUTE_AUDIT_ACTION,
+	LIFT_DISPUTE_BLOCK_AUDIT_ACTION,
 };
 use carechain_primitives::{
 	AccessBasis, AccessPolicy, AuditAction, Decision, DenialReason, FhirResourceType, Purpose, Role,
@@ -289,6 +290,50 @@ fn on_idle_sweeps_expired_consents() {
 		System::assert_has_event(Event::ConsentExpired { consent_id: 0, patient: PATIENT }.into());
 		assert_eq!(PatientConsents::<Test>::get(PATIENT).into_inner(), vec![2]);
 		assert!(GrantedKeys::<Test>::contains_key(2, LAB), "unexpired consent keeps its keys");
+	});
+}
+
+#[test]
+fn ended_consents_stay_in_the_patients_history_without_their_keys() {
+	build_and_execute(|| {
+		let revoked = grant_org(0, ConsentScope::AllRecords, vec![Treatment]);
+		let expiring = grant_org(1, ConsentScope::AllRecords, vec![Payment]);
+		let kept = Consents::<Test>::get(revoked).unwrap();
+		set_time(START + DAY);
+		assert_ok!(Consent::revoke(RuntimeOrigin::signed(PATIENT), revoked));
+		let ended = EndedConsents::<Test>::get(revoked).expect("a revoked consent is kept");
+		assert_eq!(ended.consent, kept);
+		assert_eq!((ended.ended_at, ended.ending), (START + DAY, ConsentEnding::Revoked));
+		// Ended is ended: it allows nothing, and cannot be revoked or ended again.
+		assert_eq!(decide(DOCTOR, LAB, Treatment), Decision::Denied(DenialReason::NoConsent));
+		assert_noop!(
+			Consent::revoke(RuntimeOrigin::signed(PATIENT), revoked),
+			Error::<Test>::UnknownConsent
+		);
+		set_time(START + 31 * DAY);
+		Consent::on_idle(2, Weight::MAX);
+		let expired = EndedConsents::<Test>::get(expiring).expect("an expired consent is kept");
+		assert_eq!(expired.ending, ConsentEnding::Expired);
+		assert_eq!(
+			PatientEndedConsents::<Test>::get(PATIENT).into_inner(),
+			vec![revoked, expiring]
+		);
+		assert!(PatientEndedConsents::<Test>::get(OTHER_PATIENT).is_empty());
+	});
+}
+
+#[test]
+fn the_history_of_ended_consents_is_bounded_oldest_first() {
+	build_and_execute(|| {
+		// The mock keeps two ended consents per patient.
+		let ids: Vec<u64> =
+			(0..3).map(|org| grant_org(org, ConsentScope::AllRecords, vec![Treatment])).collect();
+		for id in &ids {
+			assert_ok!(Consent::revoke(RuntimeOrigin::signed(PATIENT), *id));
+		}
+		assert_eq!(PatientEndedConsents::<Test>::get(PATIENT).into_inner(), vec![ids[1], ids[2]]);
+		assert!(!EndedConsents::<Test>::contains_key(ids[0]), "the oldest made room");
+		assert_eq!(EndedConsents::<Test>::iter().count(), 2);
 	});
 }
 

@@ -115,6 +115,44 @@ pub struct Consent<T: Config> {
 	pub expires_at: Moment,
 }
 
+/// How a consent stopped allowing access.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Serialize,
+	Deserialize,
+)]
+pub enum ConsentEnding {
+	/// The patient or a guardian revoked it.
+	Revoked,
+	/// It reached its expiry and was cleared.
+	Expired,
+}
+
+/// A consent that no longer allows access, kept so that the patient's history of consents
+/// (FHIR `Consent` with status `inactive`) can still be shown. It holds no key.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound())]
+pub struct EndedConsent<T: Config> {
+	/// The consent as it was.
+	pub consent: Consent<T>,
+	/// When it ended, in milliseconds since the Unix epoch.
+	pub ended_at: Moment,
+	/// How.
+	pub ending: ConsentEnding,
+}
+
 /// Why a practitioner broke the glass: a coarse code that says why consent could not be asked,
 /// never what the patient has (no diagnosis-like category), so that neither state nor events
 /// tell who had which kind of crisis. The practitioner's written justification stays off

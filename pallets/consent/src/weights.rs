@@ -32,67 +32,68 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// 800 samples.
 	fn grant(g: u32, s: u32, k: u32, e: u32) -> Weight {
-		Weight::from_parts(150_530_001, 0)
-			.saturating_add(Weight::from_parts(2_360_230, 0).saturating_mul(g.into()))
-			.saturating_add(Weight::from_parts(3_022_383, 0).saturating_mul(k.into()))
-			.saturating_add(Weight::from_parts(299_610_829, 0).saturating_mul(e.into()))
+		Weight::from_parts(102_532_805, 0)
+			.saturating_add(Weight::from_parts(2_880_911, 0).saturating_mul(g.into()))
+			.saturating_add(Weight::from_parts(303_329, 0).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(3_143_266, 0).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(314_059_613, 0).saturating_mul(e.into()))
 			.saturating_add(T::DbWeight::get().reads(70_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(g.into())))
-			.saturating_add(T::DbWeight::get().reads((65_u64).saturating_mul(e.into())))
+			.saturating_add(T::DbWeight::get().reads((66_u64).saturating_mul(e.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(k.into())))
-			.saturating_add(T::DbWeight::get().writes((129_u64).saturating_mul(e.into())))
+			.saturating_add(T::DbWeight::get().writes((132_u64).saturating_mul(e.into())))
 	}
 	/// 200 samples.
 	fn revoke(k: u32) -> Weight {
-		Weight::from_parts(8_516_372, 0)
-			.saturating_add(Weight::from_parts(5_839_536, 0).saturating_mul(k.into()))
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		Weight::from_parts(34_956_383, 0)
+			.saturating_add(Weight::from_parts(3_948_034, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(k.into())))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(k.into())))
 	}
 	/// 10 samples.
 	fn break_glass() -> Weight {
-		Weight::from_parts(34_110_000, 0)
+		Weight::from_parts(36_304_000, 0)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// 10 samples.
 	fn dispute() -> Weight {
-		Weight::from_parts(20_670_000, 0)
+		Weight::from_parts(22_673_000, 0)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// 10 samples.
 	fn lift_dispute_block() -> Weight {
-		Weight::from_parts(14_922_000, 0)
+		Weight::from_parts(16_985_000, 0)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// 10 samples.
 	fn sweep_expired_item() -> Weight {
-		Weight::from_parts(246_564_000, 0)
-			.saturating_add(T::DbWeight::get().reads(69_u64))
-			.saturating_add(T::DbWeight::get().writes(131_u64))
+		Weight::from_parts(254_907_000, 0)
+			.saturating_add(T::DbWeight::get().reads(70_u64))
+			.saturating_add(T::DbWeight::get().writes(134_u64))
 	}
 	/// 10 samples.
 	fn sweep_expired_visit() -> Weight {
-		Weight::from_parts(5_428_000, 0)
+		Weight::from_parts(5_719_000, 0)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// 200 samples.
 	fn check_access(g: u32) -> Weight {
-		Weight::from_parts(9_526_320, 0)
-			.saturating_add(Weight::from_parts(2_787_949, 0).saturating_mul(g.into()))
+		Weight::from_parts(11_128_499, 0)
+			.saturating_add(Weight::from_parts(2_830_599, 0).saturating_mul(g.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(g.into())))
 	}
 	/// 200 samples.
 	fn check_write(g: u32) -> Weight {
-		Weight::from_parts(10_205_000, 0)
-			.saturating_add(Weight::from_parts(5_121_557, 0).saturating_mul(g.into()))
+		Weight::from_parts(9_217_633, 0)
+			.saturating_add(Weight::from_parts(2_855_433, 0).saturating_mul(g.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(g.into())))
 	}
@@ -102,67 +103,68 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 impl WeightInfo for () {
 	/// 800 samples.
 	fn grant(g: u32, s: u32, k: u32, e: u32) -> Weight {
-		Weight::from_parts(150_530_001, 0)
-			.saturating_add(Weight::from_parts(2_360_230, 0).saturating_mul(g.into()))
-			.saturating_add(Weight::from_parts(3_022_383, 0).saturating_mul(k.into()))
-			.saturating_add(Weight::from_parts(299_610_829, 0).saturating_mul(e.into()))
+		Weight::from_parts(102_532_805, 0)
+			.saturating_add(Weight::from_parts(2_880_911, 0).saturating_mul(g.into()))
+			.saturating_add(Weight::from_parts(303_329, 0).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(3_143_266, 0).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(314_059_613, 0).saturating_mul(e.into()))
 			.saturating_add(RocksDbWeight::get().reads(70_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(g.into())))
-			.saturating_add(RocksDbWeight::get().reads((65_u64).saturating_mul(e.into())))
+			.saturating_add(RocksDbWeight::get().reads((66_u64).saturating_mul(e.into())))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(k.into())))
-			.saturating_add(RocksDbWeight::get().writes((129_u64).saturating_mul(e.into())))
+			.saturating_add(RocksDbWeight::get().writes((132_u64).saturating_mul(e.into())))
 	}
 	/// 200 samples.
 	fn revoke(k: u32) -> Weight {
-		Weight::from_parts(8_516_372, 0)
-			.saturating_add(Weight::from_parts(5_839_536, 0).saturating_mul(k.into()))
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
+		Weight::from_parts(34_956_383, 0)
+			.saturating_add(Weight::from_parts(3_948_034, 0).saturating_mul(k.into()))
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(k.into())))
-			.saturating_add(RocksDbWeight::get().writes(4_u64))
+			.saturating_add(RocksDbWeight::get().writes(7_u64))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(k.into())))
 	}
 	/// 10 samples.
 	fn break_glass() -> Weight {
-		Weight::from_parts(34_110_000, 0)
+		Weight::from_parts(36_304_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	/// 10 samples.
 	fn dispute() -> Weight {
-		Weight::from_parts(20_670_000, 0)
+		Weight::from_parts(22_673_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	/// 10 samples.
 	fn lift_dispute_block() -> Weight {
-		Weight::from_parts(14_922_000, 0)
+		Weight::from_parts(16_985_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	/// 10 samples.
 	fn sweep_expired_item() -> Weight {
-		Weight::from_parts(246_564_000, 0)
-			.saturating_add(RocksDbWeight::get().reads(69_u64))
-			.saturating_add(RocksDbWeight::get().writes(131_u64))
+		Weight::from_parts(254_907_000, 0)
+			.saturating_add(RocksDbWeight::get().reads(70_u64))
+			.saturating_add(RocksDbWeight::get().writes(134_u64))
 	}
 	/// 10 samples.
 	fn sweep_expired_visit() -> Weight {
-		Weight::from_parts(5_428_000, 0)
+		Weight::from_parts(5_719_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// 200 samples.
 	fn check_access(g: u32) -> Weight {
-		Weight::from_parts(9_526_320, 0)
-			.saturating_add(Weight::from_parts(2_787_949, 0).saturating_mul(g.into()))
+		Weight::from_parts(11_128_499, 0)
+			.saturating_add(Weight::from_parts(2_830_599, 0).saturating_mul(g.into()))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(g.into())))
 	}
 	/// 200 samples.
 	fn check_write(g: u32) -> Weight {
-		Weight::from_parts(10_205_000, 0)
-			.saturating_add(Weight::from_parts(5_121_557, 0).saturating_mul(g.into()))
+		Weight::from_parts(9_217_633, 0)
+			.saturating_add(Weight::from_parts(2_855_433, 0).saturating_mul(g.into()))
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(g.into())))
 	}

@@ -77,6 +77,7 @@ impl pallet_consent::Config for Test {
 	type MaxGrantsPerPatient = frame_support::traits::ConstU32<4>;
 	type MaxScopeItems = frame_support::traits::ConstU32<4>;
 	type MaxWrappedKeys = frame_support::traits::ConstU32<4>;
+	type MaxEndedConsentsPerPatient = frame_support::traits::ConstU32<4>;
 	type MaxBreakGlassPerPractitioner = frame_support::traits::ConstU32<4>;
 	type MaxBreakGlassPerOrganization = frame_support::traits::ConstU32<16>;
 	type MaxBreakGlassPerPatientPerOrganization = frame_support::traits::ConstU32<4>;

@@ -508,6 +508,18 @@ impl Auth {
 		&self.settings
 	}
 
+	/// The caller of a request that always needs a session, whether or not RPC's
+	/// authentication is on: the FHIR interface's.
+	pub fn signed_caller(&self, token: Option<&str>) -> Caller {
+		match token {
+			None => Caller::Anonymous,
+			Some(token) => match self.sessions.verify(token, now_ms()) {
+				Ok(session) => self.current(Caller::Signed(session)),
+				Err(e) => Caller::Refused(e),
+			},
+		}
+	}
+
 	/// The caller of an HTTP request or WebSocket handshake with this `token`.
 	fn caller_of(&self, token: Option<&str>) -> Caller {
 		if !self.settings.enforce {

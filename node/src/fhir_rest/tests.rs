@@ -1,0 +1,196 @@
+//! The FHIR interface answered without a socket, as a member, a stranger and an anonymous
+//! caller; the journey with a real FHIR client runs in client-js's `fhir.test.js`.
+
+use super::*;
+use crate::{
+	chain_spec::ChainSpec,
+	client::Client,
+	db::ChainDb,
+	pool::{Pool, PoolLimits},
+	rpc::auth::{AuthApiServer as _, AuthRpc, AuthSettings},
+	service::Node,
+	signatures::BatchVerifier,
+};
+use carechain_interop::fhir as map;
+use codec::Encode;
+use sp_core::Pair as _;
+use sp_keyring::Ed25519Keyring;
+
+const BASE: &str = "http://127.0.0.1:9955/fhir";
+
+fn interface() -> (Arc<FhirRest>, Arc<Auth>, tempfile::TempDir) {
+	interface_with_key([7; 32])
+}
+
+fn interface_with_key(key: [u8; 32]) -> (Arc<FhirRest>, Arc<Auth>, tempfile::TempDir) {
+	let dir = tempfile::tempdir().unwrap();
+	let spec = Arc::new(ChainSpec::development());
+	let client = Arc::new(Client::open(ChainDb::open(dir.path()).unwrap(), &spec.genesis).unwrap());
+	let verifier = carechain_gpu::Verifier::new(carechain_gpu::Mode::Cpu).unwrap();
+	let node = Node::new(
+		client,
+		Arc::new(Pool::new(PoolLimits::default())),
+		Arc::new(BatchVerifier::new(verifier)),
+	);
+	// RPC's own checks are off, as on a --dev node: the FHIR interface asks for a session anyway.
+	let settings = AuthSettings { enforce: false, ..Default::default() };
+	let auth = Auth::new(node.clone(), zeroize::Zeroizing::new(key), settings);
+	(FhirRest::new(Handlers::new(node, spec), auth.clone()), auth, dir)
+}
+
+fn token(auth: &Arc<Auth>, who: Ed25519Keyring) -> String {
+	let account = who.to_account_id();
+	let challenge = AuthRpc(auth.clone()).challenge(account.clone()).unwrap();
+	let message = auth::sign_in_message(&challenge.genesis_hash, &challenge.challenge, &account);
+	let signature = sp_runtime::MultiSignature::from(who.pair().sign(&message));
+	auth.sign_in(account, challenge.challenge, &signature.encode()).unwrap().token
+}
+
+fn get(rest: &FhirRest, path_and_query: &str, token: Option<&str>) -> Answer {
+	let (path, query) = match path_and_query.split_once('?') {
+		Some((path, query)) => (path, Some(query)),
+		None => (path_and_query, None),
+	};
+	rest.answer(&Method::GET, path, query, token, BASE)
+}
+
+fn diagnostics(answer: &Answer) -> &str {
+	assert_eq!(answer.body["resourceType"], "OperationOutcome", "{:#}", answer.body);
+	carechain_fhir::validate_value(&answer.body).expect("an OperationOutcome R4 accepts");
+	answer.body["issue"][0]["diagnostics"].as_str().unwrap()
+}
+
+#[test]
+fn metadata_is_public_and_a_capability_statement_r4_accepts() {
+	let (rest, _, _dir) = interface();
+	let answer = get(&rest, "/fhir/metadata", None);
+	assert_eq!(answer.status, StatusCode::OK);
+	assert_eq!(
+		carechain_fhir::validate_value(&answer.body).unwrap(),
+		carechain_primitives::FhirResourceType::Other
+	);
+	let served: Vec<&str> = answer.body["rest"][0]["resource"]
+		.as_array()
+		.unwrap()
+		.iter()
+		.map(|r| r["type"].as_str().unwrap())
+		.collect();
+	assert_eq!(served, ["Consent", "AuditEvent", "DocumentReference", "Provenance"]);
+}
+
+#[test]
+fn every_read_and_search_needs_a_valid_session() {
+	let (rest, _, _dir) = interface();
+	let patient = map::account_id(&Ed25519Keyring::Eve.to_account_id());
+	for path in [
+		format!("/fhir/Consent?patient={patient}"),
+		format!("/fhir/AuditEvent?patient={patient}"),
+		format!("/fhir/DocumentReference?patient={patient}"),
+		"/fhir/Consent/0".to_owned(),
+	] {
+		let anonymous = get(&rest, &path, None);
+		assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "{path}");
+		assert!(diagnostics(&anonymous).contains("Authorization: Bearer"), "{path}");
+		let forged = get(&rest, &path, Some("not-a-token"));
+		assert_eq!(forged.status, StatusCode::UNAUTHORIZED, "{path}");
+	}
+	// A token of another node (another key) is refused here.
+	let (_other, other_auth, _other_dir) = interface_with_key([8; 32]);
+	let foreign = token(&other_auth, Ed25519Keyring::Bob);
+	let answer = get(&rest, &format!("/fhir/Consent?patient={patient}"), Some(&foreign));
+	assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+}
+
+#[test]
+fn a_stranger_may_not_read_a_patients_consents_or_audit_trail() {
+	let (rest, auth, _dir) = interface();
+	let bob = token(&auth, Ed25519Keyring::Bob);
+	let eve = map::account_id(&Ed25519Keyring::Eve.to_account_id());
+	for path in [format!("/fhir/Consent?patient={eve}"), format!("/fhir/AuditEvent?patient={eve}")]
+	{
+		let answer = get(&rest, &path, Some(&bob));
+		assert_eq!(answer.status, StatusCode::FORBIDDEN, "{path}: {:#}", answer.body);
+		diagnostics(&answer);
+	}
+	// Records: a stranger sees none, as an empty searchset.
+	let records = get(&rest, &format!("/fhir/DocumentReference?patient=Patient/{eve}"), Some(&bob));
+	assert_eq!(records.status, StatusCode::OK, "{:#}", records.body);
+	assert_eq!(records.body["total"], 0);
+	carechain_fhir::validate_value(&records.body).expect("a searchset R4 accepts");
+	// A read by id does not say whose it is.
+	let unknown = get(&rest, &format!("/fhir/DocumentReference/{}", "ab".repeat(32)), Some(&bob));
+	assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}
+
+#[test]
+fn bad_requests_say_what_was_wrong() {
+	let (rest, auth, _dir) = interface();
+	let bob = token(&auth, Ed25519Keyring::Bob);
+	let eve = map::account_id(&Ed25519Keyring::Eve.to_account_id());
+	let cases = [
+		("/fhir/Consent", StatusCode::BAD_REQUEST, "needs patient="),
+		("/fhir/Consent?patient=nobody", StatusCode::BAD_REQUEST, "is not a Patient reference"),
+		(
+			&*format!("/fhir/Consent?patient={eve}&patient={eve}"),
+			StatusCode::BAD_REQUEST,
+			"given 2 times",
+		),
+		(
+			&*format!("/fhir/Consent?patient={eve}&colour=red"),
+			StatusCode::BAD_REQUEST,
+			"\"colour\"",
+		),
+		(
+			&*format!("/fhir/Consent?patient={eve}&status=maybe"),
+			StatusCode::BAD_REQUEST,
+			"active or inactive",
+		),
+		(
+			&*format!("/fhir/AuditEvent?patient={eve}&date=yesterday"),
+			StatusCode::BAD_REQUEST,
+			"not a FHIR search date",
+		),
+		(
+			&*format!("/fhir/AuditEvent?patient={eve}&_count=many"),
+			StatusCode::BAD_REQUEST,
+			"not a whole number",
+		),
+		(&*format!("/fhir/Patient?patient={eve}"), StatusCode::NOT_FOUND, "is not served here"),
+		("/fhir/Consent/abc", StatusCode::NOT_FOUND, "consent ids are numbers"),
+		("/fhir/Consent/0/_history", StatusCode::NOT_FOUND, "is not served"),
+		("/fhir/AuditEvent/xyz", StatusCode::NOT_FOUND, "<patient>-<index>"),
+		("/fhir/DocumentReference/12", StatusCode::NOT_FOUND, "64 hex digits"),
+		("/other", StatusCode::NOT_FOUND, "under /fhir/"),
+	];
+	for (path, status, says) in cases {
+		let answer = get(&rest, path, Some(&bob));
+		assert_eq!(answer.status, status, "{path}: {:#}", answer.body);
+		assert!(diagnostics(&answer).contains(says), "{path}: {}", diagnostics(&answer));
+	}
+	let many: String = (0..40).map(|i| format!("a{i}=1&")).collect();
+	let answer = get(&rest, &format!("/fhir/Consent?{many}"), Some(&bob));
+	assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+	let post = rest.answer(&Method::POST, "/fhir/Consent", None, Some(&bob), BASE);
+	assert_eq!(post.status, StatusCode::METHOD_NOT_ALLOWED);
+	assert!(diagnostics(&post).contains("read-only"));
+}
+
+#[test]
+fn search_dates_cover_their_precision() {
+	use search::DateParam;
+	let day = DateParam::parse("date", "2026-12-05").unwrap();
+	let start = 1_796_428_800_000; // 2026-12-05T00:00:00Z
+	assert!(day.matches(start) && day.matches(start + 86_399_999));
+	assert!(!day.matches(start - 1) && !day.matches(start + 86_400_000));
+	let ge = DateParam::parse("date", "ge2026-12").unwrap();
+	assert!(ge.matches(start) && !ge.matches(start - 5 * 86_400_000));
+	let lt = DateParam::parse("date", "lt2026").unwrap();
+	assert!(!lt.matches(start) && lt.matches(1_767_225_599_999));
+	let instant = DateParam::parse("date", "2026-12-05T01:00:00+01:00").unwrap();
+	assert!(instant.matches(start) && !instant.matches(start + 1_000));
+	let utc = DateParam::parse("date", "le2026-12-05T00:00:00Z").unwrap();
+	assert!(utc.matches(start) && !utc.matches(start + 1_000));
+	for bad in ["", "26", "2026-13", "2026-12-05T25:00:00Z", "xx2026", "2026/12/05"] {
+		assert!(DateParam::parse("date", bad).is_err(), "{bad}");
+	}
+}
