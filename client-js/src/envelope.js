@@ -96,7 +96,9 @@ export function unwrapKey(wrapped, secret) {
  * indexes.
  */
 export function validateFhir(json, resourceTypes = undefined) {
-  let resource = json;
+  // An object is checked as the JSON it seals to (what JSON.stringify writes: no NaN, no
+  // prototype properties, toJSON applied), so that what is checked is what is sealed.
+  let resource = json === undefined ? json : JSON.parse(JSON.stringify(json) ?? 'null');
   if (typeof json === 'string' || json instanceof Uint8Array) {
     try {
       resource = JSON.parse(typeof json === 'string' ? json : fromUtf8(json));

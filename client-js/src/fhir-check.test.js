@@ -47,3 +47,12 @@ test('nesting is bounded', () => {
   for (let i = 0; i <= MAX_NESTING; i += 1) resource = { resourceType: 'Bundle', type: 'collection', entry: [{ resource }] };
   assert.throws(() => validateResource(resource), (e) => e.kind === 'TooDeep');
 });
+
+test('numbers JSON cannot carry and JSON nested past the parser limit are refused, not thrown', () => {
+  const observation = (value) => ({ resourceType: 'Observation', status: 'final', code: { text: 'x' }, valueQuantity: { value } });
+  for (const value of [Infinity, NaN]) assert.throws(() => validateResource(observation(value)), (e) => e.kind === 'WrongType');
+  let deep = { url: 'x' };
+  for (let i = 0; i < 200; i += 1) deep = { url: 'x', extension: [deep] };
+  assert.throws(() => validateResource({ resourceType: 'Patient', extension: [deep] }), (e) => e instanceof FhirError && e.kind === 'NotJson');
+  assert.throws(() => validateResource({ resourceType: 'Patient', __proto__: { x: 1 }, constructor: 1 }), (e) => e.kind === 'UnknownElement');
+});

@@ -9,6 +9,9 @@ import table from './fhir-r4.js';
 /** Bundles and contained resources nested deeper than this are refused. */
 export const MAX_NESTING = 8;
 
+/** JSON nested deeper than this is refused, as Rust's JSON parser (serde_json) refuses it. */
+const MAX_JSON_DEPTH = 128;
+
 /** Why a payload is not FHIR R4 JSON: `kind` (as the Rust `FhirError` variant) and `path`. */
 export class FhirError extends Error {
   constructor(kind, path, message) {
@@ -131,9 +134,10 @@ const isCode = (text) => /^[^\s]+( [^\s]+)*$/.test(text);
 const isOid = (text) => /^urn:oid:[0-2](\.(0|[1-9][0-9]*))+$/.test(text);
 const isUuid = (text) => /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(text);
 function isBase64(text) {
-  const bytes = text.replace(/\s/g, '');
+  const bytes = text.replace(/[ \t\n\r\f]/g, '');
   if (bytes.length === 0 || bytes.length % 4 !== 0) return false;
-  const padding = bytes.length - bytes.replace(/=+$/, '').length;
+  let padding = 0;
+  while (padding < bytes.length && bytes[bytes.length - 1 - padding] === '=') padding += 1;
   return padding <= 2 && /^[A-Za-z0-9+/]*$/.test(bytes.slice(0, bytes.length - padding));
 }
 
@@ -163,7 +167,7 @@ function checkPrimitive(type, value, path) {
     return;
   }
   if (type === 'decimal') {
-    if (typeof value !== 'number') throw wrongType(path, 'a JSON number (a FHIR decimal)');
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw wrongType(path, 'a JSON number (a FHIR decimal)');
     return;
   }
   if (type === 'integer' || type === 'unsignedInt' || type === 'positiveInt') {
@@ -178,7 +182,8 @@ function checkPrimitive(type, value, path) {
   if (value === '') throw empty(path);
   const [valid, expected] = FORMATS[type];
   if (!valid(value)) {
-    throw new FhirError('BadFormat', path, `${path} is ${JSON.stringify([...value].slice(0, 64).join(''))}: not a valid FHIR ${type} (${expected})`);
+    const shown = [...value.slice(0, 256)].slice(0, 64).join('');
+    throw new FhirError('BadFormat', path, `${path} is ${JSON.stringify(shown)}: not a valid FHIR ${type} (${expected})`);
   }
 }
 
@@ -186,6 +191,20 @@ function checkPrimitive(type, value, path) {
 class Walk {
   constructor() {
     this.badCode = null;
+    this.depth = 0;
+  }
+
+  /** Counts one more level of JSON objects and arrays around what `f` walks. */
+  nested(levels, f) {
+    this.depth += levels;
+    try {
+      if (this.depth > MAX_JSON_DEPTH) {
+        throw new FhirError('NotJson', '$', `not JSON: nested more than ${MAX_JSON_DEPTH} levels deep`);
+      }
+      return f();
+    } finally {
+      this.depth -= levels;
+    }
   }
 
   resource(value, at, depth) {
@@ -201,7 +220,7 @@ class Walk {
       throw new FhirError('UnknownResourceType', shown, `${shown}: ${JSON.stringify(name)} is not a FHIR R4 resource type`);
     }
     const here = at === '' ? name : `${at}(${name})`;
-    this.elements(value, name, here, depth, true);
+    this.nested(1, () => this.elements(value, name, here, depth, true));
     return name;
   }
 
@@ -251,10 +270,10 @@ class Walk {
     if (Array.isArray(value)) {
       if (!repeats) throw wrongType(path, 'a single value, not an array (R4 allows it at most once)');
       if (value.length === 0 || value.every((v) => v === null)) throw empty(path);
-      value.forEach((item, i) => {
+      this.nested(1, () => value.forEach((item, i) => {
         if (item === null && hasExtensions && k.kind === 'primitive') return;
         this.one(item, k, `${path}[${i}]`, depth);
-      });
+      }));
       return;
     }
     if (repeats) throw wrongType(path, 'an array (R4 allows it more than once)');
@@ -271,7 +290,7 @@ class Walk {
     } else if (typeof value !== 'object' || Array.isArray(value)) {
       throw wrongType(path, 'an object');
     } else {
-      this.elements(value, k.def, path, depth, false);
+      this.nested(1, () => this.elements(value, k.def, path, depth, false));
     }
   }
 

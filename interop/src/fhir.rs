@@ -134,9 +134,10 @@ pub fn resource_type_name(resource_type: FhirResourceType) -> Option<&'static st
 	})
 }
 
-/// Whether a consent allows access now: not revoked, and not expired at `now`.
-pub fn consent_status(consent: &Consent<Runtime>, revoked: bool, now: Moment) -> &'static str {
-	if revoked || consent.expires_at <= now {
+/// Whether a consent allows access now: not ended (revoked, or expired and cleared), and not
+/// expired at `now`.
+pub fn consent_status(consent: &Consent<Runtime>, ended: bool, now: Moment) -> &'static str {
+	if ended || consent.expires_at <= now {
 		"inactive"
 	} else {
 		"active"
@@ -144,9 +145,10 @@ pub fn consent_status(consent: &Consent<Runtime>, revoked: bool, now: Moment) ->
 }
 
 /// A consent as a FHIR Consent: a privacy consent (`patient-privacy`) that permits its grantee,
-/// for its purposes, to read the records in its scope between its grant and its expiry.
-/// `inactive` once revoked or expired.
-pub fn consent(id: u64, consent: &Consent<Runtime>, revoked: bool, now: Moment) -> Json {
+/// for its purposes, to read the records in its scope between its grant and its expiry, or the
+/// moment it `ended` (revoked or cleared) if earlier. `inactive` once ended or expired.
+pub fn consent(id: u64, consent: &Consent<Runtime>, ended: Option<Moment>, now: Moment) -> Json {
+	let end = ended.map_or(consent.expires_at, |at| at.min(consent.expires_at));
 	let grantee = match &consent.grantee {
 		Grantee::Organization(org) => organization_reference(*org),
 		Grantee::Practitioner(account) => person_reference(account, &consent.patient),
@@ -176,7 +178,7 @@ pub fn consent(id: u64, consent: &Consent<Runtime>, revoked: bool, now: Moment) 
 		.collect();
 	let mut provision = json!({
 		"type": "permit",
-		"period": { "start": instant(consent.granted_at), "end": instant(consent.expires_at) },
+		"period": { "start": instant(consent.granted_at), "end": instant(end) },
 		"actor": actors,
 		"action": [{ "coding": [{
 			"system": "http://terminology.hl7.org/CodeSystem/consentaction",
@@ -214,7 +216,7 @@ pub fn consent(id: u64, consent: &Consent<Runtime>, revoked: bool, now: Moment) 
 	json!({
 		"resourceType": "Consent",
 		"id": id.to_string(),
-		"status": consent_status(consent, revoked, now),
+		"status": consent_status(consent, ended.is_some(), now),
 		"scope": { "coding": [{
 			"system": "http://terminology.hl7.org/CodeSystem/consentscope",
 			"code": "patient-privacy",
@@ -438,6 +440,7 @@ pub fn provenance(id: &H256, record: &Record<Runtime>) -> Json {
 	resource
 }
 
+pub mod claims;
 pub mod telehealth;
 pub mod trials;
 

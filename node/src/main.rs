@@ -846,7 +846,7 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 				None | Some("all") => None,
 				Some(list) => Some(list.split(',').map(|o| o.trim().to_owned()).collect()),
 			},
-			runtime: Some(rpc_threads),
+			runtime: Some(rpc_threads.clone()),
 			auth: Some(auth.clone()),
 			..rpc::RpcSettings::new(SocketAddr::from((host, args.rpc_port)), max_message_bytes)
 		};
@@ -891,8 +891,16 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 			_ => None,
 		};
 		let fhir = fhir_port.map(|(port, asked)| {
-			let rest = carechain_node::fhir_rest::FhirRest::new(handlers.clone(), auth.clone());
-			(carechain_node::fhir_rest::FhirSettings::new(SocketAddr::from((host, port))), rest, asked)
+			let settings = carechain_node::fhir_rest::FhirSettings {
+				runtime: Some(rpc_threads.clone()),
+				..carechain_node::fhir_rest::FhirSettings::new(SocketAddr::from((host, port)))
+			};
+			let rest = carechain_node::fhir_rest::FhirRest::new(
+				handlers.clone(),
+				auth.clone(),
+				settings.max_in_flight,
+			);
+			(settings, rest, asked)
 		});
 		let module = rpc::module_with_auth(
 			handlers,

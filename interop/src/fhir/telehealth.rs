@@ -46,6 +46,16 @@ fn account(who: &AccountId) -> Json {
 	json!({ "identifier": { "system": ACCOUNT_SYSTEM, "value": who.to_ss58check() } })
 }
 
+/// The appointment an Appointment's (`carechain-appointment-<n>`) or Encounter's
+/// (`carechain-encounter-<n>`) FHIR id names.
+pub fn parse_appointment_id(kind: &str, id: &str) -> Option<AppointmentId> {
+	let prefix = match kind {
+		"Encounter" => "carechain-encounter-",
+		_ => "carechain-appointment-",
+	};
+	id.strip_prefix(prefix)?.parse().ok()
+}
+
 fn appointment_id(id: AppointmentId) -> String {
 	format!("carechain-appointment-{id}")
 }

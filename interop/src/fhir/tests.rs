@@ -36,7 +36,7 @@ fn consents_are_r4_consents_with_their_scope_purposes_and_expiry() {
 		vec![FhirResourceType::Observation, FhirResourceType::Other].try_into().unwrap(),
 	);
 	let org =
-		valid(consent(3, &a_consent(types, Grantee::Organization(7)), false, 1_750_000_000_000));
+		valid(consent(3, &a_consent(types, Grantee::Organization(7)), None, 1_750_000_000_000));
 	assert_eq!(org["status"], "active");
 	assert_eq!(org["id"], "3");
 	assert_eq!(org["patient"]["reference"], format!("Patient/{}", account_id(&account(1))));
@@ -53,7 +53,7 @@ fn consents_are_r4_consents_with_their_scope_purposes_and_expiry() {
 
 	let records = ConsentScope::Records(vec![H256::repeat_byte(0xab)].try_into().unwrap());
 	let practitioner =
-		valid(consent(4, &a_consent(records, Grantee::Practitioner(account(9))), false, 0));
+		valid(consent(4, &a_consent(records, Grantee::Practitioner(account(9))), None, 0));
 	assert_eq!(
 		practitioner["provision"]["data"][0]["reference"]["reference"],
 		format!("DocumentReference/{}", "ab".repeat(32))
@@ -64,9 +64,14 @@ fn consents_are_r4_consents_with_their_scope_purposes_and_expiry() {
 	);
 
 	let all = a_consent(ConsentScope::AllRecords, Grantee::Organization(7));
-	assert_eq!(valid(consent(5, &all, true, 0))["status"], "inactive", "revoked");
-	assert_eq!(valid(consent(5, &all, false, all.expires_at))["status"], "inactive", "expired");
-	assert!(consent(5, &all, false, 0)["provision"].get("class").is_none());
+	let revoked = valid(consent(5, &all, Some(1_710_000_000_000), 0));
+	assert_eq!(revoked["status"], "inactive", "revoked");
+	assert_eq!(
+		revoked["provision"]["period"]["end"], "2024-03-09T16:00:00.000Z",
+		"ended when revoked"
+	);
+	assert_eq!(valid(consent(5, &all, None, all.expires_at))["status"], "inactive", "expired");
+	assert!(consent(5, &all, None, 0)["provision"].get("class").is_none());
 }
 
 fn an_entry(action: AuditAction) -> AuditEntry<Runtime> {

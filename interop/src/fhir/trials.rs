@@ -26,8 +26,14 @@ fn hash_url(hash: &H256) -> String {
 	format!("urn:carechain:blake2b-256:{hash:?}")
 }
 
-fn study_id(study: StudyId) -> String {
+/// A study's FHIR id.
+pub fn study_id(study: StudyId) -> String {
 	format!("carechain-study-{study}")
+}
+
+/// The study a FHIR id (`carechain-study-<n>`) names.
+pub fn parse_study_id(id: &str) -> Option<StudyId> {
+	id.strip_prefix("carechain-study-")?.parse().ok()
 }
 
 fn phase(phase: Phase) -> &'static str {

@@ -47,6 +47,26 @@ const PROVENANCE: &[Param] = &[
 	("status", "token", "The version's DocumentReference status"),
 ];
 
+const CLAIM: &[Param] = &[
+	("patient", "reference", "The patient"),
+	("provider", "reference", "The provider organization: Organization/org-<id>"),
+	("insurer", "reference", "The payer organization: Organization/org-<id>"),
+	("status", "token", "active, or cancelled (rejected by the payer)"),
+];
+
+const CLAIM_RESPONSE: &[Param] = &[
+	("patient", "reference", "The patient"),
+	("requestor", "reference", "The provider organization"),
+	("insurer", "reference", "The payer organization"),
+	("status", "token", "active"),
+	("outcome", "token", "queued (waiting for the payer's review), complete, or error (rejected)"),
+];
+
+const RESEARCH_SUBJECT: &[Param] = &[
+	("study", "reference", "The study (required): ResearchStudy/carechain-study-<n>"),
+	("identifier", "token", "The subject's pseudonym (required)"),
+];
+
 fn resource(kind: &str, params: &[Param], documentation: &str) -> Json {
 	let params: Vec<Json> = params
 		.iter()
@@ -64,6 +84,17 @@ fn resource(kind: &str, params: &[Param], documentation: &str) -> Json {
 		"readHistory": false,
 		"updateCreate": false,
 		"searchParam": params,
+	})
+}
+
+fn read_only(kind: &str, documentation: &str) -> Json {
+	json!({
+		"type": kind,
+		"documentation": documentation,
+		"interaction": [{ "code": "read" }],
+		"versioning": "no-version",
+		"readHistory": false,
+		"updateCreate": false,
 	})
 }
 
@@ -94,6 +125,12 @@ pub fn statement(base: &str) -> Json {
 				resource("AuditEvent", AUDIT_EVENT, "The accounting of disclosures: every access to the patient's records, consents and emergencies, from the chain's audit trail."),
 				resource("DocumentReference", DOCUMENT_REFERENCE, "The record index: one per version, content pointing to the sealed payload in the vault by content address."),
 				resource("Provenance", PROVENANCE, "Who wrote each record version, and which version it revised."),
+				resource("Claim", CLAIM, "Claims, for the patient, guardians and the members of the provider and the payer: procedures and diagnosis as keyed tags (urn:carechain:code-tag), never codes; a search looks through the newest 10,000 claims. Needs patient=, provider= or insurer=."),
+				resource("ClaimResponse", CLAIM_RESPONSE, "Each claim's adjudication: per line what was charged, allowed, paid and owed, or the X12 reason it was denied."),
+				read_only("ResearchStudy", "A study, by id (carechain-study-<n>), for members of the consortium's organizations."),
+				resource("ResearchSubject", RESEARCH_SUBJECT, "A subject under its pseudonym (never a patient), for members."),
+				read_only("Appointment", "A telehealth appointment, by id (carechain-appointment-<n>), for its patient, guardians and members."),
+				read_only("Encounter", "An appointment's encounter once both sides attested it, by id (carechain-encounter-<n>): its times and the visit note's hash, never the note."),
 			],
 		}],
 	})

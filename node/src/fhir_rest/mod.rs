@@ -30,7 +30,7 @@ use crate::rpc::{
 use http::{header, Method, Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::Bytes;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use jsonrpsee::{types::ErrorObjectOwned, Extensions};
 use serde_json::{json, Value as Json};
 use std::{net::SocketAddr, sync::Arc, time::Duration};
@@ -48,21 +48,42 @@ pub struct FhirSettings {
 	pub listen: SocketAddr,
 	/// The most connections open at once.
 	pub max_connections: usize,
-	/// How long a connection may take to send its request headers.
+	/// The most connections open at once from one address.
+	pub max_connections_per_ip: usize,
+	/// The most requests answered at once (each reads the chain on a blocking thread); more are
+	/// answered 503 at once.
+	pub max_in_flight: usize,
+	/// How long a connection may take to send each request's headers.
 	pub header_timeout: Duration,
+	/// How long a connection may stay open, whatever it does.
+	pub max_connection_age: Duration,
+	/// The runtime that serves it (the RPC's, so that it never takes block building's threads);
+	/// the caller's when `None`.
+	pub runtime: Option<tokio::runtime::Handle>,
 }
 
 impl FhirSettings {
-	/// Settings listening on `listen`, 64 connections, 10 s for headers.
+	/// Settings listening on `listen`: 64 connections (8 per address), 8 requests at once,
+	/// 10 s for headers, 5 minutes a connection.
 	pub fn new(listen: SocketAddr) -> Self {
-		Self { listen, max_connections: 64, header_timeout: Duration::from_secs(10) }
+		Self {
+			listen,
+			max_connections: 64,
+			max_connections_per_ip: 8,
+			max_in_flight: 8,
+			header_timeout: Duration::from_secs(10),
+			max_connection_age: Duration::from_secs(300),
+			runtime: None,
+		}
 	}
 }
 
-/// The interface: the RPC handlers it reads through, and the sessions it checks.
+/// The interface: the RPC handlers it reads through, the sessions it checks, and the permits
+/// of requests in flight.
 pub struct FhirRest {
 	handlers: Handlers,
 	auth: Arc<Auth>,
+	in_flight: Arc<tokio::sync::Semaphore>,
 }
 
 /// An answer: an HTTP status and a FHIR resource.
@@ -117,9 +138,11 @@ impl Answer {
 }
 
 impl FhirRest {
-	/// The interface over `handlers`, checking sessions with `auth`.
-	pub fn new(handlers: Handlers, auth: Arc<Auth>) -> Arc<Self> {
-		Arc::new(Self { handlers, auth })
+	/// The interface over `handlers`, checking sessions with `auth`, answering at most
+	/// `max_in_flight` requests at once.
+	pub fn new(handlers: Handlers, auth: Arc<Auth>, max_in_flight: usize) -> Arc<Self> {
+		let in_flight = Arc::new(tokio::sync::Semaphore::new(max_in_flight.max(1)));
+		Arc::new(Self { handlers, auth, in_flight })
 	}
 
 	/// Answers `GET path?query` from the bearer of `token`; `base` is the interface's URL
@@ -197,16 +220,35 @@ impl FhirRest {
 			.filter(|h| h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)))
 			.map_or(fallback, str::to_owned);
 		let base = format!("http://{host}/fhir");
+		// The scheme is case-insensitive (RFC 9110 11.1).
 		let token = request
 			.headers()
 			.get(header::AUTHORIZATION)
 			.and_then(|v| v.to_str().ok())
-			.and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-			.map(|t| t.trim().to_owned());
+			.and_then(|v| v.trim().split_once(' '))
+			.filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+			.map(|(_, token)| token.trim().to_owned());
 		let path = request.uri().path().to_owned();
 		let query = request.uri().query().map(str::to_owned);
+		let Ok(permit) = self.in_flight.clone().try_acquire_owned() else {
+			let busy = Answer::error(
+				StatusCode::SERVICE_UNAVAILABLE,
+				"transient",
+				"the node is answering as many FHIR requests as it takes at once: retry shortly",
+			);
+			let body = serde_json::to_vec(&busy.body).unwrap_or_default();
+			return cors(Response::builder().status(busy.status))
+				.header(header::CONTENT_TYPE, FHIR_JSON)
+				.header(header::RETRY_AFTER, "1")
+				.body(Full::new(Bytes::from(body)))
+				.unwrap_or_default();
+		};
+		// The permit lives as long as the work: a client that hangs up frees it only when the
+		// work is done.
 		let answer = tokio::task::spawn_blocking(move || {
-			self.answer(&method, &path, query.as_deref(), token.as_deref(), &base)
+			let answer = self.answer(&method, &path, query.as_deref(), token.as_deref(), &base);
+			drop(permit);
+			answer
 		})
 		.await
 		.unwrap_or_else(|_| {
@@ -224,24 +266,56 @@ impl FhirRest {
 	}
 }
 
+/// Connections open per address, decremented when a connection's guard drops.
+type PerAddress = Arc<parking_lot::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>;
+
+struct AddressSlot(PerAddress, std::net::IpAddr);
+
+impl Drop for AddressSlot {
+	fn drop(&mut self) {
+		let mut open = self.0.lock();
+		if let Some(count) = open.get_mut(&self.1) {
+			*count = count.saturating_sub(1);
+			if *count == 0 {
+				open.remove(&self.1);
+			}
+		}
+	}
+}
+
 /// Serves `rest` on `settings.listen` until the process ends; returns the address bound.
+/// HTTP/1.1 only, each request's headers within `header_timeout`, each connection at most
+/// `max_connection_age`; past `max_connections` (or the per-address share) a connection is
+/// closed at once.
 pub async fn serve(settings: &FhirSettings, rest: Arc<FhirRest>) -> eyre::Result<SocketAddr> {
 	let listener = tokio::net::TcpListener::bind(settings.listen).await.map_err(|e| {
 		eyre::eyre!("cannot listen for FHIR on {}: {e}; use --fhir-port", settings.listen)
 	})?;
 	let address = listener.local_addr()?;
 	let permits = Arc::new(tokio::sync::Semaphore::new(settings.max_connections.max(1)));
-	let timeout = settings.header_timeout;
-	tokio::spawn(async move {
+	let per_address: PerAddress = Arc::default();
+	let settings = settings.clone();
+	let runtime = settings.runtime.clone().unwrap_or_else(tokio::runtime::Handle::current);
+	let spawner = runtime.clone();
+	runtime.spawn(async move {
 		loop {
-			let Ok((stream, _)) = listener.accept().await else {
+			let Ok((stream, peer)) = listener.accept().await else {
 				tokio::time::sleep(Duration::from_millis(50)).await;
 				continue;
 			};
-			// Past the limit a connection is closed at once rather than queued.
 			let Ok(permit) = permits.clone().try_acquire_owned() else { continue };
+			let slot = {
+				let mut open = per_address.lock();
+				let count = open.entry(peer.ip()).or_default();
+				if *count >= settings.max_connections_per_ip.max(1) {
+					continue;
+				}
+				*count += 1;
+				AddressSlot(per_address.clone(), peer.ip())
+			};
 			let rest = rest.clone();
-			tokio::spawn(async move {
+			let (timeout, age) = (settings.header_timeout, settings.max_connection_age);
+			spawner.spawn(async move {
 				let service = hyper::service::service_fn(move |request| {
 					let rest = rest.clone();
 					async move {
@@ -250,11 +324,12 @@ pub async fn serve(settings: &FhirSettings, rest: Arc<FhirRest>) -> eyre::Result
 						)
 					}
 				});
-				let mut builder =
-					hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-				builder.http1().timer(TokioTimer::new()).header_read_timeout(timeout);
-				let _ = builder.serve_connection(TokioIo::new(stream), service).await;
-				drop(permit);
+				let connection = hyper::server::conn::http1::Builder::new()
+					.timer(TokioTimer::new())
+					.header_read_timeout(timeout)
+					.serve_connection(TokioIo::new(stream), service);
+				let _ = tokio::time::timeout(age, connection).await;
+				drop((permit, slot));
 			});
 		}
 	});

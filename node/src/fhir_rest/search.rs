@@ -72,10 +72,12 @@ impl Query {
 	}
 }
 
-/// Where a page starts and how long it is.
+/// Where a page starts, how long it is, and the search it is a page of (its parameters but
+/// `_count` and `_offset`, encoded), for the links to other pages.
 struct Page {
 	offset: usize,
 	count: usize,
+	query: String,
 }
 
 fn page(query: &mut Query) -> Result<Page, Answer> {
@@ -87,7 +89,11 @@ fn page(query: &mut Query) -> Result<Page, Answer> {
 	};
 	let count = number("_count", query.one("_count")?, DEFAULT_COUNT)?.min(MAX_COUNT);
 	let offset = number("_offset", query.one("_offset")?, 0)?;
-	Ok(Page { offset, count })
+	let mut encoded = form_urlencoded::Serializer::new(String::new());
+	for (name, value) in &query.params {
+		encoded.append_pair(name, value);
+	}
+	Ok(Page { offset, count, query: encoded.finish() })
 }
 
 /// A date parameter: its comparator and the span of milliseconds its value covers.
@@ -129,6 +135,15 @@ impl DateParam {
 		};
 		let (from, until) = span(text).ok_or_else(bad)?;
 		Ok(Self { prefix, from, until })
+	}
+
+	/// The earliest instant that can match, for `eq`, `ge` and `gt`.
+	pub fn lower_bound(&self) -> Option<u64> {
+		match self.prefix {
+			Prefix::Eq | Prefix::Ge => Some(self.from),
+			Prefix::Gt => Some(self.until),
+			Prefix::Ne | Prefix::Le | Prefix::Lt => None,
+		}
 	}
 
 	/// Whether an instant matches.
@@ -182,9 +197,15 @@ fn span(text: &str) -> Option<(u64, u64)> {
 		Some(d) => Some(number(d, 2)?),
 		None => None,
 	};
+	let days_in = |m: i64| match m {
+		2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+		2 => 28,
+		4 | 6 | 9 | 11 => 30,
+		_ => 31,
+	};
 	if parts.next().is_some()
 		|| month.is_some_and(|m| !(1..=12).contains(&m))
-		|| day.is_some_and(|d| !(1..=31).contains(&d))
+		|| day.is_some_and(|d| d < 1 || d > days_in(month.unwrap_or(1)))
 	{
 		return None;
 	}
@@ -291,16 +312,17 @@ pub struct Reads<'a> {
 	pub base: &'a str,
 }
 
-/// A refused read by id, without saying whose data it is.
+/// A read by id the caller may not make: answered as an unknown id, so that ids (some of
+/// which anyone can compute) tell nothing of who is a patient or what exists.
 fn forbidden_read(kind: &str, id: &str, error: &ErrorObjectOwned) -> Answer {
 	if error.code() == crate::rpc::auth::FORBIDDEN {
-		return Answer::error(
-			StatusCode::FORBIDDEN,
-			"forbidden",
-			format!("this session may not read {kind}/{id}: only the patient, a guardian, or a grantee the chain allows"),
-		);
+		return not_yours(kind, id);
 	}
 	Answer::from_rpc(error)
+}
+
+fn not_yours(kind: &str, id: &str) -> Answer {
+	Answer::not_found(format!("{kind}/{id} is not known, or not this session's to read"))
 }
 
 impl Reads<'_> {
@@ -311,6 +333,8 @@ impl Reads<'_> {
 			"Consent" => self.search_consents(query, page),
 			"AuditEvent" => self.search_audit_events(query, page),
 			"DocumentReference" | "Provenance" => self.search_records(kind, query, page),
+			"Claim" | "ClaimResponse" => self.search_claims(kind, query, page),
+			"ResearchSubject" => self.search_research_subjects(query, page),
 			_ => Err(unsupported(kind)),
 		}
 	}
@@ -340,15 +364,13 @@ impl Reads<'_> {
 				let (patient, index) = map::parse_audit_event_id(id).ok_or_else(|| {
 					Answer::not_found(format!("AuditEvent/{id}: ids are <patient>-<index>"))
 				})?;
-				let trail = self
+				let entry = self
 					.handlers
-					.fhir_audit_trail(self.ext, &patient)
+					.fhir_audit_entry(self.ext, &patient, index)
 					.map_err(|e| forbidden_read(kind, id, &e))?;
-				trail
-					.into_iter()
-					.find(|(i, _)| *i == index)
-					.map(|(i, entry)| Answer::ok(map::audit_event(i, &entry)))
-					.ok_or_else(|| Answer::not_found(format!("AuditEvent/{id} is not known")))
+				entry
+					.map(|entry| Answer::ok(map::audit_event(index, &entry)))
+					.ok_or_else(|| not_yours(kind, id))
 			}
 			"DocumentReference" | "Provenance" => {
 				let record = map::parse_record(id).ok_or_else(|| {
@@ -361,6 +383,58 @@ impl Reads<'_> {
 				let (record, info) =
 					entry.ok_or_else(|| Answer::not_found(format!("{kind}/{id} is not known")))?;
 				Ok(Answer::ok(record_resource(kind, &record, &info)))
+			}
+			"Claim" | "ClaimResponse" => {
+				let claim = map::claims::parse_claim_id(id).ok_or_else(|| {
+					Answer::not_found(format!("{kind}/{id}: claim ids are claim-<number>"))
+				})?;
+				let entry = self
+					.handlers
+					.fhir_claim(self.ext, claim)
+					.map_err(|e| forbidden_read(kind, id, &e))?;
+				let entry =
+					entry.ok_or_else(|| Answer::not_found(format!("{kind}/{id} is not known")))?;
+				Ok(Answer::ok(claim_resource(kind, &entry)))
+			}
+			"ResearchStudy" => {
+				let study = map::trials::parse_study_id(id).ok_or_else(|| {
+					Answer::not_found(format!(
+						"ResearchStudy/{id}: study ids are carechain-study-<number>"
+					))
+				})?;
+				self.handlers
+					.fhir_member_only(self.ext, "fhir ResearchStudy")
+					.map_err(|e| Answer::from_rpc(&e))?;
+				let study =
+					crate::rpc::trials::TrialsRpcServer::research_study(self.handlers, study, None)
+						.map_err(|e| Answer::from_rpc(&e))?;
+				study
+					.map(Answer::ok)
+					.ok_or_else(|| Answer::not_found(format!("ResearchStudy/{id} is not known")))
+			}
+			"Appointment" | "Encounter" => {
+				let appointment =
+					map::telehealth::parse_appointment_id(kind, id).ok_or_else(|| {
+						Answer::not_found(format!(
+							"{kind}/{id}: ids are carechain-{}-<number>",
+							kind.to_lowercase()
+						))
+					})?;
+				let info = self
+					.handlers
+					.fhir_appointment(self.ext, appointment)
+					.map_err(|e| forbidden_read(kind, id, &e))?;
+				let info =
+					info.ok_or_else(|| Answer::not_found(format!("{kind}/{id} is not known")))?;
+				let resource = match kind {
+					"Encounter" => map::telehealth::encounter(appointment, &info),
+					_ => Some(map::telehealth::appointment(appointment, &info)),
+				};
+				resource.map(Answer::ok).ok_or_else(|| {
+					Answer::not_found(format!(
+						"{kind}/{id}: the visit was not attested by both sides (yet)"
+					))
+				})
 			}
 			_ => Err(unsupported(kind)),
 		}
@@ -441,12 +515,7 @@ impl Reads<'_> {
 				})
 			})
 			.collect();
-		Ok(Answer::ok(self.bundle(
-			"Consent",
-			&matching,
-			&page,
-			&format!("patient={}", map::account_id(&patient)),
-		)))
+		Ok(Answer::ok(self.bundle("Consent", &matching, &page)))
 	}
 
 	fn search_audit_events(&self, mut query: Query, page: Page) -> Result<Answer, Answer> {
@@ -461,8 +530,12 @@ impl Reads<'_> {
 		let types = query.take("type");
 		let subtypes = query.take("subtype");
 		query.finish("AuditEvent", &["patient", "date", "agent", "entity", "type", "subtype"])?;
-		let trail =
-			self.handlers.fhir_audit_trail(self.ext, &patient).map_err(|e| Answer::from_rpc(&e))?;
+		// Entries before every date's lower bound need not be read at all.
+		let since = dates.iter().filter_map(DateParam::lower_bound).max().unwrap_or(0);
+		let trail = self
+			.handlers
+			.fhir_audit_trail(self.ext, &patient, since)
+			.map_err(|e| Answer::from_rpc(&e))?;
 		let matching: Vec<Json> = trail
 			.iter()
 			.filter(|(_, entry)| dates.iter().all(|d| d.matches(entry.timestamp)))
@@ -497,12 +570,7 @@ impl Reads<'_> {
 				})
 			})
 			.collect();
-		Ok(Answer::ok(self.bundle(
-			"AuditEvent",
-			&matching,
-			&page,
-			&format!("patient={}", map::account_id(&patient)),
-		)))
+		Ok(Answer::ok(self.bundle("AuditEvent", &matching, &page)))
 	}
 
 	fn search_records(&self, kind: &str, mut query: Query, page: Page) -> Result<Answer, Answer> {
@@ -537,46 +605,122 @@ impl Reads<'_> {
 					reference_id(t, "DocumentReference").and_then(map::parse_record) == Some(*id)
 				})
 		};
-		let (entries, total) = self
+		let found = self
 			.handlers
 			.fhir_records(self.ext, &patient, &keep, page.offset, page.count)
 			.map_err(|e| Answer::from_rpc(&e))?;
 		let resources: Vec<Json> =
-			entries.iter().map(|(id, record)| record_resource(kind, id, record)).collect();
-		Ok(Answer::ok(self.paged_bundle(
-			kind,
-			resources,
-			total,
-			&page,
-			&format!("patient={}", map::account_id(&patient)),
-		)))
+			found.entries.iter().map(|(id, record)| record_resource(kind, id, record)).collect();
+		Ok(Answer::ok(self.paged_bundle(kind, resources, found.total, found.next, &page)))
+	}
+
+	fn search_claims(&self, kind: &str, mut query: Query, page: Page) -> Result<Answer, Answer> {
+		let patient = match query.one("patient")? {
+			None => None,
+			Some(value) => Some(
+				reference_id(&value, "Patient").and_then(map::parse_account).ok_or_else(|| {
+					Answer::bad_request(format!(
+						"patient={value:?} is not a Patient reference: give Patient/<SS58 account>"
+					))
+				})?,
+			),
+		};
+		let providers = query.take(if kind == "Claim" { "provider" } else { "requestor" });
+		let insurers = query.take("insurer");
+		let statuses = query.take("status");
+		let outcomes = if kind == "ClaimResponse" { query.take("outcome") } else { Vec::new() };
+		let supported: &[&str] = match kind {
+			"Claim" => &["patient", "provider", "insurer", "status"],
+			_ => &["patient", "requestor", "insurer", "status", "outcome"],
+		};
+		query.finish(kind, supported)?;
+		if patient.is_none() && providers.is_empty() && insurers.is_empty() {
+			return Err(Answer::bad_request(format!(
+				"a {kind} search needs patient=, {}= or insurer=",
+				if kind == "Claim" { "provider" } else { "requestor" }
+			)));
+		}
+		let keep = |entry: &crate::rpc::handlers::ClaimEntry| {
+			patient.as_ref().is_none_or(|p| entry.1.patient == *p)
+		};
+		let entries =
+			self.handlers.fhir_claims(self.ext, &keep).map_err(|e| Answer::from_rpc(&e))?;
+		let provider_field = if kind == "Claim" { "provider" } else { "requestor" };
+		let matching: Vec<Json> = entries
+			.iter()
+			.map(|entry| claim_resource(kind, entry))
+			.filter(|c| providers.iter().all(|p| reference_matches(p, &c[provider_field])))
+			.filter(|c| insurers.iter().all(|i| reference_matches(i, &c["insurer"])))
+			.filter(|c| statuses.iter().all(|s| c["status"] == s.as_str()))
+			.filter(|c| outcomes.iter().all(|o| c["outcome"] == o.as_str()))
+			.collect();
+		Ok(Answer::ok(self.bundle(kind, &matching, &page)))
+	}
+
+	fn search_research_subjects(&self, mut query: Query, page: Page) -> Result<Answer, Answer> {
+		let (Some(study), Some(identifier)) = (query.one("study")?, query.one("identifier")?)
+		else {
+			return Err(Answer::bad_request(
+				"a ResearchSubject search needs study=ResearchStudy/carechain-study-<n> and identifier=<pseudonym, 0x and 64 hex digits>",
+			));
+		};
+		query.finish("ResearchSubject", &["study", "identifier"])?;
+		let study_id = reference_id(&study, "ResearchStudy")
+			.and_then(map::trials::parse_study_id)
+			.ok_or_else(|| {
+				Answer::bad_request(format!("study={study:?} is not a ResearchStudy reference"))
+			})?;
+		let pseudonym =
+			identifier.rsplit('|').next().and_then(map::parse_record).ok_or_else(|| {
+				Answer::bad_request(format!(
+					"identifier={identifier:?} is not a pseudonym (0x and 64 hex digits)"
+				))
+			})?;
+		self.handlers
+			.fhir_member_only(self.ext, "fhir ResearchSubject")
+			.map_err(|e| Answer::from_rpc(&e))?;
+		let subject = crate::rpc::trials::TrialsRpcServer::research_subject(
+			self.handlers,
+			study_id,
+			pseudonym,
+			None,
+		)
+		.map_err(|e| Answer::from_rpc(&e))?;
+		let matching: Vec<Json> = subject.into_iter().collect();
+		Ok(Answer::ok(self.bundle("ResearchSubject", &matching, &page)))
 	}
 
 	/// A searchset Bundle of the page of `matching` that `page` names.
-	fn bundle(&self, kind: &str, matching: &[Json], page: &Page, query: &str) -> Json {
+	fn bundle(&self, kind: &str, matching: &[Json], page: &Page) -> Json {
 		let resources = matching.iter().skip(page.offset).take(page.count).cloned().collect();
-		self.paged_bundle(kind, resources, matching.len(), page, query)
+		let next = page.offset.saturating_add(page.count);
+		let next = (next < matching.len() && page.count > 0).then_some(next);
+		self.paged_bundle(kind, resources, Some(matching.len()), next, page)
 	}
 
-	/// A searchset Bundle of `resources`, the page of `total` matches that `page` names, with
-	/// links to itself and the pages beside it.
+	/// A searchset Bundle of `resources`, the page `page` names, with the total when known and
+	/// links to itself, the next page (from `next`) and, where pages are positions in a list of
+	/// matches, the previous one: each link the same search with another `_offset`.
 	fn paged_bundle(
 		&self,
 		kind: &str,
 		resources: Vec<Json>,
-		total: usize,
+		total: Option<usize>,
+		next: Option<usize>,
 		page: &Page,
-		query: &str,
 	) -> Json {
 		let url = |offset: usize| {
-			format!("{}/{kind}?{query}&_count={}&_offset={offset}", self.base, page.count)
+			let separator = if page.query.is_empty() { "" } else { "&" };
+			format!(
+				"{}/{kind}?{}{separator}_count={}&_offset={offset}",
+				self.base, page.query, page.count
+			)
 		};
 		let mut links = vec![json!({ "relation": "self", "url": url(page.offset) })];
-		let next = page.offset.saturating_add(page.count);
-		if next < total && page.count > 0 {
+		if let Some(next) = next {
 			links.push(json!({ "relation": "next", "url": url(next) }));
 		}
-		if page.offset > 0 {
+		if total.is_some() && page.offset > 0 && page.count > 0 {
 			links.push(
 				json!({ "relation": "previous", "url": url(page.offset.saturating_sub(page.count)) }),
 			);
@@ -591,8 +735,10 @@ impl Reads<'_> {
 				})
 			})
 			.collect();
-		let mut bundle =
-			json!({ "resourceType": "Bundle", "type": "searchset", "total": total, "link": links });
+		let mut bundle = json!({ "resourceType": "Bundle", "type": "searchset", "link": links });
+		if let Some(total) = total {
+			bundle["total"] = Json::from(total);
+		}
 		if !entries.is_empty() {
 			bundle["entry"] = Json::from(entries);
 		}
@@ -602,12 +748,19 @@ impl Reads<'_> {
 
 fn unsupported(kind: &str) -> Answer {
 	Answer::not_found(format!(
-		"{kind} is not served here: this interface serves Consent, AuditEvent, DocumentReference and Provenance (see /fhir/metadata)"
+		"{kind} is not served here: this interface serves Consent, AuditEvent, DocumentReference, Provenance, Claim, ClaimResponse, ResearchStudy, ResearchSubject, Appointment and Encounter (see /fhir/metadata)"
 	))
 }
 
+fn claim_resource(kind: &str, (id, claim, policy): &crate::rpc::handlers::ClaimEntry) -> Json {
+	match kind {
+		"ClaimResponse" => map::claims::claim_response(*id, claim, policy.as_ref()),
+		_ => map::claims::claim(*id, claim, policy.as_ref()),
+	}
+}
+
 fn consent_resource((id, consent, ended): &ConsentEntry, now: u64) -> Json {
-	map::consent(*id, consent, ended.is_some(), now)
+	map::consent(*id, consent, ended.map(|(at, _)| at), now)
 }
 
 fn record_resource(

@@ -35,7 +35,7 @@ fn interface_with_key(key: [u8; 32]) -> (Arc<FhirRest>, Arc<Auth>, tempfile::Tem
 	// RPC's own checks are off, as on a --dev node: the FHIR interface asks for a session anyway.
 	let settings = AuthSettings { enforce: false, ..Default::default() };
 	let auth = Auth::new(node.clone(), zeroize::Zeroizing::new(key), settings);
-	(FhirRest::new(Handlers::new(node, spec), auth.clone()), auth, dir)
+	(FhirRest::new(Handlers::new(node, spec), auth.clone(), 8), auth, dir)
 }
 
 fn token(auth: &Arc<Auth>, who: Ed25519Keyring) -> String {
@@ -75,7 +75,21 @@ fn metadata_is_public_and_a_capability_statement_r4_accepts() {
 		.iter()
 		.map(|r| r["type"].as_str().unwrap())
 		.collect();
-	assert_eq!(served, ["Consent", "AuditEvent", "DocumentReference", "Provenance"]);
+	assert_eq!(
+		served,
+		[
+			"Consent",
+			"AuditEvent",
+			"DocumentReference",
+			"Provenance",
+			"Claim",
+			"ClaimResponse",
+			"ResearchStudy",
+			"ResearchSubject",
+			"Appointment",
+			"Encounter"
+		]
+	);
 }
 
 #[test]
@@ -112,10 +126,16 @@ fn a_stranger_may_not_read_a_patients_consents_or_audit_trail() {
 		assert_eq!(answer.status, StatusCode::FORBIDDEN, "{path}: {:#}", answer.body);
 		diagnostics(&answer);
 	}
-	// Records: a stranger sees none, as an empty searchset.
-	let records = get(&rest, &format!("/fhir/DocumentReference?patient=Patient/{eve}"), Some(&bob));
+	// Records: a stranger sees none, as an empty searchset that does not say how many there are.
+	let records = get(
+		&rest,
+		&format!("/fhir/DocumentReference?patient=Patient/{eve}&type=Observation"),
+		Some(&bob),
+	);
 	assert_eq!(records.status, StatusCode::OK, "{:#}", records.body);
-	assert_eq!(records.body["total"], 0);
+	assert!(records.body.get("total").is_none() && records.body.get("entry").is_none());
+	// Its self link is the same search: the filters stay.
+	assert!(records.body["link"][0]["url"].as_str().unwrap().contains("type=Observation"));
 	carechain_fhir::validate_value(&records.body).expect("a searchset R4 accepts");
 	// A read by id does not say whose it is.
 	let unknown = get(&rest, &format!("/fhir/DocumentReference/{}", "ab".repeat(32)), Some(&bob));
@@ -161,6 +181,22 @@ fn bad_requests_say_what_was_wrong() {
 		("/fhir/AuditEvent/xyz", StatusCode::NOT_FOUND, "<patient>-<index>"),
 		("/fhir/DocumentReference/12", StatusCode::NOT_FOUND, "64 hex digits"),
 		("/other", StatusCode::NOT_FOUND, "under /fhir/"),
+		("/fhir/Claim", StatusCode::BAD_REQUEST, "needs patient=, provider= or insurer="),
+		("/fhir/Claim/claim-7", StatusCode::NOT_FOUND, "is not known"),
+		("/fhir/ClaimResponse/x", StatusCode::NOT_FOUND, "claim-<number>"),
+		("/fhir/ResearchStudy/carechain-study-3", StatusCode::NOT_FOUND, "is not known"),
+		("/fhir/ResearchStudy/3", StatusCode::NOT_FOUND, "carechain-study-<number>"),
+		(
+			"/fhir/ResearchSubject?study=ResearchStudy/carechain-study-3",
+			StatusCode::BAD_REQUEST,
+			"needs study=",
+		),
+		("/fhir/Appointment/carechain-appointment-9", StatusCode::NOT_FOUND, "is not known"),
+		(
+			"/fhir/Encounter/carechain-appointment-9",
+			StatusCode::NOT_FOUND,
+			"carechain-encounter-<number>",
+		),
 	];
 	for (path, status, says) in cases {
 		let answer = get(&rest, path, Some(&bob));

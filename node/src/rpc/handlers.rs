@@ -2,7 +2,10 @@
 
 mod fhir_reads;
 
-pub use fhir_reads::{ConsentEntry, RecordEntry};
+pub use fhir_reads::{
+	ClaimEntry, ConsentEntry, RecordEntry, RecordsPage, MAX_CLAIM_SCAN, MAX_GRANTEE_SCAN,
+	MAX_OWN_SCAN,
+};
 
 use super::{
 	api::*,

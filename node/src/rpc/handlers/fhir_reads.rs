@@ -8,7 +8,7 @@ use crate::rpc::{
 	auth::AuthError,
 	disclosures::{DisclosedBy, NodeDisclosure},
 };
-use carechain_primitives::{ConsentId, Moment, RecordId};
+use carechain_primitives::{ConsentId, Moment, OrgId, RecordId};
 use carechain_runtime::{AccountId, Runtime};
 use codec::Encode;
 use jsonrpsee::{core::RpcResult, types::ErrorObjectOwned, Extensions};
@@ -24,6 +24,31 @@ pub type ConsentEntry = (ConsentId, Consent<Runtime>, Option<(Moment, ConsentEnd
 
 /// Records read from the runtime per call.
 const PAGE: u32 = 100;
+
+/// The most record versions a patient's (or guardian's) search looks through.
+pub const MAX_OWN_SCAN: usize = 10_000;
+
+/// The most record versions one search by anyone else looks at: each costs the chain's access
+/// decision.
+pub const MAX_GRANTEE_SCAN: usize = 200;
+
+/// A page of record versions, with what is known of the rest.
+pub struct RecordsPage {
+	/// The versions answered.
+	pub entries: Vec<RecordEntry>,
+	/// How many match in all, when known (the patient's and guardians' searches).
+	pub total: Option<usize>,
+	/// Where the next page starts (`_offset`), if there may be one.
+	pub next: Option<usize>,
+}
+
+/// The most claims one claim search looks through, newest first: there is no per-patient index
+/// of claims on chain, so a search is a bounded scan.
+pub const MAX_CLAIM_SCAN: u64 = 10_000;
+
+/// A claim and its policy (for the payer), as the chain holds them.
+pub type ClaimEntry =
+	(pallet_claims::ClaimId, pallet_claims::Claim<Runtime>, Option<pallet_claims::Policy<Runtime>>);
 
 impl Handlers {
 	/// The finalized head, and the caller if it is `patient` or a guardian; anyone else is
@@ -84,11 +109,13 @@ impl Handlers {
 		Ok(consents)
 	}
 
-	/// The patient's audit trail with each entry's index, for the patient and guardians only.
+	/// The patient's audit entries at or after `since` (ms), with each entry's index, for the
+	/// patient and guardians only.
 	pub(crate) fn fhir_audit_trail(
 		&self,
 		ext: &Extensions,
 		patient: &AccountId,
+		since: Moment,
 	) -> RpcResult<Vec<(u64, pallet_consent::AuditEntry<Runtime>)>> {
 		let at = self.patient_or_guardian(
 			ext,
@@ -97,15 +124,48 @@ impl Handlers {
 			"read the accounting of disclosures",
 		)?;
 		const METHOD: &str = "ConsentApi_accounting_of_disclosures";
-		let output = self.runtime_call(Some(at), METHOD, &(patient, 0u64).encode())?;
+		let output = self.runtime_call(Some(at), METHOD, &(patient, since).encode())?;
 		let entries: Vec<pallet_consent::AuditEntry<Runtime>> =
 			crate::client::decode(METHOD, &output).map_err(err)?;
-		Ok((0u64..).zip(entries).collect())
+		// The entries since a moment are the last ones of the trail.
+		let state = self.node.client.state_at(at).map_err(err)?;
+		let length: u64 = crate::registry::storage(
+			&state,
+			pallet_consent::AuditLength::<Runtime>::hashed_key_for(patient),
+		)
+		.map_err(chain_error)?
+		.unwrap_or_default();
+		let first = length.saturating_sub(entries.len() as u64);
+		Ok((first..).zip(entries).collect())
 	}
 
-	/// Every record version of `patient` that `keep` keeps and the caller may read, and the
-	/// page `offset..offset + count` of them. Records disclosed to someone other than the
-	/// patient or a guardian are accounted for before they are returned.
+	/// One audit entry of the patient's trail, for the patient and guardians only.
+	pub(crate) fn fhir_audit_entry(
+		&self,
+		ext: &Extensions,
+		patient: &AccountId,
+		index: u64,
+	) -> RpcResult<Option<pallet_consent::AuditEntry<Runtime>>> {
+		let at = self.patient_or_guardian(
+			ext,
+			"fhir AuditEvent",
+			patient,
+			"read the accounting of disclosures",
+		)?;
+		let state = self.node.client.state_at(at).map_err(err)?;
+		let key = pallet_consent::AuditTrail::<Runtime>::hashed_key_for(patient, index);
+		crate::registry::storage(&state, key).map_err(chain_error)
+	}
+
+	/// A page of the record versions of `patient` that `keep` keeps and the caller may read.
+	///
+	/// The patient and guardians search their whole index (at most [`MAX_OWN_SCAN`] versions):
+	/// the page is `offset..offset + count` of the matches and the total is known. Anyone else
+	/// pages through the index itself, as `records_byPatient` does: from position `offset`, at
+	/// most [`MAX_GRANTEE_SCAN`] versions are looked at (each costs the chain's access decision),
+	/// the readable matches among them answered, up to `count`, with the position to go on from;
+	/// no total is given, so nothing is learnt of records not answered. Every record answered to
+	/// someone other than the patient or a guardian is accounted for before it is returned.
 	pub(crate) fn fhir_records(
 		&self,
 		ext: &Extensions,
@@ -113,34 +173,61 @@ impl Handlers {
 		keep: &dyn Fn(&RecordEntry) -> bool,
 		offset: usize,
 		count: usize,
-	) -> RpcResult<(Vec<RecordEntry>, usize)> {
+	) -> RpcResult<RecordsPage> {
 		let at = self.at(None)?;
 		let reader = self.reader(ext, "fhir DocumentReference", patient, at)?;
-		let mut matching = Vec::new();
-		let mut start = 0u32;
-		loop {
+		let index_page = |start: usize, n: u32| -> RpcResult<Vec<RecordEntry>> {
 			const METHOD: &str = "RecordsApi_records_by_patient";
-			let output = self.runtime_call(Some(at), METHOD, &(patient, start, PAGE).encode())?;
-			let page: Vec<RecordEntry> = crate::client::decode(METHOD, &output).map_err(err)?;
-			let last = page.len() < PAGE as usize;
+			let start = u32::try_from(start).unwrap_or(u32::MAX);
+			let output = self.runtime_call(Some(at), METHOD, &(patient, start, n).encode())?;
+			crate::client::decode(METHOD, &output).map_err(err)
+		};
+		let Reader::Other(accessor) = &reader else {
+			let mut matching = Vec::new();
+			let mut start = 0usize;
+			let complete = loop {
+				if start >= MAX_OWN_SCAN {
+					break false;
+				}
+				let page = index_page(start, PAGE)?;
+				let last = page.len() < PAGE as usize;
+				start = start.saturating_add(page.len());
+				matching.extend(page.into_iter().filter(|entry| keep(entry)));
+				if last {
+					break true;
+				}
+			};
+			let total = matching.len();
+			let next = offset.saturating_add(count);
+			let page: Vec<RecordEntry> = matching.into_iter().skip(offset).take(count).collect();
+			return Ok(RecordsPage {
+				entries: page,
+				total: complete.then_some(total),
+				next: (next < total && count > 0).then_some(next),
+			});
+		};
+		let mut answered = Vec::new();
+		let mut position = offset;
+		let mut more = true;
+		while answered.len() < count && position < offset.saturating_add(MAX_GRANTEE_SCAN) {
+			let window = (offset.saturating_add(MAX_GRANTEE_SCAN) - position).min(PAGE as usize);
+			let page = index_page(position, window as u32)?;
+			more = page.len() == window;
 			for entry in page {
-				let readable = match &reader {
-					Reader::Other(accessor) => self.may_read(at, patient, accessor, entry.0)?,
-					_ => true,
-				};
-				if readable && keep(&entry) {
-					matching.push(entry);
+				position = position.saturating_add(1);
+				if keep(&entry) && self.may_read(at, patient, accessor, entry.0)? {
+					answered.push(entry);
+					if answered.len() == count {
+						break;
+					}
 				}
 			}
-			if last {
+			if !more {
 				break;
 			}
-			start = start.saturating_add(PAGE);
 		}
-		let total = matching.len();
-		let page: Vec<RecordEntry> = matching.into_iter().skip(offset).take(count).collect();
-		self.account_fhir_read(&reader, patient, &page)?;
-		Ok((page, total))
+		self.account_fhir_read(&reader, patient, &answered)?;
+		Ok(RecordsPage { entries: answered, total: None, next: more.then_some(position) })
 	}
 
 	/// One record version and the versions before it, if the caller may read it.
@@ -194,6 +281,136 @@ impl Handlers {
 				.map_err(ErrorObjectOwned::from)?;
 		}
 		Ok(())
+	}
+}
+
+impl Handlers {
+	/// The caller's organization, if the caller is an active member of an active one; `None`
+	/// for the patient side (no session check beyond the session itself).
+	fn caller_organization(&self, ext: &Extensions, method: &str) -> RpcResult<Option<OrgId>> {
+		let caller = crate::rpc::auth::caller(ext);
+		let Some(account) = caller.account(method).map_err(ErrorObjectOwned::from)? else {
+			return Ok(None);
+		};
+		let state = self.node.client.state_at(self.at(None)?).map_err(err)?;
+		crate::registry::active_organization(&state, account).map_err(chain_error)
+	}
+
+	/// Refuses `what` to anyone but an active member of an active organization (the class RPC
+	/// calls raw state): studies, subjects under pseudonyms.
+	pub(crate) fn fhir_member_only(&self, ext: &Extensions, what: &'static str) -> RpcResult<()> {
+		let caller = crate::rpc::auth::caller(ext);
+		let Some(account) = caller.account("fhir").map_err(ErrorObjectOwned::from)? else {
+			return Ok(());
+		};
+		match self.caller_organization(ext, "fhir")? {
+			Some(_) => Ok(()),
+			None => {
+				Err(AuthError::NotMember { account: account.clone(), method: what.into() }.into())
+			}
+		}
+	}
+
+	/// An appointment, for its patient, guardians and active members (as `telehealth_*`).
+	pub(crate) fn fhir_appointment(
+		&self,
+		ext: &Extensions,
+		id: pallet_telehealth::AppointmentId,
+	) -> RpcResult<Option<pallet_telehealth::Appointment<AccountId>>> {
+		let at = self.at(None)?;
+		let appointment: Option<pallet_telehealth::Appointment<AccountId>> =
+			self.api_call(Some(at), "TelehealthApi", "appointment", id)?;
+		let Some(appointment) = appointment else { return Ok(None) };
+		if let Reader::Other(account) =
+			self.reader(ext, "fhir Appointment", &appointment.patient, at)?
+		{
+			if self.caller_organization(ext, "fhir Appointment")?.is_none() {
+				let what = "read this appointment";
+				return Err(
+					AuthError::NotEntitled { account, patient: appointment.patient, what }.into()
+				);
+			}
+		}
+		Ok(Some(appointment))
+	}
+
+	/// Whether the caller, of organization `org`, may read `claim`: the patient, guardians, and
+	/// active members of the provider or of the payer.
+	fn may_read_claim(
+		&self,
+		ext: &Extensions,
+		entry: &ClaimEntry,
+		org: Option<OrgId>,
+		at: H256,
+	) -> RpcResult<bool> {
+		let (_, claim, policy) = entry;
+		let payer = policy.as_ref().map(|p| p.payer);
+		if org.is_some_and(|org| org == claim.provider || Some(org) == payer) {
+			return Ok(true);
+		}
+		Ok(!matches!(self.reader(ext, "fhir Claim", &claim.patient, at)?, Reader::Other(_)))
+	}
+
+	fn claim_at(
+		&self,
+		state: &crate::client::State,
+		id: pallet_claims::ClaimId,
+	) -> RpcResult<Option<ClaimEntry>> {
+		let key = pallet_claims::Claims::<Runtime>::hashed_key_for(id);
+		let claim: Option<pallet_claims::Claim<Runtime>> =
+			crate::registry::storage(state, key).map_err(chain_error)?;
+		let Some(claim) = claim else { return Ok(None) };
+		let key = pallet_claims::Policies::<Runtime>::hashed_key_for(claim.policy);
+		let policy = crate::registry::storage(state, key).map_err(chain_error)?;
+		Ok(Some((id, claim, policy)))
+	}
+
+	/// One claim, if the caller may read it.
+	pub(crate) fn fhir_claim(
+		&self,
+		ext: &Extensions,
+		id: pallet_claims::ClaimId,
+	) -> RpcResult<Option<ClaimEntry>> {
+		let at = self.at(None)?;
+		let state = self.node.client.state_at(at).map_err(err)?;
+		let Some(entry) = self.claim_at(&state, id)? else { return Ok(None) };
+		let org = self.caller_organization(ext, "fhir Claim")?;
+		if !self.may_read_claim(ext, &entry, org, at)? {
+			let what = "read this claim (the patient's, the provider's and the payer's only)";
+			let account = crate::rpc::auth::caller(ext)
+				.account("fhir Claim")
+				.map_err(ErrorObjectOwned::from)?
+				.cloned()
+				.unwrap_or_else(|| entry.1.patient.clone());
+			return Err(AuthError::NotEntitled { account, patient: entry.1.patient, what }.into());
+		}
+		Ok(Some(entry))
+	}
+
+	/// The newest claims (at most [`MAX_CLAIM_SCAN`] looked through) that `keep` keeps and the
+	/// caller may read.
+	pub(crate) fn fhir_claims(
+		&self,
+		ext: &Extensions,
+		keep: &dyn Fn(&ClaimEntry) -> bool,
+	) -> RpcResult<Vec<ClaimEntry>> {
+		let at = self.at(None)?;
+		let state = self.node.client.state_at(at).map_err(err)?;
+		let next: pallet_claims::ClaimId = crate::registry::storage(
+			&state,
+			pallet_claims::NextClaimId::<Runtime>::hashed_key().to_vec(),
+		)
+		.map_err(chain_error)?
+		.unwrap_or_default();
+		let org = self.caller_organization(ext, "fhir Claim")?;
+		let mut found = Vec::new();
+		for id in (next.saturating_sub(MAX_CLAIM_SCAN)..next).rev() {
+			let Some(entry) = self.claim_at(&state, id)? else { continue };
+			if keep(&entry) && self.may_read_claim(ext, &entry, org, at)? {
+				found.push(entry);
+			}
+		}
+		Ok(found)
 	}
 }
 
