@@ -246,7 +246,7 @@ mod tests {
 			scheduled: 120,
 			allowed: 120,
 			payer_paid: paid,
-			patient_share: 120 - paid,
+			patient_share: 120u128.saturating_sub(paid),
 			appeal: None,
 		}
 	}
