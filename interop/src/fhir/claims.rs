@@ -53,6 +53,32 @@ fn tag(claim: &Claim<Runtime>, tag: &H256) -> Json {
 	})
 }
 
+/// What a Claim and its ClaimResponse both say: a professional claim of the patient, when it
+/// was submitted, and the payer (the policy's, or the policy when it is gone).
+fn common(
+	kind: &str,
+	id: ClaimId,
+	claim: &Claim<Runtime>,
+	policy: Option<&Policy<Runtime>>,
+) -> Json {
+	let insurer = match policy {
+		Some(policy) => organization_reference(policy.payer),
+		None => json!({ "display": format!("policy {}", claim.policy) }),
+	};
+	json!({
+		"resourceType": kind,
+		"id": claim_id(id),
+		"type": { "coding": [{
+			"system": "http://terminology.hl7.org/CodeSystem/claim-type",
+			"code": "professional",
+		}] },
+		"use": "claim",
+		"patient": patient_reference(&claim.patient),
+		"created": instant(claim.submitted_at),
+		"insurer": insurer,
+	})
+}
+
 /// A claim as a FHIR Claim: who billed whom under which policy for what (as tags), and the
 /// supporting records by reference.
 pub fn claim(id: ClaimId, claim: &Claim<Runtime>, policy: Option<&Policy<Runtime>>) -> Json {
@@ -78,36 +104,22 @@ pub fn claim(id: ClaimId, claim: &Claim<Runtime>, policy: Option<&Policy<Runtime
 		ClaimStatus::Rejected => "cancelled",
 		_ => "active",
 	};
-	let mut insurer = json!({ "display": format!("policy {}", claim.policy) });
-	if let Some(policy) = policy {
-		insurer = organization_reference(policy.payer);
-	}
-	let mut resource = json!({
-		"resourceType": "Claim",
-		"id": claim_id(id),
-		"status": status,
-		"type": { "coding": [{
-			"system": "http://terminology.hl7.org/CodeSystem/claim-type",
-			"code": "professional",
-		}] },
-		"use": "claim",
-		"patient": patient_reference(&claim.patient),
-		"created": instant(claim.submitted_at),
-		"insurer": insurer,
-		"provider": organization_reference(claim.provider),
-		"enterer": person_reference(&claim.practitioner, &claim.patient),
-		"priority": { "coding": [{
-			"system": "http://terminology.hl7.org/CodeSystem/processpriority",
-			"code": "normal",
-		}] },
-		"diagnosis": [{ "sequence": 1, "diagnosisCodeableConcept": tag(claim, &claim.diagnosis[0]) }],
-		"insurance": [{
-			"sequence": 1,
-			"focal": true,
-			"coverage": { "display": format!("policy {}", claim.policy) },
-		}],
-		"item": items,
-	});
+	let mut resource = common("Claim", id, claim, policy);
+	resource["status"] = Json::from(status);
+	resource["provider"] = organization_reference(claim.provider);
+	resource["enterer"] = person_reference(&claim.practitioner, &claim.patient);
+	resource["priority"] = json!({ "coding": [{
+		"system": "http://terminology.hl7.org/CodeSystem/processpriority",
+		"code": "normal",
+	}] });
+	resource["diagnosis"] =
+		json!([{ "sequence": 1, "diagnosisCodeableConcept": tag(claim, &claim.diagnosis[0]) }]);
+	resource["insurance"] = json!([{
+		"sequence": 1,
+		"focal": true,
+		"coverage": { "display": format!("policy {}", claim.policy) },
+	}]);
+	resource["item"] = Json::from(items);
 	let supporting: Vec<Json> = (1u32..)
 		.zip(&claim.records)
 		.map(|(sequence, record)| {
@@ -199,28 +211,13 @@ pub fn claim_response(
 			"amount": money(sum(|l| l.payer_paid)),
 		}),
 	];
-	let mut insurer = json!({ "display": format!("policy {}", claim.policy) });
-	if let Some(policy) = policy {
-		insurer = organization_reference(policy.payer);
-	}
-	let mut resource = json!({
-		"resourceType": "ClaimResponse",
-		"id": claim_id(id),
-		"status": "active",
-		"type": { "coding": [{
-			"system": "http://terminology.hl7.org/CodeSystem/claim-type",
-			"code": "professional",
-		}] },
-		"use": "claim",
-		"patient": patient_reference(&claim.patient),
-		"created": instant(claim.submitted_at),
-		"insurer": insurer,
-		"requestor": organization_reference(claim.provider),
-		"request": { "reference": format!("Claim/{}", claim_id(id)) },
-		"outcome": outcome,
-		"item": items,
-		"total": totals,
-	});
+	let mut resource = common("ClaimResponse", id, claim, policy);
+	resource["status"] = Json::from("active");
+	resource["requestor"] = organization_reference(claim.provider);
+	resource["request"] = json!({ "reference": format!("Claim/{}", claim_id(id)) });
+	resource["outcome"] = Json::from(outcome);
+	resource["item"] = Json::from(items);
+	resource["total"] = Json::from(totals);
 	if let ClaimStatus::Pended(reason) = claim.status {
 		resource["disposition"] =
 			Json::from(format!("waiting for the payer's review ({reason:?})"));

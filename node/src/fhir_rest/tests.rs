@@ -2,15 +2,7 @@
 //! caller; the journey with a real FHIR client runs in client-js's `fhir.test.js`.
 
 use super::*;
-use crate::{
-	chain_spec::ChainSpec,
-	client::Client,
-	db::ChainDb,
-	pool::{Pool, PoolLimits},
-	rpc::auth::{AuthApiServer as _, AuthRpc, AuthSettings},
-	service::Node,
-	signatures::BatchVerifier,
-};
+use crate::rpc::auth::{AuthApiServer as _, AuthRpc, AuthSettings};
 use carechain_interop::fhir as map;
 use codec::Encode;
 use sp_core::Pair as _;
@@ -23,15 +15,7 @@ fn interface() -> (Arc<FhirRest>, Arc<Auth>, tempfile::TempDir) {
 }
 
 fn interface_with_key(key: [u8; 32]) -> (Arc<FhirRest>, Arc<Auth>, tempfile::TempDir) {
-	let dir = tempfile::tempdir().unwrap();
-	let spec = Arc::new(ChainSpec::development());
-	let client = Arc::new(Client::open(ChainDb::open(dir.path()).unwrap(), &spec.genesis).unwrap());
-	let verifier = carechain_gpu::Verifier::new(carechain_gpu::Mode::Cpu).unwrap();
-	let node = Node::new(
-		client,
-		Arc::new(Pool::new(PoolLimits::default())),
-		Arc::new(BatchVerifier::new(verifier)),
-	);
+	let (node, spec, dir) = crate::rpc::tests::dev_node();
 	// RPC's own checks are off, as on a --dev node: the FHIR interface asks for a session anyway.
 	let settings = AuthSettings { enforce: false, ..Default::default() };
 	let auth = Auth::new(node.clone(), zeroize::Zeroizing::new(key), settings);

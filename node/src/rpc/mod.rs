@@ -277,4 +277,4 @@ pub async fn start(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -15,7 +15,8 @@ use serde_json::Value as Json;
 use sp_core::H256;
 use std::sync::Arc;
 
-fn rpc() -> (RpcModule<()>, Arc<Node>, tempfile::TempDir) {
+/// A node of the development chain at genesis, in a temporary directory, with its chain spec.
+pub(crate) fn dev_node() -> (Arc<Node>, Arc<ChainSpec>, tempfile::TempDir) {
 	let dir = tempfile::tempdir().unwrap();
 	let spec = Arc::new(ChainSpec::development());
 	let client = Arc::new(Client::open(ChainDb::open(dir.path()).unwrap(), &spec.genesis).unwrap());
@@ -25,6 +26,11 @@ fn rpc() -> (RpcModule<()>, Arc<Node>, tempfile::TempDir) {
 		Arc::new(Pool::new(PoolLimits::default())),
 		Arc::new(BatchVerifier::new(verifier)),
 	);
+	(node, spec, dir)
+}
+
+fn rpc() -> (RpcModule<()>, Arc<Node>, tempfile::TempDir) {
+	let (node, spec, dir) = dev_node();
 	(module(Handlers::new(node.clone(), spec), None).unwrap(), node, dir)
 }
 

@@ -109,6 +109,18 @@ impl Handlers {
 		Ok(consents)
 	}
 
+	/// The head and its state, when the caller may read the patient's audit trail: the patient
+	/// and guardians only.
+	fn audit_trail_state(
+		&self,
+		ext: &Extensions,
+		patient: &AccountId,
+	) -> RpcResult<(H256, crate::client::State)> {
+		let what = "read the accounting of disclosures";
+		let at = self.patient_or_guardian(ext, "fhir AuditEvent", patient, what)?;
+		Ok((at, self.node.client.state_at(at).map_err(err)?))
+	}
+
 	/// The patient's audit entries at or after `since` (ms), with each entry's index, for the
 	/// patient and guardians only.
 	pub(crate) fn fhir_audit_trail(
@@ -117,18 +129,12 @@ impl Handlers {
 		patient: &AccountId,
 		since: Moment,
 	) -> RpcResult<Vec<(u64, pallet_consent::AuditEntry<Runtime>)>> {
-		let at = self.patient_or_guardian(
-			ext,
-			"fhir AuditEvent",
-			patient,
-			"read the accounting of disclosures",
-		)?;
+		let (at, state) = self.audit_trail_state(ext, patient)?;
 		const METHOD: &str = "ConsentApi_accounting_of_disclosures";
 		let output = self.runtime_call(Some(at), METHOD, &(patient, since).encode())?;
 		let entries: Vec<pallet_consent::AuditEntry<Runtime>> =
 			crate::client::decode(METHOD, &output).map_err(err)?;
 		// The entries since a moment are the last ones of the trail.
-		let state = self.node.client.state_at(at).map_err(err)?;
 		let length: u64 = crate::registry::storage(
 			&state,
 			pallet_consent::AuditLength::<Runtime>::hashed_key_for(patient),
@@ -146,13 +152,7 @@ impl Handlers {
 		patient: &AccountId,
 		index: u64,
 	) -> RpcResult<Option<pallet_consent::AuditEntry<Runtime>>> {
-		let at = self.patient_or_guardian(
-			ext,
-			"fhir AuditEvent",
-			patient,
-			"read the accounting of disclosures",
-		)?;
-		let state = self.node.client.state_at(at).map_err(err)?;
+		let (_, state) = self.audit_trail_state(ext, patient)?;
 		let key = pallet_consent::AuditTrail::<Runtime>::hashed_key_for(patient, index);
 		crate::registry::storage(&state, key).map_err(chain_error)
 	}
