@@ -7,6 +7,7 @@ use carechain_interop::fhir as map;
 use codec::Encode;
 use sp_core::Pair as _;
 use sp_keyring::Ed25519Keyring;
+use std::net::SocketAddr;
 
 const BASE: &str = "http://127.0.0.1:9955/fhir";
 
@@ -213,4 +214,69 @@ fn search_dates_cover_their_precision() {
 	for bad in ["", "26", "2026-13", "2026-12-05T25:00:00Z", "xx2026", "2026/12/05"] {
 		assert!(DateParam::parse("date", bad).is_err(), "{bad}");
 	}
+}
+
+/// Talks raw HTTP/1.1 to a served interface: one request, the whole answer (the server closes
+/// after answering, `Connection: close`).
+async fn exchange(address: SocketAddr, request: &str) -> String {
+	use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+	let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+	stream.write_all(request.as_bytes()).await.unwrap();
+	let mut answer = Vec::new();
+	let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer)).await;
+	String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_speaks_fhir_json_over_http_and_bounds_idle_and_crowding_connections() {
+	use tokio::io::AsyncReadExt as _;
+	let (rest, auth, _dir) = interface();
+	let settings = FhirSettings {
+		max_connections_per_ip: 2,
+		header_timeout: Duration::from_millis(1_500),
+		..FhirSettings::new(SocketAddr::from(([127, 0, 0, 1], 0)))
+	};
+	let address = serve(&settings, rest).await.unwrap();
+
+	let metadata =
+		exchange(address, "GET /fhir/metadata HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+			.await;
+	assert!(metadata.starts_with("HTTP/1.1 200"), "{metadata}");
+	assert!(metadata.contains("content-type: application/fhir+json"), "{metadata}");
+	assert!(metadata.contains("access-control-allow-origin: *"));
+	assert!(metadata.contains("\"CapabilityStatement\""));
+
+	let preflight =
+		exchange(address, "OPTIONS /fhir/Consent HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+			.await;
+	assert!(preflight.starts_with("HTTP/1.1 204"), "{preflight}");
+	assert!(preflight.contains("access-control-allow-headers: authorization"), "{preflight}");
+
+	// The bearer scheme is case-insensitive; the token is checked all the same.
+	let bob = token(&auth, Ed25519Keyring::Bob);
+	let eve = map::account_id(&Ed25519Keyring::Eve.to_account_id());
+	let search = format!(
+		"GET /fhir/DocumentReference?patient={eve} HTTP/1.1\r\nHost: x\r\nAuthorization: bEaReR {bob}\r\nConnection: close\r\n\r\n"
+	);
+	assert!(exchange(address, &search).await.starts_with("HTTP/1.1 200"));
+	let forged = search.replace(&bob, "forged");
+	assert!(exchange(address, &forged).await.starts_with("HTTP/1.1 401"));
+
+	// A connection that never sends its headers is closed after the header timeout.
+	let mut idle = tokio::net::TcpStream::connect(address).await.unwrap();
+	let mut buffer = [0u8; 64];
+	let closed = tokio::time::timeout(Duration::from_secs(5), idle.read(&mut buffer)).await;
+	assert!(closed.is_ok(), "an idle connection is not kept past the header timeout");
+
+	// Past the per-address share, a connection is closed at once, while two others idle.
+	let _first = tokio::net::TcpStream::connect(address).await.unwrap();
+	let _second = tokio::net::TcpStream::connect(address).await.unwrap();
+	tokio::time::sleep(Duration::from_millis(50)).await;
+	let mut third = tokio::net::TcpStream::connect(address).await.unwrap();
+	// Refused at once, well before the others' header timeout would free their slots.
+	let read = tokio::time::timeout(Duration::from_millis(1_000), third.read(&mut buffer)).await;
+	assert!(
+		matches!(read, Ok(Ok(0)) | Ok(Err(_))),
+		"the third connection from one address is refused: {read:?}"
+	);
 }
