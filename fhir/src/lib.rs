@@ -31,6 +31,7 @@ mod walk;
 use carechain_primitives::FhirResourceType;
 use fhir::r4::validate::Validate as _;
 
+pub use primitive::is_date;
 pub use walk::MAX_NESTING;
 
 /// Why a payload is not FHIR R4 JSON. Each names the element at fault, as a FHIR path

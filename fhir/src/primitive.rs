@@ -216,8 +216,9 @@ fn days_in(year: u32, month: u32) -> u32 {
 	}
 }
 
-/// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, years 0001 to 9999, a day the month has.
-fn is_date(text: &str) -> bool {
+/// Whether `text` is a FHIR `date`: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, years 0001 to 9999, a
+/// day the month has.
+pub fn is_date(text: &str) -> bool {
 	let mut parts = text.split('-');
 	let Some(year) = parts.next().and_then(|y| digits(y, 4)).filter(|&y| y >= 1) else {
 		return false;

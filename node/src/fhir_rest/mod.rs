@@ -230,18 +230,20 @@ impl FhirRest {
 			.map(|(_, token)| token.trim().to_owned());
 		let path = request.uri().path().to_owned();
 		let query = request.uri().query().map(str::to_owned);
+		let reply = |answer: Answer, builder: http::response::Builder| {
+			let body = serde_json::to_vec(&answer.body).unwrap_or_default();
+			cors(builder.status(answer.status))
+				.header(header::CONTENT_TYPE, FHIR_JSON)
+				.body(Full::new(Bytes::from(body)))
+				.unwrap_or_default()
+		};
 		let Ok(permit) = self.in_flight.clone().try_acquire_owned() else {
 			let busy = Answer::error(
 				StatusCode::SERVICE_UNAVAILABLE,
 				"transient",
 				"the node is answering as many FHIR requests as it takes at once: retry shortly",
 			);
-			let body = serde_json::to_vec(&busy.body).unwrap_or_default();
-			return cors(Response::builder().status(busy.status))
-				.header(header::CONTENT_TYPE, FHIR_JSON)
-				.header(header::RETRY_AFTER, "1")
-				.body(Full::new(Bytes::from(body)))
-				.unwrap_or_default();
+			return reply(busy, Response::builder().header(header::RETRY_AFTER, "1"));
 		};
 		// The permit lives as long as the work: a client that hangs up frees it only when the
 		// work is done.
@@ -258,11 +260,7 @@ impl FhirRest {
 				"the request failed inside the node: report this bug",
 			)
 		});
-		let body = serde_json::to_vec(&answer.body).unwrap_or_default();
-		cors(Response::builder().status(answer.status))
-			.header(header::CONTENT_TYPE, FHIR_JSON)
-			.body(Full::new(Bytes::from(body)))
-			.unwrap_or_default()
+		reply(answer, Response::builder())
 	}
 }
 

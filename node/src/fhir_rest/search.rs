@@ -4,7 +4,6 @@ use super::Answer;
 use crate::rpc::handlers::{ConsentEntry, Handlers, RecordEntry};
 use carechain_interop::fhir as map;
 use carechain_runtime::AccountId;
-use http::StatusCode;
 use jsonrpsee::{types::ErrorObjectOwned, Extensions};
 use serde_json::{json, Value as Json};
 
@@ -187,6 +186,10 @@ fn span(text: &str) -> Option<(u64, u64)> {
 		Some((date, time)) => (date, Some(time)),
 		None => (text, None),
 	};
+	// The date part is a FHIR date (a real day, when it names one), as the validator checks it.
+	if !carechain_fhir::is_date(date) {
+		return None;
+	}
 	let mut parts = date.split('-');
 	let year = number(parts.next()?, 4)?;
 	let month = match parts.next() {
@@ -197,18 +200,6 @@ fn span(text: &str) -> Option<(u64, u64)> {
 		Some(d) => Some(number(d, 2)?),
 		None => None,
 	};
-	let days_in = |m: i64| match m {
-		2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-		2 => 28,
-		4 | 6 | 9 | 11 => 30,
-		_ => 31,
-	};
-	if parts.next().is_some()
-		|| month.is_some_and(|m| !(1..=12).contains(&m))
-		|| day.is_some_and(|d| d < 1 || d > days_in(month.unwrap_or(1)))
-	{
-		return None;
-	}
 	let clamp = |ms: i64| u64::try_from(ms.max(0)).ok();
 	let (from, until) = match (month, day, time) {
 		(None, _, _) => (days_from_civil(year, 1, 1) * DAY, days_from_civil(year + 1, 1, 1) * DAY),
@@ -347,18 +338,13 @@ impl Reads<'_> {
 				let consent_id: u64 = id.parse().map_err(|_| {
 					Answer::not_found(format!("Consent/{id}: consent ids are numbers"))
 				})?;
-				let patient = self
-					.consent_patient(consent_id)?
-					.ok_or_else(|| Answer::not_found(format!("Consent/{id} is not known (or ended long enough ago to leave the chain's history)")))?;
-				let consents = self
+				let entry = self
 					.handlers
-					.fhir_consents(self.ext, &patient)
+					.fhir_consent(self.ext, consent_id)
 					.map_err(|e| forbidden_read(kind, id, &e))?;
-				consents
-					.into_iter()
-					.find(|(c, _, _)| *c == consent_id)
+				entry
 					.map(|entry| Answer::ok(consent_resource(&entry, now)))
-					.ok_or_else(|| Answer::not_found(format!("Consent/{id} is not known")))
+					.ok_or_else(|| not_yours(kind, id))
 			}
 			"AuditEvent" => {
 				let (patient, index) = map::parse_audit_event_id(id).ok_or_else(|| {
@@ -440,34 +426,6 @@ impl Reads<'_> {
 		}
 	}
 
-	/// The patient of a consent, in force or ended, read from the chain.
-	fn consent_patient(&self, consent_id: u64) -> Result<Option<AccountId>, Answer> {
-		let (node, _) = self.handlers.parts();
-		let state = node.client.state_at(node.client.head().hash).map_err(|e| {
-			Answer::error(StatusCode::SERVICE_UNAVAILABLE, "transient", e.to_string())
-		})?;
-		let unavailable =
-			|e: String| Answer::error(StatusCode::SERVICE_UNAVAILABLE, "transient", e);
-		let active: Option<pallet_consent::Consent<carechain_runtime::Runtime>> =
-			crate::registry::storage(
-				&state,
-				pallet_consent::Consents::<carechain_runtime::Runtime>::hashed_key_for(consent_id),
-			)
-			.map_err(unavailable)?;
-		if let Some(consent) = active {
-			return Ok(Some(consent.patient));
-		}
-		let ended: Option<pallet_consent::EndedConsent<carechain_runtime::Runtime>> =
-			crate::registry::storage(
-				&state,
-				pallet_consent::EndedConsents::<carechain_runtime::Runtime>::hashed_key_for(
-					consent_id,
-				),
-			)
-			.map_err(unavailable)?;
-		Ok(ended.map(|e| e.consent.patient))
-	}
-
 	fn search_consents(&self, mut query: Query, page: Page) -> Result<Answer, Answer> {
 		let patient = patient_param(&mut query, "Consent")?;
 		let status = query.one("status")?;
@@ -491,6 +449,10 @@ impl Reads<'_> {
 			self.handlers.fhir_consents(self.ext, &patient).map_err(|e| Answer::from_rpc(&e))?;
 		let matching: Vec<Json> = consents
 			.iter()
+			.filter(|(_, consent, ended)| {
+				let end = ended.map_or(consent.expires_at, |(at, _)| at.min(consent.expires_at));
+				periods.iter().all(|d| d.overlaps(consent.granted_at, end))
+			})
 			.map(|entry| consent_resource(entry, now))
 			.filter(|c| status.as_ref().is_none_or(|s| c["status"] == s.as_str()))
 			.filter(|c| {
@@ -505,13 +467,6 @@ impl Reads<'_> {
 					c["provision"]["purpose"]
 						.as_array()
 						.is_some_and(|list| list.iter().any(|coding| token_matches(p, coding)))
-				})
-			})
-			.filter(|c| {
-				periods.iter().all(|d| {
-					let start = instant_ms(&c["provision"]["period"]["start"]);
-					let end = instant_ms(&c["provision"]["period"]["end"]);
-					d.overlaps(start, end)
 				})
 			})
 			.collect();
@@ -772,13 +727,4 @@ fn record_resource(
 		"Provenance" => map::provenance(id, record),
 		_ => map::document_reference(id, record),
 	}
-}
-
-/// The milliseconds of an instant the mappings wrote; 0 if unreadable.
-fn instant_ms(value: &Json) -> u64 {
-	value
-		.as_str()
-		.and_then(|s| humantime::parse_rfc3339(s).ok())
-		.and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-		.map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }

@@ -15,6 +15,7 @@ use jsonrpsee::{core::RpcResult, types::ErrorObjectOwned, Extensions};
 use pallet_consent::{Consent, ConsentEnding, EndedConsent};
 use pallet_records::Record;
 use sp_core::H256;
+use std::collections::HashMap;
 
 /// A record version and its index entry.
 pub type RecordEntry = (RecordId, Record<Runtime>);
@@ -107,6 +108,28 @@ impl Handlers {
 		}
 		consents.sort_by_key(|(id, _, _)| *id);
 		Ok(consents)
+	}
+
+	/// One consent, in force or ended, for its patient and guardians only.
+	pub(crate) fn fhir_consent(
+		&self,
+		ext: &Extensions,
+		id: ConsentId,
+	) -> RpcResult<Option<ConsentEntry>> {
+		let state = self.node.client.state_at(self.at(None)?).map_err(err)?;
+		let key = pallet_consent::Consents::<Runtime>::hashed_key_for(id);
+		let entry = match crate::registry::storage(&state, key).map_err(chain_error)? {
+			Some(consent) => Some((id, consent, None)),
+			None => {
+				let key = pallet_consent::EndedConsents::<Runtime>::hashed_key_for(id);
+				let ended: Option<EndedConsent<Runtime>> =
+					crate::registry::storage(&state, key).map_err(chain_error)?;
+				ended.map(|e| (id, e.consent, Some((e.ended_at, e.ending))))
+			}
+		};
+		let Some(entry) = entry else { return Ok(None) };
+		self.patient_or_guardian(ext, "fhir Consent", &entry.1.patient, "read the consents")?;
+		Ok(Some(entry))
 	}
 
 	/// The head and its state, when the caller may read the patient's audit trail: the patient
@@ -351,17 +374,28 @@ impl Handlers {
 		Ok(!matches!(self.reader(ext, "fhir Claim", &claim.patient, at)?, Reader::Other(_)))
 	}
 
+	/// A claim and its policy; `policies` keeps the policies read so far, since a scan meets the
+	/// same few policies over and over.
 	fn claim_at(
 		&self,
 		state: &crate::client::State,
 		id: pallet_claims::ClaimId,
+		policies: &mut HashMap<pallet_claims::PolicyId, Option<pallet_claims::Policy<Runtime>>>,
 	) -> RpcResult<Option<ClaimEntry>> {
 		let key = pallet_claims::Claims::<Runtime>::hashed_key_for(id);
 		let claim: Option<pallet_claims::Claim<Runtime>> =
 			crate::registry::storage(state, key).map_err(chain_error)?;
 		let Some(claim) = claim else { return Ok(None) };
-		let key = pallet_claims::Policies::<Runtime>::hashed_key_for(claim.policy);
-		let policy = crate::registry::storage(state, key).map_err(chain_error)?;
+		let policy = match policies.get(&claim.policy) {
+			Some(policy) => policy.clone(),
+			None => {
+				let key = pallet_claims::Policies::<Runtime>::hashed_key_for(claim.policy);
+				let policy: Option<pallet_claims::Policy<Runtime>> =
+					crate::registry::storage(state, key).map_err(chain_error)?;
+				policies.insert(claim.policy, policy.clone());
+				policy
+			}
+		};
 		Ok(Some((id, claim, policy)))
 	}
 
@@ -373,7 +407,7 @@ impl Handlers {
 	) -> RpcResult<Option<ClaimEntry>> {
 		let at = self.at(None)?;
 		let state = self.node.client.state_at(at).map_err(err)?;
-		let Some(entry) = self.claim_at(&state, id)? else { return Ok(None) };
+		let Some(entry) = self.claim_at(&state, id, &mut HashMap::new())? else { return Ok(None) };
 		let org = self.caller_organization(ext, "fhir Claim")?;
 		if !self.may_read_claim(ext, &entry, org, at)? {
 			let what = "read this claim (the patient's, the provider's and the payer's only)";
@@ -403,9 +437,10 @@ impl Handlers {
 		.map_err(chain_error)?
 		.unwrap_or_default();
 		let org = self.caller_organization(ext, "fhir Claim")?;
+		let mut policies = HashMap::new();
 		let mut found = Vec::new();
 		for id in (next.saturating_sub(MAX_CLAIM_SCAN)..next).rev() {
-			let Some(entry) = self.claim_at(&state, id)? else { continue };
+			let Some(entry) = self.claim_at(&state, id, &mut policies)? else { continue };
 			if keep(&entry) && self.may_read_claim(ext, &entry, org, at)? {
 				found.push(entry);
 			}
