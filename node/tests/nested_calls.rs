@@ -229,7 +229,8 @@ fn include_and_import(depth: u32) {
 }
 
 /// How much stack a call nested at the limit needs: run with `NESTED_STACK_PROBE=<bytes>`
-/// `--ignored --exact stack_probe`; it aborts on overflow. `RUNTIME_STACK_BYTES` leaves a
+/// `--ignored --exact nested_calls::stack_probe` (`cargo test -p carechain-node --test integration`);
+/// it aborts on overflow. `RUNTIME_STACK_BYTES` leaves a
 /// margin above the least that passes in a debug build.
 #[test]
 #[ignore = "a measurement, not a check: see its doc"]
