@@ -170,7 +170,14 @@ export class Carechain {
 
   /** The signed extrinsic of `pallet.call(args)` by `signer`, as 0x-hex. */
   async sign(signer, pallet, call, args = {}) {
-    const callBytes = this.encodeCall(pallet, call, args);
+    return this.signCall(signer, this.encodeCall(pallet, call, args));
+  }
+
+  /**
+   * The signed extrinsic of an encoded call (bytes of a `RuntimeCall`, as the node's
+   * `provenance_planImport` plans them) by `signer`, as 0x-hex.
+   */
+  async signCall(signer, callBytes) {
     const head = await this.finalizedHead();
     const nonce = await this.nextNonce(signer.address);
     return toHex(

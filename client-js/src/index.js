@@ -8,6 +8,8 @@ export { Account, EncryptionKey, KeyError, DEV_PHRASE, SCHEMES, encodeAddress, d
 export * as envelope from './envelope.js';
 export { EnvelopeError } from './envelope.js';
 export * as codes from './codes.js';
+export * as epcis from './epcis.js';
+export { EpcisImportError, EpcisQueryError } from './epcis.js';
 export { CodeError, codeTag, codeTags, diagnosisTags, generateCodeKey } from './codes.js';
 export { Metadata } from './metadata.js';
 export { ScaleError } from './codec.js';

@@ -256,6 +256,9 @@ enum Command {
 	/// Manage RPC sessions.
 	#[command(subcommand)]
 	Auth(AuthCommand),
+	/// Drug provenance: record supply-chain events from other systems.
+	#[command(subcommand)]
+	Provenance(ProvenanceCommand),
 	/// Delete a chain's database and consensus log.
 	PurgeChain {
 		/// The base path.
@@ -329,6 +332,33 @@ enum AuthCommand {
 		chain: String,
 		/// The account, as SS58 or 0x-hex.
 		account: String,
+	},
+}
+
+#[derive(Subcommand, Debug)]
+enum ProvenanceCommand {
+	/// Record an EPCIS 2.0 JSON-LD document (from an ERP) as the signer's provenance calls on a
+	/// running node: commissioning, packing, unpacking, shipping and receiving events. The
+	/// whole document is checked first; if any event cannot be represented on chain, every
+	/// reason is printed and nothing is submitted (exit status 2).
+	Import {
+		/// The EPCIS 2.0 document (JSON-LD).
+		file: PathBuf,
+		/// The signer: a member of the organization whose events these are, as an ed25519
+		/// secret URI; read from the environment variable CARECHAIN_KEY when not given, to keep
+		/// it out of the shell's history.
+		#[arg(long, value_name = "SURI")]
+		key: Option<String>,
+		/// The running node's RPC.
+		#[arg(long, default_value = "ws://127.0.0.1:9944")]
+		rpc_url: String,
+		/// Check and print the calls without submitting them.
+		#[arg(long)]
+		dry_run: bool,
+		/// Start at this event, or this call of it (`4`, `4.2`; counted from 1), after an import
+		/// stopped on a refused call.
+		#[arg(long, default_value = "1")]
+		from: carechain_node::provenance_import::Start,
 	},
 }
 
@@ -411,6 +441,62 @@ enum KeyCommand {
 	},
 }
 
+fn provenance_import(
+	file: &std::path::Path,
+	key: Option<String>,
+	rpc_url: &str,
+	dry_run: bool,
+	from: carechain_node::provenance_import::Start,
+) -> eyre::Result<()> {
+	use carechain_node::provenance_import::{self as import, PlanError};
+	let Some(uri) = key.or_else(|| std::env::var("CARECHAIN_KEY").ok()) else {
+		eyre::bail!("--key: give the signer's secret URI, or set CARECHAIN_KEY");
+	};
+	let signer =
+		keys::pair(&zeroize::Zeroizing::new(uri)).map_err(|e| eyre::eyre!("--key: {e}"))?;
+	let document = import::read_document(file)?;
+	let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+	runtime.block_on(async {
+		let client = import::connect(rpc_url, &signer).await?;
+		let planned = match import::plan(&client, &signer, &document).await {
+			Ok(planned) => planned,
+			Err(PlanError::Other(e)) => return Err(e),
+			Err(PlanError::Refused(lines)) => {
+				for line in &lines {
+					eprintln!("{line}");
+				}
+				eprintln!("{} refused: nothing was submitted", lines.len());
+				std::process::exit(2);
+			}
+		};
+		let name = |p: &carechain_node::rpc::provenance::PlannedEvent| match &p.event_id {
+			Some(id) => format!("event {} ({id})", p.event),
+			None => format!("event {}", p.event),
+		};
+		// Nothing is signed before every call of the plan is checked.
+		let planned = planned
+			.into_iter()
+			.map(|p| import::checked(&p).map(|calls| (p, calls)))
+			.collect::<eyre::Result<Vec<_>>>()?;
+		if dry_run {
+			for (p, calls) in &planned {
+				for (_, description) in calls {
+					println!("{}: {description}", name(p));
+				}
+			}
+			return Ok(());
+		}
+		let mut progress = |p: &carechain_node::rpc::provenance::PlannedEvent,
+		                    blocks: &[sp_core::H256]| {
+			let last = blocks.last().map(|b| format!(", finalized in {b:?}")).unwrap_or_default();
+			println!("{}: recorded{last}", name(p));
+		};
+		let recorded = import::submit(&client, &signer, &planned, from, &mut progress).await?;
+		println!("{recorded} events recorded");
+		Ok(())
+	})
+}
+
 fn main() {
 	if let Err(error) = real_main() {
 		eprintln!("Error: {error}");
@@ -431,6 +517,13 @@ fn real_main() -> eyre::Result<()> {
 			Ok(())
 		}
 		Some(Command::Key(command)) => key(command),
+		Some(Command::Provenance(ProvenanceCommand::Import {
+			file,
+			key,
+			rpc_url,
+			dry_run,
+			from,
+		})) => provenance_import(&file, key, &rpc_url, dry_run, from),
 		Some(Command::Auth(AuthCommand::RevokeAccount { base_path, chain, account })) => {
 			let account = rpc::auth::parse_account(&account).ok_or_else(|| {
 				eyre::eyre!("{account:?} is not an SS58 address or 0x-hex account")

@@ -25,7 +25,7 @@ export function freePort() {
 }
 
 /**
- * A dev node: `{ url, httpUrl, fhirUrl, log(), stop() }`, with more command-line `args` if given
+ * A dev node: `{ url, httpUrl, fhirUrl, epcisUrl, log(), stop() }`, with more command-line `args` if given
  * (`['--rpc-auth', 'on']`). The binary is CARECHAIN_BIN or the one `cargo test` built
  * (target/debug/carechain).
  */
@@ -53,6 +53,7 @@ export async function startDevNode(args = []) {
     url: `ws://127.0.0.1:${rpcPort}`,
     httpUrl: `http://127.0.0.1:${rpcPort}`,
     fhirUrl: `http://127.0.0.1:${fhirPort}/fhir`,
+    epcisUrl: `http://127.0.0.1:${fhirPort}/epcis`,
     log: () => output,
     binary,
     basePath,

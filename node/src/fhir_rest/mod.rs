@@ -86,18 +86,27 @@ pub struct FhirRest {
 	in_flight: Arc<tokio::sync::Semaphore>,
 }
 
-/// An answer: an HTTP status and a FHIR resource.
+/// An answer: an HTTP status, a JSON body and its content type, and other headers.
 #[derive(Debug)]
 pub struct Answer {
 	/// The status.
 	pub status: StatusCode,
-	/// The resource (an OperationOutcome on errors).
+	/// The resource (an OperationOutcome on FHIR's errors).
 	pub body: Json,
+	/// Its content type.
+	pub content_type: &'static str,
+	/// More headers (EPCIS's `Link` to the next page).
+	pub headers: Vec<(&'static str, String)>,
 }
 
 impl Answer {
+	/// `body` as `content_type` with `status`.
+	pub fn with(status: StatusCode, body: Json, content_type: &'static str) -> Self {
+		Self { status, body, content_type, headers: vec![] }
+	}
+
 	fn ok(body: Json) -> Self {
-		Self { status: StatusCode::OK, body }
+		Self::with(StatusCode::OK, body, FHIR_JSON)
 	}
 
 	/// An error as an OperationOutcome: `code` from FHIR's issue-type value set, and a message
@@ -107,7 +116,7 @@ impl Answer {
 			"resourceType": "OperationOutcome",
 			"issue": [{ "severity": "error", "code": code, "diagnostics": message.into() }],
 		});
-		Self { status, body }
+		Self::with(status, body, FHIR_JSON)
 	}
 
 	fn bad_request(message: impl Into<String>) -> Self {
@@ -119,7 +128,7 @@ impl Answer {
 	}
 
 	/// An RPC handler's refusal or failure, with the HTTP status its code means.
-	fn from_rpc(error: &ErrorObjectOwned) -> Self {
+	pub fn from_rpc(error: &ErrorObjectOwned) -> Self {
 		let (status, code) = match error.code() {
 			auth::UNAUTHENTICATED
 			| auth::SESSION_EXPIRED
@@ -155,6 +164,26 @@ impl FhirRest {
 		token: Option<&str>,
 		base: &str,
 	) -> Answer {
+		if path == "/epcis" || path.starts_with("/epcis/") {
+			let epcis_base =
+				base.strip_suffix("/fhir").map(|b| format!("{b}/epcis")).unwrap_or_default();
+			let caller = self.auth.signed_caller(token);
+			let ext =
+				caller.account("the EPCIS interface").map(|_| ()).map_err(ErrorObjectOwned::from);
+			let ext = ext.map(|()| {
+				let mut ext = Extensions::new();
+				ext.insert(caller);
+				ext
+			});
+			return crate::epcis_rest::answer(
+				&self.handlers,
+				ext,
+				method,
+				path,
+				query,
+				&epcis_base,
+			);
+		}
 		if method != Method::GET && method != Method::HEAD {
 			return Answer::error(
 				StatusCode::METHOD_NOT_ALLOWED,
@@ -206,6 +235,7 @@ impl FhirRest {
 			builder
 				.header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")
 				.header(header::ACCESS_CONTROL_ALLOW_HEADERS, "authorization, accept")
+				.header(header::ACCESS_CONTROL_EXPOSE_HEADERS, "link")
 				.header(header::ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD, OPTIONS")
 		};
 		if method == Method::OPTIONS {
@@ -232,10 +262,12 @@ impl FhirRest {
 		let query = request.uri().query().map(str::to_owned);
 		let reply = |answer: Answer, builder: http::response::Builder| {
 			let body = serde_json::to_vec(&answer.body).unwrap_or_default();
-			cors(builder.status(answer.status))
-				.header(header::CONTENT_TYPE, FHIR_JSON)
-				.body(Full::new(Bytes::from(body)))
-				.unwrap_or_default()
+			let mut builder = cors(builder.status(answer.status))
+				.header(header::CONTENT_TYPE, answer.content_type);
+			for (name, value) in &answer.headers {
+				builder = builder.header(*name, value);
+			}
+			builder.body(Full::new(Bytes::from(body))).unwrap_or_default()
 		};
 		let Ok(permit) = self.in_flight.clone().try_acquire_owned() else {
 			let busy = Answer::error(
@@ -335,4 +367,4 @@ pub async fn serve(settings: &FhirSettings, rest: Arc<FhirRest>) -> eyre::Result
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -2,7 +2,7 @@
 
 use super::Answer;
 use crate::rpc::handlers::{ConsentEntry, Handlers, RecordEntry};
-use carechain_interop::fhir as map;
+use carechain_interop::{calendar::days_from_civil, fhir as map};
 use carechain_runtime::AccountId;
 use jsonrpsee::{types::ErrorObjectOwned, Extensions};
 use serde_json::{json, Value as Json};
@@ -162,17 +162,6 @@ impl DateParam {
 			Prefix::Lt => start < self.from,
 		}
 	}
-}
-
-/// Days from 1970-01-01 to a civil date (proleptic Gregorian).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-	let year = if month <= 2 { year - 1 } else { year };
-	let era = year.div_euclid(400);
-	let year_of_era = year - era * 400;
-	let month_index = (month + 9) % 12;
-	let day_of_year = (153 * month_index + 2) / 5 + day - 1;
-	let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-	era * 146_097 + day_of_era - 719_468
 }
 
 /// The milliseconds a search date covers: a year, a month, a day, or a second (to the

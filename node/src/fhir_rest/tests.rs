@@ -23,7 +23,8 @@ fn interface_with_key(key: [u8; 32]) -> (Arc<FhirRest>, Arc<Auth>, tempfile::Tem
 	(FhirRest::new(Handlers::new(node, spec), auth.clone(), 8), auth, dir)
 }
 
-fn token(auth: &Arc<Auth>, who: Ed25519Keyring) -> String {
+/// A session token of `who` on `auth`'s node.
+pub(crate) fn token(auth: &Arc<Auth>, who: Ed25519Keyring) -> String {
 	let account = who.to_account_id();
 	let challenge = AuthRpc(auth.clone()).challenge(account.clone()).unwrap();
 	let message = auth::sign_in_message(&challenge.genesis_hash, &challenge.challenge, &account);

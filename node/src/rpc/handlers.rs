@@ -1,7 +1,9 @@
 //! The implementations of the RPC interface over the node's chain and pool.
 
+mod epcis_reads;
 mod fhir_reads;
 
+pub use epcis_reads::{Items, Supply, TooManyItems, Traced, MAX_SCANNED_ITEMS};
 pub use fhir_reads::{
 	ClaimEntry, ConsentEntry, RecordEntry, RecordsPage, MAX_CLAIM_SCAN, MAX_GRANTEE_SCAN,
 	MAX_OWN_SCAN,

@@ -10,6 +10,7 @@ pub mod disclosures;
 pub mod fate;
 pub mod handlers;
 pub mod limits;
+pub mod provenance;
 pub mod spec_v2;
 pub mod telehealth;
 pub mod trials;
@@ -150,6 +151,7 @@ pub fn module_with_auth(
 	module.merge(PaymentApiServer::into_rpc(handlers.clone()))?;
 	let (node, spec) = handlers.parts();
 	module.merge(spec_v2::module(node, spec, Default::default())?)?;
+	module.merge(provenance::ProvenanceRpcServer::into_rpc(handlers.clone()))?;
 	module.merge(trials::TrialsRpcServer::into_rpc(handlers.clone()))?;
 	module.merge(telehealth::TelehealthRpcServer::into_rpc(handlers.clone()))?;
 	module.merge(telehealth::WellnessRpcServer::into_rpc(handlers.clone()))?;
