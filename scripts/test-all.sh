@@ -2,13 +2,14 @@
 # Runs every check and test of the tree, as CI does, on a fresh machine.
 #
 # GPU kernels are tested on Mesa's lavapipe, a software Vulkan device, so every kernel runs on
-# every machine; the benchmark's PNG plot needs fontconfig and freetype headers. Each binary
+# every machine; the benchmark's PNG plot needs fontconfig and freetype headers; the portal is
+# tested in Debian's chromium. Each binary
 # is built once: clippy checks, then one test build with the benchmark feature on, so the
 # frame-benchmarking v2 benchmarks run as tests beside the unit tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(mesa-vulkan-drivers libvulkan1 pkg-config libfontconfig1-dev libfreetype-dev)
+packages=(mesa-vulkan-drivers libvulkan1 pkg-config libfontconfig1-dev libfreetype-dev chromium)
 missing=()
 for package in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
@@ -46,3 +47,6 @@ cargo test --workspace --features runtime-benchmarks
 # The wallet SDK against that binary, and its envelope against the Rust vault's
 # (target/debug/examples/envelope-interop, which cargo test built).
 (cd client-js && npm ci --no-audit --no-fund --loglevel=error && node --test)
+
+# The portal, built by esbuild and served by that binary, in headless chromium (playwright-core).
+(cd portal && npm ci --no-audit --no-fund --loglevel=error && node --test)

@@ -28,6 +28,7 @@ pub mod fhir_rest;
 pub mod keys;
 pub mod panics;
 pub mod pool;
+pub mod portal;
 pub mod privacy_scan;
 pub mod prometheus;
 pub mod provenance_import;

@@ -23,7 +23,7 @@ use clap::{Parser, Subcommand};
 use sp_core::{crypto::Pair as _, crypto::Ss58Codec, ed25519, sr25519};
 use std::{
 	net::{Ipv4Addr, SocketAddr},
-	path::PathBuf,
+	path::{Path, PathBuf},
 	sync::Arc,
 	time::Duration,
 };
@@ -88,15 +88,20 @@ struct RunArgs {
 	/// --rpc-max-connections (at least 1) when unset.
 	#[arg(long)]
 	rpc_max_connections_per_ip: Option<u32>,
-	/// The FHIR R4 REST interface's port, on the RPC's interface (read and search of consents,
-	/// audit events and the record index; bearer session tokens from RPC's sign-in). Off unless
-	/// given, except with --dev, which serves it 11 above the RPC port (9955 beside 9944) when
-	/// that port is free.
+	/// The port of the FHIR R4 REST interface (`/fhir`: consents, audit events, the record
+	/// index, claims) and the GS1 EPCIS 2.0 query interface (`/epcis`: supply-chain events), on
+	/// the RPC's interface, with bearer session tokens from RPC's sign-in. Off unless given,
+	/// except with --dev, which serves them 11 above the RPC port (9955 beside 9944) when that
+	/// port is free.
 	#[arg(long)]
 	fhir_port: Option<u16>,
-	/// Do not serve the FHIR interface, even with --dev.
+	/// Do not serve the FHIR and EPCIS interfaces, even with --dev.
 	#[arg(long)]
 	no_fhir: bool,
+	/// The built portal (`portal/dist`, from `node portal/build.mjs`) to serve at /portal/ on
+	/// the RPC port. With --dev, `portal/dist` under the working directory when it exists.
+	#[arg(long)]
+	portal_dir: Option<PathBuf>,
 	/// The Prometheus metrics port on 127.0.0.1.
 	#[arg(long, default_value_t = 9615)]
 	prometheus_port: u16,
@@ -932,6 +937,15 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 		)
 		.map_err(eyre::Report::msg)?;
 		auth.spawn_operator_requests();
+		// The portal: the operator's folder (which must hold it), or with --dev the built one
+		// in the working directory, if any.
+		let portal = match (&args.portal_dir, args.dev) {
+			(Some(dir), _) => Some(Arc::new(carechain_node::portal::PortalFiles::load(dir)?)),
+			(None, true) if Path::new("portal/dist/index.html").exists() => {
+				Some(Arc::new(carechain_node::portal::PortalFiles::load(Path::new("portal/dist"))?))
+			}
+			_ => None,
+		};
 		let settings = rpc::RpcSettings {
 			max_connections: args.rpc_max_connections,
 			max_connections_per_ip: args.rpc_max_connections_per_ip,
@@ -941,6 +955,7 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 			},
 			runtime: Some(rpc_threads.clone()),
 			auth: Some(auth.clone()),
+			portal: portal.clone(),
 			..rpc::RpcSettings::new(SocketAddr::from((host, args.rpc_port)), max_message_bytes)
 		};
 		let store = args.vault.open(base.join("vault"))?;
@@ -1005,10 +1020,17 @@ fn run(args: RunArgs) -> eyre::Result<()> {
 			"JSON-RPC on ws://{rpc_address} and http://{rpc_address}, {}",
 			if enforce { "authenticated (--rpc-auth on)" } else { "open to every caller (--rpc-auth off)" }
 		);
+		match (&portal, args.dev) {
+			(Some(_), _) => tracing::info!("Portal on http://{rpc_address}/portal/"),
+			(None, true) => tracing::info!(
+				"Portal not built: `cd portal && npm ci && node build.mjs`, then restart to serve it on http://{rpc_address}/portal/"
+			),
+			(None, false) => {}
+		}
 		if let Some((fhir_settings, rest, asked)) = fhir {
 			match carechain_node::fhir_rest::serve(&fhir_settings, rest).await {
 				Ok(address) => tracing::info!(
-					"FHIR R4 on http://{address}/fhir (metadata: http://{address}/fhir/metadata; bearer session tokens from auth_signIn)"
+					"FHIR R4 on http://{address}/fhir (metadata: http://{address}/fhir/metadata) and GS1 EPCIS 2.0 on http://{address}/epcis; bearer session tokens from auth_signIn"
 				),
 				Err(e) if asked => return Err(e),
 				Err(e) => tracing::warn!("FHIR interface not served: {e}"),

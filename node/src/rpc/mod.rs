@@ -70,6 +70,8 @@ pub struct RpcSettings {
 	pub runtime: Option<tokio::runtime::Handle>,
 	/// Who may call what; every method answers anyone when `None`.
 	pub auth: Option<std::sync::Arc<auth::Auth>>,
+	/// The portal's files, served at `/portal/` in front of JSON-RPC.
+	pub portal: Option<std::sync::Arc<crate::portal::PortalFiles>>,
 }
 
 impl RpcSettings {
@@ -104,6 +106,7 @@ impl RpcSettings {
 			max_unsent_bytes_per_connection: 1 << 20,
 			runtime: None,
 			auth: None,
+			portal: None,
 		}
 	}
 
@@ -207,6 +210,7 @@ pub async fn start(
 		.set_http_middleware(
 			tower::ServiceBuilder::new()
 				.layer(cors)
+				.layer(crate::portal::PortalLayer(settings.portal.clone()))
 				.layer(limits::HttpGuardLayer {
 					budget: budget.clone(),
 					max_body: settings.max_message_bytes as usize,
