@@ -39,6 +39,16 @@ cargo fmt --all --check
 CARGO_TARGET_DIR=target/clippy \
 	cargo clippy --workspace --all-targets --features runtime-benchmarks,carechain-gpu/bench -- -D warnings
 rm -rf target/clippy
+# Each crate's integration tests are one binary (`tests/main.rs`): a test file it does not
+# name would never run.
+for crate in node runtime tests; do
+	for file in "$crate"/tests/*.rs; do
+		name=$(basename "$file" .rs)
+		[[ $name == main ]] && continue
+		grep -qx "mod $name;" "$crate/tests/main.rs" ||
+			{ echo "$file is not a module of $crate/tests/main.rs: it would never run" >&2; exit 1; }
+	done
+done
 cargo test --workspace --features runtime-benchmarks
 
 # An unmodified @polkadot/api against the `carechain` binary that cargo test built.

@@ -1,5 +1,5 @@
 //! The proleptic Gregorian calendar as day counts from 1970-01-01, which FHIR search dates and
-//! EPCIS times are converted through.
+//! instants and EPCIS times are converted through.
 
 /// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
 #[allow(clippy::arithmetic_side_effects)] // |year| below 2^50: no overflow
@@ -27,4 +27,15 @@ pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
 	let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
 	let year = year_of_era + era * 400 + i64::from(month <= 2);
 	(year, month, day)
+}
+
+/// An instant in milliseconds since the Unix epoch, as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+#[allow(clippy::arithmetic_side_effects)] // divisions by constants and i64 days
+pub fn format_millis(ms: i64) -> String {
+	let days = ms.div_euclid(86_400_000);
+	let of_day = ms.rem_euclid(86_400_000);
+	let (year, month, day) = civil_from_days(days);
+	let (hour, minute) = (of_day / 3_600_000, of_day / 60_000 % 60);
+	let (second, milli) = (of_day / 1_000 % 60, of_day % 1_000);
+	format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{milli:03}Z")
 }

@@ -21,7 +21,5 @@ pub mod fhir;
 /// last millisecond.
 pub fn instant(ms: u64) -> String {
 	const LAST: u64 = 253_402_300_799_999;
-	let since_epoch = std::time::Duration::from_millis(ms.min(LAST));
-	let at = std::time::UNIX_EPOCH.checked_add(since_epoch).unwrap_or(std::time::UNIX_EPOCH);
-	humantime::format_rfc3339_millis(at).to_string()
+	calendar::format_millis(ms.min(LAST) as i64)
 }

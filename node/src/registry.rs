@@ -25,9 +25,16 @@ pub fn membership(
 /// of the consortium.
 pub fn active_organization(state: &State, who: &AccountId) -> Result<Option<OrgId>, String> {
 	let Some(member) = membership(state, who)? else { return Ok(None) };
-	let organization: Option<pallet_registry::Organization<carechain_runtime::BlockNumber>> =
-		storage(state, pallet_registry::Organizations::<Runtime>::hashed_key_for(member.org))?;
+	let organization = organization(state, member.org)?;
 	Ok(organization.filter(|o| o.status == pallet_registry::OrgStatus::Active).map(|_| member.org))
+}
+
+/// An organization of the registry, whatever its status.
+pub fn organization(
+	state: &State,
+	org: OrgId,
+) -> Result<Option<pallet_registry::Organization<carechain_runtime::BlockNumber>>, String> {
+	storage(state, pallet_registry::Organizations::<Runtime>::hashed_key_for(org))
 }
 
 /// Whether `who` is a registered patient.

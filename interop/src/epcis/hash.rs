@@ -98,13 +98,19 @@ const SENSOR_REPORT_ORDER: &[&str] = &[
 const TIME_FIELDS: &[&str] = &["eventTime", "time", "startTime", "endTime"];
 
 /// A CBV vocabulary whose bare words (`shipping`) stand for URIs.
-#[derive(Clone, Copy)]
-enum Vocabulary {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Vocabulary {
+	/// Business steps (`shipping`).
 	BizStep,
+	/// Dispositions (`in_transit`).
 	Disposition,
+	/// Business transaction types (`po`).
 	BizTransactionType,
+	/// Source and destination types (`owning_party`).
 	SourceDestinationType,
+	/// Sensor components.
 	Component,
+	/// Sensor measurement and exception types.
 	SensorType,
 }
 
@@ -128,6 +134,19 @@ impl Vocabulary {
 			(Vocabulary::SensorType, Profile::Cbv2) => Some(GS1_VOCABULARY),
 			(Vocabulary::Component | Vocabulary::SensorType, Profile::Legacy2020) => None,
 		}
+	}
+
+	/// The bare word of a value of the vocabulary written as a word, its CBV URN, its web URI
+	/// or a `cbv:` CURIE (`urn:epcglobal:cbv:bizstep:shipping` is `shipping`).
+	pub fn bare(self, value: &str) -> &str {
+		let web = self.prefix(Profile::Cbv2);
+		let urn = self.prefix(Profile::Legacy2020);
+		let curie = web.and_then(|w| w.strip_prefix(CBV)).map(|local| format!("cbv:{local}"));
+		let bare = [web, urn, curie.as_deref()]
+			.into_iter()
+			.flatten()
+			.find_map(|prefix| value.strip_prefix(prefix));
+		bare.unwrap_or(value)
 	}
 }
 

@@ -19,7 +19,7 @@
 //! the signer's organization where the signer acts (named by its GLN or
 //! `urn:carechain:organization:<id>`).
 
-use super::{ids::Gs1Key, time, Gln, ORGANIZATION_URN};
+use super::{hash::Vocabulary, ids::Gs1Key, time, Gln, ORGANIZATION_URN};
 use carechain_primitives::OrgId;
 use carechain_runtime::Runtime;
 use pallet_provenance::{is_alphanumeric, Day, Epc, Lot, Serial, Sgtin};
@@ -119,13 +119,6 @@ impl Operation {
 			Operation::Receive => ("receiving", "in_progress"),
 		}
 	}
-}
-
-/// The bare CBV word of a business step or disposition written as a word, a CBV URN, a CBV
-/// web URI or a `cbv:` CURIE.
-fn cbv_word<'a>(value: &'a str, web: &str, urn: &str) -> &'a str {
-	let curie = format!("cbv:{}", web.trim_start_matches("https://ref.gs1.org/cbv/"));
-	[web, urn, curie.as_str()].iter().find_map(|prefix| value.strip_prefix(prefix)).unwrap_or(value)
 }
 
 /// Fields every event may carry that the chain records its own way.
@@ -242,8 +235,7 @@ impl Importer<'_> {
 		let text = |field: &str| event.get(field).and_then(Json::as_str);
 		let event_type = text("type").unwrap_or_default();
 		let action = text("action").unwrap_or_default();
-		let biz_step = text("bizStep")
-			.map(|s| cbv_word(s, "https://ref.gs1.org/cbv/BizStep-", "urn:epcglobal:cbv:bizstep:"));
+		let biz_step = text("bizStep").map(|s| Vocabulary::BizStep.bare(s));
 		let operation = match (event_type, action, biz_step) {
 			("ObjectEvent", "ADD", Some("commissioning")) => Some(Operation::Commission),
 			("ObjectEvent", "OBSERVE", Some("shipping")) => Some(Operation::Ship),
@@ -300,7 +292,7 @@ impl Importer<'_> {
 			}
 		}
 		if let Some(given) = text("disposition") {
-			let word = cbv_word(given, "https://ref.gs1.org/cbv/Disp-", "urn:epcglobal:cbv:disp:");
+			let word = Vocabulary::Disposition.bare(given);
 			if word != disposition {
 				faults.add(
 					"disposition",
@@ -527,7 +519,7 @@ impl Importer<'_> {
 				let kind = entry
 					.get("type")
 					.and_then(Json::as_str)
-					.map(|t| cbv_word(t, "https://ref.gs1.org/cbv/SDT-", "urn:epcglobal:cbv:sdt:"));
+					.map(|t| Vocabulary::SourceDestinationType.bare(t));
 				if !matches!(kind, Some("owning_party" | "possessing_party" | "location")) {
 					faults.add(
 						format!("{field}.type"),

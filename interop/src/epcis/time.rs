@@ -1,6 +1,7 @@
 //! EPCIS times: `2005-04-03T20:33:31.116000-06:00` as CBV 2.0's event hash writes it, in UTC
 //! with milliseconds (`2005-04-04T02:33:31.116Z`).
 
+pub use crate::calendar::format_millis;
 use crate::calendar::{civil_from_days, days_from_civil};
 
 fn number(text: &str) -> Option<i64> {
@@ -58,17 +59,6 @@ pub fn parse_millis(text: &str) -> Option<i64> {
 	}
 	let seconds = days * 86_400 + h * 3_600 + min * 60 + s;
 	Some(seconds * 1_000 + millis - zone * 60_000)
-}
-
-/// An instant in milliseconds since the Unix epoch, as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
-#[allow(clippy::arithmetic_side_effects)] // divisions by constants and i64 days
-pub fn format_millis(ms: i64) -> String {
-	let days = ms.div_euclid(86_400_000);
-	let of_day = ms.rem_euclid(86_400_000);
-	let (year, month, day) = civil_from_days(days);
-	let (hour, minute) = (of_day / 3_600_000, of_day / 60_000 % 60);
-	let (second, milli) = (of_day / 1_000 % 60, of_day % 1_000);
-	format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{milli:03}Z")
 }
 
 /// CBV 2.0's form of a time for the event hash: UTC with milliseconds; text that is not an

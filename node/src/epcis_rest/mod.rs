@@ -26,10 +26,9 @@ use crate::{
 	fhir_rest::Answer,
 	rpc::handlers::{Handlers, Items, Supply, TooManyItems, MAX_SCANNED_ITEMS},
 };
-use carechain_interop::epcis::{export, ids, CONTEXT};
+use carechain_interop::epcis::{export, CONTEXT};
 use http::{Method, StatusCode};
 use jsonrpsee::{types::ErrorObjectOwned, Extensions};
-use pallet_provenance::Epc;
 use query::Query;
 use serde_json::{json, Value as Json};
 
@@ -57,7 +56,6 @@ pub fn from_rpc(error: &ErrorObjectOwned) -> Answer {
 	let fhir = Answer::from_rpc(error);
 	let exception = match fhir.status {
 		StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => "SecurityException",
-		StatusCode::SERVICE_UNAVAILABLE => "ImplementationException",
 		_ => "ImplementationException",
 	};
 	problem(fhir.status, exception, error.message().to_owned())
@@ -191,12 +189,15 @@ fn events(handlers: &Handlers, ext: &Extensions, query: Query, single: bool, url
 			if inside || !filter.keeps(&item.epc, lot, event) {
 				continue;
 			}
-			let place = export::location(event.org, &directory);
-			let biz_location =
-				(!matches!(event.kind, pallet_provenance::EventKind::Shipped { .. }))
-					.then_some(place.as_str());
-			if !filter.keeps_place(Some(&place), biz_location) {
-				continue;
+			// A place is the acting organization as the export names it: built only when
+			// the query asks for places.
+			if filter.asks_places() {
+				let place = export::location(event.org, &directory);
+				let shipped = matches!(event.kind, pallet_provenance::EventKind::Shipped { .. });
+				let biz_location = (!shipped).then_some(place.as_str());
+				if !filter.keeps_place(Some(&place), biz_location) {
+					continue;
+				}
 			}
 			if filter.asks_event_ids() {
 				let json = export::event(&item.epc, event, lot_of(item), &directory);
@@ -259,18 +260,6 @@ fn percent_decode(segment: &str) -> String {
 		.next()
 		.map(|(_, v)| v.into_owned())
 		.unwrap_or_default()
-}
-
-/// An EPC a query names, as the chain holds it, if it names one item.
-fn named_item(canonical: &str) -> Option<Epc> {
-	match ids::parse_key(canonical)? {
-		ids::Gs1Key::Sgtin(gtin, serial) => Some(Epc::Unit(pallet_provenance::Sgtin {
-			gtin,
-			serial: serial.into_bytes().try_into().ok()?,
-		})),
-		ids::Gs1Key::Sscc(sscc) => Some(Epc::Container(sscc)),
-		_ => None,
-	}
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! The simple event query's parameters, as the REST binding writes them in the URL.
 
-use super::{named_item, problem};
+use super::problem;
 use crate::fhir_rest::Answer;
-use carechain_interop::epcis::{ids, time};
+use carechain_interop::epcis::{hash::Vocabulary, ids, import, time};
 use http::StatusCode;
 use pallet_provenance::{Epc, EventKind, SupplyEvent};
 
@@ -125,10 +125,10 @@ impl Query {
 
 	/// The filter and page the parameters describe.
 	pub fn filter(self) -> Result<Filter, Answer> {
-		let words = |name: &str, strip: &[&str]| -> Result<Option<Vec<String>>, Answer> {
+		let words = |name: &str, vocabulary: Vocabulary| -> Result<Option<Vec<String>>, Answer> {
 			Ok(self
 				.list(name)?
-				.map(|values| values.into_iter().map(|v| cbv_word(&v, strip).to_owned()).collect()))
+				.map(|values| values.iter().map(|v| vocabulary.bare(v).to_owned()).collect()))
 		};
 		let places = |name: &str| -> Result<Option<Vec<String>>, Answer> {
 			Ok(self
@@ -176,14 +176,8 @@ impl Query {
 				(a, b) => a.or(b),
 			},
 			actions: self.list("EQ_action")?,
-			biz_steps: words(
-				"EQ_bizStep",
-				&["https://ref.gs1.org/cbv/BizStep-", "urn:epcglobal:cbv:bizstep:", "cbv:BizStep-"],
-			)?,
-			dispositions: words(
-				"EQ_disposition",
-				&["https://ref.gs1.org/cbv/Disp-", "urn:epcglobal:cbv:disp:", "cbv:Disp-"],
-			)?,
+			biz_steps: words("EQ_bizStep", Vocabulary::BizStep)?,
+			dispositions: words("EQ_disposition", Vocabulary::Disposition)?,
 			read_points: places("EQ_readPoint")?,
 			biz_locations: places("EQ_bizLocation")?,
 			epc: matchers("MATCH_epc")?,
@@ -205,10 +199,6 @@ impl Query {
 
 /// The EPCIS 2.0 event types this chain has none of.
 const KNOWN_TYPES: &[&str] = &["TransactionEvent", "TransformationEvent", "AssociationEvent"];
-
-fn cbv_word<'a>(value: &'a str, prefixes: &[&str]) -> &'a str {
-	prefixes.iter().find_map(|p| value.strip_prefix(p)).unwrap_or(value)
-}
 
 /// A `MATCH_` value: one item, every unit of a product, or every unit of a lot.
 #[derive(Clone, Debug)]
@@ -242,7 +232,8 @@ impl Matcher {
 				"{name}={value:?}: this repository matches whole-product patterns (…:CP.IR.*) only"
 			)));
 		}
-		Ok(named_item(&canonical).map_or(Matcher::Nothing, Matcher::Item))
+		// Anything that is not a unit or container the chain could hold matches nothing.
+		Ok(import::item(&canonical).map_or(Matcher::Nothing, Matcher::Item))
 	}
 
 	fn matches(&self, epc: &Epc, lot: Option<&[u8]>) -> bool {
@@ -351,6 +342,11 @@ impl Filter {
 	/// Whether an event with this eventID answers the query (`EQ_eventID`).
 	pub fn keeps_id(&self, id: &str) -> bool {
 		self.event_ids.as_ref().is_none_or(|ids| ids.iter().any(|v| v == id))
+	}
+
+	/// Whether the query names read points or business locations.
+	pub fn asks_places(&self) -> bool {
+		self.read_points.is_some() || self.biz_locations.is_some()
 	}
 
 	/// Whether the query keeps an event with this read point and business location.

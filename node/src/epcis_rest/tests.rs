@@ -7,15 +7,12 @@ use crate::{
 	chain_spec::ChainSpec,
 	client::Client,
 	db::ChainDb,
-	fhir_rest::tests::token,
-	fhir_rest::{Answer, FhirRest},
-	pool::{Pool, PoolLimits},
+	fhir_rest::{tests::token, Answer, FhirRest},
 	rpc::{
 		auth::{Auth, AuthSettings},
 		handlers::Handlers,
+		tests::{commit_block, node_over},
 	},
-	service::Node,
-	signatures::BatchVerifier,
 };
 use carechain_interop::epcis::hash;
 use carechain_runtime::RuntimeCall;
@@ -78,23 +75,12 @@ fn interface() -> (Arc<FhirRest>, Arc<Auth>, tempfile::TempDir) {
 					client.genesis_hash(),
 				);
 				*nonce += 1;
-				(H256::zero(), signed)
+				signed
 			})
 			.collect();
-		let count = extrinsics.len();
-		let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-		let built = client
-			.build_block(now, extrinsics.iter().map(|(h, e)| (*h, e)), Default::default(), deadline)
-			.unwrap();
-		assert_eq!(built.block.extrinsics.len(), count + 1, "every call made it into the block");
-		client.commit(&built.block, built.changes, &[]).unwrap();
+		commit_block(&client, now, &extrinsics);
 	}
-	let verifier = carechain_gpu::Verifier::new(carechain_gpu::Mode::Cpu).unwrap();
-	let node = Node::new(
-		client,
-		Arc::new(Pool::new(PoolLimits::default())),
-		Arc::new(BatchVerifier::new(verifier)),
-	);
+	let node = node_over(client);
 	let settings = AuthSettings { enforce: false, ..Default::default() };
 	let auth = Auth::new(node.clone(), zeroize::Zeroizing::new([7; 32]), settings);
 	(FhirRest::new(Handlers::new(node, spec), auth.clone(), 8), auth, dir)

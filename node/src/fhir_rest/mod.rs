@@ -167,17 +167,9 @@ impl FhirRest {
 		if path == "/epcis" || path.starts_with("/epcis/") {
 			let epcis_base =
 				base.strip_suffix("/fhir").map(|b| format!("{b}/epcis")).unwrap_or_default();
-			let caller = self.auth.signed_caller(token);
-			let ext =
-				caller.account("the EPCIS interface").map(|_| ()).map_err(ErrorObjectOwned::from);
-			let ext = ext.map(|()| {
-				let mut ext = Extensions::new();
-				ext.insert(caller);
-				ext
-			});
 			return crate::epcis_rest::answer(
 				&self.handlers,
-				ext,
+				self.session(token, "the EPCIS interface"),
 				method,
 				path,
 				query,
@@ -200,17 +192,17 @@ impl FhirRest {
 		if parts == ["metadata"] {
 			return Answer::ok(capability::statement(base));
 		}
-		let caller = self.auth.signed_caller(token);
-		if let Err(e) = caller.account("the FHIR interface") {
-			let mut answer = Answer::from_rpc(&ErrorObjectOwned::from(e));
-			answer.body["issue"][0]["diagnostics"] = Json::from(format!(
-				"{} (FHIR: send the token as `Authorization: Bearer <token>`)",
-				answer.body["issue"][0]["diagnostics"].as_str().unwrap_or_default()
-			));
-			return answer;
-		}
-		let mut ext = Extensions::new();
-		ext.insert(caller);
+		let ext = match self.session(token, "the FHIR interface") {
+			Ok(ext) => ext,
+			Err(e) => {
+				let mut answer = Answer::from_rpc(&e);
+				answer.body["issue"][0]["diagnostics"] = Json::from(format!(
+					"{} (FHIR: send the token as `Authorization: Bearer <token>`)",
+					answer.body["issue"][0]["diagnostics"].as_str().unwrap_or_default()
+				));
+				return answer;
+			}
+		};
 		let query = match search::Query::parse(query.unwrap_or_default()) {
 			Ok(query) => query,
 			Err(message) => return Answer::bad_request(message),
@@ -223,6 +215,15 @@ impl FhirRest {
 			_ => Err(Answer::not_found(format!("/fhir/{rest} is not served: see /fhir/metadata"))),
 		};
 		outcome.unwrap_or_else(|answer| answer)
+	}
+
+	/// The caller the bearer of `token` is, for the handlers' checks, or why `what` refuses it.
+	fn session(&self, token: Option<&str>, what: &str) -> Result<Extensions, ErrorObjectOwned> {
+		let caller = self.auth.signed_caller(token);
+		caller.account(what).map_err(ErrorObjectOwned::from)?;
+		let mut ext = Extensions::new();
+		ext.insert(caller);
+		Ok(ext)
 	}
 
 	async fn respond(

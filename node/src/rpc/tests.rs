@@ -20,13 +20,37 @@ pub(crate) fn dev_node() -> (Arc<Node>, Arc<ChainSpec>, tempfile::TempDir) {
 	let dir = tempfile::tempdir().unwrap();
 	let spec = Arc::new(ChainSpec::development());
 	let client = Arc::new(Client::open(ChainDb::open(dir.path()).unwrap(), &spec.genesis).unwrap());
+	(node_over(client), spec, dir)
+}
+
+/// A node over `client`, with an empty pool, checking signatures on the CPU.
+pub(crate) fn node_over(client: Arc<Client>) -> Arc<Node> {
 	let verifier = carechain_gpu::Verifier::new(carechain_gpu::Mode::Cpu).unwrap();
-	let node = Node::new(
+	Node::new(
 		client,
 		Arc::new(Pool::new(PoolLimits::default())),
 		Arc::new(BatchVerifier::new(verifier)),
-	);
-	(node, spec, dir)
+	)
+}
+
+/// Builds a block of `extrinsics` at `now` (ms) on `client`'s head and commits it; every one
+/// must make it into the block.
+pub(crate) fn commit_block(
+	client: &Client,
+	now: u64,
+	extrinsics: &[carechain_runtime::UncheckedExtrinsic],
+) {
+	let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+	let built = client
+		.build_block(
+			now,
+			extrinsics.iter().map(|e| (H256::zero(), e)),
+			Default::default(),
+			deadline,
+		)
+		.unwrap();
+	assert_eq!(built.block.extrinsics.len(), extrinsics.len() + 1, "every call made it in");
+	client.commit(&built.block, built.changes, &[]).unwrap();
 }
 
 fn rpc() -> (RpcModule<()>, Arc<Node>, tempfile::TempDir) {
@@ -191,18 +215,8 @@ fn rpc_after_one_block(
 	});
 	let extrinsic =
 		crate::extrinsic::sign(&Ed25519Keyring::Bob.pair(), 0, call, client.genesis_hash());
-	let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-	let built = client
-		.build_block(1_700_000_000_000, [(H256::zero(), &extrinsic)], Default::default(), deadline)
-		.unwrap();
-	assert_eq!(built.block.extrinsics.len(), 2, "the record made it into the block");
-	client.commit(&built.block, built.changes, &[]).unwrap();
-	let verifier = carechain_gpu::Verifier::new(carechain_gpu::Mode::Cpu).unwrap();
-	let node = Node::new(
-		client,
-		Arc::new(Pool::new(PoolLimits::default())),
-		Arc::new(BatchVerifier::new(verifier)),
-	);
+	commit_block(&client, 1_700_000_000_000, std::slice::from_ref(&extrinsic));
+	let node = node_over(client);
 	let local = super::handlers::LocalNode {
 		peer_id: "12D3KooWtest".into(),
 		validator_key: Some(Ed25519Keyring::Alice.public().0),

@@ -6,7 +6,7 @@
 
 use super::{err, Handlers};
 use crate::{
-	client::decode,
+	client::{decode, State},
 	rpc::{
 		auth::{self, AuthError},
 		provenance::{PlannedEvent, IMPORT_REFUSED},
@@ -107,12 +107,9 @@ impl Handlers {
 				continue;
 			}
 			let lot = match &epc {
-				Epc::Unit(sgtin) => crate::registry::storage::<pallet_provenance::Unit>(
-					&state,
-					pallet_provenance::Units::<Runtime>::hashed_key_for(sgtin),
-				)
-				.map_err(chain_error)?
-				.map(|unit| (unit.lot, unit.expiry)),
+				Epc::Unit(sgtin) => {
+					unit(&state, sgtin).map_err(chain_error)?.map(|unit| (unit.lot, unit.expiry))
+				}
 				Epc::Container(_) => None,
 			};
 			for event in &events {
@@ -131,13 +128,8 @@ impl Handlers {
 	}
 
 	/// The GLN `org` is licensed under, if its licence is one.
-	fn gln(&self, state: &crate::client::State, org: OrgId) -> RpcResult<Option<Gln>> {
-		let organization: Option<pallet_registry::Organization<carechain_runtime::BlockNumber>> =
-			crate::registry::storage(
-				state,
-				pallet_registry::Organizations::<Runtime>::hashed_key_for(org),
-			)
-			.map_err(chain_error)?;
+	fn gln(&self, state: &State, org: OrgId) -> RpcResult<Option<Gln>> {
+		let organization = crate::registry::organization(state, org).map_err(chain_error)?;
 		Ok(organization.and_then(|o| match o.licence {
 			Licence::Gln(gln) => Some(gln),
 			Licence::Npi(_) => None,
@@ -182,26 +174,15 @@ impl Handlers {
 		};
 		// Who sent an item in transit: its owner until the receiver takes it over.
 		let sender = |epc: &Epc| -> Option<OrgId> {
-			match epc {
-				Epc::Unit(sgtin) => crate::registry::storage::<pallet_provenance::Unit>(
-					&state,
-					pallet_provenance::Units::<Runtime>::hashed_key_for(sgtin),
-				)
-				.ok()
-				.flatten()
-				.filter(|unit| unit.in_transit_to.is_some())
-				.map(|unit| unit.owner),
-				Epc::Container(sscc) => {
-					crate::registry::storage::<pallet_provenance::Container<Runtime>>(
-						&state,
-						pallet_provenance::Containers::<Runtime>::hashed_key_for(sscc),
-					)
-					.ok()
-					.flatten()
-					.filter(|container| container.in_transit_to.is_some())
-					.map(|container| container.owner)
+			let (owner, in_transit_to) = match epc {
+				Epc::Unit(sgtin) => {
+					unit(&state, sgtin).ok().flatten().map(|u| (u.owner, u.in_transit_to))
 				}
-			}
+				Epc::Container(sscc) => {
+					container(&state, sscc).ok().flatten().map(|c| (c.owner, c.in_transit_to))
+				}
+			}?;
+			in_transit_to.map(|_| owner)
 		};
 		let importer =
 			import::Importer { resolve: &resolve, signer: Some(org), sender: Some(&sender) };
@@ -257,4 +238,18 @@ fn organizations(event: &SupplyEvent) -> Vec<OrgId> {
 
 fn chain_error(e: String) -> ErrorObjectOwned {
 	AuthError::Chain(e).into()
+}
+
+fn unit(
+	state: &State,
+	sgtin: &pallet_provenance::Sgtin,
+) -> Result<Option<pallet_provenance::Unit>, String> {
+	crate::registry::storage(state, pallet_provenance::Units::<Runtime>::hashed_key_for(sgtin))
+}
+
+fn container(
+	state: &State,
+	sscc: &pallet_provenance::Sscc,
+) -> Result<Option<pallet_provenance::Container<Runtime>>, String> {
+	crate::registry::storage(state, pallet_provenance::Containers::<Runtime>::hashed_key_for(sscc))
 }
